@@ -1,0 +1,66 @@
+/**
+ * The router's contract with the rest of Tollgate.
+ *
+ * The snapshot compiler hands the router every route once per configuration, each with an opaque
+ * `payload` (the prebuilt proxy entry: service, upstream, plugin chain). The router compiles them into
+ * a matcher; the proxy calls `match` once per request and gets the payload back with the upstream path.
+ */
+
+export type RouterFlavor = 'traditional' | 'traditional_compatible';
+
+/** The route fields the router reads (Kong 3.x names; defaults already applied by the schema). */
+export interface RouterRoute {
+  id: string;
+  name: string | null;
+  created_at: number;
+  protocols: string[];
+  methods: string[] | null;
+  hosts: string[] | null;
+  paths: string[] | null;
+  headers: Record<string, string[]> | null;
+  snis: string[] | null;
+  regex_priority: number;
+  strip_path: boolean;
+  preserve_host: boolean;
+  path_handling: 'v0' | 'v1';
+}
+
+export interface RouterEntry<T> {
+  route: RouterRoute;
+  /** The service's `path`, or null when the route has no service or the service has no path. */
+  servicePath: string | null;
+  payload: T;
+}
+
+/** What the proxy knows about a request before routing. */
+export interface MatchInput {
+  method: string;
+  /** The raw request-target path as received, without the query string, not normalised. */
+  rawPath: string;
+  /** The raw Host header value (case and port as sent), or '' when absent. */
+  host: string;
+  /** Request headers as Node gives them: lower-case names, repeated headers as arrays. */
+  headers: Record<string, string | string[] | undefined>;
+  /** TLS SNI, or '' on plain HTTP. */
+  sni: string;
+  scheme: 'http' | 'https';
+  /** The local port of the listener that accepted the request. */
+  listenerPort: number;
+}
+
+export interface MatchResult<T> {
+  route: RouterRoute;
+  payload: T;
+  /** Normalised request path (percent-decoding of unreserved bytes, dot segments, merged slashes). */
+  normalizedPath: string;
+  /** Path to send upstream, already percent-escaped, without query string. */
+  upstreamPath: string;
+  /** The stripped prefix for X-Forwarded-Prefix, or null when nothing (or only '/') was stripped. */
+  strippedPrefix: string | null;
+  /** Named and numbered regex captures of the matched path (for plugins), or null for prefix matches. */
+  uriCaptures: Record<string, string> | null;
+}
+
+export interface Router<T> {
+  match(input: MatchInput): MatchResult<T> | null;
+}
