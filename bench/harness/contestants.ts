@@ -1,0 +1,176 @@
+/**
+ * The four contestants and how each is started on loopback, checked, and stopped. Every start either returns a
+ * running contestant that answered `GET /` with the upstream's "ok", or throws a message saying what failed
+ * and where its log is; the runner then skips that contestant and carries on.
+ */
+import { mkdirSync, writeFileSync, chmodSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ManagedProcess } from './processes.ts';
+import { freePort, probe, waitForHttp } from './net.ts';
+import { nginxArgs, proxyNginxConfig, upstreamNginxConfig } from './nginx-config.ts';
+import { tollgateDeclarativeConfig, tollgateEnvironment } from './tollgate-config.ts';
+
+/** Contestant names as used by `--only` and in the report, in report order. */
+export const CONTESTANT_NAMES = ['upstream', 'nginx', 'minimal-node', 'tollgate'] as const;
+export type ContestantName = (typeof CONTESTANT_NAMES)[number];
+
+/** One-line descriptions for the report. */
+export const CONTESTANT_DESCRIPTIONS: Readonly<Record<ContestantName, string>> = {
+  upstream: 'nginx `return 200 "ok"` hit directly (the floor: no proxy at all)',
+  nginx: 'nginx reverse proxy, HTTP/1.1 keep-alive pool to the upstream',
+  'minimal-node': 'bench/minimal-proxy.ts: node:http + undici Pool, streaming, no routing or plugins',
+  tollgate: 'bin/tollgate start, DB-less, one service + one route `/`, no plugins',
+};
+
+/** A contestant that is up and answering. */
+export interface RunningContestant {
+  name: ContestantName;
+  workers: number;
+  /** The URL load tools hit. */
+  url: string;
+  /** The root process (master, supervisor or primary); CPU is summed over its whole tree. */
+  process: ManagedProcess;
+  /** Where CPU profiles land when profiling was asked for. */
+  profileDir?: string;
+  stop(): Promise<void>;
+}
+
+/** What every start needs to know. */
+export interface StartContext {
+  /** Scratch directory of this run (logs, configs, prefixes). */
+  workDir: string;
+  workers: number;
+  nginxPath: string;
+  /** Node 24 binary for the minimal proxy. */
+  nodePath: string;
+  /** Repository root (for bin/tollgate). */
+  repoRoot: string;
+  /** Directory to collect CPU profiles under, when `--profile` is on. */
+  profileRoot?: string;
+  /** Extra environment for Tollgate (`--tollgate-env`). */
+  tollgateExtraEnv?: Readonly<Record<string, string>>;
+  /** How long Tollgate may take to become ready. */
+  tollgateReadyTimeoutMs?: number;
+  /** Command that starts Tollgate; defaults to `<repoRoot>/bin/tollgate` (tests substitute a fake). */
+  tollgateCommand?: string;
+}
+
+const READY_TIMEOUT_MS = 10_000;
+const MINIMAL_PROXY = fileURLToPath(new URL('../minimal-proxy.ts', import.meta.url));
+
+function exitedReason(proc: ManagedProcess): () => string | undefined {
+  return () => {
+    const status = proc.exitStatus;
+    if (!status) return undefined;
+    return `${proc.name} exited (${status.signal ?? `code ${status.code}`}) before it became ready`;
+  };
+}
+
+function failure(proc: ManagedProcess, reason: string): Error {
+  const tail = proc.logTail(12);
+  return new Error(`${reason}; log: ${proc.logPath}${tail ? `\n    ${tail.split('\n').join('\n    ')}` : ''}`);
+}
+
+/**
+ * Waits until `readyUrl` answers (with 200 when `readyMeans200`, else with any status: a proxy is up once it
+ * answers at all), then checks that `url` really proxies (200 with the upstream's body); on any failure stops
+ * the process and throws.
+ */
+async function confirmServing(proc: ManagedProcess, readyUrl: string, url: string, timeoutMs: number, readyMeans200 = false): Promise<void> {
+  const outcome = await waitForHttp(readyUrl, { timeoutMs, gaveUp: exitedReason(proc), accept: readyMeans200 ? undefined : () => true });
+  if (!outcome.ready) {
+    await proc.stop(1000);
+    throw failure(proc, outcome.reason);
+  }
+  const check = await probe(url, 2000);
+  if (check.status !== 200 || check.body !== 'ok') {
+    await proc.stop(1000);
+    const got = check.error ?? `HTTP ${check.status} ${JSON.stringify((check.body ?? '').slice(0, 200))}`;
+    throw failure(proc, `${proc.name} is up but GET ${url} did not return the upstream's 200 "ok" (got ${got})`);
+  }
+}
+
+/** Each contestant's own directory under the run's scratch dir; also its working directory, so its processes can be recognised. */
+function prefixFor(context: StartContext, name: string): string {
+  const dir = join(context.workDir, `${name}-w${context.workers}`);
+  mkdirSync(dir, { recursive: true });
+  chmodSync(dir, 0o755); // nginx workers drop privileges when started as root
+  return dir;
+}
+
+/** Starts the upstream nginx (`return 200 "ok"`) with `context.workers` workers. */
+export async function startUpstream(context: StartContext): Promise<RunningContestant> {
+  const dir = prefixFor(context, 'upstream');
+  const port = await freePort();
+  const configPath = join(dir, 'nginx.conf');
+  writeFileSync(configPath, upstreamNginxConfig({ prefixDir: dir, workers: context.workers, listenPort: port }));
+  const proc = new ManagedProcess({ name: 'upstream nginx', command: context.nginxPath, args: nginxArgs(dir, configPath), cwd: dir }, join(dir, 'output.log'));
+  const url = `http://127.0.0.1:${port}/`;
+  await confirmServing(proc, url, url, READY_TIMEOUT_MS);
+  return { name: 'upstream', workers: context.workers, url, process: proc, stop: async () => { await proc.stop(); } };
+}
+
+/** Starts the nginx keep-alive reverse proxy in front of `upstreamPort`. */
+export async function startNginxProxy(context: StartContext, upstreamPort: number): Promise<RunningContestant> {
+  const dir = prefixFor(context, 'nginx');
+  const port = await freePort();
+  const configPath = join(dir, 'nginx.conf');
+  writeFileSync(configPath, proxyNginxConfig({
+    prefixDir: dir, workers: context.workers, listenPort: port, upstreamPort, upstreamKeepalive: 256,
+  }));
+  const proc = new ManagedProcess({ name: 'nginx proxy', command: context.nginxPath, args: nginxArgs(dir, configPath), cwd: dir }, join(dir, 'output.log'));
+  const url = `http://127.0.0.1:${port}/`;
+  await confirmServing(proc, url, url, READY_TIMEOUT_MS);
+  return { name: 'nginx', workers: context.workers, url, process: proc, stop: async () => { await proc.stop(); } };
+}
+
+/** Starts bench/minimal-proxy.ts (cluster when workers > 1), optionally with `--cpu-prof`. */
+export async function startMinimalNode(context: StartContext, upstreamPort: number): Promise<RunningContestant> {
+  const dir = prefixFor(context, 'minimal-node');
+  const port = await freePort();
+  const profileDir = context.profileRoot ? join(context.profileRoot, `minimal-node-w${context.workers}`) : undefined;
+  const nodeFlags = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const proc = new ManagedProcess({
+    name: 'minimal-node proxy',
+    command: context.nodePath,
+    args: [...nodeFlags, MINIMAL_PROXY, '--listen', `127.0.0.1:${port}`, '--upstream', `http://127.0.0.1:${upstreamPort}`, '--workers', String(context.workers)],
+    cwd: dir,
+  }, join(dir, 'output.log'));
+  const url = `http://127.0.0.1:${port}/`;
+  await confirmServing(proc, url, url, READY_TIMEOUT_MS);
+  return { name: 'minimal-node', workers: context.workers, url, process: proc, profileDir, stop: async () => { await proc.stop(); } };
+}
+
+/**
+ * Starts Tollgate as `bin/tollgate start` with a declarative file and loopback listeners from the environment,
+ * and waits for `GET /status/ready` to answer 200 (default 20 s).
+ */
+export async function startTollgate(context: StartContext, upstreamPort: number): Promise<RunningContestant> {
+  const prefix = prefixFor(context, 'tollgate');
+  const [proxyPort, statusPort] = [await freePort(), await freePort()];
+  const declarativePath = join(prefix, 'bench.yaml');
+  writeFileSync(declarativePath, tollgateDeclarativeConfig(upstreamPort));
+  const profileDir = context.profileRoot ? join(context.profileRoot, `tollgate-w${context.workers}`) : undefined;
+  if (profileDir) mkdirSync(profileDir, { recursive: true });
+  const env = tollgateEnvironment({
+    base: process.env, prefix, declarativePath, proxyPort, statusPort, workers: context.workers, profileDir,
+    extra: context.tollgateExtraEnv,
+  });
+  const command = context.tollgateCommand ?? join(context.repoRoot, 'bin', 'tollgate');
+  const proc = new ManagedProcess({ name: 'tollgate', command, args: ['start'], env, cwd: prefix }, join(prefix, 'output.log'));
+  const url = `http://127.0.0.1:${proxyPort}/`;
+  const timeoutMs = context.tollgateReadyTimeoutMs ?? 20_000;
+  await confirmServing(proc, `http://127.0.0.1:${statusPort}/status/ready`, url, timeoutMs, true);
+  // Workers write --cpu-prof files only on a clean exit: give the supervisor time to stop them in order.
+  return { name: 'tollgate', workers: context.workers, url, process: proc, profileDir, stop: async () => { await proc.stop(profileDir ? 15_000 : 5000); } };
+}
+
+/** Starts the named proxy contestant in front of the upstream. */
+export function startProxyContestant(name: Exclude<ContestantName, 'upstream'>, context: StartContext, upstreamPort: number): Promise<RunningContestant> {
+  switch (name) {
+    case 'nginx': return startNginxProxy(context, upstreamPort);
+    case 'minimal-node': return startMinimalNode(context, upstreamPort);
+    case 'tollgate': return startTollgate(context, upstreamPort);
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * CPU accounting from Linux `/proc`: a contestant's CPU cost is the sum of user and system time of its
+ * process tree (supervisor/master plus workers), sampled before and after a load run.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+
+/** The fields of `/proc/<pid>/stat` the harness needs. Times are in clock ticks (see {@link clockTicksPerSecond}). */
+export interface ProcStat {
+  pid: number;
+  parentPid: number;
+  userTicks: number;
+  systemTicks: number;
+}
+
+/**
+ * Parses one `/proc/<pid>/stat` line. The command name sits in parentheses and may itself contain spaces or
+ * parentheses, so fields are counted from the last `)`.
+ */
+export function parseProcStat(line: string): ProcStat {
+  const open = line.indexOf('(');
+  const close = line.lastIndexOf(')');
+  if (open < 0 || close < open) throw new Error(`unexpected /proc stat line: ${line.slice(0, 80)}`);
+  const pid = Number(line.slice(0, open).trim());
+  // After ")": state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt utime stime ...
+  const fields = line.slice(close + 2).split(' ');
+  const parentPid = Number(fields[1]);
+  const userTicks = Number(fields[11]);
+  const systemTicks = Number(fields[12]);
+  if (![pid, parentPid, userTicks, systemTicks].every(Number.isFinite)) {
+    throw new Error(`unexpected /proc stat line: ${line.slice(0, 80)}`);
+  }
+  return { pid, parentPid, userTicks, systemTicks };
+}
+
+/** Reads `/proc/<pid>/stat`; `undefined` when the process is gone. */
+export function readProcStat(pid: number): ProcStat | undefined {
+  try {
+    return parseProcStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every live process as `pid -> parent pid`, read from `/proc`. */
+export function readParentMap(): Map<number, number> {
+  const parents = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid)) continue;
+    const stat = readProcStat(pid);
+    if (stat) parents.set(stat.pid, stat.parentPid);
+  }
+  return parents;
+}
+
+/** `root` and all its descendants, given a `pid -> parent pid` map; pure so it can be tested. */
+export function descendantsOf(root: number, parents: ReadonlyMap<number, number>): number[] {
+  const children = new Map<number, number[]>();
+  for (const [pid, parent] of parents) {
+    const list = children.get(parent);
+    if (list) list.push(pid);
+    else children.set(parent, [pid]);
+  }
+  const result: number[] = [];
+  const pending = [root];
+  while (pending.length > 0) {
+    const pid = pending.pop() as number;
+    if (result.includes(pid)) continue;
+    result.push(pid);
+    pending.push(...(children.get(pid) ?? []));
+  }
+  return result;
+}
+
+/** The process tree rooted at `rootPid` as it is right now (root first). */
+export function processTree(rootPid: number): number[] {
+  return descendantsOf(rootPid, readParentMap()).filter((pid) => pid === rootPid || readProcStat(pid) !== undefined);
+}
+
+/** A CPU sample over a fixed set of processes, kept per pid so processes that vanish can be noticed. */
+export type CpuSample = ReadonlyMap<number, number>;
+
+/** Samples user+system ticks of each pid; pids that no longer exist are left out. */
+export function sampleCpuTicks(pids: readonly number[]): CpuSample {
+  const sample = new Map<number, number>();
+  for (const pid of pids) {
+    const stat = readProcStat(pid);
+    if (stat) sample.set(pid, stat.userTicks + stat.systemTicks);
+  }
+  return sample;
+}
+
+/** CPU used between two samples, in ticks, and the pids that disappeared in between (their time is lost). */
+export function cpuTicksBetween(before: CpuSample, after: CpuSample): { ticks: number; vanished: number[] } {
+  let ticks = 0;
+  const vanished: number[] = [];
+  for (const [pid, startTicks] of before) {
+    const endTicks = after.get(pid);
+    if (endTicks === undefined) vanished.push(pid);
+    else ticks += endTicks - startTicks;
+  }
+  return { ticks, vanished };
+}
+
+let cachedClockTicks: number | undefined;
+
+/** The kernel's `USER_HZ` (`getconf CLK_TCK`), almost always 100; asked once. */
+export function clockTicksPerSecond(): number {
+  if (cachedClockTicks === undefined) {
+    try {
+      cachedClockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    } catch {
+      cachedClockTicks = 100;
+    }
+  }
+  return cachedClockTicks;
+}
+
+/** CPU microseconds per request from a tick delta, or `undefined` when no request completed. */
+export function cpuMicrosPerRequest(ticks: number, requests: number, ticksPerSecond: number): number | undefined {
+  if (!(requests > 0)) return undefined;
+  return (ticks / ticksPerSecond) * 1e6 / requests;
+}

@@ -1,0 +1,50 @@
+/**
+ * What Tollgate is started with for the benchmark: a DB-less declarative file (one service, one catch-all
+ * route, no plugins) and `TOLLGATE_*` variables that keep every listener on loopback.
+ */
+
+/** The declarative file: `_format_version: "3.0"`, one service pointing at the upstream, one route `paths: ["/"]`. */
+export function tollgateDeclarativeConfig(upstreamPort: number): string {
+  return `_format_version: "3.0"
+services:
+  - name: bench-upstream
+    url: http://127.0.0.1:${upstreamPort}
+    routes:
+      - name: bench-all
+        paths: ["/"]
+`;
+}
+
+/** Inputs of {@link tollgateEnvironment}. */
+export interface TollgateEnvironmentOptions {
+  base: NodeJS.ProcessEnv;
+  prefix: string;
+  declarativePath: string;
+  proxyPort: number;
+  statusPort: number;
+  workers: number;
+  /** Set to make every worker run with `--cpu-prof` into this directory. */
+  profileDir?: string;
+  /** Passed through last, so `--tollgate-env` can override anything (e.g. TOLLGATE_PROXY_ACCESS_LOG=off). */
+  extra?: Readonly<Record<string, string>>;
+}
+
+/**
+ * The environment for `bin/tollgate start`. Inherited `TOLLGATE_*` variables are dropped so a developer's
+ * shell cannot change what is measured by accident.
+ */
+export function tollgateEnvironment(options: TollgateEnvironmentOptions): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(options.base)) {
+    if (!key.startsWith('TOLLGATE_')) env[key] = value;
+  }
+  env.TOLLGATE_PREFIX = options.prefix;
+  env.TOLLGATE_DECLARATIVE_CONFIG = options.declarativePath;
+  env.TOLLGATE_PROXY_LISTEN = `127.0.0.1:${options.proxyPort}`;
+  env.TOLLGATE_ADMIN_LISTEN = 'off';
+  env.TOLLGATE_STATUS_LISTEN = `127.0.0.1:${options.statusPort}`;
+  env.TOLLGATE_WORKER_PROCESSES = String(options.workers);
+  if (options.profileDir) env.TOLLGATE_CPU_PROF_DIR = options.profileDir;
+  Object.assign(env, options.extra ?? {});
+  return env;
+}

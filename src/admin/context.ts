@@ -1,0 +1,47 @@
+import type { FlatConfig, DeclarativeError } from '../declarative/index.ts';
+import type { Settings } from '../config/settings-types.ts';
+
+/** The outcome of loading a configuration through POST /config (or SIGHUP). */
+export type ConfigLoadOutcome =
+  | { status: 'loaded'; config: FlatConfig; hash: string }
+  | { status: 'unchanged'; hash: string }
+  | { status: 'invalid'; error: DeclarativeError }
+  | { status: 'busy' }
+  | { status: 'failed'; message: string };
+
+export interface ConfigLoadRequest {
+  /** Text (YAML or JSON) or an already-parsed document. */
+  input: string | Record<string, unknown>;
+  filename?: string;
+  flattenErrors: boolean;
+  /** Answer `unchanged` when the text hashes to the current configuration's hash. */
+  checkHash: boolean;
+}
+
+export interface ServerCounters {
+  connections_accepted: number;
+  connections_active: number;
+  connections_handled: number;
+  connections_reading: number;
+  connections_writing: number;
+  connections_waiting: number;
+  total_requests: number;
+}
+
+/**
+ * What the Admin and Status APIs may ask of the node. The runtime implements it; the APIs never reach into
+ * workers or configuration sources themselves.
+ */
+export interface NodeContext {
+  readonly settings: Settings;
+  readonly nodeId: string;
+  readonly hostname: string;
+  readonly startedAt: number;
+  /** The configuration being served and its hash (zeros when none). */
+  currentConfig(): { config: FlatConfig; hash: string };
+  loadConfig(request: ConfigLoadRequest): Promise<ConfigLoadOutcome>;
+  pids(): { master: number; workers: number[] };
+  counters(): Promise<ServerCounters>;
+  /** null when ready, else the reason it is not. */
+  notReadyReason(): string | null;
+}

@@ -1,0 +1,180 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { VERSION } from '../core/version.ts';
+import { loadSettings, SettingsError } from '../config/index.ts';
+import type { Settings } from '../config/settings-types.ts';
+import { formatErrorTree, loadDeclarative, type FlatConfig } from '../declarative/index.ts';
+import { EXAMPLE_DECLARATIVE_CONFIG } from '../declarative/example.ts';
+import { md5, Supervisor } from '../runtime/supervisor.ts';
+import { parseArgs, type ParsedArgs } from './args.ts';
+
+const USAGE = `Usage: tollgate COMMAND [OPTIONS]
+
+The API gateway in the shape of Kong Gateway 3.x.
+
+Commands:
+  start [-c CONF] [-p PREFIX]       start a node in the foreground (stops on SIGTERM/SIGINT; SIGHUP reloads)
+  stop [-p PREFIX]                  stop the node running in PREFIX gracefully
+  reload [-p PREFIX]                re-read the declarative configuration of the node running in PREFIX
+  config init [FILE]                write a commented example declarative file (default: ./tollgate.yml)
+  config parse FILE [-c CONF]       check a declarative file; exit status 0 when valid, 1 with every error
+  version                           print the version
+  help                              print this help
+
+Options:
+  -c, --conf FILE                   node settings file (default: /etc/tollgate/tollgate.conf if present)
+  -p, --prefix DIR                  working directory of the node (pid file, certificates, caches)
+
+Every setting can also be given as an environment variable TOLLGATE_<KEY>, e.g. TOLLGATE_PROXY_LISTEN.
+`;
+
+function fail(message: string): number {
+  process.stderr.write(`Error: ${message}\n`);
+  return 1;
+}
+
+function settingsFrom(args: ParsedArgs): Settings {
+  return loadSettings({ confPath: args.conf, prefix: args.prefix });
+}
+
+export async function runCli(argv: string[]): Promise<number> {
+  const args = parseArgs(argv);
+  const [command, sub] = args.positional;
+  try {
+    switch (command) {
+      case 'start':
+        return await start(args);
+      case 'stop':
+        return signalNode(args, 'SIGTERM', true);
+      case 'reload':
+        return signalNode(args, 'SIGHUP', false);
+      case 'config':
+        if (sub === 'parse') return configParse(args);
+        if (sub === 'init') return configInit(args);
+        return fail(`unknown config command '${sub ?? ''}'; expected 'parse' or 'init'\n\n${USAGE}`);
+      case 'version':
+      case '--version':
+        process.stdout.write(`Tollgate ${VERSION}\n`);
+        return 0;
+      case undefined:
+      case 'help':
+        process.stdout.write(USAGE);
+        return 0;
+      default:
+        if (args.flags.has('help') || args.flags.has('h') || args.flags.has('version') || args.flags.has('v')) {
+          process.stdout.write(args.flags.has('help') || args.flags.has('h') ? USAGE : `Tollgate ${VERSION}\n`);
+          return 0;
+        }
+        return fail(`unknown command '${command}'\n\n${USAGE}`);
+    }
+  } catch (err) {
+    if (err instanceof SettingsError) return fail(err.message);
+    throw err;
+  }
+}
+
+/** Reads the initial configuration; a bad file stops the start with the file, the path in it and the reason. */
+function initialConfig(settings: Settings): { config: FlatConfig; hash: string } | null | string {
+  let text: string;
+  let filename: string | undefined;
+  if (settings.declarative_config !== null) {
+    filename = settings.declarative_config;
+    try {
+      text = readFileSync(filename, 'utf8');
+    } catch (err) {
+      return `cannot read declarative_config ${filename}: ${(err as Error).message}`;
+    }
+  } else if (settings.declarative_config_string !== null) {
+    text = settings.declarative_config_string;
+  } else {
+    return null;
+  }
+  const result = loadDeclarative(text, { filename });
+  if (!result.ok) {
+    return `invalid declarative configuration in ${filename ?? 'declarative_config_string'}:\n${formatErrorTree(result.error)}`;
+  }
+  return { config: result.config, hash: md5(text) };
+}
+
+async function start(args: ParsedArgs): Promise<number> {
+  const settings = settingsFrom(args);
+  const initial = initialConfig(settings);
+  if (typeof initial === 'string') return fail(initial);
+  const node = new Supervisor(settings);
+  try {
+    await node.start(initial);
+  } catch (err) {
+    await node.stop();
+    return fail(`could not start: ${(err as Error).message}`);
+  }
+  return new Promise<number>((resolveExit) => {
+    const stop = () => {
+      void node.stop().then(() => resolveExit(0));
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+    process.once('SIGQUIT', stop);
+    process.on('SIGHUP', () => void node.reloadFromFile());
+  });
+}
+
+function signalNode(args: ParsedArgs, signal: NodeJS.Signals, wait: boolean): number | Promise<number> {
+  const settings = settingsFrom(args);
+  const pidFile = join(settings.prefix, 'tollgate.pid');
+  if (!existsSync(pidFile)) return fail(`no running Tollgate found in ${settings.prefix} (no ${pidFile})`);
+  const pid = Number(readFileSync(pidFile, 'utf8').trim());
+  try {
+    process.kill(pid, signal);
+  } catch (err) {
+    return fail(`could not signal Tollgate (pid ${pid}): ${(err as Error).message}`);
+  }
+  if (!wait) {
+    process.stdout.write(`Tollgate (pid ${pid}) reloading\n`);
+    return 0;
+  }
+  return new Promise((resolveExit) => {
+    const deadline = Date.now() + 20_000;
+    const poll = setInterval(() => {
+      let alive = true;
+      try {
+        process.kill(pid, 0);
+      } catch {
+        alive = false;
+      }
+      if (!alive || Date.now() > deadline) {
+        clearInterval(poll);
+        if (alive) resolveExit(fail(`Tollgate (pid ${pid}) did not stop within 20 s`));
+        else {
+          process.stdout.write('Tollgate stopped\n');
+          resolveExit(0);
+        }
+      }
+    }, 100);
+  });
+}
+
+function configParse(args: ParsedArgs): number {
+  const file = args.positional[2];
+  if (file === undefined) return fail('config parse needs a file: tollgate config parse FILE');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    return fail(`cannot read ${file}: ${(err as Error).message}`);
+  }
+  const result = loadDeclarative(text, { filename: file });
+  if (!result.ok) {
+    process.stderr.write(`Error: Failed parsing:\n${formatErrorTree(result.error)}\n`);
+    return 1;
+  }
+  process.stdout.write('parse successful\n');
+  return 0;
+}
+
+function configInit(args: ParsedArgs): number {
+  const file = resolve(args.positional[2] ?? 'tollgate.yml');
+  if (existsSync(file)) return fail(`${file} already exists.\nWill not overwrite it.`);
+  writeFileSync(file, EXAMPLE_DECLARATIVE_CONFIG);
+  process.stdout.write(`${file} written\n`);
+  return 0;
+}

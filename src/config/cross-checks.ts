@@ -1,0 +1,67 @@
+/**
+ * Rules that involve more than one key (role requirements, certificate/key pairs, PROXY protocol). They
+ * run once every key has parsed on its own.
+ */
+import type { ListenAddress, SettingName, SettingValues } from './settings-types.ts';
+
+export interface ParsedListeners {
+  proxy: ListenAddress[];
+  admin: ListenAddress[];
+  cluster: ListenAddress[];
+}
+
+/** Reports a problem with `key`; `reason` completes "invalid value for 'key' (...): <reason>". */
+export type ReportProblem = (key: SettingName, reason: string) => void;
+
+/** Checks the rules between keys, reporting each broken one. `sourceOf` names where a key's value came from. */
+export function checkAcrossKeys(
+  values: SettingValues,
+  listeners: ParsedListeners,
+  sourceOf: (key: SettingName) => string,
+  report: ReportProblem,
+): void {
+  const roleNote = `role = '${values.role}' (${sourceOf('role')})`;
+
+  if (values.role === 'control_plane' || values.role === 'data_plane') {
+    if (values.cluster_cert === null) report('cluster_cert', `a cluster certificate is required when ${roleNote}`);
+    if (values.cluster_cert_key === null) report('cluster_cert_key', `the cluster certificate's key is required when ${roleNote}`);
+  }
+
+  if (values.role === 'control_plane') {
+    if (listeners.admin.length === 0) report('admin_listen', `the Admin API must listen when ${roleNote}`);
+    if (listeners.cluster.length === 0) report('cluster_listen', `data planes need an address to connect to when ${roleNote}`);
+    if (values.cluster_mtls === 'pki' && values.cluster_ca_cert === null) {
+      report('cluster_ca_cert', `required when cluster_mtls = 'pki' (${sourceOf('cluster_mtls')}) and ${roleNote}`);
+    }
+  }
+
+  if (values.role === 'data_plane') {
+    if (listeners.proxy.length === 0) report('proxy_listen', `a data plane must proxy; set at least one address when ${roleNote}`);
+    // Always true while 'off' is the only database; kept so that adding a database keeps Kong's rule.
+    if ((values.database as string) !== 'off') report('database', `a data plane keeps its configuration in memory; set database = off when ${roleNote}`);
+  }
+  // Kong also refuses database = off on a control plane. Not enforced while 'off' is the only database
+  // Tollgate has, so that a control plane can be developed and tested DB-less.
+
+
+  checkPairs('ssl_cert', 'ssl_cert_key', values, report);
+  checkPairs('admin_ssl_cert', 'admin_ssl_cert_key', values, report);
+
+  if (values.real_ip_header === 'proxy_protocol' && !listeners.proxy.some((l) => l.proxy_protocol)) {
+    report('real_ip_header', `needs at least one proxy_listen entry with the 'proxy_protocol' flag (proxy_listen from ${sourceOf('proxy_listen')})`);
+  }
+}
+
+function checkPairs(
+  certKey: 'ssl_cert' | 'admin_ssl_cert',
+  keyKey: 'ssl_cert_key' | 'admin_ssl_cert_key',
+  values: SettingValues,
+  report: ReportProblem,
+): void {
+  const certs = values[certKey].length;
+  const keys = values[keyKey].length;
+  if (certs === keys) return;
+  if (keys === 0) report(keyKey, `must be set when ${certKey} is set (one key per certificate)`);
+  else if (certs === 0) report(certKey, `must be set when ${keyKey} is set (one certificate per key)`);
+  else report(keyKey, `${certKey} has ${certs} entries but ${keyKey} has ${keys}; give one key per certificate, in the same order`);
+}

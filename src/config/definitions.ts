@@ -1,0 +1,348 @@
+/**
+ * The table of configuration keys: name, type, default (as it would be written in tollgate.conf), a
+ * description for the generated reference, whether the value is secret, and the parser for its value.
+ * Kong's names and defaults unless a description says otherwise.
+ */
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import { isValidIpOrCidr } from '../core/cidr.ts';
+import { headerEntries, upstreamHeaderEntries } from './headers.ts';
+import { listenEntries } from './listeners.ts';
+import {
+  CLUSTER_MTLS_MODES, DATABASES, ERROR_DEFAULT_TYPES, LOG_LEVELS, PLANNED_DATABASES, ROLES, ROUTER_FLAVORS,
+} from './settings-types.ts';
+import type { SettingName, SettingValues } from './settings-types.ts';
+import {
+  InvalidValue, existingFile, integerInRange, list, nonNegativeNumber, onOff, oneOf, optionalPem, optionalString,
+  optionalUuid, pemSource, quotedAlternatives, requiredString, size, splitList,
+} from './value-parsers.ts';
+import type { ValueParser } from './value-parsers.ts';
+
+/** How a value is written, for the reference documentation. */
+export type SettingType =
+  | 'string' | 'path' | 'boolean' | 'integer' | 'number' | 'enum' | 'list' | 'listeners' | 'size' | 'uuid' | 'pem';
+
+export interface SettingDefinition<K extends SettingName = SettingName> {
+  readonly name: K;
+  readonly type: SettingType;
+  /** The default as it would be written in tollgate.conf; '' means unset. */
+  readonly default: string;
+  readonly description: string;
+  /** Hidden as `******` wherever settings are shown (GET /, logs). */
+  readonly secret: boolean;
+  /** For enums: the accepted values. */
+  readonly values?: readonly string[];
+  readonly parse: ValueParser<SettingValues[K]>;
+}
+
+/** A definition of any key (a union, so that `parse` stays tied to its key's type). */
+export type AnySettingDefinition = { [K in SettingName]: SettingDefinition<K> }[SettingName];
+
+interface DefinitionInput<K extends SettingName> extends Omit<SettingDefinition<K>, 'secret'> {
+  secret?: boolean;
+}
+
+function define<K extends SettingName>(input: DefinitionInput<K>): SettingDefinition<K> {
+  return Object.freeze({ ...input, secret: input.secret ?? false });
+}
+
+const LISTEN_HELP =
+  'Comma-separated `<ip>:<port> [flags]` entries (IPv6 in brackets, `*` for all IPv4 addresses; flags `ssl`, `http2`, ' +
+  '`reuseport`, `backlog=N`, `proxy_protocol`, `deferred`, `bind`), or `off`.';
+
+const HOST_PORT = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
+
+function hostAndPort(raw: string): string {
+  const match = HOST_PORT.exec(raw);
+  const port = match ? Number(match[2]) : 0;
+  if (!match || port < 1 || port > 65535) throw new InvalidValue(`must be '<host>:<port>' with a port between 1 and 65535, e.g. cp.example.com:8005`);
+  return raw;
+}
+
+function workerProcesses(raw: string): number {
+  if (raw === 'auto') return availableParallelism();
+  if (/^\d+$/.test(raw) && Number(raw) >= 1 && Number.isSafeInteger(Number(raw))) return Number(raw);
+  throw new InvalidValue(`must be 'auto' or a positive integer`);
+}
+
+function trustedIp(entry: string): string {
+  if (entry === 'unix:' || isValidIpOrCidr(entry)) return entry;
+  throw new InvalidValue(`entry '${entry}' is not an IPv4 or IPv6 address, a CIDR block or 'unix:'`);
+}
+
+// RFC 9110 token characters.
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+function realIpHeader(raw: string): string {
+  if (raw === '') throw new InvalidValue('must not be empty');
+  if (!HEADER_NAME.test(raw)) throw new InvalidValue(`must be a header name or 'proxy_protocol'`);
+  return raw;
+}
+
+function pluginEntries(raw: string): string[] {
+  const entries = splitList(raw);
+  if (entries.includes('off') && entries.length > 1) throw new InvalidValue(`'off' cannot be combined with other entries`);
+  for (const entry of entries) {
+    if (!/^[a-z0-9][a-z0-9_-]*$/.test(entry)) throw new InvalidValue(`entry '${entry}' is not a plugin name (lower-case letters, digits, '-' and '_')`);
+  }
+  return entries;
+}
+
+const TLS_PROTOCOLS = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
+
+function sslProtocols(raw: string): string {
+  const tokens = raw.split(/\s+/).filter((t) => t !== '');
+  if (tokens.length === 0) throw new InvalidValue(`must list at least one of ${quotedAlternatives(TLS_PROTOCOLS)}, separated by spaces`);
+  for (const token of tokens) {
+    if (!TLS_PROTOCOLS.includes(token)) throw new InvalidValue(`unknown protocol '${token}' (accepted: ${TLS_PROTOCOLS.join(', ')}, separated by spaces)`);
+  }
+  return tokens.join(' ');
+}
+
+function absolutePath(raw: string, context: { cwd: string }): string {
+  if (raw === '') throw new InvalidValue('must not be empty');
+  return resolve(context.cwd, raw);
+}
+
+const pemList = list(pemSource);
+
+function trustedCertificates(raw: string, context: { cwd: string }): string[] {
+  return splitList(raw).map((entry) => (entry === 'system' ? entry : pemSource(entry, context)));
+}
+
+/** Every configuration key, in the order the reference documents them. */
+export const SETTING_DEFINITIONS = [
+  // General
+  define({
+    name: 'prefix', type: 'path', default: 'servroot', parse: absolutePath,
+    description: 'Working directory for logs, sockets and caches; relative paths are resolved against the current directory at start. ' +
+      'Kong defaults to `/usr/local/kong/`; Tollgate defaults to `./servroot` so that a clone runs without root.',
+  }),
+  define({
+    name: 'role', type: 'enum', default: 'traditional', values: ROLES, parse: oneOf(ROLES),
+    description: '`traditional` runs store and proxy in one node; `control_plane` serves the Admin API and pushes configuration to data planes; ' +
+      '`data_plane` only proxies, with configuration from the control plane.',
+  }),
+  define({
+    name: 'database', type: 'enum', default: 'off', values: DATABASES,
+    parse: oneOf(DATABASES, {
+      ...Object.fromEntries(PLANNED_DATABASES.map((db) => [db, `'${db}' is not supported yet; must be ${quotedAlternatives(DATABASES)}`])),
+      cassandra: `Cassandra is not supported (Kong dropped it in 3.4); must be ${quotedAlternatives(DATABASES)}`,
+    }),
+    description: 'Where entities are stored. `off` keeps them in memory, loaded from `declarative_config` or `POST /config` (DB-less).',
+  }),
+  define({
+    name: 'declarative_config', type: 'path', default: '', parse: existingFile(),
+    description: 'Declarative configuration file (YAML or JSON) loaded at start when `database = off`; resolved against the current directory.',
+  }),
+  define({
+    name: 'declarative_config_string', type: 'string', default: '', secret: true, parse: optionalString(),
+    description: 'Declarative configuration given inline (YAML or JSON text) instead of `declarative_config`.',
+  }),
+
+  // Listeners
+  define({
+    name: 'proxy_listen', type: 'listeners', parse: listenEntries,
+    default: '0.0.0.0:8000 reuseport backlog=16384, 0.0.0.0:8443 http2 ssl reuseport backlog=16384',
+    description: `Addresses the proxy listens on. ${LISTEN_HELP}`,
+  }),
+  define({
+    name: 'admin_listen', type: 'listeners', parse: listenEntries,
+    default: '127.0.0.1:8001 reuseport backlog=16384, 127.0.0.1:8444 http2 ssl reuseport backlog=16384',
+    description: 'Addresses the Admin API listens on; same syntax as `proxy_listen`.',
+  }),
+  define({
+    name: 'status_listen', type: 'listeners', default: '127.0.0.1:8100', parse: listenEntries,
+    description: 'Addresses of the read-only Status API (`/status`, `/status/ready`, metrics); same syntax as `proxy_listen`. ' +
+      'Kong 3.x defaults to `127.0.0.1:8007 reuseport backlog=16384`.',
+  }),
+  define({
+    name: 'cluster_listen', type: 'listeners', default: '0.0.0.0:8005', parse: listenEntries,
+    description: 'Control plane: addresses data planes connect to (mutual TLS); same syntax as `proxy_listen`.',
+  }),
+  define({
+    name: 'cluster_telemetry_listen', type: 'listeners', default: '0.0.0.0:8006', parse: listenEntries,
+    description: 'Control plane: addresses data planes send telemetry to (mutual TLS); same syntax as `proxy_listen`.',
+  }),
+
+  // Hybrid mode
+  define({
+    name: 'cluster_control_plane', type: 'string', default: '127.0.0.1:8005', parse: hostAndPort,
+    description: 'Data plane: `<host>:<port>` of the control plane\'s `cluster_listen`.',
+  }),
+  define({
+    name: 'cluster_mtls', type: 'enum', default: 'shared', values: CLUSTER_MTLS_MODES,
+    parse: oneOf(CLUSTER_MTLS_MODES, { pki_check_cn: `'pki_check_cn' is a Kong Enterprise mode; must be ${quotedAlternatives(CLUSTER_MTLS_MODES)}` }),
+    description: '`shared`: both sides use the same `cluster_cert`; `pki`: certificates signed by `cluster_ca_cert`.',
+  }),
+  define({
+    name: 'cluster_cert', type: 'pem', default: '', parse: optionalPem(),
+    description: 'Cluster certificate: a file path, PEM text or base64-encoded PEM. Required in hybrid mode.',
+  }),
+  define({
+    name: 'cluster_cert_key', type: 'pem', default: '', secret: true, parse: optionalPem(),
+    description: 'Private key of `cluster_cert`: a file path, PEM text or base64-encoded PEM. Required in hybrid mode.',
+  }),
+  define({
+    name: 'cluster_ca_cert', type: 'pem', default: '', parse: optionalPem(),
+    description: 'CA that signs cluster certificates; required on the control plane when `cluster_mtls = pki`.',
+  }),
+  define({
+    name: 'cluster_server_name', type: 'string', default: '', parse: optionalString(),
+    description: 'Data plane, `pki` mode: SNI and expected name of the control plane certificate; unset means the host of `cluster_control_plane`.',
+  }),
+
+  // Logging and processes
+  define({
+    name: 'log_level', type: 'enum', default: 'notice', values: LOG_LEVELS, parse: oneOf(LOG_LEVELS),
+    description: 'Lowest severity written to the error log.',
+  }),
+  define({
+    name: 'proxy_access_log', type: 'path', default: 'logs/access.log', parse: requiredString(),
+    description: 'Proxy access log, relative to `prefix` unless absolute; `off` disables it.',
+  }),
+  define({
+    name: 'proxy_error_log', type: 'path', default: 'logs/error.log', parse: requiredString(),
+    description: 'Error log, relative to `prefix` unless absolute.',
+  }),
+  define({
+    name: 'admin_access_log', type: 'path', default: 'logs/admin_access.log', parse: requiredString(),
+    description: 'Admin API access log, relative to `prefix` unless absolute; `off` disables it.',
+  }),
+  define({
+    name: 'worker_processes', type: 'integer', default: 'auto', parse: workerProcesses,
+    description: 'Number of proxy worker processes; `auto` uses one per available CPU. (Kong\'s `nginx_worker_processes`.)',
+  }),
+  define({
+    name: 'router_flavor', type: 'enum', default: 'traditional_compatible', values: ROUTER_FLAVORS,
+    parse: oneOf(ROUTER_FLAVORS, {
+      expressions: `'expressions' is not supported by Tollgate; must be ${quotedAlternatives(ROUTER_FLAVORS)}`,
+    }),
+    description: 'Route matching semantics: `traditional_compatible` (Kong 3.x default) or `traditional`.',
+  }),
+
+  // Client addresses and headers
+  define({
+    name: 'trusted_ips', type: 'list', default: '', parse: list(trustedIp),
+    description: 'IPv4/IPv6 addresses and CIDR blocks whose `X-Forwarded-*` and real-IP headers are believed; `unix:` trusts UNIX-socket peers. ' +
+      '`0.0.0.0/0, ::/0` trusts everyone. Unset trusts no one.',
+  }),
+  define({
+    name: 'real_ip_header', type: 'string', default: 'X-Real-IP', parse: realIpHeader,
+    description: 'Request header that carries the client address when the peer is in `trusted_ips`; `proxy_protocol` takes it from the PROXY protocol ' +
+      '(then a `proxy_listen` entry needs the `proxy_protocol` flag).',
+  }),
+  define({
+    name: 'real_ip_recursive', type: 'boolean', default: 'off', parse: onOff(),
+    description: 'With `on`, the client address is the last address in `real_ip_header` that is not in `trusted_ips`, instead of the last one.',
+  }),
+  define({
+    name: 'headers', type: 'list', default: 'server_tokens, latency_tokens, X-Tollgate-Request-Id', parse: headerEntries,
+    description: 'Headers added to responses: `Server`, `Via`, `X-Tollgate-Proxy-Latency`, `X-Tollgate-Response-Latency`, `X-Tollgate-Upstream-Latency`, ' +
+      '`X-Tollgate-Admin-Latency`, `X-Tollgate-Upstream-Status`, `X-Tollgate-Request-Id`; `server_tokens` = `Server` + `Via`; `latency_tokens` = the four ' +
+      'latency headers; `off` = none. Case-insensitive; `X-Kong-*` spellings are accepted.',
+  }),
+  define({
+    name: 'headers_upstream', type: 'list', default: 'X-Tollgate-Request-Id', parse: upstreamHeaderEntries,
+    description: 'Headers added to upstream requests: `X-Tollgate-Request-Id` (or `X-Kong-Request-Id`), or `off`.',
+  }),
+
+  // Upstream connections
+  define({
+    name: 'upstream_keepalive_pool_size', type: 'integer', default: '512', parse: integerInRange(0),
+    description: 'Idle keep-alive connections kept per upstream; 0 disables keep-alive. (Kong 3.5+ default; older Kong used 60.)',
+  }),
+  define({
+    name: 'upstream_keepalive_max_requests', type: 'integer', default: '10000', parse: integerInRange(0),
+    description: 'Requests sent over one upstream connection before it is closed; 0 means no limit.',
+  }),
+  define({
+    name: 'upstream_keepalive_idle_timeout', type: 'number', default: '60', parse: nonNegativeNumber(),
+    description: 'Seconds an idle upstream connection is kept; 0 means no timeout.',
+  }),
+
+  // Miscellaneous
+  define({
+    name: 'allow_debug_header', type: 'boolean', default: 'off', parse: onOff(),
+    description: 'Honour the `Kong-Debug` request header, which adds the matched route and service ids to the response.',
+  }),
+  define({
+    name: 'node_id', type: 'uuid', default: '', parse: optionalUuid(),
+    description: 'This node\'s id; unset generates one (a data plane keeps it in `prefix`).',
+  }),
+  define({
+    name: 'error_default_type', type: 'enum', default: 'text/plain', values: ERROR_DEFAULT_TYPES, parse: oneOf(ERROR_DEFAULT_TYPES),
+    description: 'Format of Tollgate-generated error bodies when the request\'s `Accept` header does not choose one.',
+  }),
+  define({
+    name: 'plugins', type: 'list', default: 'bundled', parse: pluginEntries,
+    description: 'Plugins this node can run: `bundled` for all built-in plugins, plugin names, or `off` for none.',
+  }),
+  define({
+    name: 'mem_cache_size', type: 'size', default: '128m', parse: size(),
+    description: 'Size of the in-memory entity cache, with an optional `k` or `m` unit.',
+  }),
+
+  // TLS
+  define({
+    name: 'ssl_cert', type: 'pem', default: '', parse: pemList,
+    description: 'Certificates for `ssl` proxy listeners (comma-separated: file paths, PEM or base64 PEM), one per key in `ssl_cert_key`. Unset uses a generated self-signed certificate.',
+  }),
+  define({
+    name: 'ssl_cert_key', type: 'pem', default: '', secret: true, parse: pemList,
+    description: 'Private keys of `ssl_cert`, in the same order.',
+  }),
+  define({
+    name: 'admin_ssl_cert', type: 'pem', default: '', parse: pemList,
+    description: 'Certificates for `ssl` Admin API listeners, one per key in `admin_ssl_cert_key`. Unset uses a generated self-signed certificate.',
+  }),
+  define({
+    name: 'admin_ssl_cert_key', type: 'pem', default: '', secret: true, parse: pemList,
+    description: 'Private keys of `admin_ssl_cert`, in the same order.',
+  }),
+  define({
+    name: 'ssl_protocols', type: 'string', default: 'TLSv1.2 TLSv1.3', parse: sslProtocols,
+    description: 'TLS versions accepted by `ssl` listeners, separated by spaces (`TLSv1`, `TLSv1.1`, `TLSv1.2`, `TLSv1.3`).',
+  }),
+  define({
+    name: 'lua_ssl_trusted_certificate', type: 'list', default: 'system', parse: trustedCertificates,
+    description: 'CA certificates trusted when Tollgate connects out over TLS: `system` for the system store, file paths, PEM or base64 PEM. ' +
+      '(Kong\'s name, kept so that kong.conf files carry over.)',
+  }),
+
+  // PostgreSQL (read now, used when the postgres store lands)
+  define({
+    name: 'pg_host', type: 'string', default: '127.0.0.1', parse: requiredString(),
+    description: 'PostgreSQL host.',
+  }),
+  define({
+    name: 'pg_port', type: 'integer', default: '5432', parse: integerInRange(1, 65535),
+    description: 'PostgreSQL port.',
+  }),
+  define({
+    name: 'pg_user', type: 'string', default: 'tollgate', parse: requiredString(),
+    description: 'PostgreSQL user. (Kong defaults to `kong`.)',
+  }),
+  define({
+    name: 'pg_password', type: 'string', default: '', secret: true, parse: optionalString(),
+    description: 'PostgreSQL password.',
+  }),
+  define({
+    name: 'pg_database', type: 'string', default: 'tollgate', parse: requiredString(),
+    description: 'PostgreSQL database. (Kong defaults to `kong`.)',
+  }),
+  define({
+    name: 'pg_ssl', type: 'boolean', default: 'off', parse: onOff(),
+    description: 'Connect to PostgreSQL over TLS.',
+  }),
+] as const satisfies readonly AnySettingDefinition[];
+
+// Compile-time guarantee that every key of SettingValues has a definition.
+type MissingDefinitions = Exclude<SettingName, (typeof SETTING_DEFINITIONS)[number]['name']>;
+const everyKeyDefined: [MissingDefinitions] extends [never] ? true : MissingDefinitions = true;
+void everyKeyDefined;
+
+/** Definitions by key name. */
+export const SETTINGS_BY_NAME: ReadonlyMap<string, AnySettingDefinition> = new Map(
+  SETTING_DEFINITIONS.map((definition) => [definition.name, definition as AnySettingDefinition]),
+);

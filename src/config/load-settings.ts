@@ -1,0 +1,219 @@
+/**
+ * Loads a node's settings once at start: defaults, then `tollgate.conf`, then `TOLLGATE_<KEY>` environment
+ * variables, then explicit overrides (highest). Every value is validated here, so the rest of Tollgate
+ * reads typed values and never re-checks them. Unknown keys stop the start: a typo must not silently
+ * fall back to a default.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseConfText } from './conf-file.ts';
+import { checkAcrossKeys } from './cross-checks.ts';
+import { SETTING_DEFINITIONS, SETTINGS_BY_NAME } from './definitions.ts';
+import type { AnySettingDefinition } from './definitions.ts';
+import { resolveDownstreamHeaders, resolveUpstreamHeaders } from './headers.ts';
+import { parseListenAddresses } from './listeners.ts';
+import { SettingsError } from './settings-error.ts';
+import type { ListenAddress, SettingName, SettingValues, Settings } from './settings-types.ts';
+import { InvalidValue, sizeInBytes } from './value-parsers.ts';
+import type { ParseContext } from './value-parsers.ts';
+
+export interface LoadSettingsOptions {
+  /** Configuration file (`-c`); it must exist. Without it, the first of {@link DEFAULT_CONF_PATHS} that exists is read. */
+  confPath?: string;
+  /** Overrides `prefix` (`-p`), above every other source. */
+  prefix?: string;
+  /** Environment to read `TOLLGATE_*` variables from; defaults to `process.env`. */
+  env?: Record<string, string | undefined>;
+  /** Values by key, above the file and the environment (e.g. from command-line flags). */
+  overrides?: Record<string, string>;
+}
+
+/** Where the configuration file is looked for when none is given. */
+export const DEFAULT_CONF_PATHS: readonly string[] = ['/etc/tollgate/tollgate.conf'];
+
+/** Prefix of environment variables that set configuration keys (`TOLLGATE_LOG_LEVEL` sets `log_level`). */
+export const ENV_PREFIX = 'TOLLGATE_';
+
+/**
+ * `TOLLGATE_*` variables that are not settings (process plumbing and tooling). Every other `TOLLGATE_*`
+ * variable must name a key; add new plumbing variables here.
+ */
+export const NON_SETTING_ENV_VARIABLES: ReadonlySet<string> = new Set(['TOLLGATE_CPU_PROF_DIR', 'TOLLGATE_WORKER_INDEX']);
+
+const DEFAULT_SOURCE = 'built-in default';
+
+interface RawValue {
+  text: string;
+  /** Where the text came from, as shown in messages: `path:line`, `TOLLGATE_X`, `override`, the default. */
+  source: string;
+}
+
+/**
+ * Picks the configuration file: the given path (resolved against the current directory), else the first
+ * candidate that exists, else null.
+ */
+export function findConfFile(confPath: string | undefined, candidates: readonly string[] = DEFAULT_CONF_PATHS): string | null {
+  if (confPath !== undefined) return resolve(confPath);
+  return candidates.find((candidate) => existsSync(candidate)) ?? null;
+}
+
+/** The env variable that sets `key`. */
+export function envVariableFor(key: string): string {
+  return ENV_PREFIX + key.toUpperCase();
+}
+
+/**
+ * Reads and validates the node's settings. Throws a {@link SettingsError} listing every problem (unknown
+ * keys, bad values, broken rules between keys) with its source.
+ */
+export function loadSettings(options: LoadSettingsOptions = {}): Settings {
+  const problems: string[] = [];
+  const raw = new Map<SettingName, RawValue>();
+  for (const definition of SETTING_DEFINITIONS) raw.set(definition.name, { text: definition.default, source: DEFAULT_SOURCE });
+
+  function setFrom(key: string, text: string, source: string): void {
+    const definition = SETTINGS_BY_NAME.get(key);
+    if (definition === undefined) {
+      problems.push(`${source}: unknown configuration property '${key}'${suggestionFor(key)}`);
+      return;
+    }
+    raw.set(definition.name, { text: text.trim(), source });
+  }
+
+  const confPath = findConfFile(options.confPath);
+  if (confPath !== null) readConfFile(confPath, setFrom, problems);
+
+  const env = options.env ?? process.env;
+  for (const name of Object.keys(env).sort()) {
+    const value = env[name];
+    if (!name.startsWith(ENV_PREFIX) || value === undefined || NON_SETTING_ENV_VARIABLES.has(name)) continue;
+    setFrom(name.slice(ENV_PREFIX.length).toLowerCase(), value, name);
+  }
+
+  for (const [key, value] of Object.entries(options.overrides ?? {})) setFrom(key, value, 'override');
+  if (options.prefix !== undefined) setFrom('prefix', options.prefix, 'prefix option');
+
+  const context: ParseContext = { cwd: process.cwd() };
+  const values: Partial<Record<SettingName, unknown>> = {};
+  for (const definition of SETTING_DEFINITIONS) {
+    const { text, source } = raw.get(definition.name) as RawValue;
+    try {
+      values[definition.name] = definition.parse(text, context);
+    } catch (error) {
+      if (!(error instanceof InvalidValue)) throw error;
+      problems.push(invalidValueMessage(source, definition, text, error.reason));
+    }
+  }
+  if (problems.length > 0) throw new SettingsError(problems);
+
+  const settingValues = values as SettingValues;
+  const listeners = {
+    proxy: listenersOf(settingValues.proxy_listen),
+    admin: listenersOf(settingValues.admin_listen),
+    status: listenersOf(settingValues.status_listen),
+    cluster: listenersOf(settingValues.cluster_listen),
+    clusterTelemetry: listenersOf(settingValues.cluster_telemetry_listen),
+  };
+  const sourceOf = (key: SettingName): string => (raw.get(key) as RawValue).source;
+  checkAcrossKeys(settingValues, listeners, sourceOf, (key, reason) => {
+    const { text, source } = raw.get(key) as RawValue;
+    problems.push(invalidValueMessage(source, SETTINGS_BY_NAME.get(key) as AnySettingDefinition, text, reason));
+  });
+  if (problems.length > 0) throw new SettingsError(problems);
+
+  const settings: Settings = {
+    ...settingValues,
+    proxy_listeners: listeners.proxy,
+    admin_listeners: listeners.admin,
+    status_listeners: listeners.status,
+    cluster_listeners: listeners.cluster,
+    cluster_telemetry_listeners: listeners.clusterTelemetry,
+    proxy_ssl_enabled: listeners.proxy.some((l) => l.ssl),
+    admin_ssl_enabled: listeners.admin.some((l) => l.ssl),
+    status_ssl_enabled: listeners.status.some((l) => l.ssl),
+    headersDownstream: resolveDownstreamHeaders(settingValues.headers),
+    headersUpstream: resolveUpstreamHeaders(settingValues.headers_upstream),
+    memCacheSizeBytes: sizeInBytes(settingValues.mem_cache_size),
+    confPath,
+  };
+  return deepFreeze(settings);
+}
+
+function readConfFile(path: string, setFrom: (key: string, text: string, source: string) => void, problems: string[]): void {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    problems.push(
+      code === 'ENOENT' ? `${path}: no such configuration file` : `${path}: cannot read the configuration file (${code ?? String(error)})`,
+    );
+    return;
+  }
+  const parsed = parseConfText(text);
+  for (const problem of parsed.problems) problems.push(`${path}:${problem.line}: ${problem.message}`);
+  for (const entry of parsed.entries) setFrom(entry.key, entry.value, `${path}:${entry.line}`);
+}
+
+function listenersOf(entries: readonly string[]): ListenAddress[] {
+  return parseListenAddresses(entries.join(','));
+}
+
+const MAX_SHOWN_VALUE = 80;
+
+/** The value as a message shows it: secrets hidden, long or multi-line text shortened. */
+function shownValue(definition: AnySettingDefinition, text: string): string {
+  if (definition.secret && text !== '') return '******';
+  const oneLine = text.replace(/\r?\n/g, '\\n');
+  return oneLine.length > MAX_SHOWN_VALUE ? `${oneLine.slice(0, MAX_SHOWN_VALUE)}...` : oneLine;
+}
+
+function invalidValueMessage(source: string, definition: AnySettingDefinition, text: string, reason: string): string {
+  return `${source}: invalid value for '${definition.name}' ('${shownValue(definition, text)}'): ${reason}`;
+}
+
+/** ` (did you mean 'x'?)` when a known key is close to the unknown one, else ''. */
+function suggestionFor(unknown: string): string {
+  const wanted = unknown.toLowerCase();
+  let best: string | null = null;
+  // Short names are close to too many others; allow one edit per four characters, two at most.
+  let bestDistance = Math.min(2, Math.floor(wanted.length / 4)) + 1;
+  for (const definition of SETTING_DEFINITIONS) {
+    const distance = editDistance(wanted, definition.name, bestDistance);
+    if (distance < bestDistance) {
+      best = definition.name;
+      bestDistance = distance;
+    }
+  }
+  if (best === null && wanted.startsWith('nginx_')) {
+    const stripped = wanted.slice('nginx_'.length);
+    if (SETTINGS_BY_NAME.has(stripped)) best = stripped;
+  }
+  return best === null ? '' : ` (did you mean '${best}'?)`;
+}
+
+/** Levenshtein distance, giving up (returning `limit`) once it cannot be below `limit`. */
+function editDistance(a: string, b: string, limit: number): number {
+  if (Math.abs(a.length - b.length) >= limit) return limit;
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    let rowMin = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost);
+      rowMin = Math.min(rowMin, current[j]);
+    }
+    if (rowMin >= limit) return limit;
+    previous = current;
+  }
+  return Math.min(previous[b.length], limit);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}

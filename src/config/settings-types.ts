@@ -1,0 +1,142 @@
+/**
+ * The shape of a node's settings: one typed property per `tollgate.conf` key (Kong's names), plus values
+ * derived from them once at start. Derived values that Kong also exposes keep Kong's snake_case names
+ * (`proxy_listeners`, `enabled_headers`...); derived values of our own are camelCase (`headersDownstream`).
+ */
+
+export const ROLES = ['traditional', 'control_plane', 'data_plane'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Accepted `database` values. `sqlite` and `postgres` join this list when their stores exist. */
+export const DATABASES = ['off'] as const;
+export type Database = (typeof DATABASES)[number];
+/** Databases that are planned but not implemented yet, so that the error can say so instead of "unknown". */
+export const PLANNED_DATABASES: readonly string[] = ['sqlite', 'postgres'];
+
+export const LOG_LEVELS = ['debug', 'info', 'notice', 'warn', 'error', 'crit', 'alert', 'emerg'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export const ROUTER_FLAVORS = ['traditional_compatible', 'traditional'] as const;
+export type RouterFlavor = (typeof ROUTER_FLAVORS)[number];
+
+export const CLUSTER_MTLS_MODES = ['shared', 'pki'] as const;
+export type ClusterMtlsMode = (typeof CLUSTER_MTLS_MODES)[number];
+
+export const ERROR_DEFAULT_TYPES = ['text/plain', 'application/json', 'application/xml', 'text/html'] as const;
+export type ErrorDefaultType = (typeof ERROR_DEFAULT_TYPES)[number];
+
+/** One parsed entry of a `*_listen` setting. */
+export interface ListenAddress {
+  /** Address to bind: IPv4, IPv6 without brackets (as `net.Server.listen` wants it) or a host name. `*` becomes `0.0.0.0`. */
+  ip: string;
+  /** 0..65535; 0 asks the OS for a free port (tests use it). */
+  port: number;
+  ssl: boolean;
+  http2: boolean;
+  reuseport: boolean;
+  /** The `backlog=N` value, or null to leave Node's default. */
+  backlog: number | null;
+  proxy_protocol: boolean;
+  deferred: boolean;
+  bind: boolean;
+  /** The entry as written (whitespace collapsed), e.g. `0.0.0.0:8000 reuseport`. */
+  listener: string;
+}
+
+/** Which response headers Tollgate adds for clients (resolved from `headers`). */
+export interface DownstreamHeaders {
+  server: boolean;
+  via: boolean;
+  proxyLatency: boolean;
+  responseLatency: boolean;
+  upstreamLatency: boolean;
+  adminLatency: boolean;
+  upstreamStatus: boolean;
+  requestId: boolean;
+}
+
+/** Which request headers Tollgate adds for upstreams (resolved from `headers_upstream`). */
+export interface UpstreamHeaders {
+  requestId: boolean;
+}
+
+/** Every configuration key with its parsed value. Unset optional values are null; unset lists are []. */
+export interface SettingValues {
+  prefix: string;
+  role: Role;
+  database: Database;
+  declarative_config: string | null;
+  declarative_config_string: string | null;
+
+  proxy_listen: string[];
+  admin_listen: string[];
+  status_listen: string[];
+  cluster_listen: string[];
+  cluster_telemetry_listen: string[];
+
+  cluster_control_plane: string;
+  cluster_mtls: ClusterMtlsMode;
+  cluster_cert: string | null;
+  cluster_cert_key: string | null;
+  cluster_ca_cert: string | null;
+  cluster_server_name: string | null;
+
+  log_level: LogLevel;
+  proxy_access_log: string;
+  proxy_error_log: string;
+  admin_access_log: string;
+
+  worker_processes: number;
+  router_flavor: RouterFlavor;
+
+  trusted_ips: string[];
+  real_ip_header: string;
+  real_ip_recursive: boolean;
+
+  headers: string[];
+  headers_upstream: string[];
+
+  upstream_keepalive_pool_size: number;
+  upstream_keepalive_max_requests: number;
+  upstream_keepalive_idle_timeout: number;
+
+  allow_debug_header: boolean;
+  node_id: string | null;
+  error_default_type: ErrorDefaultType;
+  plugins: string[];
+  mem_cache_size: string;
+
+  ssl_cert: string[];
+  ssl_cert_key: string[];
+  admin_ssl_cert: string[];
+  admin_ssl_cert_key: string[];
+  ssl_protocols: string;
+  lua_ssl_trusted_certificate: string[];
+
+  pg_host: string;
+  pg_port: number;
+  pg_user: string;
+  pg_password: string | null;
+  pg_database: string;
+  pg_ssl: boolean;
+}
+
+export type SettingName = keyof SettingValues;
+
+/** A node's settings: every key, parsed, plus what is derived from them once at start. Frozen. */
+export interface Settings extends SettingValues {
+  proxy_listeners: ListenAddress[];
+  admin_listeners: ListenAddress[];
+  status_listeners: ListenAddress[];
+  cluster_listeners: ListenAddress[];
+  cluster_telemetry_listeners: ListenAddress[];
+  proxy_ssl_enabled: boolean;
+  admin_ssl_enabled: boolean;
+  status_ssl_enabled: boolean;
+  headersDownstream: DownstreamHeaders;
+  headersUpstream: UpstreamHeaders;
+  /** `mem_cache_size` in bytes. */
+  memCacheSizeBytes: number;
+  /** The configuration file that was read, or null when only defaults and the environment were used. */
+  confPath: string | null;
+}

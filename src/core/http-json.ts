@@ -1,0 +1,54 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+
+/** Small helpers shared by the Admin and Status APIs (not the proxy's hot path). */
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, extraHeaders: Record<string, string> = {}): void {
+  const text = body === undefined ? '' : JSON.stringify(body);
+  res.writeHead(status, {
+    ...(text === '' ? {} : { 'Content-Type': 'application/json; charset=utf-8' }),
+    'Content-Length': String(Buffer.byteLength(text)),
+    ...extraHeaders,
+  });
+  res.end(res.req?.method === 'HEAD' ? undefined : text);
+}
+
+export function sendEmpty(res: ServerResponse, status: number, extraHeaders: Record<string, string> = {}): void {
+  res.writeHead(status, { 'Content-Length': '0', ...extraHeaders });
+  res.end();
+}
+
+/** Reads a whole request body, refusing more than `limit` bytes. */
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        reject(Object.assign(new Error(`request body larger than ${limit} bytes`), { status: 413 }));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+export interface ListenSpec {
+  ip: string;
+  port: number;
+}
+
+/** Starts an HTTP server on one address; resolves when it listens. */
+export function listenHttp(spec: ListenSpec, handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<Server> {
+  const server = createServer({ keepAliveTimeout: 60_000 }, handler);
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host: spec.ip, port: spec.port }, () => {
+      server.off('error', reject);
+      resolve(server);
+    });
+  });
+}

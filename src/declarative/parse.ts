@@ -1,0 +1,57 @@
+/**
+ * Turns declarative text into a document: JSON for `*.json` files, YAML for `*.yml`/`*.yaml`, and without a
+ * file name JSON first, then YAML. YAML is read with 1.1 rules (as Kong's libyaml does), so `yes`/`no`
+ * are booleans and a repeated key keeps its last value.
+ */
+import { parse as parseYaml } from 'yaml';
+
+export type ParseResult = { ok: true; document: Record<string, unknown> } | { ok: false; error: string };
+
+const PREFIX = 'failed parsing declarative configuration';
+
+function isDocument(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function errorText(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).replace(/\s+$/, '');
+}
+
+/** Parses declarative configuration text; errors read `failed parsing declarative configuration: ...`. */
+export function parseDeclarativeText(text: string, filename?: string): ParseResult {
+  const lower = filename?.toLowerCase();
+  const tryJson = lower === undefined || lower.endsWith('json');
+  const tryYaml = lower === undefined || /ya?ml$/.test(lower);
+  if (!tryJson && !tryYaml) {
+    return { ok: false, error: `unknown file type: ${filename}. (Accepted types: json, yaml)` };
+  }
+  let error: string | undefined;
+  // JSON is YAML: a YAML file written as JSON takes the much faster JSON parser.
+  if (!tryJson && text.trimStart().startsWith('{')) {
+    try {
+      const value: unknown = JSON.parse(text);
+      if (isDocument(value)) return { ok: true, document: value };
+    } catch {
+      // Not strict JSON after all: the YAML parser decides.
+    }
+  }
+  if (tryJson) {
+    try {
+      const value: unknown = JSON.parse(text);
+      if (isDocument(value)) return { ok: true, document: value };
+      error = 'expected an object';
+    } catch (err) {
+      error = errorText(err);
+    }
+  }
+  if (tryYaml) {
+    try {
+      const value: unknown = parseYaml(text, { version: '1.1', uniqueKeys: false, maxAliasCount: 10000 });
+      if (isDocument(value)) return { ok: true, document: value };
+      error = 'expected an object';
+    } catch (err) {
+      error = errorText(err);
+    }
+  }
+  return { ok: false, error: `${PREFIX}: ${error ?? 'expected an object'}` };
+}

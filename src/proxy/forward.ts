@@ -1,0 +1,191 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Dispatcher } from 'undici';
+import { SERVER_TOKEN } from '../core/version.ts';
+import type { ProxyEntry, UpstreamPeer } from '../snapshot/types.ts';
+import {
+  HEADER_PROXY_LATENCY,
+  HEADER_REQUEST_ID,
+  HEADER_UPSTREAM_LATENCY,
+  HEADER_UPSTREAM_STATUS,
+  type DownstreamHeaders,
+} from './options.ts';
+import { sendGatewayError } from './respond.ts';
+
+type IncomingHttpHeaders = Record<string, string | string[] | undefined>;
+
+/** Response headers that belong to the upstream connection, not to the client's. */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'proxy-connection', 'te', 'trailer', 'upgrade']);
+
+/** Errors that mean the request never reached the upstream, so trying another peer is safe. */
+const RETRYABLE = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_SOCKET',
+]);
+
+const TIMEOUTS = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
+
+/**
+ * One upstream call: undici's handler object for a proxied request. All state lives in fields so the hot
+ * path allocates one object per request, not a closure per callback (undici's handler pattern).
+ */
+export class ForwardHandler implements Dispatcher.DispatchHandler {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly entry: ProxyEntry;
+  readonly downstream: DownstreamHeaders;
+  readonly headers: string[];
+  readonly path: string;
+  readonly body: IncomingMessage | null;
+  readonly requestId: string;
+  readonly start: number;
+  readonly clientHost: string;
+  attempt = 0;
+  dispatchedAt = 0;
+  controller: Dispatcher.DispatchController | null = null;
+  done = false;
+  resumeOnDrain: (() => void) | null = null;
+  peer: UpstreamPeer | null = null;
+
+  constructor(
+    req: IncomingMessage,
+    res: ServerResponse,
+    entry: ProxyEntry,
+    downstream: DownstreamHeaders,
+    headers: string[],
+    path: string,
+    body: IncomingMessage | null,
+    requestId: string,
+    start: number,
+    clientHost: string,
+  ) {
+    this.req = req;
+    this.res = res;
+    this.entry = entry;
+    this.downstream = downstream;
+    this.headers = headers;
+    this.path = path;
+    this.body = body;
+    this.requestId = requestId;
+    this.start = start;
+    this.clientHost = clientHost;
+  }
+
+  /** Picks a peer for this try and dispatches; answers 503 when there is none. */
+  send(): void {
+    const entry = this.entry;
+    const peer = entry.peers === null ? undefined : entry.peers.pick(this.attempt);
+    if (peer === undefined) {
+      this.done = true;
+      sendGatewayError(this.req, this.res, this.downstream, 503, entry.peers?.unavailableMessage ?? null, this.requestId, this.start);
+      return;
+    }
+    this.peer = peer;
+    this.headers[1] = entry.preserveHost && this.clientHost !== '' ? this.clientHost : peer.hostHeader;
+    this.dispatchedAt = performance.now();
+    peer.pool.dispatch(
+      {
+        path: this.path,
+        method: this.req.method as Dispatcher.HttpMethod,
+        headers: this.headers,
+        body: this.body,
+        headersTimeout: entry.readTimeout,
+        bodyTimeout: entry.readTimeout,
+      },
+      this,
+    );
+  }
+
+  /** The client went away: stop the upstream call too. */
+  clientClosed(): void {
+    if (this.done) return;
+    this.done = true;
+    this.controller?.abort(new Error('client closed the connection'));
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.done) controller.abort(new Error('client closed the connection'));
+  }
+
+  onResponseStart(
+    controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: IncomingHttpHeaders,
+    statusMessage?: string,
+  ): void {
+    // 1xx interim responses (100 Continue is answered by Node itself) are not relayed.
+    if (statusCode < 200) return;
+    const res = this.res;
+    if (res.destroyed) {
+      controller.abort(new Error('client closed the connection'));
+      return;
+    }
+    const now = performance.now();
+    const out: string[] = [];
+    let via: string | null = null;
+    let hasServer = false;
+    for (const name in headers) {
+      const value = headers[name];
+      if (value === undefined || HOP_BY_HOP.has(name)) continue;
+      if (name === 'via') {
+        via = Array.isArray(value) ? value.join(', ') : value;
+        continue;
+      }
+      if (name === 'server') hasServer = true;
+      if (Array.isArray(value)) for (const v of value) out.push(name, v);
+      else out.push(name, value);
+    }
+    const d = this.downstream;
+    if (d.via) out.push('Via', via === null ? `1.1 ${SERVER_TOKEN}` : `${via}, 1.1 ${SERVER_TOKEN}`);
+    else if (via !== null) out.push('Via', via);
+    if (d.server && !hasServer) out.push('Server', SERVER_TOKEN);
+    if (d.upstreamLatency) out.push(HEADER_UPSTREAM_LATENCY, String(Math.round(now - this.dispatchedAt)));
+    if (d.proxyLatency) out.push(HEADER_PROXY_LATENCY, String(Math.round(this.dispatchedAt - this.start)));
+    if (d.upstreamStatus) out.push(HEADER_UPSTREAM_STATUS, String(statusCode));
+    if (d.requestId) out.push(HEADER_REQUEST_ID, this.requestId);
+    if (statusMessage) res.writeHead(statusCode, statusMessage, out);
+    else res.writeHead(statusCode, out);
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (!this.res.write(chunk)) {
+      controller.pause();
+      if (this.resumeOnDrain === null) {
+        this.resumeOnDrain = () => this.controller?.resume();
+      }
+      this.res.once('drain', this.resumeOnDrain);
+    }
+  }
+
+  onResponseEnd(): void {
+    this.done = true;
+    this.res.end();
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    if (this.done) return;
+    const res = this.res;
+    if (res.headersSent) {
+      this.done = true;
+      res.destroy(error);
+      return;
+    }
+    const code = (error as { code?: string }).code ?? '';
+    if (this.body === null && this.attempt < this.entry.retries && RETRYABLE.has(code)) {
+      this.attempt++;
+      this.controller = null;
+      this.send();
+      return;
+    }
+    this.done = true;
+    const status = TIMEOUTS.has(code) ? 504 : 502;
+    sendGatewayError(this.req, res, this.downstream, status, null, this.requestId, this.start);
+  }
+}

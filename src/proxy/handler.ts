@@ -1,0 +1,180 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import type { MatchResult } from '../router/types.ts';
+import type { ProxyEntry, Snapshot } from '../snapshot/types.ts';
+import { ForwardHandler } from './forward.ts';
+import type { ProxyOptions } from './options.ts';
+import { RequestIds } from './request-id.ts';
+import { sendGatewayError, sendGatewayResponse } from './respond.ts';
+import { buildUpstreamHeaders, hostWithoutPort } from './upstream-headers.ts';
+import { plainIp, realClientIp } from './client-address.ts';
+import { forwardUpgrade } from './upgrade.ts';
+
+/** The response class the proxy's HTTP server creates, with a slot for the request's upstream call. */
+export interface ProxyResponse extends ServerResponse {
+  forward?: ForwardHandler;
+  core?: ProxyCore;
+}
+
+function onResponseClose(this: ProxyResponse): void {
+  this.core!.inFlight--;
+  const forward = this.forward;
+  if (forward !== undefined && !forward.done) forward.clientClosed();
+}
+
+/** A request that has been routed, with everything needed to forward it. */
+export interface RoutedRequest {
+  match: MatchResult<ProxyEntry>;
+  requestId: string;
+  headers: string[];
+  path: string;
+  host: string;
+}
+
+/**
+ * The proxy's request path. It holds one reference to the current snapshot; `swap` replaces it in one
+ * assignment, and each request reads it once at its start and keeps it for its whole life.
+ */
+export class ProxyCore {
+  snapshot: Snapshot;
+  readonly options: ProxyOptions;
+  readonly ids = new RequestIds();
+  /** Requests received and not yet answered, and requests received in all (for the status counters). */
+  inFlight = 0;
+  requests = 0;
+
+  constructor(snapshot: Snapshot, options: ProxyOptions) {
+    this.snapshot = snapshot;
+    this.options = options;
+  }
+
+  swap(next: Snapshot): void {
+    this.snapshot = next;
+  }
+
+  /** `http.Server` 'request' listener. */
+  readonly handleRequest = (req: IncomingMessage, res: ProxyResponse): void => {
+    const start = performance.now();
+    this.requests++;
+    this.inFlight++;
+    res.core = this;
+    res.once('close', onResponseClose);
+    const routed = this.route(req, res, start, false);
+    if (routed === null) return;
+    const entry = routed.match.payload;
+    const hasBody = req.headers['content-length'] !== undefined
+      ? req.headers['content-length'] !== '0'
+      : req.headers['transfer-encoding'] !== undefined;
+    const forward = new ForwardHandler(
+      req,
+      res,
+      entry,
+      this.options.downstream,
+      routed.headers,
+      routed.path,
+      hasBody ? req : null,
+      routed.requestId,
+      start,
+      routed.host,
+    );
+    res.forward = forward;
+    forward.send();
+  };
+
+  /** `http.Server` 'upgrade' listener (WebSocket handshakes). */
+  readonly handleUpgrade = (req: IncomingMessage, socket: Socket, head: Buffer): void => {
+    this.requests++;
+    forwardUpgrade(this, req, socket, head);
+  };
+
+  /**
+   * Routes a request and answers it directly when it cannot be proxied (no route, no service, HTTPS
+   * required). Returns null when a response was sent.
+   */
+  route(req: IncomingMessage, res: ServerResponse, start: number, upgrade: boolean): RoutedRequest | null {
+    const snapshot = this.snapshot;
+    const options = this.options;
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const rawPath = q === -1 ? url : url.slice(0, q);
+    const socket = req.socket as TLSSocket;
+    const headers = req.headers;
+    const host = headers.host ?? '';
+    const tls = socket.encrypted === true;
+    const scheme = tls ? 'https' : 'http';
+    const listenerPort = socket.localPort ?? 0;
+    const requestId = this.ids.next();
+    const match = snapshot.router.match({
+      method: req.method ?? 'GET',
+      rawPath,
+      host,
+      headers,
+      sni: tls && typeof socket.servername === 'string' ? socket.servername : '',
+      scheme,
+      listenerPort,
+    });
+    if (match === null) {
+      sendGatewayError(req, res, options.downstream, 404, 'no Route matched with those values', requestId, start);
+      return null;
+    }
+    const entry = match.payload;
+    const peer = plainIp(socket.remoteAddress);
+    const trusted = options.isTrusted(peer);
+    if (entry.httpsOnly) {
+      const forwardedProto = trusted ? headerValue(headers['x-forwarded-proto']) ?? scheme : scheme;
+      if (forwardedProto.toLowerCase() !== 'https') {
+        this.redirectToHttps(req, res, entry, host, requestId, start);
+        return null;
+      }
+    }
+    if (entry.service === null) {
+      sendGatewayError(req, res, options.downstream, 503, 'no Service found with those values', requestId, start);
+      return null;
+    }
+    const upstreamHeaders = buildUpstreamHeaders({
+      rawHeaders: req.rawHeaders,
+      httpVersion: req.httpVersion,
+      peer,
+      trusted,
+      clientIp: realClientIp(peer, trusted, headers, options),
+      scheme,
+      hostNoPort: hostWithoutPort(host),
+      listenerPort,
+      rawPath,
+      strippedPrefix: match.strippedPrefix,
+      requestId: options.upstreamRequestId ? requestId : null,
+      upgrade,
+    });
+    return {
+      match,
+      requestId,
+      headers: upstreamHeaders,
+      path: q === -1 ? match.upstreamPath : match.upstreamPath + url.slice(q),
+      host,
+    };
+  }
+
+  redirectToHttps(req: IncomingMessage, res: ServerResponse, entry: ProxyEntry, host: string, requestId: string, start: number): void {
+    const status = entry.redirectStatus;
+    if (status === 426) {
+      sendGatewayResponse(
+        req,
+        res,
+        this.options.downstream,
+        426,
+        ['Connection', 'Upgrade', 'Upgrade', 'TLS/1.2, HTTP/1.1'],
+        JSON.stringify({ message: 'Please use HTTPS protocol' }),
+        requestId,
+        start,
+      );
+      return;
+    }
+    const location = `https://${hostWithoutPort(host)}${req.url ?? '/'}`;
+    sendGatewayResponse(req, res, this.options.downstream, status, ['Location', location], '', requestId, start);
+  }
+}
+
+function headerValue(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}

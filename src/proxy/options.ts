@@ -1,0 +1,23 @@
+import type { DownstreamHeaders } from '../config/settings-types.ts';
+
+/** Per-node proxy behaviour derived once from the settings; the hot path reads only these fields. */
+export interface ProxyOptions {
+  /** True when the connecting peer may set X-Forwarded-* and the real-IP header (trusted_ips). */
+  isTrusted: (ip: string) => boolean;
+  /** Lower-case name of real_ip_header, or null when it is `proxy_protocol` (not read from headers). */
+  realIpHeader: string | null;
+  realIpRecursive: boolean;
+  downstream: DownstreamHeaders;
+  /** Send X-Tollgate-Request-Id upstream (headers_upstream). */
+  upstreamRequestId: boolean;
+  /** Bound on how long a stopping worker waits for in-flight requests, in ms. */
+  shutdownTimeout: number;
+}
+
+export type { DownstreamHeaders } from '../config/settings-types.ts';
+
+export const HEADER_PROXY_LATENCY = 'X-Tollgate-Proxy-Latency';
+export const HEADER_UPSTREAM_LATENCY = 'X-Tollgate-Upstream-Latency';
+export const HEADER_RESPONSE_LATENCY = 'X-Tollgate-Response-Latency';
+export const HEADER_UPSTREAM_STATUS = 'X-Tollgate-Upstream-Status';
+export const HEADER_REQUEST_ID = 'X-Tollgate-Request-Id';

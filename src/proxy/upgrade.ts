@@ -1,0 +1,65 @@
+import { ServerResponse, type IncomingMessage } from 'node:http';
+import { connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import type { ProxyCore } from './handler.ts';
+import { sendGatewayError } from './respond.ts';
+
+/**
+ * Passes an HTTP Upgrade (WebSocket) through: the handshake is routed and rewritten like any request, then
+ * the two connections are joined byte for byte. The upstream's answer (101 or a refusal) reaches the client
+ * unchanged.
+ */
+export function forwardUpgrade(core: ProxyCore, req: IncomingMessage, socket: Socket, head: Buffer): void {
+  const start = performance.now();
+  // A throwaway response object lets the routing code answer errors (404, 426, 503) on the raw socket.
+  const res = new ServerResponse(req);
+  res.assignSocket(socket);
+  res.shouldKeepAlive = false;
+  res.on('finish', () => socket.end());
+  const routed = core.route(req, res, start, true);
+  if (routed === null) return;
+  const entry = routed.match.payload;
+  const peer = entry.peers?.pick(0);
+  if (peer === undefined) {
+    sendGatewayError(req, res, core.options.downstream, 503, entry.peers?.unavailableMessage ?? null, routed.requestId, start);
+    return;
+  }
+  res.detachSocket(socket);
+  const headers = routed.headers;
+  headers[1] = entry.preserveHost && routed.host !== '' ? routed.host : peer.hostHeader;
+  let text = `${req.method} ${routed.path} HTTP/1.1\r\n`;
+  for (let i = 0; i < headers.length; i += 2) text += `${headers[i]}: ${headers[i + 1]}\r\n`;
+  text += '\r\n';
+
+  const upstream = peer.tls
+    ? tlsConnect({ host: peer.host, port: peer.port, servername: peer.servername ?? undefined, rejectUnauthorized: false })
+    : netConnect({ host: peer.host, port: peer.port });
+  upstream.setNoDelay(true);
+  socket.setNoDelay(true);
+  let connected = false;
+  const timer = setTimeout(() => upstream.destroy(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' })), entry.service?.connect_timeout ?? 60_000);
+  upstream.once(peer.tls ? 'secureConnect' : 'connect', () => {
+    connected = true;
+    clearTimeout(timer);
+    upstream.write(text);
+    if (head.length > 0) upstream.write(head);
+    upstream.pipe(socket);
+    socket.pipe(upstream);
+  });
+  upstream.on('error', (err: NodeJS.ErrnoException) => {
+    clearTimeout(timer);
+    if (!connected && !socket.destroyed) {
+      const status = err.code === 'ETIMEDOUT' ? 504 : 502;
+      const errRes = new ServerResponse(req);
+      errRes.assignSocket(socket);
+      errRes.shouldKeepAlive = false;
+      errRes.on('finish', () => socket.end());
+      sendGatewayError(req, errRes, core.options.downstream, status, null, routed.requestId, start);
+      return;
+    }
+    socket.destroy();
+  });
+  socket.on('error', () => upstream.destroy());
+  socket.on('close', () => upstream.destroy());
+  upstream.on('close', () => socket.destroy());
+}

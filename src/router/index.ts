@@ -1,0 +1,74 @@
+/**
+ * The router: compiles the routes of one configuration once, then matches requests against them.
+ *
+ * ```ts
+ * const router = buildRouter(entries, { flavor: 'traditional_compatible' });
+ * const result = router.match(input); // null means 404 "no Route matched with those values"
+ * ```
+ */
+import { normalizePath } from '../core/uri.ts';
+import { CompatibleMatcher } from './compatible.ts';
+import { buildMatchResult } from './match-result.ts';
+import { RequestView } from './request-view.ts';
+import { TraditionalMatcher } from './traditional.ts';
+import type { MatchInput, MatchResult, Router, RouterEntry, RouterFlavor } from './types.ts';
+
+export type { MatchInput, MatchResult, Router, RouterEntry, RouterFlavor, RouterRoute } from './types.ts';
+export { buildUpstreamPath, sanitizePostfix } from './upstream-path.ts';
+
+export interface RouterOptions {
+  flavor: RouterFlavor;
+}
+
+class TraditionalRouter<T> implements Router<T> {
+  readonly matcher: TraditionalMatcher<T>;
+  readonly view = new RequestView();
+
+  constructor(entries: RouterEntry<T>[]) {
+    this.matcher = new TraditionalMatcher(entries);
+  }
+
+  match(input: MatchInput): MatchResult<T> | null {
+    const view = this.view;
+    view.reset(input, normalizePath(input.rawPath));
+    view.splitHostTraditional();
+    const entry = this.matcher.find(view);
+    return entry === null ? null : buildMatchResult(entry, view.path);
+  }
+}
+
+class CompatibleRouter<T> implements Router<T> {
+  readonly matcher: CompatibleMatcher<T>;
+  readonly view = new RequestView();
+
+  constructor(entries: RouterEntry<T>[]) {
+    this.matcher = new CompatibleMatcher(entries);
+  }
+
+  match(input: MatchInput): MatchResult<T> | null {
+    const view = this.view;
+    view.reset(input, normalizePath(input.rawPath));
+    view.splitHostCompatible(input.listenerPort);
+    const entry = this.matcher.find(view);
+    return entry === null ? null : buildMatchResult(entry, view.path);
+  }
+}
+
+/**
+ * Compiles `entries` into a router for the given Kong router flavor. All indexing, sorting and regex
+ * compilation happens here, once per configuration; `match` only looks things up.
+ *
+ * Routes whose protocols are all stream protocols (tcp, tls, udp, tls_passthrough) are left out.
+ * Throws an Error naming the route when a route sets no matching field or has a regex that does not
+ * compile (the schema rejects both, so this signals data that skipped validation).
+ */
+export function buildRouter<T>(entries: RouterEntry<T>[], options: RouterOptions): Router<T> {
+  switch (options.flavor) {
+    case 'traditional':
+      return new TraditionalRouter(entries);
+    case 'traditional_compatible':
+      return new CompatibleRouter(entries);
+    default:
+      throw new Error(`unknown router flavor '${String(options.flavor)}': use 'traditional' or 'traditional_compatible'`);
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * The shape of the shared router case tables (one list, run against every flavor, Hono-style) and
+ * helpers to turn compact case rows into router inputs.
+ */
+import type { MatchInput, RouterEntry, RouterFlavor, RouterRoute } from '../types.ts';
+
+export const FLAVORS: RouterFlavor[] = ['traditional', 'traditional_compatible'];
+
+/** A route as written in a case: only the fields that matter, Kong defaults for the rest. */
+export interface RouteSpec {
+  id: string;
+  name?: string;
+  hosts?: string[];
+  paths?: string[];
+  methods?: string[];
+  headers?: Record<string, string[]>;
+  snis?: string[];
+  protocols?: string[];
+  regex_priority?: number;
+  strip_path?: boolean;
+  preserve_host?: boolean;
+  path_handling?: 'v0' | 'v1';
+  /** Defaults to the route's position in the list (earlier = older). */
+  created_at?: number;
+  /** The service path (undefined: no path, i.e. `/`). */
+  service_path?: string | null;
+}
+
+export interface RequestSpec {
+  method?: string;
+  path?: string;
+  host?: string;
+  headers?: Record<string, string | string[]>;
+  sni?: string;
+  scheme?: 'http' | 'https';
+  /** Listener port; defaults to 8000 for http and 8443 for https, as Kong's proxy listens. */
+  port?: number;
+}
+
+/** What the match must produce: the route id (null: 404) and optionally parts of the result. */
+export interface Outcome {
+  route: string | null;
+  upstreamPath?: string;
+  strippedPrefix?: string | null;
+  normalizedPath?: string;
+  captures?: Record<string, string> | null;
+}
+
+export type Expectation = string | null | Outcome;
+export type PerFlavor = { traditional: Expectation; traditional_compatible: Expectation };
+
+export interface RouterCase {
+  name: string;
+  routes: RouteSpec[];
+  request: RequestSpec;
+  expect: Expectation | PerFlavor;
+}
+
+/** A group of cases sharing one route set, each with its own request. */
+export interface RouterScenario {
+  name: string;
+  routes: RouteSpec[];
+  requests: Array<{ name: string; request: RequestSpec; expect: Expectation | PerFlavor }>;
+}
+
+export function scenario(s: RouterScenario): RouterCase[] {
+  return s.requests.map((item) => ({ name: `${s.name}: ${item.name}`, routes: s.routes, request: item.request, expect: item.expect }));
+}
+
+function isPerFlavor(expect: Expectation | PerFlavor): expect is PerFlavor {
+  return expect !== null && typeof expect === 'object' && 'traditional' in expect;
+}
+
+/** The outcome a flavor must produce for a case. */
+export function outcomeFor(expect: Expectation | PerFlavor, flavor: RouterFlavor): Outcome {
+  const chosen = isPerFlavor(expect) ? expect[flavor] : expect;
+  if (chosen === null || typeof chosen === 'string') return { route: chosen };
+  return chosen;
+}
+
+export function toRouterEntry(spec: RouteSpec, index: number): RouterEntry<string> {
+  const route: RouterRoute = {
+    id: spec.id,
+    name: spec.name ?? null,
+    created_at: spec.created_at ?? index,
+    protocols: spec.protocols ?? ['http', 'https'],
+    methods: spec.methods ?? null,
+    hosts: spec.hosts ?? null,
+    paths: spec.paths ?? null,
+    headers: spec.headers ?? null,
+    snis: spec.snis ?? null,
+    regex_priority: spec.regex_priority ?? 0,
+    strip_path: spec.strip_path ?? true,
+    preserve_host: spec.preserve_host ?? false,
+    path_handling: spec.path_handling ?? 'v0',
+  };
+  return { route, servicePath: spec.service_path ?? null, payload: spec.id };
+}
+
+export function toMatchInput(spec: RequestSpec): MatchInput {
+  const scheme = spec.scheme ?? 'http';
+  const headers: MatchInput['headers'] = {};
+  for (const [name, value] of Object.entries(spec.headers ?? {})) headers[name.toLowerCase()] = value;
+  return {
+    method: spec.method ?? 'GET',
+    rawPath: spec.path ?? '/',
+    host: spec.host ?? '',
+    headers,
+    sni: spec.sni ?? '',
+    scheme,
+    listenerPort: spec.port ?? (scheme === 'https' ? 8443 : 8000),
+  };
+}

@@ -1,0 +1,61 @@
+import type { DownstreamHeaders } from '../proxy/options.ts';
+import type { RouterFlavor } from '../router/types.ts';
+import type { SnapshotInput } from '../snapshot/types.ts';
+
+/** IPC between the supervisor and its proxy workers. Plain JSON values only. */
+
+export interface ListenerSpec {
+  ip: string;
+  port: number;
+  ssl: boolean;
+  reuseport: boolean;
+  backlog: number | null;
+}
+
+export interface WorkerInit {
+  type: 'init';
+  workerIndex: number;
+  logLevel: string;
+  flavor: RouterFlavor;
+  listeners: ListenerSpec[];
+  /** PEM certificate and key for `ssl` listeners (the node's default certificate). */
+  tls: { cert: string; key: string } | null;
+  trustedIps: string[];
+  realIpHeader: string;
+  realIpRecursive: boolean;
+  downstream: DownstreamHeaders;
+  upstreamRequestId: boolean;
+  pool: { poolSize: number; keepAliveTimeout: number; maxRequestsPerConnection: number };
+  shutdownTimeout: number;
+}
+
+export interface WorkerConfig {
+  type: 'config';
+  hash: string;
+  config: SnapshotInput;
+}
+
+export interface WorkerShutdown {
+  type: 'shutdown';
+}
+
+export interface WorkerStatsRequest {
+  type: 'stats';
+  id: number;
+}
+
+export interface WorkerCounters {
+  accepted: number;
+  active: number;
+  requests: number;
+  inFlight: number;
+}
+
+export type SupervisorMessage = WorkerInit | WorkerConfig | WorkerShutdown | WorkerStatsRequest;
+
+export type WorkerMessage =
+  | { type: 'listening' }
+  | { type: 'applied'; hash: string; ms: number }
+  | { type: 'apply-failed'; hash: string; error: string }
+  | { type: 'listen-failed'; error: string }
+  | { type: 'stats'; id: number; counters: WorkerCounters };

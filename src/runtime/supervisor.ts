@@ -1,0 +1,324 @@
+import cluster, { type Worker } from 'node:cluster';
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type { Server } from 'node:http';
+import type { Settings } from '../config/settings-types.ts';
+import { readPem } from '../config/index.ts';
+import { emptyFlatConfig, loadDeclarative, type FlatConfig } from '../declarative/index.ts';
+import type { ConfigLoadOutcome, ConfigLoadRequest, NodeContext, ServerCounters } from '../admin/context.ts';
+import { startAdminServer } from '../admin/server.ts';
+import { startStatusServer } from '../status/server.ts';
+import { createLogger, type Logger, type LogLevel } from '../log/logger.ts';
+import { EMPTY_HASH } from '../snapshot/compile.ts';
+import { ensureDefaultCertificate } from './default-certificate.ts';
+import type { SupervisorMessage, WorkerCounters, WorkerInit, WorkerMessage } from './messages.ts';
+
+interface WorkerSlot {
+  index: number;
+  worker: Worker;
+  listening: boolean;
+  /** Hash of the configuration this worker last applied. */
+  hash: string;
+}
+
+/** How long a configuration may take to reach every worker before POST /config gives up waiting. */
+const APPLY_TIMEOUT_MS = 60_000;
+const SHUTDOWN_TIMEOUT_MS = 10_000;
+
+export function md5(text: string): string {
+  return createHash('md5').update(text).digest('hex');
+}
+
+/**
+ * The supervisor: owns the configuration source, the Admin and Status APIs and the proxy workers. A new
+ * configuration is validated here, then sent to every worker, which compiles and swaps it; readiness means
+ * every worker serves the current hash.
+ */
+export class Supervisor implements NodeContext {
+  readonly settings: Settings;
+  readonly nodeId: string;
+  readonly hostname = hostname();
+  readonly startedAt = Date.now();
+  readonly log: Logger;
+  #config: FlatConfig = emptyFlatConfig();
+  #hash = EMPTY_HASH;
+  #loading = false;
+  #stopping = false;
+  readonly #slots = new Map<number, WorkerSlot>();
+  #init: Omit<WorkerInit, 'workerIndex'> | null = null;
+  readonly #waiters = new Set<() => void>();
+  #servers: Server[] = [];
+  #statsSeq = 0;
+  readonly #statsWaiters = new Map<number, { pending: number; got: WorkerCounters[]; done: (c: WorkerCounters[]) => void }>();
+
+  constructor(settings: Settings) {
+    this.settings = settings;
+    this.nodeId = settings.node_id ?? randomUUID();
+    this.log = createLogger({ level: settings.log_level as LogLevel, worker: 0 });
+  }
+
+  currentConfig(): { config: FlatConfig; hash: string } {
+    return { config: this.#config, hash: this.#hash };
+  }
+
+  pids(): { master: number; workers: number[] } {
+    return { master: process.pid, workers: [...this.#slots.values()].map((s) => s.worker.process.pid ?? 0) };
+  }
+
+  notReadyReason(): string | null {
+    if (this.#stopping) return 'Tollgate is shutting down';
+    if (this.#slots.size < this.settings.worker_processes) return 'not all workers are running';
+    for (const slot of this.#slots.values()) if (!slot.listening) return 'not all workers are listening';
+    if (this.#hash === EMPTY_HASH) return 'no configuration available (empty configuration present)';
+    for (const slot of this.#slots.values()) {
+      if (slot.hash !== this.#hash) return 'not all workers have applied the current configuration';
+    }
+    return null;
+  }
+
+  /** Starts listeners and workers, loads the initial configuration. Throws with a user-facing message. */
+  async start(initial: { config: FlatConfig; hash: string } | null): Promise<void> {
+    const s = this.settings;
+    mkdirSync(s.prefix, { recursive: true });
+    writeFileSync(join(s.prefix, 'tollgate.pid'), `${process.pid}\n`);
+    if (initial !== null) {
+      this.#config = initial.config;
+      this.#hash = initial.hash;
+    }
+    const needsTls = s.proxy_listeners.some((l) => l.ssl);
+    let tls: { cert: string; key: string } | null = null;
+    if (needsTls) {
+      if (s.ssl_cert.length > 0 && s.ssl_cert_key.length > 0) {
+        tls = { cert: readPem(s.ssl_cert[0]), key: readPem(s.ssl_cert_key[0]) };
+      } else {
+        try {
+          tls = ensureDefaultCertificate(s.prefix);
+        } catch (err) {
+          this.log.warn(`ssl proxy listeners disabled: could not create the default certificate with openssl (${(err as Error).message})`);
+        }
+      }
+    }
+    this.#init = {
+      type: 'init',
+      logLevel: s.log_level,
+      flavor: s.router_flavor,
+      listeners: s.proxy_listeners.map((l) => ({ ip: l.ip, port: l.port, ssl: l.ssl, reuseport: l.reuseport, backlog: l.backlog })),
+      tls,
+      trustedIps: s.trusted_ips,
+      realIpHeader: s.real_ip_header,
+      realIpRecursive: s.real_ip_recursive,
+      downstream: s.headersDownstream,
+      upstreamRequestId: s.headersUpstream.requestId,
+      pool: {
+        poolSize: s.upstream_keepalive_pool_size,
+        keepAliveTimeout: s.upstream_keepalive_idle_timeout * 1000,
+        maxRequestsPerConnection: s.upstream_keepalive_max_requests,
+      },
+      shutdownTimeout: SHUTDOWN_TIMEOUT_MS,
+    };
+
+    const execArgv = ['--disable-warning=ExperimentalWarning'];
+    const profDir = process.env.TOLLGATE_CPU_PROF_DIR;
+    if (profDir) execArgv.push('--cpu-prof', `--cpu-prof-dir=${profDir}`);
+    cluster.schedulingPolicy = cluster.SCHED_NONE;
+    cluster.setupPrimary({ execArgv, args: ['__worker'], silent: false });
+    cluster.on('message', (worker, msg: WorkerMessage) => this.#onWorkerMessage(worker, msg));
+    cluster.on('exit', (worker, code, signal) => this.#onWorkerExit(worker, code, signal));
+
+    if (s.proxy_listeners.length > 0) {
+      for (let i = 0; i < s.worker_processes; i++) this.#fork(i);
+    }
+    this.#servers.push(...(await startAdminServer(this, this.log)));
+    this.#servers.push(...(await startStatusServer(this, this.log)));
+    this.log.notice(`Tollgate started: ${s.worker_processes} worker(s), proxy on ${s.proxy_listen.join(', ') || 'off'}, admin on ${s.admin_listen.join(', ') || 'off'}, status on ${s.status_listen.join(', ') || 'off'}`);
+  }
+
+  #fork(index: number): void {
+    const worker = cluster.fork({ TOLLGATE_WORKER_INDEX: String(index) });
+    this.#slots.set(worker.id, { index, worker, listening: false, hash: EMPTY_HASH });
+    worker.send({ ...this.#init!, workerIndex: index + 1 } satisfies SupervisorMessage);
+    if (this.#hash !== EMPTY_HASH) this.#sendConfig(worker);
+  }
+
+  #sendConfig(worker: Worker): void {
+    const msg: SupervisorMessage = { type: 'config', hash: this.#hash, config: this.#config };
+    worker.send(msg);
+  }
+
+  #onWorkerMessage(worker: Worker, msg: WorkerMessage): void {
+    const slot = this.#slots.get(worker.id);
+    if (slot === undefined) return;
+    switch (msg.type) {
+      case 'listening':
+        slot.listening = true;
+        break;
+      case 'applied':
+        slot.hash = msg.hash;
+        break;
+      case 'apply-failed':
+        this.log.error(`worker ${slot.index + 1} could not apply configuration ${msg.hash}: ${msg.error}`);
+        break;
+      case 'listen-failed':
+        this.log.crit(`worker ${slot.index + 1} could not listen: ${msg.error}`);
+        break;
+      case 'stats': {
+        const waiter = this.#statsWaiters.get(msg.id);
+        if (waiter) {
+          waiter.got.push(msg.counters);
+          if (--waiter.pending === 0) waiter.done(waiter.got);
+        }
+        break;
+      }
+    }
+    for (const wake of this.#waiters) wake();
+  }
+
+  #onWorkerExit(worker: Worker, code: number | null, signal: string | null): void {
+    const slot = this.#slots.get(worker.id);
+    this.#slots.delete(worker.id);
+    if (slot === undefined || this.#stopping) return;
+    this.log.error(`worker ${slot.index + 1} (pid ${worker.process.pid}) exited (${signal ?? `code ${code}`}); starting a new one`);
+    setTimeout(() => {
+      if (!this.#stopping) this.#fork(slot.index);
+    }, 200);
+  }
+
+  /** Resolves once every worker serves `hash`, or rejects after the timeout. */
+  #waitForWorkers(hash: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        if (this.#hash !== hash) {
+          cleanup();
+          reject(new Error('superseded by a newer configuration'));
+          return;
+        }
+        for (const slot of this.#slots.values()) if (slot.hash !== hash) return;
+        cleanup();
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`workers did not apply configuration ${hash} within ${APPLY_TIMEOUT_MS / 1000} s`));
+      }, APPLY_TIMEOUT_MS);
+      const cleanup = () => {
+        clearTimeout(timer);
+        this.#waiters.delete(check);
+      };
+      this.#waiters.add(check);
+      check();
+    });
+  }
+
+  async loadConfig(request: ConfigLoadRequest): Promise<ConfigLoadOutcome> {
+    if (this.#loading) return { status: 'busy' };
+    const text = typeof request.input === 'string' ? request.input : null;
+    const hash = md5(text ?? JSON.stringify(request.input));
+    if (request.checkHash && text !== null && hash === this.#hash) return { status: 'unchanged', hash };
+    this.#loading = true;
+    try {
+      const result = loadDeclarative(request.input, { filename: request.filename, flattenErrors: request.flattenErrors });
+      if (!result.ok) return { status: 'invalid', error: result.error };
+      this.#config = result.config;
+      this.#hash = hash;
+      for (const slot of this.#slots.values()) this.#sendConfig(slot.worker);
+      await this.#waitForWorkers(hash);
+      this.log.notice(`configuration ${hash} loaded (${result.config.routes.length} routes, ${result.config.services.length} services)`);
+      return { status: 'loaded', config: result.config, hash };
+    } catch (err) {
+      return { status: 'failed', message: (err as Error).message };
+    } finally {
+      this.#loading = false;
+    }
+  }
+
+  /** SIGHUP: re-read the declarative file; a bad file is logged and the old configuration keeps serving. */
+  async reloadFromFile(): Promise<void> {
+    const file = this.settings.declarative_config;
+    if (file === null) {
+      this.log.notice('SIGHUP received, but declarative_config is not set: nothing to reload');
+      return;
+    }
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      this.log.error(`SIGHUP: could not read ${file}: ${(err as Error).message}; the current configuration keeps serving`);
+      return;
+    }
+    const outcome = await this.loadConfig({ input: text, filename: file, flattenErrors: false, checkHash: true });
+    if (outcome.status === 'invalid') {
+      this.log.error(`SIGHUP: ${file} is invalid; the current configuration keeps serving: ${outcome.error.message}`);
+    } else if (outcome.status === 'unchanged') {
+      this.log.notice(`SIGHUP: ${file} is unchanged`);
+    } else if (outcome.status !== 'loaded') {
+      this.log.error(`SIGHUP: reload of ${file} did not complete: ${outcome.status === 'failed' ? outcome.message : outcome.status}`);
+    }
+  }
+
+  counters(): Promise<ServerCounters> {
+    const slots = [...this.#slots.values()];
+    const sum = (list: WorkerCounters[]): ServerCounters => {
+      let accepted = 0, active = 0, requests = 0, inFlight = 0;
+      for (const c of list) {
+        accepted += c.accepted;
+        active += c.active;
+        requests += c.requests;
+        inFlight += c.inFlight;
+      }
+      return {
+        connections_accepted: accepted,
+        connections_active: active,
+        connections_handled: accepted,
+        connections_reading: 0,
+        connections_writing: inFlight,
+        connections_waiting: Math.max(0, active - inFlight),
+        total_requests: requests,
+      };
+    };
+    if (slots.length === 0) return Promise.resolve(sum([]));
+    return new Promise((resolve) => {
+      const id = ++this.#statsSeq;
+      const timer = setTimeout(() => {
+        const w = this.#statsWaiters.get(id);
+        this.#statsWaiters.delete(id);
+        resolve(sum(w?.got ?? []));
+      }, 1000);
+      this.#statsWaiters.set(id, {
+        pending: slots.length,
+        got: [],
+        done: (got) => {
+          clearTimeout(timer);
+          this.#statsWaiters.delete(id);
+          resolve(sum(got));
+        },
+      });
+      for (const slot of slots) slot.worker.send({ type: 'stats', id } satisfies SupervisorMessage);
+    });
+  }
+
+  /** SIGTERM/SIGINT: stop accepting, let in-flight requests finish within a bound, then exit. */
+  async stop(): Promise<void> {
+    if (this.#stopping) return;
+    this.#stopping = true;
+    this.log.notice('stopping: no new connections; waiting for in-flight requests');
+    for (const server of this.#servers) {
+      server.close();
+      server.closeIdleConnections();
+    }
+    const exits = [...this.#slots.values()].map(
+      (slot) =>
+        new Promise<void>((resolve) => {
+          if (slot.worker.isDead()) return resolve();
+          slot.worker.once('exit', () => resolve());
+          slot.worker.send({ type: 'shutdown' } satisfies SupervisorMessage);
+        }),
+    );
+    const deadline = new Promise<void>((resolve) => setTimeout(resolve, SHUTDOWN_TIMEOUT_MS + 2000).unref());
+    await Promise.race([Promise.all(exits), deadline]);
+    for (const slot of this.#slots.values()) if (!slot.worker.isDead()) slot.worker.process.kill('SIGKILL');
+    rmSync(join(this.settings.prefix, 'tollgate.pid'), { force: true });
+    this.log.notice('stopped');
+  }
+}

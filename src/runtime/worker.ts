@@ -1,0 +1,182 @@
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { ConnectionPools } from '../balancer/connection-pools.ts';
+import { compileIpMatcher } from '../core/cidr.ts';
+import { createLogger, type LogLevel } from '../log/logger.ts';
+import { ProxyCore } from '../proxy/handler.ts';
+import type { ProxyOptions } from '../proxy/options.ts';
+import { compileSnapshot, EMPTY_HASH } from '../snapshot/compile.ts';
+import type { RouterFlavor } from '../router/types.ts';
+import type { ListenerSpec, SupervisorMessage, WorkerInit, WorkerMessage } from './messages.ts';
+
+/**
+ * A proxy worker: listens on the proxy ports, compiles each configuration it is sent into a snapshot and
+ * swaps it in. It holds no configuration source of its own; the supervisor is its only input.
+ */
+
+function send(msg: WorkerMessage): void {
+  process.send?.(msg);
+}
+
+const EMPTY_INPUT = { services: [], routes: [], upstreams: [], targets: [] };
+
+export function runWorker(): void {
+  let core: ProxyCore | null = null;
+  let pools: ConnectionPools | null = null;
+  let flavor: RouterFlavor = 'traditional_compatible';
+  let servers: Server[] = [];
+  let log = createLogger({ level: 'notice', worker: 0 });
+  let shutdownTimeout = 10_000;
+
+  process.on('message', (msg: SupervisorMessage) => {
+    switch (msg.type) {
+      case 'init':
+        log = createLogger({ level: msg.logLevel as LogLevel, worker: msg.workerIndex });
+        flavor = msg.flavor;
+        shutdownTimeout = msg.shutdownTimeout;
+        pools = new ConnectionPools(msg.pool);
+        core = new ProxyCore(compileSnapshot(EMPTY_INPUT, { flavor, pools, hash: EMPTY_HASH }), proxyOptions(msg));
+        listenAll(core, msg).then(
+          (s) => {
+            servers = s;
+            send({ type: 'listening' });
+          },
+          (err: Error) => {
+            log.crit(`could not open proxy listener: ${err.message}`);
+            send({ type: 'listen-failed', error: err.message });
+            process.exit(1);
+          },
+        );
+        break;
+      case 'config': {
+        if (core === null || pools === null) return;
+        const t0 = performance.now();
+        try {
+          const next = compileSnapshot(msg.config, { flavor, pools, hash: msg.hash });
+          core.swap(next);
+          pools.retainOnly(next.poolKeys);
+          const ms = performance.now() - t0;
+          log.debug(`configuration ${msg.hash} applied in ${ms.toFixed(1)} ms (${next.routeCount} routes)`);
+          send({ type: 'applied', hash: msg.hash, ms });
+        } catch (err) {
+          const text = err instanceof Error ? (err.stack ?? err.message) : String(err);
+          log.error(`could not apply configuration ${msg.hash}; the previous one keeps serving: ${text}`);
+          send({ type: 'apply-failed', hash: msg.hash, error: text });
+        }
+        break;
+      }
+      case 'shutdown':
+        shutdown(servers, pools, shutdownTimeout);
+        break;
+      case 'stats':
+        send({
+          type: 'stats',
+          id: msg.id,
+          counters: { accepted: connections.accepted, active: connections.active, requests: core?.requests ?? 0, inFlight: core?.inFlight ?? 0 },
+        });
+        break;
+    }
+  });
+  // The supervisor going away (crash, kill -9) must not leave orphan workers holding the ports.
+  process.on('disconnect', () => shutdown(servers, pools, shutdownTimeout));
+}
+
+function proxyOptions(init: WorkerInit): ProxyOptions {
+  return {
+    isTrusted: compileIpMatcher(init.trustedIps),
+    realIpHeader: init.realIpHeader.toLowerCase() === 'proxy_protocol' ? null : init.realIpHeader.toLowerCase(),
+    realIpRecursive: init.realIpRecursive,
+    downstream: init.downstream,
+    upstreamRequestId: init.upstreamRequestId,
+    shutdownTimeout: init.shutdownTimeout,
+  };
+}
+
+/** Connection counters for the Status API (nginx stub_status style). */
+const connections = { accepted: 0, active: 0 };
+
+function countConnection(socket: import('node:net').Socket): void {
+  connections.accepted++;
+  connections.active++;
+  socket.once('close', onConnectionClose);
+}
+
+function onConnectionClose(): void {
+  connections.active--;
+}
+
+async function listenAll(core: ProxyCore, init: WorkerInit): Promise<Server[]> {
+  const servers: Server[] = [];
+  for (const spec of init.listeners) {
+    if (spec.ssl && init.tls === null) continue;
+    servers.push(await listen(core, spec, init));
+  }
+  return servers;
+}
+
+function listen(core: ProxyCore, spec: ListenerSpec, init: WorkerInit): Promise<Server> {
+  const serverOptions = {
+    keepAliveTimeout: 60_000,
+    headersTimeout: 60_000,
+    requestTimeout: 0,
+    noDelay: true,
+    maxHeaderSize: 32 * 1024,
+  };
+  const server: Server = spec.ssl
+    ? createHttpsServer({ ...serverOptions, cert: init.tls!.cert, key: init.tls!.key })
+    : createHttpServer(serverOptions);
+  server.on('request', core.handleRequest);
+  server.on(spec.ssl ? 'secureConnection' : 'connection', countConnection);
+  server.on('upgrade', core.handleUpgrade);
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (socket.writable && err.code !== 'ECONNRESET') {
+      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    } else {
+      socket.destroy();
+    }
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(
+      {
+        host: spec.ip,
+        port: spec.port,
+        backlog: spec.backlog ?? 511,
+        // SO_REUSEPORT lets the kernel spread connections over the workers' own sockets; with port 0 the
+        // workers must share one socket instead, or each would get a different port.
+        reusePort: spec.reuseport && spec.port !== 0,
+      },
+      () => {
+        server.off('error', reject);
+        resolve(server);
+      },
+    );
+  });
+}
+
+let stopping = false;
+
+function shutdown(servers: Server[], pools: ConnectionPools | null, timeout: number): void {
+  if (stopping) return;
+  stopping = true;
+  let open = servers.length;
+  const finish = () => {
+    pools?.closeAll().finally(() => process.exit(0));
+  };
+  if (open === 0) finish();
+  for (const server of servers) {
+    server.close(() => {
+      if (--open === 0) finish();
+    });
+    // In-flight requests finish; keep-alive connections go as soon as they are idle.
+    server.closeIdleConnections();
+  }
+  const sweep = setInterval(() => {
+    for (const server of servers) server.closeIdleConnections();
+  }, 100);
+  sweep.unref();
+  setTimeout(() => {
+    for (const server of servers) server.closeAllConnections();
+    process.exit(0);
+  }, timeout).unref();
+}

@@ -1,0 +1,93 @@
+import type { Pool } from 'undici';
+import type { Router, RouterRoute } from '../router/types.ts';
+
+/**
+ * The compiled, frozen form of one configuration: everything a proxy worker needs per request, built once
+ * when the configuration changes.
+ */
+
+/** The entity fields the snapshot compiler reads; the declarative loader's entities satisfy these shapes. */
+export interface ServiceFields {
+  id: string;
+  name: string | null;
+  protocol: string;
+  host: string;
+  port: number;
+  path: string | null;
+  retries: number;
+  connect_timeout: number;
+  write_timeout: number;
+  read_timeout: number;
+  enabled: boolean;
+  tls_verify: boolean | null;
+}
+
+export interface RouteFields extends RouterRoute {
+  service: { id: string } | null;
+  https_redirect_status_code: number;
+}
+
+export interface UpstreamFields {
+  id: string;
+  name: string;
+  host_header: string | null;
+}
+
+export interface TargetFields {
+  id: string;
+  target: string;
+  weight: number;
+  upstream: { id: string };
+}
+
+export interface SnapshotInput {
+  services: readonly ServiceFields[];
+  routes: readonly RouteFields[];
+  upstreams: readonly UpstreamFields[];
+  targets: readonly TargetFields[];
+}
+
+/** One place a request can be sent: a pool and the Host header that goes with it. */
+export interface UpstreamPeer {
+  pool: Pool;
+  /** Where to open raw connections (WebSocket upgrades). */
+  host: string;
+  port: number;
+  tls: boolean;
+  /** SNI for raw TLS connections, or null. */
+  servername: string | null;
+  /** Host header sent upstream unless the route preserves the client's. */
+  hostHeader: string;
+  /** `host:port`, for logs and errors. */
+  address: string;
+}
+
+/** Chooses a peer per try; `attempt` is 0 for the first try. */
+export interface PeerPicker {
+  pick(attempt: number): UpstreamPeer | undefined;
+  /** Message for the 503 when no peer can be had (Kong's words). */
+  readonly unavailableMessage: string;
+}
+
+/** Everything about a route known before a request arrives. */
+export interface ProxyEntry {
+  readonly route: RouteFields;
+  readonly service: ServiceFields | null;
+  readonly peers: PeerPicker | null;
+  /** Route accepts https but not http: plain-HTTP requests get a redirect or 426. */
+  readonly httpsOnly: boolean;
+  readonly redirectStatus: number;
+  readonly preserveHost: boolean;
+  readonly retries: number;
+  readonly readTimeout: number;
+  readonly writeTimeout: number;
+}
+
+export interface Snapshot {
+  /** Hash of the configuration this snapshot was compiled from (32 hex chars; zeros when empty). */
+  readonly hash: string;
+  readonly router: Router<ProxyEntry>;
+  readonly routeCount: number;
+  /** Keys of the connection pools this snapshot uses, so that unused pools can be closed after a swap. */
+  readonly poolKeys: ReadonlySet<string>;
+}

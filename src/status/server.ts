@@ -1,0 +1,42 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { NodeContext } from '../admin/context.ts';
+import { statusBody } from '../admin/node-info.ts';
+import { listenHttp, sendJson } from '../core/http-json.ts';
+import type { Logger } from '../log/logger.ts';
+import { SERVER_TOKEN } from '../core/version.ts';
+
+/**
+ * The Status API (`status_listen`): read-only health for load balancers and orchestrators. `/status/ready`
+ * answers 200 only once a configuration is loaded and every worker serves it.
+ */
+export async function startStatusServer(node: NodeContext, log: Logger): Promise<Server[]> {
+  const servers: Server[] = [];
+  for (const l of node.settings.status_listeners) {
+    servers.push(await listenHttp(l, (req, res) => void handle(node, req, res)));
+    log.info(`status API listening on ${l.listener}`);
+  }
+  return servers;
+}
+
+async function handle(node: NodeContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  res.setHeader('Server', SERVER_TOKEN);
+  const path = (req.url ?? '/').split('?')[0].replace(/\/+$/, '') || '/';
+  const method = req.method ?? 'GET';
+  if (method !== 'GET' && method !== 'HEAD') {
+    sendJson(res, 405, { message: 'Method not allowed' });
+    return;
+  }
+  switch (path) {
+    case '/status':
+      sendJson(res, 200, await statusBody(node));
+      return;
+    case '/status/ready': {
+      const reason = node.notReadyReason();
+      if (reason === null) sendJson(res, 200, { message: 'ready' });
+      else sendJson(res, 503, { message: reason });
+      return;
+    }
+    default:
+      sendJson(res, 404, { message: 'Not found' });
+  }
+}
