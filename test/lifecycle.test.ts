@@ -84,9 +84,9 @@ describe('node lifecycle', () => {
     writeFileSync(bad, '_format_version: "3.0"\nservices:\n  - name: a\n    port: 99999\n  - name: b\n    host: x\n    retries: -1\n');
     const ko = await runTollgate(['config', 'parse', bad]);
     assert.equal(ko.code, 1);
-    assert.match(ko.stderr, /host: required field missing/);
+    assert.match(ko.stderr, /in entry 1 of 'services':\n\s+in 'host': required field missing/);
     assert.match(ko.stderr, /value should be between 0 and 65535/);
-    assert.match(ko.stderr, /retries/);
+    assert.match(ko.stderr, /in entry 2 of 'services':\n\s+in 'retries': value should be between 0 and 32767/);
   });
 
   test('config init writes an example that parses, and refuses to overwrite', async () => {

@@ -105,17 +105,20 @@ describe('reloading the configuration under load', () => {
     const before = await request(`${node.proxy}/hello`);
     assert.equal(before.statusCode, 200);
     await before.body.text();
-    const res = await request(`${node.admin}/config?flatten_errors=1`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ _format_version: '3.0', services: [{ name: 'bad', host: 'x', port: 70000 }] }),
-    });
+    const bad = JSON.stringify({ _format_version: '3.0', services: [{ name: 'bad', host: 'x', port: 70000 }] });
+    const res = await request(`${node.admin}/config`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: bad });
     assert.equal(res.statusCode, 400);
-    const body = (await res.body.json()) as { code: number; name: string; fields: unknown; flattened_errors: unknown[] };
+    const body = (await res.body.json()) as { code: number; name: string; fields: unknown };
     assert.equal(body.code, 14);
     assert.equal(body.name, 'invalid declarative configuration');
     assert.deepEqual(body.fields, { services: [{ port: 'value should be between 0 and 65535' }] });
-    assert.equal(body.flattened_errors.length, 1);
+    const flat = await request(`${node.admin}/config?flatten_errors=1`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: bad });
+    assert.equal(flat.statusCode, 400);
+    const flatBody = (await flat.body.json()) as { flattened_errors: Array<{ entity_type: string; entity_name: string; errors: unknown[] }> };
+    assert.equal(flatBody.flattened_errors.length, 1);
+    assert.equal(flatBody.flattened_errors[0].entity_type, 'service');
+    assert.equal(flatBody.flattened_errors[0].entity_name, 'bad');
+    assert.deepEqual(flatBody.flattened_errors[0].errors, [{ type: 'field', field: 'port', message: 'value should be between 0 and 65535' }]);
     const after = await request(`${node.proxy}/hello`);
     assert.equal(after.statusCode, 200);
     await after.body.text();

@@ -32,6 +32,20 @@ const RETRYABLE = new Set([
 const TIMEOUTS = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
 
 /**
+ * undici's own timeouts run on a coarse clock (about half a second), fine for the 60 s default but not
+ * for a service with a read_timeout of a few hundred milliseconds; below this bound Tollgate times the
+ * wait for response headers itself.
+ */
+const PRECISE_TIMEOUT_BELOW = 2000;
+
+function onHeadersTimeout(handler: ForwardHandler): void {
+  handler.timer = null;
+  const err = Object.assign(new Error('upstream read timeout'), { code: 'UND_ERR_HEADERS_TIMEOUT' });
+  if (handler.controller !== null) handler.controller.abort(err);
+  else handler.pendingAbort = err;
+}
+
+/**
  * One upstream call: undici's handler object for a proxied request. All state lives in fields so the hot
  * path allocates one object per request, not a closure per callback (undici's handler pattern).
  */
@@ -52,6 +66,9 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
   done = false;
   resumeOnDrain: (() => void) | null = null;
   peer: UpstreamPeer | null = null;
+  timer: NodeJS.Timeout | null = null;
+  /** A timeout that fired before undici handed over the controller. */
+  pendingAbort: Error | null = null;
 
   constructor(
     req: IncomingMessage,
@@ -89,13 +106,15 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
     this.peer = peer;
     this.headers[1] = entry.preserveHost && this.clientHost !== '' ? this.clientHost : peer.hostHeader;
     this.dispatchedAt = performance.now();
+    const precise = entry.readTimeout < PRECISE_TIMEOUT_BELOW;
+    if (precise) this.timer = setTimeout(onHeadersTimeout, entry.readTimeout, this);
     peer.pool.dispatch(
       {
         path: this.path,
         method: this.req.method as Dispatcher.HttpMethod,
         headers: this.headers,
         body: this.body,
-        headersTimeout: entry.readTimeout,
+        headersTimeout: precise ? 0 : entry.readTimeout,
         bodyTimeout: entry.readTimeout,
       },
       this,
@@ -104,6 +123,10 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
 
   /** The client went away: stop the upstream call too. */
   clientClosed(): void {
+    if (this.timer !== null) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
     if (this.done) return;
     this.done = true;
     this.controller?.abort(new Error('client closed the connection'));
@@ -112,6 +135,7 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.controller = controller;
     if (this.done) controller.abort(new Error('client closed the connection'));
+    else if (this.pendingAbort !== null) controller.abort(this.pendingAbort);
   }
 
   onResponseStart(
@@ -122,6 +146,10 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
   ): void {
     // 1xx interim responses (100 Continue is answered by Node itself) are not relayed.
     if (statusCode < 200) return;
+    if (this.timer !== null) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
     const res = this.res;
     if (res.destroyed) {
       controller.abort(new Error('client closed the connection'));
@@ -170,6 +198,10 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    if (this.timer !== null) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
     if (this.done) return;
     const res = this.res;
     if (res.headersSent) {
@@ -181,6 +213,7 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
     if (this.body === null && this.attempt < this.entry.retries && RETRYABLE.has(code)) {
       this.attempt++;
       this.controller = null;
+      this.pendingAbort = null;
       this.send();
       return;
     }

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { connect } from 'node:net';
 import { freePort } from './ports.ts';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -88,7 +89,20 @@ export async function startTollgate(options: StartOptions = {}): Promise<Tollgat
     }
     await new Promise((r) => setTimeout(r, 50));
   }
+  // The Status API answers from the supervisor; the proxy port opens when the workers are up.
+  await waitUntil(() => canConnect(proxyPort), 20_000, 'the proxy listener');
   return node;
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolveConnect) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolveConnect(true);
+    });
+    socket.once('error', () => resolveConnect(false));
+  });
 }
 
 /** Runs `bin/tollgate ARGS` to completion and returns its exit code and output. */
