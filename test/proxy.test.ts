@@ -1,7 +1,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'undici';
-import { startTollgate, type TollgateNode } from './helpers/tollgate.ts';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startTollgate, waitUntil, type TollgateNode } from './helpers/tollgate.ts';
 import { rawRequest } from './helpers/raw-http.ts';
 import { startUpstream, type Echo, type TestUpstream } from './helpers/upstream.ts';
 
@@ -175,5 +177,18 @@ routes:
     assert.equal(res.status, 418);
     const echo = JSON.parse(res.body) as Echo;
     assert.equal(echo.url, '/status/418');
+  });
+
+  test('requests are written to the access log with the request id', async () => {
+    const res = await request(`${node.proxy}/echo/logged?q=1`, { headers: { 'user-agent': 'access-log-test' } });
+    await res.body.text();
+    const id = String(res.headers['x-tollgate-request-id']);
+    const file = join(node.prefix, 'logs', 'access.log');
+    await waitUntil(() => existsSync(file) && readFileSync(file, 'utf8').includes(id), 5000, 'the access log line');
+    const line = readFileSync(file, 'utf8').split('\n').find((l) => l.includes(id))!;
+    assert.match(
+      line,
+      /^127\.0\.0\.1 - - \[\d{2}\/\w{3}\/\d{4}:\d{2}:\d{2}:\d{2} \+0000\] "GET \/echo\/logged\?q=1 HTTP\/1\.1" 200 \d+ "-" "access-log-test" request_id: "[0-9a-f]{32}"$/,
+    );
   });
 });

@@ -9,7 +9,9 @@ import type { FixedRateResult } from '../fixed-rate.ts';
 import { runWrk } from './wrk.ts';
 import { runFixedRateProcess } from './fixed-rate-runner.ts';
 import { setAffinity } from './processes.ts';
-import { clockTicksPerSecond, cpuMicrosPerRequest, cpuTicksBetween, processTree, sampleCpuTicks } from './proc-stat.ts';
+import {
+  busyFraction, clockTicksPerSecond, cpuMicrosPerRequest, cpuTicksBetween, expandCpuList, processTree, sampleCpuBusy, sampleCpuTicks,
+} from './proc-stat.ts';
 
 /** Load settings shared by every measurement of a run. */
 export interface LoadSettings {
@@ -32,8 +34,10 @@ export interface MeasurementRecord {
   wrk?: WrkResult;
   /** CPU microseconds the contestant's processes used per request during the wrk run. */
   wrkCpuUsPerRequest?: number;
-  /** CPUs' worth of time the contestant used during the wrk run (1.0 = one core fully busy). */
+  /** CPUs' worth of time the contestant's processes used during the wrk run (1.0 = one core fully busy). */
   wrkCpuCores?: number;
+  /** When pinned: how busy the contestant's CPUs were during the wrk run, counting interrupts and softirq (0..1). */
+  wrkTargetCpuBusy?: number;
   fixed?: FixedRateResult;
   fixedCpuUsPerRequest?: number;
   /** Problems that did not stop the measurement (vanished worker, failed pin, ...). */
@@ -62,15 +66,19 @@ export async function measureContestant(
   try {
     if (settings.warmupSeconds > 0) await runWrk({ ...wrkOptions, durationSeconds: settings.warmupSeconds });
     const pids = processTree(target.process.pid);
+    const targetCpus = loadCpus !== undefined && placement.targetCpus ? expandCpuList(placement.targetCpus) : [];
     const before = sampleCpuTicks(pids);
+    const busyBefore = sampleCpuBusy(targetCpus);
     const { result } = await runWrk({ ...wrkOptions, durationSeconds: settings.durationSeconds });
+    const busyAfter = sampleCpuBusy(targetCpus);
     const used = cpuTicksBetween(before, sampleCpuTicks(pids));
     record.wrk = result;
     record.wrkCpuUsPerRequest = cpuMicrosPerRequest(used.ticks, result.requests, ticksPerSecond);
     record.wrkCpuCores = result.durationSeconds > 0 ? used.ticks / ticksPerSecond / result.durationSeconds : undefined;
-    if (placement.targetCpus && record.wrkCpuCores !== undefined && record.wrkCpuCores < 0.85 * target.workers) {
-      // With its own CPUs and still not busy, the contestant was not the bottleneck: wrk and the upstream were.
-      record.warnings.push(`contestant used ${record.wrkCpuCores.toFixed(2)} of its ${target.workers} CPU(s): the load side limited req/s`);
+    record.wrkTargetCpuBusy = targetCpus.length > 0 ? busyFraction(busyBefore, busyAfter) : undefined;
+    if (record.wrkTargetCpuBusy !== undefined && record.wrkTargetCpuBusy < 0.9) {
+      // Its own CPUs were not saturated, so something else (usually the shared load CPU) capped req/s.
+      record.warnings.push(`contestant's CPU ${placement.targetCpus} was only ${(record.wrkTargetCpuBusy * 100).toFixed(0)}% busy: req/s was limited elsewhere`);
     }
     if (used.vanished.length > 0) record.warnings.push(`processes ${used.vanished.join(', ')} exited during the wrk run; their CPU is not counted`);
     if (result.errorCount > 0) record.warnings.push(`wrk saw ${result.errorCount} errors (${JSON.stringify(result.errors)})`);

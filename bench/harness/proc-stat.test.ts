@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   parseProcStat, readProcStat, descendantsOf, processTree, sampleCpuTicks, cpuTicksBetween, cpuMicrosPerRequest,
-  clockTicksPerSecond,
+  clockTicksPerSecond, parseCpuTimes, expandCpuList, busyFraction, sampleCpuBusy,
 } from './proc-stat.ts';
 import { spawn } from 'node:child_process';
 
@@ -56,4 +56,31 @@ test('cpuMicrosPerRequest converts ticks to microseconds per request', () => {
   assert.equal(cpuMicrosPerRequest(100, 50_000, 100), 20);
   assert.equal(cpuMicrosPerRequest(100, 0, 100), undefined);
   assert.ok(clockTicksPerSecond() > 0);
+});
+
+test('parseCpuTimes counts interrupts and softirq as busy, idle and iowait as not', () => {
+  const text = [
+    'cpu  300 0 100 1000 10 0 50 0 0 0',
+    'cpu0 100 0 50 500 5 0 20 0 0 0',
+    'cpu1 200 5 50 500 5 1 30 2 7 0',
+    'intr 12345',
+  ].join('\n');
+  const cpus = parseCpuTimes(text);
+  assert.deepEqual([...cpus.keys()], [0, 1]);
+  assert.deepEqual(cpus.get(0), { busy: 170, total: 675 });
+  assert.deepEqual(cpus.get(1), { busy: 288, total: 793 }); // guest time (7) is already inside user
+});
+
+test('expandCpuList understands ranges and lists', () => {
+  assert.deepEqual(expandCpuList('1'), [1]);
+  assert.deepEqual(expandCpuList('0-2,5'), [0, 1, 2, 5]);
+  assert.deepEqual(expandCpuList(''), []);
+});
+
+test('busyFraction between samples, and a live sample of this machine', () => {
+  assert.equal(busyFraction({ busy: 10, total: 100 }, { busy: 60, total: 200 }), 0.5);
+  assert.equal(busyFraction({ busy: 10, total: 100 }, { busy: 10, total: 100 }), undefined);
+  const live = sampleCpuBusy([0]);
+  assert.ok(live.total > 0 && live.busy <= live.total);
+  assert.deepEqual(sampleCpuBusy([]), { busy: 0, total: 0 });
 });

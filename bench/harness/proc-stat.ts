@@ -122,3 +122,58 @@ export function cpuMicrosPerRequest(ticks: number, requests: number, ticksPerSec
   if (!(requests > 0)) return undefined;
   return (ticks / ticksPerSecond) * 1e6 / requests;
 }
+
+/** Busy and total time of one CPU from `/proc/stat`, in ticks. */
+export interface CpuTimes {
+  busy: number;
+  total: number;
+}
+
+/**
+ * Per-CPU times from the text of `/proc/stat` (`cpuN user nice system idle iowait irq softirq steal ...`).
+ * Busy is everything but idle and iowait, so it includes interrupt and softirq time, which the kernel charges
+ * to no process: on loopback that is where much of the network stack runs.
+ */
+export function parseCpuTimes(procStat: string): Map<number, CpuTimes> {
+  const cpus = new Map<number, CpuTimes>();
+  for (const line of procStat.split('\n')) {
+    const match = /^cpu(\d+)\s+(.*)$/.exec(line);
+    if (!match) continue;
+    const fields = match[2].trim().split(/\s+/).map(Number);
+    // guest and guest_nice (fields 9, 10) are already included in user and nice.
+    const total = fields.slice(0, 8).reduce((sum, value) => sum + value, 0);
+    const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
+    cpus.set(Number(match[1]), { busy: total - idle, total });
+  }
+  return cpus;
+}
+
+/** Expands a taskset-style CPU list (`"0-2,5"`) into CPU numbers. */
+export function expandCpuList(list: string): number[] {
+  const cpus: number[] = [];
+  for (const part of list.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const [from, to] = part.split('-').map(Number);
+    for (let cpu = from; cpu <= (to ?? from); cpu++) cpus.push(cpu);
+  }
+  return cpus;
+}
+
+/** Summed busy and total ticks of the given CPUs right now. */
+export function sampleCpuBusy(cpus: readonly number[]): CpuTimes {
+  const all = parseCpuTimes(readFileSync('/proc/stat', 'utf8'));
+  let busy = 0;
+  let total = 0;
+  for (const cpu of cpus) {
+    const times = all.get(cpu);
+    if (!times) continue;
+    busy += times.busy;
+    total += times.total;
+  }
+  return { busy, total };
+}
+
+/** Fraction of time the CPUs were busy between two samples (0..1), or `undefined` when no time passed. */
+export function busyFraction(before: CpuTimes, after: CpuTimes): number | undefined {
+  const total = after.total - before.total;
+  return total > 0 ? (after.busy - before.busy) / total : undefined;
+}

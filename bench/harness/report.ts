@@ -146,7 +146,7 @@ export function renderRatioTable(rows: readonly RatioRow[], rate: number): strin
 
 /** Every round of every contestant, for anyone who distrusts medians. */
 export function renderRawTable(phases: readonly PhaseResult[]): string {
-  const header = ['workers', 'round', 'contestant', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/req', 'cores used', 'fixed p50', 'fixed p99', 'fixed service p99', 'send lag p99', 'fixed CPU µs/req', 'notes'];
+  const header = ['workers', 'round', 'contestant', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/req', 'cores used', 'own CPU busy', 'fixed p50', 'fixed p99', 'fixed service p99', 'send lag p99', 'fixed CPU µs/req', 'notes'];
   const rows: string[][] = [];
   for (const phase of phases) {
     const sorted = [...phase.measurements].sort((a, b) => a.round - b.round || CONTESTANT_NAMES.indexOf(a.contestant as ContestantName) - CONTESTANT_NAMES.indexOf(b.contestant as ContestantName));
@@ -154,7 +154,8 @@ export function renderRawTable(phases: readonly PhaseResult[]): string {
       rows.push([
         String(m.workers), String(m.round), m.contestant, formatNumber(m.wrk?.requestsPerSecond, 0),
         formatMicrosAsMillis(m.wrk?.latencyUs.p50), formatMicrosAsMillis(m.wrk?.latencyUs.p99), formatNumber(m.wrkCpuUsPerRequest, 1),
-        formatNumber(m.wrkCpuCores, 2), formatMicrosAsMillis(m.fixed?.latencyUs.p50), formatMicrosAsMillis(m.fixed?.latencyUs.p99), formatMicrosAsMillis(m.fixed?.serviceUs.p99),
+        formatNumber(m.wrkCpuCores, 2), m.wrkTargetCpuBusy === undefined ? '—' : `${formatNumber(m.wrkTargetCpuBusy * 100, 0)}%`,
+        formatMicrosAsMillis(m.fixed?.latencyUs.p50), formatMicrosAsMillis(m.fixed?.latencyUs.p99), formatMicrosAsMillis(m.fixed?.serviceUs.p99),
         formatMicrosAsMillis(m.fixed?.sendLagUs.p99), formatNumber(m.fixedCpuUsPerRequest, 1),
         [...m.errors, ...m.warnings].join('; ').replaceAll('|', '\\|').replaceAll('\n', ' '),
       ]);

@@ -3,6 +3,8 @@
  * grep Kong's error.log find the same shape. Writes go to stderr (and so to the supervisor's terminal or service manager).
  */
 
+import { openLogSink } from './file-sink.ts';
+
 export const LOG_LEVELS = ['debug', 'info', 'notice', 'warn', 'error', 'crit', 'alert', 'emerg'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -55,4 +57,18 @@ export function createLogger(options: LoggerOptions): Logger {
     write(`${timestamp(new Date())} [${level}] ${tag}: ${msg}\n`);
   }
   return logger;
+}
+
+/**
+ * Where error-log lines go: the `proxy_error_log` file (relative to the prefix), and stderr as well, so a
+ * node run in the foreground or under a service manager shows what it says.
+ */
+export function errorLogWriter(setting: string, prefix: string): (line: string) => void {
+  if (setting === 'off' || setting === '/dev/stderr') return (line) => process.stderr.write(line);
+  const sink = openLogSink(setting, prefix);
+  return (line) => {
+    sink.write(line);
+    sink.flush();
+    process.stderr.write(line);
+  };
 }

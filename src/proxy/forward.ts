@@ -10,6 +10,7 @@ import {
   type DownstreamHeaders,
 } from './options.ts';
 import { sendGatewayError } from './respond.ts';
+import type { ProxyResponse } from './proxy-response.ts';
 
 type IncomingHttpHeaders = Record<string, string | string[] | undefined>;
 
@@ -67,6 +68,7 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
   resumeOnDrain: (() => void) | null = null;
   peer: UpstreamPeer | null = null;
   timer: NodeJS.Timeout | null = null;
+  bodyBytes = 0;
   /** A timeout that fired before undici handed over the controller. */
   pendingAbort: Error | null = null;
 
@@ -183,6 +185,7 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.bodyBytes += chunk.length;
     if (!this.res.write(chunk)) {
       controller.pause();
       if (this.resumeOnDrain === null) {
@@ -194,6 +197,7 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
 
   onResponseEnd(): void {
     this.done = true;
+    (this.res as ProxyResponse).bodyBytes = this.bodyBytes;
     this.res.end();
   }
 

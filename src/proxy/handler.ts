@@ -10,17 +10,15 @@ import { sendGatewayError, sendGatewayResponse } from './respond.ts';
 import { buildUpstreamHeaders, hostWithoutPort } from './upstream-headers.ts';
 import { plainIp, realClientIp } from './client-address.ts';
 import { forwardUpgrade } from './upgrade.ts';
-
-/** The response class the proxy's HTTP server creates, with a slot for the request's upstream call. */
-export interface ProxyResponse extends ServerResponse {
-  forward?: ForwardHandler;
-  core?: ProxyCore;
-}
+import type { ProxyResponse } from './proxy-response.ts';
+import type { AccessLog } from '../log/access-log.ts';
 
 function onResponseClose(this: ProxyResponse): void {
-  this.core!.inFlight--;
+  const core = this.core!;
+  core.inFlight--;
   const forward = this.forward;
   if (forward !== undefined && !forward.done) forward.clientClosed();
+  if (core.accessLog !== null) core.logAccess(this);
 }
 
 /** A request that has been routed, with everything needed to forward it. */
@@ -44,9 +42,27 @@ export class ProxyCore {
   inFlight = 0;
   requests = 0;
 
-  constructor(snapshot: Snapshot, options: ProxyOptions) {
+  readonly accessLog: AccessLog | null;
+
+  constructor(snapshot: Snapshot, options: ProxyOptions, accessLog: AccessLog | null = null) {
     this.snapshot = snapshot;
     this.options = options;
+    this.accessLog = accessLog;
+  }
+
+  logAccess(res: ProxyResponse): void {
+    const req = res.req;
+    this.accessLog!.write({
+      clientIp: res.clientIp ?? plainIp(req.socket.remoteAddress),
+      method: req.method ?? '-',
+      url: req.url ?? '-',
+      httpVersion: req.httpVersion,
+      status: res.headersSent ? res.statusCode : 499,
+      bytesSent: res.bodyBytes ?? 0,
+      referer: req.headers.referer,
+      userAgent: req.headers['user-agent'],
+      requestId: res.requestId ?? '-',
+    });
   }
 
   swap(next: Snapshot): void {
@@ -92,7 +108,7 @@ export class ProxyCore {
    * Routes a request and answers it directly when it cannot be proxied (no route, no service, HTTPS
    * required). Returns null when a response was sent.
    */
-  route(req: IncomingMessage, res: ServerResponse, start: number, upgrade: boolean): RoutedRequest | null {
+  route(req: IncomingMessage, res: ProxyResponse, start: number, upgrade: boolean): RoutedRequest | null {
     const snapshot = this.snapshot;
     const options = this.options;
     const url = req.url ?? '/';
@@ -105,6 +121,7 @@ export class ProxyCore {
     const scheme = tls ? 'https' : 'http';
     const listenerPort = socket.localPort ?? 0;
     const requestId = this.ids.next();
+    res.requestId = requestId;
     const match = snapshot.router.match({
       method: req.method ?? 'GET',
       rawPath,
@@ -121,6 +138,8 @@ export class ProxyCore {
     const entry = match.payload;
     const peer = plainIp(socket.remoteAddress);
     const trusted = options.isTrusted(peer);
+    const clientIp = realClientIp(peer, trusted, headers, options);
+    res.clientIp = clientIp;
     if (entry.httpsOnly) {
       const forwardedProto = trusted ? headerValue(headers['x-forwarded-proto']) ?? scheme : scheme;
       if (forwardedProto.toLowerCase() !== 'https') {
@@ -137,7 +156,7 @@ export class ProxyCore {
       httpVersion: req.httpVersion,
       peer,
       trusted,
-      clientIp: realClientIp(peer, trusted, headers, options),
+      clientIp,
       scheme,
       hostNoPort: hostWithoutPort(host),
       listenerPort,

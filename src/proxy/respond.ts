@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SERVER_TOKEN } from '../core/version.ts';
 import { renderError, defaultMessage } from './error-response.ts';
+import type { ProxyResponse } from './proxy-response.ts';
 import { HEADER_REQUEST_ID, HEADER_RESPONSE_LATENCY, type DownstreamHeaders } from './options.ts';
 
 /**
@@ -21,10 +22,13 @@ export function sendGatewayError(
     return;
   }
   const { contentType, body } = renderError(req.headers.accept, message ?? defaultMessage(status), requestId);
-  const headers: string[] = ['Content-Type', contentType, 'Content-Length', String(Buffer.byteLength(body))];
+  const length = Buffer.byteLength(body);
+  const headers: string[] = ['Content-Type', contentType, 'Content-Length', String(length)];
   addGatewayHeaders(headers, downstream, requestId, start);
   res.writeHead(status, headers);
-  res.end(req.method === 'HEAD' ? undefined : body);
+  const head = req.method === 'HEAD';
+  (res as ProxyResponse).bodyBytes = head ? 0 : length;
+  res.end(head ? undefined : body);
 }
 
 /** A gateway response with explicit headers and body (redirects, 426). */
@@ -40,10 +44,13 @@ export function sendGatewayResponse(
 ): void {
   const headers = extra.slice();
   if (body !== '') headers.push('Content-Type', 'application/json; charset=utf-8');
-  headers.push('Content-Length', String(Buffer.byteLength(body)));
+  const length = Buffer.byteLength(body);
+  headers.push('Content-Length', String(length));
   addGatewayHeaders(headers, downstream, requestId, start);
   res.writeHead(status, headers);
-  res.end(req.method === 'HEAD' || body === '' ? undefined : body);
+  const empty = req.method === 'HEAD' || body === '';
+  (res as ProxyResponse).bodyBytes = empty ? 0 : length;
+  res.end(empty ? undefined : body);
 }
 
 function addGatewayHeaders(headers: string[], downstream: DownstreamHeaders, requestId: string, start: number): void {

@@ -27,6 +27,10 @@ export interface WorkerInit {
   upstreamRequestId: boolean;
   pool: { poolSize: number; keepAliveTimeout: number; maxRequestsPerConnection: number };
   shutdownTimeout: number;
+  prefix: string;
+  /** proxy_access_log and proxy_error_log settings (`off`, a path, relative to the prefix). */
+  accessLog: string;
+  errorLog: string;
 }
 
 export interface WorkerConfig {

@@ -10,7 +10,7 @@ import { emptyFlatConfig, loadDeclarative, type FlatConfig } from '../declarativ
 import type { ConfigLoadOutcome, ConfigLoadRequest, NodeContext, ServerCounters } from '../admin/context.ts';
 import { startAdminServer } from '../admin/server.ts';
 import { startStatusServer } from '../status/server.ts';
-import { createLogger, type Logger, type LogLevel } from '../log/logger.ts';
+import { createLogger, errorLogWriter, type Logger, type LogLevel } from '../log/logger.ts';
 import { EMPTY_HASH } from '../snapshot/compile.ts';
 import { ensureDefaultCertificate } from './default-certificate.ts';
 import type { SupervisorMessage, WorkerCounters, WorkerInit, WorkerMessage } from './messages.ts';
@@ -56,7 +56,7 @@ export class Supervisor implements NodeContext {
   constructor(settings: Settings) {
     this.settings = settings;
     this.nodeId = settings.node_id ?? randomUUID();
-    this.log = createLogger({ level: settings.log_level as LogLevel, worker: 0 });
+    this.log = createLogger({ level: settings.log_level as LogLevel, worker: 0, write: errorLogWriter(settings.proxy_error_log, settings.prefix) });
   }
 
   currentConfig(): { config: FlatConfig; hash: string } {
@@ -117,6 +117,9 @@ export class Supervisor implements NodeContext {
         maxRequestsPerConnection: s.upstream_keepalive_max_requests,
       },
       shutdownTimeout: SHUTDOWN_TIMEOUT_MS,
+      prefix: s.prefix,
+      accessLog: s.proxy_access_log,
+      errorLog: s.proxy_error_log,
     };
 
     const execArgv = ['--disable-warning=ExperimentalWarning'];

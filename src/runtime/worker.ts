@@ -2,7 +2,9 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { ConnectionPools } from '../balancer/connection-pools.ts';
 import { compileIpMatcher } from '../core/cidr.ts';
-import { createLogger, type LogLevel } from '../log/logger.ts';
+import { createLogger, errorLogWriter, type LogLevel } from '../log/logger.ts';
+import { AccessLog } from '../log/access-log.ts';
+import { openLogSink } from '../log/file-sink.ts';
 import { ProxyCore } from '../proxy/handler.ts';
 import type { ProxyOptions } from '../proxy/options.ts';
 import { compileSnapshot, EMPTY_HASH } from '../snapshot/compile.ts';
@@ -31,11 +33,15 @@ export function runWorker(): void {
   process.on('message', (msg: SupervisorMessage) => {
     switch (msg.type) {
       case 'init':
-        log = createLogger({ level: msg.logLevel as LogLevel, worker: msg.workerIndex });
+        log = createLogger({ level: msg.logLevel as LogLevel, worker: msg.workerIndex, write: errorLogWriter(msg.errorLog, msg.prefix) });
         flavor = msg.flavor;
         shutdownTimeout = msg.shutdownTimeout;
         pools = new ConnectionPools(msg.pool);
-        core = new ProxyCore(compileSnapshot(EMPTY_INPUT, { flavor, pools, hash: EMPTY_HASH }), proxyOptions(msg));
+        core = new ProxyCore(
+          compileSnapshot(EMPTY_INPUT, { flavor, pools, hash: EMPTY_HASH }),
+          proxyOptions(msg),
+          msg.accessLog === 'off' ? null : new AccessLog(openLogSink(msg.accessLog, msg.prefix)),
+        );
         listenAll(core, msg).then(
           (s) => {
             servers = s;

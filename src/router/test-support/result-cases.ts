@@ -70,7 +70,7 @@ const captures: RouterCase[] = scenario({
   name: 'uri captures',
   routes: [
     { id: 'named', paths: ['~/users/(?P<user_id>\\d+)/profile/?(?P<scope>[a-z]*)'], strip_path: false },
-    { id: 'optional', paths: ['~/(users/)?1984/(?<subpath>profile)$'], strip_path: false },
+    { id: 'optional', paths: ['~/(v/)?2001/(?<subpath>profile)$'], strip_path: false },
     { id: 'normalised', paths: ['~/people/(?P<fullname>[a-zA-Z\\s\\d%]+)/profile'], strip_path: false },
     { id: 'prefix', paths: ['/hello'] },
     { id: 'plain-regex', paths: ['~/plain/\\d+'] },
@@ -88,8 +88,13 @@ const captures: RouterCase[] = scenario({
     },
     {
       name: 'an optional group that did not take part is left out',
-      request: { path: '/1984/profile' },
-      expect: { route: 'optional', captures: { 0: '/1984/profile', 2: 'profile', subpath: 'profile' } },
+      request: { path: '/2001/profile' },
+      expect: { route: 'optional', captures: { 0: '/2001/profile', 2: 'profile', subpath: 'profile' } },
+    },
+    {
+      name: 'the optional group when it takes part',
+      request: { path: '/v/2001/profile' },
+      expect: { route: 'optional', captures: { 0: '/v/2001/profile', 1: 'v/', 2: 'profile', subpath: 'profile' } },
     },
     {
       name: 'captures come from the normalised path',
