@@ -1,7 +1,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'undici';
-import { startTollgate, type TollgateNode } from './helpers/tollgate.ts';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startTollgate, waitUntil, type TollgateNode } from './helpers/tollgate.ts';
 
 const CONFIG = `
 _format_version: "3.0"
@@ -150,5 +152,12 @@ describe('Admin API in DB-less mode', () => {
     assert.equal(opt.headers.allow, 'GET, HEAD, OPTIONS, POST');
     assert.equal(opt.headers['access-control-allow-origin'], 'http://ui.example');
     await opt.body.text();
+  });
+
+  test('Admin API requests are written to the admin access log', async () => {
+    await get(node, '/services?size=1&probe=admin-log');
+    const file = join(node.prefix, 'logs', 'admin_access.log');
+    await waitUntil(() => existsSync(file) && readFileSync(file, 'utf8').includes('probe=admin-log'), 5000, 'the admin access log line');
+    assert.match(readFileSync(file, 'utf8'), /"GET \/services\?size=1&probe=admin-log HTTP\/1\.1" 200 [1-9]\d* /);
   });
 });

@@ -9,6 +9,8 @@ import { ENTITIES, ENTITY_ORDER, type EntityMeta } from '../entities/index.ts';
 import { nodeInfo, statusBody } from './node-info.ts';
 import { AdminError, matchesTags, page, parseSize, parseTags } from './pagination.ts';
 import { postConfig } from './config-endpoint.ts';
+import { AccessLog } from '../log/access-log.ts';
+import { openLogSink } from '../log/file-sink.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const VERBS: Record<string, string> = { POST: 'create', PATCH: 'update', PUT: 'create or update', DELETE: 'remove' };
@@ -46,12 +48,15 @@ interface Route {
  */
 export class AdminApi {
   readonly #node: NodeContext;
+  readonly #accessLog: AccessLog | null;
   readonly #byPath = new Map<string, EntityMeta>();
   readonly #byName = new Map<string, EntityMeta>();
   #index: ConfigIndex | null = null;
 
   constructor(node: NodeContext) {
     this.#node = node;
+    const setting = node.settings.admin_access_log;
+    this.#accessLog = setting === 'off' ? null : new AccessLog(openLogSink(setting, node.settings.prefix));
     for (const name of ENTITY_ORDER) {
       const e = ENTITIES[name];
       this.#byPath.set(e.adminApiName, e);
@@ -67,6 +72,22 @@ export class AdminApi {
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const start = performance.now();
+    if (this.#accessLog !== null) {
+      const accessLog = this.#accessLog;
+      res.once('finish', () =>
+        accessLog.write({
+          clientIp: req.socket.remoteAddress ?? '-',
+          method: req.method ?? '-',
+          url: req.url ?? '-',
+          httpVersion: req.httpVersion,
+          status: res.statusCode,
+          bytesSent: Number(res.getHeader('content-length') ?? 0),
+          referer: req.headers.referer,
+          userAgent: req.headers['user-agent'],
+          requestId: '-',
+        }),
+      );
+    }
     const origin = req.headers.origin;
     res.setHeader('Access-Control-Allow-Origin', typeof origin === 'string' ? origin : '*');
     res.setHeader('Access-Control-Allow-Credentials', 'true');

@@ -4,16 +4,18 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, extraHeaders: Record<string, string> = {}): void {
   const text = body === undefined ? '' : JSON.stringify(body);
-  res.writeHead(status, {
-    ...(text === '' ? {} : { 'Content-Type': 'application/json; charset=utf-8' }),
-    'Content-Length': String(Buffer.byteLength(text)),
-    ...extraHeaders,
-  });
+  // setHeader rather than writeHead's argument, so that access logs can read the headers back.
+  if (text !== '') res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', String(Buffer.byteLength(text)));
+  for (const [k, v] of Object.entries(extraHeaders)) res.setHeader(k, v);
+  res.writeHead(status);
   res.end(res.req?.method === 'HEAD' ? undefined : text);
 }
 
 export function sendEmpty(res: ServerResponse, status: number, extraHeaders: Record<string, string> = {}): void {
-  res.writeHead(status, { 'Content-Length': '0', ...extraHeaders });
+  res.setHeader('Content-Length', '0');
+  for (const [k, v] of Object.entries(extraHeaders)) res.setHeader(k, v);
+  res.writeHead(status);
   res.end();
 }
 

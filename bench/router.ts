@@ -1,0 +1,135 @@
+/**
+ * Router benchmark: builds routers of 10, 1,000 and 100,000 routes for each flavor and measures the
+ * cost of one `match` for hits and misses (median of several rounds). The point to check is the last
+ * column: matching cost must stay flat as plain host and prefix routes are added.
+ *
+ * Run: node bench/router.ts
+ */
+import { buildRouter } from '../src/router/index.ts';
+import type { MatchInput, Router, RouterEntry, RouterFlavor, RouterRoute } from '../src/router/types.ts';
+
+const SIZES = [10, 1_000, 100_000];
+const FLAVORS: RouterFlavor[] = ['traditional', 'traditional_compatible'];
+const ROUNDS = 9;
+const INPUTS = 2_000;
+const TARGET_NS_PER_ROUND = 150_000_000;
+
+function route(id: number, fields: Partial<RouterRoute>): RouterEntry<number> {
+  return {
+    route: {
+      id: `00000000-0000-4000-8000-${String(id).padStart(12, '0')}`,
+      name: null,
+      created_at: id,
+      protocols: ['http', 'https'],
+      methods: null,
+      hosts: null,
+      paths: null,
+      headers: null,
+      snis: null,
+      regex_priority: 0,
+      strip_path: true,
+      preserve_host: false,
+      path_handling: 'v0',
+      ...fields,
+    },
+    servicePath: '/upstream',
+    payload: id,
+  };
+}
+
+/**
+ * A realistic mix: 40% host-only routes, 40% prefix-only routes, 15% host+prefix routes, a few
+ * methods+prefix routes, and a fixed handful of regex and wildcard-host routes.
+ */
+function makeRoutes(count: number): RouterEntry<number>[] {
+  const routes: RouterEntry<number>[] = [];
+  for (let i = 0; routes.length < count - 8; i++) {
+    const kind = i % 20;
+    if (kind < 8) routes.push(route(i, { hosts: [`svc-${i}.example.com`] }));
+    else if (kind < 16) routes.push(route(i, { paths: [`/api/v1/resource-${i}`] }));
+    else if (kind < 19) routes.push(route(i, { hosts: [`tenant-${i % 997}.example.com`], paths: [`/t/${i}`] }));
+    else routes.push(route(i, { methods: ['POST'], paths: [`/write/${i}`] }));
+  }
+  for (let k = 0; k < 5; k++) routes.push(route(10_000_000 + k, { paths: [`~/regex/${k}/\\d+$`] }));
+  for (let k = 0; k < 3; k++) routes.push(route(20_000_000 + k, { hosts: [`*.wild-${k}.net`] }));
+  return routes;
+}
+
+function input(host: string, rawPath: string, method = 'GET'): MatchInput {
+  return { method, rawPath, host, headers: { accept: '*/*', 'user-agent': 'bench' }, sni: '', scheme: 'http', listenerPort: 8000 };
+}
+
+/** Requests that hit routes spread over the whole configuration. */
+function makeHits(routes: RouterEntry<number>[]): MatchInput[] {
+  const inputs: MatchInput[] = [];
+  for (let n = 0; inputs.length < INPUTS; n++) {
+    const { route: r } = routes[(n * 7919) % routes.length];
+    const host = r.hosts?.[0]?.replace('*', 'x') ?? 'unknown.example.org';
+    const path = r.paths?.[0]?.startsWith('~') ? `/regex/${n % 5}/${n}` : `${r.paths?.[0] ?? '/'}/item/${n}`;
+    inputs.push(input(host, path, r.methods?.[0] ?? 'GET'));
+  }
+  return inputs;
+}
+
+/** Requests that match nothing: unknown host, unknown path. */
+function makeMisses(): MatchInput[] {
+  return Array.from({ length: INPUTS }, (_, n) => input(`nobody-${n}.example.org`, `/nothing/here/${n}`));
+}
+
+let sink = 0;
+
+function nsPerMatch(router: Router<number>, inputs: MatchInput[]): number {
+  // Calibrate the repetition count so one round takes a measurable time.
+  let repeats = 1;
+  for (;;) {
+    const start = process.hrtime.bigint();
+    for (let r = 0; r < repeats; r++) for (const item of inputs) sink += router.match(item)?.payload ?? 1;
+    const elapsed = Number(process.hrtime.bigint() - start);
+    if (elapsed > TARGET_NS_PER_ROUND / 4 || repeats > 1_000) break;
+    repeats *= 2;
+  }
+  const samples: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const start = process.hrtime.bigint();
+    for (let r = 0; r < repeats; r++) for (const item of inputs) sink += router.match(item)?.payload ?? 1;
+    samples.push(Number(process.hrtime.bigint() - start) / (repeats * inputs.length));
+  }
+  samples.sort((a, b) => a - b);
+  return samples[Math.floor(samples.length / 2)];
+}
+
+function checkHits(router: Router<number>, inputs: MatchInput[]): number {
+  let hits = 0;
+  for (const item of inputs) if (router.match(item) !== null) hits++;
+  return hits;
+}
+
+const rows: string[][] = [['flavor', 'routes', 'build ms', 'hit ns', 'miss ns', 'hit rate']];
+const ratios: string[] = [];
+
+for (const flavor of FLAVORS) {
+  const results = new Map<number, { hit: number; miss: number }>();
+  for (const size of SIZES) {
+    const routes = makeRoutes(size);
+    const buildStart = process.hrtime.bigint();
+    const router = buildRouter(routes, { flavor });
+    const buildMs = Number(process.hrtime.bigint() - buildStart) / 1e6;
+    const hits = makeHits(routes);
+    const misses = makeMisses();
+    const hitRate = checkHits(router, hits) / hits.length;
+    if (checkHits(router, misses) !== 0) throw new Error('a miss request matched; the benchmark data is wrong');
+    const hit = nsPerMatch(router, hits);
+    const miss = nsPerMatch(router, misses);
+    results.set(size, { hit, miss });
+    rows.push([flavor, size.toLocaleString('en-US'), buildMs.toFixed(1), hit.toFixed(0), miss.toFixed(0), `${(hitRate * 100).toFixed(0)}%`]);
+  }
+  const small = results.get(SIZES[0])!;
+  const large = results.get(SIZES[SIZES.length - 1])!;
+  ratios.push(`${flavor}: 100k/10 hit ${(large.hit / small.hit).toFixed(2)}x, miss ${(large.miss / small.miss).toFixed(2)}x`);
+}
+
+const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
+for (const row of rows) console.log(row.map((cell, column) => cell.padStart(widths[column])).join('  '));
+console.log('');
+for (const line of ratios) console.log(line);
+if (sink === 42) console.log('');
