@@ -157,8 +157,23 @@ function removeDotSegments(path: string): string {
 export function normalizePath(path: string): string {
   if (path === '' || path === '/') return path;
   const decoded = path.indexOf('%') >= 0 ? decodeUnreserved(path) : path;
-  if (decoded.indexOf('.') < 0 && decoded.indexOf('//') < 0) return decoded;
+  if (!hasDotSegment(decoded) && decoded.indexOf('//') < 0) return decoded;
   return removeDotSegments(decoded);
+}
+
+/**
+ * Whether a `.` or `..` segment occurs, so the common `/app.js` skips the segment walk (which would
+ * return it unchanged anyway).
+ */
+function hasDotSegment(path: string): boolean {
+  if (path.charCodeAt(0) === DOT) return true;
+  const length = path.length;
+  for (let index = path.indexOf('/.'); index >= 0; index = path.indexOf('/.', index + 2)) {
+    const after = index + 2;
+    if (after === length || path.charCodeAt(after) === SLASH) return true;
+    if (path.charCodeAt(after) === DOT && (after + 1 === length || path.charCodeAt(after + 1) === SLASH)) return true;
+  }
+  return false;
 }
 
 /**

@@ -139,15 +139,18 @@ export function matchingPathIndex(entry: CompiledEntry<unknown>, path: string): 
   return -1;
 }
 
-/** Whether every field the entry sets matches the request (router.md section 4). */
-export function entryMatches(entry: CompiledEntry<unknown>, view: RequestView): boolean {
+/**
+ * Whether every field the entry sets matches the request (router.md section 4). `verified` holds
+ * FIELD_HOST and/or FIELD_PATH when the index that produced the entry already guarantees them.
+ */
+export function entryMatches(entry: CompiledEntry<unknown>, view: RequestView, verified = 0): boolean {
   if (entry.methods !== null && !entry.methods.includes(view.method)) return false;
-  if (entry.hosts !== null) {
+  if (entry.hosts !== null && (verified & FIELD_HOST) === 0) {
     const hostOk = entry.compatible ? hostMatchesCompatible(entry.hosts, view) : hostMatchesTraditional(entry.hosts, view);
     if (!hostOk) return false;
   }
   if (entry.snis !== null && !sniMatches(entry.snis, view)) return false;
   if (entry.headers !== null && !headersMatch(entry.headers, view)) return false;
-  if ((entry.fields & FIELD_PATH) !== 0 && matchingPathIndex(entry, view.path) < 0) return false;
+  if ((entry.fields & FIELD_PATH) !== 0 && (verified & FIELD_PATH) === 0 && matchingPathIndex(entry, view.path) < 0) return false;
   return true;
 }

@@ -19,6 +19,8 @@ import type { RequestView } from './request-view.ts';
 const SCAN_LIMIT = 8;
 
 export interface EntrySet<T> {
+  /** The best (lowest) rank in the set: a lookup bounded at or below it can skip the set unread. */
+  readonly minRank: number;
   /** The lowest-ranked entry whose rank is below `bound` and that matches the request, or null. */
   first(view: RequestView, bound: number): CompiledEntry<T> | null;
 }
@@ -26,17 +28,23 @@ export interface EntrySet<T> {
 /** Entries in rank order, tried one by one. */
 export class ListSet<T> implements EntrySet<T> {
   readonly entries: CompiledEntry<T>[];
+  readonly minRank: number;
+  /** FIELD_* bits the index leading here has already checked for every entry. */
+  readonly verified: number;
 
-  constructor(entries: CompiledEntry<T>[]) {
+  constructor(entries: CompiledEntry<T>[], verified: number) {
     this.entries = entries;
+    this.minRank = entries.length > 0 ? entries[0].rank : Infinity;
+    this.verified = verified;
   }
 
   first(view: RequestView, bound: number): CompiledEntry<T> | null {
+    if (this.minRank >= bound) return null;
     const entries = this.entries;
     for (let index = 0; index < entries.length; index++) {
       const entry = entries[index];
       if (entry.rank >= bound) return null;
-      if (entryMatches(entry, view)) return entry;
+      if (entryMatches(entry, view, this.verified)) return entry;
     }
     return null;
   }
@@ -44,14 +52,18 @@ export class ListSet<T> implements EntrySet<T> {
 
 /** Entries split by host, prefix path and header value, plus a scanned remainder. */
 class IndexedSet<T> implements EntrySet<T> {
+  readonly minRank: number;
   readonly compatible: boolean;
   readonly byHost: Map<string, EntrySet<T>> | null;
   readonly byPrefix: RadixTrie<EntrySet<T>> | null;
   readonly headerNames: string[];
   readonly byHeaderValue: Map<string, EntrySet<T>>[];
   readonly rest: ListSet<T> | null;
+  /** Scratch list of the trie sets met along the path (matching is synchronous, so one per set is enough). */
+  private readonly prefixSets: EntrySet<T>[] = [];
 
   constructor(
+    minRank: number,
     compatible: boolean,
     byHost: Map<string, EntrySet<T>> | null,
     byPrefix: RadixTrie<EntrySet<T>> | null,
@@ -59,6 +71,7 @@ class IndexedSet<T> implements EntrySet<T> {
     byHeaderValue: Map<string, EntrySet<T>>[],
     rest: ListSet<T> | null,
   ) {
+    this.minRank = minRank;
     this.compatible = compatible;
     this.byHost = byHost;
     this.byPrefix = byPrefix;
@@ -68,6 +81,7 @@ class IndexedSet<T> implements EntrySet<T> {
   }
 
   first(view: RequestView, bound: number): CompiledEntry<T> | null {
+    if (this.minRank >= bound) return null;
     let best: CompiledEntry<T> | null = null;
     let limit = bound;
     let found: CompiledEntry<T> | null;
@@ -99,21 +113,28 @@ class IndexedSet<T> implements EntrySet<T> {
 
     const trie = this.byPrefix;
     if (trie !== null) {
+      // Collect the sets of every stored prefix of the path, then try the longest first: it usually
+      // holds the winner, and the shorter ones are then skipped on their minRank alone.
       const path = view.path;
       const length = path.length;
+      const sets = this.prefixSets;
+      let count = 0;
       let node = trie.root;
       let offset = 0;
       for (;;) {
-        const set = node.value;
-        if (set !== null && (found = set.first(view, limit)) !== null) {
-          best = found;
-          limit = found.rank;
-        }
+        if (node.value !== null) sets[count++] = node.value;
         if (offset >= length || node.children === null) break;
         const child = node.children.get(path.charCodeAt(offset));
         if (child === undefined || !path.startsWith(child.label, offset)) break;
         offset += child.label.length;
         node = child;
+      }
+      while (count > 0) {
+        const set = sets[--count];
+        if (set.minRank < limit && (found = set.first(view, limit)) !== null) {
+          best = found;
+          limit = found.rank;
+        }
       }
     }
 
@@ -161,10 +182,12 @@ function hostKeys(entry: CompiledEntry<unknown>): string[] | null {
  * Builds a ranked set over `entries` (already in rank order). `excluded` holds the FIELD_* bits that
  * must not be used to split, because every entry here already shares that field's key.
  */
-export function buildEntrySet<T>(entries: CompiledEntry<T>[], compatible: boolean, excluded = 0): EntrySet<T> {
-  if (entries.length <= SCAN_LIMIT) return new ListSet(entries);
+export function buildEntrySet<T>(entries: CompiledEntry<T>[], compatible: boolean, excluded = 0, verified = 0): EntrySet<T> {
+  if (entries.length <= SCAN_LIMIT) return new ListSet(entries, verified);
 
   const hostGroups = new Map<string, CompiledEntry<T>[]>();
+  /** Compatible host keys some entry pairs with a port: a key hit does not prove the host matches. */
+  const hostKeysWithPort = new Set<string>();
   const prefixGroups = new Map<string, CompiledEntry<T>[]>();
   const headerGroups = new Map<string, Map<string, CompiledEntry<T>[]>>();
   const rest: CompiledEntry<T>[] = [];
@@ -172,7 +195,10 @@ export function buildEntrySet<T>(entries: CompiledEntry<T>[], compatible: boolea
   for (const entry of entries) {
     const keys = (excluded & FIELD_HOST) === 0 ? hostKeys(entry) : null;
     if (keys !== null) {
-      for (const key of keys) pushUnique(hostGroups, key, entry);
+      keys.forEach((key, index) => {
+        pushUnique(hostGroups, key, entry);
+        if (entry.hosts!.plainPorts[index] >= 0) hostKeysWithPort.add(key);
+      });
       continue;
     }
     if ((excluded & FIELD_PATH) === 0 && entry.prefixes !== null) {
@@ -189,25 +215,29 @@ export function buildEntrySet<T>(entries: CompiledEntry<T>[], compatible: boolea
     rest.push(entry);
   }
 
-  if (rest.length === entries.length) return new ListSet(entries);
+  if (rest.length === entries.length) return new ListSet(entries, verified);
 
   let byHost: Map<string, EntrySet<T>> | null = null;
   if (hostGroups.size > 0) {
     byHost = new Map();
-    for (const [key, group] of hostGroups) byHost.set(key, buildEntrySet(group, compatible, excluded | FIELD_HOST));
+    for (const [key, group] of hostGroups) {
+      const hostVerified = compatible && hostKeysWithPort.has(key) ? verified : verified | FIELD_HOST;
+      byHost.set(key, buildEntrySet(group, compatible, excluded | FIELD_HOST, hostVerified));
+    }
   }
   let byPrefix: RadixTrie<EntrySet<T>> | null = null;
   if (prefixGroups.size > 0) {
     byPrefix = new RadixTrie();
-    for (const [prefix, group] of prefixGroups) byPrefix.set(prefix, buildEntrySet(group, compatible, excluded | FIELD_PATH));
+    for (const [prefix, group] of prefixGroups) byPrefix.set(prefix, buildEntrySet(group, compatible, excluded | FIELD_PATH, verified | FIELD_PATH));
   }
   const headerNames: string[] = [];
   const byHeaderValue: Map<string, EntrySet<T>>[] = [];
   for (const [name, groups] of headerGroups) {
     const sets = new Map<string, EntrySet<T>>();
-    for (const [value, group] of groups) sets.set(value, buildEntrySet(group, compatible, excluded | FIELD_HEADER));
+    for (const [value, group] of groups) sets.set(value, buildEntrySet(group, compatible, excluded | FIELD_HEADER, verified));
     headerNames.push(name);
     byHeaderValue.push(sets);
   }
-  return new IndexedSet(compatible, byHost, byPrefix, headerNames, byHeaderValue, rest.length > 0 ? new ListSet(rest) : null);
+  const restSet = rest.length > 0 ? new ListSet(rest, verified) : null;
+  return new IndexedSet(entries[0].rank, compatible, byHost, byPrefix, headerNames, byHeaderValue, restSet);
 }

@@ -47,7 +47,8 @@ export function compileHeaderCondition(name: string, values: string[], compatibl
     for (const value of values) exact.add(value.toLowerCase());
     if (values.length === 1 && values[0].startsWith('~*')) regexes.push(compileHeaderRegex(values[0].slice(2)));
   }
-  return { name: name.toLowerCase(), exact, regexes };
+  // Kong looks headers up through nginx, where `user_agent` finds `User-Agent`.
+  return { name: name.toLowerCase().replaceAll('_', '-'), exact, regexes };
 }
 
 function headerValueMatches(condition: HeaderCondition, value: string): boolean {

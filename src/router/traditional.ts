@@ -10,10 +10,15 @@
  * 3. In each category a short-list keyed by those hits (header name first, else the smallest of: by
  *    host, by path, by method, by SNI) is tried before the whole category.
  *
- * Copied quirks (kept because they are what Kong users observe): the short-list may pick an entry
- * ranked below another matching entry of the same category; a port-specific wildcard outranks a plain
- * host; header regexes are not lower-cased. Not copied: Kong treating a regex path as a prefix when its
- * text equals the remembered prefix hit, and its 32-bit regex match limit (JavaScript has none).
+ * Copied quirks (kept because they are what Kong users observe, router.md 5.2): the short-list may
+ * pick an entry ranked below another matching entry of the same category; a port-specific wildcard
+ * outranks a plain host; a wildcard-host route outranks a headers-only route; header regexes are not
+ * lower-cased; a request none of whose fields is known to any route matches nothing (even a route with
+ * only `snis` on plain HTTP).
+ *
+ * Not copied: Kong treating a regex path as a prefix when its text equals the remembered path hit;
+ * Kong stripping nothing when a regex path with a top-level `|` matched through an earlier alternative
+ * (we strip the whole match); `hosts: []` earning the plain-hosts sub-weight; PCRE's match limit.
  *
  * Every lookup goes through hash maps, radix tries or the ranked sets of `entry-set.ts`; categories that
  * cannot contain a match (a field they need is missing from the request) are skipped without a look.

@@ -297,6 +297,14 @@ const headers: RouterCase[] = [
     ],
   }),
   ...scenario({
+    name: 'underscores in configured names stand for dashes',
+    routes: [{ id: 'underscore', headers: { user_agent: ['foo'] } }],
+    requests: [
+      { name: 'User-Agent header', request: { headers: { 'user-agent': 'foo' } }, expect: 'underscore' },
+      { name: 'other value', request: { headers: { 'user-agent': 'bar' } }, expect: null },
+    ],
+  }),
+  ...scenario({
     name: 'configured value case is folded',
     routes: [{ id: 'upper', headers: { 'X-Env': ['PROD'] } }],
     requests: [

@@ -41,11 +41,15 @@ const stripping: RouterCase[] = [
       { id: 'regex', paths: ['~/users/\\d+/profile'], strip_path: true },
       { id: 'group', paths: ['~/items/(\\d+)/detail'], strip_path: true },
       { id: 'greedy', paths: ['~/all/.*'], strip_path: true, service_path: '/base' },
+      { id: 'alternation', paths: ['~/alpha|/beta'], strip_path: true },
     ],
     requests: [
       { name: 'regex without groups', request: { path: '/users/123/profile/hello/world' }, expect: { route: 'regex', upstreamPath: '/hello/world', strippedPrefix: '/users/123/profile', captures: null } },
       { name: 'regex with a group', request: { path: '/items/123/detail/hello/world' }, expect: { route: 'group', upstreamPath: '/hello/world', strippedPrefix: '/items/123/detail', captures: { 0: '/items/123/detail', 1: '123' } } },
       { name: 'a greedy .* strips everything', request: { path: '/all/of/it' }, expect: { route: 'greedy', upstreamPath: '/base', strippedPrefix: '/all/of/it' } },
+      // Kong would strip nothing through the first alternative (its postfix group binds to the last one).
+      { name: 'an alternation strips the whole match', request: { path: '/alpha/x' }, expect: { route: 'alternation', upstreamPath: '/x', strippedPrefix: '/alpha' } },
+      { name: 'an alternation, second branch', request: { path: '/beta/x' }, expect: { route: 'alternation', upstreamPath: '/x', strippedPrefix: '/beta' } },
     ],
   }),
   ...scenario({
