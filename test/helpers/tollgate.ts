@@ -78,8 +78,10 @@ export async function startTollgate(options: StartOptions = {}): Promise<Tollgat
     if (proc.exitCode !== null) throw new Error(`tollgate exited with ${proc.exitCode} before it was ready:\n${out}`);
     try {
       const r = await fetch(`${node.status}/status/ready`);
-      await r.arrayBuffer();
-      if (want === 'listening' || r.status === 200) break;
+      const body = (await r.json()) as { message: string };
+      if (r.status === 200) break;
+      // 'listening': every worker is up, whether or not a configuration is loaded yet.
+      if (want === 'listening' && !/workers/.test(body.message)) break;
     } catch {
       // not listening yet
     }
