@@ -141,6 +141,8 @@ class TimedRequest implements Dispatcher.DispatchHandler {
   readonly measured: boolean;
   readonly recorder: RunRecorder;
   statusCode = 0;
+  /** Set when the run stopped waiting for this answer; later callbacks (e.g. from closing the pool) are ignored. */
+  abandoned = false;
 
   constructor(recorder: RunRecorder, scheduledNs: number, sentNs: number, measured: boolean) {
     this.recorder = recorder;
@@ -158,6 +160,7 @@ class TimedRequest implements Dispatcher.DispatchHandler {
   onResponseData(): void {}
 
   onResponseEnd(): void {
+    if (this.abandoned) return;
     const end = nowNs();
     const recorder = this.recorder;
     recorder.inFlight.delete(this);
@@ -169,6 +172,7 @@ class TimedRequest implements Dispatcher.DispatchHandler {
   }
 
   onResponseError(): void {
+    if (this.abandoned) return;
     const recorder = this.recorder;
     recorder.inFlight.delete(this);
     recorder.errors++;
@@ -209,8 +213,8 @@ export async function runFixedRate(options: FixedRateOptions): Promise<FixedRate
       }
     };
     // The metronome wakes us on time; the 10 ms interval only keeps the schedule going should it lag or die.
-    metronome.start({ startNs: start, rate: options.rate, total }, tick);
     const fallback = setInterval(tick, 10);
+    metronome.start({ startNs: start, rate: options.rate, total }, tick);
   });
 
   const drainDeadline = Date.now() + options.drainSeconds * 1000;
@@ -221,6 +225,7 @@ export async function runFixedRate(options: FixedRateOptions): Promise<FixedRate
   const incomplete = recorder.inFlight.size;
   for (const request of recorder.inFlight) {
     // Still waiting: count it with the time waited so far, a lower bound of its real latency.
+    request.abandoned = true;
     if (request.measured) recordMicros(recorder.latency, end - request.scheduledNs);
   }
   recorder.inFlight.clear();

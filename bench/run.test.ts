@@ -108,8 +108,10 @@ test('Ctrl-C stops every contestant and exits', { skip: haveTools }, async () =>
     assert.ok(runningBeforeInterrupt >= 5, `only ${runningBeforeInterrupt} contestant processes found before Ctrl-C`);
     assert.equal(run.code, 130);
     assert.match(run.stderr, /SIGINT received, stopping all contestants/);
-    assert.deepEqual(processesMentioning(scratchDir(run.stderr)), []);
+    const scratch = scratchDir(run.stderr);
+    assert.deepEqual(processesMentioning(scratch), []);
     assert.deepEqual(readdirSync(out), [], 'no report for an interrupted run');
+    rmSync(scratch, { recursive: true, force: true }); // an interrupted run keeps its logs for a person to read
   } finally {
     rmSync(out, { recursive: true, force: true });
   }

@@ -43,7 +43,7 @@ each with 1 and then 2 workers; max throughput with wrk and latency at a fixed r
                           then print the top 15 self-time functions (numbers are then not comparable)
   --out <dir>             where the Markdown report goes              [<repo>/bench/results]
   --tollgate-ready <s>    how long Tollgate may take to answer /status/ready          [20]
-  --tollgate-env K=V      extra environment for Tollgate (repeatable), e.g. TOLLGATE_PROXY_ACCESS_LOG=off
+  --tollgate-env K=V      extra environment for Tollgate (repeatable), e.g. TOLLGATE_PROXY_ACCESS_LOG=logs/access.log (off by default, like nginx's)
   --help                  this text
 `;
 

@@ -29,14 +29,15 @@ test('environment: loopback listeners, admin off, worker count, inherited TOLLGA
   assert.equal(env.TOLLGATE_STATUS_LISTEN, '127.0.0.1:2');
   assert.equal(env.TOLLGATE_ADMIN_LISTEN, 'off');
   assert.equal(env.TOLLGATE_WORKER_PROCESSES, '2');
+  assert.equal(env.TOLLGATE_PROXY_ACCESS_LOG, 'off', 'like the nginx contestants');
 });
 
 test('environment: profiling dir and extra variables (which win)', () => {
   const env = tollgateEnvironment({
     base: {}, prefix: '/p', declarativePath: '/p/b.yaml', proxyPort: 1, statusPort: 2, workers: 1, profileDir: '/prof',
-    extra: { TOLLGATE_PROXY_ACCESS_LOG: 'off', TOLLGATE_WORKER_PROCESSES: '3' },
+    extra: { TOLLGATE_PROXY_ACCESS_LOG: 'logs/access.log', TOLLGATE_WORKER_PROCESSES: '3' },
   });
   assert.equal(env.TOLLGATE_CPU_PROF_DIR, '/prof');
-  assert.equal(env.TOLLGATE_PROXY_ACCESS_LOG, 'off');
+  assert.equal(env.TOLLGATE_PROXY_ACCESS_LOG, 'logs/access.log');
   assert.equal(env.TOLLGATE_WORKER_PROCESSES, '3');
 });
