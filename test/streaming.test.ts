@@ -32,9 +32,16 @@ describe('streaming bodies and upgrades', () => {
   let up: TestUpstream;
   let node: TollgateNode;
   let workerPid: number;
+  let onAbort: (at: number) => void = () => {};
+  let aborted: Promise<number>;
 
   before(async () => {
     up = await startUpstream('stream', (req, res) => {
+      if (req.url === '/hang') {
+        // Never answers; reports when the proxy closes the connection.
+        res.on('close', () => onAbort(Date.now()));
+        return;
+      }
       if (req.url?.startsWith('/sink')) {
         let n = 0;
         req.on('data', (c: Buffer) => (n += c.length));
@@ -132,5 +139,18 @@ describe('streaming bodies and upgrades', () => {
       check();
     });
     socket.destroy();
+  });
+
+  test('a client that goes away aborts its upstream call', async () => {
+    aborted = new Promise<number>((resolve) => (onAbort = resolve));
+    const t0 = Date.now();
+    const socket = connect(node.proxyPort, '127.0.0.1');
+    await new Promise((r) => socket.once('connect', r));
+    socket.write('GET /hang HTTP/1.1\r\nHost: example\r\n\r\n');
+    await new Promise((r) => setTimeout(r, 150));
+    socket.destroy();
+    const at = await Promise.race([aborted, new Promise<number>((r) => setTimeout(() => r(-1), 3000))]);
+    assert.notEqual(at, -1, 'the upstream request was not aborted');
+    assert.ok(at - t0 < 2000, `aborted after ${at - t0} ms`);
   });
 });

@@ -11,6 +11,7 @@ import {
 } from './options.ts';
 import { sendGatewayError } from './respond.ts';
 import type { ProxyResponse } from './proxy-response.ts';
+import type { ProxyCore } from './handler.ts';
 
 type IncomingHttpHeaders = Record<string, string | string[] | undefined>;
 
@@ -51,6 +52,7 @@ function onHeadersTimeout(handler: ForwardHandler): void {
  * path allocates one object per request, not a closure per callback (undici's handler pattern).
  */
 export class ForwardHandler implements Dispatcher.DispatchHandler {
+  readonly core: ProxyCore;
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
   readonly entry: ProxyEntry;
@@ -73,6 +75,7 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
   pendingAbort: Error | null = null;
 
   constructor(
+    core: ProxyCore,
     req: IncomingMessage,
     res: ServerResponse,
     entry: ProxyEntry,
@@ -84,6 +87,7 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
     start: number,
     clientHost: string,
   ) {
+    this.core = core;
     this.req = req;
     this.res = res;
     this.entry = entry;
@@ -101,8 +105,9 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
     const entry = this.entry;
     const peer = entry.peers === null ? undefined : entry.peers.pick(this.attempt);
     if (peer === undefined) {
-      this.done = true;
       sendGatewayError(this.req, this.res, this.downstream, 503, entry.peers?.unavailableMessage ?? null, this.requestId, this.start);
+      this.bodyBytes = (this.res as ProxyResponse).bodyBytes ?? 0;
+      this.finish();
       return;
     }
     this.peer = peer;
@@ -123,6 +128,13 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
     );
   }
 
+  /** Marks the request answered (or abandoned) once, for the counters and the access log. */
+  finish(): void {
+    this.done = true;
+    (this.res as ProxyResponse).bodyBytes = this.bodyBytes;
+    this.core.completed(this.res);
+  }
+
   /** The client went away: stop the upstream call too. */
   clientClosed(): void {
     if (this.timer !== null) {
@@ -130,7 +142,7 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
       this.timer = null;
     }
     if (this.done) return;
-    this.done = true;
+    this.finish();
     this.controller?.abort(new Error('client closed the connection'));
   }
 
@@ -196,9 +208,8 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
   }
 
   onResponseEnd(): void {
-    this.done = true;
-    (this.res as ProxyResponse).bodyBytes = this.bodyBytes;
     this.res.end();
+    this.finish();
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
@@ -209,7 +220,7 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
     if (this.done) return;
     const res = this.res;
     if (res.headersSent) {
-      this.done = true;
+      this.finish();
       res.destroy(error);
       return;
     }
@@ -221,8 +232,9 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
       this.send();
       return;
     }
-    this.done = true;
     const status = TIMEOUTS.has(code) ? 504 : 502;
     sendGatewayError(this.req, res, this.downstream, status, null, this.requestId, this.start);
+    this.bodyBytes = (res as ProxyResponse).bodyBytes ?? 0;
+    this.finish();
   }
 }

@@ -13,12 +13,20 @@ import { forwardUpgrade } from './upgrade.ts';
 import type { ProxyResponse } from './proxy-response.ts';
 import type { AccessLog } from '../log/access-log.ts';
 
-function onResponseClose(this: ProxyResponse): void {
-  const core = this.core!;
-  core.inFlight--;
+/** A client connection, with the upstream call of the request it is waiting on (HTTP/1.1: at most one). */
+export interface ProxySocket extends Socket {
+  forward?: ForwardHandler;
+  proxyCore?: ProxyCore;
+}
+
+/**
+ * One listener per connection rather than per request: when a client goes away, the upstream call of its
+ * unanswered request is aborted.
+ */
+function onConnectionClose(this: ProxySocket): void {
+  this.proxyCore!.connectionsActive--;
   const forward = this.forward;
   if (forward !== undefined && !forward.done) forward.clientClosed();
-  if (core.accessLog !== null) core.logAccess(this);
 }
 
 /** A request that has been routed, with everything needed to forward it. */
@@ -41,6 +49,8 @@ export class ProxyCore {
   /** Requests received and not yet answered, and requests received in all (for the status counters). */
   inFlight = 0;
   requests = 0;
+  connectionsAccepted = 0;
+  connectionsActive = 0;
 
   readonly accessLog: AccessLog | null;
 
@@ -48,6 +58,20 @@ export class ProxyCore {
     this.snapshot = snapshot;
     this.options = options;
     this.accessLog = accessLog;
+  }
+
+  /** `net.Server` 'connection' (or 'secureConnection') listener. */
+  readonly handleConnection = (socket: ProxySocket): void => {
+    this.connectionsAccepted++;
+    this.connectionsActive++;
+    socket.proxyCore = this;
+    socket.once('close', onConnectionClose);
+  };
+
+  /** Called exactly once per request, when its answer is complete or abandoned. */
+  completed(res: ProxyResponse): void {
+    this.inFlight--;
+    if (this.accessLog !== null) this.logAccess(res);
   }
 
   logAccess(res: ProxyResponse): void {
@@ -74,15 +98,17 @@ export class ProxyCore {
     const start = performance.now();
     this.requests++;
     this.inFlight++;
-    res.core = this;
-    res.once('close', onResponseClose);
     const routed = this.route(req, res, start, false);
-    if (routed === null) return;
+    if (routed === null) {
+      this.completed(res);
+      return;
+    }
     const entry = routed.match.payload;
     const hasBody = req.headers['content-length'] !== undefined
       ? req.headers['content-length'] !== '0'
       : req.headers['transfer-encoding'] !== undefined;
     const forward = new ForwardHandler(
+      this,
       req,
       res,
       entry,
@@ -94,7 +120,7 @@ export class ProxyCore {
       start,
       routed.host,
     );
-    res.forward = forward;
+    (req.socket as ProxySocket).forward = forward;
     forward.send();
   };
 

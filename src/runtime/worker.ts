@@ -78,7 +78,12 @@ export function runWorker(): void {
         send({
           type: 'stats',
           id: msg.id,
-          counters: { accepted: connections.accepted, active: connections.active, requests: core?.requests ?? 0, inFlight: core?.inFlight ?? 0 },
+          counters: {
+            accepted: core?.connectionsAccepted ?? 0,
+            active: core?.connectionsActive ?? 0,
+            requests: core?.requests ?? 0,
+            inFlight: core?.inFlight ?? 0,
+          },
         });
         break;
     }
@@ -96,19 +101,6 @@ function proxyOptions(init: WorkerInit): ProxyOptions {
     upstreamRequestId: init.upstreamRequestId,
     shutdownTimeout: init.shutdownTimeout,
   };
-}
-
-/** Connection counters for the Status API (nginx stub_status style). */
-const connections = { accepted: 0, active: 0 };
-
-function countConnection(socket: import('node:net').Socket): void {
-  connections.accepted++;
-  connections.active++;
-  socket.once('close', onConnectionClose);
-}
-
-function onConnectionClose(): void {
-  connections.active--;
 }
 
 async function listenAll(core: ProxyCore, init: WorkerInit): Promise<Server[]> {
@@ -132,7 +124,7 @@ function listen(core: ProxyCore, spec: ListenerSpec, init: WorkerInit): Promise<
     ? createHttpsServer({ ...serverOptions, cert: init.tls!.cert, key: init.tls!.key })
     : createHttpServer(serverOptions);
   server.on('request', core.handleRequest);
-  server.on(spec.ssl ? 'secureConnection' : 'connection', countConnection);
+  server.on(spec.ssl ? 'secureConnection' : 'connection', core.handleConnection);
   server.on('upgrade', core.handleUpgrade);
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     if (socket.writable && err.code !== 'ECONNRESET') {
