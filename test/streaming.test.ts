@@ -37,6 +37,7 @@ describe('streaming bodies and upgrades', () => {
 
   before(async () => {
     up = await startUpstream('stream', (req, res) => {
+      if (req.url === '/stall') return; // never reads the body, never answers
       if (req.url === '/hang') {
         // Never answers; reports when the proxy closes the connection.
         res.on('close', () => onAbort(Date.now()));
@@ -70,7 +71,20 @@ describe('streaming bodies and upgrades', () => {
       socket.pipe(socket);
     });
     node = await startTollgate({
-      config: `_format_version: "3.0"\nservices:\n  - name: s\n    url: http://127.0.0.1:${up.port}\n    routes:\n      - paths: ["/"]\n        strip_path: false\n`,
+      config: `_format_version: "3.0"
+services:
+  - name: s
+    url: http://127.0.0.1:${up.port}
+    routes:
+      - paths: ["/"]
+        strip_path: false
+  - name: stalled
+    url: http://127.0.0.1:${up.port}
+    write_timeout: 300
+    routes:
+      - paths: ["/stall"]
+        strip_path: false
+`,
     });
     const info = (await (await request(`${node.admin}/`)).body.json()) as { pids: { workers: number[] } };
     workerPid = info.pids.workers[0];
@@ -152,5 +166,16 @@ describe('streaming bodies and upgrades', () => {
     const at = await Promise.race([aborted, new Promise<number>((r) => setTimeout(() => r(-1), 3000))]);
     assert.notEqual(at, -1, 'the upstream request was not aborted');
     assert.ok(at - t0 < 2000, `aborted after ${at - t0} ms`);
+  });
+
+  test('an upstream that stops taking the request body gets write_timeout: 504', async () => {
+    const t0 = Date.now();
+    const res = await request(`${node.proxy}/stall`, { method: 'POST', body: zeros(256 * 1024 * 1024), headers: { 'content-length': String(256 * 1024 * 1024) } }).catch(
+      (err: Error) => err,
+    );
+    if (res instanceof Error) assert.fail(`request failed instead of a 504: ${res.message}`);
+    assert.equal(res.statusCode, 504);
+    assert.equal(((await res.body.json()) as { message: string }).message, 'The upstream server is timing out');
+    assert.ok(Date.now() - t0 < 5000);
   });
 });

@@ -31,7 +31,7 @@ const RETRYABLE = new Set([
   'UND_ERR_SOCKET',
 ]);
 
-const TIMEOUTS = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
+const TIMEOUTS = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT', 'TOLLGATE_WRITE_TIMEOUT']);
 
 /**
  * undici's own timeouts run on a coarse clock (about half a second), fine for the 60 s default but not
@@ -39,6 +39,14 @@ const TIMEOUTS = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 
  * wait for response headers itself.
  */
 const PRECISE_TIMEOUT_BELOW = 2000;
+
+/** The upstream stopped taking the request body for write_timeout ms (nginx's proxy_send_timeout). */
+function onWriteTimeout(handler: ForwardHandler): void {
+  handler.writeTimer = null;
+  const err = Object.assign(new Error('upstream write timeout'), { code: 'TOLLGATE_WRITE_TIMEOUT' });
+  if (handler.controller !== null) handler.controller.abort(err);
+  else handler.pendingAbort = err;
+}
 
 function onHeadersTimeout(handler: ForwardHandler): void {
   handler.timer = null;
@@ -73,6 +81,8 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
   bodyBytes = 0;
   /** A timeout that fired before undici handed over the controller. */
   pendingAbort: Error | null = null;
+  /** Runs while a request body is being sent; each chunk the upstream takes restarts it. */
+  writeTimer: NodeJS.Timeout | null = null;
 
   constructor(
     core: ProxyCore,
@@ -115,6 +125,7 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
     this.dispatchedAt = performance.now();
     const precise = entry.readTimeout < PRECISE_TIMEOUT_BELOW;
     if (precise) this.timer = setTimeout(onHeadersTimeout, entry.readTimeout, this);
+    if (this.body !== null) this.writeTimer = setTimeout(onWriteTimeout, entry.writeTimeout, this);
     peer.pool.dispatch(
       {
         path: this.path,
@@ -137,6 +148,7 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
 
   /** The client went away: stop the upstream call too. */
   clientClosed(): void {
+    this.clearWriteTimer();
     if (this.timer !== null) {
       clearTimeout(this.timer);
       this.timer = null;
@@ -152,6 +164,21 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
     else if (this.pendingAbort !== null) controller.abort(this.pendingAbort);
   }
 
+  onBodySent(): void {
+    this.writeTimer?.refresh();
+  }
+
+  onRequestSent(): void {
+    this.clearWriteTimer();
+  }
+
+  clearWriteTimer(): void {
+    if (this.writeTimer !== null) {
+      clearTimeout(this.writeTimer);
+      this.writeTimer = null;
+    }
+  }
+
   onResponseStart(
     controller: Dispatcher.DispatchController,
     statusCode: number,
@@ -160,6 +187,7 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
   ): void {
     // 1xx interim responses (100 Continue is answered by Node itself) are not relayed.
     if (statusCode < 200) return;
+    this.clearWriteTimer();
     if (this.timer !== null) {
       clearTimeout(this.timer);
       this.timer = null;
@@ -213,6 +241,7 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    this.clearWriteTimer();
     if (this.timer !== null) {
       clearTimeout(this.timer);
       this.timer = null;

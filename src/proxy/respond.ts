@@ -21,6 +21,9 @@ export function sendGatewayError(
     res.destroy();
     return;
   }
+  // An answer given before the request body was read ends the connection, as nginx does: the rest of
+  // the body would otherwise have to be read and thrown away before the connection could be reused.
+  if (!req.complete) res.shouldKeepAlive = false;
   const { contentType, body } = renderError(req.headers.accept, message ?? defaultMessage(status), requestId);
   const length = Buffer.byteLength(body);
   const headers: string[] = ['Content-Type', contentType, 'Content-Length', String(length)];
