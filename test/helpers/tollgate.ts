@@ -27,6 +27,8 @@ export interface StartOptions {
   config?: string;
   workers?: number;
   env?: Record<string, string>;
+  /** More proxy listeners, appended to the helper's own (e.g. `127.0.0.1:PORT ssl`). */
+  extraProxyListen?: string;
   /** Wait for /status/ready (default) or only for the status listener to answer. */
   waitFor?: 'ready' | 'listening';
 }
@@ -38,7 +40,7 @@ export async function startTollgate(options: StartOptions = {}): Promise<Tollgat
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
     TOLLGATE_PREFIX: prefix,
-    TOLLGATE_PROXY_LISTEN: `127.0.0.1:${proxyPort}`,
+    TOLLGATE_PROXY_LISTEN: `127.0.0.1:${proxyPort}${options.extraProxyListen ? `, ${options.extraProxyListen}` : ''}`,
     TOLLGATE_ADMIN_LISTEN: `127.0.0.1:${adminPort}`,
     TOLLGATE_STATUS_LISTEN: `127.0.0.1:${statusPort}`,
     TOLLGATE_WORKER_PROCESSES: String(options.workers ?? 1),
