@@ -148,11 +148,7 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
 
   /** The client went away: stop the upstream call too. */
   clientClosed(): void {
-    this.clearWriteTimer();
-    if (this.timer !== null) {
-      clearTimeout(this.timer);
-      this.timer = null;
-    }
+    this.clearTimers();
     if (this.done) return;
     this.finish();
     this.controller?.abort(new Error('client closed the connection'));
@@ -169,13 +165,17 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
   }
 
   onRequestSent(): void {
-    this.clearWriteTimer();
-  }
-
-  clearWriteTimer(): void {
     if (this.writeTimer !== null) {
       clearTimeout(this.writeTimer);
       this.writeTimer = null;
+    }
+  }
+
+  clearTimers(): void {
+    this.onRequestSent();
+    if (this.timer !== null) {
+      clearTimeout(this.timer);
+      this.timer = null;
     }
   }
 
@@ -187,11 +187,7 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
   ): void {
     // 1xx interim responses (100 Continue is answered by Node itself) are not relayed.
     if (statusCode < 200) return;
-    this.clearWriteTimer();
-    if (this.timer !== null) {
-      clearTimeout(this.timer);
-      this.timer = null;
-    }
+    this.clearTimers();
     const res = this.res;
     if (res.destroyed) {
       controller.abort(new Error('client closed the connection'));
@@ -241,11 +237,7 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
-    this.clearWriteTimer();
-    if (this.timer !== null) {
-      clearTimeout(this.timer);
-      this.timer = null;
-    }
+    this.clearTimers();
     if (this.done) return;
     const res = this.res;
     if (res.headersSent) {
