@@ -141,10 +141,16 @@ test('as a process: two cluster workers, clean exit on SIGTERM with --cpu-prof p
   const port = await freePort();
   const profileDir = mkdtempSync(join(tmpdir(), 'bench-minimal-prof-'));
   t.after(() => { upstream.close(); rmSync(profileDir, { recursive: true, force: true }); });
-  const child = spawn(process.execPath, [`--cpu-prof`, `--cpu-prof-dir=${profileDir}`, SCRIPT, '--listen', `127.0.0.1:${port}`, '--upstream', `http://127.0.0.1:${upstreamPort}`, '--workers', '2'], { stdio: 'ignore' });
+  const child = spawn(process.execPath, [`--cpu-prof`, `--cpu-prof-dir=${profileDir}`, SCRIPT, '--listen', `127.0.0.1:${port}`, '--upstream', `http://127.0.0.1:${upstreamPort}`, '--workers', '2'], { stdio: ['ignore', 'pipe', 'ignore'] });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let stdout = '';
+  child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
   try {
     assert.deepEqual(await waitForHttp(`http://127.0.0.1:${port}/`, { timeoutMs: 10_000 }), { ready: true });
+    // Both workers must be up (with their SIGTERM handlers) before the stop, or one dies without a profile.
+    const deadline = Date.now() + 10_000;
+    while (!stdout.includes('2 workers listening') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.match(stdout, /2 workers listening/);
     assert.equal((await send(port, {})).body.toString(), 'ok');
     assert.equal(processTree(child.pid as number).length, 3);
     child.kill('SIGTERM');

@@ -166,7 +166,12 @@ async function serveUntilTerminated(options: MinimalProxyOptions): Promise<void>
 
 function runPrimary(options: MinimalProxyOptions): void {
   let stopping = false;
+  let listening = 0;
   for (let i = 0; i < options.workers; i++) cluster.fork();
+  // Said once every worker listens (and so has its SIGTERM handler), for whoever waits on it.
+  cluster.on('listening', () => {
+    if (++listening === options.workers) process.stdout.write(`minimal-proxy: ${options.workers} workers listening\n`);
+  });
   cluster.on('exit', (worker, code, signal) => {
     if (!stopping) {
       process.stderr.write(`minimal-proxy: worker ${worker.process.pid} died (${signal ?? code}); stopping\n`);
