@@ -1,5 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { connect as connectHttp2, type ClientHttp2Session } from 'node:http2';
 import { Agent, request } from 'undici';
 import { freePort } from './helpers/ports.ts';
 import { startTollgate, waitUntil } from './helpers/tollgate.ts';
@@ -58,3 +59,51 @@ describe('listeners and workers', () => {
     }
   });
 });
+
+describe('HTTP/2', () => {
+  test('an `ssl http2` listener proxies HTTP/2 and HTTP/1.1 clients to an HTTP/1.1 upstream', async () => {
+    const up = await startUpstream('h2');
+    const h2Port = await freePort();
+    const node = await startTollgate({
+      config: `_format_version: "3.0"\nservices:\n  - name: s\n    url: http://127.0.0.1:${up.port}/base\n    routes:\n      - paths: ["/h2"]\n`,
+      extraProxyListen: `127.0.0.1:${h2Port} ssl http2`,
+    });
+    const session = connectHttp2(`https://127.0.0.1:${h2Port}`, { rejectUnauthorized: false });
+    try {
+      const get = await h2Request(session, { ':path': '/h2/x?y=1', ':authority': 'api.example' });
+      assert.equal(get.headers[':status'], 200);
+      const echo = JSON.parse(get.body) as Echo;
+      assert.equal(echo.url, '/base/x?y=1');
+      assert.equal(echo.headers['x-forwarded-host'], 'api.example');
+      assert.equal(echo.headers['x-forwarded-proto'], 'https');
+      assert.match(String(echo.headers.via), /^2\.0 tollgate\//);
+      assert.ok(!Object.keys(echo.headers).some((k) => k.startsWith(':')), 'no pseudo-headers upstream');
+      const post = await h2Request(session, { ':path': '/h2/sink', ':method': 'POST' }, 'x'.repeat(100_000));
+      assert.equal((JSON.parse(post.body) as Echo).bodyLength, 100_000);
+      const miss = await h2Request(session, { ':path': '/nope' });
+      assert.equal(miss.headers[':status'], 404);
+      assert.equal((JSON.parse(miss.body) as { message: string }).message, 'no Route matched with those values');
+      const insecure = new Agent({ connect: { rejectUnauthorized: false } });
+      const h1 = await request(`https://127.0.0.1:${h2Port}/h2/over-h1`, { dispatcher: insecure });
+      assert.equal(((await h1.body.json()) as Echo).url, '/base/over-h1');
+      await insecure.close();
+    } finally {
+      session.close();
+      assert.equal(await node.stop(), 0);
+      await up.close();
+    }
+  });
+});
+
+function h2Request(session: ClientHttp2Session, headers: Record<string, string>, body?: string): Promise<{ headers: Record<string, unknown>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const stream = session.request(headers);
+    let text = '';
+    let got: Record<string, unknown> = {};
+    stream.on('response', (h) => (got = h as Record<string, unknown>));
+    stream.on('data', (c: Buffer) => (text += c.toString()));
+    stream.on('end', () => resolve({ headers: got, body: text }));
+    stream.on('error', reject);
+    stream.end(body);
+  });
+}

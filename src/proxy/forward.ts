@@ -216,7 +216,7 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
     if (d.proxyLatency) out.push(HEADER_PROXY_LATENCY, String(Math.round(this.dispatchedAt - this.start)));
     if (d.upstreamStatus) out.push(HEADER_UPSTREAM_STATUS, String(statusCode));
     if (d.requestId) out.push(HEADER_REQUEST_ID, this.requestId);
-    if (statusMessage) res.writeHead(statusCode, statusMessage, out);
+    if (statusMessage && this.req.httpVersionMajor !== 2) res.writeHead(statusCode, statusMessage, out);
     else res.writeHead(statusCode, out);
   }
 

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Http2ServerRequest } from 'node:http2';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { MatchResult } from '../router/types.ts';
@@ -25,6 +26,15 @@ export interface ProxySocket extends Socket {
  */
 function onConnectionClose(this: ProxySocket): void {
   this.proxyCore!.connectionsActive--;
+  const forward = this.forward;
+  if (forward !== undefined && !forward.done) forward.clientClosed();
+}
+
+/**
+ * HTTP/2 multiplexes requests on one connection, so a stream that is reset must abort its own upstream call:
+ * those requests get a listener each (HTTP/1.1 requests share their connection's).
+ */
+function onStreamClose(this: ProxyResponse & { forward?: ForwardHandler }): void {
   const forward = this.forward;
   if (forward !== undefined && !forward.done) forward.clientClosed();
 }
@@ -104,9 +114,12 @@ export class ProxyCore {
       return;
     }
     const entry = routed.match.payload;
-    const hasBody = req.headers['content-length'] !== undefined
-      ? req.headers['content-length'] !== '0'
-      : req.headers['transfer-encoding'] !== undefined;
+    const h2 = req.httpVersionMajor === 2;
+    const hasBody = h2
+      ? !(req as unknown as Http2ServerRequest).stream.endAfterHeaders
+      : req.headers['content-length'] !== undefined
+        ? req.headers['content-length'] !== '0'
+        : req.headers['transfer-encoding'] !== undefined;
     const forward = new ForwardHandler(
       this,
       req,
@@ -120,7 +133,12 @@ export class ProxyCore {
       start,
       routed.host,
     );
-    (req.socket as ProxySocket).forward = forward;
+    if (h2) {
+      (res as ProxyResponse & { forward?: ForwardHandler }).forward = forward;
+      res.once('close', onStreamClose);
+    } else {
+      (req.socket as ProxySocket).forward = forward;
+    }
     forward.send();
   };
 
@@ -142,7 +160,8 @@ export class ProxyCore {
     const rawPath = q === -1 ? url : url.slice(0, q);
     const socket = req.socket as TLSSocket;
     const headers = req.headers;
-    const host = headers.host ?? '';
+    // HTTP/2 carries the host in the :authority pseudo-header.
+    const host = headers.host ?? (headers[':authority'] as string | undefined) ?? '';
     const tls = socket.encrypted === true;
     const scheme = tls ? 'https' : 'http';
     const listenerPort = socket.localPort ?? 0;
@@ -208,7 +227,8 @@ export class ProxyCore {
         res,
         this.options.downstream,
         426,
-        ['Connection', 'Upgrade', 'Upgrade', 'TLS/1.2, HTTP/1.1'],
+        // HTTP/2 forbids connection-specific headers.
+        req.httpVersionMajor === 2 ? [] : ['Connection', 'Upgrade', 'Upgrade', 'TLS/1.2, HTTP/1.1'],
         JSON.stringify({ message: 'Please use HTTPS protocol' }),
         requestId,
         start,

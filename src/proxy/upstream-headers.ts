@@ -65,6 +65,8 @@ export function buildUpstreamHeaders(ctx: ForwardContext): string[] {
   let connectionTokens: string | null = null;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i];
+    // HTTP/2 pseudo-headers (:method, :path, :authority, :scheme) are not headers to forward.
+    if (name.charCodeAt(0) === 58) continue;
     const lower = name.toLowerCase();
     if (!DROP.has(lower)) {
       out.push(name, raw[i + 1]);

@@ -8,6 +8,7 @@ export interface ListenerSpec {
   ip: string;
   port: number;
   ssl: boolean;
+  http2: boolean;
   reuseport: boolean;
   backlog: number | null;
 }

@@ -104,7 +104,7 @@ export class Supervisor implements NodeContext {
       type: 'init',
       logLevel: s.log_level,
       flavor: s.router_flavor,
-      listeners: s.proxy_listeners.map((l) => ({ ip: l.ip, port: l.port, ssl: l.ssl, reuseport: l.reuseport, backlog: l.backlog })),
+      listeners: s.proxy_listeners.map((l) => ({ ip: l.ip, port: l.port, ssl: l.ssl, http2: l.http2, reuseport: l.reuseport, backlog: l.backlog })),
       tls,
       trustedIps: s.trusted_ips,
       realIpHeader: s.real_ip_header,

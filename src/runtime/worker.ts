@@ -1,5 +1,6 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import { createSecureServer as createHttp2SecureServer, type ServerHttp2Session } from 'node:http2';
 import { ConnectionPools } from '../balancer/connection-pools.ts';
 import { compileIpMatcher } from '../core/cidr.ts';
 import { createLogger, errorLogWriter, type LogLevel } from '../log/logger.ts';
@@ -120,9 +121,20 @@ function listen(core: ProxyCore, spec: ListenerSpec, init: WorkerInit): Promise<
     noDelay: true,
     maxHeaderSize: 32 * 1024,
   };
+  // `http2` listeners speak HTTP/2 over TLS (ALPN h2) and still accept HTTP/1.1 clients.
   const server: Server = spec.ssl
-    ? createHttpsServer({ ...serverOptions, cert: init.tls!.cert, key: init.tls!.key })
+    ? spec.http2
+      ? (createHttp2SecureServer({ cert: init.tls!.cert, key: init.tls!.key, allowHTTP1: true }) as unknown as Server)
+      : createHttpsServer({ ...serverOptions, cert: init.tls!.cert, key: init.tls!.key })
     : createHttpServer(serverOptions);
+  if (spec.ssl && spec.http2) {
+    const sessions = new Set<ServerHttp2Session>();
+    h2Sessions.set(server, sessions);
+    server.on('session', (session: ServerHttp2Session) => {
+      sessions.add(session);
+      session.once('close', () => sessions.delete(session));
+    });
+  }
   server.on('request', core.handleRequest);
   server.on(spec.ssl ? 'secureConnection' : 'connection', core.handleConnection);
   server.on('upgrade', core.handleUpgrade);
@@ -154,6 +166,22 @@ function listen(core: ProxyCore, spec: ListenerSpec, init: WorkerInit): Promise<
 
 let stopping = false;
 
+/** HTTP/2 sessions per server: they have no idle-connection API, so shutdown sends each a GOAWAY. */
+const h2Sessions = new WeakMap<Server, Set<ServerHttp2Session>>();
+
+function closeIdle(server: Server): void {
+  const sessions = h2Sessions.get(server);
+  // close() lets the session's open streams finish, then ends it.
+  if (sessions !== undefined) for (const session of sessions) session.close();
+  else server.closeIdleConnections();
+}
+
+function closeAll(server: Server): void {
+  const sessions = h2Sessions.get(server);
+  if (sessions !== undefined) for (const session of sessions) session.destroy();
+  else server.closeAllConnections();
+}
+
 function shutdown(servers: Server[], pools: ConnectionPools | null, timeout: number): void {
   if (stopping) return;
   stopping = true;
@@ -167,14 +195,14 @@ function shutdown(servers: Server[], pools: ConnectionPools | null, timeout: num
       if (--open === 0) finish();
     });
     // In-flight requests finish; keep-alive connections go as soon as they are idle.
-    server.closeIdleConnections();
+    closeIdle(server);
   }
   const sweep = setInterval(() => {
-    for (const server of servers) server.closeIdleConnections();
+    for (const server of servers) closeIdle(server);
   }, 100);
   sweep.unref();
   setTimeout(() => {
-    for (const server of servers) server.closeAllConnections();
+    for (const server of servers) closeAll(server);
     process.exit(0);
   }, timeout).unref();
 }
