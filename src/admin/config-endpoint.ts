@@ -1,7 +1,7 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { sendEmpty, sendJson } from '../core/http-json.ts';
+import type { IncomingMessage } from 'node:http';
 import type { FlatConfig } from '../declarative/index.ts';
 import type { NodeContext } from './context.ts';
+import type { Reply } from './endpoint-types.ts';
 
 function truthy(v: unknown): boolean {
   return typeof v === 'string' ? /^(true|1|on|yes)$/i.test(v) : v === true || v === 1;
@@ -31,7 +31,7 @@ function entitiesById(config: FlatConfig): Record<string, Record<string, unknown
  * POST /config: the body is a declarative document (JSON with `_format_version`), or a `config` field
  * holding its text, or the raw text itself (YAML or JSON). Flags: `flatten_errors`, `check_hash`.
  */
-export async function postConfig(node: NodeContext, req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer): Promise<void> {
+export async function postConfig(node: NodeContext, req: IncomingMessage, url: URL, body: Buffer): Promise<Reply> {
   const contentType = String(req.headers['content-type'] ?? '').toLowerCase();
   let input: string | Record<string, unknown> | null = null;
   let flatten = url.searchParams.get('flatten_errors');
@@ -42,8 +42,7 @@ export async function postConfig(node: NodeContext, req: IncomingMessage, res: S
     try {
       parsed = text.trim() === '' ? {} : JSON.parse(text);
     } catch {
-      sendJson(res, 400, { message: 'Cannot parse JSON body' });
-      return;
+      return { status: 400, body: { message: 'Cannot parse JSON body' } };
     }
     if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) {
       const obj = parsed as Record<string, unknown>;
@@ -62,25 +61,19 @@ export async function postConfig(node: NodeContext, req: IncomingMessage, res: S
     input = text;
   }
   if (input === null || (typeof input === 'string' && input.trim() === '')) {
-    sendJson(res, 400, { message: 'expected a declarative configuration' });
-    return;
+    return { status: 400, body: { message: 'expected a declarative configuration' } };
   }
   const outcome = await node.loadConfig({ input, flattenErrors: truthy(flatten), checkHash: checkHash === '1' });
   switch (outcome.status) {
     case 'loaded':
-      sendJson(res, 201, entitiesById(outcome.config));
-      return;
+      return { status: 201, body: entitiesById(outcome.config) };
     case 'unchanged':
-      sendEmpty(res, 304);
-      return;
+      return { status: 304 };
     case 'invalid':
-      sendJson(res, 400, outcome.error);
-      return;
+      return { status: 400, body: outcome.error };
     case 'busy':
-      sendJson(res, 429, { message: 'Currently loading previous configuration' }, { 'Retry-After': '1' });
-      return;
+      return { status: 429, body: { message: 'Currently loading previous configuration' }, headers: { 'Retry-After': '1' } };
     case 'failed':
-      sendJson(res, 500, { message: `An unexpected error occurred: ${outcome.message}` });
-      return;
+      return { status: 500, body: { message: `An unexpected error occurred: ${outcome.message}` } };
   }
 }

@@ -1,5 +1,7 @@
 import type { FlatConfig, DeclarativeError } from '../declarative/index.ts';
 import type { Settings } from '../config/settings-types.ts';
+import type { PluginSchemaRegistry } from '../entities/index.ts';
+import type { Store } from '../store/types.ts';
 
 /** The outcome of loading a configuration through POST /config (or SIGHUP). */
 export type ConfigLoadOutcome =
@@ -44,4 +46,11 @@ export interface NodeContext {
   counters(): Promise<ServerCounters>;
   /** null when ready, else the reason it is not. */
   notReadyReason(): string | null;
+  /**
+   * The database of a traditional node: the Admin API reads and writes entities there. Absent or null in
+   * DB-less mode, where the Admin API reads the configuration being served and refuses writes.
+   */
+  readonly store?: Store | null;
+  /** The enabled plugins and their schemas (plugin entities and `/schemas/plugins/{name}`); none when absent. */
+  readonly plugins?: PluginSchemaRegistry;
 }

@@ -2,10 +2,13 @@ import { VERSION } from '../core/version.ts';
 import { settingsView } from '../config/index.ts';
 import type { NodeContext } from './context.ts';
 
-/** `GET /` on the Admin API, in Kong's shape. */
-export function nodeInfo(node: NodeContext): Record<string, unknown> {
-  const { config } = node.currentConfig();
-  const enabled = [...new Set(config.plugins.map((p) => p.name))].sort();
+/**
+ * `GET /` on the Admin API, in Kong's shape. `enabledInCluster`: the distinct names of existing plugin
+ * entities (from the store, or from the configuration being served).
+ */
+export function nodeInfo(node: NodeContext, enabledInCluster: readonly string[]): Record<string, unknown> {
+  const availableOnServer: Record<string, { version: string; priority: number }> = {};
+  for (const name of node.plugins?.keys() ?? []) availableOnServer[name] = { version: VERSION, priority: 0 };
   return {
     tagline: 'Welcome to tollgate',
     version: VERSION,
@@ -15,12 +18,15 @@ export function nodeInfo(node: NodeContext): Record<string, unknown> {
     lua_version: `Node.js ${process.version}`,
     timers: { running: 0, pending: 0 },
     pids: node.pids(),
-    plugins: { available_on_server: {}, enabled_in_cluster: enabled },
+    plugins: { available_on_server: availableOnServer, enabled_in_cluster: [...new Set(enabledInCluster)].sort() },
     configuration: settingsView(node.settings),
   };
 }
 
-/** `GET /status` on the Admin and Status APIs. */
+/**
+ * `GET /status` on the Admin and Status APIs. With a database: whether it answers; DB-less: the hash of
+ * the configuration being served.
+ */
 export async function statusBody(node: NodeContext): Promise<Record<string, unknown>> {
   const mem = process.memoryUsage();
   const body: Record<string, unknown> = {
@@ -30,7 +36,16 @@ export async function statusBody(node: NodeContext): Promise<Record<string, unkn
       lua_shared_dicts: {},
     },
   };
-  if (node.settings.database === 'off') body.configuration_hash = node.currentConfig().hash;
-  else body.database = { reachable: true };
+  const store = node.store ?? null;
+  if (store === null) body.configuration_hash = node.currentConfig().hash;
+  else {
+    let reachable = true;
+    try {
+      await store.configVersion();
+    } catch {
+      reachable = false;
+    }
+    body.database = { reachable };
+  }
   return body;
 }

@@ -1,23 +1,21 @@
-/** Kong's paging: `size` (1..1000, default 100), opaque `offset`, `next` path. */
+/**
+ * Kong's paging and filtering arguments: `size` (1..1000, default 100), the opaque `offset`, `tags`
+ * filters, and the `next` link of a page.
+ */
+import { invalidOffset, invalidOptions, invalidSize } from './errors.ts';
 
-export class AdminError extends Error {
-  readonly status: number;
-  readonly body: Record<string, unknown>;
-  constructor(status: number, body: Record<string, unknown>) {
-    super(String(body.message ?? status));
-    this.status = status;
-    this.body = body;
-  }
-}
+export { AdminError } from './errors.ts';
 
+export const DEFAULT_PAGE_SIZE = 100;
+export const MAX_PAGE_SIZE = 1000;
+
+/** `size` from the query string; throws Kong's code 9 errors. */
 export function parseSize(raw: string | null): number {
-  if (raw === null) return 100;
-  const n = Number(raw);
-  if (raw.trim() === '' || Number.isNaN(n)) {
-    throw new AdminError(400, { code: 9, name: 'invalid size', message: 'size must be a number' });
-  }
-  if (!Number.isInteger(n) || n < 1 || n > 1000) {
-    throw new AdminError(400, { code: 9, name: 'invalid size', message: 'size must be an integer between 1 and 1000' });
+  if (raw === null) return DEFAULT_PAGE_SIZE;
+  const n = raw.trim() === '' ? Number.NaN : Number(raw);
+  if (Number.isNaN(n)) throw invalidSize('size must be a number');
+  if (!Number.isInteger(n) || n < 1 || n > MAX_PAGE_SIZE) {
+    throw invalidSize(`size must be an integer between 1 and ${MAX_PAGE_SIZE}`);
   }
   return n;
 }
@@ -27,58 +25,69 @@ export function encodeOffset(lastId: string): string {
   return Buffer.from(JSON.stringify([lastId])).toString('base64');
 }
 
+/** The last id a token stands for; throws Kong's code 7 errors. */
 export function decodeOffset(raw: string): string {
-  const invalid = (why: string) =>
-    new AdminError(400, { code: 7, name: 'invalid offset', message: `'${raw}' is not a valid offset: ${why}` });
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(raw) || raw.length % 4 === 1) throw invalid('bad base64 encoding');
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(raw) || raw.length % 4 === 1) throw invalidOffset(raw, 'bad base64 encoding');
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(raw, 'base64').toString('utf8'));
   } catch {
-    throw invalid('bad json encoding');
+    throw invalidOffset(raw, 'bad json encoding');
   }
-  if (!Array.isArray(parsed) || typeof parsed[0] !== 'string') throw invalid('bad json encoding');
+  if (!Array.isArray(parsed) || typeof parsed[0] !== 'string') throw invalidOffset(raw, 'bad json encoding');
   return parsed[0];
 }
 
 export type TagFilter = { mode: 'and' | 'or'; tags: string[] } | null;
 
-/** `tags=a,b` (all of them) or `tags=a/b` (any of them). */
+// Printable ASCII except ',' and '/', plus anything non-ASCII (Kong allows the UTF-8 bytes 0x80-0xF4).
+const TAG_CHARS = '[\\x20-\\x2B\\x2D\\x2E\\x30-\\x7E\\u0080-\\u{10FFFF}]';
+const TAGS_AND = new RegExp(`^(${TAG_CHARS}+(?:,|$))+$`, 'u');
+const TAGS_OR = new RegExp(`^(${TAG_CHARS}+(?:/|$))+$`, 'u');
+const MAX_FILTER_TAGS = 5;
+
+/** `tags=a,b` (all of them) or `tags=a/b` (any of them); throws Kong's code 11 errors. */
 export function parseTags(raw: string | null): TagFilter {
   if (raw === null) return null;
-  const invalidOption = (why: string) =>
-    new AdminError(400, {
-      code: 11,
-      name: 'invalid options',
-      message: `invalid option (tags: ${why})`,
-      options: { tags: why },
-    });
-  if (raw === '') throw invalidOption('cannot be null');
-  const hasComma = raw.includes(',');
-  const hasSlash = raw.includes('/');
-  if (hasComma && hasSlash) throw invalidOption('invalid filter syntax');
-  const tags = raw.split(hasSlash ? '/' : ',');
-  for (const t of tags) {
-    // eslint-disable-next-line no-control-regex
-    if (t === '' || /[\x00-\x20\x7f]/.test(t)) throw invalidOption('invalid filter syntax');
-  }
-  return { mode: hasSlash ? 'or' : 'and', tags };
+  if (raw === '') throw invalidOptions({ tags: 'cannot be null' });
+  let filter: TagFilter;
+  if (TAGS_AND.test(raw)) filter = { mode: 'and', tags: raw.split(',').filter((t) => t !== '') };
+  else if (TAGS_OR.test(raw)) filter = { mode: 'or', tags: raw.split('/').filter((t) => t !== '') };
+  else throw invalidOptions({ tags: 'invalid filter syntax' });
+  if (filter.tags.length > MAX_FILTER_TAGS) throw invalidOptions({ tags: `cannot query more than ${MAX_FILTER_TAGS} tags` });
+  return filter;
 }
 
+/** Whether an entity's `tags` pass a filter. */
 export function matchesTags(entityTags: unknown, filter: TagFilter): boolean {
   if (filter === null) return true;
   if (!Array.isArray(entityTags)) return false;
   return filter.mode === 'and' ? filter.tags.every((t) => entityTags.includes(t)) : filter.tags.some((t) => entityTags.includes(t));
 }
 
-/** Builds one page from a list sorted by id. */
-export function page<T extends { id: string }>(
-  items: readonly T[],
-  options: { size: number; offset: string | null; basePath: string; query: string },
-): { data: T[]; next: string | null; offset?: string } {
+/** Kong's URI escaping of an offset token in `next` links (`ngx.escape_uri`). */
+export function escapeUri(text: string): string {
+  return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/** A list response: `offset` only when another page exists, `next` always (null on the last page). */
+export interface ListBody<T> {
+  data: T[];
+  next: string | null;
+  offset?: string;
+}
+
+/** Builds the response body of a page; `next` is `basePath?offset=...` followed by `query`. */
+export function listBody<T>(data: T[], offset: string | null, basePath: string, query = ''): ListBody<T> {
+  if (offset === null) return { data, next: null };
+  return { data, offset, next: `${basePath}?offset=${escapeUri(offset)}${query}` };
+}
+
+/** One page of a list sorted by id, starting after the id an offset token names. */
+export function pageOf<T extends { id: string }>(items: readonly T[], size: number, offset: string | null | undefined): { data: T[]; offset: string | null } {
   let startIndex = 0;
-  if (options.offset !== null) {
-    const after = decodeOffset(options.offset);
+  if (offset !== null && offset !== undefined) {
+    const after = decodeOffset(offset);
     // Binary search: items are sorted by id.
     let lo = 0;
     let hi = items.length;
@@ -89,12 +98,8 @@ export function page<T extends { id: string }>(
     }
     startIndex = lo;
   }
-  const data = items.slice(startIndex, startIndex + options.size);
-  if (startIndex + options.size >= items.length || data.length === 0) return { data, next: null };
-  const token = encodeOffset(data[data.length - 1].id);
-  return {
-    data,
-    next: `${options.basePath}?offset=${encodeURIComponent(token)}${options.query}`,
-    offset: token,
-  };
+  const data = items.slice(startIndex, startIndex + size);
+  // Like Kong on PostgreSQL: an offset only when at least one more row exists.
+  if (startIndex + size >= items.length || data.length === 0) return { data, offset: null };
+  return { data, offset: encodeOffset(data[data.length - 1].id) };
 }

@@ -7,6 +7,8 @@ import { formatErrorTree, loadDeclarative, type FlatConfig } from '../declarativ
 import { EXAMPLE_DECLARATIVE_CONFIG } from '../declarative/example.ts';
 import { md5, Supervisor } from '../runtime/supervisor.ts';
 import { parseArgs, type ParsedArgs } from './args.ts';
+import { runMigrations } from './migrations.ts';
+import { dbExport, dbImport } from './db-config.ts';
 
 const USAGE = `Usage: tollgate COMMAND [OPTIONS]
 
@@ -18,6 +20,10 @@ Commands:
   reload [-p PREFIX]                re-read the declarative configuration of the node running in PREFIX
   config init [FILE]                write a commented example declarative file (default: ./tollgate.yml)
   config parse FILE [-c CONF]       check a declarative file; exit status 0 when valid, 1 with every error
+  config db_import FILE             load a declarative file into the database, all or nothing
+  config db_export [FILE]           write the database as a declarative file (stdout without FILE)
+  migrations bootstrap|up|finish|list|reset [--yes]
+                                    prepare or upgrade the database (sqlite or postgres)
   version                           print the version
   help                              print this help
 
@@ -51,7 +57,11 @@ export async function runCli(argv: string[]): Promise<number> {
       case 'config':
         if (sub === 'parse') return configParse(args);
         if (sub === 'init') return configInit(args);
-        return fail(`unknown config command '${sub ?? ''}'; expected 'parse' or 'init'\n\n${USAGE}`);
+        if (sub === 'db_import') return await dbImport(settingsFrom(args), args.positional[2]);
+        if (sub === 'db_export') return await dbExport(settingsFrom(args), args.positional[2]);
+        return fail(`unknown config command '${sub ?? ''}'; expected parse, init, db_import or db_export\n\n${USAGE}`);
+      case 'migrations':
+        return await runMigrations(sub, settingsFrom(args), args.flags);
       case 'version':
       case '--version':
         process.stdout.write(`Tollgate ${VERSION}\n`);

@@ -37,12 +37,14 @@ export function checkAcrossKeys(
 
   if (values.role === 'data_plane') {
     if (listeners.proxy.length === 0) report('proxy_listen', `a data plane must proxy; set at least one address when ${roleNote}`);
-    // Always true while 'off' is the only database; kept so that adding a database keeps Kong's rule.
-    if ((values.database as string) !== 'off') report('database', `a data plane keeps its configuration in memory; set database = off when ${roleNote}`);
+    if (values.database !== 'off') report('database', `a data plane keeps its configuration in memory; set database = off when ${roleNote}`);
   }
-  // Kong also refuses database = off on a control plane. Not enforced while 'off' is the only database
-  // Tollgate has, so that a control plane can be developed and tested DB-less.
 
+  // Kong silently ignores the file when a database is in use; saying so saves a confused first start.
+  if (values.database !== 'off' && (values.declarative_config !== null || values.declarative_config_string !== null)) {
+    const key = values.declarative_config !== null ? 'declarative_config' : 'declarative_config_string';
+    report(key, `is only read when database = off, but database = '${values.database}' (${sourceOf('database')}); set database = off to run DB-less from it, or import it with 'tollgate config db_import'`);
+  }
 
   checkPairs('ssl_cert', 'ssl_cert_key', values, report);
   checkPairs('admin_ssl_cert', 'admin_ssl_cert_key', values, report);

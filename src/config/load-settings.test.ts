@@ -277,10 +277,8 @@ test('validation messages, key by key', () => {
   const missingFile = resolve(process.cwd(), 'no-such-file.pem');
   const cases: [string, string, string][] = [
     ['role', 'edge', `must be 'traditional', 'control_plane' or 'data_plane'`],
-    ['database', 'postgres', `'postgres' is not supported yet; must be 'off'`],
-    ['database', 'sqlite', `'sqlite' is not supported yet; must be 'off'`],
-    ['database', 'cassandra', `Cassandra is not supported (Kong dropped it in 3.4); must be 'off'`],
-    ['database', 'mysql', `must be 'off'`],
+    ['database', 'cassandra', `Cassandra is not supported (Kong dropped it in 3.4); must be 'off', 'sqlite' or 'postgres'`],
+    ['database', 'mysql', `must be 'off', 'sqlite' or 'postgres'`],
     ['declarative_config', '/no/such/kong.yml', `no such file: /no/such/kong.yml`],
     ['declarative_config', dir, `not a regular file: ${dir}`],
     ['proxy_listen', '0.0.0.0:8000 tls', `entry '0.0.0.0:8000 tls': unknown flag 'tls' (accepted: ssl, http2, reuseport, backlog=N, proxy_protocol, deferred, bind)`],
@@ -386,6 +384,20 @@ test('a data plane must have a proxy listener', () => {
   assert.deepEqual(problems('', env), [
     `TOLLGATE_PROXY_LISTEN: invalid value for 'proxy_listen' ('off'): a data plane must proxy; set at least one address when role = 'data_plane' (TOLLGATE_ROLE)`,
   ]);
+});
+
+test('a data plane keeps no database', () => {
+  const env = { TOLLGATE_ROLE: 'data_plane', TOLLGATE_CLUSTER_CERT: PEM, TOLLGATE_CLUSTER_CERT_KEY: KEY_PEM, TOLLGATE_DATABASE: 'postgres' };
+  assert.deepEqual(problems('', env), [
+    `TOLLGATE_DATABASE: invalid value for 'database' ('postgres'): a data plane keeps its configuration in memory; set database = off when role = 'data_plane' (TOLLGATE_ROLE)`,
+  ]);
+});
+
+test('a declarative file with a database is refused, naming the fix', () => {
+  const found = problems('', { TOLLGATE_DATABASE: 'sqlite', TOLLGATE_DECLARATIVE_CONFIG_STRING: '_format_version: "3.0"' });
+  assert.equal(found.length, 1);
+  assert.match(found[0], /'declarative_config_string'.*is only read when database = off, but database = 'sqlite' \(TOLLGATE_DATABASE\); set database = off/);
+  assert.equal(load('', { TOLLGATE_DATABASE: 'postgres' }).database, 'postgres');
 });
 
 test('certificates and keys come in pairs', () => {

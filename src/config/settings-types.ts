@@ -7,11 +7,11 @@
 export const ROLES = ['traditional', 'control_plane', 'data_plane'] as const;
 export type Role = (typeof ROLES)[number];
 
-/** Accepted `database` values. `sqlite` and `postgres` join this list when their stores exist. */
-export const DATABASES = ['off'] as const;
+/** Accepted `database` values: DB-less, the embedded SQLite file under the prefix, or PostgreSQL. */
+export const DATABASES = ['off', 'sqlite', 'postgres'] as const;
 export type Database = (typeof DATABASES)[number];
 /** Databases that are planned but not implemented yet, so that the error can say so instead of "unknown". */
-export const PLANNED_DATABASES: readonly string[] = ['sqlite', 'postgres'];
+export const PLANNED_DATABASES: readonly string[] = [];
 
 export const LOG_LEVELS = ['debug', 'info', 'notice', 'warn', 'error', 'crit', 'alert', 'emerg'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];

@@ -13,6 +13,8 @@ import { startStatusServer } from '../status/server.ts';
 import { createLogger, errorLogWriter, type Logger, type LogLevel } from '../log/logger.ts';
 import { EMPTY_HASH } from '../snapshot/compile.ts';
 import { ensureDefaultCertificate } from './default-certificate.ts';
+import { openConfiguredStore } from './database.ts';
+import type { Store } from '../store/index.ts';
 import type { SupervisorMessage, WorkerCounters, WorkerInit, WorkerMessage } from './messages.ts';
 
 interface WorkerSlot {
@@ -50,6 +52,10 @@ export class Supervisor implements NodeContext {
   #init: Omit<WorkerInit, 'workerIndex'> | null = null;
   readonly #waiters = new Set<() => void>();
   #servers: Server[] = [];
+  /** The database of a traditional node (null in DB-less mode); the Admin API writes there. */
+  store: Store | null = null;
+  #refreshTimer: NodeJS.Timeout | null = null;
+  #unwatch: (() => void) | null = null;
   #statsSeq = 0;
   readonly #statsWaiters = new Map<number, { pending: number; got: WorkerCounters[]; done: (c: WorkerCounters[]) => void }>();
 
@@ -71,7 +77,8 @@ export class Supervisor implements NodeContext {
     if (this.#stopping) return 'Tollgate is shutting down';
     if (this.#slots.size < this.settings.worker_processes) return 'not all workers are running';
     for (const slot of this.#slots.values()) if (!slot.listening) return 'not all workers are listening';
-    if (this.#hash === EMPTY_HASH) return 'no configuration available (empty configuration present)';
+    // A DB-less node needs a configuration; a node with a database serves what the database holds, even nothing.
+    if (this.store === null && this.#hash === EMPTY_HASH) return 'no configuration available (empty configuration present)';
     for (const slot of this.#slots.values()) {
       if (slot.hash !== this.#hash) return 'not all workers have applied the current configuration';
     }
@@ -86,6 +93,14 @@ export class Supervisor implements NodeContext {
     if (initial !== null) {
       this.#config = initial.config;
       this.#hash = initial.hash;
+    }
+    if (s.database !== 'off') {
+      this.store = await openConfiguredStore(s);
+      const config = await this.store.exportAll();
+      this.#config = config;
+      this.#hash = md5(JSON.stringify(config));
+      // Every committed write (here, or on another node sharing the database) reaches the workers.
+      this.#unwatch = this.store.watch(() => this.#scheduleRefresh());
     }
     const needsTls = s.proxy_listeners.some((l) => l.ssl);
     let tls: { cert: string; key: string } | null = null;
@@ -188,6 +203,31 @@ export class Supervisor implements NodeContext {
     }, 200);
   }
 
+  /** Bursts of writes (an import, a script) are coalesced into one export and one push. */
+  #scheduleRefresh(): void {
+    if (this.#refreshTimer !== null || this.#stopping) return;
+    this.#refreshTimer = setTimeout(() => {
+      this.#refreshTimer = null;
+      void this.#refreshFromStore();
+    }, 20);
+  }
+
+  async #refreshFromStore(): Promise<void> {
+    const store = this.store;
+    if (store === null || this.#stopping) return;
+    try {
+      const config = await store.exportAll();
+      const hash = md5(JSON.stringify(config));
+      if (hash === this.#hash) return;
+      this.#config = config;
+      this.#hash = hash;
+      for (const slot of this.#slots.values()) this.#sendConfig(slot.worker);
+      this.log.info(`configuration ${hash} from the database sent to the workers (${config.routes.length} routes)`);
+    } catch (err) {
+      this.log.error(`could not read the configuration from the database; the current one keeps serving: ${(err as Error).message}`);
+    }
+  }
+
   /** Resolves once every worker serves `hash`, or rejects after the timeout. */
   #waitForWorkers(hash: string): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -215,6 +255,7 @@ export class Supervisor implements NodeContext {
   }
 
   async loadConfig(request: ConfigLoadRequest): Promise<ConfigLoadOutcome> {
+    if (this.store !== null) return { status: 'failed', message: 'this node uses a database; POST /config is for database = off' };
     if (this.#loading) return { status: 'busy' };
     const text = typeof request.input === 'string' ? request.input : null;
     const hash = md5(text ?? JSON.stringify(request.input));
@@ -321,6 +362,9 @@ export class Supervisor implements NodeContext {
     const deadline = new Promise<void>((resolve) => setTimeout(resolve, SHUTDOWN_TIMEOUT_MS + 2000).unref());
     await Promise.race([Promise.all(exits), deadline]);
     for (const slot of this.#slots.values()) if (!slot.worker.isDead()) slot.worker.process.kill('SIGKILL');
+    if (this.#refreshTimer !== null) clearTimeout(this.#refreshTimer);
+    this.#unwatch?.();
+    await this.store?.close().catch(() => {});
     rmSync(join(this.settings.prefix, 'tollgate.pid'), { force: true });
     this.log.notice('stopped');
   }

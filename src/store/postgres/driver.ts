@@ -1,0 +1,245 @@
+/**
+ * PostgreSQL through node-postgres: a pool for reads and transactions, and one dedicated connection that
+ * LISTENs for the configuration-version notifications other nodes send when they commit.
+ */
+import pg from 'pg';
+import type { PostgresSettings } from '../types.ts';
+import type { ConstraintKind, DbRow, Dialect, SqlDriver, SqlSession, SqlValue } from '../sql/driver.ts';
+
+/** The NOTIFY channel carrying new configuration versions. */
+export const VERSION_CHANNEL = 'tollgate_config_version';
+/** Advisory-lock key held while migrations run (ASCII "tlgt"), so two nodes never migrate at once. */
+const MIGRATION_LOCK_KEY = 0x746c6774;
+const POOL_SIZE = 10;
+const CONNECT_TIMEOUT_MS = 10_000;
+
+const placeholderCache = new Map<string, string>();
+
+/** `?` placeholders as PostgreSQL's `$1, $2, ...` (quoted text and identifiers are left alone). */
+export function numberPlaceholders(sql: string): string {
+  const cached = placeholderCache.get(sql);
+  if (cached !== undefined) return cached;
+  let out = '';
+  let n = 0;
+  let quote: string | null = null;
+  for (const c of sql) {
+    if (quote !== null) {
+      if (c === quote) quote = null;
+      out += c;
+    } else if (c === "'" || c === '"') {
+      quote = c;
+      out += c;
+    } else if (c === '?') {
+      out += `$${++n}`;
+    } else {
+      out += c;
+    }
+  }
+  if (placeholderCache.size < 10_000) placeholderCache.set(sql, out);
+  return out;
+}
+
+export const postgresDialect: Dialect = {
+  kind: 'postgres',
+  readDocument(value: unknown): Record<string, unknown> {
+    return (typeof value === 'string' ? JSON.parse(value) : value) as Record<string, unknown>;
+  },
+  readInteger(value: unknown): number {
+    return Number(value);
+  },
+  classifyError(error: unknown): ConstraintKind | 'other' | null {
+    if (!(error instanceof pg.DatabaseError)) return null;
+    if (error.code === '23505') return 'unique';
+    if (error.code === '23503') return 'foreign_key';
+    return 'other';
+  },
+  tableExistsSql:
+    `SELECT 1 AS "found" FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = ?`,
+  async announceVersion(session: SqlSession, version: number): Promise<void> {
+    // Delivered to listeners only when (and if) the transaction commits.
+    await session.query('SELECT pg_notify(?, ?)', [VERSION_CHANNEL, String(version)]);
+  },
+};
+
+interface Queryable {
+  query(text: string, values?: unknown[]): Promise<pg.QueryResult>;
+}
+
+class PostgresSession implements SqlSession {
+  readonly #target: Queryable;
+
+  constructor(target: Queryable) {
+    this.#target = target;
+  }
+
+  async query(sql: string, params: readonly SqlValue[] = []): Promise<DbRow[]> {
+    return (await this.#target.query(numberPlaceholders(sql), [...params])).rows as DbRow[];
+  }
+
+  async execute(sql: string, params: readonly SqlValue[] = []): Promise<number> {
+    return (await this.#target.query(numberPlaceholders(sql), [...params])).rowCount ?? 0;
+  }
+
+  async exec(script: string): Promise<void> {
+    // Without parameters the simple protocol runs several statements in one call.
+    await this.#target.query(script);
+  }
+}
+
+/** Where a connection goes, for messages (never the password). */
+export function describeServer(settings: PostgresSettings): string {
+  return `PostgreSQL database '${settings.database}' at ${settings.host}:${settings.port} (user '${settings.user}')`;
+}
+
+function clientConfig(settings: PostgresSettings): pg.ClientConfig {
+  return {
+    host: settings.host,
+    port: settings.port,
+    user: settings.user,
+    password: settings.password ?? undefined,
+    database: settings.database,
+    ssl: settings.ssl ? { rejectUnauthorized: settings.sslVerify === true } : false,
+    application_name: 'tollgate',
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+  };
+}
+
+/** The connection that LISTENs, shared by every watcher of one driver; reopened by the next poll when lost. */
+class VersionListener {
+  readonly #config: pg.ClientConfig;
+  readonly #pokes = new Set<() => void>();
+  #client: pg.Client | null = null;
+  #connecting = false;
+
+  constructor(config: pg.ClientConfig) {
+    this.#config = config;
+  }
+
+  add(poke: () => void): void {
+    this.#pokes.add(poke);
+    this.ensure();
+  }
+
+  remove(poke: () => void): void {
+    this.#pokes.delete(poke);
+    if (this.#pokes.size === 0) this.#disconnect();
+  }
+
+  ensure(): void {
+    if (this.#client !== null || this.#connecting || this.#pokes.size === 0) return;
+    this.#connecting = true;
+    const client = new pg.Client(this.#config);
+    const drop = (): void => {
+      if (this.#client === client) this.#client = null;
+      client.end().catch(() => undefined);
+    };
+    client.on('error', drop);
+    client.on('end', () => {
+      if (this.#client === client) this.#client = null;
+    });
+    client.on('notification', () => {
+      for (const poke of this.#pokes) poke();
+    });
+    client
+      .connect()
+      .then(() => client.query(`LISTEN ${VERSION_CHANNEL}`))
+      .then(() => {
+        this.#connecting = false;
+        if (this.#pokes.size === 0) return drop();
+        this.#client = client;
+        // Anything committed while we were not listening is caught by this check.
+        for (const poke of this.#pokes) poke();
+      })
+      .catch(() => {
+        this.#connecting = false;
+        drop();
+      });
+  }
+
+  #disconnect(): void {
+    const client = this.#client;
+    this.#client = null;
+    if (client) client.end().catch(() => undefined);
+  }
+
+  close(): void {
+    this.#pokes.clear();
+    this.#disconnect();
+  }
+}
+
+export interface PostgresDriver extends SqlDriver {
+  readonly settings: PostgresSettings;
+}
+
+/** A driver for the database in `settings`; connections open lazily (see `checkConnection`). */
+export function openPostgresDriver(settings: PostgresSettings): PostgresDriver {
+  const config = clientConfig(settings);
+  const pool = new pg.Pool({ ...config, max: POOL_SIZE });
+  // An idle pooled connection that dies is simply replaced; without a listener it would crash the process.
+  pool.on('error', () => undefined);
+  const listener = new VersionListener(config);
+  const readSession = new PostgresSession(pool);
+
+  async function withClient<T>(begin: string[], fn: (s: SqlSession) => Promise<T>): Promise<T> {
+    const client = await pool.connect();
+    let broken: Error | undefined;
+    try {
+      for (const statement of begin) await client.query(statement);
+      const result = await fn(new PostgresSession(client));
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      try {
+        await client.query('ROLLBACK');
+      } catch (rollbackError) {
+        broken = rollbackError as Error;
+      }
+      throw error;
+    } finally {
+      // A connection whose rollback failed is in an unknown state: destroy it instead of reusing it.
+      client.release(broken);
+    }
+  }
+
+  return {
+    kind: 'postgres',
+    dialect: postgresDialect,
+    defaultPollMs: 1000,
+    settings,
+    read: (fn) => fn(readSession),
+    snapshot: (fn) => withClient(['BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY'], fn),
+    transaction: (fn) => withClient(['BEGIN'], fn),
+    migrationTransaction: (fn) => withClient(['BEGIN', `SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`], fn),
+    watchChanges(poke: () => void, pollMs: number): () => void {
+      listener.add(poke);
+      const timer = setInterval(() => {
+        poke();
+        listener.ensure();
+      }, pollMs);
+      timer.unref();
+      return () => {
+        clearInterval(timer);
+        listener.remove(poke);
+      };
+    },
+    async close(): Promise<void> {
+      listener.close();
+      await pool.end();
+    },
+  };
+}
+
+/** Fails with a message naming the server and the settings to check when it cannot be reached. */
+export async function checkConnection(driver: PostgresDriver): Promise<void> {
+  try {
+    await driver.read((s) => s.query('SELECT 1'));
+  } catch (error) {
+    const reason = (error as Error).message || String(error);
+    throw new Error(
+      `cannot connect to ${describeServer(driver.settings)}: ${reason}; ` +
+        'check pg_host, pg_port, pg_user, pg_password and pg_database, and that the server is running',
+      { cause: error },
+    );
+  }
+}

@@ -1,0 +1,113 @@
+/** Store suite: the export the proxy compiles, and the change feed. */
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { it } from 'node:test';
+import { exportDeclarative, loadDeclarative } from '../../declarative/index.ts';
+import {
+  acl,
+  basicAuth,
+  caCertificate,
+  certificate,
+  consumer,
+  hmacAuth,
+  jwtSecret,
+  keyAuth,
+  plugin,
+  ref,
+  route,
+  service,
+  sni,
+  TEST_PLUGINS,
+  target,
+  upstream,
+} from './fixtures.ts';
+import type { StoreHarness } from './harness.ts';
+
+async function waitUntil(condition: () => boolean, withinMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + withinMs;
+  while (!condition()) {
+    if (Date.now() > deadline) assert.fail(`${what} did not happen within ${withinMs} ms`);
+    await sleep(10);
+  }
+}
+
+function withoutUpdatedAt(config: object): unknown {
+  return Object.fromEntries(
+    Object.entries(config).map(([collection, rows]) => [
+      collection,
+      (rows as Record<string, unknown>[]).map(({ updated_at: _ignored, ...rest }) => rest),
+    ]),
+  );
+}
+
+export function exportWatchCases(harness: () => StoreHarness): void {
+  it('exportAll gives every collection as a FlatConfig that loadDeclarative accepts unchanged', async () => {
+    const store = await harness().fresh();
+    await store.transaction(async (tx) => {
+      const cert = await tx.insert('certificates', certificate({ tags: ['edge'] }));
+      await tx.insert('snis', sni(cert, 'shop.test'));
+      const ca = await tx.insert('ca_certificates', caCertificate());
+      const svc = await tx.insert(
+        'services',
+        service('shop', { protocol: 'https', port: 443, client_certificate: ref(cert), ca_certificates: [ca.id], tags: ['edge'] }),
+      );
+      const rt = await tx.insert('routes', route(svc, { name: 'shop-route', hosts: ['shop.test'] }));
+      const up = await tx.insert('upstreams', upstream('shop-pool.test'));
+      await tx.insert('targets', target(up, '10.0.0.1:8000'));
+      const buyer = await tx.insert('consumers', consumer('buyer', { custom_id: 'b-1' }));
+      await tx.insert('plugins', plugin({ route: rt }, { config: { greeting: 'hi' } }));
+      await tx.insert('plugins', plugin({ consumer: buyer }));
+      await tx.insert('keyauth_credentials', keyAuth(buyer, { key: 'buyer-key' }));
+      await tx.insert('basicauth_credentials', basicAuth(buyer, 'buyer-basic'));
+      await tx.insert('jwt_secrets', jwtSecret(buyer));
+      await tx.insert('acls', acl(buyer, 'shoppers'));
+      await tx.insert('hmacauth_credentials', hmacAuth(buyer, 'buyer-hmac'));
+    });
+    const exported = await store.exportAll();
+    for (const [collection, rows] of Object.entries(exported)) {
+      assert.ok((rows as unknown[]).length > 0, `${collection} is exported`);
+      const ids = (rows as { id: string }[]).map((row) => row.id);
+      assert.deepEqual(ids, [...ids].sort(), `${collection} in id order`);
+    }
+    const loaded = loadDeclarative(exportDeclarative(exported), { plugins: TEST_PLUGINS });
+    assert.ok(loaded.ok, loaded.ok ? '' : loaded.error.message);
+    // Loading stamps updated_at with the load time (as any write does); everything else comes back as is.
+    assert.deepEqual(withoutUpdatedAt(loaded.config), withoutUpdatedAt(exported));
+    const snapshot = await store.exportSnapshot();
+    assert.deepEqual(snapshot.config, exported);
+    assert.equal(snapshot.version, await store.configVersion());
+  });
+
+  it('watch reports this store\'s writes at once and another connection\'s within a second', async () => {
+    const store = await harness().fresh();
+    const second = await harness().openSecond();
+    const seen: number[] = [];
+    // On PostgreSQL the poll is pushed far away: only LISTEN/NOTIFY can deliver within the second.
+    const options = harness().kind === 'postgres' ? { pollMs: 60_000 } : {};
+    const stop = store.watch((version) => seen.push(version), options);
+    try {
+      await store.insert('consumers', consumer('local-writer'));
+      const local = await store.configVersion();
+      await waitUntil(() => seen.includes(local), 100, 'the notification of a local write');
+
+      await second.insert('consumers', consumer('remote-writer'));
+      const remote = await second.configVersion();
+      assert.equal(remote, local + 1);
+      await waitUntil(() => seen.includes(remote), 1000, 'the notification of a write by another connection');
+      assert.deepEqual(
+        seen.filter((v) => v >= local),
+        [local, remote],
+        'each version once',
+      );
+
+      stop();
+      await second.insert('consumers', consumer('unheard'));
+      await store.insert('consumers', consumer('unheard-local'));
+      await sleep(400);
+      assert.equal(seen.at(-1), remote, 'nothing after unsubscribing');
+    } finally {
+      stop();
+      await second.close();
+    }
+  });
+}

@@ -1,0 +1,148 @@
+/** Store suite: migrations (state, bootstrap, up, finish, reset) and opening a store on each state. */
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import {
+  bootstrap,
+  finish,
+  MigrationError,
+  migrationRegistry,
+  migrationState,
+  reset,
+  up,
+  type MigrationSubsystem,
+} from '../migrations/index.ts';
+import { consumer } from './fixtures.ts';
+import type { StoreHarness } from './harness.ts';
+
+async function migrationError(promise: Promise<unknown>, code: MigrationError['code']): Promise<MigrationError> {
+  let caught: unknown;
+  try {
+    await promise;
+  } catch (error) {
+    caught = error;
+  }
+  assert.ok(caught instanceof MigrationError, `expected MigrationError '${code}', got ${String(caught)}`);
+  assert.equal(caught.code, code, caught.message);
+  return caught;
+}
+
+/** A plugin's migrations: a table of its own, and a teardown that leaves a trace. */
+function thingsMigrations(log: string[]): MigrationSubsystem {
+  const create = 'CREATE TABLE "things" ("id" TEXT PRIMARY KEY)';
+  return {
+    name: 'plugin:things',
+    migrations: [
+      {
+        name: '000_base',
+        up: { sqlite: create, postgres: create },
+        teardown: async (session) => {
+          log.push('teardown');
+          await session.execute('INSERT INTO "things" ("id") VALUES (?)', ['torn-down']);
+        },
+        tables: ['things'],
+      },
+    ],
+  };
+}
+
+export function migrationCases(harness: () => StoreHarness): void {
+  it('an empty database is not bootstrapped; bootstrap creates everything, once', async () => {
+    const db = await harness().emptyDatabase();
+    try {
+      assert.deepEqual(await migrationState(db.target), {
+        bootstrapped: false,
+        executed: [],
+        pending: ['core:000_base'],
+        awaitingFinish: [],
+      });
+      if (harness().kind === 'postgres') {
+        const refusal = await migrationError(db.open(), 'not_bootstrapped');
+        assert.match(refusal.message, /PostgreSQL database 'tollgate_store_test_\w+' at .* has no Tollgate schema yet/);
+        assert.match(refusal.message, /run `tollgate migrations bootstrap`/);
+        assert.equal(await db.tableExists('services'), false, 'opening never creates tables on PostgreSQL');
+        const state = await bootstrap(db.target);
+        assert.deepEqual(state.executed, ['core:000_base']);
+      } else {
+        await (await db.open()).close(); // a new SQLite file is bootstrapped on open
+      }
+      assert.deepEqual(await migrationState(db.target), {
+        bootstrapped: true,
+        executed: ['core:000_base'],
+        pending: [],
+        awaitingFinish: [],
+      });
+      const again = await migrationError(bootstrap(db.target), 'already_bootstrapped');
+      assert.match(again.message, /tollgate migrations up/);
+      const store = await db.open();
+      try {
+        assert.equal(await store.configVersion(), 0);
+        await store.insert('consumers', consumer('first'));
+        assert.equal(await store.configVersion(), 1);
+        assert.equal((await migrationState(store)).bootstrapped, true, 'migrations also run through an open store');
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await db.drop();
+    }
+  });
+
+  it('new migrations: a store refuses a schema that is behind; up runs them, finish their teardowns', async () => {
+    const db = await harness().emptyDatabase();
+    try {
+      await bootstrap(db.target);
+      const log: string[] = [];
+      const registry = migrationRegistry([thingsMigrations(log)]);
+      assert.deepEqual((await migrationState(db.target, registry)).pending, ['plugin:things:000_base']);
+      const behind = await migrationError(db.open(registry), 'pending_migrations');
+      assert.match(behind.message, /1 migration behind \(plugin:things:000_base\); run `tollgate migrations up`/);
+
+      assert.deepEqual(await up(db.target, registry), ['plugin:things:000_base']);
+      assert.deepEqual(await migrationState(db.target, registry), {
+        bootstrapped: true,
+        executed: ['core:000_base'],
+        pending: [],
+        awaitingFinish: ['plugin:things:000_base'],
+      });
+      assert.deepEqual(log, [], 'up leaves teardowns to finish');
+      assert.equal(await db.tableExists('things'), true);
+      await (await db.open(registry)).close(); // a pending teardown does not stop a store
+      assert.deepEqual(await up(db.target, registry), []);
+
+      assert.deepEqual(await finish(db.target, registry), ['plugin:things:000_base']);
+      assert.deepEqual(log, ['teardown']);
+      assert.deepEqual((await migrationState(db.target, registry)).executed, ['core:000_base', 'plugin:things:000_base']);
+      assert.deepEqual(await finish(db.target, registry), []);
+      // Migrations this node does not know (a newer node's, a disabled plugin's) still count as run.
+      assert.deepEqual((await migrationState(db.target)).executed, ['core:000_base', 'plugin:things:000_base']);
+    } finally {
+      await db.drop();
+    }
+  });
+
+  it('reset drops the store\'s tables and records, and nothing else; bootstrap works again', async () => {
+    const db = await harness().emptyDatabase();
+    try {
+      const log: string[] = [];
+      const registry = migrationRegistry([thingsMigrations(log)]);
+      const state = await bootstrap(db.target, registry);
+      assert.deepEqual(state.executed, ['core:000_base', 'plugin:things:000_base']);
+      assert.deepEqual(log, ['teardown'], 'bootstrap runs teardowns at once');
+      await db.exec('CREATE TABLE "not_ours" ("x" INTEGER)');
+
+      assert.equal(await reset(db.target, registry), true);
+      for (const table of ['services', 'routes_tags', 'things', 'tollgate_config_version', 'tollgate_schema_meta']) {
+        assert.equal(await db.tableExists(table), false, `${table} is dropped`);
+      }
+      assert.equal(await db.tableExists('not_ours'), true, 'tables that are not ours stay');
+      assert.equal((await migrationState(db.target, registry)).bootstrapped, false);
+      assert.equal(await reset(db.target, registry), false, 'nothing left to reset');
+
+      await bootstrap(db.target);
+      const store = await db.open();
+      await store.close();
+    } finally {
+      await db.drop();
+    }
+  });
+}

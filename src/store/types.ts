@@ -1,0 +1,152 @@
+/**
+ * The `Store` contract: CRUD with Kong's paging, tag and foreign filters, unique and foreign-key rules,
+ * cascades, transactions that bump one configuration version, an export for the proxy, and a change
+ * feed. Every implementation (SQLite, PostgreSQL) passes the shared suite in `store-suite.ts`.
+ */
+import type { EntityName } from '../entities/index.ts';
+import type { FlatConfig } from '../declarative/index.ts';
+
+/** One stored entity: the validated entity as written (foreign keys as `{id}` or null). */
+export type Row = Record<string, unknown> & { id: string };
+
+/** `tags=a,b` is `and` (every tag), `tags=a/b` is `or` (any tag). */
+export interface TagFilter {
+  mode: 'and' | 'or';
+  tags: string[];
+}
+
+export interface ListOptions {
+  /** 1..1000. */
+  size: number;
+  /** Opaque token from a previous page (Kong: base64 of JSON `[last id]`). */
+  offset?: string | null;
+  tags?: TagFilter | null;
+  /** Only rows whose foreign key `field` points at `id` (nested collections such as /services/{s}/routes). */
+  foreign?: { field: string; id: string } | null;
+}
+
+/** One page, ordered by id (UUID text order), like Kong on PostgreSQL; `offset` is null on the last page. */
+export interface Page {
+  data: Row[];
+  offset: string | null;
+}
+
+export interface TagRow {
+  entity_name: string;
+  entity_id: string;
+  tag: string;
+}
+
+export interface TagPage {
+  data: TagRow[];
+  offset: string | null;
+}
+
+/**
+ * `primary_key` is an addition to the brief's list: an insert reusing an existing id (Kong's code 3,
+ * "primary key violation"), kept apart from `unique` (code 5) so the Admin API can answer like Kong.
+ */
+export type StoreErrorKind =
+  | 'unique'
+  | 'primary_key'
+  | 'foreign_key'
+  | 'referenced'
+  | 'not_found'
+  | 'invalid_offset'
+  | 'database';
+
+/** The collection an error is about; `tags` for the /tags listing (which is no entity). */
+export type StoreErrorSubject = EntityName | 'tags';
+
+/**
+ * Thrown by the store; the Admin API maps it to Kong's error bodies. `message` is already Kong's text
+ * (`UNIQUE violation detected on '{name="x"}'`, `'x' is not a valid offset: bad base64 encoding`, ...).
+ */
+export class StoreError extends Error {
+  kind: StoreErrorKind;
+  entity: StoreErrorSubject;
+  /**
+   * unique / primary_key: the conflicting key values (`{name: "x"}`, or a plugin's cache-key fields
+   * `{name, route, service, consumer}`); foreign_key: `{service: {id}}`; referenced: `{"@referenced_by": "routes"}`;
+   * not_found: `{id}`; invalid_offset: `{offset}`.
+   */
+  fields: Record<string, unknown>;
+  /** referenced: the collection that blocks a restricted delete (`routes`). */
+  referencedBy?: EntityName;
+
+  constructor(
+    kind: StoreErrorKind,
+    entity: StoreErrorSubject,
+    message: string,
+    fields: Record<string, unknown> = {},
+    referencedBy?: EntityName,
+  ) {
+    super(message);
+    this.name = 'StoreError';
+    this.kind = kind;
+    this.entity = entity;
+    this.fields = fields;
+    if (referencedBy !== undefined) this.referencedBy = referencedBy;
+  }
+}
+
+export interface StoreOps {
+  get(entity: EntityName, id: string): Promise<Row | null>;
+  /** Lookup by a unique field or endpoint key (name, username, key, custom_id, ...). */
+  getBy(entity: EntityName, field: string, value: string): Promise<Row | null>;
+  /**
+   * Lookup by the entity's cache key (`plugins`: name, route, service, consumer; `targets`: upstream, target;
+   * `acls`: consumer, group); foreign keys as `{id}` or null. Addition to the brief.
+   */
+  getByCacheKey(entity: EntityName, key: Record<string, unknown>): Promise<Row | null>;
+  list(entity: EntityName, options: ListOptions): Promise<Page>;
+  /** Unique + FK enforced (StoreError). A `ttl` (seconds) on entities that accept one makes the row expire. */
+  insert(entity: EntityName, row: Row): Promise<Row>;
+  /**
+   * Full replace of an existing row (PUT/PATCH after merging); unique + FK enforced; not_found if absent.
+   * The stored `created_at` is kept; without a `ttl` in `row` the row keeps its expiry.
+   */
+  update(entity: EntityName, id: string, row: Row): Promise<Row>;
+  /** Insert or replace by primary key (PUT); a replaced row keeps its `created_at`. */
+  upsert(entity: EntityName, row: Row): Promise<Row>;
+  /** Deletes with Kong's cascade/restrict rules from ENTITIES metadata; false when nothing was there. */
+  delete(entity: EntityName, id: string): Promise<boolean>;
+  /** Every tag with its entity, for GET /tags and /tags/{tag} (paged like list, ordered by entity id). */
+  listTags(options: { size: number; offset?: string | null; tag?: string | null }): Promise<TagPage>;
+}
+
+export interface Store extends StoreOps {
+  readonly kind: 'sqlite' | 'postgres';
+  /**
+   * Runs `fn` in one transaction; every write inside bumps the configuration version once, at commit.
+   * Use only `tx` inside `fn`: calling the store itself from there throws (it would wait for the
+   * transaction it runs in). A write that fails inside leaves the transaction usable; an exception
+   * escaping `fn` rolls everything back.
+   */
+  transaction<T>(fn: (tx: StoreOps) => Promise<T>): Promise<T>;
+  /** Monotonic number bumped by every committed write (single writes are their own transaction). */
+  configVersion(): Promise<number>;
+  /** Every entity, as the declarative loader's FlatConfig (what the proxy compiles). */
+  exportAll(): Promise<FlatConfig>;
+  /** `exportAll` and the configuration version it shows, read in one consistent snapshot. Addition to the brief. */
+  exportSnapshot(): Promise<{ config: FlatConfig; version: number }>;
+  /**
+   * Calls `onChange(version)` soon after any committed write — from this process or from another
+   * connection or node sharing the database. PostgreSQL: LISTEN/NOTIFY plus a poll every `pollMs`
+   * (default 1000) as the safety net. SQLite has no cross-connection notifications, so it polls every
+   * `pollMs` (default 250). Writes through this store instance are reported at once. Returns unsubscribe.
+   */
+  watch(onChange: (version: number) => void, options?: { pollMs?: number }): () => void;
+  close(): Promise<void>;
+}
+
+export interface PostgresSettings {
+  host: string;
+  port: number;
+  user: string;
+  password: string | null;
+  database: string;
+  ssl: boolean;
+  /** Verify the server certificate when `ssl` is on (default false, like Kong's `pg_ssl_verify = off`). Addition. */
+  sslVerify?: boolean;
+}
