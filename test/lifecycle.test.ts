@@ -25,7 +25,7 @@ describe('node lifecycle', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tg-'));
     const file = join(dir, 'bad.yml');
     writeFileSync(file, '_format_version: "3.0"\nservices:\n  - name: s\n    host: example.com\n    routes:\n      - paths: ["/ok", "no-slash"]\n');
-    const r = await runTollgate(['start'], { TOLLGATE_DECLARATIVE_CONFIG: file, TOLLGATE_PREFIX: dir });
+    const r = await runTollgate(['start'], { TOLLGATE_DATABASE: 'off', TOLLGATE_DECLARATIVE_CONFIG: file, TOLLGATE_PREFIX: dir });
     assert.equal(r.code, 1);
     assert.ok(r.stderr.includes(file), r.stderr);
     assert.match(r.stderr, /services/);

@@ -39,6 +39,7 @@ export function tollgateEnvironment(options: TollgateEnvironmentOptions): NodeJS
     if (!key.startsWith('TOLLGATE_')) env[key] = value;
   }
   env.TOLLGATE_PREFIX = options.prefix;
+  env.TOLLGATE_DATABASE = 'off';
   env.TOLLGATE_DECLARATIVE_CONFIG = options.declarativePath;
   env.TOLLGATE_PROXY_LISTEN = `127.0.0.1:${options.proxyPort}`;
   env.TOLLGATE_ADMIN_LISTEN = 'off';

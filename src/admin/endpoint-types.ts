@@ -28,6 +28,7 @@ export interface AdminServices {
   dao(name: EntityName): EntityDao;
 }
 
+/** One request as a handler sees it. */
 export interface RequestContext {
   readonly req: IncomingMessage;
   /** The method the handler runs for (HEAD runs the GET handler). */
@@ -45,6 +46,7 @@ export interface RequestContext {
   body(): Promise<DecodedBody>;
 }
 
+/** Answers one method of one endpoint; throws an `AdminError` (or a `StoreError`) to answer with an error. */
 export type Handler = (ctx: RequestContext) => Promise<Reply>;
 
 export interface Endpoint {

@@ -23,6 +23,7 @@ import { fieldsForInput } from './schema-coercion.ts';
 /** How a request addresses one entity: its primary key, or the value of its endpoint key. */
 export type EntityKey = { id: string } | { field: string; value: string };
 
+/** Which write a DAO pipeline runs (Kong's validation context). */
 export type WriteContext = 'insert' | 'upsert' | 'update';
 
 /** What every DAO needs to know about the node. */
@@ -43,6 +44,7 @@ const VERBS: Record<WriteContext | 'delete', string> = {
   delete: 'remove',
 };
 
+/** True for a JSON object (not an array, not null). */
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

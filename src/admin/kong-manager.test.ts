@@ -78,6 +78,14 @@ describe('Kong Manager request bodies', () => {
     assert.equal(disabled.body.config.minute, 3);
   });
 
+  test('integers up to 2^53 round-trip exactly', async () => {
+    const body = '{"paths":["/big"],"regex_priority":9007199254740992}';
+    const created = await admin.call('POST', '/routes', { body, headers: { 'content-type': 'application/json' } });
+    assert.equal(created.status, 201, created.text);
+    const read = await admin.call('GET', `/routes/${created.body.id}`);
+    assert.match(read.text, /"regex_priority":9007199254740992[,}]/);
+  });
+
   test('the lists the sidebar pages load answer with data arrays', async () => {
     for (const path of ['/services?sort_desc=1&size=30', '/routes?size=1000', '/certificates?size=1000', '/ca_certificates', '/snis', '/upstreams', '/vaults?size=30', '/keys', '/key-sets']) {
       const r = await admin.call('GET', path);

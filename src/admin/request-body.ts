@@ -22,6 +22,7 @@ export interface DecodedBody {
 
 const EMPTY: DecodedBody = { form: false, args: {} };
 
+/** Kong's 400 for more than {@link MAX_ARGUMENTS} query or form arguments. */
 export function tooManyArguments(): AdminError {
   return badRequest('Too many arguments');
 }
@@ -61,6 +62,7 @@ export function checkContentType(req: IncomingMessage, acceptYaml = false): stri
   return types[0];
 }
 
+/** 415 for a write whose body is of a media type the endpoint does not read. */
 export function unsupportedMediaType(): AdminError {
   return new AdminError(415, { message: 'Unsupported Media Type' });
 }

@@ -45,6 +45,7 @@ export function compareEndpointPaths(a: string, b: string): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
+/** The endpoints by path pattern, and the matcher compiled from them (rebuilt after each change). */
 export class RouteTable {
   readonly #endpoints = new Map<string, Endpoint>();
   #compiled: CompiledEndpoint[] | null = null;

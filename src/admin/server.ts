@@ -47,6 +47,7 @@ export function buildRouteTable(): RouteTable {
   return table;
 }
 
+/** How the Admin API reports what goes wrong. */
 export interface AdminApiOptions {
   /** Where unexpected errors are logged (default: standard error). */
   log?: Pick<Logger, 'error'>;

@@ -124,12 +124,12 @@ export const SETTING_DEFINITIONS = [
       '`data_plane` only proxies, with configuration from the control plane.',
   }),
   define({
-    name: 'database', type: 'enum', default: 'off', values: DATABASES,
+    name: 'database', type: 'enum', default: 'sqlite', values: DATABASES,
     parse: oneOf(DATABASES, {
       ...Object.fromEntries(PLANNED_DATABASES.map((db) => [db, `'${db}' is not supported yet; must be ${quotedAlternatives(DATABASES)}`])),
       cassandra: `Cassandra is not supported (Kong dropped it in 3.4); must be ${quotedAlternatives(DATABASES)}`,
     }),
-    description: 'Where entities are stored. `off` keeps them in memory, loaded from `declarative_config` or `POST /config` (DB-less).',
+    description: 'Where entities are stored: `sqlite` (the embedded default: `tollgate.db` in the prefix, created and bootstrapped on first start), `postgres` (`pg_*` settings; several nodes can share one database) or `off` (DB-less: in memory, loaded from `declarative_config` or `POST /config`). Left unset, it is `off` when `declarative_config`/`declarative_config_string` is set or `role = data_plane`, else `sqlite`. Kong defaults to `postgres`.',
   }),
   define({
     name: 'declarative_config', type: 'path', default: '', parse: existingFile(),

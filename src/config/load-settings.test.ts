@@ -50,7 +50,7 @@ test('defaults', () => {
   const s = load();
   assert.equal(s.prefix, resolve(process.cwd(), 'servroot'));
   assert.equal(s.role, 'traditional');
-  assert.equal(s.database, 'off');
+  assert.equal(s.database, 'sqlite');
   assert.equal(s.declarative_config, null);
   assert.equal(s.declarative_config_string, null);
   assert.deepEqual(s.proxy_listen, ['0.0.0.0:8000 reuseport backlog=16384', '0.0.0.0:8443 http2 ssl reuseport backlog=16384']);
@@ -391,6 +391,12 @@ test('a data plane keeps no database', () => {
   assert.deepEqual(problems('', env), [
     `TOLLGATE_DATABASE: invalid value for 'database' ('postgres'): a data plane keeps its configuration in memory; set database = off when role = 'data_plane' (TOLLGATE_ROLE)`,
   ]);
+});
+
+test('database defaults to sqlite, or off with a declarative file or on a data plane', () => {
+  assert.equal(load('').database, 'sqlite');
+  assert.equal(load('', { TOLLGATE_DECLARATIVE_CONFIG_STRING: '_format_version: "3.0"' }).database, 'off');
+  assert.equal(load('', { TOLLGATE_ROLE: 'data_plane', TOLLGATE_CLUSTER_CERT: PEM, TOLLGATE_CLUSTER_CERT_KEY: KEY_PEM }).database, 'off');
 });
 
 test('a declarative file with a database is refused, naming the fix', () => {

@@ -107,6 +107,14 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
   if (problems.length > 0) throw new SettingsError(problems);
 
   const settingValues = values as SettingValues;
+  // `database` left at its default follows what the rest of the settings say: a node given a declarative
+  // file, or a data plane, runs DB-less; otherwise the embedded SQLite store. An explicit value is kept
+  // (and checked against the rest below).
+  const databaseRaw = raw.get('database') as RawValue;
+  if (databaseRaw.source === DEFAULT_SOURCE) {
+    const dbless = settingValues.role === 'data_plane' || settingValues.declarative_config !== null || settingValues.declarative_config_string !== null;
+    if (dbless) settingValues.database = 'off';
+  }
   const listeners = {
     proxy: listenersOf(settingValues.proxy_listen),
     admin: listenersOf(settingValues.admin_listen),

@@ -45,6 +45,8 @@ export async function startTollgate(options: StartOptions = {}): Promise<Tollgat
     TOLLGATE_STATUS_LISTEN: `127.0.0.1:${statusPort}`,
     TOLLGATE_WORKER_PROCESSES: String(options.workers ?? 1),
     TOLLGATE_LOG_LEVEL: 'notice',
+    // Most tests run DB-less from a declarative file; database tests set their own.
+    TOLLGATE_DATABASE: 'off',
   };
   if (options.config !== undefined) {
     const file = join(prefix, 'tollgate.yml');
