@@ -65,14 +65,31 @@ describe('traditional mode on the embedded SQLite store', () => {
     assert.equal(list.data.length, 1);
   });
 
-  test('the configuration survives a restart (same prefix)', async () => {
-    const again = await startTollgate({ env: { TOLLGATE_DATABASE: 'sqlite', TOLLGATE_PREFIX: node.prefix } }).catch((e: Error) => e);
-    // The first node still holds the ports of its own; a second node on the same prefix must refuse or run on
-    // its own ports. What matters: the data is in the file.
-    if (!(again instanceof Error)) {
-      const list = (await (await request(`${again.admin}/services/example_service`)).body.json()) as { name: string };
-      assert.equal(list.name, 'example_service');
-      await again.stop();
+  test('a node with proxy_listen = off (Admin API only) is ready without workers', async () => {
+    const adminOnly = await startTollgate({ env: { TOLLGATE_DATABASE: 'sqlite', TOLLGATE_PROXY_LISTEN: 'off' } });
+    try {
+      const ready = await request(`${adminOnly.status}/status/ready`);
+      assert.equal(ready.statusCode, 200, await ready.body.text());
+      const info = (await (await request(`${adminOnly.admin}/`)).body.json()) as { pids: { workers: number[] } };
+      assert.deepEqual(info.pids.workers, []);
+    } finally {
+      await adminOnly.stop();
+    }
+  });
+
+  test('the configuration survives a restart (same prefix, same SQLite file)', async () => {
+    const prefix = mkdtempSync(join(tmpdir(), 'tg-sqlite-'));
+    const first = await startTollgate({ env: { TOLLGATE_DATABASE: 'sqlite', TOLLGATE_PREFIX: prefix } });
+    const created = await form(first.admin, 'POST', '/consumers', { username: 'persisted' });
+    assert.equal(created.status, 201);
+    assert.equal(await first.stop(), 0);
+    const second = await startTollgate({ env: { TOLLGATE_DATABASE: 'sqlite', TOLLGATE_PREFIX: prefix } });
+    try {
+      const res = await request(`${second.admin}/consumers/persisted`);
+      assert.equal(res.statusCode, 200);
+      assert.equal(((await res.body.json()) as { id: string }).id, created.body.id);
+    } finally {
+      await second.stop();
     }
   });
 });

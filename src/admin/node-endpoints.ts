@@ -10,6 +10,7 @@ import { readBody } from '../core/http-json.ts';
 import { reply, type RequestContext } from './endpoint-types.ts';
 import { AdminError, badRequest, schemaViolation } from './errors.ts';
 import { nodeInfo, statusBody } from './node-info.ts';
+import { openApiHandler } from './openapi.ts';
 import { listBody, parseSize } from './pagination.ts';
 import { checkContentType } from './request-body.ts';
 import type { RouteTable } from './route-table.ts';
@@ -86,6 +87,7 @@ export function addNodeEndpoints(table: RouteTable): void {
   });
   table.set('/status', 'GET', async (ctx) => reply(200, await statusBody(ctx.api.node)));
   table.set('/endpoints', 'GET', async () => reply(200, { data: table.paths() }));
+  table.set('/openapi.json', 'GET', openApiHandler(table));
 
   table.set('/schemas/{name}', 'GET', async (ctx) => {
     const name = ctx.params.name;

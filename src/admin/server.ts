@@ -22,28 +22,50 @@ import { AdminError, METHOD_NOT_ALLOWED_BODY, NOT_FOUND_BODY, UNEXPECTED_BODY, f
 import { addNodeEndpoints } from './node-endpoints.ts';
 import { MAX_ARGUMENTS, readEntityBody, tooManyArguments, type DecodedBody } from './request-body.ts';
 import { RouteTable } from './route-table.ts';
+import { adminTlsOptions, listenAdminHttps, type AdminTlsOptions } from './admin-tls.ts';
+import { AUDITED_METHODS, MemoryAuditTrail, StoreAuditTrail, addAuditEndpoints, auditWhenFinished, type AuditTrail } from './audit-trail.ts';
+import { ANONYMOUS, AdminTokens, UNAUTHORIZED_BODY, WWW_AUTHENTICATE } from './security.ts';
 
-/** Starts the Admin API on every `admin_listen` address (plain HTTP for now). */
+/**
+ * Starts the Admin API on every `admin_listen` address: plain HTTP, or HTTPS on `ssl` ones (mutual TLS when
+ * `admin_ssl_client_ca` is set; HTTP/1.1 only, the `http2` flag is not honoured on the Admin API).
+ */
 export async function startAdminServer(node: NodeContext, log: Logger): Promise<Server[]> {
   const api = new AdminApi(node, { log });
+  const handler = (req: IncomingMessage, res: ServerResponse) => void api.handle(req, res);
   const servers: Server[] = [];
+  let tls: AdminTlsOptions | null | undefined;
   for (const l of node.settings.admin_listeners) {
     if (l.ssl) {
-      log.warn(`admin listener ${l.listener} skipped: TLS on the Admin API is not supported yet`);
+      if (tls === undefined) {
+        try {
+          tls = adminTlsOptions(node.settings);
+        } catch (err) {
+          tls = null;
+          log.warn(`ssl admin listeners disabled: no certificate (set admin_ssl_cert and admin_ssl_cert_key; ${(err as Error).message})`);
+        }
+      }
+      if (tls === null) continue;
+      servers.push(await listenAdminHttps(l, tls, handler));
+      log.info(`admin API listening on ${l.listener}${tls.clientCa !== null ? ' (client certificates required)' : ''}`);
       continue;
     }
-    servers.push(await listenHttp(l, (req, res) => void api.handle(req, res)));
+    servers.push(await listenHttp(l, handler));
     log.info(`admin API listening on ${l.listener}`);
   }
   return servers;
 }
 
-/** Every Admin API path: generated CRUD, Kong's custom routes over it, node endpoints. */
-export function buildRouteTable(): RouteTable {
+/**
+ * Every Admin API path: generated CRUD, Kong's custom routes over it, node endpoints, and the audit log
+ * (`auditTrail` names where it is read from; without one, `/audit/requests` is not served).
+ */
+export function buildRouteTable(auditTrail?: () => AuditTrail): RouteTable {
   const table = new RouteTable();
   addCrudEndpoints(table);
   addCustomEndpoints(table);
   addNodeEndpoints(table);
+  if (auditTrail !== undefined) addAuditEndpoints(table, auditTrail);
   return table;
 }
 
@@ -73,13 +95,17 @@ export class AdminApi {
   readonly #plugins: PluginSchemaRegistry;
   #storeServices: AdminServices | null = null;
   #configServices: { hash: string; services: AdminServices } | null = null;
+  readonly #tokens: AdminTokens;
+  readonly #memoryAudit = new MemoryAuditTrail();
+  #storeAudit: StoreAuditTrail | null = null;
 
   constructor(node: NodeContext, options: AdminApiOptions = {}) {
     this.#node = node;
     const setting = node.settings.admin_access_log;
     this.#accessLog = setting === 'off' ? null : new AccessLog(openLogSink(setting, node.settings.prefix));
     this.#log = options.log ?? { error: (message: string) => process.stderr.write(`${message}\n`) };
-    this.#table = buildRouteTable();
+    this.#table = buildRouteTable(() => this.#auditTrail());
+    this.#tokens = new AdminTokens(node.settings.admin_api_tokens);
     this.#plugins = node.plugins ?? EMPTY_PLUGIN_REGISTRY;
   }
 
@@ -98,6 +124,14 @@ export class AdminApi {
       this.#configServices = { hash, services: servicesFor(this.#node, source, this.#plugins) };
     }
     return this.#configServices.services;
+  }
+
+  /** The store's audit log when the node has a database, else the in-memory one. */
+  #auditTrail(): AuditTrail {
+    const store = this.#node.store ?? null;
+    if (store === null) return this.#memoryAudit;
+    if (this.#storeAudit === null || this.#storeAudit.store !== store) this.#storeAudit = new StoreAuditTrail(store);
+    return this.#storeAudit;
   }
 
   #logAccess(req: IncomingMessage, res: ServerResponse): void {
@@ -132,6 +166,21 @@ export class AdminApi {
         this.setHeader('X-Tollgate-Admin-Latency', String(Math.round(performance.now() - start)));
         return writeHead.apply(this, args);
       } as ServerResponse['writeHead'];
+    }
+    // Authentication comes before routing, so that a caller without a token learns nothing, not even
+    // which paths exist; preflights carry no credentials by design and are let through.
+    const method = (req.method ?? 'GET').toUpperCase();
+    const caller = this.#tokens.authenticate(req);
+    if (AUDITED_METHODS.has(method)) {
+      auditWhenFinished(this.#auditTrail(), req, res, caller?.tokenId ?? ANONYMOUS, (err) =>
+        this.#log.error(`admin API: could not record ${method} ${req.url ?? '/'} in the audit log: ${err instanceof Error ? err.message : String(err)}`),
+      );
+    }
+    if (caller === null && method !== 'OPTIONS') {
+      // The body is not read: drop the connection after answering rather than drain what may be large.
+      res.setHeader('Connection', 'close');
+      sendJson(res, 401, { ...UNAUTHORIZED_BODY }, { 'WWW-Authenticate': WWW_AUTHENTICATE });
+      return;
     }
     try {
       const result = await this.#dispatch(req, res);

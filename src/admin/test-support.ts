@@ -33,8 +33,8 @@ export interface TestAdmin {
   close(): Promise<void>;
 }
 
-function nodeContext(prefix: string, store: Store | null, config: FlatConfig, plugins?: PluginSchemaRegistry): NodeContext {
-  const settings = loadSettings({ env: {}, overrides: { prefix, admin_access_log: 'off' } });
+function nodeContext(prefix: string, store: Store | null, config: FlatConfig, plugins?: PluginSchemaRegistry, overrides: Record<string, string> = {}): NodeContext {
+  const settings = loadSettings({ env: {}, overrides: { prefix, admin_access_log: 'off', ...overrides } });
   return {
     settings,
     nodeId: '11111111-2222-4333-8444-555555555555',
@@ -58,12 +58,14 @@ function nodeContext(prefix: string, store: Store | null, config: FlatConfig, pl
   };
 }
 
-/** Starts the Admin API on a new SQLite store (`db: true`) or DB-less over `config`. */
-export async function startTestAdmin(options: { db?: boolean; config?: FlatConfig; plugins?: PluginSchemaRegistry } = {}): Promise<TestAdmin> {
+/** Starts the Admin API on a new SQLite store (`db: true`) or DB-less over `config`; `settings` overrides tollgate.conf keys. */
+export async function startTestAdmin(
+  options: { db?: boolean; config?: FlatConfig; plugins?: PluginSchemaRegistry; settings?: Record<string, string> } = {},
+): Promise<TestAdmin> {
   const dir = mkdtempSync(join(tmpdir(), 'tollgate-admin-'));
   const store = options.db === false ? null : await openSqliteStore(join(dir, 'tollgate.db'));
   const logged: string[] = [];
-  const api = new AdminApi(nodeContext(dir, store, options.config ?? emptyFlatConfig(), options.plugins), {
+  const api = new AdminApi(nodeContext(dir, store, options.config ?? emptyFlatConfig(), options.plugins, options.settings), {
     log: { error: (message) => logged.push(message) },
   });
   const server: Server = createServer((req, res) => void api.handle(req, res));

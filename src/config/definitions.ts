@@ -106,6 +106,17 @@ function absolutePath(raw: string, context: { cwd: string }): string {
 
 const pemList = list(pemSource);
 
+const TOKEN_HASH = /^sha256:[0-9a-f]{64}$/i;
+
+/** An Admin API token as written: the token itself, or `sha256:` and the hex SHA-256 of it. */
+function adminApiToken(entry: string): string {
+  if (entry.toLowerCase().startsWith('sha256:') && !TOKEN_HASH.test(entry)) {
+    throw new InvalidValue(`entry 'sha256:...' must be 'sha256:' followed by the 64 hex digits of the token's SHA-256 (e.g. from \`printf %s TOKEN | sha256sum\`)`);
+  }
+  if (/\s/.test(entry)) throw new InvalidValue('tokens cannot contain whitespace');
+  return entry;
+}
+
 function trustedCertificates(raw: string, context: { cwd: string }): string[] {
   return splitList(raw).map((entry) => (entry === 'system' ? entry : pemSource(entry, context)));
 }
@@ -150,6 +161,13 @@ export const SETTING_DEFINITIONS = [
     name: 'admin_listen', type: 'listeners', parse: listenEntries,
     default: '127.0.0.1:8001 reuseport backlog=16384, 127.0.0.1:8444 http2 ssl reuseport backlog=16384',
     description: 'Addresses the Admin API listens on; same syntax as `proxy_listen`.',
+  }),
+  define({
+    name: 'admin_api_tokens', type: 'list', default: '', secret: true, parse: list(adminApiToken),
+    description: 'Tokens that may use the Admin API (comma-separated), sent as `Authorization: Bearer <token>` or ' +
+      '`Tollgate-Admin-Token: <token>`; a request without a valid one gets 401 (`OPTIONS` preflights excepted). ' +
+      'Write `sha256:<64 hex digits>` to keep only the SHA-256 of a token in the file. Empty (the default) leaves the ' +
+      'Admin API open, like Kong\'s open-source Admin API. Tollgate addition.',
   }),
   define({
     name: 'status_listen', type: 'listeners', default: '127.0.0.1:8100', parse: listenEntries,
@@ -299,6 +317,11 @@ export const SETTING_DEFINITIONS = [
   define({
     name: 'admin_ssl_cert_key', type: 'pem', default: '', secret: true, parse: pemList,
     description: 'Private keys of `admin_ssl_cert`, in the same order.',
+  }),
+  define({
+    name: 'admin_ssl_client_ca', type: 'pem', default: '', parse: optionalPem(),
+    description: 'CA certificate(s) for mutual TLS on `ssl` Admin API listeners: when set, clients must present a certificate ' +
+      'signed by it or the TLS handshake fails. Tollgate addition.',
   }),
   define({
     name: 'ssl_protocols', type: 'string', default: 'TLSv1.2 TLSv1.3', parse: sslProtocols,

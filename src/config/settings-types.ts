@@ -70,6 +70,8 @@ export interface SettingValues {
 
   proxy_listen: string[];
   admin_listen: string[];
+  /** Admin API tokens as written (plain, or `sha256:<hex>`); empty leaves the Admin API open. */
+  admin_api_tokens: string[];
   status_listen: string[];
   cluster_listen: string[];
   cluster_telemetry_listen: string[];
@@ -110,6 +112,8 @@ export interface SettingValues {
   ssl_cert_key: string[];
   admin_ssl_cert: string[];
   admin_ssl_cert_key: string[];
+  /** CA for verifying Admin API client certificates (mutual TLS); null leaves client certificates unasked. */
+  admin_ssl_client_ca: string | null;
   ssl_protocols: string;
   lua_ssl_trusted_certificate: string[];
 

@@ -12,7 +12,7 @@ import { startAdminServer } from '../admin/server.ts';
 import { startStatusServer } from '../status/server.ts';
 import { createLogger, errorLogWriter, type Logger, type LogLevel } from '../log/logger.ts';
 import { EMPTY_HASH } from '../snapshot/compile.ts';
-import { ensureDefaultCertificate } from './default-certificate.ts';
+import { ensureDefaultCertificate } from '../tls/default-certificate.ts';
 import { openConfiguredStore } from './database.ts';
 import type { Store } from '../store/index.ts';
 import type { SupervisorMessage, WorkerCounters, WorkerInit, WorkerMessage } from './messages.ts';
@@ -75,7 +75,9 @@ export class Supervisor implements NodeContext {
 
   notReadyReason(): string | null {
     if (this.#stopping) return 'Tollgate is shutting down';
-    if (this.#slots.size < this.settings.worker_processes) return 'not all workers are running';
+    // A node without proxy listeners (an Admin-API-only node) runs no workers at all.
+    const expected = this.settings.proxy_listeners.length > 0 ? this.settings.worker_processes : 0;
+    if (this.#slots.size < expected) return 'not all workers are running';
     for (const slot of this.#slots.values()) if (!slot.listening) return 'not all workers are listening';
     // A DB-less node needs a configuration; a node with a database serves what the database holds, even nothing.
     if (this.store === null && this.#hash === EMPTY_HASH) return 'no configuration available (empty configuration present)';

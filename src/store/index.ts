@@ -4,6 +4,8 @@
  */
 export { StoreError } from './types.ts';
 export type {
+  AuditPage,
+  AuditRecord,
   ListOptions,
   Page,
   PostgresSettings,

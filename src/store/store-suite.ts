@@ -3,6 +3,7 @@
  * give it a harness factory and it registers the cases under one `describe`.
  */
 import { after, before, describe } from 'node:test';
+import { auditCases } from './suite/audit-cases.ts';
 import { crudCases } from './suite/crud-cases.ts';
 import { exportWatchCases } from './suite/export-watch-cases.ts';
 import type { StoreHarness } from './suite/harness.ts';
@@ -36,5 +37,6 @@ export function storeSuite(title: string, openHarness: () => Promise<StoreHarnes
     transactionCases(current);
     exportWatchCases(current);
     migrationCases(current);
+    auditCases(current);
   });
 }

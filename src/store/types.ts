@@ -56,7 +56,7 @@ export type StoreErrorKind =
   | 'database';
 
 /** The collection an error is about; `tags` for the /tags listing (which is no entity). */
-export type StoreErrorSubject = EntityName | 'tags';
+export type StoreErrorSubject = EntityName | 'tags' | 'audit';
 
 /**
  * Thrown by the store; the Admin API maps it to Kong's error bodies. `message` is already Kong's text
@@ -115,8 +115,36 @@ export interface StoreOps {
   listTags(options: { size: number; offset?: string | null; tag?: string | null }): Promise<TagPage>;
 }
 
+/**
+ * One Admin API write as the audit log keeps it: who (token id or `anonymous`, client IP), when, what
+ * (method and path, never the body or query string) and the status answered.
+ */
+export interface AuditRecord {
+  /** UUID of the record. */
+  id: string;
+  /** Unix time in seconds, with milliseconds as the fraction. */
+  created_at: number;
+  /** The first 8 hex characters of the SHA-256 of the token used, or `anonymous`. */
+  token_id: string;
+  client_ip: string;
+  method: string;
+  /** The path without its query string (arguments may carry secrets). */
+  path: string;
+  status: number;
+}
+
+/** One page of audit records, newest first; `offset` is null on the last page. */
+export interface AuditPage {
+  data: AuditRecord[];
+  offset: string | null;
+}
+
 export interface Store extends StoreOps {
   readonly kind: 'sqlite' | 'postgres';
+  /** Keeps one audit record; does not bump the configuration version (it is no configuration). */
+  appendAudit(record: AuditRecord): Promise<void>;
+  /** Audit records newest first, paged with an opaque offset (StoreError `invalid_offset` for a bad one). */
+  listAudit(options: { size: number; offset?: string | null }): Promise<AuditPage>;
   /**
    * Runs `fn` in one transaction; every write inside bumps the configuration version once, at commit.
    * Use only `tx` inside `fn`: calling the store itself from there throws (it would wait for the

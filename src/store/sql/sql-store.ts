@@ -6,7 +6,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { EntityName } from '../../entities/index.ts';
 import type { FlatConfig } from '../../declarative/index.ts';
-import type { ListOptions, Page, Row, Store, StoreOps, TagPage } from '../types.ts';
+import type { AuditPage, AuditRecord, ListOptions, Page, Row, Store, StoreOps, TagPage } from '../types.ts';
+import { appendAuditRecord, listAuditPage } from './audit.ts';
 import type { SqlDriver, SqlSession } from './driver.ts';
 import { ident } from './layout.ts';
 import { CONFIG_VERSION_TABLE } from './ddl.ts';
@@ -81,6 +82,16 @@ export class SqlStore implements Store {
 
   listTags(options: { size: number; offset?: string | null; tag?: string | null }): Promise<TagPage> {
     return this.#read((s) => listTagPage(s, this.#driver.dialect, options));
+  }
+
+  /** Its own small transaction, outside `transaction()`: audit records are no configuration. */
+  appendAudit(record: AuditRecord): Promise<void> {
+    this.#enter();
+    return this.#driver.transaction((s) => appendAuditRecord(s, record));
+  }
+
+  listAudit(options: { size: number; offset?: string | null }): Promise<AuditPage> {
+    return this.#read((s) => listAuditPage(s, this.#driver.dialect, options));
   }
 
   insert(entity: EntityName, row: Row): Promise<Row> {

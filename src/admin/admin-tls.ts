@@ -1,0 +1,59 @@
+/**
+ * `ssl` Admin API listeners: HTTPS with `admin_ssl_cert`/`admin_ssl_cert_key` (or the node's generated
+ * default certificate), and mutual TLS when `admin_ssl_client_ca` is set: a client without a certificate
+ * signed by that CA fails the handshake and never reaches the Admin API.
+ */
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer } from 'node:https';
+import type { SecureVersion } from 'node:tls';
+import { readPem } from '../config/index.ts';
+import type { ListenAddress, Settings } from '../config/settings-types.ts';
+// A leaf module (openssl + files, no Tollgate imports), shared with the proxy's ssl listeners.
+import { ensureDefaultCertificate } from '../tls/default-certificate.ts';
+
+/** What an Admin API TLS server is built from. */
+export interface AdminTlsOptions {
+  cert: string;
+  key: string;
+  /** PEM of the CA client certificates must chain to; null asks for no client certificate. */
+  clientCa: string | null;
+  minVersion: SecureVersion;
+}
+
+/** The TLS options from the settings (certificate files are read here, once). */
+export function adminTlsOptions(settings: Settings): AdminTlsOptions {
+  const own = settings.admin_ssl_cert.length > 0 && settings.admin_ssl_cert_key.length > 0;
+  const pair = own
+    ? { cert: readPem(settings.admin_ssl_cert[0]), key: readPem(settings.admin_ssl_cert_key[0]) }
+    : ensureDefaultCertificate(settings.prefix);
+  const clientCa = settings.admin_ssl_client_ca === null ? null : readPem(settings.admin_ssl_client_ca);
+  // `ssl_protocols` lists versions in any order; Node takes the lowest accepted one.
+  const versions = settings.ssl_protocols.split(' ').sort() as SecureVersion[];
+  return { ...pair, clientCa, minVersion: versions[0] ?? 'TLSv1.2' };
+}
+
+/** Starts an HTTPS server for one `ssl` listener; resolves when it listens. */
+export function listenAdminHttps(
+  spec: Pick<ListenAddress, 'ip' | 'port'>,
+  tls: AdminTlsOptions,
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+): Promise<Server> {
+  const mutual = tls.clientCa !== null;
+  const server = createServer(
+    {
+      keepAliveTimeout: 60_000,
+      cert: tls.cert,
+      key: tls.key,
+      minVersion: tls.minVersion,
+      ...(mutual ? { ca: tls.clientCa as string, requestCert: true, rejectUnauthorized: true } : {}),
+    },
+    handler,
+  );
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host: spec.ip, port: spec.port }, () => {
+      server.off('error', reject);
+      resolve(server);
+    });
+  });
+}

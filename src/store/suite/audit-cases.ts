@@ -1,0 +1,54 @@
+/** Store suite: the Admin API audit log (append, newest-first pages, no configuration version bump). */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { it } from 'node:test';
+import { AUDIT_TABLE } from '../migrations/core-001-audit-log.ts';
+import { ident } from '../sql/layout.ts';
+import { SqlStore } from '../sql/sql-store.ts';
+import { StoreError, type AuditRecord, type Store } from '../types.ts';
+import type { StoreHarness } from './harness.ts';
+
+async function emptyAudit(store: Store): Promise<void> {
+  if (!(store instanceof SqlStore)) throw new Error('emptyAudit: not an SQL store');
+  await store.driver.transaction((session) => session.exec(`DELETE FROM ${ident(AUDIT_TABLE)};`));
+}
+
+function record(n: number): AuditRecord {
+  return {
+    id: randomUUID(),
+    created_at: 1_700_000_000.125 + n,
+    token_id: n % 2 === 0 ? 'anonymous' : '0a1b2c3d',
+    client_ip: '127.0.0.1',
+    method: 'POST',
+    path: `/services/s${n}`,
+    status: 200 + n,
+  };
+}
+
+export function auditCases(harness: () => StoreHarness): void {
+  it('audit records come back newest first, paged, exactly as appended, without bumping the config version', async () => {
+    const store = await harness().fresh();
+    await emptyAudit(store);
+    const version = await store.configVersion();
+    const written = [0, 1, 2, 3, 4].map(record);
+    for (const r of written) await store.appendAudit(r);
+    assert.equal(await store.configVersion(), version, 'audit records are no configuration');
+
+    const first = await store.listAudit({ size: 2 });
+    assert.deepEqual(first.data, [written[4], written[3]]);
+    assert.equal(typeof first.offset, 'string');
+    const second = await store.listAudit({ size: 2, offset: first.offset });
+    assert.deepEqual(second.data, [written[2], written[1]]);
+    const last = await store.listAudit({ size: 2, offset: second.offset });
+    assert.deepEqual(last.data, [written[0]]);
+    assert.equal(last.offset, null);
+    assert.deepEqual((await store.listAudit({ size: 5 })).offset, null, 'no offset when nothing follows');
+  });
+
+  it('a bad audit offset is a StoreError invalid_offset', async () => {
+    const store = await harness().fresh();
+    for (const bad of ['%%%', Buffer.from('["abc"]').toString('base64')]) {
+      await assert.rejects(store.listAudit({ size: 1, offset: bad }), (e: unknown) => e instanceof StoreError && e.kind === 'invalid_offset' && e.entity === 'audit');
+    }
+  });
+}
