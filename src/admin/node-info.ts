@@ -8,7 +8,7 @@ import type { NodeContext } from './context.ts';
  */
 export function nodeInfo(node: NodeContext, enabledInCluster: readonly string[]): Record<string, unknown> {
   const availableOnServer: Record<string, { version: string; priority: number }> = {};
-  for (const name of node.plugins?.keys() ?? []) availableOnServer[name] = { version: VERSION, priority: 0 };
+  for (const [name, def] of node.plugins ?? []) availableOnServer[name] = { version: VERSION, priority: def.priority ?? 0 };
   return {
     tagline: 'Welcome to tollgate',
     version: VERSION,

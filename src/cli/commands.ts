@@ -4,6 +4,7 @@ import { VERSION } from '../core/version.ts';
 import { loadSettings, SettingsError } from '../config/index.ts';
 import type { Settings } from '../config/settings-types.ts';
 import { formatErrorTree, loadDeclarative, type FlatConfig } from '../declarative/index.ts';
+import { pluginRegistry } from '../plugins/index.ts';
 import { EXAMPLE_DECLARATIVE_CONFIG } from '../declarative/example.ts';
 import { md5, Supervisor } from '../runtime/supervisor.ts';
 import { parseArgs, type ParsedArgs } from './args.ts';
@@ -99,7 +100,7 @@ function initialConfig(settings: Settings): { config: FlatConfig; hash: string }
   } else {
     return null;
   }
-  const result = loadDeclarative(text, { filename });
+  const result = loadDeclarative(text, { filename, plugins: pluginRegistry(settings.plugins) });
   if (!result.ok) {
     return `invalid declarative configuration in ${filename ?? 'declarative_config_string'}:\n${formatErrorTree(result.error)}`;
   }
@@ -108,6 +109,12 @@ function initialConfig(settings: Settings): { config: FlatConfig; hash: string }
 
 async function start(args: ParsedArgs): Promise<number> {
   const settings = settingsFrom(args);
+  // Unknown names in the `plugins` setting stop the start, before anything listens.
+  try {
+    pluginRegistry(settings.plugins);
+  } catch (err) {
+    return fail((err as Error).message);
+  }
   const initial = initialConfig(settings);
   if (typeof initial === 'string') return fail(initial);
   const node = new Supervisor(settings);
@@ -172,7 +179,8 @@ function configParse(args: ParsedArgs): number {
   } catch (err) {
     return fail(`cannot read ${file}: ${(err as Error).message}`);
   }
-  const result = loadDeclarative(text, { filename: file });
+  // Parsing checks plugin entities against every bundled plugin (no node settings are read here).
+  const result = loadDeclarative(text, { filename: file, plugins: pluginRegistry(['bundled']) });
   if (!result.ok) {
     process.stderr.write(`Error: Failed parsing:\n${formatErrorTree(result.error)}\n`);
     return 1;

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Settings } from '../config/settings-types.ts';
 import { exportDeclarative, formatErrorTree, loadDeclarative } from '../declarative/index.ts';
+import { pluginRegistry } from '../plugins/index.ts';
 import { ENTITY_ORDER } from '../entities/index.ts';
 import type { Row } from '../store/index.ts';
 import { openConfiguredStore } from '../runtime/database.ts';
@@ -23,7 +24,7 @@ export async function dbImport(settings: Settings, file: string | undefined): Pr
   } catch (err) {
     return fail(`cannot read ${file}: ${(err as Error).message}`);
   }
-  const result = loadDeclarative(text, { filename: file });
+  const result = loadDeclarative(text, { filename: file, plugins: pluginRegistry(settings.plugins) });
   if (!result.ok) return fail(`Failed importing:\n${formatErrorTree(result.error)}`);
   const store = await openConfiguredStore(settings);
   try {

@@ -12,6 +12,8 @@ import {
 import { sendGatewayError } from './respond.ts';
 import type { ProxyResponse } from './proxy-response.ts';
 import type { ProxyCore } from './handler.ts';
+import type { PluginContext } from '../pdk/context.ts';
+import { runHeaderFilterPhase, runLogPhase } from './plugin-phases.ts';
 
 type IncomingHttpHeaders = Record<string, string | string[] | undefined>;
 
@@ -71,6 +73,8 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
   readonly requestId: string;
   readonly start: number;
   readonly clientHost: string;
+  /** The request's plugin context when its route has plugins, else null. */
+  readonly plugins: PluginContext | null;
   attempt = 0;
   dispatchedAt = 0;
   controller: Dispatcher.DispatchController | null = null;
@@ -96,6 +100,7 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
     requestId: string,
     start: number,
     clientHost: string,
+    plugins: PluginContext | null = null,
   ) {
     this.core = core;
     this.req = req;
@@ -108,6 +113,7 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
     this.requestId = requestId;
     this.start = start;
     this.clientHost = clientHost;
+    this.plugins = plugins;
   }
 
   /** Picks a peer for this try and dispatches; answers 503 when there is none. */
@@ -143,6 +149,10 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
   finish(): void {
     this.done = true;
     (this.res as ProxyResponse).bodyBytes = this.bodyBytes;
+    if (this.plugins !== null) {
+      const log = this.entry.plugins!.log;
+      if (log !== null) runLogPhase(this.plugins, log);
+    }
     this.core.completed(this.res);
   }
 
@@ -216,6 +226,10 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
     if (d.proxyLatency) out.push(HEADER_PROXY_LATENCY, String(Math.round(this.dispatchedAt - this.start)));
     if (d.upstreamStatus) out.push(HEADER_UPSTREAM_STATUS, String(statusCode));
     if (d.requestId) out.push(HEADER_REQUEST_ID, this.requestId);
+    if (this.plugins !== null) {
+      const headerFilter = this.entry.plugins!.header_filter;
+      if (headerFilter !== null) runHeaderFilterPhase(this.plugins, headerFilter, out);
+    }
     if (statusMessage && this.req.httpVersionMajor !== 2) res.writeHead(statusCode, statusMessage, out);
     else res.writeHead(statusCode, out);
   }

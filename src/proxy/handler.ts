@@ -13,6 +13,8 @@ import { plainIp, realClientIp } from './client-address.ts';
 import { forwardUpgrade } from './upgrade.ts';
 import type { ProxyResponse } from './proxy-response.ts';
 import type { AccessLog } from '../log/access-log.ts';
+import { PluginContext } from '../pdk/context.ts';
+import { runAccessPhase, runLogPhase, sendPluginExit } from './plugin-phases.ts';
 
 /** A client connection, with the upstream call of the request it is waiting on (HTTP/1.1: at most one). */
 export interface ProxySocket extends Socket {
@@ -114,6 +116,17 @@ export class ProxyCore {
       return;
     }
     const entry = routed.match.payload;
+    const chain = entry.plugins;
+    let plugins: PluginContext | null = null;
+    if (chain !== null) {
+      plugins = new PluginContext(req, routed.requestId, routed.headers, routed.path);
+      if (chain.access !== null && runAccessPhase(plugins, chain.access)) {
+        sendPluginExit(req, res, this.options.downstream, plugins, chain.header_filter, start);
+        if (chain.log !== null) runLogPhase(plugins, chain.log);
+        this.completed(res);
+        return;
+      }
+    }
     const h2 = req.httpVersionMajor === 2;
     const hasBody = h2
       ? !(req as unknown as Http2ServerRequest).stream.endAfterHeaders
@@ -127,11 +140,12 @@ export class ProxyCore {
       entry,
       this.options.downstream,
       routed.headers,
-      routed.path,
+      plugins === null ? routed.path : plugins.upstreamTarget,
       hasBody ? req : null,
       routed.requestId,
       start,
       routed.host,
+      plugins,
     );
     if (h2) {
       (res as ProxyResponse & { forward?: ForwardHandler }).forward = forward;

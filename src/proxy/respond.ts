@@ -56,7 +56,8 @@ export function sendGatewayResponse(
   res.end(empty ? undefined : body);
 }
 
-function addGatewayHeaders(headers: string[], downstream: DownstreamHeaders, requestId: string, start: number): void {
+/** Server, response latency and request id headers, as the downstream settings ask. */
+export function addGatewayHeaders(headers: string[], downstream: DownstreamHeaders, requestId: string, start: number): void {
   if (downstream.server) headers.push('Server', SERVER_TOKEN);
   if (downstream.responseLatency) headers.push(HEADER_RESPONSE_LATENCY, String(Math.round(performance.now() - start)));
   if (downstream.requestId) headers.push(HEADER_REQUEST_ID, requestId);

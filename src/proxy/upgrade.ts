@@ -3,6 +3,8 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { ProxyCore } from './handler.ts';
 import { sendGatewayError } from './respond.ts';
+import { PluginContext } from '../pdk/context.ts';
+import { runAccessPhase, sendPluginExit } from './plugin-phases.ts';
 
 /**
  * Passes an HTTP Upgrade (WebSocket) through: the handshake is routed and rewritten like any request, then
@@ -19,6 +21,16 @@ export function forwardUpgrade(core: ProxyCore, req: IncomingMessage, socket: So
   const routed = core.route(req, res, start, true);
   if (routed === null) return;
   const entry = routed.match.payload;
+  let target = routed.path;
+  const chain = entry.plugins;
+  if (chain !== null && chain.access !== null) {
+    const plugins = new PluginContext(req, routed.requestId, routed.headers, routed.path);
+    if (runAccessPhase(plugins, chain.access)) {
+      sendPluginExit(req, res, core.options.downstream, plugins, chain.header_filter, start);
+      return;
+    }
+    target = plugins.upstreamTarget;
+  }
   const peer = entry.peers?.pick(0);
   if (peer === undefined) {
     sendGatewayError(req, res, core.options.downstream, 503, entry.peers?.unavailableMessage ?? null, routed.requestId, start);
@@ -27,7 +39,7 @@ export function forwardUpgrade(core: ProxyCore, req: IncomingMessage, socket: So
   res.detachSocket(socket);
   const headers = routed.headers;
   headers[1] = entry.preserveHost && routed.host !== '' ? routed.host : peer.hostHeader;
-  let text = `${req.method} ${routed.path} HTTP/1.1\r\n`;
+  let text = `${req.method} ${target} HTTP/1.1\r\n`;
   for (let i = 0; i < headers.length; i += 2) text += `${headers[i]}: ${headers[i + 1]}\r\n`;
   text += '\r\n';
 

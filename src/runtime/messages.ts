@@ -32,6 +32,8 @@ export interface WorkerInit {
   /** proxy_access_log and proxy_error_log settings (`off`, a path, relative to the prefix). */
   accessLog: string;
   errorLog: string;
+  /** The `plugins` setting: workers run only the handlers of enabled plugins. */
+  plugins: string[];
 }
 
 export interface WorkerConfig {

@@ -14,6 +14,8 @@ import { createLogger, errorLogWriter, type Logger, type LogLevel } from '../log
 import { EMPTY_HASH } from '../snapshot/compile.ts';
 import { ensureDefaultCertificate } from '../tls/default-certificate.ts';
 import { openConfiguredStore } from './database.ts';
+import { pluginRegistry } from '../plugins/index.ts';
+import type { PluginSchemaRegistry } from '../schema/index.ts';
 import type { Store } from '../store/index.ts';
 import type { SupervisorMessage, WorkerCounters, WorkerInit, WorkerMessage } from './messages.ts';
 
@@ -44,6 +46,8 @@ export class Supervisor implements NodeContext {
   readonly hostname = hostname();
   readonly startedAt = Date.now();
   readonly log: Logger;
+  /** The plugins this node enables (its `plugins` setting); plugin entities are validated against them. */
+  readonly plugins: PluginSchemaRegistry;
   #config: FlatConfig = emptyFlatConfig();
   #hash = EMPTY_HASH;
   #loading = false;
@@ -62,6 +66,7 @@ export class Supervisor implements NodeContext {
   constructor(settings: Settings) {
     this.settings = settings;
     this.nodeId = settings.node_id ?? randomUUID();
+    this.plugins = pluginRegistry(settings.plugins);
     this.log = createLogger({ level: settings.log_level as LogLevel, worker: 0, write: errorLogWriter(settings.proxy_error_log, settings.prefix) });
   }
 
@@ -137,6 +142,7 @@ export class Supervisor implements NodeContext {
       prefix: s.prefix,
       accessLog: s.proxy_access_log,
       errorLog: s.proxy_error_log,
+      plugins: [...s.plugins],
     };
 
     const execArgv = ['--disable-warning=ExperimentalWarning'];
@@ -264,7 +270,11 @@ export class Supervisor implements NodeContext {
     if (request.checkHash && text !== null && hash === this.#hash) return { status: 'unchanged', hash };
     this.#loading = true;
     try {
-      const result = loadDeclarative(request.input, { filename: request.filename, flattenErrors: request.flattenErrors });
+      const result = loadDeclarative(request.input, {
+        filename: request.filename,
+        flattenErrors: request.flattenErrors,
+        plugins: this.plugins,
+      });
       if (!result.ok) return { status: 'invalid', error: result.error };
       this.#config = result.config;
       this.#hash = hash;

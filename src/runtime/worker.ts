@@ -9,6 +9,8 @@ import { openLogSink } from '../log/file-sink.ts';
 import { ProxyCore } from '../proxy/handler.ts';
 import type { ProxyOptions } from '../proxy/options.ts';
 import { compileSnapshot, EMPTY_HASH } from '../snapshot/compile.ts';
+import { PLUGIN_HANDLERS, pluginRegistry } from '../plugins/index.ts';
+import type { PluginHandler } from '../pdk/index.ts';
 import type { RouterFlavor } from '../router/types.ts';
 import type { ListenerSpec, SupervisorMessage, WorkerInit, WorkerMessage } from './messages.ts';
 
@@ -21,7 +23,7 @@ function send(msg: WorkerMessage): void {
   process.send?.(msg);
 }
 
-const EMPTY_INPUT = { services: [], routes: [], upstreams: [], targets: [] };
+const EMPTY_INPUT = { services: [], routes: [], upstreams: [], targets: [], plugins: [], consumers: [], keyauth_credentials: [] };
 
 export function runWorker(): void {
   let core: ProxyCore | null = null;
@@ -30,6 +32,7 @@ export function runWorker(): void {
   let servers: Server[] = [];
   let log = createLogger({ level: 'notice', worker: 0 });
   let shutdownTimeout = 10_000;
+  let handlers: ReadonlyMap<string, PluginHandler> = new Map();
 
   process.on('message', (msg: SupervisorMessage) => {
     switch (msg.type) {
@@ -38,8 +41,9 @@ export function runWorker(): void {
         flavor = msg.flavor;
         shutdownTimeout = msg.shutdownTimeout;
         pools = new ConnectionPools(msg.pool);
+        handlers = enabledHandlers(msg.plugins);
         core = new ProxyCore(
-          compileSnapshot(EMPTY_INPUT, { flavor, pools, hash: EMPTY_HASH }),
+          compileSnapshot(EMPTY_INPUT, { flavor, pools, hash: EMPTY_HASH, handlers }),
           proxyOptions(msg),
           msg.accessLog === 'off' ? null : new AccessLog(openLogSink(msg.accessLog, msg.prefix)),
         );
@@ -59,7 +63,7 @@ export function runWorker(): void {
         if (core === null || pools === null) return;
         const t0 = performance.now();
         try {
-          const next = compileSnapshot(msg.config, { flavor, pools, hash: msg.hash });
+          const next = compileSnapshot(msg.config, { flavor, pools, hash: msg.hash, handlers });
           core.swap(next);
           pools.retainOnly(next.poolKeys);
           const ms = performance.now() - t0;
@@ -91,6 +95,12 @@ export function runWorker(): void {
   });
   // The supervisor going away (crash, kill -9) must not leave orphan workers holding the ports.
   process.on('disconnect', () => shutdown(servers, pools, shutdownTimeout));
+}
+
+/** Handlers of the enabled plugins only: a plugin entity for a disabled plugin (say, in a database) never runs. */
+function enabledHandlers(enabled: readonly string[]): ReadonlyMap<string, PluginHandler> {
+  const registry = pluginRegistry(enabled);
+  return new Map([...PLUGIN_HANDLERS].filter(([name]) => registry.has(name)));
 }
 
 function proxyOptions(init: WorkerInit): ProxyOptions {

@@ -18,6 +18,8 @@ export interface PluginDefinitionForSchema {
   readonly noRoute?: boolean;
   /** The plugin cannot be scoped to a service. */
   readonly noService?: boolean;
+  /** Run order (higher first), shown by the Admin API's `GET /`; set by the plugin registry from the handler. */
+  readonly priority?: number;
   /** Checks across the plugin entity's fields (`config.x` paths allowed). */
   readonly entityChecks?: readonly EntityCheck[];
 }

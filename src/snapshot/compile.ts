@@ -2,6 +2,9 @@ import { buildRouter } from '../router/index.ts';
 import type { RouterEntry, RouterFlavor } from '../router/types.ts';
 import { RoundRobin } from '../balancer/round-robin.ts';
 import { ConnectionPools, type OriginOptions } from '../balancer/connection-pools.ts';
+import { PLUGIN_HANDLERS } from '../plugins/index.ts';
+import type { PluginHandler } from '../pdk/index.ts';
+import { buildConfigData, PluginChainBuilder } from './plugin-chains.ts';
 import type {
   PeerPicker,
   ProxyEntry,
@@ -19,6 +22,8 @@ export interface CompileOptions {
   flavor: RouterFlavor;
   pools: ConnectionPools;
   hash: string;
+  /** Plugin handlers by name (default: every bundled plugin). */
+  handlers?: ReadonlyMap<string, PluginHandler>;
 }
 
 const DEFAULT_PORTS: Record<string, number> = { http: 80, https: 443, grpc: 80, grpcs: 443, ws: 80, wss: 443 };
@@ -134,6 +139,12 @@ export function compileSnapshot(input: SnapshotInput, options: CompileOptions): 
   const servicesById = new Map<string, ServiceFields>();
   for (const s of input.services) servicesById.set(s.id, s);
 
+  const chains = new PluginChainBuilder(
+    input.plugins,
+    options.handlers ?? PLUGIN_HANDLERS,
+    buildConfigData(input.consumers, input.keyauth_credentials),
+  );
+
   const entries: RouterEntry<ProxyEntry>[] = [];
   for (const route of input.routes) {
     const service = route.service === null ? null : (servicesById.get(route.service.id) ?? null);
@@ -150,6 +161,7 @@ export function compileSnapshot(input: SnapshotInput, options: CompileOptions): 
       retries: service === null ? 0 : service.retries,
       readTimeout: service === null ? 60_000 : service.read_timeout,
       writeTimeout: service === null ? 60_000 : service.write_timeout,
+      plugins: chains.chainFor(route.id, service === null ? null : service.id),
     });
     entries.push({ route, servicePath: service?.path ?? null, payload: entry });
   }

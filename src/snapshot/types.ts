@@ -1,5 +1,6 @@
 import type { Pool } from 'undici';
 import type { Router, RouterRoute } from '../router/types.ts';
+import type { PluginChain } from './plugin-chains.ts';
 
 /**
  * The compiled, frozen form of one configuration: everything a proxy worker needs per request, built once
@@ -40,11 +41,37 @@ export interface TargetFields {
   upstream: { id: string };
 }
 
+export interface ConsumerFields {
+  id: string;
+  username: string | null;
+  custom_id: string | null;
+}
+
+export interface PluginFields {
+  id: string;
+  name: string;
+  route: { id: string } | null;
+  service: { id: string } | null;
+  consumer: { id: string } | null;
+  config: Readonly<Record<string, unknown>>;
+  protocols: readonly string[];
+  enabled: boolean;
+}
+
+export interface KeyauthCredentialFields {
+  id: string;
+  consumer: { id: string };
+  key: string | null;
+}
+
 export interface SnapshotInput {
   services: readonly ServiceFields[];
   routes: readonly RouteFields[];
   upstreams: readonly UpstreamFields[];
   targets: readonly TargetFields[];
+  plugins: readonly PluginFields[];
+  consumers: readonly ConsumerFields[];
+  keyauth_credentials: readonly KeyauthCredentialFields[];
 }
 
 /** One place a request can be sent: a pool and the Host header that goes with it. */
@@ -81,6 +108,8 @@ export interface ProxyEntry {
   readonly retries: number;
   readonly readTimeout: number;
   readonly writeTimeout: number;
+  /** The route's plugins per phase, or null when none applies (the hot path's one check). */
+  readonly plugins: PluginChain | null;
 }
 
 export interface Snapshot {

@@ -1,0 +1,98 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { IncomingMessage } from 'node:http';
+import { PluginContext } from '../../pdk/index.ts';
+import { buildConfigData } from '../../snapshot/plugin-chains.ts';
+import { keyAuthHandler, type KeyAuthConf } from './handler.ts';
+
+const DATA = buildConfigData(
+  [
+    { id: 'c-ann', username: 'ann', custom_id: 'ann-1' },
+    { id: 'c-anon', username: 'anonymous', custom_id: null },
+  ],
+  [{ id: 'k-ann', consumer: { id: 'c-ann' }, key: 'ann-key' }],
+);
+
+function conf(config: Record<string, unknown> = {}): KeyAuthConf {
+  const defaults = { key_names: ['apikey'], hide_credentials: false, key_in_header: true, key_in_query: true, key_in_body: false, run_on_preflight: true };
+  return keyAuthHandler.prepare!({ ...defaults, ...config }, DATA);
+}
+
+function run(c: KeyAuthConf, url: string, rawHeaders: string[] = [], method = 'GET'): PluginContext {
+  const req = { url, method, rawHeaders, headers: {} } as unknown as IncomingMessage;
+  const ctx = new PluginContext(req, 'rid', ['host', '', 'X-Consumer-ID', 'forged', 'X-Anonymous-Consumer', 'true', ...rawHeaders], url);
+  keyAuthHandler.access!(ctx, c);
+  return ctx;
+}
+
+const upstream = (ctx: PluginContext, name: string) => {
+  const h = ctx.upstreamHeaders;
+  for (let i = 2; i < h.length; i += 2) if (h[i].toLowerCase() === name.toLowerCase()) return h[i + 1];
+  return undefined;
+};
+
+describe('key-auth', () => {
+  test('no key: 401 with Kong message and WWW-Authenticate Key (realm when set)', () => {
+    const ctx = run(conf(), '/');
+    assert.deepEqual(ctx.exited, { status: 401, kind: 'error', body: 'No API key found in request', headers: ['WWW-Authenticate', 'Key'] });
+    assert.deepEqual(run(conf({ realm: 'r' }), '/').exited?.headers, ['WWW-Authenticate', 'Key realm="r"']);
+  });
+
+  test('unknown key: 401 Unauthorized; empty key counts as none', () => {
+    assert.equal(run(conf(), '/', ['apikey', 'bad']).exited?.body, 'Unauthorized');
+    assert.equal(run(conf(), '/?apikey=').exited?.body, 'No API key found in request');
+  });
+
+  test('duplicate key headers: 401 Duplicate API key found', () => {
+    assert.equal(run(conf(), '/', ['apikey', 'a', 'ApiKey', 'b']).exited?.body, 'Duplicate API key found');
+  });
+
+  test('a valid key sets the consumer and replaces forged consumer headers', () => {
+    const ctx = run(conf(), '/', ['apikey', 'ann-key']);
+    assert.equal(ctx.exited, null);
+    assert.equal(ctx.getConsumer()?.id, 'c-ann');
+    assert.equal(ctx.getCredential()?.id, 'k-ann');
+    assert.equal(upstream(ctx, 'X-Consumer-ID'), 'c-ann');
+    assert.equal(upstream(ctx, 'X-Consumer-Custom-ID'), 'ann-1');
+    assert.equal(upstream(ctx, 'X-Consumer-Username'), 'ann');
+    assert.equal(upstream(ctx, 'X-Credential-Identifier'), 'k-ann');
+    assert.equal(upstream(ctx, 'X-Anonymous-Consumer'), undefined);
+    assert.equal(upstream(ctx, 'apikey'), 'ann-key');
+  });
+
+  test('header wins over query; query used when key_in_header is off; key_names tried in order', () => {
+    assert.equal(run(conf(), '/?apikey=bad', ['apikey', 'ann-key']).exited, null);
+    assert.equal(run(conf({ key_in_header: false }), '/?apikey=ann-key', ['apikey', 'bad']).exited, null);
+    assert.equal(run(conf({ key_in_query: false }), '/?apikey=ann-key').exited?.body, 'No API key found in request');
+    assert.equal(run(conf({ key_names: ['a', 'b'] }), '/?b=ann-key').exited, null);
+  });
+
+  test('hide_credentials removes the key from upstream headers and query', () => {
+    const ctx = run(conf({ hide_credentials: true }), '/p?x=1&apikey=ann-key&y=2');
+    assert.equal(ctx.upstreamTarget, '/p?x=1&y=2');
+    const h = run(conf({ hide_credentials: true }), '/p', ['apikey', 'ann-key']);
+    assert.equal(upstream(h, 'apikey'), undefined);
+  });
+
+  test('run_on_preflight false lets OPTIONS through unauthenticated', () => {
+    assert.equal(run(conf({ run_on_preflight: false }), '/', [], 'OPTIONS').exited, null);
+    assert.equal(run(conf(), '/', [], 'OPTIONS').exited?.status, 401);
+  });
+
+  test('anonymous (by username or id) replaces the 401 and marks the request anonymous', () => {
+    for (const anonymous of ['anonymous', 'c-anon']) {
+      const ctx = run(conf({ anonymous }), '/', ['apikey', 'bad']);
+      assert.equal(ctx.exited, null);
+      assert.equal(upstream(ctx, 'X-Consumer-ID'), 'c-anon');
+      assert.equal(upstream(ctx, 'X-Anonymous-Consumer'), 'true');
+      assert.equal(upstream(ctx, 'X-Credential-Identifier'), undefined);
+      assert.equal(ctx.getCredential(), null);
+    }
+  });
+
+  test('anonymous naming a missing consumer answers 500', () => {
+    const ctx = run(conf({ anonymous: 'ghost' }), '/');
+    assert.equal(ctx.exited?.status, 500);
+    assert.equal(ctx.exited?.body, "anonymous consumer ghost is configured but doesn't exist");
+  });
+});

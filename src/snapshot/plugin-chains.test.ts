@@ -1,0 +1,106 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { PluginHandler } from '../pdk/index.ts';
+import { buildConfigData, PluginChainBuilder } from './plugin-chains.ts';
+import type { PluginFields } from './types.ts';
+
+const handler = (name: string, priority: number, phases: ('access' | 'header_filter' | 'log')[]): PluginHandler => {
+  const h: { -readonly [K in keyof PluginHandler]: PluginHandler[K] } = { name, priority };
+  for (const p of phases) h[p] = () => {};
+  return h;
+};
+
+const HANDLERS = new Map<string, PluginHandler>([
+  ['auth', handler('auth', 1250, ['access'])],
+  ['cors', handler('cors', 2000, ['access', 'header_filter'])],
+  ['logger', handler('logger', 9, ['log'])],
+  ['aaa', handler('aaa', 1250, ['access'])],
+]);
+
+let seq = 0;
+function plugin(name: string, scope: { route?: string; service?: string; consumer?: string } = {}, extra: Partial<PluginFields> = {}): PluginFields {
+  return {
+    id: `p${seq++}`,
+    name,
+    route: scope.route === undefined ? null : { id: scope.route },
+    service: scope.service === undefined ? null : { id: scope.service },
+    consumer: scope.consumer === undefined ? null : { id: scope.consumer },
+    config: { tag: `${name}:${scope.route ?? '-'}:${scope.service ?? '-'}` },
+    protocols: ['http', 'https'],
+    enabled: true,
+    ...extra,
+  };
+}
+
+const build = (plugins: PluginFields[]) => new PluginChainBuilder(plugins, HANDLERS, buildConfigData([], []));
+
+describe('plugin chains', () => {
+  test('no plugins: every route gets null', () => {
+    assert.equal(build([]).chainFor('r1', 's1'), null);
+  });
+
+  test('precedence: route+service > route > service > global', () => {
+    const b = build([
+      plugin('auth'),
+      plugin('auth', { service: 's1' }),
+      plugin('auth', { route: 'r2' }),
+      plugin('auth', { route: 'r3', service: 's1' }),
+      plugin('auth', { route: 'r3' }),
+    ]);
+    const tag = (r: string, s: string | null) => (b.chainFor(r, s)!.access![0].conf as { tag: string }).tag;
+    assert.equal(tag('r0', 's0'), 'auth:-:-');
+    assert.equal(tag('r1', 's1'), 'auth:-:s1');
+    assert.equal(tag('r2', 's1'), 'auth:r2:-');
+    assert.equal(tag('r3', 's1'), 'auth:r3:s1');
+    assert.equal(tag('r0', null), 'auth:-:-');
+    assert.equal(b.chainFor('r1', 's1')!.access!.length, 1);
+  });
+
+  test('phases sorted by priority (ties by name descending); phases no plugin has are null', () => {
+    const chain = build([plugin('auth'), plugin('aaa'), plugin('cors'), plugin('logger')]).chainFor('r', 's')!;
+    assert.deepEqual(chain.access!.map((s) => s.name), ['cors', 'auth', 'aaa']);
+    assert.deepEqual(chain.header_filter!.map((s) => s.name), ['cors']);
+    assert.deepEqual(chain.log!.map((s) => s.name), ['logger']);
+    const onlyAuth = build([plugin('auth')]).chainFor('r', 's')!;
+    assert.equal(onlyAuth.header_filter, null);
+    assert.equal(onlyAuth.log, null);
+  });
+
+  test('disabled, consumer-scoped, stream-only and unknown plugins are left out', () => {
+    const b = build([
+      plugin('auth', {}, { enabled: false }),
+      plugin('cors', { consumer: 'c1' }),
+      plugin('logger', {}, { protocols: ['tcp'] }),
+      plugin('unknown'),
+    ]);
+    assert.equal(b.chainFor('r', 's'), null);
+  });
+
+  test('a disabled route-level plugin does not hide the enabled service-level one', () => {
+    const chain = build([plugin('auth', { route: 'r' }, { enabled: false }), plugin('auth', { service: 's' })]).chainFor('r', 's')!;
+    assert.equal((chain.access![0].conf as { tag: string }).tag, 'auth:-:s');
+  });
+
+  test('routes resolving to the same plugins share one chain; prepare runs once per plugin entity', () => {
+    let prepared = 0;
+    const handlers = new Map<string, PluginHandler>([['p', { name: 'p', priority: 1, prepare: () => ++prepared, access: () => {} }]]);
+    const b = new PluginChainBuilder([plugin('p')], handlers, buildConfigData([], []));
+    assert.equal(b.chainFor('r1', 's1'), b.chainFor('r2', 's2'));
+    assert.equal(prepared, 1);
+  });
+
+  test('config data indexes consumers by id and username, and key credentials by key', () => {
+    const data = buildConfigData(
+      [{ id: 'c1', username: 'ann', custom_id: null }],
+      [
+        { id: 'k1', consumer: { id: 'c1' }, key: 'secret' },
+        { id: 'k2', consumer: { id: 'gone' }, key: 'orphan' },
+      ],
+    );
+    assert.equal(data.consumer('c1')?.username, 'ann');
+    assert.equal(data.consumer('ann')?.id, 'c1');
+    assert.equal(data.consumer('bob'), undefined);
+    assert.equal(data.keyauthCredentials.get('secret')?.consumer.id, 'c1');
+    assert.equal(data.keyauthCredentials.has('orphan'), false);
+  });
+});
