@@ -161,3 +161,29 @@ test('as a process: two cluster workers, clean exit on SIGTERM with --cpu-prof p
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   }
 });
+
+test('MINIMAL_PROXY_KONG_HEADERS=1 adds the headers a Kong-compatible gateway adds, both ways', async (t) => {
+  let seen: IncomingMessage['headers'] = {};
+  const upstream = createServer((req, res) => {
+    seen = req.headers;
+    res.end('ok');
+  });
+  const upstreamPort = await listen(upstream);
+  const port = await freePort();
+  const child = spawn(process.execPath, [SCRIPT, '--listen', `127.0.0.1:${port}`, '--upstream', `http://127.0.0.1:${upstreamPort}`], {
+    stdio: 'ignore',
+    env: { ...process.env, MINIMAL_PROXY_KONG_HEADERS: '1' },
+  });
+  t.after(() => {
+    child.kill('SIGKILL');
+    upstream.close();
+  });
+  assert.deepEqual(await waitForHttp(`http://127.0.0.1:${port}/`, { timeoutMs: 10_000 }), { ready: true });
+  const res = await send(port, { path: '/some/path' });
+  assert.equal(res.body.toString(), 'ok');
+  assert.equal(seen['x-forwarded-for'], '127.0.0.1');
+  assert.equal(seen['x-forwarded-path'], '/some/path');
+  assert.equal(seen.via, '1.1 minimal-proxy');
+  assert.equal(res.headers.via, '1.1 minimal-proxy');
+  assert.equal(res.headers['x-tollgate-request-id'], '0123456789abcdef0123456789abcdef');
+});

@@ -27,6 +27,31 @@ export interface MinimalProxyOptions {
 }
 
 // Connection-level headers (RFC 9110 §7.6.1) belong to one hop; `host` is dropped so undici sends the upstream's.
+/**
+ * `MINIMAL_PROXY_KONG_HEADERS=1` makes the minimal proxy add the headers a Kong-compatible gateway must add
+ * (X-Real-IP, X-Forwarded-*, Via and a request id upstream; Via, latency headers and the request id
+ * downstream), with constant values and still no routing: it separates the cost of those headers from the
+ * cost of Tollgate's own machinery (see docs/benchmarks.md).
+ */
+export const KONG_HEADERS = process.env.MINIMAL_PROXY_KONG_HEADERS === '1';
+const REQUEST_ID = '0123456789abcdef0123456789abcdef';
+
+/** The upstream headers Kong adds, with constant values (the Host header is the upstream's). */
+export function kongUpstreamHeaders(path: string): string[] {
+  return [
+    'X-Real-IP', '127.0.0.1', 'X-Forwarded-For', '127.0.0.1', 'X-Forwarded-Proto', 'http', 'X-Forwarded-Host', '127.0.0.1',
+    'X-Forwarded-Port', '8000', 'X-Forwarded-Path', path, 'Via', '1.1 minimal-proxy', 'X-Tollgate-Request-Id', REQUEST_ID,
+  ];
+}
+
+/** The response headers Kong adds by default. */
+export const KONG_RESPONSE_HEADERS: Readonly<Record<string, string>> = {
+  Via: '1.1 minimal-proxy',
+  'X-Tollgate-Upstream-Latency': '0',
+  'X-Tollgate-Proxy-Latency': '0',
+  'X-Tollgate-Request-Id': REQUEST_ID,
+};
+
 const HOP_BY_HOP = new Set([
   'connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade',
   'proxy-authenticate', 'proxy-authorization', 'host',
@@ -75,7 +100,9 @@ class ForwardedRequest implements Dispatcher.DispatchHandler {
 
   onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>, statusMessage?: string): void {
     if (this.res.destroyed) return;
-    this.res.writeHead(statusCode, statusMessage, forwardResponseHeaders(headers));
+    const out = forwardResponseHeaders(headers);
+    if (KONG_HEADERS) Object.assign(out, KONG_RESPONSE_HEADERS);
+    this.res.writeHead(statusCode, statusMessage, out);
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
@@ -112,6 +139,7 @@ export function startProxyServer(options: MinimalProxyOptions): Promise<{ close(
   const pool = new Pool(upstream.origin, { connections: options.upstreamConnections, pipelining: 1, keepAliveTimeout: 60_000 });
   const server = createServer({ keepAliveTimeout: 60_000 }, (req: IncomingMessage, res: ServerResponse) => {
     const { headers, hasBody } = forwardRequestHeaders(req.rawHeaders);
+    if (KONG_HEADERS) headers.push(...kongUpstreamHeaders(req.url ?? '/'));
     const forwarded = new ForwardedRequest(res);
     res.once('close', () => forwarded.clientClosed());
     pool.dispatch({ path: req.url ?? '/', method: req.method ?? 'GET', headers, body: hasBody ? req : null }, forwarded);
