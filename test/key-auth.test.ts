@@ -4,7 +4,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
-import { startTollgate, waitUntil, type TollgateNode } from './helpers/tollgate.ts';
+import { runTollgate, startTollgate, waitUntil, type TollgateNode } from './helpers/tollgate.ts';
+import { createTestDatabase, type TestDatabase } from './helpers/postgres.ts';
 import { startUpstream, type Echo, type TestUpstream } from './helpers/upstream.ts';
 
 /** A form-encoded Admin API call, as `curl -d` sends it. */
@@ -24,16 +25,25 @@ async function get(url: string, headers: Record<string, string> = {}) {
   return { status: res.statusCode, headers: res.headers, text };
 }
 
-describe("key-auth through Kong's getting-started flow (SQLite)", () => {
+for (const database of ['sqlite', 'postgres'] as const) describe(`key-auth through Kong's getting-started flow (${database})`, () => {
   let up: TestUpstream;
   let node: TollgateNode;
+  let db: TestDatabase | null = null;
   before(async () => {
     up = await startUpstream('key-auth-up');
-    node = await startTollgate({ env: { TOLLGATE_DATABASE: 'sqlite' } });
+    let env: Record<string, string> = { TOLLGATE_DATABASE: 'sqlite' };
+    if (database === 'postgres') {
+      db = await createTestDatabase();
+      env = db.env;
+      const boot = await runTollgate(['migrations', 'bootstrap'], env);
+      assert.equal(boot.code, 0, boot.stderr);
+    }
+    node = await startTollgate({ env });
   });
   after(async () => {
     await node?.stop();
     await up?.close();
+    await db?.drop();
   });
 
   test('401 without a key, 401 with a wrong one, proxied with the right one', async () => {
