@@ -3,7 +3,8 @@ import { join, resolve } from 'node:path';
 import { VERSION } from '../core/version.ts';
 import { loadSettings, SettingsError } from '../config/index.ts';
 import type { Settings } from '../config/settings-types.ts';
-import { formatErrorTree, loadDeclarative, type FlatConfig } from '../declarative/index.ts';
+import type { FlatConfig } from '../declarative/index.ts';
+import { readDeclarativeFile, validateDeclarativeText } from './declarative-file.ts';
 import { pluginRegistry } from '../plugins/index.ts';
 import { EXAMPLE_DECLARATIVE_CONFIG } from '../declarative/example.ts';
 import { md5, Supervisor } from '../runtime/supervisor.ts';
@@ -86,25 +87,17 @@ export async function runCli(argv: string[]): Promise<number> {
 
 /** Reads the initial configuration; a bad file stops the start with the file, the path in it and the reason. */
 function initialConfig(settings: Settings): { config: FlatConfig; hash: string } | null | string {
-  let text: string;
-  let filename: string | undefined;
-  if (settings.declarative_config !== null) {
-    filename = settings.declarative_config;
-    try {
-      text = readFileSync(filename, 'utf8');
-    } catch (err) {
-      return `cannot read declarative_config ${filename}: ${(err as Error).message}`;
-    }
-  } else if (settings.declarative_config_string !== null) {
-    text = settings.declarative_config_string;
-  } else {
-    return null;
-  }
-  const result = loadDeclarative(text, { filename, plugins: pluginRegistry(settings.plugins) });
+  const plugins = pluginRegistry(settings.plugins);
+  const file = settings.declarative_config;
+  let result;
+  if (file !== null) result = readDeclarativeFile(file, plugins);
+  else if (settings.declarative_config_string !== null) result = validateDeclarativeText(settings.declarative_config_string, undefined, plugins);
+  else return null;
   if (!result.ok) {
-    return `invalid declarative configuration in ${filename ?? 'declarative_config_string'}:\n${formatErrorTree(result.error)}`;
+    if (result.unreadable) return `declarative_config: ${result.problem}`;
+    return `invalid declarative configuration in ${file ?? 'declarative_config_string'}:\n${result.problem}`;
   }
-  return { config: result.config, hash: md5(text) };
+  return { config: result.config, hash: md5(result.text) };
 }
 
 async function start(args: ParsedArgs): Promise<number> {
@@ -173,16 +166,11 @@ function signalNode(args: ParsedArgs, signal: NodeJS.Signals, wait: boolean): nu
 function configParse(args: ParsedArgs): number {
   const file = args.positional[2];
   if (file === undefined) return fail('config parse needs a file: tollgate config parse FILE');
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    return fail(`cannot read ${file}: ${(err as Error).message}`);
-  }
   // Parsing checks plugin entities against every bundled plugin (no node settings are read here).
-  const result = loadDeclarative(text, { filename: file, plugins: pluginRegistry(['bundled']) });
+  const result = readDeclarativeFile(file, pluginRegistry(['bundled']));
   if (!result.ok) {
-    process.stderr.write(`Error: Failed parsing:\n${formatErrorTree(result.error)}\n`);
+    if (result.unreadable) return fail(result.problem);
+    process.stderr.write(`Error: Failed parsing:\n${result.problem}\n`);
     return 1;
   }
   process.stdout.write('parse successful\n');

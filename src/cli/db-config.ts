@@ -1,6 +1,7 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import type { Settings } from '../config/settings-types.ts';
-import { exportDeclarative, formatErrorTree, loadDeclarative } from '../declarative/index.ts';
+import { exportDeclarative } from '../declarative/index.ts';
+import { readDeclarativeFile } from './declarative-file.ts';
 import { pluginRegistry } from '../plugins/index.ts';
 import { ENTITY_ORDER } from '../entities/index.ts';
 import type { Row } from '../store/index.ts';
@@ -18,14 +19,8 @@ function fail(message: string): number {
 export async function dbImport(settings: Settings, file: string | undefined): Promise<number> {
   if (settings.database === 'off') return fail("db_import needs a database; with database = off, load the file with declarative_config or POST /config");
   if (file === undefined) return fail('usage: tollgate config db_import FILE');
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    return fail(`cannot read ${file}: ${(err as Error).message}`);
-  }
-  const result = loadDeclarative(text, { filename: file, plugins: pluginRegistry(settings.plugins) });
-  if (!result.ok) return fail(`Failed importing:\n${formatErrorTree(result.error)}`);
+  const result = readDeclarativeFile(file, pluginRegistry(settings.plugins));
+  if (!result.ok) return fail(result.unreadable ? result.problem : `Failed importing:\n${result.problem}`);
   const store = await openConfiguredStore(settings);
   try {
     let count = 0;
