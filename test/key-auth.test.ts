@@ -87,6 +87,16 @@ for (const database of ['sqlite', 'postgres'] as const) describe(`key-auth throu
     assert.equal(info.plugins.available_on_server['key-auth'].priority, 1250);
     assert.equal((await get(`${node.admin}/schemas/plugins/key-auth`)).status, 200);
   });
+
+  test('a key with a ttl stops working when it expires, with no other write', async () => {
+    const cred = await form(node.admin, '/consumers/luka/key-auth', { key: 'short-lived-key', ttl: '1' });
+    assert.equal(cred.status, 201, JSON.stringify(cred.body));
+    await waitUntil(async () => (await get(`${node.proxy}/mock`, { apikey: 'short-lived-key' })).status === 200, 2000, 'the new key');
+    const t0 = Date.now();
+    await waitUntil(async () => (await get(`${node.proxy}/mock`, { apikey: 'short-lived-key' })).status === 401, 4000, 'the key to expire');
+    assert.ok(Date.now() - t0 < 2500, `expired after ${Date.now() - t0} ms`);
+    assert.equal((await get(`${node.proxy}/mock`, { apikey: 'top-secret-key' })).status, 200, 'other keys still work');
+  });
 });
 
 describe('key-auth from a DB-less declarative file', () => {

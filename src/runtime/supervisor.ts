@@ -59,6 +59,7 @@ export class Supervisor implements NodeContext {
   /** The database of a traditional node (null in DB-less mode); the Admin API writes there. */
   store: Store | null = null;
   #refreshTimer: NodeJS.Timeout | null = null;
+  #expiryTimer: NodeJS.Timeout | null = null;
   #unwatch: (() => void) | null = null;
   #statsSeq = 0;
   readonly #statsWaiters = new Map<number, { pending: number; got: WorkerCounters[]; done: (c: WorkerCounters[]) => void }>();
@@ -103,9 +104,10 @@ export class Supervisor implements NodeContext {
     }
     if (s.database !== 'off') {
       this.store = await openConfiguredStore(s);
-      const config = await this.store.exportAll();
+      const { config, nextExpiry } = await this.store.exportSnapshot();
       this.#config = config;
       this.#hash = md5(JSON.stringify(config));
+      this.#scheduleExpiry(nextExpiry);
       // Every committed write (here, or on another node sharing the database) reaches the workers.
       this.#unwatch = this.store.watch(() => this.#scheduleRefresh());
     }
@@ -211,6 +213,23 @@ export class Supervisor implements NodeContext {
     }, 200);
   }
 
+  /**
+   * Entities with a `ttl` (key-auth credentials) leave the export when they expire, with no write to
+   * announce it: a refresh is scheduled for that moment so that an expired key stops working on time.
+   */
+  #scheduleExpiry(nextExpiry: number | null): void {
+    if (this.#expiryTimer !== null) clearTimeout(this.#expiryTimer);
+    this.#expiryTimer = null;
+    if (nextExpiry === null || this.#stopping) return;
+    // Timers cannot wait longer than ~24.8 days; a later expiry is re-checked then.
+    const delay = Math.min(Math.max(0, nextExpiry - Date.now()) + 10, 2 ** 31 - 1);
+    this.#expiryTimer = setTimeout(() => {
+      this.#expiryTimer = null;
+      this.#scheduleRefresh();
+    }, delay);
+    this.#expiryTimer.unref();
+  }
+
   /** Bursts of writes (an import, a script) are coalesced into one export and one push. */
   #scheduleRefresh(): void {
     if (this.#refreshTimer !== null || this.#stopping) return;
@@ -224,7 +243,8 @@ export class Supervisor implements NodeContext {
     const store = this.store;
     if (store === null || this.#stopping) return;
     try {
-      const config = await store.exportAll();
+      const { config, nextExpiry } = await store.exportSnapshot();
+      this.#scheduleExpiry(nextExpiry);
       const hash = md5(JSON.stringify(config));
       if (hash === this.#hash) return;
       this.#config = config;
@@ -375,6 +395,7 @@ export class Supervisor implements NodeContext {
     await Promise.race([Promise.all(exits), deadline]);
     for (const slot of this.#slots.values()) if (!slot.worker.isDead()) slot.worker.process.kill('SIGKILL');
     if (this.#refreshTimer !== null) clearTimeout(this.#refreshTimer);
+    if (this.#expiryTimer !== null) clearTimeout(this.#expiryTimer);
     this.#unwatch?.();
     await this.store?.close().catch(() => {});
     rmSync(join(this.settings.prefix, 'tollgate.pid'), { force: true });

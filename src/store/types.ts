@@ -156,8 +156,12 @@ export interface Store extends StoreOps {
   configVersion(): Promise<number>;
   /** Every entity, as the declarative loader's FlatConfig (what the proxy compiles). */
   exportAll(): Promise<FlatConfig>;
-  /** `exportAll` and the configuration version it shows, read in one consistent snapshot. Addition to the brief. */
-  exportSnapshot(): Promise<{ config: FlatConfig; version: number }>;
+  /**
+   * `exportAll` and the configuration version it shows, read in one consistent snapshot, with the time
+   * (ms since the epoch) when its first entity with a `ttl` expires, or null: the export changes then
+   * without any write, so whoever serves it must export again.
+   */
+  exportSnapshot(): Promise<{ config: FlatConfig; version: number; nextExpiry: number | null }>;
   /**
    * Calls `onChange(version)` soon after any committed write — from this process or from another
    * connection or node sharing the database. PostgreSQL: LISTEN/NOTIFY plus a poll every `pollMs`

@@ -179,10 +179,14 @@ export async function listTagPage(
   return { data, offset: encodeOffset([String(last.entity_id), dialect.readInteger(last.position)]) };
 }
 
-/** Every live entity of every collection, ordered by id. */
-export async function exportEntities(session: SqlSession, dialect: Dialect): Promise<FlatConfig> {
+/**
+ * Every live entity of every collection, ordered by id, and when the first of them expires (ms since the
+ * epoch, or null): the export no longer holds that entity after then, so whoever serves it must export again.
+ */
+export async function exportEntities(session: SqlSession, dialect: Dialect): Promise<{ config: FlatConfig; nextExpiry: number | null }> {
   const config = emptyFlatConfig();
   const now = Date.now();
+  let nextExpiry: number | null = null;
   for (const entity of ENTITY_ORDER) {
     const layout = layoutOf(entity);
     const alive = layout.ttl ? ` WHERE (${ident('expires_at')} IS NULL OR ${ident('expires_at')} > ?)` : '';
@@ -192,11 +196,15 @@ export async function exportEntities(session: SqlSession, dialect: Dialect): Pro
     );
     const target = config[entity] as unknown as Row[];
     for (const row of rows) {
+      if (layout.ttl && row.expires_at !== null && row.expires_at !== undefined) {
+        const expiry = dialect.readInteger(row.expires_at);
+        if (nextExpiry === null || expiry < nextExpiry) nextExpiry = expiry;
+      }
       const entityRow = readRow(layout, dialect, row, now);
       // The flat configuration has no ttl; the entity is served until it expires from the store.
       delete entityRow.ttl;
       target.push(entityRow);
     }
   }
-  return config;
+  return { config, nextExpiry };
 }

@@ -153,11 +153,11 @@ export class SqlStore implements Store {
     return (await this.exportSnapshot()).config;
   }
 
-  exportSnapshot(): Promise<{ config: FlatConfig; version: number }> {
+  exportSnapshot(): Promise<{ config: FlatConfig; version: number; nextExpiry: number | null }> {
     this.#enter();
     return this.#driver.snapshot(async (s) => {
       const version = await this.#readVersion(s);
-      return { config: await exportEntities(s, this.#driver.dialect), version };
+      return { ...(await exportEntities(s, this.#driver.dialect)), version };
     });
   }
 
