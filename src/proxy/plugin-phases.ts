@@ -30,32 +30,29 @@ export function runAccessPhase(ctx: PluginContext, steps: readonly PhaseStep[]):
   return false;
 }
 
-/** Runs header_filter over the response headers (flat list, edited in place). A throwing handler is skipped. */
-export function runHeaderFilterPhase(ctx: PluginContext, steps: readonly PhaseStep[], headers: string[]): void {
-  ctx.responseHeaders = headers;
+/** Runs the steps of a phase whose failures must not change the answer: a throwing handler is reported and skipped. */
+function runTolerant(ctx: PluginContext, steps: readonly PhaseStep[], phase: 'header_filter' | 'log'): void {
   for (let i = 0; i < steps.length; i++) {
     const step = steps[i];
     ctx.currentPlugin = step.name;
     try {
       step.run(ctx, step.conf);
     } catch (err) {
-      process.emitWarning(`plugin '${step.name}' failed in header_filter: ${(err as Error).message}`);
+      process.emitWarning(`plugin '${step.name}' failed in ${phase}: ${(err as Error).message}`);
     }
   }
+}
+
+/** Runs header_filter over the response headers (flat list, edited in place). A throwing handler is skipped. */
+export function runHeaderFilterPhase(ctx: PluginContext, steps: readonly PhaseStep[], headers: string[]): void {
+  ctx.responseHeaders = headers;
+  runTolerant(ctx, steps, 'header_filter');
   ctx.responseHeaders = null;
 }
 
 /** Runs the log phase once the client has its answer; errors are reported, never thrown. */
 export function runLogPhase(ctx: PluginContext, steps: readonly PhaseStep[]): void {
-  for (let i = 0; i < steps.length; i++) {
-    const step = steps[i];
-    ctx.currentPlugin = step.name;
-    try {
-      step.run(ctx, step.conf);
-    } catch (err) {
-      process.emitWarning(`plugin '${step.name}' failed in log: ${(err as Error).message}`);
-    }
-  }
+  runTolerant(ctx, steps, 'log');
 }
 
 /** The status, headers and body of a plugin's answer. */
