@@ -75,5 +75,7 @@ export async function postConfig(node: NodeContext, req: IncomingMessage, url: U
       return { status: 429, body: { message: 'Currently loading previous configuration' }, headers: { 'Retry-After': '1' } };
     case 'failed':
       return { status: 500, body: { message: `An unexpected error occurred: ${outcome.message}` } };
+    case 'refused':
+      return { status: 400, body: { message: outcome.message } };
   }
 }

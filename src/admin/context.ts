@@ -9,7 +9,9 @@ export type ConfigLoadOutcome =
   | { status: 'unchanged'; hash: string }
   | { status: 'invalid'; error: DeclarativeError }
   | { status: 'busy' }
-  | { status: 'failed'; message: string };
+  | { status: 'failed'; message: string }
+  /** The node does not take configuration this way (a data plane). */
+  | { status: 'refused'; message: string };
 
 export interface ConfigLoadRequest {
   /** Text (YAML or JSON) or an already-parsed document. */
@@ -28,6 +30,22 @@ export interface ServerCounters {
   connections_writing: number;
   connections_waiting: number;
   total_requests: number;
+}
+
+/**
+ * Hybrid mode as the Admin and Status APIs see it (implemented in src/cluster/): plain JSON records, so
+ * that the APIs need not know the protocol.
+ */
+export interface ClusterView {
+  readonly role: 'control_plane' | 'data_plane';
+  /** Control plane: every data plane it knows, connected or not. */
+  dataPlanes?(): Record<string, unknown>[];
+  /** Control plane: traffic reported by data planes, per service and per data plane. */
+  telemetry?(): Record<string, unknown>;
+  /** Data plane: its link to the control plane and the configuration it serves. */
+  status?(): Record<string, unknown>;
+  /** Prometheus text lines for the Status API's `/metrics`. */
+  metrics(): string;
 }
 
 /**
@@ -53,4 +71,6 @@ export interface NodeContext {
   readonly store?: Store | null;
   /** The enabled plugins and their schemas (plugin entities and `/schemas/plugins/{name}`); none when absent. */
   readonly plugins?: PluginSchemaRegistry;
+  /** Hybrid mode, on a control plane or a data plane; absent or null otherwise. */
+  readonly clustering?: ClusterView | null;
 }

@@ -3,6 +3,7 @@
  * turning thrown errors into Kong's bodies. What each path does lives in the endpoint modules; where the
  * data comes from (a `Store`, or the DB-less configuration) is decided per request from the node.
  */
+import { addClusteringEndpoints } from './clustering-endpoints.ts';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { listenHttp, sendEmpty, sendJson } from '../core/http-json.ts';
 import { SERVER_TOKEN } from '../core/version.ts';
@@ -65,6 +66,7 @@ export function buildRouteTable(auditTrail?: () => AuditTrail): RouteTable {
   addCrudEndpoints(table);
   addCustomEndpoints(table);
   addNodeEndpoints(table);
+  addClusteringEndpoints(table);
   if (auditTrail !== undefined) addAuditEndpoints(table, auditTrail);
   return table;
 }

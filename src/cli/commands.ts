@@ -10,6 +10,8 @@ import { EXAMPLE_DECLARATIVE_CONFIG } from '../declarative/example.ts';
 import { md5, Supervisor } from '../runtime/supervisor.ts';
 import { parseArgs, type ParsedArgs } from './args.ts';
 import { runMigrations } from './migrations.ts';
+import { DataPlaneRole, persistentNodeId } from '../cluster/data-plane-role.ts';
+import { ControlPlaneRole } from '../cluster/control-plane-role.ts';
 import { dbExport, dbImport } from './db-config.ts';
 
 const USAGE = `Usage: tollgate COMMAND [OPTIONS]
@@ -108,23 +110,40 @@ async function start(args: ParsedArgs): Promise<number> {
   } catch (err) {
     return fail((err as Error).message);
   }
-  const initial = initialConfig(settings);
-  if (typeof initial === 'string') return fail(initial);
-  const node = new Supervisor(settings);
+  const fromFile = initialConfig(settings);
+  if (typeof fromFile === 'string') return fail(fromFile);
+  let node: Supervisor | null = null;
   try {
-    await node.start(initial);
+    if (settings.role === 'data_plane') {
+      node = new Supervisor(settings, persistentNodeId(settings));
+      const dataPlane = new DataPlaneRole(node);
+      node.clustering = dataPlane;
+      await node.start(dataPlane.initial(fromFile));
+      dataPlane.start();
+    } else if (settings.role === 'control_plane') {
+      node = new Supervisor(settings);
+      const controlPlane = new ControlPlaneRole(node);
+      node.clustering = controlPlane;
+      await node.start(null);
+      await controlPlane.start();
+    } else {
+      node = new Supervisor(settings);
+      await node.start(fromFile);
+    }
   } catch (err) {
+    if (node === null) return fail(`could not start: ${(err as Error).message}`);
     await node.stop();
     return fail(`could not start: ${(err as Error).message}`);
   }
+  const running = node;
   return new Promise<number>((resolveExit) => {
     const stop = () => {
-      void node.stop().then(() => resolveExit(0));
+      void running.stop().then(() => resolveExit(0));
     };
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
     process.once('SIGQUIT', stop);
-    process.on('SIGHUP', () => void node.reloadFromFile());
+    process.on('SIGHUP', () => void running.reloadFromFile());
   });
 }
 

@@ -30,8 +30,21 @@ export function checkAcrossKeys(
   if (values.role === 'control_plane') {
     if (listeners.admin.length === 0) report('admin_listen', `the Admin API must listen when ${roleNote}`);
     if (listeners.cluster.length === 0) report('cluster_listen', `data planes need an address to connect to when ${roleNote}`);
+    if (values.database === 'off') {
+      report('database', `a control plane keeps the configuration it pushes in a database; set database = sqlite or postgres when ${roleNote}`);
+    }
+  }
+
+  if (values.role === 'control_plane' || values.role === 'data_plane') {
     if (values.cluster_mtls === 'pki' && values.cluster_ca_cert === null) {
-      report('cluster_ca_cert', `required when cluster_mtls = 'pki' (${sourceOf('cluster_mtls')}) and ${roleNote}`);
+      const why = values.role === 'control_plane' ? 'it verifies data plane certificates' : 'it verifies the control plane certificate';
+      report('cluster_ca_cert', `required when cluster_mtls = 'pki' (${sourceOf('cluster_mtls')}) and ${roleNote}: ${why}`);
+    }
+    if (values.cluster_mtls === 'shared' && values.cluster_ocsp !== 'off') {
+      report('cluster_ocsp', `revocation checks need certificates issued by a CA; set cluster_mtls = pki or cluster_ocsp = off`);
+    }
+    if (values.cluster_mtls === 'shared' && values.cluster_allowed_common_names.length > 0) {
+      report('cluster_allowed_common_names', `names are only checked when cluster_mtls = pki; in shared mode every node holds the same certificate`);
     }
   }
 

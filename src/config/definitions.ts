@@ -9,7 +9,7 @@ import { isValidIpOrCidr } from '../core/cidr.ts';
 import { headerEntries, upstreamHeaderEntries } from './headers.ts';
 import { listenEntries } from './listeners.ts';
 import {
-  CLUSTER_MTLS_MODES, DATABASES, ERROR_DEFAULT_TYPES, LOG_LEVELS, PLANNED_DATABASES, ROLES, ROUTER_FLAVORS,
+  CLUSTER_MTLS_MODES, CLUSTER_OCSP_MODES, DATABASES, ERROR_DEFAULT_TYPES, LOG_LEVELS, PLANNED_DATABASES, ROLES, ROUTER_FLAVORS,
 } from './settings-types.ts';
 import type { SettingName, SettingValues } from './settings-types.ts';
 import {
@@ -57,6 +57,11 @@ function hostAndPort(raw: string): string {
   const port = match ? Number(match[2]) : 0;
   if (!match || port < 1 || port > 65535) throw new InvalidValue(`must be '<host>:<port>' with a port between 1 and 65535, e.g. cp.example.com:8005`);
   return raw;
+}
+
+function dpLabel(entry: string): string {
+  if (/^[A-Za-z0-9_.-]{1,63}:[^,]{1,63}$/.test(entry)) return entry;
+  throw new InvalidValue(`label '${entry}' must be 'key:value' (key of letters, digits, '_', '.', '-'; both up to 63 characters)`);
 }
 
 function workerProcesses(raw: string): number {
@@ -185,8 +190,44 @@ export const SETTING_DEFINITIONS = [
 
   // Hybrid mode
   define({
-    name: 'cluster_control_plane', type: 'string', default: '127.0.0.1:8005', parse: hostAndPort,
-    description: 'Data plane: `<host>:<port>` of the control plane\'s `cluster_listen`.',
+    name: 'cluster_control_plane', type: 'list', default: '127.0.0.1:8005', parse: list(hostAndPort),
+    description: 'Data plane: `<host>:<port>` of the control plane\'s `cluster_listen`. Several comma-separated control planes ' +
+      '(sharing one database) may be given: the data plane uses the first that answers and fails over to the others. Tollgate addition: Kong takes one.',
+  }),
+  define({
+    name: 'cluster_telemetry_endpoint', type: 'list', default: '127.0.0.1:8006', parse: list(hostAndPort),
+    description: 'Data plane: `<host>:<port>` of the control plane\'s `cluster_telemetry_listen` (several allowed, as for `cluster_control_plane`).',
+  }),
+  define({
+    name: 'cluster_allowed_common_names', type: 'list', default: '', parse: list(),
+    description: 'Control plane, `pki` mode: names (certificate CN or DNS SAN) a data plane certificate may carry; empty accepts any ' +
+      'certificate signed by `cluster_ca_cert`. (Kong Enterprise\'s `pki_check_cn`.)',
+  }),
+  define({
+    name: 'cluster_ocsp', type: 'enum', default: 'off', values: CLUSTER_OCSP_MODES, parse: oneOf(CLUSTER_OCSP_MODES),
+    description: 'Control plane, `pki` mode: check data plane certificates with their OCSP responder. `on`: a revoked certificate or a failed check ' +
+      'refuses the data plane; `optional`: only a revoked certificate does; `off`: no check.',
+  }),
+  define({
+    name: 'cluster_max_payload', type: 'integer', default: '16777216', parse: integerInRange(4194304),
+    description: 'Largest compressed configuration message, in bytes, either side accepts (at least 4 MiB).',
+  }),
+  define({
+    name: 'cluster_data_plane_purge_delay', type: 'integer', default: '1209600', parse: integerInRange(60),
+    description: 'Control plane: seconds a disconnected data plane stays listed in `/clustering/data-planes`.',
+  }),
+  define({
+    name: 'cluster_dp_labels', type: 'list', default: '', parse: list(dpLabel),
+    description: 'Data plane: `key:value` labels shown for this node in the control plane\'s `/clustering/data-planes`.',
+  }),
+  define({
+    name: 'cluster_telemetry_interval', type: 'integer', default: '10', parse: integerInRange(1, 3600),
+    description: 'Data plane: seconds between traffic reports (requests, statuses, latencies per service) sent on the telemetry channel. Tollgate addition.',
+  }),
+  define({
+    name: 'cluster_cache_key', type: 'string', default: '', secret: true, parse: optionalString(),
+    description: 'Data plane: passphrase that encrypts the configuration cache (`<prefix>/config.cache`) with AES-256-GCM. ' +
+      'Unset writes the cache unencrypted (mode 0600). Tollgate addition.',
   }),
   define({
     name: 'cluster_mtls', type: 'enum', default: 'shared', values: CLUSTER_MTLS_MODES,

@@ -62,7 +62,7 @@ test('defaults', () => {
   assert.equal(s.proxy_ssl_enabled, true);
   assert.equal(s.admin_ssl_enabled, true);
   assert.equal(s.status_ssl_enabled, false);
-  assert.equal(s.cluster_control_plane, '127.0.0.1:8005');
+  assert.deepEqual(s.cluster_control_plane, ['127.0.0.1:8005']);
   assert.equal(s.cluster_mtls, 'shared');
   assert.equal(s.cluster_cert, null);
   assert.equal(s.log_level, 'notice');
@@ -374,9 +374,31 @@ test('control plane rules: Admin API, cluster listener, CA in pki mode', () => {
     `TOLLGATE_CLUSTER_LISTEN: invalid value for 'cluster_listen' ('off'): data planes need an address to connect to when role = 'control_plane' (TOLLGATE_ROLE)`,
   ]);
   assert.deepEqual(problems('', { ...env, TOLLGATE_CLUSTER_MTLS: 'pki' }), [
-    `built-in default: invalid value for 'cluster_ca_cert' (''): required when cluster_mtls = 'pki' (TOLLGATE_CLUSTER_MTLS) and role = 'control_plane' (TOLLGATE_ROLE)`,
+    `built-in default: invalid value for 'cluster_ca_cert' (''): required when cluster_mtls = 'pki' (TOLLGATE_CLUSTER_MTLS) and role = 'control_plane' (TOLLGATE_ROLE): it verifies data plane certificates`,
   ]);
   assert.equal(load('', { ...env, TOLLGATE_CLUSTER_MTLS: 'pki', TOLLGATE_CLUSTER_CA_CERT: PEM }).cluster_mtls, 'pki');
+});
+
+test('hybrid rules: a control plane needs a database; OCSP and name checks need pki', () => {
+  const env = { TOLLGATE_ROLE: 'control_plane', TOLLGATE_CLUSTER_CERT: PEM, TOLLGATE_CLUSTER_CERT_KEY: KEY_PEM };
+  assert.deepEqual(problems('', { ...env, TOLLGATE_DATABASE: 'off' }), [
+    `TOLLGATE_DATABASE: invalid value for 'database' ('off'): a control plane keeps the configuration it pushes in a database; set database = sqlite or postgres when role = 'control_plane' (TOLLGATE_ROLE)`,
+  ]);
+  assert.deepEqual(problems('', { ...env, TOLLGATE_CLUSTER_OCSP: 'on' }), [
+    `TOLLGATE_CLUSTER_OCSP: invalid value for 'cluster_ocsp' ('on'): revocation checks need certificates issued by a CA; set cluster_mtls = pki or cluster_ocsp = off`,
+  ]);
+  assert.deepEqual(problems('', { ...env, TOLLGATE_CLUSTER_ALLOWED_COMMON_NAMES: 'dp1' }), [
+    `TOLLGATE_CLUSTER_ALLOWED_COMMON_NAMES: invalid value for 'cluster_allowed_common_names' ('dp1'): names are only checked when cluster_mtls = pki; in shared mode every node holds the same certificate`,
+  ]);
+  const dp = { TOLLGATE_ROLE: 'data_plane', TOLLGATE_CLUSTER_CERT: PEM, TOLLGATE_CLUSTER_CERT_KEY: KEY_PEM, TOLLGATE_CLUSTER_MTLS: 'pki' };
+  assert.deepEqual(problems('', dp), [
+    `built-in default: invalid value for 'cluster_ca_cert' (''): required when cluster_mtls = 'pki' (TOLLGATE_CLUSTER_MTLS) and role = 'data_plane' (TOLLGATE_ROLE): it verifies the control plane certificate`,
+  ]);
+  const s = load('', { ...dp, TOLLGATE_CLUSTER_CA_CERT: PEM, TOLLGATE_CLUSTER_CONTROL_PLANE: 'cp1:8005, cp2:8005', TOLLGATE_CLUSTER_DP_LABELS: 'zone:eu-1,tier:edge' });
+  assert.deepEqual(s.cluster_control_plane, ['cp1:8005', 'cp2:8005']);
+  assert.deepEqual(s.cluster_dp_labels, ['zone:eu-1', 'tier:edge']);
+  assert.match(problems('', { ...dp, TOLLGATE_CLUSTER_CA_CERT: PEM, TOLLGATE_CLUSTER_DP_LABELS: 'nocolon' })[0], /label 'nocolon' must be 'key:value'/);
+  assert.match(problems('', { ...dp, TOLLGATE_CLUSTER_CA_CERT: PEM, TOLLGATE_CLUSTER_MAX_PAYLOAD: '1000' })[0], /cluster_max_payload/);
 });
 
 test('a data plane must have a proxy listener', () => {

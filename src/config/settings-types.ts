@@ -22,6 +22,9 @@ export type RouterFlavor = (typeof ROUTER_FLAVORS)[number];
 export const CLUSTER_MTLS_MODES = ['shared', 'pki'] as const;
 export type ClusterMtlsMode = (typeof CLUSTER_MTLS_MODES)[number];
 
+export const CLUSTER_OCSP_MODES = ['off', 'on', 'optional'] as const;
+export type ClusterOcspMode = (typeof CLUSTER_OCSP_MODES)[number];
+
 export const ERROR_DEFAULT_TYPES = ['text/plain', 'application/json', 'application/xml', 'text/html'] as const;
 export type ErrorDefaultType = (typeof ERROR_DEFAULT_TYPES)[number];
 
@@ -76,7 +79,15 @@ export interface SettingValues {
   cluster_listen: string[];
   cluster_telemetry_listen: string[];
 
-  cluster_control_plane: string;
+  cluster_control_plane: string[];
+  cluster_telemetry_endpoint: string[];
+  cluster_allowed_common_names: string[];
+  cluster_ocsp: ClusterOcspMode;
+  cluster_max_payload: number;
+  cluster_data_plane_purge_delay: number;
+  cluster_dp_labels: string[];
+  cluster_cache_key: string | null;
+  cluster_telemetry_interval: number;
   cluster_mtls: ClusterMtlsMode;
   cluster_cert: string | null;
   cluster_cert_key: string | null;

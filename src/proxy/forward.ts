@@ -77,6 +77,8 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
   readonly plugins: PluginContext | null;
   attempt = 0;
   dispatchedAt = 0;
+  /** When the upstream's response headers arrived (0: they did not). */
+  headersAt = 0;
   controller: Dispatcher.DispatchController | null = null;
   done = false;
   resumeOnDrain: (() => void) | null = null;
@@ -149,6 +151,12 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
   finish(): void {
     this.done = true;
     (this.res as ProxyResponse).bodyBytes = this.bodyBytes;
+    const traffic = this.core.traffic;
+    if (traffic !== null) {
+      const status = this.res.headersSent ? this.res.statusCode : 499;
+      const upstreamMs = this.headersAt === 0 ? 0 : this.headersAt - this.dispatchedAt;
+      traffic.record(this.entry.service?.id ?? '', status, performance.now() - this.start, upstreamMs, this.headersAt === 0 && status >= 500);
+    }
     if (this.plugins !== null) {
       const log = this.entry.plugins!.log;
       if (log !== null) runLogPhase(this.plugins, log);
@@ -204,6 +212,7 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
       return;
     }
     const now = performance.now();
+    this.headersAt = now;
     const out: string[] = [];
     let via: string | null = null;
     let hasServer = false;

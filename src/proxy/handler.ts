@@ -5,7 +5,7 @@ import type { TLSSocket } from 'node:tls';
 import type { MatchResult } from '../router/types.ts';
 import type { ProxyEntry, Snapshot } from '../snapshot/types.ts';
 import { ForwardHandler } from './forward.ts';
-import type { ProxyOptions } from './options.ts';
+import type { ProxyOptions, TrafficRecorder } from './options.ts';
 import { RequestIds } from './request-id.ts';
 import { sendGatewayError, sendGatewayResponse } from './respond.ts';
 import { buildUpstreamHeaders, hostWithoutPort } from './upstream-headers.ts';
@@ -65,6 +65,8 @@ export class ProxyCore {
   connectionsActive = 0;
 
   readonly accessLog: AccessLog | null;
+  /** Per-service traffic counts for hybrid-mode telemetry; null (nothing counted) on other nodes. */
+  traffic: TrafficRecorder | null = null;
 
   constructor(snapshot: Snapshot, options: ProxyOptions, accessLog: AccessLog | null = null) {
     this.snapshot = snapshot;
@@ -122,6 +124,7 @@ export class ProxyCore {
       plugins = new PluginContext(req, routed.requestId, routed.headers, routed.path);
       if (chain.access !== null && runAccessPhase(plugins, chain.access)) {
         sendPluginExit(req, res, this.options.downstream, plugins, chain.header_filter, start);
+        this.traffic?.record(entry.service?.id ?? '', res.statusCode, performance.now() - start, 0, false);
         if (chain.log !== null) runLogPhase(plugins, chain.log);
         this.completed(res);
         return;
@@ -208,6 +211,11 @@ export class ProxyCore {
     }
     if (entry.service === null) {
       sendGatewayError(req, res, options.downstream, 503, 'no Service found with those values', requestId, start);
+      return null;
+    }
+    if (entry.refusal !== null) {
+      sendGatewayError(req, res, options.downstream, 503, entry.refusal, requestId, start);
+      this.traffic?.record(entry.service.id, 503, performance.now() - start, 0, true);
       return null;
     }
     const upstreamHeaders = buildUpstreamHeaders({

@@ -21,3 +21,8 @@ export const HEADER_UPSTREAM_LATENCY = 'X-Tollgate-Upstream-Latency';
 export const HEADER_RESPONSE_LATENCY = 'X-Tollgate-Response-Latency';
 export const HEADER_UPSTREAM_STATUS = 'X-Tollgate-Upstream-Status';
 export const HEADER_REQUEST_ID = 'X-Tollgate-Request-Id';
+
+/** Where the proxy reports each finished request's service, status and latencies (hybrid-mode telemetry). */
+export interface TrafficRecorder {
+  record(serviceId: string, status: number, latencyMs: number, upstreamLatencyMs: number, gatewayError: boolean): void;
+}

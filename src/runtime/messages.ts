@@ -1,6 +1,7 @@
 import type { DownstreamHeaders } from '../proxy/options.ts';
 import type { RouterFlavor } from '../router/types.ts';
 import type { SnapshotInput } from '../snapshot/types.ts';
+import type { ServiceTelemetry } from '../proxy/traffic.ts';
 
 /** IPC between the supervisor and its proxy workers. Plain JSON values only. */
 
@@ -34,12 +35,21 @@ export interface WorkerInit {
   errorLog: string;
   /** The `plugins` setting: workers run only the handlers of enabled plugins. */
   plugins: string[];
+  /** Count traffic per service for the control plane (data planes only). */
+  countTraffic: boolean;
 }
 
 export interface WorkerConfig {
   type: 'config';
   hash: string;
   config: SnapshotInput;
+  /** Routes to refuse with 503 and why (a data plane lacking a plugin they use). */
+  refusals?: Record<string, string>;
+}
+
+export interface WorkerTrafficRequest {
+  type: 'traffic';
+  id: number;
 }
 
 export interface WorkerShutdown {
@@ -58,11 +68,12 @@ export interface WorkerCounters {
   inFlight: number;
 }
 
-export type SupervisorMessage = WorkerInit | WorkerConfig | WorkerShutdown | WorkerStatsRequest;
+export type SupervisorMessage = WorkerInit | WorkerConfig | WorkerShutdown | WorkerStatsRequest | WorkerTrafficRequest;
 
 export type WorkerMessage =
   | { type: 'listening' }
   | { type: 'applied'; hash: string; ms: number }
   | { type: 'apply-failed'; hash: string; error: string }
   | { type: 'listen-failed'; error: string }
-  | { type: 'stats'; id: number; counters: WorkerCounters };
+  | { type: 'stats'; id: number; counters: WorkerCounters }
+  | { type: 'traffic'; id: number; services: Record<string, ServiceTelemetry> };

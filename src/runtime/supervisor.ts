@@ -17,6 +17,8 @@ import { openConfiguredStore } from './database.ts';
 import { pluginRegistry } from '../plugins/index.ts';
 import type { PluginSchemaRegistry } from '../schema/index.ts';
 import type { Store } from '../store/index.ts';
+import type { ServiceTelemetry } from '../proxy/traffic.ts';
+import type { ClusterView } from '../admin/context.ts';
 import type { SupervisorMessage, WorkerCounters, WorkerInit, WorkerMessage } from './messages.ts';
 
 interface WorkerSlot {
@@ -62,11 +64,18 @@ export class Supervisor implements NodeContext {
   #expiryTimer: NodeJS.Timeout | null = null;
   #unwatch: (() => void) | null = null;
   #statsSeq = 0;
+  /** Routes refused with 503 (a data plane lacking a plugin they use), sent to workers with the config. */
+  #refusals: Record<string, string> = {};
+  readonly #configListeners: ((config: FlatConfig, hash: string) => void)[] = [];
+  readonly #stopHooks: (() => Promise<void> | void)[] = [];
+  readonly #trafficWaiters = new Map<number, { pending: number; got: Record<string, ServiceTelemetry>[]; done: (g: Record<string, ServiceTelemetry>[]) => void }>();
+  /** Hybrid mode, set by the cluster role that runs on this node. */
+  clustering: ClusterView | null = null;
   readonly #statsWaiters = new Map<number, { pending: number; got: WorkerCounters[]; done: (c: WorkerCounters[]) => void }>();
 
-  constructor(settings: Settings) {
+  constructor(settings: Settings, nodeId?: string) {
     this.settings = settings;
-    this.nodeId = settings.node_id ?? randomUUID();
+    this.nodeId = nodeId ?? settings.node_id ?? randomUUID();
     this.plugins = pluginRegistry(settings.plugins);
     this.log = createLogger({ level: settings.log_level as LogLevel, worker: 0, write: errorLogWriter(settings.proxy_error_log, settings.prefix) });
   }
@@ -81,8 +90,7 @@ export class Supervisor implements NodeContext {
 
   notReadyReason(): string | null {
     if (this.#stopping) return 'Tollgate is shutting down';
-    // A node without proxy listeners (an Admin-API-only node) runs no workers at all.
-    const expected = this.settings.proxy_listeners.length > 0 ? this.settings.worker_processes : 0;
+    const expected = this.#runsWorkers() ? this.settings.worker_processes : 0;
     if (this.#slots.size < expected) return 'not all workers are running';
     for (const slot of this.#slots.values()) if (!slot.listening) return 'not all workers are listening';
     // A DB-less node needs a configuration; a node with a database serves what the database holds, even nothing.
@@ -93,14 +101,30 @@ export class Supervisor implements NodeContext {
     return null;
   }
 
+  /** A node without proxy listeners (an Admin-API-only node), or a control plane, runs no workers at all. */
+  #runsWorkers(): boolean {
+    return this.settings.proxy_listeners.length > 0 && this.settings.role !== 'control_plane';
+  }
+
+  /** Calls `listener` whenever the configuration read from the database changes (a control plane pushes it). */
+  onConfigChange(listener: (config: FlatConfig, hash: string) => void): void {
+    this.#configListeners.push(listener);
+  }
+
+  /** Runs `hook` first when the node stops (cluster listeners and links). */
+  addStopHook(hook: () => Promise<void> | void): void {
+    this.#stopHooks.push(hook);
+  }
+
   /** Starts listeners and workers, loads the initial configuration. Throws with a user-facing message. */
-  async start(initial: { config: FlatConfig; hash: string } | null): Promise<void> {
+  async start(initial: { config: FlatConfig; hash: string; refusals?: Record<string, string> } | null): Promise<void> {
     const s = this.settings;
     mkdirSync(s.prefix, { recursive: true });
     writeFileSync(join(s.prefix, 'tollgate.pid'), `${process.pid}\n`);
     if (initial !== null) {
       this.#config = initial.config;
       this.#hash = initial.hash;
+      this.#refusals = initial.refusals ?? {};
     }
     if (s.database !== 'off') {
       this.store = await openConfiguredStore(s);
@@ -145,6 +169,7 @@ export class Supervisor implements NodeContext {
       accessLog: s.proxy_access_log,
       errorLog: s.proxy_error_log,
       plugins: [...s.plugins],
+      countTraffic: s.role === 'data_plane',
     };
 
     const execArgv = ['--disable-warning=ExperimentalWarning'];
@@ -155,12 +180,15 @@ export class Supervisor implements NodeContext {
     cluster.on('message', (worker, msg: WorkerMessage) => this.#onWorkerMessage(worker, msg));
     cluster.on('exit', (worker, code, signal) => this.#onWorkerExit(worker, code, signal));
 
-    if (s.proxy_listeners.length > 0) {
+    if (this.#runsWorkers()) {
       for (let i = 0; i < s.worker_processes; i++) this.#fork(i);
     }
     this.#servers.push(...(await startAdminServer(this, this.log)));
     this.#servers.push(...(await startStatusServer(this, this.log)));
-    this.log.notice(`Tollgate started: ${s.worker_processes} worker(s), proxy on ${s.proxy_listen.join(', ') || 'off'}, admin on ${s.admin_listen.join(', ') || 'off'}, status on ${s.status_listen.join(', ') || 'off'}`);
+    const proxy = this.#runsWorkers()
+      ? `${s.worker_processes} worker(s), proxy on ${s.proxy_listen.join(', ')}`
+      : s.role === 'control_plane' ? 'control plane (no proxy)' : 'no proxy';
+    this.log.notice(`Tollgate started (role ${s.role}): ${proxy}, admin on ${s.admin_listen.join(', ') || 'off'}, status on ${s.status_listen.join(', ') || 'off'}`);
   }
 
   #fork(index: number): void {
@@ -171,7 +199,7 @@ export class Supervisor implements NodeContext {
   }
 
   #sendConfig(worker: Worker): void {
-    const msg: SupervisorMessage = { type: 'config', hash: this.#hash, config: this.#config };
+    const msg: SupervisorMessage = { type: 'config', hash: this.#hash, config: this.#config, refusals: this.#refusals };
     worker.send(msg);
   }
 
@@ -191,6 +219,14 @@ export class Supervisor implements NodeContext {
       case 'listen-failed':
         this.log.crit(`worker ${slot.index + 1} could not listen: ${msg.error}`);
         break;
+      case 'traffic': {
+        const waiter = this.#trafficWaiters.get(msg.id);
+        if (waiter) {
+          waiter.got.push(msg.services);
+          if (--waiter.pending === 0) waiter.done(waiter.got);
+        }
+        break;
+      }
       case 'stats': {
         const waiter = this.#statsWaiters.get(msg.id);
         if (waiter) {
@@ -251,6 +287,7 @@ export class Supervisor implements NodeContext {
       this.#hash = hash;
       for (const slot of this.#slots.values()) this.#sendConfig(slot.worker);
       this.log.info(`configuration ${hash} from the database sent to the workers (${config.routes.length} routes)`);
+      for (const listener of this.#configListeners) listener(config, hash);
     } catch (err) {
       this.log.error(`could not read the configuration from the database; the current one keeps serving: ${(err as Error).message}`);
     }
@@ -282,7 +319,39 @@ export class Supervisor implements NodeContext {
     });
   }
 
+  /**
+   * Serves a configuration validated elsewhere (a data plane's, from its control plane) and resolves once
+   * every worker serves it. Rejects when a newer one supersedes it or the workers time out.
+   */
+  async applyConfig(config: FlatConfig, hash: string, refusals: Record<string, string>): Promise<void> {
+    this.#config = config;
+    this.#hash = hash;
+    this.#refusals = refusals;
+    for (const slot of this.#slots.values()) this.#sendConfig(slot.worker);
+    await this.#waitForWorkers(hash);
+  }
+
+  /** Per-service traffic counted by the workers since the last call (workers reset their counts). */
+  collectTraffic(): Promise<Record<string, ServiceTelemetry>[]> {
+    const slots = [...this.#slots.values()];
+    if (slots.length === 0) return Promise.resolve([]);
+    return new Promise((resolve) => {
+      const id = ++this.#statsSeq;
+      const finish = (got: Record<string, ServiceTelemetry>[]) => {
+        clearTimeout(timer);
+        this.#trafficWaiters.delete(id);
+        resolve(got);
+      };
+      const timer = setTimeout(() => finish(this.#trafficWaiters.get(id)?.got ?? []), 1000);
+      this.#trafficWaiters.set(id, { pending: slots.length, got: [], done: finish });
+      for (const slot of slots) slot.worker.send({ type: 'traffic', id } satisfies SupervisorMessage);
+    });
+  }
+
   async loadConfig(request: ConfigLoadRequest): Promise<ConfigLoadOutcome> {
+    if (this.settings.role === 'data_plane') {
+      return { status: 'refused', message: 'this node is a data plane: its configuration comes from its control plane' };
+    }
     if (this.store !== null) return { status: 'failed', message: 'this node uses a database; POST /config is for database = off' };
     if (this.#loading) return { status: 'busy' };
     const text = typeof request.input === 'string' ? request.input : null;
@@ -379,6 +448,13 @@ export class Supervisor implements NodeContext {
     if (this.#stopping) return;
     this.#stopping = true;
     this.log.notice('stopping: no new connections; waiting for in-flight requests');
+    for (const hook of this.#stopHooks) {
+      try {
+        await hook();
+      } catch (err) {
+        this.log.error(`while stopping: ${(err as Error).message}`);
+      }
+    }
     for (const server of this.#servers) {
       server.close();
       server.closeIdleConnections();

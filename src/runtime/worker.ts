@@ -12,6 +12,7 @@ import { compileSnapshot, EMPTY_HASH } from '../snapshot/compile.ts';
 import { PLUGIN_HANDLERS, pluginRegistry } from '../plugins/index.ts';
 import type { PluginHandler } from '../pdk/index.ts';
 import type { RouterFlavor } from '../router/types.ts';
+import { TrafficCounter } from '../proxy/traffic.ts';
 import type { ListenerSpec, SupervisorMessage, WorkerInit, WorkerMessage } from './messages.ts';
 
 /**
@@ -33,6 +34,7 @@ export function runWorker(): void {
   let log = createLogger({ level: 'notice', worker: 0 });
   let shutdownTimeout = 10_000;
   let handlers: ReadonlyMap<string, PluginHandler> = new Map();
+  let traffic: TrafficCounter | null = null;
 
   process.on('message', (msg: SupervisorMessage) => {
     switch (msg.type) {
@@ -47,6 +49,10 @@ export function runWorker(): void {
           proxyOptions(msg),
           msg.accessLog === 'off' ? null : new AccessLog(openLogSink(msg.accessLog, msg.prefix)),
         );
+        if (msg.countTraffic) {
+          traffic = new TrafficCounter();
+          core.traffic = traffic;
+        }
         listenAll(core, msg).then(
           (s) => {
             servers = s;
@@ -63,7 +69,7 @@ export function runWorker(): void {
         if (core === null || pools === null) return;
         const t0 = performance.now();
         try {
-          const next = compileSnapshot(msg.config, { flavor, pools, hash: msg.hash, handlers });
+          const next = compileSnapshot(msg.config, { flavor, pools, hash: msg.hash, handlers, refusals: msg.refusals });
           core.swap(next);
           pools.retainOnly(next.poolKeys);
           const ms = performance.now() - t0;
@@ -90,6 +96,9 @@ export function runWorker(): void {
             inFlight: core?.inFlight ?? 0,
           },
         });
+        break;
+      case 'traffic':
+        send({ type: 'traffic', id: msg.id, services: traffic?.take().services ?? {} });
         break;
     }
   });

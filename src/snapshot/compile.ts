@@ -24,6 +24,8 @@ export interface CompileOptions {
   hash: string;
   /** Plugin handlers by name (default: every bundled plugin). */
   handlers?: ReadonlyMap<string, PluginHandler>;
+  /** Routes to refuse with 503, by route id, with the reason (see ProxyEntry.refusal). */
+  refusals?: Readonly<Record<string, string>>;
 }
 
 const DEFAULT_PORTS: Record<string, number> = { http: 80, https: 443, grpc: 80, grpcs: 443, ws: 80, wss: 443 };
@@ -162,6 +164,7 @@ export function compileSnapshot(input: SnapshotInput, options: CompileOptions): 
       readTimeout: service === null ? 60_000 : service.read_timeout,
       writeTimeout: service === null ? 60_000 : service.write_timeout,
       plugins: chains.chainFor(route.id, service === null ? null : service.id),
+      refusal: options.refusals?.[route.id] ?? null,
     });
     entries.push({ route, servicePath: service?.path ?? null, payload: entry });
   }

@@ -110,6 +110,11 @@ export interface ProxyEntry {
   readonly writeTimeout: number;
   /** The route's plugins per phase, or null when none applies (the hot path's one check). */
   readonly plugins: PluginChain | null;
+  /**
+   * Why this route is refused with 503 instead of proxied, or null. A data plane that lacks a plugin the
+   * route uses refuses the route rather than serve it without the plugin (never drop an auth plugin).
+   */
+  readonly refusal: string | null;
 }
 
 export interface Snapshot {

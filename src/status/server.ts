@@ -36,6 +36,18 @@ async function handle(node: NodeContext, req: IncomingMessage, res: ServerRespon
       else sendJson(res, 503, { message: reason });
       return;
     }
+    case '/metrics': {
+      const clustering = node.clustering ?? null;
+      res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
+      res.end(clustering === null ? '' : clustering.metrics());
+      return;
+    }
+    case '/clustering/status': {
+      const status = node.clustering?.status;
+      if (status === undefined) sendJson(res, 404, { message: 'this node is not a data plane' });
+      else sendJson(res, 200, status.call(node.clustering));
+      return;
+    }
     default:
       sendJson(res, 404, { message: 'Not found' });
   }

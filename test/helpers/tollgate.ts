@@ -31,12 +31,20 @@ export interface StartOptions {
   extraProxyListen?: string;
   /** Wait for /status/ready (default) or only for the status listener to answer. */
   waitFor?: 'ready' | 'listening';
+  /** Run in this prefix (default: a new temporary one). */
+  prefix?: string;
+  /** Leave the prefix in place on stop (to start again from it). */
+  keepPrefix?: boolean;
+  /** Reuse these ports (to restart a node where it was). */
+  ports?: { proxy: number; admin: number; status: number };
 }
 
 /** Starts `bin/tollgate start` as a real process on free loopback ports and waits until it answers. */
 export async function startTollgate(options: StartOptions = {}): Promise<TollgateNode> {
-  const prefix = mkdtempSync(join(tmpdir(), 'tollgate-test-'));
-  const [proxyPort, adminPort, statusPort] = [await freePort(), await freePort(), await freePort()];
+  const prefix = options.prefix ?? mkdtempSync(join(tmpdir(), 'tollgate-test-'));
+  const [proxyPort, adminPort, statusPort] = options.ports !== undefined
+    ? [options.ports.proxy, options.ports.admin, options.ports.status]
+    : [await freePort(), await freePort(), await freePort()];
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
     TOLLGATE_PREFIX: prefix,
@@ -72,7 +80,7 @@ export async function startTollgate(options: StartOptions = {}): Promise<Tollgat
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
       const code = await exited;
-      rmSync(prefix, { recursive: true, force: true });
+      if (options.keepPrefix !== true) rmSync(prefix, { recursive: true, force: true });
       return code;
     },
   };
