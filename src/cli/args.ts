@@ -3,6 +3,8 @@ export interface ParsedArgs {
   positional: string[];
   conf?: string;
   prefix?: string;
+  /** `-d/--days N` (hybrid gen_cert). */
+  days?: string;
   flags: Set<string>;
 }
 
@@ -14,6 +16,8 @@ export function parseArgs(argv: string[]): ParsedArgs {
     else if (a.startsWith('--conf=')) out.conf = a.slice(7);
     else if (a === '-p' || a === '--prefix') out.prefix = argv[++i];
     else if (a.startsWith('--prefix=')) out.prefix = a.slice(9);
+    else if (a === '-d' || a === '--days') out.days = argv[++i] ?? '';
+    else if (a.startsWith('--days=')) out.days = a.slice(7);
     else if (a.startsWith('-')) out.flags.add(a.replace(/^-+/, ''));
     else out.positional.push(a);
   }

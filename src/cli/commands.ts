@@ -10,6 +10,7 @@ import { EXAMPLE_DECLARATIVE_CONFIG } from '../declarative/example.ts';
 import { md5, Supervisor } from '../runtime/supervisor.ts';
 import { parseArgs, type ParsedArgs } from './args.ts';
 import { runMigrations } from './migrations.ts';
+import { runHybridCommand } from './hybrid.ts';
 import { DataPlaneRole, persistentNodeId } from '../cluster/data-plane-role.ts';
 import { ControlPlaneRole } from '../cluster/control-plane-role.ts';
 import { dbExport, dbImport } from './db-config.ts';
@@ -26,6 +27,8 @@ Commands:
   config parse FILE [-c CONF]       check a declarative file; exit status 0 when valid, 1 with every error
   config db_import FILE             load a declarative file into the database, all or nothing
   config db_export [FILE]           write the database as a declarative file (stdout without FILE)
+  hybrid gen_cert [--days N] [CERT KEY]
+                                    make the certificate and key every node shares (cluster_mtls = shared)
   migrations bootstrap|up|finish|list|reset [--yes]
                                     prepare or upgrade the database (sqlite or postgres)
   version                           print the version
@@ -64,6 +67,8 @@ export async function runCli(argv: string[]): Promise<number> {
         if (sub === 'db_import') return await dbImport(settingsFrom(args), args.positional[2]);
         if (sub === 'db_export') return await dbExport(settingsFrom(args), args.positional[2]);
         return fail(`unknown config command '${sub ?? ''}'; expected parse, init, db_import or db_export\n\n${USAGE}`);
+      case 'hybrid':
+        return runHybridCommand(args.positional.slice(1), { days: args.days, cwd: process.cwd() });
       case 'migrations':
         return await runMigrations(sub, settingsFrom(args), args.flags);
       case 'version':

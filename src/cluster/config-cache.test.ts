@@ -22,7 +22,7 @@ const SECRET = 'super-secret-api-key-0123456789';
 const KEY = cacheKeyFromSetting('correct horse battery staple');
 const OTHER_KEY = cacheKeyFromSetting('another passphrase');
 
-function wire(parts: Partial<Record<EntityName, WireEntity[]>>): WireConfig {
+function wire(parts: Partial<Record<EntityName, readonly WireEntity[]>>): WireConfig {
   return Object.fromEntries(ENTITY_ORDER.map((n) => [n, parts[n] ?? []])) as unknown as WireConfig;
 }
 

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { ENTITY_ORDER, type EntityName } from '../entities/index.ts';
 import { EMPTY_CONFIG_HASH, indexConfig, type WireConfig, type WireEntity } from './config-version.ts';
 import { ConfigHistory, type SyncPlan } from './config-history.ts';
@@ -268,6 +270,28 @@ test('a configuration that returns to an earlier state is a new version; bases u
   assert.deepEqual(h.planFor(va.hash), { kind: 'none' });
   const d = asDelta(h.planFor(vb.hash));
   assert.deepEqual(d.deletes, { services: [uuid(1, 5)], routes: [uuid(2, 5)] });
+});
+
+test('older versions do not keep their configuration alive', async () => {
+  setFlagsFromString('--expose-gc');
+  const collectGarbage = runInNewContext('gc') as () => void;
+  const h = new ConfigHistory();
+  const refs: WeakRef<WireConfig>[] = [];
+  const hashes: string[] = [];
+  for (let i = 0; i < 3; i++) {
+    const config = sized(50 + i);
+    refs.push(new WeakRef(config));
+    hashes.push(h.publish(config)!.hash);
+    h.planFor(null);
+    if (i > 0) h.planFor(hashes[i - 1]);
+  }
+  // WeakRefs only clear after the job that created them.
+  await new Promise((resolve) => setImmediate(resolve));
+  collectGarbage();
+  assert.equal(refs[0].deref(), undefined);
+  assert.equal(refs[1].deref(), undefined);
+  assert.notEqual(refs[2].deref(), undefined, 'the current version keeps its configuration');
+  assert.equal(asDelta(h.planFor(hashes[0])).hash, hashes[2], 'older versions are still delta bases');
 });
 
 /** Small deterministic PRNG so a failure can be replayed. */

@@ -8,7 +8,14 @@
  * current index, so memory grows with the number of changes, not with versions × entities.
  */
 import { ENTITY_ORDER, type EntityName } from '../entities/index.ts';
-import { digestConfig, EMPTY_CONFIG_HASH, type VersionIndex, type WireConfig, type WireEntity } from './config-version.ts';
+import {
+  digestConfig,
+  EMPTY_CONFIG_HASH,
+  type EntityHashTable,
+  type VersionIndex,
+  type WireConfig,
+  type WireEntity,
+} from './config-version.ts';
 import { encodeConfigMessage, type DeltaConfigMessage } from './payload.ts';
 
 export interface PublishedVersion {
@@ -56,9 +63,12 @@ interface Step {
   readonly before: Changes;
 }
 
+type PerCollection<T> = { readonly [K in EntityName]: T };
+
 interface Current {
   readonly version: PublishedVersion;
-  readonly collectionHashes: { readonly [K in EntityName]: string };
+  readonly tables: PerCollection<EntityHashTable>;
+  readonly collectionHashes: PerCollection<string>;
   readonly jsonLength: number;
   full: Buffer | null;
 }
@@ -99,12 +109,15 @@ export class ConfigHistory {
       index: digest.index,
       entityCount: digest.entityCount,
     };
+    const tables = {} as { [K in EntityName]: EntityHashTable };
     const collectionHashes = {} as { [K in EntityName]: string };
-    for (const name of ENTITY_ORDER) collectionHashes[name] = digest.collections[name].hash;
-    if (previous !== null) {
-      this.#steps.push({ from: previous.version.sequence, before: stepChanges(previous, version.index, collectionHashes) });
+    for (const name of ENTITY_ORDER) {
+      tables[name] = digest.collections[name].table;
+      collectionHashes[name] = digest.collections[name].hash;
     }
-    this.#current = { version, collectionHashes, jsonLength: digest.jsonLength, full: null };
+    const next: Current = { version, tables, collectionHashes, jsonLength: digest.jsonLength, full: null };
+    if (previous !== null) this.#steps.push({ from: previous.version.sequence, before: stepChanges(previous, next) });
+    this.#current = next;
     this.#versions.push({ hash: version.hash, sequence: version.sequence });
     this.#latestByHash.set(version.hash, version.sequence);
     this.#plans.clear();
@@ -237,9 +250,9 @@ export class ConfigHistory {
     const upserts = new Map<EntityName, Set<string>>();
     const deletes = new Map<EntityName, string[]>();
     let count = 0;
-    const now = this.#current!.version.index.entities;
+    const now = this.#current!.tables;
     for (const [name, before] of atBase) {
-      const hashes = now.get(name)!;
+      const hashes = now[name];
       const up = new Set<string>();
       const gone: string[] = [];
       for (const [id, then] of before) {
@@ -258,19 +271,29 @@ export class ConfigHistory {
   }
 }
 
-function stepChanges(
-  previous: Current,
-  next: VersionIndex,
-  nextCollectionHashes: { readonly [K in EntityName]: string },
-): Changes {
+/** What changed from one version to the next: a merge walk over both id-ordered tables. */
+function stepChanges(previous: Current, next: Current): Changes {
   const changes: Changes = new Map();
   for (const name of ENTITY_ORDER) {
-    if (previous.collectionHashes[name] === nextCollectionHashes[name]) continue;
-    const was = previous.version.index.entities.get(name)!;
-    const is = next.entities.get(name)!;
+    if (previous.collectionHashes[name] === next.collectionHashes[name]) continue;
+    const was = previous.tables[name];
+    const is = next.tables[name];
     const before = new Map<string, string | null>();
-    for (const [id, hash] of was) if (is.get(id) !== hash) before.set(id, hash);
-    for (const id of is.keys()) if (!was.has(id)) before.set(id, null);
+    let i = 0;
+    let j = 0;
+    while (i < was.size || j < is.size) {
+      if (j >= is.size || (i < was.size && was.ids[i] < is.ids[j])) {
+        before.set(was.ids[i], was.hashes[i]);
+        i++;
+      } else if (i >= was.size || is.ids[j] < was.ids[i]) {
+        before.set(is.ids[j], null);
+        j++;
+      } else {
+        if (was.hashes[i] !== is.hashes[j]) before.set(was.ids[i], was.hashes[i]);
+        i++;
+        j++;
+      }
+    }
     if (before.size > 0) changes.set(name, before);
   }
   return changes;

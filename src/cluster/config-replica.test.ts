@@ -5,7 +5,7 @@ import { EMPTY_CONFIG_HASH, indexConfig, type WireConfig, type WireEntity } from
 import { ConfigReplica, SyncError, type SyncErrorCode } from './config-replica.ts';
 import type { DeltaConfigMessage, FullConfigMessage } from './payload.ts';
 
-function wire(parts: Partial<Record<EntityName, WireEntity[]>>): WireConfig {
+function wire(parts: Partial<Record<EntityName, readonly WireEntity[]>>): WireConfig {
   return Object.fromEntries(ENTITY_ORDER.map((n) => [n, parts[n] ?? []])) as unknown as WireConfig;
 }
 

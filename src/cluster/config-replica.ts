@@ -5,11 +5,12 @@
  */
 import { ENTITY_ORDER, type EntityName } from '../entities/index.ts';
 import {
-  collectionDigest,
   digestConfig,
   entityHash,
   indexFromCollections,
+  patchCollection,
   type CollectionDigest,
+  type Collections,
   type VersionIndex,
   type WireConfig,
   type WireEntity,
@@ -27,24 +28,8 @@ export class SyncError extends Error {
   }
 }
 
-type Collections = { readonly [K in EntityName]: CollectionDigest };
-
 function emptyConfig(): WireConfig {
   return Object.fromEntries(ENTITY_ORDER.map((name) => [name, []])) as unknown as WireConfig;
-}
-
-/** Merges new ids (absent from `old`) into the ordered list, leaving out the removed ones: O(n). */
-function mergeIds(old: readonly string[], removed: ReadonlySet<string>, added: string[]): string[] {
-  added.sort();
-  const out: string[] = [];
-  let j = 0;
-  for (const id of old) {
-    if (removed.has(id)) continue;
-    while (j < added.length && added[j] < id) out.push(added[j++]);
-    out.push(id);
-  }
-  while (j < added.length) out.push(added[j++]);
-  return out;
 }
 
 export class ConfigReplica {
@@ -117,13 +102,8 @@ export class ConfigReplica {
     for (const id of removed) {
       if (byId.has(id)) throw new SyncError('invalid-message', `delta both upserts and deletes ${name} ${id}`);
     }
-    const hashes = new Map(old.hashes);
-    for (const id of removed) hashes.delete(id);
-    const added: string[] = [];
-    for (const [id, e] of byId) {
-      if (!hashes.has(id)) added.push(id);
-      hashes.set(id, entityHash(e));
-    }
+    const hashes = new Map<string, string>();
+    for (const [id, e] of byId) hashes.set(id, entityHash(e));
     const entities: WireEntity[] = [];
     for (const e of this.config[name]) {
       if (removed.has(e.id)) continue;
@@ -136,8 +116,7 @@ export class ConfigReplica {
       }
     }
     for (const e of byId.values()) entities.push(e);
-    // Deletes of unknown ids are dropped here; the hash check decides whether the delta was right.
-    const sortedIds = removed.size === 0 && added.length === 0 ? old.sortedIds : mergeIds(old.sortedIds, removed, added);
-    return { digest: collectionDigest(name, hashes, sortedIds), entities };
+    // Deletes of unknown ids are dropped; the hash check decides whether the delta was right.
+    return { digest: patchCollection(name, old, hashes, removed), entities };
   }
 }

@@ -14,7 +14,7 @@ import type { Logger } from '../log/logger.ts';
 import { VERSION } from '../core/version.ts';
 import { ConfigHistory, type PublishedVersion } from './config-history.ts';
 import type { WireConfig } from './config-version.ts';
-import { controlPlaneServerOptions, verifyDataPlane, type ClusterTlsSettings, type PeerCheck } from './tls.ts';
+import { captureDataPlaneChains, controlPlaneServerOptions, verifyDataPlane, type ClusterTlsSettings, type PeerCheck } from './tls.ts';
 import {
   CLOSE_CODES,
   configuredPlugins,
@@ -144,12 +144,18 @@ export class ControlPlane {
     const server = createServer(controlPlaneServerOptions(this.#options.tls), (req, res) => {
       res.writeHead(426, { 'content-type': 'text/plain' }).end('this endpoint only speaks WebSocket\n');
     });
+    // Node forgets a client's intermediates once the handshake ends; they are needed for the depth and OCSP checks.
+    captureDataPlaneChains(server);
     const wss = path === SYNC_PATH ? this.#wss : this.#telemetryWss;
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       void this.#upgrade(req, socket as TLSSocket, head, path, wss, onSocket);
     });
-    server.on('tlsClientError', (err, socket) => {
-      this.#log.warn(`cluster: TLS handshake with ${socket.remoteAddress ?? 'a client'} failed: ${err.message}`);
+    // The peer's address is gone once a handshake fails, so it is noted when the connection opens.
+    const peers = new WeakMap<object, string>();
+    server.on('connection', (raw: Duplex & { remoteAddress?: string }) => peers.set(raw, raw.remoteAddress ?? 'unknown'));
+    server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: TLSSocket & { _parent?: object }) => {
+      const peer = socket.remoteAddress ?? (socket._parent !== undefined ? peers.get(socket._parent) : undefined) ?? 'a client';
+      this.#log.warn(`cluster: TLS handshake with ${peer} failed: ${explainHandshakeFailure(err, this.#options.tls.mode)}`);
     });
     return new Promise((resolve, reject) => {
       server.once('error', reject);
@@ -444,4 +450,15 @@ export class ControlPlane {
 /** Close reasons are limited to 123 bytes by the WebSocket protocol. */
 function truncateReason(reason: string): string {
   return Buffer.byteLength(reason) <= 123 ? reason : `${Buffer.from(reason).subarray(0, 120).toString()}...`;
+}
+
+/** Why a data plane's TLS handshake failed, in words an operator can act on. */
+function explainHandshakeFailure(err: NodeJS.ErrnoException, mode: 'shared' | 'pki'): string {
+  if (err.code === 'ECONNRESET' || /socket hang up/.test(err.message)) {
+    const hint = mode === 'shared'
+      ? 'in shared mode this means it holds a different cluster certificate than this control plane'
+      : 'check that it trusts the CA that signed this control plane\'s certificate and expects its name (cluster_server_name)';
+    return `the data plane ended the handshake, it does not accept this control plane's certificate (${hint})`;
+  }
+  return `${err.message}${err.code !== undefined ? ` (${err.code})` : ''}`;
 }

@@ -197,6 +197,14 @@ export class DataPlaneRole implements ClusterView {
     if (this.#refusedRoutes > 0) {
       this.#node.log.error(`cluster: ${this.#refusedRoutes} route(s) refused with 503: the configuration uses plugins this data plane lacks (${this.#missingPlugins.join(', ')})`);
     }
+    // The acknowledgement goes out first: the workers already serve this configuration, and writing a large
+    // cache (compressing, maybe encrypting) takes as long as the apply itself.
+    setImmediate(() => this.#writeCache(replica));
+    return { ok: true, error: null, refusedRoutes: this.#refusedRoutes };
+  }
+
+  #writeCache(replica: ConfigReplica): void {
+    if (this.#replica !== replica) return; // a newer configuration arrived meanwhile; it will be written instead
     try {
       const savedAt = Date.now();
       writeConfigCache(this.#cachePath, { hash: replica.hash, sequence: replica.sequence, savedAt, config: replica.config }, this.#cacheKey);
@@ -206,7 +214,6 @@ export class DataPlaneRole implements ClusterView {
       this.#cacheError = (err as Error).message;
       this.#node.log.error(`cluster: could not write the configuration cache ${this.#cachePath}: ${this.#cacheError}`);
     }
-    return { ok: true, error: null, refusedRoutes: this.#refusedRoutes };
   }
 
   status(): Record<string, unknown> {

@@ -56,10 +56,12 @@ export class TelemetryLink {
       this.#o.log.info(`cluster: telemetry channel to ${endpoint} open`);
       this.#flush();
     });
+    let refused = false;
     ws.on('error', (err) => {
-      if (this.#failures === 0) this.#o.log.warn(`cluster: telemetry channel to ${endpoint}: ${describeTlsError(err)}`);
+      if (this.#failures === 0 && !refused) this.#o.log.warn(`cluster: telemetry channel to ${endpoint}: ${describeTlsError(err)}`);
     });
     ws.on('unexpected-response', (_req, res) => {
+      refused = true;
       if (this.#failures === 0) this.#o.log.warn(`cluster: telemetry endpoint ${endpoint} refused the connection (HTTP ${res.statusCode ?? '?'})`);
       ws.terminate();
     });

@@ -17,9 +17,11 @@ import {
   type PkiEntity,
 } from '../../test/helpers/cluster-pki.ts';
 import {
+  captureDataPlaneChains,
   certificateSummary,
   controlPlaneServerOptions,
   dataPlaneClientOptions,
+  dataPlaneWebSocketOptions,
   describeTlsError,
   SHARED_CERT_MISMATCH,
   verifyDataPlane,
@@ -37,11 +39,12 @@ function pki(p: ClusterPki, who: PkiEntity, over: Partial<ClusterTlsSettings> = 
 
 const servers: ClusterTlsServer[] = [];
 
-async function controlPlane(s: ClusterTlsSettings): Promise<number> {
-  const server = await serveClusterTls(controlPlaneServerOptions(s), async (socket) => ({
-    check: await verifyDataPlane(socket, s),
-    sni: socket.servername,
-  }));
+async function controlPlane(s: ClusterTlsSettings, capture = true): Promise<number> {
+  const server = await serveClusterTls(
+    controlPlaneServerOptions(s),
+    async (socket) => ({ check: await verifyDataPlane(socket, s), sni: socket.servername }),
+    capture ? captureDataPlaneChains : undefined,
+  );
   servers.push(server);
   return server.port;
 }
@@ -215,6 +218,12 @@ describe('pki mode', () => {
     });
   });
 
+  test('without captureDataPlaneChains, a long chain is still refused: the check fails closed', async () => {
+    const port = await controlPlane(pki(p4, p4.cp), false);
+    const check = await dataPlaneCheck(port, pki(p4, p4.dp1));
+    assert.equal(check.ok, false);
+  });
+
   test('a data plane that leaves its intermediates out is refused', async () => {
     const port = await controlPlane(pki(p1, p1.cp));
     const check = await dataPlaneCheck(port, { ...pki(p1, p1.dp1), cert: p1.dp1.leaf });
@@ -268,10 +277,11 @@ describe('pki mode', () => {
       () => assert.fail('connected'),
       (e: unknown) => e as NodeJS.ErrnoException,
     );
-    assert.equal(err.code, 'UNABLE_TO_VERIFY_LEAF_SIGNATURE');
+    // Node's server sends its issuer (the other root) along, found in its `ca`.
+    assert.equal(err.code, 'SELF_SIGNED_CERT_IN_CHAIN');
     assert.equal(
       describeTlsError(err),
-      'the control plane presented an unacceptable certificate: certificate signed by an unknown authority (UNABLE_TO_VERIFY_LEAF_SIGNATURE)',
+      'the control plane presented an unacceptable certificate: certificate chain ends in a self-signed certificate that is not trusted (SELF_SIGNED_CERT_IN_CHAIN)',
     );
   });
 
@@ -305,6 +315,7 @@ describe('pki mode', () => {
 describe('through ws, as the data plane client uses them', () => {
   async function wsControlPlane(s: ClusterTlsSettings): Promise<number> {
     const server = createServer(controlPlaneServerOptions(s));
+    captureDataPlaneChains(server);
     const wss = new WebSocketServer({ noServer: true });
     server.on('upgrade', (req, socket, head) => {
       void verifyDataPlane(req.socket as TLSSocket, s).then((check) =>
@@ -324,7 +335,7 @@ describe('through ws, as the data plane client uses them', () => {
 
   function wsCheck(port: number, s: ClusterTlsSettings, host: string): Promise<PeerCheck> {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(`wss://${host}:${port}/v1/outlet`, dataPlaneClientOptions(s, host));
+      const ws = new WebSocket(`wss://${host}:${port}/v1/outlet`, dataPlaneWebSocketOptions(s, host));
       ws.once('message', (data: Buffer) => {
         resolve(JSON.parse(data.toString()) as PeerCheck);
         ws.close();
@@ -360,6 +371,11 @@ describe('describeTlsError', () => {
     );
     assert.match(describeTlsError(e('ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE')), /alert 'bad certificate'.*\(ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE\)$/);
     assert.match(describeTlsError(e('ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE')), /alert 'handshake failure'/);
+    assert.match(describeTlsError(e('ERR_SSL_SSL/TLS_ALERT_CERTIFICATE_UNKNOWN')), /alert 'certificate unknown'/);
+    assert.match(
+      describeTlsError(e('EPROTO', 'write EPROTO 40:error:0A000410:SSL routines:ssl3_read_bytes:ssl/tls alert handshake failure:../rec_layer_s3.c:918:SSL alert number 40\n')),
+      /^the control plane refused the TLS handshake with alert 'handshake failure': .* \(EPROTO\)$/,
+    );
     assert.match(describeTlsError(e('ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED')), /wants a client certificate/);
     assert.match(describeTlsError(e('SELF_SIGNED_CERT_IN_CHAIN')), /self-signed certificate that is not trusted \(SELF_SIGNED_CERT_IN_CHAIN\)$/);
     assert.match(describeTlsError(e('CERT_HAS_EXPIRED')), /certificate has expired \(CERT_HAS_EXPIRED\)$/);
@@ -377,7 +393,7 @@ describe('describeTlsError', () => {
       (e: unknown) => e,
     );
     server.close();
-    assert.match(describeTlsError(err), /does not speak TLS \(ERR_SSL_/);
+    assert.match(describeTlsError(err), /^the control plane address does not speak TLS \((EPROTO|ERR_SSL_WRONG_VERSION_NUMBER)\)$/);
   });
 });
 

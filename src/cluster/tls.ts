@@ -4,16 +4,18 @@
  * cluster_ca_cert). The control plane lets every handshake complete and judges the client certificate
  * afterwards, so that it can log and answer with the reason instead of a bare TLS alert.
  */
-import { constants as cryptoConstants, createHash, X509Certificate } from 'node:crypto';
+import { constants as cryptoConstants, X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import {
   checkServerIdentity as nodeCheckServerIdentity,
   rootCertificates,
   type DetailedPeerCertificate,
   type PeerCertificate,
+  type Server as TlsServer,
   type TLSSocket,
   type TlsOptions,
 } from 'node:tls';
+import type { ClientOptions as WebSocketClientOptions } from 'ws';
 import { SHARED_CLUSTER_NAME } from './gen-cert.ts';
 import { checkOcsp } from './ocsp.ts';
 
@@ -72,14 +74,6 @@ function firstCertificate(pem: string, what: string): X509Certificate {
   return new X509Certificate(first);
 }
 
-function sha256(der: Buffer): string {
-  return createHash('sha256').update(der).digest('hex');
-}
-
-function colonHex(hex: string): string {
-  return hex.toUpperCase().replace(/(..)(?=.)/g, '$1:');
-}
-
 export function certificateSummary(pem: string): CertificateSummary {
   const x509 = firstCertificate(pem, 'the certificate');
   return { commonName: commonNameOf(x509), expiresAt: x509.validToDate.getTime(), fingerprint256: x509.fingerprint256 };
@@ -128,6 +122,25 @@ export function controlPlaneServerOptions(s: ClusterTlsSettings): TlsOptions {
   };
 }
 
+const presentedChains = new WeakMap<TLSSocket, DetailedPeerCertificate>();
+const watchedSockets = new WeakSet<TLSSocket>();
+
+/**
+ * Call once on the cluster listener's server, before it accepts connections. Node 24.21 empties the list of
+ * certificates a client presented as soon as it authorizes the handshake (nodejs/node#65579), so
+ * `getPeerCertificate(true)` later shows the leaf without its intermediates; verifyDataPlane needs them to
+ * count intermediates and to find the issuer to ask about revocation. This reads the chain just before Node
+ * does. The 'keylog' event is the only public hook that hands over the server-side socket before the
+ * handshake completes; the key material it carries is ignored.
+ */
+export function captureDataPlaneChains(server: TlsServer): void {
+  server.on('keylog', (_line: Buffer, socket: TLSSocket) => {
+    if (watchedSockets.has(socket)) return;
+    watchedSockets.add(socket);
+    socket.prependOnceListener('secure', () => presentedChains.set(socket, socket.getPeerCertificate(true)));
+  });
+}
+
 export interface VerifyDataPlaneOptions {
   ocspTimeoutMs?: number;
 }
@@ -135,7 +148,7 @@ export interface VerifyDataPlaneOptions {
 /** Judges the client certificate of an established cluster connection. Never throws. */
 export async function verifyDataPlane(socket: TLSSocket, s: ClusterTlsSettings, options: VerifyDataPlaneOptions = {}): Promise<PeerCheck> {
   try {
-    const peer = socket.getPeerCertificate(true);
+    const peer = presentedChains.get(socket) ?? socket.getPeerCertificate(true);
     if (!peer || !peer.raw) return { ok: false, reason: 'data plane presented no client certificate' };
     const leaf = new X509Certificate(peer.raw);
     return s.mode === 'shared' ? verifySharedPeer(leaf, s) : await verifyPkiPeer(socket, peer, leaf, s, options);
@@ -151,11 +164,12 @@ function accepted(leaf: X509Certificate, warning?: string): PeerCheck {
 }
 
 function verifySharedPeer(leaf: X509Certificate, s: ClusterTlsSettings): PeerCheck {
+  // fingerprint256 is the SHA-256 digest of the whole DER certificate: equal digests, same certificate.
   const own = firstCertificate(s.cert, 'cluster_cert');
-  if (sha256(leaf.raw) !== sha256(own.raw)) {
+  if (leaf.fingerprint256 !== own.fingerprint256) {
     return {
       ok: false,
-      reason: `data plane presented a certificate that is not the shared cluster certificate (sha256 ${colonHex(sha256(leaf.raw))})`,
+      reason: `data plane presented a certificate that is not the shared cluster certificate (sha256 ${leaf.fingerprint256})`,
     };
   }
   return accepted(leaf);
@@ -176,8 +190,16 @@ async function verifyPkiPeer(
   }
 
   const chain = issuerChain(peer);
+  if (chain.length === 1 && !leaf.checkIssued(leaf)) {
+    // Node verified a path through intermediates that it no longer shows: fail closed rather than skip the
+    // depth and revocation checks.
+    return {
+      ok: false,
+      reason: 'cannot see the intermediate certificates the data plane presented (the cluster listener must be set up with captureDataPlaneChains)',
+    };
+  }
   const last = chain[chain.length - 1];
-  const intermediates = chain.length - 1 - (chain.length > 1 && last.checkIssued(last) ? 1 : 0);
+  const intermediates = chain.length - 1 - (last.checkIssued(last) ? 1 : 0);
   if (intermediates > MAX_CLUSTER_INTERMEDIATES) {
     return {
       ok: false,
@@ -198,10 +220,7 @@ async function verifyPkiPeer(
   }
 
   if (s.ocsp === 'off') return accepted(leaf);
-  const issuer = chain[1] ?? issuerFromBundle(leaf, s.caCert ?? '');
-  if (issuer === null) {
-    return ocspInconclusive(leaf, s, 'the issuer of the data plane certificate is not at hand to ask its OCSP responder');
-  }
+  const issuer = chain[1] ?? leaf;
   const result = await checkOcsp(leaf.toString(), issuer.toString(), { timeoutMs: options.ocspTimeoutMs });
   if (result.status === 'good') return accepted(leaf);
   if (result.status === 'revoked') return { ok: false, reason: `data plane certificate is revoked: ${result.detail}` };
@@ -224,14 +243,6 @@ function issuerChain(peer: DetailedPeerCertificate): X509Certificate[] {
     cur = cur.issuerCertificate;
   }
   return chain;
-}
-
-function issuerFromBundle(leaf: X509Certificate, bundle: string): X509Certificate | null {
-  for (const pem of pemCertificates(bundle)) {
-    const candidate = new X509Certificate(pem);
-    if (leaf.checkIssued(candidate)) return candidate;
-  }
-  return null;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -270,6 +281,15 @@ export function dataPlaneClientOptions(s: ClusterTlsSettings, controlPlaneHost: 
     minVersion: 'TLSv1.2',
     checkServerIdentity: (_host, cert) => nodeCheckServerIdentity(expected, cert),
   };
+}
+
+/**
+ * The same options typed for `new WebSocket(url, options)`. ws hands them to `tls.connect` untouched, so
+ * Node's checkServerIdentity contract (return an Error to refuse) is what applies; @types/ws declares that
+ * member with a different, boolean-returning signature that ws itself never calls.
+ */
+export function dataPlaneWebSocketOptions(s: ClusterTlsSettings, controlPlaneHost: string): WebSocketClientOptions {
+  return dataPlaneClientOptions(s, controlPlaneHost) as unknown as WebSocketClientOptions;
 }
 
 function unbracket(host: string): string {
@@ -334,12 +354,17 @@ export function describeTlsError(err: unknown): string {
   }
   if (code in VERIFY_REASONS) return `the control plane presented an unacceptable certificate: ${VERIFY_REASONS[code]}${tail}`;
 
-  const alert = /^ERR_SSL_(?:SSLV3|TLSV1|TLSV13)_ALERT_(.+)$/.exec(code);
-  if (alert) {
-    const name = alert[1].toLowerCase().replace(/_/g, ' ');
+  // Alerts come either as their own code or, depending on where OpenSSL noticed them, as EPROTO with the
+  // alert in the message.
+  const alertName =
+    /^ERR_SSL_(?:SSLV3|TLSV1|TLSV13|SSL\/TLS)_ALERT_(.+)$/.exec(code)?.[1].toLowerCase().replace(/_/g, ' ') ??
+    /(?:sslv3|tlsv1|tlsv13|ssl\/tls) alert ([a-z ]+?)(?::|$)/m.exec(message)?.[1];
+  if (alertName !== undefined) {
+    const name = alertName;
     const hint = ALERT_HINTS[name] ?? 'it ended the TLS handshake';
     return `the control plane refused the TLS handshake with alert '${name}': ${hint}${tail}`;
   }
+  if (/wrong version number|packet length too long/.test(message)) return `the control plane address does not speak TLS${tail}`;
   switch (code) {
     case 'ERR_SSL_WRONG_VERSION_NUMBER':
     case 'ERR_SSL_PACKET_LENGTH_TOO_LONG':

@@ -4,8 +4,8 @@
  * reads and that revocation updates.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, request, type RequestOptions } from 'node:https';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, request, type RequestOptions, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -75,6 +75,15 @@ interface Authority {
 
 export function makeClusterPki(options: { ocspUrl?: string; intermediates?: number } = {}): ClusterPki {
   const dir = mkdtempSync(join(tmpdir(), 'tollgate-cluster-pki-'));
+  try {
+    return buildPki(dir, options);
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+function buildPki(dir: string, options: { ocspUrl?: string; intermediates?: number }): ClusterPki {
   const at = (name: string) => join(dir, name);
   writeFileSync(at('req.cnf'), '[req]\ndistinguished_name = dn\n[dn]\n');
 
@@ -244,15 +253,21 @@ export interface ClusterTlsServer {
 
 /**
  * An HTTPS server on 127.0.0.1 standing in for the control plane's cluster listener: every request is
- * answered with the JSON of whatever `judge` makes of the connection.
+ * answered with the JSON of whatever `judge` makes of the connection. `prepare` sees the server before it
+ * listens.
  */
-export async function serveClusterTls(options: TlsOptions, judge: (socket: TLSSocket) => Promise<unknown>): Promise<ClusterTlsServer> {
+export async function serveClusterTls(
+  options: TlsOptions,
+  judge: (socket: TLSSocket) => Promise<unknown>,
+  prepare: (server: Server) => void = () => {},
+): Promise<ClusterTlsServer> {
   const server = createServer(options, (req, res) => {
     judge(req.socket as TLSSocket).then(
       (verdict) => res.end(JSON.stringify(verdict)),
       (err: unknown) => res.writeHead(500).end(String(err)),
     );
   });
+  prepare(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     port: (server.address() as AddressInfo).port,
