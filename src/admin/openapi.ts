@@ -132,6 +132,22 @@ const NODE_OPERATIONS: Readonly<Record<string, Partial<Record<Method, NodeOperat
       errors: ['400'],
     },
   },
+  '/clustering/data-planes': {
+    GET: {
+      id: 'listDataPlanes',
+      tag: 'clustering',
+      summary: 'Control plane: every data plane it knows, with sync status, lag and connection state',
+      response: anyObject,
+      query: ['size', 'offset'],
+      errors: ['400'],
+    },
+  },
+  '/clustering/status': {
+    GET: { id: 'getClusteringStatus', tag: 'clustering', summary: 'Control plane: data planes by id (Kong\'s older, deprecated view)', response: anyObject, errors: ['400'] },
+  },
+  '/clustering/telemetry': {
+    GET: { id: 'getClusterTelemetry', tag: 'clustering', summary: 'Control plane: traffic reported by data planes, per service and per data plane', response: anyObject, errors: ['400'] },
+  },
   '/tags': { GET: { id: 'listTags', tag: 'tags', summary: 'Every tag with the entity that carries it', response: tagList, query: ['size', 'offset'], errors: ['400'] } },
   '/tags/{tags}': { GET: { id: 'listTagged', tag: 'tags', summary: 'The entities carrying one tag', response: tagList, query: ['size', 'offset'], errors: ['400'] } },
   '/config': {

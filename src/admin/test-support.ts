@@ -12,7 +12,7 @@ import { emptyFlatConfig, type FlatConfig } from '../declarative/index.ts';
 import type { PluginDefinitionForSchema, PluginSchemaRegistry } from '../entities/index.ts';
 import { openSqliteStore } from '../store/sqlite/index.ts';
 import type { Store } from '../store/types.ts';
-import type { NodeContext } from './context.ts';
+import type { ClusterView, NodeContext } from './context.ts';
 import { AdminApi } from './server.ts';
 
 export interface TestResponse {
@@ -60,12 +60,13 @@ function nodeContext(prefix: string, store: Store | null, config: FlatConfig, pl
 
 /** Starts the Admin API on a new SQLite store (`db: true`) or DB-less over `config`; `settings` overrides tollgate.conf keys. */
 export async function startTestAdmin(
-  options: { db?: boolean; config?: FlatConfig; plugins?: PluginSchemaRegistry; settings?: Record<string, string> } = {},
+  options: { db?: boolean; config?: FlatConfig; plugins?: PluginSchemaRegistry; settings?: Record<string, string>; clustering?: ClusterView } = {},
 ): Promise<TestAdmin> {
   const dir = mkdtempSync(join(tmpdir(), 'tollgate-admin-'));
   const store = options.db === false ? null : await openSqliteStore(join(dir, 'tollgate.db'));
   const logged: string[] = [];
-  const api = new AdminApi(nodeContext(dir, store, options.config ?? emptyFlatConfig(), options.plugins, options.settings), {
+  const node = nodeContext(dir, store, options.config ?? emptyFlatConfig(), options.plugins, options.settings);
+  const api = new AdminApi(options.clustering === undefined ? node : { ...node, clustering: options.clustering }, {
     log: { error: (message) => logged.push(message) },
   });
   const server: Server = createServer((req, res) => void api.handle(req, res));

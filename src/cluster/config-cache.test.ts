@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { scryptSync } from 'node:crypto';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -69,7 +69,12 @@ test('plain and encrypted caches round-trip', (t) => {
   assert.equal(plain.subarray(0, 9).toString('latin1'), 'TGCACHE1\u0000');
   assert.match(gunzipSync(plain.subarray(9)).toString(), new RegExp(SECRET));
   writeConfigCache(path, value, KEY);
-  assert.deepEqual(readConfigCacheFile(path, KEY), { value, encrypted: true });
+  const file = readConfigCacheFile(path, KEY)!;
+  assert.deepEqual(file.value, value);
+  assert.equal(file.encrypted, true);
+  assert.equal(file.replica.hash, value.hash);
+  assert.equal(file.replica.sequence, value.sequence);
+  assert.equal(file.replica.config, file.value.config);
   assert.equal(readFileSync(path)[8], 1);
 });
 
@@ -101,7 +106,9 @@ test('a plain cache is still read when a key is configured, and the next write e
   const path = join(dir, 'config.cache');
   const value = cached();
   writeConfigCache(path, value, null);
-  assert.deepEqual(readConfigCacheFile(path, KEY), { value, encrypted: false });
+  const file = readConfigCacheFile(path, KEY)!;
+  assert.deepEqual(file.value, value);
+  assert.equal(file.encrypted, false);
   writeConfigCache(path, value, KEY);
   assert.equal(readConfigCacheFile(path, KEY)?.encrypted, true);
 });
@@ -183,6 +190,15 @@ test('the cache file is private to its owner, even replacing a world-readable on
   }
   assert.equal(statSync(path).mode & 0o777, 0o600);
   assert.deepEqual(readdirSync(dir), ['config.cache'], 'no temporary file left behind');
+});
+
+test('a cache path that cannot be replaced fails the write without leaving a temporary file', (t) => {
+  const dir = scratch(t);
+  const path = join(dir, 'config.cache');
+  mkdirSync(path);
+  assert.throws(() => writeConfigCache(path, cached(), null), /EISDIR|ENOTEMPTY|EEXIST/);
+  assert.deepEqual(readdirSync(dir), ['config.cache']);
+  rejected(path, null, /cannot read the config cache/);
 });
 
 test('a leftover temporary file from a crash is ignored', (t) => {

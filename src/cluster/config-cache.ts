@@ -16,7 +16,8 @@ import { createCipheriv, createDecipheriv, randomBytes, scryptSync } from 'node:
 import { closeSync, fchmodSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { indexConfig, type WireConfig } from './config-version.ts';
+import { ConfigReplica } from './config-replica.ts';
+import type { WireConfig } from './config-version.ts';
 import { validateWireConfig } from './payload.ts';
 
 export interface CachedConfig {
@@ -115,8 +116,15 @@ export function readConfigCache(path: string, key: Buffer | null): CachedConfig 
   return readConfigCacheFile(path, key)?.value ?? null;
 }
 
+export interface CacheFile {
+  value: CachedConfig;
+  encrypted: boolean;
+  /** The verified configuration as a replica, so the caller does not hash it a second time. */
+  replica: ConfigReplica;
+}
+
 /** Like readConfigCache, and also says whether the file was encrypted. */
-export function readConfigCacheFile(path: string, key: Buffer | null): { value: CachedConfig; encrypted: boolean } | null {
+export function readConfigCacheFile(path: string, key: Buffer | null): CacheFile | null {
   checkKey(key);
   let data: Buffer;
   try {
@@ -155,14 +163,13 @@ export function readConfigCacheFile(path: string, key: Buffer | null): { value: 
     throw fail(`corrupt content (${(err as Error).message})`);
   }
   const value = checkShape(parsed, fail);
-  let hash: string;
+  let replica: ConfigReplica;
   try {
-    hash = indexConfig(value.config).hash;
+    replica = ConfigReplica.fromFull({ type: 'full', hash: value.hash, sequence: value.sequence, created_at: value.savedAt, config: value.config });
   } catch (err) {
     throw fail((err as Error).message);
   }
-  if (hash !== value.hash) throw fail(`hash mismatch: the configuration hashes to ${hash}, the file says ${value.hash}`);
-  return { value, encrypted: flag === FLAG_ENCRYPTED };
+  return { value, encrypted: flag === FLAG_ENCRYPTED, replica };
 }
 
 function checkShape(v: unknown, fail: (reason: string) => CacheError): CachedConfig {

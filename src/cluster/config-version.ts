@@ -104,8 +104,8 @@ export interface CollectionDigest {
   readonly text: string;
   /** md5 of `text`: equal digests mean an identical collection. */
   readonly hash: string;
-  /** The length shared by every id (UUIDs), which makes every line the same length; null when mixed or empty. */
-  readonly idLength: number | null;
+  /** The length of every line when ids share one length (UUIDs) and hashes are md5 hex; else null. */
+  readonly lineLength: number | null;
 }
 
 export type Collections = { readonly [K in EntityName]: CollectionDigest };
@@ -122,11 +122,21 @@ function groupOf(name: EntityName): HashGroup {
   return (HASH_GROUPS as readonly string[]).includes(name) ? (name as HashGroup) : 'rest';
 }
 
+const HASH_LENGTH = 32;
+/** id + ':' + hash + '\n' */
+const lineOf = (idLength: number): number => idLength + HASH_LENGTH + 2;
+
 function commonLength(ids: readonly string[]): number | null {
   if (ids.length === 0) return null;
   const length = ids[0].length;
   for (const id of ids) if (id.length !== length) return null;
   return length;
+}
+
+function fixedLine(ids: readonly string[], hashes: readonly string[]): number | null {
+  const idLength = commonLength(ids);
+  if (idLength === null || !hashes.every((h) => h.length === HASH_LENGTH)) return null;
+  return lineOf(idLength);
 }
 
 function textOf(name: EntityName, ids: readonly string[], hashes: readonly string[]): string {
@@ -136,11 +146,11 @@ function textOf(name: EntityName, ids: readonly string[], hashes: readonly strin
   return lines.join('');
 }
 
-function finish(name: EntityName, ids: readonly string[], hashes: readonly string[], text: string, idLength: number | null): CollectionDigest {
+function finish(name: EntityName, ids: readonly string[], hashes: readonly string[], text: string, lineLength: number | null): CollectionDigest {
   for (let i = 1; i < ids.length; i++) {
     if (ids[i - 1] === ids[i]) throw new Error(`configuration has duplicate ids in ${name} (${ids[i]})`);
   }
-  return { table: new EntityHashTable(ids, hashes), text, hash: md5(text), idLength };
+  return { table: new EntityHashTable(ids, hashes), text, hash: md5(text), lineLength };
 }
 
 /** Orders (id, hash) pairs by id; builds the text on the way. */
@@ -148,7 +158,7 @@ function sortedDigest(name: EntityName, ids: string[], hashes: string[]): Collec
   const idLength = commonLength(ids);
   let sorted = true;
   for (let i = 1; i < ids.length && sorted; i++) sorted = ids[i - 1] < ids[i];
-  if (sorted) return finish(name, ids, hashes, textOf(name, ids, hashes), idLength);
+  if (sorted) return finish(name, ids, hashes, textOf(name, ids, hashes), fixedLine(ids, hashes));
   if (idLength !== null) {
     // With ids of one length, sorting whole lines sorts by id (plain string sort, the fastest V8 has).
     const lines = new Array<string>(ids.length);
@@ -158,9 +168,9 @@ function sortedDigest(name: EntityName, ids: string[], hashes: string[]): Collec
     const sortedHashes = new Array<string>(lines.length);
     for (let i = 0; i < lines.length; i++) {
       sortedIds[i] = lines[i].slice(0, idLength);
-      sortedHashes[i] = lines[i].slice(idLength + 1, idLength + 33);
+      sortedHashes[i] = lines[i].slice(idLength + 1, -1);
     }
-    return finish(name, sortedIds, sortedHashes, name + '\n' + lines.join(''), idLength);
+    return finish(name, sortedIds, sortedHashes, name + '\n' + lines.join(''), fixedLine(sortedIds, sortedHashes));
   }
   const order = ids.map((_, i) => i).sort((a, b) => (ids[a] < ids[b] ? -1 : ids[a] > ids[b] ? 1 : 0));
   const sortedIds = order.map((i) => ids[i]);
@@ -187,10 +197,10 @@ export function patchCollection(
   const oldIds = old.table.ids;
   const oldHashes = old.table.hashes;
   const incoming = [...upserts.keys()].sort();
-  const width = old.idLength ?? (oldIds.length === 0 && incoming.length > 0 ? incoming[0].length : null);
-  const sameLength = width !== null && incoming.every((id) => id.length === width);
-  // id, ':', 32 hex digits, '\n'
-  const lineLength = sameLength ? width + 34 : 0;
+  const width = old.lineLength ?? (oldIds.length === 0 && incoming.length > 0 ? lineOf(incoming[0].length) : null);
+  const sameLength =
+    width !== null && incoming.every((id) => lineOf(id.length) === width && upserts.get(id)!.length === HASH_LENGTH);
+  const lineLength = sameLength ? width : 0;
   const header = name.length + 1;
   const ids: string[] = [];
   const hashes: string[] = [];
@@ -240,7 +250,7 @@ export function patchCollection(
   } else {
     text = textOf(name, ids, hashes);
   }
-  return finish(name, ids, hashes, text, ids.length === 0 ? null : sameLength ? width : commonLength(ids));
+  return finish(name, ids, hashes, text, ids.length === 0 ? null : sameLength ? width : fixedLine(ids, hashes));
 }
 
 /** Combines per-collection digests into the configuration's index (overall and group hashes). */

@@ -381,6 +381,10 @@ export class Supervisor implements NodeContext {
   /** SIGHUP: re-read the declarative file; a bad file is logged and the old configuration keeps serving. */
   async reloadFromFile(): Promise<void> {
     const file = this.settings.declarative_config;
+    if (this.settings.role === 'data_plane') {
+      this.log.notice('SIGHUP received: a data plane takes its configuration from its control plane; nothing to reload');
+      return;
+    }
     if (file === null) {
       this.log.notice('SIGHUP received, but declarative_config is not set: nothing to reload');
       return;
