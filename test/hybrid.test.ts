@@ -38,14 +38,14 @@ for (const mode of ['shared', 'pki'] as const satisfies readonly Mode[]) {
     before(async () => {
       certs = makeHybridCerts();
       upstream = await startUpstream('hybrid-upstream');
-      cp = await startControlPlane(certsFor(mode, certs, 'cp'));
+      cp = await startControlPlane(certsFor(mode, certs, 'cp'), { keepPrefix: true });
       dp1 = await startDataPlane(certsFor(mode, certs, 'dp1'), [cp], { keepPrefix: true });
       dp2 = await startDataPlane(certsFor(mode, certs, 'dp2'), [cp], { keepPrefix: true });
     });
 
     after(async () => {
       for (const node of [dp1, dp2, ...extra, cp]) await node?.stop('SIGKILL').catch(() => {});
-      for (const node of [dp1, dp2]) if (node !== undefined) rmSync(node.prefix, { recursive: true, force: true });
+      for (const node of [dp1, dp2, cp]) if (node !== undefined) rmSync(node.prefix, { recursive: true, force: true });
       await upstream?.close();
       if (certs !== undefined) rmSync(certs.pki.dir, { recursive: true, force: true });
     });
@@ -167,6 +167,20 @@ for (const mode of ['shared', 'pki'] as const satisfies readonly Mode[]) {
       const status = await clusteringStatus(dp1);
       assert.equal(status.config_source, 'cache');
       assert.equal(status.control_plane?.connected, false);
+    });
+
+    it('the control plane comes back: data planes reconnect on their own and are sent nothing', async () => {
+      cp = await startControlPlane(certsFor(mode, certs, 'cp'), { prefix: cp.prefix, keepPrefix: true, clusterPort: cp.clusterPort, telemetryPort: cp.telemetryPort });
+      // Back-off after the kill is at most 1 + 2 + 4 + 8 s by now.
+      await waitForConnected(cp, [dp1Id, dp2Id], 30_000);
+      const rows = await dataPlanes(cp);
+      for (const id of [dp1Id, dp2Id]) {
+        const row = rows.find((r) => r.id === id);
+        assert.equal(row?.in_sync, true);
+        assert.equal(row?.last_payload, null, 'a data plane with the current configuration is sent nothing');
+      }
+      await admin(cp, 'POST', '/services/echo/routes', { name: 'after-restart', paths: ['/after-restart'] });
+      for (const dp of [dp1, dp2]) await waitUntil(async () => (await statusOf(`${dp.proxy}/after-restart`)) === 200, 5000, 'the new route');
     });
   });
 }

@@ -80,12 +80,14 @@ export class DataPlaneRole implements ClusterView {
       const cached = readConfigCacheFile(this.#cachePath, this.#cacheKey);
       if (cached !== null) {
         const v = cached.value;
-        const replica = ConfigReplica.fromFull({ type: 'full', hash: v.hash, sequence: v.sequence, created_at: v.savedAt, config: v.config });
+        // Already verified against its hash while reading.
+        const replica = cached.replica;
         const prepared = this.#prepare(replica);
         if (prepared.ok) {
           this.#replica = replica;
           this.#source = 'cache';
           this.#cacheSavedAt = v.savedAt;
+          if (!cached.encrypted && this.#cacheKey !== null) log.notice(`cluster: the cache ${this.#cachePath} is not encrypted yet; the next configuration is written encrypted`);
           log.notice(`cluster: serving configuration ${replica.hash} from the cache ${this.#cachePath} (saved ${new Date(v.savedAt).toISOString()}) until the control plane answers`);
           return { config: prepared.config, hash: replica.hash, refusals: prepared.refusals };
         }

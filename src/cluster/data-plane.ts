@@ -26,6 +26,16 @@ import {
 const BACKOFF_BASE_MS = 1000;
 const BACKOFF_MAX_MS = 30_000;
 
+/**
+ * Back-off before the `attempt`-th retry round (0-based): 1 s doubling up to 30 s, with "equal jitter" (a
+ * random point in the upper half), so that data planes that lost the same control plane spread out but
+ * none waits much less than the back-off. `random` is in [0, 1).
+ */
+export function reconnectDelay(attempt: number, random: number): number {
+  const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** Math.min(attempt, 16));
+  return ceiling / 2 + random * (ceiling / 2);
+}
+
 export interface ApplyOutcome {
   ok: boolean;
   error: string | null;
@@ -192,8 +202,7 @@ export class DataPlaneLink {
     // a control plane restart does not meet every data plane at the same instant.
     let delay = 50;
     if (cycled) {
-      const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** this.#attempts);
-      delay = ceiling / 2 + Math.random() * (ceiling / 2);
+      delay = reconnectDelay(this.#attempts, Math.random());
       this.#attempts++;
     }
     this.#status.reconnect_attempts++;
