@@ -3,6 +3,7 @@
  * versions 1.1, 2.1 and 3.0). The flat configuration is what every configuration source produces.
  */
 export { loadDeclarative } from './load.ts';
+export { patchFlatConfig, type ConfigPatch, type PatchOptions, type PatchResult } from './patch.ts';
 export { exportDeclarative } from './export.ts';
 export { formatErrorTree } from './errors.ts';
 export { emptyFlatConfig } from './types.ts';
