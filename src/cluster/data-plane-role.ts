@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { loadDeclarative, type FlatConfig } from '../declarative/index.ts';
+import { loadDeclarative, patchFlatConfig, type FlatConfig } from '../declarative/index.ts';
 import type { Settings } from '../config/settings-types.ts';
 import type { ClusterView } from '../admin/context.ts';
 import type { Supervisor } from '../runtime/supervisor.ts';
@@ -17,6 +17,8 @@ import { cacheKeyFromSetting, readConfigCacheFile, writeConfigCache } from './co
 import { ConfigReplica } from './config-replica.ts';
 import { indexConfig, type WireConfig } from './config-version.ts';
 import { DataPlaneLink, type ApplyOutcome } from './data-plane.ts';
+import type { DeltaConfigMessage } from './payload.ts';
+import type { WorkerConfigPatch } from '../runtime/config-patch.ts';
 import { TelemetryLink } from './telemetry-link.ts';
 import { mergeServiceMaps } from './telemetry.ts';
 import { certificateSummary } from './tls.ts';
@@ -42,7 +44,7 @@ export function persistentNodeId(settings: Settings): string {
   return id;
 }
 
-type Prepared = { ok: true; config: FlatConfig; refusals: Record<string, string> } | { ok: false; error: string };
+type Prepared = { ok: true; config: FlatConfig; refusals: Record<string, string>; missing: string[] } | { ok: false; error: string };
 
 export class DataPlaneRole implements ClusterView {
   readonly role = 'data_plane';
@@ -51,6 +53,8 @@ export class DataPlaneRole implements ClusterView {
   readonly #cachePath: string;
   readonly #cacheKey: Buffer | null;
   #replica: ConfigReplica = ConfigReplica.empty();
+  /** The validated configuration the workers serve and its hash: what the next delta is validated against. */
+  #served: { hash: string; config: FlatConfig } | null = null;
   #source: 'cache' | 'declarative_config' | 'control_plane' | 'none' = 'none';
   #link: DataPlaneLink | null = null;
   #telemetry: TelemetryLink | null = null;
@@ -85,6 +89,9 @@ export class DataPlaneRole implements ClusterView {
         const prepared = this.#prepare(replica);
         if (prepared.ok) {
           this.#replica = replica;
+          this.#served = { hash: replica.hash, config: prepared.config };
+          this.#missingPlugins = prepared.missing;
+          this.#refusedRoutes = Object.keys(prepared.refusals).length;
           this.#source = 'cache';
           this.#cacheSavedAt = v.savedAt;
           if (!cached.encrypted && this.#cacheKey !== null) log.notice(`cluster: the cache ${this.#cachePath} is not encrypted yet; the next configuration is written encrypted`);
@@ -100,6 +107,7 @@ export class DataPlaneRole implements ClusterView {
       const wire = JSON.parse(JSON.stringify(fromFile.config)) as WireConfig;
       const hash = indexConfig(wire).hash;
       this.#replica = ConfigReplica.fromFull({ type: 'full', hash, sequence: 0, created_at: Date.now(), config: wire });
+      this.#served = { hash, config: fromFile.config };
       this.#source = 'declarative_config';
       log.notice(`cluster: no usable cache; serving declarative_config (${hash}) until the control plane answers`);
       return { config: fromFile.config, hash, refusals: {} };
@@ -125,7 +133,7 @@ export class DataPlaneRole implements ClusterView {
       maxPayload: s.cluster_max_payload,
       log: this.#node.log,
       initial: this.#replica,
-      apply: (replica) => this.#apply(replica),
+      apply: (replica, delta) => this.#apply(replica, delta),
     });
     this.#link.start();
     this.#telemetry = new TelemetryLink({ endpoints: s.cluster_telemetry_endpoint, tls, nodeId: this.#node.nodeId, log: this.#node.log });
@@ -147,53 +155,51 @@ export class DataPlaneRole implements ClusterView {
    * would have covered is refused with 503: serving such a route without, say, its auth plugin would open
    * it to anyone.
    */
-  #prepare(replica: ConfigReplica): Prepared {
+  /**
+   * Turns a replica into what the workers serve. Plugins this node lacks are taken out and every route they
+   * would have covered is refused with 503: serving such a route without, say, its auth plugin would open
+   * it to anyone. With the delta that produced the replica (and the configuration it was applied to),
+   * only the changed entities are validated.
+   */
+  #prepare(replica: ConfigReplica, delta: DeltaConfigMessage | null = null): Prepared {
     const wire = replica.config;
     const enabled = this.#node.plugins;
-    const missing = new Set<string>();
-    const refusals: Record<string, string> = {};
-    const kept = wire.plugins.filter((p) => {
-      const name = String(p.name);
-      if (enabled.has(name)) return true;
-      if (p.enabled === false) return false;
-      missing.add(name);
-      return false;
-    });
-    if (missing.size > 0) {
-      const reason = (name: string) => `this route uses the '${name}' plugin, which this data plane does not have; it is refused rather than served without it`;
-      const refuseRoute = (id: string, name: string) => (refusals[id] ??= reason(name));
-      for (const p of wire.plugins) {
-        const name = String(p.name);
-        if (!missing.has(name) || p.enabled === false) continue;
-        const route = idOf(p.route);
-        const service = idOf(p.service);
-        if (route !== null) refuseRoute(route, name);
-        else if (service !== null) {
-          for (const r of wire.routes) if (idOf(r.service) === service) refuseRoute(r.id, name);
-        } else {
-          // Global and consumer-scoped plugins can apply to any route.
-          for (const r of wire.routes) refuseRoute(r.id, name);
-        }
-      }
+    const { missing, refusals } = refusalsFor(wire, enabled);
+    const lacks = (p: Readonly<Record<string, unknown>>) => !enabled.has(String(p.name));
+    const previous = this.#served;
+    let config: FlatConfig;
+    if (delta !== null && previous !== null && previous.hash === delta.base) {
+      // Plugins this node lacks were never in the validated configuration: leave them out of the change too.
+      const servedPlugins = new Set(previous.config.plugins.map((p) => p.id));
+      const upserts = { ...delta.upserts, ...(delta.upserts.plugins === undefined ? {} : { plugins: delta.upserts.plugins.filter((p) => !lacks(p)) }) };
+      const deletes = { ...delta.deletes, ...(delta.deletes.plugins === undefined ? {} : { plugins: delta.deletes.plugins.filter((id) => servedPlugins.has(id)) }) };
+      const result = patchFlatConfig(previous.config, { upserts, deletes }, { plugins: enabled });
+      if (!result.ok) return { ok: false, error: `the configuration change does not validate here: ${result.error}` };
+      config = result.config;
+    } else {
+      const document: Record<string, unknown> = { ...wire, plugins: wire.plugins.filter((p) => !lacks(p)), _format_version: '3.0', _transform: false };
+      const result = loadDeclarative(document, { plugins: enabled });
+      if (!result.ok) return { ok: false, error: `the configuration does not validate here: ${result.error.message}` };
+      config = result.config;
     }
-    const document: Record<string, unknown> = { ...wire, plugins: kept, _format_version: '3.0', _transform: false };
-    const result = loadDeclarative(document, { plugins: enabled });
-    if (!result.ok) return { ok: false, error: `the configuration does not validate here: ${result.error.message}` };
-    this.#missingPlugins = [...missing].sort();
-    return { ok: true, config: result.config, refusals };
+    return { ok: true, config, refusals, missing: [...missing].sort() };
   }
 
-  async #apply(replica: ConfigReplica): Promise<ApplyOutcome> {
+  async #apply(replica: ConfigReplica, delta: DeltaConfigMessage | null): Promise<ApplyOutcome> {
     const t0 = performance.now();
-    const prepared = this.#prepare(replica);
+    const prepared = this.#prepare(replica, delta);
     if (!prepared.ok) return { ok: false, error: prepared.error, refusedRoutes: 0 };
+    const base = this.#served?.hash ?? null;
+    const change = delta !== null && base === delta.base ? { base, patch: validatedChange(prepared.config, delta) } : undefined;
     try {
-      await this.#node.applyConfig(prepared.config, replica.hash, prepared.refusals);
+      await this.#node.applyConfig(prepared.config, replica.hash, prepared.refusals, change);
     } catch (err) {
       return { ok: false, error: (err as Error).message, refusedRoutes: 0 };
     }
     this.#replica = replica;
+    this.#served = { hash: replica.hash, config: prepared.config };
     this.#source = 'control_plane';
+    this.#missingPlugins = prepared.missing;
     this.#refusedRoutes = Object.keys(prepared.refusals).length;
     this.#lastApplyMs = performance.now() - t0;
     if (this.#refusedRoutes > 0) {
@@ -277,4 +283,54 @@ function idOf(ref: unknown): string | null {
 
 function pluginNames(node: Supervisor): string[] {
   return [...node.plugins.keys()].sort();
+}
+
+/** Which plugins of the configuration this node lacks, and the routes they would cover (refused with 503). */
+function refusalsFor(
+  wire: WireConfig,
+  enabled: ReadonlyMap<string, unknown>,
+): { missing: Set<string>; refusals: Record<string, string> } {
+  const missing = new Set<string>();
+  const refusals: Record<string, string> = {};
+  const absent = wire.plugins.filter((p) => p.enabled !== false && !enabled.has(String(p.name)));
+  if (absent.length === 0) return { missing, refusals };
+  let routesByService: Map<string, string[]> | null = null;
+  const refuse = (routeId: string, name: string) => {
+    refusals[routeId] ??= `this route uses the '${name}' plugin, which this data plane does not have; it is refused rather than served without it`;
+  };
+  for (const p of absent) {
+    const name = String(p.name);
+    missing.add(name);
+    const route = idOf(p.route);
+    const service = idOf(p.service);
+    if (route !== null) {
+      refuse(route, name);
+    } else if (service !== null) {
+      if (routesByService === null) {
+        routesByService = new Map();
+        for (const r of wire.routes) {
+          const s = idOf(r.service);
+          if (s !== null) routesByService.set(s, [...(routesByService.get(s) ?? []), r.id]);
+        }
+      }
+      for (const id of routesByService.get(service) ?? []) refuse(id, name);
+    } else {
+      // Global and consumer-scoped plugins can apply to any route.
+      for (const r of wire.routes) refuse(r.id, name);
+    }
+  }
+  return { missing, refusals };
+}
+
+/** The validated form of a delta's entities (as the workers compile them), taken from the patched configuration. */
+function validatedChange(config: FlatConfig, delta: DeltaConfigMessage): WorkerConfigPatch {
+  const upserts: Record<string, { readonly id: string }[]> = {};
+  for (const [name, entities] of Object.entries(delta.upserts)) {
+    if (entities === undefined || entities.length === 0) continue;
+    const wanted = new Set(entities.map((e) => e.id));
+    upserts[name] = (config[name as keyof FlatConfig] as readonly { readonly id: string }[]).filter((e) => wanted.has(e.id));
+  }
+  const deletes: Record<string, readonly string[]> = {};
+  for (const [name, ids] of Object.entries(delta.deletes)) if (ids !== undefined && ids.length > 0) deletes[name] = ids;
+  return { upserts, deletes };
 }

@@ -9,7 +9,7 @@ import WebSocket, { type ClientOptions, type RawData } from 'ws';
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from '../log/logger.ts';
 import { ConfigReplica, SyncError } from './config-replica.ts';
-import { decodeConfigMessage, type ConfigMessage } from './payload.ts';
+import { decodeConfigMessage, type ConfigMessage, type DeltaConfigMessage } from './payload.ts';
 import { dataPlaneClientOptions, describeTlsError, type ClusterTlsSettings } from './tls.ts';
 import { splitEndpoint } from './cluster-tls-settings.ts';
 import {
@@ -51,8 +51,11 @@ export interface DataPlaneLinkOptions {
   log: Logger;
   /** What the node serves at start (its cache, or its declarative file), as a replica to apply deltas to. */
   initial: ConfigReplica;
-  /** Validates and serves a configuration; resolves once every worker serves it (or it was refused). */
-  apply(replica: ConfigReplica): Promise<ApplyOutcome>;
+  /**
+   * Validates and serves a configuration; resolves once every worker serves it (or it was refused). `delta`
+   * is the change that produced it from the replica served now, when it came as one.
+   */
+  apply(replica: ConfigReplica, delta: DeltaConfigMessage | null): Promise<ApplyOutcome>;
   /** Test seam: back-off multiplier (1 in production). */
   backoffScale?: number;
 }
@@ -257,7 +260,7 @@ export class DataPlaneLink {
       this.#report({ target: message.hash, ok: false, error: (err as Error).message, t0, refused: 0 });
       return;
     }
-    const outcome = await this.#o.apply(candidate);
+    const outcome = await this.#o.apply(candidate, message.type === 'delta' ? message : null);
     if (outcome.ok) {
       this.#replica = candidate;
       this.#status.last_sync_at = Math.floor(Date.now() / 1000);

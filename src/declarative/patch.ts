@@ -178,91 +178,207 @@ function validateUpserts(patch: ConfigPatch, options: PatchOptions, now: number,
   return ctx.loaded;
 }
 
-/** Every id to delete must exist. */
-function checkDeletesExist(previous: FlatConfig, changes: ReadonlyMap<EntityName, CollectionChange>, problems: Problems): void {
-  for (const [name, change] of changes) {
-    if (change.deletes.size === 0) continue;
-    const missing = new Set(change.deletes);
-    for (const entity of entitiesOf(previous, name)) missing.delete(entity.id as string);
-    for (const id of missing) problems.add(`${name} ${id}: cannot be deleted, there is no such entity`);
+/**
+ * What one pass over a collection of `previous` must find out. Every check of a patch is phrased as such a
+ * question, so that each collection involved is read once, whatever the patch holds; untouched entities
+ * are only read, never validated.
+ */
+interface Question {
+  /** Ids whose position is wanted (deletes, replacements, reference targets). */
+  readonly ids: Set<string>;
+  /** Per unique field: values whose holder is wanted (upserted values, references by endpoint key). */
+  readonly values: Map<string, Set<unknown>>;
+  /** Per foreign-key field: referenced ids whose referrers are wanted (targets of deletes). */
+  readonly targets: Map<string, Set<string>>;
+}
+
+interface Answer {
+  readonly positions: ReadonlyMap<string, number>;
+  /** Per unique field: value → id of the (first) entity holding it. */
+  readonly holders: ReadonlyMap<string, ReadonlyMap<unknown, string>>;
+  /** Per foreign-key field: referenced id → ids of the entities referencing it. */
+  readonly referrers: ReadonlyMap<string, ReadonlyMap<string, readonly string[]>>;
+}
+
+function newQuestion(): Question {
+  return { ids: new Set(), values: new Map(), targets: new Map() };
+}
+
+function addTo<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
+  let set = map.get(key);
+  if (!set) map.set(key, (set = new Set()));
+  set.add(value);
+}
+
+/** One pass over `list` answering `question`. */
+function scan(name: EntityName, list: readonly Entity[], question: Question): Answer {
+  const positions = new Map<string, number>();
+  const values = [...question.values].map(([field, wanted]) => ({ field, wanted, found: new Map<unknown, string>() }));
+  const targets = [...question.targets].map(([field, wanted]) => ({ field, wanted, found: new Map<string, string[]>() }));
+  const ids = question.ids;
+  for (let i = 0; i < list.length; i++) {
+    const entity = list[i];
+    const id = entity.id as string;
+    if (ids.has(id)) positions.set(id, i);
+    for (let v = 0; v < values.length; v++) {
+      const slot = values[v];
+      const value = uniqueValue(name, slot.field, entity);
+      if (value !== undefined && slot.wanted.has(value) && !slot.found.has(value)) slot.found.set(value, id);
+    }
+    for (let t = 0; t < targets.length; t++) {
+      const slot = targets[t];
+      const target = referencedId(entity[slot.field]);
+      if (typeof target !== 'string' || !slot.wanted.has(target)) continue;
+      const referrers = slot.found.get(target);
+      if (referrers) referrers.push(id);
+      else slot.found.set(target, [id]);
+    }
+  }
+  return {
+    positions,
+    holders: new Map(values.map((slot) => [slot.field, slot.found])),
+    referrers: new Map(targets.map((slot) => [slot.field, slot.found])),
+  };
+}
+
+/** For each collection, the foreign keys of other collections that point to it. */
+const REFERRING: ReadonlyMap<EntityName, readonly { collection: EntityName; field: string }[]> = (() => {
+  const map = new Map<EntityName, { collection: EntityName; field: string }[]>();
+  for (const name of ENTITY_ORDER) map.set(name, []);
+  for (const name of ENTITY_ORDER) {
+    for (const fk of ENTITIES[name].foreignKeys) map.get(fk.reference)?.push({ collection: name, field: fk.field });
+  }
+  return map;
+})();
+
+/** The unique endpoint key of a collection (what references may name an entity by), or null. */
+function keyField(name: EntityName): string | null {
+  const meta = ENTITIES[name];
+  return meta.endpointKey !== null && meta.uniqueFields.includes(meta.endpointKey) ? meta.endpointKey : null;
+}
+
+function referenceKey(value: string | Record<string, unknown>): unknown {
+  return typeof value === 'string' ? value : value.id;
+}
+
+const NO_ANSWER: Answer = { positions: new Map(), holders: new Map(), referrers: new Map() };
+
+/** The previous configuration seen through the patch: what stays, what goes, what replaces what. */
+class PatchView {
+  readonly previous: FlatConfig;
+  readonly changes: ReadonlyMap<EntityName, CollectionChange>;
+  readonly #answers = new Map<EntityName, Answer>();
+  readonly #upsertedKeys = new Map<EntityName, Map<string, string>>();
+
+  constructor(previous: FlatConfig, changes: ReadonlyMap<EntityName, CollectionChange>, loaded: readonly LoadedEntity[]) {
+    this.previous = previous;
+    this.changes = changes;
+    const questions = new Map<EntityName, Question>();
+    const ask = (name: EntityName): Question => {
+      let question = questions.get(name);
+      if (!question) questions.set(name, (question = newQuestion()));
+      return question;
+    };
+    for (const [name, change] of changes) {
+      const question = ask(name);
+      for (const id of change.deletes) question.ids.add(id);
+      for (const [id, item] of change.upserts) {
+        question.ids.add(id);
+        for (const field of ENTITIES[name].uniqueFields) {
+          const value = uniqueValue(name, field, item.entity);
+          if (value !== undefined) addTo(question.values, field, value);
+        }
+      }
+      for (const { collection, field } of change.deletes.size > 0 ? (REFERRING.get(name) ?? []) : []) {
+        for (const id of change.deletes) addTo(ask(collection).targets, field, id);
+      }
+    }
+    for (const item of loaded) {
+      for (const ref of item.references) {
+        const key = referenceKey(ref.value);
+        if (typeof key !== 'string') continue;
+        const question = ask(ref.reference);
+        question.ids.add(key);
+        const field = keyField(ref.reference);
+        if (field !== null) addTo(question.values, field, key);
+      }
+    }
+    for (const [name, question] of questions) this.#answers.set(name, scan(name, entitiesOf(previous, name), question));
+  }
+
+  answer(name: EntityName): Answer {
+    return this.#answers.get(name) ?? NO_ANSWER;
+  }
+
+  /** Whether the previous entity `id` is deleted or replaced by the patch (its old values no longer count). */
+  superseded(name: EntityName, id: string): boolean {
+    const change = this.changes.get(name);
+    return change !== undefined && (change.deletes.has(id) || change.upserts.has(id));
+  }
+
+  #upsertedKey(name: EntityName, field: string, key: string): string | undefined {
+    let keys = this.#upsertedKeys.get(name);
+    if (!keys) {
+      keys = new Map();
+      for (const item of this.changes.get(name)?.upserts.values() ?? []) {
+        const value = item.entity[field];
+        if (typeof value === 'string' && !keys.has(value)) keys.set(value, item.id);
+      }
+      this.#upsertedKeys.set(name, keys);
+    }
+    return keys.get(key);
+  }
+
+  /** The id of the patched collection's entity a reference names, looked up as a load does: by key, then id. */
+  lookup(name: EntityName, key: string): string | undefined {
+    const answer = this.answer(name);
+    const field = keyField(name);
+    if (field !== null) {
+      const upserted = this.#upsertedKey(name, field, key);
+      if (upserted !== undefined) return upserted;
+      const holder = answer.holders.get(field)?.get(key);
+      if (holder !== undefined && !this.superseded(name, holder)) return holder;
+    }
+    if (this.changes.get(name)?.upserts.has(key)) return key;
+    if (answer.positions.has(key) && !this.changes.get(name)?.deletes.has(key)) return key;
+    return undefined;
   }
 }
 
-/**
- * Resolves the references of upserted entities against the patched configuration, the way a load does:
- * by endpoint key first, then by id. Rewrites each to `{id}` of its target.
- */
-function resolveUpsertReferences(
-  previous: FlatConfig,
-  loaded: readonly LoadedEntity[],
-  changes: ReadonlyMap<EntityName, CollectionChange>,
-  problems: Problems,
-): void {
-  // One scan per referenced collection answers every lookup into it.
-  const wanted = new Map<EntityName, Set<string>>();
+/** Every id to delete must exist. */
+function checkDeletesExist(view: PatchView, problems: Problems): void {
+  for (const [name, change] of view.changes) {
+    const positions = view.answer(name).positions;
+    for (const id of change.deletes) if (!positions.has(id)) problems.add(`${name} ${id}: cannot be deleted, there is no such entity`);
+  }
+}
+
+/** Resolves the references of upserted entities against the patched configuration, rewriting each to `{id}`. */
+function resolveUpsertReferences(view: PatchView, loaded: readonly LoadedEntity[], problems: Problems): void {
   for (const item of loaded) {
     for (const ref of item.references) {
-      const key = typeof ref.value === 'string' ? ref.value : ref.value.id;
-      if (typeof key !== 'string') continue;
-      let keys = wanted.get(ref.reference);
-      if (!keys) wanted.set(ref.reference, (keys = new Set()));
-      keys.add(key);
-    }
-  }
-  const byKey = new Map<EntityName, Map<string, string>>();
-  const byId = new Map<EntityName, Set<string>>();
-  for (const [name, keys] of wanted) {
-    const endpointKey = ENTITIES[name].endpointKey;
-    const keyed = endpointKey !== null && ENTITIES[name].uniqueFields.includes(endpointKey) ? endpointKey : null;
-    const keyHits = new Map<string, string>();
-    const idHits = new Set<string>();
-    const note = (entity: Entity) => {
-      const id = entity.id as string;
-      if (keys.has(id)) idHits.add(id);
-      const key = keyed === null ? undefined : entity[keyed];
-      if (typeof key === 'string' && keys.has(key) && !keyHits.has(key)) keyHits.set(key, id);
-    };
-    const change = changes.get(name);
-    for (const entity of entitiesOf(previous, name)) {
-      const id = entity.id as string;
-      if (change && (change.deletes.has(id) || change.upserts.has(id))) continue;
-      note(entity);
-    }
-    if (change) for (const item of change.upserts.values()) note(item.entity);
-    byKey.set(name, keyHits);
-    byId.set(name, idHits);
-  }
-  for (const item of loaded) {
-    for (const ref of item.references) {
-      const key = typeof ref.value === 'string' ? ref.value : ref.value.id;
-      const target =
-        typeof key !== 'string' ? undefined : (byKey.get(ref.reference)?.get(key) ?? (byId.get(ref.reference)?.has(key) ? key : undefined));
+      const key = referenceKey(ref.value);
+      const target = typeof key === 'string' ? view.lookup(ref.reference, key) : undefined;
       if (target !== undefined) {
         item.entity[ref.field] = { id: target };
         continue;
       }
       const shown = typeof key === 'string' ? key : JSON.stringify(ref.value);
-      const deleted = typeof key === 'string' && changes.get(ref.reference)?.deletes.has(key);
-      problems.add(
-        `${item.collection} ${item.id}: references ${ref.field} ${shown} which ${deleted ? 'this patch deletes' : 'does not exist'}`,
-      );
+      const deleted = typeof key === 'string' && view.changes.get(ref.reference)?.deletes.has(key);
+      problems.add(`${item.collection} ${item.id}: references ${ref.field} ${shown} which ${deleted ? 'this patch deletes' : 'does not exist'}`);
     }
   }
 }
 
 /** No entity left in place may reference an entity the patch deletes (upserted ones were resolved already). */
-function checkDanglingReferences(previous: FlatConfig, changes: ReadonlyMap<EntityName, CollectionChange>, problems: Problems): void {
-  for (const name of ENTITY_ORDER) {
-    const keys = ENTITIES[name].foreignKeys.filter((fk) => (changes.get(fk.reference)?.deletes.size ?? 0) > 0);
-    if (keys.length === 0) continue;
-    const own = changes.get(name);
-    for (const entity of entitiesOf(previous, name)) {
-      const id = entity.id as string;
-      if (own && (own.deletes.has(id) || own.upserts.has(id))) continue;
-      for (const fk of keys) {
-        const target = referencedId(entity[fk.field]);
-        if (typeof target === 'string' && changes.get(fk.reference)?.deletes.has(target)) {
-          problems.add(`${name} ${id}: references ${fk.field} ${target} which this patch deletes`);
+function checkDanglingReferences(view: PatchView, problems: Problems): void {
+  for (const [name, change] of view.changes) {
+    if (change.deletes.size === 0) continue;
+    for (const { collection, field } of REFERRING.get(name) ?? []) {
+      const byTarget = view.answer(collection).referrers.get(field);
+      for (const target of change.deletes) {
+        for (const id of byTarget?.get(target) ?? []) {
+          if (!view.superseded(collection, id)) problems.add(`${collection} ${id}: references ${field} ${target} which this patch deletes`);
         }
       }
     }
@@ -270,50 +386,52 @@ function checkDanglingReferences(previous: FlatConfig, changes: ReadonlyMap<Enti
 }
 
 /** Unique fields stay unique: only upserted values can collide, with each other or with what stays. */
-function checkUniqueness(previous: FlatConfig, changes: ReadonlyMap<EntityName, CollectionChange>, problems: Problems): void {
-  for (const [name, change] of changes) {
-    const fields = ENTITIES[name].uniqueFields;
-    if (change.upserts.size === 0 || fields.length === 0) continue;
-    const taken = fields.map(() => new Map<unknown, string>());
-    for (const item of change.upserts.values()) {
-      fields.forEach((field, i) => {
+function checkUniqueness(view: PatchView, problems: Problems): void {
+  for (const [name, change] of view.changes) {
+    if (change.upserts.size === 0) continue;
+    const holders = view.answer(name).holders;
+    for (const field of ENTITIES[name].uniqueFields) {
+      const taken = new Map<unknown, string>();
+      for (const item of change.upserts.values()) {
         const value = uniqueValue(name, field, item.entity);
-        if (value === undefined) return;
-        const other = taken[i].get(value);
-        if (other !== undefined) problems.add(`${name} ${item.id}: ${field} '${String(value)}' is also upserted by ${name} ${other}`);
-        else taken[i].set(value, item.id);
-      });
-    }
-    for (const entity of entitiesOf(previous, name)) {
-      const id = entity.id as string;
-      if (change.deletes.has(id) || change.upserts.has(id)) continue;
-      for (let i = 0; i < fields.length; i++) {
-        const value = uniqueValue(name, fields[i], entity);
         if (value === undefined) continue;
-        const upserted = taken[i].get(value);
-        if (upserted !== undefined) problems.add(`${name} ${upserted}: ${fields[i]} '${String(value)}' is already used by ${name} ${id}`);
+        const other = taken.get(value);
+        if (other !== undefined) {
+          problems.add(`${name} ${item.id}: ${field} '${String(value)}' is also upserted by ${name} ${other}`);
+          continue;
+        }
+        taken.set(value, item.id);
+        const holder = holders.get(field)?.get(value);
+        if (holder !== undefined && holder !== item.id && !view.superseded(name, holder)) {
+          problems.add(`${name} ${item.id}: ${field} '${String(value)}' is already used by ${name} ${holder}`);
+        }
       }
     }
   }
 }
 
+/** Beyond this many deletes, one filtering copy beats moving the array's tail for each. */
+const SPLICE_LIMIT = 4;
+
 /** The collection with deletes dropped, replacements in place and new entities appended. */
-function patchedCollection(before: readonly Entity[], deletes: ReadonlySet<string>, upserted: readonly Entity[]): Entity[] {
-  const pending = new Map<string, Entity>();
-  for (const entity of upserted) pending.set(entity.id as string, entity);
-  const out: Entity[] = [];
-  for (const entity of before) {
-    const id = entity.id as string;
-    if (deletes.has(id)) continue;
-    const replacement = pending.get(id);
-    if (replacement === undefined) {
-      out.push(entity);
-    } else {
-      out.push(replacement);
-      pending.delete(id);
-    }
+function patchCollection(name: EntityName, view: PatchView, change: CollectionChange, upserted: readonly Entity[]): Entity[] {
+  const positions = view.answer(name).positions;
+  let out = entitiesOf(view.previous, name).slice();
+  const appended: Entity[] = [];
+  for (const entity of upserted) {
+    const position = positions.get(entity.id as string);
+    if (position === undefined) appended.push(entity);
+    else out[position] = entity;
   }
-  for (const entity of pending.values()) out.push(entity);
+  const dropped = [...change.deletes].map((id) => positions.get(id) as number);
+  if (dropped.length <= SPLICE_LIMIT) {
+    for (const position of dropped.sort((a, b) => b - a)) out.splice(position, 1);
+  } else {
+    const drop = new Uint8Array(out.length);
+    for (const position of dropped) drop[position] = 1;
+    out = out.filter((_, i) => drop[i] === 0);
+  }
+  for (const entity of appended) out.push(entity);
   return out;
 }
 
@@ -344,17 +462,17 @@ export function patchFlatConfig(previous: FlatConfig, patch: ConfigPatch, option
   }
   for (const item of loaded) changes.get(item.collection)?.upserts.set(item.id, item);
 
-  checkDeletesExist(previous, changes, problems);
-  resolveUpsertReferences(previous, loaded, changes, problems);
-  checkDanglingReferences(previous, changes, problems);
-  checkUniqueness(previous, changes, problems);
+  const view = new PatchView(previous, changes, loaded);
+  checkDeletesExist(view, problems);
+  if (problems.any) return problems.result();
+  resolveUpsertReferences(view, loaded, problems);
+  checkDanglingReferences(view, problems);
+  checkUniqueness(view, problems);
   if (problems.any) return problems.result();
 
   const fresh = buildFlatConfig(loaded, false);
   const config: FlatConfig = { ...previous };
   const writable = config as unknown as Record<EntityName, Entity[]>;
-  for (const [name, change] of changes) {
-    writable[name] = patchedCollection(entitiesOf(previous, name), change.deletes, entitiesOf(fresh, name));
-  }
+  for (const [name, change] of changes) writable[name] = patchCollection(name, view, change, entitiesOf(fresh, name));
   return { ok: true, config };
 }

@@ -2,6 +2,7 @@ import type { DownstreamHeaders } from '../proxy/options.ts';
 import type { RouterFlavor } from '../router/types.ts';
 import type { SnapshotInput } from '../snapshot/types.ts';
 import type { ServiceTelemetry } from '../proxy/traffic.ts';
+import type { WorkerConfigPatch } from './config-patch.ts';
 
 /** IPC between the supervisor and its proxy workers. Plain JSON values only. */
 
@@ -47,6 +48,15 @@ export interface WorkerConfig {
   refusals?: Record<string, string>;
 }
 
+/** The change from configuration `base` (which the worker serves) to `hash`; see config-patch.ts. */
+export interface WorkerConfigPatchMessage {
+  type: 'config-patch';
+  base: string;
+  hash: string;
+  patch: WorkerConfigPatch;
+  refusals: Record<string, string>;
+}
+
 export interface WorkerTrafficRequest {
   type: 'traffic';
   id: number;
@@ -68,12 +78,14 @@ export interface WorkerCounters {
   inFlight: number;
 }
 
-export type SupervisorMessage = WorkerInit | WorkerConfig | WorkerShutdown | WorkerStatsRequest | WorkerTrafficRequest;
+export type SupervisorMessage = WorkerInit | WorkerConfig | WorkerConfigPatchMessage | WorkerShutdown | WorkerStatsRequest | WorkerTrafficRequest;
 
 export type WorkerMessage =
   | { type: 'listening' }
   | { type: 'applied'; hash: string; ms: number }
   | { type: 'apply-failed'; hash: string; error: string }
   | { type: 'listen-failed'; error: string }
+  /** A patch arrived for a configuration this worker does not serve: it needs the whole one. */
+  | { type: 'need-full'; hash: string }
   | { type: 'stats'; id: number; counters: WorkerCounters }
   | { type: 'traffic'; id: number; services: Record<string, ServiceTelemetry> };

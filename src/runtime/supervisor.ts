@@ -20,6 +20,7 @@ import type { Store } from '../store/index.ts';
 import type { ServiceTelemetry } from '../proxy/traffic.ts';
 import type { ClusterView } from '../admin/context.ts';
 import type { SupervisorMessage, WorkerCounters, WorkerInit, WorkerMessage } from './messages.ts';
+import { proxyRelevantPatch, type WorkerConfigPatch } from './config-patch.ts';
 
 interface WorkerSlot {
   index: number;
@@ -213,6 +214,9 @@ export class Supervisor implements NodeContext {
       case 'applied':
         slot.hash = msg.hash;
         break;
+      case 'need-full':
+        if (msg.hash === this.#hash) this.#sendConfig(worker);
+        break;
       case 'apply-failed':
         this.log.error(`worker ${slot.index + 1} could not apply configuration ${msg.hash}: ${msg.error}`);
         break;
@@ -323,11 +327,24 @@ export class Supervisor implements NodeContext {
    * Serves a configuration validated elsewhere (a data plane's, from its control plane) and resolves once
    * every worker serves it. Rejects when a newer one supersedes it or the workers time out.
    */
-  async applyConfig(config: FlatConfig, hash: string, refusals: Record<string, string>): Promise<void> {
+  async applyConfig(
+    config: FlatConfig,
+    hash: string,
+    refusals: Record<string, string>,
+    change?: { base: string; patch: WorkerConfigPatch },
+  ): Promise<void> {
     this.#config = config;
     this.#hash = hash;
     this.#refusals = refusals;
-    for (const slot of this.#slots.values()) this.#sendConfig(slot.worker);
+    const patch = change === undefined ? null : proxyRelevantPatch(change.patch);
+    for (const slot of this.#slots.values()) {
+      // A worker that serves the base gets only the change; any other gets everything.
+      if (change !== undefined && patch !== null && slot.hash === change.base) {
+        slot.worker.send({ type: 'config-patch', base: change.base, hash, patch, refusals } satisfies SupervisorMessage);
+      } else {
+        this.#sendConfig(slot.worker);
+      }
+    }
     await this.#waitForWorkers(hash);
   }
 

@@ -14,6 +14,8 @@ import type { PluginHandler } from '../pdk/index.ts';
 import type { RouterFlavor } from '../router/types.ts';
 import { TrafficCounter } from '../proxy/traffic.ts';
 import type { ListenerSpec, SupervisorMessage, WorkerInit, WorkerMessage } from './messages.ts';
+import { applyWorkerPatch } from './config-patch.ts';
+import type { SnapshotInput } from '../snapshot/types.ts';
 
 /**
  * A proxy worker: listens on the proxy ports, compiles each configuration it is sent into a snapshot and
@@ -35,6 +37,26 @@ export function runWorker(): void {
   let shutdownTimeout = 10_000;
   let handlers: ReadonlyMap<string, PluginHandler> = new Map();
   let traffic: TrafficCounter | null = null;
+  /** The configuration this worker serves, kept so that a patch can be applied to it. */
+  let served: { input: SnapshotInput; hash: string } | null = null;
+
+  const apply = (input: SnapshotInput, hash: string, refusals: Record<string, string> | undefined): void => {
+    if (core === null || pools === null) return;
+    const t0 = performance.now();
+    try {
+      const next = compileSnapshot(input, { flavor, pools, hash, handlers, refusals });
+      core.swap(next);
+      pools.retainOnly(next.poolKeys);
+      served = { input, hash };
+      const ms = performance.now() - t0;
+      log.debug(`configuration ${hash} applied in ${ms.toFixed(1)} ms (${next.routeCount} routes)`);
+      send({ type: 'applied', hash, ms });
+    } catch (err) {
+      const text = err instanceof Error ? (err.stack ?? err.message) : String(err);
+      log.error(`could not apply configuration ${hash}; the previous one keeps serving: ${text}`);
+      send({ type: 'apply-failed', hash, error: text });
+    }
+  };
 
   process.on('message', (msg: SupervisorMessage) => {
     switch (msg.type) {
@@ -65,23 +87,16 @@ export function runWorker(): void {
           },
         );
         break;
-      case 'config': {
-        if (core === null || pools === null) return;
-        const t0 = performance.now();
-        try {
-          const next = compileSnapshot(msg.config, { flavor, pools, hash: msg.hash, handlers, refusals: msg.refusals });
-          core.swap(next);
-          pools.retainOnly(next.poolKeys);
-          const ms = performance.now() - t0;
-          log.debug(`configuration ${msg.hash} applied in ${ms.toFixed(1)} ms (${next.routeCount} routes)`);
-          send({ type: 'applied', hash: msg.hash, ms });
-        } catch (err) {
-          const text = err instanceof Error ? (err.stack ?? err.message) : String(err);
-          log.error(`could not apply configuration ${msg.hash}; the previous one keeps serving: ${text}`);
-          send({ type: 'apply-failed', hash: msg.hash, error: text });
-        }
+      case 'config':
+        apply(msg.config, msg.hash, msg.refusals);
         break;
-      }
+      case 'config-patch':
+        if (served === null || served.hash !== msg.base) {
+          send({ type: 'need-full', hash: msg.hash });
+          break;
+        }
+        apply(applyWorkerPatch(served.input, msg.patch), msg.hash, msg.refusals);
+        break;
       case 'shutdown':
         shutdown(servers, pools, shutdownTimeout);
         break;

@@ -25,7 +25,8 @@ export interface ScaleResult {
   dataPlaneApplyMs: number | null;
 }
 
-export async function measureHybridScale(routes: number, mode: Mode = 'shared'): Promise<ScaleResult> {
+export async function measureHybridScale(routes: number, mode: Mode = 'shared', options: { logLevel?: string; onLogs?: (cp: string, dp: string) => void } = {}): Promise<ScaleResult> {
+  const logLevel = options.logLevel ?? 'notice';
   const certs = makeHybridCerts();
   const upstream = await startUpstream('scale-upstream');
   const cpPrefix = mkdtempSync(join(tmpdir(), 'tollgate-cp-'));
@@ -48,9 +49,9 @@ export async function measureHybridScale(routes: number, mode: Mode = 'shared'):
     const importMs = performance.now() - t0;
 
     const t1 = performance.now();
-    const cp = await startControlPlane(certsFor(mode, certs, 'cp'), { prefix: cpPrefix, keepPrefix: true, env: { TOLLGATE_LOG_LEVEL: 'notice' } });
+    const cp = await startControlPlane(certsFor(mode, certs, 'cp'), { prefix: cpPrefix, keepPrefix: true, env: { TOLLGATE_LOG_LEVEL: logLevel } });
     nodes.push(cp);
-    const dp = await startDataPlane(certsFor(mode, certs, 'dp1'), [cp], { env: { TOLLGATE_LOG_LEVEL: 'notice' } });
+    const dp = await startDataPlane(certsFor(mode, certs, 'dp1'), [cp], { env: { TOLLGATE_LOG_LEVEL: logLevel } });
     nodes.push(dp);
     const last = `/r/${routes - 1}`;
     await waitUntil(async () => (await statusOf(`${dp.proxy}${last}`)) === 200, 120_000, `the data plane to serve ${routes} routes`);
@@ -64,6 +65,7 @@ export async function measureHybridScale(routes: number, mode: Mode = 'shared'):
     await waitUntil(async () => (await statusOf(`${dp.proxy}/added`)) === 200, 120_000, 'the added route');
     const propagationMs = performance.now() - t2;
     await waitUntil(async () => (await dataPlanes(cp)).find((d) => d.id === dpId)?.in_sync === true, 30_000, 'in sync after the change');
+    options.onLogs?.(cp.output(), dp.output());
     const row = (await dataPlanes(cp)).find((d) => d.id === dpId)!;
     const raw = (await (await fetch(`${cp.admin}/clustering/data-planes`)).json()) as { data: { id: string; last_apply_ms: number | null }[] };
     return {
