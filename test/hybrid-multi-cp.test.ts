@@ -61,17 +61,27 @@ describe('two control planes sharing PostgreSQL', { timeout: 120_000 }, () => {
     await waitUntil(async () => (await statusOf(`${dp.proxy}/two`)) === 200, 5000, '/two on the data plane');
   });
 
+  it('every control plane lists every data plane, through the shared database', async () => {
+    const id = (await clusteringStatus(dp)).node_id;
+    await waitUntil(async () => (await dataPlanes(cp2)).some((r) => r.id === id && r.connected && r.in_sync), 5000, 'the data plane listed on the other control plane');
+    const row = (await dataPlanes(cp2)).find((r) => r.id === id) as unknown as { control_plane_id: string };
+    const cp1Id = ((await (await fetch(`${cp1.admin}/`)).json()) as { node_id: string }).node_id;
+    assert.equal(row.control_plane_id, cp1Id, 'it says which control plane holds the connection');
+  });
+
   it('the data plane fails over to the other control plane and is not sent what it has', async () => {
     const id = (await clusteringStatus(dp)).node_id;
     const hash = (await clusteringStatus(dp)).config_hash;
     await cp1.stop('SIGKILL');
-    await waitForConnected(cp2, [id], 20_000);
+    await waitUntil(async () => (await clusteringStatus(dp)).control_plane?.control_plane === `127.0.0.1:${cp2.clusterPort}`, 20_000, 'the failover');
+    await waitForConnected(cp2, [id], 5000);
     const status = await clusteringStatus(dp);
     assert.equal(status.control_plane?.control_plane, `127.0.0.1:${cp2.clusterPort}`);
     assert.equal(status.config_hash, hash);
     const row = (await dataPlanes(cp2)).find((r) => r.id === id);
     assert.equal(row?.in_sync, true, 'both control planes hash the same configuration alike');
     assert.equal(row?.last_payload, null, 'nothing was sent on reconnect');
+    assert.equal((row as unknown as { control_plane_id: string }).control_plane_id, ((await (await fetch(`${cp2.admin}/`)).json()) as { node_id: string }).node_id);
     await admin(cp2, 'POST', '/services/echo/routes', { name: 'three', paths: ['/three'] });
     await waitUntil(async () => (await statusOf(`${dp.proxy}/three`)) === 200, 5000, '/three via the second control plane');
     assert.equal(await statusOf(`${dp.proxy}/one`), 200);

@@ -171,8 +171,13 @@ for (const mode of ['shared', 'pki'] as const satisfies readonly Mode[]) {
 
     it('the control plane comes back: data planes reconnect on their own and are sent nothing', async () => {
       cp = await startControlPlane(certsFor(mode, certs, 'cp'), { prefix: cp.prefix, keepPrefix: true, clusterPort: cp.clusterPort, telemetryPort: cp.telemetryPort });
-      // Back-off after the kill is at most 1 + 2 + 4 + 8 s by now.
-      await waitForConnected(cp, [dp1Id, dp2Id], 30_000);
+      // Back-off after the kill is at most 1 + 2 + 4 + 8 s by now. The database still holds the killed control
+      // plane's records (shown until they go stale), so wait for this control plane's own sessions.
+      const cpId = ((await (await fetch(`${cp.admin}/`)).json()) as { node_id: string }).node_id;
+      await waitUntil(async () => {
+        const rows = (await dataPlanes(cp)) as unknown as { id: string; connected: boolean; control_plane_id: string }[];
+        return [dp1Id, dp2Id].every((id) => rows.some((r) => r.id === id && r.connected && r.control_plane_id === cpId));
+      }, 30_000, 'both data planes to reconnect');
       const rows = await dataPlanes(cp);
       for (const id of [dp1Id, dp2Id]) {
         const row = rows.find((r) => r.id === id);

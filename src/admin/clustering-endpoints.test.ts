@@ -19,7 +19,7 @@ const rows = ['c', 'a', 'b'].map((letter) => ({
 
 const controlPlane: ClusterView = {
   role: 'control_plane',
-  dataPlanes: () => rows.map((r) => ({ ...r })),
+  dataPlanes: async () => rows.map((r) => ({ ...r })),
   telemetry: () => ({ services: { s1: { requests: 3 } }, data_planes: [] }),
   metrics: () => '',
 };

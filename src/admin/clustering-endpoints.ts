@@ -18,7 +18,7 @@ function controlPlane(ctx: RequestContext): ClusterView & Required<Pick<ClusterV
 
 export function addClusteringEndpoints(table: RouteTable): void {
   table.set('/clustering/data-planes', 'GET', async (ctx) => {
-    const all = controlPlane(ctx).dataPlanes().sort((a, b) => String(a.id).localeCompare(String(b.id)));
+    const all = (await controlPlane(ctx).dataPlanes()).sort((a, b) => String(a.id).localeCompare(String(b.id)));
     const size = parseSize(ctx.url.searchParams.get('size'));
     const offsetRaw = ctx.url.searchParams.get('offset');
     const after = offsetRaw === null ? null : decodeOffset(offsetRaw);
@@ -34,7 +34,7 @@ export function addClusteringEndpoints(table: RouteTable): void {
   });
   table.set('/clustering/status', 'GET', async (ctx) => {
     const map: Record<string, unknown> = {};
-    for (const d of controlPlane(ctx).dataPlanes()) {
+    for (const d of await controlPlane(ctx).dataPlanes()) {
       map[String(d.id)] = { config_hash: d.config_hash, hostname: d.hostname, ip: d.ip, last_seen: d.last_seen };
     }
     return { status: 200, body: map, headers: { Deprecation: 'true' } };

@@ -39,13 +39,13 @@ export interface ServerCounters {
 export interface ClusterView {
   readonly role: 'control_plane' | 'data_plane';
   /** Control plane: every data plane it knows, connected or not. */
-  dataPlanes?(): Record<string, unknown>[];
+  dataPlanes?(): Promise<Record<string, unknown>[]>;
   /** Control plane: traffic reported by data planes, per service and per data plane. */
   telemetry?(): Record<string, unknown>;
   /** Data plane: its link to the control plane and the configuration it serves. */
   status?(): Record<string, unknown>;
   /** Prometheus text lines for the Status API's `/metrics`. */
-  metrics(): string;
+  metrics(): string | Promise<string>;
 }
 
 /**

@@ -17,7 +17,7 @@ export class ControlPlaneRole implements ClusterView {
 
   constructor(node: Supervisor) {
     this.#node = node;
-    this.#cp = new ControlPlane({ settings: node.settings, tls: clusterTlsFromSettings(node.settings), nodeId: node.nodeId, log: node.log });
+    this.#cp = new ControlPlane({ settings: node.settings, tls: clusterTlsFromSettings(node.settings), nodeId: node.nodeId, log: node.log, store: () => node.store });
   }
 
   async start(): Promise<void> {
@@ -29,18 +29,18 @@ export class ControlPlaneRole implements ClusterView {
     this.#node.addStopHook(() => this.#cp.stop());
   }
 
-  dataPlanes(): Record<string, unknown>[] {
-    return this.#cp.dataPlanes() as unknown as Record<string, unknown>[];
+  async dataPlanes(): Promise<Record<string, unknown>[]> {
+    return (await this.#cp.dataPlanes()) as unknown as Record<string, unknown>[];
   }
 
   telemetry(): Record<string, unknown> {
     return { services: this.#cp.telemetry.services(), data_planes: this.#cp.telemetry.dataPlanes() };
   }
 
-  metrics(): string {
+  async metrics(): Promise<string> {
     const lines: string[] = [];
     const family = (name: string, type: 'gauge' | 'counter', help: string) => lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
-    const dps = this.#cp.dataPlanes();
+    const dps = await this.#cp.dataPlanes();
     // Kong's own control-plane metrics, with Kong's names, so that existing dashboards keep working.
     family('kong_data_plane_last_seen', 'gauge', 'Last time a data plane was heard from (seconds since the epoch).');
     for (const d of dps) lines.push(prometheusLine('kong_data_plane_last_seen', { node_id: d.id, hostname: d.hostname, ip: d.ip }, d.last_seen));

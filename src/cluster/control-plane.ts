@@ -11,6 +11,7 @@ import type { TLSSocket } from 'node:tls';
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';
 import type { Settings } from '../config/settings-types.ts';
 import type { Logger } from '../log/logger.ts';
+import type { Store } from '../store/index.ts';
 import { VERSION } from '../core/version.ts';
 import { ConfigHistory, type PublishedVersion } from './config-history.ts';
 import type { WireConfig } from './config-version.ts';
@@ -18,6 +19,7 @@ import { captureDataPlaneChains, controlPlaneServerOptions, verifyDataPlane, typ
 import {
   CLOSE_CODES,
   configuredPlugins,
+  HEARTBEAT_INTERVAL_MS,
   HEARTBEAT_TIMEOUT_MS,
   parseDataPlaneMessage,
   SYNC_PATH,
@@ -32,6 +34,9 @@ import {
 import { TelemetryAggregator } from './telemetry.ts';
 
 const EMPTY_HASH = '0'.repeat(32);
+const HEARTBEAT_INTERVAL_S = HEARTBEAT_INTERVAL_MS / 1000;
+/** A record another control plane has not refreshed for this long is shown disconnected (it pings every 30 s). */
+const STALE_AFTER_S = 3 * HEARTBEAT_INTERVAL_S;
 const HELLO_TIMEOUT_MS = 10_000;
 
 /** What the control plane knows about one data plane; `GET /clustering/data-planes` lists these. */
@@ -95,6 +100,8 @@ export interface ControlPlaneOptions {
   tls: ClusterTlsSettings;
   nodeId: string;
   log: Logger;
+  /** Where control planes sharing a database keep their data planes' records (null: only in memory). */
+  store?: () => Store | null;
 }
 
 export class ControlPlane {
@@ -105,6 +112,10 @@ export class ControlPlane {
   readonly #records = new Map<string, DataPlaneRecord>();
   /** Publication time of every version still in the history, for lag in seconds. */
   readonly #versionTimes = new Map<string, { sequence: number; createdAt: number }>();
+  readonly #dirty = new Set<DataPlaneRecord>();
+  readonly #persistedAt = new Map<string, number>();
+  #flushTimer: NodeJS.Timeout | null = null;
+  #lastPurge = 0;
   readonly #wss: WebSocketServer;
   readonly #telemetryWss: WebSocketServer;
   readonly #servers: Server[] = [];
@@ -216,10 +227,68 @@ export class ControlPlane {
     return this.#history.current()?.hash ?? EMPTY_HASH;
   }
 
-  dataPlanes(): DataPlaneRecord[] {
-    const purgeBefore = Date.now() / 1000 - this.#options.settings.cluster_data_plane_purge_delay;
+  /**
+   * Every data plane known here or, through the shared database, to the other control planes. A record
+   * another control plane has not refreshed for a while is shown disconnected: that control plane is gone.
+   */
+  async dataPlanes(): Promise<DataPlaneRecord[]> {
+    const now = Date.now() / 1000;
+    const purgeBefore = now - this.#options.settings.cluster_data_plane_purge_delay;
     for (const [id, r] of this.#records) if (!r.connected && (r.disconnected_since ?? 0) < purgeBefore) this.#records.delete(id);
-    return [...this.#records.values()].map((r) => ({ ...r, lag: this.#lag(r), in_sync: r.config_hash === this.currentHash() }));
+    const merged = new Map<string, DataPlaneRecord>();
+    const store = this.#options.store?.() ?? null;
+    if (store !== null) {
+      try {
+        if (now - this.#lastPurge > 60) {
+          this.#lastPurge = now;
+          await store.purgeDataPlanes(purgeBefore);
+        }
+        for (const entry of await store.listDataPlanes()) {
+          if (entry.control_plane_id === this.#options.nodeId) continue;
+          const r = entry.record as unknown as DataPlaneRecord;
+          if (r.connected && entry.updated_at < now - STALE_AFTER_S) {
+            merged.set(entry.id, { ...r, connected: false, disconnected_since: Math.floor(entry.updated_at) });
+          } else {
+            merged.set(entry.id, r);
+          }
+        }
+      } catch (err) {
+        this.#log.warn(`cluster: could not read other control planes' data planes from the database: ${(err as Error).message}`);
+      }
+    }
+    for (const r of this.#records.values()) {
+      const other = merged.get(r.id);
+      // The record of whoever holds the live connection wins; else the most recently updated.
+      if (other === undefined || r.connected || (!other.connected && r.updated_at >= other.updated_at)) merged.set(r.id, r);
+    }
+    return [...merged.values()].map((r) => ({ ...r, lag: this.#lag(r), in_sync: r.config_hash === this.currentHash() }));
+  }
+
+  /** Writes a record to the shared database soon (writes are coalesced); pings refresh it at most every 30 s. */
+  #persist(r: DataPlaneRecord, onlyIfStale = false): void {
+    const store = this.#options.store?.() ?? null;
+    if (store === null) return;
+    const now = Date.now() / 1000;
+    if (onlyIfStale && now - (this.#persistedAt.get(r.id) ?? 0) < HEARTBEAT_INTERVAL_S) return;
+    this.#persistedAt.set(r.id, now);
+    this.#dirty.add(r);
+    if (this.#flushTimer !== null) return;
+    this.#flushTimer = setTimeout(() => void this.#flush(), 100);
+  }
+
+  async #flush(): Promise<void> {
+    this.#flushTimer = null;
+    const store = this.#options.store?.() ?? null;
+    const records = [...this.#dirty];
+    this.#dirty.clear();
+    if (store === null) return;
+    for (const r of records) {
+      try {
+        await store.putDataPlane({ id: r.id, control_plane_id: this.#options.nodeId, updated_at: Date.now() / 1000, record: { ...r } as unknown as Record<string, unknown> });
+      } catch (err) {
+        this.#log.warn(`cluster: could not record data plane ${r.id} in the database: ${(err as Error).message}`);
+      }
+    }
   }
 
   #lag(r: DataPlaneRecord): DataPlaneRecord['lag'] {
@@ -288,6 +357,7 @@ export class ControlPlane {
       record.connected = false;
       record.disconnected_since = record.connected_since;
       this.#log.error(`cluster: refused data plane ${record.id} (${record.hostname}, ${ip}): ${incompatible}`);
+      this.#persist(record);
       ws.send(JSON.stringify({ type: 'refused', sync_status: record.sync_status, reason: incompatible }));
       ws.close(CLOSE_CODES.incompatibleVersion, truncateReason(incompatible));
       return;
@@ -317,10 +387,12 @@ export class ControlPlane {
       const hash = payload.toString('latin1');
       if (/^[0-9a-f]{32}$/.test(hash)) record.config_hash = hash;
       this.#alive(session);
+      this.#persist(record, true);
     });
     ws.on('message', (data: RawData, isBinary: boolean) => this.#onMessage(session, data, isBinary));
     ws.on('close', () => this.#onClose(session));
     ws.on('error', (err) => this.#log.warn(`cluster: data plane ${record.id}: ${err.message}`));
+    this.#persist(record);
     this.#push(session);
   }
 
@@ -333,6 +405,7 @@ export class ControlPlane {
       r.sync_status_reason = status === 'normal' ? null
         : `the configuration uses plugins this data plane lacks: ${r.missing_plugins.join(', ')}; it refuses (503) the routes that use them and serves the rest`;
       if (status !== 'normal') this.#log.warn(`cluster: data plane ${r.id} (${r.hostname}): ${r.sync_status_reason}`);
+      this.#persist(r);
     }
   }
 
@@ -378,6 +451,7 @@ export class ControlPlane {
       r.last_apply_error = { message: message.error ?? 'unknown error', config_hash: message.target_hash, at: Math.floor(Date.now() / 1000) };
       this.#log.error(`cluster: data plane ${r.id} (${r.hostname}) could not apply configuration ${message.target_hash}; it keeps serving ${message.config_hash}: ${message.error ?? ''}`);
     }
+    this.#persist(r);
     this.#push(session);
   }
 
@@ -412,6 +486,7 @@ export class ControlPlane {
     r.connected = false;
     r.disconnected_since = Math.floor(Date.now() / 1000);
     r.updated_at = r.disconnected_since;
+    this.#persist(r);
     this.#log.notice(`cluster: data plane ${r.id} (${r.hostname}) disconnected`);
   }
 
@@ -435,10 +510,15 @@ export class ControlPlane {
   }
 
   async stop(): Promise<void> {
-    for (const session of this.#sessions.values()) {
+    for (const session of [...this.#sessions.values()]) {
       this.#detach(session);
+      session.record.connected = false;
+      session.record.disconnected_since = Math.floor(Date.now() / 1000);
+      this.#persist(session.record);
       session.ws.close(CLOSE_CODES.shuttingDown, 'control plane shutting down');
     }
+    if (this.#flushTimer !== null) clearTimeout(this.#flushTimer);
+    await this.#flush();
     for (const ws of this.#telemetryWss.clients) ws.terminate();
     for (const server of this.#servers) {
       server.close();

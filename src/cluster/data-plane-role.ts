@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { loadDeclarative, patchFlatConfig, type FlatConfig } from '../declarative/index.ts';
+import { loadDeclarative, patchFlatConfig, type ConfigPatch, type FlatConfig } from '../declarative/index.ts';
 import type { Settings } from '../config/settings-types.ts';
 import type { ClusterView } from '../admin/context.ts';
 import type { Supervisor } from '../runtime/supervisor.ts';
@@ -44,7 +44,9 @@ export function persistentNodeId(settings: Settings): string {
   return id;
 }
 
-type Prepared = { ok: true; config: FlatConfig; refusals: Record<string, string>; missing: string[] } | { ok: false; error: string };
+type Prepared =
+  | { ok: true; config: FlatConfig; refusals: Record<string, string>; missing: string[]; change: { base: string; patch: ConfigPatch } | null }
+  | { ok: false; error: string };
 
 export class DataPlaneRole implements ClusterView {
   readonly role = 'data_plane';
@@ -153,11 +155,6 @@ export class DataPlaneRole implements ClusterView {
   /**
    * Turns a replica into what the workers serve. Plugins this node lacks are taken out and every route they
    * would have covered is refused with 503: serving such a route without, say, its auth plugin would open
-   * it to anyone.
-   */
-  /**
-   * Turns a replica into what the workers serve. Plugins this node lacks are taken out and every route they
-   * would have covered is refused with 503: serving such a route without, say, its auth plugin would open
    * it to anyone. With the delta that produced the replica (and the configuration it was applied to),
    * only the changed entities are validated.
    */
@@ -168,29 +165,36 @@ export class DataPlaneRole implements ClusterView {
     const lacks = (p: Readonly<Record<string, unknown>>) => !enabled.has(String(p.name));
     const previous = this.#served;
     let config: FlatConfig;
+    let change: { base: string; patch: ConfigPatch } | null = null;
     if (delta !== null && previous !== null && previous.hash === delta.base) {
       // Plugins this node lacks were never in the validated configuration: leave them out of the change too.
+      // A served plugin that turns into one this node lacks leaves the validated configuration.
       const servedPlugins = new Set(previous.config.plugins.map((p) => p.id));
-      const upserts = { ...delta.upserts, ...(delta.upserts.plugins === undefined ? {} : { plugins: delta.upserts.plugins.filter((p) => !lacks(p)) }) };
-      const deletes = { ...delta.deletes, ...(delta.deletes.plugins === undefined ? {} : { plugins: delta.deletes.plugins.filter((id) => servedPlugins.has(id)) }) };
+      const upsertedPlugins = delta.upserts.plugins ?? [];
+      const pluginDeletes = [
+        ...(delta.deletes.plugins ?? []).filter((id) => servedPlugins.has(id)),
+        ...upsertedPlugins.filter((p) => lacks(p) && servedPlugins.has(p.id)).map((p) => p.id),
+      ];
+      const upserts = { ...delta.upserts, ...(delta.upserts.plugins === undefined ? {} : { plugins: upsertedPlugins.filter((p) => !lacks(p)) }) };
+      const deletes = { ...delta.deletes, ...(pluginDeletes.length === 0 && delta.deletes.plugins === undefined ? {} : { plugins: pluginDeletes }) };
       const result = patchFlatConfig(previous.config, { upserts, deletes }, { plugins: enabled });
       if (!result.ok) return { ok: false, error: `the configuration change does not validate here: ${result.error}` };
       config = result.config;
+      change = { base: previous.hash, patch: { upserts, deletes } };
     } else {
       const document: Record<string, unknown> = { ...wire, plugins: wire.plugins.filter((p) => !lacks(p)), _format_version: '3.0', _transform: false };
       const result = loadDeclarative(document, { plugins: enabled });
       if (!result.ok) return { ok: false, error: `the configuration does not validate here: ${result.error.message}` };
       config = result.config;
     }
-    return { ok: true, config, refusals, missing: [...missing].sort() };
+    return { ok: true, config, refusals, missing: [...missing].sort(), change };
   }
 
   async #apply(replica: ConfigReplica, delta: DeltaConfigMessage | null): Promise<ApplyOutcome> {
     const t0 = performance.now();
     const prepared = this.#prepare(replica, delta);
     if (!prepared.ok) return { ok: false, error: prepared.error, refusedRoutes: 0 };
-    const base = this.#served?.hash ?? null;
-    const change = delta !== null && base === delta.base ? { base, patch: validatedChange(prepared.config, delta) } : undefined;
+    const change = prepared.change === null ? undefined : { base: prepared.change.base, patch: validatedChange(prepared.config, prepared.change.patch) };
     try {
       await this.#node.applyConfig(prepared.config, replica.hash, prepared.refusals, change);
     } catch (err) {
@@ -323,7 +327,7 @@ function refusalsFor(
 }
 
 /** The validated form of a delta's entities (as the workers compile them), taken from the patched configuration. */
-function validatedChange(config: FlatConfig, delta: DeltaConfigMessage): WorkerConfigPatch {
+function validatedChange(config: FlatConfig, delta: ConfigPatch): WorkerConfigPatch {
   const upserts: Record<string, { readonly id: string }[]> = {};
   for (const [name, entities] of Object.entries(delta.upserts)) {
     if (entities === undefined || entities.length === 0) continue;

@@ -39,7 +39,7 @@ async function handle(node: NodeContext, req: IncomingMessage, res: ServerRespon
     case '/metrics': {
       const clustering = node.clustering ?? null;
       res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
-      res.end(clustering === null ? '' : clustering.metrics());
+      res.end(clustering === null ? '' : await clustering.metrics());
       return;
     }
     case '/clustering/status': {

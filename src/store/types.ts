@@ -133,6 +133,18 @@ export interface AuditRecord {
   status: number;
 }
 
+/**
+ * What a control plane records about one data plane (`record` is the cluster code's document), shared
+ * between control planes through the database.
+ */
+export interface DataPlaneEntry {
+  id: string;
+  control_plane_id: string;
+  /** Seconds since the epoch. */
+  updated_at: number;
+  record: Record<string, unknown>;
+}
+
 /** One page of audit records, newest first; `offset` is null on the last page. */
 export interface AuditPage {
   data: AuditRecord[];
@@ -145,6 +157,12 @@ export interface Store extends StoreOps {
   appendAudit(record: AuditRecord): Promise<void>;
   /** Audit records newest first, paged with an opaque offset (StoreError `invalid_offset` for a bad one). */
   listAudit(options: { size: number; offset?: string | null }): Promise<AuditPage>;
+  /** Hybrid mode: insert or replace a data plane's record; does not bump the configuration version. */
+  putDataPlane(entry: DataPlaneEntry): Promise<void>;
+  /** Every data plane record, by id. */
+  listDataPlanes(): Promise<DataPlaneEntry[]>;
+  /** Drops data plane records not updated since `before` (seconds since the epoch); returns how many. */
+  purgeDataPlanes(before: number): Promise<number>;
   /**
    * Runs `fn` in one transaction; every write inside bumps the configuration version once, at commit.
    * Use only `tx` inside `fn`: calling the store itself from there throws (it would wait for the

@@ -6,8 +6,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { EntityName } from '../../entities/index.ts';
 import type { FlatConfig } from '../../declarative/index.ts';
-import type { AuditPage, AuditRecord, ListOptions, Page, Row, Store, StoreOps, TagPage } from '../types.ts';
+import type { AuditPage, AuditRecord, DataPlaneEntry, ListOptions, Page, Row, Store, StoreOps, TagPage } from '../types.ts';
 import { appendAuditRecord, listAuditPage } from './audit.ts';
+import { listDataPlanes, purgeDataPlanes, upsertDataPlane } from './data-planes.ts';
 import type { SqlDriver, SqlSession } from './driver.ts';
 import { ident } from './layout.ts';
 import { CONFIG_VERSION_TABLE } from './ddl.ts';
@@ -92,6 +93,21 @@ export class SqlStore implements Store {
 
   listAudit(options: { size: number; offset?: string | null }): Promise<AuditPage> {
     return this.#read((s) => listAuditPage(s, this.#driver.dialect, options));
+  }
+
+  /** Like audit records, data plane records are no configuration: their own small transactions. */
+  putDataPlane(entry: DataPlaneEntry): Promise<void> {
+    this.#enter();
+    return this.#driver.transaction((s) => upsertDataPlane(s, entry));
+  }
+
+  listDataPlanes(): Promise<DataPlaneEntry[]> {
+    return this.#read((s) => listDataPlanes(s));
+  }
+
+  purgeDataPlanes(before: number): Promise<number> {
+    this.#enter();
+    return this.#driver.transaction((s) => purgeDataPlanes(s, before));
   }
 
   insert(entity: EntityName, row: Row): Promise<Row> {

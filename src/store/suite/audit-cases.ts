@@ -52,3 +52,24 @@ export function auditCases(harness: () => StoreHarness): void {
     }
   });
 }
+
+export function dataPlaneCases(harness: () => StoreHarness): void {
+  it('data plane records are upserted by id, listed by id and purged by age, without bumping the config version', async () => {
+    const store = await harness().fresh();
+    for (const entry of await store.listDataPlanes()) await store.purgeDataPlanes(entry.updated_at + 1);
+    const version = await store.configVersion();
+    const b = randomUUID().replace(/^./, 'b');
+    const a = randomUUID().replace(/^./, 'a');
+    await store.putDataPlane({ id: b, control_plane_id: 'cp1', updated_at: 100, record: { hostname: 'b', connected: true } });
+    await store.putDataPlane({ id: a, control_plane_id: 'cp1', updated_at: 200, record: { hostname: 'a', nested: { n: 1 } } });
+    await store.putDataPlane({ id: b, control_plane_id: 'cp2', updated_at: 300, record: { hostname: 'b2', connected: false } });
+    const listed = await store.listDataPlanes();
+    assert.deepEqual(listed.map((e) => [e.id, e.control_plane_id, e.updated_at, e.record]), [
+      [a, 'cp1', 200, { hostname: 'a', nested: { n: 1 } }],
+      [b, 'cp2', 300, { hostname: 'b2', connected: false }],
+    ]);
+    assert.equal(await store.purgeDataPlanes(250), 1);
+    assert.deepEqual((await store.listDataPlanes()).map((e) => e.id), [b]);
+    assert.equal(await store.configVersion(), version);
+  });
+}

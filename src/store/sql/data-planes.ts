@@ -1,0 +1,33 @@
+/** Queries of the data planes table (both dialects): upsert one record, read all, purge old ones. */
+import { DATA_PLANES_TABLE } from '../migrations/core-002-clustering-data-planes.ts';
+import type { DataPlaneEntry } from '../types.ts';
+import type { SqlSession } from './driver.ts';
+import { ident } from './layout.ts';
+
+const TABLE = ident(DATA_PLANES_TABLE);
+const [ID, CP, UPDATED, RECORD] = ['id', 'control_plane_id', 'updated_at', 'record'].map(ident);
+
+export async function upsertDataPlane(session: SqlSession, entry: DataPlaneEntry): Promise<void> {
+  await session.execute(
+    `INSERT INTO ${TABLE} (${ID}, ${CP}, ${UPDATED}, ${RECORD}) VALUES (?, ?, ?, ?) ` +
+      `ON CONFLICT (${ID}) DO UPDATE SET ${CP} = excluded.${CP}, ${UPDATED} = excluded.${UPDATED}, ${RECORD} = excluded.${RECORD}`,
+    [entry.id, entry.control_plane_id, entry.updated_at, JSON.stringify(entry.record)],
+  );
+}
+
+export async function listDataPlanes(session: SqlSession): Promise<DataPlaneEntry[]> {
+  const rows = await session.query(`SELECT ${ID}, ${CP}, ${UPDATED}, ${RECORD} FROM ${TABLE} ORDER BY ${ID}`, []);
+  return rows.map((row) => ({
+    id: String(row.id),
+    control_plane_id: String(row.control_plane_id),
+    updated_at: Number(row.updated_at),
+    record: JSON.parse(String(row.record)) as Record<string, unknown>,
+  }));
+}
+
+/** Removes records not updated since `before` (seconds since the epoch); returns how many. */
+export async function purgeDataPlanes(session: SqlSession, before: number): Promise<number> {
+  const gone = await session.query(`SELECT ${ID} FROM ${TABLE} WHERE ${UPDATED} < ?`, [before]);
+  if (gone.length > 0) await session.execute(`DELETE FROM ${TABLE} WHERE ${UPDATED} < ?`, [before]);
+  return gone.length;
+}
