@@ -102,15 +102,19 @@ export interface TelemetryReport {
 }
 
 /** Parses a text frame from a DP; null when it is not a message this protocol knows. */
-export function parseDataPlaneMessage(text: string): DataPlaneMessage | null {
-  let value: unknown;
+/** A JSON object from a text frame, or null when the frame is not one. */
+function jsonObject(text: string): Record<string, unknown> | null {
   try {
-    value = JSON.parse(text);
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
   } catch {
     return null;
   }
-  if (typeof value !== 'object' || value === null) return null;
-  const m = value as Record<string, unknown>;
+}
+
+export function parseDataPlaneMessage(text: string): DataPlaneMessage | null {
+  const m = jsonObject(text);
+  if (m === null) return null;
   switch (m.type) {
     case 'hello':
       if (typeof m.node_id !== 'string' || typeof m.version !== 'string' || typeof m.config_hash !== 'string') return null;
@@ -146,14 +150,8 @@ export function parseDataPlaneMessage(text: string): DataPlaneMessage | null {
 }
 
 export function parseControlPlaneMessage(text: string): ControlPlaneMessage | null {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  if (typeof value !== 'object' || value === null) return null;
-  const m = value as Record<string, unknown>;
+  const m = jsonObject(text);
+  if (m === null) return null;
   if (m.type === 'welcome' && typeof m.control_plane_id === 'string') {
     return {
       type: 'welcome',
