@@ -100,6 +100,12 @@ for (const mode of ['shared', 'pki'] as const satisfies readonly Mode[]) {
       const metrics = await (await fetch(`${cp.status}/metrics`)).text();
       assert.match(metrics, new RegExp(`tollgate_cluster_service_requests_total\\{service="${serviceId}",code_class="2xx"\\} \\d+`));
       assert.match(metrics, new RegExp(`tollgate_data_plane_in_sync\\{node_id="${dp1Id}",hostname="[^"]*"\\} 1`));
+      assert.match(metrics, new RegExp(`tollgate_data_plane_last_payload_bytes\\{node_id="${dp1Id}",hostname="[^"]*",kind="(full|delta)"\\} \\d+`));
+      assert.match(metrics, /^tollgate_cluster_full_payload_bytes \d+$/m);
+      assert.match(metrics, /^tollgate_data_plane_push_seconds\{[^}]*\} [\d.]+$/m);
+      const dpMetrics = await (await fetch(`${dp1.status}/metrics`)).text();
+      assert.match(dpMetrics, /^kong_control_plane_connected 1$/m);
+      assert.match(dpMetrics, /^tollgate_data_plane_config_apply_seconds [\d.e-]+$/m);
     });
 
     it('a data plane lacking a plugin refuses the routes that use it and serves the rest', async () => {

@@ -72,6 +72,17 @@ export class ControlPlaneRole implements ClusterView {
     family('tollgate_cluster_push_bytes_total', 'counter', 'Bytes of configuration messages sent to data planes, by kind.');
     lines.push(prometheusLine('tollgate_cluster_push_bytes_total', { kind: 'full' }, c.full.bytes));
     lines.push(prometheusLine('tollgate_cluster_push_bytes_total', { kind: 'delta' }, c.delta.bytes));
+    family('tollgate_data_plane_last_payload_bytes', 'gauge', 'Size of the last configuration message sent to a data plane, by kind.');
+    for (const d of dps) {
+      if (d.last_payload !== null) lines.push(prometheusLine('tollgate_data_plane_last_payload_bytes', { node_id: d.id, hostname: d.hostname, kind: d.last_payload.kind }, d.last_payload.bytes));
+    }
+    const h = this.#cp.historyMetrics();
+    family('tollgate_cluster_full_payload_bytes', 'gauge', 'Size of the current configuration as a full snapshot (gzip), once one was built.');
+    if (h.lastFullPayloadBytes !== null) lines.push(prometheusLine('tollgate_cluster_full_payload_bytes', {}, h.lastFullPayloadBytes));
+    family('tollgate_cluster_full_payload_encode_seconds', 'gauge', 'Time to build the last full snapshot payload (once per version, shared by every data plane).');
+    if (h.lastFullEncodeMs !== null) lines.push(prometheusLine('tollgate_cluster_full_payload_encode_seconds', {}, h.lastFullEncodeMs / 1000));
+    family('tollgate_cluster_config_sequence', 'gauge', 'Sequence number of the current configuration version.');
+    if (h.currentSequence !== null) lines.push(prometheusLine('tollgate_cluster_config_sequence', {}, h.currentSequence));
     const traffic = this.#cp.telemetry.services();
     family('tollgate_cluster_service_requests_total', 'counter', 'Requests reported by data planes, per service and status class.');
     for (const [service, t] of Object.entries(traffic)) {

@@ -13,7 +13,7 @@ import type { Settings } from '../config/settings-types.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Store } from '../store/index.ts';
 import { VERSION } from '../core/version.ts';
-import { ConfigHistory, type PublishedVersion } from './config-history.ts';
+import { ConfigHistory, type ConfigHistoryMetrics, type PublishedVersion } from './config-history.ts';
 import type { WireConfig } from './config-version.ts';
 import { captureDataPlaneChains, controlPlaneServerOptions, verifyDataPlane, type ClusterTlsSettings, type PeerCheck } from './tls.ts';
 import {
@@ -89,10 +89,8 @@ interface Session {
 export interface PushCounters {
   full: { count: number; bytes: number };
   delta: { count: number; bytes: number };
-  /** Versions published, and how long building the last one's full payload took. */
+  /** Versions published. */
   versions: number;
-  lastEncodeMs: number | null;
-  lastFullBytes: number | null;
 }
 
 export interface ControlPlaneOptions {
@@ -120,7 +118,7 @@ export class ControlPlane {
   readonly #telemetryWss: WebSocketServer;
   readonly #servers: Server[] = [];
   readonly telemetry = new TelemetryAggregator();
-  readonly counters: PushCounters = { full: { count: 0, bytes: 0 }, delta: { count: 0, bytes: 0 }, versions: 0, lastEncodeMs: null, lastFullBytes: null };
+  readonly counters: PushCounters = { full: { count: 0, bytes: 0 }, delta: { count: 0, bytes: 0 }, versions: 0 };
 
   constructor(options: ControlPlaneOptions) {
     this.#options = options;
@@ -221,6 +219,11 @@ export class ControlPlane {
     }
     this.#log.info(`cluster: configuration ${version.hash} (#${version.sequence}, ${version.entityCount} entities) published to ${this.#sessions.size} data plane(s) in ${(performance.now() - t0).toFixed(1)} ms`);
     return version;
+  }
+
+  /** Sizes and encoding times of the payloads built for the current version. */
+  historyMetrics(): ConfigHistoryMetrics {
+    return this.#history.metrics();
   }
 
   currentHash(): string {
