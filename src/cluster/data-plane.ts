@@ -157,7 +157,10 @@ export class DataPlaneLink {
       this.#alive();
       if (isBinary) {
         const buffer = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
-        this.#applying = this.#applying.then(() => this.#onConfig(buffer));
+        // One apply at a time, in arrival order; a failure must not stop the ones after it.
+        this.#applying = this.#applying
+          .then(() => this.#onConfig(buffer))
+          .catch((err: unknown) => log.error(`cluster: applying a configuration failed unexpectedly: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`));
         return;
       }
       const message = parseControlPlaneMessage(data.toString());
