@@ -165,7 +165,7 @@ export const SETTING_DEFINITIONS = [
   define({
     name: 'admin_listen', type: 'listeners', parse: listenEntries,
     default: '127.0.0.1:8001 reuseport backlog=16384, 127.0.0.1:8444 http2 ssl reuseport backlog=16384',
-    description: 'Addresses the Admin API listens on; same syntax as `proxy_listen`.',
+    description: 'Addresses the Admin API listens on; same syntax as `proxy_listen`. Off by default on a data plane (`role = data_plane`), which takes its configuration from its control plane; set it to get a read-only Admin API there.',
   }),
   define({
     name: 'admin_api_tokens', type: 'list', default: '', secret: true, parse: list(adminApiToken),

@@ -421,6 +421,13 @@ test('database defaults to sqlite, or off with a declarative file or on a data p
   assert.equal(load('', { TOLLGATE_ROLE: 'data_plane', TOLLGATE_CLUSTER_CERT: PEM, TOLLGATE_CLUSTER_CERT_KEY: KEY_PEM }).database, 'off');
 });
 
+test('a data plane has no Admin API unless admin_listen is set', () => {
+  const dp = { TOLLGATE_ROLE: 'data_plane', TOLLGATE_CLUSTER_CERT: PEM, TOLLGATE_CLUSTER_CERT_KEY: KEY_PEM };
+  assert.deepEqual(load('', dp).admin_listeners, []);
+  assert.deepEqual(load('', { ...dp, TOLLGATE_ADMIN_LISTEN: '127.0.0.1:9001' }).admin_listeners.map((l) => l.port), [9001]);
+  assert.equal(load('').admin_listeners.length, 2, 'other roles keep the default');
+});
+
 test('a declarative file with a database is refused, naming the fix', () => {
   const found = problems('', { TOLLGATE_DATABASE: 'sqlite', TOLLGATE_DECLARATIVE_CONFIG_STRING: '_format_version: "3.0"' });
   assert.equal(found.length, 1);

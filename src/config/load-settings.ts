@@ -115,6 +115,11 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
     const dbless = settingValues.role === 'data_plane' || settingValues.declarative_config !== null || settingValues.declarative_config_string !== null;
     if (dbless) settingValues.database = 'off';
   }
+  // A data plane takes its configuration from its control plane, so it has no Admin API unless asked
+  // (Kong's data planes have none at all); an explicit admin_listen gives the read-only one.
+  if (settingValues.role === 'data_plane' && (raw.get('admin_listen') as RawValue).source === DEFAULT_SOURCE) {
+    settingValues.admin_listen = ['off'];
+  }
   const listeners = {
     proxy: listenersOf(settingValues.proxy_listen),
     admin: listenersOf(settingValues.admin_listen),
