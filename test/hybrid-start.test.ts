@@ -53,10 +53,22 @@ describe('data plane start without a control plane', { timeout: 60_000 }, () => 
     const file = join(dir, 'dp.yml');
     writeFileSync(file, declarative(upstream.port, '/from-file'));
     const prefix = join(dir, 'prefix-file');
-    const dp = await startDataPlane(certsFor('shared', certs, 'dp1'), [nowhere], { prefix, env: { TOLLGATE_DECLARATIVE_CONFIG: file }, waitFor: 'ready' });
+    const adminPort = await freePort();
+    const dp = await startDataPlane(certsFor('shared', certs, 'dp1'), [nowhere], {
+      prefix,
+      env: { TOLLGATE_DECLARATIVE_CONFIG: file, TOLLGATE_ADMIN_LISTEN: `127.0.0.1:${adminPort}` },
+      waitFor: 'ready',
+    });
     try {
       assert.equal(await statusOf(`${dp.proxy}/from-file`), 200);
       assert.equal((await clusteringStatus(dp)).config_source, 'declarative_config');
+      // Asked for, the Admin API of a data plane reads but does not take configuration.
+      assert.equal(await statusOf(`http://127.0.0.1:${adminPort}/routes`), 200);
+      const post = await fetch(`http://127.0.0.1:${adminPort}/config`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"_format_version":"3.0"}' });
+      assert.equal(post.status, 400);
+      assert.match(((await post.json()) as { message: string }).message, /data plane: its configuration comes from its control plane/);
+      const write = { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"x","url":"http://127.0.0.1:9"}' };
+      assert.equal(await statusOf(`http://127.0.0.1:${adminPort}/services`, write), 405);
     } finally {
       await dp.stop();
     }
