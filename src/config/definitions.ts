@@ -9,7 +9,7 @@ import { isValidIpOrCidr } from '../core/cidr.ts';
 import { headerEntries, upstreamHeaderEntries } from './headers.ts';
 import { listenEntries } from './listeners.ts';
 import {
-  CLUSTER_MTLS_MODES, CLUSTER_OCSP_MODES, DATABASES, ERROR_DEFAULT_TYPES, LOG_LEVELS, PLANNED_DATABASES, ROLES, ROUTER_FLAVORS,
+  CLUSTER_MTLS_MODES, CLUSTER_OCSP_MODES, DATABASES, ROUTE_MATCH_CALCULATIONS, ERROR_DEFAULT_TYPES, LOG_LEVELS, PLANNED_DATABASES, ROLES, ROUTER_FLAVORS,
 } from './settings-types.ts';
 import type { SettingName, SettingValues } from './settings-types.ts';
 import {
@@ -278,6 +278,13 @@ export const SETTING_DEFINITIONS = [
       expressions: `'expressions' is not supported by Tollgate; must be ${quotedAlternatives(ROUTER_FLAVORS)}`,
     }),
     description: 'Route matching semantics: `traditional_compatible` (Kong 3.x default) or `traditional`.',
+  }),
+  define({
+    name: 'route_match_calculation', type: 'enum', default: 'original', values: ROUTE_MATCH_CALCULATIONS, parse: oneOf(ROUTE_MATCH_CALCULATIONS),
+    description: 'How `traditional_compatible` ranks routes, as in Kong: `original` (default) reproduces Kong 3.x exactly, including its arithmetic ' +
+      'slip (routes with four or more fields first, then plain-host-only routes, then regex routes, then the field count; a negative ' +
+      '`regex_priority` ranks first); `strict` ranks by the documented order (field count, plain hosts, header count, regex, ' +
+      '`regex_priority`, prefix length).',
   }),
 
   // Client addresses and headers

@@ -19,6 +19,9 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export const ROUTER_FLAVORS = ['traditional_compatible', 'traditional'] as const;
 export type RouterFlavor = (typeof ROUTER_FLAVORS)[number];
 
+export const ROUTE_MATCH_CALCULATIONS = ['original', 'strict'] as const;
+export type RouteMatchCalculation = (typeof ROUTE_MATCH_CALCULATIONS)[number];
+
 export const CLUSTER_MTLS_MODES = ['shared', 'pki'] as const;
 export type ClusterMtlsMode = (typeof CLUSTER_MTLS_MODES)[number];
 
@@ -101,6 +104,7 @@ export interface SettingValues {
 
   worker_processes: number;
   router_flavor: RouterFlavor;
+  route_match_calculation: RouteMatchCalculation;
 
   trusted_ips: string[];
   real_ip_header: string;

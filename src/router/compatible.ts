@@ -5,9 +5,12 @@
  * prefix length, then route id descending (a split route uses the name-based UUID Kong derives for each
  * group). There are no categories or short-lists: the first matching entry wins.
  *
- * Deliberate deviation: Kong 3.10 computes this priority with LuaJIT bit operations that silently work
- * on 32 bits for plain numbers, which scrambles the order in some mixes (for example a plain-host-only
- * route outranks a route with more fields). We implement the documented order instead.
+ * That is the documented order, and Kong's `route_match_calculation = strict`. Kong's default,
+ * `original`, computes the same 64-bit priority with LuaJIT bit operations that work on 32 bits for plain
+ * numbers (`lshift(n, 61)` shifts by 29), so in real Kong 3.x: routes with 4+ fields come first, then
+ * plain-host-only routes, then regex routes, and only then the field count — a plain-host-only route
+ * outranks a route with more fields, a regex route outranks a methods+prefix route. `original` reproduces
+ * that arithmetic exactly (Kong's changelog: "the weight of a route was incorrectly downgraded").
  */
 import { createHash } from 'node:crypto';
 import { compileEntry, isHttpRoute } from './compiled-entry.ts';
@@ -41,7 +44,12 @@ export function groupPaths(paths: string[]): string[][] {
   return [...groups.values()];
 }
 
+/** How entries are ranked: Kong's 3.x arithmetic (`original`) or the corrected, documented order (`strict`). */
+export type RouteMatchCalculation = 'original' | 'strict';
+
 interface CompatibleKeys {
+  /** Kong's 64-bit priority as `original` computes it (unused by `strict`). */
+  originalPriority: bigint;
   fieldCount: number;
   plainHostsOnly: number;
   headerCount: number;
@@ -55,7 +63,7 @@ function keysOf(entry: CompiledEntry<unknown>, tieId: string): CompatibleKeys {
   let fieldCount = 0;
   for (let bits = entry.fields; bits !== 0; bits &= bits - 1) fieldCount++;
   const hasRegex = entry.regexes !== null;
-  return {
+  const keys = {
     fieldCount,
     plainHostsOnly: entry.hosts !== null && entry.hosts.wildcards.length === 0 ? 1 : 0,
     headerCount: Math.min(entry.headers?.length ?? 0, 255),
@@ -64,6 +72,35 @@ function keysOf(entry: CompiledEntry<unknown>, tieId: string): CompatibleKeys {
     prefixLength: entry.prefixes !== null ? entry.prefixes[0].length : 0,
     tieId: tieId.toLowerCase(),
   };
+  // Kong tests `type(hosts) == "table"`: an empty hosts list counts as "plain hosts only" there.
+  const hosts = entry.route.hosts;
+  const plainForKong = Array.isArray(hosts) && !hosts.some((h) => h.includes('*'));
+  return { ...keys, originalPriority: kongOriginalPriority(fieldCount, plainForKong, keys.headerCount, hasRegex, keys.regexPriority, keys.prefixLength) };
+}
+
+/**
+ * Kong 3.x's `get_priority` as it actually computes: the shifts of plain numbers are 32-bit (JavaScript's
+ * `<<` and `|` are too, with the same 5-bit shift count), the 32-bit result is sign-extended to 64 bits,
+ * and only the plain-host and regex bits are real 64-bit constants.
+ */
+export function kongOriginalPriority(
+  fieldCount: number,
+  plainHostOnly: boolean,
+  headerCount: number,
+  hasRegex: boolean,
+  regexPriority: number,
+  prefixLength: number,
+): bigint {
+  const low = (fieldCount << 61) | (headerCount << 52) | ((hasRegex ? regexPriority : 0) << 19) | (prefixLength & 0x7ffff);
+  let priority = BigInt.asUintN(64, BigInt(low));
+  if (plainHostOnly) priority |= 1n << 60n;
+  if (hasRegex) priority |= 1n << 51n;
+  return priority;
+}
+
+function compareOriginal(a: CompatibleKeys, b: CompatibleKeys): number {
+  if (a.originalPriority !== b.originalPriority) return a.originalPriority > b.originalPriority ? -1 : 1;
+  return a.tieId < b.tieId ? 1 : a.tieId > b.tieId ? -1 : 0;
 }
 
 function compareKeys(a: CompatibleKeys, b: CompatibleKeys): number {
@@ -77,7 +114,7 @@ function compareKeys(a: CompatibleKeys, b: CompatibleKeys): number {
 }
 
 /** Compiles and orders the entries of the compatible flavor; ranks are their indexes. */
-export function compileCompatibleEntries<T>(entries: RouterEntry<T>[]): CompiledEntry<T>[] {
+export function compileCompatibleEntries<T>(entries: RouterEntry<T>[], calculation: RouteMatchCalculation = 'original'): CompiledEntry<T>[] {
   const keyed: Array<{ entry: CompiledEntry<T>; keys: CompatibleKeys }> = [];
   for (const source of entries) {
     if (!isHttpRoute(source.route)) continue;
@@ -94,7 +131,7 @@ export function compileCompatibleEntries<T>(entries: RouterEntry<T>[]): Compiled
       keyed.push({ entry, keys: keysOf(entry, tieId) });
     });
   }
-  keyed.sort((a, b) => compareKeys(a.keys, b.keys));
+  keyed.sort(calculation === 'strict' ? (a, b) => compareKeys(a.keys, b.keys) : (a, b) => compareOriginal(a.keys, b.keys));
   return keyed.map(({ entry }, rank) => {
     entry.rank = rank;
     return entry;
@@ -106,8 +143,8 @@ export class CompatibleMatcher<T> {
   readonly all: EntrySet<T>;
   readonly size: number;
 
-  constructor(entries: RouterEntry<T>[]) {
-    const compiled = compileCompatibleEntries(entries);
+  constructor(entries: RouterEntry<T>[], calculation: RouteMatchCalculation = 'original') {
+    const compiled = compileCompatibleEntries(entries, calculation);
     this.size = compiled.length;
     this.all = buildEntrySet(compiled, true);
   }

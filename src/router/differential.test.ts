@@ -84,15 +84,20 @@ const CONFIGS = 150;
 const REQUESTS_PER_CONFIG = 80;
 
 describe('indexed router agrees with the literal reference model', () => {
-  for (const flavor of ['traditional', 'traditional_compatible'] as const) {
-    it(`${flavor}: ${CONFIGS} random configurations x ${REQUESTS_PER_CONFIG} requests`, () => {
+  const modes = [
+    { flavor: 'traditional', calculation: 'original' },
+    { flavor: 'traditional_compatible', calculation: 'original' },
+    { flavor: 'traditional_compatible', calculation: 'strict' },
+  ] as const;
+  for (const { flavor, calculation } of modes) {
+    it(`${flavor} (${calculation}): ${CONFIGS} random configurations x ${REQUESTS_PER_CONFIG} requests`, () => {
       let matched = 0;
       for (let seed = 1; seed <= CONFIGS; seed++) {
         const next = random(seed * 7919 + (flavor === 'traditional' ? 0 : 1));
         const count = 5 + Math.floor(next() * 80);
         const entries = Array.from({ length: count }, (_, index) => toRouterEntry(randomRoute(next, index), index));
-        const router = buildRouter(entries, { flavor });
-        const reference = flavor === 'traditional' ? referenceTraditional(entries) : referenceCompatible(entries);
+        const router = buildRouter(entries, { flavor, routeMatchCalculation: calculation });
+        const reference = flavor === 'traditional' ? referenceTraditional(entries) : referenceCompatible(entries, calculation);
         for (let n = 0; n < REQUESTS_PER_CONFIG; n++) {
           const input = toMatchInput(randomRequest(next));
           const actual = router.match(input);

@@ -7,17 +7,20 @@
  * ```
  */
 import { normalizePath } from '../core/uri.ts';
-import { CompatibleMatcher } from './compatible.ts';
+import { CompatibleMatcher, type RouteMatchCalculation } from './compatible.ts';
 import { buildMatchResult } from './match-result.ts';
 import { RequestView } from './request-view.ts';
 import { TraditionalMatcher } from './traditional.ts';
 import type { MatchInput, MatchResult, Router, RouterEntry, RouterFlavor } from './types.ts';
 
 export type { MatchInput, MatchResult, Router, RouterEntry, RouterFlavor, RouterRoute } from './types.ts';
+export type { RouteMatchCalculation } from './compatible.ts';
 export { buildUpstreamPath, sanitizePostfix } from './upstream-path.ts';
 
 export interface RouterOptions {
   flavor: RouterFlavor;
+  /** traditional_compatible only: Kong's `route_match_calculation` (default `original`, as in Kong). */
+  routeMatchCalculation?: RouteMatchCalculation;
 }
 
 class TraditionalRouter<T> implements Router<T> {
@@ -41,8 +44,8 @@ class CompatibleRouter<T> implements Router<T> {
   readonly matcher: CompatibleMatcher<T>;
   readonly view = new RequestView();
 
-  constructor(entries: RouterEntry<T>[]) {
-    this.matcher = new CompatibleMatcher(entries);
+  constructor(entries: RouterEntry<T>[], calculation: RouteMatchCalculation) {
+    this.matcher = new CompatibleMatcher(entries, calculation);
   }
 
   match(input: MatchInput): MatchResult<T> | null {
@@ -67,7 +70,7 @@ export function buildRouter<T>(entries: RouterEntry<T>[], options: RouterOptions
     case 'traditional':
       return new TraditionalRouter(entries);
     case 'traditional_compatible':
-      return new CompatibleRouter(entries);
+      return new CompatibleRouter(entries, options.routeMatchCalculation ?? 'original');
     default:
       throw new Error(`unknown router flavor '${String(options.flavor)}': use 'traditional' or 'traditional_compatible'`);
   }

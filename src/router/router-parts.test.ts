@@ -1,7 +1,7 @@
 /** Unit tests of the router's building blocks. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { groupPaths, uuidV5 } from './compatible.ts';
+import { groupPaths, kongOriginalPriority, uuidV5 } from './compatible.ts';
 import { compileWildcardHost, splitHostPort } from './host-condition.ts';
 import { literalPrefixOf } from './field-conditions.ts';
 import { RadixTrie } from './radix-trie.ts';
@@ -170,5 +170,20 @@ describe('router reuse', () => {
     assert.equal(first?.upstreamPath, '/x');
     assert.equal(second?.route.id, 'b');
     assert.equal(second?.upstreamPath, '/y');
+  });
+});
+
+describe("Kong 3.x's original priority arithmetic (route_match_calculation = original)", () => {
+  it('reproduces the 32-bit shifts and the sign extension', () => {
+    // Two fields, plain host, prefix /abc: weight shifted by 29 (not 61), the plain-host bit at 60.
+    assert.equal(kongOriginalPriority(2, true, 0, false, 0, 4), (1n << 60n) | (2n << 29n) | 4n);
+    // A regex route: the regex bit at 51, regex_priority shifted by 19, no length.
+    assert.equal(kongOriginalPriority(1, false, 0, true, 3, 0), (1n << 51n) | (1n << 29n) | (3n << 19n));
+    // Four fields set bit 31 of the 32-bit value, which sign-extends over the whole top half.
+    assert.equal(kongOriginalPriority(4, false, 1, false, 0, 2), 0xffffffff80000000n | (1n << 20n) | 2n);
+    // A negative regex_priority does the same.
+    assert.equal(kongOriginalPriority(1, false, 0, true, -5, 0) >= 0xffffffff00000000n, true);
+    // Headers and regex_priority overlap: one header equals regex_priority 2 in bit 20.
+    assert.equal(kongOriginalPriority(2, false, 1, true, 0, 0), kongOriginalPriority(2, false, 0, true, 2, 0));
   });
 });

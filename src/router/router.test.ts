@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildRouter } from './index.ts';
 import type { Router } from './types.ts';
-import { FLAVORS, outcomeFor, toMatchInput, toRouterEntry } from './test-support/cases.ts';
+import { MODES, outcomeFor, toMatchInput, toRouterEntry } from './test-support/cases.ts';
 import type { RouteSpec, RouterCase } from './test-support/cases.ts';
 import { MATCHING_CASES } from './test-support/matching-cases.ts';
 import { RANKING_CASES } from './test-support/ranking-cases.ts';
@@ -20,23 +20,23 @@ const SUITES: Array<[string, RouterCase[]]> = [
   ['match results (router.md section 6)', RESULT_CASES],
 ];
 
-for (const flavor of FLAVORS) {
+for (const { flavor, calculation, label } of MODES) {
   const routers = new Map<RouteSpec[], Router<string>>();
   const routerFor = (routes: RouteSpec[]): Router<string> => {
     let router = routers.get(routes);
     if (router === undefined) {
-      router = buildRouter(routes.map(toRouterEntry), { flavor });
+      router = buildRouter(routes.map(toRouterEntry), { flavor, routeMatchCalculation: calculation });
       routers.set(routes, router);
     }
     return router;
   };
 
-  describe(`router (flavor = ${flavor})`, () => {
+  describe(`router (${label})`, () => {
     for (const [suite, cases] of SUITES) {
       describe(suite, () => {
         for (const routerCase of cases) {
           it(routerCase.name, () => {
-            const outcome = outcomeFor(routerCase.expect, flavor);
+            const outcome = outcomeFor(routerCase.expect, flavor, calculation);
             const result = routerFor(routerCase.routes).match(toMatchInput(routerCase.request));
             assert.equal(result === null ? null : result.payload, outcome.route);
             if (result === null) return;

@@ -1,5 +1,6 @@
 import type { DownstreamHeaders } from '../proxy/options.ts';
 import type { RouterFlavor } from '../router/types.ts';
+import type { RouteMatchCalculation } from '../router/index.ts';
 import type { SnapshotInput } from '../snapshot/types.ts';
 import type { ServiceTelemetry } from '../proxy/traffic.ts';
 import type { WorkerConfigPatch } from './config-patch.ts';
@@ -20,6 +21,7 @@ export interface WorkerInit {
   workerIndex: number;
   logLevel: string;
   flavor: RouterFlavor;
+  routeMatchCalculation: RouteMatchCalculation;
   listeners: ListenerSpec[];
   /** PEM certificate and key for `ssl` listeners (the node's default certificate). */
   tls: { cert: string; key: string } | null;

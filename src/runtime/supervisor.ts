@@ -153,6 +153,7 @@ export class Supervisor implements NodeContext {
       type: 'init',
       logLevel: s.log_level,
       flavor: s.router_flavor,
+      routeMatchCalculation: s.route_match_calculation,
       listeners: s.proxy_listeners.map((l) => ({ ip: l.ip, port: l.port, ssl: l.ssl, http2: l.http2, reuseport: l.reuseport, backlog: l.backlog })),
       tls,
       trustedIps: s.trusted_ips,

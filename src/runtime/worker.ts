@@ -12,6 +12,7 @@ import { compileSnapshot, EMPTY_HASH } from '../snapshot/compile.ts';
 import { PLUGIN_HANDLERS, pluginRegistry } from '../plugins/index.ts';
 import type { PluginHandler } from '../pdk/index.ts';
 import type { RouterFlavor } from '../router/types.ts';
+import type { RouteMatchCalculation } from '../router/index.ts';
 import { TrafficCounter } from '../proxy/traffic.ts';
 import type { ListenerSpec, SupervisorMessage, WorkerInit, WorkerMessage } from './messages.ts';
 import { applyWorkerPatch } from './config-patch.ts';
@@ -32,6 +33,7 @@ export function runWorker(): void {
   let core: ProxyCore | null = null;
   let pools: ConnectionPools | null = null;
   let flavor: RouterFlavor = 'traditional_compatible';
+  let routeMatchCalculation: RouteMatchCalculation = 'original';
   let servers: Server[] = [];
   let log = createLogger({ level: 'notice', worker: 0 });
   let shutdownTimeout = 10_000;
@@ -44,7 +46,7 @@ export function runWorker(): void {
     if (core === null || pools === null) return;
     const t0 = performance.now();
     try {
-      const next = compileSnapshot(input, { flavor, pools, hash, handlers, refusals });
+      const next = compileSnapshot(input, { flavor, routeMatchCalculation, pools, hash, handlers, refusals });
       core.swap(next);
       pools.retainOnly(next.poolKeys);
       served = { input, hash };
@@ -63,11 +65,12 @@ export function runWorker(): void {
       case 'init':
         log = createLogger({ level: msg.logLevel as LogLevel, worker: msg.workerIndex, write: errorLogWriter(msg.errorLog, msg.prefix) });
         flavor = msg.flavor;
+        routeMatchCalculation = msg.routeMatchCalculation;
         shutdownTimeout = msg.shutdownTimeout;
         pools = new ConnectionPools(msg.pool);
         handlers = enabledHandlers(msg.plugins);
         core = new ProxyCore(
-          compileSnapshot(EMPTY_INPUT, { flavor, pools, hash: EMPTY_HASH, handlers }),
+          compileSnapshot(EMPTY_INPUT, { flavor, routeMatchCalculation, pools, hash: EMPTY_HASH, handlers }),
           proxyOptions(msg),
           msg.accessLog === 'off' ? null : new AccessLog(openLogSink(msg.accessLog, msg.prefix)),
         );

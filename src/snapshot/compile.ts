@@ -1,4 +1,4 @@
-import { buildRouter } from '../router/index.ts';
+import { buildRouter, type RouteMatchCalculation } from '../router/index.ts';
 import type { RouterEntry, RouterFlavor } from '../router/types.ts';
 import { RoundRobin } from '../balancer/round-robin.ts';
 import { ConnectionPools, type OriginOptions } from '../balancer/connection-pools.ts';
@@ -20,6 +20,8 @@ export const EMPTY_HASH = '00000000000000000000000000000000';
 
 export interface CompileOptions {
   flavor: RouterFlavor;
+  /** traditional_compatible ranking (default `original`, as Kong). */
+  routeMatchCalculation?: RouteMatchCalculation;
   pools: ConnectionPools;
   hash: string;
   /** Plugin handlers by name (default: every bundled plugin). */
@@ -171,7 +173,7 @@ export function compileSnapshot(input: SnapshotInput, options: CompileOptions): 
 
   return Object.freeze({
     hash: options.hash,
-    router: buildRouter(entries, { flavor: options.flavor }),
+    router: buildRouter(entries, { flavor: options.flavor, routeMatchCalculation: options.routeMatchCalculation }),
     routeCount: entries.length,
     poolKeys,
   });

@@ -3,6 +3,7 @@
  * helpers to turn compact case rows into router inputs.
  */
 import type { MatchInput, RouterEntry, RouterFlavor, RouterRoute } from '../types.ts';
+import type { RouteMatchCalculation } from '../compatible.ts';
 
 export const FLAVORS: RouterFlavor[] = ['traditional', 'traditional_compatible'];
 
@@ -47,7 +48,26 @@ export interface Outcome {
 }
 
 export type Expectation = string | null | Outcome;
-export type PerFlavor = { traditional: Expectation; traditional_compatible: Expectation };
+/**
+ * Per-flavor expectations. `traditional_compatible` is the documented order (Kong's
+ * `route_match_calculation = strict`); `original`, when given, is what Kong 3.x's default arithmetic
+ * produces instead (see src/router/compatible.ts).
+ */
+export type PerFlavor = { traditional: Expectation; traditional_compatible: Expectation; original?: Expectation };
+
+/** A router configuration the case tables run against. */
+export interface RouterMode {
+  flavor: RouterFlavor;
+  calculation?: RouteMatchCalculation;
+  /** For test names. */
+  label: string;
+}
+
+export const MODES: readonly RouterMode[] = [
+  { flavor: 'traditional', label: 'traditional' },
+  { flavor: 'traditional_compatible', calculation: 'original', label: 'traditional_compatible, route_match_calculation = original' },
+  { flavor: 'traditional_compatible', calculation: 'strict', label: 'traditional_compatible, route_match_calculation = strict' },
+];
 
 export interface RouterCase {
   name: string;
@@ -72,8 +92,11 @@ function isPerFlavor(expect: Expectation | PerFlavor): expect is PerFlavor {
 }
 
 /** The outcome a flavor must produce for a case. */
-export function outcomeFor(expect: Expectation | PerFlavor, flavor: RouterFlavor): Outcome {
-  const chosen = isPerFlavor(expect) ? expect[flavor] : expect;
+export function outcomeFor(expect: Expectation | PerFlavor, flavor: RouterFlavor, calculation: RouteMatchCalculation = 'strict'): Outcome {
+  let chosen: Expectation;
+  if (!isPerFlavor(expect)) chosen = expect;
+  else if (flavor === 'traditional_compatible' && calculation === 'original' && expect.original !== undefined) chosen = expect.original;
+  else chosen = expect[flavor];
   if (chosen === null || typeof chosen === 'string') return { route: chosen };
   return chosen;
 }

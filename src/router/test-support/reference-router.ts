@@ -3,6 +3,7 @@
  * router.md describes (and Kong's Lua does), with no indexes and no pruning. The real router must
  * agree with them on every request.
  */
+import type { RouteMatchCalculation } from '../compatible.ts';
 import { normalizePath } from '../../core/uri.ts';
 import { compileCompatibleEntries } from '../compatible.ts';
 import { entryMatches, FIELD_HEADER, FIELD_HOST, FIELD_METHOD, FIELD_PATH, FIELD_SNI } from '../compiled-entry.ts';
@@ -15,8 +16,8 @@ import type { MatchInput, RouterEntry } from '../types.ts';
 
 export type ReferenceRouter<T> = (input: MatchInput) => { entry: CompiledEntry<T>; path: string } | null;
 
-export function referenceCompatible<T>(entries: RouterEntry<T>[]): ReferenceRouter<T> {
-  const compiled = compileCompatibleEntries(entries);
+export function referenceCompatible<T>(entries: RouterEntry<T>[], calculation: RouteMatchCalculation = 'original'): ReferenceRouter<T> {
+  const compiled = compileCompatibleEntries(entries, calculation);
   return (input) => {
     const view = new RequestView();
     view.reset(input, normalizePath(input.rawPath));
