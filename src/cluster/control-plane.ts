@@ -466,6 +466,16 @@ export class ControlPlane {
     if (r.config_hash === current.hash || session.failedHash === current.hash) return;
     const plan = forceFull ? this.#history.planFor(null) : this.#history.planFor(r.config_hash);
     if (plan.kind === 'none') return;
+    const limit = this.#options.settings.cluster_max_payload;
+    if (plan.payload.length > limit) {
+      // The data plane would drop the connection on it and reconnect forever; say so instead.
+      session.failedHash = current.hash;
+      const message = `the ${plan.kind} configuration is ${plan.payload.length} bytes compressed, over cluster_max_payload (${limit}); raise it on control and data planes`;
+      r.last_apply_error = { message, config_hash: current.hash, at: Math.floor(Date.now() / 1000) };
+      this.#persist(r);
+      this.#log.error(`cluster: not sending configuration ${current.hash} to ${r.id}: ${message}`);
+      return;
+    }
     session.awaiting = { hash: current.hash, sentAt: Date.now() };
     const bytes = plan.payload.length;
     r.last_payload = { kind: plan.kind, bytes };
