@@ -72,9 +72,10 @@ export async function startControlPlane(
 export async function startDataPlane(
   certs: NodeCerts,
   controlPlanes: readonly { clusterPort: number; telemetryPort: number }[],
-  options: { env?: Record<string, string>; prefix?: string; keepPrefix?: boolean; waitFor?: 'ready' | 'listening' } = {},
+  options: { env?: Record<string, string>; prefix?: string; keepPrefix?: boolean; waitFor?: 'ready' | 'listening'; workers?: number } = {},
 ): Promise<TollgateNode> {
   return startTollgate({
+    workers: options.workers,
     prefix: options.prefix ?? mkdtempSync(join(tmpdir(), 'tollgate-dp-')),
     keepPrefix: options.keepPrefix,
     waitFor: options.waitFor ?? 'listening',
