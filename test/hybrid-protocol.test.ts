@@ -8,8 +8,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import WebSocket from 'ws';
-import { dataPlaneClientOptions } from '../src/cluster/tls.ts';
-import { wsTlsOptions } from '../src/cluster/data-plane.ts';
+import { dataPlaneClientOptions, dataPlaneWebSocketOptions } from '../src/cluster/tls.ts';
 import { decodeConfigMessage } from '../src/cluster/payload.ts';
 import { SYNC_PATH, SYNC_SUBPROTOCOL } from '../src/cluster/protocol.ts';
 import { VERSION } from '../src/core/version.ts';
@@ -25,9 +24,9 @@ interface Conversation {
 
 function dial(cp: ControlPlaneNode, certs: HybridCerts): Promise<Conversation> {
   const c = certsFor('shared', certs, 'dp1');
-  const ws = new WebSocket(`wss://127.0.0.1:${cp.clusterPort}${SYNC_PATH}`, SYNC_SUBPROTOCOL, wsTlsOptions(dataPlaneClientOptions({
+  const ws = new WebSocket(`wss://127.0.0.1:${cp.clusterPort}${SYNC_PATH}`, SYNC_SUBPROTOCOL, dataPlaneWebSocketOptions({
     mode: 'shared', cert: c.cert.cert, key: c.cert.key, caCert: null, serverName: null, allowedCommonNames: [], ocsp: 'off',
-  }, '127.0.0.1')));
+  }, '127.0.0.1'));
   const conversation: Conversation = {
     texts: [],
     binaries: [],
@@ -107,9 +106,9 @@ describe('sync protocol against a real control plane', { timeout: 60_000 }, () =
 
   it('a WebSocket to an unknown path is refused with 404', async () => {
     const c = certsFor('shared', certs, 'dp1');
-    const ws = new WebSocket(`wss://127.0.0.1:${cp.clusterPort}/elsewhere`, SYNC_SUBPROTOCOL, wsTlsOptions(dataPlaneClientOptions({
+    const ws = new WebSocket(`wss://127.0.0.1:${cp.clusterPort}/elsewhere`, SYNC_SUBPROTOCOL, dataPlaneWebSocketOptions({
       mode: 'shared', cert: c.cert.cert, key: c.cert.key, caCert: null, serverName: null, allowedCommonNames: [], ocsp: 'off',
-    }, '127.0.0.1')));
+    }, '127.0.0.1'));
     const status = await new Promise<number>((resolve) => {
       ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
       ws.on('error', () => resolve(-1));

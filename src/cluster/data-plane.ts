@@ -5,12 +5,12 @@
  * applies a configuration it could not verify: a delta that does not produce the announced hash triggers a
  * request for a full snapshot.
  */
-import WebSocket, { type ClientOptions, type RawData } from 'ws';
+import WebSocket, { type RawData } from 'ws';
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from '../log/logger.ts';
 import { ConfigReplica, SyncError } from './config-replica.ts';
 import { decodeConfigMessage, type ConfigMessage, type DeltaConfigMessage } from './payload.ts';
-import { dataPlaneClientOptions, describeTlsError, type ClusterTlsSettings } from './tls.ts';
+import { dataPlaneWebSocketOptions, describeTlsError, type ClusterTlsSettings } from './tls.ts';
 import { splitEndpoint } from './cluster-tls-settings.ts';
 import {
   HEARTBEAT_INTERVAL_MS,
@@ -123,7 +123,7 @@ export class DataPlaneLink {
     const log = this.#o.log;
     log.debug(`cluster: connecting to control plane ${endpoint}`);
     const ws = new WebSocket(`wss://${authority}${SYNC_PATH}`, SYNC_SUBPROTOCOL, {
-      ...wsTlsOptions(dataPlaneClientOptions(this.#o.tls, host)),
+      ...dataPlaneWebSocketOptions(this.#o.tls, host),
       maxPayload: this.#o.maxPayload,
       perMessageDeflate: false,
       handshakeTimeout: 5000,
@@ -297,10 +297,3 @@ export class DataPlaneLink {
   }
 }
 
-/**
- * ws hands its options to `tls.connect`, so Node's `checkServerIdentity` signature is what runs; ws's type
- * declarations describe an older callback shape, hence the one cast.
- */
-export function wsTlsOptions(options: ReturnType<typeof dataPlaneClientOptions>): ClientOptions {
-  return options as unknown as ClientOptions;
-}

@@ -9,8 +9,7 @@ import { splitEndpoint } from './cluster-tls-settings.ts';
 import { TELEMETRY_PATH, TELEMETRY_SUBPROTOCOL, type TelemetryReport } from './protocol.ts';
 import type { ServiceTelemetry } from '../proxy/traffic.ts';
 import { mergeServiceMaps } from './telemetry.ts';
-import { wsTlsOptions } from './data-plane.ts';
-import { dataPlaneClientOptions, describeTlsError, type ClusterTlsSettings } from './tls.ts';
+import { dataPlaneWebSocketOptions, describeTlsError, type ClusterTlsSettings } from './tls.ts';
 
 export interface TelemetryLinkOptions {
   endpoints: readonly string[];
@@ -46,7 +45,7 @@ export class TelemetryLink {
     const { host, port } = splitEndpoint(endpoint);
     const authority = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
     const ws = new WebSocket(`wss://${authority}${TELEMETRY_PATH}`, TELEMETRY_SUBPROTOCOL, {
-      ...wsTlsOptions(dataPlaneClientOptions(this.#o.tls, host)),
+      ...dataPlaneWebSocketOptions(this.#o.tls, host),
       perMessageDeflate: false,
       handshakeTimeout: 5000,
     });
