@@ -19,7 +19,6 @@ import { captureDataPlaneChains, controlPlaneServerOptions, verifyDataPlane, typ
 import {
   CLOSE_CODES,
   configuredPlugins,
-  HEARTBEAT_INTERVAL_MS,
   HEARTBEAT_TIMEOUT_MS,
   parseDataPlaneMessage,
   SYNC_PATH,
@@ -32,48 +31,12 @@ import {
   type TelemetryReport,
 } from './protocol.ts';
 import { TelemetryAggregator } from './telemetry.ts';
+import { DataPlaneRegistry, type DataPlaneRecord } from './data-plane-registry.ts';
+
+export type { DataPlaneRecord };
 
 const EMPTY_HASH = '0'.repeat(32);
-const HEARTBEAT_INTERVAL_S = HEARTBEAT_INTERVAL_MS / 1000;
-/** A record another control plane has not refreshed for this long is shown disconnected (it pings every 30 s). */
-const STALE_AFTER_S = 3 * HEARTBEAT_INTERVAL_S;
 const HELLO_TIMEOUT_MS = 10_000;
-
-/** What the control plane knows about one data plane; `GET /clustering/data-planes` lists these. */
-export interface DataPlaneRecord {
-  id: string;
-  hostname: string;
-  ip: string;
-  version: string;
-  labels: Record<string, string>;
-  plugins: string[];
-  config_hash: string;
-  /** Seconds since the epoch of the last message, ping or acknowledgement (Kong's field). */
-  last_seen: number;
-  updated_at: number;
-  sync_status: SyncStatus;
-  /** Why sync_status is not `normal`, in words; null when it is. */
-  sync_status_reason: string | null;
-  /** The data plane serves the control plane's current configuration. */
-  in_sync: boolean;
-  connected: boolean;
-  /** Seconds since the epoch at which `connected` last changed. */
-  connected_since: number | null;
-  disconnected_since: number | null;
-  /** The control plane node this data plane is (or was last) connected to. */
-  control_plane_id: string;
-  missing_plugins: string[];
-  /** Routes the data plane refuses (503) because they use a plugin it lacks. */
-  refused_routes: number;
-  last_apply_error: { message: string; config_hash: string; at: number } | null;
-  /** How far behind the data plane is: versions, and seconds since the first version it lacks was published. */
-  lag: { versions_behind: number | null; seconds: number };
-  /** Milliseconds from sending the last configuration to its acknowledgement, and the data plane's apply time. */
-  last_push_ms: number | null;
-  last_apply_ms: number | null;
-  last_payload: { kind: 'full' | 'delta'; bytes: number } | null;
-  cert_details: { expiry_timestamp: number; common_name: string | null };
-}
 
 interface Session {
   ws: WebSocket;
@@ -107,13 +70,9 @@ export class ControlPlane {
   readonly #log: Logger;
   readonly #history = new ConfigHistory();
   readonly #sessions = new Map<string, Session>();
-  readonly #records = new Map<string, DataPlaneRecord>();
+  readonly #registry: DataPlaneRegistry;
   /** Publication time of every version still in the history, for lag in seconds. */
   readonly #versionTimes = new Map<string, { sequence: number; createdAt: number }>();
-  readonly #dirty = new Set<DataPlaneRecord>();
-  readonly #persistedAt = new Map<string, number>();
-  #flushTimer: NodeJS.Timeout | null = null;
-  #lastPurge = 0;
   readonly #wss: WebSocketServer;
   readonly #telemetryWss: WebSocketServer;
   readonly #servers: Server[] = [];
@@ -123,6 +82,12 @@ export class ControlPlane {
   constructor(options: ControlPlaneOptions) {
     this.#options = options;
     this.#log = options.log;
+    this.#registry = new DataPlaneRegistry({
+      nodeId: options.nodeId,
+      store: options.store ?? (() => null),
+      purgeDelaySeconds: options.settings.cluster_data_plane_purge_delay,
+      log: options.log,
+    });
     const common = { noServer: true, perMessageDeflate: false, maxPayload: options.settings.cluster_max_payload };
     this.#wss = new WebSocketServer({ ...common, handleProtocols: (protocols) => (protocols.has(SYNC_SUBPROTOCOL) ? SYNC_SUBPROTOCOL : false) });
     this.#telemetryWss = new WebSocketServer({
@@ -230,68 +195,10 @@ export class ControlPlane {
     return this.#history.current()?.hash ?? EMPTY_HASH;
   }
 
-  /**
-   * Every data plane known here or, through the shared database, to the other control planes. A record
-   * another control plane has not refreshed for a while is shown disconnected: that control plane is gone.
-   */
+  /** Every data plane known here or, through the shared database, to the other control planes. */
   async dataPlanes(): Promise<DataPlaneRecord[]> {
-    const now = Date.now() / 1000;
-    const purgeBefore = now - this.#options.settings.cluster_data_plane_purge_delay;
-    for (const [id, r] of this.#records) if (!r.connected && (r.disconnected_since ?? 0) < purgeBefore) this.#records.delete(id);
-    const merged = new Map<string, DataPlaneRecord>();
-    const store = this.#options.store?.() ?? null;
-    if (store !== null) {
-      try {
-        if (now - this.#lastPurge > 60) {
-          this.#lastPurge = now;
-          await store.purgeDataPlanes(purgeBefore);
-        }
-        for (const entry of await store.listDataPlanes()) {
-          if (entry.control_plane_id === this.#options.nodeId) continue;
-          const r = entry.record as unknown as DataPlaneRecord;
-          if (r.connected && entry.updated_at < now - STALE_AFTER_S) {
-            merged.set(entry.id, { ...r, connected: false, disconnected_since: Math.floor(entry.updated_at) });
-          } else {
-            merged.set(entry.id, r);
-          }
-        }
-      } catch (err) {
-        this.#log.warn(`cluster: could not read other control planes' data planes from the database: ${(err as Error).message}`);
-      }
-    }
-    for (const r of this.#records.values()) {
-      const other = merged.get(r.id);
-      // The record of whoever holds the live connection wins; else the most recently updated.
-      if (other === undefined || r.connected || (!other.connected && r.updated_at >= other.updated_at)) merged.set(r.id, r);
-    }
-    return [...merged.values()].map((r) => ({ ...r, lag: this.#lag(r), in_sync: r.config_hash === this.currentHash() }));
-  }
-
-  /** Writes a record to the shared database soon (writes are coalesced); pings refresh it at most every 30 s. */
-  #persist(r: DataPlaneRecord, onlyIfStale = false): void {
-    const store = this.#options.store?.() ?? null;
-    if (store === null) return;
-    const now = Date.now() / 1000;
-    if (onlyIfStale && now - (this.#persistedAt.get(r.id) ?? 0) < HEARTBEAT_INTERVAL_S) return;
-    this.#persistedAt.set(r.id, now);
-    this.#dirty.add(r);
-    if (this.#flushTimer !== null) return;
-    this.#flushTimer = setTimeout(() => void this.#flush(), 100);
-  }
-
-  async #flush(): Promise<void> {
-    this.#flushTimer = null;
-    const store = this.#options.store?.() ?? null;
-    const records = [...this.#dirty];
-    this.#dirty.clear();
-    if (store === null) return;
-    for (const r of records) {
-      try {
-        await store.putDataPlane({ id: r.id, control_plane_id: this.#options.nodeId, updated_at: Date.now() / 1000, record: { ...r } as unknown as Record<string, unknown> });
-      } catch (err) {
-        this.#log.warn(`cluster: could not record data plane ${r.id} in the database: ${(err as Error).message}`);
-      }
-    }
+    const all = await this.#registry.list();
+    return all.map((r) => ({ ...r, lag: this.#lag(r), in_sync: r.config_hash === this.currentHash() }));
   }
 
   #lag(r: DataPlaneRecord): DataPlaneRecord['lag'] {
@@ -324,7 +231,7 @@ export class ControlPlane {
 
   #onHello(ws: WebSocket, hello: HelloMessage, ip: string, check: PeerCheck & { ok: true }): void {
     const now = Date.now() / 1000;
-    const previous = this.#records.get(hello.node_id);
+    const previous = this.#registry.get(hello.node_id);
     const record: DataPlaneRecord = {
       id: hello.node_id,
       hostname: hello.hostname,
@@ -351,7 +258,7 @@ export class ControlPlane {
       last_payload: null,
       cert_details: { expiry_timestamp: Math.floor(check.expiresAt / 1000), common_name: check.commonName },
     };
-    this.#records.set(record.id, record);
+    this.#registry.set(record);
 
     const incompatible = versionIncompatibility(hello.version, VERSION);
     if (incompatible !== null) {
@@ -360,7 +267,7 @@ export class ControlPlane {
       record.connected = false;
       record.disconnected_since = record.connected_since;
       this.#log.error(`cluster: refused data plane ${record.id} (${record.hostname}, ${ip}): ${incompatible}`);
-      this.#persist(record);
+      this.#registry.persist(record);
       ws.send(JSON.stringify({ type: 'refused', sync_status: record.sync_status, reason: incompatible }));
       ws.close(CLOSE_CODES.incompatibleVersion, truncateReason(incompatible));
       return;
@@ -390,12 +297,12 @@ export class ControlPlane {
       const hash = payload.toString('latin1');
       if (/^[0-9a-f]{32}$/.test(hash)) record.config_hash = hash;
       this.#alive(session);
-      this.#persist(record, true);
+      this.#registry.persist(record, true);
     });
     ws.on('message', (data: RawData, isBinary: boolean) => this.#onMessage(session, data, isBinary));
     ws.on('close', () => this.#onClose(session));
     ws.on('error', (err) => this.#log.warn(`cluster: data plane ${record.id}: ${err.message}`));
-    this.#persist(record);
+    this.#registry.persist(record);
     this.#push(session);
   }
 
@@ -408,7 +315,7 @@ export class ControlPlane {
       r.sync_status_reason = status === 'normal' ? null
         : `the configuration uses plugins this data plane lacks: ${r.missing_plugins.join(', ')}; it refuses (503) the routes that use them and serves the rest`;
       if (status !== 'normal') this.#log.warn(`cluster: data plane ${r.id} (${r.hostname}): ${r.sync_status_reason}`);
-      this.#persist(r);
+      this.#registry.persist(r);
     }
   }
 
@@ -454,7 +361,7 @@ export class ControlPlane {
       r.last_apply_error = { message: message.error ?? 'unknown error', config_hash: message.target_hash, at: Math.floor(Date.now() / 1000) };
       this.#log.error(`cluster: data plane ${r.id} (${r.hostname}) could not apply configuration ${message.target_hash}; it keeps serving ${message.config_hash}: ${message.error ?? ''}`);
     }
-    this.#persist(r);
+    this.#registry.persist(r);
     this.#push(session);
   }
 
@@ -472,7 +379,7 @@ export class ControlPlane {
       session.failedHash = current.hash;
       const message = `the ${plan.kind} configuration is ${plan.payload.length} bytes compressed, over cluster_max_payload (${limit}); raise it on control and data planes`;
       r.last_apply_error = { message, config_hash: current.hash, at: Math.floor(Date.now() / 1000) };
-      this.#persist(r);
+      this.#registry.persist(r);
       this.#log.error(`cluster: not sending configuration ${current.hash} to ${r.id}: ${message}`);
       return;
     }
@@ -499,7 +406,7 @@ export class ControlPlane {
     r.connected = false;
     r.disconnected_since = Math.floor(Date.now() / 1000);
     r.updated_at = r.disconnected_since;
-    this.#persist(r);
+    this.#registry.persist(r);
     this.#log.notice(`cluster: data plane ${r.id} (${r.hostname}) disconnected`);
   }
 
@@ -527,11 +434,10 @@ export class ControlPlane {
       this.#detach(session);
       session.record.connected = false;
       session.record.disconnected_since = Math.floor(Date.now() / 1000);
-      this.#persist(session.record);
+      this.#registry.persist(session.record);
       session.ws.close(CLOSE_CODES.shuttingDown, 'control plane shutting down');
     }
-    if (this.#flushTimer !== null) clearTimeout(this.#flushTimer);
-    await this.#flush();
+    await this.#registry.flush();
     for (const ws of this.#telemetryWss.clients) ws.terminate();
     for (const server of this.#servers) {
       server.close();
