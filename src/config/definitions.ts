@@ -196,7 +196,8 @@ export const SETTING_DEFINITIONS = [
   }),
   define({
     name: 'cluster_telemetry_endpoint', type: 'list', default: '127.0.0.1:8006', parse: list(hostAndPort),
-    description: 'Data plane: `<host>:<port>` of the control plane\'s `cluster_telemetry_listen` (several allowed, as for `cluster_control_plane`).',
+    description: 'Data plane: `<host>:<port>` of the control plane\'s `cluster_telemetry_listen` (several allowed, as for `cluster_control_plane`). ' +
+      'Unset, it is the host(s) of `cluster_control_plane` with port 8006.',
   }),
   define({
     name: 'cluster_allowed_common_names', type: 'list', default: '', parse: list(),

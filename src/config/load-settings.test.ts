@@ -421,6 +421,13 @@ test('database defaults to sqlite, or off with a declarative file or on a data p
   assert.equal(load('', { TOLLGATE_ROLE: 'data_plane', TOLLGATE_CLUSTER_CERT: PEM, TOLLGATE_CLUSTER_CERT_KEY: KEY_PEM }).database, 'off');
 });
 
+test('telemetry follows cluster_control_plane unless cluster_telemetry_endpoint is set', () => {
+  const dp = { TOLLGATE_ROLE: 'data_plane', TOLLGATE_CLUSTER_CERT: PEM, TOLLGATE_CLUSTER_CERT_KEY: KEY_PEM };
+  assert.deepEqual(load('', dp).cluster_telemetry_endpoint, ['127.0.0.1:8006']);
+  assert.deepEqual(load('', { ...dp, TOLLGATE_CLUSTER_CONTROL_PLANE: 'cp1.example.com:9005,[::1]:8005' }).cluster_telemetry_endpoint, ['cp1.example.com:8006', '[::1]:8006']);
+  assert.deepEqual(load('', { ...dp, TOLLGATE_CLUSTER_CONTROL_PLANE: 'cp1:8005', TOLLGATE_CLUSTER_TELEMETRY_ENDPOINT: 'tm:9006' }).cluster_telemetry_endpoint, ['tm:9006']);
+});
+
 test('a data plane has no Admin API unless admin_listen is set', () => {
   const dp = { TOLLGATE_ROLE: 'data_plane', TOLLGATE_CLUSTER_CERT: PEM, TOLLGATE_CLUSTER_CERT_KEY: KEY_PEM };
   assert.deepEqual(load('', dp).admin_listeners, []);

@@ -115,6 +115,11 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
     const dbless = settingValues.role === 'data_plane' || settingValues.declarative_config !== null || settingValues.declarative_config_string !== null;
     if (dbless) settingValues.database = 'off';
   }
+  // Telemetry goes to the same control planes as the configuration unless told otherwise: a data plane
+  // pointed at a remote control plane should not report to its own loopback.
+  if ((raw.get('cluster_telemetry_endpoint') as RawValue).source === DEFAULT_SOURCE && (raw.get('cluster_control_plane') as RawValue).source !== DEFAULT_SOURCE) {
+    settingValues.cluster_telemetry_endpoint = settingValues.cluster_control_plane.map((endpoint) => `${endpoint.slice(0, endpoint.lastIndexOf(':'))}:8006`);
+  }
   // A data plane takes its configuration from its control plane, so it has no Admin API unless asked
   // (Kong's data planes have none at all); an explicit admin_listen gives the read-only one.
   if (settingValues.role === 'data_plane' && (raw.get('admin_listen') as RawValue).source === DEFAULT_SOURCE) {
