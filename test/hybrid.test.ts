@@ -92,11 +92,12 @@ for (const mode of ['shared', 'pki'] as const satisfies readonly Mode[]) {
     it('telemetry from the data planes reaches the control plane', async () => {
       for (let i = 0; i < 5; i++) assert.equal(await statusOf(`${dp1.proxy}/hello`), 200);
       for (let i = 0; i < 3; i++) assert.equal(await statusOf(`${dp2.proxy}/hello`), 200);
+      assert.equal(await statusOf(`${dp2.proxy}/nowhere`), 404);
       await waitUntil(async () => {
         const r = await fetch(`${cp.admin}/clustering/telemetry`);
-        const body = (await r.json()) as { services: Record<string, { requests: number }> };
-        return (body.services[serviceId]?.requests ?? 0) >= 8;
-      }, 10_000, 'telemetry for the echo service');
+        const body = (await r.json()) as { services: Record<string, { requests: number; status: Record<string, number> }> };
+        return (body.services[serviceId]?.requests ?? 0) >= 8 && (body.services['']?.status['4xx'] ?? 0) >= 1;
+      }, 10_000, 'telemetry for the echo service and for requests that matched no route');
       const metrics = await (await fetch(`${cp.status}/metrics`)).text();
       assert.match(metrics, new RegExp(`tollgate_cluster_service_requests_total\\{service="${serviceId}",code_class="2xx"\\} \\d+`));
       assert.match(metrics, new RegExp(`tollgate_data_plane_in_sync\\{node_id="${dp1Id}",hostname="[^"]*"\\} 1`));

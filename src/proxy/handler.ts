@@ -195,6 +195,7 @@ export class ProxyCore {
     });
     if (match === null) {
       sendGatewayError(req, res, options.downstream, 404, 'no Route matched with those values', requestId, start);
+      this.traffic?.record('', 404, performance.now() - start, 0, false);
       return null;
     }
     const entry = match.payload;
