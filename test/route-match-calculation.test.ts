@@ -1,6 +1,6 @@
 /**
- * `route_match_calculation` through bin/tollgate: by default the traditional_compatible router ranks routes
- * the way Kong 3.x's arithmetic does; `strict` uses the documented order.
+ * `route_match_calculation` through bin/tollgate: by default (`strict`) the traditional_compatible router
+ * ranks routes in the documented order; `original` ranks them the way a running Kong 3.x's arithmetic does.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -47,15 +47,15 @@ describe('route_match_calculation', () => {
     return ((await r.body.json()) as { server: string }).server;
   };
 
-  it('original (the default): a plain-host-only route outranks a methods+paths route, as in Kong 3.x', async () => {
+  it('strict (the default): the route with more fields wins, as documented', async () => {
     const node = await startTollgate({ config: config(a.port, b.port) });
     nodes.push(node);
-    assert.equal(await winner(node), 'host-service');
+    assert.equal(await winner(node), 'method-path-service');
   });
 
-  it('strict: the route with more fields wins, as documented', async () => {
-    const node = await startTollgate({ config: config(a.port, b.port), env: { TOLLGATE_ROUTE_MATCH_CALCULATION: 'strict' } });
+  it('original: a plain-host-only route outranks a methods+paths route, as in a running Kong 3.x', async () => {
+    const node = await startTollgate({ config: config(a.port, b.port), env: { TOLLGATE_ROUTE_MATCH_CALCULATION: 'original' } });
     nodes.push(node);
-    assert.equal(await winner(node), 'method-path-service');
+    assert.equal(await winner(node), 'host-service');
   });
 });

@@ -281,11 +281,11 @@ export const SETTING_DEFINITIONS = [
     description: 'Route matching semantics: `traditional_compatible` (Kong 3.x default) or `traditional`.',
   }),
   define({
-    name: 'route_match_calculation', type: 'enum', default: 'original', values: ROUTE_MATCH_CALCULATIONS, parse: oneOf(ROUTE_MATCH_CALCULATIONS),
-    description: 'How `traditional_compatible` ranks routes, as in Kong: `original` (default) reproduces Kong 3.x exactly, including its arithmetic ' +
-      'slip (routes with four or more fields first, then plain-host-only routes, then regex routes, then the field count; a negative ' +
-      '`regex_priority` ranks first); `strict` ranks by the documented order (field count, plain hosts, header count, regex, ' +
-      '`regex_priority`, prefix length).',
+    name: 'route_match_calculation', type: 'enum', default: 'strict', values: ROUTE_MATCH_CALCULATIONS, parse: oneOf(ROUTE_MATCH_CALCULATIONS),
+    description: 'How `traditional_compatible` ranks routes: `strict` (default) by the documented order (field count, plain hosts only, header ' +
+      'count, regex, `regex_priority`, prefix length); `original` exactly as a running Kong 3.x does by default, including the slip in its ' +
+      'priority arithmetic (routes with four or more fields or a negative `regex_priority` first, then plain-host-only routes, then regex ' +
+      'routes, then the field count). Kong\'s setting; Kong defaults to `original`.',
   }),
 
   // Client addresses and headers

@@ -5,12 +5,14 @@
  * prefix length, then route id descending (a split route uses the name-based UUID Kong derives for each
  * group). There are no categories or short-lists: the first matching entry wins.
  *
- * That is the documented order, and Kong's `route_match_calculation = strict`. Kong's default,
- * `original`, computes the same 64-bit priority with LuaJIT bit operations that work on 32 bits for plain
- * numbers (`lshift(n, 61)` shifts by 29), so in real Kong 3.x: routes with 4+ fields come first, then
- * plain-host-only routes, then regex routes, and only then the field count — a plain-host-only route
- * outranks a route with more fields, a regex route outranks a methods+prefix route. `original` reproduces
- * that arithmetic exactly (Kong's changelog: "the weight of a route was incorrectly downgraded").
+ * That is the documented order (Kong's docs, router.md section 10) and Kong's
+ * `route_match_calculation = strict`: our default. Kong's own default, `original`, computes the same 64-bit
+ * priority with LuaJIT bit operations that work on 32 bits for plain numbers (`lshift(n, 61)` shifts by
+ * 29), so a running Kong 3.x ranks routes with 4+ fields (or a negative regex_priority) first, then
+ * plain-host-only routes, then regex routes, and only then by field count: a plain-host-only route outranks
+ * a route with more fields, a regex route outranks a methods+prefix route. `original` reproduces that
+ * arithmetic exactly, for users who need a running Kong's order (Kong's changelog calls it "the weight of a
+ * route was incorrectly downgraded").
  */
 import { createHash } from 'node:crypto';
 import { compileEntry, isHttpRoute } from './compiled-entry.ts';
@@ -114,7 +116,7 @@ function compareKeys(a: CompatibleKeys, b: CompatibleKeys): number {
 }
 
 /** Compiles and orders the entries of the compatible flavor; ranks are their indexes. */
-export function compileCompatibleEntries<T>(entries: RouterEntry<T>[], calculation: RouteMatchCalculation = 'original'): CompiledEntry<T>[] {
+export function compileCompatibleEntries<T>(entries: RouterEntry<T>[], calculation: RouteMatchCalculation = 'strict'): CompiledEntry<T>[] {
   const keyed: Array<{ entry: CompiledEntry<T>; keys: CompatibleKeys }> = [];
   for (const source of entries) {
     if (!isHttpRoute(source.route)) continue;
@@ -143,7 +145,7 @@ export class CompatibleMatcher<T> {
   readonly all: EntrySet<T>;
   readonly size: number;
 
-  constructor(entries: RouterEntry<T>[], calculation: RouteMatchCalculation = 'original') {
+  constructor(entries: RouterEntry<T>[], calculation: RouteMatchCalculation = 'strict') {
     const compiled = compileCompatibleEntries(entries, calculation);
     this.size = compiled.length;
     this.all = buildEntrySet(compiled, true);

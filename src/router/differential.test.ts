@@ -85,7 +85,7 @@ const REQUESTS_PER_CONFIG = 80;
 
 describe('indexed router agrees with the literal reference model', () => {
   const modes = [
-    { flavor: 'traditional', calculation: 'original' },
+    { flavor: 'traditional', calculation: 'strict' },
     { flavor: 'traditional_compatible', calculation: 'original' },
     { flavor: 'traditional_compatible', calculation: 'strict' },
   ] as const;

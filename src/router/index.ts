@@ -19,7 +19,7 @@ export { buildUpstreamPath, sanitizePostfix } from './upstream-path.ts';
 
 export interface RouterOptions {
   flavor: RouterFlavor;
-  /** traditional_compatible only: Kong's `route_match_calculation` (default `original`, as in Kong). */
+  /** traditional_compatible only: Kong's `route_match_calculation` (default `strict`, the documented order). */
   routeMatchCalculation?: RouteMatchCalculation;
 }
 
@@ -70,7 +70,7 @@ export function buildRouter<T>(entries: RouterEntry<T>[], options: RouterOptions
     case 'traditional':
       return new TraditionalRouter(entries);
     case 'traditional_compatible':
-      return new CompatibleRouter(entries, options.routeMatchCalculation ?? 'original');
+      return new CompatibleRouter(entries, options.routeMatchCalculation ?? 'strict');
     default:
       throw new Error(`unknown router flavor '${String(options.flavor)}': use 'traditional' or 'traditional_compatible'`);
   }

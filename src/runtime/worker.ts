@@ -33,7 +33,7 @@ export function runWorker(): void {
   let core: ProxyCore | null = null;
   let pools: ConnectionPools | null = null;
   let flavor: RouterFlavor = 'traditional_compatible';
-  let routeMatchCalculation: RouteMatchCalculation = 'original';
+  let routeMatchCalculation: RouteMatchCalculation = 'strict';
   let servers: Server[] = [];
   let log = createLogger({ level: 'notice', worker: 0 });
   let shutdownTimeout = 10_000;

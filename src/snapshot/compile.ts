@@ -20,7 +20,7 @@ export const EMPTY_HASH = '00000000000000000000000000000000';
 
 export interface CompileOptions {
   flavor: RouterFlavor;
-  /** traditional_compatible ranking (default `original`, as Kong). */
+  /** traditional_compatible ranking (default `strict`, the documented order). */
   routeMatchCalculation?: RouteMatchCalculation;
   pools: ConnectionPools;
   hash: string;

@@ -16,7 +16,7 @@ import type { MatchInput, RouterEntry } from '../types.ts';
 
 export type ReferenceRouter<T> = (input: MatchInput) => { entry: CompiledEntry<T>; path: string } | null;
 
-export function referenceCompatible<T>(entries: RouterEntry<T>[], calculation: RouteMatchCalculation = 'original'): ReferenceRouter<T> {
+export function referenceCompatible<T>(entries: RouterEntry<T>[], calculation: RouteMatchCalculation = 'strict'): ReferenceRouter<T> {
   const compiled = compileCompatibleEntries(entries, calculation);
   return (input) => {
     const view = new RequestView();
