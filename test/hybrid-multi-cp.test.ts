@@ -69,6 +69,15 @@ describe('two control planes sharing PostgreSQL', { timeout: 120_000 }, () => {
     assert.equal(row.control_plane_id, cp1Id, 'it says which control plane holds the connection');
   });
 
+  it("every control plane shows the cluster's traffic, through the shared database", async () => {
+    for (let i = 0; i < 4; i++) assert.equal(await statusOf(`${dp.proxy}/one`), 200);
+    // The data plane reports to the first telemetry endpoint (cp1); cp2 reads cp1's totals from the database.
+    await waitUntil(async () => {
+      const r = (await (await fetch(`${cp2.admin}/clustering/telemetry`)).json()) as { services: Record<string, { requests: number }> };
+      return Object.values(r.services).reduce((n, s) => n + s.requests, 0) >= 4;
+    }, 15_000, 'the traffic on the other control plane');
+  });
+
   it('the data plane fails over to the other control plane and is not sent what it has', async () => {
     const id = (await clusteringStatus(dp)).node_id;
     const hash = (await clusteringStatus(dp)).config_hash;

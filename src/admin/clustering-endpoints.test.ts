@@ -20,7 +20,7 @@ const rows = ['c', 'a', 'b'].map((letter) => ({
 const controlPlane: ClusterView = {
   role: 'control_plane',
   dataPlanes: async () => rows.map((r) => ({ ...r })),
-  telemetry: () => ({ services: { s1: { requests: 3 } }, data_planes: [] }),
+  telemetry: async () => ({ services: { s1: { requests: 3 } }, data_planes: [] }),
   metrics: () => '',
 };
 

@@ -39,5 +39,5 @@ export function addClusteringEndpoints(table: RouteTable): void {
     }
     return { status: 200, body: map, headers: { Deprecation: 'true' } };
   });
-  table.set('/clustering/telemetry', 'GET', async (ctx) => reply(200, controlPlane(ctx).telemetry()));
+  table.set('/clustering/telemetry', 'GET', async (ctx) => reply(200, await controlPlane(ctx).telemetry()));
 }

@@ -41,7 +41,7 @@ export interface ClusterView {
   /** Control plane: every data plane it knows, connected or not. */
   dataPlanes?(): Promise<Record<string, unknown>[]>;
   /** Control plane: traffic reported by data planes, per service and per data plane. */
-  telemetry?(): Record<string, unknown>;
+  telemetry?(): Promise<Record<string, unknown>>;
   /** Data plane: its link to the control plane and the configuration it serves. */
   status?(): Record<string, unknown>;
   /** Prometheus text lines for the Status API's `/metrics`. */

@@ -33,8 +33,8 @@ export class ControlPlaneRole implements ClusterView {
     return (await this.#cp.dataPlanes()) as unknown as Record<string, unknown>[];
   }
 
-  telemetry(): Record<string, unknown> {
-    return { services: this.#cp.telemetry.services(), data_planes: this.#cp.telemetry.dataPlanes() };
+  async telemetry(): Promise<Record<string, unknown>> {
+    return (await this.#cp.clusterTraffic()) as unknown as Record<string, unknown>;
   }
 
   async metrics(): Promise<string> {
@@ -83,7 +83,7 @@ export class ControlPlaneRole implements ClusterView {
     if (h.lastFullEncodeMs !== null) lines.push(prometheusLine('tollgate_cluster_full_payload_encode_seconds', {}, h.lastFullEncodeMs / 1000));
     family('tollgate_cluster_config_sequence', 'gauge', 'Sequence number of the current configuration version.');
     if (h.currentSequence !== null) lines.push(prometheusLine('tollgate_cluster_config_sequence', {}, h.currentSequence));
-    const traffic = this.#cp.telemetry.services();
+    const traffic = (await this.#cp.clusterTraffic()).services;
     family('tollgate_cluster_service_requests_total', 'counter', 'Requests reported by data planes, per service and status class.');
     for (const [service, t] of Object.entries(traffic)) {
       for (const [cls, n] of Object.entries(t.status)) lines.push(prometheusLine('tollgate_cluster_service_requests_total', { service, code_class: cls }, n));

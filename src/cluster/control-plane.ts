@@ -30,13 +30,14 @@ import {
   type SyncStatus,
   type TelemetryReport,
 } from './protocol.ts';
-import { TelemetryAggregator } from './telemetry.ts';
+import { clusterTrafficFrom, mergeClusterTraffic, TelemetryAggregator, type ClusterTraffic } from './telemetry.ts';
 import { DataPlaneRegistry, type DataPlaneRecord } from './data-plane-registry.ts';
 
 export type { DataPlaneRecord };
 
 const EMPTY_HASH = '0'.repeat(32);
 const HELLO_TIMEOUT_MS = 10_000;
+const TELEMETRY_WRITE_DELAY_MS = 2000;
 
 interface Session {
   ws: WebSocket;
@@ -77,6 +78,7 @@ export class ControlPlane {
   readonly #telemetryWss: WebSocketServer;
   readonly #servers: Server[] = [];
   readonly telemetry = new TelemetryAggregator();
+  #telemetryTimer: NodeJS.Timeout | null = null;
   readonly counters: PushCounters = { full: { count: 0, bytes: 0 }, delta: { count: 0, bytes: 0 }, versions: 0 };
 
   constructor(options: ControlPlaneOptions) {
@@ -425,11 +427,52 @@ export class ControlPlane {
         return;
       }
       this.telemetry.add(report);
+      this.#scheduleTelemetryWrite();
     });
     ws.on('error', () => {});
   }
 
+  /**
+   * Shares this control plane's traffic totals through the database, at most every few seconds, so that
+   * any control plane can show the whole cluster's traffic.
+   */
+  #scheduleTelemetryWrite(): void {
+    if (this.#telemetryTimer !== null || (this.#options.store?.() ?? null) === null) return;
+    this.#telemetryTimer = setTimeout(() => void this.#writeTelemetry(), TELEMETRY_WRITE_DELAY_MS);
+    this.#telemetryTimer.unref();
+  }
+
+  async #writeTelemetry(): Promise<void> {
+    this.#telemetryTimer = null;
+    const store = this.#options.store?.() ?? null;
+    if (store === null) return;
+    try {
+      await store.putTelemetry({ control_plane_id: this.#options.nodeId, updated_at: Date.now() / 1000, totals: this.telemetry.snapshot() as unknown as Record<string, unknown> });
+    } catch (err) {
+      this.#log.warn(`cluster: could not share telemetry through the database: ${(err as Error).message}`);
+    }
+  }
+
+  /** Traffic reported by every data plane of the cluster: this control plane's and, through the database, the others'. */
+  async clusterTraffic(): Promise<ClusterTraffic> {
+    const own = this.telemetry.snapshot();
+    const store = this.#options.store?.() ?? null;
+    if (store === null) return own;
+    try {
+      const since = Date.now() / 1000 - this.#options.settings.cluster_data_plane_purge_delay;
+      const others = (await store.listTelemetry(since)).filter((e) => e.control_plane_id !== this.#options.nodeId);
+      return mergeClusterTraffic([own, ...others.map((e) => clusterTrafficFrom(e.totals))]);
+    } catch (err) {
+      this.#log.warn(`cluster: could not read other control planes' telemetry from the database: ${(err as Error).message}`);
+      return own;
+    }
+  }
+
   async stop(): Promise<void> {
+    if (this.#telemetryTimer !== null) {
+      clearTimeout(this.#telemetryTimer);
+      await this.#writeTelemetry();
+    }
     for (const session of [...this.#sessions.values()]) {
       this.#detach(session);
       session.record.connected = false;

@@ -56,6 +56,66 @@ export class TelemetryAggregator {
   dataPlanes(): DataPlaneTraffic[] {
     return [...this.#dataPlanes.values()];
   }
+
+  /** The totals as one plain document (what a control plane shares with the others through the database). */
+  snapshot(): ClusterTraffic {
+    return { services: this.services(), data_planes: this.dataPlanes() };
+  }
+}
+
+/** Traffic totals per service and per data plane. */
+export interface ClusterTraffic {
+  services: Record<string, ServiceTelemetry>;
+  data_planes: DataPlaneTraffic[];
+}
+
+/**
+ * Adds up several control planes' totals. Each report reaches exactly one control plane, so the sums are
+ * the cluster's totals (a data plane that moved between control planes appears once, summed).
+ */
+export function mergeClusterTraffic(parts: readonly ClusterTraffic[]): ClusterTraffic {
+  const services = mergeServiceMaps(parts.map((p) => p.services));
+  const dataPlanes = new Map<string, DataPlaneTraffic>();
+  for (const part of parts) {
+    for (const dp of part.data_planes) {
+      const seen = dataPlanes.get(dp.node_id);
+      if (seen === undefined) {
+        const totals = emptyServiceTelemetry();
+        addServiceTelemetry(totals, dp.totals);
+        dataPlanes.set(dp.node_id, { ...dp, totals });
+        continue;
+      }
+      seen.first_report = Math.min(seen.first_report, dp.first_report);
+      seen.last_report = Math.max(seen.last_report, dp.last_report);
+      seen.reports += dp.reports;
+      addServiceTelemetry(seen.totals, dp.totals);
+    }
+  }
+  return { services, data_planes: [...dataPlanes.values()] };
+}
+
+/** A document from the database, checked: anything malformed is left out rather than trusted. */
+export function clusterTrafficFrom(value: unknown): ClusterTraffic {
+  const doc = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+  const services: Record<string, ServiceTelemetry> = {};
+  if (typeof doc.services === 'object' && doc.services !== null) {
+    for (const [id, raw] of Object.entries(doc.services as Record<string, unknown>)) {
+      const s = sanitize(raw);
+      if (s !== null) services[id] = s;
+    }
+  }
+  const dataPlanes: DataPlaneTraffic[] = [];
+  if (Array.isArray(doc.data_planes)) {
+    for (const raw of doc.data_planes as unknown[]) {
+      if (typeof raw !== 'object' || raw === null) continue;
+      const d = raw as Record<string, unknown>;
+      const totals = sanitize(d.totals);
+      if (typeof d.node_id !== 'string' || totals === null) continue;
+      const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+      dataPlanes.push({ node_id: d.node_id, first_report: num(d.first_report), last_report: num(d.last_report), reports: num(d.reports), totals });
+    }
+  }
+  return { services, data_planes: dataPlanes };
 }
 
 /** Reports come from the network: keep only well-formed, non-negative numbers. */

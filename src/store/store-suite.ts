@@ -3,7 +3,7 @@
  * give it a harness factory and it registers the cases under one `describe`.
  */
 import { after, before, describe } from 'node:test';
-import { auditCases, dataPlaneCases } from './suite/audit-cases.ts';
+import { auditCases, dataPlaneCases, telemetryCases } from './suite/audit-cases.ts';
 import { crudCases } from './suite/crud-cases.ts';
 import { exportWatchCases } from './suite/export-watch-cases.ts';
 import type { StoreHarness } from './suite/harness.ts';
@@ -39,5 +39,6 @@ export function storeSuite(title: string, openHarness: () => Promise<StoreHarnes
     migrationCases(current);
     auditCases(current);
     dataPlaneCases(current);
+    telemetryCases(current);
   });
 }

@@ -145,6 +145,14 @@ export interface DataPlaneEntry {
   record: Record<string, unknown>;
 }
 
+/** One control plane's running telemetry totals (`totals` is the cluster code's document). */
+export interface TelemetryEntry {
+  control_plane_id: string;
+  /** Seconds since the epoch. */
+  updated_at: number;
+  totals: Record<string, unknown>;
+}
+
 /** One page of audit records, newest first; `offset` is null on the last page. */
 export interface AuditPage {
   data: AuditRecord[];
@@ -163,6 +171,10 @@ export interface Store extends StoreOps {
   listDataPlanes(): Promise<DataPlaneEntry[]>;
   /** Drops data plane records not updated since `before` (seconds since the epoch); returns how many. */
   purgeDataPlanes(before: number): Promise<number>;
+  /** Hybrid mode: insert or replace one control plane's telemetry totals; does not bump the configuration version. */
+  putTelemetry(entry: TelemetryEntry): Promise<void>;
+  /** Every control plane's telemetry totals updated since `since` (seconds since the epoch); older ones are dropped. */
+  listTelemetry(since: number): Promise<TelemetryEntry[]>;
   /**
    * Runs `fn` in one transaction; every write inside bumps the configuration version once, at commit.
    * Use only `tx` inside `fn`: calling the store itself from there throws (it would wait for the

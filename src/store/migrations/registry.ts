@@ -2,9 +2,10 @@
 import { base000 } from './core-000-base.ts';
 import { auditLog001 } from './core-001-audit-log.ts';
 import { clusteringDataPlanes002 } from './core-002-clustering-data-planes.ts';
+import { clusteringTelemetry003 } from './core-003-clustering-telemetry.ts';
 import { MigrationError, type MigrationRegistry, type MigrationSubsystem } from './types.ts';
 
-export const CORE_MIGRATIONS: MigrationSubsystem = { name: 'core', migrations: [base000, auditLog001, clusteringDataPlanes002] };
+export const CORE_MIGRATIONS: MigrationSubsystem = { name: 'core', migrations: [base000, auditLog001, clusteringDataPlanes002, clusteringTelemetry003] };
 
 const MIGRATION_NAME = /^[0-9]{3}_[a-z0-9_]+$/;
 const PLUGIN_SUBSYSTEM = /^plugin:[a-z0-9][a-z0-9-_]*$/;

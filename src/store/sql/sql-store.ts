@@ -6,9 +6,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { EntityName } from '../../entities/index.ts';
 import type { FlatConfig } from '../../declarative/index.ts';
-import type { AuditPage, AuditRecord, DataPlaneEntry, ListOptions, Page, Row, Store, StoreOps, TagPage } from '../types.ts';
+import type { AuditPage, AuditRecord, DataPlaneEntry, TelemetryEntry, ListOptions, Page, Row, Store, StoreOps, TagPage } from '../types.ts';
 import { appendAuditRecord, listAuditPage } from './audit.ts';
-import { listDataPlanes, purgeDataPlanes, upsertDataPlane } from './data-planes.ts';
+import { listDataPlanes, listTelemetry, purgeDataPlanes, upsertDataPlane, upsertTelemetry } from './data-planes.ts';
 import type { SqlDriver, SqlSession } from './driver.ts';
 import { ident } from './layout.ts';
 import { CONFIG_VERSION_TABLE } from './ddl.ts';
@@ -108,6 +108,16 @@ export class SqlStore implements Store {
   purgeDataPlanes(before: number): Promise<number> {
     this.#enter();
     return this.#driver.transaction((s) => purgeDataPlanes(s, before));
+  }
+
+  putTelemetry(entry: TelemetryEntry): Promise<void> {
+    this.#enter();
+    return this.#driver.transaction((s) => upsertTelemetry(s, entry));
+  }
+
+  listTelemetry(since: number): Promise<TelemetryEntry[]> {
+    this.#enter();
+    return this.#driver.transaction((s) => listTelemetry(s, since));
   }
 
   insert(entity: EntityName, row: Row): Promise<Row> {

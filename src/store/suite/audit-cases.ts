@@ -73,3 +73,21 @@ export function dataPlaneCases(harness: () => StoreHarness): void {
     assert.equal(await store.configVersion(), version);
   });
 }
+
+export function telemetryCases(harness: () => StoreHarness): void {
+  it('control plane telemetry totals are upserted by control plane and dropped when old', async () => {
+    const store = await harness().fresh();
+    await store.listTelemetry(Number.MAX_SAFE_INTEGER);
+    const version = await store.configVersion();
+    await store.putTelemetry({ control_plane_id: 'cp-b', updated_at: 100, totals: { services: { s: { requests: 1 } } } });
+    await store.putTelemetry({ control_plane_id: 'cp-a', updated_at: 200, totals: { services: {} } });
+    await store.putTelemetry({ control_plane_id: 'cp-b', updated_at: 300, totals: { services: { s: { requests: 5 } } } });
+    assert.deepEqual((await store.listTelemetry(0)).map((e) => [e.control_plane_id, e.updated_at, e.totals]), [
+      ['cp-a', 200, { services: {} }],
+      ['cp-b', 300, { services: { s: { requests: 5 } } }],
+    ]);
+    assert.deepEqual((await store.listTelemetry(250)).map((e) => e.control_plane_id), ['cp-b']);
+    assert.deepEqual((await store.listTelemetry(0)).map((e) => e.control_plane_id), ['cp-b'], 'the old row is gone');
+    assert.equal(await store.configVersion(), version);
+  });
+}

@@ -53,7 +53,7 @@ export function migrationCases(harness: () => StoreHarness): void {
       assert.deepEqual(await migrationState(db.target), {
         bootstrapped: false,
         executed: [],
-        pending: ['core:000_base', 'core:001_audit_log', 'core:002_clustering_data_planes'],
+        pending: ['core:000_base', 'core:001_audit_log', 'core:002_clustering_data_planes', 'core:003_clustering_telemetry'],
         awaitingFinish: [],
       });
       if (harness().kind === 'postgres') {
@@ -62,13 +62,13 @@ export function migrationCases(harness: () => StoreHarness): void {
         assert.match(refusal.message, /run `tollgate migrations bootstrap`/);
         assert.equal(await db.tableExists('services'), false, 'opening never creates tables on PostgreSQL');
         const state = await bootstrap(db.target);
-        assert.deepEqual(state.executed, ['core:000_base', 'core:001_audit_log', 'core:002_clustering_data_planes']);
+        assert.deepEqual(state.executed, ['core:000_base', 'core:001_audit_log', 'core:002_clustering_data_planes', 'core:003_clustering_telemetry']);
       } else {
         await (await db.open()).close(); // a new SQLite file is bootstrapped on open
       }
       assert.deepEqual(await migrationState(db.target), {
         bootstrapped: true,
-        executed: ['core:000_base', 'core:001_audit_log', 'core:002_clustering_data_planes'],
+        executed: ['core:000_base', 'core:001_audit_log', 'core:002_clustering_data_planes', 'core:003_clustering_telemetry'],
         pending: [],
         awaitingFinish: [],
       });
@@ -101,7 +101,7 @@ export function migrationCases(harness: () => StoreHarness): void {
       assert.deepEqual(await up(db.target, registry), ['plugin:things:000_base']);
       assert.deepEqual(await migrationState(db.target, registry), {
         bootstrapped: true,
-        executed: ['core:000_base', 'core:001_audit_log', 'core:002_clustering_data_planes'],
+        executed: ['core:000_base', 'core:001_audit_log', 'core:002_clustering_data_planes', 'core:003_clustering_telemetry'],
         pending: [],
         awaitingFinish: ['plugin:things:000_base'],
       });
@@ -112,25 +112,26 @@ export function migrationCases(harness: () => StoreHarness): void {
 
       assert.deepEqual(await finish(db.target, registry), ['plugin:things:000_base']);
       assert.deepEqual(log, ['teardown']);
-      assert.deepEqual((await migrationState(db.target, registry)).executed, ['core:000_base', 'core:001_audit_log', 'core:002_clustering_data_planes', 'plugin:things:000_base']);
+      assert.deepEqual((await migrationState(db.target, registry)).executed, ['core:000_base', 'core:001_audit_log', 'core:002_clustering_data_planes', 'core:003_clustering_telemetry', 'plugin:things:000_base']);
       assert.deepEqual(await finish(db.target, registry), []);
       // Migrations this node does not know (a newer node's, a disabled plugin's) still count as run.
-      assert.deepEqual((await migrationState(db.target)).executed, ['core:000_base', 'core:001_audit_log', 'core:002_clustering_data_planes', 'plugin:things:000_base']);
+      assert.deepEqual((await migrationState(db.target)).executed, ['core:000_base', 'core:001_audit_log', 'core:002_clustering_data_planes', 'core:003_clustering_telemetry', 'plugin:things:000_base']);
     } finally {
       await db.drop();
     }
   });
 
-  it('a database bootstrapped before the audit log is behind by core:001 and 002; up creates their tables', async () => {
+  it('a database bootstrapped before the audit log is behind by core:001 to 003; up creates their tables', async () => {
     const db = await harness().emptyDatabase();
     try {
       await bootstrap(db.target, [{ name: 'core', migrations: [base000] }]);
-      assert.deepEqual((await migrationState(db.target)).pending, ['core:001_audit_log', 'core:002_clustering_data_planes']);
+      assert.deepEqual((await migrationState(db.target)).pending, ['core:001_audit_log', 'core:002_clustering_data_planes', 'core:003_clustering_telemetry']);
       assert.equal(await db.tableExists('tollgate_audit_log'), false);
       await migrationError(db.open(), 'pending_migrations');
-      assert.deepEqual(await up(db.target), ['core:001_audit_log', 'core:002_clustering_data_planes']);
+      assert.deepEqual(await up(db.target), ['core:001_audit_log', 'core:002_clustering_data_planes', 'core:003_clustering_telemetry']);
       assert.equal(await db.tableExists('tollgate_audit_log'), true);
       assert.equal(await db.tableExists('tollgate_clustering_data_planes'), true);
+      assert.equal(await db.tableExists('tollgate_clustering_telemetry'), true);
       const store = await db.open();
       await store.close();
     } finally {
@@ -144,7 +145,7 @@ export function migrationCases(harness: () => StoreHarness): void {
       const log: string[] = [];
       const registry = migrationRegistry([thingsMigrations(log)]);
       const state = await bootstrap(db.target, registry);
-      assert.deepEqual(state.executed, ['core:000_base', 'core:001_audit_log', 'core:002_clustering_data_planes', 'plugin:things:000_base']);
+      assert.deepEqual(state.executed, ['core:000_base', 'core:001_audit_log', 'core:002_clustering_data_planes', 'core:003_clustering_telemetry', 'plugin:things:000_base']);
       assert.deepEqual(log, ['teardown'], 'bootstrap runs teardowns at once');
       await db.exec('CREATE TABLE "not_ours" ("x" INTEGER)');
 
