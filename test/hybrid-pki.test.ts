@@ -19,7 +19,6 @@ import {
   startControlPlane,
   startDataPlane,
   statusOf,
-  waitForConnected,
   type ControlPlaneNode,
   type HybridCerts,
 } from './helpers/hybrid.ts';

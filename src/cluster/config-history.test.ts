@@ -196,7 +196,7 @@ test('when more than half of the entities changed, the full snapshot is sent wit
   const services = sized(10).services.map((s) => ({ ...s, ca: randomBytes(3000).toString('base64') }));
   const c1 = wire({ services, routes: sized(10).routes });
   const v1 = h.publish(c1)!;
-  const allRoutes = c1.routes.map((r, i) => route(i, `/new${i}`));
+  const allRoutes = c1.routes.map((_r, i) => route(i, `/new${i}`));
   h.publish(withRoutes(c1, allRoutes));
   const half = h.planFor(v1.hash);
   assert.equal(half.kind === 'delta' && half.changes, 10, 'exactly half of the entities is still a delta');

@@ -117,7 +117,7 @@ export class ControlPlane {
     path: string,
     onSocket: (ws: WebSocket, req: IncomingMessage, check: PeerCheck & { ok: true }) => void,
   ): Promise<Server> {
-    const server = createServer(controlPlaneServerOptions(this.#options.tls), (req, res) => {
+    const server = createServer(controlPlaneServerOptions(this.#options.tls), (_req, res) => {
       res.writeHead(426, { 'content-type': 'text/plain' }).end('this endpoint only speaks WebSocket\n');
     });
     // Node forgets a client's intermediates once the handshake ends; they are needed for the depth and OCSP checks.
@@ -178,7 +178,7 @@ export class ControlPlane {
     if (version === null) return null;
     this.counters.versions++;
     this.#versionTimes.set(version.hash, { sequence: version.sequence, createdAt: version.createdAt });
-    for (const [hash, v] of this.#versionTimes) if (this.#history.versionsBehind(hash) === null && hash !== version.hash) this.#versionTimes.delete(hash);
+    for (const hash of this.#versionTimes.keys()) if (this.#history.versionsBehind(hash) === null && hash !== version.hash) this.#versionTimes.delete(hash);
     const configured = configuredPlugins(version.config);
     for (const session of this.#sessions.values()) {
       this.#updateCompatibility(session, configured);
