@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { request } from 'undici';
 import { runTollgate, startTollgate, waitUntil, type TollgateNode } from './helpers/tollgate.ts';
 import { startUpstream, type Echo, type TestUpstream } from './helpers/upstream.ts';
@@ -162,6 +163,70 @@ describe('traditional mode on PostgreSQL', () => {
     } finally {
       await a.stop();
       await b.stop();
+    }
+  });
+});
+
+describe('a traditional node whose database is slow or fails a read', () => {
+  let db: TestDatabase;
+  let up: TestUpstream;
+  before(async () => {
+    db = await createTestDatabase();
+    const boot = await runTollgate(['migrations', 'bootstrap'], db.env);
+    assert.equal(boot.code, 0, boot.stderr);
+    up = await startUpstream('pg-read-up');
+  });
+  after(async () => {
+    await up?.close();
+    await db?.drop();
+  });
+
+  test('a change the node fails to read is read again until the database answers', async () => {
+    const node = await startTollgate({ env: { ...db.env, TOLLGATE_LOG_LEVEL: 'info' } });
+    const sql = new pg.Client({ host: db.env.TOLLGATE_PG_HOST, port: Number(db.env.TOLLGATE_PG_PORT), user: db.env.TOLLGATE_PG_USER, password: db.env.TOLLGATE_PG_PASSWORD, database: db.name });
+    await sql.connect();
+    try {
+      // The write commits (it does not touch ca_certificates) but reading the whole configuration back fails.
+      const service = await form(node.admin, 'POST', '/services', { name: 'late', url: `http://127.0.0.1:${up.port}` });
+      assert.equal(service.status, 201, JSON.stringify(service.body));
+      await sql.query('ALTER TABLE ca_certificates RENAME TO ca_certificates_away');
+      const route = await form(node.admin, 'POST', '/services/late/routes', { 'paths[]': '/late', name: 'late' });
+      assert.equal(route.status, 201, JSON.stringify(route.body));
+      await waitUntil(async () => /could not read the configuration from the database; the current one keeps serving, next try in/.test(node.output()), 5000, 'the failed read to be logged');
+      assert.equal(await statusOf(`${node.proxy}/late`), 404);
+      await sql.query('ALTER TABLE ca_certificates_away RENAME TO ca_certificates');
+      await waitUntil(async () => (await statusOf(`${node.proxy}/late`)) === 200, 15_000, 'the route once the database answers');
+    } finally {
+      await sql.query('ALTER TABLE IF EXISTS ca_certificates_away RENAME TO ca_certificates').catch(() => {});
+      await sql.end();
+      await node.stop();
+    }
+  });
+
+  test('writes while the database is slow: the node ends on the last one, not on an older read finishing late', async () => {
+    const node = await startTollgate({ env: db.env });
+    const sql = new pg.Client({ host: db.env.TOLLGATE_PG_HOST, port: Number(db.env.TOLLGATE_PG_PORT), user: db.env.TOLLGATE_PG_USER, password: db.env.TOLLGATE_PG_PASSWORD, database: db.name });
+    await sql.connect();
+    try {
+      const service = await form(node.admin, 'POST', '/services', { name: 'slow', url: `http://127.0.0.1:${up.port}` });
+      assert.equal(service.status, 201, JSON.stringify(service.body));
+      // Reads of the whole configuration take their snapshot, then wait on this lock (the table is read last;
+      // routes are written without touching it). Each write below starts such a read.
+      await sql.query('BEGIN');
+      await sql.query('LOCK TABLE hmacauth_credentials IN ACCESS EXCLUSIVE MODE');
+      for (const name of ['first', 'second', 'third']) {
+        const route = await form(node.admin, 'POST', '/services/slow/routes', { 'paths[]': `/${name}`, name });
+        assert.equal(route.status, 201, JSON.stringify(route.body));
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      }
+      await sql.query('COMMIT');
+      await waitUntil(async () => (await statusOf(`${node.proxy}/third`)) === 200, 5000, 'the last route');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      for (const name of ['first', 'second', 'third']) assert.equal(await statusOf(`${node.proxy}/${name}`), 200, name);
+    } finally {
+      await sql.query('ROLLBACK').catch(() => {});
+      await sql.end();
+      await node.stop();
     }
   });
 });

@@ -21,6 +21,7 @@ import type { ServiceTelemetry } from '../proxy/traffic.ts';
 import type { ClusterView } from '../admin/context.ts';
 import type { SupervisorMessage, WorkerCounters, WorkerInit, WorkerMessage } from './messages.ts';
 import { proxyRelevantPatch, type WorkerConfigPatch } from './config-patch.ts';
+import { CoalescingRunner } from './coalescing-runner.ts';
 
 interface WorkerSlot {
   index: number;
@@ -33,6 +34,8 @@ interface WorkerSlot {
 /** How long a configuration may take to reach every worker before POST /config gives up waiting. */
 const APPLY_TIMEOUT_MS = 60_000;
 const SHUTDOWN_TIMEOUT_MS = 10_000;
+/** The longest wait between tries to read a changed configuration from an unreachable database. */
+const REFRESH_RETRY_MAX_MS = 10_000;
 
 export function md5(text: string): string {
   return createHash('md5').update(text).digest('hex');
@@ -62,6 +65,9 @@ export class Supervisor implements NodeContext {
   /** The database of a traditional node (null in DB-less mode); the Admin API writes there. */
   store: Store | null = null;
   #refreshTimer: NodeJS.Timeout | null = null;
+  #refreshFailures = 0;
+  /** Reads of the database never overlap: a slow early read finishing last would bring back older data. */
+  readonly #refresher = new CoalescingRunner(() => this.#refreshFromStore());
   #expiryTimer: NodeJS.Timeout | null = null;
   #unwatch: (() => void) | null = null;
   #statsSeq = 0;
@@ -272,12 +278,12 @@ export class Supervisor implements NodeContext {
   }
 
   /** Bursts of writes (an import, a script) are coalesced into one export and one push. */
-  #scheduleRefresh(): void {
+  #scheduleRefresh(delayMs = 20): void {
     if (this.#refreshTimer !== null || this.#stopping) return;
     this.#refreshTimer = setTimeout(() => {
       this.#refreshTimer = null;
-      void this.#refreshFromStore();
-    }, 20);
+      this.#refresher.request();
+    }, delayMs);
   }
 
   async #refreshFromStore(): Promise<void> {
@@ -285,6 +291,7 @@ export class Supervisor implements NodeContext {
     if (store === null || this.#stopping) return;
     try {
       const { config, nextExpiry } = await store.exportSnapshot();
+      this.#refreshFailures = 0;
       this.#scheduleExpiry(nextExpiry);
       const hash = md5(JSON.stringify(config));
       if (hash === this.#hash) return;
@@ -294,7 +301,10 @@ export class Supervisor implements NodeContext {
       this.log.info(`configuration ${hash} from the database sent to the workers (${config.routes.length} routes)`);
       for (const listener of this.#configListeners) listener(config, hash);
     } catch (err) {
-      this.log.error(`could not read the configuration from the database; the current one keeps serving: ${(err as Error).message}`);
+      // The write that triggered this refresh is committed and will not be announced again: keep trying.
+      const retryMs = Math.min(REFRESH_RETRY_MAX_MS, 250 * 2 ** this.#refreshFailures++);
+      this.log.error(`could not read the configuration from the database; the current one keeps serving, next try in ${retryMs} ms: ${(err as Error).message}`);
+      this.#scheduleRefresh(retryMs);
     }
   }
 
