@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { request } from 'undici';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { startTollgate, waitUntil, type TollgateNode } from './helpers/tollgate.ts';
 import { rawRequest } from './helpers/raw-http.ts';
 import { startUpstream, type Echo, type TestUpstream } from './helpers/upstream.ts';
@@ -43,6 +44,7 @@ services:
   - name: slow
     url: http://127.0.0.1:${up.port}
     read_timeout: 200
+    retries: 0
     routes:
       - name: slow-route
         paths: ["/delay"]
@@ -169,6 +171,22 @@ routes:
     assert.equal(res.statusCode, 504);
     assert.equal(((await res.body.json()) as { message: string }).message, 'The upstream server is timing out');
     assert.ok(Date.now() - t0 < 1400, 'answered before the upstream did');
+  });
+
+  test('read_timeout counts from the end of the request body, not from its start', async () => {
+    // Three chunks over 600 ms, three times the service's read_timeout of 200 ms; the upstream answers at once.
+    const body = new Readable({ read() {} });
+    let sent = 0;
+    const timer = setInterval(() => {
+      body.push('x'.repeat(100));
+      if (++sent === 3) {
+        clearInterval(timer);
+        body.push(null);
+      }
+    }, 200);
+    const res = await request(`${node.proxy}/delay/0`, { method: 'POST', body });
+    assert.equal(res.statusCode, 200);
+    assert.equal(((await res.body.json()) as Echo).bodyLength, 300);
   });
 
   test('upstream status codes and bodies pass through', async () => {

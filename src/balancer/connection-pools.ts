@@ -1,4 +1,5 @@
-import { Pool } from 'undici';
+import { createHash } from 'node:crypto';
+import { UpstreamPool } from './upstream-pool.ts';
 
 /**
  * Keep-alive connection pools to upstream origins, shared across configuration snapshots so that a reload
@@ -6,11 +7,11 @@ import { Pool } from 'undici';
  */
 
 export interface PoolSettings {
-  /** Idle keep-alive time in milliseconds (upstream_keepalive_idle_timeout). */
+  /** Idle keep-alive time in milliseconds (upstream_keepalive_idle_timeout); 0 = no limit. */
   keepAliveTimeout: number;
   /** Requests per connection before it is recycled (upstream_keepalive_max_requests); 0 = unlimited. */
   maxRequestsPerConnection: number;
-  /** Most connections kept per origin (upstream_keepalive_pool_size); 0 disables keep-alive. */
+  /** Most idle connections kept per origin (upstream_keepalive_pool_size, as in Kong: concurrency is not bounded); 0 disables keep-alive. */
   poolSize: number;
 }
 
@@ -22,10 +23,16 @@ export interface OriginOptions {
   tlsVerify: boolean;
   /** SNI sent on https connections. */
   servername: string | null;
+  /** Trust anchors replacing Node's bundled roots when verifying (the service's `ca_certificates`), or null. */
+  ca?: readonly string[] | null;
+  /** Client certificate and key presented to the upstream (the service's `client_certificate`), or null. */
+  clientCertificate?: { cert: string; key: string } | null;
+  /** Most intermediate certificates allowed between the upstream's certificate and its trust anchor, or null. */
+  verifyDepth?: number | null;
 }
 
 export class ConnectionPools {
-  readonly #pools = new Map<string, Pool>();
+  readonly #pools = new Map<string, UpstreamPool>();
   readonly #settings: PoolSettings;
 
   constructor(settings: PoolSettings) {
@@ -33,32 +40,39 @@ export class ConnectionPools {
   }
 
   static key(o: OriginOptions): string {
-    return `${o.origin}|${o.connectTimeout}|${o.tlsVerify ? 1 : 0}|${o.servername ?? ''}`;
+    const base = `${o.origin}|${o.connectTimeout}|${o.tlsVerify ? 1 : 0}|${o.servername ?? ''}`;
+    if (!o.ca && !o.clientCertificate && (o.verifyDepth ?? null) === null) return base;
+    // The PEM itself, not the entity ids, decides: a renewed certificate under the same id gets a new pool.
+    const material = createHash('sha256')
+      .update(JSON.stringify([o.ca ?? null, o.clientCertificate ?? null, o.verifyDepth ?? null]))
+      .digest('hex')
+      .slice(0, 32);
+    return `${base}|${material}`;
   }
 
   /** Returns the pool for these options, creating it on first use. */
-  get(o: OriginOptions): Pool {
+  get(o: OriginOptions): UpstreamPool {
     const key = ConnectionPools.key(o);
     let pool = this.#pools.get(key);
     if (pool === undefined) {
       const s = this.#settings;
-      const isHttps = o.origin.startsWith('https:');
-      pool = new Pool(o.origin, {
-        // Kong's pool size bounds idle connections, not concurrency; undici bounds connections, so allow a
-        // generous number and let keepAliveTimeout retire the idle ones.
-        connections: s.poolSize === 0 ? null : Math.max(s.poolSize, 1024),
-        pipelining: 1,
-        keepAliveTimeout: s.poolSize === 0 ? 1 : s.keepAliveTimeout,
-        keepAliveMaxTimeout: Math.max(s.keepAliveTimeout, 1),
-        maxRequestsPerClient: s.maxRequestsPerConnection > 0 ? s.maxRequestsPerConnection : undefined,
-        connect: {
-          timeout: o.connectTimeout,
-          ...(isHttps ? { rejectUnauthorized: o.tlsVerify, servername: o.servername ?? undefined } : {}),
-          noDelay: true,
-        },
-        // Per-request timeouts are set on each dispatch from the service's read_timeout.
-        headersTimeout: 0,
-        bodyTimeout: 0,
+      const url = new URL(o.origin);
+      const tls = url.protocol === 'https:';
+      // URL keeps the brackets of an IPv6 literal; sockets want the bare address.
+      const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+      pool = new UpstreamPool({
+        host,
+        port: url.port === '' ? (tls ? 443 : 80) : Number(url.port),
+        tls,
+        servername: tls ? o.servername : null,
+        rejectUnauthorized: o.tlsVerify,
+        ca: o.ca ?? null,
+        clientCertificate: o.clientCertificate ?? null,
+        verifyDepth: o.verifyDepth ?? null,
+        connectTimeout: o.connectTimeout,
+        maxIdle: s.poolSize,
+        idleTimeout: s.keepAliveTimeout === 0 ? Infinity : s.keepAliveTimeout,
+        maxRequests: s.maxRequestsPerConnection,
       });
       this.#pools.set(key, pool);
     }

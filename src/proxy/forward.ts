@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Dispatcher } from 'undici';
+import { UPSTREAM_ERRORS, type UpstreamController, type UpstreamHandler } from '../balancer/upstream-pool.ts';
 import { SERVER_TOKEN } from '../core/version.ts';
 import type { ProxyEntry, UpstreamPeer } from '../snapshot/types.ts';
 import {
@@ -15,30 +15,77 @@ import type { ProxyCore } from './handler.ts';
 import type { PluginContext } from '../pdk/context.ts';
 import { runHeaderFilterPhase, runLogPhase } from './plugin-phases.ts';
 
-type IncomingHttpHeaders = Record<string, string | string[] | undefined>;
-
-/** Response headers that belong to the upstream connection, not to the client's. */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'proxy-connection', 'te', 'trailer', 'upgrade']);
-
-/** Errors that mean the request never reached the upstream, so trying another peer is safe. */
-const RETRYABLE = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EPIPE',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_SOCKET',
-]);
-
-const TIMEOUTS = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT', 'TOLLGATE_WRITE_TIMEOUT']);
+/** How `onResponseStart` treats an upstream response header. */
+const PASS = 0;
+/** Belongs to the upstream connection, not to the client's. */
+const HOP_BY_HOP = 1;
+const VIA = 2;
+const SERVER = 3;
+const CONTENT_LENGTH = 4;
 
 /**
- * undici's own timeouts run on a coarse clock (about half a second), fine for the 60 s default but not
- * for a service with a read_timeout of a few hundred milliseconds; below this bound Tollgate times the
- * wait for response headers itself.
+ * Classifies a response header name by its length first, so that most names are passed on without being
+ * lower-cased.
+ */
+function classifyResponseHeader(name: string): number {
+  switch (name.length) {
+    case 2:
+      return name.toLowerCase() === 'te' ? HOP_BY_HOP : PASS;
+    case 3:
+      return name.toLowerCase() === 'via' ? VIA : PASS;
+    case 6:
+      return name.toLowerCase() === 'server' ? SERVER : PASS;
+    case 7: {
+      const lower = name.toLowerCase();
+      return lower === 'trailer' || lower === 'upgrade' ? HOP_BY_HOP : PASS;
+    }
+    case 10: {
+      const lower = name.toLowerCase();
+      return lower === 'connection' || lower === 'keep-alive' ? HOP_BY_HOP : PASS;
+    }
+    case 14:
+      return name.toLowerCase() === 'content-length' ? CONTENT_LENGTH : PASS;
+    case 16:
+      return name.toLowerCase() === 'proxy-connection' ? HOP_BY_HOP : PASS;
+    case 17:
+      return name.toLowerCase() === 'transfer-encoding' ? HOP_BY_HOP : PASS;
+    default:
+      return PASS;
+  }
+}
+
+/** Decimal strings of small numbers, so that latency headers do not convert a number per request. */
+const SMALL_NUMBERS: readonly string[] = Array.from({ length: 1024 }, (_, n) => String(n));
+
+function decimal(n: number): string {
+  return n >= 0 && n < 1024 ? SMALL_NUMBERS[n] : String(n);
+}
+
+const VIA_HOP = `1.1 ${SERVER_TOKEN}`;
+const VIA_APPEND = `, 1.1 ${SERVER_TOKEN}`;
+
+/** Errors that mean the request never reached the upstream, so trying another peer is safe for any method. */
+const NOT_SENT = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', UPSTREAM_ERRORS.connectTimeout]);
+
+/**
+ * Errors after which the upstream may have received, even processed, the request, a read timeout included:
+ * another try is made only for methods that may be repeated, as Kong documents for its services.
+ */
+const MAYBE_SENT = new Set(['ECONNRESET', 'EPIPE', UPSTREAM_ERRORS.closed, UPSTREAM_ERRORS.headersTimeout]);
+const NON_IDEMPOTENT = new Set(['POST', 'PATCH', 'LOCK', 'UNLOCK', 'PROPPATCH', 'MKCOL', 'MOVE', 'COPY']);
+
+const TIMEOUTS = new Set([
+  UPSTREAM_ERRORS.connectTimeout,
+  UPSTREAM_ERRORS.headersTimeout,
+  UPSTREAM_ERRORS.bodyTimeout,
+  'ETIMEDOUT',
+  'TOLLGATE_WRITE_TIMEOUT',
+]);
+
+/**
+ * The upstream client checks its deadlines every 100 ms, fine for the 60 s default but coarse for a service
+ * with a read_timeout of a few hundred milliseconds; below this bound Tollgate times the wait for response
+ * headers with a timer of its own.
  */
 const PRECISE_TIMEOUT_BELOW = 2000;
 
@@ -52,16 +99,16 @@ function onWriteTimeout(handler: ForwardHandler): void {
 
 function onHeadersTimeout(handler: ForwardHandler): void {
   handler.timer = null;
-  const err = Object.assign(new Error('upstream read timeout'), { code: 'UND_ERR_HEADERS_TIMEOUT' });
+  const err = Object.assign(new Error('upstream read timeout'), { code: UPSTREAM_ERRORS.headersTimeout });
   if (handler.controller !== null) handler.controller.abort(err);
   else handler.pendingAbort = err;
 }
 
 /**
- * One upstream call: undici's handler object for a proxied request. All state lives in fields so the hot
- * path allocates one object per request, not a closure per callback (undici's handler pattern).
+ * One upstream call: the upstream client's handler object for a proxied request. All state lives in fields
+ * so the hot path allocates one object per request, not a closure per callback (undici's handler pattern).
  */
-export class ForwardHandler implements Dispatcher.DispatchHandler {
+export class ForwardHandler implements UpstreamHandler {
   readonly core: ProxyCore;
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
@@ -79,14 +126,18 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
   dispatchedAt = 0;
   /** When the upstream's response headers arrived (0: they did not). */
   headersAt = 0;
-  controller: Dispatcher.DispatchController | null = null;
+  controller: UpstreamController | null = null;
+  /** The response's Content-Length when it has a single valid one, else -1: the chunk that completes it ends the response. */
+  expectedBytes = -1;
   done = false;
   resumeOnDrain: (() => void) | null = null;
   peer: UpstreamPeer | null = null;
   timer: NodeJS.Timeout | null = null;
   bodyBytes = 0;
-  /** A timeout that fired before undici handed over the controller. */
+  /** A timeout that fired before the upstream client handed over the controller. */
   pendingAbort: Error | null = null;
+  /** Whether this handler times the wait for response headers itself (short read timeouts). */
+  precise = false;
   /** Runs while a request body is being sent; each chunk the upstream takes restarts it. */
   writeTimer: NodeJS.Timeout | null = null;
 
@@ -132,14 +183,18 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
     this.headers[1] = entry.preserveHost && this.clientHost !== '' ? this.clientHost : peer.hostHeader;
     this.dispatchedAt = performance.now();
     const precise = entry.readTimeout < PRECISE_TIMEOUT_BELOW;
-    if (precise) this.timer = setTimeout(onHeadersTimeout, entry.readTimeout, this);
+    this.precise = precise;
+    // With a body, the wait for the answer starts once the body has been sent (onRequestSent).
+    if (precise && this.body === null) this.timer = setTimeout(onHeadersTimeout, entry.readTimeout, this);
     if (this.body !== null) this.writeTimer = setTimeout(onWriteTimeout, entry.writeTimeout, this);
     peer.pool.dispatch(
       {
         path: this.path,
-        method: this.req.method as Dispatcher.HttpMethod,
+        method: this.req.method ?? 'GET',
         headers: this.headers,
         body: this.body,
+        // Headers built from what Node's HTTP/1.1 parser accepted need no second check; plugins' and HTTP/2's do.
+        trusted: this.plugins === null && this.req.httpVersionMajor !== 2,
         headersTimeout: precise ? 0 : entry.readTimeout,
         bodyTimeout: entry.readTimeout,
       },
@@ -172,7 +227,7 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
     this.controller?.abort(new Error('client closed the connection'));
   }
 
-  onRequestStart(controller: Dispatcher.DispatchController): void {
+  onRequestStart(controller: UpstreamController): void {
     this.controller = controller;
     if (this.done) controller.abort(new Error('client closed the connection'));
     else if (this.pendingAbort !== null) controller.abort(this.pendingAbort);
@@ -183,6 +238,13 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
   }
 
   onRequestSent(): void {
+    this.stopWriteTimer();
+    if (this.precise && this.body !== null && !this.done && this.timer === null && this.headersAt === 0) {
+      this.timer = setTimeout(onHeadersTimeout, this.entry.readTimeout, this);
+    }
+  }
+
+  stopWriteTimer(): void {
     if (this.writeTimer !== null) {
       clearTimeout(this.writeTimer);
       this.writeTimer = null;
@@ -190,19 +252,14 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
   }
 
   clearTimers(): void {
-    this.onRequestSent();
+    this.stopWriteTimer();
     if (this.timer !== null) {
       clearTimeout(this.timer);
       this.timer = null;
     }
   }
 
-  onResponseStart(
-    controller: Dispatcher.DispatchController,
-    statusCode: number,
-    headers: IncomingHttpHeaders,
-    statusMessage?: string,
-  ): void {
+  onResponseStart(controller: UpstreamController, statusCode: number, raw: string[], statusMessage: string): void {
     // 1xx interim responses (100 Continue is answered by Node itself) are not relayed.
     if (statusCode < 200) return;
     this.clearTimers();
@@ -216,24 +273,35 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
     const out: string[] = [];
     let via: string | null = null;
     let hasServer = false;
-    for (const name in headers) {
-      const value = headers[name];
-      if (value === undefined || HOP_BY_HOP.has(name)) continue;
-      if (name === 'via') {
-        via = Array.isArray(value) ? value.join(', ') : value;
-        continue;
+    let lengths = 0;
+    let length = -1;
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = raw[i];
+      const value = raw[i + 1];
+      switch (classifyResponseHeader(name)) {
+        case HOP_BY_HOP:
+          continue;
+        case VIA:
+          via = via === null ? value : `${via}, ${value}`;
+          continue;
+        case SERVER:
+          hasServer = true;
+          break;
+        case CONTENT_LENGTH:
+          lengths++;
+          length = /^\d{1,15}$/.test(value) ? Number(value) : -1;
+          break;
       }
-      if (name === 'server') hasServer = true;
-      if (Array.isArray(value)) for (const v of value) out.push(name, v);
-      else out.push(name, value);
+      out.push(name, value);
     }
+    if (lengths === 1 && length > 0 && this.req.method !== 'HEAD') this.expectedBytes = length;
     const d = this.downstream;
-    if (d.via) out.push('Via', via === null ? `1.1 ${SERVER_TOKEN}` : `${via}, 1.1 ${SERVER_TOKEN}`);
+    if (d.via) out.push('Via', via === null ? VIA_HOP : via + VIA_APPEND);
     else if (via !== null) out.push('Via', via);
     if (d.server && !hasServer) out.push('Server', SERVER_TOKEN);
-    if (d.upstreamLatency) out.push(HEADER_UPSTREAM_LATENCY, String(Math.round(now - this.dispatchedAt)));
-    if (d.proxyLatency) out.push(HEADER_PROXY_LATENCY, String(Math.round(this.dispatchedAt - this.start)));
-    if (d.upstreamStatus) out.push(HEADER_UPSTREAM_STATUS, String(statusCode));
+    if (d.upstreamLatency) out.push(HEADER_UPSTREAM_LATENCY, decimal(Math.round(now - this.dispatchedAt)));
+    if (d.proxyLatency) out.push(HEADER_PROXY_LATENCY, decimal(Math.round(this.dispatchedAt - this.start)));
+    if (d.upstreamStatus) out.push(HEADER_UPSTREAM_STATUS, decimal(statusCode));
     if (d.requestId) out.push(HEADER_REQUEST_ID, this.requestId);
     if (this.plugins !== null) {
       const headerFilter = this.entry.plugins!.header_filter;
@@ -243,8 +311,15 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
     else res.writeHead(statusCode, out);
   }
 
-  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    this.bodyBytes += chunk.length;
+  onResponseData(controller: UpstreamController, chunk: Buffer): void {
+    const bytes = this.bodyBytes + chunk.length;
+    this.bodyBytes = bytes;
+    // The chunk that completes a known length ends the response in the same call: Node then sends head,
+    // body and end in one write without waiting for the next tick.
+    if (bytes === this.expectedBytes) {
+      this.res.end(chunk);
+      return;
+    }
     if (!this.res.write(chunk)) {
       controller.pause();
       if (this.resumeOnDrain === null) {
@@ -255,21 +330,31 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
   }
 
   onResponseEnd(): void {
-    this.res.end();
+    if (this.bodyBytes !== this.expectedBytes) this.res.end();
     this.finish();
   }
 
-  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+  onResponseError(_controller: UpstreamController, error: Error): void {
     this.clearTimers();
     if (this.done) return;
     const res = this.res;
-    if (res.headersSent) {
+    const code = (error as { code?: string }).code ?? '';
+    const midResponse = res.headersSent;
+    const retry =
+      !midResponse &&
+      this.body === null &&
+      this.attempt < this.entry.retries &&
+      (NOT_SENT.has(code) || (MAYBE_SENT.has(code) && !NON_IDEMPOTENT.has(this.req.method ?? 'GET')));
+    this.core.options.logUpstreamError(
+      `upstream ${this.peer?.address ?? '-'} failed${midResponse ? ' mid-response' : ''}: ${error.message}` +
+        `${code === '' ? '' : ` (${code})`}${retry ? ', trying again' : ''}; request id ${this.requestId}`,
+    );
+    if (midResponse) {
       this.finish();
       res.destroy(error);
       return;
     }
-    const code = (error as { code?: string }).code ?? '';
-    if (this.body === null && this.attempt < this.entry.retries && RETRYABLE.has(code)) {
+    if (retry) {
       this.attempt++;
       this.controller = null;
       this.pendingAbort = null;

@@ -12,6 +12,8 @@ export interface ProxyOptions {
   upstreamRequestId: boolean;
   /** Bound on how long a stopping worker waits for in-flight requests, in ms. */
   shutdownTimeout: number;
+  /** Where a failed upstream call is reported (the error log), as nginx reports it. */
+  logUpstreamError: (message: string) => void;
 }
 
 export type { DownstreamHeaders } from '../config/settings-types.ts';

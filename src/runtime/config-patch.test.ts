@@ -25,6 +25,9 @@ test('a worker patch replaces in place, appends new entities, drops deleted ones
 });
 
 test('only the collections the proxy compiles travel to workers', () => {
-  const p = proxyRelevantPatch({ upserts: { routes: [{ id: 'r' }], snis: [{ id: 'x' }] }, deletes: { acls: ['a'], services: ['s'] } });
-  assert.deepEqual(p, { upserts: { routes: [{ id: 'r' }] }, deletes: { services: ['s'] } });
+  const p = proxyRelevantPatch({
+    upserts: { routes: [{ id: 'r' }], jwt_secrets: [{ id: 'x' }], snis: [{ id: 'n' }] },
+    deletes: { acls: ['a'], services: ['s'], certificates: ['c'] },
+  });
+  assert.deepEqual(p, { upserts: { routes: [{ id: 'r' }], snis: [{ id: 'n' }] }, deletes: { services: ['s'], certificates: ['c'] } });
 });

@@ -12,7 +12,18 @@ export interface WorkerConfigPatch {
   deletes: Partial<Record<string, readonly string[]>>;
 }
 
-const COLLECTIONS: readonly Collection[] = ['services', 'routes', 'upstreams', 'targets', 'plugins', 'consumers', 'keyauth_credentials'];
+const COLLECTIONS: readonly Collection[] = [
+  'services',
+  'routes',
+  'upstreams',
+  'targets',
+  'plugins',
+  'consumers',
+  'keyauth_credentials',
+  'certificates',
+  'snis',
+  'ca_certificates',
+];
 
 /**
  * The configuration with the patch applied; untouched collections are shared with `base`, which is not

@@ -1,5 +1,6 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import type { SecureContext } from 'node:tls';
 import { createSecureServer as createHttp2SecureServer, type ServerHttp2Session } from 'node:http2';
 import { ConnectionPools } from '../balancer/connection-pools.ts';
 import { compileIpMatcher } from '../core/cidr.ts';
@@ -46,7 +47,16 @@ export function runWorker(): void {
     if (core === null || pools === null) return;
     const t0 = performance.now();
     try {
-      const next = compileSnapshot(input, { flavor, routeMatchCalculation, pools, hash, handlers, refusals });
+      const next = compileSnapshot(input, {
+        flavor,
+        routeMatchCalculation,
+        pools,
+        hash,
+        handlers,
+        refusals,
+        previousCertificates: core.snapshot.certificates,
+        onCertificateError: (id, error) => log.error(`certificate ${id} could not be loaded, its SNIs get the default certificate: ${error.message}`),
+      });
       core.swap(next);
       pools.retainOnly(next.poolKeys);
       served = { input, hash };
@@ -71,7 +81,7 @@ export function runWorker(): void {
         handlers = enabledHandlers(msg.plugins);
         core = new ProxyCore(
           compileSnapshot(EMPTY_INPUT, { flavor, routeMatchCalculation, pools, hash: EMPTY_HASH, handlers }),
-          proxyOptions(msg),
+          proxyOptions(msg, (message) => log.error(message)),
           msg.accessLog === 'off' ? null : new AccessLog(openLogSink(msg.accessLog, msg.prefix)),
         );
         if (msg.countTraffic) {
@@ -130,8 +140,9 @@ function enabledHandlers(enabled: readonly string[]): ReadonlyMap<string, Plugin
   return new Map([...PLUGIN_HANDLERS].filter(([name]) => registry.has(name)));
 }
 
-function proxyOptions(init: WorkerInit): ProxyOptions {
+function proxyOptions(init: WorkerInit, logUpstreamError: (message: string) => void): ProxyOptions {
   return {
+    logUpstreamError,
     isTrusted: compileIpMatcher(init.trustedIps),
     realIpHeader: init.realIpHeader.toLowerCase() === 'proxy_protocol' ? null : init.realIpHeader.toLowerCase(),
     realIpRecursive: init.realIpRecursive,
@@ -157,12 +168,24 @@ function listen(core: ProxyCore, spec: ListenerSpec, init: WorkerInit): Promise<
     requestTimeout: 0,
     noDelay: true,
     maxHeaderSize: 32 * 1024,
+    // A request without Content-Length or Transfer-Encoding has no body (RFC 9112 §6.3): Node then skips the
+    // request stream's life cycle, which the proxy never reads for such requests.
+    optimizeEmptyRequests: true,
+  };
+  // The listener's certificate is the default; `certificates` with matching `snis` are served by name, from
+  // whichever snapshot is current when the handshake starts.
+  const tlsOptions = {
+    cert: init.tls?.cert,
+    key: init.tls?.key,
+    SNICallback: (servername: string, done: (err: Error | null, context?: SecureContext) => void): void => {
+      done(null, core.snapshot.certificates.contextFor(servername));
+    },
   };
   // `http2` listeners speak HTTP/2 over TLS (ALPN h2) and still accept HTTP/1.1 clients.
   const server: Server = spec.ssl
     ? spec.http2
-      ? (createHttp2SecureServer({ cert: init.tls!.cert, key: init.tls!.key, allowHTTP1: true }) as unknown as Server)
-      : createHttpsServer({ ...serverOptions, cert: init.tls!.cert, key: init.tls!.key })
+      ? (createHttp2SecureServer({ ...tlsOptions, allowHTTP1: true }) as unknown as Server)
+      : createHttpsServer({ ...serverOptions, ...tlsOptions })
     : createHttpServer(serverOptions);
   if (spec.ssl && spec.http2) {
     const sessions = new Set<ServerHttp2Session>();

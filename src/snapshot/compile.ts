@@ -1,3 +1,4 @@
+import { ServerCertificates } from '../tls/server-certificates.ts';
 import { buildRouter, type RouteMatchCalculation } from '../router/index.ts';
 import type { RouterEntry, RouterFlavor } from '../router/types.ts';
 import { RoundRobin } from '../balancer/round-robin.ts';
@@ -28,6 +29,10 @@ export interface CompileOptions {
   handlers?: ReadonlyMap<string, PluginHandler>;
   /** Routes to refuse with 503, by route id, with the reason (see ProxyEntry.refusal). */
   refusals?: Readonly<Record<string, string>>;
+  /** The certificates of the snapshot being replaced: unchanged ones are reused, not compiled again. */
+  previousCertificates?: ServerCertificates | null;
+  /** Told about a certificate that could not be loaded (its names then get the default certificate). */
+  onCertificateError?: (certificateId: string, error: Error) => void;
 }
 
 const DEFAULT_PORTS: Record<string, number> = { http: 80, https: 443, grpc: 80, grpcs: 443, ws: 80, wss: 443 };
@@ -89,6 +94,20 @@ export function compileSnapshot(input: SnapshotInput, options: CompileOptions): 
     else list.push(t);
   }
 
+  const certificatesById = new Map((input.certificates ?? []).map((c) => [c.id, c]));
+  const caCertificatesById = new Map((input.ca_certificates ?? []).map((c) => [c.id, c.cert]));
+  /** A service's client certificate, trust anchors and verify depth (Kong's upstream TLS fields). */
+  const tlsMaterialFor = (service: ServiceFields): Pick<OriginOptions, 'ca' | 'clientCertificate' | 'verifyDepth'> => {
+    if (service.protocol !== 'https' && service.protocol !== 'grpcs') return {};
+    const client = service.client_certificate ? certificatesById.get(service.client_certificate.id) : undefined;
+    const ca = (service.ca_certificates ?? []).map((id) => caCertificatesById.get(id)).filter((pem) => pem !== undefined);
+    return {
+      ca: ca.length > 0 ? ca : null,
+      clientCertificate: client === undefined ? null : { cert: client.cert, key: client.key },
+      verifyDepth: service.tls_verify_depth ?? null,
+    };
+  };
+
   const pickers = new Map<string, PeerPicker>();
   const pickerFor = (service: ServiceFields): PeerPicker => {
     let picker = pickers.get(service.id);
@@ -97,6 +116,7 @@ export function compileSnapshot(input: SnapshotInput, options: CompileOptions): 
     const upstream = upstreamsByName.get(service.host);
     if (upstream !== undefined) {
       const targets = targetsByUpstream.get(upstream.id) ?? [];
+      const tlsMaterial = tlsMaterialFor(service);
       const peers: UpstreamPeer[] = [];
       const weights: number[] = [];
       for (const t of targets) {
@@ -108,6 +128,7 @@ export function compileSnapshot(input: SnapshotInput, options: CompileOptions): 
             connectTimeout: service.connect_timeout,
             tlsVerify: service.tls_verify === true,
             servername: scheme === 'https' ? (upstream.host_header ?? host) : null,
+            ...tlsMaterial,
           }),
           hostHeader: upstream.host_header ?? hostHeaderFor(service.protocol, host, port),
           address: authority,
@@ -127,6 +148,7 @@ export function compileSnapshot(input: SnapshotInput, options: CompileOptions): 
           connectTimeout: service.connect_timeout,
           tlsVerify: service.tls_verify === true,
           servername: scheme === 'https' ? service.host : null,
+          ...tlsMaterialFor(service),
         }),
         hostHeader: hostHeaderFor(service.protocol, service.host, service.port),
         address: authority,
@@ -176,5 +198,11 @@ export function compileSnapshot(input: SnapshotInput, options: CompileOptions): 
     router: buildRouter(entries, { flavor: options.flavor, routeMatchCalculation: options.routeMatchCalculation }),
     routeCount: entries.length,
     poolKeys,
+    certificates: ServerCertificates.build(
+      input.certificates ?? [],
+      input.snis ?? [],
+      options.previousCertificates ?? null,
+      options.onCertificateError,
+    ),
   });
 }

@@ -1,4 +1,5 @@
-import type { Pool } from 'undici';
+import type { UpstreamPool } from '../balancer/upstream-pool.ts';
+import type { CertificateFields, ServerCertificates, SniFields } from '../tls/server-certificates.ts';
 import type { Router, RouterRoute } from '../router/types.ts';
 import type { PluginChain } from './plugin-chains.ts';
 
@@ -21,6 +22,9 @@ export interface ServiceFields {
   read_timeout: number;
   enabled: boolean;
   tls_verify: boolean | null;
+  tls_verify_depth?: number | null;
+  client_certificate?: { id: string } | null;
+  ca_certificates?: readonly string[] | null;
 }
 
 export interface RouteFields extends RouterRoute {
@@ -72,11 +76,16 @@ export interface SnapshotInput {
   plugins: readonly PluginFields[];
   consumers: readonly ConsumerFields[];
   keyauth_credentials: readonly KeyauthCredentialFields[];
+  /** Served by TLS server name; absent in inputs that predate them. */
+  certificates?: readonly CertificateFields[];
+  snis?: readonly SniFields[];
+  /** Trust anchors for services' `ca_certificates`. */
+  ca_certificates?: readonly { id: string; cert: string }[];
 }
 
 /** One place a request can be sent: a pool and the Host header that goes with it. */
 export interface UpstreamPeer {
-  pool: Pool;
+  pool: UpstreamPool;
   /** Where to open raw connections (WebSocket upgrades). */
   host: string;
   port: number;
@@ -124,4 +133,6 @@ export interface Snapshot {
   readonly routeCount: number;
   /** Keys of the connection pools this snapshot uses, so that unused pools can be closed after a swap. */
   readonly poolKeys: ReadonlySet<string>;
+  /** Certificates served by TLS server name on `ssl` listeners. */
+  readonly certificates: ServerCertificates;
 }
