@@ -1,7 +1,7 @@
 /**
  * Weighted round-robin, precomputed: the order of picks is laid out once per configuration as a sequence
  * (smooth weighted round-robin, so heavy targets are spread out rather than bunched), and a request only
- * advances an index.
+ * advances an index (RoundRobinBalancer in algorithms.ts).
  */
 
 const MAX_SEQUENCE = 10_000;
@@ -36,29 +36,4 @@ export function weightedSequence(weights: readonly number[]): number[] {
     out.push(reduced[best].i);
   }
   return out;
-}
-
-/** A round-robin picker over items with weights. */
-export class RoundRobin<T> {
-  readonly #sequence: readonly T[];
-  #next = 0;
-
-  constructor(items: readonly T[], weights: readonly number[]) {
-    this.#sequence = weightedSequence(weights).map((i) => items[i]);
-    // Start each worker at a different place so that N workers do not hit the first target together.
-    this.#next = this.#sequence.length > 0 ? Math.floor(Math.random() * this.#sequence.length) : 0;
-  }
-
-  get size(): number {
-    return this.#sequence.length;
-  }
-
-  /** The next item, or undefined when every weight is zero. */
-  pick(): T | undefined {
-    const seq = this.#sequence;
-    if (seq.length === 0) return undefined;
-    const item = seq[this.#next];
-    this.#next = this.#next + 1 === seq.length ? 0 : this.#next + 1;
-    return item;
-  }
 }

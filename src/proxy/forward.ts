@@ -14,6 +14,7 @@ import type { ProxyResponse } from './proxy-response.ts';
 import type { ProxyCore } from './handler.ts';
 import type { PluginContext } from '../pdk/context.ts';
 import { runHeaderFilterPhase, runLogPhase } from './plugin-phases.ts';
+import { hashCookieHeader, type RequestHashInputs } from './balancer-request.ts';
 
 /** How `onResponseStart` treats an upstream response header. */
 const PASS = 0;
@@ -122,7 +123,13 @@ export class ForwardHandler implements UpstreamHandler {
   readonly clientHost: string;
   /** The request's plugin context when its route has plugins, else null. */
   readonly plugins: PluginContext | null;
+  /** What a hashing balancer reads from the request; null unless the upstream hashes. */
+  readonly hashInputs: RequestHashInputs | null;
   attempt = 0;
+  /** Targets this request failed on, for balancers that avoid them on retries. */
+  tried: number[] | null = null;
+  /** The peer of the current try while its balancer counts it (least-connections, latency). */
+  held: UpstreamPeer | null = null;
   dispatchedAt = 0;
   /** When the upstream's response headers arrived (0: they did not). */
   headersAt = 0;
@@ -154,6 +161,7 @@ export class ForwardHandler implements UpstreamHandler {
     start: number,
     clientHost: string,
     plugins: PluginContext | null = null,
+    hashInputs: RequestHashInputs | null = null,
   ) {
     this.core = core;
     this.req = req;
@@ -167,12 +175,13 @@ export class ForwardHandler implements UpstreamHandler {
     this.start = start;
     this.clientHost = clientHost;
     this.plugins = plugins;
+    this.hashInputs = hashInputs;
   }
 
   /** Picks a peer for this try and dispatches; answers 503 when there is none. */
   send(): void {
     const entry = this.entry;
-    const peer = entry.peers === null ? undefined : entry.peers.pick(this.attempt);
+    const peer = entry.peers === null ? undefined : entry.peers.pick(this.hashInputs, this.tried);
     if (peer === undefined) {
       sendGatewayError(this.req, this.res, this.downstream, 503, entry.peers?.unavailableMessage ?? null, this.requestId, this.start);
       this.bodyBytes = (this.res as ProxyResponse).bodyBytes ?? 0;
@@ -180,6 +189,7 @@ export class ForwardHandler implements UpstreamHandler {
       return;
     }
     this.peer = peer;
+    if (entry.peers!.release !== null) this.held = peer;
     this.headers[1] = entry.preserveHost && this.clientHost !== '' ? this.clientHost : peer.hostHeader;
     this.dispatchedAt = performance.now();
     const precise = entry.readTimeout < PRECISE_TIMEOUT_BELOW;
@@ -202,9 +212,18 @@ export class ForwardHandler implements UpstreamHandler {
     );
   }
 
+  /** Tells a counting balancer that the current try ended: `ms` to a complete response, or -1. */
+  releaseTry(ms: number): void {
+    const peer = this.held;
+    if (peer === null) return;
+    this.held = null;
+    this.entry.peers!.release!(peer, ms);
+  }
+
   /** Marks the request answered (or abandoned) once, for the counters and the access log. */
   finish(): void {
     this.done = true;
+    this.releaseTry(-1);
     (this.res as ProxyResponse).bodyBytes = this.bodyBytes;
     const traffic = this.core.traffic;
     if (traffic !== null) {
@@ -303,6 +322,8 @@ export class ForwardHandler implements UpstreamHandler {
     if (d.proxyLatency) out.push(HEADER_PROXY_LATENCY, decimal(Math.round(this.dispatchedAt - this.start)));
     if (d.upstreamStatus) out.push(HEADER_UPSTREAM_STATUS, decimal(statusCode));
     if (d.requestId) out.push(HEADER_REQUEST_ID, this.requestId);
+    const cookie = this.hashInputs?.hashCookie;
+    if (cookie != null) out.push('Set-Cookie', hashCookieHeader(cookie));
     if (this.plugins !== null) {
       const headerFilter = this.entry.plugins!.header_filter;
       if (headerFilter !== null) runHeaderFilterPhase(this.plugins, headerFilter, out);
@@ -330,6 +351,7 @@ export class ForwardHandler implements UpstreamHandler {
   }
 
   onResponseEnd(): void {
+    this.releaseTry(performance.now() - this.dispatchedAt);
     if (this.bodyBytes !== this.expectedBytes) this.res.end();
     this.finish();
   }
@@ -337,6 +359,7 @@ export class ForwardHandler implements UpstreamHandler {
   onResponseError(_controller: UpstreamController, error: Error): void {
     this.clearTimers();
     if (this.done) return;
+    this.releaseTry(-1);
     const res = this.res;
     const code = (error as { code?: string }).code ?? '';
     const midResponse = res.headersSent;
@@ -355,6 +378,7 @@ export class ForwardHandler implements UpstreamHandler {
       return;
     }
     if (retry) {
+      if (this.peer !== null) (this.tried ??= []).push(this.peer.target);
       this.attempt++;
       this.controller = null;
       this.pendingAbort = null;

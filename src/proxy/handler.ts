@@ -15,6 +15,7 @@ import type { ProxyResponse } from './proxy-response.ts';
 import type { AccessLog } from '../log/access-log.ts';
 import { PluginContext } from '../pdk/context.ts';
 import { runAccessPhase, runLogPhase, sendPluginExit } from './plugin-phases.ts';
+import { hashInputsFor } from './balancer-request.ts';
 
 /** A client connection, with the upstream call of the request it is waiting on (HTTP/1.1: at most one). */
 export interface ProxySocket extends Socket {
@@ -149,6 +150,7 @@ export class ProxyCore {
       start,
       routed.host,
       plugins,
+      entry.peers?.hashes === true ? hashInputsFor(req, res, routed, plugins) : null,
     );
     if (h2) {
       (res as ProxyResponse & { forward?: ForwardHandler }).forward = forward;

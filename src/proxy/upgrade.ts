@@ -2,6 +2,7 @@ import { ServerResponse, type IncomingMessage } from 'node:http';
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { ProxyCore } from './handler.ts';
+import { hashInputsFor } from './balancer-request.ts';
 import { sendGatewayError } from './respond.ts';
 import { PluginContext } from '../pdk/context.ts';
 import { runAccessPhase, sendPluginExit } from './plugin-phases.ts';
@@ -23,15 +24,18 @@ export function forwardUpgrade(core: ProxyCore, req: IncomingMessage, socket: So
   const entry = routed.match.payload;
   let target = routed.path;
   const chain = entry.plugins;
+  let plugins: PluginContext | null = null;
   if (chain !== null && chain.access !== null) {
-    const plugins = new PluginContext(req, routed.requestId, routed.headers, routed.path);
+    plugins = new PluginContext(req, routed.requestId, routed.headers, routed.path);
     if (runAccessPhase(plugins, chain.access)) {
       sendPluginExit(req, res, core.options.downstream, plugins, chain.header_filter, start);
       return;
     }
     target = plugins.upstreamTarget;
   }
-  const peer = entry.peers?.pick(0);
+  const peers = entry.peers;
+  // A hash cookie made up here cannot be set: the upstream's 101 goes to the client byte for byte.
+  const peer = peers?.pick(peers.hashes ? hashInputsFor(req, res, routed, plugins) : null, null);
   if (peer === undefined) {
     sendGatewayError(req, res, core.options.downstream, 503, entry.peers?.unavailableMessage ?? null, routed.requestId, start);
     return;
@@ -73,5 +77,9 @@ export function forwardUpgrade(core: ProxyCore, req: IncomingMessage, socket: So
   });
   socket.on('error', () => upstream.destroy());
   socket.on('close', () => upstream.destroy());
-  upstream.on('close', () => socket.destroy());
+  upstream.on('close', () => {
+    // A least-connections upstream counts the tunnel for as long as it is open.
+    peers!.release?.(peer, -1);
+    socket.destroy();
+  });
 }

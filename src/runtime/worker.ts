@@ -55,6 +55,7 @@ export function runWorker(): void {
         handlers,
         refusals,
         previousCertificates: core.snapshot.certificates,
+        previousBalancers: core.snapshot.balancers,
         onCertificateError: (id, error) => log.error(`certificate ${id} could not be loaded, its SNIs get the default certificate: ${error.message}`),
       });
       core.swap(next);

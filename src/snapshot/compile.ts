@@ -1,7 +1,14 @@
 import { ServerCertificates } from '../tls/server-certificates.ts';
 import { buildRouter, type RouteMatchCalculation } from '../router/index.ts';
 import type { RouterEntry, RouterFlavor } from '../router/types.ts';
-import { RoundRobin } from '../balancer/round-robin.ts';
+import {
+  ConsistentHashingBalancer,
+  LatencyBalancer,
+  LeastConnectionsBalancer,
+  RoundRobinBalancer,
+} from '../balancer/algorithms.ts';
+import { compileHashInput } from '../balancer/hash-input.ts';
+import type { BalancerRequest, BalancerTarget, TargetBalancer } from '../balancer/types.ts';
 import { ConnectionPools, type OriginOptions } from '../balancer/connection-pools.ts';
 import { PLUGIN_HANDLERS } from '../plugins/index.ts';
 import type { PluginHandler } from '../pdk/index.ts';
@@ -15,6 +22,7 @@ import type {
   TargetFields,
   UpstreamFields,
   UpstreamPeer,
+  KeptBalancer,
 } from './types.ts';
 
 export const EMPTY_HASH = '00000000000000000000000000000000';
@@ -31,6 +39,11 @@ export interface CompileOptions {
   refusals?: Readonly<Record<string, string>>;
   /** The certificates of the snapshot being replaced: unchanged ones are reused, not compiled again. */
   previousCertificates?: ServerCertificates | null;
+  /**
+   * The balancers of the snapshot being replaced: an upstream whose algorithm and targets are unchanged
+   * keeps its balancer, with its counts (requests in flight, latencies) and its place in the rotation.
+   */
+  previousBalancers?: ReadonlyMap<string, KeptBalancer> | null;
   /** Told about a certificate that could not be loaded (its names then get the default certificate). */
   onCertificateError?: (certificateId: string, error: Error) => void;
 }
@@ -54,6 +67,8 @@ function splitTarget(target: string): { host: string; port: number } {
 
 class SinglePeer implements PeerPicker {
   readonly #peer: UpstreamPeer;
+  readonly hashes = false;
+  readonly release = null;
   readonly unavailableMessage = 'The upstream server is currently unavailable';
   constructor(peer: UpstreamPeer) {
     this.#peer = peer;
@@ -63,14 +78,48 @@ class SinglePeer implements PeerPicker {
   }
 }
 
+/** A service's peers over its upstream's targets, chosen by the upstream's balancer. */
 class BalancedPeers implements PeerPicker {
-  readonly #rr: RoundRobin<UpstreamPeer>;
+  readonly #peers: readonly UpstreamPeer[];
+  readonly #balancer: TargetBalancer;
+  readonly hashes: boolean;
+  readonly release: ((peer: UpstreamPeer, ms: number) => void) | null;
   readonly unavailableMessage = 'failure to get a peer from the ring-balancer';
-  constructor(peers: UpstreamPeer[], weights: number[]) {
-    this.#rr = new RoundRobin(peers, weights);
+  constructor(peers: readonly UpstreamPeer[], balancer: TargetBalancer) {
+    this.#peers = peers;
+    this.#balancer = balancer;
+    this.hashes = balancer.hashes;
+    const release = balancer.release;
+    this.release = release === null ? null : (peer, ms) => release(peer.target, ms);
   }
-  pick(): UpstreamPeer | undefined {
-    return this.#rr.pick();
+  pick(request: BalancerRequest | null, tried: readonly number[] | null): UpstreamPeer | undefined {
+    const i = this.#balancer.pick(request, tried);
+    return i === -1 ? undefined : this.#peers[i];
+  }
+}
+
+/** Everything an upstream's balancer is built from; equal fingerprints give interchangeable balancers. */
+function balancerFingerprint(upstream: UpstreamFields, targets: readonly BalancerTarget[]): string {
+  const { algorithm, hash_on, hash_fallback, hash_on_header, hash_fallback_header, hash_on_cookie, hash_on_cookie_path } = upstream;
+  const { hash_on_query_arg, hash_fallback_query_arg, hash_on_uri_capture, hash_fallback_uri_capture, slots } = upstream;
+  return JSON.stringify([
+    [algorithm, hash_on, hash_fallback, hash_on_header, hash_fallback_header, hash_on_cookie, hash_on_cookie_path],
+    [hash_on_query_arg, hash_fallback_query_arg, hash_on_uri_capture, hash_fallback_uri_capture, slots],
+    targets.map((t) => [t.host, t.port, t.weight]),
+  ]);
+}
+
+/** The balancer of an upstream's algorithm, shared by every service that points at the upstream. */
+function balancerFor(upstream: UpstreamFields, targets: readonly BalancerTarget[]): TargetBalancer {
+  switch (upstream.algorithm) {
+    case 'consistent-hashing':
+      return new ConsistentHashingBalancer(targets, upstream.slots ?? 10_000, compileHashInput(upstream));
+    case 'least-connections':
+      return new LeastConnectionsBalancer(targets);
+    case 'latency':
+      return new LatencyBalancer(targets);
+    default:
+      return new RoundRobinBalancer(targets);
   }
 }
 
@@ -109,6 +158,7 @@ export function compileSnapshot(input: SnapshotInput, options: CompileOptions): 
   };
 
   const pickers = new Map<string, PeerPicker>();
+  const balancers = new Map<string, KeptBalancer>();
   const pickerFor = (service: ServiceFields): PeerPicker => {
     let picker = pickers.get(service.id);
     if (picker !== undefined) return picker;
@@ -118,7 +168,7 @@ export function compileSnapshot(input: SnapshotInput, options: CompileOptions): 
       const targets = targetsByUpstream.get(upstream.id) ?? [];
       const tlsMaterial = tlsMaterialFor(service);
       const peers: UpstreamPeer[] = [];
-      const weights: number[] = [];
+      const balancerTargets: BalancerTarget[] = [];
       for (const t of targets) {
         const { host, port } = splitTarget(t.target);
         const authority = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
@@ -136,10 +186,18 @@ export function compileSnapshot(input: SnapshotInput, options: CompileOptions): 
           port,
           tls: scheme === 'https',
           servername: scheme === 'https' ? (upstream.host_header ?? host) : null,
+          target: peers.length,
         });
-        weights.push(t.weight);
+        balancerTargets.push({ host, port, weight: t.weight });
       }
-      picker = new BalancedPeers(peers, weights);
+      let kept = balancers.get(upstream.id);
+      if (kept === undefined) {
+        const fingerprint = balancerFingerprint(upstream, balancerTargets);
+        const previous = options.previousBalancers?.get(upstream.id);
+        kept = previous?.fingerprint === fingerprint ? previous : { fingerprint, balancer: balancerFor(upstream, balancerTargets) };
+        balancers.set(upstream.id, kept);
+      }
+      picker = new BalancedPeers(peers, kept.balancer);
     } else {
       const authority = service.host.includes(':') ? `[${service.host}]:${service.port}` : `${service.host}:${service.port}`;
       picker = new SinglePeer({
@@ -156,6 +214,7 @@ export function compileSnapshot(input: SnapshotInput, options: CompileOptions): 
         port: service.port,
         tls: scheme === 'https',
         servername: scheme === 'https' ? service.host : null,
+        target: 0,
       });
     }
     pickers.set(service.id, picker);
@@ -204,5 +263,6 @@ export function compileSnapshot(input: SnapshotInput, options: CompileOptions): 
       options.previousCertificates ?? null,
       options.onCertificateError,
     ),
+    balancers,
   });
 }

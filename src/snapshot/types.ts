@@ -1,3 +1,4 @@
+import type { BalancerRequest, TargetBalancer } from '../balancer/types.ts';
 import type { UpstreamPool } from '../balancer/upstream-pool.ts';
 import type { CertificateFields, ServerCertificates, SniFields } from '../tls/server-certificates.ts';
 import type { Router, RouterRoute } from '../router/types.ts';
@@ -36,6 +37,19 @@ export interface UpstreamFields {
   id: string;
   name: string;
   host_header: string | null;
+  /** Kong's balancing fields; absent ones take the entity defaults (round-robin, no hashing). */
+  algorithm?: string;
+  hash_on?: string;
+  hash_fallback?: string;
+  hash_on_header?: string | null;
+  hash_fallback_header?: string | null;
+  hash_on_cookie?: string | null;
+  hash_on_cookie_path?: string | null;
+  hash_on_query_arg?: string | null;
+  hash_fallback_query_arg?: string | null;
+  hash_on_uri_capture?: string | null;
+  hash_fallback_uri_capture?: string | null;
+  slots?: number;
 }
 
 export interface TargetFields {
@@ -96,11 +110,18 @@ export interface UpstreamPeer {
   hostHeader: string;
   /** `host:port`, for logs and errors. */
   address: string;
+  /** Index of the upstream target this peer is (0 for a service without upstream). */
+  target: number;
 }
 
-/** Chooses a peer per try; `attempt` is 0 for the first try. */
+/** Chooses a peer per try. */
 export interface PeerPicker {
-  pick(attempt: number): UpstreamPeer | undefined;
+  /** Whether `pick` reads the request (consistent hashing); otherwise it may be given null. */
+  readonly hashes: boolean;
+  /** A peer, or undefined when none can be had. `tried` lists the targets this request already failed on. */
+  pick(request: BalancerRequest | null, tried: readonly number[] | null): UpstreamPeer | undefined;
+  /** Called once when a try ends (see TargetBalancer.release); null when the algorithm keeps no per-try state. */
+  readonly release: ((peer: UpstreamPeer, ms: number) => void) | null;
   /** Message for the 503 when no peer can be had (Kong's words). */
   readonly unavailableMessage: string;
 }
@@ -135,4 +156,12 @@ export interface Snapshot {
   readonly poolKeys: ReadonlySet<string>;
   /** Certificates served by TLS server name on `ssl` listeners. */
   readonly certificates: ServerCertificates;
+  /** Each upstream's balancer by upstream id, kept by the next snapshot when the upstream and its targets are unchanged. */
+  readonly balancers: ReadonlyMap<string, KeptBalancer>;
+}
+
+/** A balancer and what it was built from (algorithm, hashing fields, targets), to reuse it when unchanged. */
+export interface KeptBalancer {
+  readonly fingerprint: string;
+  readonly balancer: TargetBalancer;
 }

@@ -1,0 +1,205 @@
+/**
+ * Kong's four balancing algorithms over one upstream's targets. Each is compiled when the configuration
+ * changes; a pick is a scan of a few numbers or one hash and a table walk.
+ */
+import { weightedSequence } from './round-robin.ts';
+import { xxhash32 } from './xxhash32.ts';
+import type { BalancerRequest, BalancerTarget, TargetBalancer } from './types.ts';
+
+/** Weighted round-robin; a retry takes the next target in the sequence, as in Kong. */
+export class RoundRobinBalancer implements TargetBalancer {
+  readonly hashes = false;
+  readonly release = null;
+  readonly #sequence: number[];
+  #next: number;
+
+  constructor(targets: readonly BalancerTarget[]) {
+    this.#sequence = weightedSequence(targets.map((t) => t.weight));
+    // Each worker starts at a different place so that N workers do not hit the first target together.
+    this.#next = this.#sequence.length > 0 ? Math.floor(Math.random() * this.#sequence.length) : 0;
+  }
+
+  pick(): number {
+    const seq = this.#sequence;
+    if (seq.length === 0) return -1;
+    const target = seq[this.#next];
+    this.#next = this.#next + 1 === seq.length ? 0 : this.#next + 1;
+    return target;
+  }
+}
+
+/** Points per target on Kong's continuum when all weights are equal. */
+const POINTS_PER_TARGET = 160;
+const MIN_CONTINUUM = 1000;
+
+/**
+ * Kong's consistent hashing: a continuum of `slots` positions (at least 1,000) on which every target holds
+ * points in proportion to its weight, placed by XXH32 of `"<host>::<port> <n>"` in target order (host, then
+ * port). A request's value is hashed to a position and walks down to the first point held. Retries keep the
+ * position, so they go to the same target, as in Kong.
+ */
+export class ConsistentHashingBalancer implements TargetBalancer {
+  readonly hashes = true;
+  readonly release = null;
+  readonly #continuum: Int32Array;
+  readonly #input: (request: BalancerRequest) => string;
+  readonly #empty: boolean;
+
+  constructor(targets: readonly BalancerTarget[], slots: number, input: (request: BalancerRequest) => string) {
+    this.#input = input;
+    const points = Math.max(MIN_CONTINUUM, slots);
+    const continuum = new Int32Array(points).fill(-1);
+    const order = targets.map((t, i) => ({ t, i })).sort((a, b) => (a.t.host < b.t.host ? -1 : a.t.host > b.t.host ? 1 : a.t.port - b.t.port));
+    const totalWeight = targets.reduce((sum, t) => sum + t.weight, 0);
+    let free = points;
+    for (const { t, i } of order) {
+      if (t.weight <= 0) continue;
+      let entries = Math.max(1, Math.floor((t.weight / totalWeight) * targets.length * POINTS_PER_TARGET));
+      for (let n = 1; n <= entries && free > 0; n++) {
+        const at = xxhash32(`${t.host}::${t.port} ${n}`) % points;
+        if (continuum[at] === -1) {
+          continuum[at] = i;
+          free--;
+        } else {
+          entries++; // a collision: the target takes its next name instead
+        }
+      }
+    }
+    this.#continuum = continuum;
+    this.#empty = free === points;
+  }
+
+  pick(request: BalancerRequest | null, _tried: readonly number[] | null): number {
+    if (this.#empty || request === null) return -1;
+    request.hashValue ??= this.#input(request);
+    const continuum = this.#continuum;
+    const start = xxhash32(request.hashValue) % continuum.length;
+    for (let k = 0, at = start; k < continuum.length; k++, at = at === 0 ? continuum.length - 1 : at - 1) {
+      if (continuum[at] !== -1) return continuum[at];
+    }
+    return -1;
+  }
+}
+
+/** Indexes of targets that can take a request: weight above zero and not already failed, unless all failed. */
+function eligible(targets: readonly BalancerTarget[], tried: readonly number[] | null, i: number, allTried: boolean): boolean {
+  return targets[i].weight > 0 && (allTried || tried === null || !tried.includes(i));
+}
+
+function everyLiveTried(targets: readonly BalancerTarget[], tried: readonly number[] | null): boolean {
+  if (tried === null) return false;
+  for (let i = 0; i < targets.length; i++) if (targets[i].weight > 0 && !tried.includes(i)) return false;
+  return true;
+}
+
+/**
+ * Kong's least-connections: the target with the lowest (requests in flight + 1) / weight. A retry avoids the
+ * targets the request already failed on until it has failed on all of them. Ties go round the targets.
+ */
+export class LeastConnectionsBalancer implements TargetBalancer {
+  readonly hashes = false;
+  readonly #targets: readonly BalancerTarget[];
+  readonly #active: Int32Array;
+  #start = 0;
+
+  constructor(targets: readonly BalancerTarget[]) {
+    this.#targets = targets;
+    this.#active = new Int32Array(targets.length);
+  }
+
+  /** Requests in flight per target (for tests and the status API). */
+  get active(): readonly number[] {
+    return [...this.#active];
+  }
+
+  pick(_request: BalancerRequest | null, tried: readonly number[] | null): number {
+    const targets = this.#targets;
+    const n = targets.length;
+    const allTried = everyLiveTried(targets, tried);
+    let best = -1;
+    let bestScore = Infinity;
+    for (let k = 0; k < n; k++) {
+      const i = (this.#start + k) % n;
+      if (!eligible(targets, tried, i, allTried)) continue;
+      const score = (this.#active[i] + 1) / targets[i].weight;
+      if (score < bestScore) {
+        best = i;
+        bestScore = score;
+      }
+    }
+    if (best !== -1) {
+      this.#active[best]++;
+      this.#start = (best + 1) % n;
+    }
+    return best;
+  }
+
+  readonly release = (target: number, _ms: number): void => {
+    if (this.#active[target] > 0) this.#active[target]--;
+  };
+}
+
+/** Seconds over which a latency sample fades (Kong's peak-EWMA decay time). */
+const DECAY_SECONDS = 10;
+
+/**
+ * Kong's latency algorithm: an exponentially weighted moving average of each target's response time,
+ * fading towards zero while the target is not used (so a slow target is tried again later), divided by its
+ * weight; the lowest wins. Targets never measured score zero and are tried first.
+ */
+export class LatencyBalancer implements TargetBalancer {
+  readonly hashes = false;
+  readonly #targets: readonly BalancerTarget[];
+  readonly #ewma: Float64Array;
+  readonly #touched: Float64Array;
+  readonly #now: () => number;
+  #start = 0;
+
+  /** `now` returns seconds; tests pass a clock. */
+  constructor(targets: readonly BalancerTarget[], now: () => number = () => performance.now() / 1000) {
+    this.#targets = targets;
+    this.#ewma = new Float64Array(targets.length);
+    // Never touched: the first sample is taken whole.
+    this.#touched = new Float64Array(targets.length).fill(-Infinity);
+    this.#now = now;
+  }
+
+  #decayed(i: number, sample: number, now: number): number {
+    const elapsed = Math.max(0, now - this.#touched[i]);
+    const w = Math.exp(-elapsed / DECAY_SECONDS);
+    return this.#ewma[i] * w + sample * (1 - w);
+  }
+
+  /** The score each target would have now (for tests). */
+  scores(): number[] {
+    const now = this.#now();
+    return this.#targets.map((t, i) => this.#decayed(i, 0, now) / t.weight);
+  }
+
+  pick(_request: BalancerRequest | null, tried: readonly number[] | null): number {
+    const targets = this.#targets;
+    const n = targets.length;
+    const allTried = everyLiveTried(targets, tried);
+    const now = this.#now();
+    let best = -1;
+    let bestScore = Infinity;
+    for (let k = 0; k < n; k++) {
+      const i = (this.#start + k) % n;
+      if (!eligible(targets, tried, i, allTried)) continue;
+      const score = this.#decayed(i, 0, now) / targets[i].weight;
+      if (score < bestScore) {
+        best = i;
+        bestScore = score;
+      }
+    }
+    if (best !== -1) this.#start = (best + 1) % n;
+    return best;
+  }
+
+  readonly release = (target: number, ms: number): void => {
+    if (ms < 0) return;
+    const now = this.#now();
+    this.#ewma[target] = this.#decayed(target, ms, now);
+    this.#touched[target] = now;
+  };
+}
