@@ -73,4 +73,14 @@ export interface NodeContext {
   readonly plugins?: PluginSchemaRegistry;
   /** Hybrid mode, on a control plane or a data plane; absent or null otherwise. */
   readonly clustering?: ClusterView | null;
+  /** Target health, on a node with proxy workers; absent or null otherwise. */
+  readonly health?: TargetHealthView | null;
+}
+
+/** What the Admin API reads and sets of the health checks (see HealthChecker). */
+export interface TargetHealthView {
+  /** Each target's state by `host:port`: true, false, or null when the upstream checks nothing. */
+  targetsOf(upstreamId: string): { key: string; healthy: boolean | null }[];
+  /** Sets a target's state; false when the upstream has no such target. */
+  set(upstreamId: string, key: string, healthy: boolean): boolean;
 }

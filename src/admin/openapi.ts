@@ -148,6 +148,28 @@ const NODE_OPERATIONS: Readonly<Record<string, Partial<Record<Method, NodeOperat
   '/clustering/telemetry': {
     GET: { id: 'getClusterTelemetry', tag: 'clustering', summary: 'Control plane: traffic reported by data planes, per service and per data plane', response: anyObject, errors: ['400'] },
   },
+  '/upstreams/{upstreams}/health': {
+    GET: {
+      id: 'getUpstreamHealth',
+      tag: 'upstreams',
+      summary: "The upstream's targets with their health (HEALTHY, UNHEALTHY or HEALTHCHECKS_OFF), shared by the node's workers",
+      response: anyObject,
+      errors: ['400', '404'],
+    },
+  },
+  ...Object.fromEntries(
+    (['healthy', 'unhealthy'] as const).flatMap((word) => {
+      const Word = word[0].toUpperCase() + word.slice(1);
+      const op = (method: string) => ({
+        id: `setTarget${Word}${method === 'PUT' ? '' : 'Post'}`,
+        tag: 'upstreams',
+        summary: `Mark the target ${word} on every worker until the health checks say otherwise${method === 'PUT' ? '' : " (Kong 2's POST form)"}`,
+        status: 204,
+        errors: ['400', '404'],
+      });
+      return [[`/upstreams/{upstreams}/targets/{targets}/${word}`, { PUT: op('PUT'), POST: op('POST') }]];
+    }),
+  ),
   '/tags': { GET: { id: 'listTags', tag: 'tags', summary: 'Every tag with the entity that carries it', response: tagList, query: ['size', 'offset'], errors: ['400'] } },
   '/tags/{tags}': { GET: { id: 'listTagged', tag: 'tags', summary: 'The entities carrying one tag', response: tagList, query: ['size', 'offset'], errors: ['400'] } },
   '/config': {
@@ -452,7 +474,8 @@ function singleOperation(
 
 function nodeOperation(op: NodeOperation): JsonObject {
   const status = String(op.status ?? 200);
-  const responses: JsonObject = { [status]: jsonResponse('Success.', op.response ?? anyObject), ...errorResponses(op.errors ?? []) };
+  const success = status === '204' ? { description: 'Done; no content.' } : jsonResponse('Success.', op.response ?? anyObject);
+  const responses: JsonObject = { [status]: success, ...errorResponses(op.errors ?? []) };
   const extra: JsonObject = {};
   if (op.query !== undefined) extra.parameters = op.query.map(paramRef);
   if (op.requestBody !== undefined) extra.requestBody = body(op.requestBody);

@@ -4,6 +4,7 @@
  * data comes from (a `Store`, or the DB-less configuration) is decided per request from the node.
  */
 import { addClusteringEndpoints } from './clustering-endpoints.ts';
+import { addHealthEndpoints } from './health-endpoints.ts';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { listenHttp, sendEmpty, sendJson } from '../core/http-json.ts';
 import { SERVER_TOKEN } from '../core/version.ts';
@@ -67,6 +68,7 @@ export function buildRouteTable(auditTrail?: () => AuditTrail): RouteTable {
   addCustomEndpoints(table);
   addNodeEndpoints(table);
   addClusteringEndpoints(table);
+  addHealthEndpoints(table);
   if (auditTrail !== undefined) addAuditEndpoints(table, auditTrail);
   return table;
 }

@@ -56,6 +56,16 @@ for (const [name, make] of Object.entries(ALGORITHMS)) {
     test('a single target takes everything', () => {
       assert.deepEqual(new Set(picks(make(targets(5)), 20)), new Set([0]));
     });
+
+    test('an unhealthy target is skipped; with every target unhealthy, no pick', () => {
+      const b = make(targets(1, 1, 1));
+      b.down[1] = 1;
+      assert.deepEqual([...new Set(picks(b, 300))].sort(), [0, 2]);
+      b.down[0] = b.down[2] = 1;
+      assert.deepEqual(picks(b, 3), [-1, -1, -1]);
+      b.down.fill(0);
+      assert.deepEqual([...new Set(picks(b, 300))].sort(), [0, 1, 2]);
+    });
   });
 }
 

@@ -10,10 +10,12 @@ import type { BalancerRequest, BalancerTarget, TargetBalancer } from './types.ts
 export class RoundRobinBalancer implements TargetBalancer {
   readonly hashes = false;
   readonly release = null;
+  readonly down: Uint8Array;
   readonly #sequence: number[];
   #next: number;
 
   constructor(targets: readonly BalancerTarget[]) {
+    this.down = new Uint8Array(targets.length);
     this.#sequence = weightedSequence(targets.map((t) => t.weight));
     // Each worker starts at a different place so that N workers do not hit the first target together.
     this.#next = this.#sequence.length > 0 ? Math.floor(Math.random() * this.#sequence.length) : 0;
@@ -21,10 +23,13 @@ export class RoundRobinBalancer implements TargetBalancer {
 
   pick(): number {
     const seq = this.#sequence;
-    if (seq.length === 0) return -1;
-    const target = seq[this.#next];
-    this.#next = this.#next + 1 === seq.length ? 0 : this.#next + 1;
-    return target;
+    // Unhealthy targets are passed over: at most one lap of the sequence.
+    for (let k = 0; k < seq.length; k++) {
+      const target = seq[this.#next];
+      this.#next = this.#next + 1 === seq.length ? 0 : this.#next + 1;
+      if (this.down[target] === 0) return target;
+    }
+    return -1;
   }
 }
 
@@ -41,12 +46,14 @@ const MIN_CONTINUUM = 1000;
 export class ConsistentHashingBalancer implements TargetBalancer {
   readonly hashes = true;
   readonly release = null;
+  readonly down: Uint8Array;
   readonly #continuum: Int32Array;
   readonly #input: (request: BalancerRequest) => string;
   readonly #empty: boolean;
 
   constructor(targets: readonly BalancerTarget[], slots: number, input: (request: BalancerRequest) => string) {
     this.#input = input;
+    this.down = new Uint8Array(targets.length);
     const points = Math.max(MIN_CONTINUUM, slots);
     const continuum = new Int32Array(points).fill(-1);
     const order = targets.map((t, i) => ({ t, i })).sort((a, b) => (a.t.host < b.t.host ? -1 : a.t.host > b.t.host ? 1 : a.t.port - b.t.port));
@@ -75,20 +82,21 @@ export class ConsistentHashingBalancer implements TargetBalancer {
     const continuum = this.#continuum;
     const start = xxhash32(request.hashValue) % continuum.length;
     for (let k = 0, at = start; k < continuum.length; k++, at = at === 0 ? continuum.length - 1 : at - 1) {
-      if (continuum[at] !== -1) return continuum[at];
+      // An unhealthy target's points are passed over, to the next target down the continuum, as in Kong.
+      if (continuum[at] !== -1 && this.down[continuum[at]] === 0) return continuum[at];
     }
     return -1;
   }
 }
 
-/** Indexes of targets that can take a request: weight above zero and not already failed, unless all failed. */
-function eligible(targets: readonly BalancerTarget[], tried: readonly number[] | null, i: number, allTried: boolean): boolean {
-  return targets[i].weight > 0 && (allTried || tried === null || !tried.includes(i));
+/** Whether target `i` can take a request: healthy, weight above zero and not already failed, unless all failed. */
+function eligible(targets: readonly BalancerTarget[], down: Uint8Array, tried: readonly number[] | null, i: number, allTried: boolean): boolean {
+  return targets[i].weight > 0 && down[i] === 0 && (allTried || tried === null || !tried.includes(i));
 }
 
-function everyLiveTried(targets: readonly BalancerTarget[], tried: readonly number[] | null): boolean {
+function everyLiveTried(targets: readonly BalancerTarget[], down: Uint8Array, tried: readonly number[] | null): boolean {
   if (tried === null) return false;
-  for (let i = 0; i < targets.length; i++) if (targets[i].weight > 0 && !tried.includes(i)) return false;
+  for (let i = 0; i < targets.length; i++) if (targets[i].weight > 0 && down[i] === 0 && !tried.includes(i)) return false;
   return true;
 }
 
@@ -98,12 +106,14 @@ function everyLiveTried(targets: readonly BalancerTarget[], tried: readonly numb
  */
 export class LeastConnectionsBalancer implements TargetBalancer {
   readonly hashes = false;
+  readonly down: Uint8Array;
   readonly #targets: readonly BalancerTarget[];
   readonly #active: Int32Array;
   #start = 0;
 
   constructor(targets: readonly BalancerTarget[]) {
     this.#targets = targets;
+    this.down = new Uint8Array(targets.length);
     this.#active = new Int32Array(targets.length);
   }
 
@@ -115,12 +125,12 @@ export class LeastConnectionsBalancer implements TargetBalancer {
   pick(_request: BalancerRequest | null, tried: readonly number[] | null): number {
     const targets = this.#targets;
     const n = targets.length;
-    const allTried = everyLiveTried(targets, tried);
+    const allTried = everyLiveTried(targets, this.down, tried);
     let best = -1;
     let bestScore = Infinity;
     for (let k = 0; k < n; k++) {
       const i = (this.#start + k) % n;
-      if (!eligible(targets, tried, i, allTried)) continue;
+      if (!eligible(targets, this.down, tried, i, allTried)) continue;
       const score = (this.#active[i] + 1) / targets[i].weight;
       if (score < bestScore) {
         best = i;
@@ -149,6 +159,7 @@ const DECAY_SECONDS = 10;
  */
 export class LatencyBalancer implements TargetBalancer {
   readonly hashes = false;
+  readonly down: Uint8Array;
   readonly #targets: readonly BalancerTarget[];
   readonly #ewma: Float64Array;
   readonly #touched: Float64Array;
@@ -158,6 +169,7 @@ export class LatencyBalancer implements TargetBalancer {
   /** `now` returns seconds; tests pass a clock. */
   constructor(targets: readonly BalancerTarget[], now: () => number = () => performance.now() / 1000) {
     this.#targets = targets;
+    this.down = new Uint8Array(targets.length);
     this.#ewma = new Float64Array(targets.length);
     // Never touched: the first sample is taken whole.
     this.#touched = new Float64Array(targets.length).fill(-Infinity);
@@ -179,13 +191,13 @@ export class LatencyBalancer implements TargetBalancer {
   pick(_request: BalancerRequest | null, tried: readonly number[] | null): number {
     const targets = this.#targets;
     const n = targets.length;
-    const allTried = everyLiveTried(targets, tried);
+    const allTried = everyLiveTried(targets, this.down, tried);
     const now = this.#now();
     let best = -1;
     let bestScore = Infinity;
     for (let k = 0; k < n; k++) {
       const i = (this.#start + k) % n;
-      if (!eligible(targets, tried, i, allTried)) continue;
+      if (!eligible(targets, this.down, tried, i, allTried)) continue;
       const score = this.#decayed(i, 0, now) / targets[i].weight;
       if (score < bestScore) {
         best = i;

@@ -34,6 +34,8 @@ export interface BalancerTarget {
 export interface TargetBalancer {
   /** Whether `pick` reads the request (consistent hashing); otherwise it is given null. */
   readonly hashes: boolean;
+  /** 1 for each target the health checks found unhealthy: `pick` skips it. Written when health changes. */
+  readonly down: Uint8Array;
   /** A target index, or -1 when none can take the request. `tried` lists the targets this request failed on. */
   pick(request: BalancerRequest | null, tried: readonly number[] | null): number;
   /**

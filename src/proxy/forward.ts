@@ -15,6 +15,7 @@ import type { ProxyCore } from './handler.ts';
 import type { PluginContext } from '../pdk/context.ts';
 import { runHeaderFilterPhase, runLogPhase } from './plugin-phases.ts';
 import { hashCookieHeader, type RequestHashInputs } from './balancer-request.ts';
+import { statusOutcome } from '../health/settings.ts';
 
 /** How `onResponseStart` treats an upstream response header. */
 const PASS = 0;
@@ -82,6 +83,9 @@ const TIMEOUTS = new Set([
   'ETIMEDOUT',
   'TOLLGATE_WRITE_TIMEOUT',
 ]);
+
+/** Failures that say nothing about the target's health (passive checks do not count them). */
+const NOT_THE_TARGETS_FAULT = new Set<string>([UPSTREAM_ERRORS.badRequest, UPSTREAM_ERRORS.tlsVerifyDepth]);
 
 /**
  * The upstream client checks its deadlines every 100 ms, fine for the 60 s default but coarse for a service
@@ -289,6 +293,11 @@ export class ForwardHandler implements UpstreamHandler {
     }
     const now = performance.now();
     this.headersAt = now;
+    const passive = this.entry.peers!.passive;
+    if (passive !== null && passive.check.type === 'http' && this.peer !== null) {
+      const outcome = statusOutcome(statusCode, passive.check.healthyStatuses, passive.check.unhealthyStatuses);
+      if (outcome !== null) this.core.options.reportHealth(passive.upstreamId, this.peer.address, outcome);
+    }
     const out: string[] = [];
     let via: string | null = null;
     let hasServer = false;
@@ -363,6 +372,10 @@ export class ForwardHandler implements UpstreamHandler {
     const res = this.res;
     const code = (error as { code?: string }).code ?? '';
     const midResponse = res.headersSent;
+    const passive = this.entry.peers?.passive ?? null;
+    if (passive !== null && this.peer !== null && !midResponse && !NOT_THE_TARGETS_FAULT.has(code)) {
+      this.core.options.reportHealth(passive.upstreamId, this.peer.address, TIMEOUTS.has(code) ? 'timeout' : 'tcp_failure');
+    }
     const retry =
       !midResponse &&
       this.body === null &&

@@ -1,3 +1,4 @@
+import type { HealthOutcome } from '../health/target-health.ts';
 import type { DownstreamHeaders } from '../config/settings-types.ts';
 
 /** Per-node proxy behaviour derived once from the settings; the hot path reads only these fields. */
@@ -14,6 +15,8 @@ export interface ProxyOptions {
   shutdownTimeout: number;
   /** Where a failed upstream call is reported (the error log), as nginx reports it. */
   logUpstreamError: (message: string) => void;
+  /** Where a proxied outcome goes when the upstream has passive health checks (to the supervisor's checker). */
+  reportHealth: (upstreamId: string, target: string, outcome: HealthOutcome) => void;
 }
 
 export type { DownstreamHeaders } from '../config/settings-types.ts';

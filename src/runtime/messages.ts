@@ -4,6 +4,7 @@ import type { RouteMatchCalculation } from '../router/index.ts';
 import type { SnapshotInput } from '../snapshot/types.ts';
 import type { ServiceTelemetry } from '../proxy/traffic.ts';
 import type { WorkerConfigPatch } from './config-patch.ts';
+import type { HealthOutcome } from '../health/target-health.ts';
 
 /** IPC between the supervisor and its proxy workers. Plain JSON values only. */
 
@@ -80,7 +81,20 @@ export interface WorkerCounters {
   inFlight: number;
 }
 
-export type SupervisorMessage = WorkerInit | WorkerConfig | WorkerConfigPatchMessage | WorkerShutdown | WorkerStatsRequest | WorkerTrafficRequest;
+/** Every target the health checks find unhealthy (`healthKey(upstream id, host:port)`); sent on each change. */
+export interface WorkerHealth {
+  type: 'health';
+  unhealthy: string[];
+}
+
+export type SupervisorMessage =
+  | WorkerInit
+  | WorkerConfig
+  | WorkerConfigPatchMessage
+  | WorkerShutdown
+  | WorkerStatsRequest
+  | WorkerTrafficRequest
+  | WorkerHealth;
 
 export type WorkerMessage =
   | { type: 'listening' }
@@ -90,4 +104,6 @@ export type WorkerMessage =
   /** A patch arrived for a configuration this worker does not serve: it needs the whole one. */
   | { type: 'need-full'; hash: string }
   | { type: 'stats'; id: number; counters: WorkerCounters }
-  | { type: 'traffic'; id: number; services: Record<string, ServiceTelemetry> };
+  | { type: 'traffic'; id: number; services: Record<string, ServiceTelemetry> }
+  /** Outcomes of proxied requests to upstreams with passive health checks: [upstream id, host:port, outcome]. */
+  | { type: 'health-report'; reports: [string, string, HealthOutcome][] };

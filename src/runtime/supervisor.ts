@@ -22,6 +22,7 @@ import type { ClusterView } from '../admin/context.ts';
 import type { SupervisorMessage, WorkerCounters, WorkerInit, WorkerMessage } from './messages.ts';
 import { proxyRelevantPatch, type WorkerConfigPatch } from './config-patch.ts';
 import { CoalescingRunner } from './coalescing-runner.ts';
+import { HealthChecker } from '../health/health-checker.ts';
 
 interface WorkerSlot {
   index: number;
@@ -78,6 +79,10 @@ export class Supervisor implements NodeContext {
   readonly #trafficWaiters = new Map<number, { pending: number; got: Record<string, ServiceTelemetry>[]; done: (g: Record<string, ServiceTelemetry>[]) => void }>();
   /** Hybrid mode, set by the cluster role that runs on this node. */
   clustering: ClusterView | null = null;
+  /** Health of upstream targets, shared by the workers; null on a node without proxy workers. */
+  health: HealthChecker | null = null;
+  /** The unhealthy targets last announced, for workers that start later. */
+  #unhealthy: string[] = [];
   readonly #statsWaiters = new Map<number, { pending: number; got: WorkerCounters[]; done: (c: WorkerCounters[]) => void }>();
 
   constructor(settings: Settings, nodeId?: string) {
@@ -142,6 +147,10 @@ export class Supervisor implements NodeContext {
       // Every committed write (here, or on another node sharing the database) reaches the workers.
       this.#unwatch = this.store.watch(() => this.#scheduleRefresh());
     }
+    if (this.#runsWorkers()) {
+      this.health = new HealthChecker((unhealthy) => this.#announceHealth(unhealthy), this.log);
+      this.health.update(this.#config);
+    }
     const needsTls = s.proxy_listeners.some((l) => l.ssl);
     let tls: { cert: string; key: string } | null = null;
     if (needsTls) {
@@ -203,7 +212,13 @@ export class Supervisor implements NodeContext {
     const worker = cluster.fork({ TOLLGATE_WORKER_INDEX: String(index) });
     this.#slots.set(worker.id, { index, worker, listening: false, hash: EMPTY_HASH });
     worker.send({ ...this.#init!, workerIndex: index + 1 } satisfies SupervisorMessage);
+    if (this.#unhealthy.length > 0) worker.send({ type: 'health', unhealthy: this.#unhealthy } satisfies SupervisorMessage);
     if (this.#hash !== EMPTY_HASH) this.#sendConfig(worker);
+  }
+
+  #announceHealth(unhealthy: string[]): void {
+    this.#unhealthy = unhealthy;
+    for (const slot of this.#slots.values()) slot.worker.send({ type: 'health', unhealthy } satisfies SupervisorMessage);
   }
 
   #sendConfig(worker: Worker): void {
@@ -238,6 +253,9 @@ export class Supervisor implements NodeContext {
         }
         break;
       }
+      case 'health-report':
+        for (const [upstreamId, target, outcome] of msg.reports) this.health?.report(upstreamId, target, outcome);
+        break;
       case 'stats': {
         const waiter = this.#statsWaiters.get(msg.id);
         if (waiter) {
@@ -297,6 +315,7 @@ export class Supervisor implements NodeContext {
       if (hash === this.#hash) return;
       this.#config = config;
       this.#hash = hash;
+      this.health?.update(config);
       for (const slot of this.#slots.values()) this.#sendConfig(slot.worker);
       this.log.info(`configuration ${hash} from the database sent to the workers (${config.routes.length} routes)`);
       for (const listener of this.#configListeners) listener(config, hash);
@@ -347,6 +366,7 @@ export class Supervisor implements NodeContext {
     this.#config = config;
     this.#hash = hash;
     this.#refusals = refusals;
+    this.health?.update(config);
     const patch = change === undefined ? null : proxyRelevantPatch(change.patch);
     for (const slot of this.#slots.values()) {
       // A worker that serves the base gets only the change; any other gets everything.
@@ -395,6 +415,7 @@ export class Supervisor implements NodeContext {
       if (!result.ok) return { status: 'invalid', error: result.error };
       this.#config = result.config;
       this.#hash = hash;
+      this.health?.update(result.config);
       for (const slot of this.#slots.values()) this.#sendConfig(slot.worker);
       await this.#waitForWorkers(hash);
       this.log.notice(`configuration ${hash} loaded (${result.config.routes.length} routes, ${result.config.services.length} services)`);
@@ -479,6 +500,7 @@ export class Supervisor implements NodeContext {
   async stop(): Promise<void> {
     if (this.#stopping) return;
     this.#stopping = true;
+    this.health?.stop();
     this.log.notice('stopping: no new connections; waiting for in-flight requests');
     for (const hook of this.#stopHooks) {
       try {

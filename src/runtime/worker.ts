@@ -9,7 +9,8 @@ import { AccessLog } from '../log/access-log.ts';
 import { openLogSink } from '../log/file-sink.ts';
 import { ProxyCore } from '../proxy/handler.ts';
 import type { ProxyOptions } from '../proxy/options.ts';
-import { compileSnapshot, EMPTY_HASH } from '../snapshot/compile.ts';
+import { applyHealth, compileSnapshot, EMPTY_HASH } from '../snapshot/compile.ts';
+import type { HealthOutcome } from '../health/target-health.ts';
 import { PLUGIN_HANDLERS, pluginRegistry } from '../plugins/index.ts';
 import type { PluginHandler } from '../pdk/index.ts';
 import type { RouterFlavor } from '../router/types.ts';
@@ -42,6 +43,14 @@ export function runWorker(): void {
   let traffic: TrafficCounter | null = null;
   /** The configuration this worker serves, kept so that a patch can be applied to it. */
   let served: { input: SnapshotInput; hash: string } | null = null;
+  /** Targets the supervisor's health checks find unhealthy; every snapshot's balancers skip them. */
+  let unhealthy: ReadonlySet<string> = new Set();
+  /** Passive health outcomes not yet sent: one message per event-loop turn, not one per request. */
+  const healthReports: [string, string, HealthOutcome][] = [];
+  const flushHealthReports = (): void => send({ type: 'health-report', reports: healthReports.splice(0) });
+  const reportHealth = (upstreamId: string, target: string, outcome: HealthOutcome): void => {
+    if (healthReports.push([upstreamId, target, outcome]) === 1) setImmediate(flushHealthReports);
+  };
 
   const apply = (input: SnapshotInput, hash: string, refusals: Record<string, string> | undefined): void => {
     if (core === null || pools === null) return;
@@ -58,6 +67,7 @@ export function runWorker(): void {
         previousBalancers: core.snapshot.balancers,
         onCertificateError: (id, error) => log.error(`certificate ${id} could not be loaded, its SNIs get the default certificate: ${error.message}`),
       });
+      applyHealth(next, unhealthy);
       core.swap(next);
       pools.retainOnly(next.poolKeys);
       served = { input, hash };
@@ -82,7 +92,7 @@ export function runWorker(): void {
         handlers = enabledHandlers(msg.plugins);
         core = new ProxyCore(
           compileSnapshot(EMPTY_INPUT, { flavor, routeMatchCalculation, pools, hash: EMPTY_HASH, handlers }),
-          proxyOptions(msg, (message) => log.error(message)),
+          proxyOptions(msg, (message) => log.error(message), reportHealth),
           msg.accessLog === 'off' ? null : new AccessLog(openLogSink(msg.accessLog, msg.prefix)),
         );
         if (msg.countTraffic) {
@@ -103,6 +113,10 @@ export function runWorker(): void {
         break;
       case 'config':
         apply(msg.config, msg.hash, msg.refusals);
+        break;
+      case 'health':
+        unhealthy = new Set(msg.unhealthy);
+        if (core !== null) applyHealth(core.snapshot, unhealthy);
         break;
       case 'config-patch':
         if (served === null || served.hash !== msg.base) {
@@ -141,9 +155,14 @@ function enabledHandlers(enabled: readonly string[]): ReadonlyMap<string, Plugin
   return new Map([...PLUGIN_HANDLERS].filter(([name]) => registry.has(name)));
 }
 
-function proxyOptions(init: WorkerInit, logUpstreamError: (message: string) => void): ProxyOptions {
+function proxyOptions(
+  init: WorkerInit,
+  logUpstreamError: (message: string) => void,
+  reportHealth: (upstreamId: string, target: string, outcome: HealthOutcome) => void,
+): ProxyOptions {
   return {
     logUpstreamError,
+    reportHealth,
     isTrusted: compileIpMatcher(init.trustedIps),
     realIpHeader: init.realIpHeader.toLowerCase() === 'proxy_protocol' ? null : init.realIpHeader.toLowerCase(),
     realIpRecursive: init.realIpRecursive,

@@ -8,6 +8,8 @@ import {
   RoundRobinBalancer,
 } from '../balancer/algorithms.ts';
 import { compileHashInput } from '../balancer/hash-input.ts';
+import { healthKey, splitTargetString, targetKey } from '../balancer/target-address.ts';
+import { readHealthSettings } from '../health/settings.ts';
 import type { BalancerRequest, BalancerTarget, TargetBalancer } from '../balancer/types.ts';
 import { ConnectionPools, type OriginOptions } from '../balancer/connection-pools.ts';
 import { PLUGIN_HANDLERS } from '../plugins/index.ts';
@@ -23,6 +25,7 @@ import type {
   UpstreamFields,
   UpstreamPeer,
   KeptBalancer,
+  PassiveReporting,
 } from './types.ts';
 
 export const EMPTY_HASH = '00000000000000000000000000000000';
@@ -56,19 +59,11 @@ function hostHeaderFor(protocol: string, host: string, port: number): string {
   return DEFAULT_PORTS[protocol] === port ? h : `${h}:${port}`;
 }
 
-function splitTarget(target: string): { host: string; port: number } {
-  if (target.startsWith('[')) {
-    const end = target.indexOf(']');
-    return { host: target.slice(1, end), port: Number(target.slice(end + 2)) };
-  }
-  const colon = target.lastIndexOf(':');
-  return { host: target.slice(0, colon), port: Number(target.slice(colon + 1)) };
-}
-
 class SinglePeer implements PeerPicker {
   readonly #peer: UpstreamPeer;
   readonly hashes = false;
   readonly release = null;
+  readonly passive = null;
   readonly unavailableMessage = 'The upstream server is currently unavailable';
   constructor(peer: UpstreamPeer) {
     this.#peer = peer;
@@ -84,10 +79,12 @@ class BalancedPeers implements PeerPicker {
   readonly #balancer: TargetBalancer;
   readonly hashes: boolean;
   readonly release: ((peer: UpstreamPeer, ms: number) => void) | null;
+  readonly passive: PassiveReporting | null;
   readonly unavailableMessage = 'failure to get a peer from the ring-balancer';
-  constructor(peers: readonly UpstreamPeer[], balancer: TargetBalancer) {
+  constructor(peers: readonly UpstreamPeer[], balancer: TargetBalancer, passive: PassiveReporting | null) {
     this.#peers = peers;
     this.#balancer = balancer;
+    this.passive = passive;
     this.hashes = balancer.hashes;
     const release = balancer.release;
     this.release = release === null ? null : (peer, ms) => release(peer.target, ms);
@@ -170,8 +167,8 @@ export function compileSnapshot(input: SnapshotInput, options: CompileOptions): 
       const peers: UpstreamPeer[] = [];
       const balancerTargets: BalancerTarget[] = [];
       for (const t of targets) {
-        const { host, port } = splitTarget(t.target);
-        const authority = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+        const { host, port } = splitTargetString(t.target);
+        const authority = targetKey(host, port);
         peers.push({
           pool: usePool({
             origin: `${scheme}://${authority}`,
@@ -194,10 +191,18 @@ export function compileSnapshot(input: SnapshotInput, options: CompileOptions): 
       if (kept === undefined) {
         const fingerprint = balancerFingerprint(upstream, balancerTargets);
         const previous = options.previousBalancers?.get(upstream.id);
-        kept = previous?.fingerprint === fingerprint ? previous : { fingerprint, balancer: balancerFor(upstream, balancerTargets) };
+        kept =
+          previous?.fingerprint === fingerprint
+            ? previous
+            : {
+                fingerprint,
+                balancer: balancerFor(upstream, balancerTargets),
+                healthKeys: balancerTargets.map((t) => healthKey(upstream.id, targetKey(t.host, t.port))),
+              };
         balancers.set(upstream.id, kept);
       }
-      picker = new BalancedPeers(peers, kept.balancer);
+      const passive = readHealthSettings(upstream.healthchecks).passive;
+      picker = new BalancedPeers(peers, kept.balancer, passive === null ? null : { upstreamId: upstream.id, check: passive });
     } else {
       const authority = service.host.includes(':') ? `[${service.host}]:${service.port}` : `${service.host}:${service.port}`;
       picker = new SinglePeer({
@@ -265,4 +270,12 @@ export function compileSnapshot(input: SnapshotInput, options: CompileOptions): 
     ),
     balancers,
   });
+}
+
+/** Marks the targets the health checks found unhealthy in every balancer of `snapshot` (and clears the others). */
+export function applyHealth(snapshot: Snapshot, unhealthy: ReadonlySet<string>): void {
+  for (const kept of snapshot.balancers.values()) {
+    const down = kept.balancer.down;
+    for (let i = 0; i < kept.healthKeys.length; i++) down[i] = unhealthy.has(kept.healthKeys[i]) ? 1 : 0;
+  }
 }

@@ -1,4 +1,5 @@
 import type { BalancerRequest, TargetBalancer } from '../balancer/types.ts';
+import type { PassiveCheck } from '../health/settings.ts';
 import type { UpstreamPool } from '../balancer/upstream-pool.ts';
 import type { CertificateFields, ServerCertificates, SniFields } from '../tls/server-certificates.ts';
 import type { Router, RouterRoute } from '../router/types.ts';
@@ -50,6 +51,7 @@ export interface UpstreamFields {
   hash_on_uri_capture?: string | null;
   hash_fallback_uri_capture?: string | null;
   slots?: number;
+  healthchecks?: unknown;
 }
 
 export interface TargetFields {
@@ -122,6 +124,8 @@ export interface PeerPicker {
   pick(request: BalancerRequest | null, tried: readonly number[] | null): UpstreamPeer | undefined;
   /** Called once when a try ends (see TargetBalancer.release); null when the algorithm keeps no per-try state. */
   readonly release: ((peer: UpstreamPeer, ms: number) => void) | null;
+  /** Passive health checks of the upstream, or null when it has none. */
+  readonly passive: PassiveReporting | null;
   /** Message for the 503 when no peer can be had (Kong's words). */
   readonly unavailableMessage: string;
 }
@@ -164,4 +168,12 @@ export interface Snapshot {
 export interface KeptBalancer {
   readonly fingerprint: string;
   readonly balancer: TargetBalancer;
+  /** `healthKey(upstream id, host:port)` of each target, by index: how health announcements name them. */
+  readonly healthKeys: readonly string[];
+}
+
+/** Where a service's proxied outcomes are reported when its upstream has passive health checks. */
+export interface PassiveReporting {
+  readonly upstreamId: string;
+  readonly check: PassiveCheck;
 }

@@ -1,0 +1,60 @@
+/**
+ * Kong's target health endpoints: `GET /upstreams/{upstream}/health` lists the upstream's targets with
+ * what the health checks found, and `PUT /upstreams/{upstream}/targets/{target}/healthy` (or `unhealthy`)
+ * sets a target's state by hand, for every worker at once. They describe the configuration being proxied.
+ */
+import { normalizeTarget } from '../entities/index.ts';
+import { splitTargetString, targetKey } from '../balancer/target-address.ts';
+import { reply, type Handler, type RequestContext } from './endpoint-types.ts';
+import { badRequest, notFound } from './errors.ts';
+import type { RouteTable } from './route-table.ts';
+import type { TargetHealthView } from './context.ts';
+
+type Served = ReturnType<RequestContext['api']['node']['currentConfig']>['config'];
+
+function healthView(ctx: RequestContext): TargetHealthView {
+  const view = ctx.api.node.health ?? null;
+  if (view === null) throw badRequest('this node runs no proxy workers, so it keeps no target health');
+  return view;
+}
+
+function upstreamOf(config: Served, param: string): Served['upstreams'][number] {
+  const upstream = config.upstreams.find((u) => u.id === param || u.name === param);
+  if (upstream === undefined) throw notFound();
+  return upstream;
+}
+
+const HEALTH_WORDS = { true: 'HEALTHY', false: 'UNHEALTHY', null: 'HEALTHCHECKS_OFF' } as const;
+
+export function addHealthEndpoints(table: RouteTable): void {
+  table.set('/upstreams/{upstreams}/health', 'GET', async (ctx) => {
+    const view = healthView(ctx);
+    const config = ctx.api.node.currentConfig().config;
+    const upstream = upstreamOf(config, ctx.params.upstreams);
+    const states = new Map(view.targetsOf(upstream.id).map((t) => [t.key, t.healthy]));
+    const data = config.targets
+      .filter((t) => t.upstream.id === upstream.id)
+      .map((t) => {
+        const { host, port } = splitTargetString(t.target);
+        const health = HEALTH_WORDS[String(states.get(targetKey(host, port)) ?? null) as 'true' | 'false' | 'null'];
+        return { ...t, health, data: { addresses: [{ ip: host, port, health, weight: t.weight }] } };
+      });
+    return reply(200, { data, total: data.length, node_id: ctx.api.node.nodeId, next: null });
+  });
+  const setter = (healthy: boolean): Handler => async (ctx) => {
+    const view = healthView(ctx);
+    const config = ctx.api.node.currentConfig().config;
+    const upstream = upstreamOf(config, ctx.params.upstreams);
+    const param = ctx.params.targets;
+    const target = config.targets.find((t) => t.upstream.id === upstream.id && (t.id === param || t.target === normalizeTarget(param)));
+    if (target === undefined) throw notFound();
+    const { host, port } = splitTargetString(target.target);
+    if (!view.set(upstream.id, targetKey(host, port), healthy)) throw notFound();
+    return { status: 204, body: null };
+  };
+  for (const [word, healthy] of [['healthy', true], ['unhealthy', false]] as const) {
+    // Kong 3 uses PUT; Kong 2 used POST, which scripts still send.
+    table.set(`/upstreams/{upstreams}/targets/{targets}/${word}`, 'PUT', setter(healthy));
+    table.set(`/upstreams/{upstreams}/targets/{targets}/${word}`, 'POST', setter(healthy));
+  }
+}
