@@ -360,7 +360,7 @@ export class ForwardHandler implements UpstreamHandler {
   }
 
   onResponseEnd(): void {
-    this.releaseTry(performance.now() - this.dispatchedAt);
+    if (this.held !== null) this.releaseTry(performance.now() - this.dispatchedAt);
     if (this.bodyBytes !== this.expectedBytes) this.res.end();
     this.finish();
   }
