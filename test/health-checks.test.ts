@@ -63,7 +63,19 @@ upstreams:
   - name: plain
     targets:
       - target: 127.0.0.1:${good.port}
+  - name: thresholded
+    healthchecks:
+      threshold: 60
+      passive:
+        unhealthy: { http_failures: 1 }
+    targets:
+      - target: 127.0.0.1:${broken.port}
+      - target: 127.0.0.1:${steady.port}
 services:
+  - name: thresholded
+    host: thresholded
+    retries: 0
+    routes: [{ name: thresholded, paths: [/thresholded] }]
   - name: passive
     host: passive
     retries: 0
@@ -137,6 +149,23 @@ services:
     await sleep(50);
     assert.equal((await get(`${node.proxy}/passive`)).status, 200);
     assert.equal((await request(`${node.admin}/upstreams/passive/targets/10.9.9.9:1/healthy`, { method: 'PUT' })).statusCode, 404);
+  });
+
+  it('threshold: an upstream whose healthy weight falls below it takes no requests', async () => {
+    for (let k = 0; k < 6; k++) {
+      await get(`${node.proxy}/thresholded`);
+      await sleep(30);
+    }
+    // One failure takes the broken target out: 50% of the weight is left, under the 60% threshold.
+    const last = await get(`${node.proxy}/thresholded`);
+    assert.equal(last.status, 503);
+    assert.match(last.body, /failure to get a peer from the ring-balancer/);
+    const res = await request(`${node.admin}/upstreams/thresholded/health?balancer_health=1`);
+    const body = (await res.body.json()) as { data: { health: string; details: { weight: { total: number; available: number; unavailable: number } } } };
+    assert.equal(body.data.health, 'UNHEALTHY');
+    assert.deepEqual(body.data.details.weight, { total: 200, available: 100, unavailable: 100 });
+    const passive = (await (await request(`${node.admin}/upstreams/passive/health?balancer_health=1`)).body.json()) as { data: { health: string } };
+    assert.equal(passive.data.health, 'HEALTHY', 'no threshold: healthy while any weight is left');
   });
 
   it('active: probes take a failing target out and bring it back when it answers again', async () => {

@@ -9,6 +9,7 @@ import { reply, type Handler, type RequestContext } from './endpoint-types.ts';
 import { badRequest, notFound } from './errors.ts';
 import type { RouteTable } from './route-table.ts';
 import type { TargetHealthView } from './context.ts';
+import { healthThreshold, healthyWeightPercent } from '../health/settings.ts';
 
 type Served = ReturnType<RequestContext['api']['node']['currentConfig']>['config'];
 
@@ -26,14 +27,35 @@ function upstreamOf(config: Served, param: string): Served['upstreams'][number] 
 
 const HEALTH_WORDS = { true: 'HEALTHY', false: 'UNHEALTHY', null: 'HEALTHCHECKS_OFF' } as const;
 
+type ServedTarget = Served['targets'][number];
+
+/** The upstream as a whole (`?balancer_health=1`): healthy while its healthy weight reaches the threshold. */
+function balancerHealth(upstream: Served['upstreams'][number], targets: readonly ServedTarget[], states: ReadonlyMap<string, boolean | null>) {
+  const weights = targets.map((t) => t.weight);
+  const down = targets.map((t) => {
+    const { host, port } = splitTargetString(t.target);
+    return states.get(targetKey(host, port)) === false ? 1 : 0;
+  });
+  const total = weights.reduce((a, b) => a + b, 0);
+  const unavailable = weights.reduce((sum, w, i) => sum + (down[i] === 1 ? w : 0), 0);
+  const checking = [...states.values()].some((s) => s !== null);
+  const healthy = total - unavailable > 0 && healthyWeightPercent(weights, down) >= healthThreshold(upstream.healthchecks);
+  return {
+    id: upstream.id,
+    health: checking ? (healthy ? 'HEALTHY' : 'UNHEALTHY') : 'HEALTHCHECKS_OFF',
+    details: { healthy, weight: { total, available: total - unavailable, unavailable } },
+  };
+}
+
 export function addHealthEndpoints(table: RouteTable): void {
   table.set('/upstreams/{upstreams}/health', 'GET', async (ctx) => {
     const view = healthView(ctx);
     const config = ctx.api.node.currentConfig().config;
     const upstream = upstreamOf(config, ctx.params.upstreams);
     const states = new Map(view.targetsOf(upstream.id).map((t) => [t.key, t.healthy]));
-    const data = config.targets
-      .filter((t) => t.upstream.id === upstream.id)
+    const targets = config.targets.filter((t) => t.upstream.id === upstream.id);
+    if (ctx.url.searchParams.get('balancer_health') === '1') return reply(200, { data: balancerHealth(upstream, targets, states), next: null });
+    const data = targets
       .map((t) => {
         const { host, port } = splitTargetString(t.target);
         const health = HEALTH_WORDS[String(states.get(targetKey(host, port)) ?? null) as 'true' | 'false' | 'null'];

@@ -152,7 +152,7 @@ const NODE_OPERATIONS: Readonly<Record<string, Partial<Record<Method, NodeOperat
     GET: {
       id: 'getUpstreamHealth',
       tag: 'upstreams',
-      summary: "The upstream's targets with their health (HEALTHY, UNHEALTHY or HEALTHCHECKS_OFF), shared by the node's workers",
+      summary: "The upstream's targets with their health (HEALTHY, UNHEALTHY or HEALTHCHECKS_OFF), or with balancer_health=1 the upstream as a whole",
       response: anyObject,
       errors: ['400', '404'],
     },

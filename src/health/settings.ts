@@ -97,3 +97,19 @@ export function statusOutcome(status: number, healthy: ReadonlySet<number>, unhe
   if (healthy.has(status)) return 'success';
   return null;
 }
+
+/** `healthchecks.threshold` (0 when absent). */
+export function healthThreshold(healthchecks: unknown): number {
+  return num(rec(healthchecks).threshold, 0);
+}
+
+/** The share of the total weight on targets not marked down, in percent (100 when there is no weight). */
+export function healthyWeightPercent(weights: readonly number[], down: ArrayLike<number>): number {
+  let total = 0;
+  let available = 0;
+  for (let i = 0; i < weights.length; i++) {
+    total += weights[i];
+    if (down[i] === 0) available += weights[i];
+  }
+  return total === 0 ? 100 : (available / total) * 100;
+}

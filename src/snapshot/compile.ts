@@ -9,7 +9,7 @@ import {
 } from '../balancer/algorithms.ts';
 import { compileHashInput } from '../balancer/hash-input.ts';
 import { healthKey, splitTargetString, targetKey } from '../balancer/target-address.ts';
-import { readHealthSettings } from '../health/settings.ts';
+import { healthThreshold, healthyWeightPercent, readHealthSettings } from '../health/settings.ts';
 import type { BalancerRequest, BalancerTarget, TargetBalancer } from '../balancer/types.ts';
 import { ConnectionPools, type OriginOptions } from '../balancer/connection-pools.ts';
 import { PLUGIN_HANDLERS } from '../plugins/index.ts';
@@ -103,6 +103,7 @@ function balancerFingerprint(upstream: UpstreamFields, targets: readonly Balance
     [algorithm, hash_on, hash_fallback, hash_on_header, hash_fallback_header, hash_on_cookie, hash_on_cookie_path],
     [hash_on_query_arg, hash_fallback_query_arg, hash_on_uri_capture, hash_fallback_uri_capture, slots],
     targets.map((t) => [t.host, t.port, t.weight]),
+    healthThreshold(upstream.healthchecks),
   ]);
 }
 
@@ -198,6 +199,8 @@ export function compileSnapshot(input: SnapshotInput, options: CompileOptions): 
                 fingerprint,
                 balancer: balancerFor(upstream, balancerTargets),
                 healthKeys: balancerTargets.map((t) => healthKey(upstream.id, targetKey(t.host, t.port))),
+                weights: balancerTargets.map((t) => t.weight),
+                threshold: healthThreshold(upstream.healthchecks),
               };
         balancers.set(upstream.id, kept);
       }
@@ -272,10 +275,14 @@ export function compileSnapshot(input: SnapshotInput, options: CompileOptions): 
   });
 }
 
-/** Marks the targets the health checks found unhealthy in every balancer of `snapshot` (and clears the others). */
+/**
+ * Marks the targets the health checks found unhealthy in every balancer of `snapshot` (and clears the
+ * others). An upstream whose healthy weight falls below its threshold has every target marked.
+ */
 export function applyHealth(snapshot: Snapshot, unhealthy: ReadonlySet<string>): void {
   for (const kept of snapshot.balancers.values()) {
     const down = kept.balancer.down;
     for (let i = 0; i < kept.healthKeys.length; i++) down[i] = unhealthy.has(kept.healthKeys[i]) ? 1 : 0;
+    if (kept.threshold > 0 && healthyWeightPercent(kept.weights, down) < kept.threshold) down.fill(1);
   }
 }

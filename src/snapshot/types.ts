@@ -170,6 +170,13 @@ export interface KeptBalancer {
   readonly balancer: TargetBalancer;
   /** `healthKey(upstream id, host:port)` of each target, by index: how health announcements name them. */
   readonly healthKeys: readonly string[];
+  /** Each target's weight, by index. */
+  readonly weights: readonly number[];
+  /**
+   * `healthchecks.threshold`: the percentage of the total weight that must be healthy; below it the whole
+   * upstream is unhealthy and takes no requests.
+   */
+  readonly threshold: number;
 }
 
 /** Where a service's proxied outcomes are reported when its upstream has passive health checks. */
