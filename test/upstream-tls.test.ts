@@ -76,6 +76,10 @@ describe('upstream TLS settings of a service', { timeout: 60_000 }, () => {
       `  - name: ${name}\n    url: https://127.0.0.1:${port}\n${extra}    routes: [{ paths: ["/${name}"] }]\n`;
     node = await startTollgate({
       config: `_format_version: "3.0"
+upstreams:
+  - name: mtls-upstream
+    client_certificate: ${certId}
+    targets: [{ target: "127.0.0.1:${mtlsPort}" }]
 ca_certificates:
   - id: ${caId}
     cert: ${block(root.cert)}
@@ -84,6 +88,12 @@ certificates:
     cert: ${block(client.cert)}
     key: ${block(client.key)}
 services:
+  - name: via-upstream
+    host: mtls-upstream
+    protocol: https
+    tls_verify: true
+    ca_certificates: [${caId}]
+    routes: [{ paths: ["/via-upstream"] }]
 ${service('mtls', mtlsPort, `    client_certificate: ${certId}\n    tls_verify: true\n    ca_certificates: [${caId}]\n`)}${service('no-client-cert', mtlsPort, `    tls_verify: true\n    ca_certificates: [${caId}]\n`)}${service('unverified', chainPort, '')}${service('untrusted', chainPort, '    tls_verify: true\n')}${service('trusted', chainPort, `    tls_verify: true\n    ca_certificates: [${caId}]\n    tls_verify_depth: 1\n`)}${service('too-deep', chainPort, `    tls_verify: true\n    ca_certificates: [${caId}]\n    tls_verify_depth: 0\n`)}`,
     });
   });
@@ -107,6 +117,12 @@ ${service('mtls', mtlsPort, `    client_certificate: ${certId}\n    tls_verify: 
     assert.equal(ok.status, 200, ok.body);
     assert.deepEqual(JSON.parse(ok.body), { client: 'tollgate-client' });
     assert.equal((await get('/no-client-cert')).status, 502, 'without it the upstream refuses the handshake');
+  });
+
+  test("a service without client_certificate presents its upstream's", async () => {
+    const ok = await get('/via-upstream');
+    assert.equal(ok.status, 200, ok.body);
+    assert.deepEqual(JSON.parse(ok.body), { client: 'tollgate-client' });
   });
 
   test('tls_verify checks the upstream against ca_certificates, not only the bundled roots', async () => {

@@ -143,10 +143,14 @@ export function compileSnapshot(input: SnapshotInput, options: CompileOptions): 
 
   const certificatesById = new Map((input.certificates ?? []).map((c) => [c.id, c]));
   const caCertificatesById = new Map((input.ca_certificates ?? []).map((c) => [c.id, c.cert]));
-  /** A service's client certificate, trust anchors and verify depth (Kong's upstream TLS fields). */
-  const tlsMaterialFor = (service: ServiceFields): Pick<OriginOptions, 'ca' | 'clientCertificate' | 'verifyDepth'> => {
+  /**
+   * A service's client certificate, trust anchors and verify depth (Kong's upstream TLS fields). A service
+   * without a client certificate presents its upstream's, as in Kong.
+   */
+  const tlsMaterialFor = (service: ServiceFields, upstream?: UpstreamFields): Pick<OriginOptions, 'ca' | 'clientCertificate' | 'verifyDepth'> => {
     if (service.protocol !== 'https' && service.protocol !== 'grpcs') return {};
-    const client = service.client_certificate ? certificatesById.get(service.client_certificate.id) : undefined;
+    const clientRef = service.client_certificate ?? upstream?.client_certificate ?? null;
+    const client = clientRef ? certificatesById.get(clientRef.id) : undefined;
     const ca = (service.ca_certificates ?? []).map((id) => caCertificatesById.get(id)).filter((pem) => pem !== undefined);
     return {
       ca: ca.length > 0 ? ca : null,
@@ -164,7 +168,7 @@ export function compileSnapshot(input: SnapshotInput, options: CompileOptions): 
     const upstream = upstreamsByName.get(service.host);
     if (upstream !== undefined) {
       const targets = targetsByUpstream.get(upstream.id) ?? [];
-      const tlsMaterial = tlsMaterialFor(service);
+      const tlsMaterial = tlsMaterialFor(service, upstream);
       const peers: UpstreamPeer[] = [];
       const balancerTargets: BalancerTarget[] = [];
       for (const t of targets) {

@@ -52,6 +52,8 @@ export interface UpstreamFields {
   hash_fallback_uri_capture?: string | null;
   slots?: number;
   healthchecks?: unknown;
+  /** Presented to targets by services that have no client_certificate of their own. */
+  client_certificate?: { id: string } | null;
 }
 
 export interface TargetFields {
