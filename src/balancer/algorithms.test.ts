@@ -190,6 +190,21 @@ describe('latency', () => {
     assert.ok(sa < 1 && so < 0.02, `faded scores ${sa}, ${so}`);
   });
 
+  test('the pick is always the target with the lowest faded score (random samples at random times)', () => {
+    let now = 0;
+    let seed = 7;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const b = new LatencyBalancer(targets(1, 2, 3, 1, 5), () => now);
+    for (let round = 0; round < 500; round++) {
+      now += random() * 8;
+      b.release(Math.floor(random() * 5), random() * 300);
+      now += random() * 8;
+      const scores = b.scores();
+      const picked = b.pick(null, null);
+      assert.equal(scores[picked], Math.min(...scores), `round ${round}: picked ${picked} with ${scores[picked]}, lowest ${Math.min(...scores)}`);
+    }
+  });
+
   test('scores are divided by weight', () => {
     const b = new LatencyBalancer(targets(1, 4), () => 0);
     b.release(0, 10);

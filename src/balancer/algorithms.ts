@@ -156,6 +156,10 @@ const DECAY_SECONDS = 10;
  * Kong's latency algorithm: an exponentially weighted moving average of each target's response time,
  * fading towards zero while the target is not used (so a slow target is tried again later), divided by its
  * weight; the lowest wins. Targets never measured score zero and are tried first.
+ *
+ * Every score fades by the same factor as time passes, so their order only changes when a sample arrives:
+ * each target keeps a rank, log(average / weight) + sampled-at / decay time, that orders targets as their
+ * scores do at any moment, and a pick is a plain minimum with no exponential per target.
  */
 export class LatencyBalancer implements TargetBalancer {
   readonly hashes = false;
@@ -163,6 +167,7 @@ export class LatencyBalancer implements TargetBalancer {
   readonly #targets: readonly BalancerTarget[];
   readonly #ewma: Float64Array;
   readonly #touched: Float64Array;
+  readonly #rank: Float64Array;
   readonly #now: () => number;
   #start = 0;
 
@@ -173,6 +178,7 @@ export class LatencyBalancer implements TargetBalancer {
     this.#ewma = new Float64Array(targets.length);
     // Never touched: the first sample is taken whole.
     this.#touched = new Float64Array(targets.length).fill(-Infinity);
+    this.#rank = new Float64Array(targets.length).fill(-Infinity);
     this.#now = now;
   }
 
@@ -192,16 +198,14 @@ export class LatencyBalancer implements TargetBalancer {
     const targets = this.#targets;
     const n = targets.length;
     const allTried = everyLiveTried(targets, this.down, tried);
-    const now = this.#now();
     let best = -1;
-    let bestScore = Infinity;
+    let bestRank = Infinity;
     for (let k = 0; k < n; k++) {
       const i = (this.#start + k) % n;
       if (!eligible(targets, this.down, tried, i, allTried)) continue;
-      const score = this.#decayed(i, 0, now) / targets[i].weight;
-      if (score < bestScore) {
+      if (this.#rank[i] < bestRank || best === -1) {
         best = i;
-        bestScore = score;
+        bestRank = this.#rank[i];
       }
     }
     if (best !== -1) this.#start = (best + 1) % n;
@@ -211,7 +215,9 @@ export class LatencyBalancer implements TargetBalancer {
   readonly release = (target: number, ms: number): void => {
     if (ms < 0) return;
     const now = this.#now();
-    this.#ewma[target] = this.#decayed(target, ms, now);
+    const ewma = this.#decayed(target, ms, now);
+    this.#ewma[target] = ewma;
     this.#touched[target] = now;
+    this.#rank[target] = ewma > 0 ? Math.log(ewma / this.#targets[target].weight) + now / DECAY_SECONDS : -Infinity;
   };
 }

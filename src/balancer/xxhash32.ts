@@ -21,10 +21,14 @@ function readU32(b: Uint8Array, i: number): number {
 }
 
 const encoder = new TextEncoder();
+/** Reused for the UTF-8 bytes of the text: no allocation per hash. */
+let scratch = new Uint8Array(256);
 
 export function xxhash32(text: string): number {
-  const b = encoder.encode(text);
-  const len = b.length;
+  // UTF-8 takes at most 3 bytes per UTF-16 code unit.
+  if (text.length * 3 > scratch.length) scratch = new Uint8Array(text.length * 3);
+  const b = scratch;
+  const len = encoder.encodeInto(text, b).written;
   let i = 0;
   let h: number;
   if (len >= 16) {
