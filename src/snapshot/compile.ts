@@ -211,7 +211,7 @@ export function compileSnapshot(input: SnapshotInput, options: CompileOptions): 
       const passive = readHealthSettings(upstream.healthchecks).passive;
       picker = new BalancedPeers(peers, kept.balancer, passive === null ? null : { upstreamId: upstream.id, check: passive });
     } else {
-      const authority = service.host.includes(':') ? `[${service.host}]:${service.port}` : `${service.host}:${service.port}`;
+      const authority = targetKey(service.host, service.port);
       picker = new SinglePeer({
         pool: usePool({
           origin: `${scheme}://${authority}`,
