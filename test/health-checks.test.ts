@@ -149,6 +149,13 @@ services:
     await sleep(50);
     assert.equal((await get(`${node.proxy}/passive`)).status, 200);
     assert.equal((await request(`${node.admin}/upstreams/passive/targets/10.9.9.9:1/healthy`, { method: 'PUT' })).statusCode, 404);
+    // Kong's per-address form: the target's own address is its only one.
+    const target = `127.0.0.1:${good.port}`;
+    assert.equal((await request(`${node.admin}/upstreams/passive/targets/${target}/${target}/unhealthy`, { method: 'PUT' })).statusCode, 204);
+    assert.equal((await health('passive')).get(target), 'UNHEALTHY');
+    assert.equal((await request(`${node.admin}/upstreams/passive/targets/${target}/${target}/healthy`, { method: 'PUT' })).statusCode, 204);
+    assert.equal((await health('passive')).get(target), 'HEALTHY');
+    assert.equal((await request(`${node.admin}/upstreams/passive/targets/${target}/10.1.1.1:80/healthy`, { method: 'PUT' })).statusCode, 404);
   });
 
   it('threshold: an upstream whose healthy weight falls below it takes no requests', async () => {
@@ -164,8 +171,9 @@ services:
     const body = (await res.body.json()) as { data: { health: string; details: { weight: { total: number; available: number; unavailable: number } } } };
     assert.equal(body.data.health, 'UNHEALTHY');
     assert.deepEqual(body.data.details.weight, { total: 200, available: 100, unavailable: 100 });
-    const passive = (await (await request(`${node.admin}/upstreams/passive/health?balancer_health=1`)).body.json()) as { data: { health: string } };
+    const passive = (await (await request(`${node.admin}/upstreams/passive/health?balancer_health=1`)).body.json()) as { data: { health: string }; node_id: string };
     assert.equal(passive.data.health, 'HEALTHY', 'no threshold: healthy while any weight is left');
+    assert.match(passive.node_id, /^[0-9a-f-]{36}$/);
   });
 
   it('active: probes take a failing target out and bring it back when it answers again', async () => {

@@ -54,7 +54,9 @@ export function addHealthEndpoints(table: RouteTable): void {
     const upstream = upstreamOf(config, ctx.params.upstreams);
     const states = new Map(view.targetsOf(upstream.id).map((t) => [t.key, t.healthy]));
     const targets = config.targets.filter((t) => t.upstream.id === upstream.id);
-    if (ctx.url.searchParams.get('balancer_health') === '1') return reply(200, { data: balancerHealth(upstream, targets, states), next: null });
+    if (ctx.url.searchParams.get('balancer_health') === '1') {
+      return reply(200, { data: balancerHealth(upstream, targets, states), next: null, node_id: ctx.api.node.nodeId });
+    }
     const data = targets
       .map((t) => {
         const { host, port } = splitTargetString(t.target);
@@ -71,12 +73,17 @@ export function addHealthEndpoints(table: RouteTable): void {
     const target = config.targets.find((t) => t.upstream.id === upstream.id && (t.id === param || t.target === normalizeTarget(param)));
     if (target === undefined) throw notFound();
     const { host, port } = splitTargetString(target.target);
-    if (!view.set(upstream.id, targetKey(host, port), healthy)) throw notFound();
+    const key = targetKey(host, port);
+    // A target is one address here (no DNS expansion yet): its own address is the only one it has.
+    if (ctx.params.address !== undefined && normalizeTarget(ctx.params.address) !== key) throw notFound();
+    if (!view.set(upstream.id, key, healthy)) throw notFound();
     return { status: 204, body: null };
   };
   for (const [word, healthy] of [['healthy', true], ['unhealthy', false]] as const) {
-    // Kong 3 uses PUT; Kong 2 used POST, which scripts still send.
-    table.set(`/upstreams/{upstreams}/targets/{targets}/${word}`, 'PUT', setter(healthy));
-    table.set(`/upstreams/{upstreams}/targets/{targets}/${word}`, 'POST', setter(healthy));
+    for (const path of [`/upstreams/{upstreams}/targets/{targets}/${word}`, `/upstreams/{upstreams}/targets/{targets}/{address}/${word}`]) {
+      // Kong 3 uses PUT; Kong 2 used POST, which scripts still send.
+      table.set(path, 'PUT', setter(healthy));
+      table.set(path, 'POST', setter(healthy));
+    }
   }
 }

@@ -167,7 +167,11 @@ const NODE_OPERATIONS: Readonly<Record<string, Partial<Record<Method, NodeOperat
         status: 204,
         errors: ['400', '404'],
       });
-      return [[`/upstreams/{upstreams}/targets/{targets}/${word}`, { PUT: op('PUT'), POST: op('POST') }]];
+      const opAddress = (method: string) => ({ ...op(method), id: `${op(method).id}Address`, summary: `${op(method).summary}; by the target's address` });
+      return [
+        [`/upstreams/{upstreams}/targets/{targets}/${word}`, { PUT: op('PUT'), POST: op('POST') }],
+        [`/upstreams/{upstreams}/targets/{targets}/{address}/${word}`, { PUT: opAddress('PUT'), POST: opAddress('POST') }],
+      ];
     }),
   ),
   '/tags': { GET: { id: 'listTags', tag: 'tags', summary: 'Every tag with the entity that carries it', response: tagList, query: ['size', 'offset'], errors: ['400'] } },
@@ -192,6 +196,7 @@ const OTHER_PATH_PARAMETERS: Readonly<Record<string, string>> = {
   name: 'An entity name (`services`) or a plugin name (`key-auth`).',
   db_entity_name: 'An entity name (`services`).',
   tags: 'A tag.',
+  address: "One of the target's addresses, `ip:port` (a target is one address here: its own).",
 };
 
 /** Lookups by a non-UUID key that Kong's custom endpoints add to the generated ones. */
