@@ -16,6 +16,12 @@ async function get(url: string): Promise<{ status: number; body: string }> {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * After a failure, time for the worker's report to reach the supervisor and its verdict to reach both
+ * workers, so that the next request meets the new state even on a loaded machine.
+ */
+const settle = (status: number) => sleep(status >= 500 ? 300 : 10);
+
 describe('health checks', () => {
   let broken: TestUpstream;
   let good: TestUpstream;
@@ -96,8 +102,9 @@ services:
   it('passive: a target that fails twice gets no more traffic, on any worker', async () => {
     const statuses: number[] = [];
     for (let k = 0; k < 12; k++) {
-      statuses.push((await get(`${node.proxy}/passive`)).status);
-      await sleep(30);
+      const status = (await get(`${node.proxy}/passive`)).status;
+      statuses.push(status);
+      await settle(status);
     }
     assert.equal(broken.count, 2, `the failing target was sent ${broken.count} requests`);
     assert.deepEqual(statuses.filter((s) => s === 500).length, 2);
@@ -134,20 +141,15 @@ services:
     assert.equal(put.statusCode, 204);
     assert.equal((await health('passive')).get(`127.0.0.1:${broken.port}`), 'HEALTHY');
     const before = broken.count;
-    for (let k = 0; k < 8; k++) {
-      await get(`${node.proxy}/passive`);
-      await sleep(30);
-    }
+    for (let k = 0; k < 8; k++) await settle((await get(`${node.proxy}/passive`)).status);
     assert.equal(broken.count - before, 2, 'two more failures, then out again');
 
     // Take the good one out by hand (Kong 2's POST form): nothing is left.
     const post = await request(`${node.admin}/upstreams/passive/targets/127.0.0.1:${good.port}/unhealthy`, { method: 'POST' });
     assert.equal(post.statusCode, 204);
-    await sleep(50);
-    assert.equal((await get(`${node.proxy}/passive`)).status, 503);
+    await waitUntil(async () => (await get(`${node.proxy}/passive`)).status === 503, 3000, 'no target left');
     assert.equal((await request(`${node.admin}/upstreams/passive/targets/127.0.0.1:${good.port}/healthy`, { method: 'PUT' })).statusCode, 204);
-    await sleep(50);
-    assert.equal((await get(`${node.proxy}/passive`)).status, 200);
+    await waitUntil(async () => (await get(`${node.proxy}/passive`)).status === 200, 3000, 'the target back');
     assert.equal((await request(`${node.admin}/upstreams/passive/targets/10.9.9.9:1/healthy`, { method: 'PUT' })).statusCode, 404);
     // Kong's per-address form: the target's own address is its only one.
     const target = `127.0.0.1:${good.port}`;
@@ -159,10 +161,7 @@ services:
   });
 
   it('threshold: an upstream whose healthy weight falls below it takes no requests', async () => {
-    for (let k = 0; k < 6; k++) {
-      await get(`${node.proxy}/thresholded`);
-      await sleep(30);
-    }
+    for (let k = 0; k < 6; k++) await settle((await get(`${node.proxy}/thresholded`)).status);
     // One failure takes the broken target out: 50% of the weight is left, under the 60% threshold.
     const last = await get(`${node.proxy}/thresholded`);
     assert.equal(last.status, 503);
@@ -185,13 +184,13 @@ services:
     assert.ok((await flakyShare()) >= 3, 'both targets serve while healthy');
     probeStatus = 503;
     await waitUntil(async () => /upstream active: target 127\.0\.0\.1:\d+ is unhealthy \(active check: http failure\)/.test(node.output()), 5000, 'the probes to find it');
-    await sleep(100);
+    await sleep(300);
     // The flaky target would answer 503 now: every request must have gone to the other one.
     for (let k = 0; k < 10; k++) assert.equal((await get(`${node.proxy}/active`)).status, 200);
     probeStatus = 200;
     // Back to 200 for the proxied requests too, but the target waits for two good probes.
     await waitUntil(async () => /upstream active: target 127\.0\.0\.1:\d+ is healthy \(active check: success\)/.test(node.output()), 5000, 'the probes to bring it back');
-    await sleep(100);
+    await sleep(300);
     assert.ok((await flakyShare()) >= 3, 'it serves again');
   });
 
