@@ -26,7 +26,8 @@ import type { SnapshotInput } from '../snapshot/types.ts';
  */
 
 function send(msg: WorkerMessage): void {
-  process.send?.(msg);
+  // After the supervisor is gone a send would raise an error event; the worker is shutting down then anyway.
+  if (process.connected) process.send?.(msg);
 }
 
 const EMPTY_INPUT = { services: [], routes: [], upstreams: [], targets: [], plugins: [], consumers: [], keyauth_credentials: [] };
