@@ -101,6 +101,21 @@ function everyLiveTried(targets: readonly BalancerTarget[], down: Uint8Array, tr
 }
 
 /**
+ * The eligible target with the lowest score, or -1. The scan starts at `start`, so that among equal scores
+ * the targets take turns.
+ */
+function lowestScore(targets: readonly BalancerTarget[], down: Uint8Array, tried: readonly number[] | null, start: number, scores: Float64Array): number {
+  const n = targets.length;
+  const allTried = everyLiveTried(targets, down, tried);
+  let best = -1;
+  for (let k = 0; k < n; k++) {
+    const i = (start + k) % n;
+    if (eligible(targets, down, tried, i, allTried) && (best === -1 || scores[i] < scores[best])) best = i;
+  }
+  return best;
+}
+
+/**
  * Kong's least-connections: the target with the lowest (requests in flight + 1) / weight. A retry avoids the
  * targets the request already failed on until it has failed on all of them. Ties go round the targets.
  */
@@ -109,12 +124,15 @@ export class LeastConnectionsBalancer implements TargetBalancer {
   readonly down: Uint8Array;
   readonly #targets: readonly BalancerTarget[];
   readonly #active: Int32Array;
+  /** (requests in flight + 1) / weight, kept up to date as requests start and end. */
+  readonly #load: Float64Array;
   #start = 0;
 
   constructor(targets: readonly BalancerTarget[]) {
     this.#targets = targets;
     this.down = new Uint8Array(targets.length);
     this.#active = new Int32Array(targets.length);
+    this.#load = Float64Array.from(targets, (t) => 1 / t.weight);
   }
 
   /** Requests in flight per target (for tests and the status API). */
@@ -123,30 +141,22 @@ export class LeastConnectionsBalancer implements TargetBalancer {
   }
 
   pick(_request: BalancerRequest | null, tried: readonly number[] | null): number {
-    const targets = this.#targets;
-    const n = targets.length;
-    const allTried = everyLiveTried(targets, this.down, tried);
-    let best = -1;
-    let bestScore = Infinity;
-    for (let k = 0; k < n; k++) {
-      const i = (this.#start + k) % n;
-      if (!eligible(targets, this.down, tried, i, allTried)) continue;
-      const score = (this.#active[i] + 1) / targets[i].weight;
-      if (score < bestScore) {
-        best = i;
-        bestScore = score;
-      }
-    }
+    const best = lowestScore(this.#targets, this.down, tried, this.#start, this.#load);
     if (best !== -1) {
-      this.#active[best]++;
-      this.#start = (best + 1) % n;
+      this.#count(best, 1);
+      this.#start = (best + 1) % this.#targets.length;
     }
     return best;
   }
 
   readonly release = (target: number, _ms: number): void => {
-    if (this.#active[target] > 0) this.#active[target]--;
+    if (this.#active[target] > 0) this.#count(target, -1);
   };
+
+  #count(target: number, delta: number): void {
+    this.#active[target] += delta;
+    this.#load[target] = (this.#active[target] + 1) / this.#targets[target].weight;
+  }
 }
 
 /** Seconds over which a latency sample fades (Kong's peak-EWMA decay time). */
@@ -195,20 +205,8 @@ export class LatencyBalancer implements TargetBalancer {
   }
 
   pick(_request: BalancerRequest | null, tried: readonly number[] | null): number {
-    const targets = this.#targets;
-    const n = targets.length;
-    const allTried = everyLiveTried(targets, this.down, tried);
-    let best = -1;
-    let bestRank = Infinity;
-    for (let k = 0; k < n; k++) {
-      const i = (this.#start + k) % n;
-      if (!eligible(targets, this.down, tried, i, allTried)) continue;
-      if (this.#rank[i] < bestRank || best === -1) {
-        best = i;
-        bestRank = this.#rank[i];
-      }
-    }
-    if (best !== -1) this.#start = (best + 1) % n;
+    const best = lowestScore(this.#targets, this.down, tried, this.#start, this.#rank);
+    if (best !== -1) this.#start = (best + 1) % this.#targets.length;
     return best;
   }
 
