@@ -10,6 +10,7 @@ import { request } from 'undici';
 import { freePort } from './helpers/ports.ts';
 import { startTollgate, type TollgateNode } from './helpers/tollgate.ts';
 import { startUpstream, type TestUpstream } from './helpers/upstream.ts';
+import { onRequestHeads } from './helpers/raw-http.ts';
 
 /** Closes every second connection without answering its first request; answers everything else. */
 async function flakyUpstream(): Promise<{ server: Server; port: number; requests: string[] }> {
@@ -21,22 +22,15 @@ async function flakyUpstream(): Promise<{ server: Server; port: number; requests
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => {});
-    let buffered = '';
     let first = true;
-    socket.on('data', (data) => {
-      buffered += data.toString('latin1');
-      let end: number;
-      while ((end = buffered.indexOf('\r\n\r\n')) !== -1) {
-        const head = buffered.slice(0, end);
-        buffered = buffered.slice(end + 4);
-        requests.push(head.split(' ')[0]);
-        if (drop && first) {
-          socket.destroy();
-          return;
-        }
-        first = false;
-        socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+    onRequestHeads(socket, (head) => {
+      requests.push(head.split(' ')[0]);
+      if (drop && first) {
+        socket.destroy();
+        return false;
       }
+      first = false;
+      socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
     });
   });
   server.on('close', () => {

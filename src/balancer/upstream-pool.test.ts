@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { UPSTREAM_ERRORS, UpstreamPool, type UpstreamController, type UpstreamHandler, type UpstreamPoolOptions, type UpstreamRequest } from './upstream-pool.ts';
+import { onRequestHeads } from '../../test/helpers/raw-http.ts';
 
 interface Outcome {
   status: number;
@@ -114,16 +115,9 @@ async function rawUpstream(respond: (socket: Socket, head: string, index: number
     state.sockets.add(socket);
     socket.on('close', () => state.sockets.delete(socket));
     socket.on('error', () => {});
-    let buffered = '';
-    socket.on('data', (data) => {
-      buffered += data.toString('latin1');
-      let end: number;
-      while ((end = buffered.indexOf('\r\n\r\n')) !== -1) {
-        const head = buffered.slice(0, end);
-        buffered = buffered.slice(end + 4);
-        state.heads.push(head);
-        respond(socket, head, state.heads.length);
-      }
+    onRequestHeads(socket, (head) => {
+      state.heads.push(head);
+      respond(socket, head, state.heads.length);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -1,4 +1,5 @@
 import { request, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
+import type { Socket } from 'node:net';
 
 /**
  * A request sent exactly as written, through node:http: no path normalisation (fetch and undici resolve
@@ -19,5 +20,22 @@ export function rawRequest(
     });
     req.on('error', reject);
     req.end(options.body);
+  });
+}
+
+/**
+ * Calls `onHead` with each request head (everything up to the blank line) a client sends on a raw TCP
+ * socket; requests are expected without bodies. Returning false stops reading.
+ */
+export function onRequestHeads(socket: Socket, onHead: (head: string) => boolean | void): void {
+  let buffered = '';
+  socket.on('data', (data: Buffer) => {
+    buffered += data.toString('latin1');
+    let end: number;
+    while ((end = buffered.indexOf('\r\n\r\n')) !== -1) {
+      const head = buffered.slice(0, end);
+      buffered = buffered.slice(end + 4);
+      if (onHead(head) === false) return;
+    }
   });
 }
