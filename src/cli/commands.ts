@@ -6,6 +6,8 @@ import type { Settings } from '../config/settings-types.ts';
 import type { FlatConfig } from '../declarative/index.ts';
 import { readDeclarativeFile, validateDeclarativeText } from './declarative-file.ts';
 import { pluginRegistry } from '../plugins/index.ts';
+import { loadNodePlugins } from '../plugins/external/node-plugins.ts';
+import type { PluginSchemaRegistry } from '../schema/index.ts';
 import { EXAMPLE_DECLARATIVE_CONFIG } from '../declarative/example.ts';
 import { md5, Supervisor } from '../runtime/supervisor.ts';
 import { parseArgs, type ParsedArgs } from './args.ts';
@@ -62,7 +64,7 @@ export async function runCli(argv: string[]): Promise<number> {
       case 'reload':
         return signalNode(args, 'SIGHUP', false);
       case 'config':
-        if (sub === 'parse') return configParse(args);
+        if (sub === 'parse') return await configParse(args);
         if (sub === 'init') return configInit(args);
         if (sub === 'db_import') return await dbImport(settingsFrom(args), args.positional[2]);
         if (sub === 'db_export') return await dbExport(settingsFrom(args), args.positional[2]);
@@ -93,8 +95,7 @@ export async function runCli(argv: string[]): Promise<number> {
 }
 
 /** Reads the initial configuration; a bad file stops the start with the file, the path in it and the reason. */
-function initialConfig(settings: Settings): { config: FlatConfig; hash: string } | null | string {
-  const plugins = pluginRegistry(settings.plugins);
+function initialConfig(settings: Settings, plugins: PluginSchemaRegistry): { config: FlatConfig; hash: string } | null | string {
   const file = settings.declarative_config;
   let result;
   if (file !== null) result = readDeclarativeFile(file, plugins);
@@ -109,30 +110,32 @@ function initialConfig(settings: Settings): { config: FlatConfig; hash: string }
 
 async function start(args: ParsedArgs): Promise<number> {
   const settings = settingsFrom(args);
-  // Unknown names in the `plugins` setting stop the start, before anything listens.
+  // Unknown names in the `plugins` setting, and external plugins that are missing or bad, stop the start
+  // before anything listens. Workers load the same plugins from the same settings.
+  let plugins: PluginSchemaRegistry;
   try {
-    pluginRegistry(settings.plugins);
+    plugins = (await loadNodePlugins(settings)).registry;
   } catch (err) {
     return fail((err as Error).message);
   }
-  const fromFile = initialConfig(settings);
+  const fromFile = initialConfig(settings, plugins);
   if (typeof fromFile === 'string') return fail(fromFile);
   let node: Supervisor | null = null;
   try {
     if (settings.role === 'data_plane') {
-      node = new Supervisor(settings, persistentNodeId(settings));
+      node = new Supervisor(settings, persistentNodeId(settings), plugins);
       const dataPlane = new DataPlaneRole(node);
       node.clustering = dataPlane;
       await node.start(dataPlane.initial(fromFile));
       dataPlane.start();
     } else if (settings.role === 'control_plane') {
-      node = new Supervisor(settings);
+      node = new Supervisor(settings, undefined, plugins);
       const controlPlane = new ControlPlaneRole(node);
       node.clustering = controlPlane;
       await node.start(null);
       await controlPlane.start();
     } else {
-      node = new Supervisor(settings);
+      node = new Supervisor(settings, undefined, plugins);
       await node.start(fromFile);
     }
   } catch (err) {
@@ -187,11 +190,20 @@ function signalNode(args: ParsedArgs, signal: NodeJS.Signals, wait: boolean): nu
   });
 }
 
-function configParse(args: ParsedArgs): number {
+async function configParse(args: ParsedArgs): Promise<number> {
   const file = args.positional[2];
   if (file === undefined) return fail('config parse needs a file: tollgate config parse FILE');
-  // Parsing checks plugin entities against every bundled plugin (no node settings are read here).
-  const result = readDeclarativeFile(file, pluginRegistry(['bundled']));
+  // Plugin entities are checked against every bundled plugin, plus the external plugins the node's settings
+  // enable (`plugins`, `plugin_paths`): a missing or bad one fails the parse.
+  let plugins: PluginSchemaRegistry;
+  try {
+    const settings = settingsFrom(args);
+    const external = (await loadNodePlugins({ ...settings, plugins: ['bundled', ...settings.plugins.filter((p) => p !== 'off')] })).external;
+    plugins = pluginRegistry(['bundled', ...external.map((p) => p.schema.name)], external);
+  } catch (err) {
+    return fail((err as Error).message);
+  }
+  const result = readDeclarativeFile(file, plugins);
   if (!result.ok) {
     if (result.unreadable) return fail(result.problem);
     process.stderr.write(`Error: Failed parsing:\n${result.problem}\n`);

@@ -2,7 +2,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import type { Settings } from '../config/settings-types.ts';
 import { exportDeclarative } from '../declarative/index.ts';
 import { readDeclarativeFile } from './declarative-file.ts';
-import { pluginRegistry } from '../plugins/index.ts';
+import { loadNodePlugins } from '../plugins/external/node-plugins.ts';
 import { ENTITY_ORDER } from '../entities/index.ts';
 import type { Row } from '../store/index.ts';
 import { openConfiguredStore } from '../runtime/database.ts';
@@ -19,7 +19,13 @@ function fail(message: string): number {
 export async function dbImport(settings: Settings, file: string | undefined): Promise<number> {
   if (settings.database === 'off') return fail("db_import needs a database; with database = off, load the file with declarative_config or POST /config");
   if (file === undefined) return fail('usage: tollgate config db_import FILE');
-  const result = readDeclarativeFile(file, pluginRegistry(settings.plugins));
+  let plugins;
+  try {
+    plugins = (await loadNodePlugins(settings)).registry;
+  } catch (err) {
+    return fail((err as Error).message);
+  }
+  const result = readDeclarativeFile(file, plugins);
   if (!result.ok) return fail(result.unreadable ? result.problem : `Failed importing:\n${result.problem}`);
   const store = await openConfiguredStore(settings);
   try {

@@ -4,6 +4,7 @@
  * Kong's names and defaults unless a description says otherwise.
  */
 import { availableParallelism } from 'node:os';
+import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { isValidIpOrCidr } from '../core/cidr.ts';
 import { headerEntries, upstreamHeaderEntries } from './headers.ts';
@@ -82,6 +83,24 @@ function realIpHeader(raw: string): string {
   if (raw === '') throw new InvalidValue('must not be empty');
   if (!HEADER_NAME.test(raw)) throw new InvalidValue(`must be a header name or 'proxy_protocol'`);
   return raw;
+}
+
+/** A directory that must exist, made absolute. */
+function existingDirectory(entry: string, context: { cwd: string }): string {
+  const path = resolve(context.cwd, entry);
+  let isDirectory = false;
+  try {
+    isDirectory = statSync(path).isDirectory();
+  } catch {
+    throw new InvalidValue(`no such directory: ${path}`);
+  }
+  if (!isDirectory) throw new InvalidValue(`not a directory: ${path}`);
+  return path;
+}
+
+function pluginServerName(entry: string): string {
+  if (/^[a-z0-9][a-z0-9_-]*$/.test(entry)) return entry;
+  throw new InvalidValue(`entry '${entry}' is not a plugin server name (lower-case letters, digits, '-' and '_')`);
 }
 
 function pluginEntries(raw: string): string[] {
@@ -344,6 +363,18 @@ export const SETTING_DEFINITIONS = [
   define({
     name: 'plugins', type: 'list', default: 'bundled', parse: pluginEntries,
     description: 'Plugins this node can run: `bundled` for all built-in plugins, plugin names, or `off` for none.',
+  }),
+  define({
+    name: 'plugin_paths', type: 'list', default: '', parse: list(existingDirectory),
+    description: 'Directories that plugins named in `plugins` (other than bundled ones) are loaded from: a folder `<name>/` (`index.ts`, ' +
+      '`index.js`, `index.mjs` or its package.json `main`) or a module `<name>.ts`, `.js`, `.mjs` or `.cjs`, in Tollgate\'s format or ' +
+      'Kong\'s JavaScript plugin format. Comma-separated; searched in order. Tollgate addition.',
+  }),
+  define({
+    name: 'pluginserver_names', type: 'list', default: '', parse: list(pluginServerName),
+    description: 'Kong\'s external plugin servers. Each name may have `pluginserver_<name>_start_cmd`, `pluginserver_<name>_query_cmd` and ' +
+      '`pluginserver_<name>_socket`; a `kong-js-pluginserver --plugins-directory DIR` command makes Tollgate load the JavaScript plugins in ' +
+      'DIR itself, in every worker, with no plugin server process and no socket.',
   }),
   define({
     name: 'mem_cache_size', type: 'size', default: '128m', parse: size(),

@@ -13,6 +13,7 @@ import type { AnySettingDefinition } from './definitions.ts';
 import { resolveDownstreamHeaders, resolveUpstreamHeaders } from './headers.ts';
 import { parseListenAddresses } from './listeners.ts';
 import { SettingsError } from './settings-error.ts';
+import { pluginServerKey, resolvePluginServers, type PluginServerValue } from './plugin-servers.ts';
 import type { ListenAddress, SettingName, SettingValues, Settings } from './settings-types.ts';
 import { InvalidValue, sizeInBytes } from './value-parsers.ts';
 import type { ParseContext } from './value-parsers.ts';
@@ -69,10 +70,16 @@ export function envVariableFor(key: string): string {
 export function loadSettings(options: LoadSettingsOptions = {}): Settings {
   const problems: string[] = [];
   const raw = new Map<SettingName, RawValue>();
+  // `pluginserver_<name>_*` keys are named after the servers in `pluginserver_names`, checked once it is known.
+  const pluginServerValues = new Map<string, PluginServerValue>();
   for (const definition of SETTING_DEFINITIONS) raw.set(definition.name, { text: definition.default, source: DEFAULT_SOURCE });
 
   function setFrom(key: string, text: string, source: string): void {
     const definition = SETTINGS_BY_NAME.get(key);
+    if (definition === undefined && pluginServerKey(key) !== null) {
+      pluginServerValues.set(key, { text: text.trim(), source });
+      return;
+    }
     if (definition === undefined) {
       problems.push(`${source}: unknown configuration property '${key}'${suggestionFor(key)}`);
       return;
@@ -137,6 +144,9 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
     const { text, source } = raw.get(key) as RawValue;
     problems.push(invalidValueMessage(source, SETTINGS_BY_NAME.get(key) as AnySettingDefinition, text, reason));
   });
+  const pluginServers = resolvePluginServers(settingValues.pluginserver_names, pluginServerValues, settingValues.prefix, context.cwd, (source, message) =>
+    problems.push(`${source}: ${message}`),
+  );
   if (problems.length > 0) throw new SettingsError(problems);
 
   const settings: Settings = {
@@ -152,6 +162,7 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
     headersDownstream: resolveDownstreamHeaders(settingValues.headers),
     headersUpstream: resolveUpstreamHeaders(settingValues.headers_upstream),
     memCacheSizeBytes: sizeInBytes(settingValues.mem_cache_size),
+    pluginServers,
     confPath,
   };
   return deepFreeze(settings);

@@ -121,6 +121,9 @@ export interface SettingValues {
   node_id: string | null;
   error_default_type: ErrorDefaultType;
   plugins: string[];
+  /** Absolute directories external plugins are loaded from. */
+  plugin_paths: string[];
+  pluginserver_names: string[];
   mem_cache_size: string;
 
   ssl_cert: string[];
@@ -142,6 +145,16 @@ export interface SettingValues {
 
 export type SettingName = keyof SettingValues;
 
+/** One of Kong's external plugin servers, as `pluginserver_<name>_*` configure it. */
+export interface PluginServerSettings {
+  readonly name: string;
+  readonly socket: string;
+  readonly startCmd: string;
+  readonly queryCmd: string;
+  /** The `--plugins-directory` of a `kong-js-pluginserver` command: Tollgate loads those plugins itself. */
+  readonly pluginsDirectory: string;
+}
+
 /** A node's settings: every key, parsed, plus what is derived from them once at start. Frozen. */
 export interface Settings extends SettingValues {
   proxy_listeners: ListenAddress[];
@@ -156,6 +169,8 @@ export interface Settings extends SettingValues {
   headersUpstream: UpstreamHeaders;
   /** `mem_cache_size` in bytes. */
   memCacheSizeBytes: number;
+  /** Kong's plugin servers (`pluginserver_names` with their `pluginserver_<name>_*` keys). */
+  pluginServers: PluginServerSettings[];
   /** The configuration file that was read, or null when only defaults and the environment were used. */
   confPath: string | null;
 }

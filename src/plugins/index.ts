@@ -17,13 +17,21 @@ export const BUNDLED_PLUGINS: readonly BundledPlugin[] = [{ schema: keyAuthSchem
 /** Handlers of every bundled plugin by name (what the snapshot compiler runs). */
 export const PLUGIN_HANDLERS: ReadonlyMap<string, PluginHandler> = new Map(BUNDLED_PLUGINS.map((p) => [p.handler.name, p.handler]));
 
+/** A plugin loaded from outside (`plugin_paths`): its schema and its handler's priority. */
+export interface ExternalPluginEntry {
+  readonly schema: PluginDefinitionForSchema;
+  readonly handler: { readonly priority: number };
+}
+
 /**
  * The schemas of the plugins a node enables, from its `plugins` setting: `bundled` means all bundled
- * plugins, `off` none, other entries name plugins. Throws on a name that is not a bundled plugin.
+ * plugins, `off` none, other entries name plugins. Throws on a name that is neither a bundled plugin nor one
+ * of `external` (loaded by `plugins/external/`).
  */
-export function pluginRegistry(enabled: readonly string[]): PluginSchemaRegistry {
+export function pluginRegistry(enabled: readonly string[], external: readonly ExternalPluginEntry[] = []): PluginSchemaRegistry {
   // The registry carries each plugin's priority so that the Admin API can show it without importing handlers.
   const byName = new Map(BUNDLED_PLUGINS.map((p) => [p.schema.name, { ...p.schema, priority: p.handler.priority }]));
+  const externalByName = new Map(external.map((p) => [p.schema.name, { ...p.schema, priority: p.handler.priority }]));
   const registry = new Map<string, PluginDefinitionForSchema>();
   for (const entry of enabled) {
     if (entry === 'off') continue;
@@ -31,7 +39,7 @@ export function pluginRegistry(enabled: readonly string[]): PluginSchemaRegistry
       for (const [name, schema] of byName) registry.set(name, schema);
       continue;
     }
-    const schema = byName.get(entry);
+    const schema = byName.get(entry) ?? externalByName.get(entry);
     if (schema === undefined) {
       throw new Error(
         `plugins: '${entry}' is not a plugin Tollgate has (bundled: ${[...byName.keys()].join(', ')}); remove it from the 'plugins' setting`,

@@ -39,6 +39,9 @@ export interface WorkerInit {
   errorLog: string;
   /** The `plugins` setting: workers run only the handlers of enabled plugins. */
   plugins: string[];
+  /** `plugin_paths` and Kong plugin server directories: workers load external plugins from them themselves. */
+  pluginPaths: string[];
+  pluginServers: { name: string; pluginsDirectory: string }[];
   /** Count traffic per service for the control plane (data planes only). */
   countTraffic: boolean;
 }

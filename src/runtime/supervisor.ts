@@ -85,10 +85,11 @@ export class Supervisor implements NodeContext {
   #unhealthy: string[] = [];
   readonly #statsWaiters = new Map<number, { pending: number; got: WorkerCounters[]; done: (c: WorkerCounters[]) => void }>();
 
-  constructor(settings: Settings, nodeId?: string) {
+  /** `plugins`: the registry `loadNodePlugins` built (external plugins included); default: the bundled ones enabled. */
+  constructor(settings: Settings, nodeId?: string, plugins?: PluginSchemaRegistry) {
     this.settings = settings;
     this.nodeId = nodeId ?? settings.node_id ?? randomUUID();
-    this.plugins = pluginRegistry(settings.plugins);
+    this.plugins = plugins ?? pluginRegistry(settings.plugins);
     this.log = createLogger({ level: settings.log_level as LogLevel, worker: 0, write: errorLogWriter(settings.proxy_error_log, settings.prefix) });
   }
 
@@ -186,6 +187,8 @@ export class Supervisor implements NodeContext {
       accessLog: s.proxy_access_log,
       errorLog: s.proxy_error_log,
       plugins: [...s.plugins],
+      pluginPaths: [...s.plugin_paths],
+      pluginServers: s.pluginServers.map((p) => ({ name: p.name, pluginsDirectory: p.pluginsDirectory })),
       countTraffic: s.role === 'data_plane',
     };
 

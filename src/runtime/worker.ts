@@ -11,7 +11,8 @@ import { ProxyCore } from '../proxy/handler.ts';
 import type { ProxyOptions } from '../proxy/options.ts';
 import { applyHealth, compileSnapshot, EMPTY_HASH } from '../snapshot/compile.ts';
 import type { HealthOutcome } from '../health/target-health.ts';
-import { PLUGIN_HANDLERS, pluginRegistry } from '../plugins/index.ts';
+import { PLUGIN_HANDLERS } from '../plugins/index.ts';
+import { loadNodePlugins } from '../plugins/external/node-plugins.ts';
 import type { PluginHandler } from '../pdk/index.ts';
 import type { RouterFlavor } from '../router/types.ts';
 import type { RouteMatchCalculation } from '../router/index.ts';
@@ -82,36 +83,54 @@ export function runWorker(): void {
     }
   };
 
-  process.on('message', (msg: SupervisorMessage) => {
+  const initialize = (msg: WorkerInit, workerPools: ConnectionPools): void => {
+    core = new ProxyCore(
+      compileSnapshot(EMPTY_INPUT, { flavor, routeMatchCalculation, pools: workerPools, hash: EMPTY_HASH, handlers }),
+      proxyOptions(msg, (message) => log.error(message), reportHealth),
+      msg.accessLog === 'off' ? null : new AccessLog(openLogSink(msg.accessLog, msg.prefix)),
+    );
+    if (msg.countTraffic) {
+      traffic = new TrafficCounter();
+      core.traffic = traffic;
+    }
+    listenAll(core, msg).then(
+      (s) => {
+        servers = s;
+        send({ type: 'listening' });
+      },
+      (err: Error) => {
+        log.crit(`could not open proxy listener: ${err.message}`);
+        send({ type: 'listen-failed', error: err.message });
+        process.exit(1);
+      },
+    );
+  };
+
+  /** Set while external plugins load at init: messages that arrive meanwhile wait for it, in order. */
+  let loading: Promise<void> | null = null;
+  const onMessage = (msg: SupervisorMessage): void => {
     switch (msg.type) {
-      case 'init':
+      case 'init': {
         log = createLogger({ level: msg.logLevel as LogLevel, worker: msg.workerIndex, write: errorLogWriter(msg.errorLog, msg.prefix) });
         flavor = msg.flavor;
         routeMatchCalculation = msg.routeMatchCalculation;
         shutdownTimeout = msg.shutdownTimeout;
-        pools = new ConnectionPools(msg.pool);
-        handlers = enabledHandlers(msg.plugins);
-        core = new ProxyCore(
-          compileSnapshot(EMPTY_INPUT, { flavor, routeMatchCalculation, pools, hash: EMPTY_HASH, handlers }),
-          proxyOptions(msg, (message) => log.error(message), reportHealth),
-          msg.accessLog === 'off' ? null : new AccessLog(openLogSink(msg.accessLog, msg.prefix)),
-        );
-        if (msg.countTraffic) {
-          traffic = new TrafficCounter();
-          core.traffic = traffic;
-        }
-        listenAll(core, msg).then(
-          (s) => {
-            servers = s;
-            send({ type: 'listening' });
+        const workerPools = new ConnectionPools(msg.pool);
+        pools = workerPools;
+        loading = workerHandlers(msg).then(
+          (loaded) => {
+            loading = null;
+            handlers = loaded;
+            initialize(msg, workerPools);
           },
           (err: Error) => {
-            log.crit(`could not open proxy listener: ${err.message}`);
+            log.crit(`could not load plugins: ${err.message}`);
             send({ type: 'listen-failed', error: err.message });
             process.exit(1);
           },
         );
         break;
+      }
       case 'config':
         apply(msg.config, msg.hash, msg.refusals);
         break;
@@ -145,15 +164,24 @@ export function runWorker(): void {
         send({ type: 'traffic', id: msg.id, services: traffic?.take().services ?? {} });
         break;
     }
+  };
+  process.on('message', (msg: SupervisorMessage) => {
+    if (loading !== null) void loading.then(() => onMessage(msg));
+    else onMessage(msg);
   });
   // The supervisor going away (crash, kill -9) must not leave orphan workers holding the ports.
   process.on('disconnect', () => shutdown(servers, pools, shutdownTimeout));
 }
 
-/** Handlers of the enabled plugins only: a plugin entity for a disabled plugin (say, in a database) never runs. */
-function enabledHandlers(enabled: readonly string[]): ReadonlyMap<string, PluginHandler> {
-  const registry = pluginRegistry(enabled);
-  return new Map([...PLUGIN_HANDLERS].filter(([name]) => registry.has(name)));
+/**
+ * Handlers of the enabled plugins only (a plugin entity for a disabled plugin, say in a database, never runs),
+ * external ones loaded here from the same settings as the supervisor's.
+ */
+async function workerHandlers(init: WorkerInit): Promise<ReadonlyMap<string, PluginHandler>> {
+  const { registry, external } = await loadNodePlugins({ plugins: init.plugins, plugin_paths: init.pluginPaths, pluginServers: init.pluginServers });
+  const all = new Map<string, PluginHandler>(PLUGIN_HANDLERS);
+  for (const plugin of external) all.set(plugin.schema.name, plugin.handler as unknown as PluginHandler);
+  return new Map([...all].filter(([name]) => registry.has(name)));
 }
 
 function proxyOptions(
