@@ -114,10 +114,18 @@ function call(self: unknown, fn: (...args: unknown[]) => unknown, path: string, 
   };
 }
 
+/** A name Tollgate's PDK lacks: callable (rejecting with its name), and a namespace of more such names. */
 function missing(path: string): (...args: unknown[]) => Promise<never> {
-  return () => {
+  const fn = (): Promise<never> => {
     const promise = Promise.reject(new PDKError(`PDK method ${path} is not available in Tollgate`));
     promise.catch(noop);
     return promise;
   };
+  return new Proxy(fn, {
+    get(target, prop) {
+      if (typeof prop === 'symbol') return Reflect.get(target, prop);
+      if (prop === 'then') return undefined;
+      return missing(`${path}.${prop}`);
+    },
+  });
 }

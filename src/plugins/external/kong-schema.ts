@@ -72,7 +72,7 @@ export function convertKongField(def: unknown, path: string): FieldDef {
     }
   }
   if (type === 'record' && out.fields === undefined) throw new KongSchemaError(path, "a record needs 'fields'");
-  if ((type === 'array' || type === 'set') && out.elements === undefined) throw new KongSchemaError(path, `an ${type} needs 'elements'`);
+  if ((type === 'array' || type === 'set') && out.elements === undefined) throw new KongSchemaError(path, `${type === 'array' ? 'an' : 'a'} ${type} needs 'elements'`);
   if (type === 'map' && (out.keys === undefined || out.values === undefined)) throw new KongSchemaError(path, "a map needs 'keys' and 'values'");
   if (out.required !== undefined && typeof out.required !== 'boolean') throw new KongSchemaError(path, "'required' must be true or false");
   for (const list of ['one_of', 'not_one_of'] as const) {
