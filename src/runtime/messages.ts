@@ -39,6 +39,9 @@ export interface WorkerInit {
   errorLog: string;
   /** The `plugins` setting: workers run only the handlers of enabled plugins. */
   plugins: string[];
+  /** The node's id and host name (`kong.node.get_id()`, `get_hostname()`). */
+  nodeId: string;
+  hostname: string;
   /** Count traffic per service for the control plane (data planes only). */
   countTraffic: boolean;
 }

@@ -186,6 +186,8 @@ export class Supervisor implements NodeContext {
       accessLog: s.proxy_access_log,
       errorLog: s.proxy_error_log,
       plugins: [...s.plugins],
+      nodeId: this.nodeId,
+      hostname: hostname(),
       countTraffic: s.role === 'data_plane',
     };
 
