@@ -67,7 +67,7 @@ export type PhaseMethod<Conf> = (kong: Kong, conf: Conf) => PhaseResult;
  *   body filters is answered chunked, since a filter may change the length.
  * - `log` runs after the client has its answer, off the response path.
  */
-export interface PluginHandler<Conf = unknown> {
+export interface PluginHandler<Conf = unknown, Config = Readonly<Record<string, unknown>>> {
   /** The plugin name, as in `plugins[].name`. */
   readonly name: string;
   /** Run order: higher first in every phase; equal priorities by name, descending (Kong's order). */
@@ -77,7 +77,7 @@ export interface PluginHandler<Conf = unknown> {
   /** Once per worker, before the first configuration: open clients, register metrics. */
   init_worker?(node: NodeServices): void | Promise<void>;
   /** Config time, once per plugin entity and snapshot: precompute what the phases need. */
-  prepare?(config: Readonly<Record<string, unknown>>, data: PluginConfigData): Conf;
+  prepare?(config: Config, data: PluginConfigData): Conf;
   // Method syntax (not function-typed properties) keeps a handler of a specific Conf assignable to
   // PluginHandler<unknown>, which is how chains hold them.
   certificate?(kong: Kong, conf: Conf): PhaseResult;

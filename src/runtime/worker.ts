@@ -1,6 +1,7 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { SecureContext } from 'node:tls';
+import type { SecureContext, TLSSocket } from 'node:tls';
+import { runCertificatePhase } from '../proxy/certificate-phase.ts';
 import { createSecureServer as createHttp2SecureServer, type ServerHttp2Session } from 'node:http2';
 import { ConnectionPools } from '../balancer/connection-pools.ts';
 import { compileIpMatcher } from '../core/cidr.ts';
@@ -235,8 +236,12 @@ function listen(core: ProxyCore, spec: ListenerSpec, init: WorkerInit): Promise<
   const tlsOptions = {
     cert: init.tls?.cert,
     key: init.tls?.key,
-    SNICallback: (servername: string, done: (err: Error | null, context?: SecureContext) => void): void => {
-      done(null, core.snapshot.certificates.contextFor(servername));
+    // A function, not an arrow: Node calls it on the TLS socket of the handshake.
+    SNICallback(this: TLSSocket, servername: string, done: (err: Error | null, context?: SecureContext) => void): void {
+      const pick = (failure: Error | null): void => (failure === null ? done(null, core.snapshot.certificates.contextFor(servername)) : done(failure));
+      const ran = runCertificatePhase(core, this, servername);
+      if (ran instanceof Promise) ran.then(pick);
+      else pick(ran);
     },
   };
   // `http2` listeners speak HTTP/2 over TLS (ALPN h2) and still accept HTTP/1.1 clients.

@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import { PluginContext, type PdkEnvironment } from '../../pdk/index.ts';
 import { buildConfigData } from '../../snapshot/plugin-chains.ts';
 import { keyAuthHandler, type KeyAuthConf } from './handler.ts';
+import type { KeyAuthConfig } from './schema.ts';
 
 const DATA = buildConfigData(
   [
@@ -17,8 +18,8 @@ const DATA = buildConfigData(
 const ENV: PdkEnvironment = { services: null, nodeId: 'n', hostname: 'h', isTrusted: () => false, log: () => {}, maxBodyBytes: 1024 };
 
 function conf(config: Record<string, unknown> = {}): KeyAuthConf {
-  const defaults = { key_names: ['apikey'], hide_credentials: false, key_in_header: true, key_in_query: true, key_in_body: false, run_on_preflight: true };
-  return keyAuthHandler.prepare!({ ...defaults, ...config }, DATA);
+  const defaults = { key_names: ['apikey'], hide_credentials: false, key_in_header: true, key_in_query: true, key_in_body: false, run_on_preflight: true, anonymous: null, realm: null };
+  return keyAuthHandler.prepare!({ ...defaults, ...config } as KeyAuthConfig, DATA);
 }
 
 function context(url: string, rawHeaders: string[], method: string, body?: string): PluginContext {

@@ -3,6 +3,7 @@
  * (same lookup order, messages, WWW-Authenticate header and upstream consumer headers).
  */
 import type { CredentialMatch, Kong, PluginConfigData, PluginConsumer, PluginHandler } from '../../pdk/index.ts';
+import type { KeyAuthConfig } from './schema.ts';
 
 export const ERR_NO_API_KEY = 'No API key found in request';
 export const ERR_INVALID_CREDENTIAL = 'Unauthorized';
@@ -25,16 +26,16 @@ export interface KeyAuthConf {
   readonly credentials: ReadonlyMap<string, CredentialMatch>;
 }
 
-function prepare(config: Readonly<Record<string, unknown>>, data: PluginConfigData): KeyAuthConf {
-  const realm = typeof config.realm === 'string' ? config.realm : null;
-  const anonymous = typeof config.anonymous === 'string' && config.anonymous !== '' ? config.anonymous : null;
+function prepare(config: KeyAuthConfig, data: PluginConfigData): KeyAuthConf {
+  const realm = config.realm ?? null;
+  const anonymous = config.anonymous !== null && config.anonymous !== '' ? config.anonymous : null;
   return {
-    keyNames: (config.key_names as string[] | undefined) ?? ['apikey'],
-    hideCredentials: config.hide_credentials === true,
-    keyInHeader: config.key_in_header !== false,
-    keyInQuery: config.key_in_query !== false,
-    keyInBody: config.key_in_body === true,
-    runOnPreflight: config.run_on_preflight !== false,
+    keyNames: config.key_names,
+    hideCredentials: config.hide_credentials,
+    keyInHeader: config.key_in_header,
+    keyInQuery: config.key_in_query,
+    keyInBody: config.key_in_body,
+    runOnPreflight: config.run_on_preflight,
     challenge: { 'WWW-Authenticate': realm === null ? 'Key' : `Key realm="${realm}"` },
     anonymous,
     anonymousConsumer: anonymous === null ? null : (data.consumer(anonymous) ?? null),
@@ -137,7 +138,7 @@ function access(kong: Kong, conf: KeyAuthConf): void | Promise<void> {
   decide(kong, conf, findCredential(kong, conf, null));
 }
 
-export const keyAuthHandler: PluginHandler<KeyAuthConf> = {
+export const keyAuthHandler: PluginHandler<KeyAuthConf, KeyAuthConfig> = {
   name: 'key-auth',
   priority: 1250,
   version: '3.10.0',
