@@ -1,14 +1,32 @@
 /**
- * The per-request object plugin phases receive (Kong's `kong.*` PDK, flattened into one object so a request
- * with plugins allocates one PDK object, and a request without plugins none).
+ * The per-request state behind the PDK, and the `kong` object plugins receive. One PluginContext is created
+ * per request on routes with plugins (none otherwise); the namespaces (`kong.request`, ...) are created on
+ * first use, so a plugin that reads one header allocates one small object.
  */
 import type { IncomingMessage } from 'node:http';
-import type { PluginConsumer, PluginCredential } from './plugin-handler.ts';
-import { parseQuery, withoutQueryArg, type QueryValue } from './query.ts';
-import { clearHeader, getHeader, setHeader } from './header-list.ts';
+import type { TLSSocket } from 'node:tls';
+import type { Kong, KongClient, KongCtx, KongIp, KongLog, KongNode, KongRequest, KongResponse, KongRouter, KongService } from './kong.ts';
+import type { PluginConfigData, PluginConsumer, PluginCredential, PluginPhase } from './plugin-handler.ts';
+import type { MetricsRegistry, NodeServices, SharedCache, SharedCounters } from './shared-state.ts';
+import { parseQuery, type QueryValue } from './query.ts';
+import { phaseName, PHASE } from './phase-rules.ts';
+import { RequestApi } from './request-api.ts';
+import { ResponseApi } from './response-api.ts';
+import { ServiceApi } from './service-api.ts';
+import { ClientApi, CtxApi, IpApi, LogApi, NodeApi, RouterApi } from './client-api.ts';
 
-/** The upstream header list starts with the Host slot, which the proxy fills per try; plugins never edit it. */
-const HOST_SLOT_END = 2;
+/** Where the PDK's node-wide parts come from: one per worker. */
+export interface PdkEnvironment {
+  /** Node-wide counters, cache and metrics; null where the process has none (then their calls throw). */
+  readonly services: NodeServices | null;
+  readonly nodeId: string;
+  readonly hostname: string;
+  isTrusted(ip: string): boolean;
+  /** Writes a line to the error log at `level` (Kong's log levels). */
+  log(level: string, message: string): void;
+  /** Most bytes of a request body a plugin may read (`getRawBody`). */
+  readonly maxBodyBytes: number;
+}
 
 /** How a plugin answered the request instead of the upstream. */
 export interface PluginExit {
@@ -16,144 +34,202 @@ export interface PluginExit {
   /** `error`: Kong's negotiated error body with the request id; `exit`: the given body as is. */
   readonly kind: 'error' | 'exit';
   /** The message (`error`) or the body (`exit`; objects are sent as JSON). */
-  readonly body: string | Readonly<Record<string, unknown>> | null;
+  readonly body: string | Uint8Array | Readonly<Record<string, unknown>> | null;
   /** Extra response headers, flat `[name, value, ...]`. */
   readonly headers: readonly string[];
 }
 
-function flattenHeaders(headers: Readonly<Record<string, string>> | undefined): string[] {
-  const out: string[] = [];
-  if (headers !== undefined) for (const name in headers) out.push(name, headers[name]);
-  return out;
+/** The route, service and upstream facts the PDK reads, set when the request has been routed. */
+export interface RoutedFacts {
+  readonly route: Readonly<Record<string, unknown>> | null;
+  readonly service: Readonly<Record<string, unknown>> | null;
+  /** The router's captures of a regex path: numbered (`0` is the whole match) and named. */
+  readonly uriCaptures: Readonly<Record<string, string>> | null;
 }
 
-export class PluginContext {
+/** One try at an upstream target, for `kong.log.serialize()`'s `tries`. */
+export interface TryRecord {
+  ip: string;
+  port: number;
+  balancer_start: number;
+  balancer_latency: number;
+}
+
+/** The upstream response, as `kong.service.response` reads it. */
+export interface UpstreamResponseState {
+  status: number;
+  /** Raw header list from the upstream, flat. */
+  headers: readonly string[];
+  /** The whole body, when it was buffered (response phase or `enableBuffering`). */
+  body: Buffer | null;
+}
+
+/** The response on its way to the client, as header_filter, body_filter and log see it. */
+export interface DownstreamResponseState {
+  status: number;
+  /** Flat header list, edited in place during header_filter. */
+  headers: string[];
+  source: 'service' | 'exit' | 'error';
+  /** Bytes of body sent (log phase). */
+  size: number;
+}
+
+/** body_filter state: the chunk being filtered. */
+export interface ChunkState {
+  chunk: Buffer;
+  last: boolean;
+  /** Chunks seen so far, kept only when a filter asked for the whole body. */
+  collected: Buffer[] | null;
+  /** A replacement of the whole body set with the last chunk. */
+  replacement: Buffer | null;
+}
+
+export class PluginContext implements Kong {
   readonly req: IncomingMessage;
   readonly requestId: string;
+  readonly env: PdkEnvironment;
+  readonly configData: PluginConfigData;
+  /** performance.now() and Date.now() when the request arrived. */
+  readonly start: number;
+  readonly startedAt: number;
+  readonly clientIp: string;
   /** The request path as received, without the query. */
   readonly rawPath: string;
   readonly rawQuery: string;
-  /** Headers to send upstream (flat list; slot 0/1 is Host). */
+  /** Headers to send upstream (flat list; slot 0/1 is Host, which the proxy fills per try). */
   readonly upstreamHeaders: string[];
   /** Path and query to send upstream. */
   upstreamTarget: string;
-  /** Response headers while `header_filter` runs (flat list), else null. */
-  responseHeaders: string[] | null = null;
+  /** A method other than the client's to send upstream, or null. */
+  upstreamMethod: string | null = null;
+  /** A body to send upstream instead of the client's, or null (the client's, streamed). */
+  upstreamBody: Buffer | null = null;
+  /** `kong.service.setTarget`, or null (the balancer picks). */
+  upstreamTargetOverride: { host: string; port: number } | null = null;
+  /** The request body once a plugin read it. */
+  requestBody: Buffer | null = null;
+  requestBodyRead: Promise<Buffer> | null = null;
+  routed: RoutedFacts | null = null;
+  /** The phase running, as a PHASE bit. */
+  phaseBit: number = PHASE.access;
+  /** The plugin whose phase is running (the runner sets it). */
+  currentPlugin = '';
+  currentPluginId = '';
+  /** A plugin failed and the request was answered with Kong's 500 (`kong.response.get_source()` is `error`). */
+  unexpected = false;
   /** Set by `exit`/`error`; the remaining access handlers are skipped. */
   exited: PluginExit | null = null;
   consumer: PluginConsumer | null = null;
   credential: PluginCredential | null = null;
-  /** Kong's `kong.ctx.shared`: data plugins pass to each other during one request. */
-  readonly shared: Record<string, unknown> = {};
-  /** The plugin whose phase is running (the runner sets it), for `pluginCtx`. */
-  currentPlugin = '';
+  /** Response header edits made before the response exists (rewrite/access), applied to it when it does. */
+  pendingResponseHeaders: [op: 'set' | 'add' | 'clear', name: string, value: string][] | null = null;
+  /** `kong.response.set_status` before a response existed: the status the answer gets. */
+  pendingStatus = 0;
+  /** A Host header set by a plugin for the upstream request, or null (the route's rules decide). */
+  upstreamHost: string | null = null;
+  /** Whether the upstream response is buffered whole before it is sent (response phase, `enableBuffering`). */
+  buffered = false;
+  upstream: UpstreamResponseState | null = null;
+  downstream: DownstreamResponseState | null = null;
+  chunk: ChunkState | null = null;
+  /** The whole body to send in the response phase (after `setRawBody`), or null (the upstream's). */
+  responseBody: Buffer | null = null;
+  tries: TryRecord[] = [];
+  /** When the upstream answered (headers) and when the answer ended, performance.now(); 0 when not. */
+  upstreamHeadersAt = 0;
+  upstreamDispatchedAt = 0;
+  endedAt = 0;
+  /** `kong.log.setSerializeValue` edits. */
+  serializeEdits: [path: string, value: unknown][] | null = null;
+  /** Kong's `kong.ctx.shared`. */
+  readonly sharedCtx: Record<string, unknown> = {};
   #query: Map<string, QueryValue> | null = null;
   #pluginCtx: Map<string, Record<string, unknown>> | null = null;
+  #request: RequestApi | null = null;
+  #response: ResponseApi | null = null;
+  #service: ServiceApi | null = null;
+  #client: ClientApi | null = null;
+  #router: RouterApi | null = null;
+  #ctx: CtxApi | null = null;
+  #log: LogApi | null = null;
+  #ip: IpApi | null = null;
+  #node: NodeApi | null = null;
 
-  constructor(req: IncomingMessage, requestId: string, upstreamHeaders: string[], upstreamTarget: string) {
+  constructor(
+    req: IncomingMessage,
+    requestId: string,
+    upstreamHeaders: string[],
+    upstreamTarget: string,
+    env: PdkEnvironment,
+    configData: PluginConfigData,
+    start: number,
+    clientIp: string,
+  ) {
     this.req = req;
     this.requestId = requestId;
     this.upstreamHeaders = upstreamHeaders;
     this.upstreamTarget = upstreamTarget;
+    this.env = env;
+    this.configData = configData;
+    this.start = start;
+    this.startedAt = Date.now() - (performance.now() - start);
+    this.clientIp = clientIp;
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     this.rawPath = q === -1 ? url : url.slice(0, q);
     this.rawQuery = q === -1 ? '' : url.slice(q + 1);
   }
 
-  /** The request method (`GET`, `OPTIONS`, ...). */
-  getMethod(): string {
-    return this.req.method ?? 'GET';
+  get phase(): PluginPhase {
+    return phaseName(this.phaseBit);
   }
 
-  /** The request path as received, without the query string. */
-  getPath(): string {
-    return this.rawPath;
+  get request(): KongRequest {
+    return (this.#request ??= new RequestApi(this));
+  }
+  get response(): KongResponse {
+    return (this.#response ??= new ResponseApi(this));
+  }
+  get service(): KongService {
+    return (this.#service ??= new ServiceApi(this));
+  }
+  get client(): KongClient {
+    return (this.#client ??= new ClientApi(this));
+  }
+  get router(): KongRouter {
+    return (this.#router ??= new RouterApi(this));
+  }
+  get ctx(): KongCtx {
+    return (this.#ctx ??= new CtxApi(this));
+  }
+  get log(): KongLog {
+    return (this.#log ??= new LogApi(this));
+  }
+  get ip(): KongIp {
+    return (this.#ip ??= new IpApi(this));
+  }
+  get node(): KongNode {
+    return (this.#node ??= new NodeApi(this));
+  }
+  get counters(): SharedCounters {
+    return this.#services().counters;
+  }
+  get cache(): SharedCache {
+    return this.#services().cache;
+  }
+  get metrics(): MetricsRegistry {
+    return this.#services().metrics;
   }
 
-  /** Every value of a request header, in order (empty when absent); names are case-insensitive. */
-  getHeaders(name: string): string[] {
-    const raw = this.req.rawHeaders;
-    const lower = name.toLowerCase();
-    const values: string[] = [];
-    for (let i = 0; i < raw.length; i += 2) if (raw[i].toLowerCase() === lower) values.push(raw[i + 1]);
-    return values;
+  #services(): NodeServices {
+    const services = this.env.services;
+    if (services === null) throw new Error('node-wide shared state is not available in this process');
+    return services;
   }
 
-  /** The first value of a request header, or undefined. */
-  getHeader(name: string): string | undefined {
-    const raw = this.req.rawHeaders;
-    const lower = name.toLowerCase();
-    for (let i = 0; i < raw.length; i += 2) if (raw[i].toLowerCase() === lower) return raw[i + 1];
-    return undefined;
-  }
-
-  /** A query argument: a string, `true` for a bare name, an array when repeated, undefined when absent. */
-  getQueryArg(name: string): QueryValue | undefined {
-    this.#query ??= parseQuery(this.rawQuery);
-    return this.#query.get(name);
-  }
-
-  /** Sets a header sent upstream, replacing any the client sent under that name. */
-  setUpstreamHeader(name: string, value: string): void {
-    setHeader(this.upstreamHeaders, name, value, HOST_SLOT_END);
-  }
-
-  /** Removes a header from the upstream request. */
-  clearUpstreamHeader(name: string): void {
-    clearHeader(this.upstreamHeaders, name, HOST_SLOT_END);
-  }
-
-  /** Removes a query argument from the upstream request. */
-  clearUpstreamQueryArg(name: string): void {
-    this.upstreamTarget = withoutQueryArg(this.upstreamTarget, name);
-  }
-
-  /** A response header during `header_filter` (first value), else undefined. */
-  getResponseHeader(name: string): string | undefined {
-    return this.responseHeaders === null ? undefined : getHeader(this.responseHeaders, name);
-  }
-
-  /** Sets a response header during `header_filter`, replacing existing ones; ignored in other phases. */
-  setResponseHeader(name: string, value: string): void {
-    if (this.responseHeaders !== null) setHeader(this.responseHeaders, name, value);
-  }
-
-  /** Removes a response header during `header_filter`; ignored in other phases. */
-  clearResponseHeader(name: string): void {
-    if (this.responseHeaders !== null) clearHeader(this.responseHeaders, name);
-  }
-
-  /**
-   * Answers the request with `status` and `body` instead of proxying it (Kong's `kong.response.exit`):
-   * an object body is sent as JSON, without request id. Later access handlers do not run.
-   */
-  exit(status: number, body?: string | Readonly<Record<string, unknown>>, headers?: Readonly<Record<string, string>>): void {
-    this.exited = { status, kind: 'exit', body: body ?? null, headers: flattenHeaders(headers) };
-  }
-
-  /**
-   * Answers the request with Kong's error body (`{"message", "request_id"}`, or HTML/XML/text by `Accept`)
-   * (Kong's `kong.response.error`); without a message, the status's default one.
-   */
-  error(status: number, message?: string, headers?: Readonly<Record<string, string>>): void {
-    this.exited = { status, kind: 'error', body: message ?? null, headers: flattenHeaders(headers) };
-  }
-
-  /** Records who the request is authenticated as (Kong's `kong.client.authenticate`). */
-  authenticate(consumer: PluginConsumer | null, credential: PluginCredential | null): void {
-    this.consumer = consumer;
-    this.credential = credential;
-  }
-
-  /** The credential an earlier auth plugin accepted, or null (Kong's `kong.client.get_credential`). */
-  getCredential(): PluginCredential | null {
-    return this.credential;
-  }
-
-  /** The authenticated consumer, or null (Kong's `kong.client.get_consumer`). */
-  getConsumer(): PluginConsumer | null {
-    return this.consumer;
+  /** The query arguments, parsed once. */
+  query(): Map<string, QueryValue> {
+    return (this.#query ??= parseQuery(this.rawQuery));
   }
 
   /** Data private to the running plugin for this request, shared across its phases (Kong's `kong.ctx.plugin`). */
@@ -166,4 +242,11 @@ export class PluginContext {
     }
     return ctx;
   }
+
+  /** The TLS socket of the request, or null on plain HTTP. */
+  tlsSocket(): TLSSocket | null {
+    const socket = this.req.socket as TLSSocket;
+    return socket.encrypted === true ? socket : null;
+  }
 }
+

@@ -1,13 +1,20 @@
 /** The API plugins use: the only module plugins import besides `schema/` and `core/`. */
-export { PluginContext, type PluginExit } from './context.ts';
+export { PluginContext, type PdkEnvironment, type PluginExit } from './context.ts';
+export type * from './kong.ts';
+export type * from './shared-state.ts';
+export type { LogRecord, LogRecordTry } from './log-record.ts';
 export {
   PLUGIN_PHASES,
   type CredentialMatch,
+  type EntityRecord,
+  type PhaseMethod,
+  type PhaseResult,
   type PluginConfigData,
   type PluginConsumer,
   type PluginCredential,
   type PluginHandler,
   type PluginPhase,
 } from './plugin-handler.ts';
+export { PdkPhaseError } from './phase-rules.ts';
 export { parseQuery, withoutQueryArg, type QueryValue } from './query.ts';
 export { clearHeader, getHeader, setHeader } from './header-list.ts';

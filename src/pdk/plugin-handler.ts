@@ -1,8 +1,10 @@
 /**
- * The contract between a plugin and the gateway: a handler object with a priority and phase methods, and the
- * configuration-time data a plugin may index (consumers, credentials).
+ * The contract between a plugin and the gateway, as Kong has it: a handler object with a static priority and
+ * phase methods, each of which may return nothing or a promise (the runner awaits only promises, so a
+ * synchronous plugin pays no promise per request), and the configuration-time data a plugin may index.
  */
-import type { PluginContext } from './context.ts';
+import type { Kong } from './kong.ts';
+import type { NodeServices } from './shared-state.ts';
 
 /** A consumer as plugins see it (the fields Kong's auth plugins read). */
 export interface PluginConsumer {
@@ -18,41 +20,71 @@ export interface PluginCredential {
 }
 
 /** A credential together with the consumer it authenticates, found in one lookup. */
-export interface CredentialMatch {
-  readonly credential: PluginCredential;
+export interface CredentialMatch<C extends PluginCredential = PluginCredential> {
+  readonly credential: C;
   readonly consumer: PluginConsumer;
 }
 
+/** An entity of any collection as `prepare` sees it: validated fields, foreign keys as `{id}`. */
+export type EntityRecord = Readonly<Record<string, unknown>>;
+
 /**
- * Entities indexed once per snapshot, handed to `prepare`, so that no phase searches a list or a database.
- * Credentials whose consumer does not exist are left out.
+ * The configuration's entities, indexed once per snapshot and handed to `prepare`, so that no phase searches
+ * a list or a database. Credentials whose consumer does not exist are left out.
  */
 export interface PluginConfigData {
   /** A consumer by id, or else by username (Kong's lookup for `anonymous`). */
   consumer(idOrUsername: string): PluginConsumer | undefined;
-  /** key-auth credentials by key. */
-  readonly keyauthCredentials: ReadonlyMap<string, CredentialMatch>;
+  /** Every entity of a collection, core or plugin-owned (`keyauth_credentials`); empty when there are none. */
+  entities(collection: string): readonly EntityRecord[];
+  /**
+   * A consumer-owned collection indexed by one of its fields (`keyauth_credentials` by `key`), each entry
+   * with its consumer. Built once per snapshot and collection/field pair, whichever plugin asks first.
+   */
+  credentialsBy(collection: string, field: string): ReadonlyMap<string, CredentialMatch>;
 }
 
-/** The per-request phases a chain is compiled for. */
-export const PLUGIN_PHASES = ['access', 'header_filter', 'log'] as const;
+/** Every per-request phase, in the order a request meets them. */
+export const PLUGIN_PHASES = ['certificate', 'rewrite', 'access', 'response', 'header_filter', 'body_filter', 'log'] as const;
 export type PluginPhase = (typeof PLUGIN_PHASES)[number];
 
+/** What a phase method returns: nothing, or a promise the runner awaits before the next plugin. */
+export type PhaseResult = void | Promise<void>;
+
+/** A phase method: the request's PDK and the value `prepare` returned for this plugin entity. */
+export type PhaseMethod<Conf> = (kong: Kong, conf: Conf) => PhaseResult;
+
 /**
- * A plugin's runtime half. Phase methods run synchronously on the hot path with the value `prepare`
- * returned for that plugin entity (or its validated `config` when there is no `prepare`).
+ * A plugin's runtime half. Phase methods run with the value `prepare` returned for that plugin entity (or its
+ * validated `config` when there is no `prepare`).
+ *
+ * - `certificate` and `rewrite` run for global plugin entities only (no route is known yet).
+ * - `access` may answer the request (`kong.response.exit`/`error`); later access handlers are skipped but the
+ *   later phases of every plugin still run.
+ * - `response` sees the whole upstream response, buffered (`kong.service.response.getRawBody()`); defining it
+ *   turns buffering on for the routes the plugin runs on, as in Kong.
+ * - `body_filter` runs per chunk of the response body (`kong.response.getChunk()`/`setChunk()`); a route with
+ *   body filters is answered chunked, since a filter may change the length.
+ * - `log` runs after the client has its answer, off the response path.
  */
-export interface PluginHandler<Conf = unknown> {
+export interface PluginHandler<Conf = unknown, Config = Readonly<Record<string, unknown>>> {
   /** The plugin name, as in `plugins[].name`. */
   readonly name: string;
   /** Run order: higher first in every phase; equal priorities by name, descending (Kong's order). */
   readonly priority: number;
+  /** The plugin's version, shown by the Admin API (`GET /plugins/enabled` and `/`). */
+  readonly version?: string;
+  /** Once per worker, before the first configuration: open clients, register metrics. */
+  init_worker?(node: NodeServices): void | Promise<void>;
   /** Config time, once per plugin entity and snapshot: precompute what the phases need. */
-  prepare?(config: Readonly<Record<string, unknown>>, data: PluginConfigData): Conf;
-  /** Before the request is proxied; may answer it with `kong.exit`/`kong.error`. */
-  access?(kong: PluginContext, conf: Conf): void;
-  /** When the response headers are known (upstream or plugin-generated), before they are sent. */
-  header_filter?(kong: PluginContext, conf: Conf): void;
-  /** After the client has its answer. */
-  log?(kong: PluginContext, conf: Conf): void;
+  prepare?(config: Config, data: PluginConfigData): Conf;
+  // Method syntax (not function-typed properties) keeps a handler of a specific Conf assignable to
+  // PluginHandler<unknown>, which is how chains hold them.
+  certificate?(kong: Kong, conf: Conf): PhaseResult;
+  rewrite?(kong: Kong, conf: Conf): PhaseResult;
+  access?(kong: Kong, conf: Conf): PhaseResult;
+  response?(kong: Kong, conf: Conf): PhaseResult;
+  header_filter?(kong: Kong, conf: Conf): PhaseResult;
+  body_filter?(kong: Kong, conf: Conf): PhaseResult;
+  log?(kong: Kong, conf: Conf): PhaseResult;
 }

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
 import { UPSTREAM_ERRORS, type UpstreamController, type UpstreamHandler } from '../balancer/upstream-pool.ts';
 import { SERVER_TOKEN } from '../core/version.ts';
 import type { ProxyEntry, UpstreamPeer } from '../snapshot/types.ts';
@@ -13,7 +14,9 @@ import { sendGatewayError } from './respond.ts';
 import type { ProxyResponse } from './proxy-response.ts';
 import type { ProxyCore } from './handler.ts';
 import type { PluginContext } from '../pdk/context.ts';
-import { runHeaderFilterPhase, runLogPhase } from './plugin-phases.ts';
+import type { PluginChain } from '../snapshot/plugin-chains.ts';
+import { PluginResponseWriter } from './plugin-response.ts';
+import { runLogPhase } from './plugin-phases.ts';
 import { hashCookieHeader, type RequestHashInputs } from './balancer-request.ts';
 import { statusOutcome } from '../health/settings.ts';
 
@@ -121,12 +124,16 @@ export class ForwardHandler implements UpstreamHandler {
   readonly downstream: DownstreamHeaders;
   readonly headers: string[];
   readonly path: string;
-  readonly body: IncomingMessage | null;
+  readonly body: Readable | null;
   readonly requestId: string;
   readonly start: number;
   readonly clientHost: string;
   /** The request's plugin context when its route has plugins, else null. */
   readonly plugins: PluginContext | null;
+  /** The plugins that run on this request after access (the route's, or its consumer's), or null. */
+  readonly chain: PluginChain | null;
+  /** Runs the response-side phases when the request has plugins. */
+  writer: PluginResponseWriter | null = null;
   /** What a hashing balancer reads from the request; null unless the upstream hashes. */
   readonly hashInputs: RequestHashInputs | null;
   attempt = 0;
@@ -160,12 +167,13 @@ export class ForwardHandler implements UpstreamHandler {
     downstream: DownstreamHeaders,
     headers: string[],
     path: string,
-    body: IncomingMessage | null,
+    body: Readable | null,
     requestId: string,
     start: number,
     clientHost: string,
     plugins: PluginContext | null = null,
     hashInputs: RequestHashInputs | null = null,
+    chain: PluginChain | null = null,
   ) {
     this.core = core;
     this.req = req;
@@ -180,6 +188,7 @@ export class ForwardHandler implements UpstreamHandler {
     this.clientHost = clientHost;
     this.plugins = plugins;
     this.hashInputs = hashInputs;
+    this.chain = chain;
   }
 
   /** Picks a peer for this try and dispatches; answers 503 when there is none. */
@@ -194,8 +203,13 @@ export class ForwardHandler implements UpstreamHandler {
     }
     this.peer = peer;
     if (entry.peers!.release !== null) this.held = peer;
-    this.headers[1] = entry.preserveHost && this.clientHost !== '' ? this.clientHost : peer.hostHeader;
+    const plugins = this.plugins;
+    this.headers[1] = plugins?.upstreamHost ?? (entry.preserveHost && this.clientHost !== '' ? this.clientHost : peer.hostHeader);
     this.dispatchedAt = performance.now();
+    if (plugins !== null) {
+      plugins.upstreamDispatchedAt = this.dispatchedAt;
+      plugins.tries.push({ ip: peer.host, port: peer.port, balancer_start: Date.now(), balancer_latency: 0 });
+    }
     const precise = entry.readTimeout < PRECISE_TIMEOUT_BELOW;
     this.precise = precise;
     // With a body, the wait for the answer starts once the body has been sent (onRequestSent).
@@ -204,7 +218,7 @@ export class ForwardHandler implements UpstreamHandler {
     peer.pool.dispatch(
       {
         path: this.path,
-        method: this.req.method ?? 'GET',
+        method: plugins?.upstreamMethod ?? this.req.method ?? 'GET',
         headers: this.headers,
         body: this.body,
         // Headers built from what Node's HTTP/1.1 parser accepted need no second check; plugins' and HTTP/2's do.
@@ -235,11 +249,21 @@ export class ForwardHandler implements UpstreamHandler {
       const upstreamMs = this.headersAt === 0 ? 0 : this.headersAt - this.dispatchedAt;
       traffic.record(this.entry.service?.id ?? '', status, performance.now() - this.start, upstreamMs, this.headersAt === 0 && status >= 500);
     }
-    if (this.plugins !== null) {
-      const log = this.entry.plugins!.log;
-      if (log !== null) runLogPhase(this.plugins, log);
+    const plugins = this.plugins;
+    if (plugins !== null) {
+      plugins.endedAt = performance.now();
+      if (plugins.downstream === null) plugins.downstream = { status: this.res.headersSent ? this.res.statusCode : 499, headers: [], source: 'error', size: this.bodyBytes };
+      const log = this.chain!.log;
+      if (log !== null) runLogPhase(plugins, log, this.core.options.logPluginError, this.entry.readTimeout);
     }
     this.core.completed(this.res);
+  }
+
+  /** The plugin writer sent the whole answer. */
+  finishWriter(): void {
+    if (this.done) return;
+    this.bodyBytes = this.writer!.bodyBytes;
+    this.finish();
   }
 
   /** The client went away: stop the upstream call too. */
@@ -333,15 +357,26 @@ export class ForwardHandler implements UpstreamHandler {
     if (d.requestId) out.push(HEADER_REQUEST_ID, this.requestId);
     const cookie = this.hashInputs?.hashCookie;
     if (cookie != null) out.push('Set-Cookie', hashCookieHeader(cookie));
-    if (this.plugins !== null) {
-      const headerFilter = this.entry.plugins!.header_filter;
-      if (headerFilter !== null) runHeaderFilterPhase(this.plugins, headerFilter, out);
+    const plugins = this.plugins;
+    if (plugins !== null) {
+      plugins.upstream = { status: statusCode, headers: raw, body: null };
+      plugins.upstreamHeadersAt = now;
+      this.expectedBytes = -1;
+      const writer = new PluginResponseWriter(this.req, res, plugins, this.chain!, this.core.options.logPluginError, this.entry.readTimeout, () => this.finishWriter());
+      writer.source = controller;
+      this.writer = writer;
+      writer.head(statusCode, statusMessage, out, 'service');
+      return;
     }
     if (statusMessage && this.req.httpVersionMajor !== 2) res.writeHead(statusCode, statusMessage, out);
     else res.writeHead(statusCode, out);
   }
 
   onResponseData(controller: UpstreamController, chunk: Buffer): void {
+    if (this.writer !== null) {
+      this.writer.data(chunk);
+      return;
+    }
     const bytes = this.bodyBytes + chunk.length;
     this.bodyBytes = bytes;
     // The chunk that completes a known length ends the response in the same call: Node then sends head,
@@ -361,6 +396,11 @@ export class ForwardHandler implements UpstreamHandler {
 
   onResponseEnd(): void {
     if (this.held !== null) this.releaseTry(performance.now() - this.dispatchedAt);
+    if (this.writer !== null) {
+      // The writer finishes the request once its phases have sent the last byte.
+      this.writer.end();
+      return;
+    }
     if (this.bodyBytes !== this.expectedBytes) this.res.end();
     this.finish();
   }

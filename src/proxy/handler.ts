@@ -7,14 +7,19 @@ import type { ProxyEntry, Snapshot } from '../snapshot/types.ts';
 import { ForwardHandler } from './forward.ts';
 import type { ProxyOptions, TrafficRecorder } from './options.ts';
 import { RequestIds } from './request-id.ts';
-import { sendGatewayError, sendGatewayResponse } from './respond.ts';
 import { buildUpstreamHeaders, hostWithoutPort } from './upstream-headers.ts';
 import { plainIp, realClientIp } from './client-address.ts';
 import { forwardUpgrade } from './upgrade.ts';
 import type { ProxyResponse } from './proxy-response.ts';
 import type { AccessLog } from '../log/access-log.ts';
 import { PluginContext } from '../pdk/context.ts';
-import { runAccessPhase, runLogPhase, sendPluginExit } from './plugin-phases.ts';
+import { PHASE } from '../pdk/phase-rules.ts';
+import { clearHeader, setHeader } from '../pdk/header-list.ts';
+import type { PluginChain } from '../snapshot/plugin-chains.ts';
+import { runAccess, runLogPhase, runPhase, type PhaseRun } from './plugin-phases.ts';
+import { PluginResponseWriter } from './plugin-response.ts';
+import { addGatewayHeaders, sendGatewayError, sendGatewayResponse } from './respond.ts';
+import { Readable } from 'node:stream';
 import { hashInputsFor } from './balancer-request.ts';
 
 /** A client connection, with the upstream call of the request it is waiting on (HTTP/1.1: at most one). */
@@ -119,24 +124,10 @@ export class ProxyCore {
       return;
     }
     const entry = routed.match.payload;
-    const chain = entry.plugins;
-    let plugins: PluginContext | null = null;
-    if (chain !== null) {
-      plugins = new PluginContext(req, routed.requestId, routed.headers, routed.path);
-      if (chain.access !== null && runAccessPhase(plugins, chain.access)) {
-        sendPluginExit(req, res, this.options.downstream, plugins, chain.header_filter, start);
-        this.traffic?.record(entry.service?.id ?? '', res.statusCode, performance.now() - start, 0, false);
-        if (chain.log !== null) runLogPhase(plugins, chain.log);
-        this.completed(res);
-        return;
-      }
+    if (entry.plugins !== null) {
+      this.withPlugins(req, res, routed, entry.plugins, start);
+      return;
     }
-    const h2 = req.httpVersionMajor === 2;
-    const hasBody = h2
-      ? !(req as unknown as Http2ServerRequest).stream.endAfterHeaders
-      : req.headers['content-length'] !== undefined
-        ? req.headers['content-length'] !== '0'
-        : req.headers['transfer-encoding'] !== undefined;
     const forward = new ForwardHandler(
       this,
       req,
@@ -144,22 +135,112 @@ export class ProxyCore {
       entry,
       this.options.downstream,
       routed.headers,
-      plugins === null ? routed.path : plugins.upstreamTarget,
-      hasBody ? req : null,
+      routed.path,
+      hasRequestBody(req) ? req : null,
       routed.requestId,
       start,
       routed.host,
-      plugins,
-      entry.peers?.hashes === true ? hashInputsFor(req, res, routed, plugins) : null,
+      null,
+      entry.peers?.hashes === true ? hashInputsFor(req, res, routed, null) : null,
     );
-    if (h2) {
+    this.dispatch(req, res, forward);
+  };
+
+  /** Sends a request upstream and ties the call to its client connection (or HTTP/2 stream). */
+  dispatch(req: IncomingMessage, res: ProxyResponse, forward: ForwardHandler): void {
+    if (req.httpVersionMajor === 2) {
       (res as ProxyResponse & { forward?: ForwardHandler }).forward = forward;
       res.once('close', onStreamClose);
     } else {
       (req.socket as ProxySocket).forward = forward;
     }
     forward.send();
-  };
+  }
+
+  /**
+   * A request on a route with plugins: rewrite (global plugins) and access run first, and may answer it;
+   * otherwise it goes upstream with what they changed, and the response-side phases run on the way back.
+   * Each phase is synchronous unless a plugin returns a promise.
+   */
+  withPlugins(req: IncomingMessage, res: ProxyResponse, routed: RoutedRequest, chain: PluginChain, start: number): void {
+    const snapshot = this.snapshot;
+    const options = this.options;
+    const entry = routed.match.payload;
+    const ctx = new PluginContext(req, routed.requestId, routed.headers, routed.path, options.pdk, snapshot.configData, start, res.clientIp ?? '');
+    ctx.routed = { route: entry.route as unknown as Readonly<Record<string, unknown>>, service: entry.service as unknown as Readonly<Record<string, unknown>> | null, uriCaptures: routed.match.uriCaptures };
+    const run: PhaseRun = { bit: PHASE.rewrite, answers: true, timeoutMs: entry.readTimeout, log: options.logPluginError };
+    const rewrite = snapshot.globalPlugins.rewrite;
+    const rewritten = rewrite === null ? undefined : runPhase(ctx, rewrite, run);
+    const access = (): PluginChain | Promise<PluginChain> => (ctx.exited !== null ? chain : runAccess(ctx, chain, run));
+    const proceed = (final: PluginChain): void => this.afterAccess(req, res, routed, ctx, final);
+    if (rewritten === undefined) {
+      const accessed = access();
+      if (accessed instanceof Promise) accessed.then(proceed);
+      else proceed(accessed);
+    } else {
+      rewritten.then(access).then(proceed);
+    }
+  }
+
+  /** After access: the plugin's answer, or the request upstream with the body the plugins read or set. */
+  afterAccess(req: IncomingMessage, res: ProxyResponse, routed: RoutedRequest, ctx: PluginContext, chain: PluginChain): void {
+    const entry = routed.match.payload;
+    if (ctx.exited !== null || res.destroyed) {
+      this.answerFromPlugin(req, res, entry, ctx, chain);
+      return;
+    }
+    let body: Readable | null = null;
+    const replaced = ctx.upstreamBody ?? ctx.requestBody;
+    if (replaced !== null) {
+      setHeader(ctx.upstreamHeaders, 'Content-Length', String(replaced.length), 2);
+      clearHeader(ctx.upstreamHeaders, 'Transfer-Encoding', 2);
+      body = replaced.length === 0 ? null : Readable.from([replaced]);
+      // A replaced body that was never read still has to be consumed for the connection to be reused.
+      if (ctx.requestBody === null && !req.readableEnded) req.resume();
+    } else if (hasRequestBody(req)) {
+      body = req;
+    }
+    const forward = new ForwardHandler(
+      this,
+      req,
+      res,
+      entry,
+      this.options.downstream,
+      ctx.upstreamHeaders,
+      ctx.upstreamTarget,
+      body,
+      routed.requestId,
+      ctx.start,
+      routed.host,
+      ctx,
+      entry.peers?.hashes === true ? hashInputsFor(req, res, routed, ctx) : null,
+      chain,
+    );
+    this.dispatch(req, res, forward);
+  }
+
+  /** A plugin answered in rewrite or access (or the client left meanwhile): the response phases and log. */
+  answerFromPlugin(req: IncomingMessage, res: ProxyResponse, entry: ProxyEntry, ctx: PluginContext, chain: PluginChain): void {
+    const done = (): void => {
+      ctx.endedAt = performance.now();
+      this.traffic?.record(entry.service?.id ?? '', res.headersSent ? res.statusCode : 499, ctx.endedAt - ctx.start, 0, ctx.unexpected);
+      if (chain.log !== null) runLogPhase(ctx, chain.log, this.options.logPluginError, entry.readTimeout);
+      this.completed(res);
+    };
+    if (res.destroyed) {
+      ctx.downstream ??= { status: 499, headers: [], source: 'exit', size: 0 };
+      done();
+      return;
+    }
+    // The request body was not read: end the connection rather than drain it (as for gateway errors).
+    if (!req.complete && ctx.requestBody === null) res.shouldKeepAlive = false;
+    const writer = new PluginResponseWriter(req, res, ctx, chain, this.options.logPluginError, entry.readTimeout, done);
+    const exitHeaders = ctx.exited!.headers;
+    const extra: string[] = [];
+    addGatewayHeaders(extra, this.options.downstream, ctx.requestId, ctx.start);
+    ctx.exited = { ...ctx.exited!, headers: [...exitHeaders, ...extra] };
+    writer.sendExit();
+  }
 
   /** `http.Server` 'upgrade' listener (WebSocket handshakes). */
   readonly handleUpgrade = (req: IncomingMessage, socket: Socket, head: Buffer): void => {
@@ -267,4 +348,11 @@ export class ProxyCore {
 
 function headerValue(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
+}
+
+/** Whether a request announces a body (HTTP/2: its stream did not end with the headers). */
+function hasRequestBody(req: IncomingMessage): boolean {
+  if (req.httpVersionMajor === 2) return !(req as unknown as Http2ServerRequest).stream.endAfterHeaders;
+  const length = req.headers['content-length'];
+  return length !== undefined ? length !== '0' : req.headers['transfer-encoding'] !== undefined;
 }

@@ -1,5 +1,6 @@
 import type { HealthOutcome } from '../health/target-health.ts';
 import type { DownstreamHeaders } from '../config/settings-types.ts';
+import type { PdkEnvironment } from '../pdk/index.ts';
 
 /** Per-node proxy behaviour derived once from the settings; the hot path reads only these fields. */
 export interface ProxyOptions {
@@ -15,6 +16,10 @@ export interface ProxyOptions {
   shutdownTimeout: number;
   /** Where a failed upstream call is reported (the error log), as nginx reports it. */
   logUpstreamError: (message: string) => void;
+  /** Where a plugin's failure is reported (the error log), naming the plugin, route and request id. */
+  logPluginError: (message: string) => void;
+  /** What the PDK offers plugins in this worker: node-wide state, node identity, logging. */
+  pdk: PdkEnvironment;
   /** Where a proxied outcome goes when the upstream has passive health checks (to the supervisor's checker). */
   reportHealth: (upstreamId: string, target: string, outcome: HealthOutcome) => void;
 }

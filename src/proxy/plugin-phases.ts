@@ -1,99 +1,215 @@
 /**
- * Runs the plugin phases compiled into a route's chain. Only requests on routes with plugins get here;
- * the others pay one null check on `entry.plugins`.
+ * Runs the plugin phases compiled into a route's chain. Only requests on routes with plugins get here; the
+ * others pay one null check on `entry.plugins`. A phase method may return a promise: the runner then waits
+ * for it before the next plugin, and otherwise stays synchronous, so synchronous plugins allocate no promise.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { PluginContext, PluginExit } from '../pdk/index.ts';
-import type { PhaseStep } from '../snapshot/plugin-chains.ts';
-import { defaultMessage, renderError } from './error-response.ts';
-import { addGatewayHeaders } from './respond.ts';
-import type { DownstreamHeaders } from './options.ts';
-import type { ProxyResponse } from './proxy-response.ts';
+import { PHASE, phaseName } from '../pdk/phase-rules.ts';
+import { clearHeader, setHeader } from '../pdk/header-list.ts';
+import { toBuffer } from '../pdk/body.ts';
+import { byPriority, type PhaseStep, type PluginChain } from '../snapshot/plugin-chains.ts';
+import { defaultMessage as defaultMessageFor, renderError } from './error-response.ts';
+
+/** Kong's message for a plugin that failed. */
+export const UNEXPECTED_ERROR = 'An unexpected error occurred';
+
+/** Where plugin failures are reported (the worker's error log). */
+export type PluginErrorLog = (message: string) => void;
+
+/** A phase method that did not settle within the bound the service's timeouts give. */
+class PluginTimeoutError extends Error {}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? (err.stack ?? err.message) : String(err);
+}
+
+/** Reports a failed step and, in phases that decide the answer, answers 500 as Kong does. */
+function failed(ctx: PluginContext, step: PhaseStep, err: unknown, log: PluginErrorLog, answers: boolean): void {
+  const route = (ctx.routed?.route as { id?: string } | null | undefined)?.id ?? '-';
+  log(`plugin '${step.name}' (${step.id}) failed in ${phaseName(ctx.phaseBit)} on route ${route}, request id ${ctx.requestId}: ${describe(err)}`);
+  if (answers) {
+    ctx.unexpected = true;
+    ctx.exited = { status: 500, kind: 'error', body: UNEXPECTED_ERROR, headers: [] };
+  }
+}
+
+/** Waits for a step's promise, at most `timeoutMs` (0: no bound). */
+function settle(promise: PromiseLike<void>, timeoutMs: number, step: PhaseStep, phase: string): Promise<void> {
+  if (timeoutMs <= 0) return Promise.resolve(promise);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((_, reject) => {
+    timer = setTimeout(() => reject(new PluginTimeoutError(`did not finish ${phase} within ${timeoutMs} ms`)), timeoutMs);
+  });
+  return Promise.race([Promise.resolve(promise), timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Options of one phase run. */
+export interface PhaseRun {
+  readonly bit: number;
+  /** A failure answers the request with a 500 (rewrite, access, response) rather than being skipped. */
+  readonly answers: boolean;
+  readonly timeoutMs: number;
+  readonly log: PluginErrorLog;
+}
 
 /**
- * Runs the access phase; stops at the first plugin that answers the request. Returns true when a plugin
- * answered (`ctx.exited` holds the answer). A handler that throws answers 500, as in Kong.
+ * Runs `steps` from `from`, stopping at the first answer when the phase answers. Returns a promise only when
+ * a step returned one.
  */
-export function runAccessPhase(ctx: PluginContext, steps: readonly PhaseStep[]): boolean {
-  try {
-    for (let i = 0; i < steps.length; i++) {
-      const step = steps[i];
-      ctx.currentPlugin = step.name;
-      step.run(ctx, step.conf);
-      if (ctx.exited !== null) return true;
-    }
-  } catch (err) {
-    process.emitWarning(`plugin '${ctx.currentPlugin}' failed in access: ${(err as Error).message}`);
-    ctx.error(500);
-    return true;
-  }
-  return false;
-}
-
-/** Runs the steps of a phase whose failures must not change the answer: a throwing handler is reported and skipped. */
-function runTolerant(ctx: PluginContext, steps: readonly PhaseStep[], phase: 'header_filter' | 'log'): void {
-  for (let i = 0; i < steps.length; i++) {
+export function runPhase(ctx: PluginContext, steps: readonly PhaseStep[], run: PhaseRun, from = 0): void | Promise<void> {
+  for (let i = from; i < steps.length; i++) {
     const step = steps[i];
+    ctx.phaseBit = run.bit;
     ctx.currentPlugin = step.name;
+    ctx.currentPluginId = step.id;
+    let result: void | Promise<void>;
     try {
-      step.run(ctx, step.conf);
+      result = step.run(ctx, step.conf);
     } catch (err) {
-      process.emitWarning(`plugin '${step.name}' failed in ${phase}: ${(err as Error).message}`);
+      failed(ctx, step, err, run.log, run.answers);
+      if (run.answers) return;
+      continue;
     }
+    if (result !== undefined && typeof (result as Promise<void>).then === 'function') {
+      return settle(result, run.timeoutMs, step, phaseName(run.bit)).then(
+        () => (run.answers && ctx.exited !== null ? undefined : runPhase(ctx, steps, run, i + 1)),
+        (err: unknown) => {
+          failed(ctx, step, err, run.log, run.answers);
+          return run.answers ? undefined : runPhase(ctx, steps, run, i + 1);
+        },
+      );
+    }
+    if (run.answers && ctx.exited !== null) return;
   }
 }
 
-/** Runs header_filter over the response headers (flat list, edited in place). A throwing handler is skipped. */
-export function runHeaderFilterPhase(ctx: PluginContext, steps: readonly PhaseStep[], headers: string[]): void {
-  ctx.responseHeaders = headers;
-  runTolerant(ctx, steps, 'header_filter');
-  ctx.responseHeaders = null;
+/** The index of the first step of `steps` that Kong's order puts after `current`. */
+function indexAfter(steps: readonly PhaseStep[], current: PhaseStep): number {
+  for (let i = 0; i < steps.length; i++) if (byPriority(current, steps[i]) < 0) return i;
+  return steps.length;
 }
 
-/** Runs the log phase once the client has its answer; errors are reported, never thrown. */
-export function runLogPhase(ctx: PluginContext, steps: readonly PhaseStep[]): void {
-  runTolerant(ctx, steps, 'log');
+/**
+ * The access phase: stops at the first plugin that answers (`ctx.exited`). When an auth plugin identifies a
+ * consumer that has plugins of its own, the rest of the phase continues on that consumer's chain, after the
+ * plugin that identified it (Kong resolves each plugin's configuration when the phase reaches it). Returns
+ * the chain the later phases use.
+ */
+export function runAccess(ctx: PluginContext, chain: PluginChain, run: PhaseRun, from = 0): PluginChain | Promise<PluginChain> {
+  const steps = chain.access;
+  if (steps === null) return chain;
+  for (let i = from; i < steps.length; i++) {
+    const step = steps[i];
+    ctx.phaseBit = PHASE.access;
+    ctx.currentPlugin = step.name;
+    ctx.currentPluginId = step.id;
+    let result: void | Promise<void>;
+    try {
+      result = step.run(ctx, step.conf);
+    } catch (err) {
+      failed(ctx, step, err, run.log, true);
+      return chain;
+    }
+    if (result !== undefined && typeof (result as Promise<void>).then === 'function') {
+      return settle(result, run.timeoutMs, step, 'access').then(
+        () => (ctx.exited !== null ? chain : next(ctx, chain, step, i, run)),
+        (err: unknown) => {
+          failed(ctx, step, err, run.log, true);
+          return chain;
+        },
+      );
+    }
+    if (ctx.exited !== null) return chain;
+    if (ctx.consumer !== null && chain.forConsumer !== null) return next(ctx, chain, step, i, run);
+  }
+  return chain;
 }
+
+/** Goes on after step `i`, switching to the consumer's chain when one was identified. */
+function next(ctx: PluginContext, chain: PluginChain, step: PhaseStep, i: number, run: PhaseRun): PluginChain | Promise<PluginChain> {
+  if (ctx.consumer !== null && chain.forConsumer !== null) {
+    const own = chain.forConsumer(ctx.consumer.id);
+    if (own !== chain) return own.access === null ? own : runAccess(ctx, own, run, indexAfter(own.access, step));
+    // This consumer has no plugins of its own: later identifications cannot change the chain either.
+    return runAccess(ctx, { ...chain, forConsumer: null }, run, i + 1);
+  }
+  return runAccess(ctx, chain, run, i + 1);
+}
+
+/** Applies what rewrite/access recorded for the response (`kong.response.set_header`, `set_status`). */
+export function applyPendingResponse(ctx: PluginContext, headers: string[]): void {
+  const pending = ctx.pendingResponseHeaders;
+  if (pending !== null) {
+    for (const [op, name, value] of pending) {
+      if (op === 'clear') clearHeader(headers, name);
+      else if (op === 'set') setHeader(headers, name, value);
+      else headers.push(name, value);
+    }
+  }
+  if (ctx.pendingStatus !== 0 && ctx.downstream !== null) ctx.downstream.status = ctx.pendingStatus;
+}
+
+/** Runs body_filter over one chunk; returns what to send (maybe empty) once the filters are done. */
+export function filterChunk(ctx: PluginContext, steps: readonly PhaseStep[], chunk: Buffer, last: boolean, run: PhaseRun): Buffer | Promise<Buffer> {
+  const state = (ctx.chunk ??= { chunk, last, collected: null, replacement: null });
+  state.chunk = chunk;
+  state.last = last;
+  const done = (): Buffer => {
+    if (state.replacement !== null) {
+      const whole = state.replacement;
+      state.replacement = null;
+      state.collected = null;
+      return whole;
+    }
+    if (state.collected !== null) {
+      if (!last) {
+        if (state.chunk.length > 0) state.collected.push(state.chunk);
+        return EMPTY;
+      }
+      const whole = Buffer.concat([...state.collected, state.chunk]);
+      state.collected = null;
+      return whole;
+    }
+    return state.chunk;
+  };
+  const result = runPhase(ctx, steps, run);
+  return result === undefined ? done() : result.then(done);
+}
+
+const EMPTY = Buffer.alloc(0);
 
 /** The status, headers and body of a plugin's answer. */
-function renderExit(req: IncomingMessage, exit: PluginExit, requestId: string): { headers: string[]; body: string } {
+export function renderExit(req: IncomingMessage, exit: PluginExit, requestId: string): { headers: string[]; body: Buffer } {
   const headers = exit.headers.slice();
-  let body: string;
+  let body: Buffer;
   if (exit.kind === 'error') {
-    const message = typeof exit.body === 'string' ? exit.body : defaultMessage(exit.status);
+    const message = typeof exit.body === 'string' ? exit.body : defaultMessageFor(exit.status);
     const rendered = renderError(req.headers.accept, message, requestId);
     headers.push('Content-Type', rendered.contentType);
-    body = rendered.body;
+    body = Buffer.from(rendered.body);
   } else if (exit.body === null) {
-    body = '';
-  } else if (typeof exit.body === 'string') {
-    body = exit.body;
+    body = EMPTY;
+  } else if (typeof exit.body === 'string' || exit.body instanceof Uint8Array) {
+    body = toBuffer(exit.body);
   } else {
-    headers.push('Content-Type', 'application/json; charset=utf-8');
-    body = JSON.stringify(exit.body);
+    if (!hasHeader(headers, 'content-type')) headers.push('Content-Type', 'application/json; charset=utf-8');
+    body = Buffer.from(JSON.stringify(exit.body));
   }
   return { headers, body };
 }
 
-/** Sends the answer a plugin gave in access (after header_filter), with the gateway's own headers. */
-export function sendPluginExit(
-  req: IncomingMessage,
-  res: ServerResponse,
-  downstream: DownstreamHeaders,
-  ctx: PluginContext,
-  headerFilter: readonly PhaseStep[] | null,
-  start: number,
-): void {
-  const exit = ctx.exited!;
-  const { headers, body } = renderExit(req, exit, ctx.requestId);
-  const length = Buffer.byteLength(body);
-  headers.push('Content-Length', String(length));
-  addGatewayHeaders(headers, downstream, ctx.requestId, start);
-  if (headerFilter !== null) runHeaderFilterPhase(ctx, headerFilter, headers);
-  // The request body was not read: end the connection rather than drain it (as for gateway errors).
-  if (!req.complete) res.shouldKeepAlive = false;
-  res.writeHead(exit.status, headers);
-  const empty = req.method === 'HEAD' || body === '';
-  (res as ProxyResponse).bodyBytes = empty ? 0 : length;
-  res.end(empty ? undefined : body);
+function hasHeader(headers: readonly string[], lower: string): boolean {
+  for (let i = 0; i < headers.length; i += 2) if (headers[i].toLowerCase() === lower) return true;
+  return false;
+}
+
+
+/**
+ * The log phase, once the client has its answer. Failures are reported, never answered; a promise is left to
+ * settle on its own (bounded like the other phases), so the request's accounting does not wait for it.
+ */
+export function runLogPhase(ctx: PluginContext, steps: readonly PhaseStep[], log: PluginErrorLog, timeoutMs: number): void {
+  const result = runPhase(ctx, steps, { bit: PHASE.log, answers: false, timeoutMs, log });
+  if (result !== undefined) result.catch((err: unknown) => log(`log phase failed, request id ${ctx.requestId}: ${describe(err)}`));
 }

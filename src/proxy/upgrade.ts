@@ -2,10 +2,16 @@ import { ServerResponse, type IncomingMessage } from 'node:http';
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { ProxyCore } from './handler.ts';
+import type { ProxyResponse } from './proxy-response.ts';
 import { hashInputsFor } from './balancer-request.ts';
 import { sendGatewayError } from './respond.ts';
 import { PluginContext } from '../pdk/context.ts';
-import { runAccessPhase, sendPluginExit } from './plugin-phases.ts';
+import { PHASE } from '../pdk/phase-rules.ts';
+import { runAccess, runPhase, type PhaseRun } from './plugin-phases.ts';
+import { PluginResponseWriter } from './plugin-response.ts';
+import { addGatewayHeaders } from './respond.ts';
+import type { RoutedRequest } from './handler.ts';
+import type { PluginChain } from '../snapshot/plugin-chains.ts';
 
 /**
  * Passes an HTTP Upgrade (WebSocket) through: the handshake is routed and rewritten like any request, then
@@ -22,17 +28,48 @@ export function forwardUpgrade(core: ProxyCore, req: IncomingMessage, socket: So
   const routed = core.route(req, res, start, true);
   if (routed === null) return;
   const entry = routed.match.payload;
-  let target = routed.path;
   const chain = entry.plugins;
-  let plugins: PluginContext | null = null;
-  if (chain !== null && chain.access !== null) {
-    plugins = new PluginContext(req, routed.requestId, routed.headers, routed.path);
-    if (runAccessPhase(plugins, chain.access)) {
-      sendPluginExit(req, res, core.options.downstream, plugins, chain.header_filter, start);
+  if (chain === null) {
+    connectUpgrade(core, req, res, socket, head, routed, null, start);
+    return;
+  }
+  // The handshake is a request like any other: rewrite and access run on it, and may refuse it.
+  const ctx = new PluginContext(req, routed.requestId, routed.headers, routed.path, core.options.pdk, core.snapshot.configData, start, (res as ProxyResponse).clientIp ?? '');
+  ctx.routed = { route: entry.route as unknown as Readonly<Record<string, unknown>>, service: entry.service as unknown as Readonly<Record<string, unknown>> | null, uriCaptures: routed.match.uriCaptures };
+  const run: PhaseRun = { bit: PHASE.rewrite, answers: true, timeoutMs: entry.readTimeout, log: core.options.logPluginError };
+  const rewrite = core.snapshot.globalPlugins.rewrite;
+  const proceed = (final: PluginChain): void => {
+    if (ctx.exited === null) {
+      connectUpgrade(core, req, res, socket, head, routed, ctx, start);
       return;
     }
-    target = plugins.upstreamTarget;
-  }
+    const extra: string[] = [];
+    addGatewayHeaders(extra, core.options.downstream, ctx.requestId, start);
+    ctx.exited = { ...ctx.exited, headers: [...ctx.exited.headers, ...extra] };
+    new PluginResponseWriter(req, res, ctx, final, core.options.logPluginError, entry.readTimeout, () => {}).sendExit();
+  };
+  const access = (): PluginChain | Promise<PluginChain> => (ctx.exited !== null ? chain : runAccess(ctx, chain, run));
+  const rewritten = rewrite === null ? undefined : runPhase(ctx, rewrite, run);
+  if (rewritten === undefined) {
+    const accessed = access();
+    if (accessed instanceof Promise) accessed.then(proceed);
+    else proceed(accessed);
+  } else rewritten.then(access).then(proceed);
+}
+
+/** Connects the handshake to a peer and joins the two connections. */
+function connectUpgrade(
+  core: ProxyCore,
+  req: IncomingMessage,
+  res: ServerResponse,
+  socket: Socket,
+  head: Buffer,
+  routed: RoutedRequest,
+  plugins: PluginContext | null,
+  start: number,
+): void {
+  const entry = routed.match.payload;
+  const target = plugins === null ? routed.path : plugins.upstreamTarget;
   const peers = entry.peers;
   // A hash cookie made up here cannot be set: the upstream's 101 goes to the client byte for byte.
   const peer = peers?.pick(peers.hashes ? hashInputsFor(req, res, routed, plugins) : null, null);
@@ -42,7 +79,7 @@ export function forwardUpgrade(core: ProxyCore, req: IncomingMessage, socket: So
   }
   res.detachSocket(socket);
   const headers = routed.headers;
-  headers[1] = entry.preserveHost && routed.host !== '' ? routed.host : peer.hostHeader;
+  headers[1] = plugins?.upstreamHost ?? (entry.preserveHost && routed.host !== '' ? routed.host : peer.hostHeader);
   let text = `${req.method} ${target} HTTP/1.1\r\n`;
   for (let i = 0; i < headers.length; i += 2) text += `${headers[i]}: ${headers[i + 1]}\r\n`;
   text += '\r\n';

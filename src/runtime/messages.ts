@@ -42,6 +42,9 @@ export interface WorkerInit {
   /** `plugin_paths` and Kong plugin server directories: workers load external plugins from them themselves. */
   pluginPaths: string[];
   pluginServers: { name: string; pluginsDirectory: string }[];
+  /** The node's id and host name (`kong.node.get_id()`, `get_hostname()`). */
+  nodeId: string;
+  hostname: string;
   /** Count traffic per service for the control plane (data planes only). */
   countTraffic: boolean;
 }

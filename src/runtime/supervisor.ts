@@ -189,6 +189,8 @@ export class Supervisor implements NodeContext {
       plugins: [...s.plugins],
       pluginPaths: [...s.plugin_paths],
       pluginServers: s.pluginServers.map((p) => ({ name: p.name, pluginsDirectory: p.pluginsDirectory })),
+      nodeId: this.nodeId,
+      hostname: hostname(),
       countTraffic: s.role === 'data_plane',
     };
 

@@ -1,10 +1,11 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { SecureContext } from 'node:tls';
+import type { SecureContext, TLSSocket } from 'node:tls';
+import { runCertificatePhase } from '../proxy/certificate-phase.ts';
 import { createSecureServer as createHttp2SecureServer, type ServerHttp2Session } from 'node:http2';
 import { ConnectionPools } from '../balancer/connection-pools.ts';
 import { compileIpMatcher } from '../core/cidr.ts';
-import { createLogger, errorLogWriter, type LogLevel } from '../log/logger.ts';
+import { createLogger, errorLogWriter, type Logger, type LogLevel } from '../log/logger.ts';
 import { AccessLog } from '../log/access-log.ts';
 import { openLogSink } from '../log/file-sink.ts';
 import { ProxyCore } from '../proxy/handler.ts';
@@ -86,7 +87,7 @@ export function runWorker(): void {
   const initialize = (msg: WorkerInit, workerPools: ConnectionPools): void => {
     core = new ProxyCore(
       compileSnapshot(EMPTY_INPUT, { flavor, routeMatchCalculation, pools: workerPools, hash: EMPTY_HASH, handlers }),
-      proxyOptions(msg, (message) => log.error(message), reportHealth),
+      proxyOptions(msg, (message) => log.error(message), reportHealth, (level, message) => writeLog(log, level, message)),
       msg.accessLog === 'off' ? null : new AccessLog(openLogSink(msg.accessLog, msg.prefix)),
     );
     if (msg.countTraffic) {
@@ -184,15 +185,52 @@ async function workerHandlers(init: WorkerInit): Promise<ReadonlyMap<string, Plu
   return new Map([...all].filter(([name]) => registry.has(name)));
 }
 
+/** Writes a plugin's log line at one of Kong's levels (alert and emerg are logged as crit). */
+function writeLog(log: Logger, level: string, message: string): void {
+  switch (level) {
+    case 'debug':
+      log.debug(message);
+      return;
+    case 'info':
+      log.info(message);
+      return;
+    case 'notice':
+      log.notice(message);
+      return;
+    case 'warn':
+      log.warn(message);
+      return;
+    case 'error':
+      log.error(message);
+      return;
+    default:
+      log.crit(message);
+  }
+}
+
+/** Most bytes of a request body a plugin may read. */
+const MAX_PLUGIN_BODY_BYTES = 8 * 1024 * 1024;
+
 function proxyOptions(
   init: WorkerInit,
   logUpstreamError: (message: string) => void,
   reportHealth: (upstreamId: string, target: string, outcome: HealthOutcome) => void,
+  logAt: (level: string, message: string) => void,
 ): ProxyOptions {
+  const isTrusted = compileIpMatcher(init.trustedIps);
   return {
     logUpstreamError,
+    logPluginError: (message) => logAt('error', message),
+    pdk: {
+      services: null,
+      nodeId: init.nodeId,
+      hostname: init.hostname,
+      isTrusted,
+      log: logAt,
+      maxBodyBytes: MAX_PLUGIN_BODY_BYTES,
+    },
     reportHealth,
-    isTrusted: compileIpMatcher(init.trustedIps),
+    isTrusted,
     realIpHeader: init.realIpHeader.toLowerCase() === 'proxy_protocol' ? null : init.realIpHeader.toLowerCase(),
     realIpRecursive: init.realIpRecursive,
     downstream: init.downstream,
@@ -226,8 +264,12 @@ function listen(core: ProxyCore, spec: ListenerSpec, init: WorkerInit): Promise<
   const tlsOptions = {
     cert: init.tls?.cert,
     key: init.tls?.key,
-    SNICallback: (servername: string, done: (err: Error | null, context?: SecureContext) => void): void => {
-      done(null, core.snapshot.certificates.contextFor(servername));
+    // A function, not an arrow: Node calls it on the TLS socket of the handshake.
+    SNICallback(this: TLSSocket, servername: string, done: (err: Error | null, context?: SecureContext) => void): void {
+      const pick = (failure: Error | null): void => (failure === null ? done(null, core.snapshot.certificates.contextFor(servername)) : done(failure));
+      const ran = runCertificatePhase(core, this, servername);
+      if (ran instanceof Promise) ran.then(pick);
+      else pick(ran);
     },
   };
   // `http2` listeners speak HTTP/2 over TLS (ALPN h2) and still accept HTTP/1.1 clients.

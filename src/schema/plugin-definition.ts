@@ -2,7 +2,7 @@
  * What a plugin tells the schema engine about itself: its configuration schema and the scopes and
  * protocols it accepts. Lives here (not in `entities/`) because plugins may import only `schema/`.
  */
-import type { EntityCheck, FieldDef, FieldsDef } from './types.ts';
+import type { EntityCheck, FieldDef, FieldsDef, RecordValue } from './types.ts';
 import type { Protocol } from './protocols.ts';
 
 export interface PluginDefinitionForSchema {
@@ -26,3 +26,11 @@ export interface PluginDefinitionForSchema {
 
 /** Enabled plugins by name; a plugin entity naming anything else is rejected. */
 export type PluginSchemaRegistry = ReadonlyMap<string, PluginDefinitionForSchema>;
+
+/** Declares a plugin's schema keeping its literal types, so that {@link PluginConfig} can infer its config. */
+export function definePluginSchema<const S extends PluginDefinitionForSchema>(schema: S): S {
+  return schema;
+}
+
+/** The validated `config` of a plugin declared with {@link definePluginSchema}: defaults applied, types inferred. */
+export type PluginConfig<S extends { readonly config: { readonly fields: FieldsDef } }> = Readonly<RecordValue<S['config']['fields']>>;

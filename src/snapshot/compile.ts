@@ -13,7 +13,7 @@ import { healthThreshold, healthyWeightPercent, readHealthSettings } from '../he
 import type { BalancerRequest, BalancerTarget, TargetBalancer } from '../balancer/types.ts';
 import { ConnectionPools, type OriginOptions } from '../balancer/connection-pools.ts';
 import { PLUGIN_HANDLERS } from '../plugins/index.ts';
-import type { PluginHandler } from '../pdk/index.ts';
+import type { EntityRecord, PluginHandler } from '../pdk/index.ts';
 import { buildConfigData, PluginChainBuilder } from './plugin-chains.ts';
 import type {
   PeerPicker,
@@ -236,11 +236,8 @@ export function compileSnapshot(input: SnapshotInput, options: CompileOptions): 
   const servicesById = new Map<string, ServiceFields>();
   for (const s of input.services) servicesById.set(s.id, s);
 
-  const chains = new PluginChainBuilder(
-    input.plugins,
-    options.handlers ?? PLUGIN_HANDLERS,
-    buildConfigData(input.consumers, input.keyauth_credentials),
-  );
+  const configData = buildConfigData(input.consumers, (name) => (input as unknown as Record<string, readonly EntityRecord[] | undefined>)[name]);
+  const chains = new PluginChainBuilder(input.plugins, options.handlers ?? PLUGIN_HANDLERS, configData);
 
   const entries: RouterEntry<ProxyEntry>[] = [];
   for (const route of input.routes) {
@@ -276,6 +273,8 @@ export function compileSnapshot(input: SnapshotInput, options: CompileOptions): 
       options.onCertificateError,
     ),
     balancers,
+    globalPlugins: chains.global,
+    configData,
   });
 }
 

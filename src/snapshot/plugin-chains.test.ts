@@ -4,7 +4,7 @@ import type { PluginHandler } from '../pdk/index.ts';
 import { buildConfigData, PluginChainBuilder } from './plugin-chains.ts';
 import type { PluginFields } from './types.ts';
 
-const handler = (name: string, priority: number, phases: ('access' | 'header_filter' | 'log')[]): PluginHandler => {
+const handler = (name: string, priority: number, phases: ('access' | 'header_filter' | 'log' | 'rewrite' | 'response' | 'body_filter')[]): PluginHandler => {
   const h: { -readonly [K in keyof PluginHandler]: PluginHandler[K] } = { name, priority };
   for (const p of phases) h[p] = () => {};
   return h;
@@ -32,7 +32,7 @@ function plugin(name: string, scope: { route?: string; service?: string; consume
   };
 }
 
-const build = (plugins: PluginFields[]) => new PluginChainBuilder(plugins, HANDLERS, buildConfigData([], []));
+const build = (plugins: PluginFields[]) => new PluginChainBuilder(plugins, HANDLERS, buildConfigData([], () => undefined));
 
 describe('plugin chains', () => {
   test('no plugins: every route gets null', () => {
@@ -66,7 +66,7 @@ describe('plugin chains', () => {
     assert.equal(onlyAuth.log, null);
   });
 
-  test('disabled, consumer-scoped, stream-only and unknown plugins are left out', () => {
+  test('disabled, stream-only and unknown plugins are left out; consumer-scoped ones wait for their consumer', () => {
     const b = build([
       plugin('auth', {}, { enabled: false }),
       plugin('cors', { consumer: 'c1' }),
@@ -74,6 +74,40 @@ describe('plugin chains', () => {
       plugin('unknown'),
     ]);
     assert.equal(b.chainFor('r', 's'), null);
+  });
+
+  test("consumer precedence (Kong's OSS order) once a consumer is known; other consumers keep the route's chain", () => {
+    const b = build([
+      plugin('auth', { route: 'r' }),
+      plugin('cors', { route: 'r' }),
+      plugin('cors', { consumer: 'c1' }),
+      plugin('cors', { service: 's', consumer: 'c2' }),
+      plugin('cors', { route: 'r', consumer: 'c3' }),
+      plugin('cors', { route: 'r', service: 's', consumer: 'c4' }),
+      plugin('logger', { consumer: 'c1' }),
+    ]);
+    const chain = b.chainFor('r', 's')!;
+    const tagFor = (consumer: string) => (chain.forConsumer!(consumer).access!.find((x) => x.name === 'cors')!.conf as { tag: string }).tag;
+    assert.equal((chain.access!.find((x) => x.name === 'cors')!.conf as { tag: string }).tag, 'cors:r:-');
+    // route+service+consumer > route+consumer > service+consumer > route+service > consumer > route > service > global
+    assert.equal(tagFor('c4'), 'cors:r:s');
+    assert.equal(tagFor('c3'), 'cors:r:-');
+    assert.equal(tagFor('c2'), 'cors:-:s');
+    // A consumer-only configuration outranks the route-only one.
+    assert.equal(tagFor('c1'), 'cors:-:-');
+    assert.deepEqual(chain.forConsumer!('c1').log!.map((x) => x.name), ['logger']);
+    assert.equal(chain.forConsumer!('nobody'), chain);
+    assert.equal(chain.forConsumer!('c2'), chain.forConsumer!('c2'), 'a lookup after the first time');
+  });
+
+  test('global plugins give the rewrite phase; route-scoped ones never do', () => {
+    const handlers = new Map<string, PluginHandler>([
+      ['pre', handler('pre', 1_000_000, ['rewrite', 'access'])],
+      ['other', handler('other', 5, ['rewrite'])],
+    ]);
+    const b = new PluginChainBuilder([plugin('pre'), plugin('other', { route: 'r' })], handlers, buildConfigData([], () => undefined));
+    assert.deepEqual(b.global.rewrite!.map((x) => x.name), ['pre']);
+    assert.equal(b.global.certificate, null);
   });
 
   test('a disabled route-level plugin does not hide the enabled service-level one', () => {
@@ -84,7 +118,7 @@ describe('plugin chains', () => {
   test('routes resolving to the same plugins share one chain; prepare runs once per plugin entity', () => {
     let prepared = 0;
     const handlers = new Map<string, PluginHandler>([['p', { name: 'p', priority: 1, prepare: () => ++prepared, access: () => {} }]]);
-    const b = new PluginChainBuilder([plugin('p')], handlers, buildConfigData([], []));
+    const b = new PluginChainBuilder([plugin('p')], handlers, buildConfigData([], () => undefined));
     assert.equal(b.chainFor('r1', 's1'), b.chainFor('r2', 's2'));
     assert.equal(prepared, 1);
   });
@@ -92,15 +126,21 @@ describe('plugin chains', () => {
   test('config data indexes consumers by id and username, and key credentials by key', () => {
     const data = buildConfigData(
       [{ id: 'c1', username: 'ann', custom_id: null }],
-      [
-        { id: 'k1', consumer: { id: 'c1' }, key: 'secret' },
-        { id: 'k2', consumer: { id: 'gone' }, key: 'orphan' },
-      ],
+      (name) =>
+        name === 'keyauth_credentials'
+          ? [
+              { id: 'k1', consumer: { id: 'c1' }, key: 'secret' },
+              { id: 'k2', consumer: { id: 'gone' }, key: 'orphan' },
+            ]
+          : undefined,
     );
     assert.equal(data.consumer('c1')?.username, 'ann');
     assert.equal(data.consumer('ann')?.id, 'c1');
     assert.equal(data.consumer('bob'), undefined);
-    assert.equal(data.keyauthCredentials.get('secret')?.consumer.id, 'c1');
-    assert.equal(data.keyauthCredentials.has('orphan'), false);
+    const byKey = data.credentialsBy('keyauth_credentials', 'key');
+    assert.equal(byKey.get('secret')?.consumer.id, 'c1');
+    assert.equal(byKey.has('orphan'), false);
+    assert.equal(data.credentialsBy('keyauth_credentials', 'key'), byKey, 'indexed once per snapshot');
+    assert.deepEqual(data.entities('nothing'), []);
   });
 });

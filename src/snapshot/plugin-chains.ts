@@ -1,118 +1,223 @@
 /**
- * Config-time resolution of which plugins run on each route, in which order, with which prepared
- * configuration. The hot path only walks the arrays built here.
+ * Config-time resolution of which plugins run on each route (and, once a consumer is known, for each
+ * route and consumer), in which order, with which prepared configuration. The hot path only walks the arrays
+ * built here; the chain of a (route, consumer) pair is built on its first request and then looked up.
  */
-import type { PluginConfigData, PluginContext, PluginHandler } from '../pdk/index.ts';
+import type { CredentialMatch, EntityRecord, PhaseMethod, PluginConfigData, PluginConsumer, PluginHandler } from '../pdk/index.ts';
 import { isHttpProtocol } from '../schema/index.ts';
-import type { ConsumerFields, KeyauthCredentialFields, PluginFields } from './types.ts';
+import type { ConsumerFields, PluginFields } from './types.ts';
 
 /** One plugin's turn in a phase: the handler and the configuration its phases read. */
 export interface PluginStep {
   readonly name: string;
   readonly handler: PluginHandler;
   readonly conf: unknown;
+  /** The plugin entity's id (errors and logs name it). */
+  readonly id: string;
 }
-
-type PhaseMethod = (kong: PluginContext, conf: unknown) => void;
 
 /** A phase's steps with the phase method picked out, so the runner calls it without a lookup. */
 export interface PhaseStep extends PluginStep {
-  readonly run: PhaseMethod;
+  readonly run: PhaseMethod<unknown>;
 }
 
-/** The plugins of one route per phase; a phase no plugin implements is null. */
+/** The phases that run per route (certificate and rewrite run for global plugins only: see GlobalPhases). */
+export const CHAIN_PHASES = ['access', 'response', 'header_filter', 'body_filter', 'log'] as const;
+export type ChainPhase = (typeof CHAIN_PHASES)[number];
+
+/** The plugins of one route (and consumer) per phase; a phase no plugin implements is null. */
 export interface PluginChain {
   readonly access: readonly PhaseStep[] | null;
+  readonly response: readonly PhaseStep[] | null;
   readonly header_filter: readonly PhaseStep[] | null;
+  readonly body_filter: readonly PhaseStep[] | null;
   readonly log: readonly PhaseStep[] | null;
+  /**
+   * The chain to go on with once an auth plugin has identified `consumerId` (Kong resolves each plugin's
+   * configuration when the access phase reaches it, with the consumer known by then). Returns this chain
+   * when no plugin is scoped to that consumer here; null on chains that are already consumer-specific.
+   */
+  readonly forConsumer: ((consumerId: string) => PluginChain) | null;
+}
+
+/** Global plugins' phases that run before a route is known. */
+export interface GlobalPhases {
+  readonly certificate: readonly PhaseStep[] | null;
+  readonly rewrite: readonly PhaseStep[] | null;
 }
 
 /** Kong's order: priority descending; equal priorities by name, descending. */
-function byPriority(a: PluginStep, b: PluginStep): number {
+export function byPriority(a: PluginStep, b: PluginStep): number {
   if (a.handler.priority !== b.handler.priority) return b.handler.priority - a.handler.priority;
   return a.name < b.name ? 1 : a.name > b.name ? -1 : 0;
 }
 
-/** Indexes consumers and credentials once per snapshot for the plugins' `prepare`. */
-export function buildConfigData(consumers: readonly ConsumerFields[], keyauth: readonly KeyauthCredentialFields[]): PluginConfigData {
+/** Indexes the configuration's entities once per snapshot for the plugins' `prepare`. */
+export function buildConfigData(
+  consumers: readonly ConsumerFields[],
+  collection: (name: string) => readonly EntityRecord[] | undefined,
+): PluginConfigData {
   const byId = new Map<string, ConsumerFields>();
   const byUsername = new Map<string, ConsumerFields>();
   for (const c of consumers) {
     byId.set(c.id, c);
     if (c.username !== null) byUsername.set(c.username, c);
   }
-  const keyauthCredentials = new Map<string, { credential: KeyauthCredentialFields; consumer: ConsumerFields }>();
-  for (const credential of keyauth) {
-    const consumer = byId.get(credential.consumer.id);
-    if (consumer !== undefined && typeof credential.key === 'string') keyauthCredentials.set(credential.key, { credential, consumer });
-  }
+  const indexes = new Map<string, ReadonlyMap<string, CredentialMatch>>();
   return {
     consumer: (idOrUsername) => byId.get(idOrUsername) ?? byUsername.get(idOrUsername),
-    keyauthCredentials,
+    entities: (name) => collection(name) ?? [],
+    credentialsBy(name, field) {
+      const key = `${name}\n${field}`;
+      let index = indexes.get(key);
+      if (index === undefined) {
+        const built = new Map<string, CredentialMatch>();
+        for (const entity of collection(name) ?? []) {
+          const owner = (entity.consumer as { id?: unknown } | null | undefined)?.id;
+          const consumer = typeof owner === 'string' ? byId.get(owner) : undefined;
+          const value = entity[field];
+          if (consumer !== undefined && typeof value === 'string') {
+            built.set(value, { credential: entity as unknown as CredentialMatch['credential'], consumer: consumer as PluginConsumer });
+          }
+        }
+        index = built;
+        indexes.set(key, index);
+      }
+      return index;
+    },
   };
 }
 
-/** The most specific configuration of one plugin name at each scope (Kong's OSS precedence, without consumers). */
+/** The configurations of one plugin name at each scope. */
 interface ScopedConfigs {
   global: PluginStep | null;
   byService: Map<string, PluginStep>;
   byRoute: Map<string, PluginStep>;
-  /** Key `routeId serviceId`. */
+  /** Keys `routeId serviceId`, `routeId serviceId consumerId`, ... (see `chainSteps`). */
   byRouteAndService: Map<string, PluginStep>;
+  byConsumer: Map<string, PluginStep>;
+  byRouteAndConsumer: Map<string, PluginStep>;
+  byServiceAndConsumer: Map<string, PluginStep>;
+  byAll: Map<string, PluginStep>;
+}
+
+function newScoped(): ScopedConfigs {
+  return {
+    global: null,
+    byService: new Map(),
+    byRoute: new Map(),
+    byRouteAndService: new Map(),
+    byConsumer: new Map(),
+    byRouteAndConsumer: new Map(),
+    byServiceAndConsumer: new Map(),
+    byAll: new Map(),
+  };
 }
 
 /**
- * Resolves plugin chains per route. Plugins that are disabled, scoped to a consumer (not supported yet),
- * unknown to `handlers`, or for stream protocols only are left out.
+ * Resolves plugin chains per route. Plugins that are disabled, unknown to `handlers` or for stream
+ * protocols only are left out.
  */
 export class PluginChainBuilder {
   readonly #scoped = new Map<string, ScopedConfigs>();
   readonly #chains = new Map<string, PluginChain | null>();
+  /** Consumers some plugin is scoped to; other consumers keep the route's chain. */
+  readonly #consumers = new Set<string>();
+  readonly global: GlobalPhases;
 
   constructor(plugins: readonly PluginFields[], handlers: ReadonlyMap<string, PluginHandler>, data: PluginConfigData) {
+    const globals: PluginStep[] = [];
     for (const plugin of plugins) {
-      if (!plugin.enabled || plugin.consumer !== null) continue;
+      if (!plugin.enabled) continue;
       // Kong filters plugins by subsystem only: any HTTP-family protocol makes it run on HTTP requests.
       if (!plugin.protocols.some(isHttpProtocol)) continue;
       const handler = handlers.get(plugin.name);
       if (handler === undefined) continue;
       const conf = handler.prepare === undefined ? plugin.config : handler.prepare(plugin.config, data);
-      const step: PluginStep = Object.freeze({ name: plugin.name, handler, conf });
+      const step: PluginStep = Object.freeze({ name: plugin.name, handler, conf, id: plugin.id });
       let scoped = this.#scoped.get(plugin.name);
       if (scoped === undefined) {
-        scoped = { global: null, byService: new Map(), byRoute: new Map(), byRouteAndService: new Map() };
+        scoped = newScoped();
         this.#scoped.set(plugin.name, scoped);
       }
       const route = plugin.route?.id ?? null;
       const service = plugin.service?.id ?? null;
-      if (route !== null && service !== null) scoped.byRouteAndService.set(`${route} ${service}`, step);
+      const consumer = plugin.consumer?.id ?? null;
+      if (consumer !== null) {
+        this.#consumers.add(consumer);
+        if (route !== null && service !== null) scoped.byAll.set(`${route} ${service} ${consumer}`, step);
+        else if (route !== null) scoped.byRouteAndConsumer.set(`${route} ${consumer}`, step);
+        else if (service !== null) scoped.byServiceAndConsumer.set(`${service} ${consumer}`, step);
+        else scoped.byConsumer.set(consumer, step);
+      } else if (route !== null && service !== null) scoped.byRouteAndService.set(`${route} ${service}`, step);
       else if (route !== null) scoped.byRoute.set(route, step);
       else if (service !== null) scoped.byService.set(service, step);
-      else scoped.global = step;
+      else {
+        scoped.global = step;
+        globals.push(step);
+      }
     }
+    globals.sort(byPriority);
+    this.global = Object.freeze({
+      certificate: phaseSteps(globals, 'certificate'),
+      rewrite: phaseSteps(globals, 'rewrite'),
+    });
   }
 
-  /** The chain of a route (null when no plugin applies); routes with the same plugins share one chain. */
-  chainFor(routeId: string, serviceId: string | null): PluginChain | null {
-    if (this.#scoped.size === 0) return null;
+  /** The steps that apply to a route (and consumer), in Kong's precedence, sorted by priority. */
+  #steps(routeId: string, serviceId: string | null, consumerId: string | null): PluginStep[] {
     const steps: PluginStep[] = [];
+    const rs = serviceId === null ? null : `${routeId} ${serviceId}`;
     for (const scoped of this.#scoped.values()) {
-      const step =
-        (serviceId === null ? undefined : scoped.byRouteAndService.get(`${routeId} ${serviceId}`)) ??
-        scoped.byRoute.get(routeId) ??
-        (serviceId === null ? undefined : scoped.byService.get(serviceId)) ??
-        scoped.global;
-      if (step !== null) steps.push(step);
+      let step: PluginStep | null | undefined;
+      if (consumerId !== null) {
+        step =
+          (rs === null ? undefined : scoped.byAll.get(`${rs} ${consumerId}`)) ??
+          scoped.byRouteAndConsumer.get(`${routeId} ${consumerId}`) ??
+          (serviceId === null ? undefined : scoped.byServiceAndConsumer.get(`${serviceId} ${consumerId}`));
+      }
+      step ??= rs === null ? undefined : scoped.byRouteAndService.get(rs);
+      if (step === undefined && consumerId !== null) step = scoped.byConsumer.get(consumerId);
+      step ??= scoped.byRoute.get(routeId) ?? (serviceId === null ? undefined : scoped.byService.get(serviceId)) ?? scoped.global;
+      if (step !== null && step !== undefined) steps.push(step);
     }
-    if (steps.length === 0) return null;
     steps.sort(byPriority);
-    const key = steps.map(stepId).join(' ');
+    return steps;
+  }
+
+  /** Routes resolving to the same steps share one frozen chain. */
+  #chain(steps: readonly PluginStep[], forConsumer: PluginChain['forConsumer']): PluginChain | null {
+    if (steps.length === 0 && forConsumer === null) return null;
+    const key = `${steps.map(stepId).join(' ')}${forConsumer === null ? '' : ' +c'}`;
     let chain = this.#chains.get(key);
     if (chain === undefined) {
-      chain = buildChain(steps);
+      chain = buildChain(steps, forConsumer);
       this.#chains.set(key, chain);
     }
     return chain;
+  }
+
+  /** The chain of a route (null when no plugin applies). */
+  chainFor(routeId: string, serviceId: string | null): PluginChain | null {
+    if (this.#scoped.size === 0) return null;
+    const steps = this.#steps(routeId, serviceId, null);
+    if (steps.length === 0) return null;
+    if (this.#consumers.size === 0) return this.#chain(steps, null);
+    const perConsumer = new Map<string, PluginChain>();
+    let base: PluginChain | null = null;
+    const forConsumer = (consumerId: string): PluginChain => {
+      let chain = perConsumer.get(consumerId);
+      if (chain === undefined) {
+        chain = this.#consumers.has(consumerId)
+          ? (this.#chain(this.#steps(routeId, serviceId, consumerId), null) ?? EMPTY_CHAIN)
+          : base!;
+        perConsumer.set(consumerId, chain);
+      }
+      return chain;
+    };
+    // Per route: the memo of consumer chains belongs to the route, so the chain is not shared.
+    base = buildChain(steps, forConsumer);
+    return base;
   }
 }
 
@@ -129,20 +234,33 @@ function stepId(step: PluginStep): string {
   return id;
 }
 
-function phaseSteps(steps: readonly PluginStep[], method: (h: PluginHandler) => PhaseMethod | undefined): readonly PhaseStep[] | null {
+function phaseSteps(steps: readonly PluginStep[], phase: ChainPhase | keyof GlobalPhases): readonly PhaseStep[] | null {
   const out: PhaseStep[] = [];
   for (const step of steps) {
-    const run = method(step.handler);
-    if (run !== undefined) out.push(Object.freeze({ ...step, run: run.bind(step.handler) }));
+    const run = step.handler[phase];
+    if (run !== undefined) out.push(Object.freeze({ ...step, run: run.bind(step.handler) as PhaseMethod<unknown> }));
   }
   return out.length === 0 ? null : Object.freeze(out);
 }
 
-function buildChain(steps: readonly PluginStep[]): PluginChain | null {
+const EMPTY_CHAIN: PluginChain = Object.freeze({
+  access: null,
+  response: null,
+  header_filter: null,
+  body_filter: null,
+  log: null,
+  forConsumer: null,
+});
+
+function buildChain(steps: readonly PluginStep[], forConsumer: PluginChain['forConsumer']): PluginChain | null {
   const chain: PluginChain = {
-    access: phaseSteps(steps, (h) => h.access as PhaseMethod | undefined),
-    header_filter: phaseSteps(steps, (h) => h.header_filter as PhaseMethod | undefined),
-    log: phaseSteps(steps, (h) => h.log as PhaseMethod | undefined),
+    access: phaseSteps(steps, 'access'),
+    response: phaseSteps(steps, 'response'),
+    header_filter: phaseSteps(steps, 'header_filter'),
+    body_filter: phaseSteps(steps, 'body_filter'),
+    log: phaseSteps(steps, 'log'),
+    forConsumer,
   };
-  return chain.access === null && chain.header_filter === null && chain.log === null ? null : Object.freeze(chain);
+  const empty = CHAIN_PHASES.every((phase) => chain[phase] === null);
+  return empty && forConsumer === null ? null : Object.freeze(chain);
 }

@@ -3,7 +3,8 @@ import type { PassiveCheck } from '../health/settings.ts';
 import type { UpstreamPool } from '../balancer/upstream-pool.ts';
 import type { CertificateFields, ServerCertificates, SniFields } from '../tls/server-certificates.ts';
 import type { Router, RouterRoute } from '../router/types.ts';
-import type { PluginChain } from './plugin-chains.ts';
+import type { GlobalPhases, PluginChain } from './plugin-chains.ts';
+import type { PluginConfigData } from '../pdk/index.ts';
 
 /**
  * The compiled, frozen form of one configuration: everything a proxy worker needs per request, built once
@@ -164,6 +165,10 @@ export interface Snapshot {
   readonly certificates: ServerCertificates;
   /** Each upstream's balancer by upstream id, kept by the next snapshot when the upstream and its targets are unchanged. */
   readonly balancers: ReadonlyMap<string, KeptBalancer>;
+  /** Global plugins' phases that run before a route is known (certificate, rewrite). */
+  readonly globalPlugins: GlobalPhases;
+  /** The configuration's entities as plugins see them (`kong.client.load_consumer`). */
+  readonly configData: PluginConfigData;
 }
 
 /** A balancer and what it was built from (algorithm, hashing fields, targets), to reuse it when unchanged. */

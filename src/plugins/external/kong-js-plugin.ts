@@ -11,7 +11,7 @@
  */
 import type { PluginDefinitionForSchema } from '../../schema/index.ts';
 import type { Kong } from '../../pdk/kong.ts';
-import type { PluginHandler } from '../../pdk/plugin-handler-next.ts';
+import type { PluginHandler } from '../../pdk/plugin-handler.ts';
 import { kongJsConfigRecord } from './kong-schema.ts';
 import { kongJsPdk, PhaseExit } from './kong-js-pdk.ts';
 

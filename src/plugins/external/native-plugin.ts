@@ -4,8 +4,8 @@
  * `tollgate/plugin`) types it.
  */
 import type { PluginDefinitionForSchema } from '../../schema/index.ts';
-import type { PluginHandler } from '../../pdk/plugin-handler-next.ts';
-import { PLUGIN_PHASES } from '../../pdk/plugin-handler-next.ts';
+import type { PluginHandler } from '../../pdk/plugin-handler.ts';
+import { PLUGIN_PHASES } from '../../pdk/plugin-handler.ts';
 
 /** A plugin: its schema (config fields, scopes, protocols) and its handler (priority, phases). */
 export interface PluginModule<Conf = unknown> {

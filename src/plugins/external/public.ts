@@ -1,22 +1,20 @@
 /**
  * The entry plugin authors import (`import { definePlugin } from 'tollgate/plugin'`): the helper that types a
  * plugin module, and the types of the plugin contract and the PDK. Everything here is types except
- * `definePlugin` and `defineSchema`, which return their argument.
+ * `definePlugin` and `definePluginSchema`, which return their argument.
  */
-import type { PluginDefinitionForSchema, RecordValue } from '../../schema/index.ts';
-import type { PluginHandler } from '../../pdk/plugin-handler-next.ts';
+import type { PluginConfig, PluginDefinitionForSchema } from '../../schema/index.ts';
+import type { PluginHandler } from '../../pdk/plugin-handler.ts';
 import type { PluginModule } from './native-plugin.ts';
 
 export type { PluginModule } from './native-plugin.ts';
-export type { PluginHandler, PluginPhase, PhaseMethod, PhaseResult } from '../../pdk/plugin-handler-next.ts';
+export type { PluginHandler, PluginPhase, PhaseMethod, PhaseResult } from '../../pdk/plugin-handler.ts';
 export type { PluginConfigData, PluginConsumer, PluginCredential } from '../../pdk/plugin-handler.ts';
 export type * from '../../pdk/kong.ts';
 export type { NodeServices, SharedCounters, SharedCache, MetricsRegistry } from '../../pdk/shared-state.ts';
 export type { LogRecord } from '../../pdk/log-record.ts';
-export type { FieldDef, FieldsDef, PluginDefinitionForSchema } from '../../schema/index.ts';
-
-/** The validated `config` of a plugin whose schema is `S` (defaults applied, unset optional fields null). */
-export type PluginConfig<S extends PluginDefinitionForSchema> = RecordValue<S['config']['fields']>;
+export type { FieldDef, FieldsDef, PluginConfig, PluginDefinitionForSchema } from '../../schema/index.ts';
+export { definePluginSchema } from '../../schema/index.ts';
 
 /**
  * Declares a plugin module: `export default definePlugin({ schema, handler })`. The phases' `conf` is what

@@ -1,27 +1,46 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
-import { PluginContext } from '../../pdk/index.ts';
+import { Readable } from 'node:stream';
+import { PluginContext, type PdkEnvironment } from '../../pdk/index.ts';
 import { buildConfigData } from '../../snapshot/plugin-chains.ts';
 import { keyAuthHandler, type KeyAuthConf } from './handler.ts';
+import type { KeyAuthConfig } from './schema.ts';
 
 const DATA = buildConfigData(
   [
     { id: 'c-ann', username: 'ann', custom_id: 'ann-1' },
     { id: 'c-anon', username: 'anonymous', custom_id: null },
   ],
-  [{ id: 'k-ann', consumer: { id: 'c-ann' }, key: 'ann-key' }],
+  (name) => (name === 'keyauth_credentials' ? [{ id: 'k-ann', consumer: { id: 'c-ann' }, key: 'ann-key' }] : undefined),
 );
 
+const ENV: PdkEnvironment = { services: null, nodeId: 'n', hostname: 'h', isTrusted: () => false, log: () => {}, maxBodyBytes: 1024 };
+
 function conf(config: Record<string, unknown> = {}): KeyAuthConf {
-  const defaults = { key_names: ['apikey'], hide_credentials: false, key_in_header: true, key_in_query: true, key_in_body: false, run_on_preflight: true };
-  return keyAuthHandler.prepare!({ ...defaults, ...config }, DATA);
+  const defaults = { key_names: ['apikey'], hide_credentials: false, key_in_header: true, key_in_query: true, key_in_body: false, run_on_preflight: true, anonymous: null, realm: null };
+  return keyAuthHandler.prepare!({ ...defaults, ...config } as KeyAuthConfig, DATA);
+}
+
+function context(url: string, rawHeaders: string[], method: string, body?: string): PluginContext {
+  const stream = Readable.from(body === undefined ? [] : [Buffer.from(body)]);
+  const headers: Record<string, string> = {};
+  for (let i = 0; i < rawHeaders.length; i += 2) headers[rawHeaders[i].toLowerCase()] = rawHeaders[i + 1];
+  const req = Object.assign(stream, { url, method, rawHeaders, headers, socket: {} }) as unknown as IncomingMessage;
+  const upstream = ['host', '', 'X-Consumer-ID', 'forged', 'X-Anonymous-Consumer', 'true', ...rawHeaders];
+  return new PluginContext(req, 'rid', upstream, url, ENV, DATA, performance.now(), '127.0.0.1');
 }
 
 function run(c: KeyAuthConf, url: string, rawHeaders: string[] = [], method = 'GET'): PluginContext {
-  const req = { url, method, rawHeaders, headers: {} } as unknown as IncomingMessage;
-  const ctx = new PluginContext(req, 'rid', ['host', '', 'X-Consumer-ID', 'forged', 'X-Anonymous-Consumer', 'true', ...rawHeaders], url);
-  keyAuthHandler.access!(ctx, c);
+  const ctx = context(url, rawHeaders, method);
+  const result = keyAuthHandler.access!(ctx, c);
+  assert.equal(result, undefined, 'without key_in_body, key-auth is synchronous');
+  return ctx;
+}
+
+async function runWithBody(c: KeyAuthConf, url: string, rawHeaders: string[], body: string | undefined): Promise<PluginContext> {
+  const ctx = context(url, rawHeaders, 'POST', body);
+  await keyAuthHandler.access!(ctx, c);
   return ctx;
 }
 
@@ -50,8 +69,8 @@ describe('key-auth', () => {
   test('a valid key sets the consumer and replaces forged consumer headers', () => {
     const ctx = run(conf(), '/', ['apikey', 'ann-key']);
     assert.equal(ctx.exited, null);
-    assert.equal(ctx.getConsumer()?.id, 'c-ann');
-    assert.equal(ctx.getCredential()?.id, 'k-ann');
+    assert.equal(ctx.consumer?.id, 'c-ann');
+    assert.equal(ctx.credential?.id, 'k-ann');
     assert.equal(upstream(ctx, 'X-Consumer-ID'), 'c-ann');
     assert.equal(upstream(ctx, 'X-Consumer-Custom-ID'), 'ann-1');
     assert.equal(upstream(ctx, 'X-Consumer-Username'), 'ann');
@@ -86,7 +105,7 @@ describe('key-auth', () => {
       assert.equal(upstream(ctx, 'X-Consumer-ID'), 'c-anon');
       assert.equal(upstream(ctx, 'X-Anonymous-Consumer'), 'true');
       assert.equal(upstream(ctx, 'X-Credential-Identifier'), undefined);
-      assert.equal(ctx.getCredential(), null);
+      assert.equal(ctx.credential, null);
     }
   });
 
@@ -94,5 +113,30 @@ describe('key-auth', () => {
     const ctx = run(conf({ anonymous: 'ghost' }), '/');
     assert.equal(ctx.exited?.status, 500);
     assert.equal(ctx.exited?.body, "anonymous consumer ghost is configured but doesn't exist");
+  });
+
+  test('key_in_body: the key is read from a form, JSON or multipart body; hide_credentials removes it', async () => {
+    const c = conf({ key_in_body: true, hide_credentials: true });
+    const form = await runWithBody(c, '/', ['Content-Type', 'application/x-www-form-urlencoded'], 'a=1&apikey=ann-key');
+    assert.equal(form.exited, null);
+    assert.equal(form.consumer?.id, 'c-ann');
+    assert.equal(form.upstreamBody?.toString(), 'a=1');
+    const json = await runWithBody(c, '/', ['Content-Type', 'application/json'], '{"apikey":"ann-key","b":2}');
+    assert.equal(json.consumer?.id, 'c-ann');
+    assert.deepEqual(JSON.parse(json.upstreamBody!.toString()), { b: 2 });
+    const multipart = await runWithBody(
+      conf({ key_in_body: true }),
+      '/',
+      ['Content-Type', 'multipart/form-data; boundary=XX'],
+      '--XX\r\nContent-Disposition: form-data; name="apikey"\r\n\r\nann-key\r\n--XX--\r\n',
+    );
+    assert.equal(multipart.consumer?.id, 'c-ann');
+    assert.equal(multipart.upstreamBody, null);
+  });
+
+  test('key_in_body: a body that cannot be parsed is a 400, as in Kong', async () => {
+    const ctx = await runWithBody(conf({ key_in_body: true }), '/', ['Content-Type', 'application/json'], '{nope');
+    assert.equal(ctx.exited?.status, 400);
+    assert.equal(ctx.exited?.body, 'Cannot process request body');
   });
 });

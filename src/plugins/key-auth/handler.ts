@@ -2,7 +2,8 @@
  * key-auth: authenticates a request by an API key from a header or the query string, as Kong's plugin does
  * (same lookup order, messages, WWW-Authenticate header and upstream consumer headers).
  */
-import type { CredentialMatch, PluginConfigData, PluginConsumer, PluginContext, PluginHandler } from '../../pdk/index.ts';
+import type { CredentialMatch, Kong, PluginConfigData, PluginConsumer, PluginHandler } from '../../pdk/index.ts';
+import type { KeyAuthConfig } from './schema.ts';
 
 export const ERR_NO_API_KEY = 'No API key found in request';
 export const ERR_INVALID_CREDENTIAL = 'Unauthorized';
@@ -14,6 +15,7 @@ export interface KeyAuthConf {
   readonly hideCredentials: boolean;
   readonly keyInHeader: boolean;
   readonly keyInQuery: boolean;
+  readonly keyInBody: boolean;
   readonly runOnPreflight: boolean;
   /** Headers of every 401 (WWW-Authenticate). */
   readonly challenge: Readonly<Record<string, string>>;
@@ -24,55 +26,68 @@ export interface KeyAuthConf {
   readonly credentials: ReadonlyMap<string, CredentialMatch>;
 }
 
-function prepare(config: Readonly<Record<string, unknown>>, data: PluginConfigData): KeyAuthConf {
-  const realm = typeof config.realm === 'string' ? config.realm : null;
-  const anonymous = typeof config.anonymous === 'string' && config.anonymous !== '' ? config.anonymous : null;
+function prepare(config: KeyAuthConfig, data: PluginConfigData): KeyAuthConf {
+  const realm = config.realm ?? null;
+  const anonymous = config.anonymous !== null && config.anonymous !== '' ? config.anonymous : null;
   return {
-    keyNames: (config.key_names as string[] | undefined) ?? ['apikey'],
-    hideCredentials: config.hide_credentials === true,
-    keyInHeader: config.key_in_header !== false,
-    keyInQuery: config.key_in_query !== false,
-    runOnPreflight: config.run_on_preflight !== false,
+    keyNames: config.key_names,
+    hideCredentials: config.hide_credentials,
+    keyInHeader: config.key_in_header,
+    keyInQuery: config.key_in_query,
+    keyInBody: config.key_in_body,
+    runOnPreflight: config.run_on_preflight,
     challenge: { 'WWW-Authenticate': realm === null ? 'Key' : `Key realm="${realm}"` },
     anonymous,
     anonymousConsumer: anonymous === null ? null : (data.consumer(anonymous) ?? null),
-    credentials: data.keyauthCredentials,
+    credentials: data.credentialsBy('keyauth_credentials', 'key'),
   };
 }
 
 /** Upstream headers naming the consumer, set when known and cleared otherwise so clients cannot forge them. */
-function setConsumerHeaders(kong: PluginContext, consumer: PluginConsumer, match: CredentialMatch | null): void {
-  kong.authenticate(consumer, match === null ? null : match.credential);
-  kong.setUpstreamHeader('X-Consumer-ID', consumer.id);
-  if (consumer.custom_id !== null) kong.setUpstreamHeader('X-Consumer-Custom-ID', consumer.custom_id);
-  else kong.clearUpstreamHeader('X-Consumer-Custom-ID');
-  if (consumer.username !== null) kong.setUpstreamHeader('X-Consumer-Username', consumer.username);
-  else kong.clearUpstreamHeader('X-Consumer-Username');
+function setConsumerHeaders(kong: Kong, consumer: PluginConsumer, match: CredentialMatch | null): void {
+  const upstream = kong.service.request;
+  kong.client.authenticate(consumer, match === null ? null : match.credential);
+  upstream.setHeader('X-Consumer-ID', consumer.id);
+  if (consumer.custom_id !== null) upstream.setHeader('X-Consumer-Custom-ID', consumer.custom_id);
+  else upstream.clearHeader('X-Consumer-Custom-ID');
+  if (consumer.username !== null) upstream.setHeader('X-Consumer-Username', consumer.username);
+  else upstream.clearHeader('X-Consumer-Username');
   if (match !== null) {
-    kong.setUpstreamHeader('X-Credential-Identifier', match.credential.id);
-    kong.clearUpstreamHeader('X-Anonymous-Consumer');
+    upstream.setHeader('X-Credential-Identifier', match.credential.id);
+    upstream.clearHeader('X-Anonymous-Consumer');
   } else {
-    kong.clearUpstreamHeader('X-Credential-Identifier');
-    kong.setUpstreamHeader('X-Anonymous-Consumer', 'true');
+    upstream.clearHeader('X-Credential-Identifier');
+    upstream.setHeader('X-Anonymous-Consumer', 'true');
   }
 }
 
-/** Finds the key and its credential; returns the failure message instead when there is none. */
-function authenticate(kong: PluginContext, conf: KeyAuthConf): CredentialMatch | string {
+/** A failure: the message of the 401 (or the status and message when it is not a 401). */
+type Failure = string | { status: number; message: string };
+
+/**
+ * Finds the key (headers, then query, then body, per name in order) and its credential; returns the failure
+ * instead when there is none. `body` is the parsed request body when `key_in_body` is on.
+ */
+function findCredential(kong: Kong, conf: KeyAuthConf, body: Record<string, unknown> | null): CredentialMatch | Failure {
   let key: string | undefined;
   for (const name of conf.keyNames) {
-    let found: string | true | (string | true)[] | undefined;
+    let found: unknown;
     if (conf.keyInHeader) {
-      const values = kong.getHeaders(name);
+      const values = kong.request.getHeaderValues(name);
       if (values.length === 1) found = values[0];
       else if (values.length > 1) found = values;
     }
-    if (found === undefined && conf.keyInQuery) found = kong.getQueryArg(name);
+    if (found === undefined && conf.keyInQuery) found = kong.request.getQueryArg(name);
+    if (found === undefined && body !== null) found = body[name];
     if (typeof found === 'string') {
       key = found;
       if (conf.hideCredentials) {
-        kong.clearUpstreamQueryArg(name);
-        kong.clearUpstreamHeader(name);
+        kong.service.request.clearQueryArg(name);
+        kong.service.request.clearHeader(name);
+        if (body !== null && body[name] !== undefined) {
+          delete body[name];
+          kong.service.request.setBody(body);
+        }
       }
       break;
     }
@@ -83,32 +98,50 @@ function authenticate(kong: PluginContext, conf: KeyAuthConf): CredentialMatch |
   return conf.credentials.get(key) ?? ERR_INVALID_CREDENTIAL;
 }
 
-function access(kong: PluginContext, conf: KeyAuthConf): void {
-  if (!conf.runOnPreflight && kong.getMethod() === 'OPTIONS') return;
-  if (conf.anonymous === null) {
-    // Without `anonymous` every configured auth plugin must succeed ("logical AND").
-    const result = authenticate(kong, conf);
-    if (typeof result === 'string') kong.error(401, result, conf.challenge);
-    else setConsumerHeaders(kong, result.consumer, result);
-    return;
-  }
-  // With `anonymous`, any auth plugin may succeed ("logical OR"): one that already did wins.
-  if (kong.getCredential() !== null) return;
-  const result = authenticate(kong, conf);
-  if (typeof result !== 'string') {
+function decide(kong: Kong, conf: KeyAuthConf, result: CredentialMatch | Failure): void {
+  if (typeof result !== 'string' && 'credential' in result) {
     setConsumerHeaders(kong, result.consumer, result);
     return;
   }
+  if (conf.anonymous === null) {
+    // Without `anonymous` every configured auth plugin must succeed ("logical AND").
+    if (typeof result === 'string') kong.response.error(401, result, conf.challenge);
+    else kong.response.error(result.status, result.message);
+    return;
+  }
   if (conf.anonymousConsumer === null) {
-    kong.error(500, `anonymous consumer ${conf.anonymous} is configured but doesn't exist`);
+    kong.response.error(500, `anonymous consumer ${conf.anonymous} is configured but doesn't exist`);
     return;
   }
   setConsumerHeaders(kong, conf.anonymousConsumer, null);
 }
 
-export const keyAuthHandler: PluginHandler<KeyAuthConf> = {
+/** Reads the body for `key_in_body`, then decides. */
+async function accessWithBody(kong: Kong, conf: KeyAuthConf): Promise<void> {
+  let body: Record<string, unknown> | null;
+  try {
+    const parsed = await kong.request.getBody();
+    body = Array.isArray(parsed) ? {} : parsed;
+  } catch (err) {
+    kong.log.err('Cannot process request body: ', err);
+    decide(kong, conf, { status: 400, message: 'Cannot process request body' });
+    return;
+  }
+  decide(kong, conf, findCredential(kong, conf, body));
+}
+
+function access(kong: Kong, conf: KeyAuthConf): void | Promise<void> {
+  if (!conf.runOnPreflight && kong.request.getMethod() === 'OPTIONS') return;
+  // With `anonymous`, any auth plugin may succeed ("logical OR"): one that already did wins.
+  if (conf.anonymous !== null && kong.client.getCredential() !== null) return;
+  if (conf.keyInBody) return accessWithBody(kong, conf);
+  decide(kong, conf, findCredential(kong, conf, null));
+}
+
+export const keyAuthHandler: PluginHandler<KeyAuthConf, KeyAuthConfig> = {
   name: 'key-auth',
   priority: 1250,
+  version: '3.10.0',
   prepare,
   access,
 };

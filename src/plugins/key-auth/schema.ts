@@ -1,7 +1,7 @@
 /** key-auth configuration, with Kong's fields and defaults. */
-import { typedefs, type PluginDefinitionForSchema } from '../../schema/index.ts';
+import { definePluginSchema, typedefs, type PluginConfig } from '../../schema/index.ts';
 
-export const keyAuthSchema: PluginDefinitionForSchema = {
+export const keyAuthSchema = definePluginSchema({
   name: 'key-auth',
   // Authentication decides who the consumer is, so it cannot itself be scoped to one.
   noConsumer: true,
@@ -25,4 +25,7 @@ export const keyAuthSchema: PluginDefinitionForSchema = {
       realm: { type: 'string', required: false, description: 'Realm sent in the WWW-Authenticate header of a 401.' },
     },
   },
-};
+});
+
+/** key-auth's validated configuration. */
+export type KeyAuthConfig = PluginConfig<typeof keyAuthSchema>;

@@ -1,0 +1,93 @@
+/**
+ * Builds Kong's log record (`kong.log.serialize()`) from a request's PDK state. Credentials in the
+ * `Authorization` and `Proxy-Authorization` headers are replaced by `REDACTED`, as Kong does.
+ */
+import type { PluginContext } from './context.ts';
+import type { LogRecord } from './log-record.ts';
+import { headerMap } from './request-api.ts';
+
+const REDACTED_HEADERS = ['authorization', 'proxy-authorization'];
+
+function ms(n: number): number {
+  return n <= 0 ? 0 : Math.round(n);
+}
+
+function queryObject(ctx: PluginContext): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of ctx.query()) out[name] = value;
+  return out;
+}
+
+/** Sets `value` at a dotted `path` of `record`, creating records on the way; `undefined` removes it. */
+function setPath(record: Record<string, unknown>, path: string, value: unknown): void {
+  const keys = path.split('.');
+  let node = record;
+  for (let i = 0; i < keys.length - 1; i++) {
+    const key = keys[i];
+    if (key === '__proto__' || key === 'constructor' || key === 'prototype') return;
+    const next = node[key];
+    if (next === null || typeof next !== 'object') node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  const last = keys[keys.length - 1];
+  if (last === '__proto__' || last === 'constructor' || last === 'prototype') return;
+  if (value === undefined) delete node[last];
+  else node[last] = value;
+}
+
+export function serializeLog(ctx: PluginContext): LogRecord {
+  const req = ctx.req;
+  const tls = ctx.tlsSocket();
+  const scheme = tls === null ? 'http' : 'https';
+  const host = req.headers.host ?? (req.headers[':authority'] as string | undefined) ?? '';
+  const uri = req.url ?? '/';
+  const requestHeaders = headerMap(req.rawHeaders, 1000);
+  for (const name of REDACTED_HEADERS) if (requestHeaders[name] !== undefined) requestHeaders[name] = 'REDACTED';
+  const end = ctx.endedAt === 0 ? performance.now() : ctx.endedAt;
+  const headersAt = ctx.upstreamHeadersAt;
+  const proxy = headersAt === 0 ? 0 : headersAt - ctx.upstreamDispatchedAt;
+  const receive = headersAt === 0 ? 0 : end - headersAt;
+  const total = end - ctx.start;
+  const downstream = ctx.downstream;
+  const length = Number(req.headers['content-length'] ?? 0);
+  const record: LogRecord = {
+    request: {
+      uri,
+      url: `${scheme}://${host}${uri}`,
+      querystring: queryObject(ctx),
+      method: req.method ?? 'GET',
+      headers: requestHeaders,
+      size: Number.isFinite(length) ? length : 0,
+      id: ctx.requestId,
+    },
+    upstream_uri: ctx.upstreamTarget,
+    response: {
+      status: downstream?.status ?? 0,
+      size: downstream?.size ?? 0,
+      headers: headerMap(downstream?.headers ?? [], 1000),
+    },
+    tries: ctx.tries.slice(),
+    latencies: { request: ms(total), kong: ms(total - proxy - receive), proxy: ms(proxy), receive: ms(receive) },
+    client_ip: ctx.clientIp,
+    started_at: Math.round(ctx.startedAt),
+    workspace: '00000000-0000-0000-0000-000000000000',
+    workspace_name: 'default',
+    source: downstream === null ? 'kong' : downstream.source === 'service' ? 'upstream' : downstream.source,
+  };
+  if (tls !== null) {
+    const cipher = tls.getCipher();
+    record.request.tls = {
+      version: tls.getProtocol() ?? '',
+      cipher: cipher?.standardName ?? cipher?.name ?? '',
+      client_verify: tls.authorized ? 'SUCCESS' : tls.getPeerCertificate()?.subject === undefined ? 'NONE' : 'FAILED',
+    };
+  }
+  if (ctx.upstream !== null) record.upstream_status = String(ctx.upstream.status);
+  const routed = ctx.routed;
+  if (routed?.route != null) record.route = routed.route;
+  if (routed?.service != null) record.service = routed.service;
+  if (ctx.consumer !== null) record.consumer = ctx.consumer as unknown as Readonly<Record<string, unknown>>;
+  if (ctx.credential !== null) record.authenticated_entity = { id: ctx.credential.id, consumer_id: ctx.credential.consumer.id };
+  if (ctx.serializeEdits !== null) for (const [path, value] of ctx.serializeEdits) setPath(record, path, value);
+  return record;
+}
