@@ -38,6 +38,11 @@ export function startWorkerNodeServices(options: SharedStateClientOptions): Shar
   return client;
 }
 
+/** A worker stopping: pushes its last metrics and closes the connection (nothing when it has no client). */
+export function stopWorkerNodeServices(): void {
+  if (current instanceof SharedStateClient) current.close();
+}
+
 /** Installs node services made elsewhere (the supervisor's local ones, a test's); null removes them. */
 export function setNodeServices(services: NodeServices | null): void {
   current = services;

@@ -256,6 +256,8 @@ export class SharedStateServer {
 
   #defineNodeMetrics(): void {
     this.#cacheLimit.set([], this.cache.limit);
+    // The node's own metrics come first in every scrape.
+    this.metrics.apply(0, this.nodeMetrics.take()!);
   }
 
   /** Asks the workers to flush, then renders every metric of the node in the Prometheus text format. */
