@@ -70,21 +70,22 @@ export class SharedStateClient implements NodeServices {
     this.#pushTimer = setInterval(() => this.pushMetrics(0), options.pushIntervalMs ?? 1000);
     this.#pushTimer.unref();
 
-    const call = <T>(write: (id: number) => void): Promise<T> => this.#call<T>(write);
+    // Each call writes its frame, then waits: no closure per call on this path.
     this.counters = {
-      incr: (key, by, ttlMs) => call<number>((id) => this.#writer.incr(id, by, ttlMs, checkKey(key))),
-      get: (key) => call<number>((id) => this.#writer.text(Op.COUNTER_GET, id, checkKey(key))),
-      delete: (key) => call<void>((id) => this.#writer.text(Op.COUNTER_DELETE, id, checkKey(key))),
+      incr: (key, by, ttlMs) => this.#ready(key) ?? this.#wait<number>(this.#writer.incr(this.#nextId(), by, ttlMs, key)),
+      get: (key) => this.#ready(key) ?? this.#wait<number>(this.#writer.text(Op.COUNTER_GET, this.#nextId(), key)),
+      delete: (key) => this.#ready(key) ?? this.#wait<void>(this.#writer.text(Op.COUNTER_DELETE, this.#nextId(), key)),
     };
     this.cache = {
-      get: (key) => call<SharedValue | undefined>((id) => this.#writer.text(Op.CACHE_GET, id, checkKey(key))),
+      get: (key) => this.#ready(key) ?? this.#wait<SharedValue | undefined>(this.#writer.text(Op.CACHE_GET, this.#nextId(), key)),
       set: (key, value, ttlMs) => {
-        const size = typeof value === 'string' ? Buffer.byteLength(value) : value.byteLength;
+        const size = typeof value === 'string' ? Buffer.byteLength(value) : value?.byteLength;
+        if (typeof value !== 'string' && !(value instanceof Uint8Array)) return Promise.reject(new TypeError(`shared cache values are strings or Uint8Arrays, got ${typeof value}`));
         if (size > MAX_FRAME - 1024) return Promise.reject(new RangeError(`shared cache: a value of ${size} bytes is too large to send`));
-        return call<void>((id) => this.#writer.cacheSet(id, checkKey(key), value, ttlMs));
+        return this.#ready(key) ?? this.#wait<void>(this.#writer.cacheSet(this.#nextId(), key, value, ttlMs));
       },
-      delete: (key) => call<void>((id) => this.#writer.text(Op.CACHE_DELETE, id, checkKey(key))),
-      purge: (prefix) => call<void>((id) => this.#writer.text(Op.CACHE_PURGE, id, prefix)),
+      delete: (key) => this.#ready(key) ?? this.#wait<void>(this.#writer.text(Op.CACHE_DELETE, this.#nextId(), key)),
+      purge: (prefix) => this.#ready(prefix) ?? this.#wait<void>(this.#writer.text(Op.CACHE_PURGE, this.#nextId(), prefix)),
     };
   }
 
@@ -93,20 +94,24 @@ export class SharedStateClient implements NodeServices {
     return this.#pending.size;
   }
 
-  #call<T>(write: (id: number) => void): Promise<T> {
+  /** A rejected promise when no call can be made (the node is gone, the key is not a string); else null. */
+  #ready(key: string): Promise<never> | null {
     if (this.#failure !== null) return Promise.reject(this.#failure);
-    const id = (this.#seq = (this.#seq + 1) >>> 0 || 1);
-    return new Promise<T>((resolve, reject) => {
-      try {
-        write(id);
-      } catch (err) {
-        reject(err as Error);
-        return;
-      }
-      this.#pending.set(id, { resolve: resolve as (v: never) => void, reject });
-      if (!this.#refed) this.#setRef(true);
-      this.#scheduleFlush();
-    });
+    if (typeof key !== 'string') return Promise.reject(new TypeError(`shared state keys are strings, got ${typeof key}`));
+    return null;
+  }
+
+  #nextId(): number {
+    return (this.#seq = (this.#seq + 1) >>> 0 || 1);
+  }
+
+  /** Waits for the reply to the frame just written (the writers return its id). */
+  #wait<T>(id: number): Promise<T> {
+    const { promise, resolve, reject } = Promise.withResolvers<T>();
+    this.#pending.set(id, { resolve: resolve as (v: never) => void, reject });
+    if (!this.#refed) this.#setRef(true);
+    this.#scheduleFlush();
+    return promise;
   }
 
   #scheduleFlush(): void {
@@ -184,9 +189,4 @@ export class SharedStateClient implements NodeServices {
     this.#fail('was closed by this worker');
     this.#socket.end();
   }
-}
-
-function checkKey(key: string): string {
-  if (typeof key !== 'string') throw new TypeError(`shared state keys are strings, got ${typeof key}`);
-  return key;
 }

@@ -69,21 +69,23 @@ export class FrameWriter {
   }
 
   /** A frame with no fields, or only a text rest (key, prefix, message, token, JSON). */
-  text(op: number, id: number, text = ''): void {
+  text(op: number, id: number, text = ''): number {
     this.#ensure(HEADER + text.length * 3);
     const start = this.#header(op, id);
     const end = start + HEADER + (text.length === 0 ? 0 : this.#buf.write(text, start + HEADER, 'utf8'));
     this.#end(start, end);
+    return id;
   }
 
   /** INCR: two numbers then the key. */
-  incr(id: number, by: number, ttlMs: number, key: string): void {
+  incr(id: number, by: number, ttlMs: number, key: string): number {
     this.#ensure(HEADER + 16 + key.length * 3);
     const start = this.#header(Op.INCR, id);
     this.#buf.writeDoubleLE(by, start + HEADER);
     this.#buf.writeDoubleLE(ttlMs, start + HEADER + 8);
     const end = start + HEADER + 16 + this.#buf.write(key, start + HEADER + 16, 'utf8');
     this.#end(start, end);
+    return id;
   }
 
   number(id: number, value: number): void {
@@ -103,7 +105,7 @@ export class FrameWriter {
   }
 
   /** CACHE_SET: ttl, text flag, key length, key, value (text is written as UTF-8 directly). */
-  cacheSet(id: number, key: string, value: string | Uint8Array, ttlMs: number): void {
+  cacheSet(id: number, key: string, value: string | Uint8Array, ttlMs: number): number {
     const text = typeof value === 'string';
     this.#ensure(HEADER + 13 + key.length * 3 + (text ? value.length * 3 : value.byteLength));
     const start = this.#header(Op.CACHE_SET, id);
@@ -119,6 +121,7 @@ export class FrameWriter {
       p += value.byteLength;
     }
     this.#end(start, p);
+    return id;
   }
 
   /** The frames written so far, for one write; the writer starts over with a new buffer. */
