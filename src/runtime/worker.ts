@@ -19,6 +19,7 @@ import type { RouteMatchCalculation } from '../router/index.ts';
 import { TrafficCounter } from '../proxy/traffic.ts';
 import type { ListenerSpec, SupervisorMessage, WorkerInit, WorkerMessage } from './messages.ts';
 import { applyWorkerPatch } from './config-patch.ts';
+import { startWorkerNodeServices, stopWorkerNodeServices } from '../shared-state/index.ts';
 import type { SnapshotInput } from '../snapshot/types.ts';
 
 /**
@@ -101,6 +102,7 @@ export function runWorker(): void {
           traffic = new TrafficCounter();
           core.traffic = traffic;
         }
+        if (msg.sharedState !== null) startNodeServices(msg.sharedState, core);
         listenAll(core, msg).then(
           (s) => {
             servers = s;
@@ -149,6 +151,25 @@ export function runWorker(): void {
   });
   // The supervisor going away (crash, kill -9) must not leave orphan workers holding the ports.
   process.on('disconnect', () => shutdown(servers, pools, shutdownTimeout));
+}
+
+/**
+ * Connects this worker to the node's shared state, once, before any plugin runs; `nodeServices()` (from
+ * src/shared-state/index.ts) returns it from then on. The worker's request total is folded into the node's
+ * metrics at each push, so the request path pays nothing for it.
+ */
+function startNodeServices(sharedState: { path: string; token: string }, core: ProxyCore): void {
+  let reported = 0;
+  let requests: { inc(labels: readonly string[], by?: number): void } | null = null;
+  const client = startWorkerNodeServices({
+    ...sharedState,
+    beforePush: () => {
+      const now = core.requests;
+      if (now > reported) requests!.inc([], now - reported);
+      reported = now;
+    },
+  });
+  requests = client.metrics.counter({ name: 'tollgate_proxy_requests_total', help: 'Requests received by the proxy workers of this node.' });
 }
 
 /** Handlers of the enabled plugins only: a plugin entity for a disabled plugin (say, in a database) never runs. */
@@ -310,6 +331,7 @@ function shutdown(servers: Server[], pools: ConnectionPools | null, timeout: num
   stopping = true;
   let open = servers.length;
   const finish = () => {
+    stopWorkerNodeServices();
     pools?.closeAll().finally(() => process.exit(0));
   };
   if (open === 0) finish();
