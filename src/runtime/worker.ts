@@ -19,7 +19,7 @@ import type { RouteMatchCalculation } from '../router/index.ts';
 import { TrafficCounter } from '../proxy/traffic.ts';
 import type { ListenerSpec, SupervisorMessage, WorkerInit, WorkerMessage } from './messages.ts';
 import { applyWorkerPatch } from './config-patch.ts';
-import { startWorkerNodeServices, stopWorkerNodeServices } from '../shared-state/index.ts';
+import { maybeNodeServices, startWorkerNodeServices, stopWorkerNodeServices } from '../shared-state/index.ts';
 import type { SnapshotInput } from '../snapshot/types.ts';
 
 /**
@@ -103,7 +103,9 @@ export function runWorker(): void {
           core.traffic = traffic;
         }
         if (msg.sharedState !== null) startNodeServices(msg.sharedState, core);
-        listenAll(core, msg).then(
+        initPlugins(handlers, log)
+          .then(() => listenAll(core!, msg))
+          .then(
           (s) => {
             servers = s;
             send({ type: 'listening' });
@@ -172,6 +174,26 @@ function startNodeServices(sharedState: { path: string; token: string }, core: P
   requests = client.metrics.counter({ name: 'tollgate_proxy_requests_total', help: 'Requests received by the proxy workers of this node.' });
 }
 
+/**
+ * Runs each enabled plugin's `init_worker` once, before the worker listens (Kong's init_worker phase). A
+ * failure is logged with the plugin's name; the worker still serves, and that plugin's phases run as they can.
+ */
+async function initPlugins(handlers: ReadonlyMap<string, PluginHandler>, log: Logger): Promise<void> {
+  const services = maybeNodeServices();
+  for (const handler of handlers.values()) {
+    if (handler.init_worker === undefined) continue;
+    if (services === null) {
+      log.error(`plugin '${handler.name}': init_worker skipped, this node has no shared state`);
+      continue;
+    }
+    try {
+      await handler.init_worker(services);
+    } catch (err) {
+      log.error(`plugin '${handler.name}' failed in init_worker: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    }
+  }
+}
+
 /** Handlers of the enabled plugins only: a plugin entity for a disabled plugin (say, in a database) never runs. */
 function enabledHandlers(enabled: readonly string[]): ReadonlyMap<string, PluginHandler> {
   const registry = pluginRegistry(enabled);
@@ -215,7 +237,9 @@ function proxyOptions(
     logUpstreamError,
     logPluginError: (message) => logAt('error', message),
     pdk: {
-      services: null,
+      get services() {
+        return maybeNodeServices();
+      },
       nodeId: init.nodeId,
       hostname: init.hostname,
       isTrusted,
