@@ -15,7 +15,7 @@ import { startUpstream, type TestUpstream } from './helpers/upstream.ts';
 
 const NATIVE_DIR = join(ROOT, 'examples', 'plugins');
 const JS_DIR = join(ROOT, 'examples', 'js-plugins');
-const EXTERNAL = ['add-header', 'require-fields', 'js-hello', 'js-status', 'js-transform', 'js-throws', 'goodbye'];
+const EXTERNAL = ['add-header', 'require-fields', 'request-counter', 'js-hello', 'js-status', 'js-transform', 'js-throws', 'goodbye'];
 
 /** Node settings that enable the example plugins, the Kong way for the JavaScript ones. */
 const PLUGIN_ENV: Record<string, string> = {
@@ -82,6 +82,14 @@ async function checkNativePlugins(node: TollgateNode): Promise<void> {
   const seen = JSON.parse(ok.text) as Seen;
   assert.equal(seen.body, '{"name":"ann","email":"a@b"}');
   assert.equal(seen.headers['x-checked-fields'], 'name,email');
+
+  // Node-wide counters: exact whichever worker takes each request.
+  const counts = await Promise.all([1, 2, 3].map(async () => (await call(`${node.proxy}/counted`)).headers['x-request-count']));
+  assert.deepEqual(counts.map(Number).sort(), [1, 2, 3]);
+  const limited = await call(`${node.proxy}/counted`);
+  assert.equal(limited.status, 429);
+  assert.deepEqual(JSON.parse(limited.text), { message: 'more than 3 requests in 3600 s' });
+  assert.equal(limited.headers['x-request-count'], '4');
 }
 
 async function checkKongJsPlugins(node: TollgateNode): Promise<void> {
@@ -138,6 +146,11 @@ services:
       config: { header_value: from-tollgate, upstream: true }
     - name: require-fields
       config: { fields: [name, email], status: 422 }
+  - name: counted
+    paths: [/counted]
+    plugins:
+    - name: request-counter
+      config: { limit: 3, window_seconds: 3600 }
   - name: hello
     paths: [/hello]
     plugins:
@@ -175,7 +188,7 @@ describe('external plugins from a declarative file (DB-less, two workers)', () =
     await up?.close();
   });
 
-  test('Tollgate-format plugins: a header from config, and an async phase reading the body', async () => checkNativePlugins(node));
+  test('Tollgate-format plugins: a header from config, an async phase reading the body, node-wide counters', async () => checkNativePlugins(node));
   test('Kong JavaScript plugins: header from config, 403 without a header, a Name override in a TypeScript folder', async () => checkKongJsPlugins(node));
   test('a Kong JavaScript response handler: request body upper-cased, response body wrapped', async () => checkTransform(node));
   test('a throwing plugin gives 500 and a log line naming plugin, route and request id', async () => checkThrowing(node));
@@ -206,6 +219,7 @@ describe('external plugins from the Admin API (traditional mode, SQLite)', () =>
     assert.equal((await admin(node, 'POST', '/services', { name: 'svc', url: `http://127.0.0.1:${up.port}` })).status, 201);
     const routes: Record<string, unknown[]> = {
       native: [{ name: 'add-header', config: { header_value: 'from-tollgate', upstream: true } }, { name: 'require-fields', config: { fields: ['name', 'email'], status: 422 } }],
+      counted: [{ name: 'request-counter', config: { limit: 3, window_seconds: 3600 } }],
       hello: [{ name: 'js-hello', config: { message: 'Howdy' } }],
       status: [{ name: 'js-status' }],
       goodbye: [{ name: 'goodbye', config: { message: 'see you' } }],

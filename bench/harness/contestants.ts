@@ -9,10 +9,19 @@ import { fileURLToPath } from 'node:url';
 import { ManagedProcess } from './processes.ts';
 import { freePort, probe, waitForHttp } from './net.ts';
 import { nginxArgs, proxyNginxConfig, upstreamNginxConfig } from './nginx-config.ts';
-import { tollgateDeclarativeConfig, tollgateEnvironment } from './tollgate-config.ts';
+import { BENCH_API_KEY, tollgateDeclarativeConfig, tollgateEnvironment, type BenchPlugin } from './tollgate-config.ts';
 
 /** Contestant names as used by `--only` and in the report, in report order. */
-export const CONTESTANT_NAMES = ['upstream', 'nginx', 'minimal-node', 'tollgate'] as const;
+export const CONTESTANT_NAMES = [
+  'upstream',
+  'nginx',
+  'minimal-node',
+  'tollgate',
+  'tollgate-noop',
+  'tollgate-async',
+  'tollgate-key-auth',
+  'tollgate-baseline',
+] as const;
 export type ContestantName = (typeof CONTESTANT_NAMES)[number];
 
 /** One-line descriptions for the report. */
@@ -21,7 +30,22 @@ export const CONTESTANT_DESCRIPTIONS: Readonly<Record<ContestantName, string>> =
   nginx: 'nginx reverse proxy, HTTP/1.1 keep-alive pool to the upstream',
   'minimal-node': 'bench/minimal-proxy.ts: node:http + undici Pool, streaming, no routing or plugins',
   tollgate: 'bin/tollgate start, DB-less, one service + one route `/`, no plugins',
+  'tollgate-noop': 'as tollgate, the route running one synchronous no-op plugin (bench/plugins/noop-sync.ts)',
+  'tollgate-async': 'as tollgate, the route running one async (promise-returning) no-op plugin (bench/plugins/noop-async.ts)',
+  'tollgate-key-auth': 'as tollgate, the route running key-auth (one consumer; the key in the query string)',
+  'tollgate-baseline': 'as tollgate, from the checkout given with --baseline (e.g. the previous release), no plugins',
 };
+
+/** What each Tollgate scenario runs: the route's plugin, and where bin/tollgate comes from. */
+const TOLLGATE_SCENARIOS: Readonly<Record<TollgateContestant, { plugin: BenchPlugin; baseline: boolean }>> = {
+  tollgate: { plugin: null, baseline: false },
+  'tollgate-noop': { plugin: 'noop-sync', baseline: false },
+  'tollgate-async': { plugin: 'noop-async', baseline: false },
+  'tollgate-key-auth': { plugin: 'key-auth', baseline: false },
+  'tollgate-baseline': { plugin: null, baseline: true },
+};
+
+type TollgateContestant = Extract<ContestantName, `tollgate${string}`>;
 
 /** A contestant that is up and answering. */
 export interface RunningContestant {
@@ -52,6 +76,8 @@ export interface StartContext {
   tollgateExtraEnv?: Readonly<Record<string, string>>;
   /** How long Tollgate may take to become ready. */
   tollgateReadyTimeoutMs?: number;
+  /** Another checkout whose bin/tollgate the `tollgate-baseline` contestant runs (`--baseline`). */
+  baselineRoot?: string;
   /** Command that starts Tollgate; defaults to `<repoRoot>/bin/tollgate` (tests substitute a fake). */
   tollgateCommand?: string;
 }
@@ -146,24 +172,32 @@ export async function startMinimalNode(context: StartContext, upstreamPort: numb
  * Starts Tollgate as `bin/tollgate start` with a declarative file and loopback listeners from the environment,
  * and waits for `GET /status/ready` to answer 200 (default 20 s).
  */
-export async function startTollgate(context: StartContext, upstreamPort: number): Promise<RunningContestant> {
-  const prefix = prefixFor(context, 'tollgate');
+export async function startTollgate(context: StartContext, upstreamPort: number, name: TollgateContestant = 'tollgate'): Promise<RunningContestant> {
+  const scenario = TOLLGATE_SCENARIOS[name];
+  if (scenario.baseline && context.baselineRoot === undefined) throw new Error('tollgate-baseline needs --baseline <checkout>');
+  const root = scenario.baseline ? context.baselineRoot! : context.repoRoot;
+  const prefix = prefixFor(context, name);
   const [proxyPort, statusPort] = [await freePort(), await freePort()];
   const declarativePath = join(prefix, 'bench.yaml');
-  writeFileSync(declarativePath, tollgateDeclarativeConfig(upstreamPort));
-  const profileDir = context.profileRoot ? join(context.profileRoot, `tollgate-w${context.workers}`) : undefined;
+  writeFileSync(declarativePath, tollgateDeclarativeConfig(upstreamPort, scenario.plugin));
+  const profileDir = context.profileRoot ? join(context.profileRoot, `${name}-w${context.workers}`) : undefined;
   if (profileDir) mkdirSync(profileDir, { recursive: true });
+  const plugin = scenario.plugin;
+  const pluginEnv: Record<string, string> =
+    plugin === 'noop-sync' || plugin === 'noop-async'
+      ? { TOLLGATE_PLUGINS: `bundled,${plugin}`, TOLLGATE_PLUGIN_PATHS: join(context.repoRoot, 'bench', 'plugins') }
+      : {};
   const env = tollgateEnvironment({
     base: process.env, prefix, declarativePath, proxyPort, statusPort, workers: context.workers, profileDir,
-    extra: context.tollgateExtraEnv,
+    extra: { ...pluginEnv, ...context.tollgateExtraEnv },
   });
-  const command = context.tollgateCommand ?? join(context.repoRoot, 'bin', 'tollgate');
-  const proc = new ManagedProcess({ name: 'tollgate', command, args: ['start'], env, cwd: prefix }, join(prefix, 'output.log'));
-  const url = `http://127.0.0.1:${proxyPort}/`;
+  const command = scenario.baseline ? join(root, 'bin', 'tollgate') : (context.tollgateCommand ?? join(root, 'bin', 'tollgate'));
+  const proc = new ManagedProcess({ name, command, args: ['start'], env, cwd: prefix }, join(prefix, 'output.log'));
+  const url = `http://127.0.0.1:${proxyPort}/${plugin === 'key-auth' ? `?apikey=${BENCH_API_KEY}` : ''}`;
   const timeoutMs = context.tollgateReadyTimeoutMs ?? 20_000;
   await confirmServing(proc, `http://127.0.0.1:${statusPort}/status/ready`, url, timeoutMs, true);
   // Workers write --cpu-prof files only on a clean exit: give the supervisor time to stop them in order.
-  return { name: 'tollgate', workers: context.workers, url, process: proc, profileDir, stop: async () => { await proc.stop(profileDir ? 15_000 : 5000); } };
+  return { name, workers: context.workers, url, process: proc, profileDir, stop: async () => { await proc.stop(profileDir ? 15_000 : 5000); } };
 }
 
 /** Starts the named proxy contestant in front of the upstream. */
@@ -171,6 +205,6 @@ export function startProxyContestant(name: Exclude<ContestantName, 'upstream'>, 
   switch (name) {
     case 'nginx': return startNginxProxy(context, upstreamPort);
     case 'minimal-node': return startMinimalNode(context, upstreamPort);
-    case 'tollgate': return startTollgate(context, upstreamPort);
+    default: return startTollgate(context, upstreamPort, name);
   }
 }

@@ -21,6 +21,8 @@ export interface BenchOptions {
   outDir: string;
   tollgateReadySeconds: number;
   tollgateEnv: Record<string, string>;
+  /** A checkout of another Tollgate version run as `tollgate-baseline` (`--baseline`). */
+  baselineRoot?: string;
   help: boolean;
 }
 
@@ -36,7 +38,8 @@ each with 1 and then 2 workers; max throughput with wrk and latency at a fixed r
   --connections <n>       wrk connections                                             [64]
   --rate <n>              requests/s of the fixed-rate (open-loop) latency run        [3000]
   --fixed-connections <n> connection cap of the fixed-rate generator                  [64]
-  --only <names>          comma list of: ${CONTESTANT_NAMES.join(', ')}   [all]
+  --only <names>          comma list of: ${CONTESTANT_NAMES.join(', ')}   [all; tollgate-baseline with --baseline]
+  --baseline <dir>        a checkout of another Tollgate (npm ci done) run as tollgate-baseline, side by side
   --workers <list>        worker counts to run, e.g. 1,2                              [1,2]
   --pin <auto|off>        pin contestant and load to separate CPUs with taskset       [auto]
   --profile               CPU-profile Tollgate (TOLLGATE_CPU_PROF_DIR) and the minimal proxy,
@@ -56,7 +59,8 @@ function positive(name: string, raw: string, { integer, min }: { integer: boolea
 }
 
 function parseContestants(raw: string): ContestantName[] {
-  const aliases: Record<string, ContestantName> = { node: 'minimal-node', minimal: 'minimal-node', upstream: 'upstream', nginx: 'nginx', tollgate: 'tollgate', 'minimal-node': 'minimal-node' };
+  const aliases: Record<string, ContestantName> = { node: 'minimal-node', minimal: 'minimal-node' };
+  for (const name of CONTESTANT_NAMES) aliases[name] = name;
   const chosen = new Set<ContestantName>();
   for (const part of raw.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean)) {
     const name = aliases[part];
@@ -95,7 +99,8 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
       connections: { type: 'string', default: '64' },
       rate: { type: 'string', default: '3000' },
       'fixed-connections': { type: 'string', default: '64' },
-      only: { type: 'string', default: CONTESTANT_NAMES.join(',') },
+      only: { type: 'string', default: '' },
+      baseline: { type: 'string', default: '' },
       workers: { type: 'string', default: '1,2' },
       pin: { type: 'string', default: 'auto' },
       profile: { type: 'boolean', default: false },
@@ -113,7 +118,9 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     connections: positive('connections', values.connections, { integer: true, min: 1 }),
     rate: positive('rate', values.rate, { integer: false, min: 1 }),
     fixedRateConnections: positive('fixed-connections', values['fixed-connections'], { integer: true, min: 1 }),
-    contestants: parseContestants(values.only),
+    // By default every contestant runs; the baseline only when a baseline checkout is given.
+    contestants: parseContestants(values.only !== '' ? values.only : CONTESTANT_NAMES.filter((n) => n !== 'tollgate-baseline' || values.baseline !== '').join(',')),
+    baselineRoot: values.baseline === '' ? undefined : values.baseline,
     workers: parseWorkers(values.workers),
     pin: values.pin,
     profile: values.profile,

@@ -66,7 +66,7 @@ async function runPhase(env: SessionEnvironment, workers: number, profiles: Prof
   log(`\n== ${workers} worker(s): ${placement.description}`);
   const context: StartContext = {
     workDir: env.workDir, workers, nginxPath: env.nginxPath, nodePath: env.nodePath, repoRoot: env.repoRoot,
-    profileRoot: env.profileRoot, tollgateExtraEnv: options.tollgateEnv, tollgateReadyTimeoutMs: options.tollgateReadySeconds * 1000,
+    profileRoot: env.profileRoot, tollgateExtraEnv: options.tollgateEnv, baselineRoot: options.baselineRoot, tollgateReadyTimeoutMs: options.tollgateReadySeconds * 1000,
   };
   let upstream: RunningContestant;
   try {

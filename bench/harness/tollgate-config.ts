@@ -3,8 +3,19 @@
  * route, no plugins) and `TOLLGATE_*` variables that keep every listener on loopback.
  */
 
-/** The declarative file: `_format_version: "3.0"`, one service pointing at the upstream, one route `paths: ["/"]`. */
-export function tollgateDeclarativeConfig(upstreamPort: number): string {
+/** The key the key-auth scenario's requests carry (in the query: the load tools send no custom headers). */
+export const BENCH_API_KEY = 'bench-key';
+
+/** A plugin the route runs in a plugin scenario, or none. */
+export type BenchPlugin = 'noop-sync' | 'noop-async' | 'key-auth' | null;
+
+/**
+ * The declarative file: `_format_version: "3.0"`, one service pointing at the upstream, one route `paths: ["/"]`,
+ * and in plugin scenarios that route's one plugin (key-auth with a consumer and its key).
+ */
+export function tollgateDeclarativeConfig(upstreamPort: number, plugin: BenchPlugin = null): string {
+  const plugins = plugin === null ? '' : `        plugins:\n          - name: ${plugin}\n`;
+  const consumers = plugin === 'key-auth' ? `consumers:\n  - username: bench\n    keyauth_credentials:\n      - key: ${BENCH_API_KEY}\n` : '';
   return `_format_version: "3.0"
 services:
   - name: bench-upstream
@@ -12,7 +23,7 @@ services:
     routes:
       - name: bench-all
         paths: ["/"]
-`;
+${plugins}${consumers}`;
 }
 
 /** Inputs of {@link tollgateEnvironment}. */

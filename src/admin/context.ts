@@ -75,7 +75,21 @@ export interface NodeContext {
   readonly clustering?: ClusterView | null;
   /** Target health, on a node with proxy workers; absent or null otherwise. */
   readonly health?: TargetHealthView | null;
+  /**
+   * Every metric of the node in the Prometheus text format (the node-wide registry, summed over the workers
+   * after each was asked to push, then hybrid mode's); absent on nodes without one.
+   */
+  metrics?(): Promise<string>;
 }
+
+/** The Prometheus text for `/metrics` (Status API and Admin API): the node's, or hybrid mode's alone. */
+export async function nodeMetricsText(node: NodeContext): Promise<string> {
+  if (node.metrics !== undefined) return node.metrics();
+  return node.clustering ? await node.clustering.metrics() : '';
+}
+
+/** The content type of the Prometheus text format. */
+export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
 /** What the Admin API reads and sets of the health checks (see HealthChecker). */
 export interface TargetHealthView {

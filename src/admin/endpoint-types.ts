@@ -17,6 +17,8 @@ export const METHODS: readonly Method[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELET
 export interface Reply {
   status: number;
   body?: unknown;
+  /** A text body sent as it is (with its Content-Type in `headers`), instead of JSON. */
+  text?: string;
   headers?: Record<string, string>;
 }
 

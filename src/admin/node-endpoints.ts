@@ -6,6 +6,7 @@ import { exportDeclarative } from '../declarative/index.ts';
 import { ENTITIES, pluginSubschemas, validateEntity, type EntityName } from '../entities/index.ts';
 import { toKongSchemaView, typedefs, validateFieldValue } from '../schema/index.ts';
 import { postConfig } from './config-endpoint.ts';
+import { nodeMetricsText, PROMETHEUS_CONTENT_TYPE } from './context.ts';
 import { readBody } from '../core/http-json.ts';
 import { reply, type RequestContext } from './endpoint-types.ts';
 import { AdminError, badRequest, schemaViolation } from './errors.ts';
@@ -86,6 +87,12 @@ export function addNodeEndpoints(table: RouteTable): void {
     return reply(200, nodeInfo(ctx.api.node, inUse));
   });
   table.set('/status', 'GET', async (ctx) => reply(200, await statusBody(ctx.api.node)));
+  // Kong serves this when its prometheus plugin is enabled; here it is the node-wide registry, always.
+  table.set('/metrics', 'GET', async (ctx) => ({
+    status: 200,
+    text: await nodeMetricsText(ctx.api.node),
+    headers: { 'Content-Type': PROMETHEUS_CONTENT_TYPE },
+  }));
   table.set('/endpoints', 'GET', async () => reply(200, { data: table.paths() }));
   table.set('/openapi.json', 'GET', openApiHandler(table));
 

@@ -30,6 +30,8 @@ interface NodeOperation {
   /** Status and schema of the success response. */
   status?: number;
   response?: JsonObject;
+  /** A text (not JSON) success response: its media type. */
+  textResponse?: string;
   requestBody?: JsonObject;
   query?: string[];
   errors?: string[];
@@ -79,6 +81,9 @@ const declarativeBody: JsonObject = {
 const NODE_OPERATIONS: Readonly<Record<string, Partial<Record<Method, NodeOperation>>>> = {
   '/': { GET: { id: 'getNodeInfo', tag: 'node', summary: 'Node information: version, plugins, configuration', response: anyObject } },
   '/status': { GET: { id: 'getNodeStatus', tag: 'node', summary: 'Node status: database reachability or configuration hash', response: anyObject } },
+  '/metrics': {
+    GET: { id: 'getMetrics', tag: 'node', summary: "The node's metrics (summed over its workers) in the Prometheus text format", textResponse: 'text/plain; version=0.0.4' },
+  },
   '/endpoints': {
     GET: {
       id: 'listEndpoints',
@@ -479,7 +484,11 @@ function singleOperation(
 
 function nodeOperation(op: NodeOperation): JsonObject {
   const status = String(op.status ?? 200);
-  const success = status === '204' ? { description: 'Done; no content.' } : jsonResponse('Success.', op.response ?? anyObject);
+  const success = status === '204'
+    ? { description: 'Done; no content.' }
+    : op.textResponse !== undefined
+      ? { description: 'Success.', content: { [op.textResponse]: { schema: { type: 'string' } } } }
+      : jsonResponse('Success.', op.response ?? anyObject);
   const responses: JsonObject = { [status]: success, ...errorResponses(op.errors ?? []) };
   const extra: JsonObject = {};
   if (op.query !== undefined) extra.parameters = op.query.map(paramRef);

@@ -6,7 +6,7 @@
 import { addClusteringEndpoints } from './clustering-endpoints.ts';
 import { addHealthEndpoints } from './health-endpoints.ts';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { listenHttp, sendEmpty, sendJson } from '../core/http-json.ts';
+import { listenHttp, sendEmpty, sendJson, sendText } from '../core/http-json.ts';
 import { SERVER_TOKEN } from '../core/version.ts';
 import { EMPTY_PLUGIN_REGISTRY, ENTITIES, ENTITY_ORDER, type EntityName, type PluginSchemaRegistry } from '../entities/index.ts';
 import type { Logger } from '../log/logger.ts';
@@ -225,7 +225,8 @@ export class AdminApi {
   }
 
   #send(res: ServerResponse, result: Reply): void {
-    if (result.body === undefined) sendEmpty(res, result.status, result.headers);
+    if (result.text !== undefined) sendText(res, result.status, result.text, result.headers);
+    else if (result.body === undefined) sendEmpty(res, result.status, result.headers);
     else sendJson(res, result.status, result.body, result.headers);
   }
 

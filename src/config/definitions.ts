@@ -378,7 +378,7 @@ export const SETTING_DEFINITIONS = [
   }),
   define({
     name: 'mem_cache_size', type: 'size', default: '128m', parse: size(),
-    description: 'Size of the in-memory entity cache, with an optional `k` or `m` unit.',
+    description: 'Memory bound of the node-wide shared cache that every worker of the node sees (`kong.cache` for plugins; least recently used entries are evicted past it), with an optional `k`, `m` or `g` unit.',
   }),
 
   // TLS

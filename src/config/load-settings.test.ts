@@ -170,6 +170,7 @@ test('parsed types: booleans, numbers, lists, uuids', () => {
   assert.deepEqual(s.plugins, ['bundled', 'my-plugin']);
   assert.equal(s.node_id, '2c0ea4c9-5a37-4ad2-a0d7-22c0b3c1e1a5');
   assert.equal(s.memCacheSizeBytes, 512 * 1024);
+  assert.equal(load('mem_cache_size = 2g\n').memCacheSizeBytes, 2 * 1024 ** 3, "Kong's g unit");
   assert.equal(s.ssl_protocols, 'TLSv1.3');
   assert.equal(s.worker_processes, availableParallelism());
   assert.equal(s.upstream_keepalive_pool_size, 0);
@@ -321,8 +322,8 @@ test('validation messages, key by key', () => {
     ['error_default_type', 'text/csv', `must be 'text/plain', 'application/json', 'application/xml' or 'text/html'`],
     ['plugins', 'bundled, Bad Plugin', `entry 'Bad Plugin' is not a plugin name (lower-case letters, digits, '-' and '_')`],
     ['plugins', 'off, bundled', `'off' cannot be combined with other entries`],
-    ['mem_cache_size', '1g', `must be a size such as '128m', '512k' or a number of bytes, greater than 0`],
-    ['mem_cache_size', '0', `must be a size such as '128m', '512k' or a number of bytes, greater than 0`],
+    ['mem_cache_size', '1t', `must be a size such as '128m', '512k', '1g' or a number of bytes, greater than 0`],
+    ['mem_cache_size', '0', `must be a size such as '128m', '512k', '1g' or a number of bytes, greater than 0`],
     ['ssl_cert', 'no-such-file.pem', `no file at ${missingFile}, and not PEM text or base64-encoded PEM`],
     ['admin_ssl_cert', 'no-such-file.pem', `no file at ${missingFile}, and not PEM text or base64-encoded PEM`],
     ['ssl_protocols', 'SSLv3 TLSv1.2', `unknown protocol 'SSLv3' (accepted: TLSv1, TLSv1.1, TLSv1.2, TLSv1.3, separated by spaces)`],

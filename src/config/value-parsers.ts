@@ -164,22 +164,23 @@ export function optionalUuid(): ValueParser<string | null> {
   };
 }
 
-const SIZE = /^(\d+)([kKmM]?)$/;
+const SIZE = /^(\d+)([kKmMgG]?)$/;
 
-/** Parses an nginx-style size (`128m`, `512k`, `1048576`) into bytes; -1 when it is not one. */
+/** Parses a Kong/nginx-style size (`128m`, `512k`, `1g`, `1048576`) into bytes; -1 when it is not one. */
 export function sizeInBytes(raw: string): number {
   const match = SIZE.exec(raw);
   if (!match) return -1;
   const unit = match[2].toLowerCase();
-  const factor = unit === 'k' ? 1024 : unit === 'm' ? 1024 * 1024 : 1;
-  return Number(match[1]) * factor;
+  const factor = unit === 'k' ? 1024 : unit === 'm' ? 1024 ** 2 : unit === 'g' ? 1024 ** 3 : 1;
+  const bytes = Number(match[1]) * factor;
+  return Number.isSafeInteger(bytes) ? bytes : -1;
 }
 
-/** A size with an optional `k` or `m` unit, kept as written. */
+/** A size with an optional `k`, `m` or `g` unit, kept as written. */
 export function size(): ValueParser<string> {
   return (raw) => {
     const bytes = sizeInBytes(raw);
-    if (bytes <= 0) throw new InvalidValue(`must be a size such as '128m', '512k' or a number of bytes, greater than 0`);
+    if (bytes <= 0) throw new InvalidValue(`must be a size such as '128m', '512k', '1g' or a number of bytes, greater than 0`);
     return raw;
   };
 }

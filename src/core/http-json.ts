@@ -12,6 +12,14 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, ext
   res.end(res.req?.method === 'HEAD' ? undefined : text);
 }
 
+/** A text body as it is; `extraHeaders` should give its Content-Type. */
+export function sendText(res: ServerResponse, status: number, text: string, extraHeaders: Record<string, string> = {}): void {
+  res.setHeader('Content-Length', String(Buffer.byteLength(text)));
+  for (const [k, v] of Object.entries(extraHeaders)) res.setHeader(k, v);
+  res.writeHead(status);
+  res.end(res.req?.method === 'HEAD' ? undefined : text);
+}
+
 export function sendEmpty(res: ServerResponse, status: number, extraHeaders: Record<string, string> = {}): void {
   res.setHeader('Content-Length', '0');
   for (const [k, v] of Object.entries(extraHeaders)) res.setHeader(k, v);

@@ -1,5 +1,5 @@
 import cluster, { type Worker } from 'node:cluster';
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +23,7 @@ import type { SupervisorMessage, WorkerCounters, WorkerInit, WorkerMessage } fro
 import { proxyRelevantPatch, type WorkerConfigPatch } from './config-patch.ts';
 import { CoalescingRunner } from './coalescing-runner.ts';
 import { HealthChecker } from '../health/health-checker.ts';
+import { setNodeServices, SharedStateServer, socketPathFor } from '../shared-state/index.ts';
 
 interface WorkerSlot {
   index: number;
@@ -84,6 +85,12 @@ export class Supervisor implements NodeContext {
   /** The unhealthy targets last announced, for workers that start later. */
   #unhealthy: string[] = [];
   readonly #statsWaiters = new Map<number, { pending: number; got: WorkerCounters[]; done: (c: WorkerCounters[]) => void }>();
+  /**
+   * The node's shared state (Kong's lua_shared_dict): counters, cache and metrics live here, in the
+   * supervisor, so that they outlive any worker; workers reach them over a Unix socket in the prefix.
+   */
+  readonly sharedState: SharedStateServer;
+  readonly #sharedStateToken = randomBytes(24).toString('base64url');
 
   /** `plugins`: the registry `loadNodePlugins` built (external plugins included); default: the bundled ones enabled. */
   constructor(settings: Settings, nodeId?: string, plugins?: PluginSchemaRegistry) {
@@ -91,6 +98,23 @@ export class Supervisor implements NodeContext {
     this.nodeId = nodeId ?? settings.node_id ?? randomUUID();
     this.plugins = plugins ?? pluginRegistry(settings.plugins);
     this.log = createLogger({ level: settings.log_level as LogLevel, worker: 0, write: errorLogWriter(settings.proxy_error_log, settings.prefix) });
+    this.sharedState = new SharedStateServer({
+      cacheBytes: settings.memCacheSizeBytes,
+      token: this.#sharedStateToken,
+      warn: (message) => this.log.warn(message),
+    });
+    // Code running in the supervisor itself reaches the same state directly.
+    setNodeServices(this.sharedState.localServices());
+  }
+
+  /**
+   * Every metric of the node in the Prometheus text format: the shared registry (after asking every worker to
+   * push what it counted), then hybrid mode's own.
+   */
+  async metrics(): Promise<string> {
+    const shared = await this.sharedState.renderMetrics();
+    const clustering = this.clustering === null ? '' : await this.clustering.metrics();
+    return shared + clustering;
   }
 
   currentConfig(): { config: FlatConfig; hash: string } {
@@ -192,7 +216,17 @@ export class Supervisor implements NodeContext {
       nodeId: this.nodeId,
       hostname: hostname(),
       countTraffic: s.role === 'data_plane',
+      sharedState: null,
     };
+    if (this.#runsWorkers()) {
+      const path = socketPathFor(s.prefix);
+      try {
+        await this.sharedState.listen(path);
+      } catch (err) {
+        throw new Error(`could not listen on the shared-state socket ${path}: ${(err as Error).message}; check that the prefix ${s.prefix} is writable and on a file system that supports Unix sockets`);
+      }
+      this.#init.sharedState = { path, token: this.#sharedStateToken };
+    }
 
     const execArgv = ['--disable-warning=ExperimentalWarning'];
     const profDir = process.env.TOLLGATE_CPU_PROF_DIR;
@@ -531,6 +565,7 @@ export class Supervisor implements NodeContext {
     for (const slot of this.#slots.values()) if (!slot.worker.isDead()) slot.worker.process.kill('SIGKILL');
     if (this.#refreshTimer !== null) clearTimeout(this.#refreshTimer);
     if (this.#expiryTimer !== null) clearTimeout(this.#expiryTimer);
+    await this.sharedState.close();
     this.#unwatch?.();
     await this.store?.close().catch(() => {});
     rmSync(join(this.settings.prefix, 'tollgate.pid'), { force: true });

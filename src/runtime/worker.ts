@@ -20,6 +20,7 @@ import type { RouteMatchCalculation } from '../router/index.ts';
 import { TrafficCounter } from '../proxy/traffic.ts';
 import type { ListenerSpec, SupervisorMessage, WorkerInit, WorkerMessage } from './messages.ts';
 import { applyWorkerPatch } from './config-patch.ts';
+import { maybeNodeServices, startWorkerNodeServices, stopWorkerNodeServices } from '../shared-state/index.ts';
 import type { SnapshotInput } from '../snapshot/types.ts';
 
 /**
@@ -94,7 +95,11 @@ export function runWorker(): void {
       traffic = new TrafficCounter();
       core.traffic = traffic;
     }
-    listenAll(core, msg).then(
+    if (msg.sharedState !== null) startNodeServices(msg.sharedState, core);
+    const started = core;
+    initPlugins(handlers, log)
+      .then(() => listenAll(started, msg))
+      .then(
       (s) => {
         servers = s;
         send({ type: 'listening' });
@@ -181,8 +186,47 @@ export function runWorker(): void {
 async function workerHandlers(init: WorkerInit): Promise<ReadonlyMap<string, PluginHandler>> {
   const { registry, external } = await loadNodePlugins({ plugins: init.plugins, plugin_paths: init.pluginPaths, pluginServers: init.pluginServers });
   const all = new Map<string, PluginHandler>(PLUGIN_HANDLERS);
-  for (const plugin of external) all.set(plugin.schema.name, plugin.handler as unknown as PluginHandler);
+  for (const plugin of external) all.set(plugin.schema.name, plugin.handler);
   return new Map([...all].filter(([name]) => registry.has(name)));
+}
+
+/**
+ * Connects this worker to the node's shared state, once, before any plugin runs; `nodeServices()` (from
+ * src/shared-state/index.ts) returns it from then on. The worker's request total is folded into the node's
+ * metrics at each push, so the request path pays nothing for it.
+ */
+function startNodeServices(sharedState: { path: string; token: string }, core: ProxyCore): void {
+  let reported = 0;
+  let requests: { inc(labels: readonly string[], by?: number): void } | null = null;
+  const client = startWorkerNodeServices({
+    ...sharedState,
+    beforePush: () => {
+      const now = core.requests;
+      if (now > reported) requests!.inc([], now - reported);
+      reported = now;
+    },
+  });
+  requests = client.metrics.counter({ name: 'tollgate_proxy_requests_total', help: 'Requests received by the proxy workers of this node.' });
+}
+
+/**
+ * Runs each enabled plugin's `init_worker` once, before the worker listens (Kong's init_worker phase). A
+ * failure is logged with the plugin's name; the worker still serves, and that plugin's phases run as they can.
+ */
+async function initPlugins(handlers: ReadonlyMap<string, PluginHandler>, log: Logger): Promise<void> {
+  const services = maybeNodeServices();
+  for (const handler of handlers.values()) {
+    if (handler.init_worker === undefined) continue;
+    if (services === null) {
+      log.error(`plugin '${handler.name}': init_worker skipped, this node has no shared state`);
+      continue;
+    }
+    try {
+      await handler.init_worker(services);
+    } catch (err) {
+      log.error(`plugin '${handler.name}' failed in init_worker: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    }
+  }
 }
 
 /** Writes a plugin's log line at one of Kong's levels (alert and emerg are logged as crit). */
@@ -222,7 +266,9 @@ function proxyOptions(
     logUpstreamError,
     logPluginError: (message) => logAt('error', message),
     pdk: {
-      services: null,
+      get services() {
+        return maybeNodeServices();
+      },
       nodeId: init.nodeId,
       hostname: init.hostname,
       isTrusted,
@@ -338,6 +384,7 @@ function shutdown(servers: Server[], pools: ConnectionPools | null, timeout: num
   stopping = true;
   let open = servers.length;
   const finish = () => {
+    stopWorkerNodeServices();
     pools?.closeAll().finally(() => process.exit(0));
   };
   if (open === 0) finish();

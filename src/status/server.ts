@@ -1,5 +1,5 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { NodeContext } from '../admin/context.ts';
+import { nodeMetricsText, PROMETHEUS_CONTENT_TYPE, type NodeContext } from '../admin/context.ts';
 import { statusBody } from '../admin/node-info.ts';
 import { listenHttp, sendJson } from '../core/http-json.ts';
 import type { Logger } from '../log/logger.ts';
@@ -37,9 +37,9 @@ async function handle(node: NodeContext, req: IncomingMessage, res: ServerRespon
       return;
     }
     case '/metrics': {
-      const clustering = node.clustering ?? null;
-      res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
-      res.end(clustering === null ? '' : await clustering.metrics());
+      const text = await nodeMetricsText(node);
+      res.writeHead(200, { 'Content-Type': PROMETHEUS_CONTENT_TYPE, 'Content-Length': String(Buffer.byteLength(text)) });
+      res.end(method === 'HEAD' ? undefined : text);
       return;
     }
     case '/clustering/status': {

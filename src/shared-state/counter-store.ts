@@ -1,0 +1,60 @@
+/**
+ * The node's counters (the supervisor holds them): atomic increments with expiry. One process applies every
+ * increment, one at a time, so the values returned are exact and distinct whatever the number of workers.
+ */
+
+interface Counter {
+  value: number;
+  /** Epoch ms after which the counter reads 0 and restarts; 0 never expires. */
+  expiresAt: number;
+}
+
+export class CounterStore {
+  readonly #counters = new Map<string, Counter>();
+
+  /** Adds `by`; a missing or expired counter starts at 0 and expires `ttlMs` from `now` (0: never). */
+  incr(key: string, by: number, ttlMs: number, now: number): number {
+    const c = this.#counters.get(key);
+    if (c === undefined || (c.expiresAt !== 0 && c.expiresAt <= now)) {
+      const fresh: Counter = { value: by, expiresAt: ttlMs > 0 ? now + ttlMs : 0 };
+      // A re-created key moves to the end of the map, so the sweep's insertion order stays roughly by age.
+      if (c !== undefined) this.#counters.delete(key);
+      this.#counters.set(key, fresh);
+      return fresh.value;
+    }
+    c.value += by;
+    return c.value;
+  }
+
+  /** The value, 0 when missing or expired (an expired counter is removed on the way). */
+  get(key: string, now: number): number {
+    const c = this.#counters.get(key);
+    if (c === undefined) return 0;
+    if (c.expiresAt !== 0 && c.expiresAt <= now) {
+      this.#counters.delete(key);
+      return 0;
+    }
+    return c.value;
+  }
+
+  delete(key: string): void {
+    this.#counters.delete(key);
+  }
+
+  /** Removes every expired counter; returns how many went. */
+  sweep(now: number): number {
+    let removed = 0;
+    for (const [key, c] of this.#counters) {
+      if (c.expiresAt !== 0 && c.expiresAt <= now) {
+        this.#counters.delete(key);
+        removed++;
+      }
+    }
+    return removed;
+  }
+
+  /** Counters held, expired ones not yet swept included. */
+  get size(): number {
+    return this.#counters.size;
+  }
+}
