@@ -171,7 +171,7 @@ test('a cache whose configuration does not hash to its recorded hash is rejected
   rejected(path, null, /hash mismatch/);
   writeConfigCache(path, { ...value, sequence: -1 }, null);
   rejected(path, null, /sequence/);
-  writeConfigCache(path, { ...value, config: { ...value.config, workspaces: [] } as unknown as WireConfig }, null);
+  writeConfigCache(path, { ...value, config: { ...value.config, workspaces: [{ id: 'w' }] } as unknown as WireConfig }, null);
   rejected(path, null, /unknown collection "workspaces"/);
 });
 

@@ -3,6 +3,7 @@ export { PluginContext, type PluginExit } from './context.ts';
 export {
   PLUGIN_PHASES,
   type CredentialMatch,
+  type EntityRecord,
   type PluginConfigData,
   type PluginConsumer,
   type PluginCredential,

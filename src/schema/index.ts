@@ -33,7 +33,7 @@ export { luaDump, luaQuote } from './lua-dump.ts';
 export { toJsonSchema, toKongSchemaView, type JsonObject, type JsonValue } from './views.ts';
 export { typedefs } from './typedefs.ts';
 export { PROTOCOLS, HTTP_PROTOCOLS, STREAM_PROTOCOLS, isHttpProtocol, type Protocol } from './protocols.ts';
-export type { PluginDefinitionForSchema, PluginSchemaRegistry } from './plugin-definition.ts';
+export type { PluginDefinitionForRegistry, PluginDefinitionForSchema, PluginMigration, PluginSchemaRegistry } from './plugin-definition.ts';
 export { MSG, oneOfMessage } from './messages.ts';
 export { isUuid } from './validators.ts';
 export { parseHost, formatHost, type ParsedHost } from './host.ts';

@@ -239,7 +239,7 @@ export function compileSnapshot(input: SnapshotInput, options: CompileOptions): 
   const chains = new PluginChainBuilder(
     input.plugins,
     options.handlers ?? PLUGIN_HANDLERS,
-    buildConfigData(input.consumers, input.keyauth_credentials),
+    buildConfigData(input),
   );
 
   const entries: RouterEntry<ProxyEntry>[] = [];

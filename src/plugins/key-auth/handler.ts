@@ -36,7 +36,7 @@ function prepare(config: Readonly<Record<string, unknown>>, data: PluginConfigDa
     challenge: { 'WWW-Authenticate': realm === null ? 'Key' : `Key realm="${realm}"` },
     anonymous,
     anonymousConsumer: anonymous === null ? null : (data.consumer(anonymous) ?? null),
-    credentials: data.keyauthCredentials,
+    credentials: data.credentialsBy('keyauth_credentials', 'key'),
   };
 }
 
