@@ -364,7 +364,7 @@ function naiveDiff(from: WireConfig, to: WireConfig): string[] {
 
 function changeSet(d: DeltaConfigMessage): string[] {
   const out: string[] = [];
-  for (const [name, list] of Object.entries(d.upserts)) for (const e of list) out.push(`upsert ${name} ${e.id}`);
-  for (const [name, ids] of Object.entries(d.deletes)) for (const id of ids) out.push(`delete ${name} ${id}`);
+  for (const [name, list] of Object.entries(d.upserts)) for (const e of list ?? []) out.push(`upsert ${name} ${e.id}`);
+  for (const [name, ids] of Object.entries(d.deletes)) for (const id of ids ?? []) out.push(`delete ${name} ${id}`);
   return out.sort();
 }

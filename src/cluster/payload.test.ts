@@ -15,8 +15,8 @@ import {
 const HASH = 'a'.repeat(32);
 const MAX = 1 << 20;
 
-function wire(parts: Partial<Record<EntityName, WireEntity[]>> = {}): Record<EntityName, WireEntity[]> {
-  return Object.fromEntries(ENTITY_ORDER.map((n) => [n, parts[n] ?? []])) as Record<EntityName, WireEntity[]>;
+function wire(parts: Partial<Record<EntityName, WireEntity[]>> = {}): WireConfig {
+  return Object.fromEntries(ENTITY_ORDER.map((n) => [n, parts[n] ?? []])) as unknown as WireConfig;
 }
 
 const full: FullConfigMessage = {

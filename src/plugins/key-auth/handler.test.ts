@@ -5,13 +5,18 @@ import { PluginContext } from '../../pdk/index.ts';
 import { buildConfigData } from '../../snapshot/plugin-chains.ts';
 import { keyAuthHandler, type KeyAuthConf } from './handler.ts';
 
-const DATA = buildConfigData(
-  [
+const DATA = buildConfigData({
+  services: [],
+  routes: [],
+  upstreams: [],
+  targets: [],
+  plugins: [],
+  consumers: [
     { id: 'c-ann', username: 'ann', custom_id: 'ann-1' },
     { id: 'c-anon', username: 'anonymous', custom_id: null },
   ],
-  [{ id: 'k-ann', consumer: { id: 'c-ann' }, key: 'ann-key' }],
-);
+  keyauth_credentials: [{ id: 'k-ann', consumer: { id: 'c-ann' }, key: 'ann-key' }],
+});
 
 function conf(config: Record<string, unknown> = {}): KeyAuthConf {
   const defaults = { key_names: ['apikey'], hide_credentials: false, key_in_header: true, key_in_query: true, key_in_body: false, run_on_preflight: true };
