@@ -10,6 +10,11 @@ import { buildOpenApiDocument } from './openapi.ts';
 import { RouteTable } from './route-table.ts';
 import { buildRouteTable } from './server.ts';
 import { startTestAdmin, type TestAdmin } from './test-support.ts';
+import { registerPlugins } from '../entities/index.ts';
+import { BUNDLED_PLUGINS } from '../plugins/index.ts';
+
+// Plugins' entities (key-auth's credentials) exercise the generic behaviour, as on a node that enables them.
+registerPlugins(BUNDLED_PLUGINS);
 
 const table = buildRouteTable();
 const doc = buildOpenApiDocument(table);

@@ -17,6 +17,11 @@ import {
   writeConfigCache,
   type CachedConfig,
 } from './config-cache.ts';
+import { registerPlugins } from '../entities/index.ts';
+import { BUNDLED_PLUGINS } from '../plugins/index.ts';
+
+// Plugins' entities (key-auth's credentials) exercise the generic behaviour, as on a node that enables them.
+registerPlugins(BUNDLED_PLUGINS);
 
 const SECRET = 'super-secret-api-key-0123456789';
 const KEY = cacheKeyFromSetting('correct horse battery staple');
