@@ -210,10 +210,10 @@ describe('a traditional node whose database is slow or fails a read', () => {
     try {
       const service = await form(node.admin, 'POST', '/services', { name: 'slow', url: `http://127.0.0.1:${up.port}` });
       assert.equal(service.status, 201, JSON.stringify(service.body));
-      // Reads of the whole configuration take their snapshot, then wait on this lock (the table is read last;
-      // routes are written without touching it). Each write below starts such a read.
+      // Reads of the whole configuration take their snapshot, then wait on this lock (the last collection, a
+      // plugin's, is read last; routes are written without touching it). Each write below starts such a read.
       await sql.query('BEGIN');
-      await sql.query('LOCK TABLE hmacauth_credentials IN ACCESS EXCLUSIVE MODE');
+      await sql.query('LOCK TABLE keyauth_credentials IN ACCESS EXCLUSIVE MODE');
       for (const name of ['first', 'second', 'third']) {
         const route = await form(node.admin, 'POST', '/services/slow/routes', { 'paths[]': `/${name}`, name });
         assert.equal(route.status, 201, JSON.stringify(route.body));

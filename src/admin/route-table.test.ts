@@ -65,7 +65,6 @@ test('the Admin API table has Kong’s generated and custom paths, not the disab
     '/routes/{routes}/service',
     '/consumers/{consumers}/key-auth/{keyauth_credentials}',
     '/key-auths/{keyauth_credentials}/consumer',
-    '/consumers/{consumers}/acls/{acls}',
     '/upstreams/{upstreams}/targets/all',
     '/certificates/{certificates}/snis',
     '/schemas/{db_entity_name}/validate',
