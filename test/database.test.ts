@@ -121,6 +121,10 @@ describe('traditional mode on PostgreSQL', () => {
     const list = await runTollgate(['migrations', 'list'], db.env);
     assert.equal(list.code, 0, list.stderr);
     assert.match(list.stdout, /core:000_base/);
+    assert.match(list.stdout, /^  key-auth:000_base_key_auth$/m, 'an enabled plugin\'s migrations are listed under its name');
+    const bare = await runTollgate(['migrations', 'list'], { ...db.env, TOLLGATE_PLUGINS: 'off' });
+    assert.equal(bare.code, 0, bare.stderr);
+    assert.match(bare.stdout, /key-auth:000_base_key_auth/, 'recorded migrations of plugins not enabled still show as executed');
     const again = await runTollgate(['migrations', 'bootstrap'], db.env);
     assert.equal(again.code, 1);
     const upToDate = await runTollgate(['migrations', 'up'], db.env);
