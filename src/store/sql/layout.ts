@@ -1,7 +1,7 @@
 /**
  * How each entity is stored, derived from the entity registry (again after a plugin registers entities):
- * one table per collection named like it, with `id` as primary key, the whole validated entity as JSON in `entity`, and extracted columns for
- * what the database must enforce or find quickly:
+ * one table per collection named like it, with `id` as primary key, the whole validated entity as JSON in
+ * `entity`, and extracted columns for what the database must enforce or find quickly:
  * - unique fields (`name`, `username`, ...) with UNIQUE constraints;
  * - the endpoint key when it is not unique (`targets.target`), indexed for lookups;
  * - foreign keys as `<field>_id` with real REFERENCES ... ON DELETE CASCADE | RESTRICT;
