@@ -5,7 +5,8 @@ import { loadSettings, SettingsError } from '../config/index.ts';
 import type { Settings } from '../config/settings-types.ts';
 import type { FlatConfig } from '../declarative/index.ts';
 import { readDeclarativeFile, validateDeclarativeText } from './declarative-file.ts';
-import { pluginRegistry } from '../plugins/index.ts';
+import { enabledPlugins, pluginRegistry } from '../plugins/index.ts';
+import { registerPlugins } from '../entities/index.ts';
 import { EXAMPLE_DECLARATIVE_CONFIG } from '../declarative/example.ts';
 import { md5, Supervisor } from '../runtime/supervisor.ts';
 import { parseArgs, type ParsedArgs } from './args.ts';
@@ -111,7 +112,7 @@ async function start(args: ParsedArgs): Promise<number> {
   const settings = settingsFrom(args);
   // Unknown names in the `plugins` setting stop the start, before anything listens.
   try {
-    pluginRegistry(settings.plugins);
+    registerPlugins(enabledPlugins(settings.plugins));
   } catch (err) {
     return fail((err as Error).message);
   }
@@ -191,6 +192,7 @@ function configParse(args: ParsedArgs): number {
   const file = args.positional[2];
   if (file === undefined) return fail('config parse needs a file: tollgate config parse FILE');
   // Parsing checks plugin entities against every bundled plugin (no node settings are read here).
+  registerPlugins(enabledPlugins(['bundled']));
   const result = readDeclarativeFile(file, pluginRegistry(['bundled']));
   if (!result.ok) {
     if (result.unreadable) return fail(result.problem);

@@ -2,8 +2,8 @@ import { existsSync, writeFileSync } from 'node:fs';
 import type { Settings } from '../config/settings-types.ts';
 import { exportDeclarative } from '../declarative/index.ts';
 import { readDeclarativeFile } from './declarative-file.ts';
-import { pluginRegistry } from '../plugins/index.ts';
-import { ENTITY_ORDER } from '../entities/index.ts';
+import { enabledPlugins, pluginRegistry } from '../plugins/index.ts';
+import { ENTITY_ORDER, registerPlugins } from '../entities/index.ts';
 import type { Row } from '../store/index.ts';
 import { openConfiguredStore } from '../runtime/database.ts';
 
@@ -19,6 +19,7 @@ function fail(message: string): number {
 export async function dbImport(settings: Settings, file: string | undefined): Promise<number> {
   if (settings.database === 'off') return fail("db_import needs a database; with database = off, load the file with declarative_config or POST /config");
   if (file === undefined) return fail('usage: tollgate config db_import FILE');
+  registerPlugins(enabledPlugins(settings.plugins));
   const result = readDeclarativeFile(file, pluginRegistry(settings.plugins));
   if (!result.ok) return fail(result.unreadable ? result.problem : `Failed importing:\n${result.problem}`);
   const store = await openConfiguredStore(settings);
@@ -45,6 +46,7 @@ export async function dbImport(settings: Settings, file: string | undefined): Pr
 export async function dbExport(settings: Settings, file: string | undefined): Promise<number> {
   if (settings.database === 'off') return fail('db_export needs a database; with database = off, GET /config on the Admin API exports the configuration');
   if (file !== undefined && existsSync(file)) return fail(`${file} already exists.\nWill not overwrite it.`);
+  registerPlugins(enabledPlugins(settings.plugins));
   const store = await openConfiguredStore(settings);
   try {
     const text = exportDeclarative(await store.exportAll());

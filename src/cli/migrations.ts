@@ -1,6 +1,8 @@
 import { bootstrap, finish, migrationState, MigrationError, reset, up } from '../store/index.ts';
 import type { Settings } from '../config/settings-types.ts';
 import { migrationTarget } from '../runtime/database.ts';
+import { registerPlugins } from '../entities/index.ts';
+import { enabledPlugins } from '../plugins/index.ts';
 
 const USAGE = 'usage: tollgate migrations bootstrap | up | finish | list | reset [--yes] [-c CONF] [-p PREFIX]';
 
@@ -14,6 +16,8 @@ export async function runMigrations(command: string | undefined, settings: Setti
     process.stderr.write('Error: database = off: there is nothing to migrate (set database = sqlite or postgres)\n');
     return 1;
   }
+  // The enabled plugins' migrations run (and are listed) with core's, under each plugin's name.
+  registerPlugins(enabledPlugins(settings.plugins));
   const target = migrationTarget(settings);
   const where = settings.database === 'sqlite' ? `SQLite database ${'sqlite' in target ? target.sqlite : ''}` : `PostgreSQL database '${settings.pg_database}' on ${settings.pg_host}:${settings.pg_port}`;
   try {

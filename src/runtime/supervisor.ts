@@ -14,7 +14,8 @@ import { createLogger, errorLogWriter, type Logger, type LogLevel } from '../log
 import { EMPTY_HASH } from '../snapshot/compile.ts';
 import { ensureDefaultCertificate } from '../tls/default-certificate.ts';
 import { openConfiguredStore } from './database.ts';
-import { pluginRegistry } from '../plugins/index.ts';
+import { enabledPlugins, pluginRegistry } from '../plugins/index.ts';
+import { registerPlugins } from '../entities/index.ts';
 import type { PluginSchemaRegistry } from '../schema/index.ts';
 import type { Store } from '../store/index.ts';
 import type { ServiceTelemetry } from '../proxy/traffic.ts';
@@ -95,6 +96,8 @@ export class Supervisor implements NodeContext {
   constructor(settings: Settings, nodeId?: string) {
     this.settings = settings;
     this.nodeId = nodeId ?? settings.node_id ?? randomUUID();
+    // The enabled plugins' entities and migrations, before anything reads configuration.
+    registerPlugins(enabledPlugins(settings.plugins));
     this.plugins = pluginRegistry(settings.plugins);
     this.log = createLogger({ level: settings.log_level as LogLevel, worker: 0, write: errorLogWriter(settings.proxy_error_log, settings.prefix) });
     this.sharedState = new SharedStateServer({
@@ -315,7 +318,7 @@ export class Supervisor implements NodeContext {
   }
 
   /**
-   * Entities with a `ttl` (key-auth credentials) leave the export when they expire, with no write to
+   * Entities with a `ttl` (a plugin's credentials) leave the export when they expire, with no write to
    * announce it: a refresh is scheduled for that moment so that an expired key stops working on time.
    */
   #scheduleExpiry(nextExpiry: number | null): void {

@@ -12,7 +12,8 @@ import { ProxyCore } from '../proxy/handler.ts';
 import type { ProxyOptions } from '../proxy/options.ts';
 import { applyHealth, compileSnapshot, EMPTY_HASH } from '../snapshot/compile.ts';
 import type { HealthOutcome } from '../health/target-health.ts';
-import { PLUGIN_HANDLERS, pluginRegistry } from '../plugins/index.ts';
+import { enabledPlugins, PLUGIN_HANDLERS, pluginRegistry } from '../plugins/index.ts';
+import { registerPlugins } from '../entities/index.ts';
 import type { PluginHandler } from '../pdk/index.ts';
 import type { RouterFlavor } from '../router/types.ts';
 import type { RouteMatchCalculation } from '../router/index.ts';
@@ -32,7 +33,7 @@ function send(msg: WorkerMessage): void {
   if (process.connected) process.send?.(msg);
 }
 
-const EMPTY_INPUT = { services: [], routes: [], upstreams: [], targets: [], plugins: [], consumers: [], keyauth_credentials: [] };
+const EMPTY_INPUT: SnapshotInput = { services: [], routes: [], upstreams: [], targets: [], plugins: [], consumers: [] };
 
 export function runWorker(): void {
   let core: ProxyCore | null = null;
@@ -194,8 +195,12 @@ async function initPlugins(handlers: ReadonlyMap<string, PluginHandler>, log: Lo
   }
 }
 
-/** Handlers of the enabled plugins only: a plugin entity for a disabled plugin (say, in a database) never runs. */
+/**
+ * Handlers of the enabled plugins only: a plugin entity for a disabled plugin (say, in a database) never runs.
+ * Registers the enabled plugins' entities too, so this worker knows the collections it is sent.
+ */
 function enabledHandlers(enabled: readonly string[]): ReadonlyMap<string, PluginHandler> {
+  registerPlugins(enabledPlugins(enabled));
   const registry = pluginRegistry(enabled);
   return new Map([...PLUGIN_HANDLERS].filter(([name]) => registry.has(name)));
 }
