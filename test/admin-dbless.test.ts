@@ -32,8 +32,6 @@ consumers:
   - username: alice
     keyauth_credentials:
       - key: alice-key
-    acls:
-      - group: admins
 `;
 
 async function get(node: TollgateNode, path: string) {
@@ -93,8 +91,7 @@ describe('Admin API in DB-less mode', () => {
     assert.equal(targets.body.data.length, 2);
     const keys = await get(node, '/consumers/alice/key-auth');
     assert.equal(keys.body.data[0].key, 'alice-key');
-    const acl = await get(node, '/consumers/alice/acls/admins');
-    assert.equal(acl.body.group, 'admins');
+    assert.equal((await get(node, '/key-auths/alice-key/consumer')).body.username, 'alice');
     assert.equal((await get(node, '/targets')).status, 404);
   });
 

@@ -121,6 +121,10 @@ describe('traditional mode on PostgreSQL', () => {
     const list = await runTollgate(['migrations', 'list'], db.env);
     assert.equal(list.code, 0, list.stderr);
     assert.match(list.stdout, /core:000_base/);
+    assert.match(list.stdout, /^  key-auth:000_base_key_auth$/m, 'an enabled plugin\'s migrations are listed under its name');
+    const bare = await runTollgate(['migrations', 'list'], { ...db.env, TOLLGATE_PLUGINS: 'off' });
+    assert.equal(bare.code, 0, bare.stderr);
+    assert.match(bare.stdout, /key-auth:000_base_key_auth/, 'recorded migrations of plugins not enabled still show as executed');
     const again = await runTollgate(['migrations', 'bootstrap'], db.env);
     assert.equal(again.code, 1);
     const upToDate = await runTollgate(['migrations', 'up'], db.env);
@@ -210,10 +214,10 @@ describe('a traditional node whose database is slow or fails a read', () => {
     try {
       const service = await form(node.admin, 'POST', '/services', { name: 'slow', url: `http://127.0.0.1:${up.port}` });
       assert.equal(service.status, 201, JSON.stringify(service.body));
-      // Reads of the whole configuration take their snapshot, then wait on this lock (the table is read last;
-      // routes are written without touching it). Each write below starts such a read.
+      // Reads of the whole configuration take their snapshot, then wait on this lock (the last collection, a
+      // plugin's, is read last; routes are written without touching it). Each write below starts such a read.
       await sql.query('BEGIN');
-      await sql.query('LOCK TABLE hmacauth_credentials IN ACCESS EXCLUSIVE MODE');
+      await sql.query('LOCK TABLE keyauth_credentials IN ACCESS EXCLUSIVE MODE');
       for (const name of ['first', 'second', 'third']) {
         const route = await form(node.admin, 'POST', '/services/slow/routes', { 'paths[]': `/${name}`, name });
         assert.equal(route.status, 201, JSON.stringify(route.body));

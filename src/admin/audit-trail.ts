@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ENTITIES, ENTITY_ORDER, memoizeOnRegistry } from '../entities/index.ts';
 import { decodeOffset, encodeOffset } from '../store/offset.ts';
 import { StoreError, type AuditPage, type AuditRecord, type Store } from '../store/types.ts';
 import { reply } from './endpoint-types.ts';
@@ -79,15 +80,30 @@ export class StoreAuditTrail implements AuditTrail {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const KEY_AUTH_SEGMENT = /(\/key-auths?\/)([^/]+)/g;
+
+/** The URL segments (an entity's Admin API name and nested name) after which a path names an entity by a secret endpoint key. */
+const secretSegments = memoizeOnRegistry((): RegExp | null => {
+  const names = new Set<string>();
+  for (const name of ENTITY_ORDER) {
+    const meta = ENTITIES[name];
+    if (!meta.secretEndpointKey) continue;
+    names.add(meta.adminApiName);
+    names.add(meta.adminApiNestedName);
+  }
+  if (names.size === 0) return null;
+  const alternatives = [...names].map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
+  return new RegExp(`(/(?:${alternatives})/)([^/]+)`, 'g');
+});
 
 /**
- * The path as the audit log keeps it: no query string, and a key-auth credential addressed by its key
- * (a secret) rather than its id shown as `******`.
+ * The path as the audit log keeps it: no query string, and an entity addressed by a secret endpoint key
+ * (an API key) rather than its id shown as `******`.
  */
 export function auditPath(url: string): string {
   const path = url.split('?', 1)[0];
-  return path.replace(KEY_AUTH_SEGMENT, (whole, prefix: string, key: string) => (UUID.test(key) ? whole : `${prefix}******`));
+  const segments = secretSegments();
+  if (segments === null) return path;
+  return path.replace(segments, (whole, prefix: string, key: string) => (UUID.test(key) ? whole : `${prefix}******`));
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * Where Kong's custom routes change the generated CRUD endpoints: consumers searched by `custom_id`,
- * certificates addressed by SNI with their `snis` list, ACLs addressed by group under a consumer, targets
+ * certificates addressed by SNI with their `snis` list, targets
  * served only under their upstream (by id or `host:port`), plugin PATCHes that learn the plugin's name
  * first, and the endpoints Kong disables.
  */
@@ -9,7 +9,7 @@ import { isUuid } from '../schema/index.ts';
 import type { Row } from '../store/types.ts';
 import { entityInput, findEntity, listPage, write } from './crud-endpoints.ts';
 import { reply, type Handler, type RequestContext } from './endpoint-types.ts';
-import { isPlainObject, newId } from './entity-dao.ts';
+import { isPlainObject } from './entity-dao.ts';
 import { badRequest, notFound, notFoundByPrimaryKey } from './errors.ts';
 import type { RouteTable } from './route-table.ts';
 
@@ -55,35 +55,6 @@ function certificates(table: RouteTable): void {
   };
   table.wrap(path, 'PUT', withSnis);
   table.wrap(path, 'PATCH', withSnis);
-}
-
-/**
- * `/consumers/{c}/acls/{group}`: a non-UUID is the group name within that consumer. A PUT to a group the
- * consumer does not have yet creates it (the group taken from the URL unless the body names one).
- */
-function aclsByGroup(table: RouteTable): void {
-  const path = '/consumers/{consumers}/acls/{acls}';
-  const byGroup = (parent: Handler): Handler => async (ctx) => {
-    const group = ctx.params.acls;
-    if (!isUuid(group)) {
-      let consumerId = ctx.params.consumers;
-      if (!isUuid(consumerId)) {
-        const consumer = await findEntity(ctx, ctx.api.dao('consumers'), consumerId);
-        if (consumer === null) throw notFound();
-        consumerId = consumer.id;
-      }
-      const acl = await ctx.api.source.ops.getByCacheKey('acls', { consumer: { id: consumerId.toLowerCase() }, group });
-      if (acl !== null) ctx.params.acls = acl.id;
-      else if (ctx.method !== 'PUT') throw notFound();
-      else ctx.params.acls = newId();
-      if (ctx.method === 'PUT') {
-        const body = await ctx.body();
-        if (body.args.group === undefined) body.args.group = group;
-      }
-    }
-    return parent(ctx);
-  };
-  for (const method of ['GET', 'PUT', 'PATCH', 'DELETE'] as const) table.wrap(path, method, byGroup);
 }
 
 /**
@@ -151,7 +122,6 @@ function pluginPatches(table: RouteTable): void {
 export function addCustomEndpoints(table: RouteTable): void {
   consumersByCustomId(table);
   certificates(table);
-  aclsByGroup(table);
   targets(table);
   pluginPatches(table);
   // Kong serves a certificate's SNIs under the certificate only.

@@ -1,13 +1,12 @@
 /**
  * The collections whose DAO differs from the generic one, as in Kong's custom DAOs: certificates (their
- * `snis` list, lookup by SNI name), targets (addresses normalised before validation), basic-auth
- * credentials (hashed passwords), CA certificates (digest, still-in-use check). `createDao` picks the
+ * `snis` list, lookup by SNI name), targets (addresses normalised before validation), CA certificates
+ * (digest, still-in-use check). `createDao` picks the
  * right class for a collection.
  */
 import {
   ENTITIES,
   certificateDigest,
-  hashBasicAuthPassword,
   normalizeTarget,
   type EntityMeta,
 } from '../entities/index.ts';
@@ -125,15 +124,6 @@ export class TargetsDao extends EntityDao {
   }
 }
 
-/** Basic-auth passwords are stored hashed with the consumer id, whenever the client sends one. */
-export class BasicauthCredentialsDao extends EntityDao {
-  protected override transformEntity(row: Row, input: Record<string, unknown>): Row {
-    const consumer = row.consumer as { id: string };
-    if ('password' in input && typeof row.password === 'string') row.password = hashBasicAuthPassword(consumer.id, row.password);
-    return row;
-  }
-}
-
 /** CA certificates: the digest follows the certificate; one still used by services cannot go. */
 export class CaCertificatesDao extends EntityDao {
   protected override transformEntity(row: Row, input: Record<string, unknown>): Row {
@@ -159,8 +149,6 @@ export function createDao(meta: EntityMeta, settings: DaoSettings): EntityDao {
       return new CertificatesDao(meta, settings);
     case 'targets':
       return new TargetsDao(meta, settings);
-    case 'basicauth_credentials':
-      return new BasicauthCredentialsDao(meta, settings);
     case 'ca_certificates':
       return new CaCertificatesDao(meta, settings);
     default:

@@ -1,6 +1,6 @@
 /**
  * The collections whose endpoints differ from the generic ones, through the Admin API on a SQLite store:
- * certificates with `snis`, SNIs, targets under upstreams, ACLs by group, CA certificates.
+ * certificates with `snis`, SNIs, targets under upstreams, CA certificates.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -109,7 +109,7 @@ describe('certificates and SNIs', () => {
   });
 });
 
-describe('targets, ACLs and CA certificates', () => {
+describe('targets and CA certificates', () => {
   let admin: TestAdmin;
   before(async () => {
     admin = await startTestAdmin();
@@ -142,22 +142,6 @@ describe('targets, ACLs and CA certificates', () => {
     assert.equal((await admin.call('DELETE', '/upstreams/pool.test/targets/10.0.0.1:8000')).status, 204);
     assert.equal((await admin.call('GET', '/upstreams/pool.test/targets')).body.data.length, 0);
     assert.equal((await admin.call('GET', '/upstreams/nope.test/targets/all')).status, 404);
-  });
-
-  test('ACLs under a consumer by group: read, PUT creates with the group from the URL', async () => {
-    const created = await admin.call('PUT', '/consumers/ann/acls/admins', { json: {} });
-    assert.equal(created.status, 200, created.text);
-    assert.equal(created.body.group, 'admins');
-    const read = await admin.call('GET', '/consumers/ann/acls/admins');
-    assert.equal(read.body.id, created.body.id);
-    assert.equal((await admin.call('GET', '/consumers/ann/acls/nobody')).status, 404);
-    assert.equal((await admin.call('GET', '/consumers/nobody/acls/admins')).status, 404);
-    const again = await admin.call('PUT', '/consumers/ann/acls/admins', { json: { tags: ['t'] } });
-    assert.equal(again.body.id, created.body.id);
-    const dup = await admin.call('POST', '/consumers/ann/acls', { form: 'group=admins' });
-    assert.equal(dup.status, 409);
-    assert.equal((await admin.call('DELETE', '/consumers/ann/acls/admins')).status, 204);
-    assert.equal((await admin.call('GET', `/acls/${created.body.id}`)).status, 404);
   });
 
   test('CA certificates: digest computed, unique, and not deletable while a service uses one', async () => {

@@ -198,7 +198,7 @@ const NODE_OPERATIONS: Readonly<Record<string, Partial<Record<Method, NodeOperat
 
 /** What a path parameter that is not an entity key stands for. */
 const OTHER_PATH_PARAMETERS: Readonly<Record<string, string>> = {
-  name: 'An entity name (`services`) or a plugin name (`key-auth`).',
+  name: 'An entity name (`services`) or a plugin name.',
   db_entity_name: 'An entity name (`services`).',
   tags: 'A tag.',
   address: "One of the target's addresses, `ip:port` (a target is one address here: its own).",
@@ -208,7 +208,6 @@ const OTHER_PATH_PARAMETERS: Readonly<Record<string, string>> = {
 const OTHER_KEYS: Readonly<Partial<Record<EntityName, string>>> = {
   certificates: 'one of its SNI names',
   targets: 'its `host:port` (only under its upstream)',
-  acls: 'its group (only under its consumer)',
 };
 
 // ---------------------------------------------------------------------------------------------------------
@@ -222,9 +221,9 @@ function pascal(text: string): string {
     .join('');
 }
 
-/** `keyauth_credentials` -> `KeyauthCredential`. */
+/** `ca_certificates` -> `CaCertificate`. */
 const singularName = (meta: EntityMeta): string => pascal(meta.singular);
-/** `keyauth_credentials` -> `keyauth credential`. */
+/** `ca_certificates` -> `ca certificate`. */
 const singularWords = (meta: EntityMeta): string => meta.singular.replaceAll('_', ' ');
 /** `a route`, `an upstream`. */
 const aSingular = (meta: EntityMeta): string => `${/^[aeiou]/.test(meta.singular) ? 'an' : 'a'} ${singularWords(meta)}`;

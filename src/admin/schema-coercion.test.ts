@@ -4,6 +4,11 @@ import { ENTITIES, EMPTY_PLUGIN_REGISTRY } from '../entities/index.ts';
 import { decodeFormArguments } from './form-decoder.ts';
 import { coerceEntityInput, coerceValue, luaToNumber } from './schema-coercion.ts';
 import { TEST_PLUGINS } from './test-support.ts';
+import { registerPlugins } from '../entities/index.ts';
+import { BUNDLED_PLUGINS } from '../plugins/index.ts';
+
+// Plugins' entities (key-auth's credentials) exercise the generic behaviour, as on a node that enables them.
+registerPlugins(BUNDLED_PLUGINS);
 
 const form = (query: string) => decodeFormArguments(new URLSearchParams(query));
 

@@ -6,6 +6,11 @@ import { emptyFlatConfig } from '../declarative/index.ts';
 import { MemoryAuditTrail, auditPath } from './audit-trail.ts';
 import { AdminTokens, presentedToken } from './security.ts';
 import { startTestAdmin, type TestAdmin } from './test-support.ts';
+import { registerPlugins } from '../entities/index.ts';
+import { BUNDLED_PLUGINS } from '../plugins/index.ts';
+
+// Plugins' entities (key-auth's credentials) exercise the generic behaviour, as on a node that enables them.
+registerPlugins(BUNDLED_PLUGINS);
 
 const TOKEN = 'correct-horse-battery-staple';
 const HASHED_TOKEN = 'only-its-hash-is-configured';

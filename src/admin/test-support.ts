@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { loadSettings } from '../config/index.ts';
 import { emptyFlatConfig, type FlatConfig } from '../declarative/index.ts';
-import type { PluginDefinitionForSchema, PluginSchemaRegistry } from '../entities/index.ts';
+import { registerPlugins, type PluginDefinitionForSchema, type PluginSchemaRegistry } from '../entities/index.ts';
+import { BUNDLED_PLUGINS } from '../plugins/index.ts';
 import { openSqliteStore } from '../store/sqlite/index.ts';
 import type { Store } from '../store/types.ts';
 import type { ClusterView, NodeContext } from './context.ts';
@@ -62,6 +63,8 @@ function nodeContext(prefix: string, store: Store | null, config: FlatConfig, pl
 export async function startTestAdmin(
   options: { db?: boolean; config?: FlatConfig; plugins?: PluginSchemaRegistry; settings?: Record<string, string>; clustering?: ClusterView } = {},
 ): Promise<TestAdmin> {
+  // The bundled plugins' entities (credentials) are there, as on a node that enables them.
+  registerPlugins(BUNDLED_PLUGINS);
   const dir = mkdtempSync(join(tmpdir(), 'tollgate-admin-'));
   const store = options.db === false ? null : await openSqliteStore(join(dir, 'tollgate.db'));
   const logged: string[] = [];

@@ -4,7 +4,6 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { hashBasicAuthPassword } from '../entities/index.ts';
 import { startTestAdmin, TEST_PLUGINS, type TestAdmin } from './test-support.ts';
 
 const NEW_ID = '0d2f0c8e-3b1a-4c6d-9e7f-112233445566';
@@ -97,14 +96,13 @@ describe('write semantics', () => {
   test('cascades: consumer -> credentials and its plugins; service and route -> their plugins; upstream -> targets', async () => {
     const consumer = (await admin.call('POST', '/consumers', { json: { username: 'cascade' } })).body;
     await admin.call('POST', '/consumers/cascade/key-auth', { json: { key: 'cascade-key' } });
-    await admin.call('POST', '/consumers/cascade/acls', { json: { group: 'g' } });
     const cp = await admin.call('POST', '/consumers/cascade/plugins', { json: { name: 'rate-limiting', config: { minute: 1 } } });
     assert.equal(cp.status, 201, cp.text);
     assert.equal((await admin.call('DELETE', '/consumers/cascade')).status, 204);
     assert.equal((await admin.call('GET', '/key-auths/cascade-key')).status, 404);
     assert.equal((await admin.call('GET', `/plugins/${cp.body.id}`)).status, 404);
-    const acls = await admin.call('GET', '/acls');
-    assert.ok(!acls.body.data.some((a: { consumer: { id: string } }) => a.consumer.id === consumer.id));
+    const keys = await admin.call('GET', '/key-auths');
+    assert.ok(!keys.body.data.some((k: { consumer: { id: string } }) => k.consumer.id === consumer.id));
 
     await admin.call('POST', '/services', { json: { name: 'cascade-svc', host: 'c.test' } });
     const route = (await admin.call('POST', '/services/cascade-svc/routes', { json: { paths: ['/cascade'] } })).body;
@@ -131,17 +129,6 @@ describe('write semantics', () => {
     assert.equal((await admin.call('GET', '/key-auths/cred-key')).body.id, key.body.id);
     assert.equal((await admin.call('GET', '/key-auths/cred-key/consumer')).body.username, 'cred');
     assert.equal((await admin.call('DELETE', '/key-auths/cred-key/consumer')).status, 405);
-  });
-
-  test('basic-auth passwords are stored hashed, re-hashed only when a new password comes', async () => {
-    const consumer = (await admin.call('POST', '/consumers', { json: { username: 'basic' } })).body;
-    const cred = await admin.call('POST', '/consumers/basic/basic-auth', { form: 'username=basic-user&password=s3cret' });
-    assert.equal(cred.status, 201, cred.text);
-    assert.equal(cred.body.password, hashBasicAuthPassword(consumer.id, 's3cret'));
-    const renamed = await admin.call('PATCH', '/basic-auths/basic-user', { json: { username: 'basic-user-2' } });
-    assert.equal(renamed.body.password, cred.body.password);
-    const changed = await admin.call('PATCH', '/basic-auths/basic-user-2', { json: { password: 'other' } });
-    assert.equal(changed.body.password, hashBasicAuthPassword(consumer.id, 'other'));
   });
 
   test('ttl: reads show the seconds left; a PATCH without ttl keeps the expiry', async () => {

@@ -5,8 +5,9 @@ import { loadSettings, SettingsError } from '../config/index.ts';
 import type { Settings } from '../config/settings-types.ts';
 import type { FlatConfig } from '../declarative/index.ts';
 import { readDeclarativeFile, validateDeclarativeText } from './declarative-file.ts';
-import { pluginRegistry } from '../plugins/index.ts';
-import { loadNodePlugins } from '../plugins/external/node-plugins.ts';
+import { enabledPlugins, pluginRegistry } from '../plugins/index.ts';
+import { registerPlugins } from '../entities/index.ts';
+import { loadNodePlugins, type NodePlugins } from '../plugins/external/node-plugins.ts';
 import type { PluginSchemaRegistry } from '../schema/index.ts';
 import { EXAMPLE_DECLARATIVE_CONFIG } from '../declarative/example.ts';
 import { md5, Supervisor } from '../runtime/supervisor.ts';
@@ -113,8 +114,11 @@ async function start(args: ParsedArgs): Promise<number> {
   // Unknown names in the `plugins` setting, and external plugins that are missing or bad, stop the start
   // before anything listens. Workers load the same plugins from the same settings.
   let plugins: PluginSchemaRegistry;
+  let loaded: NodePlugins;
   try {
-    plugins = (await loadNodePlugins(settings)).registry;
+    loaded = await loadNodePlugins(settings);
+    registerPlugins(loaded.enabled);
+    plugins = loaded.registry;
   } catch (err) {
     return fail((err as Error).message);
   }
@@ -123,19 +127,19 @@ async function start(args: ParsedArgs): Promise<number> {
   let node: Supervisor | null = null;
   try {
     if (settings.role === 'data_plane') {
-      node = new Supervisor(settings, persistentNodeId(settings), plugins);
+      node = new Supervisor(settings, persistentNodeId(settings), loaded);
       const dataPlane = new DataPlaneRole(node);
       node.clustering = dataPlane;
       await node.start(dataPlane.initial(fromFile));
       dataPlane.start();
     } else if (settings.role === 'control_plane') {
-      node = new Supervisor(settings, undefined, plugins);
+      node = new Supervisor(settings, undefined, loaded);
       const controlPlane = new ControlPlaneRole(node);
       node.clustering = controlPlane;
       await node.start(null);
       await controlPlane.start();
     } else {
-      node = new Supervisor(settings, undefined, plugins);
+      node = new Supervisor(settings, undefined, loaded);
       await node.start(fromFile);
     }
   } catch (err) {
@@ -199,7 +203,9 @@ async function configParse(args: ParsedArgs): Promise<number> {
   try {
     const settings = settingsFrom(args);
     const external = (await loadNodePlugins({ ...settings, plugins: ['bundled', ...settings.plugins.filter((p) => p !== 'off')] })).external;
-    plugins = pluginRegistry(['bundled', ...external.map((p) => p.schema.name)], external);
+    const names = ['bundled', ...external.map((p) => p.schema.name)];
+    registerPlugins(enabledPlugins(names, external));
+    plugins = pluginRegistry(names, external);
   } catch (err) {
     return fail((err as Error).message);
   }

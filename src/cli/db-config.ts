@@ -3,7 +3,7 @@ import type { Settings } from '../config/settings-types.ts';
 import { exportDeclarative } from '../declarative/index.ts';
 import { readDeclarativeFile } from './declarative-file.ts';
 import { loadNodePlugins } from '../plugins/external/node-plugins.ts';
-import { ENTITY_ORDER } from '../entities/index.ts';
+import { ENTITY_ORDER, registerPlugins } from '../entities/index.ts';
 import type { Row } from '../store/index.ts';
 import { openConfiguredStore } from '../runtime/database.ts';
 
@@ -21,7 +21,9 @@ export async function dbImport(settings: Settings, file: string | undefined): Pr
   if (file === undefined) return fail('usage: tollgate config db_import FILE');
   let plugins;
   try {
-    plugins = (await loadNodePlugins(settings)).registry;
+    const loaded = await loadNodePlugins(settings);
+    registerPlugins(loaded.enabled);
+    plugins = loaded.registry;
   } catch (err) {
     return fail((err as Error).message);
   }
@@ -51,6 +53,11 @@ export async function dbImport(settings: Settings, file: string | undefined): Pr
 export async function dbExport(settings: Settings, file: string | undefined): Promise<number> {
   if (settings.database === 'off') return fail('db_export needs a database; with database = off, GET /config on the Admin API exports the configuration');
   if (file !== undefined && existsSync(file)) return fail(`${file} already exists.\nWill not overwrite it.`);
+  try {
+    registerPlugins((await loadNodePlugins(settings)).enabled);
+  } catch (err) {
+    return fail((err as Error).message);
+  }
   const store = await openConfiguredStore(settings);
   try {
     const text = exportDeclarative(await store.exportAll());

@@ -1,6 +1,8 @@
 import { bootstrap, finish, migrationState, MigrationError, reset, up } from '../store/index.ts';
 import type { Settings } from '../config/settings-types.ts';
 import { migrationTarget } from '../runtime/database.ts';
+import { registerPlugins } from '../entities/index.ts';
+import { loadNodePlugins } from '../plugins/external/node-plugins.ts';
 
 const USAGE = 'usage: tollgate migrations bootstrap | up | finish | list | reset [--yes] [-c CONF] [-p PREFIX]';
 
@@ -12,6 +14,13 @@ function out(text: string): void {
 export async function runMigrations(command: string | undefined, settings: Settings, flags: ReadonlySet<string>): Promise<number> {
   if (settings.database === 'off') {
     process.stderr.write('Error: database = off: there is nothing to migrate (set database = sqlite or postgres)\n');
+    return 1;
+  }
+  // The enabled plugins' migrations run (and are listed) with core's, under each plugin's name.
+  try {
+    registerPlugins((await loadNodePlugins(settings)).enabled);
+  } catch (err) {
+    process.stderr.write(`Error: ${(err as Error).message}\n`);
     return 1;
   }
   const target = migrationTarget(settings);

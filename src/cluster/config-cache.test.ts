@@ -17,6 +17,11 @@ import {
   writeConfigCache,
   type CachedConfig,
 } from './config-cache.ts';
+import { registerPlugins } from '../entities/index.ts';
+import { BUNDLED_PLUGINS } from '../plugins/index.ts';
+
+// Plugins' entities (key-auth's credentials) exercise the generic behaviour, as on a node that enables them.
+registerPlugins(BUNDLED_PLUGINS);
 
 const SECRET = 'super-secret-api-key-0123456789';
 const KEY = cacheKeyFromSetting('correct horse battery staple');
@@ -171,7 +176,7 @@ test('a cache whose configuration does not hash to its recorded hash is rejected
   rejected(path, null, /hash mismatch/);
   writeConfigCache(path, { ...value, sequence: -1 }, null);
   rejected(path, null, /sequence/);
-  writeConfigCache(path, { ...value, config: { ...value.config, workspaces: [] } as unknown as WireConfig }, null);
+  writeConfigCache(path, { ...value, config: { ...value.config, workspaces: [{ id: 'w' }] } as unknown as WireConfig }, null);
   rejected(path, null, /unknown collection "workspaces"/);
 });
 

@@ -72,7 +72,7 @@ export class ConfigReplica {
       throw new SyncError('base-mismatch', `base mismatch: delta applies to ${d.base}, replica has ${this.hash}`);
     }
     const collections: { [K in EntityName]: CollectionDigest } = { ...this.#collections };
-    const config: { [K in EntityName]: readonly WireEntity[] } = { ...this.config };
+    const config: Record<EntityName, readonly WireEntity[]> = { ...this.config };
     for (const name of ENTITY_ORDER) {
       const upserts = d.upserts[name] ?? [];
       const deletes = d.deletes[name] ?? [];
@@ -85,7 +85,7 @@ export class ConfigReplica {
     if (index.hash !== d.hash) {
       throw new SyncError('hash-mismatch', `hash mismatch: delta ${d.base} → ${d.hash} produced ${index.hash}`);
     }
-    return new ConfigReplica(d.sequence, config, collections, index);
+    return new ConfigReplica(d.sequence, config as WireConfig, collections, index);
   }
 
   /** Copy-on-write of one collection: only the upserted entities are hashed. */

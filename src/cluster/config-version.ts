@@ -6,12 +6,15 @@
  * those and splices their lines into the text it already has, instead of serialising everything again.
  */
 import { createHash, hash as digest } from 'node:crypto';
-import { ENTITY_ORDER, type EntityName } from '../entities/index.ts';
+import { ENTITIES, ENTITY_ORDER, memoizeOnRegistry, type CoreEntityName, type EntityName } from '../entities/index.ts';
 
 /** One entity as exported by the CP's store: plain JSON values, foreign keys as `{ id }`. */
 export type WireEntity = { readonly id: string } & Readonly<Record<string, unknown>>;
-/** Every collection present (maybe empty); order inside a collection is not significant. */
-export type WireConfig = { readonly [K in EntityName]: readonly WireEntity[] };
+/**
+ * Every registered collection present (maybe empty; a plugin's may be absent on the wire); order inside a
+ * collection is not significant.
+ */
+export type WireConfig = { readonly [K in CoreEntityName]: readonly WireEntity[] } & { readonly [collection: string]: readonly WireEntity[] };
 
 export type HashGroup = 'routes' | 'services' | 'plugins' | 'upstreams' | 'targets' | 'rest';
 export const HASH_GROUPS: readonly HashGroup[] = ['routes', 'services', 'plugins', 'upstreams', 'targets', 'rest'];
@@ -29,6 +32,21 @@ export interface VersionIndex {
 }
 
 const md5 = (text: string): string => digest('md5', text, 'hex');
+
+/**
+ * The collections in hashing order: core ones in registry order, then plugins' by name, so that nodes that
+ * enable plugins in a different order (or not at all) agree on the hash of the same configuration.
+ */
+const hashOrder = memoizeOnRegistry((): readonly EntityName[] => {
+  const core = ENTITY_ORDER.filter((name) => ENTITIES[name].plugin === null);
+  const plugin = ENTITY_ORDER.filter((name) => ENTITIES[name].plugin !== null).sort();
+  return [...core, ...plugin];
+});
+
+/** An empty collection of a plugin counts as absent: a node without that plugin hashes the same configuration alike. */
+function skipped(name: EntityName, size: number): boolean {
+  return size === 0 && ENTITIES[name].plugin !== null;
+}
 
 export function entityHash(e: WireEntity): string {
   return md5(JSON.stringify(e));
@@ -260,11 +278,12 @@ export function indexFromCollections(collections: Collections): VersionIndex {
   const groups: Partial<Record<HashGroup, string>> = {};
   const entities = new Map<EntityName, ReadonlyMap<string, string>>();
   let count = 0;
-  for (const name of ENTITY_ORDER) {
+  for (const name of hashOrder()) {
     const c = collections[name];
+    entities.set(name, c.table);
+    if (skipped(name, c.table.size)) continue;
     all.update(c.text);
     count += c.table.size;
-    entities.set(name, c.table);
     const group = groupOf(name);
     if (group === 'rest') rest.update(c.text);
     else groups[group] = c.hash;
@@ -280,7 +299,7 @@ export function digestConfig(config: WireConfig): ConfigDigest {
   let entityCount = 0;
   let jsonLength = 0;
   for (const name of ENTITY_ORDER) {
-    const list = config[name];
+    const list = config[name] ?? [];
     const ids = new Array<string>(list.length);
     const hashes = new Array<string>(list.length);
     for (let i = 0; i < list.length; i++) {

@@ -332,7 +332,7 @@ function validatedChange(config: FlatConfig, delta: ConfigPatch): WorkerConfigPa
   for (const [name, entities] of Object.entries(delta.upserts)) {
     if (entities === undefined || entities.length === 0) continue;
     const wanted = new Set(entities.map((e) => e.id));
-    upserts[name] = (config[name as keyof FlatConfig] as readonly { readonly id: string }[]).filter((e) => wanted.has(e.id));
+    upserts[name] = (config[name] as readonly { readonly id: string }[]).filter((e) => wanted.has(e.id));
   }
   const deletes: Record<string, readonly string[]> = {};
   for (const [name, ids] of Object.entries(delta.deletes)) if (ids !== undefined && ids.length > 0) deletes[name] = ids;

@@ -15,8 +15,8 @@ import {
 const HASH = 'a'.repeat(32);
 const MAX = 1 << 20;
 
-function wire(parts: Partial<Record<EntityName, WireEntity[]>> = {}): Record<EntityName, WireEntity[]> {
-  return Object.fromEntries(ENTITY_ORDER.map((n) => [n, parts[n] ?? []])) as Record<EntityName, WireEntity[]>;
+function wire(parts: Partial<Record<EntityName, WireEntity[]>> = {}): WireConfig {
+  return Object.fromEntries(ENTITY_ORDER.map((n) => [n, parts[n] ?? []])) as unknown as WireConfig;
 }
 
 const full: FullConfigMessage = {
@@ -102,7 +102,7 @@ test('a full configuration must have every collection as an array of objects wit
   const without: Partial<Record<EntityName, unknown>> = { ...full.config };
   delete without.snis;
   rejects(raw({ ...full, config: without }), 'bad-shape', /config\.snis is missing/);
-  rejects(raw({ ...full, config: { ...full.config, workspaces: [] } }), 'bad-shape', /unknown collection "workspaces"/);
+  rejects(raw({ ...full, config: { ...full.config, workspaces: [{ id: 'w' }] } }), 'bad-shape', /unknown collection "workspaces"/);
   rejects(raw({ ...full, config: [] }), 'bad-shape', /config must be an object/);
   rejects(raw({ ...full, config: { ...full.config, routes: {} } }), 'bad-shape', /config\.routes must be an array/);
   rejects(raw({ ...full, config: { ...full.config, routes: [null] } }), 'bad-shape', /config\.routes\[0\] must be an object/);
@@ -113,7 +113,7 @@ test('a full configuration must have every collection as an array of objects wit
 });
 
 test('a delta names known collections, with entities to upsert and string ids to delete', () => {
-  rejects(raw({ ...delta, upserts: { workspaces: [] } }), 'bad-shape', /upserts has an unknown collection "workspaces"/);
+  rejects(raw({ ...delta, upserts: { workspaces: [{ id: 'w' }] } }), 'bad-shape', /upserts has an unknown collection "workspaces"/);
   rejects(raw({ ...delta, deletes: { nope: ['x'] } }), 'bad-shape', /deletes has an unknown collection/);
   rejects(raw({ ...delta, upserts: [] }), 'bad-shape', /upserts must be an object/);
   rejects(raw({ ...delta, upserts: undefined }), 'bad-shape', /upserts must be an object/);

@@ -3,7 +3,7 @@
  * the compressed and the inflated size, and checks the shape before anything downstream trusts it.
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { ENTITY_ORDER, type EntityName } from '../entities/index.ts';
+import { ENTITIES, ENTITY_ORDER, isEntityName, type EntityName } from '../entities/index.ts';
 import type { WireConfig, WireEntity } from './config-version.ts';
 
 export interface FullConfigMessage {
@@ -82,10 +82,6 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function isEntityName(name: string): name is EntityName {
-  return (ENTITY_ORDER as readonly string[]).includes(name);
-}
-
 function checkHash(v: unknown, field: string): void {
   if (typeof v !== 'string' || !HASH.test(v)) throw shape(`${field} must be 32 lowercase hex characters`);
 }
@@ -103,14 +99,32 @@ function checkEntities(v: unknown, where: string): WireEntity[] {
   return v as WireEntity[];
 }
 
-/** Checks that a parsed value is a complete configuration: every known collection, nothing else. */
+/**
+ * A collection this node does not know: an empty one (a plugin the control plane enables and this node
+ * does not, with no entities) is dropped; one with entities is refused.
+ */
+function unknownCollection(v: Record<string, unknown>, key: string, where: string): void {
+  if (Array.isArray(v[key]) && v[key].length === 0) {
+    delete v[key];
+    return;
+  }
+  throw shape(`${where} has an unknown collection ${JSON.stringify(key)} (no plugin enabled on this node defines it)`);
+}
+
+/**
+ * Checks that a parsed value is a complete configuration: every core collection, the registered plugins'
+ * collections (a missing one is empty, as from a control plane without that plugin), nothing else.
+ */
 export function validateWireConfig(v: unknown, where = 'config'): WireConfig {
   if (!isObject(v)) throw shape(`${where} must be an object`);
   for (const key of Object.keys(v)) {
-    if (!isEntityName(key)) throw shape(`${where} has an unknown collection ${JSON.stringify(key)}`);
+    if (!isEntityName(key)) unknownCollection(v, key, where);
   }
   for (const name of ENTITY_ORDER) {
-    if (!(name in v)) throw shape(`${where}.${name} is missing`);
+    if (!(name in v)) {
+      if (ENTITIES[name].plugin === null) throw shape(`${where}.${name} is missing`);
+      v[name] = [];
+    }
     checkEntities(v[name], `${where}.${name}`);
   }
   return v as WireConfig;
@@ -120,7 +134,10 @@ function checkCollections(v: unknown, where: string, each: (list: unknown, at: s
   if (!isObject(v)) throw shape(`${where} must be an object`);
   const ids = new Map<EntityName, string[]>();
   for (const [key, list] of Object.entries(v)) {
-    if (!isEntityName(key)) throw shape(`${where} has an unknown collection ${JSON.stringify(key)}`);
+    if (!isEntityName(key)) {
+      unknownCollection(v, key, where);
+      continue;
+    }
     ids.set(key, each(list, `${where}.${key}`));
   }
   return ids;

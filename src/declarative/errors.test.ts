@@ -2,6 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { deriveEntityId, formatErrorTree, loadDeclarative, type DeclarativeError, type LoadOptions } from './index.ts';
 import type { PluginSchemaRegistry } from '../entities/index.ts';
+import { registerPlugins } from '../entities/index.ts';
+import { BUNDLED_PLUGINS } from '../plugins/index.ts';
+
+// Plugins' entities (key-auth's credentials) exercise the generic behaviour, as on a node that enables them.
+registerPlugins(BUNDLED_PLUGINS);
 
 function failure(input: string | Record<string, unknown>, options: LoadOptions = {}): DeclarativeError {
   const result = loadDeclarative(input, options);
@@ -151,7 +156,7 @@ test('flattened errors: one entry per failing entity, nested ones hoisted with t
         {
           username: 'credentials',
           tags: ['consumer-03'],
-          basicauth_credentials: [{ username: 'u', password: 'p', extra_field: 'NO!', tags: ['cred-01'] }],
+          keyauth_credentials: [{ key: 'k', extra_field: 'NO!', tags: ['cred-01'] }],
         },
       ],
       services: [
@@ -180,8 +185,8 @@ test('flattened errors: one entry per failing entity, nested ones hoisted with t
       entity_tags: ['consumer-02'],
     },
     {
-      entity_type: 'basicauth_credential',
-      entity: { username: 'u', password: 'p', extra_field: 'NO!', tags: ['cred-01'] },
+      entity_type: 'keyauth_credential',
+      entity: { key: 'k', extra_field: 'NO!', tags: ['cred-01'] },
       errors: [{ type: 'field', field: 'extra_field', message: 'unknown field' }],
       entity_tags: ['cred-01'],
     },

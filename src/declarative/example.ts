@@ -18,7 +18,7 @@ export const EXAMPLE_DECLARATIVE_CONFIG = `# -----------------------------------
 _format_version: "3.0"
 
 # _transform is optional and defaults to true: values are transformed on load
-# (for example, basic-auth passwords are hashed). Files exported by Tollgate say
+# (for example, CA certificate digests are computed). Files exported by Tollgate say
 # false, because their values are already in stored form.
 
 _transform: true
@@ -43,7 +43,7 @@ _ignore:
 #     paths:
 #     - /
 #   plugins:
-#   - name: key-auth
+#   - name: rate-limiting
 # - name: another-service
 #   url: https://example.org
 
@@ -55,9 +55,8 @@ _ignore:
 
 # consumers:
 # - username: example-user
-#   # Credentials belong to a consumer and can be nested inside it:
-#   keyauth_credentials:
-#   - key: my-key
+#   # Entities of enabled plugins that belong to a consumer (the credentials of
+#   # an auth plugin) can be nested inside it under their collection name.
 #   plugins:
 #   - name: rate-limiting
 #     _comment: "default rate limits for example-user"

@@ -1,27 +1,20 @@
 /**
- * Last phase of a load: apply the write-time transformations (hash basic-auth passwords, compute CA
- * certificate digests, normalise target addresses), drop input-only fields, and group entities by
+ * Last phase of a load: apply the write-time transformations (compute CA certificate digests, normalise
+ * target addresses), drop input-only fields, and group entities by
  * collection.
  */
-import { certificateDigest, hashBasicAuthPassword, normalizeTarget } from '../entities/index.ts';
+import { certificateDigest, normalizeTarget } from '../entities/index.ts';
 import { emptyFlatConfig, type FlatConfig } from './types.ts';
 import type { LoadedEntity } from './walk.ts';
 
 /**
- * Builds the flat configuration. With `transform` false (exported files), passwords are taken as already
- * hashed and given digests are kept.
+ * Builds the flat configuration. With `transform` false (exported files), given digests are kept.
  */
 export function buildFlatConfig(loaded: readonly LoadedEntity[], transform: boolean): FlatConfig {
   const config = emptyFlatConfig();
   for (const item of loaded) {
     const entity = item.entity;
     switch (item.collection) {
-      case 'basicauth_credentials':
-        if (transform) {
-          const consumer = entity.consumer as { id: string };
-          entity.password = hashBasicAuthPassword(consumer.id, entity.password as string);
-        }
-        break;
       case 'ca_certificates':
         if (transform || entity.cert_digest === null) entity.cert_digest = certificateDigest(entity.cert as string);
         break;

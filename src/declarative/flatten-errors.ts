@@ -4,7 +4,7 @@
  * can be attributed are removed from the tree; what is left (top-level fields) stays in `fields`. Errors
  * filed under a name or id cannot be attributed and are dropped, as Kong does.
  */
-import { ENTITIES, ENTITY_ORDER, type EntityName } from '../entities/index.ts';
+import { ENTITIES, ENTITY_ORDER, memoizeOnRegistry, type EntityName } from '../entities/index.ts';
 import { isUuid } from '../schema/index.ts';
 import type { FlattenedError } from './types.ts';
 
@@ -18,7 +18,7 @@ interface Relationship {
 }
 
 /** For each collection: its own foreign keys and the collections that may nest under it. */
-const RELATIONSHIPS: ReadonlyMap<string, readonly Relationship[]> = (() => {
+const relationships = memoizeOnRegistry((): ReadonlyMap<string, readonly Relationship[]> => {
   const map = new Map<string, Relationship[]>();
   for (const name of ENTITY_ORDER) map.set(name, []);
   for (const name of ENTITY_ORDER) {
@@ -29,7 +29,7 @@ const RELATIONSHIPS: ReadonlyMap<string, readonly Relationship[]> = (() => {
     }
   }
   return map;
-})();
+});
 
 type Errors = Record<string, unknown>;
 type Entry = FlattenedError['errors'][number];
@@ -100,7 +100,7 @@ function addEntityErrors(collection: string, entity: Record<string, unknown>, in
   else return;
 
   const pk = primaryKeyOf(entity);
-  for (const rel of RELATIONSHIPS.get(collection) ?? []) {
+  for (const rel of relationships().get(collection) ?? []) {
     if (rel.entity === collection) {
       // The entity's own reference given as an object: report its errors as that entity's.
       const value = entity[rel.field];

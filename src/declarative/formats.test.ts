@@ -4,6 +4,11 @@ import { parse as parseYaml } from 'yaml';
 import { EXAMPLE_DECLARATIVE_CONFIG, exportDeclarative, loadDeclarative, type FlatConfig } from './index.ts';
 import { migrateRoutePath } from './migrate-paths.ts';
 import { RSA_CRT, RSA_KEY } from '../entities/test-pem-fixtures.ts';
+import { registerPlugins } from '../entities/index.ts';
+import { BUNDLED_PLUGINS } from '../plugins/index.ts';
+
+// Plugins' entities (key-auth's credentials) exercise the generic behaviour, as on a node that enables them.
+registerPlugins(BUNDLED_PLUGINS);
 
 function load(input: string | Record<string, unknown>): FlatConfig {
   const result = loadDeclarative(input, { now: 1_700_000_000_000 });
@@ -58,9 +63,8 @@ services:
     paths: [/api]
 consumers:
 - username: alice
-  basicauth_credentials:
-  - username: alice
-    password: secret
+  keyauth_credentials:
+  - key: alice-key
 upstreams:
 - name: backend.internal
   targets:
@@ -97,5 +101,5 @@ test('the example file is valid, says Tollgate and has commented examples', () =
     .join('\n');
   const result = loadDeclarative(uncommented, { filename: 'tollgate.yml' });
   assert.ok(!result.ok, 'the plugins in the example are not enabled without a registry');
-  assert.match(result.error.message, /plugin 'key-auth' not enabled/);
+  assert.match(result.error.message, /plugin 'rate-limiting' not enabled/);
 });

@@ -4,7 +4,7 @@
  * validate every entity, then — only if all are valid — check uniqueness and references, and finally
  * apply transformations. All entities of one load share the same timestamps.
  */
-import { ENTITY_ORDER, EMPTY_PLUGIN_REGISTRY } from '../entities/index.ts';
+import { isEntityName, EMPTY_PLUGIN_REGISTRY } from '../entities/index.ts';
 import { MSG, oneOfMessage } from '../schema/index.ts';
 import { ErrorCollector } from './error-collector.ts';
 import { checkUniqueFields, indexEntities, resolveReferences } from './cross-checks.ts';
@@ -18,7 +18,6 @@ import type { LoadOptions, LoadResult } from './types.ts';
 import { createWalkContext, walkCollections } from './walk.ts';
 
 const FORMAT_VERSIONS = ['1.1', '2.1', '3.0'] as const;
-const COLLECTIONS: ReadonlySet<string> = new Set(ENTITY_ORDER);
 
 function isEmptyList(value: unknown): boolean {
   return value === null || (Array.isArray(value) && value.length === 0);
@@ -43,7 +42,7 @@ function checkTopLevel(document: Record<string, unknown>, errors: ErrorCollector
       if (typeof value !== 'string' && value !== null) errors.addTopLevel(key, MSG.STRING);
     } else if (key === '_ignore') {
       if (!Array.isArray(value) && value !== null) errors.addTopLevel(key, MSG.ARRAY);
-    } else if (!COLLECTIONS.has(key) && !(UNSUPPORTED_COLLECTIONS.has(key) && isEmptyList(value))) {
+    } else if (!isEntityName(key) && !(UNSUPPORTED_COLLECTIONS.has(key) && isEmptyList(value))) {
       errors.addTopLevel(key, MSG.UNKNOWN);
     }
   }

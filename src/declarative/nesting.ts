@@ -1,9 +1,9 @@
 /**
  * Which collections may be nested in which: every foreign key lets the referenced entity carry a list of
- * the referencing one (`services[].routes`, `routes[].plugins`, `consumers[].keyauth_credentials`,
- * `certificates[].snis`, `upstreams[].targets`, ...). Derived from the entity definitions.
+ * the referencing one (`services[].routes`, `routes[].plugins`, `certificates[].snis`,
+ * `upstreams[].targets`, a plugin's credentials under `consumers[]`, ...). Derived from the entity registry.
  */
-import { ENTITIES, ENTITY_ORDER, type EntityName } from '../entities/index.ts';
+import { ENTITIES, ENTITY_ORDER, memoizeOnRegistry, type EntityName } from '../entities/index.ts';
 
 export interface NestedCollection {
   /** The child collection (`routes`). */
@@ -21,8 +21,8 @@ function buildNesting(): ReadonlyMap<EntityName, readonly NestedCollection[]> {
   return nesting;
 }
 
-/** Nested collections allowed inside each collection's entities, in dependency order. */
-export const NESTING: ReadonlyMap<EntityName, readonly NestedCollection[]> = buildNesting();
+/** Nested collections allowed inside each collection's entities, in dependency order (per registry state). */
+export const nesting = memoizeOnRegistry(buildNesting);
 
 /** Collections Kong knows that Tollgate does not implement: accepted when empty, otherwise unknown. */
 export const UNSUPPORTED_COLLECTIONS: ReadonlySet<string> = new Set([

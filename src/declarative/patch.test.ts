@@ -3,8 +3,12 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { EntityName } from '../entities/index.ts';
 import { CA_CRT, RSA_CRT, RSA_KEY } from '../entities/test-pem-fixtures.ts';
-import { pluginRegistry } from '../plugins/index.ts';
+import { BUNDLED_PLUGINS, pluginRegistry } from '../plugins/index.ts';
 import { loadDeclarative, patchFlatConfig, type ConfigPatch, type FlatConfig } from './index.ts';
+import { registerPlugins } from '../entities/index.ts';
+
+// Plugins' entities (key-auth's credentials) exercise the generic behaviour, as on a node that enables them.
+registerPlugins(BUNDLED_PLUGINS);
 
 const plugins = pluginRegistry(['bundled']);
 const T0 = 1_700_000_000;
@@ -642,17 +646,14 @@ test('upserted entities are stamped with now; untouched ones keep their timestam
   assert.equal(untouched.updated_at, base.routes[1].updated_at);
 });
 
-test('transformations follow _transform: false (no re-hashing, given digests kept)', () => {
-  const hashed = 'a'.repeat(40);
+test('transformations follow _transform: false (given digests kept)', () => {
   const raw: Raw = {
     ...baseRaw(),
-    basicauth_credentials: [{ id: NEW, consumer: { id: CONSUMER }, username: 'alice', password: hashed }],
     ca_certificates: [{ id: randomUUID(), cert: CA_CRT }],
   };
-  const upserts = { basicauth_credentials: raw.basicauth_credentials, ca_certificates: raw.ca_certificates };
+  const upserts = { ca_certificates: raw.ca_certificates };
   const result = patch(patchOf(upserts));
   assert.ok(result.ok, result.ok ? '' : result.error);
-  assert.equal(result.config.basicauth_credentials[0].password, hashed);
   const reload = load(raw, T0 * 1000);
   assert.equal(result.config.ca_certificates[0].cert_digest, reload.ca_certificates[0].cert_digest);
   assert.match(String(result.config.ca_certificates[0].cert_digest), /^[0-9a-f]{64}$/);

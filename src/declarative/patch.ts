@@ -17,10 +17,10 @@
  *   endpoint key before id, so a reload would move every `{id: X}` to an upserted entity whose name is the
  *   string X. The control plane resolved those references to ids already; following them is what it meant.
  */
-import { ENTITIES, ENTITY_ORDER, type EntityName, type PluginSchemaRegistry } from '../entities/index.ts';
+import { ENTITIES, ENTITY_ORDER, isEntityName, memoizeOnRegistry, type EntityName, type PluginSchemaRegistry } from '../entities/index.ts';
 import { ErrorCollector } from './error-collector.ts';
 import { buildFlatConfig } from './finalize.ts';
-import { NESTING } from './nesting.ts';
+import { nesting } from './nesting.ts';
 import type { FlatConfig } from './types.ts';
 import { createWalkContext, walkCollections, type LoadedEntity } from './walk.ts';
 
@@ -42,7 +42,6 @@ type Entity = Record<string, unknown>;
 
 /** A failing patch reports this many problems at most; the rest are counted. */
 const MAX_REPORTED = 20;
-const COLLECTIONS: ReadonlySet<string> = new Set(ENTITY_ORDER);
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -115,7 +114,7 @@ interface CollectionChange {
 function checkShape(patch: ConfigPatch, problems: Problems): Map<EntityName, Set<string>> {
   const deletes = new Map<EntityName, Set<string>>();
   for (const [name, list] of Object.entries(patch.deletes as Record<string, unknown>)) {
-    if (!COLLECTIONS.has(name)) {
+    if (!isEntityName(name)) {
       problems.add(`deletes: unknown collection '${name}'`);
     } else if (!Array.isArray(list) || list.some((id: unknown) => typeof id !== 'string')) {
       problems.add(`${name}: deletes must be a list of ids`);
@@ -124,7 +123,7 @@ function checkShape(patch: ConfigPatch, problems: Problems): Map<EntityName, Set
     }
   }
   for (const [name, list] of Object.entries(patch.upserts as Record<string, unknown>)) {
-    if (!COLLECTIONS.has(name)) {
+    if (!isEntityName(name)) {
       problems.add(`upserts: unknown collection '${name}'`);
       continue;
     }
@@ -142,7 +141,7 @@ function checkShape(patch: ConfigPatch, problems: Problems): Map<EntityName, Set
       if (seen.has(raw.id)) problems.add(`${label}: upserted twice`);
       seen.add(raw.id);
       if (removed?.has(raw.id)) problems.add(`${label}: both upserted and deleted`);
-      for (const child of NESTING.get(collection) ?? []) {
+      for (const child of nesting().get(collection) ?? []) {
         if (!isEmptyList(raw[child.collection])) {
           problems.add(`${label}: nested '${child.collection}' are not accepted in a patch; send them as upserts of '${child.collection}'`);
         }
@@ -242,14 +241,14 @@ function scan(name: EntityName, list: readonly Entity[], question: Question): An
 }
 
 /** For each collection, the foreign keys of other collections that point to it. */
-const REFERRING: ReadonlyMap<EntityName, readonly { collection: EntityName; field: string }[]> = (() => {
+const referring = memoizeOnRegistry((): ReadonlyMap<EntityName, readonly { collection: EntityName; field: string }[]> => {
   const map = new Map<EntityName, { collection: EntityName; field: string }[]>();
   for (const name of ENTITY_ORDER) map.set(name, []);
   for (const name of ENTITY_ORDER) {
     for (const fk of ENTITIES[name].foreignKeys) map.get(fk.reference)?.push({ collection: name, field: fk.field });
   }
   return map;
-})();
+});
 
 /** The unique endpoint key of a collection (what references may name an entity by), or null. */
 function keyField(name: EntityName): string | null {
@@ -289,7 +288,7 @@ class PatchView {
           if (value !== undefined) addTo(question.values, field, value);
         }
       }
-      for (const { collection, field } of change.deletes.size > 0 ? (REFERRING.get(name) ?? []) : []) {
+      for (const { collection, field } of change.deletes.size > 0 ? (referring().get(name) ?? []) : []) {
         for (const id of change.deletes) addTo(ask(collection).targets, field, id);
       }
     }
@@ -374,7 +373,7 @@ function resolveUpsertReferences(view: PatchView, loaded: readonly LoadedEntity[
 function checkDanglingReferences(view: PatchView, problems: Problems): void {
   for (const [name, change] of view.changes) {
     if (change.deletes.size === 0) continue;
-    for (const { collection, field } of REFERRING.get(name) ?? []) {
+    for (const { collection, field } of referring().get(name) ?? []) {
       const byTarget = view.answer(collection).referrers.get(field);
       for (const target of change.deletes) {
         for (const id of byTarget?.get(target) ?? []) {

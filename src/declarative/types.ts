@@ -2,15 +2,11 @@
  * The declarative loader's public types: the flat configuration every configuration source produces,
  * and the error object (Kong's code 14) a rejected file yields.
  */
+import { ENTITY_ORDER } from '../entities/index.ts';
 import type {
-  Acl,
-  BasicauthCredential,
   CaCertificate,
   Certificate,
   Consumer,
-  HmacauthCredential,
-  JwtSecret,
-  KeyauthCredential,
   Plugin,
   PluginSchemaRegistry,
   Route,
@@ -20,7 +16,10 @@ import type {
   Upstream,
 } from '../entities/index.ts';
 
-/** Every entity fully validated, defaults filled, foreign keys as `{id}` or null; collections in load order. */
+/**
+ * Every entity fully validated, defaults filled, foreign keys as `{id}` or null; one array per registered
+ * collection (core ones typed, plugins' as records), in load order.
+ */
 export interface FlatConfig {
   services: Service[];
   routes: Route[];
@@ -31,31 +30,15 @@ export interface FlatConfig {
   certificates: Certificate[];
   snis: Sni[];
   ca_certificates: CaCertificate[];
-  keyauth_credentials: KeyauthCredential[];
-  basicauth_credentials: BasicauthCredential[];
-  jwt_secrets: JwtSecret[];
-  acls: Acl[];
-  hmacauth_credentials: HmacauthCredential[];
+  /** Collections of plugins' entities, by name. */
+  [collection: string]: (Record<string, unknown> & { id: string })[];
 }
 
-/** A configuration with no entities. */
+/** A configuration with no entities: an empty array for every registered collection. */
 export function emptyFlatConfig(): FlatConfig {
-  return {
-    services: [],
-    routes: [],
-    upstreams: [],
-    targets: [],
-    consumers: [],
-    plugins: [],
-    certificates: [],
-    snis: [],
-    ca_certificates: [],
-    keyauth_credentials: [],
-    basicauth_credentials: [],
-    jwt_secrets: [],
-    acls: [],
-    hmacauth_credentials: [],
-  };
+  const config: Record<string, unknown[]> = {};
+  for (const name of ENTITY_ORDER) config[name] = [];
+  return config as unknown as FlatConfig;
 }
 
 export interface LoadOptions {
@@ -84,7 +67,7 @@ export interface FlattenedEntityError {
 }
 
 export interface FlattenedError {
-  /** Singular collection name: `route`, `basicauth_credential`. */
+  /** Singular collection name: `route`, `ca_certificate`. */
   entity_type: string;
   entity_name?: string;
   entity_id?: string;

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { ENTITIES, ENTITY_ORDER, ENTITY_SCHEMAS, pluginSubschemas, type EntityName } from '../entities/index.ts';
 import { MSG, validateRecord, type ErrorNode, type PluginSchemaRegistry, type SubschemaDef } from '../schema/index.ts';
 import { deriveEntityId } from './ids.ts';
-import { NESTING } from './nesting.ts';
+import { nesting } from './nesting.ts';
 import type { EntityLocation, ErrorCollector } from './error-collector.ts';
 
 /** A top-level reference to another entity, by endpoint key / id string or as `{id}`. */
@@ -106,7 +106,7 @@ export function walkCollections(
   parentLocation: EntityLocation | null,
   ctx: WalkContext,
 ): void {
-  const collections = parent ? (NESTING.get(parent.collection) ?? []).map((n) => n.collection) : ENTITY_ORDER;
+  const collections = parent ? (nesting().get(parent.collection) ?? []).map((n) => n.collection) : ENTITY_ORDER;
   for (const collection of collections) {
     const list = level[collection];
     if (list === undefined || list === null) continue;
@@ -137,7 +137,7 @@ function walkEntity(
   ctx: WalkContext,
 ): void {
   const meta = ENTITIES[collection];
-  const nested = NESTING.get(collection) ?? [];
+  const nested = nesting().get(collection) ?? [];
   const data: Record<string, unknown> = {};
   const errors: Record<string, ErrorNode> = {};
   let hasErrors = false;

@@ -12,18 +12,11 @@ test('dependency order: every referenced collection comes first', () => {
 });
 
 test('Admin API names and endpoint keys', () => {
-  assert.equal(ENTITIES.keyauth_credentials.adminApiName, 'key-auths');
-  assert.equal(ENTITIES.keyauth_credentials.adminApiNestedName, 'key-auth');
-  assert.equal(ENTITIES.basicauth_credentials.adminApiNestedName, 'basic-auth');
-  assert.equal(ENTITIES.jwt_secrets.adminApiName, 'jwts');
-  assert.equal(ENTITIES.hmacauth_credentials.adminApiNestedName, 'hmac-auth');
-  assert.equal(ENTITIES.acls.adminApiName, 'acls');
   assert.equal(ENTITIES.services.adminApiName, 'services');
   assert.equal(ENTITIES.consumers.endpointKey, 'username');
   assert.equal(ENTITIES.plugins.endpointKey, 'instance_name');
   assert.equal(ENTITIES.ca_certificates.endpointKey, null);
-  assert.equal(ENTITIES.keyauth_credentials.ttl, true);
-  assert.equal(findEntity('key-auths')?.name, 'keyauth_credentials');
+  assert.equal(ENTITIES.services.ttl, false);
   assert.equal(findEntity('routes')?.name, 'routes');
   assert.equal(findEntity('nope'), undefined);
 });

@@ -1,53 +1,47 @@
 /**
- * Every entity Tollgate knows, in dependency order (an entity comes after those it references), with the
- * metadata the Admin API, the store and the declarative loader derive their behaviour from.
+ * Every entity Tollgate knows (see `registry.ts`: core entities, then those of the enabled plugins, in
+ * dependency order), with the metadata the Admin API, the store and the declarative loader derive their
+ * behaviour from, and validation.
  */
 import {
   validateRecord,
-  type EntitySchemaDef,
   type PluginSchemaRegistry,
   type ValidateOptions,
   type ValidationResult,
 } from '../schema/index.ts';
-import { certificatesSchema, type Certificate } from './certificates.ts';
-import { caCertificatesSchema, type CaCertificate } from './ca-certificates.ts';
-import { snisSchema, type Sni } from './snis.ts';
-import { servicesSchema, type Service } from './services.ts';
-import { routesSchema, type Route } from './routes.ts';
-import { upstreamsSchema, type Upstream } from './upstreams.ts';
-import { targetsSchema, type Target } from './targets.ts';
-import { consumersSchema, type Consumer } from './consumers.ts';
-import { pluginsSchema, pluginSubschemas, EMPTY_PLUGIN_REGISTRY, type Plugin } from './plugins.ts';
-import { keyauthCredentialsSchema, type KeyauthCredential } from './keyauth-credentials.ts';
-import { basicauthCredentialsSchema, type BasicauthCredential } from './basicauth-credentials.ts';
-import { jwtSecretsSchema, type JwtSecret } from './jwt-secrets.ts';
-import { aclsSchema, type Acl } from './acls.ts';
-import { hmacauthCredentialsSchema, type HmacauthCredential } from './hmacauth-credentials.ts';
+import type { Certificate } from './certificates.ts';
+import type { CaCertificate } from './ca-certificates.ts';
+import type { Sni } from './snis.ts';
+import type { Service } from './services.ts';
+import type { Route } from './routes.ts';
+import type { Upstream } from './upstreams.ts';
+import type { Target } from './targets.ts';
+import type { Consumer } from './consumers.ts';
+import { pluginSubschemas, EMPTY_PLUGIN_REGISTRY, type Plugin } from './plugins.ts';
+import { ENTITIES, ENTITY_ORDER, ENTITY_SCHEMAS, type CoreEntityName, type EntityMeta, type EntityName } from './registry.ts';
 
-export type {
-  Acl,
-  BasicauthCredential,
-  CaCertificate,
-  Certificate,
-  Consumer,
-  HmacauthCredential,
-  JwtSecret,
-  KeyauthCredential,
-  Plugin,
-  Route,
-  Service,
-  Sni,
-  Target,
-  Upstream,
-};
+export type { CaCertificate, Certificate, Consumer, Plugin, Route, Service, Sni, Target, Upstream };
+export {
+  CORE_ENTITY_SCHEMAS,
+  ENTITIES,
+  ENTITY_ORDER,
+  ENTITY_SCHEMAS,
+  memoizeOnRegistry,
+  registerPlugins,
+  registeredPlugins,
+  registryRevision,
+} from './registry.ts';
+export type { CoreEntityName, EntityMeta, EntityName, ForeignKeyMeta } from './registry.ts';
 export { pluginSubschemas, EMPTY_PLUGIN_REGISTRY } from './plugins.ts';
-export type { PluginDefinitionForSchema, PluginSchemaRegistry } from './plugins.ts';
+export type { PluginDefinitionForRegistry, PluginDefinitionForSchema, PluginMigration, PluginSchemaRegistry } from '../schema/index.ts';
 export { normalizeTarget, DEFAULT_TARGET_PORT } from './targets.ts';
-export { hashBasicAuthPassword } from './basicauth-credentials.ts';
 export { certificateDigest } from './pem.ts';
 
-/** Entity types by collection name. */
-export interface EntityTypes {
+/** An entity as generic code sees it (a plugin's entity, or a core one without its type). */
+export type EntityRecord = Readonly<Record<string, unknown>>;
+
+/** Types of the core entities by collection name. */
+export interface CoreEntityTypes {
   certificates: Certificate;
   ca_certificates: CaCertificate;
   snis: Sni;
@@ -57,126 +51,17 @@ export interface EntityTypes {
   targets: Target;
   consumers: Consumer;
   plugins: Plugin;
-  keyauth_credentials: KeyauthCredential;
-  basicauth_credentials: BasicauthCredential;
-  jwt_secrets: JwtSecret;
-  acls: Acl;
-  hmacauth_credentials: HmacauthCredential;
 }
 
-export type EntityName = keyof EntityTypes;
-
-/** Collections in dependency order: referenced entities first. */
-export const ENTITY_ORDER: readonly EntityName[] = [
-  'certificates',
-  'ca_certificates',
-  'snis',
-  'services',
-  'routes',
-  'upstreams',
-  'targets',
-  'consumers',
-  'plugins',
-  'keyauth_credentials',
-  'basicauth_credentials',
-  'jwt_secrets',
-  'acls',
-  'hmacauth_credentials',
-];
-
-export const ENTITY_SCHEMAS: { readonly [K in EntityName]: EntitySchemaDef } = {
-  certificates: certificatesSchema,
-  ca_certificates: caCertificatesSchema,
-  snis: snisSchema,
-  services: servicesSchema,
-  routes: routesSchema,
-  upstreams: upstreamsSchema,
-  targets: targetsSchema,
-  consumers: consumersSchema,
-  plugins: pluginsSchema,
-  keyauth_credentials: keyauthCredentialsSchema,
-  basicauth_credentials: basicauthCredentialsSchema,
-  jwt_secrets: jwtSecretsSchema,
-  acls: aclsSchema,
-  hmacauth_credentials: hmacauthCredentialsSchema,
-};
-
-export interface ForeignKeyMeta {
-  /** The field holding `{id}` (`service`). */
-  field: string;
-  /** The referenced collection (`services`). */
-  reference: EntityName;
-  /** What deleting the referenced entity does to this one. */
-  onDelete: 'cascade' | 'restrict';
-  required: boolean;
-}
-
-export interface EntityMeta {
-  /** Collection name, as in declarative files and `GET /schemas/{name}` (`keyauth_credentials`). */
-  name: EntityName;
-  /** Singular, as in flattened errors (`keyauth_credential`). */
-  singular: string;
-  /** URL segment of the top-level collection (`key-auths`). */
-  adminApiName: string;
-  /** URL segment when nested under a parent (`/consumers/{c}/key-auth`). */
-  adminApiNestedName: string;
-  /** Field used for non-UUID lookups and for declarative references, or null (UUID only). */
-  endpointKey: string | null;
-  foreignKeys: readonly ForeignKeyMeta[];
-  /** Fields whose values must be unique across the collection. */
-  uniqueFields: readonly string[];
-  /** Fields that identify the entity in caches (and derive its declarative id), or null. */
-  cacheKey: readonly string[] | null;
-  /** Accepts a `ttl` (seconds) on write. */
-  ttl: boolean;
-  hasTags: boolean;
-  schema: EntitySchemaDef;
-}
-
-function singular(name: string): string {
-  return name.endsWith('s') ? name.slice(0, -1) : name;
-}
-
-function metaOf(name: EntityName): EntityMeta {
-  const schema = ENTITY_SCHEMAS[name];
-  const foreignKeys: ForeignKeyMeta[] = [];
-  const uniqueFields: string[] = [];
-  for (const [field, def] of Object.entries(schema.fields)) {
-    if (def.type === 'foreign' && def.reference) {
-      // SNIs go with their certificate (Kong's certificate DAO deletes them first).
-      const cascade = def.on_delete === 'cascade' || (name === 'snis' && field === 'certificate');
-      foreignKeys.push({
-        field,
-        reference: def.reference as EntityName,
-        onDelete: cascade ? 'cascade' : 'restrict',
-        required: def.required === true,
-      });
-    }
-    if (def.unique) uniqueFields.push(field);
-  }
-  return {
-    name,
-    singular: singular(name),
-    adminApiName: schema.admin_api_name ?? name,
-    adminApiNestedName: schema.admin_api_nested_name ?? schema.admin_api_name ?? name,
-    endpointKey: schema.endpoint_key ?? null,
-    foreignKeys,
-    uniqueFields,
-    cacheKey: schema.cache_key ?? null,
-    ttl: schema.ttl === true,
-    hasTags: 'tags' in schema.fields,
-    schema,
-  };
-}
-
-export const ENTITIES: { readonly [K in EntityName]: EntityMeta } = Object.fromEntries(
-  ENTITY_ORDER.map((name) => [name, metaOf(name)]),
-) as { [K in EntityName]: EntityMeta };
-
-/** Looks an entity up by collection name (`routes`) or Admin API name (`key-auths`). */
+/** Looks an entity up by collection name (`routes`) or Admin API name (`ca_certificates`). */
 export function findEntity(name: string): EntityMeta | undefined {
-  if (Object.prototype.hasOwnProperty.call(ENTITIES, name)) return ENTITIES[name as EntityName];
+  if (Object.prototype.hasOwnProperty.call(ENTITIES, name)) return ENTITIES[name];
   return ENTITY_ORDER.map((n) => ENTITIES[n]).find((meta) => meta.adminApiName === name);
+}
+
+/** Whether a collection is registered (core, or of a registered plugin). */
+export function isEntityName(name: string): boolean {
+  return Object.prototype.hasOwnProperty.call(ENTITIES, name);
 }
 
 export interface EntityValidateOptions extends Omit<ValidateOptions, 'subschemas'> {
@@ -188,12 +73,12 @@ export interface EntityValidateOptions extends Omit<ValidateOptions, 'subschemas
  * Validates an entity of the given collection: defaults filled, auto fields generated, Kong-shaped errors.
  * Plugin configurations are validated with the plugin's schema from `options.plugins`.
  */
-export function validateEntity<K extends EntityName>(
-  name: K,
-  input: unknown,
-  options: EntityValidateOptions = {},
-): ValidationResult<EntityTypes[K]> {
+export function validateEntity<K extends CoreEntityName>(name: K, input: unknown, options?: EntityValidateOptions): ValidationResult<CoreEntityTypes[K]>;
+export function validateEntity(name: EntityName, input: unknown, options?: EntityValidateOptions): ValidationResult<Record<string, unknown>>;
+export function validateEntity(name: EntityName, input: unknown, options: EntityValidateOptions = {}): ValidationResult<unknown> {
   const { plugins, ...rest } = options;
+  const schema = ENTITY_SCHEMAS[name];
+  if (schema === undefined) throw new Error(`validateEntity: unknown collection '${name}'; known: ${ENTITY_ORDER.join(', ')}`);
   const subschemas = name === 'plugins' ? pluginSubschemas(plugins ?? EMPTY_PLUGIN_REGISTRY) : undefined;
-  return validateRecord(ENTITY_SCHEMAS[name], input, { ...rest, subschemas }) as ValidationResult<EntityTypes[K]>;
+  return validateRecord(schema, input, { ...rest, subschemas });
 }

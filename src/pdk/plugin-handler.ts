@@ -25,12 +25,12 @@ export interface CredentialMatch<C extends PluginCredential = PluginCredential> 
   readonly consumer: PluginConsumer;
 }
 
-/** An entity of any collection as `prepare` sees it: validated fields, foreign keys as `{id}`. */
+/** An entity as configuration data: its validated fields (foreign keys as `{id}`). */
 export type EntityRecord = Readonly<Record<string, unknown>>;
 
 /**
- * The configuration's entities, indexed once per snapshot and handed to `prepare`, so that no phase searches
- * a list or a database. Credentials whose consumer does not exist are left out.
+ * The configuration handed to `prepare`, indexed once per snapshot, so that no phase searches a list or a
+ * database.
  */
 export interface PluginConfigData {
   /** A consumer by id, or else by username (Kong's lookup for `anonymous`). */
@@ -38,8 +38,9 @@ export interface PluginConfigData {
   /** Every entity of a collection, core or plugin-owned (`keyauth_credentials`); empty when there are none. */
   entities(collection: string): readonly EntityRecord[];
   /**
-   * A consumer-owned collection indexed by one of its fields (`keyauth_credentials` by `key`), each entry
-   * with its consumer. Built once per snapshot and collection/field pair, whichever plugin asks first.
+   * A consumer-owned collection indexed by one of its fields (`keyauth_credentials` by `key`), each entry with
+   * its consumer; built once per snapshot and collection/field pair (memoized), whichever plugin asks first.
+   * Entries whose consumer does not exist are left out.
    */
   credentialsBy(collection: string, field: string): ReadonlyMap<string, CredentialMatch>;
 }

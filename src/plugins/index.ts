@@ -1,52 +1,63 @@
 /**
  * The bundled plugins, and the registry a node builds from its `plugins` setting. A new plugin is a folder
- * with `schema.ts` and `handler.ts`, added to BUNDLED_PLUGINS.
+ * with `schema.ts` and `handler.ts` (and, when it owns entities, `daos.ts` and `migrations/`), added to
+ * BUNDLED_PLUGINS.
  */
-import type { PluginDefinitionForSchema, PluginSchemaRegistry } from '../schema/index.ts';
+import type { EntitySchemaDef, PluginDefinitionForSchema, PluginMigration, PluginSchemaRegistry } from '../schema/index.ts';
 import type { PluginHandler } from '../pdk/index.ts';
 import { keyAuthSchema } from './key-auth/schema.ts';
 import { keyAuthHandler } from './key-auth/handler.ts';
+import { keyAuthDaos } from './key-auth/daos.ts';
+import { keyAuthMigrations } from './key-auth/migrations/index.ts';
 
 export interface BundledPlugin {
   readonly schema: PluginDefinitionForSchema;
   readonly handler: PluginHandler;
+  /** Entities the plugin owns (Kong's `daos.lua`), registered with `registerPlugins` when it is enabled. */
+  readonly daos?: readonly EntitySchemaDef[];
+  /** Migrations creating their tables, recorded under the plugin's name. */
+  readonly migrations?: readonly PluginMigration[];
 }
 
-export const BUNDLED_PLUGINS: readonly BundledPlugin[] = [{ schema: keyAuthSchema, handler: keyAuthHandler }];
+export const BUNDLED_PLUGINS: readonly BundledPlugin[] = [
+  { schema: keyAuthSchema, handler: keyAuthHandler, daos: keyAuthDaos, migrations: keyAuthMigrations },
+];
 
 /** Handlers of every bundled plugin by name (what the snapshot compiler runs). */
 export const PLUGIN_HANDLERS: ReadonlyMap<string, PluginHandler> = new Map(BUNDLED_PLUGINS.map((p) => [p.handler.name, p.handler]));
 
-/** A plugin loaded from outside (`plugin_paths`): its schema and its handler's priority. */
-export interface ExternalPluginEntry {
-  readonly schema: PluginDefinitionForSchema;
-  readonly handler: { readonly priority: number };
-}
-
 /**
- * The schemas of the plugins a node enables, from its `plugins` setting: `bundled` means all bundled
- * plugins, `off` none, other entries name plugins. Throws on a name that is neither a bundled plugin nor one
- * of `external` (loaded by `plugins/external/`).
+ * The definitions of the plugins a node enables, from its `plugins` setting: `bundled` means all bundled
+ * plugins, `off` none, other entries name plugins. Throws on a name that is neither a bundled plugin nor one of
+ * `external` (loaded from `plugin_paths` by `plugins/external/`). Give them
+ * to `registerPlugins` (entities/) before touching entities.
  */
-export function pluginRegistry(enabled: readonly string[], external: readonly ExternalPluginEntry[] = []): PluginSchemaRegistry {
-  // The registry carries each plugin's priority so that the Admin API can show it without importing handlers.
-  const byName = new Map(BUNDLED_PLUGINS.map((p) => [p.schema.name, { ...p.schema, priority: p.handler.priority }]));
-  const externalByName = new Map(external.map((p) => [p.schema.name, { ...p.schema, priority: p.handler.priority }]));
-  const registry = new Map<string, PluginDefinitionForSchema>();
+export function enabledPlugins(enabled: readonly string[], external: readonly BundledPlugin[] = []): BundledPlugin[] {
+  const byName = new Map(BUNDLED_PLUGINS.map((p) => [p.schema.name, p]));
+  const externalByName = new Map(external.map((p) => [p.schema.name, p]));
+  const selected = new Map<string, BundledPlugin>();
   for (const entry of enabled) {
     if (entry === 'off') continue;
     if (entry === 'bundled') {
-      for (const [name, schema] of byName) registry.set(name, schema);
+      for (const [name, plugin] of byName) selected.set(name, plugin);
       continue;
     }
-    const schema = byName.get(entry) ?? externalByName.get(entry);
-    if (schema === undefined) {
+    const plugin = byName.get(entry) ?? externalByName.get(entry);
+    if (plugin === undefined) {
       throw new Error(
         `plugins: '${entry}' is not a plugin Tollgate has (bundled: ${[...byName.keys()].join(', ')}); remove it from the 'plugins' setting`,
       );
     }
-    registry.set(entry, schema);
+    selected.set(entry, plugin);
   }
+  return [...selected.values()];
+}
+
+/** The schemas of the plugins a node enables, from its `plugins` setting (see `enabledPlugins`). */
+export function pluginRegistry(enabled: readonly string[], external: readonly BundledPlugin[] = []): PluginSchemaRegistry {
+  // The registry carries each plugin's priority so that the Admin API can show it without importing handlers.
+  const registry = new Map<string, PluginDefinitionForSchema>();
+  for (const p of enabledPlugins(enabled, external)) registry.set(p.schema.name, { ...p.schema, priority: p.handler.priority });
   return registry;
 }
 

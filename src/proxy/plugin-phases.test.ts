@@ -81,6 +81,13 @@ const HANDLERS: PluginHandler[] = [
     },
   },
   {
+    name: 't-replace',
+    priority: 650,
+    response(kong) {
+      kong.response.exit(202, `replaced ${kong.service.response.getHeader('content-type')}`, { 'X-Replaced': '1' });
+    },
+  },
+  {
     name: 't-upper',
     priority: 600,
     header_filter(kong) {
@@ -126,6 +133,7 @@ services:
       - { name: body, paths: [/body], plugins: [{ name: t-body }] }
       - { name: wrap, paths: [/wrap], plugins: [{ name: t-wrap }] }
       - { name: upper, paths: [/upper], plugins: [{ name: t-upper }] }
+      - { name: replace, paths: [/replace], plugins: [{ name: t-replace }, { name: t-async }] }
       - name: scoped
         paths: [/scoped]
         plugins: [{ name: t-auth }, { name: t-tag, config: { tag: route } }]
@@ -251,6 +259,16 @@ describe('plugin phases on a real proxy', () => {
     assert.equal(res.headers['x-upstream-status'], '201');
     assert.ok(res.body.startsWith('[{') && res.body.endsWith('}]'));
     assert.equal(res.headers['content-length'], String(Buffer.byteLength(res.body)));
+  });
+
+  test("kong.response.exit in the response phase replaces the upstream's answer and keeps its headers", async () => {
+    const res = await get('/replace');
+    assert.equal(res.status, 202);
+    assert.equal(res.body, 'replaced application/json');
+    assert.equal(res.headers['x-replaced'], '1');
+    assert.equal(res.headers['content-type'], 'application/json', "the upstream's header stays");
+    assert.equal(res.headers['x-set-in-access'], 'yes', 'set once, not twice');
+    assert.equal(res.headers['content-length'], String(res.body.length));
   });
 
   test('body_filter runs per streamed chunk; the response is sent chunked', async () => {

@@ -148,6 +148,9 @@ export function applyPendingResponse(ctx: PluginContext, headers: string[]): voi
     }
   }
   if (ctx.pendingStatus !== 0 && ctx.downstream !== null) ctx.downstream.status = ctx.pendingStatus;
+  // Applied once: a plugin's answer in the response phase replaces a head that already has them.
+  ctx.pendingResponseHeaders = null;
+  ctx.pendingStatus = 0;
 }
 
 /** Runs body_filter over one chunk; returns what to send (maybe empty) once the filters are done. */

@@ -79,14 +79,25 @@ export class PluginResponseWriter {
     this.#push({ kind: 'end' });
   }
 
-  /** A plugin's answer (access or response phase): its head and body through header_filter and body_filter. */
+  /**
+   * A plugin's answer (access or response phase): its head and body through header_filter and body_filter.
+   * In the response phase the upstream's headers stay, under the ones the plugin gives (as in Kong).
+   */
   sendExit(): void {
     const ctx = this.ctx;
     const exit = ctx.exited!;
     const { headers, body } = renderExit(this.req, exit, ctx.requestId);
-    headers.push('Content-Length', String(body.length));
+    let all = headers;
+    const upstream = ctx.phaseBit === PHASE.response ? ctx.downstream : null;
+    if (upstream !== null) {
+      all = upstream.headers;
+      for (let i = 0; i < headers.length; i += 2) clearHeader(all, headers[i]);
+      all.push(...headers);
+    }
+    clearHeader(all, 'content-length');
+    all.push('Content-Length', String(body.length));
     this.buffer = null;
-    this.head(exit.status, '', headers, ctx.unexpected ? 'error' : 'exit');
+    this.head(exit.status, '', all, ctx.unexpected ? 'error' : 'exit');
     if (body.length > 0) this.data(body);
     this.end();
   }

@@ -2,6 +2,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { applyWorkerPatch, proxyRelevantPatch } from './config-patch.ts';
 import type { SnapshotInput } from '../snapshot/types.ts';
+import { registerPlugins } from '../entities/index.ts';
+import { defineEntity, typedefs } from '../schema/index.ts';
+
+const gadgetsSchema = defineEntity({
+  name: 'gadgets',
+  primary_key: ['id'],
+  fields: { id: typedefs.uuid, consumer: { type: 'foreign', reference: 'consumers', required: true, on_delete: 'cascade' } },
+});
 
 const base = {
   services: [{ id: 's1', host: 'a' }, { id: 's2', host: 'b' }],
@@ -10,7 +18,6 @@ const base = {
   targets: [],
   plugins: [],
   consumers: [],
-  keyauth_credentials: [],
 } as unknown as SnapshotInput;
 
 test('a worker patch replaces in place, appends new entities, drops deleted ones and shares the rest', () => {
@@ -24,10 +31,13 @@ test('a worker patch replaces in place, appends new entities, drops deleted ones
   assert.equal(base.routes.length, 3, 'the base is not modified');
 });
 
-test('only the collections the proxy compiles travel to workers', () => {
-  const p = proxyRelevantPatch({
-    upserts: { routes: [{ id: 'r' }], jwt_secrets: [{ id: 'x' }], snis: [{ id: 'n' }] },
-    deletes: { acls: ['a'], services: ['s'], certificates: ['c'] },
+test('only the collections the proxy compiles travel to workers, plugins\' entities included', () => {
+  const unknown = proxyRelevantPatch({
+    upserts: { routes: [{ id: 'r' }], gadgets: [{ id: 'x' }], snis: [{ id: 'n' }] },
+    deletes: { gizmos: ['a'], services: ['s'], certificates: ['c'] },
   });
-  assert.deepEqual(p, { upserts: { routes: [{ id: 'r' }], snis: [{ id: 'n' }] }, deletes: { services: ['s'], certificates: ['c'] } });
+  assert.deepEqual(unknown, { upserts: { routes: [{ id: 'r' }], snis: [{ id: 'n' }] }, deletes: { services: ['s'], certificates: ['c'] } });
+  registerPlugins([{ schema: { name: 'gadget-auth' }, daos: [gadgetsSchema] }]);
+  const registered = proxyRelevantPatch({ upserts: { gadgets: [{ id: 'x' }] }, deletes: { gizmos: ['a'] } });
+  assert.deepEqual(registered, { upserts: { gadgets: [{ id: 'x' }] }, deletes: {} });
 });

@@ -3,27 +3,22 @@
  * configuration: validated entities to put in place (by id) and ids to drop, per collection. Sending this
  * instead of the whole configuration saves serialising 100,000 routes per worker for a one-route change.
  */
+import { ENTITIES, ENTITY_ORDER, memoizeOnRegistry } from '../entities/index.ts';
 import type { SnapshotInput } from '../snapshot/types.ts';
-
-type Collection = keyof SnapshotInput;
 
 export interface WorkerConfigPatch {
   upserts: Partial<Record<string, readonly { readonly id: string }[]>>;
   deletes: Partial<Record<string, readonly string[]>>;
 }
 
-const COLLECTIONS: readonly Collection[] = [
-  'services',
-  'routes',
-  'upstreams',
-  'targets',
-  'plugins',
-  'consumers',
-  'keyauth_credentials',
-  'certificates',
-  'snis',
-  'ca_certificates',
-];
+/** Core collections the snapshot compiles from. */
+const CORE_COLLECTIONS: readonly string[] = ['services', 'routes', 'upstreams', 'targets', 'plugins', 'consumers', 'certificates', 'snis', 'ca_certificates'];
+
+/** What the snapshot reads: those core collections and every plugin's (plugins index them in `prepare`). */
+const proxyCollections = memoizeOnRegistry((): readonly string[] => [
+  ...CORE_COLLECTIONS,
+  ...ENTITY_ORDER.filter((name) => ENTITIES[name].plugin !== null),
+]);
 
 /**
  * The configuration with the patch applied; untouched collections are shared with `base`, which is not
@@ -56,6 +51,6 @@ export function applyWorkerPatch(base: SnapshotInput, patch: WorkerConfigPatch):
 /** The part of a patch the proxy compiles from (collections the snapshot does not read are left out). */
 export function proxyRelevantPatch(patch: WorkerConfigPatch): WorkerConfigPatch {
   const pick = <T>(from: Partial<Record<string, T>>): Partial<Record<string, T>> =>
-    Object.fromEntries(COLLECTIONS.filter((c) => from[c] !== undefined).map((c) => [c, from[c] as T]));
+    Object.fromEntries(proxyCollections().filter((c) => from[c] !== undefined).map((c) => [c, from[c] as T]));
   return { upserts: pick(patch.upserts), deletes: pick(patch.deletes) };
 }

@@ -14,7 +14,9 @@ import { createLogger, errorLogWriter, type Logger, type LogLevel } from '../log
 import { EMPTY_HASH } from '../snapshot/compile.ts';
 import { ensureDefaultCertificate } from '../tls/default-certificate.ts';
 import { openConfiguredStore } from './database.ts';
-import { pluginRegistry } from '../plugins/index.ts';
+import { enabledPlugins, pluginRegistry } from '../plugins/index.ts';
+import type { NodePlugins } from '../plugins/external/node-plugins.ts';
+import { registerPlugins } from '../entities/index.ts';
 import type { PluginSchemaRegistry } from '../schema/index.ts';
 import type { Store } from '../store/index.ts';
 import type { ServiceTelemetry } from '../proxy/traffic.ts';
@@ -92,11 +94,13 @@ export class Supervisor implements NodeContext {
   readonly sharedState: SharedStateServer;
   readonly #sharedStateToken = randomBytes(24).toString('base64url');
 
-  /** `plugins`: the registry `loadNodePlugins` built (external plugins included); default: the bundled ones enabled. */
-  constructor(settings: Settings, nodeId?: string, plugins?: PluginSchemaRegistry) {
+  /** `loaded`: the plugins `loadNodePlugins` loaded (external ones included); default: the bundled ones enabled. */
+  constructor(settings: Settings, nodeId?: string, loaded?: NodePlugins) {
     this.settings = settings;
     this.nodeId = nodeId ?? settings.node_id ?? randomUUID();
-    this.plugins = plugins ?? pluginRegistry(settings.plugins);
+    // The enabled plugins' entities and migrations, before anything reads configuration.
+    registerPlugins(loaded?.enabled ?? enabledPlugins(settings.plugins));
+    this.plugins = loaded?.registry ?? pluginRegistry(settings.plugins);
     this.log = createLogger({ level: settings.log_level as LogLevel, worker: 0, write: errorLogWriter(settings.proxy_error_log, settings.prefix) });
     this.sharedState = new SharedStateServer({
       cacheBytes: settings.memCacheSizeBytes,
@@ -318,7 +322,7 @@ export class Supervisor implements NodeContext {
   }
 
   /**
-   * Entities with a `ttl` (key-auth credentials) leave the export when they expire, with no write to
+   * Entities with a `ttl` (a plugin's credentials) leave the export when they expire, with no write to
    * announce it: a refresh is scheduled for that moment so that an expired key stops working on time.
    */
   #scheduleExpiry(nextExpiry: number | null): void {

@@ -12,7 +12,7 @@ import { ProxyCore } from '../proxy/handler.ts';
 import type { ProxyOptions } from '../proxy/options.ts';
 import { applyHealth, compileSnapshot, EMPTY_HASH } from '../snapshot/compile.ts';
 import type { HealthOutcome } from '../health/target-health.ts';
-import { PLUGIN_HANDLERS } from '../plugins/index.ts';
+import { registerPlugins } from '../entities/index.ts';
 import { loadNodePlugins } from '../plugins/external/node-plugins.ts';
 import type { PluginHandler } from '../pdk/index.ts';
 import type { RouterFlavor } from '../router/types.ts';
@@ -33,7 +33,7 @@ function send(msg: WorkerMessage): void {
   if (process.connected) process.send?.(msg);
 }
 
-const EMPTY_INPUT = { services: [], routes: [], upstreams: [], targets: [], plugins: [], consumers: [], keyauth_credentials: [] };
+const EMPTY_INPUT: SnapshotInput = { services: [], routes: [], upstreams: [], targets: [], plugins: [], consumers: [] };
 
 export function runWorker(): void {
   let core: ProxyCore | null = null;
@@ -184,10 +184,10 @@ export function runWorker(): void {
  * external ones loaded here from the same settings as the supervisor's.
  */
 async function workerHandlers(init: WorkerInit): Promise<ReadonlyMap<string, PluginHandler>> {
-  const { registry, external } = await loadNodePlugins({ plugins: init.plugins, plugin_paths: init.pluginPaths, pluginServers: init.pluginServers });
-  const all = new Map<string, PluginHandler>(PLUGIN_HANDLERS);
-  for (const plugin of external) all.set(plugin.schema.name, plugin.handler);
-  return new Map([...all].filter(([name]) => registry.has(name)));
+  const { enabled } = await loadNodePlugins({ plugins: init.plugins, plugin_paths: init.pluginPaths, pluginServers: init.pluginServers });
+  // The enabled plugins' entities too, so this worker knows the collections it is sent.
+  registerPlugins(enabled);
+  return new Map(enabled.map((p) => [p.handler.name, p.handler]));
 }
 
 /**

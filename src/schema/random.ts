@@ -1,5 +1,5 @@
 /**
- * Random values for `auto` string fields (key-auth keys, JWT secrets, HMAC secrets): 32 characters from
+ * Random values for `auto` string fields (API keys, secrets): 32 characters from
  * 24 random bytes, base64 with `/` and `+` replaced by letters, like Kong's generated credentials.
  */
 import { randomBytes, randomInt } from 'node:crypto';

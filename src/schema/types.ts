@@ -161,7 +161,7 @@ export interface SchemaDef {
   /** Message when no subschema matches; `%s` is the key value. Default `unknown type: %s`. */
   readonly subschema_error?: string;
   readonly subschemas?: { readonly [key: string]: SubschemaDef };
-  /** Accept and keep a `ttl` number on input (key-auth credentials). */
+  /** Accept and keep a `ttl` number on input (credentials that expire). */
   readonly ttl?: boolean;
 }
 
@@ -174,6 +174,11 @@ export interface EntitySchemaDef extends SchemaDef {
   readonly admin_api_name?: string;
   readonly admin_api_nested_name?: string;
   readonly workspaceable?: boolean;
+  /**
+   * The endpoint key is a secret (an API key): the audit log shows `******` where a path addresses an
+   * entity by it. Tollgate addition; not part of Kong's schema view.
+   */
+  readonly secret_endpoint_key?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------------------

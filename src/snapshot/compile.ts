@@ -236,7 +236,7 @@ export function compileSnapshot(input: SnapshotInput, options: CompileOptions): 
   const servicesById = new Map<string, ServiceFields>();
   for (const s of input.services) servicesById.set(s.id, s);
 
-  const configData = buildConfigData(input.consumers, (name) => (input as unknown as Record<string, readonly EntityRecord[] | undefined>)[name]);
+  const configData = buildConfigData(input);
   const chains = new PluginChainBuilder(input.plugins, options.handlers ?? PLUGIN_HANDLERS, configData);
 
   const entries: RouterEntry<ProxyEntry>[] = [];

@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { PluginHandler } from '../pdk/index.ts';
 import { buildConfigData, PluginChainBuilder } from './plugin-chains.ts';
-import type { PluginFields } from './types.ts';
+import type { PluginFields, SnapshotInput } from './types.ts';
 
 const handler = (name: string, priority: number, phases: ('access' | 'header_filter' | 'log' | 'rewrite' | 'response' | 'body_filter')[]): PluginHandler => {
   const h: { -readonly [K in keyof PluginHandler]: PluginHandler[K] } = { name, priority };
@@ -32,7 +32,9 @@ function plugin(name: string, scope: { route?: string; service?: string; consume
   };
 }
 
-const build = (plugins: PluginFields[]) => new PluginChainBuilder(plugins, HANDLERS, buildConfigData([], () => undefined));
+const EMPTY: SnapshotInput = { services: [], routes: [], upstreams: [], targets: [], plugins: [], consumers: [] };
+
+const build = (plugins: PluginFields[]) => new PluginChainBuilder(plugins, HANDLERS, buildConfigData(EMPTY));
 
 describe('plugin chains', () => {
   test('no plugins: every route gets null', () => {
@@ -105,7 +107,7 @@ describe('plugin chains', () => {
       ['pre', handler('pre', 1_000_000, ['rewrite', 'access'])],
       ['other', handler('other', 5, ['rewrite'])],
     ]);
-    const b = new PluginChainBuilder([plugin('pre'), plugin('other', { route: 'r' })], handlers, buildConfigData([], () => undefined));
+    const b = new PluginChainBuilder([plugin('pre'), plugin('other', { route: 'r' })], handlers, buildConfigData(EMPTY));
     assert.deepEqual(b.global.rewrite!.map((x) => x.name), ['pre']);
     assert.equal(b.global.certificate, null);
   });
@@ -118,29 +120,29 @@ describe('plugin chains', () => {
   test('routes resolving to the same plugins share one chain; prepare runs once per plugin entity', () => {
     let prepared = 0;
     const handlers = new Map<string, PluginHandler>([['p', { name: 'p', priority: 1, prepare: () => ++prepared, access: () => {} }]]);
-    const b = new PluginChainBuilder([plugin('p')], handlers, buildConfigData([], () => undefined));
+    const b = new PluginChainBuilder([plugin('p')], handlers, buildConfigData(EMPTY));
     assert.equal(b.chainFor('r1', 's1'), b.chainFor('r2', 's2'));
     assert.equal(prepared, 1);
   });
 
-  test('config data indexes consumers by id and username, and key credentials by key', () => {
-    const data = buildConfigData(
-      [{ id: 'c1', username: 'ann', custom_id: null }],
-      (name) =>
-        name === 'keyauth_credentials'
-          ? [
-              { id: 'k1', consumer: { id: 'c1' }, key: 'secret' },
-              { id: 'k2', consumer: { id: 'gone' }, key: 'orphan' },
-            ]
-          : undefined,
-    );
+  test('config data indexes consumers by id and username, and any consumer-owned collection by a field, once', () => {
+    const tokens = [
+      { id: 't1', consumer: { id: 'c1' }, token: 'secret' },
+      { id: 't2', consumer: { id: 'gone' }, token: 'orphan' },
+      { id: 't3', consumer: { id: 'c1' }, token: null },
+    ];
+    const data = buildConfigData({ ...EMPTY, consumers: [{ id: 'c1', username: 'ann', custom_id: null }], gadget_tokens: tokens });
     assert.equal(data.consumer('c1')?.username, 'ann');
     assert.equal(data.consumer('ann')?.id, 'c1');
     assert.equal(data.consumer('bob'), undefined);
-    const byKey = data.credentialsBy('keyauth_credentials', 'key');
-    assert.equal(byKey.get('secret')?.consumer.id, 'c1');
-    assert.equal(byKey.has('orphan'), false);
-    assert.equal(data.credentialsBy('keyauth_credentials', 'key'), byKey, 'indexed once per snapshot');
-    assert.deepEqual(data.entities('nothing'), []);
+    assert.equal(data.entities('gadget_tokens'), tokens);
+    assert.deepEqual(data.entities('nothing_here'), []);
+    const byToken = data.credentialsBy('gadget_tokens', 'token');
+    assert.equal(byToken.get('secret')?.consumer.id, 'c1');
+    assert.equal(byToken.get('secret')?.credential.id, 't1');
+    assert.equal(byToken.has('orphan'), false, 'an entry whose consumer does not exist is left out');
+    assert.equal(byToken.size, 1);
+    assert.equal(data.credentialsBy('gadget_tokens', 'token'), byToken, 'built once per snapshot, whoever asks');
+    assert.deepEqual([...data.credentialsBy('gadget_tokens', 'id').keys()], ['t1', 't3']);
   });
 });

@@ -3,9 +3,9 @@
  * route and consumer), in which order, with which prepared configuration. The hot path only walks the arrays
  * built here; the chain of a (route, consumer) pair is built on its first request and then looked up.
  */
-import type { CredentialMatch, EntityRecord, PhaseMethod, PluginConfigData, PluginConsumer, PluginHandler } from '../pdk/index.ts';
+import type { CredentialMatch, EntityRecord, PhaseMethod, PluginConfigData, PluginHandler } from '../pdk/index.ts';
 import { isHttpProtocol } from '../schema/index.ts';
-import type { ConsumerFields, PluginFields } from './types.ts';
+import type { ConsumerFields, PluginFields, SnapshotInput } from './types.ts';
 
 /** One plugin's turn in a phase: the handler and the configuration its phases read. */
 export interface PluginStep {
@@ -52,36 +52,38 @@ export function byPriority(a: PluginStep, b: PluginStep): number {
   return a.name < b.name ? 1 : a.name > b.name ? -1 : 0;
 }
 
-/** Indexes the configuration's entities once per snapshot for the plugins' `prepare`. */
-export function buildConfigData(
-  consumers: readonly ConsumerFields[],
-  collection: (name: string) => readonly EntityRecord[] | undefined,
-): PluginConfigData {
+const NO_ENTITIES: readonly EntityRecord[] = Object.freeze([]);
+
+/**
+ * The configuration data of one snapshot for the plugins' `prepare`: consumers indexed at once, any
+ * collection by name, and consumer-owned collections indexed by a field on first request (then kept).
+ */
+export function buildConfigData(input: SnapshotInput): PluginConfigData {
   const byId = new Map<string, ConsumerFields>();
   const byUsername = new Map<string, ConsumerFields>();
-  for (const c of consumers) {
+  for (const c of input.consumers) {
     byId.set(c.id, c);
     if (c.username !== null) byUsername.set(c.username, c);
   }
+  const entities = (collection: string): readonly EntityRecord[] => (input[collection] as readonly EntityRecord[] | undefined) ?? NO_ENTITIES;
   const indexes = new Map<string, ReadonlyMap<string, CredentialMatch>>();
   return {
     consumer: (idOrUsername) => byId.get(idOrUsername) ?? byUsername.get(idOrUsername),
-    entities: (name) => collection(name) ?? [],
-    credentialsBy(name, field) {
-      const key = `${name}\n${field}`;
-      let index = indexes.get(key);
+    entities,
+    credentialsBy(collection, field) {
+      const memo = `${collection}\u0000${field}`;
+      let index = indexes.get(memo);
       if (index === undefined) {
         const built = new Map<string, CredentialMatch>();
-        for (const entity of collection(name) ?? []) {
-          const owner = (entity.consumer as { id?: unknown } | null | undefined)?.id;
-          const consumer = typeof owner === 'string' ? byId.get(owner) : undefined;
+        for (const entity of entities(collection)) {
           const value = entity[field];
-          if (consumer !== undefined && typeof value === 'string') {
-            built.set(value, { credential: entity as unknown as CredentialMatch['credential'], consumer: consumer as PluginConsumer });
-          }
+          const owner = entity.consumer as { id?: unknown } | null | undefined;
+          const consumer = typeof owner?.id === 'string' ? byId.get(owner.id) : undefined;
+          if (consumer === undefined || typeof value !== 'string' || typeof entity.id !== 'string') continue;
+          built.set(value, { credential: entity as unknown as CredentialMatch['credential'], consumer });
         }
         index = built;
-        indexes.set(key, index);
+        indexes.set(memo, index);
       }
       return index;
     },

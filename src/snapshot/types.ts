@@ -81,12 +81,6 @@ export interface PluginFields {
   enabled: boolean;
 }
 
-export interface KeyauthCredentialFields {
-  id: string;
-  consumer: { id: string };
-  key: string | null;
-}
-
 export interface SnapshotInput {
   services: readonly ServiceFields[];
   routes: readonly RouteFields[];
@@ -94,12 +88,16 @@ export interface SnapshotInput {
   targets: readonly TargetFields[];
   plugins: readonly PluginFields[];
   consumers: readonly ConsumerFields[];
-  keyauth_credentials: readonly KeyauthCredentialFields[];
   /** Served by TLS server name; absent in inputs that predate them. */
   certificates?: readonly CertificateFields[];
   snis?: readonly SniFields[];
   /** Trust anchors for services' `ca_certificates`. */
   ca_certificates?: readonly { id: string; cert: string }[];
+  /**
+   * Every other registered collection, plugins' included (their credentials), as the configuration has
+   * them; plugins read them through `PluginConfigData`. Absent means empty.
+   */
+  readonly [collection: string]: readonly object[] | undefined;
 }
 
 /** One place a request can be sent: a pool and the Host header that goes with it. */

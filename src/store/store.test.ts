@@ -9,6 +9,11 @@ import { openPostgresStore } from './postgres/index.ts';
 import { storeSuite } from './store-suite.ts';
 import { postgresHarness, postgresSkipReason, testSettings } from './suite/postgres-harness.ts';
 import { sqliteHarness } from './suite/sqlite-harness.ts';
+import { registerPlugins } from '../entities/index.ts';
+import { BUNDLED_PLUGINS } from '../plugins/index.ts';
+
+// Credentials (cascades, ttl, cache-key lookups) are exercised with a plugin's entity, as a node gets them.
+registerPlugins(BUNDLED_PLUGINS);
 
 storeSuite('store on SQLite', sqliteHarness);
 

@@ -96,7 +96,7 @@ export interface StoreOps {
   getBy(entity: EntityName, field: string, value: string): Promise<Row | null>;
   /**
    * Lookup by the entity's cache key (`plugins`: name, route, service, consumer; `targets`: upstream, target;
-   * `acls`: consumer, group); foreign keys as `{id}` or null. Addition to the brief.
+   * a plugin's credentials: their own cache key); foreign keys as `{id}` or null. Addition to the brief.
    */
   getByCacheKey(entity: EntityName, key: Record<string, unknown>): Promise<Row | null>;
   list(entity: EntityName, options: ListOptions): Promise<Page>;

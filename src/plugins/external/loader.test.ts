@@ -55,6 +55,8 @@ before(() => {
     'kong-esm.mjs': `export class Plugin { async access(kong) {} async response(kong) {} }\nexport const Schema = [];\nexport const Priority = 3;\n`,
     'kong-named-file.js': `module.exports = { Plugin: class { async log() {} }, Name: 'Renamed', Schema: [] };\n`,
     'empty.mjs': 'export const nothing = 1;\n',
+    'owner.mjs': NATIVE('owner').replace('export default {', "export default {\n  daos: [{ name: 'owner_things', primary_key: ['id'], fields: {} }],\n  migrations: [],"),
+    'bad-daos.mjs': NATIVE('bad-daos').replace('export default {', "export default {\n  daos: 'things',"),
     'wrong-name.mjs': NATIVE('other'),
     'bad-priority.mjs': NATIVE('bad-priority').replace('priority: 5', 'priority: 1.5'),
     'bad-phase.mjs': NATIVE('bad-phase', ", log: 'yes'"),
@@ -89,6 +91,12 @@ describe('external plugin loader', () => {
     assert.equal(plugins[2].file, join(dir.path, 'kong-named-file.js'));
   });
 
+  test('a Tollgate-format plugin may own entities and migrations, as a bundled one does', async () => {
+    const [owner] = await loadExternalPlugins(['owner'], BUNDLED, [dir]);
+    assert.deepEqual(owner.daos?.map((d) => d.name), ['owner_things']);
+    assert.deepEqual(owner.migrations, []);
+  });
+
   test('the first directory that has the plugin wins', async () => {
     const other = mkdtempSync(join(tmpdir(), 'tollgate-plugins-2-'));
     try {
@@ -120,6 +128,7 @@ describe('external plugin loader', () => {
     ['wrong-name', /schema\.name is "other"; it must be 'wrong-name', the name the plugin is loaded by/],
     ['bad-priority', /handler\.priority must be an integer \(higher runs first\), got 1\.5/],
     ['bad-phase', /handler\.log must be a function, got string/],
+    ['bad-daos', /'daos' must be an array/],
     ['bad-kong-priority', /'Priority' must be an integer, got "high"/],
     ['bad-kong-schema', /Schema\.message: unknown or missing type "strnig"/],
     ['broken', /could not be loaded: SyntaxError: /],

@@ -3,14 +3,19 @@
  * `{ schema, handler }`, the same pair a bundled plugin registers. `definePlugin` (from the public entry,
  * `tollgate/plugin`) types it.
  */
-import type { PluginDefinitionForSchema } from '../../schema/index.ts';
+import type { EntitySchemaDef, PluginDefinitionForSchema, PluginMigration } from '../../schema/index.ts';
 import type { PluginHandler } from '../../pdk/plugin-handler.ts';
 import { PLUGIN_PHASES } from '../../pdk/plugin-handler.ts';
 
-/** A plugin: its schema (config fields, scopes, protocols) and its handler (priority, phases). */
+/**
+ * A plugin: its schema (config fields, scopes, protocols) and its handler (priority, phases), and, as a
+ * bundled plugin may, the entities it owns (`daos`) with the migrations creating their tables.
+ */
 export interface PluginModule<Conf = unknown> {
   readonly schema: PluginDefinitionForSchema;
   readonly handler: PluginHandler<Conf>;
+  readonly daos?: readonly EntitySchemaDef[];
+  readonly migrations?: readonly PluginMigration[];
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -46,5 +51,13 @@ export function checkNativePlugin(name: string, plugin: Record<string, unknown>)
   if (phases === 0 && handler.init_worker === undefined) {
     throw new Error(`the handler has no phase method (one of ${PLUGIN_PHASES.join(', ')})`);
   }
-  return { schema: schema as unknown as PluginDefinitionForSchema, handler: handler as unknown as PluginHandler };
+  for (const member of ['daos', 'migrations'] as const) {
+    if (plugin[member] !== undefined && !Array.isArray(plugin[member])) throw new Error(`'${member}' must be an array`);
+  }
+  return {
+    schema: schema as unknown as PluginDefinitionForSchema,
+    handler: handler as unknown as PluginHandler,
+    ...(plugin.daos !== undefined ? { daos: plugin.daos as readonly EntitySchemaDef[] } : {}),
+    ...(plugin.migrations !== undefined ? { migrations: plugin.migrations as readonly PluginMigration[] } : {}),
+  };
 }

@@ -4,7 +4,7 @@
  * {@link loadNodePlugins} with the same settings and so get the same plugins.
  */
 import type { PluginSchemaRegistry } from '../../schema/index.ts';
-import { BUNDLED_PLUGINS, pluginRegistry } from '../index.ts';
+import { BUNDLED_PLUGINS, enabledPlugins, pluginRegistry, type BundledPlugin } from '../index.ts';
 import { loadExternalPlugins, type ExternalPlugin, type PluginDirectory } from './loader.ts';
 
 /** The settings plugin loading reads (a subset of `Settings`, so workers can pass what they were sent). */
@@ -15,6 +15,8 @@ export interface PluginSettings {
 }
 
 export interface NodePlugins {
+  /** The enabled plugins, bundled and external, for `registerPlugins` (entities/) and the workers' handlers. */
+  readonly enabled: readonly BundledPlugin[];
   /** Schemas of the enabled plugins, bundled and external. */
   readonly registry: PluginSchemaRegistry;
   /** The external plugins, loaded. */
@@ -33,5 +35,5 @@ export function pluginDirectories(settings: Pick<PluginSettings, 'plugin_paths' 
 export async function loadNodePlugins(settings: PluginSettings): Promise<NodePlugins> {
   const bundled = new Set(BUNDLED_PLUGINS.map((p) => p.schema.name));
   const external = await loadExternalPlugins(settings.plugins, bundled, pluginDirectories(settings));
-  return { registry: pluginRegistry(settings.plugins, external), external };
+  return { enabled: enabledPlugins(settings.plugins, external), registry: pluginRegistry(settings.plugins, external), external };
 }

@@ -3,7 +3,7 @@
  * plugin module, and the types of the plugin contract and the PDK. Everything here is types except
  * `definePlugin` and `definePluginSchema`, which return their argument.
  */
-import type { PluginConfig, PluginDefinitionForSchema } from '../../schema/index.ts';
+import type { EntitySchemaDef, PluginConfig, PluginDefinitionForSchema, PluginMigration } from '../../schema/index.ts';
 import type { PluginHandler } from '../../pdk/plugin-handler.ts';
 import type { PluginModule } from './native-plugin.ts';
 
@@ -13,7 +13,7 @@ export type { PluginConfigData, PluginConsumer, PluginCredential } from '../../p
 export type * from '../../pdk/kong.ts';
 export type { NodeServices, SharedCounters, SharedCache, MetricsRegistry } from '../../pdk/shared-state.ts';
 export type { LogRecord } from '../../pdk/log-record.ts';
-export type { FieldDef, FieldsDef, PluginConfig, PluginDefinitionForSchema } from '../../schema/index.ts';
+export type { EntitySchemaDef, FieldDef, FieldsDef, PluginConfig, PluginDefinitionForSchema, PluginMigration } from '../../schema/index.ts';
 export { definePluginSchema } from '../../schema/index.ts';
 
 /**
@@ -23,6 +23,8 @@ export { definePluginSchema } from '../../schema/index.ts';
 export function definePlugin<const S extends PluginDefinitionForSchema, Conf = PluginConfig<S>>(plugin: {
   readonly schema: S;
   readonly handler: PluginHandler<Conf>;
+  readonly daos?: readonly EntitySchemaDef[];
+  readonly migrations?: readonly PluginMigration[];
 }): PluginModule<Conf> {
   return plugin;
 }

@@ -7,13 +7,18 @@ import { buildConfigData } from '../../snapshot/plugin-chains.ts';
 import { keyAuthHandler, type KeyAuthConf } from './handler.ts';
 import type { KeyAuthConfig } from './schema.ts';
 
-const DATA = buildConfigData(
-  [
+const DATA = buildConfigData({
+  services: [],
+  routes: [],
+  upstreams: [],
+  targets: [],
+  plugins: [],
+  consumers: [
     { id: 'c-ann', username: 'ann', custom_id: 'ann-1' },
     { id: 'c-anon', username: 'anonymous', custom_id: null },
   ],
-  (name) => (name === 'keyauth_credentials' ? [{ id: 'k-ann', consumer: { id: 'c-ann' }, key: 'ann-key' }] : undefined),
-);
+  keyauth_credentials: [{ id: 'k-ann', consumer: { id: 'c-ann' }, key: 'ann-key' }],
+});
 
 const ENV: PdkEnvironment = { services: null, nodeId: 'n', hostname: 'h', isTrusted: () => false, log: () => {}, maxBodyBytes: 1024 };
 

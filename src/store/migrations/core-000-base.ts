@@ -2,7 +2,8 @@
  * `core:000_base`: every table of the first storage layout, generated from the entity metadata, and the
  * configuration-version row. The collections are listed by name rather than taken from ENTITY_ORDER: a
  * collection added later needs a migration of its own, or databases bootstrapped earlier would never get
- * its table (`migrations.test.ts` checks both, and pins the generated SQL).
+ * its table (`migrations.test.ts` checks both, and pins the generated SQL). Plugins' entities get their
+ * tables from the plugins' own migrations.
  */
 import type { EntityName } from '../../entities/index.ts';
 import { configVersionDdl, CONFIG_VERSION_TABLE, entityTableDdl, entityTableNames, script, type SqlKind } from '../sql/ddl.ts';
@@ -20,11 +21,6 @@ export const BASE_ENTITIES: readonly EntityName[] = [
   'targets',
   'consumers',
   'plugins',
-  'keyauth_credentials',
-  'basicauth_credentials',
-  'jwt_secrets',
-  'acls',
-  'hmacauth_credentials',
 ];
 
 function baseSql(kind: SqlKind): string {

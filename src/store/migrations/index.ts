@@ -8,11 +8,11 @@ import { openSqliteDriver } from '../sqlite/driver.ts';
 import type { SqlDriver } from '../sql/driver.ts';
 import { SqlStore } from '../sql/sql-store.ts';
 import type { PostgresSettings, Store } from '../types.ts';
-import { DEFAULT_MIGRATIONS } from './registry.ts';
+import { defaultMigrations } from './registry.ts';
 import { readMigrationState, runBootstrap, runFinish, runReset, runUp } from './runner.ts';
 import type { MigrationRegistry, MigrationState } from './types.ts';
 
-export { CORE_MIGRATIONS, DEFAULT_MIGRATIONS, migrationRegistry } from './registry.ts';
+export { CORE_MIGRATIONS, defaultMigrations, migrationRegistry, pluginMigrations } from './registry.ts';
 export { BASE_ENTITIES } from './core-000-base.ts';
 export { SCHEMA_META_TABLE } from './runner.ts';
 export { MigrationError } from './types.ts';
@@ -54,26 +54,26 @@ async function withDriver<T>(target: MigrationTarget, fn: (driver: SqlDriver) =>
 }
 
 /** What `tollgate migrations list` shows: bootstrapped or not, executed, pending, awaiting finish. */
-export function migrationState(target: MigrationTarget, registry: MigrationRegistry = DEFAULT_MIGRATIONS): Promise<MigrationState> {
+export function migrationState(target: MigrationTarget, registry: MigrationRegistry = defaultMigrations()): Promise<MigrationState> {
   return withDriver(target, (driver) => readMigrationState(driver, registry));
 }
 
 /** Creates the schema on an empty database; MigrationError `already_bootstrapped` otherwise. */
-export function bootstrap(target: MigrationTarget, registry: MigrationRegistry = DEFAULT_MIGRATIONS): Promise<MigrationState> {
+export function bootstrap(target: MigrationTarget, registry: MigrationRegistry = defaultMigrations()): Promise<MigrationState> {
   return withDriver(target, (driver) => runBootstrap(driver, registry));
 }
 
 /** Runs pending migrations (their `up` parts); returns their names. */
-export function up(target: MigrationTarget, registry: MigrationRegistry = DEFAULT_MIGRATIONS): Promise<string[]> {
+export function up(target: MigrationTarget, registry: MigrationRegistry = defaultMigrations()): Promise<string[]> {
   return withDriver(target, (driver) => runUp(driver, registry));
 }
 
 /** Runs the teardowns waiting since `up`; returns the names of the migrations finished. */
-export function finish(target: MigrationTarget, registry: MigrationRegistry = DEFAULT_MIGRATIONS): Promise<string[]> {
+export function finish(target: MigrationTarget, registry: MigrationRegistry = defaultMigrations()): Promise<string[]> {
   return withDriver(target, (driver) => runFinish(driver, registry));
 }
 
 /** Drops Tollgate's tables (only those) and the migration records; false when there was nothing. */
-export function reset(target: MigrationTarget, registry: MigrationRegistry = DEFAULT_MIGRATIONS): Promise<boolean> {
+export function reset(target: MigrationTarget, registry: MigrationRegistry = defaultMigrations()): Promise<boolean> {
   return withDriver(target, (driver) => runReset(driver, registry));
 }

@@ -1,6 +1,6 @@
 /**
  * Migrations in the shape of Kong's (`kong migrations bootstrap | up | finish | list | reset`): ordered,
- * named steps per subsystem (`core`, later `plugin:<name>` for plugins bringing tables), each with an
+ * named steps per subsystem (`core`, and one per plugin bringing tables, named like the plugin), each with an
  * `up` part (run by `up`, safe while older nodes still run) and an optional `teardown` part (run by
  * `finish`, once no old node needs the old layout).
  */
@@ -23,7 +23,7 @@ export interface Migration {
 }
 
 export interface MigrationSubsystem {
-  /** `core`, or `plugin:<plugin name>`. */
+  /** `core`, or a plugin's name. */
   readonly name: string;
   readonly migrations: readonly Migration[];
 }
@@ -31,7 +31,7 @@ export interface MigrationSubsystem {
 /** Subsystems in the order they run: `core` first. */
 export type MigrationRegistry = readonly MigrationSubsystem[];
 
-/** Migrations are named `<subsystem>:<migration>` (`core:000_base`, `plugin:acme:000_base`). */
+/** Migrations are named `<subsystem>:<migration>` (`core:000_base`, `<plugin>:000_base_<plugin>`). */
 export interface MigrationState {
   bootstrapped: boolean;
   /** Fully run (up, and teardown when there is one). */

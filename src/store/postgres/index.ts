@@ -1,7 +1,7 @@
 /** The shared store: a PostgreSQL database that several nodes may use at once. */
 import { readMigrationState } from '../migrations/runner.ts';
 import { assertSchemaReady } from '../migrations/readiness.ts';
-import { DEFAULT_MIGRATIONS } from '../migrations/registry.ts';
+import { defaultMigrations } from '../migrations/registry.ts';
 import type { MigrationRegistry } from '../migrations/types.ts';
 import { createSqlStore } from '../sql/sql-store.ts';
 import type { PostgresSettings, Store } from '../types.ts';
@@ -21,7 +21,7 @@ export async function openPostgresStore(settings: PostgresSettings, options: Sto
   const driver = openPostgresDriver(settings);
   try {
     await checkConnection(driver);
-    assertSchemaReady(await readMigrationState(driver, options.migrations ?? DEFAULT_MIGRATIONS), describeServer(settings));
+    assertSchemaReady(await readMigrationState(driver, options.migrations ?? defaultMigrations()), describeServer(settings));
     return await createSqlStore(driver);
   } catch (error) {
     await driver.close();

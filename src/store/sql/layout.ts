@@ -1,7 +1,7 @@
 /**
- * How each entity is stored, derived once from the entity metadata: one table per collection named like
- * it, with `id` as primary key, the whole validated entity as JSON in `entity`, and extracted columns for
- * what the database must enforce or find quickly:
+ * How each entity is stored, derived from the entity registry (again after a plugin registers entities):
+ * one table per collection named like it, with `id` as primary key, the whole validated entity as JSON in
+ * `entity`, and extracted columns for what the database must enforce or find quickly:
  * - unique fields (`name`, `username`, ...) with UNIQUE constraints;
  * - the endpoint key when it is not unique (`targets.target`), indexed for lookups;
  * - foreign keys as `<field>_id` with real REFERENCES ... ON DELETE CASCADE | RESTRICT;
@@ -10,7 +10,7 @@
  * - `expires_at` (milliseconds) for entities accepting a `ttl`;
  * - a side table `<collection>_tags` (entity_id, position, tag) for tag filters and /tags.
  */
-import { ENTITIES, ENTITY_ORDER, type EntityName } from '../../entities/index.ts';
+import { ENTITIES, ENTITY_ORDER, memoizeOnRegistry, type EntityName } from '../../entities/index.ts';
 
 export type ColumnType = 'text' | 'integer' | 'number';
 
@@ -98,9 +98,9 @@ function buildLayout(entity: EntityName): Omit<TableLayout, 'referencedBy'> {
   };
 }
 
-function buildLayouts(): { readonly [K in EntityName]: TableLayout } {
+function buildLayouts(): Readonly<Record<EntityName, TableLayout>> {
   const partial = ENTITY_ORDER.map(buildLayout);
-  const layouts: Partial<Record<EntityName, TableLayout>> = {};
+  const layouts: Record<EntityName, TableLayout> = {};
   for (const layout of partial) {
     const referencedBy: ReferencingColumn[] = [];
     for (const other of partial) {
@@ -110,15 +110,15 @@ function buildLayouts(): { readonly [K in EntityName]: TableLayout } {
     }
     layouts[layout.entity] = { ...layout, referencedBy };
   }
-  return layouts as { readonly [K in EntityName]: TableLayout };
+  return layouts;
 }
 
-/** The storage layout of every entity, computed once. */
-export const TABLE_LAYOUTS = buildLayouts();
+/** The storage layout of every registered entity, computed once per registry state. */
+const tableLayouts = memoizeOnRegistry(buildLayouts);
 
 /** Layout of a collection, or an error naming the known ones (a programming error, not a user one). */
 export function layoutOf(entity: EntityName): TableLayout {
-  const layout = TABLE_LAYOUTS[entity];
+  const layout = Object.prototype.hasOwnProperty.call(tableLayouts(), entity) ? tableLayouts()[entity] : undefined;
   if (!layout) throw new Error(`store: unknown collection '${entity}'; known: ${ENTITY_ORDER.join(', ')}`);
   return layout;
 }

@@ -6,7 +6,7 @@ import type { ListOptions, Page, Row, TagPage } from '../types.ts';
 import type { Dialect, SqlSession, SqlValue } from './driver.ts';
 import { ident, layoutOf } from './layout.ts';
 import { cacheKeyText, normalizeId, readRow } from './row-codec.ts';
-import { STATEMENTS, TAGGED_LAYOUTS } from './statements.ts';
+import { statementsOf, taggedLayouts } from './statements.ts';
 
 const MAX_PAGE_SIZE = 1000;
 
@@ -23,7 +23,7 @@ function aliveParams(entity: EntityName, now: number): SqlValue[] {
 export async function getById(session: SqlSession, dialect: Dialect, entity: EntityName, id: string): Promise<Row | null> {
   const layout = layoutOf(entity);
   const now = Date.now();
-  const rows = await session.query(STATEMENTS[entity].selectById, [normalizeId(id), ...aliveParams(entity, now)]);
+  const rows = await session.query(statementsOf(entity).selectById, [normalizeId(id), ...aliveParams(entity, now)]);
   return rows.length === 0 ? null : readRow(layout, dialect, rows[0], now);
 }
 
@@ -47,7 +47,7 @@ export async function getByField(
     param = Number(value);
     if (value.trim() === '' || Number.isNaN(param)) return null;
   }
-  const statements = STATEMENTS[entity];
+  const statements = statementsOf(entity);
   const now = Date.now();
   const rows = await session.query(
     `SELECT ${statements.columns} FROM ${ident(layout.table)} WHERE ${ident(lookup.column)} = ?${statements.alive} ` +
@@ -69,7 +69,7 @@ export async function getByCacheKey(
     const value = key[layout.cacheKey[0]];
     return typeof value === 'string' ? getByField(session, dialect, entity, layout.cacheKey[0], value) : null;
   }
-  const statements = STATEMENTS[entity];
+  const statements = statementsOf(entity);
   const now = Date.now();
   const rows = await session.query(
     `SELECT ${statements.columns} FROM ${ident(layout.table)} WHERE ${ident('cache_key')} = ?${statements.alive}`,
@@ -94,7 +94,7 @@ function tagCondition(tagsTable: string, mode: 'and' | 'or', tags: readonly stri
 export async function listPage(session: SqlSession, dialect: Dialect, entity: EntityName, options: ListOptions): Promise<Page> {
   checkSize(options.size);
   const layout = layoutOf(entity);
-  const statements = STATEMENTS[entity];
+  const statements = statementsOf(entity);
   const conditions: string[] = [];
   const params: SqlValue[] = [];
   if (options.foreign) {
@@ -137,7 +137,7 @@ export async function listTagPage(
   checkSize(options.size);
   const now = Date.now();
   const params: SqlValue[] = [];
-  const branches = TAGGED_LAYOUTS.map((layout) => {
+  const branches = taggedLayouts().map((layout) => {
     const tags = ident(layout.tagsTable ?? '');
     const select = `SELECT tt.${ident('entity_id')}, '${layout.entity}' AS ${ident('entity_name')}, tt.${ident('tag')}, tt.${ident('position')} FROM ${tags} tt`;
     if (!layout.ttl) return select;
@@ -191,7 +191,7 @@ export async function exportEntities(session: SqlSession, dialect: Dialect): Pro
     const layout = layoutOf(entity);
     const alive = layout.ttl ? ` WHERE (${ident('expires_at')} IS NULL OR ${ident('expires_at')} > ?)` : '';
     const rows = await session.query(
-      `SELECT ${STATEMENTS[entity].columns} FROM ${ident(layout.table)}${alive} ORDER BY ${ident('id')}`,
+      `SELECT ${statementsOf(entity).columns} FROM ${ident(layout.table)}${alive} ORDER BY ${ident('id')}`,
       aliveParams(entity, now),
     );
     const target = config[entity] as unknown as Row[];

@@ -1,6 +1,6 @@
-/** SQL text per entity, built once from the storage layout. Placeholders are `?` (PostgreSQL's driver renumbers them). */
-import { ENTITY_ORDER, type EntityName } from '../../entities/index.ts';
-import { ident, TABLE_LAYOUTS, type TableLayout } from './layout.ts';
+/** SQL text per entity, built once per registry state from the storage layout. Placeholders are `?` (PostgreSQL's driver renumbers them). */
+import { ENTITY_ORDER, memoizeOnRegistry, type EntityName } from '../../entities/index.ts';
+import { ident, layoutOf, type TableLayout } from './layout.ts';
 import { valueColumns } from './row-codec.ts';
 
 export interface EntityStatements {
@@ -40,9 +40,14 @@ function buildStatements(layout: TableLayout): EntityStatements {
   };
 }
 
-export const STATEMENTS: { readonly [K in EntityName]: EntityStatements } = Object.fromEntries(
-  ENTITY_ORDER.map((entity) => [entity, buildStatements(TABLE_LAYOUTS[entity])]),
-) as { [K in EntityName]: EntityStatements };
+const allStatements = memoizeOnRegistry(
+  (): ReadonlyMap<EntityName, EntityStatements> => new Map(ENTITY_ORDER.map((entity) => [entity, buildStatements(layoutOf(entity))])),
+);
+
+/** The statements of a collection (throws for an unknown one, naming the known ones). */
+export function statementsOf(entity: EntityName): EntityStatements {
+  return allStatements().get(entity) ?? buildStatements(layoutOf(entity));
+}
 
 /** `INSERT` of `count` tags of one entity (`entity_id, position, tag` per row). */
 export function insertTagsSql(layout: TableLayout, count: number): string {
@@ -51,4 +56,4 @@ export function insertTagsSql(layout: TableLayout, count: number): string {
 }
 
 /** Collections with tags, for the /tags listing. */
-export const TAGGED_LAYOUTS: readonly TableLayout[] = ENTITY_ORDER.map((e) => TABLE_LAYOUTS[e]).filter((l) => l.tagsTable !== null);
+export const taggedLayouts = memoizeOnRegistry((): readonly TableLayout[] => ENTITY_ORDER.map(layoutOf).filter((l) => l.tagsTable !== null));

@@ -13,7 +13,7 @@ import { layoutOf, type TableLayout } from './layout.ts';
 import { getByCacheKey, getByField, getById, listPage, listTagPage } from './reads.ts';
 import { normalizeId, prepareRow, type PreparedRow } from './row-codec.ts';
 import { SerialQueue } from './serial-queue.ts';
-import { insertTagsSql, STATEMENTS } from './statements.ts';
+import { insertTagsSql, statementsOf } from './statements.ts';
 
 interface WriteOutcome<T> {
   result: T;
@@ -116,21 +116,21 @@ export class TransactionOps implements StoreOps {
     const key = normalizeId(id);
     return this.#write({ op: 'delete', entity, id: key }, async () => {
       await this.#purgeExpired(entity);
-      const count = await this.#session.execute(STATEMENTS[entity].delete, [key]);
+      const count = await this.#session.execute(statementsOf(entity).delete, [key]);
       return { result: count > 0, changed: count > 0 };
     });
   }
 
   async #purgeExpired(entity: EntityName): Promise<number> {
     const now = Date.now();
-    const purge = STATEMENTS[entity].purgeExpired;
+    const purge = statementsOf(entity).purgeExpired;
     // Expired rows are invisible to reads; removing them before a write lets their keys be used again.
     if (purge !== null) await this.#session.execute(purge, [now]);
     return now;
   }
 
   async #selectStored(entity: EntityName, id: string): Promise<DbRow | null> {
-    const rows = await this.#session.query(STATEMENTS[entity].selectStored, [id]);
+    const rows = await this.#session.query(statementsOf(entity).selectStored, [id]);
     return rows[0] ?? null;
   }
 
@@ -144,7 +144,7 @@ export class TransactionOps implements StoreOps {
     const expiresAt = prepared.ttl === null ? null : now + Math.round(prepared.ttl * 1000);
     const params: SqlValue[] = [prepared.id, JSON.stringify(prepared.document), ...prepared.values];
     if (layout.ttl) params.push(expiresAt);
-    await this.#session.execute(STATEMENTS[layout.entity].insert, params);
+    await this.#session.execute(statementsOf(layout.entity).insert, params);
     await this.#writeTags(layout, prepared, false);
     return this.#result(prepared, expiresAt, now);
   }
@@ -160,13 +160,13 @@ export class TransactionOps implements StoreOps {
     const params: SqlValue[] = [JSON.stringify(prepared.document), ...prepared.values];
     if (layout.ttl) params.push(expiresAt);
     params.push(prepared.id);
-    await this.#session.execute(STATEMENTS[layout.entity].update, params);
+    await this.#session.execute(statementsOf(layout.entity).update, params);
     await this.#writeTags(layout, prepared, true);
     return this.#result(prepared, expiresAt, now);
   }
 
   async #writeTags(layout: TableLayout, prepared: PreparedRow, replace: boolean): Promise<void> {
-    const deleteTags = STATEMENTS[layout.entity].deleteTags;
+    const deleteTags = statementsOf(layout.entity).deleteTags;
     if (deleteTags === null) return;
     if (replace) await this.#session.execute(deleteTags, [prepared.id]);
     const tags = tagsOf(prepared.document);

@@ -4,13 +4,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { it } from 'node:test';
 import { exportDeclarative, loadDeclarative } from '../../declarative/index.ts';
 import {
-  acl,
-  basicAuth,
   caCertificate,
   certificate,
   consumer,
-  hmacAuth,
-  jwtSecret,
   keyAuth,
   plugin,
   ref,
@@ -58,10 +54,6 @@ export function exportWatchCases(harness: () => StoreHarness): void {
       await tx.insert('plugins', plugin({ route: rt }, { config: { greeting: 'hi' } }));
       await tx.insert('plugins', plugin({ consumer: buyer }));
       await tx.insert('keyauth_credentials', keyAuth(buyer, { key: 'buyer-key' }));
-      await tx.insert('basicauth_credentials', basicAuth(buyer, 'buyer-basic'));
-      await tx.insert('jwt_secrets', jwtSecret(buyer));
-      await tx.insert('acls', acl(buyer, 'shoppers'));
-      await tx.insert('hmacauth_credentials', hmacAuth(buyer, 'buyer-hmac'));
     });
     const exported = await store.exportAll();
     for (const [collection, rows] of Object.entries(exported)) {

@@ -60,11 +60,3 @@ export const caCertificate = (): Row => entity('ca_certificates', { cert: CA_CRT
 export const keyAuth = (owner: Row, extra: Record<string, unknown> = {}): Row =>
   entity('keyauth_credentials', { consumer: ref(owner), ...extra });
 
-export const basicAuth = (owner: Row, username: string): Row =>
-  entity('basicauth_credentials', { consumer: ref(owner), username, password: 'secret' });
-
-export const jwtSecret = (owner: Row): Row => entity('jwt_secrets', { consumer: ref(owner) });
-
-export const acl = (owner: Row, group: string): Row => entity('acls', { consumer: ref(owner), group });
-
-export const hmacAuth = (owner: Row, username: string): Row => entity('hmacauth_credentials', { consumer: ref(owner), username });

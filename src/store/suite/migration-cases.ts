@@ -31,7 +31,7 @@ async function migrationError(promise: Promise<unknown>, code: MigrationError['c
 function thingsMigrations(log: string[]): MigrationSubsystem {
   const create = 'CREATE TABLE "things" ("id" TEXT PRIMARY KEY)';
   return {
-    name: 'plugin:things',
+    name: 'things',
     migrations: [
       {
         name: '000_base',
@@ -46,40 +46,43 @@ function thingsMigrations(log: string[]): MigrationSubsystem {
   };
 }
 
+/** Core's migrations only: plugins registered in the process (key-auth's) are covered by their own tests. */
+const CORE = migrationRegistry();
+
 export function migrationCases(harness: () => StoreHarness): void {
   it('an empty database is not bootstrapped; bootstrap creates everything, once', async () => {
     const db = await harness().emptyDatabase();
     try {
-      assert.deepEqual(await migrationState(db.target), {
+      assert.deepEqual(await migrationState(db.target, CORE), {
         bootstrapped: false,
         executed: [],
         pending: ['core:000_base', 'core:001_audit_log', 'core:002_clustering_data_planes', 'core:003_clustering_telemetry'],
         awaitingFinish: [],
       });
       if (harness().kind === 'postgres') {
-        const refusal = await migrationError(db.open(), 'not_bootstrapped');
+        const refusal = await migrationError(db.open(CORE), 'not_bootstrapped');
         assert.match(refusal.message, /PostgreSQL database 'tollgate_store_test_\w+' at .* has no Tollgate schema yet/);
         assert.match(refusal.message, /run `tollgate migrations bootstrap`/);
         assert.equal(await db.tableExists('services'), false, 'opening never creates tables on PostgreSQL');
-        const state = await bootstrap(db.target);
+        const state = await bootstrap(db.target, CORE);
         assert.deepEqual(state.executed, ['core:000_base', 'core:001_audit_log', 'core:002_clustering_data_planes', 'core:003_clustering_telemetry']);
       } else {
-        await (await db.open()).close(); // a new SQLite file is bootstrapped on open
+        await (await db.open(CORE)).close(); // a new SQLite file is bootstrapped on open
       }
-      assert.deepEqual(await migrationState(db.target), {
+      assert.deepEqual(await migrationState(db.target, CORE), {
         bootstrapped: true,
         executed: ['core:000_base', 'core:001_audit_log', 'core:002_clustering_data_planes', 'core:003_clustering_telemetry'],
         pending: [],
         awaitingFinish: [],
       });
-      const again = await migrationError(bootstrap(db.target), 'already_bootstrapped');
+      const again = await migrationError(bootstrap(db.target, CORE), 'already_bootstrapped');
       assert.match(again.message, /tollgate migrations up/);
-      const store = await db.open();
+      const store = await db.open(CORE);
       try {
         assert.equal(await store.configVersion(), 0);
         await store.insert('consumers', consumer('first'));
         assert.equal(await store.configVersion(), 1);
-        assert.equal((await migrationState(store)).bootstrapped, true, 'migrations also run through an open store');
+        assert.equal((await migrationState(store, CORE)).bootstrapped, true, 'migrations also run through an open store');
       } finally {
         await store.close();
       }
@@ -91,31 +94,31 @@ export function migrationCases(harness: () => StoreHarness): void {
   it('new migrations: a store refuses a schema that is behind; up runs them, finish their teardowns', async () => {
     const db = await harness().emptyDatabase();
     try {
-      await bootstrap(db.target);
+      await bootstrap(db.target, CORE);
       const log: string[] = [];
       const registry = migrationRegistry([thingsMigrations(log)]);
-      assert.deepEqual((await migrationState(db.target, registry)).pending, ['plugin:things:000_base']);
+      assert.deepEqual((await migrationState(db.target, registry)).pending, ['things:000_base']);
       const behind = await migrationError(db.open(registry), 'pending_migrations');
-      assert.match(behind.message, /1 migration behind \(plugin:things:000_base\); run `tollgate migrations up`/);
+      assert.match(behind.message, /1 migration behind \(things:000_base\); run `tollgate migrations up`/);
 
-      assert.deepEqual(await up(db.target, registry), ['plugin:things:000_base']);
+      assert.deepEqual(await up(db.target, registry), ['things:000_base']);
       assert.deepEqual(await migrationState(db.target, registry), {
         bootstrapped: true,
         executed: ['core:000_base', 'core:001_audit_log', 'core:002_clustering_data_planes', 'core:003_clustering_telemetry'],
         pending: [],
-        awaitingFinish: ['plugin:things:000_base'],
+        awaitingFinish: ['things:000_base'],
       });
       assert.deepEqual(log, [], 'up leaves teardowns to finish');
       assert.equal(await db.tableExists('things'), true);
       await (await db.open(registry)).close(); // a pending teardown does not stop a store
       assert.deepEqual(await up(db.target, registry), []);
 
-      assert.deepEqual(await finish(db.target, registry), ['plugin:things:000_base']);
+      assert.deepEqual(await finish(db.target, registry), ['things:000_base']);
       assert.deepEqual(log, ['teardown']);
-      assert.deepEqual((await migrationState(db.target, registry)).executed, ['core:000_base', 'core:001_audit_log', 'core:002_clustering_data_planes', 'core:003_clustering_telemetry', 'plugin:things:000_base']);
+      assert.deepEqual((await migrationState(db.target, registry)).executed, ['core:000_base', 'core:001_audit_log', 'core:002_clustering_data_planes', 'core:003_clustering_telemetry', 'things:000_base']);
       assert.deepEqual(await finish(db.target, registry), []);
       // Migrations this node does not know (a newer node's, a disabled plugin's) still count as run.
-      assert.deepEqual((await migrationState(db.target)).executed, ['core:000_base', 'core:001_audit_log', 'core:002_clustering_data_planes', 'core:003_clustering_telemetry', 'plugin:things:000_base']);
+      assert.deepEqual((await migrationState(db.target, CORE)).executed, ['core:000_base', 'core:001_audit_log', 'core:002_clustering_data_planes', 'core:003_clustering_telemetry', 'things:000_base']);
     } finally {
       await db.drop();
     }
@@ -125,14 +128,14 @@ export function migrationCases(harness: () => StoreHarness): void {
     const db = await harness().emptyDatabase();
     try {
       await bootstrap(db.target, [{ name: 'core', migrations: [base000] }]);
-      assert.deepEqual((await migrationState(db.target)).pending, ['core:001_audit_log', 'core:002_clustering_data_planes', 'core:003_clustering_telemetry']);
+      assert.deepEqual((await migrationState(db.target, CORE)).pending, ['core:001_audit_log', 'core:002_clustering_data_planes', 'core:003_clustering_telemetry']);
       assert.equal(await db.tableExists('tollgate_audit_log'), false);
-      await migrationError(db.open(), 'pending_migrations');
-      assert.deepEqual(await up(db.target), ['core:001_audit_log', 'core:002_clustering_data_planes', 'core:003_clustering_telemetry']);
+      await migrationError(db.open(CORE), 'pending_migrations');
+      assert.deepEqual(await up(db.target, CORE), ['core:001_audit_log', 'core:002_clustering_data_planes', 'core:003_clustering_telemetry']);
       assert.equal(await db.tableExists('tollgate_audit_log'), true);
       assert.equal(await db.tableExists('tollgate_clustering_data_planes'), true);
       assert.equal(await db.tableExists('tollgate_clustering_telemetry'), true);
-      const store = await db.open();
+      const store = await db.open(CORE);
       await store.close();
     } finally {
       await db.drop();
@@ -145,7 +148,7 @@ export function migrationCases(harness: () => StoreHarness): void {
       const log: string[] = [];
       const registry = migrationRegistry([thingsMigrations(log)]);
       const state = await bootstrap(db.target, registry);
-      assert.deepEqual(state.executed, ['core:000_base', 'core:001_audit_log', 'core:002_clustering_data_planes', 'core:003_clustering_telemetry', 'plugin:things:000_base']);
+      assert.deepEqual(state.executed, ['core:000_base', 'core:001_audit_log', 'core:002_clustering_data_planes', 'core:003_clustering_telemetry', 'things:000_base']);
       assert.deepEqual(log, ['teardown'], 'bootstrap runs teardowns at once');
       await db.exec('CREATE TABLE "not_ours" ("x" INTEGER)');
 
@@ -157,8 +160,8 @@ export function migrationCases(harness: () => StoreHarness): void {
       assert.equal((await migrationState(db.target, registry)).bootstrapped, false);
       assert.equal(await reset(db.target, registry), false, 'nothing left to reset');
 
-      await bootstrap(db.target);
-      const store = await db.open();
+      await bootstrap(db.target, CORE);
+      const store = await db.open(CORE);
       await store.close();
     } finally {
       await db.drop();

@@ -7,12 +7,8 @@ import type { EntityName } from '../../entities/index.ts';
 import type { Store } from '../types.ts';
 import { storeError } from './crud-cases.ts';
 import {
-  acl,
-  basicAuth,
   certificate,
   consumer,
-  hmacAuth,
-  jwtSecret,
   keyAuth,
   plugin,
   ref,
@@ -103,14 +99,10 @@ export function rulesCases(harness: () => StoreHarness): void {
     const [gone, kept] = [await store.insert('consumers', consumer('gone')), await store.insert('consumers', consumer('kept'))];
     for (const owner of [gone, kept]) {
       await store.insert('keyauth_credentials', keyAuth(owner, { tags: ['cred'] }));
-      await store.insert('basicauth_credentials', basicAuth(owner, `basic-${owner.username}`));
-      await store.insert('jwt_secrets', jwtSecret(owner));
-      await store.insert('acls', acl(owner, 'admins'));
-      await store.insert('hmacauth_credentials', hmacAuth(owner, `hmac-${owner.username}`));
       await store.insert('plugins', plugin({ consumer: owner }));
     }
     assert.equal(await store.delete('consumers', gone.id), true);
-    for (const entity of ['keyauth_credentials', 'basicauth_credentials', 'jwt_secrets', 'acls', 'hmacauth_credentials', 'plugins'] as const) {
+    for (const entity of ['keyauth_credentials', 'plugins'] as const) {
       const rows = (await store.list(entity, { size: 100 })).data;
       assert.deepEqual(rows.map((row) => row.consumer), [{ id: kept.id }], entity);
     }
