@@ -20,6 +20,13 @@ export type { PluginDefinitionForSchema, PluginSchemaRegistry };
 /** No plugins enabled: every plugin entity is rejected with Kong's "not enabled" message. */
 export const EMPTY_PLUGIN_REGISTRY: PluginSchemaRegistry = new Map();
 
+/** `ordering.before`/`ordering.after`: plugin names by phase; only the access phase can be reordered, as in Kong. */
+const ORDERING_PHASES = {
+  type: 'map',
+  keys: { type: 'string', one_of: ['access'] },
+  values: { type: 'array', elements: { type: 'string' } },
+} as const;
+
 export const pluginsSchema = defineEntity({
   name: 'plugins',
   primary_key: ['id'],
@@ -52,6 +59,15 @@ export const pluginsSchema = defineEntity({
     config: { type: 'record', abstract: true, description: 'The plugin configuration (plugin-specific).' },
     protocols: typedefs.protocols,
     enabled: { type: 'boolean', required: true, default: true, description: 'Whether the plugin runs.' },
+    ordering: {
+      type: 'record',
+      required: false,
+      description: 'Run this plugin before or after others in the access phase, whatever their priorities (Kong Enterprise\'s dynamic ordering).',
+      fields: {
+        before: { ...ORDERING_PHASES, description: 'Plugin names this plugin runs before, per phase (`access`).' },
+        after: { ...ORDERING_PHASES, description: 'Plugin names this plugin runs after, per phase (`access`).' },
+      },
+    },
     tags: typedefs.tags,
   },
 });

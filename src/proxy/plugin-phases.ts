@@ -84,8 +84,12 @@ export function runPhase(ctx: PluginContext, steps: readonly PhaseStep[], run: P
   }
 }
 
-/** The index of the first step of `steps` that Kong's order puts after `current`. */
+/**
+ * Where to go on in another chain after `current`: after the same plugin when that chain has it (its order may
+ * be a dynamic one), else at the first step Kong's priority order puts after it.
+ */
 function indexAfter(steps: readonly PhaseStep[], current: PhaseStep): number {
+  for (let i = 0; i < steps.length; i++) if (steps[i].name === current.name) return i + 1;
   for (let i = 0; i < steps.length; i++) if (byPriority(current, steps[i]) < 0) return i;
   return steps.length;
 }

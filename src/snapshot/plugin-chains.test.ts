@@ -145,4 +145,19 @@ describe('plugin chains', () => {
     assert.equal(data.credentialsBy('gadget_tokens', 'token'), byToken, 'built once per snapshot, whoever asks');
     assert.deepEqual([...data.credentialsBy('gadget_tokens', 'id').keys()], ['t1', 't3']);
   });
+
+  test("ordering: Kong's dynamic ordering moves plugins in the access phase only; absent names are ignored and cycles broken", () => {
+    const chainOf = (plugins: PluginFields[]) => build(plugins).chainFor('r', 's')!;
+    const names = (plugins: PluginFields[]) => chainOf(plugins).access!.map((x) => x.name);
+    assert.deepEqual(names([plugin('auth'), plugin('aaa'), plugin('cors')]), ['cors', 'auth', 'aaa']);
+    // cors (2000) after auth (1250): auth goes first, then cors, then aaa.
+    assert.deepEqual(names([plugin('auth'), plugin('aaa'), plugin('cors', {}, { ordering: { after: { access: ['auth'] } } })]), ['auth', 'cors', 'aaa']);
+    // aaa before cors.
+    assert.deepEqual(names([plugin('auth'), plugin('aaa', {}, { ordering: { before: { access: ['cors'] } } }), plugin('cors')]), ['aaa', 'cors', 'auth']);
+    assert.deepEqual(names([plugin('auth'), plugin('cors', {}, { ordering: { after: { access: ['missing'] } } })]), ['cors', 'auth']);
+    const cycle = [plugin('auth', {}, { ordering: { after: { access: ['cors'] } } }), plugin('cors', {}, { ordering: { after: { access: ['auth'] } } })];
+    assert.deepEqual(names(cycle), ['auth', 'cors'], 'the cycle is broken where it closes');
+    const reordered = chainOf([plugin('cors', {}, { ordering: { after: { access: ['auth'] } } }), plugin('auth')]);
+    assert.deepEqual(reordered.header_filter!.map((x) => x.name), ['cors'], 'other phases keep the priority order');
+  });
 });

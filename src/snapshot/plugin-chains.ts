@@ -14,6 +14,8 @@ export interface PluginStep {
   readonly conf: unknown;
   /** The plugin entity's id (errors and logs name it). */
   readonly id: string;
+  /** Plugin names this one must run before / after in the access phase (dynamic ordering), or null. */
+  readonly ordering: { readonly before: readonly string[]; readonly after: readonly string[] } | null;
 }
 
 /** A phase's steps with the phase method picked out, so the runner calls it without a lookup. */
@@ -136,7 +138,7 @@ export class PluginChainBuilder {
       const handler = handlers.get(plugin.name);
       if (handler === undefined) continue;
       const conf = handler.prepare === undefined ? plugin.config : handler.prepare(plugin.config, data);
-      const step: PluginStep = Object.freeze({ name: plugin.name, handler, conf, id: plugin.id });
+      const step: PluginStep = Object.freeze({ name: plugin.name, handler, conf, id: plugin.id, ordering: orderingOf(plugin) });
       let scoped = this.#scoped.get(plugin.name);
       if (scoped === undefined) {
         scoped = newScoped();
@@ -254,9 +256,52 @@ const EMPTY_CHAIN: PluginChain = Object.freeze({
   forConsumer: null,
 });
 
+/** A plugin entity's access-phase ordering, or null when it has none. */
+function orderingOf(plugin: PluginFields): PluginStep['ordering'] {
+  const before = plugin.ordering?.before?.access ?? [];
+  const after = plugin.ordering?.after?.access ?? [];
+  return before.length === 0 && after.length === 0 ? null : Object.freeze({ before: [...before], after: [...after] });
+}
+
+/**
+ * Kong's dynamic ordering of the access phase (its default, `legacy` resolution): walking the steps in
+ * priority order, each step is placed after the steps it must follow (its own `after`, and other steps'
+ * `before` naming it), which are pulled in front of it with their own dependencies. Constraints naming
+ * plugins absent from the chain are ignored; a cycle is broken where it closes.
+ */
+export function applyOrdering(steps: readonly PluginStep[]): readonly PluginStep[] {
+  if (!steps.some((s) => s.ordering !== null)) return steps;
+  const byName = new Map(steps.map((s) => [s.name, s]));
+  const waitsFor = new Map<string, PluginStep[]>();
+  for (const s of steps) waitsFor.set(s.name, []);
+  const add = (step: string, dependency: string): void => {
+    const dep = byName.get(dependency);
+    if (dep !== undefined && dependency !== step) waitsFor.get(step)!.push(dep);
+  };
+  for (const s of steps) {
+    if (s.ordering === null) continue;
+    for (const name of s.ordering.after) add(s.name, name);
+    for (const name of s.ordering.before) if (byName.has(name)) add(name, s.name);
+  }
+  for (const deps of waitsFor.values()) deps.sort(byPriority);
+  const out: PluginStep[] = [];
+  const placed = new Set<string>();
+  const visiting = new Set<string>();
+  const place = (step: PluginStep): void => {
+    if (placed.has(step.name) || visiting.has(step.name)) return;
+    visiting.add(step.name);
+    for (const dep of waitsFor.get(step.name)!) place(dep);
+    visiting.delete(step.name);
+    placed.add(step.name);
+    out.push(step);
+  };
+  for (const s of steps) place(s);
+  return out;
+}
+
 function buildChain(steps: readonly PluginStep[], forConsumer: PluginChain['forConsumer']): PluginChain | null {
   const chain: PluginChain = {
-    access: phaseSteps(steps, 'access'),
+    access: phaseSteps(applyOrdering(steps), 'access'),
     response: phaseSteps(steps, 'response'),
     header_filter: phaseSteps(steps, 'header_filter'),
     body_filter: phaseSteps(steps, 'body_filter'),

@@ -79,6 +79,13 @@ export interface PluginFields {
   config: Readonly<Record<string, unknown>>;
   protocols: readonly string[];
   enabled: boolean;
+  /** Kong's dynamic ordering of the access phase (absent in inputs that predate it). */
+  ordering?: PluginOrdering | null;
+}
+
+export interface PluginOrdering {
+  before?: { readonly access?: readonly string[] | null } | null;
+  after?: { readonly access?: readonly string[] | null } | null;
 }
 
 export interface SnapshotInput {
