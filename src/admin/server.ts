@@ -12,7 +12,7 @@ import { EMPTY_PLUGIN_REGISTRY, ENTITIES, ENTITY_ORDER, type EntityName, type Pl
 import type { Logger } from '../log/logger.ts';
 import { AccessLog } from '../log/access-log.ts';
 import { openLogSink } from '../log/file-sink.ts';
-import { StoreError } from '../store/types.ts';
+import { DatabaseUnavailableError, StoreError } from '../store/types.ts';
 import type { NodeContext } from './context.ts';
 import { addCrudEndpoints } from './crud-endpoints.ts';
 import { addCustomEndpoints } from './custom-endpoints.ts';
@@ -241,8 +241,29 @@ export class AdminApi {
       sendJson(res, known.status, known.body);
       return;
     }
+    const databaseFailure = databaseFailureOf(err);
+    if (databaseFailure !== null) {
+      // Say which database failed (the node itself is fine and keeps serving); the full cause goes to the log.
+      this.#log.error(`admin API: ${req.method} ${req.url} failed: ${databaseFailure}`);
+      sendJson(res, 500, {
+        message: `An unexpected error occurred: the database did not complete the operation (${databaseFailure}); ` +
+          'a write may not have been saved: read the entity back and try again',
+      });
+      return;
+    }
     const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
     this.#log.error(`admin API: ${req.method} ${req.url} failed: ${detail}`);
     sendJson(res, 500, { ...UNEXPECTED_BODY });
   }
+}
+
+/** The message of a database failure (a lost or stalled connection, or a driver error), else null. */
+function databaseFailureOf(err: unknown): string | null {
+  if (err instanceof DatabaseUnavailableError) return err.message;
+  if (err instanceof StoreError && err.kind === 'database') {
+    const cause = err.cause;
+    if (cause instanceof DatabaseUnavailableError) return cause.message;
+    return `database error: ${err.message}`;
+  }
+  return null;
 }

@@ -407,6 +407,12 @@ export const SETTING_DEFINITIONS = [
     name: 'pg_ssl', type: 'boolean', default: 'off', parse: onOff(),
     description: 'Connect to PostgreSQL over TLS.',
   }),
+  define({
+    name: 'pg_timeout', type: 'integer', default: '5000', parse: integerInRange(1),
+    description: 'Milliseconds to wait for PostgreSQL to accept a connection or answer a query before the call fails ' +
+      '(an Admin API write then answers 500 naming the database, and the proxy keeps serving its current configuration). ' +
+      'Bounds how long Admin API calls and `GET /status` can wait on a stalled network.',
+  }),
 ] as const satisfies readonly AnySettingDefinition[];
 
 // Compile-time guarantee that every key of SettingValues has a definition.

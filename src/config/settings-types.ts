@@ -138,6 +138,8 @@ export interface SettingValues {
   pg_password: string | null;
   pg_database: string;
   pg_ssl: boolean;
+  /** Connect and query timeout, in milliseconds (Kong's `pg_timeout`). */
+  pg_timeout: number;
 }
 
 export type SettingName = keyof SettingValues;

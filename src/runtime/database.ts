@@ -16,6 +16,7 @@ export function postgresSettings(settings: Settings): PostgresSettings {
     password: settings.pg_password,
     database: settings.pg_database,
     ssl: settings.pg_ssl,
+    timeoutMs: settings.pg_timeout,
   };
 }
 
