@@ -6,6 +6,7 @@
 import type { IncomingMessage } from 'node:http';
 import { readBody } from '../core/http-json.ts';
 import { AdminError, badRequest } from './errors.ts';
+import { assertNoForbiddenKeys } from '../core/safe-keys.ts';
 import { decodeFormArguments } from './form-decoder.ts';
 
 /** Kong refuses more query or form arguments than this. */
@@ -87,6 +88,9 @@ export function parseJsonArguments(text: string): Record<string, unknown> {
   // Lua cannot tell an empty array from an empty object.
   if (Array.isArray(parsed) && parsed.length === 0) return {};
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw badRequest('Cannot parse JSON body');
+  // JSON.parse makes `__proto__` an own property (harmless by itself), but code that later copies keys with
+  // assignments would reach Object.prototype: refuse such keys at the door.
+  assertNoForbiddenKeys(parsed);
   return parsed as Record<string, unknown>;
 }
 

@@ -13,6 +13,8 @@ import type { Logger } from '../log/logger.ts';
 import { AccessLog } from '../log/access-log.ts';
 import { openLogSink } from '../log/file-sink.ts';
 import { DatabaseUnavailableError, StoreError } from '../store/types.ts';
+import { ForbiddenKeyError } from '../core/safe-keys.ts';
+import { checkArgumentName } from './form-decoder.ts';
 import type { NodeContext } from './context.ts';
 import { addCrudEndpoints } from './crud-endpoints.ts';
 import { addCustomEndpoints } from './custom-endpoints.ts';
@@ -197,6 +199,7 @@ export class AdminApi {
   async #dispatch(req: IncomingMessage, res: ServerResponse): Promise<Reply | null> {
     const url = new URL(req.url ?? '/', 'http://admin');
     if (url.searchParams.size > MAX_ARGUMENTS) throw tooManyArguments();
+    for (const name of url.searchParams.keys()) checkArgumentName(name);
     const match = this.#table.match(url.pathname);
     if (match === null) return { status: 404, body: { ...NOT_FOUND_BODY } };
     const method = (req.method ?? 'GET').toUpperCase();
@@ -237,6 +240,7 @@ export class AdminApi {
       res.destroy();
       return;
     }
+    else if (err instanceof ForbiddenKeyError) known = new AdminError(400, { message: err.message, field: err.field });
     if (known !== null) {
       sendJson(res, known.status, known.body);
       return;

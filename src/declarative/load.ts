@@ -4,6 +4,7 @@
  * validate every entity, then — only if all are valid — check uniqueness and references, and finally
  * apply transformations. All entities of one load share the same timestamps.
  */
+import { findForbiddenKey } from '../core/safe-keys.ts';
 import { ENTITY_ORDER, EMPTY_PLUGIN_REGISTRY } from '../entities/index.ts';
 import { MSG, oneOfMessage } from '../schema/index.ts';
 import { ErrorCollector } from './error-collector.ts';
@@ -87,6 +88,13 @@ export function loadDeclarative(input: string | Record<string, unknown>, options
       error: declarativeError({ error: 'failed parsing declarative configuration: expected an object' }),
     };
   } else {
+    const forbidden = findForbiddenKey(input);
+    if (forbidden !== null) {
+      return {
+        ok: false,
+        error: declarativeError({ error: `failed parsing declarative configuration: '${forbidden.path}': '${forbidden.key}' is not allowed as a key` }),
+      };
+    }
     document = input;
   }
 
