@@ -6,7 +6,7 @@
 import type { IncomingMessage } from 'node:http';
 import { readBody } from '../core/http-json.ts';
 import { AdminError, badRequest } from './errors.ts';
-import { assertNoForbiddenKeys } from '../core/safe-keys.ts';
+import { assertNoForbiddenKeys, findNulCharacter } from '../core/safe-keys.ts';
 import { decodeFormArguments } from './form-decoder.ts';
 
 /** Kong refuses more query or form arguments than this. */
@@ -129,14 +129,21 @@ export async function readEntityBody(req: IncomingMessage): Promise<DecodedBody>
     if (body.length > 0) throw unsupportedMediaType();
     return EMPTY;
   }
+  let decoded: DecodedBody;
   switch (bodyKind(contentType)) {
     case 'json':
-      return { form: false, args: parseJsonArguments(body.toString('utf8')) };
+      decoded = { form: false, args: parseJsonArguments(body.toString('utf8')) };
+      break;
     case 'form':
-      return { form: true, args: decodeFormArguments(urlEncodedPairs(body.toString('utf8'))) };
+      decoded = { form: true, args: decodeFormArguments(urlEncodedPairs(body.toString('utf8'))) };
+      break;
     case 'multipart':
-      return { form: true, args: decodeFormArguments(await multipartPairs(body, contentType)) };
+      decoded = { form: true, args: decodeFormArguments(await multipartPairs(body, contentType)) };
+      break;
     default:
       throw unsupportedMediaType();
   }
+  const nul = findNulCharacter(decoded.args);
+  if (nul !== null) throw new AdminError(400, { message: `'${nul}': the NUL character (\\u0000) is not allowed`, field: nul });
+  return decoded;
 }

@@ -197,11 +197,13 @@ export class AdminApi {
   }
 
   async #dispatch(req: IncomingMessage, res: ServerResponse): Promise<Reply | null> {
-    const url = new URL(req.url ?? '/', 'http://admin');
+    const url = requestUrl(req.url ?? '/');
     if (url.searchParams.size > MAX_ARGUMENTS) throw tooManyArguments();
     for (const name of url.searchParams.keys()) checkArgumentName(name);
     const match = this.#table.match(url.pathname);
     if (match === null) return { status: 404, body: { ...NOT_FOUND_BODY } };
+    // No entity can be named or keyed with a NUL (PostgreSQL cannot even compare one): nothing is there.
+    if (Object.values(match.params).some((p) => p.includes('\0'))) return { status: 404, body: { ...NOT_FOUND_BODY } };
     const method = (req.method ?? 'GET').toUpperCase();
     if (method === 'OPTIONS') {
       res.setHeader('Allow', match.allow);
@@ -270,4 +272,20 @@ function databaseFailureOf(err: unknown): string | null {
     return `database error: ${err.message}`;
   }
   return null;
+}
+
+/**
+ * The request target as a URL on the Admin API. Only the path and query count: `//services` is the path
+ * `/services` with its slashes merged (as nginx's default `merge_slashes` gives Kong), never a host named
+ * `services`; an absolute-form target keeps its path; anything unparsable is a 400.
+ */
+function requestUrl(target: string): URL {
+  let url: URL;
+  try {
+    url = target.startsWith('/') ? new URL(`http://admin${target}`) : new URL(target);
+  } catch {
+    throw new AdminError(400, { message: 'Bad request: invalid request target' });
+  }
+  if (url.pathname.includes('//')) url.pathname = url.pathname.replace(/\/{2,}/g, '/');
+  return url;
 }

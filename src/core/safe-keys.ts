@@ -61,3 +61,28 @@ export function assertNoForbiddenKeys(value: unknown): void {
   const found = findForbiddenKey(value);
   if (found !== null) throw new ForbiddenKeyError(found.path, found.key);
 }
+
+/**
+ * The path of the first string (value or key) holding a NUL character, or null. PostgreSQL cannot store NUL in
+ * text or jsonb, so such input is refused at the door as the user's error instead of failing in the database.
+ */
+export function findNulCharacter(value: unknown): string | null {
+  const stack: Array<[unknown, string]> = [[value, '']];
+  while (stack.length > 0) {
+    const [current, path] = stack.pop()!;
+    if (typeof current === 'string') {
+      if (current.includes('\0')) return path;
+      continue;
+    }
+    if (typeof current !== 'object' || current === null) continue;
+    if (Array.isArray(current)) {
+      for (let i = current.length - 1; i >= 0; i--) stack.push([current[i], childPath(path, i)]);
+      continue;
+    }
+    for (const key of Object.keys(current)) {
+      if (key.includes('\0')) return childPath(path, key);
+      stack.push([(current as Record<string, unknown>)[key], childPath(path, key)]);
+    }
+  }
+  return null;
+}
