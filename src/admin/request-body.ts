@@ -68,7 +68,7 @@ export function unsupportedMediaType(): AdminError {
   return new AdminError(415, { message: 'Unsupported Media Type' });
 }
 
-async function readLimited(req: IncomingMessage, limit: number): Promise<Buffer> {
+export async function readLimited(req: IncomingMessage, limit: number): Promise<Buffer> {
   try {
     return await readBody(req, limit);
   } catch (err) {
@@ -120,11 +120,11 @@ async function multipartPairs(body: Buffer, contentType: string): Promise<Array<
  * Reads and decodes the body of a POST, PUT or PATCH to an entity endpoint. Other methods never read
  * their body (Kong ignores it, even when it is invalid).
  */
-export async function readEntityBody(req: IncomingMessage): Promise<DecodedBody> {
+export async function readEntityBody(req: IncomingMessage, limit = MAX_ENTITY_BODY_BYTES): Promise<DecodedBody> {
   const method = req.method ?? 'GET';
   if (method !== 'POST' && method !== 'PUT' && method !== 'PATCH') return EMPTY;
   const contentType = checkContentType(req);
-  const body = await readLimited(req, MAX_ENTITY_BODY_BYTES);
+  const body = await readLimited(req, limit);
   if (contentType === null) {
     if (body.length > 0) throw unsupportedMediaType();
     return EMPTY;

@@ -15,6 +15,7 @@ import { openLogSink } from '../log/file-sink.ts';
 import { DatabaseUnavailableError, StoreError } from '../store/types.ts';
 import { ForbiddenKeyError } from '../core/safe-keys.ts';
 import { checkArgumentName } from './form-decoder.ts';
+import { sizeInBytes } from '../config/value-parsers.ts';
 import type { NodeContext } from './context.ts';
 import { addCrudEndpoints } from './crud-endpoints.ts';
 import { addCustomEndpoints } from './custom-endpoints.ts';
@@ -216,7 +217,8 @@ export class AdminApi {
     if (handler === undefined) return { status: 405, body: { ...METHOD_NOT_ALLOWED_BODY } };
     let body: DecodedBody | null = null;
     // Kong checks the body of every write before the handler runs; /config reads its own (YAML allowed).
-    if (WRITE_METHODS.has(handlerMethod) && match.endpoint.path !== '/config') body = await readEntityBody(req);
+    const limit = sizeInBytes(this.#node.settings.nginx_admin_client_max_body_size);
+    if (WRITE_METHODS.has(handlerMethod) && match.endpoint.path !== '/config') body = await readEntityBody(req, limit);
     const ctx: RequestContext = {
       req,
       method: handlerMethod,
@@ -224,7 +226,7 @@ export class AdminApi {
       params: match.params,
       rawParams: match.rawParams,
       api: this.#services(),
-      body: async () => (body ??= await readEntityBody(req)),
+      body: async () => (body ??= await readEntityBody(req, limit)),
     };
     return handler(ctx);
   }
@@ -244,6 +246,8 @@ export class AdminApi {
     }
     else if (err instanceof ForbiddenKeyError) known = new AdminError(400, { message: err.message, field: err.field });
     if (known !== null) {
+      // The rest of a body over the limit was dropped: this connection cannot carry another request.
+      if (known.status === 413) res.setHeader('Connection', 'close');
       sendJson(res, known.status, known.body);
       return;
     }

@@ -349,6 +349,12 @@ export const SETTING_DEFINITIONS = [
     name: 'mem_cache_size', type: 'size', default: '128m', parse: size(),
     description: 'Size of the in-memory entity cache, with an optional `k` or `m` unit.',
   }),
+  define({
+    name: 'nginx_admin_client_max_body_size', type: 'size', default: '10m', parse: size(),
+    description: 'Largest request body the Admin API reads (`POST /config` included), with an optional `k` or `m` unit; ' +
+      'a larger body is answered 413 before it is parsed. Raise it to load bigger declarative files with `POST /config`. ' +
+      '(Kong\'s setting and default.)',
+  }),
 
   // TLS
   define({
