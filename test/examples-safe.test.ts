@@ -10,13 +10,17 @@ import { join } from 'node:path';
 import { loadSettings } from '../src/config/load-settings.ts';
 import { loadDeclarative } from '../src/declarative/index.ts';
 import { ROOT } from './helpers/tollgate.ts';
+import { registerPlugins } from '../src/entities/index.ts';
+import { BUNDLED_PLUGINS, pluginRegistry } from '../src/plugins/index.ts';
+
+registerPlugins(BUNDLED_PLUGINS);
 
 const isLoopback = (ip: string): boolean => ip.startsWith('127.') || ip === '::1' || ip === '[::1]';
 
 test('an example that proxies to the Admin API listens on loopback only', () => {
   const settings = loadSettings({ confPath: join(ROOT, 'examples', 'tollgate.conf'), env: {} });
-  const loaded = loadDeclarative(readFileSync(join(ROOT, 'examples', 'tollgate.yml'), 'utf8'), { filename: 'tollgate.yml' });
-  assert.ok(loaded.ok);
+  const loaded = loadDeclarative(readFileSync(join(ROOT, 'examples', 'tollgate.yml'), 'utf8'), { filename: 'tollgate.yml', plugins: pluginRegistry(['bundled']) });
+  assert.ok(loaded.ok, JSON.stringify(loaded.ok ? null : loaded.error));
   const adminPorts = new Set(settings.admin_listeners.map((l) => l.port));
   const targetsAdmin =
     loaded.config.services.some((s) => isLoopback(String(s.host)) && adminPorts.has(Number(s.port))) ||

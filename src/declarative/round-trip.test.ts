@@ -8,6 +8,11 @@ import assert from 'node:assert/strict';
 import { exportDeclarative, loadDeclarative, type FlatConfig } from './index.ts';
 import { parseDeclarativeText } from './parse.ts';
 import { TRICKY_WORDS, generateDocument, random } from '../../test/support/yaml-configurations.ts';
+import { registerPlugins } from '../entities/index.ts';
+import { BUNDLED_PLUGINS } from '../plugins/index.ts';
+
+// The generated configurations nest key-auth credentials under consumers, as on a node that enables it.
+registerPlugins(BUNDLED_PLUGINS);
 
 function load(input: string | Record<string, unknown>): FlatConfig {
   const result = loadDeclarative(input, { now: 1_700_000_000_000 });
