@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parse } from 'yaml';
+import { loadYaml as parse } from '../../src/declarative/yaml.ts';
 import { tollgateDeclarativeConfig, tollgateEnvironment } from './tollgate-config.ts';
 
 test('declarative file: format 3.0 as a string, one service at the upstream, one route on /', () => {

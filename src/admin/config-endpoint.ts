@@ -2,6 +2,8 @@ import type { IncomingMessage } from 'node:http';
 import type { FlatConfig } from '../declarative/index.ts';
 import type { NodeContext } from './context.ts';
 import type { Reply } from './endpoint-types.ts';
+import { assertNoForbiddenKeys } from '../core/safe-keys.ts';
+import { badRequest } from './errors.ts';
 
 function truthy(v: unknown): boolean {
   return typeof v === 'string' ? /^(true|1|on|yes)$/i.test(v) : v === true || v === 1;
@@ -9,7 +11,12 @@ function truthy(v: unknown): boolean {
 
 /** Parses a form body (urlencoded or multipart) with the platform's own parser. */
 async function formFields(body: Buffer, contentType: string): Promise<Map<string, string>> {
-  const form = await new Request('http://admin/config', { method: 'POST', body, headers: { 'content-type': contentType } }).formData();
+  let form: FormData;
+  try {
+    form = await new Request('http://admin/config', { method: 'POST', body, headers: { 'content-type': contentType } }).formData();
+  } catch {
+    throw badRequest(contentType.startsWith('multipart/') ? 'Cannot parse multipart body' : 'Cannot parse form body');
+  }
   const out = new Map<string, string>();
   for (const [k, v] of form) out.set(k, typeof v === 'string' ? v : await v.text());
   return out;
@@ -44,6 +51,7 @@ export async function postConfig(node: NodeContext, req: IncomingMessage, url: U
     } catch {
       return { status: 400, body: { message: 'Cannot parse JSON body' } };
     }
+    assertNoForbiddenKeys(parsed);
     if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) {
       const obj = parsed as Record<string, unknown>;
       flatten ??= obj.flatten_errors === undefined ? null : String(obj.flatten_errors);

@@ -6,8 +6,11 @@
  * - `x[]=a&x[]=b`, `x[1]=a&x[2]=b` (1-based) and repeated `x=a&x=b` build arrays;
  * - `x[key]=v` (non-numeric key) builds a map.
  *
- * Values stay strings here; see `schema-coercion.ts` for the types.
+ * Values stay strings here; see `schema-coercion.ts` for the types. Tables are built without a prototype, and
+ * a name with a `__proto__`, `constructor` or `prototype` part is refused ({@link ForbiddenKeyError}): merging
+ * `__proto__[x]=1` into an ordinary object would have written to `Object.prototype`.
  */
+import { ForbiddenKeyError, isForbiddenKey } from '../core/safe-keys.ts';
 
 /** A Lua-like table while decoding: numeric keys ("1", "2", ...) are array positions. */
 type Table = Record<string, unknown>;
@@ -59,17 +62,40 @@ export function parseArgumentName(name: string): { root: string; segments: Segme
 /** The value one argument decodes to, as a fresh nested table (Kong decodes each argument on its own). */
 function nest(name: string, value: string | Table): Table {
   const parsed = parseArgumentName(name);
-  if (parsed === null) return { [name]: value };
+  if (parsed === null) return single(name, value);
   const path: Segment[] = [{ kind: 'key', key: parsed.root }, ...parsed.segments];
   let inner: unknown = value;
   for (let i = path.length - 1; i >= 0; i--) {
     const segment = path[i];
-    if (segment.kind === 'key') inner = { [segment.key]: inner };
-    else if (segment.kind === 'index') inner = { [String(segment.index)]: inner };
+    if (segment.kind === 'key') inner = single(segment.key, inner);
+    else if (segment.kind === 'index') inner = single(String(segment.index), inner);
     // `x[]` with repeated values takes them all; with one value it is the first position.
-    else inner = i === path.length - 1 && isTable(inner) ? inner : { '1': inner };
+    else inner = i === path.length - 1 && isTable(inner) ? inner : single('1', inner);
   }
   return inner as Table;
+}
+
+/** A table with no prototype: no key, whatever its name, reaches `Object.prototype`. */
+function table(): Table {
+  return Object.create(null) as Table;
+}
+
+/** One `{key: value}` table. */
+function single(key: string, value: unknown): Table {
+  const t = table();
+  t[key] = value;
+  return t;
+}
+
+/** Refuses an argument name (form field or query argument) any part of which is a prototype key. */
+export function checkArgumentName(name: string): void {
+  if (isForbiddenKey(name)) throw new ForbiddenKeyError(name, name);
+  const parsed = parseArgumentName(name);
+  if (parsed === null) return;
+  if (isForbiddenKey(parsed.root)) throw new ForbiddenKeyError(name, parsed.root);
+  for (const segment of parsed.segments) {
+    if (segment.kind === 'key' && isForbiddenKey(segment.key)) throw new ForbiddenKeyError(name, segment.key);
+  }
 }
 
 /** Kong's `combine`: merges one decoded argument into the result; clashing scalars become arrays. */
@@ -79,13 +105,13 @@ function combine(to: Table, arg: unknown): void {
     return;
   }
   for (const [key, value] of Object.entries(arg)) {
-    const current = to[key];
+    const current = Object.prototype.hasOwnProperty.call(to, key) ? to[key] : undefined;
     if (current === undefined) to[key] = value;
     else if (isTable(current)) combine(current, value);
     else {
-      const table: Table = { '1': current };
-      to[key] = table;
-      combine(table, value);
+      const list = single('1', current);
+      to[key] = list;
+      combine(list, value);
     }
   }
 }
@@ -112,18 +138,19 @@ function finish(value: unknown): unknown {
 export function decodeFormArguments(pairs: Iterable<readonly [string, string]>): Record<string, unknown> {
   const grouped = new Map<string, string[]>();
   for (const [name, value] of pairs) {
+    checkArgumentName(name);
     const list = grouped.get(name);
     if (list === undefined) grouped.set(name, [value]);
     else list.push(value);
   }
-  const result: Table = {};
+  const result = table();
   for (const [name, values] of grouped) {
     let value: string | Table;
     if (values.length === 1) value = values[0];
     else {
-      const table: Table = {};
-      values.forEach((v, i) => (table[String(i + 1)] = v));
-      value = table;
+      const list = table();
+      values.forEach((v, i) => (list[String(i + 1)] = v));
+      value = list;
     }
     combine(result, nest(name, value));
   }

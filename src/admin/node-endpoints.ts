@@ -7,17 +7,15 @@ import { ENTITIES, pluginSubschemas, validateEntity, type EntityName } from '../
 import { toKongSchemaView, typedefs, validateFieldValue } from '../schema/index.ts';
 import { postConfig } from './config-endpoint.ts';
 import { nodeMetricsText, PROMETHEUS_CONTENT_TYPE } from './context.ts';
-import { readBody } from '../core/http-json.ts';
+import { sizeInBytes } from '../config/value-parsers.ts';
 import { reply, type RequestContext } from './endpoint-types.ts';
 import { AdminError, badRequest, schemaViolation } from './errors.ts';
 import { nodeInfo, statusBody } from './node-info.ts';
 import { openApiHandler } from './openapi.ts';
 import { listBody, parseSize } from './pagination.ts';
-import { checkContentType } from './request-body.ts';
+import { checkContentType, readLimited } from './request-body.ts';
 import type { RouteTable } from './route-table.ts';
 import { coerceEntityInput } from './schema-coercion.ts';
-
-const CONFIG_BODY_LIMIT = 512 * 1024 * 1024;
 
 function isEntityName(name: string): name is EntityName {
   return Object.prototype.hasOwnProperty.call(ENTITIES, name);
@@ -145,7 +143,7 @@ export function addNodeEndpoints(table: RouteTable): void {
   table.set('/config', 'POST', async (ctx) => {
     if (!ctx.api.source.readOnly) throw dbOnly();
     checkContentType(ctx.req, true);
-    const body = await readBody(ctx.req, CONFIG_BODY_LIMIT);
+    const body = await readLimited(ctx.req, sizeInBytes(ctx.api.node.settings.nginx_admin_client_max_body_size));
     if (body.length > 0 && ctx.req.headers['content-type'] === undefined) throw new AdminError(415, { message: 'Unsupported Media Type' });
     return postConfig(ctx.api.node, ctx.req, ctx.url, body);
   });

@@ -6,6 +6,7 @@
 import type { IncomingMessage } from 'node:http';
 import { readBody } from '../core/http-json.ts';
 import { AdminError, badRequest } from './errors.ts';
+import { assertNoForbiddenKeys, findNulCharacter } from '../core/safe-keys.ts';
 import { decodeFormArguments } from './form-decoder.ts';
 
 /** Kong refuses more query or form arguments than this. */
@@ -67,7 +68,7 @@ export function unsupportedMediaType(): AdminError {
   return new AdminError(415, { message: 'Unsupported Media Type' });
 }
 
-async function readLimited(req: IncomingMessage, limit: number): Promise<Buffer> {
+export async function readLimited(req: IncomingMessage, limit: number): Promise<Buffer> {
   try {
     return await readBody(req, limit);
   } catch (err) {
@@ -87,6 +88,9 @@ export function parseJsonArguments(text: string): Record<string, unknown> {
   // Lua cannot tell an empty array from an empty object.
   if (Array.isArray(parsed) && parsed.length === 0) return {};
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw badRequest('Cannot parse JSON body');
+  // JSON.parse makes `__proto__` an own property (harmless by itself), but code that later copies keys with
+  // assignments would reach Object.prototype: refuse such keys at the door.
+  assertNoForbiddenKeys(parsed);
   return parsed as Record<string, unknown>;
 }
 
@@ -116,23 +120,30 @@ async function multipartPairs(body: Buffer, contentType: string): Promise<Array<
  * Reads and decodes the body of a POST, PUT or PATCH to an entity endpoint. Other methods never read
  * their body (Kong ignores it, even when it is invalid).
  */
-export async function readEntityBody(req: IncomingMessage): Promise<DecodedBody> {
+export async function readEntityBody(req: IncomingMessage, limit = MAX_ENTITY_BODY_BYTES): Promise<DecodedBody> {
   const method = req.method ?? 'GET';
   if (method !== 'POST' && method !== 'PUT' && method !== 'PATCH') return EMPTY;
   const contentType = checkContentType(req);
-  const body = await readLimited(req, MAX_ENTITY_BODY_BYTES);
+  const body = await readLimited(req, limit);
   if (contentType === null) {
     if (body.length > 0) throw unsupportedMediaType();
     return EMPTY;
   }
+  let decoded: DecodedBody;
   switch (bodyKind(contentType)) {
     case 'json':
-      return { form: false, args: parseJsonArguments(body.toString('utf8')) };
+      decoded = { form: false, args: parseJsonArguments(body.toString('utf8')) };
+      break;
     case 'form':
-      return { form: true, args: decodeFormArguments(urlEncodedPairs(body.toString('utf8'))) };
+      decoded = { form: true, args: decodeFormArguments(urlEncodedPairs(body.toString('utf8'))) };
+      break;
     case 'multipart':
-      return { form: true, args: decodeFormArguments(await multipartPairs(body, contentType)) };
+      decoded = { form: true, args: decodeFormArguments(await multipartPairs(body, contentType)) };
+      break;
     default:
       throw unsupportedMediaType();
   }
+  const nul = findNulCharacter(decoded.args);
+  if (nul !== null) throw new AdminError(400, { message: `'${nul}': the NUL character (\\u0000) is not allowed`, field: nul });
+  return decoded;
 }

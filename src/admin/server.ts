@@ -12,7 +12,10 @@ import { EMPTY_PLUGIN_REGISTRY, ENTITIES, ENTITY_ORDER, type EntityName, type Pl
 import type { Logger } from '../log/logger.ts';
 import { AccessLog } from '../log/access-log.ts';
 import { openLogSink } from '../log/file-sink.ts';
-import { StoreError } from '../store/types.ts';
+import { DatabaseUnavailableError, StoreError } from '../store/types.ts';
+import { ForbiddenKeyError } from '../core/safe-keys.ts';
+import { checkArgumentName } from './form-decoder.ts';
+import { sizeInBytes } from '../config/value-parsers.ts';
 import type { NodeContext } from './context.ts';
 import { addCrudEndpoints } from './crud-endpoints.ts';
 import { addCustomEndpoints } from './custom-endpoints.ts';
@@ -195,10 +198,13 @@ export class AdminApi {
   }
 
   async #dispatch(req: IncomingMessage, res: ServerResponse): Promise<Reply | null> {
-    const url = new URL(req.url ?? '/', 'http://admin');
+    const url = requestUrl(req.url ?? '/');
     if (url.searchParams.size > MAX_ARGUMENTS) throw tooManyArguments();
+    for (const name of url.searchParams.keys()) checkArgumentName(name);
     const match = this.#table.match(url.pathname);
     if (match === null) return { status: 404, body: { ...NOT_FOUND_BODY } };
+    // No entity can be named or keyed with a NUL (PostgreSQL cannot even compare one): nothing is there.
+    if (Object.values(match.params).some((p) => p.includes('\0'))) return { status: 404, body: { ...NOT_FOUND_BODY } };
     const method = (req.method ?? 'GET').toUpperCase();
     if (method === 'OPTIONS') {
       res.setHeader('Allow', match.allow);
@@ -211,7 +217,8 @@ export class AdminApi {
     if (handler === undefined) return { status: 405, body: { ...METHOD_NOT_ALLOWED_BODY } };
     let body: DecodedBody | null = null;
     // Kong checks the body of every write before the handler runs; /config reads its own (YAML allowed).
-    if (WRITE_METHODS.has(handlerMethod) && match.endpoint.path !== '/config') body = await readEntityBody(req);
+    const limit = sizeInBytes(this.#node.settings.nginx_admin_client_max_body_size);
+    if (WRITE_METHODS.has(handlerMethod) && match.endpoint.path !== '/config') body = await readEntityBody(req, limit);
     const ctx: RequestContext = {
       req,
       method: handlerMethod,
@@ -219,7 +226,7 @@ export class AdminApi {
       params: match.params,
       rawParams: match.rawParams,
       api: this.#services(),
-      body: async () => (body ??= await readEntityBody(req)),
+      body: async () => (body ??= await readEntityBody(req, limit)),
     };
     return handler(ctx);
   }
@@ -238,12 +245,52 @@ export class AdminApi {
       res.destroy();
       return;
     }
+    else if (err instanceof ForbiddenKeyError) known = new AdminError(400, { message: err.message, field: err.field });
     if (known !== null) {
+      // The rest of a body over the limit was dropped: this connection cannot carry another request.
+      if (known.status === 413) res.setHeader('Connection', 'close');
       sendJson(res, known.status, known.body);
+      return;
+    }
+    const databaseFailure = databaseFailureOf(err);
+    if (databaseFailure !== null) {
+      // Say which database failed (the node itself is fine and keeps serving); the full cause goes to the log.
+      this.#log.error(`admin API: ${req.method} ${req.url} failed: ${databaseFailure}`);
+      sendJson(res, 500, {
+        message: `An unexpected error occurred: the database did not complete the operation (${databaseFailure}); ` +
+          'a write may not have been saved: read the entity back and try again',
+      });
       return;
     }
     const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
     this.#log.error(`admin API: ${req.method} ${req.url} failed: ${detail}`);
     sendJson(res, 500, { ...UNEXPECTED_BODY });
   }
+}
+
+/** The message of a database failure (a lost or stalled connection, or a driver error), else null. */
+function databaseFailureOf(err: unknown): string | null {
+  if (err instanceof DatabaseUnavailableError) return err.message;
+  if (err instanceof StoreError && err.kind === 'database') {
+    const cause = err.cause;
+    if (cause instanceof DatabaseUnavailableError) return cause.message;
+    return `database error: ${err.message}`;
+  }
+  return null;
+}
+
+/**
+ * The request target as a URL on the Admin API. Only the path and query count: `//services` is the path
+ * `/services` with its slashes merged (as nginx's default `merge_slashes` gives Kong), never a host named
+ * `services`; an absolute-form target keeps its path; anything unparsable is a 400.
+ */
+function requestUrl(target: string): URL {
+  let url: URL;
+  try {
+    url = target.startsWith('/') ? new URL(`http://admin${target}`) : new URL(target);
+  } catch {
+    throw new AdminError(400, { message: 'Bad request: invalid request target' });
+  }
+  if (url.pathname.includes('//')) url.pathname = url.pathname.replace(/\/{2,}/g, '/');
+  return url;
 }

@@ -1,3 +1,4 @@
+import { ensurePrivateDir } from '../core/private-files.ts';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { VERSION } from '../core/version.ts';
@@ -124,6 +125,8 @@ async function start(args: ParsedArgs): Promise<number> {
   }
   const fromFile = initialConfig(settings, plugins);
   if (typeof fromFile === 'string') return fail(fromFile);
+  // The prefix holds the database, caches and keys: owner-only when this start creates it.
+  ensurePrivateDir(settings.prefix);
   let node: Supervisor | null = null;
   try {
     if (settings.role === 'data_plane') {

@@ -63,7 +63,8 @@ export async function dbExport(settings: Settings, file: string | undefined): Pr
     const text = exportDeclarative(await store.exportAll());
     if (file === undefined) process.stdout.write(text);
     else {
-      writeFileSync(file, text);
+      // The export holds credentials (key-auth keys in clear): owner-only, like the database it comes from.
+      writeFileSync(file, text, { mode: 0o600 });
       process.stdout.write(`${file} written\n`);
     }
     return 0;

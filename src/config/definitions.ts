@@ -380,6 +380,12 @@ export const SETTING_DEFINITIONS = [
     name: 'mem_cache_size', type: 'size', default: '128m', parse: size(),
     description: 'Memory bound of the node-wide shared cache that every worker of the node sees (`kong.cache` for plugins; least recently used entries are evicted past it), with an optional `k`, `m` or `g` unit.',
   }),
+  define({
+    name: 'nginx_admin_client_max_body_size', type: 'size', default: '10m', parse: size(),
+    description: 'Largest request body the Admin API reads (`POST /config` included), with an optional `k` or `m` unit; ' +
+      'a larger body is answered 413 before it is parsed. Raise it to load bigger declarative files with `POST /config`. ' +
+      '(Kong\'s setting and default.)',
+  }),
 
   // TLS
   define({
@@ -437,6 +443,12 @@ export const SETTING_DEFINITIONS = [
   define({
     name: 'pg_ssl', type: 'boolean', default: 'off', parse: onOff(),
     description: 'Connect to PostgreSQL over TLS.',
+  }),
+  define({
+    name: 'pg_timeout', type: 'integer', default: '5000', parse: integerInRange(1),
+    description: 'Milliseconds to wait for PostgreSQL to accept a connection or answer a query before the call fails ' +
+      '(an Admin API write then answers 500 naming the database, and the proxy keeps serving its current configuration). ' +
+      'Bounds how long Admin API calls and `GET /status` can wait on a stalled network.',
   }),
 ] as const satisfies readonly AnySettingDefinition[];
 

@@ -125,6 +125,8 @@ export interface SettingValues {
   plugin_paths: string[];
   pluginserver_names: string[];
   mem_cache_size: string;
+  /** Largest Admin API request body, as written (`10m`); see `sizeInBytes`. */
+  nginx_admin_client_max_body_size: string;
 
   ssl_cert: string[];
   ssl_cert_key: string[];
@@ -141,6 +143,8 @@ export interface SettingValues {
   pg_password: string | null;
   pg_database: string;
   pg_ssl: boolean;
+  /** Connect and query timeout, in milliseconds (Kong's `pg_timeout`). */
+  pg_timeout: number;
 }
 
 export type SettingName = keyof SettingValues;

@@ -32,19 +32,36 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    let over = false;
+    const tooLarge = (): void => {
+      clearTimeout(lingering);
+      reject(Object.assign(new Error(`request body larger than ${limit} bytes`), { status: 413 }));
+    };
+    let lingering: NodeJS.Timeout | undefined;
     req.on('data', (chunk: Buffer) => {
+      if (over) return;
       size += chunk.length;
       if (size > limit) {
-        reject(Object.assign(new Error(`request body larger than ${limit} bytes`), { status: 413 }));
-        req.destroy();
+        // Read and drop the rest (for a few seconds at most) before answering: closing a connection the client
+        // is still writing to resets it, and the client would see a reset instead of the 413.
+        over = true;
+        chunks.length = 0;
+        lingering = setTimeout(tooLarge, LINGER_MS);
+        lingering.unref();
         return;
       }
       chunks.push(chunk);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
+    req.on('end', () => (over ? tooLarge() : resolve(Buffer.concat(chunks))));
+    req.on('error', (error) => {
+      clearTimeout(lingering);
+      reject(error);
+    });
   });
 }
+
+/** How long a body over the limit is drained before the 413 is sent anyway. */
+const LINGER_MS = 5000;
 
 export interface ListenSpec {
   ip: string;

@@ -4,7 +4,7 @@
  * hashed), then each non-empty collection in dependency order, every field written out and foreign keys
  * as plain id strings.
  */
-import { stringify } from 'yaml';
+import { dumpYaml } from './yaml.ts';
 import { ENTITY_ORDER, ENTITIES } from '../entities/index.ts';
 import type { FlatConfig } from './types.ts';
 
@@ -26,5 +26,5 @@ export function exportDeclarative(config: FlatConfig): string {
     const foreignFields = ENTITIES[name].foreignKeys.map((fk) => fk.field);
     document[name] = entities.map((entity) => exportEntity(entity, foreignFields));
   }
-  return stringify(document, { lineWidth: 0, aliasDuplicateObjects: false, indentSeq: false });
+  return dumpYaml(document);
 }

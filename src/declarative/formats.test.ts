@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parse as parseYaml } from 'yaml';
+import { loadYaml as parseYaml } from './yaml.ts';
 import { EXAMPLE_DECLARATIVE_CONFIG, exportDeclarative, loadDeclarative, type FlatConfig } from './index.ts';
 import { migrateRoutePath } from './migrate-paths.ts';
 import { RSA_CRT, RSA_KEY } from '../entities/test-pem-fixtures.ts';

@@ -5,6 +5,7 @@
  * apply transformations. All entities of one load share the same timestamps.
  */
 import { isEntityName, EMPTY_PLUGIN_REGISTRY } from '../entities/index.ts';
+import { findForbiddenKey } from '../core/safe-keys.ts';
 import { MSG, oneOfMessage } from '../schema/index.ts';
 import { ErrorCollector } from './error-collector.ts';
 import { checkUniqueFields, indexEntities, resolveReferences } from './cross-checks.ts';
@@ -86,6 +87,13 @@ export function loadDeclarative(input: string | Record<string, unknown>, options
       error: declarativeError({ error: 'failed parsing declarative configuration: expected an object' }),
     };
   } else {
+    const forbidden = findForbiddenKey(input);
+    if (forbidden !== null) {
+      return {
+        ok: false,
+        error: declarativeError({ error: `failed parsing declarative configuration: '${forbidden.path}': '${forbidden.key}' is not allowed as a key` }),
+      };
+    }
     document = input;
   }
 

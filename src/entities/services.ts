@@ -107,7 +107,8 @@ export const servicesSchema = defineEntity({
     },
   ],
   shorthand_fields: {
-    url: { type: 'string', func: expandUrl },
+    // A null url has nothing to expand: the user's error on `url`, not a crash in the expansion.
+    url: { type: 'string', ne: null, err: 'expected a string', func: expandUrl },
   },
 });
 

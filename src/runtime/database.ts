@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { ensurePrivateDir } from '../core/private-files.ts';
 import { join } from 'node:path';
 import type { Settings } from '../config/settings-types.ts';
 import { openPostgresStore, openSqliteStore, type MigrationTarget, type PostgresSettings, type Store } from '../store/index.ts';
@@ -16,13 +16,14 @@ export function postgresSettings(settings: Settings): PostgresSettings {
     password: settings.pg_password,
     database: settings.pg_database,
     ssl: settings.pg_ssl,
+    timeoutMs: settings.pg_timeout,
   };
 }
 
 /** Where `tollgate migrations ...` works, for the configured database. */
 export function migrationTarget(settings: Settings): MigrationTarget {
   if (settings.database === 'sqlite') {
-    mkdirSync(settings.prefix, { recursive: true });
+    ensurePrivateDir(settings.prefix);
     return { sqlite: sqlitePath(settings) };
   }
   if (settings.database === 'postgres') return { postgres: postgresSettings(settings) };
@@ -32,7 +33,7 @@ export function migrationTarget(settings: Settings): MigrationTarget {
 /** Opens the configured store; PostgreSQL is refused with the command to run when not bootstrapped or behind. */
 export async function openConfiguredStore(settings: Settings): Promise<Store> {
   if (settings.database === 'sqlite') {
-    mkdirSync(settings.prefix, { recursive: true });
+    ensurePrivateDir(settings.prefix);
     return openSqliteStore(sqlitePath(settings));
   }
   if (settings.database === 'postgres') return openPostgresStore(postgresSettings(settings));

@@ -150,7 +150,14 @@ function expandShorthands(
       continue;
     }
     delete data[shorthand.name];
-    const expanded = shorthand.func(value);
+    let expanded: Record<string, unknown> | null | undefined;
+    try {
+      expanded = shorthand.func(value);
+    } catch {
+      // Whatever the value, a bad shorthand is the user's error on that field, never a crash.
+      (errors ??= {})[shorthand.name] = 'invalid value';
+      continue;
+    }
     if (!expanded) continue;
     for (const key of Object.keys(expanded)) {
       const next = expanded[key];

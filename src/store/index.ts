@@ -2,7 +2,7 @@
  * The store: entities in SQLite (embedded, the default for traditional mode) or PostgreSQL (shared by
  * several nodes), behind one interface, with migrations in Kong's style.
  */
-export { StoreError } from './types.ts';
+export { DatabaseUnavailableError, StoreError } from './types.ts';
 export type {
   AuditPage,
   AuditRecord,

@@ -59,6 +59,19 @@ export type StoreErrorKind =
 export type StoreErrorSubject = EntityName | 'tags' | 'audit';
 
 /**
+ * The database could not be reached, dropped the connection, or did not answer within its timeout. The
+ * operation failed (a write may or may not have committed); the next one opens a new connection. `message`
+ * names the server (never the password) and the cause.
+ */
+export class DatabaseUnavailableError extends Error {
+  constructor(server: string, cause: unknown) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super(`${server} failed: ${reason}`, { cause });
+    this.name = 'DatabaseUnavailableError';
+  }
+}
+
+/**
  * Thrown by the store; the Admin API maps it to Kong's error bodies. `message` is already Kong's text
  * (`UNIQUE violation detected on '{name="x"}'`, `'x' is not a valid offset: bad base64 encoding`, ...).
  */
@@ -211,4 +224,6 @@ export interface PostgresSettings {
   ssl: boolean;
   /** Verify the server certificate when `ssl` is on (default false, like Kong's `pg_ssl_verify = off`). Addition. */
   sslVerify?: boolean;
+  /** Milliseconds a connect or a query may take before it fails (Kong's `pg_timeout`; default 5000). */
+  timeoutMs?: number;
 }

@@ -3,7 +3,7 @@
  * LISTENs for the configuration-version notifications other nodes send when they commit.
  */
 import pg from 'pg';
-import type { PostgresSettings } from '../types.ts';
+import { DatabaseUnavailableError, type PostgresSettings } from '../types.ts';
 import type { ConstraintKind, DbRow, Dialect, SqlDriver, SqlSession, SqlValue } from '../sql/driver.ts';
 
 /** The NOTIFY channel carrying new configuration versions. */
@@ -11,7 +11,8 @@ export const VERSION_CHANNEL = 'tollgate_config_version';
 /** Advisory-lock key held while migrations run (ASCII "tlgt"), so two nodes never migrate at once. */
 const MIGRATION_LOCK_KEY = 0x746c6774;
 const POOL_SIZE = 10;
-const CONNECT_TIMEOUT_MS = 10_000;
+/** Kong's `pg_timeout` default: the longest a connect or a query may take. */
+export const DEFAULT_TIMEOUT_MS = 5000;
 
 const placeholderCache = new Map<string, string>();
 
@@ -65,24 +66,45 @@ interface Queryable {
   query(text: string, values?: unknown[]): Promise<pg.QueryResult>;
 }
 
+/**
+ * True for a failure of the connection rather than of the statement: a lost or refused connection, a timeout,
+ * or the server ending the session (SQLSTATE class 08 connection exception, 57 operator intervention such as
+ * `pg_terminate_backend` or a shutdown). The connection is then useless and the operation cannot be retried on it.
+ */
+export function isConnectionFailure(error: unknown): boolean {
+  if (error instanceof DatabaseUnavailableError) return true;
+  if (error instanceof pg.DatabaseError) return error.code?.startsWith('08') === true || error.code?.startsWith('57') === true;
+  return error instanceof Error;
+}
+
 class PostgresSession implements SqlSession {
   readonly #target: Queryable;
+  readonly #server: string;
 
-  constructor(target: Queryable) {
+  constructor(target: Queryable, server: string) {
     this.#target = target;
+    this.#server = server;
+  }
+
+  async #run(text: string, values?: unknown[]): Promise<pg.QueryResult> {
+    try {
+      return await this.#target.query(text, values);
+    } catch (error) {
+      throw isConnectionFailure(error) ? new DatabaseUnavailableError(this.#server, error) : error;
+    }
   }
 
   async query(sql: string, params: readonly SqlValue[] = []): Promise<DbRow[]> {
-    return (await this.#target.query(numberPlaceholders(sql), [...params])).rows as DbRow[];
+    return (await this.#run(numberPlaceholders(sql), [...params])).rows as DbRow[];
   }
 
   async execute(sql: string, params: readonly SqlValue[] = []): Promise<number> {
-    return (await this.#target.query(numberPlaceholders(sql), [...params])).rowCount ?? 0;
+    return (await this.#run(numberPlaceholders(sql), [...params])).rowCount ?? 0;
   }
 
   async exec(script: string): Promise<void> {
     // Without parameters the simple protocol runs several statements in one call.
-    await this.#target.query(script);
+    await this.#run(script);
   }
 }
 
@@ -92,6 +114,7 @@ export function describeServer(settings: PostgresSettings): string {
 }
 
 function clientConfig(settings: PostgresSettings): pg.ClientConfig {
+  const timeout = settings.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   return {
     host: settings.host,
     port: settings.port,
@@ -100,7 +123,11 @@ function clientConfig(settings: PostgresSettings): pg.ClientConfig {
     database: settings.database,
     ssl: settings.ssl ? { rejectUnauthorized: settings.sslVerify === true } : false,
     application_name: 'tollgate',
-    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    // pg_timeout bounds both the connect and every query, so a partitioned network fails calls instead of
+    // hanging them; keep-alive probes notice a silently dead link on an idle connection.
+    connectionTimeoutMillis: timeout,
+    query_timeout: timeout,
+    keepAlive: true,
   };
 }
 
@@ -175,30 +202,51 @@ export interface PostgresDriver extends SqlDriver {
 /** A driver for the database in `settings`; connections open lazily (see `checkConnection`). */
 export function openPostgresDriver(settings: PostgresSettings): PostgresDriver {
   const config = clientConfig(settings);
+  const server = describeServer(settings);
   const pool = new pg.Pool({ ...config, max: POOL_SIZE });
   // An idle pooled connection that dies is simply replaced; without a listener it would crash the process.
   pool.on('error', () => undefined);
+  // A connection lost while checked out (in a transaction, between two statements) emits 'error' on the client
+  // itself, where the pool listens only while it is idle: without this listener that event ends the process.
+  // The failure reaches the caller through the statement that runs next on the dead connection.
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
   const listener = new VersionListener(config);
-  const readSession = new PostgresSession(pool);
+  const readSession = new PostgresSession(pool, server);
+
+  async function connectClient(): Promise<pg.PoolClient> {
+    try {
+      return await pool.connect();
+    } catch (error) {
+      throw new DatabaseUnavailableError(server, error);
+    }
+  }
 
   async function withClient<T>(begin: string[], fn: (s: SqlSession) => Promise<T>): Promise<T> {
-    const client = await pool.connect();
+    const client = await connectClient();
+    const session = new PostgresSession(client, server);
     let broken: Error | undefined;
     try {
-      for (const statement of begin) await client.query(statement);
-      const result = await fn(new PostgresSession(client));
-      await client.query('COMMIT');
+      for (const statement of begin) await session.exec(statement);
+      const result = await fn(session);
+      await session.exec('COMMIT');
       return result;
     } catch (error) {
-      try {
-        await client.query('ROLLBACK');
-      } catch (rollbackError) {
-        broken = rollbackError as Error;
+      if (error instanceof DatabaseUnavailableError) {
+        // The connection is gone or stalled: a ROLLBACK would wait on it too; the server rolls back on its own.
+        broken = error as Error;
+      } else {
+        try {
+          await client.query('ROLLBACK');
+        } catch (rollbackError) {
+          broken = rollbackError as Error;
+        }
       }
       throw error;
     } finally {
       // A connection whose rollback failed is in an unknown state: destroy it instead of reusing it.
-      client.release(broken);
+      client.release(broken ?? undefined);
     }
   }
 

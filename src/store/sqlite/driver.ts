@@ -6,6 +6,7 @@
  * connection writes).
  */
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { ensurePrivateFile, narrowIfPresent } from '../../core/private-files.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ConstraintKind, DbRow, Dialect, SqlDriver, SqlSession, SqlValue } from '../sql/driver.ts';
 import { SerialQueue } from '../sql/serial-queue.ts';
@@ -88,7 +89,10 @@ export interface SqliteDriver extends SqlDriver {
 /** Opens (creating when missing) the SQLite file at `path` (`:memory:` for a private in-memory database). */
 export function openSqliteDriver(path: string): SqliteDriver {
   let db: DatabaseSync;
+  const onDisk = path !== ':memory:' && path !== '' && !path.startsWith('file:');
   try {
+    // The database holds credentials in clear: owner-only, and SQLite gives its -wal and -shm the same mode.
+    if (onDisk) ensurePrivateFile(path);
     db = new DatabaseSync(path);
   } catch (error) {
     throw new Error(`cannot open the SQLite database '${path}': ${(error as Error).message}; check that its directory exists and is writable`, {
@@ -102,6 +106,7 @@ export function openSqliteDriver(path: string): SqliteDriver {
     db.exec('PRAGMA journal_mode = WAL');
     db.exec('PRAGMA synchronous = NORMAL');
   }
+  if (onDisk) for (const suffix of ['-wal', '-shm', '-journal']) narrowIfPresent(`${path}${suffix}`);
   const session = new SqliteSession(db);
   const queue = new SerialQueue();
   let closed = false;
