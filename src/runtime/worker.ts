@@ -334,6 +334,9 @@ function listen(core: ProxyCore, spec: ListenerSpec, init: WorkerInit): Promise<
   }
   server.on('request', core.handleRequest);
   server.on(spec.ssl ? 'secureConnection' : 'connection', core.handleConnection);
+  // A client that sends no server name never reaches SNICallback: global plugins' certificate phase then runs
+  // once the handshake is done (it can no longer choose the certificate, but it still sees every connection).
+  if (spec.ssl) server.on('secureConnection', (socket: TLSSocket) => certificatePhaseWithoutSni(core, socket));
   server.on('upgrade', core.handleUpgrade);
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     if (socket.writable && err.code !== 'ECONNRESET') {
@@ -359,6 +362,17 @@ function listen(core: ProxyCore, spec: ListenerSpec, init: WorkerInit): Promise<
       },
     );
   });
+}
+
+/** The certificate phase for a TLS connection whose client sent no server name (see listen()). */
+function certificatePhaseWithoutSni(core: ProxyCore, socket: TLSSocket): void {
+  if (typeof socket.servername === 'string' && socket.servername !== '') return;
+  const ran = runCertificatePhase(core, socket, '');
+  const verdict = (failure: Error | null): void => {
+    if (failure !== null) socket.destroy(failure);
+  };
+  if (ran instanceof Promise) ran.then(verdict);
+  else verdict(ran);
 }
 
 let stopping = false;

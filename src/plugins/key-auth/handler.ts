@@ -116,16 +116,17 @@ function decide(kong: Kong, conf: KeyAuthConf, result: CredentialMatch | Failure
   setConsumerHeaders(kong, conf.anonymousConsumer, null);
 }
 
-/** Reads the body for `key_in_body`, then decides. */
+/**
+ * Reads the body for `key_in_body`, then decides. A body that cannot be parsed (no or another content type,
+ * bad JSON) is logged and not searched, as in Kong 3.x, so a key in a header or the query still works.
+ */
 async function accessWithBody(kong: Kong, conf: KeyAuthConf): Promise<void> {
-  let body: Record<string, unknown> | null;
+  let body: Record<string, unknown> | null = null;
   try {
     const parsed = await kong.request.getBody();
-    body = Array.isArray(parsed) ? {} : parsed;
+    body = Array.isArray(parsed) ? null : parsed;
   } catch (err) {
-    kong.log.err('Cannot process request body: ', err);
-    decide(kong, conf, { status: 400, message: 'Cannot process request body' });
-    return;
+    kong.log.info('Cannot process request body: ', err);
   }
   decide(kong, conf, findCredential(kong, conf, body));
 }
