@@ -204,13 +204,17 @@ class ServiceResponseApi implements KongServiceResponse {
 }
 
 export class ServiceApi implements KongService {
-  readonly request: KongServiceRequest;
-  readonly response: KongServiceResponse;
   readonly #ctx: PluginContext;
+  #request: ServiceRequestApi | null = null;
+  #response: ServiceResponseApi | null = null;
   constructor(ctx: PluginContext) {
     this.#ctx = ctx;
-    this.request = new ServiceRequestApi(ctx);
-    this.response = new ServiceResponseApi(ctx);
+  }
+  get request(): KongServiceRequest {
+    return (this.#request ??= new ServiceRequestApi(this.#ctx));
+  }
+  get response(): KongServiceResponse {
+    return (this.#response ??= new ServiceResponseApi(this.#ctx));
   }
   setTarget(host: string, port: number): void {
     checkPhase(this.#ctx.phaseBit, BEFORE_PROXY, 'kong.service.set_target');
