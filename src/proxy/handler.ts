@@ -13,10 +13,9 @@ import { forwardUpgrade } from './upgrade.ts';
 import type { ProxyResponse } from './proxy-response.ts';
 import type { AccessLog } from '../log/access-log.ts';
 import { PluginContext } from '../pdk/context.ts';
-import { PHASE } from '../pdk/phase-rules.ts';
 import { clearHeader, setHeader } from '../pdk/header-list.ts';
 import type { PluginChain } from '../snapshot/plugin-chains.ts';
-import { runAccess, runLogPhase, runPhase, type PhaseRun } from './plugin-phases.ts';
+import { runBeforeProxy, runLogPhase } from './plugin-phases.ts';
 import { PluginResponseWriter } from './plugin-response.ts';
 import { addGatewayHeaders, sendGatewayError, sendGatewayResponse } from './respond.ts';
 import { Readable } from 'node:stream';
@@ -163,23 +162,23 @@ export class ProxyCore {
    * Each phase is synchronous unless a plugin returns a promise.
    */
   withPlugins(req: IncomingMessage, res: ProxyResponse, routed: RoutedRequest, chain: PluginChain, start: number): void {
-    const snapshot = this.snapshot;
-    const options = this.options;
+    const ctx = this.pluginContext(req, res, routed, start);
     const entry = routed.match.payload;
-    const ctx = new PluginContext(req, routed.requestId, routed.headers, routed.path, options.pdk, snapshot.configData, start, res.clientIp ?? '');
-    ctx.routed = { route: entry.route as unknown as Readonly<Record<string, unknown>>, service: entry.service as unknown as Readonly<Record<string, unknown>> | null, uriCaptures: routed.match.uriCaptures };
-    const run: PhaseRun = { bit: PHASE.rewrite, answers: true, timeoutMs: entry.readTimeout, log: options.logPluginError };
-    const rewrite = snapshot.globalPlugins.rewrite;
-    const rewritten = rewrite === null ? undefined : runPhase(ctx, rewrite, run);
-    const access = (): PluginChain | Promise<PluginChain> => (ctx.exited !== null ? chain : runAccess(ctx, chain, run));
-    const proceed = (final: PluginChain): void => this.afterAccess(req, res, routed, ctx, final);
-    if (rewritten === undefined) {
-      const accessed = access();
-      if (accessed instanceof Promise) accessed.then(proceed);
-      else proceed(accessed);
-    } else {
-      rewritten.then(access).then(proceed);
-    }
+    const before = runBeforeProxy(ctx, chain, this.snapshot.globalPlugins.rewrite, entry.readTimeout, this.options.logPluginError);
+    if (before instanceof Promise) before.then((final) => this.afterAccess(req, res, routed, ctx, final));
+    else this.afterAccess(req, res, routed, ctx, before);
+  }
+
+  /** The PDK state of a routed request. */
+  pluginContext(req: IncomingMessage, res: ProxyResponse, routed: RoutedRequest, start: number): PluginContext {
+    const entry = routed.match.payload;
+    const ctx = new PluginContext(req, routed.requestId, routed.headers, routed.path, this.options.pdk, this.snapshot.configData, start, res.clientIp ?? '');
+    ctx.routed = {
+      route: entry.route as unknown as Readonly<Record<string, unknown>>,
+      service: entry.service as unknown as Readonly<Record<string, unknown>> | null,
+      uriCaptures: routed.match.uriCaptures,
+    };
+    return ctx;
   }
 
   /** After access: the plugin's answer, or the request upstream with the body the plugins read or set. */

@@ -54,32 +54,33 @@ export interface PhaseRun {
 }
 
 /**
+ * Runs one step: its phase method with the running plugin recorded, a synchronous failure reported at once.
+ * Returns a promise only when the method returned one; it then settles (never rejects) once the method is done
+ * or has failed, bounded by the run's timeout.
+ */
+function runStep(ctx: PluginContext, step: PhaseStep, run: PhaseRun): void | Promise<void> {
+  ctx.phaseBit = run.bit;
+  ctx.currentPlugin = step.name;
+  ctx.currentPluginId = step.id;
+  let result: void | Promise<void>;
+  try {
+    result = step.run(ctx, step.conf);
+  } catch (err) {
+    failed(ctx, step, err, run.log, run.answers);
+    return;
+  }
+  if (result === undefined || typeof (result as Promise<void>).then !== 'function') return;
+  return settle(result, run.timeoutMs, step, phaseName(run.bit)).catch((err: unknown) => failed(ctx, step, err, run.log, run.answers));
+}
+
+/**
  * Runs `steps` from `from`, stopping at the first answer when the phase answers. Returns a promise only when
  * a step returned one.
  */
 export function runPhase(ctx: PluginContext, steps: readonly PhaseStep[], run: PhaseRun, from = 0): void | Promise<void> {
   for (let i = from; i < steps.length; i++) {
-    const step = steps[i];
-    ctx.phaseBit = run.bit;
-    ctx.currentPlugin = step.name;
-    ctx.currentPluginId = step.id;
-    let result: void | Promise<void>;
-    try {
-      result = step.run(ctx, step.conf);
-    } catch (err) {
-      failed(ctx, step, err, run.log, run.answers);
-      if (run.answers) return;
-      continue;
-    }
-    if (result !== undefined && typeof (result as Promise<void>).then === 'function') {
-      return settle(result, run.timeoutMs, step, phaseName(run.bit)).then(
-        () => (run.answers && ctx.exited !== null ? undefined : runPhase(ctx, steps, run, i + 1)),
-        (err: unknown) => {
-          failed(ctx, step, err, run.log, run.answers);
-          return run.answers ? undefined : runPhase(ctx, steps, run, i + 1);
-        },
-      );
-    }
+    const waiting = runStep(ctx, steps[i], run);
+    if (waiting !== undefined) return waiting.then(() => (run.answers && ctx.exited !== null ? undefined : runPhase(ctx, steps, run, i + 1)));
     if (run.answers && ctx.exited !== null) return;
   }
 }
@@ -105,29 +106,27 @@ export function runAccess(ctx: PluginContext, chain: PluginChain, run: PhaseRun,
   if (steps === null) return chain;
   for (let i = from; i < steps.length; i++) {
     const step = steps[i];
-    ctx.phaseBit = PHASE.access;
-    ctx.currentPlugin = step.name;
-    ctx.currentPluginId = step.id;
-    let result: void | Promise<void>;
-    try {
-      result = step.run(ctx, step.conf);
-    } catch (err) {
-      failed(ctx, step, err, run.log, true);
-      return chain;
-    }
-    if (result !== undefined && typeof (result as Promise<void>).then === 'function') {
-      return settle(result, run.timeoutMs, step, 'access').then(
-        () => (ctx.exited !== null ? chain : next(ctx, chain, step, i, run)),
-        (err: unknown) => {
-          failed(ctx, step, err, run.log, true);
-          return chain;
-        },
-      );
-    }
+    const waiting = runStep(ctx, step, run);
+    if (waiting !== undefined) return waiting.then(() => (ctx.exited !== null ? chain : next(ctx, chain, step, i, run)));
     if (ctx.exited !== null) return chain;
     if (ctx.consumer !== null && chain.forConsumer !== null) return next(ctx, chain, step, i, run);
   }
   return chain;
+}
+
+/** The phases before a request is proxied: global plugins' rewrite, then the route's access. */
+export function runBeforeProxy(
+  ctx: PluginContext,
+  chain: PluginChain,
+  rewrite: readonly PhaseStep[] | null,
+  timeoutMs: number,
+  log: PluginErrorLog,
+): PluginChain | Promise<PluginChain> {
+  const access = (): PluginChain | Promise<PluginChain> =>
+    ctx.exited !== null ? chain : runAccess(ctx, chain, { bit: PHASE.access, answers: true, timeoutMs, log });
+  if (rewrite === null) return access();
+  const rewritten = runPhase(ctx, rewrite, { bit: PHASE.rewrite, answers: true, timeoutMs, log });
+  return rewritten === undefined ? access() : rewritten.then(access);
 }
 
 /** Goes on after step `i`, switching to the consumer's chain when one was identified. */

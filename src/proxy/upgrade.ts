@@ -1,16 +1,13 @@
 import { ServerResponse, type IncomingMessage } from 'node:http';
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import type { ProxyCore } from './handler.ts';
+import type { ProxyCore, RoutedRequest } from './handler.ts';
 import type { ProxyResponse } from './proxy-response.ts';
 import { hashInputsFor } from './balancer-request.ts';
-import { sendGatewayError } from './respond.ts';
-import { PluginContext } from '../pdk/context.ts';
-import { PHASE } from '../pdk/phase-rules.ts';
-import { runAccess, runPhase, type PhaseRun } from './plugin-phases.ts';
+import { addGatewayHeaders, sendGatewayError } from './respond.ts';
+import type { PluginContext } from '../pdk/context.ts';
+import { runBeforeProxy } from './plugin-phases.ts';
 import { PluginResponseWriter } from './plugin-response.ts';
-import { addGatewayHeaders } from './respond.ts';
-import type { RoutedRequest } from './handler.ts';
 import type { PluginChain } from '../snapshot/plugin-chains.ts';
 
 /**
@@ -34,10 +31,7 @@ export function forwardUpgrade(core: ProxyCore, req: IncomingMessage, socket: So
     return;
   }
   // The handshake is a request like any other: rewrite and access run on it, and may refuse it.
-  const ctx = new PluginContext(req, routed.requestId, routed.headers, routed.path, core.options.pdk, core.snapshot.configData, start, (res as ProxyResponse).clientIp ?? '');
-  ctx.routed = { route: entry.route as unknown as Readonly<Record<string, unknown>>, service: entry.service as unknown as Readonly<Record<string, unknown>> | null, uriCaptures: routed.match.uriCaptures };
-  const run: PhaseRun = { bit: PHASE.rewrite, answers: true, timeoutMs: entry.readTimeout, log: core.options.logPluginError };
-  const rewrite = core.snapshot.globalPlugins.rewrite;
+  const ctx = core.pluginContext(req, res as ProxyResponse, routed, start);
   const proceed = (final: PluginChain): void => {
     if (ctx.exited === null) {
       connectUpgrade(core, req, res, socket, head, routed, ctx, start);
@@ -48,13 +42,9 @@ export function forwardUpgrade(core: ProxyCore, req: IncomingMessage, socket: So
     ctx.exited = { ...ctx.exited, headers: [...ctx.exited.headers, ...extra] };
     new PluginResponseWriter(req, res, ctx, final, core.options.logPluginError, entry.readTimeout, () => {}).sendExit();
   };
-  const access = (): PluginChain | Promise<PluginChain> => (ctx.exited !== null ? chain : runAccess(ctx, chain, run));
-  const rewritten = rewrite === null ? undefined : runPhase(ctx, rewrite, run);
-  if (rewritten === undefined) {
-    const accessed = access();
-    if (accessed instanceof Promise) accessed.then(proceed);
-    else proceed(accessed);
-  } else rewritten.then(access).then(proceed);
+  const before = runBeforeProxy(ctx, chain, core.snapshot.globalPlugins.rewrite, entry.readTimeout, core.options.logPluginError);
+  if (before instanceof Promise) before.then(proceed);
+  else proceed(before);
 }
 
 /** Connects the handshake to a peer and joins the two connections. */
