@@ -10,6 +10,7 @@ import { request as rawRequest } from 'node:http';
 import { request } from 'undici';
 import { runTollgate, startTollgate, type TollgateNode } from './helpers/tollgate.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/postgres.ts';
+import { seededRandom } from './support/random.ts';
 
 async function send(base: string, method: string, path: string, body?: string, contentType = 'application/json') {
   const res = await request(`${base}${path}`, {
@@ -40,16 +41,7 @@ function rawGet(port: number, target: string): Promise<{ status: number; body: s
   });
 }
 
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const random = seededRandom;
 
 const ODD_VALUES: unknown[] = [null, '', 'a\u0000b', -1, 1e308, 2 ** 53 + 1, 1.5, true, [], {}, [null], [{}], { id: null }, { id: 'not-a-uuid' }, { name: null }, 'x'.repeat(5000), ['a\u0000'], { a: { b: { c: [] } } }];
 const FIELDS = ['name', 'url', 'host', 'port', 'path', 'protocol', 'paths', 'hosts', 'methods', 'headers', 'service', 'route', 'consumer', 'tags', 'username', 'custom_id', 'key', 'target', 'weight', 'upstream', 'config', 'enabled', 'cert', 'key', 'snis', 'certificate', 'algorithm', 'healthchecks', 'retries', 'connect_timeout', 'id', 'ttl', 'created_at', 'strip_path', 'regex_priority', 'sources', 'destinations', 'client_certificate', 'ca_certificates'];

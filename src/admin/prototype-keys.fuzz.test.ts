@@ -14,21 +14,12 @@ import { AdminError } from './errors.ts';
 import { ForbiddenKeyError, findForbiddenKey, isForbiddenKey } from '../core/safe-keys.ts';
 import { parseQuery } from '../pdk/query.ts';
 import { parseDeclarativeText } from '../declarative/parse.ts';
+import { seededRandom } from '../../test/support/random.ts';
 
 const SEED = 0x7011;
 const ROUNDS = 400;
 
-/** mulberry32: a small deterministic generator, so a failure reproduces exactly. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const random = seededRandom;
 
 const BAD = ['__proto__', 'constructor', 'prototype'];
 const GOOD = ['a', 'name', 'config', 'x', 'tags', '1', '2', 'hasOwnProperty', 'toString', '__proto', 'proto__'];

@@ -6,6 +6,7 @@ import { CA_CRT, RSA_CRT, RSA_KEY } from '../entities/test-pem-fixtures.ts';
 import { BUNDLED_PLUGINS, pluginRegistry } from '../plugins/index.ts';
 import { loadDeclarative, patchFlatConfig, type ConfigPatch, type FlatConfig } from './index.ts';
 import { registerPlugins } from '../entities/index.ts';
+import { seededRandom } from '../../test/support/random.ts';
 
 // Plugins' entities (key-auth's credentials) exercise the generic behaviour, as on a node that enables them.
 registerPlugins(BUNDLED_PLUGINS);
@@ -69,17 +70,7 @@ function expectError(result: ReturnType<typeof patchFlatConfig>, pattern: RegExp
 // ---------------------------------------------------------------------------------------------------------
 // Randomized differential test: every patch must do what a full reload of the patched raw config does.
 
-/** mulberry32: small, seedable, good enough to drive a generator reproducibly. */
-function rngFrom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rngFrom = seededRandom;
 
 class Generator {
   readonly rnd: () => number;

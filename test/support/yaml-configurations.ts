@@ -3,6 +3,7 @@
  * differently (`off`, `on`, `yes`, `null`, `~`, numbers as strings, dates), unicode and long strings, placed
  * wherever the schema takes them. Deterministic for a seed.
  */
+import { seededRandom } from './random.ts';
 
 export const TRICKY_WORDS = [
   'off', 'on', 'yes', 'no', 'y', 'n', 'Y', 'N', 'true', 'false', 'True', 'FALSE', 'On', 'OFF', 'null', 'Null', 'NULL', '~', '',
@@ -11,17 +12,7 @@ export const TRICKY_WORDS = [
   '%x', '|', '>', ' lead', 'trail ', 'a\nb', 'tab\there', 'é', 'ünïcödé', '服务', 'emoji 🚀', '\u00a0nbsp', 'back\\slash',
 ];
 
-/** mulberry32. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const random = seededRandom;
 
 /** Words that are also valid entity names (Kong's names: letters, digits, `.`, `-`, `_`, `~`). */
 const NAME_WORDS = TRICKY_WORDS.filter((w) => /^[A-Za-z0-9._~-]+$/.test(w));
