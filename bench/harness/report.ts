@@ -83,7 +83,16 @@ export interface RatioRow {
 
 /** Ratios of Tollgate to nginx and to the minimal Node proxy, and of the minimal proxy to nginx (for scale). */
 export function ratioRows(summaries: readonly ContestantSummary[]): RatioRow[] {
-  const pairs: [ContestantName, ContestantName][] = [['tollgate', 'nginx'], ['tollgate', 'minimal-node'], ['minimal-node', 'nginx']];
+  const pairs: [ContestantName, ContestantName][] = [
+    ['tollgate', 'nginx'],
+    ['tollgate', 'minimal-node'],
+    ['minimal-node', 'nginx'],
+    // The plugin scenarios against the same route without plugins, and this checkout against the baseline one.
+    ['tollgate-noop', 'tollgate'],
+    ['tollgate-async', 'tollgate'],
+    ['tollgate-key-auth', 'tollgate'],
+    ['tollgate', 'tollgate-baseline'],
+  ];
   const rows: RatioRow[] = [];
   const workerCounts = [...new Set(summaries.map((s) => s.workers))];
   for (const workers of workerCounts) {
