@@ -5,14 +5,19 @@
 
 /** Index of the first header called `name` at or after `from`, or -1. */
 function indexOf(list: readonly string[], lowerName: string, from: number): number {
-  for (let i = from; i < list.length; i += 2) if (list[i].toLowerCase() === lowerName) return i;
+  for (let i = from; i < list.length; i += 2) if (sameName(list[i], lowerName)) return i;
   return -1;
+}
+
+/** Whether header `name` is `lowerName`, comparing lengths before lower-casing (most names differ in length). */
+export function sameName(name: string, lowerName: string): boolean {
+  return name.length === lowerName.length && (name === lowerName || name.toLowerCase() === lowerName);
 }
 
 /** Removes every header called `name`, never touching entries before `keepFirst` (e.g. the Host slot). */
 export function clearHeader(list: string[], name: string, keepFirst = 0): void {
   const lower = name.toLowerCase();
-  for (let i = list.length - 2; i >= keepFirst; i -= 2) if (list[i].toLowerCase() === lower) list.splice(i, 2);
+  for (let i = list.length - 2; i >= keepFirst; i -= 2) if (sameName(list[i], lower)) list.splice(i, 2);
 }
 
 /** Replaces every header called `name` with one header of that value. */

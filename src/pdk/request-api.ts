@@ -5,6 +5,7 @@ import type { QueryValue } from './query.ts';
 import { checkPhase, REQUEST_BODY, REQUEST_PHASES } from './phase-rules.ts';
 import { parseBody, readRequestBody } from './body.ts';
 import { normalizePath } from '../core/uri.ts';
+import { sameName } from './header-list.ts';
 
 /** Headers as Kong's `get_headers` gives them: lower-case names, repeated headers as arrays. */
 export function headerMap(raw: readonly string[], max = 100): HeaderMap {
@@ -24,7 +25,7 @@ export function headerMap(raw: readonly string[], max = 100): HeaderMap {
 
 function firstHeader(raw: readonly string[], name: string): string | undefined {
   const lower = name.toLowerCase();
-  for (let i = 0; i < raw.length; i += 2) if (raw[i].toLowerCase() === lower) return raw[i + 1];
+  for (let i = 0; i < raw.length; i += 2) if (sameName(raw[i], lower)) return raw[i + 1];
   return undefined;
 }
 
@@ -146,7 +147,7 @@ export class RequestApi implements KongRequest {
     const raw = this.#ctx.req.rawHeaders;
     const lower = name.toLowerCase();
     const values: string[] = [];
-    for (let i = 0; i < raw.length; i += 2) if (raw[i].toLowerCase() === lower) values.push(raw[i + 1]);
+    for (let i = 0; i < raw.length; i += 2) if (sameName(raw[i], lower)) values.push(raw[i + 1]);
     return values;
   }
   async getRawBody(): Promise<string> {

@@ -1,0 +1,147 @@
+/** The PDK's namespaces and its phase checks, on a request object as Node's parser leaves it. */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Readable } from 'node:stream';
+import type { IncomingMessage } from 'node:http';
+import { PluginContext, PdkPhaseError, type PdkEnvironment, type PluginConfigData } from './index.ts';
+import { PHASE } from './phase-rules.ts';
+
+const DATA: PluginConfigData = {
+  consumer: (id) => (id === 'c1' || id === 'ann' ? { id: 'c1', username: 'ann', custom_id: null } : undefined),
+  entities: () => [],
+  credentialsBy: () => new Map(),
+};
+
+function context(options: { url?: string; headers?: string[]; body?: string; trusted?: boolean } = {}): PluginContext {
+  const raw = options.headers ?? ['Host', 'API.test:8000', 'X-Multi', 'a', 'x-multi', 'b', 'Authorization', 'Bearer t'];
+  const headers: Record<string, string> = {};
+  for (let i = 0; i < raw.length; i += 2) headers[raw[i].toLowerCase()] ??= raw[i + 1];
+  const req = Object.assign(Readable.from(options.body === undefined ? [] : [Buffer.from(options.body)]), {
+    url: options.url ?? '/a/../b//c?x=1&y&x=2',
+    method: 'POST',
+    httpVersionMajor: 1,
+    httpVersionMinor: 1,
+    rawHeaders: raw,
+    headers,
+    socket: { remoteAddress: '::ffff:10.0.0.9', remotePort: 4444, localPort: 8000 },
+  }) as unknown as IncomingMessage;
+  const env: PdkEnvironment = { services: null, nodeId: 'n1', hostname: 'h1', isTrusted: () => options.trusted === true, log: () => {}, maxBodyBytes: 16 };
+  return new PluginContext(req, 'rid-1', ['Host', '', 'X-Keep', '1'], '/b/c?x=1&y&x=2', env, DATA, performance.now(), '10.0.0.9');
+}
+
+describe('PDK', () => {
+  test('kong.request reads the request as Kong does', () => {
+    const kong = context();
+    assert.equal(kong.request.getHost(), 'api.test');
+    assert.equal(kong.request.getPort(), 8000);
+    assert.equal(kong.request.getScheme(), 'http');
+    assert.equal(kong.request.getPath(), '/b/c');
+    assert.equal(kong.request.getRawPath(), '/a/../b//c');
+    assert.equal(kong.request.getRawQuery(), 'x=1&y&x=2');
+    assert.deepEqual(kong.request.getQueryArg('x'), ['1', '2']);
+    assert.equal(kong.request.getQueryArg('y'), true);
+    assert.deepEqual(kong.request.getHeaders()['x-multi'], ['a', 'b']);
+    assert.equal(kong.request.getHeader('X-MULTI'), 'a');
+    assert.equal(kong.request.getHttpVersion(), 1.1);
+    assert.equal(kong.client.getIp(), '10.0.0.9');
+  });
+
+  test('forwarded values are believed only from trusted peers', () => {
+    const headers = ['Host', 'inner', 'X-Forwarded-Proto', 'https', 'X-Forwarded-Host', 'outer.test:443', 'X-Forwarded-Port', '443'];
+    const untrusted = context({ headers });
+    assert.equal(untrusted.request.getForwardedScheme(), 'http');
+    assert.equal(untrusted.request.getForwardedHost(), 'inner');
+    const trusted = context({ headers, trusted: true });
+    assert.equal(trusted.request.getForwardedScheme(), 'https');
+    assert.equal(trusted.request.getForwardedHost(), 'outer.test');
+    assert.equal(trusted.request.getForwardedPort(), 443);
+  });
+
+  test('kong.service.request edits the upstream request: path, query, headers, body, method', () => {
+    const kong = context();
+    kong.service.request.setPath('/v2/items');
+    assert.equal(kong.upstreamTarget, '/v2/items?x=1&y&x=2');
+    kong.service.request.clearQueryArg('x');
+    assert.equal(kong.upstreamTarget, '/v2/items?y');
+    kong.service.request.setQuery({ b: '2', a: ['1', '3'] });
+    assert.equal(kong.upstreamTarget, '/v2/items?a=1&a=3&b=2');
+    kong.service.request.setHeader('X-Keep', 'replaced');
+    kong.service.request.addHeader('X-Add', 'one');
+    kong.service.request.setHeader('Host', 'other.test');
+    assert.deepEqual(kong.upstreamHeaders, ['Host', '', 'X-Keep', 'replaced', 'X-Add', 'one']);
+    assert.equal(kong.upstreamHost, 'other.test');
+    kong.service.request.setBody({ z: 1 }, 'application/json');
+    assert.equal(kong.upstreamBody?.toString(), '{"z":1}');
+    kong.service.request.setMethod('PUT');
+    assert.equal(kong.upstreamMethod, 'PUT');
+    assert.throws(() => kong.service.request.setHeader('Bad Name', 'x'), /invalid header name/);
+    assert.throws(() => kong.service.request.setHeader('X-Ok', 'a\r\nInjected: 1'), /invalid header value/);
+  });
+
+  test('a call Kong forbids in a phase throws, naming the call and the phase', async () => {
+    const kong = context();
+    kong.phaseBit = PHASE.header_filter;
+    assert.throws(() => kong.service.request.setHeader('X', '1'), (err: unknown) => err instanceof PdkPhaseError && err.message === 'kong.service.request.set_header cannot be called in the header_filter phase');
+    assert.throws(() => kong.response.exit(200), /kong.response.exit cannot be called in the header_filter phase/);
+    kong.phaseBit = PHASE.access;
+    assert.throws(() => kong.response.getStatus(), /kong.response.get_status cannot be called in the access phase/);
+    assert.throws(() => kong.response.getChunk(), /kong.response.get_chunk cannot be called in the access phase/);
+    kong.phaseBit = PHASE.log;
+    await assert.rejects(() => kong.request.getRawBody(), /kong.request.get_raw_body cannot be called in the log phase/);
+    kong.phaseBit = PHASE.certificate;
+    assert.throws(() => kong.request.getHeader('host'), /certificate phase/);
+    assert.equal(kong.client.getIp(), '10.0.0.9', 'the client address is known at the handshake');
+  });
+
+  test('response headers set before a response exists are recorded, then applied to it', () => {
+    const kong = context();
+    kong.response.setHeader('X-A', '1');
+    kong.response.addHeader('X-B', '2');
+    kong.response.addHeader('X-B', '3');
+    kong.response.clearHeader('X-Gone');
+    assert.deepEqual(kong.pendingResponseHeaders, [['clear', 'X-A', ''], ['add', 'X-A', '1'], ['add', 'X-B', '2'], ['add', 'X-B', '3'], ['clear', 'X-Gone', '']]);
+  });
+
+  test('request bodies: read once within the limit, parsed by content type', async () => {
+    const form = context({ headers: ['Content-Type', 'application/x-www-form-urlencoded'], body: 'a=1&a=2&b=x+y' });
+    assert.deepEqual({ ...(await form.request.getBody()) }, { a: ['1', '2'], b: 'x y' });
+    assert.equal(await form.request.getRawBody(), 'a=1&a=2&b=x+y', 'kept after the first read');
+    const big = context({ headers: ['Content-Type', 'text/plain'], body: 'x'.repeat(17) });
+    await assert.rejects(() => big.request.getRawBody(), /did not fit into client body buffer/);
+    const none = context({ headers: [], body: '{}' });
+    await assert.rejects(() => none.request.getBody(), /missing content type/);
+    const bad = context({ headers: ['Content-Type', 'application/json'], body: '{x' });
+    await assert.rejects(() => bad.request.getBody(), /invalid json body/);
+    const proto = context({ headers: ['Content-Type', 'application/x-www-form-urlencoded'], body: '__proto__=1' });
+    const parsed = (await proto.request.getBody()) as Record<string, unknown>;
+    assert.equal(parsed['__proto__'], '1', 'a plain key, not the prototype');
+    assert.equal(({} as Record<string, unknown>)['1'], undefined);
+  });
+
+  test('kong.client: authenticate needs a consumer or credential; load_consumer by id, or username when asked', () => {
+    const kong = context();
+    assert.throws(() => kong.client.authenticate(null, null), /either credential or consumer/);
+    assert.equal(kong.client.loadConsumer('ann'), null);
+    assert.equal(kong.client.loadConsumer('ann', true)?.id, 'c1');
+    kong.client.authenticate(kong.client.loadConsumer('c1'), null);
+    assert.equal(kong.client.getConsumer()?.username, 'ann');
+  });
+
+  test("kong.log.serialize gives Kong's record, Authorization redacted, with set_serialize_value edits", () => {
+    const kong = context();
+    kong.log.setSerializeValue('request.tag', 'x');
+    kong.log.setSerializeValue('__proto__.polluted', 'yes');
+    kong.phaseBit = PHASE.log;
+    kong.downstream = { status: 201, headers: ['Content-Type', 'text/plain'], source: 'service', size: 5 };
+    const record = kong.log.serialize();
+    assert.equal(record.request.headers.authorization, 'REDACTED');
+    assert.equal(record.request.url, 'http://API.test:8000/a/../b//c?x=1&y&x=2');
+    assert.equal(record.request.id, 'rid-1');
+    assert.equal(record.response.status, 201);
+    assert.equal(record.response.headers['content-type'], 'text/plain');
+    assert.equal(record.upstream_uri, '/b/c?x=1&y&x=2');
+    assert.equal(record.client_ip, '10.0.0.9');
+    assert.equal((record.request as Record<string, unknown>).tag, 'x');
+    assert.equal(({} as Record<string, unknown>).polluted, undefined);
+  });
+});
