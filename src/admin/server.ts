@@ -183,7 +183,13 @@ export class AdminApi {
         this.#log.error(`admin API: could not record ${method} ${req.url ?? '/'} in the audit log: ${err instanceof Error ? err.message : String(err)}`),
       );
     }
-    if (caller === null && method !== 'OPTIONS') {
+    if (caller === null && method === 'OPTIONS') {
+      // A preflight carries no credentials, so it is answered, but the same way for every path: whether a
+      // path exists (404) or which methods it takes (Allow) is for callers with a token.
+      sendEmpty(res, 204, anonymousPreflightHeaders(req));
+      return;
+    }
+    if (caller === null) {
       // The body is not read: drop the connection after answering rather than drain what may be large.
       res.setHeader('Connection', 'close');
       sendJson(res, 401, { ...UNAUTHORIZED_BODY }, { 'WWW-Authenticate': WWW_AUTHENTICATE });
@@ -266,6 +272,20 @@ export class AdminApi {
     this.#log.error(`admin API: ${req.method} ${req.url} failed: ${detail}`);
     sendJson(res, 500, { ...UNEXPECTED_BODY });
   }
+}
+
+/** Every method some Admin API path takes: what an unauthenticated preflight is told, whatever its path. */
+const PREFLIGHT_METHODS = 'DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT';
+
+/**
+ * The headers of a preflight without a token: they depend on the request's own headers only, never on its
+ * path, so that the answer says nothing about which paths exist.
+ */
+function anonymousPreflightHeaders(req: IncomingMessage): Record<string, string> {
+  return {
+    'Access-Control-Allow-Methods': PREFLIGHT_METHODS,
+    'Access-Control-Allow-Headers': String(req.headers['access-control-request-headers'] ?? 'Content-Type, Authorization, Tollgate-Admin-Token'),
+  };
 }
 
 /** The message of a database failure (a lost or stalled connection, or a driver error), else null. */
