@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Server } from 'node:http';
 import type { Settings } from '../config/settings-types.ts';
 import { readPem } from '../config/index.ts';
-import { emptyFlatConfig, loadDeclarative, type FlatConfig } from '../declarative/index.ts';
+import { emptyFlatConfig, type FlatConfig } from '../declarative/index.ts';
 import type { ConfigLoadOutcome, ConfigLoadRequest, NodeContext, ServerCounters } from '../admin/context.ts';
 import { startAdminServer } from '../admin/server.ts';
 import { startStatusServer } from '../status/server.ts';
@@ -23,6 +23,7 @@ import type { ClusterView } from '../admin/context.ts';
 import type { SupervisorMessage, WorkerCounters, WorkerInit, WorkerMessage } from './messages.ts';
 import { proxyRelevantPatch, type WorkerConfigPatch } from './config-patch.ts';
 import { CoalescingRunner } from './coalescing-runner.ts';
+import { prepareConfig } from './config-preparation.ts';
 import { HealthChecker } from '../health/health-checker.ts';
 import { setNodeServices, SharedStateServer, socketPathFor } from '../shared-state/index.ts';
 
@@ -452,18 +453,13 @@ export class Supervisor implements NodeContext {
     }
     if (this.store !== null) return { status: 'failed', message: 'this node uses a database; POST /config is for database = off' };
     if (this.#loading) return { status: 'busy' };
-    const text = typeof request.input === 'string' ? request.input : null;
-    const hash = md5(text ?? JSON.stringify(request.input));
-    if (request.checkHash && text !== null && hash === this.#hash) return { status: 'unchanged', hash };
     this.#loading = true;
     try {
-      const result = loadDeclarative(request.input, {
-        filename: request.filename,
-        flattenErrors: request.flattenErrors,
-        plugins: this.plugins,
-      });
-      if (!result.ok) return { status: 'invalid', error: result.error };
-      return await this.#publish(result.config, hash);
+      // A large document is parsed off this event loop (see config-preparation.ts).
+      const prepared = await prepareConfig(request, { currentHash: this.#hash, plugins: this.settings.plugins, registry: this.plugins });
+      if (prepared.status !== 'valid') return prepared;
+      const outcome = await this.#publish(prepared.config, prepared.hash);
+      return outcome.status === 'loaded' && prepared.body !== undefined ? { ...outcome, body: prepared.body } : outcome;
     } catch (err) {
       return { status: 'failed', message: (err as Error).message };
     } finally {
