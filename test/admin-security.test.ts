@@ -100,6 +100,31 @@ describe('Admin API security on a running node', () => {
     assert.ok(existsSync(join(node.prefix, 'tollgate.db')));
   });
 
+  test('OPTIONS without the token answers every path alike: existing and unknown paths cannot be told apart', async () => {
+    const preflight = { origin: 'http://manager.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' };
+    const answers = [];
+    for (const path of ['/services', '/services/granted', '/audit/requests', '/config', '/', '/no-such-path', '/services/x/y/z', '/%00']) {
+      for (const headers of [preflight, {}]) {
+        const r = await call('OPTIONS', path, headers);
+        // Date and the latency header vary with the clock, not with the path.
+        const { date: _date, 'x-tollgate-admin-latency': _latency, ...rest } = r.headers;
+        answers.push({ request: headers === preflight ? 'preflight' : 'bare', status: r.status, headers: rest, text: r.text });
+      }
+    }
+    const preflights = answers.filter((a) => a.request === 'preflight');
+    const bare = answers.filter((a) => a.request === 'bare');
+    for (const group of [preflights, bare]) {
+      for (const a of group) assert.deepEqual(a, group[0]);
+    }
+    assert.equal(preflights[0].status, 204);
+    assert.equal(preflights[0].headers.allow, undefined, 'no Allow header names the methods of a path');
+    assert.match(String(preflights[0].headers['access-control-allow-methods']), /POST/);
+    assert.equal(preflights[0].headers['access-control-allow-origin'], 'http://manager.example');
+    // With the token, OPTIONS tells the truth about paths.
+    assert.equal((await call('OPTIONS', '/no-such-path', AUTH)).status, 404);
+    assert.equal((await call('OPTIONS', '/services', AUTH)).headers.allow, 'GET, HEAD, OPTIONS, POST');
+  });
+
   test('the token never reaches the logs', async () => {
     const accessLog = join(node.prefix, 'logs', 'admin_access.log');
     await waitUntil(() => existsSync(accessLog) && readFileSync(accessLog, 'utf8').includes('/audit/requests'), 5000, 'the admin access log');

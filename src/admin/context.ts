@@ -5,7 +5,8 @@ import type { Store } from '../store/types.ts';
 
 /** The outcome of loading a configuration through POST /config (or SIGHUP). */
 export type ConfigLoadOutcome =
-  | { status: 'loaded'; config: FlatConfig; hash: string }
+  /** `body`: the 201 body already serialized (when the document was validated off the event loop). */
+  | { status: 'loaded'; config: FlatConfig; hash: string; body?: string }
   | { status: 'unchanged'; hash: string }
   | { status: 'invalid'; error: DeclarativeError }
   | { status: 'busy' }
@@ -20,6 +21,11 @@ export interface ConfigLoadRequest {
   flattenErrors: boolean;
   /** Answer `unchanged` when the text hashes to the current configuration's hash. */
   checkHash: boolean;
+  /**
+   * `input` is the text of a JSON `POST /config` body (the document, or `{"config": ...}` with flags), to be
+   * decoded where it is validated; its flags apply unless these query values (as given, or null) are set.
+   */
+  jsonBody?: { flatten: string | null; checkHash: string | null };
 }
 
 export interface ServerCounters {

@@ -49,7 +49,7 @@ test('the audit path drops the query string and hides key-auth keys, not ids', (
 test('the in-memory audit log keeps the newest records only and pages newest first', async () => {
   const trail = new MemoryAuditTrail(3);
   for (let n = 1; n <= 5; n++) {
-    await trail.append({ id: `r${n}`, created_at: n, token_id: 'anonymous', client_ip: '::1', method: 'POST', path: `/p${n}`, status: 201 });
+    await trail.append({ id: `r${n}`, created_at: n, token_id: 'anonymous', client_ip: '::1', method: 'POST', path: `/p${n}`, status: 201, dropped: 0 });
   }
   const first = await trail.list({ size: 2 });
   assert.deepEqual(first.data.map((r) => r.id), ['r5', 'r4']);

@@ -28,7 +28,7 @@ import { addNodeEndpoints } from './node-endpoints.ts';
 import { MAX_ARGUMENTS, readEntityBody, tooManyArguments, type DecodedBody } from './request-body.ts';
 import { RouteTable } from './route-table.ts';
 import { adminTlsOptions, listenAdminHttps, type AdminTlsOptions } from './admin-tls.ts';
-import { AUDITED_METHODS, MemoryAuditTrail, StoreAuditTrail, addAuditEndpoints, auditWhenFinished, type AuditTrail } from './audit-trail.ts';
+import { AUDITED_METHODS, AuditRecorder, MemoryAuditTrail, StoreAuditTrail, addAuditEndpoints, type AuditTrail } from './audit-trail.ts';
 import { ANONYMOUS, AdminTokens, UNAUTHORIZED_BODY, WWW_AUTHENTICATE } from './security.ts';
 
 /**
@@ -65,14 +65,14 @@ export async function startAdminServer(node: NodeContext, log: Logger): Promise<
  * Every Admin API path: generated CRUD, Kong's custom routes over it, node endpoints, and the audit log
  * (`auditTrail` names where it is read from; without one, `/audit/requests` is not served).
  */
-export function buildRouteTable(auditTrail?: () => AuditTrail): RouteTable {
+export function buildRouteTable(auditTrail?: () => AuditTrail, auditRetainedSince?: () => number): RouteTable {
   const table = new RouteTable();
   addCrudEndpoints(table);
   addCustomEndpoints(table);
   addNodeEndpoints(table);
   addClusteringEndpoints(table);
   addHealthEndpoints(table);
-  if (auditTrail !== undefined) addAuditEndpoints(table, auditTrail);
+  if (auditTrail !== undefined) addAuditEndpoints(table, auditTrail, auditRetainedSince);
   return table;
 }
 
@@ -105,13 +105,18 @@ export class AdminApi {
   readonly #tokens: AdminTokens;
   readonly #memoryAudit = new MemoryAuditTrail();
   #storeAudit: StoreAuditTrail | null = null;
+  readonly #audit: AuditRecorder;
 
   constructor(node: NodeContext, options: AdminApiOptions = {}) {
     this.#node = node;
     const setting = node.settings.admin_access_log;
     this.#accessLog = setting === 'off' ? null : new AccessLog(openLogSink(setting, node.settings.prefix));
     this.#log = options.log ?? { error: (message: string) => process.stderr.write(`${message}\n`) };
-    this.#table = buildRouteTable(() => this.#auditTrail());
+    const limits = { recordTtl: node.settings.audit_log_record_ttl, maxRecords: node.settings.audit_log_max_records };
+    this.#audit = new AuditRecorder(() => this.#auditTrail(), limits, (err) =>
+      this.#log.error(`admin API: could not write the audit log: ${err instanceof Error ? err.message : String(err)}`),
+    );
+    this.#table = buildRouteTable(() => this.#auditTrail(), () => this.#audit.retainedSince());
     this.#tokens = new AdminTokens(node.settings.admin_api_tokens);
     this.#plugins = node.plugins ?? EMPTY_PLUGIN_REGISTRY;
   }
@@ -178,12 +183,14 @@ export class AdminApi {
     // which paths exist; preflights carry no credentials by design and are let through.
     const method = (req.method ?? 'GET').toUpperCase();
     const caller = this.#tokens.authenticate(req);
-    if (AUDITED_METHODS.has(method)) {
-      auditWhenFinished(this.#auditTrail(), req, res, caller?.tokenId ?? ANONYMOUS, (err) =>
-        this.#log.error(`admin API: could not record ${method} ${req.url ?? '/'} in the audit log: ${err instanceof Error ? err.message : String(err)}`),
-      );
+    if (AUDITED_METHODS.has(method)) this.#audit.recordWhenFinished(req, res, caller?.tokenId ?? ANONYMOUS, caller === null);
+    if (caller === null && method === 'OPTIONS') {
+      // A preflight carries no credentials, so it is answered, but the same way for every path: whether a
+      // path exists (404) or which methods it takes (Allow) is for callers with a token.
+      sendEmpty(res, 204, anonymousPreflightHeaders(req));
+      return;
     }
-    if (caller === null && method !== 'OPTIONS') {
+    if (caller === null) {
       // The body is not read: drop the connection after answering rather than drain what may be large.
       res.setHeader('Connection', 'close');
       sendJson(res, 401, { ...UNAUTHORIZED_BODY }, { 'WWW-Authenticate': WWW_AUTHENTICATE });
@@ -266,6 +273,20 @@ export class AdminApi {
     this.#log.error(`admin API: ${req.method} ${req.url} failed: ${detail}`);
     sendJson(res, 500, { ...UNEXPECTED_BODY });
   }
+}
+
+/** Every method some Admin API path takes: what an unauthenticated preflight is told, whatever its path. */
+const PREFLIGHT_METHODS = 'DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT';
+
+/**
+ * The headers of a preflight without a token: they depend on the request's own headers only, never on its
+ * path, so that the answer says nothing about which paths exist.
+ */
+function anonymousPreflightHeaders(req: IncomingMessage): Record<string, string> {
+  return {
+    'Access-Control-Allow-Methods': PREFLIGHT_METHODS,
+    'Access-Control-Allow-Headers': String(req.headers['access-control-request-headers'] ?? 'Content-Type, Authorization, Tollgate-Admin-Token'),
+  };
 }
 
 /** The message of a database failure (a lost or stalled connection, or a driver error), else null. */

@@ -386,6 +386,18 @@ export const SETTING_DEFINITIONS = [
       'a larger body is answered 413 before it is parsed. Raise it to load bigger declarative files with `POST /config`. ' +
       '(Kong\'s setting and default.)',
   }),
+  define({
+    name: 'audit_log_record_ttl', type: 'integer', default: '2592000', parse: integerInRange(1),
+    description: 'Seconds an Admin API audit record (`GET /audit/requests`) is kept: older records are no longer listed and ' +
+      'are deleted as new ones are written and by a sweep while the node runs. (Kong Enterprise\'s setting and default, 30 days.)',
+  }),
+  define({
+    name: 'audit_log_max_records', type: 'integer', default: '100000', parse: integerInRange(1),
+    description: 'The most Admin API audit records kept, whatever their age: each new record beyond it deletes the oldest. ' +
+      'With paths cut to 1024 characters (128 for refused requests), this bounds the audit log\'s size. ' +
+      'Unauthenticated requests refused with 401 are recorded at most 10 per second, and one record counts the rest ' +
+      '(`dropped`). Tollgate addition.',
+  }),
 
   // TLS
   define({

@@ -127,6 +127,10 @@ export interface SettingValues {
   mem_cache_size: string;
   /** Largest Admin API request body, as written (`10m`); see `sizeInBytes`. */
   nginx_admin_client_max_body_size: string;
+  /** Seconds an Admin API audit record is kept (Kong EE's `audit_log_record_ttl`). */
+  audit_log_record_ttl: number;
+  /** The most audit records kept; the oldest go first. */
+  audit_log_max_records: number;
 
   ssl_cert: string[];
   ssl_cert_key: string[];

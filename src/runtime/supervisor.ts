@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Server } from 'node:http';
 import type { Settings } from '../config/settings-types.ts';
 import { readPem } from '../config/index.ts';
-import { emptyFlatConfig, loadDeclarative, type FlatConfig } from '../declarative/index.ts';
+import { emptyFlatConfig, type FlatConfig } from '../declarative/index.ts';
 import type { ConfigLoadOutcome, ConfigLoadRequest, NodeContext, ServerCounters } from '../admin/context.ts';
 import { startAdminServer } from '../admin/server.ts';
 import { startStatusServer } from '../status/server.ts';
@@ -24,6 +24,7 @@ import type { ClusterView } from '../admin/context.ts';
 import type { SupervisorMessage, WorkerCounters, WorkerInit, WorkerMessage } from './messages.ts';
 import { proxyRelevantPatch, type WorkerConfigPatch } from './config-patch.ts';
 import { CoalescingRunner } from './coalescing-runner.ts';
+import { prepareConfig } from './config-preparation.ts';
 import { HealthChecker } from '../health/health-checker.ts';
 import { setNodeServices, SharedStateServer, socketPathFor } from '../shared-state/index.ts';
 
@@ -33,6 +34,8 @@ interface WorkerSlot {
   listening: boolean;
   /** Hash of the configuration this worker last applied. */
   hash: string;
+  /** The configuration this worker last failed to apply, and why (null once it applies one). */
+  failed: { hash: string; error: string } | null;
 }
 
 /** How long a configuration may take to reach every worker before POST /config gives up waiting. */
@@ -253,7 +256,7 @@ export class Supervisor implements NodeContext {
 
   #fork(index: number): void {
     const worker = cluster.fork({ TOLLGATE_WORKER_INDEX: String(index) });
-    this.#slots.set(worker.id, { index, worker, listening: false, hash: EMPTY_HASH });
+    this.#slots.set(worker.id, { index, worker, listening: false, hash: EMPTY_HASH, failed: null });
     worker.send({ ...this.#init!, workerIndex: index + 1 } satisfies SupervisorMessage);
     if (this.#unhealthy.length > 0) worker.send({ type: 'health', unhealthy: this.#unhealthy } satisfies SupervisorMessage);
     if (this.#hash !== EMPTY_HASH) this.#sendConfig(worker);
@@ -278,12 +281,14 @@ export class Supervisor implements NodeContext {
         break;
       case 'applied':
         slot.hash = msg.hash;
+        slot.failed = null;
         break;
       case 'need-full':
         if (msg.hash === this.#hash) this.#sendConfig(worker);
         break;
       case 'apply-failed':
         this.log.error(`worker ${slot.index + 1} could not apply configuration ${msg.hash}: ${msg.error}`);
+        slot.failed = { hash: msg.hash, error: msg.error.split('\n', 1)[0] };
         break;
       case 'listen-failed':
         this.log.crit(`worker ${slot.index + 1} could not listen: ${msg.error}`);
@@ -370,7 +375,7 @@ export class Supervisor implements NodeContext {
     }
   }
 
-  /** Resolves once every worker serves `hash`, or rejects after the timeout. */
+  /** Resolves once every worker serves `hash`; rejects as soon as one fails to apply it, or after the timeout. */
   #waitForWorkers(hash: string): Promise<void> {
     return new Promise((resolve, reject) => {
       const check = () => {
@@ -378,6 +383,13 @@ export class Supervisor implements NodeContext {
           cleanup();
           reject(new Error('superseded by a newer configuration'));
           return;
+        }
+        for (const slot of this.#slots.values()) {
+          if (slot.failed?.hash === hash) {
+            cleanup();
+            reject(new Error(`worker ${slot.index + 1} could not apply configuration ${hash}: ${slot.failed.error}`));
+            return;
+          }
         }
         for (const slot of this.#slots.values()) if (slot.hash !== hash) return;
         cleanup();
@@ -445,29 +457,51 @@ export class Supervisor implements NodeContext {
     }
     if (this.store !== null) return { status: 'failed', message: 'this node uses a database; POST /config is for database = off' };
     if (this.#loading) return { status: 'busy' };
-    const text = typeof request.input === 'string' ? request.input : null;
-    const hash = md5(text ?? JSON.stringify(request.input));
-    if (request.checkHash && text !== null && hash === this.#hash) return { status: 'unchanged', hash };
     this.#loading = true;
     try {
-      const result = loadDeclarative(request.input, {
-        filename: request.filename,
-        flattenErrors: request.flattenErrors,
-        plugins: this.plugins,
-      });
-      if (!result.ok) return { status: 'invalid', error: result.error };
-      this.#config = result.config;
-      this.#hash = hash;
-      this.health?.update(result.config);
-      for (const slot of this.#slots.values()) this.#sendConfig(slot.worker);
-      await this.#waitForWorkers(hash);
-      this.log.notice(`configuration ${hash} loaded (${result.config.routes.length} routes, ${result.config.services.length} services)`);
-      return { status: 'loaded', config: result.config, hash };
+      // A large document is parsed off this event loop (see config-preparation.ts).
+      const prepared = await prepareConfig(request, { currentHash: this.#hash, plugins: this.settings.plugins, registry: this.plugins });
+      if (prepared.status !== 'valid') return prepared;
+      const outcome = await this.#publish(prepared.config, prepared.hash);
+      return outcome.status === 'loaded' && prepared.body !== undefined ? { ...outcome, body: prepared.body } : outcome;
     } catch (err) {
       return { status: 'failed', message: (err as Error).message };
     } finally {
       this.#loading = false;
     }
+  }
+
+  /**
+   * Sends a validated configuration to every worker. When one cannot apply it (or they time out), the
+   * previous configuration is restored everywhere — in what the Admin API shows and in every worker that
+   * applied the new one — so that the Admin API never shows what the proxy does not serve.
+   */
+  async #publish(config: FlatConfig, hash: string): Promise<ConfigLoadOutcome> {
+    const previous = { config: this.#config, hash: this.#hash, refusals: this.#refusals };
+    this.#config = config;
+    this.#hash = hash;
+    this.health?.update(config);
+    for (const slot of this.#slots.values()) this.#sendConfig(slot.worker);
+    try {
+      await this.#waitForWorkers(hash);
+    } catch (err) {
+      const message = (err as Error).message;
+      if (this.#hash !== hash) return { status: 'failed', message };
+      this.#config = previous.config;
+      this.#hash = previous.hash;
+      this.#refusals = previous.refusals;
+      this.health?.update(previous.config);
+      for (const slot of this.#slots.values()) if (slot.hash !== previous.hash) this.#sendConfig(slot.worker);
+      this.log.error(`configuration ${hash} not loaded, configuration ${previous.hash} restored: ${message}`);
+      try {
+        await this.#waitForWorkers(previous.hash);
+      } catch (restoreError) {
+        this.log.error(`workers did not all return to configuration ${previous.hash}: ${(restoreError as Error).message}`);
+      }
+      return { status: 'failed', message: `${message}; the previous configuration keeps serving` };
+    }
+    this.log.notice(`configuration ${hash} loaded (${config.routes.length} routes, ${config.services.length} services)`);
+    return { status: 'loaded', config, hash };
   }
 
   /** SIGHUP: re-read the declarative file; a bad file is logged and the old configuration keeps serving. */

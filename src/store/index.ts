@@ -4,6 +4,8 @@
  */
 export { DatabaseUnavailableError, StoreError } from './types.ts';
 export type {
+  AuditBounds,
+  AuditListOptions,
   AuditPage,
   AuditRecord,
   ListOptions,

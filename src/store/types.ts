@@ -144,6 +144,27 @@ export interface AuditRecord {
   /** The path without its query string (arguments may carry secrets). */
   path: string;
   status: number;
+  /**
+   * How many refused requests this record stands for that were not recorded one by one (refusals are rate
+   * limited); 0 for a record of one request.
+   */
+  dropped: number;
+}
+
+/** What keeps the audit log bounded, enforced as a record is appended. */
+export interface AuditBounds {
+  /** Keep at most this many records (the newest). */
+  maxRecords?: number | null;
+  /** Delete records created before this time (seconds since the epoch). */
+  expireBefore?: number | null;
+}
+
+/** Which audit records to list: a page size, the offset of a previous page, and the retention. */
+export interface AuditListOptions {
+  size: number;
+  offset?: string | null;
+  /** Leave out records created before this time (seconds since the epoch): they are past their retention. */
+  since?: number | null;
 }
 
 /**
@@ -174,10 +195,15 @@ export interface AuditPage {
 
 export interface Store extends StoreOps {
   readonly kind: 'sqlite' | 'postgres';
-  /** Keeps one audit record; does not bump the configuration version (it is no configuration). */
-  appendAudit(record: AuditRecord): Promise<void>;
+  /**
+   * Keeps one audit record and drops those past `bounds` (the oldest beyond a row cap, the expired); does not
+   * bump the configuration version (it is no configuration).
+   */
+  appendAudit(record: AuditRecord, bounds?: AuditBounds): Promise<void>;
   /** Audit records newest first, paged with an opaque offset (StoreError `invalid_offset` for a bad one). */
-  listAudit(options: { size: number; offset?: string | null }): Promise<AuditPage>;
+  listAudit(options: AuditListOptions): Promise<AuditPage>;
+  /** Deletes the audit records created before `before` (seconds since the epoch); returns how many. */
+  pruneAudit(before: number): Promise<number>;
   /** Hybrid mode: insert or replace a data plane's record; does not bump the configuration version. */
   putDataPlane(entry: DataPlaneEntry): Promise<void>;
   /** Every data plane record, by id. */

@@ -6,8 +6,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { EntityName } from '../../entities/index.ts';
 import type { FlatConfig } from '../../declarative/index.ts';
-import type { AuditPage, AuditRecord, DataPlaneEntry, TelemetryEntry, ListOptions, Page, Row, Store, StoreOps, TagPage } from '../types.ts';
-import { appendAuditRecord, listAuditPage } from './audit.ts';
+import type { AuditBounds, AuditListOptions, AuditPage, AuditRecord, DataPlaneEntry, TelemetryEntry, ListOptions, Page, Row, Store, StoreOps, TagPage } from '../types.ts';
+import { appendAuditRecord, listAuditPage, pruneAuditRecords } from './audit.ts';
 import { listDataPlanes, listTelemetry, purgeDataPlanes, upsertDataPlane, upsertTelemetry } from './data-planes.ts';
 import type { SqlDriver, SqlSession } from './driver.ts';
 import { ident } from './layout.ts';
@@ -86,13 +86,18 @@ export class SqlStore implements Store {
   }
 
   /** Its own small transaction, outside `transaction()`: audit records are no configuration. */
-  appendAudit(record: AuditRecord): Promise<void> {
+  appendAudit(record: AuditRecord, bounds?: AuditBounds): Promise<void> {
     this.#enter();
-    return this.#driver.transaction((s) => appendAuditRecord(s, record));
+    return this.#driver.transaction((s) => appendAuditRecord(s, this.#driver.dialect, record, bounds));
   }
 
-  listAudit(options: { size: number; offset?: string | null }): Promise<AuditPage> {
+  listAudit(options: AuditListOptions): Promise<AuditPage> {
     return this.#read((s) => listAuditPage(s, this.#driver.dialect, options));
+  }
+
+  pruneAudit(before: number): Promise<number> {
+    this.#enter();
+    return this.#driver.transaction((s) => pruneAuditRecords(s, before));
   }
 
   /** Like audit records, data plane records are no configuration: their own small transactions. */

@@ -22,6 +22,7 @@ function record(n: number): AuditRecord {
     method: 'POST',
     path: `/services/s${n}`,
     status: 200 + n,
+    dropped: n % 3,
   };
 }
 
@@ -43,6 +44,23 @@ export function auditCases(harness: () => StoreHarness): void {
     assert.deepEqual(last.data, [written[0]]);
     assert.equal(last.offset, null);
     assert.deepEqual((await store.listAudit({ size: 5 })).offset, null, 'no offset when nothing follows');
+  });
+
+  it('appending keeps at most maxRecords (the newest) and deletes the expired; listing leaves out the expired', async () => {
+    const store = await harness().fresh();
+    await emptyAudit(store);
+    const written = Array.from({ length: 8 }, (_, n) => record(n));
+    for (const r of written) await store.appendAudit(r, { maxRecords: 5 });
+    assert.deepEqual((await store.listAudit({ size: 100 })).data, written.slice(3).reverse(), 'the oldest beyond the cap are gone');
+    // created_at runs from 1_700_000_000.125 (n = 0) up, one second apart.
+    const since = 1_700_000_005;
+    assert.deepEqual((await store.listAudit({ size: 100, since })).data.map((r) => r.path), ['/services/s7', '/services/s6', '/services/s5']);
+    const paged = await store.listAudit({ size: 2, since });
+    assert.deepEqual((await store.listAudit({ size: 2, since, offset: paged.offset })).data.map((r) => r.path), ['/services/s5']);
+    await store.appendAudit(record(8), { maxRecords: 5, expireBefore: since });
+    assert.deepEqual((await store.listAudit({ size: 100 })).data.map((r) => r.path), ['/services/s8', '/services/s7', '/services/s6', '/services/s5']);
+    assert.equal(await store.pruneAudit(1_700_000_007), 2);
+    assert.deepEqual((await store.listAudit({ size: 100 })).data.map((r) => r.path), ['/services/s8', '/services/s7']);
   });
 
   it('a bad audit offset is a StoreError invalid_offset', async () => {
