@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ServerResponse, type IncomingMessage } from 'node:http';
 import type { Http2ServerRequest } from 'node:http2';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
@@ -9,7 +9,7 @@ import type { ProxyOptions, TrafficRecorder } from './options.ts';
 import { RequestIds } from './request-id.ts';
 import { buildUpstreamHeaders, hostWithoutPort } from './upstream-headers.ts';
 import { plainIp, realClientIp } from './client-address.ts';
-import { forwardUpgrade } from './upgrade.ts';
+import { UpgradeHandler } from './upgrade.ts';
 import type { ProxyResponse } from './proxy-response.ts';
 import type { AccessLog } from '../log/access-log.ts';
 import { PluginContext } from '../pdk/context.ts';
@@ -101,7 +101,7 @@ export class ProxyCore {
       method: req.method ?? '-',
       url: req.url ?? '-',
       httpVersion: req.httpVersion,
-      status: res.headersSent ? res.statusCode : 499,
+      status: res.headersSent || res.upgraded === true ? res.statusCode : 499,
       bytesSent: res.bodyBytes ?? 0,
       referer: req.headers.referer,
       userAgent: req.headers['user-agent'],
@@ -118,7 +118,11 @@ export class ProxyCore {
     const start = performance.now();
     this.requests++;
     this.inFlight++;
-    const routed = this.route(req, res, start, false);
+    this.handleRequestOn(req, res, start);
+  };
+
+  handleRequestOn(req: IncomingMessage, res: ProxyResponse, start: number): void {
+    const routed = this.route(req, res, start, res.upgradeHead !== undefined);
     if (routed === null) {
       this.completed(res);
       return;
@@ -128,7 +132,7 @@ export class ProxyCore {
       this.withPlugins(req, res, routed, entry.plugins, start);
       return;
     }
-    const forward = new ForwardHandler(
+    const forward = new (res.upgradeHead === undefined ? ForwardHandler : UpgradeHandler)(
       this,
       req,
       res,
@@ -144,7 +148,7 @@ export class ProxyCore {
       entry.peers?.hashes === true ? hashInputsFor(req, res, routed, null) : null,
     );
     this.dispatch(req, res, forward);
-  };
+  }
 
   /** Sends a request upstream and ties the call to its client connection (or HTTP/2 stream). */
   dispatch(req: IncomingMessage, res: ProxyResponse, forward: ForwardHandler): void {
@@ -200,7 +204,7 @@ export class ProxyCore {
     } else if (hasRequestBody(req)) {
       body = req;
     }
-    const forward = new ForwardHandler(
+    const forward = new (res.upgradeHead === undefined ? ForwardHandler : UpgradeHandler)(
       this,
       req,
       res,
@@ -242,10 +246,23 @@ export class ProxyCore {
     writer.sendExit();
   }
 
-  /** `http.Server` 'upgrade' listener (WebSocket handshakes). */
+  /**
+   * `http.Server` 'upgrade' listener (WebSocket handshakes). The handshake takes the path of every request
+   * (routing, plugins, the upstream client); a response object on the raw socket carries the gateway's and
+   * the plugins' answers, and the connection closes after any answer but a 101 (see UpgradeHandler).
+   */
   readonly handleUpgrade = (req: IncomingMessage, socket: Socket, head: Buffer): void => {
+    const start = performance.now();
     this.requests++;
-    forwardUpgrade(this, req, socket, head);
+    this.inFlight++;
+    // Node's server no longer listens to an upgraded socket: an error on it must not go unhandled.
+    socket.on('error', destroySocket);
+    const res = new ServerResponse(req) as ProxyResponse;
+    res.assignSocket(socket);
+    res.shouldKeepAlive = false;
+    res.upgradeHead = head;
+    res.on('finish', () => socket.end());
+    this.handleRequestOn(req, res, start);
   };
 
   /**
@@ -346,12 +363,18 @@ export class ProxyCore {
   }
 }
 
+function destroySocket(this: Socket): void {
+  this.destroy();
+}
+
 function headerValue(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
 /** Whether a request announces a body (HTTP/2: its stream did not end with the headers). */
 function hasRequestBody(req: IncomingMessage): boolean {
+  // What follows a handshake belongs to the protocol it switches to, if the upstream agrees.
+  if ((req as { upgrade?: boolean }).upgrade === true) return false;
   if (req.httpVersionMajor === 2) return !(req as unknown as Http2ServerRequest).stream.endAfterHeaders;
   const length = req.headers['content-length'];
   return length !== undefined ? length !== '0' : req.headers['transfer-encoding'] !== undefined;
