@@ -25,6 +25,7 @@ import { proxyRelevantPatch, type WorkerConfigPatch } from './config-patch.ts';
 import { CoalescingRunner } from './coalescing-runner.ts';
 import { HealthChecker } from '../health/health-checker.ts';
 import { setNodeServices, SharedStateServer, socketPathFor } from '../shared-state/index.ts';
+import { REGEXP_ENGINE_FLAGS } from '../core/regex.ts';
 
 interface WorkerSlot {
   index: number;
@@ -228,7 +229,8 @@ export class Supervisor implements NodeContext {
       this.#init.sharedState = { path, token: this.#sharedStateToken };
     }
 
-    const execArgv = ['--disable-warning=ExperimentalWarning'];
+    // Route regexes that backtrack too much finish on V8's linear-time engine (see src/core/regex.ts).
+    const execArgv = ['--disable-warning=ExperimentalWarning', ...REGEXP_ENGINE_FLAGS];
     const profDir = process.env.TOLLGATE_CPU_PROF_DIR;
     if (profDir) execArgv.push('--cpu-prof', `--cpu-prof-dir=${profDir}`);
     cluster.schedulingPolicy = cluster.SCHED_NONE;
