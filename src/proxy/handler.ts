@@ -289,6 +289,8 @@ export class ProxyCore {
       rawPath,
       host,
       headers,
+      // Every line of a repeated header counts (Node's `headers` keeps one line of some).
+      rawHeaders: req.rawHeaders,
       sni: tls && typeof socket.servername === 'string' ? socket.servername : '',
       scheme,
       listenerPort,
