@@ -272,18 +272,33 @@ export class ProxyCore {
   route(req: IncomingMessage, res: ProxyResponse, start: number, upgrade: boolean): RoutedRequest | null {
     const snapshot = this.snapshot;
     const options = this.options;
-    const url = req.url ?? '/';
-    const q = url.indexOf('?');
-    const rawPath = q === -1 ? url : url.slice(0, q);
+    let url = req.url ?? '/';
     const socket = req.socket as TLSSocket;
     const headers = req.headers;
     // HTTP/2 carries the host in the :authority pseudo-header.
-    const host = headers.host ?? (headers[':authority'] as string | undefined) ?? '';
+    let host = headers.host ?? (headers[':authority'] as string | undefined) ?? '';
     const tls = socket.encrypted === true;
     const scheme = tls ? 'https' : 'http';
     const listenerPort = socket.localPort ?? 0;
     const requestId = this.ids.next();
     res.requestId = requestId;
+    // An absolute-form target (`GET http://host/path`) names the host itself; nginx routes by it, not by Host.
+    if (url.charCodeAt(0) !== 0x2f /* / */) {
+      const absolute = ABSOLUTE_FORM.exec(url);
+      if (absolute !== null) {
+        host = absolute[1];
+        url = absolute[2] === '' ? '/' : absolute[2].charCodeAt(0) === 0x3f /* ? */ ? `/${absolute[2]}` : absolute[2];
+      }
+    }
+    const refusal = req.httpVersionMajor === 1 ? malformedHead(req) : 0;
+    if (refusal !== 0) {
+      res.shouldKeepAlive = false;
+      sendGatewayError(req, res, options.downstream, refusal, refusal === 501 ? 'Transfer-Encoding other than chunked is not supported' : 'Bad request: more than one Host header', requestId, start);
+      this.traffic?.record('', refusal, performance.now() - start, 0, false);
+      return null;
+    }
+    const q = url.indexOf('?');
+    const rawPath = q === -1 ? url : url.slice(0, q);
     const match = snapshot.router.match({
       method: req.method ?? 'GET',
       rawPath,
@@ -308,7 +323,7 @@ export class ProxyCore {
     if (entry.httpsOnly) {
       const forwardedProto = trusted ? headerValue(headers['x-forwarded-proto']) ?? scheme : scheme;
       if (forwardedProto.toLowerCase() !== 'https') {
-        this.redirectToHttps(req, res, entry, host, requestId, start);
+        this.redirectToHttps(req, res, entry, host, url, requestId, start);
         return null;
       }
     }
@@ -344,7 +359,7 @@ export class ProxyCore {
     };
   }
 
-  redirectToHttps(req: IncomingMessage, res: ServerResponse, entry: ProxyEntry, host: string, requestId: string, start: number): void {
+  redirectToHttps(req: IncomingMessage, res: ServerResponse, entry: ProxyEntry, host: string, target: string, requestId: string, start: number): void {
     const status = entry.redirectStatus;
     if (status === 426) {
       sendGatewayResponse(
@@ -352,21 +367,42 @@ export class ProxyCore {
         res,
         this.options.downstream,
         426,
-        // HTTP/2 forbids connection-specific headers.
-        req.httpVersionMajor === 2 ? [] : ['Connection', 'Upgrade', 'Upgrade', 'TLS/1.2, HTTP/1.1'],
+        // HTTP/2 forbids connection-specific headers. A Connection header set here replaces Node's own, so it
+        // must carry the client's `close` itself (Node then closes the connection after the answer).
+        req.httpVersionMajor === 2 ? [] : ['Connection', res.shouldKeepAlive ? 'Upgrade' : 'Upgrade, close', 'Upgrade', 'TLS/1.2, HTTP/1.1'],
         JSON.stringify({ message: 'Please use HTTPS protocol' }),
         requestId,
         start,
       );
       return;
     }
-    const location = `https://${hostWithoutPort(host)}${req.url ?? '/'}`;
+    const location = `https://${hostWithoutPort(host)}${target}`;
     sendGatewayResponse(req, res, this.options.downstream, status, ['Location', location], '', requestId, start);
   }
 }
 
 function destroySocket(this: Socket): void {
   this.destroy();
+}
+
+/** An absolute-form request target: authority, then path and query ('' when none). */
+const ABSOLUTE_FORM = /^https?:\/\/([^/?#]*)([^#]*)/i;
+
+/**
+ * Why an HTTP/1.x request head is refused before routing, as nginx refuses it: 400 for a second Host header
+ * (which Host would the routes see?), 501 for a transfer coding other than chunked (its body cannot be
+ * decoded); 0 when it is fine.
+ */
+function malformedHead(req: IncomingMessage): number {
+  const te = req.headers['transfer-encoding'];
+  if (te !== undefined && te.trim().toLowerCase() !== 'chunked') return 501;
+  const raw = req.rawHeaders;
+  let hosts = 0;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i];
+    if (name.length === 4 && name.toLowerCase() === 'host' && ++hosts > 1) return 400;
+  }
+  return 0;
 }
 
 function headerValue(v: string | string[] | undefined): string | undefined {
