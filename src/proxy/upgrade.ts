@@ -33,7 +33,7 @@ export class UpgradeHandler extends ForwardHandler {
       upstream.destroy();
       return;
     }
-    this.releaseTry(performance.now() - this.dispatchedAt);
+    // A least-connections upstream keeps counting the tunnel until it closes (finish releases it).
     this.headersAt = performance.now();
     this.reportStatus(statusCode);
     const res = this.res as ProxyResponse;
