@@ -31,6 +31,8 @@ export interface NodeHttpParser {
   /** Makes the parser read straight from a stream handle in C++ (no JS 'data' events); `kOnExecute` then reports each read. */
   consume(handle: object): void;
   unconsume(): void;
+  /** The chunk being parsed when the parser reads from a handle itself (what follows a 101 lies in it). */
+  getCurrentBuffer(): Buffer;
   [index: number]: unknown;
 }
 

@@ -31,6 +31,12 @@ export interface UpstreamRequest {
   headersTimeout: number;
   /** Most ms between two reads of the response body (0: no limit). */
   bodyTimeout: number;
+  /**
+   * The request asks to switch protocols (a WebSocket handshake; its headers carry `Connection: Upgrade`):
+   * a `101` answer hands the connection to the handler's `onUpgrade`, any other answer is an ordinary
+   * response. The head then gets no Connection header of the client's own.
+   */
+  upgrade?: boolean;
 }
 
 /** The handle a handler gets for its call. Methods do nothing once the call has ended. */
@@ -52,6 +58,12 @@ export interface UpstreamHandler {
   onResponseData(controller: UpstreamController, chunk: Buffer): void;
   onResponseEnd(controller: UpstreamController): void;
   onResponseError(controller: UpstreamController, error: Error): void;
+  /**
+   * The upstream answered an `upgrade` request with `101 Switching Protocols`: the connection leaves the pool
+   * and is the handler's (it must destroy it); `head` holds the bytes that followed the 101 in the same read.
+   * The call has then ended: neither `onResponseEnd` nor `onResponseError` follows.
+   */
+  onUpgrade?(controller: UpstreamController, statusCode: number, rawHeaders: string[], statusMessage: string, socket: Socket, head: Buffer): void;
 }
 
 export interface UpstreamPoolOptions {
@@ -330,6 +342,8 @@ class UpstreamConnection {
   consumed = false;
   /** Reading stopped for backpressure. */
   paused = false;
+  /** The upstream answered 101 to an upgrade request: the connection leaves the pool after this read. */
+  upgraded: { statusCode: number; raw: string[]; statusMessage: string } | null = null;
 
   constructor(pool: UpstreamPool) {
     this.pool = pool;
@@ -398,7 +412,8 @@ class UpstreamConnection {
       if (name.length === 14 && name.toLowerCase() === 'content-length') hasLength = true;
       head += `${name}: ${headers[i + 1]}\r\n`;
     }
-    head += last ? 'connection: close\r\n' : 'connection: keep-alive\r\n';
+    // An upgrade request carries its own `Connection: Upgrade`.
+    if (request.upgrade !== true) head += last ? 'connection: close\r\n' : 'connection: keep-alive\r\n';
     const body = request.body;
     if (body !== null && !hasLength) head += 'transfer-encoding: chunked\r\n';
     else if (body === null && !hasLength && EXPECTS_BODY.has(request.method)) head += 'content-length: 0\r\n';
@@ -467,6 +482,40 @@ class UpstreamConnection {
     call.end();
   }
 
+  /**
+   * Hands the connection of an upgrade request answered 101 to its handler, with the bytes that followed
+   * the 101 head: the socket leaves the pool, and the parser and this module's listeners leave the socket.
+   */
+  detach(head: Buffer): void {
+    const call = this.call!;
+    const upgraded = this.upgraded!;
+    this.dead = true;
+    this.call = null;
+    this.wait = WAIT_NONE;
+    const socket = this.socket;
+    socket.off('data', onSocketData);
+    socket.off('end', onSocketEnd);
+    socket.off('error', onSocketError);
+    socket.off('close', onSocketClose);
+    socket.off('session', onTlsSession);
+    const parser = this.parser;
+    if (this.consumed) {
+      parser.unconsume();
+      this.consumed = false;
+    }
+    // This runs inside the parser's own callback: it is closed once that has returned (as Node's server does).
+    setImmediate(closeParser, parser);
+    if (this.paused) {
+      this.paused = false;
+      socket.resume();
+    }
+    (socket as { readableFlowing: boolean | null }).readableFlowing = null;
+    this.pool.forget(this);
+    call.ended = true;
+    call.connection = null;
+    call.handler.onUpgrade!(call, upgraded.statusCode, upgraded.raw, upgraded.statusMessage, socket, head);
+  }
+
   /** Closes the connection without telling its call (the caller does). */
   discard(): void {
     if (this.dead) return;
@@ -518,6 +567,13 @@ const onParserHeadersComplete: OnHeadersComplete = function (
     raw = connection.pending.concat(raw);
     connection.pending = [];
   }
+  if (statusCode === 101 && call.request.upgrade === true && call.handler.onUpgrade !== undefined) {
+    // The parser stops after this head; what follows belongs to the new protocol (see afterParse).
+    connection.upgraded = { statusCode, raw, statusMessage };
+    call.responseStarted = true;
+    connection.wait = WAIT_NONE;
+    return 0;
+  }
   if (statusCode < 200) {
     if (statusCode === 101 || upgrade) {
       connection.fail(upstreamError(UPSTREAM_ERRORS.badResponse, 'the upstream switched protocols on a plain request'));
@@ -552,7 +608,7 @@ function onParserBody(this: ParserOf, chunk: Buffer): void {
 
 function onParserMessageComplete(this: ParserOf): void {
   const connection = this.connection;
-  if (connection.dead) return;
+  if (connection.dead || connection.upgraded !== null) return;
   if (connection.interim) {
     connection.interim = false;
     return;
@@ -603,6 +659,10 @@ function onSocketConnect(this: SocketOf): void {
   if (call !== null) connection.awaitHeaders(call);
 }
 
+function closeParser(parser: NodeHttpParser): void {
+  parser.close();
+}
+
 function onTlsSession(this: SocketOf, session: Buffer): void {
   this.connection.pool.tlsSession = session;
 }
@@ -611,7 +671,12 @@ function onSocketData(this: SocketOf, chunk: Buffer): void {
   const connection = this.connection;
   if (connection.dead) return;
   if (connection.call !== null) connection.call.answered = true;
-  afterParse(connection, connection.parser.execute(chunk));
+  const result = connection.parser.execute(chunk);
+  if (connection.upgraded !== null && typeof result === 'number' && !connection.dead) {
+    connection.detach(chunk.subarray(result));
+    return;
+  }
+  afterParse(connection, result);
 }
 
 /** `kOnExecute`: what the parser made of a read it took from the socket itself. */
@@ -619,6 +684,10 @@ function onParserExecute(this: ParserOf, result: number | Error): void {
   const connection = this.connection;
   if (connection.dead) return;
   if (connection.call !== null) connection.call.answered = true;
+  if (connection.upgraded !== null && typeof result === 'number') {
+    connection.detach(this.getCurrentBuffer().subarray(result));
+    return;
+  }
   afterParse(connection, result);
 }
 

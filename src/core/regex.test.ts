@@ -120,3 +120,31 @@ describe('compileHeaderRegex', () => {
     assert.throws(() => compileHeaderRegex('(a'), /^PcreSyntaxError: |pcre2_compile\(\) failed: missing closing parenthesis in "\(a"/);
   });
 });
+
+describe('bounded matching cost', () => {
+  it('finds a group repeated without bound around an unbounded repetition', async () => {
+    const { nestedRepetition } = await import('./regex.ts');
+    assert.equal(nestedRepetition('/redos/(a+)+$'), '(a+)+');
+    assert.equal(nestedRepetition('^(?:x*y?)*z'), '(?:x*y?)*');
+    assert.equal(nestedRepetition('(a{2,})+'), '(a{2,})+');
+    assert.equal(nestedRepetition('((ab)*c)*'), '((ab)*c)*');
+    assert.equal(nestedRepetition('/users/(\\d+)/orders/(\\d+)$'), null);
+    assert.equal(nestedRepetition('/(a+)?/([a-z+*]+)'), null, 'quantifiers inside a class or an optional group are not nested repetition');
+    assert.equal(nestedRepetition('/\\(+\\)+'), null, 'escaped parentheses are not groups');
+  });
+  it('refuses an exponential pattern that cannot run on the linear-time engine, with a clear error', () => {
+    assert.throws(() => compileRouteRegex('/redos/(a+)+\\1$'), /regex "\/redos\/\(a\+\)\+\\1\$" can backtrack catastrophically: "\(a\+\)\+" repeats a repeated pattern, and its back-references keep it off the linear-time engine/);
+    assert.throws(() => compileRouteRegex('/redos/(?=a)(a+)+$'), /lookahead assertions/);
+    assert.throws(() => compileHeaderRegex('(?i)(a|b+)*c'), /case-insensitive matching/);
+  });
+  it('accepts exponential shapes the linear-time engine bounds, and safe patterns of any kind', () => {
+    assert.equal(compileRouteRegex('/redos/(a+)+$').test('/redos/aaa'), true);
+    assert.equal(compileRouteRegex('/(?<a>x)\\k<a>/\\d+').test('/xx/1'), true);
+    assert.equal(compileHeaderRegex('(?i)^v\\d+$').test('V2'), true);
+  });
+  it('translates \\A and \\z to anchors the linear-time engine runs', () => {
+    assert.equal(compileRouteRegex('/x\\z').source, '^(?:\\/x$)');
+    assert.equal(compileHeaderRegex('\\Aab').test('ab'), true);
+    assert.equal(compileHeaderRegex('\\Aab').test('cab'), false);
+  });
+});

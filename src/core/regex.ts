@@ -8,8 +8,23 @@
  * approximated: atomic groups `(?>..)` and possessive quantifiers (`a++`) become their backtracking
  * forms, which match the same strings except in patterns that rely on the missing backtracking to fail.
  * Recursion, branch reset, `\K`, callouts and verbs have no JavaScript equivalent and are rejected.
- * There is no equivalent of PCRE's match limit either, so a catastrophic pattern costs real time.
+ *
+ * Bounded cost (Kong runs PCRE with a match limit; a route like `~/redos/(a+)+$` must not freeze a worker):
+ * every process that matches requests runs V8 with REGEXP_ENGINE_FLAGS, which move a match that
+ * backtracks too much to V8's linear-time engine. That engine cannot run case-insensitive (`(?i)`),
+ * back-reference or lookahead patterns; for those, a pattern that repeats a repeated group (`(a+)+`,
+ * `(\w*)*`), the shape of catastrophic backtracking, is refused at configuration time (UnboundedRegexError).
+ * See docs/security.md for the measurements behind this choice.
  */
+
+/**
+ * V8 flags under which a regex that backtracks more than this many times finishes on V8's linear-time
+ * engine instead (same result, bounded cost). Passed by bin/tollgate and to every worker.
+ */
+export const REGEXP_ENGINE_FLAGS: readonly string[] = [
+  '--enable-experimental-regexp-engine-on-excessive-backtracks',
+  '--regexp-backtracks-before-fallback=50000',
+];
 
 const POSIX_CLASSES: Record<string, string> = {
   alnum: 'a-zA-Z0-9',
@@ -103,10 +118,12 @@ function translatePcre(source: string): Translation {
       switch (next) {
         case 'A':
         case 'G':
-          out += '(?<![\\s\\S])';
+          // Without the m flag, ^ and $ are exactly \A and \z, and keep the pattern within what V8's
+          // linear-time engine runs (it has no lookahead).
+          out += flags.includes('m') ? '(?<![\\s\\S])' : '^';
           break;
         case 'z':
-          out += '(?![\\s\\S])';
+          out += flags.includes('m') ? '(?![\\s\\S])' : '$';
           break;
         case 'Z':
           out += '(?=\\n?(?![\\s\\S]))';
@@ -225,6 +242,77 @@ function isAfterQuantifier(out: string): boolean {
   return true;
 }
 
+/** A regex whose matching cost cannot be bounded: refused at configuration time. */
+export class UnboundedRegexError extends Error {
+  constructor(source: string, group: string, reason: string) {
+    super(
+      `regex "${source}" can backtrack catastrophically: "${group}" repeats a repeated pattern, and its ${reason} keep it ` +
+        `off the linear-time engine that bounds the cost of other regexes; remove the nested repetition (e.g. "(a+)+" -> "a+")`,
+    );
+    this.name = 'UnboundedRegexError';
+  }
+}
+
+/** What keeps a (translated) pattern off V8's linear-time engine, or null when it can run there. */
+function linearEngineObstacle(pattern: string, flags: string): string | null {
+  if (flags.includes('i')) return 'case-insensitive matching ((?i))';
+  if (/\\[1-9]|\\k</.test(pattern)) return 'back-references';
+  if (/\(\?[=!]/.test(pattern)) return 'lookahead assertions';
+  return null;
+}
+
+/**
+ * The first group that is repeated without bound while holding an unbounded repetition itself (`(a+)+`,
+ * `(?:x*y?)*`, `(a{2,})+`), or null. Star height above one is what makes backtracking exponential.
+ */
+export function nestedRepetition(pattern: string): string | null {
+  const groups: { start: number; repeats: boolean }[] = [];
+  let index = 0;
+  const unboundedAt = (at: number): number => {
+    const ch = pattern[at];
+    if (ch === '*' || ch === '+') return 1;
+    if (ch === '{') {
+      const quantifier = /^\{\d+,(\d*)\}/.exec(pattern.slice(at));
+      if (quantifier !== null && (quantifier[1] === '' || Number(quantifier[1]) > 1)) return quantifier[0].length;
+    }
+    return 0;
+  };
+  while (index < pattern.length) {
+    const ch = pattern[index];
+    if (ch === '\\') {
+      index += 2;
+    } else if (ch === '[') {
+      index++;
+      if (pattern[index] === '^') index++;
+      if (pattern[index] === ']') index++;
+      while (index < pattern.length && pattern[index] !== ']') index += pattern[index] === '\\' ? 2 : 1;
+      index++;
+    } else if (ch === '(') {
+      groups.push({ start: index, repeats: false });
+      index++;
+      continue;
+    } else if (ch === ')') {
+      const group = groups.pop();
+      index++;
+      if (group === undefined) continue;
+      const quantified = unboundedAt(index) > 0;
+      if (quantified && group.repeats) return pattern.slice(group.start, index + unboundedAt(index));
+      const inner = group.repeats || quantified;
+      if (groups.length > 0) groups[groups.length - 1].repeats ||= inner;
+      continue;
+    } else {
+      index++;
+    }
+    // An atom ended at `index`: an unbounded quantifier after it makes the enclosing group repeat.
+    const length = unboundedAt(index);
+    if (length > 0) {
+      if (groups.length > 0) groups[groups.length - 1].repeats = true;
+      index += length;
+    }
+  }
+  return null;
+}
+
 function compile(source: string, translation: Translation, wrap: (pattern: string) => string): RegExp {
   try {
     // Compile the translated source on its own first: wrapping could hide an unbalanced `)`.
@@ -233,6 +321,11 @@ function compile(source: string, translation: Translation, wrap: (pattern: strin
     const message = error instanceof Error ? error.message : String(error);
     const known = PCRE_REASONS.find(([v8]) => message.endsWith(v8));
     throw new PcreSyntaxError(source, known === undefined ? message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, '') : known[1]);
+  }
+  const obstacle = linearEngineObstacle(translation.pattern, translation.flags);
+  if (obstacle !== null) {
+    const nested = nestedRepetition(translation.pattern);
+    if (nested !== null) throw new UnboundedRegexError(source, nested, obstacle);
   }
   return new RegExp(wrap(translation.pattern), translation.flags);
 }

@@ -6,7 +6,7 @@
 import { defineField, typedefs } from '../schema/index.ts';
 import { checkPathCharacters, validateHeaderName, validateHostWithOptionalPort } from '../schema/typedefs.ts';
 import { normalizePath } from '../core/uri.ts';
-import { compileRouteRegex } from '../core/regex.ts';
+import { compileRouteRegex, UnboundedRegexError } from '../core/regex.ts';
 
 /** A route path: a prefix already in normalised form, or `~` followed by a regex that compiles. */
 export function validateRoutePath(path: string): string | null {
@@ -23,6 +23,7 @@ export function validateRoutePath(path: string): string | null {
     return null;
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
+    if (err instanceof UnboundedRegexError) return `invalid regex: '${regex}' (${reason})`;
     return `invalid regex: '${regex}' (PCRE returned: ${reason})`;
   }
 }

@@ -158,6 +158,8 @@ export class ForwardHandler implements UpstreamHandler {
   precise = false;
   /** Runs while a request body is being sent; each chunk the upstream takes restarts it. */
   writeTimer: NodeJS.Timeout | null = null;
+  /** A protocol upgrade (WebSocket handshake): a 101 reaches `onUpgrade` (see UpgradeHandler). */
+  upgrade = false;
 
   constructor(
     core: ProxyCore,
@@ -225,6 +227,7 @@ export class ForwardHandler implements UpstreamHandler {
         trusted: this.plugins === null && this.req.httpVersionMajor !== 2,
         headersTimeout: precise ? 0 : entry.readTimeout,
         bodyTimeout: entry.readTimeout,
+        upgrade: this.upgrade,
       },
       this,
     );
@@ -245,18 +248,32 @@ export class ForwardHandler implements UpstreamHandler {
     (this.res as ProxyResponse).bodyBytes = this.bodyBytes;
     const traffic = this.core.traffic;
     if (traffic !== null) {
-      const status = this.res.headersSent ? this.res.statusCode : 499;
+      const status = this.sentStatus();
       const upstreamMs = this.headersAt === 0 ? 0 : this.headersAt - this.dispatchedAt;
       traffic.record(this.entry.service?.id ?? '', status, performance.now() - this.start, upstreamMs, this.headersAt === 0 && status >= 500);
     }
     const plugins = this.plugins;
     if (plugins !== null) {
       plugins.endedAt = performance.now();
-      if (plugins.downstream === null) plugins.downstream = { status: this.res.headersSent ? this.res.statusCode : 499, headers: [], source: 'error', size: this.bodyBytes };
+      if (plugins.downstream === null) plugins.downstream = { status: this.sentStatus(), headers: [], source: 'error', size: this.bodyBytes };
       const log = this.chain!.log;
       if (log !== null) runLogPhase(plugins, log, this.core.options.logPluginError, this.entry.readTimeout);
     }
     this.core.completed(this.res);
+  }
+
+  /** The status the client got, or 499 when it got none. */
+  sentStatus(): number {
+    return this.res.headersSent ? this.res.statusCode : 499;
+  }
+
+  /** Passive health checks: what the upstream's status says about the target. */
+  reportStatus(statusCode: number): void {
+    const passive = this.entry.peers!.passive;
+    if (passive !== null && passive.check.type === 'http' && this.peer !== null) {
+      const outcome = statusOutcome(statusCode, passive.check.healthyStatuses, passive.check.unhealthyStatuses);
+      if (outcome !== null) this.core.options.reportHealth(passive.upstreamId, this.peer.address, outcome);
+    }
   }
 
   /** The plugin writer sent the whole answer. */
@@ -317,11 +334,7 @@ export class ForwardHandler implements UpstreamHandler {
     }
     const now = performance.now();
     this.headersAt = now;
-    const passive = this.entry.peers!.passive;
-    if (passive !== null && passive.check.type === 'http' && this.peer !== null) {
-      const outcome = statusOutcome(statusCode, passive.check.healthyStatuses, passive.check.unhealthyStatuses);
-      if (outcome !== null) this.core.options.reportHealth(passive.upstreamId, this.peer.address, outcome);
-    }
+    this.reportStatus(statusCode);
     const out: string[] = [];
     let via: string | null = null;
     let hasServer = false;

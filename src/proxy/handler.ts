@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ServerResponse, type IncomingMessage } from 'node:http';
 import type { Http2ServerRequest } from 'node:http2';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
@@ -9,7 +9,7 @@ import type { ProxyOptions, TrafficRecorder } from './options.ts';
 import { RequestIds } from './request-id.ts';
 import { buildUpstreamHeaders, hostWithoutPort } from './upstream-headers.ts';
 import { plainIp, realClientIp } from './client-address.ts';
-import { forwardUpgrade } from './upgrade.ts';
+import { UpgradeHandler } from './upgrade.ts';
 import type { ProxyResponse } from './proxy-response.ts';
 import type { AccessLog } from '../log/access-log.ts';
 import { PluginContext } from '../pdk/context.ts';
@@ -100,7 +100,7 @@ export class ProxyCore {
       method: req.method ?? '-',
       url: req.url ?? '-',
       httpVersion: req.httpVersion,
-      status: res.headersSent ? res.statusCode : 499,
+      status: res.headersSent || res.upgraded === true ? res.statusCode : 499,
       bytesSent: res.bodyBytes ?? 0,
       referer: req.headers.referer,
       userAgent: req.headers['user-agent'],
@@ -117,7 +117,11 @@ export class ProxyCore {
     const start = performance.now();
     this.requests++;
     this.inFlight++;
-    const routed = this.route(req, res, start, false);
+    this.handleRequestOn(req, res, start);
+  };
+
+  handleRequestOn(req: IncomingMessage, res: ProxyResponse, start: number): void {
+    const routed = this.route(req, res, start, res.upgradeHead !== undefined);
     if (routed === null) {
       this.completed(res);
       return;
@@ -127,7 +131,7 @@ export class ProxyCore {
       this.withPlugins(req, res, routed, entry.plugins, start);
       return;
     }
-    const forward = new ForwardHandler(
+    const forward = new (res.upgradeHead === undefined ? ForwardHandler : UpgradeHandler)(
       this,
       req,
       res,
@@ -143,7 +147,7 @@ export class ProxyCore {
       entry.peers?.hashes === true ? hashInputsFor(req, res, routed, null) : null,
     );
     this.dispatch(req, res, forward);
-  };
+  }
 
   /** Sends a request upstream and ties the call to its client connection (or HTTP/2 stream). */
   dispatch(req: IncomingMessage, res: ProxyResponse, forward: ForwardHandler): void {
@@ -199,7 +203,7 @@ export class ProxyCore {
     } else if (hasRequestBody(req)) {
       body = req;
     }
-    const forward = new ForwardHandler(
+    const forward = new (res.upgradeHead === undefined ? ForwardHandler : UpgradeHandler)(
       this,
       req,
       res,
@@ -241,10 +245,23 @@ export class ProxyCore {
     writer.sendExit();
   }
 
-  /** `http.Server` 'upgrade' listener (WebSocket handshakes). */
+  /**
+   * `http.Server` 'upgrade' listener (WebSocket handshakes). The handshake takes the path of every request
+   * (routing, plugins, the upstream client); a response object on the raw socket carries the gateway's and
+   * the plugins' answers, and the connection closes after any answer but a 101 (see UpgradeHandler).
+   */
   readonly handleUpgrade = (req: IncomingMessage, socket: Socket, head: Buffer): void => {
+    const start = performance.now();
     this.requests++;
-    forwardUpgrade(this, req, socket, head);
+    this.inFlight++;
+    // Node's server no longer listens to an upgraded socket: an error on it must not go unhandled.
+    socket.on('error', destroySocket);
+    const res = new ServerResponse(req) as ProxyResponse;
+    res.assignSocket(socket);
+    res.shouldKeepAlive = false;
+    res.upgradeHead = head;
+    res.on('finish', () => socket.end());
+    this.handleRequestOn(req, res, start);
   };
 
   /**
@@ -254,23 +271,40 @@ export class ProxyCore {
   route(req: IncomingMessage, res: ProxyResponse, start: number, upgrade: boolean): RoutedRequest | null {
     const snapshot = this.snapshot;
     const options = this.options;
-    const url = req.url ?? '/';
-    const q = url.indexOf('?');
-    const rawPath = q === -1 ? url : url.slice(0, q);
+    let url = req.url ?? '/';
     const socket = req.socket as TLSSocket;
     const headers = req.headers;
     // HTTP/2 carries the host in the :authority pseudo-header.
-    const host = headers.host ?? (headers[':authority'] as string | undefined) ?? '';
+    let host = headers.host ?? (headers[':authority'] as string | undefined) ?? '';
     const tls = socket.encrypted === true;
     const scheme = tls ? 'https' : 'http';
     const listenerPort = socket.localPort ?? 0;
     const requestId = this.ids.next();
     res.requestId = requestId;
+    // An absolute-form target (`GET http://host/path`) names the host itself; nginx routes by it, not by Host.
+    if (url.charCodeAt(0) !== 0x2f /* / */) {
+      const absolute = ABSOLUTE_FORM.exec(url);
+      if (absolute !== null) {
+        host = absolute[1];
+        url = absolute[2] === '' ? '/' : absolute[2].charCodeAt(0) === 0x3f /* ? */ ? `/${absolute[2]}` : absolute[2];
+      }
+    }
+    const refusal = req.httpVersionMajor === 1 ? malformedHead(req) : 0;
+    if (refusal !== 0) {
+      res.shouldKeepAlive = false;
+      sendGatewayError(req, res, options.downstream, refusal, refusal === 501 ? 'Transfer-Encoding other than chunked is not supported' : 'Bad request: more than one Host header', requestId, start);
+      this.traffic?.record('', refusal, performance.now() - start, 0, false);
+      return null;
+    }
+    const q = url.indexOf('?');
+    const rawPath = q === -1 ? url : url.slice(0, q);
     const match = snapshot.router.match({
       method: req.method ?? 'GET',
       rawPath,
       host,
       headers,
+      // Every line of a repeated header counts (Node's `headers` keeps one line of some).
+      rawHeaders: req.rawHeaders,
       sni: tls && typeof socket.servername === 'string' ? socket.servername : '',
       scheme,
       listenerPort,
@@ -288,7 +322,7 @@ export class ProxyCore {
     if (entry.httpsOnly) {
       const forwardedProto = trusted ? headerValue(headers['x-forwarded-proto']) ?? scheme : scheme;
       if (forwardedProto.toLowerCase() !== 'https') {
-        this.redirectToHttps(req, res, entry, host, requestId, start);
+        this.redirectToHttps(req, res, entry, host, url, requestId, start);
         return null;
       }
     }
@@ -324,7 +358,7 @@ export class ProxyCore {
     };
   }
 
-  redirectToHttps(req: IncomingMessage, res: ServerResponse, entry: ProxyEntry, host: string, requestId: string, start: number): void {
+  redirectToHttps(req: IncomingMessage, res: ServerResponse, entry: ProxyEntry, host: string, target: string, requestId: string, start: number): void {
     const status = entry.redirectStatus;
     if (status === 426) {
       sendGatewayResponse(
@@ -332,17 +366,42 @@ export class ProxyCore {
         res,
         this.options.downstream,
         426,
-        // HTTP/2 forbids connection-specific headers.
-        req.httpVersionMajor === 2 ? [] : ['Connection', 'Upgrade', 'Upgrade', 'TLS/1.2, HTTP/1.1'],
+        // HTTP/2 forbids connection-specific headers. A Connection header set here replaces Node's own, so it
+        // must carry the client's `close` itself (Node then closes the connection after the answer).
+        req.httpVersionMajor === 2 ? [] : ['Connection', res.shouldKeepAlive ? 'Upgrade' : 'Upgrade, close', 'Upgrade', 'TLS/1.2, HTTP/1.1'],
         JSON.stringify({ message: 'Please use HTTPS protocol' }),
         requestId,
         start,
       );
       return;
     }
-    const location = `https://${hostWithoutPort(host)}${req.url ?? '/'}`;
+    const location = `https://${hostWithoutPort(host)}${target}`;
     sendGatewayResponse(req, res, this.options.downstream, status, ['Location', location], '', requestId, start);
   }
+}
+
+function destroySocket(this: Socket): void {
+  this.destroy();
+}
+
+/** An absolute-form request target: authority, then path and query ('' when none). */
+const ABSOLUTE_FORM = /^https?:\/\/([^/?#]*)([^#]*)/i;
+
+/**
+ * Why an HTTP/1.x request head is refused before routing, as nginx refuses it: 400 for a second Host header
+ * (which Host would the routes see?), 501 for a transfer coding other than chunked (its body cannot be
+ * decoded); 0 when it is fine.
+ */
+function malformedHead(req: IncomingMessage): number {
+  const te = req.headers['transfer-encoding'];
+  if (te !== undefined && te.trim().toLowerCase() !== 'chunked') return 501;
+  const raw = req.rawHeaders;
+  let hosts = 0;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i];
+    if (name.length === 4 && name.toLowerCase() === 'host' && ++hosts > 1) return 400;
+  }
+  return 0;
 }
 
 function headerValue(v: string | string[] | undefined): string | undefined {
@@ -351,6 +410,8 @@ function headerValue(v: string | string[] | undefined): string | undefined {
 
 /** Whether a request announces a body (HTTP/2: its stream did not end with the headers). */
 function hasRequestBody(req: IncomingMessage): boolean {
+  // What follows a handshake belongs to the protocol it switches to, if the upstream agrees.
+  if ((req as { upgrade?: boolean }).upgrade === true) return false;
   if (req.httpVersionMajor === 2) return !(req as unknown as Http2ServerRequest).stream.endAfterHeaders;
   const length = req.headers['content-length'];
   return length !== undefined ? length !== '0' : req.headers['transfer-encoding'] !== undefined;

@@ -6,4 +6,8 @@ export interface ProxyResponse extends ServerResponse {
   clientIp?: string;
   /** Body bytes sent to the client, for the access log. */
   bodyBytes?: number;
+  /** A WebSocket handshake: what the client sent after it (forwarded only once the upstream answers 101). */
+  upgradeHead?: Buffer;
+  /** The upstream switched protocols: `statusCode` (101) went to the client on the raw socket. */
+  upgraded?: boolean;
 }

@@ -140,7 +140,7 @@ class IndexedSet<T> implements EntrySet<T> {
 
     const names = this.headerNames;
     for (let index = 0; index < names.length; index++) {
-      const value = view.headers[names[index]];
+      const value = view.headerValue(names[index]);
       if (value === undefined) continue;
       const byValue = this.byHeaderValue[index];
       if (typeof value === 'string') {

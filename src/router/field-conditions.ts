@@ -63,10 +63,9 @@ function headerValueMatches(condition: HeaderCondition, value: string): boolean 
 
 /** Every configured header must be present with one matching value (repeated headers: any of them). */
 export function headersMatch(conditions: HeaderCondition[], view: RequestView): boolean {
-  const headers = view.headers;
   for (let index = 0; index < conditions.length; index++) {
     const condition = conditions[index];
-    const value = headers[condition.name];
+    const value = view.headerValue(condition.name);
     if (value === undefined) return false;
     if (typeof value === 'string') {
       if (!headerValueMatches(condition, value)) return false;

@@ -16,6 +16,20 @@ function isDigits(text: string, from: number, to: number): boolean {
   return true;
 }
 
+/** Header lines by lower-case name; a name sent on several lines gets every value, in order. */
+function collectHeaderLines(raw: readonly string[]): Record<string, string | string[]> {
+  const table: Record<string, string | string[]> = Object.create(null);
+  for (let index = 0; index + 1 < raw.length; index += 2) {
+    const name = raw[index].toLowerCase();
+    const value = raw[index + 1];
+    const seen = table[name];
+    if (seen === undefined) table[name] = value;
+    else if (typeof seen === 'string') table[name] = [seen, value];
+    else seen.push(value);
+  }
+  return table;
+}
+
 export class RequestView {
   method = '';
   /** Normalised request path. */
@@ -24,6 +38,10 @@ export class RequestView {
   host = '';
   hasHost = false;
   headers: MatchInput['headers'] = EMPTY_HEADERS;
+  /** The header lines as received, or null (then `headers` is read). */
+  rawHeaders: readonly string[] | null = null;
+  /** Every value of every header line by lower-case name, built from `rawHeaders` on the first lookup. */
+  collected: Record<string, string | string[]> | null = null;
   sni = '';
   scheme: 'http' | 'https' = 'http';
 
@@ -47,8 +65,22 @@ export class RequestView {
     this.host = input.host;
     this.hasHost = input.host !== '';
     this.headers = input.headers ?? EMPTY_HEADERS;
+    this.rawHeaders = input.rawHeaders ?? null;
+    this.collected = null;
     this.sni = input.sni;
     this.scheme = input.scheme;
+  }
+
+  /** A header's value, or its values when it was sent on several lines; undefined when absent. */
+  headerValue(name: string): string | string[] | undefined {
+    const raw = this.rawHeaders;
+    if (raw === null) return this.headers[name];
+    let table = this.collected;
+    if (table === null) {
+      table = collectHeaderLines(raw);
+      this.collected = table;
+    }
+    return table[name];
   }
 
   /**

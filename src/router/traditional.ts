@@ -197,7 +197,7 @@ export class TraditionalMatcher<T> {
     let hitHeader: string | null = null;
     const headerNames = this.headerNames;
     for (let index = 0; index < headerNames.length; index++) {
-      if (view.headers[headerNames[index]] !== undefined) {
+      if (view.headerValue(headerNames[index]) !== undefined) {
         hitHeader = headerNames[index];
         mask |= FIELD_HEADER;
         break;

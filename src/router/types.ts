@@ -41,6 +41,13 @@ export interface MatchInput {
   host: string;
   /** Request headers as Node gives them: lower-case names, repeated headers as arrays. */
   headers: Record<string, string | string[] | undefined>;
+  /**
+   * The header lines as received (`[name, value, ...]`, Node's `rawHeaders`). When given, header conditions
+   * read it instead of `headers`: a header sent on several lines matches on any of its values, as in Kong,
+   * where Node's `headers` keeps only the first line of some headers (`Location`, `Host`, ...) and joins
+   * the lines of others into one value.
+   */
+  rawHeaders?: readonly string[];
   /** TLS SNI, or '' on plain HTTP. */
   sni: string;
   scheme: 'http' | 'https';

@@ -27,6 +27,7 @@ import { CoalescingRunner } from './coalescing-runner.ts';
 import { prepareConfig } from './config-preparation.ts';
 import { HealthChecker } from '../health/health-checker.ts';
 import { setNodeServices, SharedStateServer, socketPathFor } from '../shared-state/index.ts';
+import { REGEXP_ENGINE_FLAGS } from '../core/regex.ts';
 
 interface WorkerSlot {
   index: number;
@@ -69,6 +70,8 @@ export class Supervisor implements NodeContext {
   #init: Omit<WorkerInit, 'workerIndex'> | null = null;
   readonly #waiters = new Set<() => void>();
   #servers: Server[] = [];
+  /** The start waiting for every worker to listen, or null. */
+  #listenWait: { resolve: () => void; reject: (err: Error) => void } | null = null;
   /** The database of a traditional node (null in DB-less mode); the Admin API writes there. */
   store: Store | null = null;
   #refreshTimer: NodeJS.Timeout | null = null;
@@ -235,7 +238,8 @@ export class Supervisor implements NodeContext {
       this.#init.sharedState = { path, token: this.#sharedStateToken };
     }
 
-    const execArgv = ['--disable-warning=ExperimentalWarning'];
+    // Route regexes that backtrack too much finish on V8's linear-time engine (see src/core/regex.ts).
+    const execArgv = ['--disable-warning=ExperimentalWarning', ...REGEXP_ENGINE_FLAGS];
     const profDir = process.env.TOLLGATE_CPU_PROF_DIR;
     if (profDir) execArgv.push('--cpu-prof', `--cpu-prof-dir=${profDir}`);
     cluster.schedulingPolicy = cluster.SCHED_NONE;
@@ -245,6 +249,12 @@ export class Supervisor implements NodeContext {
 
     if (this.#runsWorkers()) {
       for (let i = 0; i < s.worker_processes; i++) this.#fork(i);
+      // Every proxy listener is bound before the Admin and Status APIs answer: a client that saw them up
+      // must not find the proxy port refusing connections.
+      await new Promise<void>((resolve, reject) => {
+        this.#listenWait = { resolve, reject };
+        this.#checkListening();
+      });
     }
     this.#servers.push(...(await startAdminServer(this, this.log)));
     this.#servers.push(...(await startStatusServer(this, this.log)));
@@ -252,6 +262,15 @@ export class Supervisor implements NodeContext {
       ? `${s.worker_processes} worker(s), proxy on ${s.proxy_listen.join(', ')}`
       : s.role === 'control_plane' ? 'control plane (no proxy)' : 'no proxy';
     this.log.notice(`Tollgate started (role ${s.role}): ${proxy}, admin on ${s.admin_listen.join(', ') || 'off'}, status on ${s.status_listen.join(', ') || 'off'}`);
+  }
+
+  /** Settles the start's wait for the workers' listeners once every worker listens. */
+  #checkListening(): void {
+    const wait = this.#listenWait;
+    if (wait === null || this.#slots.size < this.settings.worker_processes) return;
+    for (const slot of this.#slots.values()) if (!slot.listening) return;
+    this.#listenWait = null;
+    wait.resolve();
   }
 
   #fork(index: number): void {
@@ -278,6 +297,7 @@ export class Supervisor implements NodeContext {
     switch (msg.type) {
       case 'listening':
         slot.listening = true;
+        this.#checkListening();
         break;
       case 'applied':
         slot.hash = msg.hash;
@@ -292,6 +312,10 @@ export class Supervisor implements NodeContext {
         break;
       case 'listen-failed':
         this.log.crit(`worker ${slot.index + 1} could not listen: ${msg.error}`);
+        if (this.#listenWait !== null) {
+          this.#listenWait.reject(new Error(`could not open the proxy listeners (${this.settings.proxy_listen.join(', ')}): ${msg.error}; check that no other process uses these ports`));
+          this.#listenWait = null;
+        }
         break;
       case 'traffic': {
         const waiter = this.#trafficWaiters.get(msg.id);

@@ -338,9 +338,9 @@ function listen(core: ProxyCore, spec: ListenerSpec, init: WorkerInit): Promise<
   // once the handshake is done (it can no longer choose the certificate, but it still sees every connection).
   if (spec.ssl) server.on('secureConnection', (socket: TLSSocket) => certificatePhaseWithoutSni(core, socket));
   server.on('upgrade', core.handleUpgrade);
-  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+  server.on('clientError', (err: NodeJS.ErrnoException & { rawPacket?: Buffer; bytesParsed?: number }, socket) => {
     if (socket.writable && err.code !== 'ECONNRESET') {
-      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      socket.end(requestLineTooLong(err) ? URI_TOO_LONG : BAD_REQUEST);
     } else {
       socket.destroy();
     }
@@ -373,6 +373,22 @@ function certificatePhaseWithoutSni(core: ProxyCore, socket: TLSSocket): void {
   };
   if (ran instanceof Promise) ran.then(verdict);
   else verdict(ran);
+}
+
+const BAD_REQUEST = 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n';
+const URI_TOO_LONG = 'HTTP/1.1 414 Request-URI Too Large\r\nConnection: close\r\nContent-Length: 0\r\n\r\n';
+
+/**
+ * Whether a head over maxHeaderSize overflowed in its request line (nginx answers 414 there, 400 for long
+ * headers). Node reports only the read in which the limit was crossed: with no line end before the failure
+ * point in it, the request line is taken to be still going (a header value longer than a whole read would
+ * also look so).
+ */
+function requestLineTooLong(err: NodeJS.ErrnoException & { rawPacket?: Buffer; bytesParsed?: number }): boolean {
+  if (err.code !== 'HPE_HEADER_OVERFLOW' || !Buffer.isBuffer(err.rawPacket)) return false;
+  const end = Math.min(err.rawPacket.length, err.bytesParsed ?? err.rawPacket.length);
+  const lineEnd = err.rawPacket.indexOf('\n');
+  return lineEnd === -1 || lineEnd >= end;
 }
 
 let stopping = false;

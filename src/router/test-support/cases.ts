@@ -32,6 +32,11 @@ export interface RequestSpec {
   path?: string;
   host?: string;
   headers?: Record<string, string | string[]>;
+  /**
+   * Header lines as received (`[name, value, ...]`), as the proxy passes them; `headers` then gets what
+   * Node's `req.headers` would hold for them (first line of a repeated header only; enough for the cases).
+   */
+  rawHeaders?: string[];
   sni?: string;
   scheme?: 'http' | 'https';
   /** Listener port; defaults to 8000 for http and 8443 for https, as Kong's proxy listens. */
@@ -124,7 +129,10 @@ export function toMatchInput(spec: RequestSpec): MatchInput {
   const scheme = spec.scheme ?? 'http';
   const headers: MatchInput['headers'] = {};
   for (const [name, value] of Object.entries(spec.headers ?? {})) headers[name.toLowerCase()] = value;
+  const raw = spec.rawHeaders;
+  if (raw !== undefined) for (let index = raw.length - 2; index >= 0; index -= 2) headers[raw[index].toLowerCase()] = raw[index + 1];
   return {
+    ...(raw === undefined ? {} : { rawHeaders: raw }),
     method: spec.method ?? 'GET',
     rawPath: spec.path ?? '/',
     host: spec.host ?? '',

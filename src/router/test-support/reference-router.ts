@@ -61,7 +61,7 @@ export function referenceTraditional<T>(entries: RouterEntry<T>[]): ReferenceRou
     for (const entry of compiled) {
       for (const header of entry.headers ?? []) if (!headerNames.includes(header.name)) headerNames.push(header.name);
     }
-    const hitHeader = headerNames.find((name) => view.headers[name] !== undefined) ?? null;
+    const hitHeader = headerNames.find((name) => view.headerValue(name) !== undefined) ?? null;
     if (hitHeader !== null) mask |= FIELD_HEADER;
 
     let hitPath: string | null = null;
