@@ -10,11 +10,16 @@ describe('plugin registry', () => {
   });
 
   test('an unknown name is refused with the setting and the fix in the message', () => {
-    assert.throws(() => pluginRegistry(['bundled', 'nope']), /plugins: 'nope' is not a plugin Tollgate has \(bundled: key-auth\)/);
+    assert.throws(() => pluginRegistry(['bundled', 'nope']), /plugins: 'nope' is not a plugin Tollgate has \(bundled: key-auth, [a-z, -]+\)/);
   });
 
   test('priorities come from the handlers', () => {
     assert.equal(pluginPriority('key-auth'), 1250);
+    assert.equal(pluginPriority('correlation-id'), 100001);
+    assert.equal(pluginPriority('request-transformer'), 801);
+    assert.equal(pluginPriority('response-transformer'), 800);
+    assert.equal(pluginPriority('redirect'), 779);
+    assert.equal(pluginPriority('request-termination'), 2);
     assert.equal(pluginPriority('nope'), 0);
   });
 });

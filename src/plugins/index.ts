@@ -9,6 +9,16 @@ import { keyAuthSchema } from './key-auth/schema.ts';
 import { keyAuthHandler } from './key-auth/handler.ts';
 import { keyAuthDaos } from './key-auth/daos.ts';
 import { keyAuthMigrations } from './key-auth/migrations/index.ts';
+import { correlationIdSchema } from './correlation-id/schema.ts';
+import { correlationIdHandler } from './correlation-id/handler.ts';
+import { redirectSchema } from './redirect/schema.ts';
+import { redirectHandler } from './redirect/handler.ts';
+import { requestTerminationSchema } from './request-termination/schema.ts';
+import { requestTerminationHandler } from './request-termination/handler.ts';
+import { requestTransformerSchema } from './request-transformer/schema.ts';
+import { requestTransformerHandler } from './request-transformer/handler.ts';
+import { responseTransformerSchema } from './response-transformer/schema.ts';
+import { responseTransformerHandler } from './response-transformer/handler.ts';
 
 export interface BundledPlugin {
   readonly schema: PluginDefinitionForSchema;
@@ -21,6 +31,11 @@ export interface BundledPlugin {
 
 export const BUNDLED_PLUGINS: readonly BundledPlugin[] = [
   { schema: keyAuthSchema, handler: keyAuthHandler, daos: keyAuthDaos, migrations: keyAuthMigrations },
+  { schema: correlationIdSchema, handler: correlationIdHandler },
+  { schema: redirectSchema, handler: redirectHandler },
+  { schema: requestTerminationSchema, handler: requestTerminationHandler },
+  { schema: requestTransformerSchema, handler: requestTransformerHandler },
+  { schema: responseTransformerSchema, handler: responseTransformerHandler },
 ];
 
 /** Handlers of every bundled plugin by name (what the snapshot compiler runs). */
