@@ -9,6 +9,7 @@ import type { Kong, KongClient, KongCtx, KongIp, KongLog, KongNode, KongRequest,
 import type { PluginConfigData, PluginConsumer, PluginCredential, PluginPhase } from './plugin-handler.ts';
 import type { MetricsRegistry, NodeServices, SharedCache, SharedCounters } from './shared-state.ts';
 import { parseQuery, type QueryValue } from './query.ts';
+import { sameName } from './header-list.ts';
 import { phaseName, PHASE } from './phase-rules.ts';
 import { RequestApi } from './request-api.ts';
 import { ResponseApi } from './response-api.ts';
@@ -144,6 +145,10 @@ export class PluginContext implements Kong {
   /** Kong's `kong.ctx.shared`. */
   readonly sharedCtx: Record<string, unknown> = {};
   #query: Map<string, QueryValue> | null = null;
+  /** Whether a plugin changed the upstream query (then `kong.request` reads that one). */
+  queryEdited = false;
+  /** Header edits made with `kong.service.request`: flat `[op, lower-case name, value, ...]`. */
+  headerEdits: string[] | null = null;
   #pluginCtx: Map<string, Record<string, unknown>> | null = null;
   #request: RequestApi | null = null;
   #response: ResponseApi | null = null;
@@ -229,7 +234,53 @@ export class PluginContext implements Kong {
 
   /** The query arguments, parsed once. */
   query(): Map<string, QueryValue> {
-    return (this.#query ??= parseQuery(this.rawQuery));
+    return (this.#query ??= parseQuery(this.queryEdited ? this.upstreamQuery() : this.rawQuery));
+  }
+
+  /** The query of the request sent upstream (what `kong.service.request` made of the client's). */
+  upstreamQuery(): string {
+    const q = this.upstreamTarget.indexOf('?');
+    return q === -1 ? '' : this.upstreamTarget.slice(q + 1);
+  }
+
+  /**
+   * Records a query change made with `kong.service.request`: `kong.request` reads the changed query from then
+   * on, as Kong's does (its setters change the request nginx holds, which its getters read).
+   */
+  queryChanged(): void {
+    this.queryEdited = true;
+    this.#query = null;
+  }
+
+  /**
+   * Records a header change made with `kong.service.request` (`set`, `add` or `clear`), so that `kong.request`
+   * reads the changed header, as Kong's does. Kept as a list of edits: writes are common, reads after them rare.
+   */
+  headerChanged(op: 'set' | 'add' | 'clear', name: string, value: string): void {
+    (this.headerEdits ??= []).push(op, name.toLowerCase(), value);
+  }
+
+  /** A header's values with the plugins' edits applied; undefined when no edit touched it. */
+  editedHeaderValues(lower: string): string[] | undefined {
+    const edits = this.headerEdits;
+    if (edits === null) return undefined;
+    let values: string[] | undefined;
+    for (let i = 0; i < edits.length; i += 3) {
+      if (edits[i + 1] !== lower) continue;
+      const op = edits[i];
+      if (op === 'clear') values = [];
+      else if (op === 'set') values = [edits[i + 2]];
+      else (values ??= this.clientHeaderValues(lower)).push(edits[i + 2]);
+    }
+    return values;
+  }
+
+  /** Every value of a header as the client sent it (`lower` is lower case). */
+  clientHeaderValues(lower: string): string[] {
+    const raw = this.req.rawHeaders;
+    const values: string[] = [];
+    for (let i = 0; i < raw.length; i += 2) if (sameName(raw[i], lower)) values.push(raw[i + 1]);
+    return values;
   }
 
   /** Data private to the running plugin for this request, shared across its phases (Kong's `kong.ctx.plugin`). */

@@ -144,4 +144,25 @@ describe('PDK', () => {
     assert.equal((record.request as Record<string, unknown>).tag, 'x');
     assert.equal(({} as Record<string, unknown>).polluted, undefined);
   });
+
+  test('kong.request sees what earlier plugins changed with kong.service.request, as in Kong', () => {
+    const kong = context();
+    kong.service.request.clearHeader('x-multi');
+    kong.service.request.setHeader('X-New', 'n');
+    kong.service.request.addHeader('X-New', 'm');
+    kong.service.request.addHeader('Authorization', 'Extra');
+    assert.equal(kong.request.getHeader('X-Multi'), undefined);
+    assert.deepEqual(kong.request.getHeaderValues('x-new'), ['n', 'm']);
+    assert.deepEqual(kong.request.getHeaderValues('authorization'), ['Bearer t', 'Extra']);
+    const all = kong.request.getHeaders();
+    assert.equal(all['x-multi'], undefined);
+    assert.deepEqual(all['x-new'], ['n', 'm']);
+    assert.equal(all.host, 'API.test:8000');
+    kong.service.request.clearQueryArg('x');
+    assert.equal(kong.request.getQueryArg('x'), undefined);
+    assert.equal(kong.request.getRawQuery(), 'y');
+    kong.service.request.setQuery({ k: 'v' });
+    assert.deepEqual({ ...kong.request.getQuery() }, { k: 'v' });
+    assert.equal(kong.request.getRawPath(), '/a/../b//c', 'the path is the client\'s (Kong keeps it apart from the upstream path)');
+  });
 });

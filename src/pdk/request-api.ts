@@ -118,7 +118,8 @@ export class RequestApi implements KongRequest {
   }
   getRawQuery(): string {
     this.#check('kong.request.get_raw_query');
-    return this.#ctx.rawQuery;
+    const ctx = this.#ctx;
+    return ctx.queryEdited ? ctx.upstreamQuery() : ctx.rawQuery;
   }
   getQueryArg(name: string): QueryValue | undefined {
     this.#check('kong.request.get_query_arg');
@@ -136,19 +137,29 @@ export class RequestApi implements KongRequest {
   }
   getHeader(name: string): string | undefined {
     this.#check('kong.request.get_header');
+    const edited = this.#ctx.editedHeaderValues(name.toLowerCase());
+    if (edited !== undefined) return edited[0];
     return firstHeader(this.#ctx.req.rawHeaders, name);
   }
   getHeaders(maxHeaders = 100): HeaderMap {
     this.#check('kong.request.get_headers');
-    return headerMap(this.#ctx.req.rawHeaders, maxHeaders);
+    const ctx = this.#ctx;
+    const headers = headerMap(ctx.req.rawHeaders, maxHeaders);
+    const edits = ctx.headerEdits;
+    if (edits !== null) {
+      for (let i = 1; i < edits.length; i += 3) {
+        const name = edits[i];
+        const values = ctx.editedHeaderValues(name)!;
+        if (values.length === 0) delete headers[name];
+        else headers[name] = values.length === 1 ? values[0] : values;
+      }
+    }
+    return headers;
   }
   getHeaderValues(name: string): string[] {
     this.#check('kong.request.get_header');
-    const raw = this.#ctx.req.rawHeaders;
     const lower = name.toLowerCase();
-    const values: string[] = [];
-    for (let i = 0; i < raw.length; i += 2) if (sameName(raw[i], lower)) values.push(raw[i + 1]);
-    return values;
+    return this.#ctx.editedHeaderValues(lower) ?? this.#ctx.clientHeaderValues(lower);
   }
   async getRawBody(): Promise<string> {
     return (await this.getRawBodyBytes()).toString('utf8');

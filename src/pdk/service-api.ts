@@ -79,6 +79,7 @@ class ServiceRequestApi implements KongServiceRequest {
     if (typeof query !== 'string' || /[\s#]/.test(query)) throw new Error('kong.service.request.set_raw_query: query must be a string without spaces or #');
     const path = this.#path();
     this.#ctx.upstreamTarget = query === '' ? path : `${path}?${query}`;
+    this.#ctx.queryChanged();
   }
   setMethod(method: string): void {
     this.#check('kong.service.request.set_method');
@@ -90,6 +91,7 @@ class ServiceRequestApi implements KongServiceRequest {
     const query = encodeQuery(args);
     const path = this.#path();
     this.#ctx.upstreamTarget = query === '' ? path : `${path}?${query}`;
+    this.#ctx.queryChanged();
   }
   clearQueryArg(name: string): void {
     this.#check('kong.service.request.clear_query_arg');
@@ -108,6 +110,7 @@ class ServiceRequestApi implements KongServiceRequest {
       });
     const path = this.#path();
     this.#ctx.upstreamTarget = kept.length === 0 ? path : `${path}?${kept.join('&')}`;
+    this.#ctx.queryChanged();
   }
   setHeader(name: string, value: string | number | boolean): void {
     this.#check('kong.service.request.set_header');
@@ -120,17 +123,23 @@ class ServiceRequestApi implements KongServiceRequest {
     const list = this.#ctx.upstreamHeaders;
     clearHeader(list, n, HOST_SLOT_END);
     list.push(n, v);
+    this.#ctx.headerChanged('set', n, v);
   }
   addHeader(name: string, value: string | number | boolean): void {
     this.#check('kong.service.request.add_header');
     const n = checkName(name, 'kong.service.request.add_header');
     const v = checkValue(value, 'kong.service.request.add_header');
     if (n.toLowerCase() === 'host') this.#ctx.upstreamHost = v;
-    else this.#ctx.upstreamHeaders.push(n, v);
+    else {
+      this.#ctx.upstreamHeaders.push(n, v);
+      this.#ctx.headerChanged('add', n, v);
+    }
   }
   clearHeader(name: string): void {
     this.#check('kong.service.request.clear_header');
-    clearHeader(this.#ctx.upstreamHeaders, checkName(name, 'kong.service.request.clear_header'), HOST_SLOT_END);
+    const n = checkName(name, 'kong.service.request.clear_header');
+    clearHeader(this.#ctx.upstreamHeaders, n, HOST_SLOT_END);
+    this.#ctx.headerChanged('clear', n, '');
   }
   setHeaders(headers: Readonly<Record<string, string | number | boolean | readonly string[]>>): void {
     this.#check('kong.service.request.set_headers');
