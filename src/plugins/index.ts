@@ -9,6 +9,14 @@ import { keyAuthSchema } from './key-auth/schema.ts';
 import { keyAuthHandler } from './key-auth/handler.ts';
 import { keyAuthDaos } from './key-auth/daos.ts';
 import { keyAuthMigrations } from './key-auth/migrations/index.ts';
+import { ipRestrictionSchema } from './ip-restriction/schema.ts';
+import { ipRestrictionHandler } from './ip-restriction/handler.ts';
+import { botDetectionSchema } from './bot-detection/schema.ts';
+import { botDetectionHandler } from './bot-detection/handler.ts';
+import { requestSizeLimitingSchema } from './request-size-limiting/schema.ts';
+import { requestSizeLimitingHandler } from './request-size-limiting/handler.ts';
+import { corsSchema } from './cors/schema.ts';
+import { corsHandler } from './cors/handler.ts';
 
 export interface BundledPlugin {
   readonly schema: PluginDefinitionForSchema;
@@ -21,6 +29,10 @@ export interface BundledPlugin {
 
 export const BUNDLED_PLUGINS: readonly BundledPlugin[] = [
   { schema: keyAuthSchema, handler: keyAuthHandler, daos: keyAuthDaos, migrations: keyAuthMigrations },
+  { schema: ipRestrictionSchema, handler: ipRestrictionHandler },
+  { schema: botDetectionSchema, handler: botDetectionHandler },
+  { schema: requestSizeLimitingSchema, handler: requestSizeLimitingHandler },
+  { schema: corsSchema, handler: corsHandler },
 ];
 
 /** Handlers of every bundled plugin by name (what the snapshot compiler runs). */
