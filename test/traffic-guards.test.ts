@@ -50,8 +50,15 @@ function message(answer: Answer): string {
 describe('traffic guards from a declarative file', () => {
   let up: TestUpstream;
   let node: TollgateNode;
+  /** Upstream requests whose body arrived whole, and those cut short, by URL. */
+  const completed: string[] = [];
+  const aborted: string[] = [];
   before(async () => {
     up = await startUpstream('guards-up');
+    up.server.on('request', (req: import('node:http').IncomingMessage) => {
+      req.once('end', () => completed.push(req.url ?? ''));
+      req.once('aborted', () => aborted.push(req.url ?? ''));
+    });
     const url = `http://127.0.0.1:${up.port}`;
     node = await startTollgate({
       env: { TOLLGATE_TRUSTED_IPS: '127.0.0.1/32', TOLLGATE_REAL_IP_HEADER: 'X-Forwarded-For' },
@@ -175,10 +182,13 @@ services:
       assert.equal(echo.bodyLength, 1024);
       assert.equal(echo.headers['transfer-encoding'], 'chunked');
 
-      const big = await send(`${node.proxy}/size`, { method: 'POST', chunks: [Buffer.alloc(600, 97), Buffer.alloc(600, 98), Buffer.alloc(600, 99)] });
+      const big = await send(`${node.proxy}/size?big=1`, { method: 'POST', chunks: [Buffer.alloc(600, 97), Buffer.alloc(600, 98), Buffer.alloc(600, 99)] });
       assert.equal(big.status, 413);
       assert.equal(message(big), 'Request size limit exceeded');
       assert.equal(big.headers.connection, 'close');
+      // The upstream got the start of the body, then a cut connection, never a whole (truncated) body.
+      await waitUntil(() => aborted.includes('/?big=1'), 5000, 'the upstream call to be cut');
+      assert.ok(!completed.includes('/?big=1'));
       // The node goes on serving.
       assert.equal((await send(`${node.proxy}/size`, { method: 'POST', body: Buffer.from('ok') })).status, 200);
     });
