@@ -79,6 +79,12 @@ services:
       - name: size
         paths: [/size]
         plugins: [{ name: request-size-limiting, config: { allowed_payload_size: 1, size_unit: kilobytes } }]
+      - name: size-read
+        paths: [/size-read]
+        plugins:
+          - { name: request-size-limiting, config: { allowed_payload_size: 100, size_unit: bytes } }
+          # Reads the whole body first (priority 1250 > 951).
+          - { name: key-auth, config: { key_in_body: true, anonymous: anon } }
       - name: size-cl
         paths: [/size-cl]
         plugins: [{ name: request-size-limiting, config: { allowed_payload_size: 10, size_unit: bytes, require_content_length: true } }]
@@ -100,6 +106,8 @@ services:
       - name: cors-continue
         paths: [/cors-continue]
         plugins: [{ name: cors, config: { preflight_continue: true } }]
+consumers:
+  - username: anon
 `,
     });
   });
@@ -191,6 +199,17 @@ services:
       assert.ok(!completed.includes('/?big=1'));
       // The node goes on serving.
       assert.equal((await send(`${node.proxy}/size`, { method: 'POST', body: Buffer.from('ok') })).status, 200);
+    });
+
+    test('a chunked body another plugin already read is held to the same limit', async () => {
+      const json = (n: number) => Buffer.from(JSON.stringify({ pad: 'x'.repeat(n) }));
+      const headers = { 'content-type': 'application/json' };
+      const small = await send(`${node.proxy}/size-read`, { method: 'POST', headers, chunks: [json(20)] });
+      assert.equal(small.status, 200);
+      assert.equal((JSON.parse(small.text) as Echo).headers['x-anonymous-consumer'], 'true');
+      const big = await send(`${node.proxy}/size-read`, { method: 'POST', headers, chunks: [json(60), json(60)] });
+      assert.equal(big.status, 413);
+      assert.equal(message(big), 'Request size limit exceeded');
     });
 
     test('require_content_length: 411 without one, chunked bodies still counted', async () => {
