@@ -14,6 +14,19 @@ export class BodyTooLargeError extends Error {
   }
 }
 
+/**
+ * A body larger than the limit a plugin set with `kong.request.limitBodySize`: answered with the status and
+ * message that plugin chose, not as a plugin failure.
+ */
+export class BodyLimitError extends Error {
+  readonly status: number;
+  constructor(status: number, message: string) {
+    super(message);
+    this.name = 'BodyLimitError';
+    this.status = status;
+  }
+}
+
 /** Reads the whole body of `req`; rejects past `limit` bytes (the rest is left unread). */
 export function readRequestBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {

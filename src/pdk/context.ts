@@ -29,6 +29,13 @@ export interface PdkEnvironment {
   readonly maxBodyBytes: number;
 }
 
+/** A plugin's bound on the request body (`kong.request.limitBodySize`). */
+export interface BodyLimit {
+  readonly maxBytes: number;
+  readonly status: number;
+  readonly message: string;
+}
+
 /** How a plugin answered the request instead of the upstream. */
 export interface PluginExit {
   readonly status: number;
@@ -110,6 +117,8 @@ export class PluginContext implements Kong {
   /** The request body once a plugin read it. */
   requestBody: Buffer | null = null;
   requestBodyRead: Promise<Buffer> | null = null;
+  /** `kong.request.limitBodySize`: the bound on the client's body and how to answer past it, or null. */
+  bodyLimit: BodyLimit | null = null;
   routed: RoutedFacts | null = null;
   /** The phase running, as a PHASE bit. */
   phaseBit: number = PHASE.access;

@@ -1,5 +1,6 @@
 /** The API plugins use: the only module plugins import besides `schema/` and `core/`. */
-export { PluginContext, type PdkEnvironment, type PluginExit } from './context.ts';
+export { PluginContext, type BodyLimit, type PdkEnvironment, type PluginExit } from './context.ts';
+export { BodyLimitError } from './body.ts';
 export type * from './kong.ts';
 export type * from './shared-state.ts';
 export type { LogRecord, LogRecordTry } from './log-record.ts';

@@ -50,6 +50,14 @@ export interface KongRequest {
   /** The body parsed by its Content-Type (or `mimetype`): JSON, form or multipart. */
   getBody(mimetype?: BodyMimeType, maxArgs?: number): Promise<ParsedBody>;
   getUriCaptures(): { unnamed: string[]; named: Record<string, string> };
+  /**
+   * Bounds the client's request body at `maxBytes` (Tollgate addition; rewrite and access). A body past it is
+   * answered with `status` and `message` (Kong's error body) and never reaches the upstream complete: a
+   * Content-Length over the bound is refused before proxying, a body read by a plugin is refused when read,
+   * and a streamed (chunked) body is counted as it is forwarded, without being buffered, and the upstream
+   * call is cut when the count passes the bound. Called twice, the smaller bound wins.
+   */
+  limitBodySize(maxBytes: number, status: number, message: string): void;
   /** When the request started, in ms since the epoch. */
   getStartTime(): number;
 }

@@ -2,8 +2,8 @@
 import type { PluginContext } from './context.ts';
 import type { BodyMimeType, HeaderMap, KongRequest, ParsedBody } from './kong.ts';
 import type { QueryValue } from './query.ts';
-import { checkPhase, REQUEST_BODY, REQUEST_PHASES } from './phase-rules.ts';
-import { parseBody, readRequestBody } from './body.ts';
+import { BEFORE_PROXY, checkPhase, REQUEST_BODY, REQUEST_PHASES } from './phase-rules.ts';
+import { BodyLimitError, BodyTooLargeError, parseBody, readRequestBody } from './body.ts';
 import { normalizePath } from '../core/uri.ts';
 import { sameName } from './header-list.ts';
 
@@ -167,12 +167,32 @@ export class RequestApi implements KongRequest {
   getRawBodyBytes(): Promise<Buffer> {
     const ctx = this.#ctx;
     checkPhase(ctx.phaseBit, REQUEST_BODY, 'kong.request.get_raw_body');
-    if (ctx.requestBody !== null) return Promise.resolve(ctx.requestBody);
-    ctx.requestBodyRead ??= readRequestBody(ctx.req, ctx.env.maxBodyBytes).then((body) => {
-      ctx.requestBody = body;
-      return body;
-    });
+    const limit = ctx.bodyLimit;
+    if (ctx.requestBody !== null) {
+      if (limit !== null && ctx.requestBody.length > limit.maxBytes) return Promise.reject(new BodyLimitError(limit.status, limit.message));
+      return Promise.resolve(ctx.requestBody);
+    }
+    const bounded = limit !== null && limit.maxBytes < ctx.env.maxBodyBytes;
+    ctx.requestBodyRead ??= readRequestBody(ctx.req, bounded ? limit.maxBytes : ctx.env.maxBodyBytes).then(
+      (body) => {
+        ctx.requestBody = body;
+        return body;
+      },
+      (err: unknown) => {
+        // Past a plugin's bound the request gets that plugin's answer, not a 500.
+        if (bounded && err instanceof BodyTooLargeError) throw new BodyLimitError(limit.status, limit.message);
+        throw err;
+      },
+    );
     return ctx.requestBodyRead;
+  }
+  limitBodySize(maxBytes: number, status: number, message: string): void {
+    const ctx = this.#ctx;
+    checkPhase(ctx.phaseBit, BEFORE_PROXY, 'kong.request.limit_body_size');
+    if (!Number.isInteger(maxBytes) || maxBytes < 0) throw new Error('kong.request.limit_body_size: maxBytes must be a non-negative integer');
+    if (!Number.isInteger(status) || status < 400 || status > 599) throw new Error('kong.request.limit_body_size: status must be an integer between 400 and 599');
+    const current = ctx.bodyLimit;
+    if (current === null || maxBytes < current.maxBytes) ctx.bodyLimit = { maxBytes, status, message };
   }
   async getBody(mimetype?: BodyMimeType, maxArgs?: number): Promise<ParsedBody> {
     checkPhase(this.#ctx.phaseBit, REQUEST_BODY, 'kong.request.get_body');

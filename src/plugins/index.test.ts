@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { pluginPriority, pluginRegistry } from './index.ts';
+import { BUNDLED_PLUGINS, pluginPriority, pluginRegistry } from './index.ts';
 
 describe('plugin registry', () => {
   test('bundled enables every bundled plugin; off none; names pick', () => {
@@ -10,7 +10,9 @@ describe('plugin registry', () => {
   });
 
   test('an unknown name is refused with the setting and the fix in the message', () => {
-    assert.throws(() => pluginRegistry(['bundled', 'nope']), /plugins: 'nope' is not a plugin Tollgate has \(bundled: key-auth, [a-z, -]+\)/);
+    const bundled = BUNDLED_PLUGINS.map((p) => p.schema.name).join(', ');
+    assert.throws(() => pluginRegistry(['bundled', 'nope']), { message: `plugins: 'nope' is not a plugin Tollgate has (bundled: ${bundled}); remove it from the 'plugins' setting` });
+    assert.ok(bundled.startsWith('key-auth, '));
   });
 
   test('priorities come from the handlers', () => {
@@ -20,6 +22,10 @@ describe('plugin registry', () => {
     assert.equal(pluginPriority('response-transformer'), 800);
     assert.equal(pluginPriority('redirect'), 779);
     assert.equal(pluginPriority('request-termination'), 2);
+    assert.equal(pluginPriority('bot-detection'), 2500);
+    assert.equal(pluginPriority('cors'), 2000);
+    assert.equal(pluginPriority('ip-restriction'), 990);
+    assert.equal(pluginPriority('request-size-limiting'), 951);
     assert.equal(pluginPriority('nope'), 0);
   });
 });

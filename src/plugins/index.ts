@@ -19,6 +19,14 @@ import { requestTransformerSchema } from './request-transformer/schema.ts';
 import { requestTransformerHandler } from './request-transformer/handler.ts';
 import { responseTransformerSchema } from './response-transformer/schema.ts';
 import { responseTransformerHandler } from './response-transformer/handler.ts';
+import { ipRestrictionSchema } from './ip-restriction/schema.ts';
+import { ipRestrictionHandler } from './ip-restriction/handler.ts';
+import { botDetectionSchema } from './bot-detection/schema.ts';
+import { botDetectionHandler } from './bot-detection/handler.ts';
+import { requestSizeLimitingSchema } from './request-size-limiting/schema.ts';
+import { requestSizeLimitingHandler } from './request-size-limiting/handler.ts';
+import { corsSchema } from './cors/schema.ts';
+import { corsHandler } from './cors/handler.ts';
 
 export interface BundledPlugin {
   readonly schema: PluginDefinitionForSchema;
@@ -36,6 +44,10 @@ export const BUNDLED_PLUGINS: readonly BundledPlugin[] = [
   { schema: requestTerminationSchema, handler: requestTerminationHandler },
   { schema: requestTransformerSchema, handler: requestTransformerHandler },
   { schema: responseTransformerSchema, handler: responseTransformerHandler },
+  { schema: ipRestrictionSchema, handler: ipRestrictionHandler },
+  { schema: botDetectionSchema, handler: botDetectionHandler },
+  { schema: requestSizeLimitingSchema, handler: requestSizeLimitingHandler },
+  { schema: corsSchema, handler: corsHandler },
 ];
 
 /** Handlers of every bundled plugin by name (what the snapshot compiler runs). */

@@ -87,8 +87,11 @@ const TIMEOUTS = new Set([
   'TOLLGATE_WRITE_TIMEOUT',
 ]);
 
+/** The client's body passed a plugin's bound (`kong.request.limitBodySize`) while it was being forwarded. */
+const BODY_LIMIT_EXCEEDED = 'TOLLGATE_BODY_LIMIT_EXCEEDED';
+
 /** Failures that say nothing about the target's health (passive checks do not count them). */
-const NOT_THE_TARGETS_FAULT = new Set<string>([UPSTREAM_ERRORS.badRequest, UPSTREAM_ERRORS.tlsVerifyDepth]);
+const NOT_THE_TARGETS_FAULT = new Set<string>([UPSTREAM_ERRORS.badRequest, UPSTREAM_ERRORS.tlsVerifyDepth, BODY_LIMIT_EXCEEDED]);
 
 /**
  * The upstream client checks its deadlines every 100 ms, fine for the 60 s default but coarse for a service
@@ -418,6 +421,14 @@ export class ForwardHandler implements UpstreamHandler {
     this.finish();
   }
 
+  /** The streamed body passed the plugin's bound (BodySizeGuard): cut the upstream call; see onResponseError. */
+  bodyLimitExceeded(): void {
+    if (this.done) return;
+    const err = Object.assign(new Error('the request body exceeded the limit a plugin set'), { code: BODY_LIMIT_EXCEEDED });
+    if (this.controller !== null) this.controller.abort(err);
+    else this.pendingAbort = err;
+  }
+
   onResponseError(_controller: UpstreamController, error: Error): void {
     this.clearTimers();
     if (this.done) return;
@@ -425,6 +436,15 @@ export class ForwardHandler implements UpstreamHandler {
     const res = this.res;
     const code = (error as { code?: string }).code ?? '';
     const midResponse = res.headersSent;
+    const plugins = this.plugins;
+    if (code === BODY_LIMIT_EXCEEDED && !midResponse && plugins !== null && plugins.bodyLimit !== null) {
+      // Answered as the limiting plugin would have in access, through the response phases and log.
+      this.done = true;
+      const limit = plugins.bodyLimit;
+      plugins.exited = { status: limit.status, kind: 'error', body: limit.message, headers: [] };
+      this.core.answerFromPlugin(this.req, res as ProxyResponse, this.entry, plugins, this.chain!);
+      return;
+    }
     const passive = this.entry.peers?.passive ?? null;
     if (passive !== null && this.peer !== null && !midResponse && !NOT_THE_TARGETS_FAULT.has(code)) {
       this.core.options.reportHealth(passive.upstreamId, this.peer.address, TIMEOUTS.has(code) ? 'timeout' : 'tcp_failure');

@@ -20,6 +20,7 @@ import { PluginResponseWriter } from './plugin-response.ts';
 import { addGatewayHeaders, sendGatewayError, sendGatewayResponse } from './respond.ts';
 import { Readable } from 'node:stream';
 import { hashInputsFor } from './balancer-request.ts';
+import { BodySizeGuard } from './body-size-guard.ts';
 
 /** A client connection, with the upstream call of the request it is waiting on (HTTP/1.1: at most one). */
 export interface ProxySocket extends Socket {
@@ -192,7 +193,14 @@ export class ProxyCore {
       this.answerFromPlugin(req, res, entry, ctx, chain);
       return;
     }
+    const limit = ctx.bodyLimit;
+    if (limit !== null && bodyOverLimit(req, ctx, limit.maxBytes)) {
+      ctx.exited = { status: limit.status, kind: 'error', body: limit.message, headers: [] };
+      this.answerFromPlugin(req, res, entry, ctx, chain);
+      return;
+    }
     let body: Readable | null = null;
+    let guard: BodySizeGuard | null = null;
     const replaced = ctx.upstreamBody ?? ctx.requestBody;
     if (replaced !== null) {
       setHeader(ctx.upstreamHeaders, 'Content-Length', String(replaced.length), 2);
@@ -202,6 +210,11 @@ export class ProxyCore {
       if (ctx.requestBody === null && !req.readableEnded) req.resume();
     } else if (hasRequestBody(req)) {
       body = req;
+      // Without a Content-Length (chunked, HTTP/2) the size is known only by counting as the body streams.
+      if (limit !== null && req.headers['content-length'] === undefined) {
+        guard = new BodySizeGuard(limit.maxBytes);
+        body = req.pipe(guard);
+      }
     }
     const forward = new (res.upgradeHead === undefined ? ForwardHandler : UpgradeHandler)(
       this,
@@ -219,6 +232,7 @@ export class ProxyCore {
       entry.peers?.hashes === true ? hashInputsFor(req, res, routed, ctx) : null,
       chain,
     );
+    if (guard !== null) guard.listener = forward;
     this.dispatch(req, res, forward);
   }
 
@@ -406,6 +420,16 @@ function malformedHead(req: IncomingMessage): number {
 
 function headerValue(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
+}
+
+/**
+ * Whether what is known of the client's body before proxying passes a plugin's bound: its Content-Length, or
+ * the body a plugin read (a streamed body is counted by BodySizeGuard instead).
+ */
+function bodyOverLimit(req: IncomingMessage, ctx: PluginContext, maxBytes: number): boolean {
+  if (ctx.requestBody !== null) return ctx.requestBody.length > maxBytes;
+  const length = req.headers['content-length'];
+  return length !== undefined && Number(length) > maxBytes;
 }
 
 /** Whether a request announces a body (HTTP/2: its stream did not end with the headers). */

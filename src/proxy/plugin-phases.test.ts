@@ -50,6 +50,14 @@ const HANDLERS: PluginHandler[] = [
     },
   },
   {
+    name: 't-limit',
+    priority: 1850,
+    access(kong) {
+      const limit = kong.request.getHeader('x-limit');
+      if (limit !== undefined) kong.request.limitBodySize(Number(limit), 413, 'Too big for t-limit');
+    },
+  },
+  {
     name: 't-body',
     priority: 1800,
     async access(kong) {
@@ -130,7 +138,7 @@ services:
       - { name: exit, paths: [/exit], plugins: [{ name: t-exit }, { name: t-upper }, { name: t-log }] }
       - { name: async, paths: [/async], plugins: [{ name: t-async }] }
       - { name: throw, paths: [/throw], plugins: [{ name: t-throw }, { name: t-log }] }
-      - { name: body, paths: [/body], plugins: [{ name: t-body }] }
+      - { name: body, paths: [/body], plugins: [{ name: t-body }, { name: t-limit }] }
       - { name: wrap, paths: [/wrap], plugins: [{ name: t-wrap }] }
       - { name: upper, paths: [/upper], plugins: [{ name: t-upper }] }
       - { name: replace, paths: [/replace], plugins: [{ name: t-replace }, { name: t-async }] }
@@ -251,6 +259,10 @@ describe('plugin phases on a real proxy', () => {
     assert.equal(seen.headers['content-length'], '10');
     const big = await get('/body', { 'content-type': 'text/plain' }, 'x'.repeat(2000));
     assert.equal(big.status, 500, 'past the body limit the plugin fails');
+    const limited = await get('/body', { 'content-type': 'text/plain', 'x-limit': '5' }, 'hello body');
+    assert.equal(limited.status, 413, 'past a plugin\'s bound (kong.request.limitBodySize) the read gets that bound\'s answer');
+    assert.equal(JSON.parse(limited.body).message, 'Too big for t-limit');
+    assert.equal((await get('/body', { 'content-type': 'text/plain', 'x-limit': '10' }, 'hello body')).status, 201);
   });
 
   test('the response phase sees the whole upstream body and replaces it', async () => {

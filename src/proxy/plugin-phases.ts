@@ -7,7 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import type { PluginContext, PluginExit } from '../pdk/index.ts';
 import { PHASE, phaseName } from '../pdk/phase-rules.ts';
 import { clearHeader, setHeader } from '../pdk/header-list.ts';
-import { toBuffer } from '../pdk/body.ts';
+import { BodyLimitError, toBuffer } from '../pdk/body.ts';
 import { byPriority, type PhaseStep, type PluginChain } from '../snapshot/plugin-chains.ts';
 import { defaultMessage as defaultMessageFor, renderError } from './error-response.ts';
 
@@ -26,6 +26,11 @@ function describe(err: unknown): string {
 
 /** Reports a failed step and, in phases that decide the answer, answers 500 as Kong does. */
 function failed(ctx: PluginContext, step: PhaseStep, err: unknown, log: PluginErrorLog, answers: boolean): void {
+  if (answers && err instanceof BodyLimitError) {
+    // A body read past `kong.request.limitBodySize`: the answer the limiting plugin chose, not a failure.
+    ctx.exited = { status: err.status, kind: 'error', body: err.message, headers: [] };
+    return;
+  }
   const route = (ctx.routed?.route as { id?: string } | null | undefined)?.id ?? '-';
   log(`plugin '${step.name}' (${step.id}) failed in ${phaseName(ctx.phaseBit)} on route ${route}, request id ${ctx.requestId}: ${describe(err)}`);
   if (answers) {
