@@ -10,7 +10,7 @@ describe('plugin registry', () => {
   });
 
   test('an unknown name is refused with the setting and the fix in the message', () => {
-    assert.throws(() => pluginRegistry(['bundled', 'nope']), /plugins: 'nope' is not a plugin Tollgate has \(bundled: key-auth\)/);
+    assert.throws(() => pluginRegistry(['bundled', 'nope']), /plugins: 'nope' is not a plugin Tollgate has \(bundled: [^)]*key-auth/);
   });
 
   test('priorities come from the handlers', () => {

@@ -9,6 +9,14 @@ import { keyAuthSchema } from './key-auth/schema.ts';
 import { keyAuthHandler } from './key-auth/handler.ts';
 import { keyAuthDaos } from './key-auth/daos.ts';
 import { keyAuthMigrations } from './key-auth/migrations/index.ts';
+import { basicAuthSchema } from './basic-auth/schema.ts';
+import { basicAuthHandler } from './basic-auth/handler.ts';
+import { basicAuthDaos } from './basic-auth/daos.ts';
+import { basicAuthMigrations } from './basic-auth/migrations/index.ts';
+import { aclSchema } from './acl/schema.ts';
+import { aclHandler } from './acl/handler.ts';
+import { aclDaos } from './acl/daos.ts';
+import { aclMigrations } from './acl/migrations/index.ts';
 
 export interface BundledPlugin {
   readonly schema: PluginDefinitionForSchema;
@@ -21,6 +29,8 @@ export interface BundledPlugin {
 
 export const BUNDLED_PLUGINS: readonly BundledPlugin[] = [
   { schema: keyAuthSchema, handler: keyAuthHandler, daos: keyAuthDaos, migrations: keyAuthMigrations },
+  { schema: basicAuthSchema, handler: basicAuthHandler, daos: basicAuthDaos, migrations: basicAuthMigrations },
+  { schema: aclSchema, handler: aclHandler, daos: aclDaos, migrations: aclMigrations },
 ];
 
 /** Handlers of every bundled plugin by name (what the snapshot compiler runs). */
