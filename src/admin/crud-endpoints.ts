@@ -203,7 +203,8 @@ function nestedEntityHandlers(child: EntityMeta, fk: ForeignKeyMeta): Record<'GE
   };
   /** The child, when it exists and belongs to the parent; a 404 otherwise. */
   const ownChild = async (ctx: RequestContext, owner: Row): Promise<Row> => {
-    const row = (await scopedChild(ctx, owner)) ?? (await findEntity(ctx, ctx.api.dao(child.name), ctx.params[child.name]));
+    const scoped = scopedChild(ctx, owner);
+    const row = scoped !== null ? await scoped : await findEntity(ctx, ctx.api.dao(child.name), ctx.params[child.name]);
     if (row === null || foreignId(row, fk.field) !== owner.id) throw notFound();
     return row;
   };
