@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { loadExternalPlugins, PluginLoadError, type PluginDirectory } from './loader.ts';
 import { loadNodePlugins, pluginDirectories } from './node-plugins.ts';
 import { validateEntity } from '../../entities/index.ts';
+import { BUNDLED_PLUGINS } from '../index.ts';
 
 const BUNDLED = new Set(['key-auth']);
 const EXAMPLES = resolve(import.meta.dirname, '..', '..', '..', 'examples');
@@ -162,7 +163,7 @@ describe('node plugins', () => {
       plugin_paths: [join(EXAMPLES, 'plugins')],
       pluginServers: [{ name: 'js', pluginsDirectory: join(EXAMPLES, 'js-plugins') }],
     });
-    assert.deepEqual([...registry.keys()], ['key-auth', 'add-header', 'js-hello']);
+    assert.deepEqual([...registry.keys()], [...BUNDLED_PLUGINS.map((p) => p.schema.name), 'add-header', 'js-hello']);
     assert.equal(registry.get('add-header')?.priority, 810);
     assert.deepEqual(external.map((p) => p.format), ['tollgate', 'kong-js']);
     const ok = validateEntity('plugins', { name: 'js-hello', config: { message: 'hi' } }, { plugins: registry });
