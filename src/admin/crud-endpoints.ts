@@ -11,6 +11,7 @@
  * 404 a client sees). Writes run in one store transaction.
  */
 import { ENTITIES, ENTITY_ORDER, type EntityMeta, type ForeignKeyMeta } from '../entities/index.ts';
+import { isUuid } from '../schema/index.ts';
 import type { Row, StoreOps, TagFilter } from '../store/types.ts';
 import { reply, type Handler, type Reply, type RequestContext } from './endpoint-types.ts';
 import type { EntityDao, EntityKey } from './entity-dao.ts';
@@ -180,11 +181,30 @@ function nestedCollectionHandlers(child: EntityMeta, fk: ForeignKeyMeta): { get:
   };
 }
 
+/**
+ * The field a child without an endpoint key is addressed by under its parent, when its cache key is the
+ * parent plus that field (`acls`: consumer and group, so `/consumers/{c}/acls/{group}`), as Kong's acl
+ * API does; else null.
+ */
+function keyUnderParent(child: EntityMeta, fk: ForeignKeyMeta): string | null {
+  const key = child.cacheKey;
+  if (child.endpointKey !== null || key === null || key.length !== 2 || key[0] !== fk.field) return null;
+  return key[1];
+}
+
 function nestedEntityHandlers(child: EntityMeta, fk: ForeignKeyMeta): Record<'GET' | 'PUT' | 'PATCH' | 'DELETE', Handler> {
   const parent = ENTITIES[fk.reference];
+  const scopedField = keyUnderParent(child, fk);
+  /** The child a non-UUID segment names under the parent (by the scoped field), or null. */
+  const scopedChild = (ctx: RequestContext, owner: Row): Promise<Row | null> | null => {
+    const segment = ctx.params[child.name];
+    if (scopedField === null || isUuid(segment)) return null;
+    return ctx.api.source.ops.getByCacheKey(child.name, { [fk.field]: { id: owner.id }, [scopedField]: segment });
+  };
   /** The child, when it exists and belongs to the parent; a 404 otherwise. */
   const ownChild = async (ctx: RequestContext, owner: Row): Promise<Row> => {
-    const row = await findEntity(ctx, ctx.api.dao(child.name), ctx.params[child.name]);
+    const scoped = scopedChild(ctx, owner);
+    const row = scoped !== null ? await scoped : await findEntity(ctx, ctx.api.dao(child.name), ctx.params[child.name]);
     if (row === null || foreignId(row, fk.field) !== owner.id) throw notFound();
     return row;
   };
@@ -198,7 +218,14 @@ function nestedEntityHandlers(child: EntityMeta, fk: ForeignKeyMeta): Record<'GE
       const dao = ctx.api.dao(child.name);
       const input = await entityInput(ctx, child);
       input[fk.field] = { id: owner.id };
-      const key = await dao.resolveKey(ctx.api.source.ops, ctx.params[child.name], 'PUT');
+      const scoped = scopedChild(ctx, owner);
+      let key: EntityKey;
+      if (scoped !== null) {
+        // Named by the scoped field: replace the one the parent has, or create it with that value.
+        const existing = await scoped;
+        key = { id: existing === null ? newId() : existing.id };
+        if (input[scopedField as string] === undefined) input[scopedField as string] = ctx.params[child.name];
+      } else key = await dao.resolveKey(ctx.api.source.ops, ctx.params[child.name], 'PUT');
       return reply(200, await write(ctx, (tx) => dao.upsert(tx, key, input)));
     },
     PATCH: async (ctx) => {

@@ -200,6 +200,10 @@ export class EntityDao {
   /** Input-only fields never reach the store; then the collection's own transformations. */
   protected transform(row: Row, input: Record<string, unknown>, context: WriteContext): Row {
     for (const [name, def] of Object.entries(this.meta.schema.fields)) if (def.transient) delete row[name];
+    // The schema's own transformations (a plugin's password hashing), when the write sets one of their inputs.
+    for (const step of this.meta.schema.transformations ?? []) {
+      if (step.input.some((field) => input[field] !== undefined)) Object.assign(row, step.on_write(row, { transform: true }));
+    }
     return this.transformEntity(row, input, context);
   }
 

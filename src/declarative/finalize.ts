@@ -1,9 +1,9 @@
 /**
  * Last phase of a load: apply the write-time transformations (compute CA certificate digests, normalise
- * target addresses), drop input-only fields, and group entities by
+ * target addresses, an entity schema's own `transformations`), drop input-only fields, and group entities by
  * collection.
  */
-import { certificateDigest, normalizeTarget } from '../entities/index.ts';
+import { ENTITIES, certificateDigest, normalizeTarget } from '../entities/index.ts';
 import { emptyFlatConfig, type FlatConfig } from './types.ts';
 import type { LoadedEntity } from './walk.ts';
 
@@ -26,6 +26,8 @@ export function buildFlatConfig(loaded: readonly LoadedEntity[], transform: bool
         delete entity.snis;
         break;
       default:
+        // Entities that declare their own transformations (a plugin's password hashing).
+        for (const step of ENTITIES[item.collection]?.schema.transformations ?? []) Object.assign(entity, step.on_write(entity, { transform }));
         break;
     }
     (config[item.collection] as unknown[]).push(entity);

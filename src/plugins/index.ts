@@ -27,6 +27,14 @@ import { requestSizeLimitingSchema } from './request-size-limiting/schema.ts';
 import { requestSizeLimitingHandler } from './request-size-limiting/handler.ts';
 import { corsSchema } from './cors/schema.ts';
 import { corsHandler } from './cors/handler.ts';
+import { basicAuthSchema } from './basic-auth/schema.ts';
+import { basicAuthHandler } from './basic-auth/handler.ts';
+import { basicAuthDaos } from './basic-auth/daos.ts';
+import { basicAuthMigrations } from './basic-auth/migrations/index.ts';
+import { aclSchema } from './acl/schema.ts';
+import { aclHandler } from './acl/handler.ts';
+import { aclDaos } from './acl/daos.ts';
+import { aclMigrations } from './acl/migrations/index.ts';
 
 export interface BundledPlugin {
   readonly schema: PluginDefinitionForSchema;
@@ -48,6 +56,8 @@ export const BUNDLED_PLUGINS: readonly BundledPlugin[] = [
   { schema: botDetectionSchema, handler: botDetectionHandler },
   { schema: requestSizeLimitingSchema, handler: requestSizeLimitingHandler },
   { schema: corsSchema, handler: corsHandler },
+  { schema: basicAuthSchema, handler: basicAuthHandler, daos: basicAuthDaos, migrations: basicAuthMigrations },
+  { schema: aclSchema, handler: aclHandler, daos: aclDaos, migrations: aclMigrations },
 ];
 
 /** Handlers of every bundled plugin by name (what the snapshot compiler runs). */

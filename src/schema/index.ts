@@ -8,6 +8,7 @@ export type {
   EntitySchemaDef,
   EntityType,
   EntityView,
+  EntityTransformation,
   ErrorNode,
   ErrorTree,
   FieldBaseValue,

@@ -179,6 +179,22 @@ export interface EntitySchemaDef extends SchemaDef {
    * entity by it. Tollgate addition; not part of Kong's schema view.
    */
   readonly secret_endpoint_key?: boolean;
+  /**
+   * Write-time transformations (Kong's `transformations`): basic-auth hashes a password. Run by Admin API
+   * writes that set one of `input`, and by every declarative load.
+   */
+  readonly transformations?: readonly EntityTransformation[];
+}
+
+/** One write-time transformation of an entity (Kong's `on_write`). */
+export interface EntityTransformation {
+  /** Fields whose presence in an Admin API write runs it. */
+  readonly input: readonly string[];
+  /**
+   * Returns the fields to replace, given the validated entity. `transform` is false when the source says its
+   * values are already transformed (a declarative file with `_transform: false`, such as an export).
+   */
+  readonly on_write: (entity: EntityView, options: { readonly transform: boolean }) => Readonly<Record<string, unknown>>;
 }
 
 // ---------------------------------------------------------------------------------------------------------

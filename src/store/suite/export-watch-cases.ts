@@ -7,6 +7,7 @@ import {
   caCertificate,
   certificate,
   consumer,
+  entity,
   keyAuth,
   plugin,
   ref,
@@ -54,6 +55,9 @@ export function exportWatchCases(harness: () => StoreHarness): void {
       await tx.insert('plugins', plugin({ route: rt }, { config: { greeting: 'hi' } }));
       await tx.insert('plugins', plugin({ consumer: buyer }));
       await tx.insert('keyauth_credentials', keyAuth(buyer, { key: 'buyer-key' }));
+      // A stored password is a hash (here Kong's SHA-1 form), which an exported file keeps as it is.
+      await tx.insert('basicauth_credentials', entity('basicauth_credentials', { consumer: ref(buyer), username: 'buyer', password: 'a94a8fe5ccb19ba61c4c0873d391e987982fbbd3' }));
+      await tx.insert('acls', entity('acls', { consumer: ref(buyer), group: 'buyers' }));
     });
     const exported = await store.exportAll();
     for (const [collection, rows] of Object.entries(exported)) {

@@ -1,0 +1,154 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { IncomingMessage } from 'node:http';
+import { Readable } from 'node:stream';
+import { PluginContext, type PdkEnvironment } from '../../pdk/index.ts';
+import { buildConfigData } from '../../snapshot/plugin-chains.ts';
+import { basicAuthHandler, decodeBase64, parseBasic, type BasicAuthConf } from './handler.ts';
+import { hashPassword, kongSha1 } from './password.ts';
+import type { BasicAuthConfig } from './schema.ts';
+
+const DATA = buildConfigData({
+  services: [],
+  routes: [],
+  upstreams: [],
+  targets: [],
+  plugins: [],
+  consumers: [
+    { id: 'c-ann', username: 'ann', custom_id: 'ann-1' },
+    { id: 'c-bob', username: 'bob', custom_id: null },
+    { id: 'c-anon', username: 'anonymous', custom_id: null },
+  ],
+  basicauth_credentials: [
+    { id: 'b-ann', consumer: { id: 'c-ann' }, username: 'ann-user', password: hashPassword('open:sesame') },
+    { id: 'b-bob', consumer: { id: 'c-bob' }, username: 'bob-user', password: kongSha1('MI6', 'c-bob') },
+    { id: 'b-ghost', consumer: { id: 'c-none' }, username: 'ghost', password: kongSha1('x', 'c-none') },
+  ],
+});
+
+const ENV: PdkEnvironment = { services: null, nodeId: 'n', hostname: 'h', isTrusted: () => false, log: () => {}, maxBodyBytes: 1024 };
+
+function conf(config: Partial<Record<keyof BasicAuthConfig, unknown>> = {}): BasicAuthConf {
+  return basicAuthHandler.prepare!({ anonymous: null, hide_credentials: false, realm: 'service', ...config } as BasicAuthConfig, DATA);
+}
+
+const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+
+function context(rawHeaders: string[]): PluginContext {
+  const headers: Record<string, string> = {};
+  for (let i = 0; i < rawHeaders.length; i += 2) headers[rawHeaders[i].toLowerCase()] = rawHeaders[i + 1];
+  const req = Object.assign(Readable.from([]), { url: '/', method: 'GET', rawHeaders, headers, socket: {} }) as unknown as IncomingMessage;
+  const upstream = ['host', '', 'X-Consumer-ID', 'forged', 'X-Anonymous-Consumer', 'true', ...rawHeaders];
+  return new PluginContext(req, 'rid', upstream, '/', ENV, DATA, performance.now(), '127.0.0.1');
+}
+
+async function run(c: BasicAuthConf, rawHeaders: string[] = []): Promise<PluginContext> {
+  const ctx = context(rawHeaders);
+  await basicAuthHandler.access!(ctx, c);
+  return ctx;
+}
+
+const upstream = (ctx: PluginContext, name: string) => {
+  const h = ctx.upstreamHeaders;
+  for (let i = 2; i < h.length; i += 2) if (h[i].toLowerCase() === name.toLowerCase()) return h[i + 1];
+  return undefined;
+};
+
+describe('basic-auth: parsing the header as Kong does', () => {
+  test('Basic with any case of the first letter, optional spaces; the password is everything after the first colon', () => {
+    assert.deepEqual(parseBasic(basic('u', 'p:q')), { username: 'u', password: Buffer.from('p:q') });
+    assert.equal(parseBasic(`basic ${Buffer.from('u:').toString('base64')}`)?.password.length, 0);
+    assert.equal(parseBasic(`  Basic${Buffer.from('u:p').toString('base64')}`)?.username, 'u');
+    assert.equal(parseBasic(`Bearer ${Buffer.from('u:p').toString('base64')}`), null);
+    assert.equal(parseBasic(`Basic ${Buffer.from('nocolon').toString('base64')}`), null);
+    assert.equal(parseBasic('Basic !!!'), null, 'not base64');
+    assert.equal(parseBasic('foobar'), null);
+  });
+
+  test('base64 as nginx decodes it: padding optional, other characters refused', () => {
+    assert.equal(decodeBase64('dTpw')?.toString(), 'u:p');
+    assert.equal(decodeBase64('dTpwcQ')?.toString(), 'u:pq');
+    assert.equal(decodeBase64('dTpwcQ==')?.toString(), 'u:pq');
+    assert.equal(decodeBase64('dTpw '), null);
+    assert.equal(decodeBase64('dTpwc'), null);
+  });
+});
+
+describe('basic-auth', () => {
+  test('no header: 401 Unauthorized with the realm challenge', async () => {
+    const ctx = await run(conf());
+    assert.deepEqual(ctx.exited, { status: 401, kind: 'error', body: 'Unauthorized', headers: ['WWW-Authenticate', 'Basic realm="service"'] });
+    assert.deepEqual((await run(conf({ realm: 'tollgate' }))).exited?.headers, ['WWW-Authenticate', 'Basic realm="tollgate"']);
+  });
+
+  test('bad header, unknown user, wrong password: 401 Unauthorized', async () => {
+    for (const header of ['foobar', basic('nobody', 'x'), basic('ann-user', 'wrong'), basic('bob-user', 'MI5'), basic('ghost', 'x')]) {
+      const ctx = await run(conf(), ['Authorization', header]);
+      assert.equal(ctx.exited?.status, 401, header);
+      assert.equal(ctx.exited?.body, 'Unauthorized');
+    }
+  });
+
+  test('a scrypt credential authenticates; consumer headers replace forged ones; the identifier is the username', async () => {
+    const ctx = await run(conf(), ['Authorization', basic('ann-user', 'open:sesame')]);
+    assert.equal(ctx.exited, null);
+    assert.equal(ctx.consumer?.id, 'c-ann');
+    assert.equal(ctx.credential?.id, 'b-ann');
+    assert.equal('password' in (ctx.credential as object), false, 'later plugins never see the password hash');
+    assert.equal(upstream(ctx, 'X-Consumer-ID'), 'c-ann');
+    assert.equal(upstream(ctx, 'X-Consumer-Custom-ID'), 'ann-1');
+    assert.equal(upstream(ctx, 'X-Consumer-Username'), 'ann');
+    assert.equal(upstream(ctx, 'X-Credential-Identifier'), 'ann-user');
+    assert.equal(upstream(ctx, 'X-Anonymous-Consumer'), undefined);
+    assert.equal(upstream(ctx, 'Authorization'), basic('ann-user', 'open:sesame'));
+    // The second time the success is cached: the phase completes synchronously.
+    const again = context(['Authorization', basic('ann-user', 'open:sesame')]);
+    assert.equal(basicAuthHandler.access!(again, conf()), undefined);
+    assert.equal(again.consumer?.id, 'c-ann');
+  });
+
+  test('a Kong SHA-1 credential authenticates synchronously; no custom_id clears the header', async () => {
+    const ctx = context(['Authorization', basic('bob-user', 'MI6'), 'X-Consumer-Custom-ID', 'forged']);
+    assert.equal(basicAuthHandler.access!(ctx, conf()), undefined);
+    assert.equal(ctx.consumer?.id, 'c-bob');
+    assert.equal(upstream(ctx, 'X-Consumer-Custom-ID'), undefined);
+  });
+
+  test('Proxy-Authorization is tried first, then Authorization', async () => {
+    const both = await run(conf(), ['Proxy-Authorization', basic('bob-user', 'MI6'), 'Authorization', basic('ann-user', 'open:sesame')]);
+    assert.equal(both.consumer?.id, 'c-bob');
+    const unknownProxy = await run(conf(), ['Proxy-Authorization', basic('nobody', 'x'), 'Authorization', basic('ann-user', 'open:sesame')]);
+    assert.equal(unknownProxy.consumer?.id, 'c-ann');
+    const onlyProxy = await run(conf(), ['Proxy-Authorization', basic('bob-user', 'MI6')]);
+    assert.equal(onlyProxy.consumer?.id, 'c-bob');
+  });
+
+  test('hide_credentials removes the headers it read', async () => {
+    const ctx = await run(conf({ hide_credentials: true }), ['Authorization', basic('bob-user', 'MI6'), 'Proxy-Authorization', 'junk']);
+    assert.equal(ctx.exited, null);
+    assert.equal(upstream(ctx, 'Authorization'), undefined);
+    assert.equal(upstream(ctx, 'Proxy-Authorization'), undefined);
+  });
+
+  test('anonymous (by username or id) replaces the 401; a credential from an earlier plugin wins', async () => {
+    for (const anonymous of ['anonymous', 'c-anon']) {
+      const ctx = await run(conf({ anonymous }), ['Authorization', basic('ann-user', 'wrong')]);
+      assert.equal(ctx.exited, null);
+      assert.equal(upstream(ctx, 'X-Consumer-ID'), 'c-anon');
+      assert.equal(upstream(ctx, 'X-Anonymous-Consumer'), 'true');
+      assert.equal(upstream(ctx, 'X-Credential-Identifier'), undefined);
+      assert.equal(ctx.credential, null);
+    }
+    const earlier = context([]);
+    earlier.client.authenticate({ id: 'c-ann', username: 'ann', custom_id: null }, { id: 'k', consumer: { id: 'c-ann' } });
+    await basicAuthHandler.access!(earlier, conf({ anonymous: 'anonymous' }));
+    assert.equal(earlier.exited, null);
+    assert.equal(earlier.credential?.id, 'k');
+  });
+
+  test('anonymous naming a missing consumer answers 500 with Kong\'s message', async () => {
+    const ctx = await run(conf({ anonymous: 'ghost' }));
+    assert.equal(ctx.exited?.status, 500);
+    assert.equal(ctx.exited?.body, "anonymous consumer ghost is configured but doesn't exist");
+  });
+});
