@@ -5,7 +5,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from './helpers/ports.ts';
 import { makeClusterPki, makeSharedPair, startOcspResponder, type OcspResponder } from './helpers/cluster-pki.ts';
@@ -56,6 +56,8 @@ describe('PKI mode: names, revocation, encrypted cache', { timeout: 120_000 }, (
     const dp = await startDataPlane(certsFor('pki', certs, 'dp1'), [cp], { env: { TOLLGATE_CLUSTER_CACHE_KEY: CACHE_KEY }, keepPrefix: true });
     nodes.push(dp);
     await waitUntil(async () => (await statusOf(`${dp.proxy}/secret-path`)) === 200, 10_000, 'the route on dp1');
+    // The data plane writes its cache beside applying the configuration: wait for the file, not only the route.
+    await waitUntil(() => existsSync(join(dp.prefix, 'config.cache')), 10_000, 'the configuration cache');
     const cache = readFileSync(join(dp.prefix, 'config.cache'));
     assert.ok(!cache.includes('confidential-route-name') && !cache.includes('secret-path'), 'nothing readable in the cache');
     assert.equal(((await clusteringStatus(dp)) as unknown as { cache: { encrypted: boolean } }).cache.encrypted, true);
