@@ -19,6 +19,8 @@ import { requestTransformerSchema } from './request-transformer/schema.ts';
 import { requestTransformerHandler } from './request-transformer/handler.ts';
 import { responseTransformerSchema } from './response-transformer/schema.ts';
 import { responseTransformerHandler } from './response-transformer/handler.ts';
+import { rateLimitingSchema } from './rate-limiting/schema.ts';
+import { rateLimitingHandler } from './rate-limiting/handler.ts';
 
 export interface BundledPlugin {
   readonly schema: PluginDefinitionForSchema;
@@ -36,6 +38,7 @@ export const BUNDLED_PLUGINS: readonly BundledPlugin[] = [
   { schema: requestTerminationSchema, handler: requestTerminationHandler },
   { schema: requestTransformerSchema, handler: requestTransformerHandler },
   { schema: responseTransformerSchema, handler: responseTransformerHandler },
+  { schema: rateLimitingSchema, handler: rateLimitingHandler },
 ];
 
 /** Handlers of every bundled plugin by name (what the snapshot compiler runs). */
