@@ -135,7 +135,7 @@ export const rateLimitingSchema = definePluginSchema({
       redis_database: redisShorthand('database', 'integer'),
     },
   },
-  entity_checks: [
+  entityChecks: [
     { at_least_one_of: ['config.second', 'config.minute', 'config.hour', 'config.day', 'config.month', 'config.year'] },
     { conditional: { if_field: 'config.policy', if_match: { eq: 'redis' }, then_field: 'config.redis.host', then_match: { required: true } } },
     { conditional: { if_field: 'config.policy', if_match: { eq: 'redis' }, then_field: 'config.redis.port', then_match: { required: true } } },
