@@ -11,6 +11,7 @@ export {
   type PhaseMethod,
   type PhaseResult,
   type PluginConfigData,
+  type PluginEntityScope,
   type PluginConsumer,
   type PluginCredential,
   type PluginHandler,

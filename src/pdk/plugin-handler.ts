@@ -45,6 +45,14 @@ export interface PluginConfigData {
   credentialsBy(collection: string, field: string): ReadonlyMap<string, CredentialMatch>;
 }
 
+/** The plugin entity `prepare` is called for: its id and the ids of the route, service and consumer it is scoped to. */
+export interface PluginEntityScope {
+  readonly id: string;
+  readonly route: string | null;
+  readonly service: string | null;
+  readonly consumer: string | null;
+}
+
 /** Every per-request phase, in the order a request meets them. */
 export const PLUGIN_PHASES = ['certificate', 'rewrite', 'access', 'response', 'header_filter', 'body_filter', 'log'] as const;
 export type PluginPhase = (typeof PLUGIN_PHASES)[number];
@@ -77,8 +85,11 @@ export interface PluginHandler<Conf = unknown, Config = Readonly<Record<string, 
   readonly version?: string;
   /** Once per worker, before the first configuration: open clients, register metrics. */
   init_worker?(node: NodeServices): void | Promise<void>;
-  /** Config time, once per plugin entity and snapshot: precompute what the phases need. */
-  prepare?(config: Config, data: PluginConfigData): Conf;
+  /**
+   * Config time, once per plugin entity and snapshot: precompute what the phases need. `entity` says which
+   * plugin entity this is and what it is scoped to (Kong's `conf.route_id`, `conf.service_id`, `__plugin_id`).
+   */
+  prepare?(config: Config, data: PluginConfigData, entity?: PluginEntityScope): Conf;
   // Method syntax (not function-typed properties) keeps a handler of a specific Conf assignable to
   // PluginHandler<unknown>, which is how chains hold them.
   certificate?(kong: Kong, conf: Conf): PhaseResult;

@@ -35,6 +35,8 @@ import { aclSchema } from './acl/schema.ts';
 import { aclHandler } from './acl/handler.ts';
 import { aclDaos } from './acl/daos.ts';
 import { aclMigrations } from './acl/migrations/index.ts';
+import { rateLimitingSchema } from './rate-limiting/schema.ts';
+import { rateLimitingHandler } from './rate-limiting/handler.ts';
 
 export interface BundledPlugin {
   readonly schema: PluginDefinitionForSchema;
@@ -58,6 +60,7 @@ export const BUNDLED_PLUGINS: readonly BundledPlugin[] = [
   { schema: corsSchema, handler: corsHandler },
   { schema: basicAuthSchema, handler: basicAuthHandler, daos: basicAuthDaos, migrations: basicAuthMigrations },
   { schema: aclSchema, handler: aclHandler, daos: aclDaos, migrations: aclMigrations },
+  { schema: rateLimitingSchema, handler: rateLimitingHandler },
 ];
 
 /** Handlers of every bundled plugin by name (what the snapshot compiler runs). */

@@ -137,16 +137,16 @@ export class PluginChainBuilder {
       if (!plugin.protocols.some(isHttpProtocol)) continue;
       const handler = handlers.get(plugin.name);
       if (handler === undefined) continue;
-      const conf = handler.prepare === undefined ? plugin.config : handler.prepare(plugin.config, data);
+      const route = plugin.route?.id ?? null;
+      const service = plugin.service?.id ?? null;
+      const consumer = plugin.consumer?.id ?? null;
+      const conf = handler.prepare === undefined ? plugin.config : handler.prepare(plugin.config, data, { id: plugin.id, route, service, consumer });
       const step: PluginStep = Object.freeze({ name: plugin.name, handler, conf, id: plugin.id, ordering: orderingOf(plugin) });
       let scoped = this.#scoped.get(plugin.name);
       if (scoped === undefined) {
         scoped = newScoped();
         this.#scoped.set(plugin.name, scoped);
       }
-      const route = plugin.route?.id ?? null;
-      const service = plugin.service?.id ?? null;
-      const consumer = plugin.consumer?.id ?? null;
       if (consumer !== null) {
         this.#consumers.add(consumer);
         if (route !== null && service !== null) scoped.byAll.set(`${route} ${service} ${consumer}`, step);

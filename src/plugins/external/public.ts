@@ -9,7 +9,7 @@ import type { PluginModule } from './native-plugin.ts';
 
 export type { PluginModule } from './native-plugin.ts';
 export type { PluginHandler, PluginPhase, PhaseMethod, PhaseResult } from '../../pdk/plugin-handler.ts';
-export type { PluginConfigData, PluginConsumer, PluginCredential } from '../../pdk/plugin-handler.ts';
+export type { PluginConfigData, PluginEntityScope, PluginConsumer, PluginCredential } from '../../pdk/plugin-handler.ts';
 export type * from '../../pdk/kong.ts';
 export type { NodeServices, SharedCounters, SharedCache, MetricsRegistry } from '../../pdk/shared-state.ts';
 export type { LogRecord } from '../../pdk/log-record.ts';

@@ -1,0 +1,218 @@
+/**
+ * rate-limiting: counts requests per client (consumer, credential, IP, service, header or path) in second to
+ * year windows, in the node's counters or in Redis, and answers `error_code` past a limit, with Kong's
+ * `X-RateLimit-*`, `RateLimit-*` and `Retry-After` headers. Counting happens in `access`, before the request is
+ * proxied, as Kong does; unlike Kong's, the count is taken atomically first, so bursts never overshoot.
+ */
+import type { Kong, PluginHandler } from '../../pdk/index.ts';
+import type { PluginEntityScope } from '../../pdk/plugin-handler.ts';
+import type { RateLimitingConfig } from './schema.ts';
+import { localPolicy, redisPolicy, type CounterRef, type Counts, type Policy } from './policies.ts';
+import {
+  PERIODS,
+  PERIOD_TITLES,
+  previousWeight,
+  previousWindow,
+  resetSeconds,
+  slidingRetryAfter,
+  slidingUsage,
+  windowAt,
+  type Period,
+  type Window,
+} from './windows.ts';
+
+/** Kong's placeholder for a plugin that is not scoped to a route or service. */
+const EMPTY_UUID = '00000000-0000-0000-0000-000000000000';
+
+interface PeriodLimit {
+  readonly period: Period;
+  readonly limit: number;
+  readonly limitHeader: string;
+  readonly remainingHeader: string;
+}
+
+export interface RateLimitingConf {
+  readonly limits: readonly PeriodLimit[];
+  readonly keyPrefix: string;
+  readonly limitBy: string;
+  readonly headerName: string | null;
+  readonly path: string | null;
+  readonly sliding: boolean;
+  readonly policy: Policy;
+  readonly faultTolerant: boolean;
+  readonly hideClientHeaders: boolean;
+  readonly errorCode: number;
+  readonly errorMessage: string;
+}
+
+function prepare(config: RateLimitingConfig, _data: unknown, entity?: PluginEntityScope): RateLimitingConf {
+  const limits: PeriodLimit[] = [];
+  for (const period of PERIODS) {
+    const limit = config[period];
+    if (typeof limit === 'number') {
+      limits.push({ period, limit, limitHeader: `X-RateLimit-Limit-${PERIOD_TITLES[period]}`, remainingHeader: `X-RateLimit-Remaining-${PERIOD_TITLES[period]}` });
+    }
+  }
+  let policy = localPolicy;
+  if (config.policy === 'redis') {
+    const r = config.redis ?? ({} as NonNullable<RateLimitingConfig['redis']>);
+    const timeout = r.timeout ?? 2000;
+    const settings = {
+      host: r.host ?? '127.0.0.1',
+      port: r.port ?? 6379,
+      username: r.username ?? null,
+      password: r.password ?? null,
+      database: r.database ?? 0,
+      ssl: r.ssl === true,
+      sslVerify: r.ssl_verify === true,
+      serverName: r.server_name ?? null,
+      connectTimeout: r.connect_timeout ?? timeout,
+      commandTimeout: Math.max(r.read_timeout ?? timeout, r.send_timeout ?? timeout),
+    };
+    policy = redisPolicy(JSON.stringify(settings), settings);
+  }
+  // Kong's counter keys: the plugin's route and service (not the request's), so a service-wide plugin counts
+  // once for all of the service's routes.
+  const route = entity?.route ?? EMPTY_UUID;
+  const service = entity?.service ?? EMPTY_UUID;
+  return {
+    limits,
+    keyPrefix: `ratelimit:${route}:${service}:`,
+    limitBy: config.limit_by,
+    headerName: config.header_name ?? null,
+    path: config.path ?? null,
+    sliding: config.window_type === 'sliding',
+    policy,
+    faultTolerant: config.fault_tolerant,
+    hideClientHeaders: config.hide_client_headers,
+    errorCode: config.error_code,
+    errorMessage: config.error_message,
+  };
+}
+
+/** Who the request is counted for, falling back to the client's address as Kong does. */
+function identifierOf(kong: Kong, conf: RateLimitingConf): string {
+  let id: unknown;
+  switch (conf.limitBy) {
+    case 'service':
+      id = kong.router.getService()?.id;
+      break;
+    case 'consumer':
+      id = kong.client.getConsumer()?.id ?? kong.client.getCredential()?.id;
+      break;
+    case 'credential':
+      id = kong.client.getCredential()?.id;
+      break;
+    case 'header':
+      id = kong.request.getHeader(conf.headerName!);
+      break;
+    case 'path': {
+      const path = kong.request.getPath();
+      if (path === conf.path) id = path;
+      break;
+    }
+  }
+  return typeof id === 'string' && id !== '' ? id : kong.client.getForwardedIp();
+}
+
+/** The windows a request falls in, one per configured period. */
+export function windowsAt(conf: Pick<RateLimitingConf, 'limits'>, now: number): Window[] {
+  return conf.limits.map((l) => windowAt(l.period, now));
+}
+
+/** The counters of one identifier for the request's windows. */
+export function counterRefs(conf: Pick<RateLimitingConf, 'limits' | 'keyPrefix' | 'sliding'>, identifier: string, windows: readonly Window[]): CounterRef[] {
+  return conf.limits.map((l, i) => {
+    const w = windows[i];
+    const base = `${conf.keyPrefix}${identifier}:`;
+    if (!conf.sliding) return { key: `${base}${w.start}:${l.period}`, expiresAt: w.end, previousKey: null };
+    const prev = previousWindow(l.period, w);
+    // A sliding window's counter is read again as the previous one during the next window.
+    return { key: `${base}${w.start}:${l.period}`, expiresAt: w.end + (w.end - w.start), previousKey: `${base}${prev.start}:${l.period}` };
+  });
+}
+
+/** What the counts mean for a request: its headers, and whether it is refused. */
+export interface Verdict {
+  readonly refused: boolean;
+  readonly headers: Record<string, number>;
+}
+
+/**
+ * Judges a request from its counts (which include it) as Kong does: per period, the limit and what remains
+ * after this request; `RateLimit-*` for the most constrained period (least remaining, the longer window on a
+ * tie) with the seconds until it resets; `Retry-After` as well when refused.
+ */
+export function judge(conf: Pick<RateLimitingConf, 'limits' | 'sliding'>, windows: readonly Window[], counts: Counts, now: number): Verdict {
+  const used: number[] = [];
+  let stop = -1;
+  for (let i = 0; i < conf.limits.length; i++) {
+    const before = counts.current[i] - 1;
+    used[i] = conf.sliding ? slidingUsage(counts.previous[i], before, previousWeight(windows[i], now)) : before;
+    if (conf.limits[i].limit - used[i] <= 0) stop = i;
+  }
+  const headers: Record<string, number> = {};
+  let best = -1;
+  let bestRemaining = 0;
+  for (let i = 0; i < conf.limits.length; i++) {
+    const l = conf.limits[i];
+    let remaining = l.limit - used[i];
+    if (stop === -1 || stop === i) remaining -= 1;
+    remaining = Math.max(0, remaining);
+    // Periods are in increasing length, so `<=` prefers the longer window on a tie.
+    if (best === -1 || remaining <= bestRemaining) {
+      best = i;
+      bestRemaining = remaining;
+    }
+    headers[l.limitHeader] = l.limit;
+    headers[l.remainingHeader] = remaining;
+  }
+  const w = windows[best];
+  const l = conf.limits[best];
+  let reset = resetSeconds(w, now);
+  if (conf.sliding && stop !== -1 && bestRemaining === 0) {
+    // The refused request is not counted: the wait is judged from the counts before it.
+    reset = slidingRetryAfter(l.period, w, now, l.limit, counts.previous[best], counts.current[best] - 1);
+  }
+  headers['RateLimit-Limit'] = l.limit;
+  headers['RateLimit-Remaining'] = bestRemaining;
+  headers['RateLimit-Reset'] = reset;
+  if (stop !== -1) headers['Retry-After'] = reset;
+  return { refused: stop !== -1, headers };
+}
+
+async function access(kong: Kong, conf: RateLimitingConf): Promise<void> {
+  const now = Date.now();
+  const identifier = identifierOf(kong, conf);
+  const windows = windowsAt(conf, now);
+  const refs = counterRefs(conf, identifier, windows);
+  let counts: Counts;
+  try {
+    counts = await conf.policy.hit(kong, refs, now);
+  } catch (err) {
+    if (!conf.faultTolerant) throw new Error(`rate-limiting: cannot count the request: ${err instanceof Error ? err.message : String(err)}`);
+    conf.policy.logFailure(kong, err, now);
+    return;
+  }
+  const verdict = judge(conf, windows, counts, now);
+  if (verdict.refused) {
+    try {
+      await conf.policy.undo(kong, refs, now);
+    } catch (err) {
+      conf.policy.logFailure(kong, err, now);
+    }
+    const headers = conf.hideClientHeaders ? undefined : verdict.headers;
+    if (conf.errorCode >= 400 && conf.errorCode <= 599) kong.response.error(conf.errorCode, conf.errorMessage, headers);
+    else kong.response.exit(conf.errorCode, { message: conf.errorMessage }, headers);
+    return;
+  }
+  if (!conf.hideClientHeaders) kong.response.setHeaders(verdict.headers);
+}
+
+export const rateLimitingHandler: PluginHandler<RateLimitingConf, RateLimitingConfig> = {
+  name: 'rate-limiting',
+  priority: 910,
+  version: '3.10.0',
+  prepare,
+  access,
+};
