@@ -28,6 +28,8 @@ export interface FixedRateOptions {
   warmupSeconds: number;
   /** Upper bound on concurrent connections (opened only when all others are busy). */
   connections: number;
+  /** Extra request headers (`name: value`). */
+  headers?: readonly string[];
   /** How long to wait for in-flight answers after the last send. */
   drainSeconds: number;
 }
@@ -188,7 +190,12 @@ export async function runFixedRate(options: FixedRateOptions): Promise<FixedRate
   const recorder = new RunRecorder();
   const warmupCount = Math.round(options.rate * options.warmupSeconds);
   const total = warmupCount + Math.round(options.rate * options.durationSeconds);
-  const dispatchOptions: Dispatcher.DispatchOptions = { path, method: 'GET', headers: { 'user-agent': 'tollgate-bench-fixed-rate' } };
+  const headers: Record<string, string> = { 'user-agent': 'tollgate-bench-fixed-rate' };
+  for (const header of options.headers ?? []) {
+    const colon = header.indexOf(':');
+    if (colon > 0) headers[header.slice(0, colon).trim().toLowerCase()] = header.slice(colon + 1).trim();
+  }
+  const dispatchOptions: Dispatcher.DispatchOptions = { path, method: 'GET', headers };
   let sent = 0;
   const metronome = await startMetronome();
   const start = nowNs() + 1_000_000; // 1 ms from now, so the first send is on schedule too
@@ -257,6 +264,7 @@ export function parseFixedRateArgs(argv: readonly string[]): FixedRateOptions {
       warmup: { type: 'string', default: '1' },
       connections: { type: 'string', default: '64' },
       drain: { type: 'string', default: '5' },
+      header: { type: 'string', multiple: true, default: [] },
     },
   });
   if (!values.url) throw new Error('fixed-rate: --url is required, e.g. --url http://127.0.0.1:8000/');
@@ -273,6 +281,7 @@ export function parseFixedRateArgs(argv: readonly string[]): FixedRateOptions {
     durationSeconds: number('duration', values.duration, 0.1),
     warmupSeconds: number('warmup', values.warmup, 0),
     connections: Math.floor(number('connections', values.connections, 1)),
+    headers: values.header,
     drainSeconds: number('drain', values.drain, 0),
   };
 }

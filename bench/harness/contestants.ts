@@ -32,7 +32,7 @@ export const CONTESTANT_DESCRIPTIONS: Readonly<Record<ContestantName, string>> =
   tollgate: 'bin/tollgate start, DB-less, one service + one route `/`, no plugins',
   'tollgate-noop': 'as tollgate, the route running one synchronous no-op plugin (bench/plugins/noop-sync.ts)',
   'tollgate-async': 'as tollgate, the route running one async (promise-returning) no-op plugin (bench/plugins/noop-async.ts)',
-  'tollgate-key-auth': 'as tollgate, the route running key-auth (one consumer; the key in the query string)',
+  'tollgate-key-auth': 'as tollgate, the route running key-auth (one consumer; the key in an `apikey` header)',
   'tollgate-baseline': 'as tollgate, from the checkout given with --baseline (e.g. the previous release), no plugins',
 };
 
@@ -53,6 +53,8 @@ export interface RunningContestant {
   workers: number;
   /** The URL load tools hit. */
   url: string;
+  /** Request headers the load tools send (`name: value`), e.g. an API key. */
+  headers?: readonly string[];
   /** The root process (master, supervisor or primary); CPU is summed over its whole tree. */
   process: ManagedProcess;
   /** Where CPU profiles land when profiling was asked for. */
@@ -103,13 +105,13 @@ function failure(proc: ManagedProcess, reason: string): Error {
  * answers at all), then checks that `url` really proxies (200 with the upstream's body); on any failure stops
  * the process and throws.
  */
-async function confirmServing(proc: ManagedProcess, readyUrl: string, url: string, timeoutMs: number, readyMeans200 = false): Promise<void> {
+async function confirmServing(proc: ManagedProcess, readyUrl: string, url: string, timeoutMs: number, readyMeans200 = false, headers: readonly string[] = []): Promise<void> {
   const outcome = await waitForHttp(readyUrl, { timeoutMs, gaveUp: exitedReason(proc), accept: readyMeans200 ? undefined : () => true });
   if (!outcome.ready) {
     await proc.stop(1000);
     throw failure(proc, outcome.reason);
   }
-  const check = await probe(url, 2000);
+  const check = await probe(url, 2000, headers);
   if (check.status !== 200 || check.body !== 'ok') {
     await proc.stop(1000);
     const got = check.error ?? `HTTP ${check.status} ${JSON.stringify((check.body ?? '').slice(0, 200))}`;
@@ -193,11 +195,13 @@ export async function startTollgate(context: StartContext, upstreamPort: number,
   });
   const command = scenario.baseline ? join(root, 'bin', 'tollgate') : (context.tollgateCommand ?? join(root, 'bin', 'tollgate'));
   const proc = new ManagedProcess({ name, command, args: ['start'], env, cwd: prefix }, join(prefix, 'output.log'));
-  const url = `http://127.0.0.1:${proxyPort}/${plugin === 'key-auth' ? `?apikey=${BENCH_API_KEY}` : ''}`;
+  const url = `http://127.0.0.1:${proxyPort}/`;
+  // The key in a header, as clients usually send it (so that the URL is the same as the plain route's).
+  const headers = plugin === 'key-auth' ? [`apikey: ${BENCH_API_KEY}`] : undefined;
   const timeoutMs = context.tollgateReadyTimeoutMs ?? 20_000;
-  await confirmServing(proc, `http://127.0.0.1:${statusPort}/status/ready`, url, timeoutMs, true);
+  await confirmServing(proc, `http://127.0.0.1:${statusPort}/status/ready`, url, timeoutMs, true, headers);
   // Workers write --cpu-prof files only on a clean exit: give the supervisor time to stop them in order.
-  return { name, workers: context.workers, url, process: proc, profileDir, stop: async () => { await proc.stop(profileDir ? 15_000 : 5000); } };
+  return { name, workers: context.workers, url, headers, process: proc, profileDir, stop: async () => { await proc.stop(profileDir ? 15_000 : 5000); } };
 }
 
 /** Starts the named proxy contestant in front of the upstream. */

@@ -17,6 +17,8 @@ export interface FixedRateRunOptions {
   warmupSeconds: number;
   connections: number;
   cpus?: string;
+  /** Extra request headers (`name: value`). */
+  headers?: readonly string[];
 }
 
 /** Reads the generator's JSON line; throws with its output when there is none. */
@@ -31,6 +33,7 @@ export async function runFixedRateProcess(options: FixedRateRunOptions): Promise
   const args = [
     FIXED_RATE_SCRIPT, '--url', options.url, '--rate', String(options.rate), '--duration', String(options.durationSeconds),
     '--warmup', String(options.warmupSeconds), '--connections', String(options.connections), '--drain', '5',
+    ...(options.headers ?? []).flatMap((h) => ['--header', h]),
   ];
   const limitSeconds = options.warmupSeconds + options.durationSeconds + 30;
   const run = await runToCompletion({ name: 'fixed-rate', command: options.nodePath, args, cpus: options.cpus }, limitSeconds * 1000);

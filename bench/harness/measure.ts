@@ -62,7 +62,7 @@ export async function measureContestant(
   const loadCpus = settings.canPin ? placement.loadCpus : undefined;
   const ticksPerSecond = clockTicksPerSecond();
   if (settings.canPin) await applyPlacement(target, upstream, placement, record);
-  const wrkOptions = { wrkPath: settings.wrkPath, url: target.url, connections: settings.connections, threads: 1, cpus: loadCpus };
+  const wrkOptions = { wrkPath: settings.wrkPath, url: target.url, headers: target.headers, connections: settings.connections, threads: 1, cpus: loadCpus };
   try {
     if (settings.warmupSeconds > 0) await runWrk({ ...wrkOptions, durationSeconds: settings.warmupSeconds });
     const pids = processTree(target.process.pid);
@@ -89,7 +89,7 @@ export async function measureContestant(
     const pids = processTree(target.process.pid);
     const before = sampleCpuTicks(pids);
     const result = await runFixedRateProcess({
-      nodePath: settings.nodePath, url: target.url, rate: settings.rate, durationSeconds: settings.durationSeconds,
+      nodePath: settings.nodePath, url: target.url, headers: target.headers, rate: settings.rate, durationSeconds: settings.durationSeconds,
       warmupSeconds: 1, connections: settings.fixedRateConnections, cpus: loadCpus,
     });
     const used = cpuTicksBetween(before, sampleCpuTicks(pids));

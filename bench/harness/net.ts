@@ -25,9 +25,14 @@ export interface ProbeResult {
 }
 
 /** One GET with no keep-alive and a short timeout. */
-export function probe(url: string, timeoutMs = 1000): Promise<ProbeResult> {
+export function probe(url: string, timeoutMs = 1000, headers: readonly string[] = []): Promise<ProbeResult> {
+  const sent: Record<string, string> = {};
+  for (const header of headers) {
+    const colon = header.indexOf(':');
+    if (colon > 0) sent[header.slice(0, colon).trim()] = header.slice(colon + 1).trim();
+  }
   return new Promise((resolve) => {
-    const req = request(url, { method: 'GET', agent: false, timeout: timeoutMs }, (res) => {
+    const req = request(url, { method: 'GET', agent: false, timeout: timeoutMs, headers: sent }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => { if (body.length < 4096) body += chunk; });

@@ -52,6 +52,8 @@ export interface WrkOptions {
   threads: number;
   /** CPU list for `taskset -c`, or undefined for no pinning. */
   cpus?: string;
+  /** Extra request headers (`name: value`). */
+  headers?: readonly string[];
 }
 
 /** wrk's arguments; `--latency` keeps the human-readable distribution in the raw log too. */
@@ -59,7 +61,7 @@ export function wrkArgs(options: WrkOptions): string[] {
   const connections = Math.max(options.connections, options.threads);
   return [
     '-t', String(options.threads), '-c', String(connections), '-d', `${options.durationSeconds}s`,
-    '--timeout', '5s', '--latency', '-s', WRK_REPORT_SCRIPT, options.url,
+    '--timeout', '5s', '--latency', ...(options.headers ?? []).flatMap((h) => ['-H', h]), '-s', WRK_REPORT_SCRIPT, options.url,
   ];
 }
 

@@ -59,6 +59,22 @@ function classifyResponseHeader(name: string): number {
   }
 }
 
+/**
+ * Whether a response must go through the plugin writer: a phase runs between the upstream and the client, or
+ * rewrite/access left edits for the response. Routes whose plugins only act before proxying (and log) stream
+ * the response exactly as routes without plugins do.
+ */
+function needsResponsePhases(chain: PluginChain, ctx: PluginContext): boolean {
+  return (
+    chain.response !== null ||
+    chain.header_filter !== null ||
+    chain.body_filter !== null ||
+    ctx.buffered ||
+    ctx.pendingResponseHeaders !== null ||
+    ctx.pendingStatus !== 0
+  );
+}
+
 /** Decimal strings of small numbers, so that latency headers do not convert a number per request. */
 const SMALL_NUMBERS: readonly string[] = Array.from({ length: 1024 }, (_, n) => String(n));
 
@@ -227,7 +243,8 @@ export class ForwardHandler implements UpstreamHandler {
         headers: this.headers,
         body: this.body,
         // Headers built from what Node's HTTP/1.1 parser accepted need no second check; plugins' and HTTP/2's do.
-        trusted: this.plugins === null && this.req.httpVersionMajor !== 2,
+        // Plugins change headers, path, query and method only through the PDK, which checks them as it goes.
+        trusted: this.req.httpVersionMajor !== 2,
         headersTimeout: precise ? 0 : entry.readTimeout,
         bodyTimeout: entry.readTimeout,
         upgrade: this.upgrade,
@@ -259,6 +276,7 @@ export class ForwardHandler implements UpstreamHandler {
     if (plugins !== null) {
       plugins.endedAt = performance.now();
       if (plugins.downstream === null) plugins.downstream = { status: this.sentStatus(), headers: [], source: 'error', size: this.bodyBytes };
+      else if (this.writer === null) plugins.downstream.size = this.bodyBytes;
       const log = this.chain!.log;
       if (log !== null) runLogPhase(plugins, log, this.core.options.logPluginError, this.entry.readTimeout);
     }
@@ -377,6 +395,13 @@ export class ForwardHandler implements UpstreamHandler {
     if (plugins !== null) {
       plugins.upstream = { status: statusCode, headers: raw, body: null };
       plugins.upstreamHeadersAt = now;
+      if (!needsResponsePhases(this.chain!, plugins)) {
+        // Nothing runs between the upstream and the client (say, only access and log): the plain path below.
+        plugins.downstream = { status: statusCode, headers: out, source: 'service', size: 0 };
+        if (statusMessage && this.req.httpVersionMajor !== 2) res.writeHead(statusCode, statusMessage, out);
+        else res.writeHead(statusCode, out);
+        return;
+      }
       this.expectedBytes = -1;
       const writer = new PluginResponseWriter(this.req, res, plugins, this.chain!, this.core.options.logPluginError, this.entry.readTimeout, () => this.finishWriter());
       writer.source = controller;

@@ -39,14 +39,66 @@ function failed(ctx: PluginContext, step: PhaseStep, err: unknown, log: PluginEr
   }
 }
 
-/** Waits for a step's promise, at most `timeoutMs` (0: no bound). */
-function settle(promise: PromiseLike<void>, timeoutMs: number, step: PhaseStep, phase: string): Promise<void> {
+/** A step's promise being waited for, until its deadline. */
+class PendingStep {
+  readonly at: number;
+  readonly expire: () => void;
+  done = false;
+  constructor(at: number, expire: () => void) {
+    this.at = at;
+    this.expire = expire;
+  }
+}
+
+/**
+ * Deadlines of the steps being waited for, checked by one coarse sweep (as the upstream client checks its
+ * own), so that an async plugin costs no timer per request.
+ */
+const pendingSteps: PendingStep[] = [];
+let sweeper: NodeJS.Timeout | null = null;
+const SWEEP_MS = 100;
+
+function sweepPendingSteps(): void {
+  const now = performance.now();
+  let kept = 0;
+  for (let i = 0; i < pendingSteps.length; i++) {
+    const step = pendingSteps[i];
+    if (step.done) continue;
+    if (now >= step.at) {
+      step.done = true;
+      step.expire();
+      continue;
+    }
+    pendingSteps[kept++] = step;
+  }
+  pendingSteps.length = kept;
+  if (kept === 0 && sweeper !== null) {
+    clearInterval(sweeper);
+    sweeper = null;
+  }
+}
+
+/** Waits for a step's promise, at most `timeoutMs` (0: no bound); rejects with PluginTimeoutError past it. */
+function settle(promise: PromiseLike<void>, timeoutMs: number, phase: string): Promise<void> {
   if (timeoutMs <= 0) return Promise.resolve(promise);
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<void>((_, reject) => {
-    timer = setTimeout(() => reject(new PluginTimeoutError(`did not finish ${phase} within ${timeoutMs} ms`)), timeoutMs);
+  return new Promise<void>((resolve, reject) => {
+    const pending = new PendingStep(performance.now() + timeoutMs, () => reject(new PluginTimeoutError(`did not finish ${phase} within ${timeoutMs} ms`)));
+    pendingSteps.push(pending);
+    if (sweeper === null) {
+      sweeper = setInterval(sweepPendingSteps, SWEEP_MS);
+      sweeper.unref();
+    }
+    promise.then(
+      () => {
+        pending.done = true;
+        resolve();
+      },
+      (err: unknown) => {
+        pending.done = true;
+        reject(err);
+      },
+    );
   });
-  return Promise.race([Promise.resolve(promise), timeout]).finally(() => clearTimeout(timer));
 }
 
 /** Options of one phase run. */
@@ -75,7 +127,7 @@ function runStep(ctx: PluginContext, step: PhaseStep, run: PhaseRun): void | Pro
     return;
   }
   if (result === undefined || typeof (result as Promise<void>).then !== 'function') return;
-  return settle(result, run.timeoutMs, step, phaseName(run.bit)).catch((err: unknown) => failed(ctx, step, err, run.log, run.answers));
+  return settle(result, run.timeoutMs, phaseName(run.bit)).catch((err: unknown) => failed(ctx, step, err, run.log, run.answers));
 }
 
 /**
