@@ -99,7 +99,10 @@ export class PluginContext implements Kong {
   readonly configData: PluginConfigData;
   /** performance.now() and Date.now() when the request arrived. */
   readonly start: number;
-  readonly startedAt: number;
+  /** When the request arrived, in ms since the epoch (from the monotonic start, no clock read per request). */
+  get startedAt(): number {
+    return performance.timeOrigin + this.start;
+  }
   readonly clientIp: string;
   /** The request path as received, without the query. */
   readonly rawPath: string;
@@ -186,7 +189,6 @@ export class PluginContext implements Kong {
     this.env = env;
     this.configData = configData;
     this.start = start;
-    this.startedAt = Date.now() - (performance.now() - start);
     this.clientIp = clientIp;
     const url = req.url ?? '/';
     const q = url.indexOf('?');

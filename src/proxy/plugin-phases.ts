@@ -179,11 +179,30 @@ export function runBeforeProxy(
   timeoutMs: number,
   log: PluginErrorLog,
 ): PluginChain | Promise<PluginChain> {
-  const access = (): PluginChain | Promise<PluginChain> =>
-    ctx.exited !== null ? chain : runAccess(ctx, chain, { bit: PHASE.access, answers: true, timeoutMs, log });
-  if (rewrite === null) return access();
-  const rewritten = runPhase(ctx, rewrite, { bit: PHASE.rewrite, answers: true, timeoutMs, log });
+  const accessRun = phaseRun(PHASE.access, timeoutMs, log);
+  if (rewrite === null) return runAccess(ctx, chain, accessRun);
+  const rewritten = runPhase(ctx, rewrite, phaseRun(PHASE.rewrite, timeoutMs, log));
+  const access = (): PluginChain | Promise<PluginChain> => (ctx.exited !== null ? chain : runAccess(ctx, chain, accessRun));
   return rewritten === undefined ? access() : rewritten.then(access);
+}
+
+/** The run options of the answering phases, made once per phase, timeout and log rather than per request. */
+const phaseRuns = new Map<number, PhaseRun>();
+let phaseRunsLog: PluginErrorLog | null = null;
+
+function phaseRun(bit: number, timeoutMs: number, log: PluginErrorLog): PhaseRun {
+  if (log !== phaseRunsLog) {
+    phaseRuns.clear();
+    phaseRunsLog = log;
+  }
+  // Phase bits are below 128: one number keys both, with no string built per request.
+  const key = timeoutMs * 128 + bit;
+  let run = phaseRuns.get(key);
+  if (run === undefined) {
+    run = Object.freeze({ bit, answers: true, timeoutMs, log });
+    phaseRuns.set(key, run);
+  }
+  return run;
 }
 
 /** Goes on after step `i`, switching to the consumer's chain when one was identified. */
