@@ -13,24 +13,8 @@ import { request } from 'undici';
 import { runTollgate, startTollgate, waitUntil, type TollgateNode } from './helpers/tollgate.ts';
 import { startUpstream, type TestUpstream } from './helpers/upstream.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/postgres.ts';
+import { adminCall as call } from './helpers/admin-call.ts';
 
-async function call(base: string, method: string, path: string, body?: Record<string, unknown>) {
-  const res = await request(`${base}${path}`, {
-    method: method as 'POST',
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    headersTimeout: 60_000,
-    bodyTimeout: 60_000,
-  });
-  const text = await res.body.text();
-  let parsed: Record<string, unknown> | null = null;
-  try {
-    parsed = text === '' ? null : (JSON.parse(text) as Record<string, unknown>);
-  } catch {
-    parsed = { raw: text };
-  }
-  return { status: res.statusCode, body: parsed };
-}
 
 /** Requests the proxy over and over until stopped; every answer must be the upstream's 200. */
 function keepProxying(node: TollgateNode, path: string) {

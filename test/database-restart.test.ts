@@ -18,6 +18,7 @@ import { request } from 'undici';
 import { runTollgate, startTollgate, waitUntil, type TollgateNode } from './helpers/tollgate.ts';
 import { startUpstream, type TestUpstream } from './helpers/upstream.ts';
 import { freePort } from './helpers/ports.ts';
+import { adminCall as call } from './helpers/admin-call.ts';
 
 const PG_LIB = '/usr/lib/postgresql';
 const DATABASE = 'tollgate_restart';
@@ -134,23 +135,6 @@ class PrivateServer {
   }
 }
 
-async function call(base: string, method: string, path: string, body?: Record<string, unknown>) {
-  const res = await request(`${base}${path}`, {
-    method: method as 'POST',
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    headersTimeout: 60_000,
-    bodyTimeout: 60_000,
-  });
-  const text = await res.body.text();
-  let parsed: Record<string, unknown> | null = null;
-  try {
-    parsed = text === '' ? null : (JSON.parse(text) as Record<string, unknown>);
-  } catch {
-    parsed = { raw: text };
-  }
-  return { status: res.statusCode, body: parsed };
-}
 
 async function statusOf(url: string): Promise<number> {
   const res = await request(url);
