@@ -281,8 +281,9 @@ describe('a PostgreSQL node whose database server restarts', { skip: SKIP }, () 
       assert.ok(stopFailed > 0, `no write failed while the server was stopped (${stopAnswers.length} writes)`);
       console.log(`# restart: ${restartAnswers.length} writes, ${restartFailed} failed; stop and start: ${stopAnswers.length} writes, ${stopFailed} failed`);
 
-      // Back to normal: reads see the last write, /status says reachable, and a new route reaches the proxy
-      // (the node's watch on the database works again).
+      // Back to normal: reads see the last write (made now that the write loops have stopped, so none comes
+      // after it), /status says reachable, and a new route reaches the proxy (the node's watch works again).
+      assert.equal((await call(node.admin, 'PATCH', '/services/s', { retries: 3 })).status, 200);
       assert.equal((await call(node.admin, 'GET', '/services/s')).body?.retries, 3);
       assert.deepEqual((await call(node.status, 'GET', '/status')).body?.database, { reachable: true });
       assert.equal((await call(node.admin, 'POST', '/services/s/routes', { name: 'after', paths: ['/after'] })).status, 201);
