@@ -13,34 +13,12 @@ import { request } from 'undici';
 import { runTollgate, startTollgate, waitUntil, type TollgateNode } from './helpers/tollgate.ts';
 import { startUpstream, type TestUpstream } from './helpers/upstream.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/postgres.ts';
-import { adminCall as call } from './helpers/admin-call.ts';
+import { adminCall as call, keepRequesting } from './helpers/admin-call.ts';
 
 
 /** Requests the proxy over and over until stopped; every answer must be the upstream's 200. */
 function keepProxying(node: TollgateNode, path: string) {
-  let running = true;
-  const failures: string[] = [];
-  let served = 0;
-  const done = (async () => {
-    while (running) {
-      try {
-        const res = await request(`${node.proxy}${path}`);
-        await res.body.text();
-        if (res.statusCode === 200) served++;
-        else failures.push(`status ${res.statusCode}`);
-      } catch (error) {
-        failures.push(String(error));
-      }
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  })();
-  return {
-    async stop() {
-      running = false;
-      await done;
-      return { served, failures };
-    },
-  };
+  return keepRequesting(node.proxy, path);
 }
 
 /** A loopback TCP relay to PostgreSQL that can cut every connection or stall them (bytes held, sockets open). */

@@ -18,7 +18,7 @@ import { request } from 'undici';
 import { runTollgate, startTollgate, waitUntil, type TollgateNode } from './helpers/tollgate.ts';
 import { startUpstream, type TestUpstream } from './helpers/upstream.ts';
 import { freePort } from './helpers/ports.ts';
-import { adminCall as call } from './helpers/admin-call.ts';
+import { adminCall as call, keepRequesting } from './helpers/admin-call.ts';
 
 const PG_LIB = '/usr/lib/postgresql';
 const DATABASE = 'tollgate_restart';
@@ -144,28 +144,7 @@ async function statusOf(url: string): Promise<number> {
 
 /** Requests the proxy over and over until stopped; every answer must be the upstream's 200. */
 function keepProxying(node: TollgateNode, path: string) {
-  let running = true;
-  const failures: string[] = [];
-  let served = 0;
-  const done = (async () => {
-    while (running) {
-      try {
-        const status = await statusOf(`${node.proxy}${path}`);
-        if (status === 200) served++;
-        else failures.push(`status ${status}`);
-      } catch (error) {
-        failures.push(String(error));
-      }
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  })();
-  return {
-    async stop() {
-      running = false;
-      await done;
-      return { served, failures };
-    },
-  };
+  return keepRequesting(node.proxy, path);
 }
 
 /** PATCHes the service over and over from `loops` concurrent loops until stopped; records every answer. */

@@ -7,14 +7,10 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, request, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ConnectionPools } from '../balancer/connection-pools.ts';
-import { compileSnapshot } from '../snapshot/compile.ts';
 import { loadDeclarative } from '../declarative/index.ts';
-import type { SnapshotInput } from '../snapshot/types.ts';
 import type { LogRecord, PluginHandler } from '../pdk/index.ts';
 import type { PluginDefinitionForSchema } from '../schema/index.ts';
-import { ProxyCore } from './handler.ts';
-import type { ProxyOptions } from './options.ts';
+import { startInProcessProxy, type InProcessProxy } from '../../test/support/in-process-proxy.ts';
 
 const logs: string[] = [];
 const records: LogRecord[] = [];
@@ -121,7 +117,7 @@ const SCHEMAS = new Map<string, PluginDefinitionForSchema>(
 );
 
 let upstream: Server;
-let proxy: Server;
+let proxy: InProcessProxy;
 let proxyPort: number;
 
 function yaml(upstreamPort: number): string {
@@ -182,34 +178,11 @@ before(async () => {
   await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
   const loaded = loadDeclarative(yaml((upstream.address() as AddressInfo).port), { plugins: SCHEMAS });
   if (!loaded.ok) throw new Error(JSON.stringify(loaded.error));
-  const options: ProxyOptions = {
-    isTrusted: () => false,
-    realIpHeader: 'x-real-ip',
-    realIpRecursive: false,
-    downstream: { server: true, via: true, proxyLatency: true, upstreamLatency: true, responseLatency: true, requestId: true, upstreamStatus: false },
-    upstreamRequestId: false,
-    shutdownTimeout: 1000,
-    logUpstreamError: (m: string) => logs.push(m),
-    logPluginError: (m: string) => logs.push(m),
-    pdk: { services: null, nodeId: 'node', hostname: 'host', isTrusted: () => false, log: (level: string, m: string) => logs.push(`${level} ${m}`), maxBodyBytes: 1024 },
-    reportHealth: () => {},
-  } as unknown as ProxyOptions;
-  const pools = new ConnectionPools({ poolSize: 10, keepAliveTimeout: 60_000, maxRequestsPerConnection: 1000 });
-  const snapshot = compileSnapshot(loaded.config as unknown as SnapshotInput, {
-    flavor: 'traditional_compatible',
-    pools,
-    hash: '1'.repeat(32),
-    handlers: new Map(HANDLERS.map((h) => [h.name, h])),
-  });
-  const core = new ProxyCore(snapshot, options);
-  proxy = createServer(core.handleRequest);
-  proxy.on('connection', core.handleConnection);
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-  proxyPort = (proxy.address() as AddressInfo).port;
+  proxy = await startInProcessProxy(loaded.config, HANDLERS, { log: (m) => logs.push(m) });
+  proxyPort = proxy.port;
 });
 
 after(() => {
-  proxy.closeAllConnections();
   proxy.close();
   upstream.closeAllConnections();
   upstream.close();

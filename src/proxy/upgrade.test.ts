@@ -8,14 +8,10 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
-import { ConnectionPools } from '../balancer/connection-pools.ts';
-import { compileSnapshot } from '../snapshot/compile.ts';
 import { loadDeclarative } from '../declarative/index.ts';
-import type { SnapshotInput } from '../snapshot/types.ts';
 import type { LogRecord, PluginHandler } from '../pdk/index.ts';
 import type { PluginDefinitionForSchema } from '../schema/index.ts';
-import { ProxyCore } from './handler.ts';
-import type { ProxyOptions } from './options.ts';
+import { startInProcessProxy, type InProcessProxy } from '../../test/support/in-process-proxy.ts';
 
 const records: LogRecord[] = [];
 const health: string[] = [];
@@ -23,7 +19,7 @@ const HANDLERS: PluginHandler[] = [{ name: 't-log', priority: 5, log: (kong) => 
 const SCHEMAS = new Map<string, PluginDefinitionForSchema>([['t-log', { name: 't-log', config: { type: 'record', fields: {} } }]]);
 
 let upstream: Server;
-let proxy: Server;
+let proxy: InProcessProxy;
 let proxyPort: number;
 
 before(async () => {
@@ -55,35 +51,13 @@ services:
     { plugins: SCHEMAS },
   );
   if (!loaded.ok) throw new Error(JSON.stringify(loaded.error));
-  const options = {
-    isTrusted: () => false,
-    realIpHeader: 'x-real-ip',
-    realIpRecursive: false,
-    downstream: { server: true, via: true, proxyLatency: true, upstreamLatency: true, responseLatency: true, requestId: true, upstreamStatus: false },
-    upstreamRequestId: false,
-    shutdownTimeout: 1000,
-    logUpstreamError: () => {},
-    logPluginError: () => {},
-    pdk: { services: null, nodeId: 'node', hostname: 'host', isTrusted: () => false, log: () => {}, maxBodyBytes: 1024 },
-    reportHealth: (_upstream: string, address: string, outcome: string) => void health.push(`${address} ${outcome}`),
-  } as unknown as ProxyOptions;
-  const pools = new ConnectionPools({ poolSize: 10, keepAliveTimeout: 60_000, maxRequestsPerConnection: 1000 });
-  const snapshot = compileSnapshot(loaded.config as unknown as SnapshotInput, {
-    flavor: 'traditional_compatible',
-    pools,
-    hash: '1'.repeat(32),
-    handlers: new Map(HANDLERS.map((h) => [h.name, h])),
+  proxy = await startInProcessProxy(loaded.config, HANDLERS, {
+    reportHealth: (_upstream, address, outcome) => void health.push(`${address} ${outcome}`),
   });
-  const core = new ProxyCore(snapshot, options);
-  proxy = createServer(core.handleRequest);
-  proxy.on('connection', core.handleConnection);
-  proxy.on('upgrade', core.handleUpgrade);
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-  proxyPort = (proxy.address() as AddressInfo).port;
+  proxyPort = proxy.port;
 });
 
 after(() => {
-  proxy.closeAllConnections();
   proxy.close();
   upstream.closeAllConnections();
   upstream.close();

@@ -21,3 +21,33 @@ export async function adminCall(base: string, method: string, path: string, body
   }
   return { status: res.statusCode, body: parsed };
 }
+
+/**
+ * Requests `base + path` over and over until stopped (outage tests keep the proxy busy through them); every
+ * answer should be the upstream's 200, so anything else is collected in `failures`.
+ */
+export function keepRequesting(base: string, path: string): { stop(): Promise<{ served: number; failures: string[] }> } {
+  let running = true;
+  const failures: string[] = [];
+  let served = 0;
+  const done = (async () => {
+    while (running) {
+      try {
+        const res = await request(`${base}${path}`);
+        await res.body.text();
+        if (res.statusCode === 200) served++;
+        else failures.push(`status ${res.statusCode}`);
+      } catch (error) {
+        failures.push(String(error));
+      }
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await done;
+      return { served, failures };
+    },
+  };
+}
