@@ -18,6 +18,8 @@ import { runHybridCommand } from './hybrid.ts';
 import { DataPlaneRole, persistentNodeId } from '../cluster/data-plane-role.ts';
 import { ControlPlaneRole } from '../cluster/control-plane-role.ts';
 import { dbExport, dbImport } from './db-config.ts';
+import { nodeDatabaseKindOf } from '../runtime/plugin-database.ts';
+import { setNodeDatabaseKind } from '../pdk/index.ts';
 
 const USAGE = `Usage: tollgate COMMAND [OPTIONS]
 
@@ -123,6 +125,8 @@ async function start(args: ParsedArgs): Promise<number> {
   } catch (err) {
     return fail((err as Error).message);
   }
+  // Before the declarative file is validated: plugin options needing a database are refused without one.
+  setNodeDatabaseKind(nodeDatabaseKindOf(settings));
   const fromFile = initialConfig(settings, plugins);
   if (typeof fromFile === 'string') return fail(fromFile);
   // The prefix holds the database, caches and keys: owner-only when this start creates it.

@@ -37,6 +37,7 @@ import { aclDaos } from './acl/daos.ts';
 import { aclMigrations } from './acl/migrations/index.ts';
 import { rateLimitingSchema } from './rate-limiting/schema.ts';
 import { rateLimitingHandler } from './rate-limiting/handler.ts';
+import { rateLimitingMigrations } from './rate-limiting/migrations/index.ts';
 
 export interface BundledPlugin {
   readonly schema: PluginDefinitionForSchema;
@@ -60,7 +61,7 @@ export const BUNDLED_PLUGINS: readonly BundledPlugin[] = [
   { schema: corsSchema, handler: corsHandler },
   { schema: basicAuthSchema, handler: basicAuthHandler, daos: basicAuthDaos, migrations: basicAuthMigrations },
   { schema: aclSchema, handler: aclHandler, daos: aclDaos, migrations: aclMigrations },
-  { schema: rateLimitingSchema, handler: rateLimitingHandler },
+  { schema: rateLimitingSchema, handler: rateLimitingHandler, migrations: rateLimitingMigrations },
 ];
 
 /** Handlers of every bundled plugin by name (what the snapshot compiler runs). */

@@ -13,7 +13,9 @@ import { startStatusServer } from '../status/server.ts';
 import { createLogger, errorLogWriter, type Logger, type LogLevel } from '../log/logger.ts';
 import { EMPTY_HASH } from '../snapshot/compile.ts';
 import { ensureDefaultCertificate } from '../tls/default-certificate.ts';
-import { openConfiguredStore } from './database.ts';
+import { openConfiguredStore, postgresSettings } from './database.ts';
+import { nodeDatabaseKindOf } from './plugin-database.ts';
+import { setNodeDatabaseKind } from '../pdk/index.ts';
 import { enabledPlugins, pluginRegistry } from '../plugins/index.ts';
 import type { NodePlugins } from '../plugins/external/node-plugins.ts';
 import { registerPlugins } from '../entities/index.ts';
@@ -104,6 +106,8 @@ export class Supervisor implements NodeContext {
   constructor(settings: Settings, nodeId?: string, loaded?: NodePlugins) {
     this.settings = settings;
     this.nodeId = nodeId ?? settings.node_id ?? randomUUID();
+    // Plugin schemas refuse what needs a database this node lacks (rate-limiting's policy = cluster).
+    setNodeDatabaseKind(nodeDatabaseKindOf(settings));
     // The enabled plugins' entities and migrations, before anything reads configuration.
     registerPlugins(loaded?.enabled ?? enabledPlugins(settings.plugins));
     this.plugins = loaded?.registry ?? pluginRegistry(settings.plugins);
@@ -227,6 +231,8 @@ export class Supervisor implements NodeContext {
       hostname: hostname(),
       countTraffic: s.role === 'data_plane',
       sharedState: null,
+      databaseKind: nodeDatabaseKindOf(s),
+      pluginDatabase: nodeDatabaseKindOf(s) === 'postgres' ? postgresSettings(s) : null,
     };
     if (this.#runsWorkers()) {
       const path = socketPathFor(s.prefix);

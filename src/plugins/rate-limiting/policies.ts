@@ -5,7 +5,8 @@
  * is turned away is then taken back out (Kong does not count refused requests with its local policy).
  */
 import type { Kong } from '../../pdk/index.ts';
-import { redisConnection, type RedisCommand, type RedisSettings } from './redis-connection.ts';
+import { redisConnection, type RedisCommand, type RedisSettings } from '../ratelimit-common/redis-connection.ts';
+import { clusterIncrement, clusterRead, type ClusterScope } from '../ratelimit-common/cluster-counters.ts';
 
 /** One counter a request touches: its current window, and for sliding windows the previous one. */
 export interface CounterRef {
@@ -14,6 +15,11 @@ export interface CounterRef {
   readonly expiresAt: number;
   /** The previous window's counter (sliding windows), or null. */
   readonly previousKey: string | null;
+  /** The same counter as the cluster policy's row: who, which period, the window's start (and the previous one's). */
+  readonly identifier: string;
+  readonly period: string;
+  readonly start: number;
+  readonly previousStart: number | null;
 }
 
 /** Counts after a hit: each current counter's new value and each previous counter's value (0 without one). */
@@ -81,6 +87,35 @@ export function redisPolicy(connectionKey: string, settings: RedisSettings): Pol
       const conn = connection();
       if (!conn.shouldLog(now)) return;
       kong.log.err(`rate-limiting: Redis at ${conn.name} failed (${err instanceof Error ? err.message : String(err)}); this is logged at most once every 10 s while it lasts`);
+    },
+  };
+}
+
+let clusterLastLogged = 0;
+
+/**
+ * The database policy: one upsert adds the request to every period's row and returns the new counts; sliding
+ * windows read their previous rows alongside.
+ */
+export function clusterPolicy(scope: ClusterScope): Policy {
+  const rows = (refs: readonly CounterRef[]) => refs.map((r) => ({ period: r.period, start: r.start, expiresAt: r.expiresAt }));
+  return {
+    async hit(_kong, refs, now) {
+      const identifier = refs[0].identifier;
+      const previousRows = refs.filter((r) => r.previousStart !== null).map((r) => ({ period: r.period, start: r.previousStart! }));
+      const [current, previous] = await Promise.all([clusterIncrement(scope, identifier, rows(refs), 1, now), clusterRead(scope, identifier, previousRows)]);
+      return {
+        current: refs.map((r) => current.get(r.period) ?? 1),
+        previous: refs.map((r) => (r.previousStart === null ? 0 : (previous.get(r.period) ?? 0))),
+      };
+    },
+    async undo(_kong, refs, now) {
+      await clusterIncrement(scope, refs[0].identifier, rows(refs), -1, now);
+    },
+    logFailure(kong, err, now) {
+      if (now - clusterLastLogged < 10_000) return;
+      clusterLastLogged = now;
+      kong.log.err(`rate-limiting: the database counters failed (${err instanceof Error ? err.message : String(err)}); this is logged at most once every 10 s while it lasts`);
     },
   };
 }

@@ -1,7 +1,7 @@
 /** Window arithmetic and the verdict of rate-limiting, without a clock or a counter store. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { previousWeight, previousWindow, resetSeconds, slidingRetryAfter, slidingUsage, windowAt } from './windows.ts';
+import { previousWeight, previousWindow, resetSeconds, slidingRetryAfter, slidingUsage, windowAt } from '../ratelimit-common/windows.ts';
 import { counterRefs, judge, windowsAt } from './handler.ts';
 
 const T = Date.UTC(2024, 1, 29, 13, 45, 30, 250); // 2024-02-29T13:45:30.250Z, a leap day
@@ -112,7 +112,15 @@ test('judge: a sliding window counts the weighted previous window', () => {
 test("counter keys as Kong's, with the previous window for sliding ones", () => {
   const windows = windowsAt(minuteAndHour, T);
   const fixed = counterRefs(minuteAndHour, 'id', windows);
-  assert.deepEqual(fixed[0], { key: `ratelimit:r:s:id:${windows[0].start}:minute`, expiresAt: windows[0].end, previousKey: null });
+  assert.deepEqual(fixed[0], {
+    key: `ratelimit:r:s:id:${windows[0].start}:minute`,
+    expiresAt: windows[0].end,
+    previousKey: null,
+    identifier: 'id',
+    period: 'minute',
+    start: windows[0].start,
+    previousStart: null,
+  });
   const sliding = counterRefs({ ...minuteAndHour, sliding: true }, 'id', windows);
   assert.equal(sliding[1].previousKey, `ratelimit:r:s:id:${windows[1].start - 3_600_000}:hour`);
   assert.equal(sliding[1].expiresAt, windows[1].end + 3_600_000);
