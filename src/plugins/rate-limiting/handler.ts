@@ -8,7 +8,8 @@ import type { Kong, PluginHandler } from '../../pdk/index.ts';
 import type { PluginEntityScope } from '../../pdk/plugin-handler.ts';
 import type { RateLimitingConfig } from './schema.ts';
 import { redisSettings } from '../ratelimit-common/redis-connection.ts';
-import { clusterPolicy, localPolicy, redisPolicy, type CounterRef, type Counts, type Policy } from './policies.ts';
+import { storePolicy, type CounterRef, type Counts, type Policy } from './policies.ts';
+import { clusterStore, localStore, redisStore, syncedRedisStore, type CounterStore } from '../ratelimit-common/counter-stores.ts';
 import {
   PERIODS,
   PERIOD_TITLES,
@@ -24,6 +25,7 @@ import {
 
 /** Kong's placeholder for a plugin that is not scoped to a route or service. */
 const EMPTY_UUID = '00000000-0000-0000-0000-000000000000';
+const NAME = 'rate-limiting';
 
 interface PeriodLimit {
   readonly period: Period;
@@ -54,16 +56,17 @@ function prepare(config: RateLimitingConfig, _data: unknown, entity?: PluginEnti
       limits.push({ period, limit, limitHeader: `X-RateLimit-Limit-${PERIOD_TITLES[period]}`, remainingHeader: `X-RateLimit-Remaining-${PERIOD_TITLES[period]}` });
     }
   }
-  let policy = localPolicy;
-  if (config.policy === 'redis') {
-    const settings = redisSettings(config.redis ?? {});
-    policy = redisPolicy(JSON.stringify(settings), settings);
-  }
   // Kong's counter keys: the plugin's route and service (not the request's), so a service-wide plugin counts
   // once for all of the service's routes.
   const route = entity?.route ?? EMPTY_UUID;
   const service = entity?.service ?? EMPTY_UUID;
-  if (config.policy === 'cluster') policy = clusterPolicy({ table: 'ratelimiting_metrics', service, route });
+  let store: CounterStore;
+  if (config.policy === 'redis') {
+    const settings = redisSettings(config.redis ?? {});
+    store = config.sync_rate > 0 ? syncedRedisStore(NAME, settings, config.sync_rate) : redisStore(NAME, settings);
+  } else if (config.policy === 'cluster') {
+    store = clusterStore(NAME, { table: 'ratelimiting_metrics', service, route });
+  } else store = localStore(NAME);
   return {
     limits,
     keyPrefix: `ratelimit:${route}:${service}:`,
@@ -71,7 +74,7 @@ function prepare(config: RateLimitingConfig, _data: unknown, entity?: PluginEnti
     headerName: config.header_name ?? null,
     path: config.path ?? null,
     sliding: config.window_type === 'sliding',
-    policy,
+    policy: storePolicy(store),
     faultTolerant: config.fault_tolerant,
     hideClientHeaders: config.hide_client_headers,
     errorCode: config.error_code,
