@@ -38,6 +38,9 @@ import { aclMigrations } from './acl/migrations/index.ts';
 import { rateLimitingSchema } from './rate-limiting/schema.ts';
 import { rateLimitingHandler } from './rate-limiting/handler.ts';
 import { rateLimitingMigrations } from './rate-limiting/migrations/index.ts';
+import { responseRateLimitingSchema } from './response-ratelimiting/schema.ts';
+import { responseRateLimitingHandler } from './response-ratelimiting/handler.ts';
+import { responseRateLimitingMigrations } from './response-ratelimiting/migrations/index.ts';
 
 export interface BundledPlugin {
   readonly schema: PluginDefinitionForSchema;
@@ -62,6 +65,7 @@ export const BUNDLED_PLUGINS: readonly BundledPlugin[] = [
   { schema: basicAuthSchema, handler: basicAuthHandler, daos: basicAuthDaos, migrations: basicAuthMigrations },
   { schema: aclSchema, handler: aclHandler, daos: aclDaos, migrations: aclMigrations },
   { schema: rateLimitingSchema, handler: rateLimitingHandler, migrations: rateLimitingMigrations },
+  { schema: responseRateLimitingSchema, handler: responseRateLimitingHandler, migrations: responseRateLimitingMigrations },
 ];
 
 /** Handlers of every bundled plugin by name (what the snapshot compiler runs). */
