@@ -141,9 +141,10 @@ function newSyncedRedisStore(plugin: string, settings: RedisSettings, syncRate: 
   const flush = async (): Promise<void> => {
     const now = Date.now();
     const batch: [string, SyncedCounter, number][] = [];
+    // Counters with nothing to send are asked too (INCRBY 0): their totals bring other workers' counts in.
     for (const [key, c] of counters) {
       if (c.expiresAt <= now) counters.delete(key);
-      else if (c.pending !== 0) batch.push([key, c, c.pending]);
+      else batch.push([key, c, c.pending]);
     }
     if (batch.length === 0) return;
     const commands: RedisCommand[] = [];
@@ -162,7 +163,7 @@ function newSyncedRedisStore(plugin: string, settings: RedisSettings, syncRate: 
         .catch(() => undefined)
         .finally(() => {
           flushing = null;
-          if ([...counters.values()].some((c) => c.pending !== 0)) schedule();
+          if (counters.size > 0) schedule();
         });
     }, syncRate * 1000);
     timer.unref();
@@ -183,7 +184,7 @@ function newSyncedRedisStore(plugin: string, settings: RedisSettings, syncRate: 
         c.expiresAt = Math.max(c.expiresAt, r.expiresAt);
         return c.base + c.pending;
       });
-      if (by !== 0) schedule();
+      schedule();
       return { added, read: read.map((r) => { const c = counters.get(r.key)!; return c.base + c.pending; }) };
     },
     logFailure: redis.logFailure,
