@@ -92,7 +92,7 @@ export const rateLimitingSchema = definePluginSchema({
         type: 'number',
         required: true,
         default: -1,
-        description: 'Accepted for Kong compatibility; Tollgate counts in Redis on every request (as with -1).',
+        description: 'How often, in seconds, counts are synced to Redis (redis policy): -1 counts in Redis on every request; more than 0 batches them in each worker.',
       },
     },
     shorthand_fields: redisShorthands,
