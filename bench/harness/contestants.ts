@@ -20,6 +20,8 @@ export const CONTESTANT_NAMES = [
   'tollgate-noop',
   'tollgate-async',
   'tollgate-key-auth',
+  'tollgate-key-auth-rl-local',
+  'tollgate-key-auth-rl-redis',
   'tollgate-baseline',
 ] as const;
 export type ContestantName = (typeof CONTESTANT_NAMES)[number];
@@ -33,6 +35,8 @@ export const CONTESTANT_DESCRIPTIONS: Readonly<Record<ContestantName, string>> =
   'tollgate-noop': 'as tollgate, the route running one synchronous no-op plugin (bench/plugins/noop-sync.ts)',
   'tollgate-async': 'as tollgate, the route running one async (promise-returning) no-op plugin (bench/plugins/noop-async.ts)',
   'tollgate-key-auth': 'as tollgate, the route running key-auth (one consumer; the key in an `apikey` header)',
+  'tollgate-key-auth-rl-local': 'as tollgate-key-auth, plus rate-limiting per consumer, policy local (a limit never reached)',
+  'tollgate-key-auth-rl-redis': 'as tollgate-key-auth, plus rate-limiting per consumer, policy redis at 127.0.0.1:6379 (a limit never reached)',
   'tollgate-baseline': 'as tollgate, from the checkout given with --baseline (e.g. the previous release), no plugins',
 };
 
@@ -42,6 +46,8 @@ const TOLLGATE_SCENARIOS: Readonly<Record<TollgateContestant, { plugin: BenchPlu
   'tollgate-noop': { plugin: 'noop-sync', baseline: false },
   'tollgate-async': { plugin: 'noop-async', baseline: false },
   'tollgate-key-auth': { plugin: 'key-auth', baseline: false },
+  'tollgate-key-auth-rl-local': { plugin: 'key-auth-rl-local', baseline: false },
+  'tollgate-key-auth-rl-redis': { plugin: 'key-auth-rl-redis', baseline: false },
   'tollgate-baseline': { plugin: null, baseline: true },
 };
 
@@ -197,7 +203,7 @@ export async function startTollgate(context: StartContext, upstreamPort: number,
   const proc = new ManagedProcess({ name, command, args: ['start'], env, cwd: prefix }, join(prefix, 'output.log'));
   const url = `http://127.0.0.1:${proxyPort}/`;
   // The key in a header, as clients usually send it (so that the URL is the same as the plain route's).
-  const headers = plugin === 'key-auth' ? [`apikey: ${BENCH_API_KEY}`] : undefined;
+  const headers = plugin !== null && plugin.startsWith('key-auth') ? [`apikey: ${BENCH_API_KEY}`] : undefined;
   const timeoutMs = context.tollgateReadyTimeoutMs ?? 20_000;
   await confirmServing(proc, `http://127.0.0.1:${statusPort}/status/ready`, url, timeoutMs, true, headers);
   // Workers write --cpu-prof files only on a clean exit: give the supervisor time to stop them in order.

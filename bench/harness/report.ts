@@ -91,6 +91,11 @@ export function ratioRows(summaries: readonly ContestantSummary[]): RatioRow[] {
     ['tollgate-noop', 'tollgate'],
     ['tollgate-async', 'tollgate'],
     ['tollgate-key-auth', 'tollgate'],
+    ['tollgate-key-auth-rl-local', 'tollgate'],
+    ['tollgate-key-auth-rl-redis', 'tollgate'],
+    // What rate limiting adds to the key-auth route it usually sits on.
+    ['tollgate-key-auth-rl-local', 'tollgate-key-auth'],
+    ['tollgate-key-auth-rl-redis', 'tollgate-key-auth'],
     ['tollgate', 'tollgate-baseline'],
   ];
   const rows: RatioRow[] = [];

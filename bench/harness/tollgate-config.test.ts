@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadYaml as parse } from '../../src/declarative/yaml.ts';
-import { tollgateDeclarativeConfig, tollgateEnvironment } from './tollgate-config.ts';
+import { BENCH_API_KEY, BENCH_RATE_LIMIT, BENCH_REDIS, tollgateDeclarativeConfig, tollgateEnvironment } from './tollgate-config.ts';
 
 test('declarative file: format 3.0 as a string, one service at the upstream, one route on /', () => {
   const doc = parse(tollgateDeclarativeConfig(18080)) as {
@@ -40,4 +40,20 @@ test('environment: profiling dir and extra variables (which win)', () => {
   assert.equal(env.TOLLGATE_CPU_PROF_DIR, '/prof');
   assert.equal(env.TOLLGATE_PROXY_ACCESS_LOG, 'logs/access.log');
   assert.equal(env.TOLLGATE_WORKER_PROCESSES, '3');
+});
+
+test('rate-limiting scenarios: key-auth then rate-limiting per consumer with a limit never reached, local or Redis', () => {
+  type Doc = { services: { routes: { plugins: { name: string; config?: Record<string, unknown> }[] }[] }[]; consumers: { keyauth_credentials: { key: string }[] }[] };
+  const local = parse(tollgateDeclarativeConfig(18080, 'key-auth-rl-local')) as Doc;
+  const plugins = local.services[0].routes[0].plugins;
+  assert.deepEqual(plugins.map((p) => p.name), ['key-auth', 'rate-limiting']);
+  assert.deepEqual(plugins[1].config, { minute: BENCH_RATE_LIMIT, limit_by: 'consumer' });
+  assert.equal(local.consumers[0].keyauth_credentials[0].key, BENCH_API_KEY);
+  const redis = parse(tollgateDeclarativeConfig(18080, 'key-auth-rl-redis')) as Doc;
+  assert.deepEqual(redis.services[0].routes[0].plugins[1].config, {
+    minute: BENCH_RATE_LIMIT,
+    limit_by: 'consumer',
+    policy: 'redis',
+    redis: { host: BENCH_REDIS.host, port: BENCH_REDIS.port, database: BENCH_REDIS.database },
+  });
 });

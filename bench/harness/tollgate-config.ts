@@ -7,15 +7,27 @@
 export const BENCH_API_KEY = 'bench-key';
 
 /** A plugin the route runs in a plugin scenario, or none. */
-export type BenchPlugin = 'noop-sync' | 'noop-async' | 'key-auth' | null;
+export type BenchPlugin = 'noop-sync' | 'noop-async' | 'key-auth' | 'key-auth-rl-local' | 'key-auth-rl-redis' | null;
+
+/** Where the rate-limiting Redis scenario counts (the test machine's shared Redis; a database of its own). */
+export const BENCH_REDIS = { host: '127.0.0.1', port: 6379, database: 9 } as const;
+
+/** A per-minute limit no benchmark reaches, so rate-limiting counts every request and refuses none. */
+export const BENCH_RATE_LIMIT = 1_000_000_000;
 
 /**
  * The declarative file: `_format_version: "3.0"`, one service pointing at the upstream, one route `paths: ["/"]`,
  * and in plugin scenarios that route's one plugin (key-auth with a consumer and its key).
  */
 export function tollgateDeclarativeConfig(upstreamPort: number, plugin: BenchPlugin = null): string {
-  const plugins = plugin === null ? '' : `        plugins:\n          - name: ${plugin}\n`;
-  const consumers = plugin === 'key-auth' ? `consumers:\n  - username: bench\n    keyauth_credentials:\n      - key: ${BENCH_API_KEY}\n` : '';
+  const consumers = plugin !== null && plugin.startsWith('key-auth') ? `consumers:\n  - username: bench\n    keyauth_credentials:\n      - key: ${BENCH_API_KEY}\n` : '';
+  let plugins = '';
+  if (plugin === 'key-auth-rl-local' || plugin === 'key-auth-rl-redis') {
+    const redis = plugin === 'key-auth-rl-redis'
+      ? `, policy: redis, redis: { host: ${BENCH_REDIS.host}, port: ${BENCH_REDIS.port}, database: ${BENCH_REDIS.database} }`
+      : '';
+    plugins = `        plugins:\n          - name: key-auth\n          - name: rate-limiting\n            config: { minute: ${BENCH_RATE_LIMIT}, limit_by: consumer${redis} }\n`;
+  } else if (plugin !== null) plugins = `        plugins:\n          - name: ${plugin}\n`;
   return `_format_version: "3.0"
 services:
   - name: bench-upstream
