@@ -13,6 +13,7 @@ import { request } from 'undici';
 import { Redis } from 'ioredis';
 import { startTollgate, waitUntil, type TollgateNode } from './helpers/tollgate.ts';
 import { startUpstream, type TestUpstream } from './helpers/upstream.ts';
+import { freePort } from './helpers/ports.ts';
 
 const REDIS_HOST = process.env.TOLLGATE_TEST_REDIS_HOST ?? '127.0.0.1';
 const REDIS_PORT = Number(process.env.TOLLGATE_TEST_REDIS_PORT ?? 6379);
@@ -64,7 +65,7 @@ async function waitRemaining(base: string, path: string, name: string, expected:
   await waitUntil(async () => (last = await upstreamRemaining(base, path, name)) === expected, 15_000, `${name} remaining ${expected} (last ${last})`);
 }
 
-function declarative(upPort: number): string {
+function declarative(upPort: number, closedPort: number): string {
   const redis = `{ host: ${REDIS_HOST}, port: ${REDIS_PORT}, database: ${REDIS_DB}, timeout: 1000 }`;
   return `_format_version: "3.0"
 services:
@@ -97,6 +98,16 @@ services:
         plugins:
           - name: response-ratelimiting
             config: { limit_by: ip, policy: redis, fault_tolerant: false, redis: ${redis}, limits: { videos-${RUN}: { hour: 2 } } }
+      - name: down-tolerant
+        paths: [/down-tolerant]
+        plugins:
+          - name: response-ratelimiting
+            config: { policy: redis, redis: { host: 127.0.0.1, port: ${closedPort}, timeout: 300 }, limits: { videos: { hour: 1 } } }
+      - name: down-strict
+        paths: [/down-strict]
+        plugins:
+          - name: response-ratelimiting
+            config: { policy: redis, fault_tolerant: false, redis: { host: 127.0.0.1, port: ${closedPort}, timeout: 300 }, limits: { videos: { hour: 1 } } }
 `;
 }
 
@@ -107,9 +118,11 @@ describe('response-ratelimiting through the proxy', () => {
   let redis: Redis;
   before(async () => {
     up = await limitUpstream();
-    const config = declarative(up.port);
+    const config = declarative(up.port, await freePort());
     redis = new Redis({ host: REDIS_HOST, port: REDIS_PORT, db: REDIS_DB, maxRetriesPerRequest: 1 });
-    [a, b] = await Promise.all([startTollgate({ config, workers: 2 }), startTollgate({ config, workers: 2 })]);
+    // One after the other: a loaded machine starts two at once slowly.
+    a = await startTollgate({ config, workers: 2 });
+    b = await startTollgate({ config, workers: 2 });
   });
   after(async () => {
     await Promise.all([a?.stop(), b?.stop()]);
@@ -180,6 +193,20 @@ describe('response-ratelimiting through the proxy', () => {
     assert.equal(res.status, 200);
     assert.equal(res.headers['x-ratelimit-remaining-videos-hour'], '3');
     assert.equal(res.headers['x-ratelimit-remaining-images-hour'], '3', 'a second header line counts too');
+  });
+
+  test('counters out of reach: fault_tolerant proxies without headers, otherwise 500', async () => {
+    for (let i = 0; i < 3; i++) {
+      const res = await consume(a.proxy, '/down-tolerant', 'videos=5');
+      assert.equal(res.status, 200);
+      assert.equal(res.headers['x-ratelimit-remaining-videos-hour'], undefined);
+      assert.equal(res.headers['x-kong-limit'], undefined);
+      assert.equal(JSON.parse(res.text).headers['x-ratelimit-remaining-videos'], undefined);
+    }
+    assert.match(a.output(), /response-ratelimiting: Redis at 127\.0\.0\.1:\d+\/0 failed/);
+    const strict = await consume(a.proxy, '/down-strict', 'videos=1');
+    assert.equal(strict.status, 500);
+    assert.equal(JSON.parse(strict.text).message, 'An unexpected error occurred');
   });
 
   test('redis: one limit for two nodes', async () => {
