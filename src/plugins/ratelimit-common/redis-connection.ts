@@ -221,3 +221,9 @@ export function redisConnection(key: string, settings: RedisSettings): RedisConn
   }
   return conn;
 }
+
+/** Closes every connection of this process (tests; a worker keeps its connections for its lifetime). */
+export function closeRedisConnections(): void {
+  for (const conn of connections.values()) conn.disconnect();
+  connections.clear();
+}
