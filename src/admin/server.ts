@@ -25,6 +25,7 @@ import type { EntityDao } from './entity-dao.ts';
 import { createDao } from './entity-daos.ts';
 import { AdminError, METHOD_NOT_ALLOWED_BODY, NOT_FOUND_BODY, UNEXPECTED_BODY, fromStoreError } from './errors.ts';
 import { addNodeEndpoints } from './node-endpoints.ts';
+import { addDebugEndpoints } from './debug-endpoints.ts';
 import { MAX_ARGUMENTS, readEntityBody, tooManyArguments, type DecodedBody } from './request-body.ts';
 import { RouteTable } from './route-table.ts';
 import { adminTlsOptions, listenAdminHttps, type AdminTlsOptions } from './admin-tls.ts';
@@ -70,6 +71,7 @@ export function buildRouteTable(auditTrail?: () => AuditTrail, auditRetainedSinc
   addCrudEndpoints(table);
   addCustomEndpoints(table);
   addNodeEndpoints(table);
+  addDebugEndpoints(table);
   addClusteringEndpoints(table);
   addHealthEndpoints(table);
   if (auditTrail !== undefined) addAuditEndpoints(table, auditTrail, auditRetainedSince);
