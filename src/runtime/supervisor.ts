@@ -10,6 +10,7 @@ import { emptyFlatConfig, type FlatConfig } from '../declarative/index.ts';
 import type { ConfigLoadOutcome, ConfigLoadRequest, NodeContext, ServerCounters, WorkerReport } from '../admin/context.ts';
 import { startAdminServer } from '../admin/server.ts';
 import { startStatusServer } from '../status/server.ts';
+import { startAdminGui } from '../admin-gui/server.ts';
 import { createLogger, errorLogWriter, type Logger, type LogLevel } from '../log/logger.ts';
 import { EMPTY_HASH } from '../snapshot/compile.ts';
 import { ensureDefaultCertificate } from '../tls/default-certificate.ts';
@@ -274,6 +275,7 @@ export class Supervisor implements NodeContext {
     }
     this.#servers.push(...(await startAdminServer(this, this.log)));
     this.#servers.push(...(await startStatusServer(this, this.log)));
+    this.#servers.push(...(await startAdminGui(s, this.log)));
     const proxy = this.#runsWorkers()
       ? `${s.worker_processes} worker(s), proxy on ${s.proxy_listen.join(', ')}`
       : s.role === 'control_plane' ? 'control plane (no proxy)' : 'no proxy';
