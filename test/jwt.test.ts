@@ -2,12 +2,12 @@
  * jwt through a real node and a real upstream: credentials from the Admin API (SQLite and PostgreSQL) with
  * Kong's paths and 400s, every refusal body and challenge, each algorithm family with keys generated here,
  * the three token sources, anonymous chaining with key-auth, preflight; then `db_export`/`db_import`, and a
- * DB-less declarative file with `consumers[].jwt_secrets`.
+ * DB-less declarative file with `consumers[].jwt_secrets`, and secrets pushed from a control plane to a data plane.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, sign as nodeSign, type KeyObject } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
@@ -15,6 +15,7 @@ import { SignJWT } from 'jose';
 import { runTollgate, startTollgate, waitUntil, type TollgateNode } from './helpers/tollgate.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/postgres.ts';
 import { startUpstream, type Echo, type TestUpstream } from './helpers/upstream.ts';
+import { admin as hybridAdmin, certsFor, makeHybridCerts, startControlPlane, startDataPlane, type ControlPlaneNode, type HybridCerts } from './helpers/hybrid.ts';
 
 interface Reply {
   status: number;
@@ -348,5 +349,37 @@ ${indent(pem(ed448.publicKey))}
     assert.equal(ok.status, 200, ok.text);
     assert.equal(echoOf(ok).headers['x-credential-identifier'], 'ann-ed448');
     assertRefused(await call(`${node.proxy}/locked`, 'GET', bearer(`${input}.${'A'.repeat(152)}`)), '{"message":"Invalid signature"}');
+  });
+});
+
+describe('jwt in hybrid mode', { timeout: 180_000 }, () => {
+  let certs: HybridCerts;
+  let up: TestUpstream;
+  let cp: ControlPlaneNode;
+  let dp: TollgateNode;
+  before(async () => {
+    certs = makeHybridCerts();
+    up = await startUpstream('jwt-hybrid');
+    cp = await startControlPlane(certsFor('shared', certs, 'cp'));
+    dp = await startDataPlane(certsFor('shared', certs, 'dp1'), [cp]);
+  });
+  after(async () => {
+    await dp?.stop();
+    await cp?.stop();
+    await up?.close();
+    if (certs !== undefined) rmSync(certs.pki.dir, { recursive: true, force: true });
+  });
+
+  test('secrets created on the control plane authenticate on the data plane; a deleted one stops', async () => {
+    await hybridAdmin(cp, 'POST', '/services', { name: 'svc', url: `http://127.0.0.1:${up.port}` });
+    await hybridAdmin(cp, 'POST', '/services/svc/routes', { name: 'r', paths: ['/h'] });
+    await hybridAdmin(cp, 'POST', '/routes/r/plugins', { name: 'jwt' });
+    await hybridAdmin(cp, 'POST', '/consumers', { username: 'dp-user' });
+    await hybridAdmin(cp, 'POST', '/consumers/dp-user/jwt', { key: 'dp-es', algorithm: 'ES256', rsa_public_key: pem(ec.publicKey) });
+    const token = await signed({ iss: 'dp-es' }, 'ES256', ec.privateKey);
+    await waitUntil(async () => (await call(`${dp.proxy}/h`, 'GET', bearer(token))).status === 200, 20_000, 'the secret on the data plane');
+    assert.equal(echoOf(await call(`${dp.proxy}/h`, 'GET', bearer(token))).headers['x-consumer-username'], 'dp-user');
+    await hybridAdmin(cp, 'DELETE', '/consumers/dp-user/jwt/dp-es');
+    await waitUntil(async () => (await call(`${dp.proxy}/h`, 'GET', bearer(token))).status === 401, 20_000, 'the deletion on the data plane');
   });
 });
