@@ -152,6 +152,19 @@ for (const database of ['sqlite', 'postgres'] as const) describe(`jwt from the A
     assert.equal(patched.body!.secret, 'patched-secret');
     assert.equal((await admin('DELETE', '/consumers/anon/jwt/put-iss')).status, 204);
     assert.equal((await admin('GET', '/jwts/put-iss')).status, 404);
+    const nestedPut = await admin('PUT', '/consumers/anon/jwt/abcd', {});
+    assert.equal(nestedPut.status, 200, nestedPut.text);
+    assert.equal(nestedPut.body!.key, 'abcd');
+    assert.deepEqual(nestedPut.body!.consumer, { id: consumerId });
+
+    // The owner, by the credential's key or id.
+    assert.equal((await admin('GET', '/jwts/abcd/consumer')).body!.username, 'anon');
+    assert.equal((await admin('GET', `/jwts/${String(nestedPut.body!.id)}/consumer`)).body!.username, 'anon');
+    assert.equal((await admin('GET', '/jwts/no-such-key/consumer')).status, 404);
+
+    // A PEM key sent form-encoded with CRLF line ends, as Kong's tests send it.
+    const crlf = await form(`${node.admin}/consumers/anon/jwt`, { key: 'crlf-iss', algorithm: 'RS256', rsa_public_key: pem(rsa.publicKey).replaceAll('\n', '\r\n') });
+    assert.equal(crlf.status, 201, crlf.text);
   });
 
   test('plugins: Kong defaults, and the maximum_expiration rule as a 400 naming the field', async () => {
@@ -228,6 +241,9 @@ for (const database of ['sqlite', 'postgres'] as const) describe(`jwt from the A
       const again = await proxy('/plain/anything', bearer(token));
       assert.equal(echoOf(again).headers['x-credential-identifier'], iss);
     }
+    const crlf = await proxy('/plain', bearer(await signed({ iss: 'crlf-iss' }, 'RS256', rsa.privateKey)));
+    assert.equal(crlf.status, 200, crlf.text);
+    assert.equal(echoOf(crlf).headers['x-consumer-username'], 'anon');
   });
 
   test('token sources: query parameters, a cookie, the configured header', async () => {

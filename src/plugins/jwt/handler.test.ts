@@ -37,6 +37,8 @@ const DATA = buildConfigData({
     { id: 'j-ps', consumer: { id: 'c-ann' }, key: 'ps-key', secret: 'x', algorithm: 'PS384', rsa_public_key: await exportSPKI(ps.publicKey) },
     { id: 'j-ed', consumer: { id: 'c-ann' }, key: 'ed-key', secret: 'x', algorithm: 'EdDSA', rsa_public_key: await exportSPKI(ed.publicKey) },
     { id: 'j-ed448', consumer: { id: 'c-ann' }, key: 'ed448-key', secret: 'x', algorithm: 'EdDSA', rsa_public_key: ed448.publicKey.export({ type: 'spki', format: 'pem' }) },
+    { id: 'j-broken', consumer: { id: 'c-ann' }, key: 'broken-key', secret: 'x', algorithm: 'ES384', rsa_public_key: 'not a PEM key' },
+    { id: 'j-mismatch', consumer: { id: 'c-ann' }, key: 'mismatch-key', secret: 'x', algorithm: 'ES256', rsa_public_key: await exportSPKI(rs.publicKey) },
     { id: 'j-small', consumer: { id: 'c-ann' }, key: 'small-key', secret: 'x', algorithm: 'RS256', rsa_public_key: small.publicKey.export({ type: 'spki', format: 'pem' }) },
   ],
 });
@@ -162,6 +164,12 @@ describe('jwt accepts', () => {
     const input = `${Buffer.from(JSON.stringify({ alg: 'RS256' })).toString('base64url')}.${Buffer.from(JSON.stringify({ iss: 'small-key' })).toString('base64url')}`;
     const token = `${input}.${nodeSign('sha256', Buffer.from(input), small.privateKey).toString('base64url')}`;
     refusal(await run(conf(), '/', bearer(token)), { message: 'Invalid signature' });
+  });
+
+  test('a stored ES* key that does not parse fails the request (a 500, as Kong); a key of another type verifies nothing', async () => {
+    const broken = await sign({ iss: 'broken-key' }, 'ES384', (await generateKeyPair('ES384')).privateKey);
+    await assert.rejects(Promise.resolve(jwtHandler.access!(context('/', bearer(broken), 'GET'), conf())), /Consumer Public Key is Invalid/);
+    refusal(await run(conf(), '/', bearer(await sign({ iss: 'mismatch-key' }, 'ES256', es.privateKey))), { message: 'Invalid signature' });
   });
 
   test('a secret that is not base64url with secret_is_base64: Invalid key/secret', async () => {

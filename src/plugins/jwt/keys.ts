@@ -136,7 +136,11 @@ export async function verifySignature(token: DecodedToken, compact: string, veri
     case 'broken':
       throw new Error('Consumer Public Key is Invalid');
     case 'node':
-      return nodeVerify(null, Buffer.from(token.signingInput), verifier.key, token.signature);
+      try {
+        return nodeVerify(null, Buffer.from(token.signingInput), verifier.key, token.signature);
+      } catch {
+        return false;
+      }
     case 'jose':
       try {
         await compactVerify(compact, verifier.key, { algorithms: [token.alg] });
