@@ -1,0 +1,286 @@
+/**
+ * The `expressions` router flavor: every HTTP route becomes one compiled expression (its own, or Kong's
+ * translation of its traditional fields, one per path group), ranked once per configuration; a request
+ * goes to the first route in rank order whose expression holds.
+ *
+ * To avoid evaluating every route, each route is filed under one condition its expression cannot hold
+ * without: a top-level `&&` term `http.host == "..."`, `http.path == "..."`, `http.path ^= "..."` or
+ * `http.method == "..."` (or an `||` of such terms on one field). A request only looks at the routes filed
+ * under its own host, path, path prefixes and method, plus the routes with no such condition, and walks
+ * those lists merged in rank order, so the answer is the same as trying every route in order.
+ */
+import { groupPaths, uuidV5 } from '../compatible.ts';
+import { isHttpRoute } from '../compiled-entry.ts';
+import { RadixTrie, type RadixNode } from '../radix-trie.ts';
+import type { RequestView } from '../request-view.ts';
+import type { RouterEntry, RouterRoute } from '../types.ts';
+import type { Expression } from './ast.ts';
+import { checkExpression } from './compile.ts';
+import { compileEvaluator, hasCapturingRegex, MatchRecord, type Evaluator } from './evaluate.ts';
+import type { ExpressionRequest } from './request.ts';
+import {
+  amendExpression,
+  compareOriginal,
+  compareStrict,
+  expressionRankKeys,
+  traditionalExpression,
+  traditionalRankKeys,
+  type RankKeys,
+  type TraditionalFields,
+} from './transform.ts';
+
+/** Kong's namespace for the ids of the parts of a split route. */
+const SPLIT_ROUTE_NAMESPACE = '7f145bf9-0dce-4f91-98eb-debbce4b9f6b';
+
+export interface ExpressionRoute<T> {
+  rank: number;
+  source: RouterEntry<T>;
+  /** The route's own expression (true) or a translation of its traditional fields (false). */
+  isExpression: boolean;
+  evaluate: Evaluator;
+  /** Schemes the route's protocols allow (`net.protocol`), or null when any will do. */
+  schemes: ReadonlySet<string> | null;
+}
+
+/** A condition a route needs, for filing it: one field, any of some values. */
+interface Requirement {
+  kind: 'host' | 'pathExact' | 'pathPrefix' | 'method';
+  values: string[];
+  /** Prefix requirements may mix in exact paths (`http.path == "/a" || http.path ^= "/b/"`). */
+  exact?: string[];
+}
+
+/** Fields of the route entity the expressions flavor reads beyond RouterRoute. */
+export type ExpressionRouterRoute = RouterRoute & TraditionalFields & { expression?: string | null; priority?: number | null };
+
+const PROTOCOL_SCHEME: Readonly<Record<string, string>> = { http: 'http', https: 'https', grpc: 'http', grpcs: 'https' };
+
+/** Kong adds `net.protocol` for the route's protocols, except for a lone `https` (so it can redirect). */
+function schemesOf(protocols: readonly string[]): ReadonlySet<string> | null {
+  if (protocols.length === 1 && protocols[0] === 'https') return null;
+  const schemes = new Set<string>();
+  for (const protocol of protocols) {
+    const scheme = PROTOCOL_SCHEME[protocol];
+    if (scheme !== undefined) schemes.add(scheme);
+  }
+  return schemes.has('http') && schemes.has('https') ? null : schemes;
+}
+
+function conjuncts(expression: Expression, out: Expression[]): Expression[] {
+  if (expression.kind === 'and') {
+    conjuncts(expression.left, out);
+    conjuncts(expression.right, out);
+  } else {
+    out.push(expression);
+  }
+  return out;
+}
+
+/** The leaves of an `||` tree, or null when one of them is not a plain `field op "string"` predicate. */
+function alternatives(expression: Expression, out: Array<{ field: string; op: string; value: string }>): boolean {
+  if (expression.kind === 'or') return alternatives(expression.left, out) && alternatives(expression.right, out);
+  if (expression.kind !== 'predicate' || expression.lower || expression.rhs.type !== 'String') return false;
+  out.push({ field: expression.field, op: expression.op, value: expression.rhs.value });
+  return true;
+}
+
+/** The most selective condition among the top-level terms (host, then path, then method), or null. */
+export function requirementOf(expression: Expression): Requirement | null {
+  const found: Partial<Record<Requirement['kind'], Requirement>> = {};
+  for (const term of conjuncts(expression, [])) {
+    const leaves: Array<{ field: string; op: string; value: string }> = [];
+    if (!alternatives(term, leaves) || leaves.length === 0) continue;
+    const field = leaves[0].field;
+    if (!leaves.every((leaf) => leaf.field === field)) continue;
+    if (field === 'http.host' && leaves.every((leaf) => leaf.op === '==')) {
+      found.host ??= { kind: 'host', values: leaves.map((leaf) => leaf.value) };
+    } else if (field === 'http.method' && leaves.every((leaf) => leaf.op === '==')) {
+      found.method ??= { kind: 'method', values: leaves.map((leaf) => leaf.value) };
+    } else if (field === 'http.path' && leaves.every((leaf) => leaf.op === '==' || leaf.op === '^=')) {
+      const exact = leaves.filter((leaf) => leaf.op === '==').map((leaf) => leaf.value);
+      const prefixes = leaves.filter((leaf) => leaf.op === '^=').map((leaf) => leaf.value);
+      const requirement: Requirement =
+        prefixes.length === 0 ? { kind: 'pathExact', values: exact } : { kind: 'pathPrefix', values: prefixes, exact };
+      // A longer shortest prefix (or exact paths only) narrows more.
+      const previous = found.pathExact ?? found.pathPrefix;
+      if (previous === undefined || (previous.kind === 'pathPrefix' && requirement.kind === 'pathExact')) {
+        found.pathExact = requirement.kind === 'pathExact' ? requirement : undefined;
+        found.pathPrefix = requirement.kind === 'pathPrefix' ? requirement : undefined;
+      }
+    }
+  }
+  return found.host ?? found.pathExact ?? found.pathPrefix ?? found.method ?? null;
+}
+
+function pushTo<V>(map: Map<string, V[]>, key: string, value: V): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [value]);
+  else if (list[list.length - 1] !== value) list.push(value);
+}
+
+function describe(route: RouterRoute): string {
+  return route.name === null ? `route ${route.id}` : `route ${route.id} (${route.name})`;
+}
+
+interface Candidate<T> {
+  route: ExpressionRoute<T>;
+  keys: RankKeys;
+  expression: Expression;
+}
+
+export type RankOrder = 'original' | 'strict';
+
+/**
+ * Compiles the HTTP routes. A route whose expression does not compile is left out and reported through
+ * `onError` (Kong logs it and builds the router without it); stream-only routes are left out.
+ */
+export function compileExpressionRoutes<T>(
+  entries: readonly RouterEntry<T>[],
+  order: RankOrder,
+  onError: (message: string) => void,
+): Array<{ route: ExpressionRoute<T>; expression: Expression }> {
+  const candidates: Candidate<T>[] = [];
+  const add = (source: RouterEntry<T>, text: string, isExpression: boolean, keys: RankKeys): void => {
+    const route = source.route as ExpressionRouterRoute;
+    const checked = checkExpression(text, 'http');
+    if (!checked.ok) {
+      onError(`${describe(route)}: could not compile its expression: ${checked.message}`);
+      return;
+    }
+    const expression = checked.expression;
+    const evaluate = compileEvaluator(expression, hasCapturingRegex(expression));
+    const compiled: ExpressionRoute<T> = { rank: 0, source, isExpression, evaluate, schemes: schemesOf(route.protocols) };
+    candidates.push({ route: compiled, keys, expression });
+  };
+  for (const source of entries) {
+    const route = source.route as ExpressionRouterRoute;
+    if (!isHttpRoute(route)) continue;
+    if (typeof route.expression === 'string') {
+      add(source, amendExpression(route.expression), true, expressionRankKeys(route));
+      continue;
+    }
+    const paths = route.paths;
+    const groups = paths === null || paths.length === 0 ? [null] : groupPaths(paths);
+    groups.forEach((group, index) => {
+      const text = traditionalExpression(route, group);
+      if (text === '') {
+        onError(`${describe(route)}: sets neither 'expression' nor a matching field; it can match nothing`);
+        return;
+      }
+      const tieId = groups.length === 1 ? route.id : uuidV5(SPLIT_ROUTE_NAMESPACE, `${route.id}#${index + 1}`);
+      add(source, text, false, traditionalRankKeys(route, group, tieId));
+    });
+  }
+  candidates.sort(order === 'strict' ? (a, b) => compareStrict(a.keys, b.keys) : (a, b) => compareOriginal(a.keys, b.keys));
+  return candidates.map(({ route, expression }, rank) => {
+    route.rank = rank;
+    return { route, expression };
+  });
+}
+
+/** The compiled, indexed routes of one configuration. */
+export class ExpressionsMatcher<T> {
+  readonly size: number;
+  readonly byHost = new Map<string, ExpressionRoute<T>[]>();
+  readonly byPath = new Map<string, ExpressionRoute<T>[]>();
+  readonly byPrefix = new RadixTrie<ExpressionRoute<T>[]>();
+  readonly byMethod = new Map<string, ExpressionRoute<T>[]>();
+  readonly rest: ExpressionRoute<T>[] = [];
+  readonly record = new MatchRecord();
+  // Scratch for the merge: the candidate lists of one request and a position in each.
+  readonly #lists: Array<readonly ExpressionRoute<T>[]> = [];
+  readonly #positions: number[] = [];
+
+  constructor(entries: readonly RouterEntry<T>[], order: RankOrder, onError: (message: string) => void) {
+    const compiled = compileExpressionRoutes(entries, order, onError);
+    this.size = compiled.length;
+    for (const { route, expression } of compiled) {
+      const requirement = requirementOf(expression);
+      if (requirement === null) {
+        this.rest.push(route);
+        continue;
+      }
+      switch (requirement.kind) {
+        case 'host':
+          for (const host of requirement.values) pushTo(this.byHost, host, route);
+          break;
+        case 'method':
+          for (const method of requirement.values) pushTo(this.byMethod, method, route);
+          break;
+        case 'pathExact':
+          for (const path of requirement.values) pushTo(this.byPath, path, route);
+          break;
+        case 'pathPrefix':
+          for (const path of requirement.exact ?? []) pushTo(this.byPath, path, route);
+          for (const prefix of requirement.values) {
+            const list = this.byPrefix.get(prefix);
+            if (list === null) this.byPrefix.set(prefix, [route]);
+            else if (list[list.length - 1] !== route) list.push(route);
+          }
+          break;
+      }
+    }
+  }
+
+  #collect(view: RequestView): void {
+    const lists = this.#lists;
+    lists.length = 0;
+    if (view.hasHost) {
+      const list = this.byHost.get(view.compatHost);
+      if (list !== undefined) lists.push(list);
+    }
+    const exact = this.byPath.get(view.path);
+    if (exact !== undefined) lists.push(exact);
+    if (this.byPrefix.size > 0) {
+      const path = view.path;
+      let node: RadixNode<ExpressionRoute<T>[]> = this.byPrefix.root;
+      let offset = 0;
+      if (node.value !== null) lists.push(node.value);
+      while (offset < path.length && node.children !== null) {
+        const child = node.children.get(path.charCodeAt(offset));
+        if (child === undefined || !path.startsWith(child.label, offset)) break;
+        offset += child.label.length;
+        node = child;
+        if (node.value !== null) lists.push(node.value);
+      }
+    }
+    const byMethod = this.byMethod.get(view.method);
+    if (byMethod !== undefined) lists.push(byMethod);
+    if (this.rest.length > 0) lists.push(this.rest);
+  }
+
+  /** The first route in rank order that matches; its record is left in `this.record`. */
+  find(view: RequestView, request: ExpressionRequest): ExpressionRoute<T> | null {
+    this.#collect(view);
+    const lists = this.#lists;
+    const positions = this.#positions;
+    const count = lists.length;
+    for (let index = 0; index < count; index++) positions[index] = 0;
+    const record = this.record;
+    const scheme = view.scheme;
+    let lastRank = -1;
+    for (;;) {
+      // The next route in rank order across the lists.
+      let best: ExpressionRoute<T> | null = null;
+      let bestList = -1;
+      for (let index = 0; index < count; index++) {
+        const list = lists[index];
+        const position = positions[index];
+        if (position >= list.length) continue;
+        const route = list[position];
+        if (best === null || route.rank < best.rank) {
+          best = route;
+          bestList = index;
+        }
+      }
+      if (best === null) return null;
+      positions[bestList]++;
+      // A route filed under several matching keys comes up once per list; try it once.
+      if (best.rank === lastRank) continue;
+      lastRank = best.rank;
+      if (best.schemes !== null && !best.schemes.has(scheme)) continue;
+      record.reset();
+      if (best.evaluate(request, record)) return best;
+    }
+  }
+}
