@@ -91,7 +91,7 @@ describe('expressions type rules', () => {
     assert.equal(error('http.path > "a"'), 'Greater/GreaterOrEqual/Less/LessOrEqual operators only supports integer operands');
     assert.equal(error('net.src.ip in 1.2.3.4'), 'In/NotIn operators only supports IP in CIDR');
     assert.equal(error('http.path in 10.0.0.0/8'), 'In/NotIn operators only supports IP in CIDR');
-    assert.equal(error('net.src.port contains 1'), 'Type mismatch between the LHS and RHS values of predicate');
+    assert.equal(error('net.src.port contains 1'), 'Contains operator only supports string operands');
     assert.equal(error('http.method == "GET"', 'stream'), 'Unknown LHS field');
     assert.equal(error('net.src.ip == 1.2.3.4 && net.src.port == 80', 'stream'), null);
   });
