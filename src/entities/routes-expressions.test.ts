@@ -25,11 +25,12 @@ test('expressions: an expression route, with defaults', () => {
   useRouterFlavor('expressions');
   const result = validateEntity('routes', { protocols: ['http'], expression: '(http.method == "GET")', priority: 100, strip_path: false });
   assert.ok(result.ok);
-  assert.equal(result.value.expression, '(http.method == "GET")');
-  assert.equal(result.value.priority, 100);
+  const route = result.value as Record<string, unknown>;
+  assert.equal(route.expression, '(http.method == "GET")');
+  assert.equal(route.priority, 100);
   const defaults = validateEntity('routes', { expression: 'http.path ^= "/"' });
   assert.ok(defaults.ok);
-  assert.equal(defaults.value.priority, 0);
+  assert.equal((defaults.value as Record<string, unknown>).priority, 0);
   assert.equal(defaults.value.strip_path, true);
 });
 
