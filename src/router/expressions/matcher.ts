@@ -3,11 +3,12 @@
  * translation of its traditional fields, one per path group), ranked once per configuration; a request
  * goes to the first route in rank order whose expression holds.
  *
- * To avoid evaluating every route, each route is filed under one condition its expression cannot hold
+ * To avoid evaluating every route, each route is filed under a condition its expression cannot hold
  * without: a top-level `&&` term `http.host == "..."`, `http.path == "..."`, `http.path ^= "..."` or
  * `http.method == "..."` (or an `||` of such terms on one field). A request only looks at the routes filed
  * under its own host, path, path prefixes and method, plus the routes with no such condition, and walks
- * those lists merged in rank order, so the answer is the same as trying every route in order.
+ * those lists merged in rank order, so the answer is the same as trying every route in order. A large
+ * bucket (many routes on one host) is filed again by the routes' next condition (their paths).
  */
 import { groupPaths, uuidV5 } from '../compatible.ts';
 import { isHttpRoute } from '../compiled-entry.ts';
@@ -84,32 +85,32 @@ function alternatives(expression: Expression, out: Array<{ field: string; op: st
   return true;
 }
 
-/** The most selective condition among the top-level terms (host, then path, then method), or null. */
-export function requirementOf(expression: Expression): Requirement | null {
-  const found: Partial<Record<Requirement['kind'], Requirement>> = {};
+/**
+ * The conditions among the top-level terms a route cannot match without, most selective first: host,
+ * then path (exact paths preferred over prefixes), then method. Empty when there is none.
+ */
+export function requirementsOf(expression: Expression): Requirement[] {
+  let host: Requirement | undefined;
+  let path: Requirement | undefined;
+  let method: Requirement | undefined;
   for (const term of conjuncts(expression, [])) {
     const leaves: Array<{ field: string; op: string; value: string }> = [];
     if (!alternatives(term, leaves) || leaves.length === 0) continue;
     const field = leaves[0].field;
     if (!leaves.every((leaf) => leaf.field === field)) continue;
     if (field === 'http.host' && leaves.every((leaf) => leaf.op === '==')) {
-      found.host ??= { kind: 'host', values: leaves.map((leaf) => leaf.value) };
+      host ??= { kind: 'host', values: leaves.map((leaf) => leaf.value) };
     } else if (field === 'http.method' && leaves.every((leaf) => leaf.op === '==')) {
-      found.method ??= { kind: 'method', values: leaves.map((leaf) => leaf.value) };
+      method ??= { kind: 'method', values: leaves.map((leaf) => leaf.value) };
     } else if (field === 'http.path' && leaves.every((leaf) => leaf.op === '==' || leaf.op === '^=')) {
       const exact = leaves.filter((leaf) => leaf.op === '==').map((leaf) => leaf.value);
       const prefixes = leaves.filter((leaf) => leaf.op === '^=').map((leaf) => leaf.value);
       const requirement: Requirement =
         prefixes.length === 0 ? { kind: 'pathExact', values: exact } : { kind: 'pathPrefix', values: prefixes, exact };
-      // A longer shortest prefix (or exact paths only) narrows more.
-      const previous = found.pathExact ?? found.pathPrefix;
-      if (previous === undefined || (previous.kind === 'pathPrefix' && requirement.kind === 'pathExact')) {
-        found.pathExact = requirement.kind === 'pathExact' ? requirement : undefined;
-        found.pathPrefix = requirement.kind === 'pathPrefix' ? requirement : undefined;
-      }
+      if (path === undefined || (path.kind === 'pathPrefix' && requirement.kind === 'pathExact')) path = requirement;
     }
   }
-  return found.host ?? found.pathExact ?? found.pathPrefix ?? found.method ?? null;
+  return [host, path, method].filter((requirement): requirement is Requirement => requirement !== undefined);
 }
 
 function pushTo<V>(map: Map<string, V[]>, key: string, value: V): void {
@@ -178,14 +179,114 @@ export function compileExpressionRoutes<T>(
   });
 }
 
+/** Buckets up to this size are scanned; indexing them again costs more than it saves. */
+const SCAN_LIMIT = 8;
+
+type Group = 'host' | 'path' | 'method';
+
+function groupOf(requirement: Requirement): Group {
+  return requirement.kind === 'host' ? 'host' : requirement.kind === 'method' ? 'method' : 'path';
+}
+
+interface Filed<T> {
+  route: ExpressionRoute<T>;
+  requirements: Requirement[];
+}
+
+/** Routes (or a nested index of them) that share one key. */
+type Bucket<T> = ExpressionRoute<T>[] | RouteIndex<T>;
+
+/**
+ * One level of the index: routes filed by the first of their conditions whose field this level's parents
+ * have not used; a large bucket is indexed again on the routes' next condition (the tenants of one host by
+ * path, say). Every list is in rank order.
+ */
+class RouteIndex<T> {
+  readonly byHost = new Map<string, Bucket<T>>();
+  readonly byPath = new Map<string, Bucket<T>>();
+  readonly byPrefix = new RadixTrie<Bucket<T>>();
+  readonly byMethod = new Map<string, Bucket<T>>();
+  readonly rest: ExpressionRoute<T>[] = [];
+
+  constructor(filed: readonly Filed<T>[], used: ReadonlySet<Group>) {
+    const hosts = new Map<string, Filed<T>[]>();
+    const paths = new Map<string, Filed<T>[]>();
+    const prefixes = new Map<string, Filed<T>[]>();
+    const methods = new Map<string, Filed<T>[]>();
+    for (const item of filed) {
+      const requirement = item.requirements.find((candidate) => !used.has(groupOf(candidate)));
+      if (requirement === undefined) {
+        this.rest.push(item.route);
+        continue;
+      }
+      switch (requirement.kind) {
+        case 'host':
+          for (const host of requirement.values) pushTo(hosts, host, item);
+          break;
+        case 'method':
+          for (const method of requirement.values) pushTo(methods, method, item);
+          break;
+        case 'pathExact':
+          for (const path of requirement.values) pushTo(paths, path, item);
+          break;
+        case 'pathPrefix':
+          for (const path of requirement.exact ?? []) pushTo(paths, path, item);
+          for (const prefix of requirement.values) pushTo(prefixes, prefix, item);
+          break;
+      }
+    }
+    const bucket = (items: Filed<T>[], group: Group): Bucket<T> => {
+      if (items.length <= SCAN_LIMIT) return items.map((item) => item.route);
+      const next = new Set(used).add(group);
+      if (!items.some((item) => item.requirements.some((candidate) => !next.has(groupOf(candidate))))) return items.map((item) => item.route);
+      return new RouteIndex(items, next);
+    };
+    for (const [key, items] of hosts) this.byHost.set(key, bucket(items, 'host'));
+    for (const [key, items] of paths) this.byPath.set(key, bucket(items, 'path'));
+    for (const [key, items] of prefixes) this.byPrefix.set(key, bucket(items, 'path'));
+    for (const [key, items] of methods) this.byMethod.set(key, bucket(items, 'method'));
+  }
+
+  /** Appends the candidate lists for a request to `lists`. */
+  collect(view: RequestView, lists: Array<readonly ExpressionRoute<T>[]>): void {
+    if (view.hasHost && this.byHost.size > 0) {
+      const found = this.byHost.get(view.compatHost);
+      if (found !== undefined) add(found, view, lists);
+    }
+    if (this.byPath.size > 0) {
+      const found = this.byPath.get(view.path);
+      if (found !== undefined) add(found, view, lists);
+    }
+    if (this.byPrefix.size > 0) {
+      const path = view.path;
+      let node: RadixNode<Bucket<T>> = this.byPrefix.root;
+      let offset = 0;
+      if (node.value !== null) add(node.value, view, lists);
+      while (offset < path.length && node.children !== null) {
+        const child = node.children.get(path.charCodeAt(offset));
+        if (child === undefined || !path.startsWith(child.label, offset)) break;
+        offset += child.label.length;
+        node = child;
+        if (node.value !== null) add(node.value, view, lists);
+      }
+    }
+    if (this.byMethod.size > 0) {
+      const found = this.byMethod.get(view.method);
+      if (found !== undefined) add(found, view, lists);
+    }
+    if (this.rest.length > 0) lists.push(this.rest);
+  }
+}
+
+function add<T>(bucket: Bucket<T>, view: RequestView, lists: Array<readonly ExpressionRoute<T>[]>): void {
+  if (Array.isArray(bucket)) lists.push(bucket);
+  else (bucket as RouteIndex<T>).collect(view, lists);
+}
+
 /** The compiled, indexed routes of one configuration. */
 export class ExpressionsMatcher<T> {
   readonly size: number;
-  readonly byHost = new Map<string, ExpressionRoute<T>[]>();
-  readonly byPath = new Map<string, ExpressionRoute<T>[]>();
-  readonly byPrefix = new RadixTrie<ExpressionRoute<T>[]>();
-  readonly byMethod = new Map<string, ExpressionRoute<T>[]>();
-  readonly rest: ExpressionRoute<T>[] = [];
+  readonly index: RouteIndex<T>;
   readonly record = new MatchRecord();
   // Scratch for the merge: the candidate lists of one request and a position in each.
   readonly #lists: Array<readonly ExpressionRoute<T>[]> = [];
@@ -194,65 +295,17 @@ export class ExpressionsMatcher<T> {
   constructor(entries: readonly RouterEntry<T>[], order: RankOrder, onError: (message: string) => void) {
     const compiled = compileExpressionRoutes(entries, order, onError);
     this.size = compiled.length;
-    for (const { route, expression } of compiled) {
-      const requirement = requirementOf(expression);
-      if (requirement === null) {
-        this.rest.push(route);
-        continue;
-      }
-      switch (requirement.kind) {
-        case 'host':
-          for (const host of requirement.values) pushTo(this.byHost, host, route);
-          break;
-        case 'method':
-          for (const method of requirement.values) pushTo(this.byMethod, method, route);
-          break;
-        case 'pathExact':
-          for (const path of requirement.values) pushTo(this.byPath, path, route);
-          break;
-        case 'pathPrefix':
-          for (const path of requirement.exact ?? []) pushTo(this.byPath, path, route);
-          for (const prefix of requirement.values) {
-            const list = this.byPrefix.get(prefix);
-            if (list === null) this.byPrefix.set(prefix, [route]);
-            else if (list[list.length - 1] !== route) list.push(route);
-          }
-          break;
-      }
-    }
-  }
-
-  #collect(view: RequestView): void {
-    const lists = this.#lists;
-    lists.length = 0;
-    if (view.hasHost) {
-      const list = this.byHost.get(view.compatHost);
-      if (list !== undefined) lists.push(list);
-    }
-    const exact = this.byPath.get(view.path);
-    if (exact !== undefined) lists.push(exact);
-    if (this.byPrefix.size > 0) {
-      const path = view.path;
-      let node: RadixNode<ExpressionRoute<T>[]> = this.byPrefix.root;
-      let offset = 0;
-      if (node.value !== null) lists.push(node.value);
-      while (offset < path.length && node.children !== null) {
-        const child = node.children.get(path.charCodeAt(offset));
-        if (child === undefined || !path.startsWith(child.label, offset)) break;
-        offset += child.label.length;
-        node = child;
-        if (node.value !== null) lists.push(node.value);
-      }
-    }
-    const byMethod = this.byMethod.get(view.method);
-    if (byMethod !== undefined) lists.push(byMethod);
-    if (this.rest.length > 0) lists.push(this.rest);
+    this.index = new RouteIndex(
+      compiled.map(({ route, expression }) => ({ route, requirements: requirementsOf(expression) })),
+      new Set(),
+    );
   }
 
   /** The first route in rank order that matches; its record is left in `this.record`. */
   find(view: RequestView, request: ExpressionRequest): ExpressionRoute<T> | null {
-    this.#collect(view);
     const lists = this.#lists;
+    lists.length = 0;
+    this.index.collect(view, lists);
     const positions = this.#positions;
     const count = lists.length;
     for (let index = 0; index < count; index++) positions[index] = 0;
