@@ -39,6 +39,8 @@ describe('expressions parser', () => {
     assert.match(syntaxError('net.src.ip in 1.2.3.4/16'), /\^--------\^\n[\s\S]*= host part of address was not zero$/);
     assert.match(syntaxError('http.path ~ "/[abc/*/user$"'), /= regex parse error: /);
     assert.match(syntaxError('http.path ~ 10'), /= regex operator can only be used with String operands$/);
+    // The project's regex path refuses what it cannot bound (here: nested repetition with (?i)).
+    assert.match(syntaxError('http.path ~ r#"(?i)(a+)+$"#'), /= regex parse error: regex "\(\?i\)\(a\+\)\+\$" can backtrack catastrophically/);
     assert.match(syntaxError('net.src.port == 99999999999999999999'), /= number too large to fit in target type$/);
   });
 
