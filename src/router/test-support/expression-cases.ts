@@ -269,4 +269,93 @@ export const EXPRESSION_CASES: RouterCase[] = [
       { name: 'host is case-sensitive', request: { host: 'Example.com', headers: { 'x-custom-name': 'v' } }, expect: null },
     ],
   }),
+
+  // From Kong's spec/01-unit/08-router_spec.lua (expressions flavor).
+  ...scenario({
+    name: 'Kong spec: http.queries',
+    routes: [
+      { id: 'e8fb37f1-102d-461e-9c51-6608a6bb8101', expression: 'http.path == "/foo/bar" && http.queries.a == "1"', priority: 100 },
+      { id: 'e8fb37f1-102d-461e-9c51-6608a6bb8102', expression: 'http.path == "/foo/bar" && http.queries.a == ""', priority: 100 },
+      { id: 'e8fb37f1-102d-461e-9c51-6608a6bb8103', expression: 'http.path == "/foo/bar" && any(http.queries.a) == "2"', priority: 100 },
+    ],
+    requests: [
+      { name: 'a=1', request: { path: '/foo/bar', query: 'a=1' }, expect: 'e8fb37f1-102d-461e-9c51-6608a6bb8101' },
+      { name: 'a=', request: { path: '/foo/bar', query: 'a=' }, expect: 'e8fb37f1-102d-461e-9c51-6608a6bb8102' },
+      { name: 'a without value', request: { path: '/foo/bar', query: 'a' }, expect: 'e8fb37f1-102d-461e-9c51-6608a6bb8102' },
+      { name: 'a=2&a=10', request: { path: '/foo/bar', query: 'a=2&a=10' }, expect: 'e8fb37f1-102d-461e-9c51-6608a6bb8103' },
+      { name: 'a=x', request: { path: '/foo/bar', query: 'a=x' }, expect: null },
+    ],
+  }),
+  ...scenario({
+    name: 'Kong spec: header values are case-sensitive unless lower()',
+    routes: [
+      { id: 'e8fb37f1-102d-461e-9c51-6608a6bb8101', expression: 'http.path == "/foo/bar" && http.headers.test1 == "Quote"', priority: 100 },
+      { id: 'e8fb37f1-102d-461e-9c51-6608a6bb8102', expression: 'http.path == "/foo/bar" && lower(http.headers.test2) == "quote"', priority: 100 },
+    ],
+    requests: [
+      { name: 'quote', request: { path: '/foo/bar', headers: { test1: 'quote' } }, expect: null },
+      { name: 'quoTe', request: { path: '/foo/bar', headers: { test1: 'quoTe' } }, expect: null },
+      { name: 'Quote', request: { path: '/foo/bar', headers: { test1: 'Quote' } }, expect: 'e8fb37f1-102d-461e-9c51-6608a6bb8101' },
+      { name: 'lower(): QuoTe', request: { path: '/foo/bar', headers: { test2: 'QuoTe' } }, expect: 'e8fb37f1-102d-461e-9c51-6608a6bb8102' },
+      { name: 'lower(): QUOTE', request: { path: '/foo/bar', headers: { test2: 'QUOTE' } }, expect: 'e8fb37f1-102d-461e-9c51-6608a6bb8102' },
+    ],
+  }),
+  ...scenario({
+    name: "Kong spec: 'net.port' is 'net.dst.port'; addresses",
+    routes: [
+      { id: 'e8fb37f1-102d-461e-9c51-6608a6bb8101', expression: 'http.host == "www.example.com" && net.port == 8000', priority: 100 },
+      { id: 'e8fb37f1-102d-461e-9c51-6608a6bb8102', expression: 'net.src.ip == 1.1.1.1 && net.dst.ip == 2.2.2.2 && http.method == "GET"', priority: 100 },
+    ],
+    requests: [
+      { name: 'Host port 80', request: { host: 'www.example.com:80' }, expect: null },
+      { name: 'Host port 8000', request: { host: 'www.example.com:8000' }, expect: 'e8fb37f1-102d-461e-9c51-6608a6bb8101' },
+      { name: 'listener port when the Host has none', request: { host: 'www.example.com', port: 8000 }, expect: 'e8fb37f1-102d-461e-9c51-6608a6bb8101' },
+      { name: 'source and destination addresses', request: { srcIp: '1.1.1.1', dstIp: '2.2.2.2' }, expect: 'e8fb37f1-102d-461e-9c51-6608a6bb8102' },
+      { name: 'other destination', request: { srcIp: '1.1.1.1', dstIp: '2.2.2.3' }, expect: null },
+    ],
+  }),
+  ...scenario({
+    name: 'Kong spec: single http.path.segments',
+    routes: [
+      { id: 'e8fb37f1-102d-461e-9c51-6608a6bb8101', expression: 'http.path.segments.0 == "foo" && http.path.segments.1 == "bar"', priority: 100 },
+      { id: 'e8fb37f1-102d-461e-9c51-6608a6bb8102', expression: 'http.path.segments.0 == "foo" && http.path.segments.2 ^= "baz"', priority: 100 },
+      { id: 'e8fb37f1-102d-461e-9c51-6608a6bb8103', expression: 'http.path.segments.0 == "foo" && http.path.segments.3 ~ r#"\\d+"#', priority: 100 },
+    ],
+    requests: [
+      { name: '/foo/bar', request: { path: '/foo/bar' }, expect: 'e8fb37f1-102d-461e-9c51-6608a6bb8101' },
+      // Equal priorities: the higher id is tried first.
+      { name: '/foo/bar/bazxxx', request: { path: '/foo/bar/bazxxx' }, expect: 'e8fb37f1-102d-461e-9c51-6608a6bb8102' },
+      { name: '/foo/bar/baz/12345', request: { path: '/foo/bar/baz/12345' }, expect: 'e8fb37f1-102d-461e-9c51-6608a6bb8103' },
+      { name: '/foo/xxx', request: { path: '/foo/xxx' }, expect: null },
+    ],
+  }),
+  ...scenario({
+    name: 'Kong spec: http.path.segments.len and ranges',
+    routes: [
+      { id: 'e8fb37f1-102d-461e-9c51-6608a6bb8100', expression: 'http.path.segments.0 == "foo" && http.path.segments.len == 1', priority: 200 },
+      { id: 'e8fb37f1-102d-461e-9c51-6608a6bb8101', expression: 'http.path.segments.0_1 ~ r#"\\d+/\\w+"#', priority: 100 },
+      { id: 'e8fb37f1-102d-461e-9c51-6608a6bb8102', expression: 'http.path.segments.1_3 == r#"xxx/yyy/zzz"#', priority: 100 },
+      { id: 'e8fb37f1-102d-461e-9c51-6608a6bb8103', expression: 'http.path.segments.1_2 == r#"xxx/yyy"# && http.path.segments.len == 3', priority: 100 },
+      { id: 'e8fb37f1-102d-461e-9c51-6608a6bb8104', expression: 'http.path.segments.10_11 == r#"foo/bar"#', priority: 100 },
+    ],
+    requests: [
+      { name: '/foo', request: { path: '/foo' }, expect: 'e8fb37f1-102d-461e-9c51-6608a6bb8100' },
+      { name: '/foo/', request: { path: '/foo/' }, expect: 'e8fb37f1-102d-461e-9c51-6608a6bb8100' },
+      { name: '/123/foo/bar', request: { path: '/123/foo/bar' }, expect: 'e8fb37f1-102d-461e-9c51-6608a6bb8101' },
+      { name: '/123/hello-world/bar', request: { path: '/123/hello-world/bar' }, expect: 'e8fb37f1-102d-461e-9c51-6608a6bb8101' },
+      { name: '/foo/xxx/yyy/zzz/bar', request: { path: '/foo/xxx/yyy/zzz/bar' }, expect: 'e8fb37f1-102d-461e-9c51-6608a6bb8102' },
+      { name: '/foo/xxx/yyy', request: { path: '/foo/xxx/yyy' }, expect: 'e8fb37f1-102d-461e-9c51-6608a6bb8103' },
+      { name: '/foo/xxx/yyy/', request: { path: '/foo/xxx/yyy/' }, expect: 'e8fb37f1-102d-461e-9c51-6608a6bb8103' },
+      { name: '/foo/xxx', request: { path: '/foo/xxx' }, expect: null },
+    ],
+  }),
+  ...scenario({
+    name: 'Kong spec: not expression',
+    routes: [{ id: 'e8fb37f1-102d-461e-9c51-6608a6bb8101', expression: '!(http.path ^= r#"/foo"#)', priority: 100 }],
+    requests: [
+      { name: '/123/foo/bar', request: { path: '/123/foo/bar' }, expect: 'e8fb37f1-102d-461e-9c51-6608a6bb8101' },
+      { name: '/xyz/hello-world/bar', request: { path: '/xyz/hello-world/bar' }, expect: 'e8fb37f1-102d-461e-9c51-6608a6bb8101' },
+      { name: '/foo/bar', request: { path: '/foo/bar' }, expect: null },
+    ],
+  }),
 ];
