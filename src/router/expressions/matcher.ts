@@ -36,8 +36,6 @@ const SPLIT_ROUTE_NAMESPACE = '7f145bf9-0dce-4f91-98eb-debbce4b9f6b';
 export interface ExpressionRoute<T> {
   rank: number;
   source: RouterEntry<T>;
-  /** The route's own expression (true) or a translation of its traditional fields (false). */
-  isExpression: boolean;
   evaluate: Evaluator;
   /** Schemes the route's protocols allow (`net.protocol`), or null when any will do. */
   schemes: ReadonlySet<string> | null;
@@ -141,7 +139,7 @@ export function compileExpressionRoutes<T>(
   onError: (message: string) => void,
 ): Array<{ route: ExpressionRoute<T>; expression: Expression }> {
   const candidates: Candidate<T>[] = [];
-  const add = (source: RouterEntry<T>, text: string, isExpression: boolean, keys: RankKeys): void => {
+  const add = (source: RouterEntry<T>, text: string, keys: RankKeys): void => {
     const route = source.route as ExpressionRouterRoute;
     const checked = checkExpression(text, 'http');
     if (!checked.ok) {
@@ -150,14 +148,14 @@ export function compileExpressionRoutes<T>(
     }
     const expression = checked.expression;
     const evaluate = compileEvaluator(expression, hasCapturingRegex(expression));
-    const compiled: ExpressionRoute<T> = { rank: 0, source, isExpression, evaluate, schemes: schemesOf(route.protocols) };
+    const compiled: ExpressionRoute<T> = { rank: 0, source, evaluate, schemes: schemesOf(route.protocols) };
     candidates.push({ route: compiled, keys, expression });
   };
   for (const source of entries) {
     const route = source.route as ExpressionRouterRoute;
     if (!isHttpRoute(route)) continue;
     if (typeof route.expression === 'string') {
-      add(source, amendExpression(route.expression), true, expressionRankKeys(route));
+      add(source, amendExpression(route.expression), expressionRankKeys(route));
       continue;
     }
     const paths = route.paths;
@@ -169,7 +167,7 @@ export function compileExpressionRoutes<T>(
         return;
       }
       const tieId = groups.length === 1 ? route.id : uuidV5(SPLIT_ROUTE_NAMESPACE, `${route.id}#${index + 1}`);
-      add(source, text, false, traditionalRankKeys(route, group, tieId));
+      add(source, text, traditionalRankKeys(route, group, tieId));
     });
   }
   candidates.sort(order === 'strict' ? (a, b) => compareStrict(a.keys, b.keys) : (a, b) => compareOriginal(a.keys, b.keys));
