@@ -151,6 +151,16 @@ describe('expressions router from a declarative file', () => {
     await checkRouting(node);
   });
 
+  test("POST /config (validated off the event loop with the node's flavor) loads expression routes", async () => {
+    const res = await json(node.admin, 'POST', '/config', {
+      _format_version: '3.0',
+      services: [{ name: 'svc', url: `http://127.0.0.1:${up.port}`, routes: [{ name: 'only', expression: 'http.path == "/only"', strip_path: false }] }],
+    });
+    assert.equal(res.status, 201, res.text);
+    await waitUntil(async () => (await get(`${node.proxy}/only`)).status === 200, 20_000, 'the new configuration');
+    assert.equal((await get(`${node.proxy}/api/users`)).status, 404);
+  });
+
   test('POST /config refuses an invalid expression naming the route', async () => {
     const res = await json(node.admin, 'POST', '/config', {
       _format_version: '3.0',
