@@ -37,6 +37,12 @@ import { aclDaos } from './acl/daos.ts';
 import { aclMigrations } from './acl/migrations/index.ts';
 import { rateLimitingSchema } from './rate-limiting/schema.ts';
 import { rateLimitingHandler } from './rate-limiting/handler.ts';
+import { hmacAuthSchema } from './hmac-auth/schema.ts';
+import { hmacAuthHandler } from './hmac-auth/handler.ts';
+import { hmacAuthDaos } from './hmac-auth/daos.ts';
+import { hmacAuthMigrations } from './hmac-auth/migrations/index.ts';
+import { ldapAuthSchema } from './ldap-auth/schema.ts';
+import { ldapAuthHandler } from './ldap-auth/handler.ts';
 
 export interface BundledPlugin {
   readonly schema: PluginDefinitionForSchema;
@@ -61,6 +67,8 @@ export const BUNDLED_PLUGINS: readonly BundledPlugin[] = [
   { schema: basicAuthSchema, handler: basicAuthHandler, daos: basicAuthDaos, migrations: basicAuthMigrations },
   { schema: aclSchema, handler: aclHandler, daos: aclDaos, migrations: aclMigrations },
   { schema: rateLimitingSchema, handler: rateLimitingHandler },
+  { schema: hmacAuthSchema, handler: hmacAuthHandler, daos: hmacAuthDaos, migrations: hmacAuthMigrations },
+  { schema: ldapAuthSchema, handler: ldapAuthHandler },
 ];
 
 /** Handlers of every bundled plugin by name (what the snapshot compiler runs). */

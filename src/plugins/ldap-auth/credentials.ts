@@ -1,0 +1,69 @@
+/**
+ * What ldap-auth reads from a request and remembers: the `ldap base64(user:password)` header value, the DN a
+ * user binds as, and the node-wide cache key of a bind's outcome.
+ */
+import { createHash } from 'node:crypto';
+
+/** A username and password taken from a header value. */
+export interface LdapCredentials {
+  readonly username: string;
+  readonly password: string;
+}
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+// Kong's split: the username up to the first colon (may be empty), a password of at least one character, on
+// one line.
+const USER_PASS = /^(.*?):(.+)$/;
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Compiles the parser of header values for a `header_type` (once per configuration). */
+export function headerParser(headerType: string): (value: string) => LdapCredentials | null {
+  const scheme = new RegExp(`^\\s*${escapeRegExp(headerType.toLowerCase())}\\s+`);
+  return (value) => {
+    const m = scheme.exec(value.toLowerCase());
+    if (m === null) return null;
+    // Lower-casing keeps lengths for the ASCII scheme and spaces matched, so the offset holds in the original.
+    const encoded = value.slice(m[0].length);
+    if (!BASE64.test(encoded) || encoded.replace(/=+$/, '').length % 4 === 1) return null;
+    const parts = USER_PASS.exec(Buffer.from(encoded, 'base64').toString('utf8'));
+    if (parts === null) return null;
+    return { username: parts[1], password: parts[2] };
+  };
+}
+
+/**
+ * An attribute value escaped for a DN (RFC 4514 §2.4), so a username cannot add RDNs of its own
+ * (`einstein,ou=admins` binds as that literal name, not under another branch).
+ */
+export function escapeDnValue(value: string): string {
+  let out = value.replace(/[\\",+;<>=#]/g, (c) => `\\${c}`).replace(/\0/g, '\\00');
+  if (out.startsWith(' ')) out = `\\${out}`;
+  if (out.endsWith(' ') && !out.endsWith('\\ ')) out = `${out.slice(0, -1)}\\ `;
+  return out;
+}
+
+/** The DN a user binds as: `attribute=user,base_dn`. */
+export function bindDn(attribute: string, username: string, baseDn: string): string {
+  return `${attribute}=${escapeDnValue(username)},${baseDn}`;
+}
+
+/** The fields of the configuration a cached outcome depends on (Kong's list). */
+export interface CacheKeyConf {
+  readonly ldapHost: string;
+  readonly ldapPort: number;
+  readonly baseDn: string;
+  readonly attribute: string;
+  readonly cacheTtl: number;
+}
+
+/**
+ * Kong's cache key of a bind's outcome: the SHA-256 of the server, the DN parts, the ttl, the username and
+ * the password, so the password never appears in the cache (and a new password is a new key).
+ */
+export function cacheKey(conf: CacheKeyConf, credentials: LdapCredentials): string {
+  const text = `${conf.ldapHost.toLowerCase()}:${conf.ldapPort}:${conf.baseDn}:${conf.attribute}:${Math.floor(conf.cacheTtl)}:${credentials.username}:${credentials.password}`;
+  return `ldap_auth_cache:${createHash('sha256').update(text).digest('hex')}`;
+}
