@@ -77,7 +77,8 @@ export class LdapDirectory {
         timeout: target.timeoutMs,
         connectTimeout: target.timeoutMs,
         strictDN: false,
-        tlsOptions: tlsOptions(target),
+        // ldapts speaks TLS from the start whenever it is given TLS options: only for ldaps.
+        ...(target.ldaps ? { tlsOptions: tlsOptions(target) } : {}),
         createSecureConnection: handshakeAwareConnect as typeof tlsConnect,
       });
     }
