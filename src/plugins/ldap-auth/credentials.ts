@@ -50,20 +50,26 @@ export function bindDn(attribute: string, username: string, baseDn: string): str
   return `${attribute}=${escapeDnValue(username)},${baseDn}`;
 }
 
-/** The fields of the configuration a cached outcome depends on (Kong's list). */
+/**
+ * The fields of the configuration a cached outcome depends on: Kong's list, and the TLS mode and
+ * verification, so a bind made without checking the server's certificate never vouches for a route that
+ * checks it.
+ */
 export interface CacheKeyConf {
   readonly ldapHost: string;
   readonly ldapPort: number;
   readonly baseDn: string;
   readonly attribute: string;
   readonly cacheTtl: number;
+  readonly tls: 'none' | 'ldaps' | 'starttls';
+  readonly verify: boolean;
 }
 
 /**
- * Kong's cache key of a bind's outcome: the SHA-256 of the server, the DN parts, the ttl, the username and
- * the password, so the password never appears in the cache (and a new password is a new key).
+ * The cache key of a bind's outcome: the SHA-256 of the server, the DN parts, the ttl, the TLS settings, the
+ * username and the password, so the password never appears in the cache (and a new password is a new key).
  */
 export function cacheKey(conf: CacheKeyConf, credentials: LdapCredentials): string {
-  const text = `${conf.ldapHost.toLowerCase()}:${conf.ldapPort}:${conf.baseDn}:${conf.attribute}:${Math.floor(conf.cacheTtl)}:${credentials.username}:${credentials.password}`;
+  const text = `${conf.ldapHost.toLowerCase()}:${conf.ldapPort}:${conf.baseDn}:${conf.attribute}:${Math.floor(conf.cacheTtl)}:${conf.tls}:${conf.verify}:${credentials.username}:${credentials.password}`;
   return `ldap_auth_cache:${createHash('sha256').update(text).digest('hex')}`;
 }

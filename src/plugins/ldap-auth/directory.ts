@@ -22,10 +22,11 @@ export interface LdapTarget {
 }
 
 /**
- * The outcome of a bind: `ok`; `rejected` (the server refused the bind, or its certificate was refused —
- * Kong answers both with a 401); `unreachable` (no connection or no answer — Kong's 500).
+ * The outcome of a bind: `ok`; `rejected` (the server refused the bind); `untrusted` (the TLS handshake
+ * failed, the certificate refused: Kong answers it with a 401 as well); `unreachable` (no connection or no
+ * answer: Kong's 500).
  */
-export type BindOutcome = { readonly kind: 'ok' } | { readonly kind: 'rejected' | 'unreachable'; readonly reason: string };
+export type BindOutcome = { readonly kind: 'ok' } | { readonly kind: 'rejected' | 'untrusted' | 'unreachable'; readonly reason: string };
 
 /** How many idle connections are kept per server (and TLS mode). */
 const MAX_IDLE = 32;
@@ -103,7 +104,7 @@ export class LdapDirectory {
         return { kind: 'rejected', reason: describe(err) };
       }
       void client.unbind().catch(() => undefined);
-      if (err instanceof Error && handshakeFailures.has(err)) return { kind: 'rejected', reason: `failed to do SSL handshake with ${target.host}:${target.port}: ${err.message}` };
+      if (err instanceof Error && handshakeFailures.has(err)) return { kind: 'untrusted', reason: `failed to do SSL handshake with ${target.host}:${target.port}: ${err.message}` };
       return { kind: 'unreachable', reason: `failed to reach ${target.host}:${target.port}: ${describe(err)}` };
     }
   }

@@ -64,7 +64,15 @@ function prepare(config: LdapAuthConfig, data: PluginConfigData): LdapAuthConf {
       timeoutMs: config.timeout ?? 10000,
       keepaliveMs: config.keepalive ?? 60000,
     },
-    keyConf: { ldapHost: config.ldap_host, ldapPort: config.ldap_port, baseDn: config.base_dn, attribute: config.attribute, cacheTtl: config.cache_ttl },
+    keyConf: {
+      ldapHost: config.ldap_host,
+      ldapPort: config.ldap_port,
+      baseDn: config.base_dn,
+      attribute: config.attribute,
+      cacheTtl: config.cache_ttl,
+      tls: config.ldaps ? 'ldaps' : config.start_tls ? 'starttls' : 'none',
+      verify: config.verify_ldap_host,
+    },
     baseDn: config.base_dn,
     attribute: config.attribute,
     cacheTtlMs: Math.max(0, config.cache_ttl) * 1000,
@@ -100,6 +108,11 @@ async function binds(kong: Kong, conf: LdapAuthConf, credentials: LdapCredential
   if (running === undefined) {
     running = directory.bind(conf.target, bindDn(conf.attribute, credentials.username, conf.baseDn), credentials.password).then((outcome) => {
       if (outcome.kind === 'unreachable') throw new DirectoryUnavailable(outcome.reason);
+      if (outcome.kind === 'untrusted') {
+        // Not remembered: it says nothing about the password, and the next request may meet a fixed server.
+        kong.log.err('ldap-auth: ', outcome.reason);
+        return false;
+      }
       if (outcome.kind === 'rejected') kong.log.err('ldap-auth: bind refused for ', credentials.username, ': ', outcome.reason);
       const bound = outcome.kind === 'ok';
       remember(kong, key, bound, conf.cacheTtlMs);
