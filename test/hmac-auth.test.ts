@@ -103,6 +103,10 @@ describe('hmac-auth from the Admin API (SQLite), then db_export and db_import', 
     const patched = await call(node.admin, 'PATCH', `/hmac-auths/${generated.body.id}`, { secret: 'carol-secret' });
     assert.equal(patched.status, 200, patched.text);
     assert.equal(patched.body.secret, 'carol-secret');
+    const put = await call(node.admin, 'PUT', '/consumers/carol/hmac-auth/carol-2', { secret: 'carol-2-secret' });
+    assert.equal(put.status, 200, put.text);
+    assert.equal(put.body.username, 'carol-2', 'a PUT by username creates it');
+    assert.equal((await call(node.admin, 'DELETE', '/consumers/carol/hmac-auth/carol-2')).status, 204);
     assert.equal((await call(node.admin, 'DELETE', '/consumers/carol/hmac-auth/carol')).status, 204);
     assert.equal((await call(node.admin, 'GET', '/hmac-auths/carol')).status, 404);
   });
