@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { runTollgate, startTollgate, waitUntil, type TollgateNode } from './helpers/tollgate.ts';
 import { startUpstream, type Echo, type TestUpstream } from './helpers/upstream.ts';
+import { admin, certsFor, makeHybridCerts, startControlPlane, startDataPlane, type ControlPlaneNode } from './helpers/hybrid.ts';
 
 const SECRET = 'bob-shared-secret';
 const NOT_VALID = 'HMAC signature cannot be verified';
@@ -361,5 +362,38 @@ consumers:
     assert.equal(read.status, 200);
     assert.equal(read.body.secret, 'dora-secret');
     assert.ok(!node.output().includes('dora-secret'), 'the secret is in no log');
+  });
+});
+
+describe('hmac-auth in hybrid mode: credentials pushed to a data plane', () => {
+  let up: TestUpstream;
+  let cp: ControlPlaneNode;
+  let dp: TollgateNode;
+  before(async () => {
+    up = await startUpstream('hmac-hybrid');
+    const certs = makeHybridCerts();
+    cp = await startControlPlane(certsFor('shared', certs, 'cp'));
+    dp = await startDataPlane(certsFor('shared', certs, 'dp1'), [cp]);
+  });
+  after(async () => {
+    await dp?.stop();
+    await cp?.stop();
+    await up?.close();
+  });
+
+  test('the data plane authenticates with the pushed credential, and follows a change of secret', async () => {
+    await admin(cp, 'POST', '/services', { name: 'svc', url: `http://127.0.0.1:${up.port}` });
+    await admin(cp, 'POST', '/services/svc/routes', { name: 'r', paths: ['/hybrid'] });
+    await admin(cp, 'POST', '/routes/r/plugins', { name: 'hmac-auth' });
+    await admin(cp, 'POST', '/consumers', { username: 'eve' });
+    await admin(cp, 'POST', '/consumers/eve/hmac-auth', { username: 'eve', secret: 'first-secret' });
+    const url = `${dp.proxy}/hybrid`;
+    await waitUntil(async () => (await send(url, signedGet('/hybrid', { user: 'eve', secret: 'first-secret' }))).status === 200, 20_000, 'the credential on the data plane');
+    assert.equal((await send(url, signedGet('/hybrid', { user: 'eve', secret: 'second-secret' }))).status, 401);
+    await admin(cp, 'PATCH', '/consumers/eve/hmac-auth/eve', { secret: 'second-secret' });
+    await waitUntil(async () => (await send(url, signedGet('/hybrid', { user: 'eve', secret: 'second-secret' }))).status === 200, 20_000, 'the new secret on the data plane');
+    const old = await send(url, signedGet('/hybrid', { user: 'eve', secret: 'first-secret' }));
+    assert.equal(old.status, 401);
+    assert.equal(old.json().message, NOT_SAME);
   });
 });
