@@ -388,10 +388,12 @@ describe('hmac-auth in hybrid mode: credentials pushed to a data plane', () => {
     await admin(cp, 'POST', '/consumers', { username: 'eve' });
     await admin(cp, 'POST', '/consumers/eve/hmac-auth', { username: 'eve', secret: 'first-secret' });
     const url = `${dp.proxy}/hybrid`;
-    await waitUntil(async () => (await send(url, signedGet('/hybrid', { user: 'eve', secret: 'first-secret' }))).status === 200, 20_000, 'the credential on the data plane');
+    // While the data plane takes its first configuration a request may fail outright: that is a "not yet".
+    const statusWith = async (secret: string) => (await send(url, signedGet('/hybrid', { user: 'eve', secret })).catch(() => ({ status: 0 }))).status;
+    await waitUntil(async () => (await statusWith('first-secret')) === 200, 30_000, 'the credential on the data plane');
     assert.equal((await send(url, signedGet('/hybrid', { user: 'eve', secret: 'second-secret' }))).status, 401);
     await admin(cp, 'PATCH', '/consumers/eve/hmac-auth/eve', { secret: 'second-secret' });
-    await waitUntil(async () => (await send(url, signedGet('/hybrid', { user: 'eve', secret: 'second-secret' }))).status === 200, 20_000, 'the new secret on the data plane');
+    await waitUntil(async () => (await statusWith('second-secret')) === 200, 30_000, 'the new secret on the data plane');
     const old = await send(url, signedGet('/hybrid', { user: 'eve', secret: 'first-secret' }));
     assert.equal(old.status, 401);
     assert.equal(old.json().message, NOT_SAME);

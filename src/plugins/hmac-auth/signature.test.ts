@@ -19,6 +19,46 @@ test('the hmac header: Kong\'s pattern, spaces optional between fields, case of 
   assert.equal(parseHmacHeader(undefined), null);
 });
 
+test('the header parser finds what Kong\'s pattern finds, on random values built from its pieces', () => {
+  const KONG = /\s*[Hh]mac\s*username="(.+)",\s*algorithm="(.+)",\s*headers="(.+)",\s*signature="(.+)"/;
+  const pieces = ['hmac ', 'Hmac', 'username="', 'algorithm="', 'headers="', 'signature="', '",', '", ', '"', ',', ' ', 'a', 'b c', '=', '\t', 'x', 'yz', 'date'];
+  let seed = 42;
+  const random = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed % n;
+  };
+  const filler = () => {
+    let out = '';
+    for (let i = random(10) === 0 ? 0 : 1 + random(3); i > 0; i--) out += pieces[random(pieces.length)];
+    return out;
+  };
+  // A well-formed value's parts, each sometimes dropped or doubled, with random filler between them.
+  const skeleton = ['hmac username="', '",algorithm="', '", algorithm="', '",headers="', '",  headers="', '",signature="', '", signature="', '"'];
+  let matched = 0;
+  for (let round = 0; round < 20000; round++) {
+    let value = random(2) === 0 ? '' : filler();
+    for (const part of skeleton) {
+      const roll = random(10);
+      if (roll === 0) continue;
+      value += part + filler();
+      if (roll === 1) value += part + filler();
+    }
+    const m = KONG.exec(value);
+    const expected = m === null ? null : { username: m[1], algorithm: m[2], headers: m[3].split(' '), signature: m[4] };
+    if (expected !== null) matched++;
+    assert.deepEqual(parseHmacHeader(value), expected, JSON.stringify(value));
+  }
+  assert.ok(matched > 500, `enough values match (${matched})`);
+});
+
+test('the header parser is linear on values that make the pattern backtrack', () => {
+  // Kong's pattern takes seconds on this; the parser answers at once (a loose bound, not a speed test).
+  const crafted = 'hmac username="' + '",algorithm="",headers="'.repeat(400);
+  assert.equal(parseHmacHeader(crafted), null);
+  assert.equal(parseHmacHeader(' '.repeat(16000) + 'x'), null);
+  assert.equal(parseHmacHeader('hmac username="a\n", algorithm="b", headers="c", signature="d"'), null);
+});
+
 test('the signing string: headers as sent, the request line, @request-target, absent headers', () => {
   const headers: Record<string, string> = { date: 'Mon, 07 Dec 2026 09:00:00 GMT', 'content-md5': 'md5' };
   const req = { header: (n: string) => headers[n.toLowerCase()], method: 'GET', pathWithQuery: '/r?a=1', httpVersion: 1.1 };

@@ -15,15 +15,64 @@ export interface HmacParams {
   readonly signature: string;
 }
 
-// Kong's pattern, unanchored and greedy: the same header values parse (or fail to) as in Kong.
-const HMAC_HEADER = /\s*[Hh]mac\s*username="(.+)",\s*algorithm="(.+)",\s*headers="(.+)",\s*signature="(.+)"/;
-
-/** The parameters of an `hmac` header value, or null when it is not one. */
+/**
+ * The parameters of an `hmac` header value, or null when it is not one. Kong matches the value against
+ * `\s*[Hh]mac\s*username="(.+)",\s*algorithm="(.+)",\s*headers="(.+)",\s*signature="(.+)"` (unanchored,
+ * greedy). That pattern backtracks polynomially on crafted values, so this finds the same match in linear
+ * time: each greedy group ends at the last delimiter after which the rest can still match, found from the
+ * right; the match starts at the first `hmac username="`.
+ */
 export function parseHmacHeader(value: string | undefined): HmacParams | null {
-  if (value === undefined) return null;
-  const m = HMAC_HEADER.exec(value);
-  if (m === null) return null;
-  return { username: m[1], algorithm: m[2], headers: m[3].split(' '), signature: m[4] };
+  // `.` does not cross line terminators; HTTP header values cannot hold them anyway.
+  if (value === undefined || LINE_TERMINATOR.test(value)) return null;
+  const end = value.lastIndexOf('"');
+  const signature = lastDelimiter(value, 'signature', end - 1);
+  if (signature === null) return null;
+  const headers = lastDelimiter(value, 'headers', signature.start - 1);
+  if (headers === null) return null;
+  const algorithm = lastDelimiter(value, 'algorithm', headers.start - 1);
+  if (algorithm === null) return null;
+  const usernameAt = firstUsername(value);
+  if (usernameAt === -1 || usernameAt >= algorithm.start) return null;
+  return {
+    username: value.slice(usernameAt, algorithm.start),
+    algorithm: value.slice(algorithm.end, headers.start),
+    headers: value.slice(headers.end, signature.start).split(' '),
+    signature: value.slice(signature.end, end),
+  };
+}
+
+const LINE_TERMINATOR = /[\n\r\u2028\u2029]/;
+const SPACE = /\s/;
+
+/**
+ * The last `",\s*NAME="` in `value` that ends at or before `maxEnd`: where its `"` starts and where the value
+ * after its `="` starts.
+ */
+function lastDelimiter(value: string, name: string, maxEnd: number): { start: number; end: number } | null {
+  const word = `${name}="`;
+  if (maxEnd - word.length < 0) return null;
+  let at = value.lastIndexOf(word, maxEnd - word.length);
+  while (at !== -1) {
+    let i = at - 1;
+    while (i >= 0 && SPACE.test(value[i])) i--;
+    if (i >= 1 && value[i] === ',' && value[i - 1] === '"') return { start: i - 1, end: at + word.length };
+    at = at === 0 ? -1 : value.lastIndexOf(word, at - 1);
+  }
+  return null;
+}
+
+/** Where the username starts after the first `[Hh]mac\s*username="`, or -1. */
+function firstUsername(value: string): number {
+  const word = 'username="';
+  let at = value.indexOf(word);
+  while (at !== -1) {
+    let i = at - 1;
+    while (i >= 0 && SPACE.test(value[i])) i--;
+    if (i >= 3 && (value[i - 3] === 'h' || value[i - 3] === 'H') && value.slice(i - 2, i + 1) === 'mac') return at + word.length;
+    at = value.indexOf(word, at + 1);
+  }
+  return -1;
 }
 
 /** What the signing string reads from the request. */
