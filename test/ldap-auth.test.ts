@@ -15,8 +15,9 @@ import { freePort } from './helpers/ports.ts';
 const PASSWORD = 'relativity-1905';
 const ldap = (user: string, password: string, scheme = 'ldap') => `${scheme} ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
-async function send(url: string, headers: Record<string, string> = {}) {
-  const res = await request(url, { headers });
+async function send(url: string, headers: Record<string, string> = {}, fresh = false) {
+  // `fresh`: a new connection, which the node may hand to another worker.
+  const res = await request(url, { headers, reset: fresh });
   const text = await res.body.text();
   return { status: res.statusCode, headers: res.headers, text, json: () => JSON.parse(text) as { message: string } & Echo };
 }
@@ -60,6 +61,8 @@ ${extra}`;
         paths: [/${name}]
     plugins:${plugins}`;
     node = await startTollgate({
+      // Two workers: the bind cache is the node's, whichever worker takes a request.
+      workers: 2,
       // The gateway trusts the test CA, as a deployment trusts its directory's CA.
       env: { NODE_EXTRA_CA_CERTS: slapd.caFile },
       config: `_format_version: "3.0"
@@ -188,6 +191,9 @@ services:${route('plain', plugin(''))}${route('hidden', plugin('          hide_c
     assert.equal((await send(`${node.proxy}/cached`, { authorization: ldap('curie', 'wrong') })).status, 401);
     await slapd.stop();
     try {
+      for (let i = 0; i < 6; i++) {
+        assert.equal((await send(`${node.proxy}/cached`, { authorization: ldap('einstein', PASSWORD) }, true)).status, 200, `request ${i}, on either worker`);
+      }
       const cached = await send(`${node.proxy}/cached`, { authorization: ldap('einstein', PASSWORD) });
       assert.equal(cached.status, 200, `answered from the cache: ${cached.text}`);
       assert.equal(cached.json().headers['x-credential-identifier'], 'einstein');
