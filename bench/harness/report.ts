@@ -91,6 +91,9 @@ export function ratioRows(summaries: readonly ContestantSummary[]): RatioRow[] {
     ['tollgate-noop', 'tollgate'],
     ['tollgate-async', 'tollgate'],
     ['tollgate-key-auth', 'tollgate'],
+    ['tollgate-basic-auth', 'tollgate'],
+    ['tollgate-jwt-hs256', 'tollgate'],
+    ['tollgate-jwt-rs256', 'tollgate'],
     ['tollgate-key-auth-rl-local', 'tollgate'],
     ['tollgate-key-auth-rl-redis', 'tollgate'],
     // What rate limiting adds to the key-auth route it usually sits on.

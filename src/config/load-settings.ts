@@ -6,6 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { useRouterFlavor } from '../entities/registry.ts';
 import { parseConfText } from './conf-file.ts';
 import { checkAcrossKeys } from './cross-checks.ts';
 import { SETTING_DEFINITIONS, SETTINGS_BY_NAME } from './definitions.ts';
@@ -136,6 +137,7 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
     proxy: listenersOf(settingValues.proxy_listen),
     admin: listenersOf(settingValues.admin_listen),
     status: listenersOf(settingValues.status_listen),
+    adminGui: listenersOf(settingValues.admin_gui_listen),
     cluster: listenersOf(settingValues.cluster_listen),
     clusterTelemetry: listenersOf(settingValues.cluster_telemetry_listen),
   };
@@ -154,17 +156,22 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
     proxy_listeners: listeners.proxy,
     admin_listeners: listeners.admin,
     status_listeners: listeners.status,
+    admin_gui_listeners: listeners.adminGui,
     cluster_listeners: listeners.cluster,
     cluster_telemetry_listeners: listeners.clusterTelemetry,
     proxy_ssl_enabled: listeners.proxy.some((l) => l.ssl),
     admin_ssl_enabled: listeners.admin.some((l) => l.ssl),
     status_ssl_enabled: listeners.status.some((l) => l.ssl),
+    admin_gui_ssl_enabled: listeners.adminGui.some((l) => l.ssl),
     headersDownstream: resolveDownstreamHeaders(settingValues.headers),
     headersUpstream: resolveUpstreamHeaders(settingValues.headers_upstream),
     memCacheSizeBytes: sizeInBytes(settingValues.mem_cache_size),
     pluginServers,
     confPath,
   };
+  // The routes schema depends on the router flavor (Kong reads it from its configuration when the schema
+  // loads); every process that validates entities loads its settings first.
+  useRouterFlavor(settings.router_flavor);
   return deepFreeze(settings);
 }
 

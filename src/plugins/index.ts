@@ -41,6 +41,16 @@ import { rateLimitingMigrations } from './rate-limiting/migrations/index.ts';
 import { responseRateLimitingSchema } from './response-ratelimiting/schema.ts';
 import { responseRateLimitingHandler } from './response-ratelimiting/handler.ts';
 import { responseRateLimitingMigrations } from './response-ratelimiting/migrations/index.ts';
+import { jwtSchema } from './jwt/schema.ts';
+import { jwtHandler } from './jwt/handler.ts';
+import { jwtDaos } from './jwt/daos.ts';
+import { jwtMigrations } from './jwt/migrations/index.ts';
+import { hmacAuthSchema } from './hmac-auth/schema.ts';
+import { hmacAuthHandler } from './hmac-auth/handler.ts';
+import { hmacAuthDaos } from './hmac-auth/daos.ts';
+import { hmacAuthMigrations } from './hmac-auth/migrations/index.ts';
+import { ldapAuthSchema } from './ldap-auth/schema.ts';
+import { ldapAuthHandler } from './ldap-auth/handler.ts';
 
 export interface BundledPlugin {
   readonly schema: PluginDefinitionForSchema;
@@ -66,6 +76,9 @@ export const BUNDLED_PLUGINS: readonly BundledPlugin[] = [
   { schema: aclSchema, handler: aclHandler, daos: aclDaos, migrations: aclMigrations },
   { schema: rateLimitingSchema, handler: rateLimitingHandler, migrations: rateLimitingMigrations },
   { schema: responseRateLimitingSchema, handler: responseRateLimitingHandler, migrations: responseRateLimitingMigrations },
+  { schema: jwtSchema, handler: jwtHandler, daos: jwtDaos, migrations: jwtMigrations },
+  { schema: hmacAuthSchema, handler: hmacAuthHandler, daos: hmacAuthDaos, migrations: hmacAuthMigrations },
+  { schema: ldapAuthSchema, handler: ldapAuthHandler },
 ];
 
 /** Handlers of every bundled plugin by name (what the snapshot compiler runs). */

@@ -3,7 +3,8 @@ import type { Http2ServerRequest } from 'node:http2';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { MatchResult } from '../router/types.ts';
-import type { ProxyEntry, Snapshot } from '../snapshot/types.ts';
+import type { ProxyEntry, Snapshot, UpstreamPeer } from '../snapshot/types.ts';
+import type { ConnectionPools } from '../balancer/connection-pools.ts';
 import { ForwardHandler } from './forward.ts';
 import type { ProxyOptions, TrafficRecorder } from './options.ts';
 import { RequestIds } from './request-id.ts';
@@ -15,7 +16,7 @@ import type { AccessLog } from '../log/access-log.ts';
 import { PluginContext } from '../pdk/context.ts';
 import { clearHeader, setHeader } from '../pdk/header-list.ts';
 import type { PluginChain } from '../snapshot/plugin-chains.ts';
-import { runBeforeProxy, runLogPhase } from './plugin-phases.ts';
+import { runBeforeProxy, runLogPhase, runRewrite } from './plugin-phases.ts';
 import { PluginResponseWriter } from './plugin-response.ts';
 import { addGatewayHeaders, sendGatewayError, sendGatewayResponse } from './respond.ts';
 import { Readable } from 'node:stream';
@@ -47,6 +48,9 @@ function onStreamClose(this: ProxyResponse & { forward?: ForwardHandler }): void
   if (forward !== undefined && !forward.done) forward.clientClosed();
 }
 
+/** What `route` returns for a request it handed to the global plugins (no route matched): they answer it. */
+const ANSWERED_BY_PLUGINS = Symbol('answered by global plugins');
+
 /** A request that has been routed, with everything needed to forward it. */
 export interface RoutedRequest {
   match: MatchResult<ProxyEntry>;
@@ -73,6 +77,8 @@ export class ProxyCore {
   readonly accessLog: AccessLog | null;
   /** Per-service traffic counts for hybrid-mode telemetry; null (nothing counted) on other nodes. */
   traffic: TrafficRecorder | null = null;
+  /** The worker's connection pools, for peers plugins choose per request; null where none is set (tests). */
+  pools: ConnectionPools | null = null;
 
   constructor(snapshot: Snapshot, options: ProxyOptions, accessLog: AccessLog | null = null) {
     this.snapshot = snapshot;
@@ -109,6 +115,43 @@ export class ProxyCore {
     });
   }
 
+  /**
+   * The peer a plugin named with `kong.service.set_target` and/or `kong.service.request.set_scheme`, reached
+   * with the service's connection settings; the balancer and its health checks are bypassed, as in Kong.
+   */
+  overridePeer(entry: ProxyEntry, ctx: PluginContext, balanced: UpstreamPeer | undefined): UpstreamPeer | undefined {
+    const origin = entry.origin;
+    if (origin === null || this.pools === null) return balanced;
+    const target = ctx.targetOverride;
+    // Only the scheme changed: the balancer's peer, reached over the other scheme.
+    if (target === null && balanced === undefined) return undefined;
+    const host = target?.host ?? balanced!.host;
+    const port = target?.port ?? balanced!.port;
+    const scheme = ctx.schemeOverride ?? origin.scheme;
+    const tls = scheme === 'https';
+    const authority = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+    const pool = this.pools.adHoc({
+      origin: `${scheme}://${authority}`,
+      connectTimeout: origin.connectTimeout,
+      tlsVerify: origin.tlsVerify,
+      servername: tls ? host : null,
+      ca: tls ? origin.ca : null,
+      clientCertificate: tls ? origin.clientCertificate : null,
+      verifyDepth: tls ? origin.verifyDepth : null,
+    });
+    const defaultPort = tls ? 443 : 80;
+    return {
+      pool,
+      host,
+      port,
+      tls,
+      servername: tls ? host : null,
+      hostHeader: target === null ? balanced!.hostHeader : port === defaultPort ? host : authority,
+      address: authority,
+      target: -1,
+    };
+  }
+
   swap(next: Snapshot): void {
     this.snapshot = next;
   }
@@ -127,6 +170,7 @@ export class ProxyCore {
       this.completed(res);
       return;
     }
+    if (routed === ANSWERED_BY_PLUGINS) return;
     const entry = routed.match.payload;
     if (entry.plugins !== null) {
       this.withPlugins(req, res, routed, entry.plugins, start);
@@ -237,11 +281,12 @@ export class ProxyCore {
   }
 
   /** A plugin answered in rewrite or access (or the client left meanwhile): the response phases and log. */
-  answerFromPlugin(req: IncomingMessage, res: ProxyResponse, entry: ProxyEntry, ctx: PluginContext, chain: PluginChain): void {
+  answerFromPlugin(req: IncomingMessage, res: ProxyResponse, entry: ProxyEntry | null, ctx: PluginContext, chain: PluginChain): void {
+    const timeoutMs = entry?.readTimeout ?? UNROUTED_PHASE_TIMEOUT_MS;
     const done = (): void => {
       ctx.endedAt = performance.now();
-      this.traffic?.record(entry.service?.id ?? '', res.headersSent ? res.statusCode : 499, ctx.endedAt - ctx.start, 0, ctx.unexpected);
-      if (chain.log !== null) runLogPhase(ctx, chain.log, this.options.logPluginError, entry.readTimeout);
+      this.traffic?.record(entry?.service?.id ?? '', res.headersSent ? res.statusCode : 499, ctx.endedAt - ctx.start, 0, ctx.unexpected);
+      if (chain.log !== null) runLogPhase(ctx, chain.log, this.options.logPluginError, timeoutMs);
       this.completed(res);
     };
     if (res.destroyed) {
@@ -251,7 +296,7 @@ export class ProxyCore {
     }
     // The request body was not read: end the connection rather than drain it (as for gateway errors).
     if (!req.complete && ctx.requestBody === null) res.shouldKeepAlive = false;
-    const writer = new PluginResponseWriter(req, res, ctx, chain, this.options.logPluginError, entry.readTimeout, done);
+    const writer = new PluginResponseWriter(req, res, ctx, chain, this.options.logPluginError, timeoutMs, done);
     const exitHeaders = ctx.exited!.headers;
     const extra: string[] = [];
     addGatewayHeaders(extra, this.options.downstream, ctx.requestId, ctx.start);
@@ -282,7 +327,7 @@ export class ProxyCore {
    * Routes a request and answers it directly when it cannot be proxied (no route, no service, HTTPS
    * required). Returns null when a response was sent.
    */
-  route(req: IncomingMessage, res: ProxyResponse, start: number, upgrade: boolean): RoutedRequest | null {
+  route(req: IncomingMessage, res: ProxyResponse, start: number, upgrade: boolean): RoutedRequest | null | typeof ANSWERED_BY_PLUGINS {
     const snapshot = this.snapshot;
     const options = this.options;
     let url = req.url ?? '/';
@@ -312,6 +357,9 @@ export class ProxyCore {
     }
     const q = url.indexOf('?');
     const rawPath = q === -1 ? url : url.slice(0, q);
+    const peer = plainIp(socket.remoteAddress);
+    const trusted = options.isTrusted(peer);
+    const clientIp = realClientIp(peer, trusted, headers, options);
     const match = snapshot.router.match({
       method: req.method ?? 'GET',
       rawPath,
@@ -322,16 +370,24 @@ export class ProxyCore {
       sni: tls && typeof socket.servername === 'string' ? socket.servername : '',
       scheme,
       listenerPort,
+      // Read by the expressions flavor only (`http.queries.*`, `net.src.*`, `net.dst.ip`); the client
+      // address is the real one, as nginx's realip module sets it before Kong routes.
+      query: q === -1 ? '' : url.slice(q + 1),
+      srcIp: clientIp,
+      srcPort: socket.remotePort,
+      dstIp: plainIp(socket.localAddress),
     });
     if (match === null) {
+      const global = snapshot.globalPlugins;
+      if (global.rewrite !== null || global.unrouted !== null) {
+        this.unroutedWithPlugins(req, res, requestId, start);
+        return ANSWERED_BY_PLUGINS;
+      }
       sendGatewayError(req, res, options.downstream, 404, 'no Route matched with those values', requestId, start);
       this.traffic?.record('', 404, performance.now() - start, 0, false);
       return null;
     }
     const entry = match.payload;
-    const peer = plainIp(socket.remoteAddress);
-    const trusted = options.isTrusted(peer);
-    const clientIp = realClientIp(peer, trusted, headers, options);
     res.clientIp = clientIp;
     if (entry.httpsOnly) {
       const forwardedProto = trusted ? headerValue(headers['x-forwarded-proto']) ?? scheme : scheme;
@@ -372,6 +428,27 @@ export class ProxyCore {
     };
   }
 
+  /**
+   * A request no route matched, on a node with global plugins: their rewrite phase runs (it may answer), then
+   * Kong's 404 goes through their header_filter, body_filter and log phases, as in Kong.
+   */
+  unroutedWithPlugins(req: IncomingMessage, res: ProxyResponse, requestId: string, start: number): void {
+    const global = this.snapshot.globalPlugins;
+    const socket = req.socket;
+    const peer = plainIp(socket.remoteAddress);
+    const clientIp = realClientIp(peer, this.options.isTrusted(peer), req.headers, this.options);
+    res.clientIp = clientIp;
+    const ctx = new PluginContext(req, requestId, [], req.url ?? '/', this.options.pdk, this.snapshot.configData, start, clientIp);
+    const chain = global.unrouted ?? NO_PHASES;
+    const answer = (): void => {
+      ctx.exited ??= { status: 404, kind: 'error', body: 'no Route matched with those values', headers: [] };
+      this.answerFromPlugin(req, res, null, ctx, chain);
+    };
+    const rewritten = global.rewrite === null ? undefined : runRewrite(ctx, global.rewrite, UNROUTED_PHASE_TIMEOUT_MS, this.options.logPluginError);
+    if (rewritten === undefined) answer();
+    else rewritten.then(answer);
+  }
+
   redirectToHttps(req: IncomingMessage, res: ServerResponse, entry: ProxyEntry, host: string, target: string, requestId: string, start: number): void {
     const status = entry.redirectStatus;
     if (status === 426) {
@@ -397,6 +474,11 @@ export class ProxyCore {
 function destroySocket(this: Socket): void {
   this.destroy();
 }
+
+/** Bound on each plugin phase of a request that has no route (hence no service timeouts): Kong's default read_timeout. */
+const UNROUTED_PHASE_TIMEOUT_MS = 60_000;
+
+const NO_PHASES: PluginChain = Object.freeze({ access: null, response: null, header_filter: null, body_filter: null, log: null, forConsumer: null });
 
 /** An absolute-form request target: authority, then path and query ('' when none). */
 const ABSOLUTE_FORM = /^https?:\/\/([^/?#]*)([^#]*)/i;

@@ -78,6 +78,12 @@ export interface WorkerTrafficRequest {
   id: number;
 }
 
+/** The error log's level, changed at run time (Kong's dynamic log level). */
+export interface WorkerLogLevel {
+  type: 'log-level';
+  level: string;
+}
+
 export interface WorkerShutdown {
   type: 'shutdown';
 }
@@ -92,6 +98,11 @@ export interface WorkerCounters {
   active: number;
   requests: number;
   inFlight: number;
+  pid: number;
+  /** Bytes of JavaScript heap in use. */
+  heapUsed: number;
+  /** Timers waiting to fire. */
+  timers: number;
 }
 
 /** Every target the health checks find unhealthy (`healthKey(upstream id, host:port)`); sent on each change. */
@@ -105,6 +116,7 @@ export type SupervisorMessage =
   | WorkerConfig
   | WorkerConfigPatchMessage
   | WorkerShutdown
+  | WorkerLogLevel
   | WorkerStatsRequest
   | WorkerTrafficRequest
   | WorkerHealth;

@@ -7,9 +7,10 @@ import type { Server } from 'node:http';
 import type { Settings } from '../config/settings-types.ts';
 import { readPem } from '../config/index.ts';
 import { emptyFlatConfig, type FlatConfig } from '../declarative/index.ts';
-import type { ConfigLoadOutcome, ConfigLoadRequest, NodeContext, ServerCounters } from '../admin/context.ts';
+import type { ConfigLoadOutcome, ConfigLoadRequest, NodeContext, ServerCounters, WorkerReport } from '../admin/context.ts';
 import { startAdminServer } from '../admin/server.ts';
 import { startStatusServer } from '../status/server.ts';
+import { startAdminGui } from '../admin-gui/server.ts';
 import { createLogger, errorLogWriter, type Logger, type LogLevel } from '../log/logger.ts';
 import { EMPTY_HASH } from '../snapshot/compile.ts';
 import { ensureDefaultCertificate } from '../tls/default-certificate.ts';
@@ -30,6 +31,8 @@ import { prepareConfig } from './config-preparation.ts';
 import { HealthChecker } from '../health/health-checker.ts';
 import { setNodeServices, SharedStateServer, socketPathFor } from '../shared-state/index.ts';
 import { REGEXP_ENGINE_FLAGS } from '../core/regex.ts';
+import { LogLevelControl, type LogLevelOutcome } from './log-level-control.ts';
+import { pendingTimers } from './process-stats.ts';
 
 interface WorkerSlot {
   index: number;
@@ -101,6 +104,8 @@ export class Supervisor implements NodeContext {
    */
   readonly sharedState: SharedStateServer;
   readonly #sharedStateToken = randomBytes(24).toString('base64url');
+  /** The log level changed at run time through the Admin API (Kong's dynamic log level). */
+  readonly logLevels: LogLevelControl;
 
   /** `loaded`: the plugins `loadNodePlugins` loaded (external ones included); default: the bundled ones enabled. */
   constructor(settings: Settings, nodeId?: string, loaded?: NodePlugins) {
@@ -119,6 +124,17 @@ export class Supervisor implements NodeContext {
     });
     // Code running in the supervisor itself reaches the same state directly.
     setNodeServices(this.sharedState.localServices());
+    this.logLevels = new LogLevelControl(this.log, this.nodeId, (level) => {
+      for (const slot of this.#slots.values()) slot.worker.send({ type: 'log-level', level } satisfies SupervisorMessage);
+    });
+  }
+
+  logLevel(): string {
+    return this.logLevels.current;
+  }
+
+  setLogLevel(level: LogLevel, timeoutSeconds: number, scope: 'node' | 'cluster'): Promise<LogLevelOutcome> {
+    return this.logLevels.set(level, timeoutSeconds, scope === 'cluster' ? this.store : null);
   }
 
   /**
@@ -185,6 +201,7 @@ export class Supervisor implements NodeContext {
       this.#scheduleExpiry(nextExpiry);
       // Every committed write (here, or on another node sharing the database) reaches the workers.
       this.#unwatch = this.store.watch(() => this.#scheduleRefresh());
+      this.logLevels.listen(this.store);
     }
     if (this.#runsWorkers()) {
       this.health = new HealthChecker((unhealthy) => this.#announceHealth(unhealthy), this.log);
@@ -264,6 +281,7 @@ export class Supervisor implements NodeContext {
     }
     this.#servers.push(...(await startAdminServer(this, this.log)));
     this.#servers.push(...(await startStatusServer(this, this.log)));
+    this.#servers.push(...(await startAdminGui(s, this.log)));
     const proxy = this.#runsWorkers()
       ? `${s.worker_processes} worker(s), proxy on ${s.proxy_listen.join(', ')}`
       : s.role === 'control_plane' ? 'control plane (no proxy)' : 'no proxy';
@@ -282,7 +300,7 @@ export class Supervisor implements NodeContext {
   #fork(index: number): void {
     const worker = cluster.fork({ TOLLGATE_WORKER_INDEX: String(index) });
     this.#slots.set(worker.id, { index, worker, listening: false, hash: EMPTY_HASH, failed: null });
-    worker.send({ ...this.#init!, workerIndex: index + 1 } satisfies SupervisorMessage);
+    worker.send({ ...this.#init!, logLevel: this.logLevels.current, workerIndex: index + 1 } satisfies SupervisorMessage);
     if (this.#unhealthy.length > 0) worker.send({ type: 'health', unhealthy: this.#unhealthy } satisfies SupervisorMessage);
     if (this.#hash !== EMPTY_HASH) this.#sendConfig(worker);
   }
@@ -562,33 +580,47 @@ export class Supervisor implements NodeContext {
     }
   }
 
-  counters(): Promise<ServerCounters> {
-    const slots = [...this.#slots.values()];
-    const sum = (list: WorkerCounters[]): ServerCounters => {
-      let accepted = 0, active = 0, requests = 0, inFlight = 0;
-      for (const c of list) {
-        accepted += c.accepted;
-        active += c.active;
-        requests += c.requests;
-        inFlight += c.inFlight;
-      }
-      return {
-        connections_accepted: accepted,
-        connections_active: active,
-        connections_handled: accepted,
-        connections_reading: 0,
-        connections_writing: inFlight,
-        connections_waiting: Math.max(0, active - inFlight),
-        total_requests: requests,
-      };
+  async counters(): Promise<ServerCounters> {
+    let accepted = 0, active = 0, requests = 0, inFlight = 0;
+    for (const c of await this.#askWorkers()) {
+      accepted += c.accepted;
+      active += c.active;
+      requests += c.requests;
+      inFlight += c.inFlight;
+    }
+    return {
+      connections_accepted: accepted,
+      connections_active: active,
+      connections_handled: accepted,
+      connections_reading: 0,
+      connections_writing: inFlight,
+      connections_waiting: Math.max(0, active - inFlight),
+      total_requests: requests,
     };
-    if (slots.length === 0) return Promise.resolve(sum([]));
+  }
+
+  async workerReports(): Promise<WorkerReport[]> {
+    const reports = (await this.#askWorkers()).map((c) => ({ pid: c.pid, heapUsed: c.heapUsed, timers: c.timers }));
+    // The supervisor runs the Admin API, the health checks and the shared state: it is a worker in Kong's sense too.
+    reports.unshift({ pid: process.pid, heapUsed: process.memoryUsage().heapUsed, timers: pendingTimers() });
+    return reports;
+  }
+
+  sharedDicts(): Record<string, { capacity: number; allocated: number }> {
+    const cache = this.sharedState.cache;
+    return { kong_db_cache: { capacity: cache.limit, allocated: cache.bytes } };
+  }
+
+  /** Every worker's counters; a worker that does not answer within a second is left out. */
+  #askWorkers(): Promise<WorkerCounters[]> {
+    const slots = [...this.#slots.values()];
+    if (slots.length === 0) return Promise.resolve([]);
     return new Promise((resolve) => {
       const id = ++this.#statsSeq;
       const timer = setTimeout(() => {
         const w = this.#statsWaiters.get(id);
         this.#statsWaiters.delete(id);
-        resolve(sum(w?.got ?? []));
+        resolve(w?.got ?? []);
       }, 1000);
       this.#statsWaiters.set(id, {
         pending: slots.length,
@@ -596,7 +628,7 @@ export class Supervisor implements NodeContext {
         done: (got) => {
           clearTimeout(timer);
           this.#statsWaiters.delete(id);
-          resolve(sum(got));
+          resolve(got);
         },
       });
       for (const slot of slots) slot.worker.send({ type: 'stats', id } satisfies SupervisorMessage);
@@ -608,6 +640,7 @@ export class Supervisor implements NodeContext {
     if (this.#stopping) return;
     this.#stopping = true;
     this.health?.stop();
+    this.logLevels.stop();
     this.log.notice('stopping: no new connections; waiting for in-flight requests');
     for (const hook of this.#stopHooks) {
       try {

@@ -21,6 +21,7 @@ import type { RouteMatchCalculation } from '../router/index.ts';
 import { TrafficCounter } from '../proxy/traffic.ts';
 import type { ListenerSpec, SupervisorMessage, WorkerInit, WorkerMessage } from './messages.ts';
 import { applyWorkerPatch } from './config-patch.ts';
+import { pendingTimers } from './process-stats.ts';
 import { maybeNodeServices, startWorkerNodeServices, stopWorkerNodeServices } from '../shared-state/index.ts';
 import type { SnapshotInput } from '../snapshot/types.ts';
 
@@ -92,6 +93,7 @@ export function runWorker(): void {
       proxyOptions(msg, (message) => log.error(message), reportHealth, (level, message) => writeLog(log, level, message)),
       msg.accessLog === 'off' ? null : new AccessLog(openLogSink(msg.accessLog, msg.prefix)),
     );
+    core.pools = workerPools;
     if (msg.countTraffic) {
       traffic = new TrafficCounter();
       core.traffic = traffic;
@@ -157,6 +159,9 @@ export function runWorker(): void {
       case 'shutdown':
         shutdown(servers, pools, shutdownTimeout);
         break;
+      case 'log-level':
+        log.level = msg.level as LogLevel;
+        break;
       case 'stats':
         send({
           type: 'stats',
@@ -166,6 +171,9 @@ export function runWorker(): void {
             active: core?.connectionsActive ?? 0,
             requests: core?.requests ?? 0,
             inFlight: core?.inFlight ?? 0,
+            pid: process.pid,
+            heapUsed: process.memoryUsage().heapUsed,
+            timers: pendingTimers(),
           },
         });
         break;
