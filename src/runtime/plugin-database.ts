@@ -20,8 +20,8 @@ export function nodeDatabaseKindOf(settings: Pick<Settings, 'database' | 'role'>
   return 'off';
 }
 
-/** A worker's handle on the node's PostgreSQL, connecting lazily. */
-export function openPluginDatabase(settings: PostgresSettings): PluginDatabase & { close(): Promise<void> } {
+/** A worker's handle on the node's PostgreSQL, connecting lazily; it lives as long as the worker. */
+export function openPluginDatabase(settings: PostgresSettings): PluginDatabase {
   let pool: pg.Pool | null = null;
   const get = (): pg.Pool => {
     if (pool === null) {
@@ -39,11 +39,6 @@ export function openPluginDatabase(settings: PostgresSettings): PluginDatabase &
     async query(sql: string, params: readonly SqlParam[] = []) {
       const result = await get().query(sql, [...params]);
       return result.rows as Readonly<Record<string, unknown>>[];
-    },
-    async close() {
-      const p = pool;
-      pool = null;
-      if (p !== null) await p.end().catch(() => undefined);
     },
   };
 }
