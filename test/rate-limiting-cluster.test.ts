@@ -121,6 +121,15 @@ services:
     assert.match(r.stderr, /policy 'cluster' keeps counters in the database, and this node has no database/);
   });
 
+  test('db_import into SQLite refuses it, naming config.policy', async () => {
+    const prefix = mkdtempSync(join(tmpdir(), 'tg-cluster-'));
+    const file = join(prefix, 'import.yml');
+    writeFileSync(file, config);
+    const r = await runTollgate(['config', 'db_import', file], { TOLLGATE_PREFIX: prefix, TOLLGATE_DATABASE: 'sqlite' });
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stderr, /in 'policy': policy 'cluster' keeps counters in the database, and it needs PostgreSQL/);
+  });
+
   test('POST /config on a DB-less node answers 400 naming config.policy', async () => {
     const node = await startTollgate();
     try {

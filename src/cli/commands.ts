@@ -70,7 +70,12 @@ export async function runCli(argv: string[]): Promise<number> {
       case 'config':
         if (sub === 'parse') return await configParse(args);
         if (sub === 'init') return configInit(args);
-        if (sub === 'db_import') return await dbImport(settingsFrom(args), args.positional[2]);
+        if (sub === 'db_import') {
+          const settings = settingsFrom(args);
+          // What the nodes on this database can run: policy = cluster only on PostgreSQL.
+          setNodeDatabaseKind(nodeDatabaseKindOf(settings));
+          return await dbImport(settings, args.positional[2]);
+        }
         if (sub === 'db_export') return await dbExport(settingsFrom(args), args.positional[2]);
         return fail(`unknown config command '${sub ?? ''}'; expected parse, init, db_import or db_export\n\n${USAGE}`);
       case 'hybrid':
