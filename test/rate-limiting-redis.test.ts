@@ -41,7 +41,8 @@ describe('rate-limiting with Redis Sentinel, Redis Cluster, a Redis restart and 
     sentinel = await startSentinel('tollgate-master');
     cluster = await startCluster();
     plain = await startRedis();
-    const plainRedis = `{ host: 127.0.0.1, port: ${plain.port}, timeout: 300 }`;
+    // A loaded machine can take a few hundred ms to connect: a timeout that only an outage reaches.
+    const plainRedis = `{ host: 127.0.0.1, port: ${plain.port}, timeout: 1500 }`;
     const config = `_format_version: "3.0"
 services:
   - name: svc
@@ -66,7 +67,7 @@ services:
           - name: rate-limiting
             config:
               hour: 3
-              day: 5
+              day: 100
               limit_by: header
               header_name: x-client
               policy: redis
@@ -82,6 +83,11 @@ services:
         plugins:
           - name: rate-limiting
             config: { hour: 3, limit_by: header, header_name: x-client, policy: redis, fault_tolerant: false, redis: ${plainRedis} }
+      - name: periods
+        paths: [/periods]
+        plugins:
+          - name: rate-limiting
+            config: { hour: 3, day: 4, limit_by: header, header_name: x-client, policy: redis, fault_tolerant: false, redis: ${plainRedis} }
       - name: synced
         id: ${SYNC_ROUTE}
         paths: [/synced]
@@ -109,14 +115,16 @@ services:
     }
   });
 
-  test('Cluster: one limit over keys in different slots', async () => {
+  test('Cluster: one limit, with counters in different slots', async () => {
     const results = await Promise.all(Array.from({ length: 8 }, () => call(`${node.proxy}/cluster`, { 'x-client': 'c1' })));
     assert.equal(results.filter((r) => r.status === 200).length, 3, results.map((r) => r.status).join(','));
     const client = new Cluster([{ host: '127.0.0.1', port: cluster.nodes[0].port }]);
     try {
       const start = Math.floor(Date.now() / 3_600_000) * 3_600_000;
-      const hour = await client.get(`ratelimit:${CLUSTER_ROUTE}:00000000-0000-0000-0000-000000000000:c1:${start}:hour`);
-      assert.equal(hour, '3');
+      const prefix = `ratelimit:${CLUSTER_ROUTE}:00000000-0000-0000-0000-000000000000:c1`;
+      assert.equal(await client.get(`${prefix}:${start}:hour`), '3');
+      const day = Math.floor(Date.now() / 86_400_000) * 86_400_000;
+      assert.equal(await client.get(`${prefix}:${day}:day`), '3', 'refused requests taken back out of every period');
     } finally {
       client.disconnect();
     }
@@ -154,6 +162,11 @@ services:
     }
     assert.deepEqual([...seen.tolerant.keys()].filter((k) => !k.startsWith('200 ')), [], 'tolerant traffic always passes');
     assert.deepEqual([...seen.strict.keys()].filter((k) => k !== 200 && k !== 500), [], 'strict traffic: 200, or 500 while Redis is away');
+    // Every worker's client is back once several requests in a row (spread over the workers) are served.
+    await waitUntil(async () => {
+      for (let i = 0; i < 6; i++) if ((await call(`${node.proxy}/strict`, { 'x-client': `probe-${Math.random()}` })).status !== 200) return false;
+      return true;
+    }, 20_000, 'strict traffic served by every worker');
     assert.deepEqual(await statuses(`${node.proxy}/strict`, 4, { 'x-client': 'after' }), [200, 200, 200, 429]);
   });
 
@@ -172,5 +185,10 @@ services:
     } finally {
       redis.disconnect();
     }
+  });
+
+  test('several periods on one server: exact under concurrent requests', async () => {
+    const results = await Promise.all(Array.from({ length: 12 }, () => call(`${node.proxy}/periods`, { 'x-client': 'p1' })));
+    assert.equal(results.filter((r) => r.status === 200).length, 3, results.map((r) => r.status).join(','));
   });
 });

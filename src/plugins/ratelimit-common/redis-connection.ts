@@ -161,12 +161,17 @@ export class RedisConnection {
     });
   }
 
-  /** Sends the commands in one pipeline; resolves to their replies, rejects on any error. */
+  /**
+   * Sends the commands as one transaction (MULTI/EXEC, in one round trip), so that a request's counters for
+   * every period move together and concurrent requests never see them in different orders; resolves to their
+   * replies, rejects on any error. In a Cluster, where keys of different slots cannot share a transaction, each
+   * key gets a pipeline of its own.
+   */
   async pipeline(commands: readonly RedisCommand[]): Promise<unknown[]> {
     if (this.#failure !== null && this.#client.status !== 'ready') throw this.#failure;
     if (this.#cluster) return this.#clusterPipeline(commands);
-    const results = await this.#client.pipeline(commands.map((c) => [...c])).exec();
-    if (results === null) throw new Error('Redis pipeline was discarded');
+    const results = await this.#client.multi(commands.map((c) => [...c])).exec();
+    if (results === null) throw new Error('Redis transaction was discarded');
     const replies: unknown[] = [];
     for (const [err, reply] of results) {
       if (err) throw err;
