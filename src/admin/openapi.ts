@@ -124,9 +124,6 @@ const NODE_OPERATIONS: Readonly<Record<string, Partial<Record<Method, NodeOperat
       response: { type: 'object', properties: { enabled_plugins: stringArray }, required: ['enabled_plugins'] },
     },
   },
-  '/vaults': { GET: { id: 'listVaults', tag: 'node', summary: 'Vaults (not supported yet: always empty)', response: emptyList, query: ['size'] } },
-  '/keys': { GET: { id: 'listKeys', tag: 'node', summary: 'Keys (not supported yet: always empty)', response: emptyList, query: ['size'] } },
-  '/key-sets': { GET: { id: 'listKeySets', tag: 'node', summary: 'Key sets (not supported yet: always empty)', response: emptyList, query: ['size'] } },
   '/audit/requests': {
     GET: {
       id: 'listAuditRequests',
