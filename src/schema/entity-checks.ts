@@ -7,7 +7,7 @@ import type { EntityCheck, EntityView, ErrorNode, FieldDef, MatchSpec } from './
 import { MSG, formatTemplate, quotedList } from './messages.ts';
 import { compileField, type CompiledField } from './field.ts';
 import type { RunState } from './record.ts';
-import { isReference } from './vault-reference.ts';
+import { isReference } from '../core/vault-reference.ts';
 
 /** Mutable error tree of one record while it is being validated. */
 export type ErrorBag = Record<string, ErrorNode>;

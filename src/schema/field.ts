@@ -7,7 +7,7 @@ import type { ErrorNode, FieldDef, FieldTypeName } from './types.ts';
 import { MSG, eqMessage, neMessage } from './messages.ts';
 import { compileValueRules, isUuid, type ValueRule } from './validators.ts';
 import { compileRecord, processRecord, type CompiledRecord, type RunState } from './record.ts';
-import { isReference } from './vault-reference.ts';
+import { isReference } from '../core/vault-reference.ts';
 
 export interface CompiledField {
   readonly def: FieldDef;

@@ -1,8 +1,8 @@
 /**
  * Vault references, Kong's syntax: `{vault://<vault>/<resource>[/<key>][?<query>][#<version>]}`. `<vault>` is a
- * backend name (`env`) or the `prefix` of a vault entity; `<key>` picks one field of a JSON secret. Lives in
- * `schema/` because validation accepts a reference in any field marked `referenceable` without running
- * the field's other rules (the value is only known once resolved), as Kong does.
+ * backend name (`env`) or the `prefix` of a vault entity; `<key>` picks one field of a JSON secret. A leaf
+ * helper: node settings resolve references at start, schema validation accepts them in `referenceable`
+ * fields, and the proxy's vault resolver reads them.
  */
 
 /** A parsed reference. */
