@@ -58,9 +58,10 @@ export function pemProblem(pem: { readonly private_key?: unknown; readonly publi
   let publicKey: KeyObject | null = null;
   let privateKey: KeyObject | null = null;
   if (typeof publicPem === 'string') {
+    // node:crypto derives a public key from a private one; a private key in `public_key` is a mistake.
+    if (/PRIVATE KEY-----/.test(publicPem)) return 'could not load public key';
     try {
       publicKey = createPublicKey({ key: publicPem, format: 'pem' });
-      if (publicKey.type !== 'public') return 'could not load public key';
     } catch {
       return 'could not load public key';
     }
