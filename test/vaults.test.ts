@@ -227,3 +227,13 @@ describe('hybrid: the data plane resolves references from its own environment', 
     assert.equal((read.config as { redis: { password: string } }).redis.password, '{vault://env/MY_SECRET}');
   });
 });
+
+test('the example of docs/vaults.md is a valid declarative file', async () => {
+  const page = readFileSync(join(import.meta.dirname, '..', 'docs', 'vaults.md'), 'utf8');
+  const yaml = /```yaml\n([\s\S]*?)```/.exec(page)?.[1];
+  assert.ok(yaml, 'the page has a yaml block');
+  const file = join(dir, 'doc-example.yml');
+  writeFileSync(file, yaml);
+  const parsed = await runTollgate(['config', 'parse', file]);
+  assert.equal(parsed.code, 0, parsed.stdout + parsed.stderr);
+});
