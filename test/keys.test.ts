@@ -119,6 +119,11 @@ describe('keys and key sets through the Admin API', () => {
     const reference = await call(node, 'POST', '/keys', { name: 'from-vault', kid: 'vaulted', jwk: '{vault://env/signing-jwk}' });
     assert.equal(reference.status, 201, reference.text);
     assert.equal(reference.body.jwk, '{vault://env/signing-jwk}');
+    // `kid` is unique within a set (Kong's cache key: kid and set), and among keys without a set.
+    const sameKid = await call(node, 'POST', '/keys', { name: 'again', kid: 'vaulted', jwk: '{vault://env/other-jwk}' });
+    assert.equal(sameKid.status, 409, sameKid.text);
+    const inSet = await call(node, 'POST', '/key-sets/signing/keys', { name: 'in-set', kid: 'vaulted', jwk: '{vault://env/other-jwk}' });
+    assert.equal(inSet.status, 201, inSet.text);
   });
 
   test('vaults: CRUD by id or prefix, Kong errors, the backends schemas', async () => {
@@ -157,7 +162,7 @@ describe('keys and key sets through the Admin API', () => {
     const before = (await call(node, 'GET', '/keys')).body.data as Body[];
     assert.equal((await call(node, 'DELETE', '/key-sets/signing')).status, 204);
     const after = (await call(node, 'GET', '/keys')).body.data as Body[];
-    assert.equal(after.length, before.length - 2);
+    assert.equal(after.length, before.length - 3);
     assert.ok(after.every((k) => k.set === null));
 
     await call(node, 'POST', '/keys', { name: 'kept', kid: 'jwk-1', jwk: JSON.stringify(JWK_PRIVATE) });
