@@ -46,13 +46,6 @@ const anyObject: JsonObject = { type: 'object' };
 const message: JsonObject = ref('Message');
 const schemaView: JsonObject = ref('SchemaView');
 
-/** Kong's `{data, next}` list of any items (the collections Tollgate does not have yet answer empty). */
-const emptyList: JsonObject = {
-  type: 'object',
-  properties: { data: { type: 'array', items: {} }, next: { type: ['string', 'null'] } },
-  required: ['data', 'next'],
-};
-
 const tagList: JsonObject = {
   type: 'object',
   properties: {
