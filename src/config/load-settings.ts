@@ -104,7 +104,7 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
   for (const [key, value] of Object.entries(options.overrides ?? {})) setFrom(key, value, 'override');
   if (options.prefix !== undefined) setFrom('prefix', options.prefix, 'prefix option');
 
-  resolveReferences(raw, env, problems);
+  const settingReferences = resolveReferences(raw, env, problems);
 
   const context: ParseContext = { cwd: process.cwd() };
   const values: Partial<Record<SettingName, unknown>> = {};
@@ -170,6 +170,7 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
     memCacheSizeBytes: sizeInBytes(settingValues.mem_cache_size),
     pluginServers,
     confPath,
+    settingReferences,
   };
   return deepFreeze(settings);
 }
@@ -180,7 +181,8 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
  * bundled backends (`env`, `file` with `?base_path=`) can serve them, as in Kong. Messages name the
  * reference, never the secret.
  */
-function resolveReferences(raw: Map<SettingName, RawValue>, env: Environment, problems: string[]): void {
+function resolveReferences(raw: Map<SettingName, RawValue>, env: Environment, problems: string[]): Record<string, string> {
+  const references: Record<string, string> = {};
   for (const [key, { text, source }] of raw) {
     if (!isReference(text)) continue;
     const ref = parseReference(text);
@@ -193,9 +195,14 @@ function resolveReferences(raw: Map<SettingName, RawValue>, env: Environment, pr
       continue;
     }
     const read = readSecret(ref.vault, {}, ref, env);
-    if (!read.ok) problems.push(`${source}: ${key}: ${read.error}`);
-    else raw.set(key, { text: read.value.trim(), source: `${source} (${text})`, secret: true });
+    if (!read.ok) {
+      problems.push(`${source}: ${key}: ${read.error}`);
+      continue;
+    }
+    raw.set(key, { text: read.value.trim(), source: `${source} (${text})`, secret: true });
+    references[key] = text;
   }
+  return references;
 }
 
 function readConfFile(path: string, setFrom: (key: string, text: string, source: string) => void, problems: string[]): void {

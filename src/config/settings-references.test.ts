@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadSettings } from './load-settings.ts';
 import { SettingsError } from './settings-error.ts';
+import { settingsView } from './settings-view.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tollgate-settings-refs-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -34,6 +35,11 @@ test('settings given as env or file references are resolved at start', () => {
   assert.equal(settings.pg_password, 'from-env');
   assert.equal(settings.pg_user, 'kong');
   assert.equal(settings.pg_port, 6432);
+  // GET / shows what was configured: the reference, or the placeholder for a secret (Kong's remove_sensitive).
+  const view = settingsView(settings);
+  assert.equal(view.pg_user, `{vault://file/pg-user?base_path=${dir}}`);
+  assert.equal(view.pg_port, '{vault://env/pg-port}');
+  assert.equal(view.pg_password, '******');
 });
 
 test('a reference that cannot be resolved stops the start, naming the setting and the reference, never a secret', () => {
