@@ -190,4 +190,6 @@ export interface Settings extends SettingValues {
   pluginServers: PluginServerSettings[];
   /** The configuration file that was read, or null when only defaults and the environment were used. */
   confPath: string | null;
+  /** Settings given as vault references, by key: the reference (Kong's `$refs`); `GET /` shows these. */
+  settingReferences: Readonly<Record<string, string>>;
 }

@@ -23,6 +23,9 @@ import { applyWorkerPatch } from './config-patch.ts';
 import { pendingTimers } from './process-stats.ts';
 import { maybeNodeServices, startWorkerNodeServices, stopWorkerNodeServices } from '../shared-state/index.ts';
 import type { SnapshotInput } from '../snapshot/types.ts';
+import type { FieldDef } from '../schema/index.ts';
+import { VaultResolver, type VaultEntityFields } from '../vaults/resolver.ts';
+import { resolveConfigReferences } from '../vaults/resolve-config.ts';
 
 /**
  * A proxy worker: listens on the proxy ports, compiles each configuration it is sent into a snapshot and
@@ -45,9 +48,14 @@ export function runWorker(): void {
   let log = createLogger({ level: 'notice', worker: 0 });
   let shutdownTimeout = 10_000;
   let handlers: ReadonlyMap<string, PluginHandler> = new Map();
+  /** The enabled plugins' `config` definitions: where their referenceable fields are. */
+  let pluginConfigs: ReadonlyMap<string, FieldDef> = new Map();
+  /** Vault references resolve in each worker, from its own environment (a data plane's, not its control plane's). */
+  const vaults = new VaultResolver(process.env);
+  let rotation: NodeJS.Timeout | null = null;
   let traffic: TrafficCounter | null = null;
-  /** The configuration this worker serves, kept so that a patch can be applied to it. */
-  let served: { input: SnapshotInput; hash: string } | null = null;
+  /** The configuration this worker serves (references unresolved), kept so that a patch can be applied to it. */
+  let served: { input: SnapshotInput; hash: string; refusals: Record<string, string> | undefined } | null = null;
   /** Targets the supervisor's health checks find unhealthy; every snapshot's balancers skip them. */
   let unhealthy: ReadonlySet<string> = new Set();
   /** Passive health outcomes not yet sent: one message per event-loop turn, not one per request. */
@@ -57,11 +65,32 @@ export function runWorker(): void {
     if (healthReports.push([upstreamId, target, outcome]) === 1) setImmediate(flushHealthReports);
   };
 
-  const apply = (input: SnapshotInput, hash: string, refusals: Record<string, string> | undefined): void => {
+  /** Re-reads secrets when their ttl is up; a changed one recompiles the configuration being served. */
+  const scheduleRotation = (): void => {
+    if (rotation !== null) clearTimeout(rotation);
+    rotation = null;
+    const due = vaults.nextDue();
+    if (due === null) return;
+    rotation = setTimeout(() => {
+      rotation = null;
+      if (served !== null && vaults.refresh()) {
+        log.notice(`a secret referenced by configuration ${served.hash} changed; recompiling`);
+        apply(served.input, served.hash, served.refusals, false);
+      } else {
+        scheduleRotation();
+      }
+    }, Math.max(1000, due - Date.now()));
+    rotation.unref();
+  };
+
+  const apply = (input: SnapshotInput, hash: string, refusals: Record<string, string> | undefined, report = true): void => {
     if (core === null || pools === null) return;
     const t0 = performance.now();
     try {
-      const next = compileSnapshot(input, {
+      vaults.setVaults((input.vaults ?? []) as readonly VaultEntityFields[]);
+      const resolved = resolveConfigReferences(input, vaults, pluginConfigs);
+      for (const error of resolved.errors) log.error(error);
+      const next = compileSnapshot(resolved.input, {
         flavor,
         routeMatchCalculation,
         pools,
@@ -75,14 +104,15 @@ export function runWorker(): void {
       applyHealth(next, unhealthy);
       core.swap(next);
       pools.retainOnly(next.poolKeys);
-      served = { input, hash };
+      served = { input, hash, refusals };
+      scheduleRotation();
       const ms = performance.now() - t0;
       log.debug(`configuration ${hash} applied in ${ms.toFixed(1)} ms (${next.routeCount} routes)`);
-      send({ type: 'applied', hash, ms });
+      if (report) send({ type: 'applied', hash, ms });
     } catch (err) {
       const text = err instanceof Error ? (err.stack ?? err.message) : String(err);
       log.error(`could not apply configuration ${hash}; the previous one keeps serving: ${text}`);
-      send({ type: 'apply-failed', hash, error: text });
+      if (report) send({ type: 'apply-failed', hash, error: text });
     }
   };
 
@@ -128,7 +158,8 @@ export function runWorker(): void {
         loading = workerHandlers(msg).then(
           (loaded) => {
             loading = null;
-            handlers = loaded;
+            handlers = loaded.handlers;
+            pluginConfigs = loaded.configs;
             initialize(msg, workerPools);
           },
           (err: Error) => {
@@ -191,11 +222,14 @@ export function runWorker(): void {
  * Handlers of the enabled plugins only (a plugin entity for a disabled plugin, say in a database, never runs),
  * external ones loaded here from the same settings as the supervisor's.
  */
-async function workerHandlers(init: WorkerInit): Promise<ReadonlyMap<string, PluginHandler>> {
+async function workerHandlers(init: WorkerInit): Promise<{ handlers: ReadonlyMap<string, PluginHandler>; configs: ReadonlyMap<string, FieldDef> }> {
   const { enabled } = await loadNodePlugins({ plugins: init.plugins, plugin_paths: init.pluginPaths, pluginServers: init.pluginServers });
   // The enabled plugins' entities too, so this worker knows the collections it is sent.
   registerPlugins(enabled);
-  return new Map(enabled.map((p) => [p.handler.name, p.handler]));
+  return {
+    handlers: new Map(enabled.map((p) => [p.handler.name, p.handler])),
+    configs: new Map(enabled.map((p) => [p.schema.name, p.schema.config])),
+  };
 }
 
 /**
