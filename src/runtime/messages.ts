@@ -87,6 +87,10 @@ export interface WorkerCounters {
   active: number;
   requests: number;
   inFlight: number;
+  /** The worker's process id, JavaScript heap in use and pending timers (the prometheus plugin's node metrics). */
+  pid: number;
+  heapBytes: number;
+  timers: number;
 }
 
 /** Every target the health checks find unhealthy (`healthKey(upstream id, host:port)`); sent on each change. */

@@ -15,6 +15,8 @@ import { EMPTY_HASH } from '../snapshot/compile.ts';
 import { ensureDefaultCertificate } from '../tls/default-certificate.ts';
 import { openConfiguredStore } from './database.ts';
 import { enabledPlugins, pluginRegistry } from '../plugins/index.ts';
+import { hiddenFamily, prometheusInstances } from '../plugins/prometheus/node-metrics.ts';
+import { nodeMetricsText as prometheusNodeMetrics, type NodeMetricsSource } from '../plugins/prometheus/node-source.ts';
 import type { NodePlugins } from '../plugins/external/node-plugins.ts';
 import { registerPlugins } from '../entities/index.ts';
 import type { PluginSchemaRegistry } from '../schema/index.ts';
@@ -122,9 +124,31 @@ export class Supervisor implements NodeContext {
    * push what it counted), then hybrid mode's own.
    */
   async metrics(): Promise<string> {
-    const shared = await this.sharedState.renderMetrics();
+    // The prometheus plugin's per-request families show only while an instance of it is configured (as in
+    // Kong); its node-level ones whenever the plugin is enabled on the node.
+    const instances = prometheusInstances(this.#config.plugins);
+    const [local, shared] = await Promise.all([
+      this.plugins.has('prometheus') ? prometheusNodeMetrics(this.#prometheusSource(), instances) : '',
+      this.sharedState.renderMetrics(1000, hiddenFamily(instances)),
+    ]);
     const clustering = this.clustering === null ? '' : await this.clustering.metrics();
-    return shared + clustering;
+    return local + shared + clustering;
+  }
+
+  #prometheusSource(): NodeMetricsSource {
+    const store = this.store;
+    const health = this.health;
+    const cache = this.sharedState.cache;
+    return {
+      nodeId: this.nodeId,
+      role: this.settings.role,
+      currentConfig: () => this.currentConfig(),
+      workerStats: () => this.#workerStats(),
+      pingDatastore: store === null ? null : () => store.configVersion(),
+      targetsOf: health === null ? null : (upstreamId) => health.targetsOf(upstreamId),
+      // The node-wide shared cache plays Kong's kong_db_cache (both sized by mem_cache_size).
+      sharedDicts: () => [{ name: 'kong_db_cache', bytes: cache.bytes, capacity: cache.limit }],
+    };
   }
 
   currentConfig(): { config: FlatConfig; hash: string } {
@@ -556,33 +580,35 @@ export class Supervisor implements NodeContext {
     }
   }
 
-  counters(): Promise<ServerCounters> {
-    const slots = [...this.#slots.values()];
-    const sum = (list: WorkerCounters[]): ServerCounters => {
-      let accepted = 0, active = 0, requests = 0, inFlight = 0;
-      for (const c of list) {
-        accepted += c.accepted;
-        active += c.active;
-        requests += c.requests;
-        inFlight += c.inFlight;
-      }
-      return {
-        connections_accepted: accepted,
-        connections_active: active,
-        connections_handled: accepted,
-        connections_reading: 0,
-        connections_writing: inFlight,
-        connections_waiting: Math.max(0, active - inFlight),
-        total_requests: requests,
-      };
+  async counters(): Promise<ServerCounters> {
+    let accepted = 0, active = 0, requests = 0, inFlight = 0;
+    for (const c of await this.#workerStats()) {
+      accepted += c.accepted;
+      active += c.active;
+      requests += c.requests;
+      inFlight += c.inFlight;
+    }
+    return {
+      connections_accepted: accepted,
+      connections_active: active,
+      connections_handled: accepted,
+      connections_reading: 0,
+      connections_writing: inFlight,
+      connections_waiting: Math.max(0, active - inFlight),
+      total_requests: requests,
     };
-    if (slots.length === 0) return Promise.resolve(sum([]));
+  }
+
+  /** Each worker's counters; a worker that does not answer within a second is left out. */
+  #workerStats(): Promise<WorkerCounters[]> {
+    const slots = [...this.#slots.values()];
+    if (slots.length === 0) return Promise.resolve([]);
     return new Promise((resolve) => {
       const id = ++this.#statsSeq;
       const timer = setTimeout(() => {
         const w = this.#statsWaiters.get(id);
         this.#statsWaiters.delete(id);
-        resolve(sum(w?.got ?? []));
+        resolve(w?.got ?? []);
       }, 1000);
       this.#statsWaiters.set(id, {
         pending: slots.length,
@@ -590,7 +616,7 @@ export class Supervisor implements NodeContext {
         done: (got) => {
           clearTimeout(timer);
           this.#statsWaiters.delete(id);
-          resolve(sum(got));
+          resolve(got);
         },
       });
       for (const slot of slots) slot.worker.send({ type: 'stats', id } satisfies SupervisorMessage);

@@ -163,6 +163,9 @@ export function runWorker(): void {
             active: core?.connectionsActive ?? 0,
             requests: core?.requests ?? 0,
             inFlight: core?.inFlight ?? 0,
+            pid: process.pid,
+            heapBytes: process.memoryUsage().heapUsed,
+            timers: pendingTimers(),
           },
         });
         break;
@@ -188,6 +191,13 @@ async function workerHandlers(init: WorkerInit): Promise<ReadonlyMap<string, Plu
   // The enabled plugins' entities too, so this worker knows the collections it is sent.
   registerPlugins(enabled);
   return new Map(enabled.map((p) => [p.handler.name, p.handler]));
+}
+
+/** Timers and intervals waiting to fire in this worker (what Kong reports as pending nginx timers). */
+function pendingTimers(): number {
+  let n = 0;
+  for (const kind of process.getActiveResourcesInfo()) if (kind === 'Timeout') n++;
+  return n;
 }
 
 /**
