@@ -1,5 +1,5 @@
 /**
- * The four contestants and how each is started on loopback, checked, and stopped. Every start either returns a
+ * The contestants and how each is started on loopback, checked, and stopped. Every start either returns a
  * running contestant that answered `GET /` with the upstream's "ok", or throws a message saying what failed
  * and where its log is; the runner then skips that contestant and carries on.
  */
@@ -20,6 +20,7 @@ export const CONTESTANT_NAMES = [
   'tollgate-noop',
   'tollgate-async',
   'tollgate-key-auth',
+  'tollgate-prometheus',
   'tollgate-baseline',
 ] as const;
 export type ContestantName = (typeof CONTESTANT_NAMES)[number];
@@ -33,6 +34,7 @@ export const CONTESTANT_DESCRIPTIONS: Readonly<Record<ContestantName, string>> =
   'tollgate-noop': 'as tollgate, the route running one synchronous no-op plugin (bench/plugins/noop-sync.ts)',
   'tollgate-async': 'as tollgate, the route running one async (promise-returning) no-op plugin (bench/plugins/noop-async.ts)',
   'tollgate-key-auth': 'as tollgate, the route running key-auth (one consumer; the key in an `apikey` header)',
+  'tollgate-prometheus': 'as tollgate, the route running prometheus with every metric flag on',
   'tollgate-baseline': 'as tollgate, from the checkout given with --baseline (e.g. the previous release), no plugins',
 };
 
@@ -42,6 +44,7 @@ const TOLLGATE_SCENARIOS: Readonly<Record<TollgateContestant, { plugin: BenchPlu
   'tollgate-noop': { plugin: 'noop-sync', baseline: false },
   'tollgate-async': { plugin: 'noop-async', baseline: false },
   'tollgate-key-auth': { plugin: 'key-auth', baseline: false },
+  'tollgate-prometheus': { plugin: 'prometheus', baseline: false },
   'tollgate-baseline': { plugin: null, baseline: true },
 };
 

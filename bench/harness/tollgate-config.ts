@@ -7,14 +7,24 @@
 export const BENCH_API_KEY = 'bench-key';
 
 /** A plugin the route runs in a plugin scenario, or none. */
-export type BenchPlugin = 'noop-sync' | 'noop-async' | 'key-auth' | null;
+export type BenchPlugin = 'noop-sync' | 'noop-async' | 'key-auth' | 'prometheus' | null;
+
+/** The prometheus scenario's config: every metric family recorded, the consumer label filled. */
+const PROMETHEUS_ALL_FLAGS = `            config:
+              per_consumer: true
+              status_code_metrics: true
+              latency_metrics: true
+              bandwidth_metrics: true
+              upstream_health_metrics: true
+`;
 
 /**
  * The declarative file: `_format_version: "3.0"`, one service pointing at the upstream, one route `paths: ["/"]`,
- * and in plugin scenarios that route's one plugin (key-auth with a consumer and its key).
+ * and in plugin scenarios that route's one plugin (key-auth with a consumer and its key; prometheus with every
+ * metric flag on).
  */
 export function tollgateDeclarativeConfig(upstreamPort: number, plugin: BenchPlugin = null): string {
-  const plugins = plugin === null ? '' : `        plugins:\n          - name: ${plugin}\n`;
+  const plugins = plugin === null ? '' : `        plugins:\n          - name: ${plugin}\n${plugin === 'prometheus' ? PROMETHEUS_ALL_FLAGS : ''}`;
   const consumers = plugin === 'key-auth' ? `consumers:\n  - username: bench\n    keyauth_credentials:\n      - key: ${BENCH_API_KEY}\n` : '';
   return `_format_version: "3.0"
 services:
