@@ -148,6 +148,7 @@ export class Supervisor implements NodeContext {
       targetsOf: health === null ? null : (upstreamId) => health.targetsOf(upstreamId),
       // The node-wide shared cache plays Kong's kong_db_cache (both sized by mem_cache_size).
       sharedDicts: () => [{ name: 'kong_db_cache', bytes: cache.bytes, capacity: cache.limit }],
+      metricErrors: () => this.sharedState.metrics.conflicts.size,
     };
   }
 

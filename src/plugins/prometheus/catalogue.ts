@@ -90,6 +90,12 @@ export const NODE_FAMILIES = {
     help: 'Errors during entity count collection',
     labelNames: [],
   },
+  metricErrors: {
+    name: 'kong_nginx_metric_errors_total',
+    type: 'counter',
+    help: 'Number of nginx-lua-prometheus errors',
+    labelNames: [],
+  },
 } as const satisfies Record<string, MetricFamilyDef>;
 
 /** The states of `kong_upstream_target_health`, each exported as 1 (the current one) or 0. */

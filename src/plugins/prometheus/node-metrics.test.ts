@@ -15,6 +15,7 @@ const INPUT: NodeMetricsInput = {
   targetHealth: [{ upstream: 'up', target: '127.0.0.1:80', address: '127.0.0.1:80', state: 'unhealthy' }],
   entities: 7,
   entityCountErrors: 0,
+  metricErrors: 0,
 };
 
 describe('prometheus: node-level metrics', () => {
@@ -66,6 +67,9 @@ describe('prometheus: node-level metrics', () => {
         '# HELP kong_db_entity_count_errors Errors during entity count collection',
         '# TYPE kong_db_entity_count_errors counter',
         'kong_db_entity_count_errors 0',
+        '# HELP kong_nginx_metric_errors_total Number of nginx-lua-prometheus errors',
+        '# TYPE kong_nginx_metric_errors_total counter',
+        'kong_nginx_metric_errors_total 0',
         '',
       ].join('\n'),
     );
@@ -111,6 +115,7 @@ describe('prometheus: node-level metrics', () => {
       pingDatastore: () => Promise.reject(new Error('connection refused')),
       targetsOf: () => [{ key: '10.0.0.1:80', healthy: true }],
       sharedDicts: () => [],
+      metricErrors: () => 2,
     };
     const text = await nodeMetricsText(source, { enabled: true, upstreamHealth: true });
     assert.match(text, /^kong_nginx_connections_total\{node_id="n",subsystem="http",state="accepted"\} 10$/m);
@@ -122,6 +127,7 @@ describe('prometheus: node-level metrics', () => {
     assert.match(text, /^kong_memory_workers_lua_vms_bytes\{node_id="n",pid="12",kong_subsystem="http"\} 200$/m);
     assert.match(text, /^kong_upstream_target_health\{upstream="up",target="10.0.0.1:80",address="10.0.0.1:80",state="healthy",subsystem="http"\} 1$/m);
     assert.match(text, /^kong_db_entities_total 2$/m);
+    assert.match(text, /^kong_nginx_metric_errors_total 2$/m);
     const cp = await nodeMetricsText({ ...source, role: 'control_plane', pingDatastore: null }, { enabled: true, upstreamHealth: true });
     assert.doesNotMatch(cp, /kong_upstream_target_health/);
     assert.match(cp, /^kong_datastore_reachable 1$/m);

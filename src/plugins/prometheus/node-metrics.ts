@@ -43,6 +43,8 @@ export interface NodeMetricsInput {
   readonly targetHealth: readonly TargetHealthSample[] | null;
   readonly entities: number;
   readonly entityCountErrors: number;
+  /** Metric definitions the node's registry refused (a name defined twice with different shapes). */
+  readonly metricErrors: number;
 }
 
 /** What the configuration's prometheus plugin instances ask of a scrape. */
@@ -121,6 +123,7 @@ export function renderNodeMetrics(input: NodeMetricsInput): string {
   for (const d of input.sharedDicts) out.sample(f.sharedDictTotal, [id, d.name, SUBSYSTEM], d.capacity);
   out.family(f.dbEntities).sample(f.dbEntities, [], input.entities);
   out.family(f.dbEntityErrors).sample(f.dbEntityErrors, [], input.entityCountErrors);
+  out.family(f.metricErrors).sample(f.metricErrors, [], input.metricErrors);
   return `${out.lines.join('\n')}\n`;
 }
 

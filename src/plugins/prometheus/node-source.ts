@@ -29,6 +29,8 @@ export interface NodeMetricsSource {
   /** Each target's state by upstream id; null on a node that checks no health. */
   readonly targetsOf: ((upstreamId: string) => { key: string; healthy: boolean | null }[]) | null;
   readonly sharedDicts: () => { name: string; bytes: number; capacity: number }[];
+  /** Metric definitions the node-wide registry refused. */
+  readonly metricErrors: () => number;
 }
 
 /** How long a scrape waits for the database before calling it unreachable. */
@@ -101,5 +103,6 @@ export async function nodeMetricsText(source: NodeMetricsSource, instances: Prom
     targetHealth: instances.upstreamHealth && source.role !== 'control_plane' ? targetHealth(source, config) : null,
     entities: countEntities(config),
     entityCountErrors: 0,
+    metricErrors: source.metricErrors(),
   });
 }
