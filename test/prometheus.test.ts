@@ -245,6 +245,32 @@ scrape_configs:
     assert.ok(Number(/^kong_nginx_connections_total\{[^}]*state="total"\} (\d+)$/m.exec(text)![1]) >= sent);
   });
 
+  it('a bad configuration is refused with a 400 naming the field; the flags default to false', async () => {
+    const postConfig = async (doc: unknown) => {
+      const res = await request(`${node.admin}/config`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(doc) });
+      return { status: res.statusCode, body: await res.body.text() };
+    };
+    const bad = await postConfig({ _format_version: '3.0', plugins: [{ name: 'prometheus', config: { status_code_metrics: 'yes' } }] });
+    assert.equal(bad.status, 400, bad.body);
+    assert.match(bad.body, /"status_code_metrics":"expected a boolean"/);
+    const unknown = await postConfig({ _format_version: '3.0', plugins: [{ name: 'prometheus', config: { status_codes: true } }] });
+    assert.equal(unknown.status, 400, unknown.body);
+    assert.match(unknown.body, /"status_codes":"unknown field"/);
+    const ok = await postConfig({ _format_version: '3.0', plugins: [{ name: 'prometheus' }] });
+    assert.equal(ok.status, 201, ok.body);
+    const plugins = await request(`${node.admin}/plugins`);
+    const list = ((await plugins.body.json()) as { data: { name: string; config: Record<string, unknown> }[] }).data;
+    assert.deepEqual(list.find((p) => p.name === 'prometheus')?.config, {
+      per_consumer: false,
+      status_code_metrics: false,
+      ai_metrics: false,
+      latency_metrics: false,
+      bandwidth_metrics: false,
+      upstream_health_metrics: false,
+      wasm_metrics: false,
+    });
+  });
+
   it('without a prometheus instance only the node-level metrics are exported', async () => {
     const res = await request(`${node.admin}/config`, {
       method: 'POST',
