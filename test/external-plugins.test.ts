@@ -264,6 +264,7 @@ describe('bad external plugins stop the start and the parse', () => {
     TOLLGATE_PROXY_LISTEN: '127.0.0.1:0',
     TOLLGATE_ADMIN_LISTEN: '127.0.0.1:0',
     TOLLGATE_STATUS_LISTEN: 'off',
+    TOLLGATE_ADMIN_GUI_LISTEN: 'off',
     TOLLGATE_DATABASE: 'off',
   });
 

@@ -132,6 +132,7 @@ describe('start-up', () => {
         TOLLGATE_PROXY_LISTEN: `127.0.0.1:${proxyPort}`,
         TOLLGATE_ADMIN_LISTEN: `127.0.0.1:${adminPort}`,
         TOLLGATE_STATUS_LISTEN: `127.0.0.1:${statusPort}`,
+        TOLLGATE_ADMIN_GUI_LISTEN: 'off',
         TOLLGATE_WORKER_PROCESSES: '2',
         TOLLGATE_DATABASE: 'off',
         TOLLGATE_DECLARATIVE_CONFIG: file,

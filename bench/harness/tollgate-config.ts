@@ -65,6 +65,7 @@ export function tollgateEnvironment(options: TollgateEnvironmentOptions): NodeJS
   env.TOLLGATE_PROXY_LISTEN = `127.0.0.1:${options.proxyPort}`;
   env.TOLLGATE_ADMIN_LISTEN = 'off';
   env.TOLLGATE_STATUS_LISTEN = `127.0.0.1:${options.statusPort}`;
+  env.TOLLGATE_ADMIN_GUI_LISTEN = 'off';
   env.TOLLGATE_WORKER_PROCESSES = String(options.workers);
   // The nginx contestants run with `access_log off`; Tollgate does the same so that both sides do the same
   // work. `--tollgate-env TOLLGATE_PROXY_ACCESS_LOG=logs/access.log` measures it with its default log.

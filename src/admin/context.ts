@@ -2,6 +2,8 @@ import type { FlatConfig, DeclarativeError } from '../declarative/index.ts';
 import type { Settings } from '../config/settings-types.ts';
 import type { PluginSchemaRegistry } from '../entities/index.ts';
 import type { Store } from '../store/types.ts';
+import type { LogLevel } from '../log/logger.ts';
+import type { LogLevelOutcome } from '../runtime/log-level-control.ts';
 
 /** The outcome of loading a configuration through POST /config (or SIGHUP). */
 export type ConfigLoadOutcome =
@@ -86,6 +88,25 @@ export interface NodeContext {
    * after each was asked to push, then hybrid mode's); absent on nodes without one.
    */
   metrics?(): Promise<string>;
+  /** The error log's level now (the configured one unless changed at run time). */
+  logLevel?(): string;
+  /**
+   * Changes the log level of this node's processes (`node`), or of every node on its database (`cluster`), for
+   * `timeoutSeconds` (0: until changed again); absent on nodes that cannot (tests' stand-ins).
+   */
+  setLogLevel?(level: LogLevel, timeoutSeconds: number, scope: 'node' | 'cluster'): Promise<LogLevelOutcome>;
+  /** Per process (the supervisor first, then each worker): pid, heap in use, pending timers. */
+  workerReports?(): Promise<WorkerReport[]>;
+  /** The node's shared dictionaries by Kong's name: capacity and bytes in use. */
+  sharedDicts?(): Record<string, { capacity: number; allocated: number }>;
+}
+
+export interface WorkerReport {
+  pid: number;
+  /** Bytes of JavaScript heap in use. */
+  heapUsed: number;
+  /** Timers waiting to fire in that process. */
+  timers: number;
 }
 
 /** The Prometheus text for `/metrics` (Status API and Admin API): the node's, or hybrid mode's alone. */

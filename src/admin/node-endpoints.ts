@@ -10,7 +10,7 @@ import { nodeMetricsText, PROMETHEUS_CONTENT_TYPE } from './context.ts';
 import { sizeInBytes } from '../config/value-parsers.ts';
 import { reply, type RequestContext } from './endpoint-types.ts';
 import { AdminError, badRequest, schemaViolation } from './errors.ts';
-import { nodeInfo, statusBody } from './node-info.ts';
+import { nodeInfo, parseSizeFormat, statusBody, type SizeFormat } from './node-info.ts';
 import { openApiHandler } from './openapi.ts';
 import { listBody, parseSize } from './pagination.ts';
 import { checkContentType, readLimited } from './request-body.ts';
@@ -82,9 +82,17 @@ function invalidTag(message: string): AdminError {
 export function addNodeEndpoints(table: RouteTable): void {
   table.set('/', 'GET', async (ctx) => {
     const inUse = ctx.api.source.readOnly ? ctx.api.node.currentConfig().config.plugins.map((p) => p.name) : await pluginNamesInUse(ctx);
-    return reply(200, nodeInfo(ctx.api.node, inUse));
+    return reply(200, await nodeInfo(ctx.api.node, inUse));
   });
-  table.set('/status', 'GET', async (ctx) => reply(200, await statusBody(ctx.api.node)));
+  table.set('/status', 'GET', async (ctx) => {
+    let format: SizeFormat;
+    try {
+      format = parseSizeFormat(ctx.url.searchParams);
+    } catch (err) {
+      throw new AdminError(400, { message: (err as Error).message });
+    }
+    return reply(200, await statusBody(ctx.api.node, format));
+  });
   // Kong serves this when its prometheus plugin is enabled; here it is the node-wide registry, always.
   table.set('/metrics', 'GET', async (ctx) => ({
     status: 200,

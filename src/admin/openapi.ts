@@ -92,6 +92,17 @@ const NODE_OPERATIONS: Readonly<Record<string, Partial<Record<Method, NodeOperat
       response: { type: 'object', properties: { data: stringArray }, required: ['data'] },
     },
   },
+  '/debug/node/log-level': { GET: { id: 'getNodeLogLevel', tag: 'node', summary: "This node's error log level now", response: message } },
+  '/debug/node/log-level/{log_level}': {
+    PUT: { id: 'setNodeLogLevel', tag: 'node', summary: "Sets this node's log level for `?timeout=` seconds (default 60; 0: until changed)", response: message, query: ['timeout'], errors: ['400', '405'] },
+  },
+  '/debug/cluster/log-level/{log_level}': {
+    PUT: { id: 'setClusterLogLevel', tag: 'node', summary: 'Sets the log level of every node on this database (not on control planes)', response: message, query: ['timeout'], errors: ['400', '404', '405'] },
+  },
+  '/debug/cluster/control-planes-nodes/log-level/{log_level}': {
+    PUT: { id: 'setControlPlanesLogLevel', tag: 'node', summary: 'Sets the log level of every control plane on this database (control planes only)', response: message, query: ['timeout'], errors: ['400', '404'] },
+  },
+  '/timers': { GET: { id: 'getTimers', tag: 'node', summary: 'Timers waiting in the processes of this node', response: anyObject } },
   '/openapi.json': { GET: { id: 'getOpenApiDocument', tag: 'node', summary: 'This OpenAPI document', response: anyObject } },
   '/schemas/{name}': { GET: { id: 'getEntitySchema', tag: 'schemas', summary: "An entity's schema, as Kong Manager reads it", response: schemaView, errors: ['404'] } },
   '/schemas/{db_entity_name}/validate': {
@@ -371,6 +382,7 @@ const PARAMETERS: JsonObject = {
   custom_id: { name: 'custom_id', in: 'query', description: 'Find the consumer with this `custom_id` (a list of zero or one).', schema: { type: 'string' } },
   flatten_errors: { name: 'flatten_errors', in: 'query', description: 'Report errors as a flat list.', schema: { type: 'boolean' } },
   check_hash: { name: 'check_hash', in: 'query', description: 'With `1`, answer 304 when the configuration is unchanged.', schema: { type: 'string' } },
+  timeout: { name: 'timeout', in: 'query', description: 'Seconds before the configured level comes back (0: never).', schema: { type: 'number', minimum: 0, default: 60 } },
 };
 
 // ---------------------------------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ import type { EntityDao } from './entity-dao.ts';
 import { createDao } from './entity-daos.ts';
 import { AdminError, METHOD_NOT_ALLOWED_BODY, NOT_FOUND_BODY, UNEXPECTED_BODY, fromStoreError } from './errors.ts';
 import { addNodeEndpoints } from './node-endpoints.ts';
+import { addDebugEndpoints } from './debug-endpoints.ts';
 import { MAX_ARGUMENTS, readEntityBody, tooManyArguments, type DecodedBody } from './request-body.ts';
 import { RouteTable } from './route-table.ts';
 import { adminTlsOptions, listenAdminHttps, type AdminTlsOptions } from './admin-tls.ts';
@@ -70,6 +71,7 @@ export function buildRouteTable(auditTrail?: () => AuditTrail, auditRetainedSinc
   addCrudEndpoints(table);
   addCustomEndpoints(table);
   addNodeEndpoints(table);
+  addDebugEndpoints(table);
   addClusteringEndpoints(table);
   addHealthEndpoints(table);
   if (auditTrail !== undefined) addAuditEndpoints(table, auditTrail, auditRetainedSince);
@@ -106,9 +108,12 @@ export class AdminApi {
   readonly #memoryAudit = new MemoryAuditTrail();
   #storeAudit: StoreAuditTrail | null = null;
   readonly #audit: AuditRecorder;
+  /** The origins of `admin_gui_url`: when set, browsers are answered only for them (Kong's rule). */
+  readonly #guiOrigins: readonly string[];
 
   constructor(node: NodeContext, options: AdminApiOptions = {}) {
     this.#node = node;
+    this.#guiOrigins = node.settings.admin_gui_url.map((url) => new URL(url).origin);
     const setting = node.settings.admin_access_log;
     this.#accessLog = setting === 'off' ? null : new AccessLog(openLogSink(setting, node.settings.prefix));
     this.#log = options.log ?? { error: (message: string) => process.stderr.write(`${message}\n`) };
@@ -164,12 +169,17 @@ export class AdminApi {
     );
   }
 
+  /** The request's origin (any, or one of `admin_gui_url`'s), else the first allowed one, else `*`. */
+  #allowedOrigin(origin: string | undefined): string {
+    if (this.#guiOrigins.length === 0) return typeof origin === 'string' ? origin : '*';
+    return typeof origin === 'string' && this.#guiOrigins.includes(origin) ? origin : this.#guiOrigins[0];
+  }
+
   /** Handles one request; never throws. */
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const start = performance.now();
     this.#logAccess(req, res);
-    const origin = req.headers.origin;
-    res.setHeader('Access-Control-Allow-Origin', typeof origin === 'string' ? origin : '*');
+    res.setHeader('Access-Control-Allow-Origin', this.#allowedOrigin(req.headers.origin));
     res.setHeader('Access-Control-Allow-Credentials', 'true');
     res.setHeader('Server', SERVER_TOKEN);
     if (this.#node.settings.headersDownstream.adminLatency) {

@@ -61,6 +61,7 @@ export function checkAcrossKeys(
 
   checkPairs('ssl_cert', 'ssl_cert_key', values, report);
   checkPairs('admin_ssl_cert', 'admin_ssl_cert_key', values, report);
+  checkPairs('admin_gui_ssl_cert', 'admin_gui_ssl_cert_key', values, report);
 
   if (values.real_ip_header === 'proxy_protocol' && !listeners.proxy.some((l) => l.proxy_protocol)) {
     report('real_ip_header', `needs at least one proxy_listen entry with the 'proxy_protocol' flag (proxy_listen from ${sourceOf('proxy_listen')})`);
@@ -68,8 +69,8 @@ export function checkAcrossKeys(
 }
 
 function checkPairs(
-  certKey: 'ssl_cert' | 'admin_ssl_cert',
-  keyKey: 'ssl_cert_key' | 'admin_ssl_cert_key',
+  certKey: 'ssl_cert' | 'admin_ssl_cert' | 'admin_gui_ssl_cert',
+  keyKey: 'ssl_cert_key' | 'admin_ssl_cert_key' | 'admin_gui_ssl_cert_key',
   values: SettingValues,
   report: ReportProblem,
 ): void {

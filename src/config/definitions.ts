@@ -123,6 +123,26 @@ function sslProtocols(raw: string): string {
   return tokens.join(' ');
 }
 
+function adminGuiUrl(entry: string): string {
+  let url: URL;
+  try {
+    url = new URL(entry);
+  } catch {
+    throw new InvalidValue(`'${entry}' is not a URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InvalidValue(`'${entry}' must be an http or https URL`);
+  return entry;
+}
+
+function adminGuiPath(raw: string): string {
+  const path = raw.trim();
+  if (!path.startsWith('/')) throw new InvalidValue('must start with a slash (/)');
+  if (path !== '/' && path.endsWith('/')) throw new InvalidValue('must not end with a slash (/)');
+  if (!/^[A-Za-z0-9._~/-]+$/.test(path)) throw new InvalidValue('may contain only letters, digits, hyphens (-), underscores (_), dots (.), tildes (~) and slashes (/)');
+  if (path.includes('//')) throw new InvalidValue('must not contain continuous slashes (/)');
+  return path;
+}
+
 function absolutePath(raw: string, context: { cwd: string }): string {
   if (raw === '') throw new InvalidValue('must not be empty');
   return resolve(context.cwd, raw);
@@ -197,6 +217,39 @@ export const SETTING_DEFINITIONS = [
     name: 'status_listen', type: 'listeners', default: '127.0.0.1:8100', parse: listenEntries,
     description: 'Addresses of the read-only Status API (`/status`, `/status/ready`, metrics); same syntax as `proxy_listen`. ' +
       'Kong 3.x defaults to `127.0.0.1:8007 reuseport backlog=16384`.',
+  }),
+  define({
+    name: 'admin_gui_listen', type: 'listeners', default: '127.0.0.1:8002, 127.0.0.1:8445 ssl', parse: listenEntries,
+    description: 'Addresses serving Kong Manager (the Admin GUI): its `kconfig.js` (where the Admin API is) and the files of a ' +
+      'Kong Manager OSS build in `admin_gui_dir`; same syntax as `proxy_listen`; `off` disables it. Served on traditional nodes ' +
+      'and control planes with an Admin API. Kong defaults to `0.0.0.0:8002, 0.0.0.0:8445 ssl`; Tollgate keeps it on loopback, ' +
+      'as the Admin API.',
+  }),
+  define({
+    name: 'admin_gui_url', type: 'list', default: '', parse: list(adminGuiUrl),
+    description: 'The URLs Kong Manager is reached at (comma-separated). When set, the Admin API answers browsers only from their ' +
+      'origins (`Access-Control-Allow-Origin`), as Kong does.',
+  }),
+  define({
+    name: 'admin_gui_path', type: 'string', default: '/', parse: adminGuiPath,
+    description: 'The path Kong Manager is served under (`/` or `/manager`, say): no trailing slash, only letters, digits, `-`, `_`, `.`, `~` and `/`.',
+  }),
+  define({
+    name: 'admin_gui_api_url', type: 'string', default: '', parse: optionalString(),
+    description: 'The Admin API URL Kong Manager calls (written into `kconfig.js`); unset, it calls the page\'s host on the Admin API\'s port.',
+  }),
+  define({
+    name: 'admin_gui_dir', type: 'path', default: 'gui', parse: requiredString(),
+    description: 'Directory holding a Kong Manager OSS build (its `index.html` and assets), relative to `prefix` unless absolute. ' +
+      'Tollgate addition: Kong ships the files in its packages; Tollgate serves the build you put there.',
+  }),
+  define({
+    name: 'admin_gui_ssl_cert', type: 'pem', default: '', parse: pemList,
+    description: 'Certificates for `ssl` Admin GUI listeners, one per key in `admin_gui_ssl_cert_key`. Unset uses a generated self-signed certificate.',
+  }),
+  define({
+    name: 'admin_gui_ssl_cert_key', type: 'pem', default: '', secret: true, parse: pemList,
+    description: 'Private keys of `admin_gui_ssl_cert`, in the same order.',
   }),
   define({
     name: 'cluster_listen', type: 'listeners', default: '0.0.0.0:8005', parse: listenEntries,

@@ -79,6 +79,13 @@ export interface SettingValues {
   /** Admin API tokens as written (plain, or `sha256:<hex>`); empty leaves the Admin API open. */
   admin_api_tokens: string[];
   status_listen: string[];
+  admin_gui_listen: string[];
+  admin_gui_url: string[];
+  admin_gui_path: string;
+  admin_gui_api_url: string | null;
+  admin_gui_dir: string;
+  admin_gui_ssl_cert: string[];
+  admin_gui_ssl_cert_key: string[];
   cluster_listen: string[];
   cluster_telemetry_listen: string[];
 
@@ -168,11 +175,13 @@ export interface Settings extends SettingValues {
   proxy_listeners: ListenAddress[];
   admin_listeners: ListenAddress[];
   status_listeners: ListenAddress[];
+  admin_gui_listeners: ListenAddress[];
   cluster_listeners: ListenAddress[];
   cluster_telemetry_listeners: ListenAddress[];
   proxy_ssl_enabled: boolean;
   admin_ssl_enabled: boolean;
   status_ssl_enabled: boolean;
+  admin_gui_ssl_enabled: boolean;
   headersDownstream: DownstreamHeaders;
   headersUpstream: UpstreamHeaders;
   /** `mem_cache_size` in bytes. */

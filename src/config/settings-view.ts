@@ -40,11 +40,13 @@ export function settingsView(settings: Settings): Record<string, unknown> {
   view.proxy_listeners = copy(settings.proxy_listeners);
   view.admin_listeners = copy(settings.admin_listeners);
   view.status_listeners = copy(settings.status_listeners);
+  view.admin_gui_listeners = copy(settings.admin_gui_listeners);
   view.cluster_listeners = copy(settings.cluster_listeners);
   view.cluster_telemetry_listeners = copy(settings.cluster_telemetry_listeners);
   view.proxy_ssl_enabled = settings.proxy_ssl_enabled;
   view.admin_ssl_enabled = settings.admin_ssl_enabled;
   view.status_ssl_enabled = settings.status_ssl_enabled;
+  view.admin_gui_ssl_enabled = settings.admin_gui_ssl_enabled;
   view.enabled_headers = headerMap<keyof DownstreamHeaders>(DOWNSTREAM_HEADER_NAMES, settings.headersDownstream);
   view.enabled_headers_upstream = headerMap<keyof UpstreamHeaders>(UPSTREAM_HEADER_NAMES, settings.headersUpstream);
   return view;

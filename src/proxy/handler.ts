@@ -15,7 +15,7 @@ import type { AccessLog } from '../log/access-log.ts';
 import { PluginContext } from '../pdk/context.ts';
 import { clearHeader, setHeader } from '../pdk/header-list.ts';
 import type { PluginChain } from '../snapshot/plugin-chains.ts';
-import { runBeforeProxy, runLogPhase } from './plugin-phases.ts';
+import { runBeforeProxy, runLogPhase, runRewrite } from './plugin-phases.ts';
 import { PluginResponseWriter } from './plugin-response.ts';
 import { addGatewayHeaders, sendGatewayError, sendGatewayResponse } from './respond.ts';
 import { Readable } from 'node:stream';
@@ -46,6 +46,9 @@ function onStreamClose(this: ProxyResponse & { forward?: ForwardHandler }): void
   const forward = this.forward;
   if (forward !== undefined && !forward.done) forward.clientClosed();
 }
+
+/** What `route` returns for a request it handed to the global plugins (no route matched): they answer it. */
+const ANSWERED_BY_PLUGINS = Symbol('answered by global plugins');
 
 /** A request that has been routed, with everything needed to forward it. */
 export interface RoutedRequest {
@@ -127,6 +130,7 @@ export class ProxyCore {
       this.completed(res);
       return;
     }
+    if (routed === ANSWERED_BY_PLUGINS) return;
     const entry = routed.match.payload;
     if (entry.plugins !== null) {
       this.withPlugins(req, res, routed, entry.plugins, start);
@@ -237,11 +241,12 @@ export class ProxyCore {
   }
 
   /** A plugin answered in rewrite or access (or the client left meanwhile): the response phases and log. */
-  answerFromPlugin(req: IncomingMessage, res: ProxyResponse, entry: ProxyEntry, ctx: PluginContext, chain: PluginChain): void {
+  answerFromPlugin(req: IncomingMessage, res: ProxyResponse, entry: ProxyEntry | null, ctx: PluginContext, chain: PluginChain): void {
+    const timeoutMs = entry?.readTimeout ?? UNROUTED_PHASE_TIMEOUT_MS;
     const done = (): void => {
       ctx.endedAt = performance.now();
-      this.traffic?.record(entry.service?.id ?? '', res.headersSent ? res.statusCode : 499, ctx.endedAt - ctx.start, 0, ctx.unexpected);
-      if (chain.log !== null) runLogPhase(ctx, chain.log, this.options.logPluginError, entry.readTimeout);
+      this.traffic?.record(entry?.service?.id ?? '', res.headersSent ? res.statusCode : 499, ctx.endedAt - ctx.start, 0, ctx.unexpected);
+      if (chain.log !== null) runLogPhase(ctx, chain.log, this.options.logPluginError, timeoutMs);
       this.completed(res);
     };
     if (res.destroyed) {
@@ -251,7 +256,7 @@ export class ProxyCore {
     }
     // The request body was not read: end the connection rather than drain it (as for gateway errors).
     if (!req.complete && ctx.requestBody === null) res.shouldKeepAlive = false;
-    const writer = new PluginResponseWriter(req, res, ctx, chain, this.options.logPluginError, entry.readTimeout, done);
+    const writer = new PluginResponseWriter(req, res, ctx, chain, this.options.logPluginError, timeoutMs, done);
     const exitHeaders = ctx.exited!.headers;
     const extra: string[] = [];
     addGatewayHeaders(extra, this.options.downstream, ctx.requestId, ctx.start);
@@ -282,7 +287,7 @@ export class ProxyCore {
    * Routes a request and answers it directly when it cannot be proxied (no route, no service, HTTPS
    * required). Returns null when a response was sent.
    */
-  route(req: IncomingMessage, res: ProxyResponse, start: number, upgrade: boolean): RoutedRequest | null {
+  route(req: IncomingMessage, res: ProxyResponse, start: number, upgrade: boolean): RoutedRequest | null | typeof ANSWERED_BY_PLUGINS {
     const snapshot = this.snapshot;
     const options = this.options;
     let url = req.url ?? '/';
@@ -324,6 +329,11 @@ export class ProxyCore {
       listenerPort,
     });
     if (match === null) {
+      const global = snapshot.globalPlugins;
+      if (global.rewrite !== null || global.unrouted !== null) {
+        this.unroutedWithPlugins(req, res, requestId, start);
+        return ANSWERED_BY_PLUGINS;
+      }
       sendGatewayError(req, res, options.downstream, 404, 'no Route matched with those values', requestId, start);
       this.traffic?.record('', 404, performance.now() - start, 0, false);
       return null;
@@ -372,6 +382,27 @@ export class ProxyCore {
     };
   }
 
+  /**
+   * A request no route matched, on a node with global plugins: their rewrite phase runs (it may answer), then
+   * Kong's 404 goes through their header_filter, body_filter and log phases, as in Kong.
+   */
+  unroutedWithPlugins(req: IncomingMessage, res: ProxyResponse, requestId: string, start: number): void {
+    const global = this.snapshot.globalPlugins;
+    const socket = req.socket;
+    const peer = plainIp(socket.remoteAddress);
+    const clientIp = realClientIp(peer, this.options.isTrusted(peer), req.headers, this.options);
+    res.clientIp = clientIp;
+    const ctx = new PluginContext(req, requestId, [], req.url ?? '/', this.options.pdk, this.snapshot.configData, start, clientIp);
+    const chain = global.unrouted ?? NO_PHASES;
+    const answer = (): void => {
+      ctx.exited ??= { status: 404, kind: 'error', body: 'no Route matched with those values', headers: [] };
+      this.answerFromPlugin(req, res, null, ctx, chain);
+    };
+    const rewritten = global.rewrite === null ? undefined : runRewrite(ctx, global.rewrite, UNROUTED_PHASE_TIMEOUT_MS, this.options.logPluginError);
+    if (rewritten === undefined) answer();
+    else rewritten.then(answer);
+  }
+
   redirectToHttps(req: IncomingMessage, res: ServerResponse, entry: ProxyEntry, host: string, target: string, requestId: string, start: number): void {
     const status = entry.redirectStatus;
     if (status === 426) {
@@ -397,6 +428,11 @@ export class ProxyCore {
 function destroySocket(this: Socket): void {
   this.destroy();
 }
+
+/** Bound on each plugin phase of a request that has no route (hence no service timeouts): Kong's default read_timeout. */
+const UNROUTED_PHASE_TIMEOUT_MS = 60_000;
+
+const NO_PHASES: PluginChain = Object.freeze({ access: null, response: null, header_filter: null, body_filter: null, log: null, forConsumer: null });
 
 /** An absolute-form request target: authority, then path and query ('' when none). */
 const ABSOLUTE_FORM = /^https?:\/\/([^/?#]*)([^#]*)/i;

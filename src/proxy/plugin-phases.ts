@@ -186,6 +186,11 @@ export function runBeforeProxy(
   return rewritten === undefined ? access() : rewritten.then(access);
 }
 
+/** Global plugins' rewrite phase alone (a request no route matched: nothing else runs before its 404). */
+export function runRewrite(ctx: PluginContext, rewrite: readonly PhaseStep[], timeoutMs: number, log: PluginErrorLog): void | Promise<void> {
+  return runPhase(ctx, rewrite, phaseRun(PHASE.rewrite, timeoutMs, log));
+}
+
 /** The run options of the answering phases, made once per phase, timeout and log rather than per request. */
 const phaseRuns = new Map<number, PhaseRun>();
 let phaseRunsLog: PluginErrorLog | null = null;

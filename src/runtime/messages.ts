@@ -73,6 +73,12 @@ export interface WorkerTrafficRequest {
   id: number;
 }
 
+/** The error log's level, changed at run time (Kong's dynamic log level). */
+export interface WorkerLogLevel {
+  type: 'log-level';
+  level: string;
+}
+
 export interface WorkerShutdown {
   type: 'shutdown';
 }
@@ -87,9 +93,10 @@ export interface WorkerCounters {
   active: number;
   requests: number;
   inFlight: number;
-  /** The worker's process id, JavaScript heap in use and pending timers (the prometheus plugin's node metrics). */
   pid: number;
-  heapBytes: number;
+  /** Bytes of JavaScript heap in use. */
+  heapUsed: number;
+  /** Timers waiting to fire. */
   timers: number;
 }
 
@@ -104,6 +111,7 @@ export type SupervisorMessage =
   | WorkerConfig
   | WorkerConfigPatchMessage
   | WorkerShutdown
+  | WorkerLogLevel
   | WorkerStatsRequest
   | WorkerTrafficRequest
   | WorkerHealth;

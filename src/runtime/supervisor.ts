@@ -7,9 +7,10 @@ import type { Server } from 'node:http';
 import type { Settings } from '../config/settings-types.ts';
 import { readPem } from '../config/index.ts';
 import { emptyFlatConfig, type FlatConfig } from '../declarative/index.ts';
-import type { ConfigLoadOutcome, ConfigLoadRequest, NodeContext, ServerCounters } from '../admin/context.ts';
+import type { ConfigLoadOutcome, ConfigLoadRequest, NodeContext, ServerCounters, WorkerReport } from '../admin/context.ts';
 import { startAdminServer } from '../admin/server.ts';
 import { startStatusServer } from '../status/server.ts';
+import { startAdminGui } from '../admin-gui/server.ts';
 import { createLogger, errorLogWriter, type Logger, type LogLevel } from '../log/logger.ts';
 import { EMPTY_HASH } from '../snapshot/compile.ts';
 import { ensureDefaultCertificate } from '../tls/default-certificate.ts';
@@ -30,6 +31,8 @@ import { prepareConfig } from './config-preparation.ts';
 import { HealthChecker } from '../health/health-checker.ts';
 import { setNodeServices, SharedStateServer, socketPathFor } from '../shared-state/index.ts';
 import { REGEXP_ENGINE_FLAGS } from '../core/regex.ts';
+import { LogLevelControl, type LogLevelOutcome } from './log-level-control.ts';
+import { pendingTimers } from './process-stats.ts';
 
 interface WorkerSlot {
   index: number;
@@ -101,6 +104,8 @@ export class Supervisor implements NodeContext {
    */
   readonly sharedState: SharedStateServer;
   readonly #sharedStateToken = randomBytes(24).toString('base64url');
+  /** The log level changed at run time through the Admin API (Kong's dynamic log level). */
+  readonly logLevels: LogLevelControl;
 
   /** `loaded`: the plugins `loadNodePlugins` loaded (external ones included); default: the bundled ones enabled. */
   constructor(settings: Settings, nodeId?: string, loaded?: NodePlugins) {
@@ -117,6 +122,17 @@ export class Supervisor implements NodeContext {
     });
     // Code running in the supervisor itself reaches the same state directly.
     setNodeServices(this.sharedState.localServices());
+    this.logLevels = new LogLevelControl(this.log, this.nodeId, (level) => {
+      for (const slot of this.#slots.values()) slot.worker.send({ type: 'log-level', level } satisfies SupervisorMessage);
+    });
+  }
+
+  logLevel(): string {
+    return this.logLevels.current;
+  }
+
+  setLogLevel(level: LogLevel, timeoutSeconds: number, scope: 'node' | 'cluster'): Promise<LogLevelOutcome> {
+    return this.logLevels.set(level, timeoutSeconds, scope === 'cluster' ? this.store : null);
   }
 
   /**
@@ -138,16 +154,16 @@ export class Supervisor implements NodeContext {
   #prometheusSource(): NodeMetricsSource {
     const store = this.store;
     const health = this.health;
-    const cache = this.sharedState.cache;
     return {
       nodeId: this.nodeId,
       role: this.settings.role,
       currentConfig: () => this.currentConfig(),
-      workerStats: () => this.#workerStats(),
+      workerStats: () => this.#askWorkers(),
+      // Counted among the workers, as GET /status counts it: it runs the Admin API, health checks and shared state.
+      supervisorStats: () => ({ pid: process.pid, heapUsed: process.memoryUsage().heapUsed, timers: pendingTimers() }),
       pingDatastore: store === null ? null : () => store.configVersion(),
       targetsOf: health === null ? null : (upstreamId) => health.targetsOf(upstreamId),
-      // The node-wide shared cache plays Kong's kong_db_cache (both sized by mem_cache_size).
-      sharedDicts: () => [{ name: 'kong_db_cache', bytes: cache.bytes, capacity: cache.limit }],
+      sharedDicts: () => Object.entries(this.sharedDicts()).map(([name, d]) => ({ name, bytes: d.allocated, capacity: d.capacity })),
       metricErrors: () => this.sharedState.metrics.conflicts.size,
     };
   }
@@ -206,6 +222,7 @@ export class Supervisor implements NodeContext {
       this.#scheduleExpiry(nextExpiry);
       // Every committed write (here, or on another node sharing the database) reaches the workers.
       this.#unwatch = this.store.watch(() => this.#scheduleRefresh());
+      this.logLevels.listen(this.store);
     }
     if (this.#runsWorkers()) {
       this.health = new HealthChecker((unhealthy) => this.#announceHealth(unhealthy), this.log);
@@ -283,6 +300,7 @@ export class Supervisor implements NodeContext {
     }
     this.#servers.push(...(await startAdminServer(this, this.log)));
     this.#servers.push(...(await startStatusServer(this, this.log)));
+    this.#servers.push(...(await startAdminGui(s, this.log)));
     const proxy = this.#runsWorkers()
       ? `${s.worker_processes} worker(s), proxy on ${s.proxy_listen.join(', ')}`
       : s.role === 'control_plane' ? 'control plane (no proxy)' : 'no proxy';
@@ -301,7 +319,7 @@ export class Supervisor implements NodeContext {
   #fork(index: number): void {
     const worker = cluster.fork({ TOLLGATE_WORKER_INDEX: String(index) });
     this.#slots.set(worker.id, { index, worker, listening: false, hash: EMPTY_HASH, failed: null });
-    worker.send({ ...this.#init!, workerIndex: index + 1 } satisfies SupervisorMessage);
+    worker.send({ ...this.#init!, logLevel: this.logLevels.current, workerIndex: index + 1 } satisfies SupervisorMessage);
     if (this.#unhealthy.length > 0) worker.send({ type: 'health', unhealthy: this.#unhealthy } satisfies SupervisorMessage);
     if (this.#hash !== EMPTY_HASH) this.#sendConfig(worker);
   }
@@ -583,7 +601,7 @@ export class Supervisor implements NodeContext {
 
   async counters(): Promise<ServerCounters> {
     let accepted = 0, active = 0, requests = 0, inFlight = 0;
-    for (const c of await this.#workerStats()) {
+    for (const c of await this.#askWorkers()) {
       accepted += c.accepted;
       active += c.active;
       requests += c.requests;
@@ -600,8 +618,20 @@ export class Supervisor implements NodeContext {
     };
   }
 
-  /** Each worker's counters; a worker that does not answer within a second is left out. */
-  #workerStats(): Promise<WorkerCounters[]> {
+  async workerReports(): Promise<WorkerReport[]> {
+    const reports = (await this.#askWorkers()).map((c) => ({ pid: c.pid, heapUsed: c.heapUsed, timers: c.timers }));
+    // The supervisor runs the Admin API, the health checks and the shared state: it is a worker in Kong's sense too.
+    reports.unshift({ pid: process.pid, heapUsed: process.memoryUsage().heapUsed, timers: pendingTimers() });
+    return reports;
+  }
+
+  sharedDicts(): Record<string, { capacity: number; allocated: number }> {
+    const cache = this.sharedState.cache;
+    return { kong_db_cache: { capacity: cache.limit, allocated: cache.bytes } };
+  }
+
+  /** Every worker's counters; a worker that does not answer within a second is left out. */
+  #askWorkers(): Promise<WorkerCounters[]> {
     const slots = [...this.#slots.values()];
     if (slots.length === 0) return Promise.resolve([]);
     return new Promise((resolve) => {
@@ -629,6 +659,7 @@ export class Supervisor implements NodeContext {
     if (this.#stopping) return;
     this.#stopping = true;
     this.health?.stop();
+    this.logLevels.stop();
     this.log.notice('stopping: no new connections; waiting for in-flight requests');
     for (const hook of this.#stopHooks) {
       try {

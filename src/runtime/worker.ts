@@ -20,6 +20,7 @@ import type { RouteMatchCalculation } from '../router/index.ts';
 import { TrafficCounter } from '../proxy/traffic.ts';
 import type { ListenerSpec, SupervisorMessage, WorkerInit, WorkerMessage } from './messages.ts';
 import { applyWorkerPatch } from './config-patch.ts';
+import { pendingTimers } from './process-stats.ts';
 import { maybeNodeServices, startWorkerNodeServices, stopWorkerNodeServices } from '../shared-state/index.ts';
 import type { SnapshotInput } from '../snapshot/types.ts';
 
@@ -154,6 +155,9 @@ export function runWorker(): void {
       case 'shutdown':
         shutdown(servers, pools, shutdownTimeout);
         break;
+      case 'log-level':
+        log.level = msg.level as LogLevel;
+        break;
       case 'stats':
         send({
           type: 'stats',
@@ -164,7 +168,7 @@ export function runWorker(): void {
             requests: core?.requests ?? 0,
             inFlight: core?.inFlight ?? 0,
             pid: process.pid,
-            heapBytes: process.memoryUsage().heapUsed,
+            heapUsed: process.memoryUsage().heapUsed,
             timers: pendingTimers(),
           },
         });
@@ -191,13 +195,6 @@ async function workerHandlers(init: WorkerInit): Promise<ReadonlyMap<string, Plu
   // The enabled plugins' entities too, so this worker knows the collections it is sent.
   registerPlugins(enabled);
   return new Map(enabled.map((p) => [p.handler.name, p.handler]));
-}
-
-/** Timers and intervals waiting to fire in this worker (what Kong reports as pending nginx timers). */
-function pendingTimers(): number {
-  let n = 0;
-  for (const kind of process.getActiveResourcesInfo()) if (kind === 'Timeout') n++;
-  return n;
 }
 
 /**

@@ -46,6 +46,11 @@ export interface PluginChain {
 export interface GlobalPhases {
   readonly certificate: readonly PhaseStep[] | null;
   readonly rewrite: readonly PhaseStep[] | null;
+  /**
+   * The answering phases (header_filter, body_filter, log) of global plugins, for requests no route matched:
+   * Kong runs them on its 404 too (so a global log or metrics plugin sees those requests). Null when none.
+   */
+  readonly unrouted: PluginChain | null;
 }
 
 /** Kong's order: priority descending; equal priorities by name, descending. */
@@ -162,9 +167,15 @@ export class PluginChainBuilder {
       }
     }
     globals.sort(byPriority);
+    const answering = buildChain(globals, null);
     this.global = Object.freeze({
       certificate: phaseSteps(globals, 'certificate'),
       rewrite: phaseSteps(globals, 'rewrite'),
+      // Nothing is proxied: no access and no response phase.
+      unrouted:
+        answering === null || (answering.header_filter === null && answering.body_filter === null && answering.log === null)
+          ? null
+          : Object.freeze({ ...answering, access: null, response: null }),
     });
   }
 
@@ -238,7 +249,7 @@ function stepId(step: PluginStep): string {
   return id;
 }
 
-function phaseSteps(steps: readonly PluginStep[], phase: ChainPhase | keyof GlobalPhases): readonly PhaseStep[] | null {
+function phaseSteps(steps: readonly PluginStep[], phase: ChainPhase | 'certificate' | 'rewrite'): readonly PhaseStep[] | null {
   const out: PhaseStep[] = [];
   for (const step of steps) {
     const run = step.handler[phase];

@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { nodeMetricsText, PROMETHEUS_CONTENT_TYPE, type NodeContext } from '../admin/context.ts';
-import { statusBody } from '../admin/node-info.ts';
+import { parseSizeFormat, statusBody, type SizeFormat } from '../admin/node-info.ts';
 import { listenHttp, sendJson } from '../core/http-json.ts';
 import type { Logger } from '../log/logger.ts';
 import { SERVER_TOKEN } from '../core/version.ts';
@@ -27,9 +27,17 @@ async function handle(node: NodeContext, req: IncomingMessage, res: ServerRespon
     return;
   }
   switch (path) {
-    case '/status':
-      sendJson(res, 200, await statusBody(node));
+    case '/status': {
+      let format: SizeFormat;
+      try {
+        format = parseSizeFormat(new URL(req.url ?? '/', 'http://status').searchParams);
+      } catch (err) {
+        sendJson(res, 400, { message: (err as Error).message });
+        return;
+      }
+      sendJson(res, 200, await statusBody(node, format));
       return;
+    }
     case '/status/ready': {
       const reason = node.notReadyReason();
       if (reason === null) sendJson(res, 200, { message: 'ready' });

@@ -238,8 +238,18 @@ export interface Store extends StoreOps {
    * `pollMs` (default 250). Writes through this store instance are reported at once. Returns unsubscribe.
    */
   watch(onChange: (version: number) => void, options?: { pollMs?: number }): () => void;
+  /**
+   * Sends `event` to every node on this database, this one included (Kong's cluster events). PostgreSQL:
+   * NOTIFY, heard by the nodes listening at that moment; SQLite: this process only.
+   */
+  broadcast(event: ClusterEvent): Promise<void>;
+  /** Calls `onEvent` for each event broadcast on this database (well-formed ones only); returns unsubscribe. */
+  onClusterEvent(onEvent: (event: ClusterEvent) => void): () => void;
   close(): Promise<void>;
 }
+
+/** Node-to-node events carried by the database. `origin`: the node id of the sender. */
+export type ClusterEvent = { kind: 'log_level'; origin: string; level: string; timeout: number };
 
 export interface PostgresSettings {
   host: string;

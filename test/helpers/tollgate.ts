@@ -51,6 +51,8 @@ export async function startTollgate(options: StartOptions = {}): Promise<Tollgat
     TOLLGATE_PROXY_LISTEN: `127.0.0.1:${proxyPort}${options.extraProxyListen ? `, ${options.extraProxyListen}` : ''}`,
     TOLLGATE_ADMIN_LISTEN: `127.0.0.1:${adminPort}`,
     TOLLGATE_STATUS_LISTEN: `127.0.0.1:${statusPort}`,
+    // Kong Manager's listener has fixed default ports; nodes of parallel tests would race for them.
+    TOLLGATE_ADMIN_GUI_LISTEN: 'off',
     TOLLGATE_WORKER_PROCESSES: String(options.workers ?? 1),
     TOLLGATE_LOG_LEVEL: 'notice',
     // Most tests run DB-less from a declarative file; database tests set their own.

@@ -109,11 +109,12 @@ describe('prometheus: node-level metrics', () => {
       role: 'traditional',
       currentConfig: () => ({ config }),
       workerStats: async () => [
-        { accepted: 4, active: 2, requests: 9, inFlight: 1, pid: 11, heapBytes: 100, timers: 2 },
-        { accepted: 6, active: 1, requests: 11, inFlight: 0, pid: 12, heapBytes: 200, timers: 3 },
+        { accepted: 4, active: 2, requests: 9, inFlight: 1, pid: 11, heapUsed: 100, timers: 2 },
+        { accepted: 6, active: 1, requests: 11, inFlight: 0, pid: 12, heapUsed: 200, timers: 3 },
       ],
       pingDatastore: () => Promise.reject(new Error('connection refused')),
       targetsOf: () => [{ key: '10.0.0.1:80', healthy: true }],
+      supervisorStats: () => ({ pid: 10, heapUsed: 50, timers: 1 }),
       sharedDicts: () => [],
       metricErrors: () => 2,
     };
@@ -122,7 +123,8 @@ describe('prometheus: node-level metrics', () => {
     assert.match(text, /^kong_nginx_connections_total\{node_id="n",subsystem="http",state="total"\} 20$/m);
     assert.match(text, /^kong_nginx_connections_total\{node_id="n",subsystem="http",state="writing"\} 1$/m);
     assert.match(text, /^kong_nginx_connections_total\{node_id="n",subsystem="http",state="waiting"\} 2$/m);
-    assert.match(text, /^kong_nginx_timers\{state="pending"\} 5$/m);
+    assert.match(text, /^kong_nginx_timers\{state="pending"\} 6$/m);
+    assert.match(text, /^kong_memory_workers_lua_vms_bytes\{node_id="n",pid="10",kong_subsystem="http"\} 50$/m);
     assert.match(text, /^kong_datastore_reachable 0$/m);
     assert.match(text, /^kong_memory_workers_lua_vms_bytes\{node_id="n",pid="12",kong_subsystem="http"\} 200$/m);
     assert.match(text, /^kong_upstream_target_health\{upstream="up",target="10.0.0.1:80",address="10.0.0.1:80",state="healthy",subsystem="http"\} 1$/m);

@@ -14,7 +14,7 @@ export interface WorkerStats {
   readonly requests: number;
   readonly inFlight: number;
   readonly pid: number;
-  readonly heapBytes: number;
+  readonly heapUsed: number;
   readonly timers: number;
 }
 
@@ -24,6 +24,8 @@ export interface NodeMetricsSource {
   readonly role: string;
   currentConfig(): { config: FlatConfig };
   workerStats(): Promise<readonly WorkerStats[]>;
+  /** The node's own process (the supervisor): its heap and timers. */
+  supervisorStats(): { pid: number; heapUsed: number; timers: number };
   /** Resolves when the database answers, rejects when it does not; null on a node without one. */
   readonly pingDatastore: (() => Promise<unknown>) | null;
   /** Each target's state by upstream id; null on a node that checks no health. */
@@ -73,7 +75,8 @@ function countEntities(config: FlatConfig): number {
 export async function nodeMetricsText(source: NodeMetricsSource, instances: PrometheusInstances): Promise<string> {
   const [workers, datastoreReachable] = await Promise.all([source.workerStats(), reachable(source.pingDatastore)]);
   const config = source.currentConfig().config;
-  let accepted = 0, active = 0, requests = 0, inFlight = 0, timers = 0;
+  const own = source.supervisorStats();
+  let accepted = 0, active = 0, requests = 0, inFlight = 0, timers = own.timers;
   for (const w of workers) {
     accepted += w.accepted;
     active += w.active;
@@ -97,7 +100,7 @@ export async function nodeMetricsText(source: NodeMetricsSource, instances: Prom
     },
     timers: { running: 0, pending: timers },
     datastoreReachable,
-    workers: workers.map((w) => ({ pid: w.pid, heapBytes: w.heapBytes })),
+    workers: [own, ...workers].map((w) => ({ pid: w.pid, heapBytes: w.heapUsed })),
     sharedDicts: source.sharedDicts(),
     // Kong exports target health only when an instance asks for it, and never on a control plane.
     targetHealth: instances.upstreamHealth && source.role !== 'control_plane' ? targetHealth(source, config) : null,

@@ -8,6 +8,8 @@ import type { ConstraintKind, DbRow, Dialect, SqlDriver, SqlSession, SqlValue } 
 
 /** The NOTIFY channel carrying new configuration versions. */
 export const VERSION_CHANNEL = 'tollgate_config_version';
+/** The NOTIFY channel carrying node-to-node events (a log level set for the whole cluster). */
+export const EVENTS_CHANNEL = 'tollgate_cluster_events';
 /** Advisory-lock key held while migrations run (ASCII "tlgt"), so two nodes never migrate at once. */
 const MIGRATION_LOCK_KEY = 0x746c6774;
 const POOL_SIZE = 10;
@@ -131,10 +133,14 @@ function clientConfig(settings: PostgresSettings): pg.ClientConfig {
   };
 }
 
-/** The connection that LISTENs, shared by every watcher of one driver; reopened by the next poll when lost. */
+/**
+ * The connection that LISTENs, shared by every watcher and event subscriber of one driver; reopened by the
+ * next poll when lost.
+ */
 class VersionListener {
   readonly #config: pg.ClientConfig;
   readonly #pokes = new Set<() => void>();
+  readonly #events = new Set<(payload: string) => void>();
   #client: pg.Client | null = null;
   #connecting = false;
 
@@ -149,11 +155,25 @@ class VersionListener {
 
   remove(poke: () => void): void {
     this.#pokes.delete(poke);
-    if (this.#pokes.size === 0) this.#disconnect();
+    if (this.#idle()) this.#disconnect();
+  }
+
+  addEvents(deliver: (payload: string) => void): void {
+    this.#events.add(deliver);
+    this.ensure();
+  }
+
+  removeEvents(deliver: (payload: string) => void): void {
+    this.#events.delete(deliver);
+    if (this.#idle()) this.#disconnect();
+  }
+
+  #idle(): boolean {
+    return this.#pokes.size === 0 && this.#events.size === 0;
   }
 
   ensure(): void {
-    if (this.#client !== null || this.#connecting || this.#pokes.size === 0) return;
+    if (this.#client !== null || this.#connecting || this.#idle()) return;
     this.#connecting = true;
     const client = new pg.Client(this.#config);
     const drop = (): void => {
@@ -164,15 +184,19 @@ class VersionListener {
     client.on('end', () => {
       if (this.#client === client) this.#client = null;
     });
-    client.on('notification', () => {
+    client.on('notification', (message) => {
+      if (message.channel === EVENTS_CHANNEL) {
+        for (const deliver of this.#events) deliver(message.payload ?? '');
+        return;
+      }
       for (const poke of this.#pokes) poke();
     });
     client
       .connect()
-      .then(() => client.query(`LISTEN ${VERSION_CHANNEL}`))
+      .then(() => client.query(`LISTEN ${VERSION_CHANNEL}; LISTEN ${EVENTS_CHANNEL}`))
       .then(() => {
         this.#connecting = false;
-        if (this.#pokes.size === 0) return drop();
+        if (this.#idle()) return drop();
         this.#client = client;
         // Anything committed while we were not listening is caught by this check.
         for (const poke of this.#pokes) poke();
@@ -191,6 +215,7 @@ class VersionListener {
 
   close(): void {
     this.#pokes.clear();
+    this.#events.clear();
     this.#disconnect();
   }
 }
@@ -269,6 +294,23 @@ export function openPostgresDriver(settings: PostgresSettings): PostgresDriver {
       return () => {
         clearInterval(timer);
         listener.remove(poke);
+      };
+    },
+    async publishEvent(payload: string): Promise<void> {
+      try {
+        await pool.query('SELECT pg_notify($1, $2)', [EVENTS_CHANNEL, payload]);
+      } catch (error) {
+        throw new DatabaseUnavailableError(server, error);
+      }
+    },
+    subscribeEvents(deliver: (payload: string) => void): () => void {
+      listener.addEvents(deliver);
+      // Without watchers nothing else polls: keep re-opening a lost LISTEN connection.
+      const timer = setInterval(() => listener.ensure(), 1000);
+      timer.unref();
+      return () => {
+        clearInterval(timer);
+        listener.removeEvents(deliver);
       };
     },
     async close(): Promise<void> {

@@ -51,5 +51,12 @@ export interface SqlDriver {
   migrationTransaction<T>(fn: (session: SqlSession) => Promise<T>): Promise<T>;
   /** Calls `poke` whenever another connection may have committed (a poll tick, a notification). */
   watchChanges(poke: () => void, pollMs: number): () => void;
+  /**
+   * Sends a node-to-node event to every store on this database, this one included (PostgreSQL: NOTIFY on
+   * its own channel). SQLite has no notifications between connections: only this process hears it.
+   */
+  publishEvent(payload: string): Promise<void>;
+  /** Calls `deliver` with each event's payload; returns unsubscribe. */
+  subscribeEvents(deliver: (payload: string) => void): () => void;
   close(): Promise<void>;
 }

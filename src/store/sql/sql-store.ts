@@ -6,7 +6,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { EntityName } from '../../entities/index.ts';
 import type { FlatConfig } from '../../declarative/index.ts';
-import type { AuditBounds, AuditListOptions, AuditPage, AuditRecord, DataPlaneEntry, TelemetryEntry, ListOptions, Page, Row, Store, StoreOps, TagPage } from '../types.ts';
+import type { AuditBounds, AuditListOptions, AuditPage, AuditRecord, ClusterEvent, DataPlaneEntry, TelemetryEntry, ListOptions, Page, Row, Store, StoreOps, TagPage } from '../types.ts';
 import { appendAuditRecord, listAuditPage, pruneAuditRecords } from './audit.ts';
 import { listDataPlanes, listTelemetry, purgeDataPlanes, upsertDataPlane, upsertTelemetry } from './data-planes.ts';
 import type { SqlDriver, SqlSession } from './driver.ts';
@@ -211,6 +211,24 @@ export class SqlStore implements Store {
     return stop;
   }
 
+  broadcast(event: ClusterEvent): Promise<void> {
+    this.#enter();
+    return this.#driver.publishEvent(JSON.stringify(event));
+  }
+
+  onClusterEvent(onEvent: (event: ClusterEvent) => void): () => void {
+    if (this.#closed) throw new Error(`store: the ${this.kind} store is closed`);
+    const stop = this.#driver.subscribeEvents((payload) => {
+      const event = parseClusterEvent(payload);
+      if (event !== null) onEvent(event);
+    });
+    this.#stops.add(stop);
+    return () => {
+      this.#stops.delete(stop);
+      stop();
+    };
+  }
+
   /** Reads the version after a poke; pokes arriving during a read cause one more read, not one each. */
   #check(): void {
     if (this.#closed) return;
@@ -251,6 +269,22 @@ export class SqlStore implements Store {
     await this.#checking;
     await this.#driver.close();
   }
+}
+
+/** An event read back from the database, or null for anything else on the channel. */
+function parseClusterEvent(payload: string): ClusterEvent | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(payload);
+  } catch {
+    return null;
+  }
+  if (typeof value !== 'object' || value === null) return null;
+  const e = value as Record<string, unknown>;
+  if (e.kind === 'log_level' && typeof e.origin === 'string' && typeof e.level === 'string' && typeof e.timeout === 'number') {
+    return { kind: 'log_level', origin: e.origin, level: e.level, timeout: e.timeout };
+  }
+  return null;
 }
 
 /** A store on `driver`, which must already hold a current schema. */

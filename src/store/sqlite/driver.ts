@@ -130,6 +130,8 @@ export function openSqliteDriver(path: string): SqliteDriver {
     }
   };
 
+  const eventListeners = new Set<(payload: string) => void>();
+
   const inTransaction = <T>(statement: string, fn: (s: SqlSession) => Promise<T>): Promise<T> =>
     queue.run(async () => {
       if (closed) throw new Error(`store: the SQLite database '${path}' is closed`);
@@ -168,6 +170,13 @@ export function openSqliteDriver(path: string): SqliteDriver {
       const timer = setInterval(poke, pollMs);
       timer.unref();
       return () => clearInterval(timer);
+    },
+    async publishEvent(payload: string): Promise<void> {
+      for (const deliver of [...eventListeners]) setImmediate(() => deliver(payload));
+    },
+    subscribeEvents(deliver: (payload: string) => void): () => void {
+      eventListeners.add(deliver);
+      return () => eventListeners.delete(deliver);
     },
     close: () =>
       queue.run(async () => {
