@@ -22,16 +22,22 @@ interface Recorders {
   readonly bandwidth: CounterMetric;
 }
 
+/** The label values of one route (and the service it had in that configuration) for one consumer label. */
+interface ConsumerLabels {
+  readonly ingress: readonly string[];
+  readonly egress: readonly string[];
+  /** Status labels by `code * 2 + (from the service ? 1 : 0)`. */
+  readonly status: Map<number, readonly string[]>;
+}
+
 /** The label values of one route (and the service it had in that configuration). */
 interface RouteLabels {
   readonly service: string;
   readonly route: string;
   /** [service, route, workspace] */
   readonly latency: readonly string[];
-  readonly ingress: readonly string[];
-  readonly egress: readonly string[];
-  /** Status labels by `code * 2 + (from the service ? 1 : 0)`, with an empty consumer. */
-  readonly status: Map<number, readonly string[]>;
+  /** By consumer label ('' without per_consumer or consumer), so that kept arrays reach the registry. */
+  readonly byConsumer: Map<string, ConsumerLabels>;
 }
 
 /** Tollgate has one workspace, Kong's default. */
@@ -58,25 +64,29 @@ function labelsOf(route: Readonly<Record<string, unknown>>, service: Readonly<Re
     // Kong: the service's name, else its host; the route's name, else its id.
     const serviceName = service === null ? '' : String(service.name ?? service.host ?? '');
     const routeName = String(route.name ?? route.id ?? '');
-    labels = {
-      service: serviceName,
-      route: routeName,
-      latency: [serviceName, routeName, WORKSPACE],
-      ingress: [serviceName, routeName, 'ingress', WORKSPACE, ''],
-      egress: [serviceName, routeName, 'egress', WORKSPACE, ''],
-      status: new Map(),
-    };
+    labels = { service: serviceName, route: routeName, latency: [serviceName, routeName, WORKSPACE], byConsumer: new Map() };
     routeLabels.set(route, labels);
   }
   return labels;
 }
 
-function statusLabels(labels: RouteLabels, code: number, fromService: boolean, consumer: string): readonly string[] {
-  const source = fromService ? 'service' : 'kong';
-  if (consumer !== '') return [labels.service, labels.route, String(code), source, WORKSPACE, consumer];
+function consumerLabels(labels: RouteLabels, consumer: string): ConsumerLabels {
+  let out = labels.byConsumer.get(consumer);
+  if (out === undefined) {
+    out = {
+      ingress: [labels.service, labels.route, 'ingress', WORKSPACE, consumer],
+      egress: [labels.service, labels.route, 'egress', WORKSPACE, consumer],
+      status: new Map(),
+    };
+    labels.byConsumer.set(consumer, out);
+  }
+  return out;
+}
+
+function statusLabels(labels: RouteLabels, c: ConsumerLabels, code: number, fromService: boolean, consumer: string): readonly string[] {
   const key = code * 2 + (fromService ? 1 : 0);
-  let out = labels.status.get(key);
-  if (out === undefined) labels.status.set(key, (out = [labels.service, labels.route, String(code), source, WORKSPACE, '']));
+  let out = c.status.get(key);
+  if (out === undefined) c.status.set(key, (out = [labels.service, labels.route, String(code), fromService ? 'service' : 'kong', WORKSPACE, consumer]));
   return out;
 }
 
@@ -115,22 +125,18 @@ function log(kong: Kong, conf: PrometheusConf): void {
   if (route === null) return;
   const labels = labelsOf(route, ctx.routed!.service);
   const consumer = conf.perConsumer && ctx.consumer !== null ? (ctx.consumer.username ?? '') : '';
+  const byConsumer = conf.statusCodes || conf.bandwidth ? consumerLabels(labels, consumer) : null;
 
   if (conf.statusCodes) {
     const d = ctx.downstream;
     const code = d?.status ?? 0;
-    if (code > 0) r.status.inc(statusLabels(labels, code, d!.source === 'service', consumer));
+    if (code > 0) r.status.inc(statusLabels(labels, byConsumer!, code, d!.source === 'service', consumer));
   }
   if (conf.bandwidth) {
     const ingress = ingressBytes(ctx);
     const egress = egressBytes(ctx);
-    if (consumer === '') {
-      if (ingress > 0) r.bandwidth.inc(labels.ingress, ingress);
-      if (egress > 0) r.bandwidth.inc(labels.egress, egress);
-    } else {
-      if (ingress > 0) r.bandwidth.inc([labels.service, labels.route, 'ingress', WORKSPACE, consumer], ingress);
-      if (egress > 0) r.bandwidth.inc([labels.service, labels.route, 'egress', WORKSPACE, consumer], egress);
-    }
+    if (ingress > 0) r.bandwidth.inc(byConsumer!.ingress, ingress);
+    if (egress > 0) r.bandwidth.inc(byConsumer!.egress, egress);
   }
   if (conf.latency) {
     // The same split as kong.log.serialize()'s latencies: upstream wait (proxy), body receive, the rest is Kong's.
