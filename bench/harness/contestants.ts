@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { ManagedProcess } from './processes.ts';
 import { freePort, probe, waitForHttp } from './net.ts';
 import { nginxArgs, proxyNginxConfig, upstreamNginxConfig } from './nginx-config.ts';
-import { BENCH_API_KEY, tollgateDeclarativeConfig, tollgateEnvironment, type BenchPlugin } from './tollgate-config.ts';
+import { benchRequestHeaders, tollgateDeclarativeConfig, tollgateEnvironment, type BenchPlugin } from './tollgate-config.ts';
 
 /** Contestant names as used by `--only` and in the report, in report order. */
 export const CONTESTANT_NAMES = [
@@ -20,6 +20,9 @@ export const CONTESTANT_NAMES = [
   'tollgate-noop',
   'tollgate-async',
   'tollgate-key-auth',
+  'tollgate-basic-auth',
+  'tollgate-jwt-hs256',
+  'tollgate-jwt-rs256',
   'tollgate-prometheus',
   'tollgate-baseline',
 ] as const;
@@ -34,6 +37,9 @@ export const CONTESTANT_DESCRIPTIONS: Readonly<Record<ContestantName, string>> =
   'tollgate-noop': 'as tollgate, the route running one synchronous no-op plugin (bench/plugins/noop-sync.ts)',
   'tollgate-async': 'as tollgate, the route running one async (promise-returning) no-op plugin (bench/plugins/noop-async.ts)',
   'tollgate-key-auth': 'as tollgate, the route running key-auth (one consumer; the key in an `apikey` header)',
+  'tollgate-basic-auth': 'as tollgate, the route running basic-auth (one consumer; `Authorization: Basic`, an scrypt-hashed password)',
+  'tollgate-jwt-hs256': 'as tollgate, the route running jwt (one HS256 credential; the same `Bearer` token on every request)',
+  'tollgate-jwt-rs256': 'as tollgate, the route running jwt (one RS256 credential, 2048-bit key; the same `Bearer` token on every request)',
   'tollgate-prometheus': 'as tollgate, the route running prometheus with every metric flag on',
   'tollgate-baseline': 'as tollgate, from the checkout given with --baseline (e.g. the previous release), no plugins',
 };
@@ -44,6 +50,9 @@ const TOLLGATE_SCENARIOS: Readonly<Record<TollgateContestant, { plugin: BenchPlu
   'tollgate-noop': { plugin: 'noop-sync', baseline: false },
   'tollgate-async': { plugin: 'noop-async', baseline: false },
   'tollgate-key-auth': { plugin: 'key-auth', baseline: false },
+  'tollgate-basic-auth': { plugin: 'basic-auth', baseline: false },
+  'tollgate-jwt-hs256': { plugin: 'jwt-hs256', baseline: false },
+  'tollgate-jwt-rs256': { plugin: 'jwt-rs256', baseline: false },
   'tollgate-prometheus': { plugin: 'prometheus', baseline: false },
   'tollgate-baseline': { plugin: null, baseline: true },
 };
@@ -199,8 +208,8 @@ export async function startTollgate(context: StartContext, upstreamPort: number,
   const command = scenario.baseline ? join(root, 'bin', 'tollgate') : (context.tollgateCommand ?? join(root, 'bin', 'tollgate'));
   const proc = new ManagedProcess({ name, command, args: ['start'], env, cwd: prefix }, join(prefix, 'output.log'));
   const url = `http://127.0.0.1:${proxyPort}/`;
-  // The key in a header, as clients usually send it (so that the URL is the same as the plain route's).
-  const headers = plugin === 'key-auth' ? [`apikey: ${BENCH_API_KEY}`] : undefined;
+  // Credentials in headers, as clients usually send them (so that the URL is the same as the plain route's).
+  const headers = benchRequestHeaders(plugin);
   const timeoutMs = context.tollgateReadyTimeoutMs ?? 20_000;
   await confirmServing(proc, `http://127.0.0.1:${statusPort}/status/ready`, url, timeoutMs, true, headers);
   // Workers write --cpu-prof files only on a clean exit: give the supervisor time to stop them in order.

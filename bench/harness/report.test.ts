@@ -61,6 +61,18 @@ test('ratioRows compares Tollgate with nginx and the minimal proxy', () => {
   assert.ok(rows.some((r) => r.subject === 'minimal-node' && r.baseline === 'nginx'));
 });
 
+test('each auth scenario is compared with the plain route', () => {
+  const summaries = summarizePhase({
+    ...phase,
+    contestants: ['tollgate', 'tollgate-basic-auth', 'tollgate-jwt-hs256', 'tollgate-jwt-rs256'],
+    measurements: ['tollgate', 'tollgate-basic-auth', 'tollgate-jwt-hs256', 'tollgate-jwt-rs256'].map((name, i) => record(name, 1, 10_000 - i * 1000, 1, 1, 50)),
+  });
+  const rows = ratioRows(summaries);
+  for (const subject of ['tollgate-basic-auth', 'tollgate-jwt-hs256', 'tollgate-jwt-rs256']) {
+    assert.ok(rows.some((r) => r.subject === subject && r.baseline === 'tollgate'), subject);
+  }
+});
+
 test('a skipped Tollgate keeps its row with the reason and gets no ratios', () => {
   const skippedPhase: PhaseResult = {
     ...phase,

@@ -91,6 +91,9 @@ export function ratioRows(summaries: readonly ContestantSummary[]): RatioRow[] {
     ['tollgate-noop', 'tollgate'],
     ['tollgate-async', 'tollgate'],
     ['tollgate-key-auth', 'tollgate'],
+    ['tollgate-basic-auth', 'tollgate'],
+    ['tollgate-jwt-hs256', 'tollgate'],
+    ['tollgate-jwt-rs256', 'tollgate'],
     ['tollgate-prometheus', 'tollgate'],
     ['tollgate', 'tollgate-baseline'],
   ];

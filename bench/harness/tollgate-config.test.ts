@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadYaml as parse } from '../../src/declarative/yaml.ts';
-import { tollgateDeclarativeConfig, tollgateEnvironment } from './tollgate-config.ts';
+import { createHmac, createPublicKey, verify } from 'node:crypto';
+import { benchJwt, benchRequestHeaders, tollgateDeclarativeConfig, tollgateEnvironment, type BenchPlugin } from './tollgate-config.ts';
 
 test('declarative file: format 3.0 as a string, one service at the upstream, one route on /', () => {
   const doc = parse(tollgateDeclarativeConfig(18080)) as {
@@ -52,4 +53,34 @@ test('environment: profiling dir and extra variables (which win)', () => {
   assert.equal(env.TOLLGATE_CPU_PROF_DIR, '/prof');
   assert.equal(env.TOLLGATE_PROXY_ACCESS_LOG, 'logs/access.log');
   assert.equal(env.TOLLGATE_WORKER_PROCESSES, '3');
+});
+
+test('auth scenarios: the file holds the credential the request headers carry', () => {
+  type Doc = { services: { routes: { plugins: { name: string }[] }[] }[]; consumers: Record<string, Record<string, string>[]>[] };
+  const docOf = (plugin: BenchPlugin) => parse(tollgateDeclarativeConfig(18080, plugin)) as Doc;
+
+  const basic = docOf('basic-auth');
+  assert.equal(basic.services[0].routes[0].plugins[0].name, 'basic-auth');
+  const [basicHeader] = benchRequestHeaders('basic-auth')!;
+  const [user, password] = Buffer.from(basicHeader.replace('authorization: Basic ', ''), 'base64').toString().split(':');
+  assert.deepEqual(basic.consumers[0].basicauth_credentials[0], { username: user, password });
+
+  for (const [plugin, algorithm] of [['jwt-hs256', 'HS256'], ['jwt-rs256', 'RS256']] as const) {
+    const doc = docOf(plugin);
+    assert.equal(doc.services[0].routes[0].plugins[0].name, 'jwt');
+    const secret = doc.consumers[0].jwt_secrets[0];
+    assert.equal(secret.algorithm, algorithm);
+    const [header] = benchRequestHeaders(plugin)!;
+    const token = header.replace('authorization: Bearer ', '');
+    assert.equal(token, benchJwt(algorithm), 'the same token every time');
+    const [h, c, s] = token.split('.');
+    assert.equal(JSON.parse(Buffer.from(c, 'base64url').toString()).iss, secret.key);
+    const input = Buffer.from(`${h}.${c}`);
+    const valid = algorithm === 'HS256'
+      ? createHmac('sha256', secret.secret).update(input).digest('base64url') === s
+      : verify('sha256', input, createPublicKey(secret.rsa_public_key), Buffer.from(s, 'base64url'));
+    assert.ok(valid, `${plugin}: the token verifies with the file's ${algorithm === 'HS256' ? 'secret' : 'public key'}`);
+  }
+  assert.equal(benchRequestHeaders(null), undefined);
+  assert.deepEqual(benchRequestHeaders('key-auth'), ['apikey: bench-key']);
 });

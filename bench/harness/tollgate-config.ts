@@ -2,12 +2,19 @@
  * What Tollgate is started with for the benchmark: a DB-less declarative file (one service, one catch-all
  * route, no plugins) and `TOLLGATE_*` variables that keep every listener on loopback.
  */
+import { createHmac, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 
-/** The key the key-auth scenario's requests carry (in the query: the load tools send no custom headers). */
+/** The key the key-auth scenario's requests carry (in an `apikey` header). */
 export const BENCH_API_KEY = 'bench-key';
+/** The basic-auth scenario's credential. */
+export const BENCH_BASIC_USER = 'bench';
+export const BENCH_BASIC_PASSWORD = 'bench-password';
+/** The jwt scenarios' credential key (the tokens' `iss`) and HS256 secret. */
+export const BENCH_JWT_ISS = 'bench-iss';
+export const BENCH_JWT_SECRET = 'bench-jwt-secret';
 
 /** A plugin the route runs in a plugin scenario, or none. */
-export type BenchPlugin = 'noop-sync' | 'noop-async' | 'key-auth' | 'prometheus' | null;
+export type BenchPlugin = 'noop-sync' | 'noop-async' | 'key-auth' | 'basic-auth' | 'jwt-hs256' | 'jwt-rs256' | 'prometheus' | null;
 
 /** The prometheus scenario's config: every metric family recorded, the consumer label filled. */
 const PROMETHEUS_ALL_FLAGS = `            config:
@@ -18,14 +25,64 @@ const PROMETHEUS_ALL_FLAGS = `            config:
               upstream_health_metrics: true
 `;
 
+/** The plugin entity's name for a scenario (the jwt scenarios both run `jwt`). */
+export function benchPluginName(plugin: Exclude<BenchPlugin, null>): string {
+  return plugin.startsWith('jwt-') ? 'jwt' : plugin;
+}
+
+const base64url = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+let rsaPair: { publicKey: KeyObject; privateKey: KeyObject } | null = null;
+/** One RSA key pair per bench process, so that the file's public key and the requests' token agree. */
+function benchRsaKeys(): { publicKey: KeyObject; privateKey: KeyObject } {
+  rsaPair ??= generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return rsaPair;
+}
+
+/** The token the jwt scenarios send: no `exp`, so it stays valid for the whole run. */
+export function benchJwt(algorithm: 'HS256' | 'RS256'): string {
+  const input = `${base64url({ alg: algorithm, typ: 'JWT' })}.${base64url({ iss: BENCH_JWT_ISS, sub: 'bench' })}`;
+  const signature = algorithm === 'HS256'
+    ? createHmac('sha256', BENCH_JWT_SECRET).update(input).digest()
+    : sign('sha256', Buffer.from(input), benchRsaKeys().privateKey);
+  return `${input}.${signature.toString('base64url')}`;
+}
+
+/** The request headers (`name: value`) a scenario's load carries, if any. */
+export function benchRequestHeaders(plugin: BenchPlugin): string[] | undefined {
+  switch (plugin) {
+    case 'key-auth': return [`apikey: ${BENCH_API_KEY}`];
+    case 'basic-auth': return [`authorization: Basic ${Buffer.from(`${BENCH_BASIC_USER}:${BENCH_BASIC_PASSWORD}`).toString('base64')}`];
+    case 'jwt-hs256': return [`authorization: Bearer ${benchJwt('HS256')}`];
+    case 'jwt-rs256': return [`authorization: Bearer ${benchJwt('RS256')}`];
+    default: return undefined;
+  }
+}
+
+/** The consumer (and its credential) a plugin scenario needs, as a declarative `consumers:` block. */
+function benchConsumers(plugin: BenchPlugin): string {
+  const head = 'consumers:\n  - username: bench\n';
+  switch (plugin) {
+    case 'key-auth': return `${head}    keyauth_credentials:\n      - key: ${BENCH_API_KEY}\n`;
+    case 'basic-auth': return `${head}    basicauth_credentials:\n      - username: ${BENCH_BASIC_USER}\n        password: ${BENCH_BASIC_PASSWORD}\n`;
+    case 'jwt-hs256': return `${head}    jwt_secrets:\n      - key: ${BENCH_JWT_ISS}\n        algorithm: HS256\n        secret: ${BENCH_JWT_SECRET}\n`;
+    case 'jwt-rs256': {
+      const pem = benchRsaKeys().publicKey.export({ type: 'spki', format: 'pem' }).toString().trim();
+      const block = pem.split('\n').map((line) => `          ${line}`).join('\n');
+      return `${head}    jwt_secrets:\n      - key: ${BENCH_JWT_ISS}\n        algorithm: RS256\n        rsa_public_key: |\n${block}\n`;
+    }
+    default: return '';
+  }
+}
+
 /**
  * The declarative file: `_format_version: "3.0"`, one service pointing at the upstream, one route `paths: ["/"]`,
- * and in plugin scenarios that route's one plugin (key-auth with a consumer and its key; prometheus with every
- * metric flag on).
+ * and in plugin scenarios that route's one plugin (with the consumer and credential its requests carry; prometheus
+ * with every metric flag on).
  */
 export function tollgateDeclarativeConfig(upstreamPort: number, plugin: BenchPlugin = null): string {
-  const plugins = plugin === null ? '' : `        plugins:\n          - name: ${plugin}\n${plugin === 'prometheus' ? PROMETHEUS_ALL_FLAGS : ''}`;
-  const consumers = plugin === 'key-auth' ? `consumers:\n  - username: bench\n    keyauth_credentials:\n      - key: ${BENCH_API_KEY}\n` : '';
+  const plugins = plugin === null ? '' : `        plugins:\n          - name: ${benchPluginName(plugin)}\n${plugin === 'prometheus' ? PROMETHEUS_ALL_FLAGS : ''}`;
+  const consumers = benchConsumers(plugin);
   return `_format_version: "3.0"
 services:
   - name: bench-upstream

@@ -31,8 +31,12 @@ export interface OriginOptions {
   verifyDepth?: number | null;
 }
 
+/** Most pools kept for peers plugins choose per request. */
+const AD_HOC_POOLS = 64;
+
 export class ConnectionPools {
   readonly #pools = new Map<string, UpstreamPool>();
+  readonly #adHoc = new Map<string, UpstreamPool>();
   readonly #settings: PoolSettings;
 
   constructor(settings: PoolSettings) {
@@ -50,33 +54,60 @@ export class ConnectionPools {
     return `${base}|${material}`;
   }
 
+  /**
+   * A pool for a peer a plugin chose per request (`kong.service.set_target`): kept apart from the snapshot's pools
+   * (a configuration change does not close it), the least recently used closed past AD_HOC_POOLS.
+   */
+  adHoc(o: OriginOptions): UpstreamPool {
+    const key = ConnectionPools.key(o);
+    let pool = this.#adHoc.get(key);
+    if (pool !== undefined) {
+      // Re-inserted: a Map iterates in insertion order, so the first entry is the least recently used.
+      this.#adHoc.delete(key);
+      this.#adHoc.set(key, pool);
+      return pool;
+    }
+    pool = this.#create(o);
+    this.#adHoc.set(key, pool);
+    if (this.#adHoc.size > AD_HOC_POOLS) {
+      const [oldestKey, oldest] = this.#adHoc.entries().next().value as [string, UpstreamPool];
+      this.#adHoc.delete(oldestKey);
+      oldest.close().catch(() => {});
+    }
+    return pool;
+  }
+
   /** Returns the pool for these options, creating it on first use. */
   get(o: OriginOptions): UpstreamPool {
     const key = ConnectionPools.key(o);
     let pool = this.#pools.get(key);
     if (pool === undefined) {
-      const s = this.#settings;
-      const url = new URL(o.origin);
-      const tls = url.protocol === 'https:';
-      // URL keeps the brackets of an IPv6 literal; sockets want the bare address.
-      const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
-      pool = new UpstreamPool({
-        host,
-        port: url.port === '' ? (tls ? 443 : 80) : Number(url.port),
-        tls,
-        servername: tls ? o.servername : null,
-        rejectUnauthorized: o.tlsVerify,
-        ca: o.ca ?? null,
-        clientCertificate: o.clientCertificate ?? null,
-        verifyDepth: o.verifyDepth ?? null,
-        connectTimeout: o.connectTimeout,
-        maxIdle: s.poolSize,
-        idleTimeout: s.keepAliveTimeout === 0 ? Infinity : s.keepAliveTimeout,
-        maxRequests: s.maxRequestsPerConnection,
-      });
+      pool = this.#create(o);
       this.#pools.set(key, pool);
     }
     return pool;
+  }
+
+  #create(o: OriginOptions): UpstreamPool {
+    const s = this.#settings;
+    const url = new URL(o.origin);
+    const tls = url.protocol === 'https:';
+    // URL keeps the brackets of an IPv6 literal; sockets want the bare address.
+    const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+    return new UpstreamPool({
+      host,
+      port: url.port === '' ? (tls ? 443 : 80) : Number(url.port),
+      tls,
+      servername: tls ? o.servername : null,
+      rejectUnauthorized: o.tlsVerify,
+      ca: o.ca ?? null,
+      clientCertificate: o.clientCertificate ?? null,
+      verifyDepth: o.verifyDepth ?? null,
+      connectTimeout: o.connectTimeout,
+      maxIdle: s.poolSize,
+      idleTimeout: s.keepAliveTimeout === 0 ? Infinity : s.keepAliveTimeout,
+      maxRequests: s.maxRequestsPerConnection,
+    });
   }
 
   /** Closes pools no longer used by the current snapshot, after in-flight requests on them finish. */
@@ -90,8 +121,9 @@ export class ConnectionPools {
   }
 
   async closeAll(): Promise<void> {
-    const pools = [...this.#pools.values()];
+    const pools = [...this.#pools.values(), ...this.#adHoc.values()];
     this.#pools.clear();
+    this.#adHoc.clear();
     await Promise.allSettled(pools.map((p) => p.close()));
   }
 }

@@ -140,6 +140,10 @@ export class PluginContext implements Kong {
   pendingStatus = 0;
   /** A Host header set by a plugin for the upstream request, or null (the route's rules decide). */
   upstreamHost: string | null = null;
+  /** The peer a plugin chose (`kong.service.set_target`), bypassing the balancer; null: the balancer picks. */
+  targetOverride: { host: string; port: number } | null = null;
+  /** The scheme a plugin chose (`kong.service.request.set_scheme`); null: the service's. */
+  schemeOverride: 'http' | 'https' | null = null;
   /** Whether the upstream response is buffered whole before it is sent (response phase, `enableBuffering`). */
   buffered = false;
   upstream: UpstreamResponseState | null = null;

@@ -66,7 +66,8 @@ class ServiceRequestApi implements KongServiceRequest {
   }
   setScheme(scheme: 'http' | 'https'): void {
     this.#check('kong.service.request.set_scheme');
-    throw new Error(`kong.service.request.set_scheme('${scheme}'): changing the upstream scheme per request is not supported; set the service's protocol`);
+    if (scheme !== 'http' && scheme !== 'https') throw new Error(`kong.service.request.set_scheme: invalid scheme '${String(scheme)}': must be 'http' or 'https'`);
+    this.#ctx.schemeOverride = scheme;
   }
   setPath(path: string): void {
     this.#check('kong.service.request.set_path');
@@ -212,6 +213,9 @@ class ServiceResponseApi implements KongServiceResponse {
   }
 }
 
+/** A host name, an IPv4 address or an IPv6 address (bracketed or not): nothing that could smuggle a path or port. */
+const TARGET_HOST = /^(?:[A-Za-z0-9_.-]+|\[?[0-9A-Fa-f:.]+\]?)$/;
+
 export class ServiceApi implements KongService {
   readonly #ctx: PluginContext;
   #request: ServiceRequestApi | null = null;
@@ -227,6 +231,8 @@ export class ServiceApi implements KongService {
   }
   setTarget(host: string, port: number): void {
     checkPhase(this.#ctx.phaseBit, BEFORE_PROXY, 'kong.service.set_target');
-    throw new Error(`kong.service.set_target('${host}', ${port}): choosing a target per request is not supported; use an upstream with a hashing balancer`);
+    if (typeof host !== 'string' || host === '' || !TARGET_HOST.test(host)) throw new Error('kong.service.set_target: host must be a host name or an IP address');
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error('kong.service.set_target: port must be an integer between 0 and 65535');
+    this.#ctx.targetOverride = { host: host.startsWith('[') ? host.slice(1, -1) : host, port };
   }
 }

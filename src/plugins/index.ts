@@ -37,6 +37,10 @@ import { aclDaos } from './acl/daos.ts';
 import { aclMigrations } from './acl/migrations/index.ts';
 import { rateLimitingSchema } from './rate-limiting/schema.ts';
 import { rateLimitingHandler } from './rate-limiting/handler.ts';
+import { jwtSchema } from './jwt/schema.ts';
+import { jwtHandler } from './jwt/handler.ts';
+import { jwtDaos } from './jwt/daos.ts';
+import { jwtMigrations } from './jwt/migrations/index.ts';
 import { prometheusSchema } from './prometheus/schema.ts';
 import { prometheusHandler } from './prometheus/handler.ts';
 
@@ -63,6 +67,7 @@ export const BUNDLED_PLUGINS: readonly BundledPlugin[] = [
   { schema: basicAuthSchema, handler: basicAuthHandler, daos: basicAuthDaos, migrations: basicAuthMigrations },
   { schema: aclSchema, handler: aclHandler, daos: aclDaos, migrations: aclMigrations },
   { schema: rateLimitingSchema, handler: rateLimitingHandler },
+  { schema: jwtSchema, handler: jwtHandler, daos: jwtDaos, migrations: jwtMigrations },
   { schema: prometheusSchema, handler: prometheusHandler },
 ];
 

@@ -215,7 +215,10 @@ export class ForwardHandler implements UpstreamHandler {
   /** Picks a peer for this try and dispatches; answers 503 when there is none. */
   send(): void {
     const entry = this.entry;
-    const peer = entry.peers === null ? undefined : entry.peers.pick(this.hashInputs, this.tried);
+    const plugins = this.plugins;
+    let peer = entry.peers === null ? undefined : entry.peers.pick(this.hashInputs, this.tried);
+    const chosen = plugins !== null && (plugins.targetOverride !== null || plugins.schemeOverride !== null);
+    if (chosen) peer = this.core.overridePeer(entry, plugins, peer);
     if (peer === undefined) {
       sendGatewayError(this.req, this.res, this.downstream, 503, entry.peers?.unavailableMessage ?? null, this.requestId, this.start);
       this.bodyBytes = (this.res as ProxyResponse).bodyBytes ?? 0;
@@ -223,8 +226,7 @@ export class ForwardHandler implements UpstreamHandler {
       return;
     }
     this.peer = peer;
-    if (entry.peers!.release !== null) this.held = peer;
-    const plugins = this.plugins;
+    if (entry.peers!.release !== null && !chosen) this.held = peer;
     this.headers[1] = plugins?.upstreamHost ?? (entry.preserveHost && this.clientHost !== '' ? this.clientHost : peer.hostHeader);
     this.dispatchedAt = performance.now();
     if (plugins !== null) {
@@ -291,7 +293,7 @@ export class ForwardHandler implements UpstreamHandler {
   /** Passive health checks: what the upstream's status says about the target. */
   reportStatus(statusCode: number): void {
     const passive = this.entry.peers!.passive;
-    if (passive !== null && passive.check.type === 'http' && this.peer !== null) {
+    if (passive !== null && passive.check.type === 'http' && this.peer !== null && this.peer.target >= 0) {
       const outcome = statusOutcome(statusCode, passive.check.healthyStatuses, passive.check.unhealthyStatuses);
       if (outcome !== null) this.core.options.reportHealth(passive.upstreamId, this.peer.address, outcome);
     }
@@ -471,7 +473,7 @@ export class ForwardHandler implements UpstreamHandler {
       return;
     }
     const passive = this.entry.peers?.passive ?? null;
-    if (passive !== null && this.peer !== null && !midResponse && !NOT_THE_TARGETS_FAULT.has(code)) {
+    if (passive !== null && this.peer !== null && this.peer.target >= 0 && !midResponse && !NOT_THE_TARGETS_FAULT.has(code)) {
       this.core.options.reportHealth(passive.upstreamId, this.peer.address, TIMEOUTS.has(code) ? 'timeout' : 'tcp_failure');
     }
     const retry =
@@ -489,7 +491,7 @@ export class ForwardHandler implements UpstreamHandler {
       return;
     }
     if (retry) {
-      if (this.peer !== null) (this.tried ??= []).push(this.peer.target);
+      if (this.peer !== null && this.peer.target >= 0) (this.tried ??= []).push(this.peer.target);
       this.attempt++;
       this.controller = null;
       this.pendingAbort = null;

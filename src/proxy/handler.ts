@@ -3,7 +3,8 @@ import type { Http2ServerRequest } from 'node:http2';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { MatchResult } from '../router/types.ts';
-import type { ProxyEntry, Snapshot } from '../snapshot/types.ts';
+import type { ProxyEntry, Snapshot, UpstreamPeer } from '../snapshot/types.ts';
+import type { ConnectionPools } from '../balancer/connection-pools.ts';
 import { ForwardHandler } from './forward.ts';
 import type { ProxyOptions, TrafficRecorder } from './options.ts';
 import { RequestIds } from './request-id.ts';
@@ -76,6 +77,8 @@ export class ProxyCore {
   readonly accessLog: AccessLog | null;
   /** Per-service traffic counts for hybrid-mode telemetry; null (nothing counted) on other nodes. */
   traffic: TrafficRecorder | null = null;
+  /** The worker's connection pools, for peers plugins choose per request; null where none is set (tests). */
+  pools: ConnectionPools | null = null;
 
   constructor(snapshot: Snapshot, options: ProxyOptions, accessLog: AccessLog | null = null) {
     this.snapshot = snapshot;
@@ -110,6 +113,43 @@ export class ProxyCore {
       userAgent: req.headers['user-agent'],
       requestId: res.requestId ?? '-',
     });
+  }
+
+  /**
+   * The peer a plugin named with `kong.service.set_target` and/or `kong.service.request.set_scheme`, reached
+   * with the service's connection settings; the balancer and its health checks are bypassed, as in Kong.
+   */
+  overridePeer(entry: ProxyEntry, ctx: PluginContext, balanced: UpstreamPeer | undefined): UpstreamPeer | undefined {
+    const origin = entry.origin;
+    if (origin === null || this.pools === null) return balanced;
+    const target = ctx.targetOverride;
+    // Only the scheme changed: the balancer's peer, reached over the other scheme.
+    if (target === null && balanced === undefined) return undefined;
+    const host = target?.host ?? balanced!.host;
+    const port = target?.port ?? balanced!.port;
+    const scheme = ctx.schemeOverride ?? origin.scheme;
+    const tls = scheme === 'https';
+    const authority = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+    const pool = this.pools.adHoc({
+      origin: `${scheme}://${authority}`,
+      connectTimeout: origin.connectTimeout,
+      tlsVerify: origin.tlsVerify,
+      servername: tls ? host : null,
+      ca: tls ? origin.ca : null,
+      clientCertificate: tls ? origin.clientCertificate : null,
+      verifyDepth: tls ? origin.verifyDepth : null,
+    });
+    const defaultPort = tls ? 443 : 80;
+    return {
+      pool,
+      host,
+      port,
+      tls,
+      servername: tls ? host : null,
+      hostHeader: target === null ? balanced!.hostHeader : port === defaultPort ? host : authority,
+      address: authority,
+      target: -1,
+    };
   }
 
   swap(next: Snapshot): void {

@@ -92,6 +92,7 @@ export function runWorker(): void {
       proxyOptions(msg, (message) => log.error(message), reportHealth, (level, message) => writeLog(log, level, message)),
       msg.accessLog === 'off' ? null : new AccessLog(openLogSink(msg.accessLog, msg.prefix)),
     );
+    core.pools = workerPools;
     if (msg.countTraffic) {
       traffic = new TrafficCounter();
       core.traffic = traffic;

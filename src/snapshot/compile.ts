@@ -1,5 +1,6 @@
 import { ServerCertificates } from '../tls/server-certificates.ts';
 import { buildRouter, type RouteMatchCalculation } from '../router/index.ts';
+import type { PeerOrigin } from './types.ts';
 import type { RouterEntry, RouterFlavor } from '../router/types.ts';
 import {
   ConsistentHashingBalancer,
@@ -233,6 +234,26 @@ export function compileSnapshot(input: SnapshotInput, options: CompileOptions): 
     return picker;
   };
 
+  const origins = new Map<string, PeerOrigin>();
+  const originFor = (service: ServiceFields): PeerOrigin => {
+    let origin = origins.get(service.id);
+    if (origin === undefined) {
+      const tls = service.protocol === 'https' || service.protocol === 'grpcs';
+      // The service's own trust and client certificate, even when a plugin switches an http service to https.
+      const material = tlsMaterialFor({ ...service, protocol: 'https' }, upstreamsByName.get(service.host));
+      origin = Object.freeze({
+        scheme: tls ? 'https' : 'http',
+        connectTimeout: service.connect_timeout,
+        tlsVerify: service.tls_verify === true,
+        ca: material.ca ?? null,
+        clientCertificate: material.clientCertificate ?? null,
+        verifyDepth: material.verifyDepth ?? null,
+      });
+      origins.set(service.id, origin);
+    }
+    return origin;
+  };
+
   const servicesById = new Map<string, ServiceFields>();
   for (const s of input.services) servicesById.set(s.id, s);
 
@@ -257,6 +278,7 @@ export function compileSnapshot(input: SnapshotInput, options: CompileOptions): 
       writeTimeout: service === null ? 60_000 : service.write_timeout,
       plugins: chains.chainFor(route.id, service === null ? null : service.id),
       refusal: options.refusals?.[route.id] ?? null,
+      origin: service === null ? null : originFor(service),
     });
     entries.push({ route, servicePath: service?.path ?? null, payload: entry });
   }

@@ -153,10 +153,25 @@ export interface ProxyEntry {
   /** The route's plugins per phase, or null when none applies (the hot path's one check). */
   readonly plugins: PluginChain | null;
   /**
+   * How to reach a peer a plugin names itself (`kong.service.set_target`, `set_scheme`): the service's scheme,
+   * connect timeout and TLS settings. Null without a service.
+   */
+  readonly origin: PeerOrigin | null;
+  /**
    * Why this route is refused with 503 instead of proxied, or null. A data plane that lacks a plugin the
    * route uses refuses the route rather than serve it without the plugin (never drop an auth plugin).
    */
   readonly refusal: string | null;
+}
+
+/** A service's connection settings, for peers chosen per request. */
+export interface PeerOrigin {
+  readonly scheme: 'http' | 'https';
+  readonly connectTimeout: number;
+  readonly tlsVerify: boolean;
+  readonly ca: readonly string[] | null;
+  readonly clientCertificate: { cert: string; key: string } | null;
+  readonly verifyDepth: number | null;
 }
 
 export interface Snapshot {
