@@ -136,8 +136,8 @@ export class Supervisor implements NodeContext {
   }
 
   /**
-   * Every metric of the node in the Prometheus text format: the shared registry (after asking every worker to
-   * push what it counted), then hybrid mode's own.
+   * Every metric of the node in the Prometheus text format: the prometheus plugin's node-level gauges, the shared
+   * registry (after asking every worker to push what it counted), then hybrid mode's own.
    */
   async metrics(): Promise<string> {
     // The prometheus plugin's per-request families show only while an instance of it is configured (as in
