@@ -347,14 +347,14 @@ export const SETTING_DEFINITIONS = [
   }),
   define({
     name: 'router_flavor', type: 'enum', default: 'traditional_compatible', values: ROUTER_FLAVORS,
-    parse: oneOf(ROUTER_FLAVORS, {
-      expressions: `'expressions' is not supported by Tollgate; must be ${quotedAlternatives(ROUTER_FLAVORS)}`,
-    }),
-    description: 'Route matching semantics: `traditional_compatible` (Kong 3.x default) or `traditional`.',
+    parse: oneOf(ROUTER_FLAVORS),
+    description:
+      'Route matching semantics: `traditional_compatible` (Kong 3.x default), `traditional`, or `expressions` (routes may set an ' +
+      '`expression` and a `priority`; see docs/expressions-router.md).',
   }),
   define({
     name: 'route_match_calculation', type: 'enum', default: 'strict', values: ROUTE_MATCH_CALCULATIONS, parse: oneOf(ROUTE_MATCH_CALCULATIONS),
-    description: 'How `traditional_compatible` ranks routes: `strict` (default) by the documented order (field count, plain hosts only, header ' +
+    description: 'How `traditional_compatible` (and `expressions`, for routes without an expression) ranks routes: `strict` (default) by the documented order (field count, plain hosts only, header ' +
       'count, regex, `regex_priority`, prefix length); `original` exactly as a running Kong 3.x does by default, including the slip in its ' +
       'priority arithmetic (routes with four or more fields or a negative `regex_priority` first, then plain-host-only routes, then regex ' +
       'routes, then the field count). Kong\'s setting; Kong defaults to `original`.',

@@ -6,6 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { useRouterFlavor } from '../entities/registry.ts';
 import { parseConfText } from './conf-file.ts';
 import { checkAcrossKeys } from './cross-checks.ts';
 import { SETTING_DEFINITIONS, SETTINGS_BY_NAME } from './definitions.ts';
@@ -168,6 +169,9 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
     pluginServers,
     confPath,
   };
+  // The routes schema depends on the router flavor (Kong reads it from its configuration when the schema
+  // loads); every process that validates entities loads its settings first.
+  useRouterFlavor(settings.router_flavor);
   return deepFreeze(settings);
 }
 

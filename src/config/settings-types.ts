@@ -16,7 +16,7 @@ export const PLANNED_DATABASES: readonly string[] = [];
 export const LOG_LEVELS = ['debug', 'info', 'notice', 'warn', 'error', 'crit', 'alert', 'emerg'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-export const ROUTER_FLAVORS = ['traditional_compatible', 'traditional'] as const;
+export const ROUTER_FLAVORS = ['traditional_compatible', 'traditional', 'expressions'] as const;
 export type RouterFlavor = (typeof ROUTER_FLAVORS)[number];
 
 export const ROUTE_MATCH_CALCULATIONS = ['original', 'strict'] as const;

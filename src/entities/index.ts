@@ -30,7 +30,10 @@ export {
   registerPlugins,
   registeredPlugins,
   registryRevision,
+  routerFlavorInUse,
+  useRouterFlavor,
 } from './registry.ts';
+export type { RoutesSchemaFlavor } from './registry.ts';
 export type { CoreEntityName, EntityMeta, EntityName, ForeignKeyMeta } from './registry.ts';
 export { pluginSubschemas, EMPTY_PLUGIN_REGISTRY } from './plugins.ts';
 export type { PluginDefinitionForRegistry, PluginDefinitionForSchema, PluginMigration, PluginSchemaRegistry } from '../schema/index.ts';

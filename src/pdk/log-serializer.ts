@@ -87,7 +87,10 @@ export function serializeLog(ctx: PluginContext): LogRecord {
   if (routed?.route != null) record.route = routed.route;
   if (routed?.service != null) record.service = routed.service;
   if (ctx.consumer !== null) record.consumer = ctx.consumer as unknown as Readonly<Record<string, unknown>>;
-  if (ctx.credential !== null) record.authenticated_entity = { id: ctx.credential.id, consumer_id: ctx.credential.consumer.id };
+  if (ctx.credential !== null) {
+    const consumer = ctx.credential.consumer;
+    record.authenticated_entity = consumer == null ? { id: ctx.credential.id } : { id: ctx.credential.id, consumer_id: consumer.id };
+  }
   if (ctx.serializeEdits !== null) for (const [path, value] of ctx.serializeEdits) setPath(record, path, value);
   return record;
 }

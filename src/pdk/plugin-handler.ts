@@ -13,10 +13,13 @@ export interface PluginConsumer {
   readonly custom_id: string | null;
 }
 
-/** A credential as plugins see it: its id (sent upstream as X-Credential-Identifier) and its consumer. */
+/**
+ * A credential as plugins see it: its id (sent upstream as X-Credential-Identifier) and its consumer. A
+ * credential that stands for no consumer (ldap-auth's, a directory user) has none.
+ */
 export interface PluginCredential {
   readonly id: string;
-  readonly consumer: { readonly id: string };
+  readonly consumer?: { readonly id: string } | null;
 }
 
 /** A credential together with the consumer it authenticates, found in one lookup. */

@@ -41,6 +41,12 @@ import { jwtSchema } from './jwt/schema.ts';
 import { jwtHandler } from './jwt/handler.ts';
 import { jwtDaos } from './jwt/daos.ts';
 import { jwtMigrations } from './jwt/migrations/index.ts';
+import { hmacAuthSchema } from './hmac-auth/schema.ts';
+import { hmacAuthHandler } from './hmac-auth/handler.ts';
+import { hmacAuthDaos } from './hmac-auth/daos.ts';
+import { hmacAuthMigrations } from './hmac-auth/migrations/index.ts';
+import { ldapAuthSchema } from './ldap-auth/schema.ts';
+import { ldapAuthHandler } from './ldap-auth/handler.ts';
 import { prometheusSchema } from './prometheus/schema.ts';
 import { prometheusHandler } from './prometheus/handler.ts';
 
@@ -68,6 +74,8 @@ export const BUNDLED_PLUGINS: readonly BundledPlugin[] = [
   { schema: aclSchema, handler: aclHandler, daos: aclDaos, migrations: aclMigrations },
   { schema: rateLimitingSchema, handler: rateLimitingHandler },
   { schema: jwtSchema, handler: jwtHandler, daos: jwtDaos, migrations: jwtMigrations },
+  { schema: hmacAuthSchema, handler: hmacAuthHandler, daos: hmacAuthDaos, migrations: hmacAuthMigrations },
+  { schema: ldapAuthSchema, handler: ldapAuthHandler },
   { schema: prometheusSchema, handler: prometheusHandler },
 ];
 

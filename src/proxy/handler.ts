@@ -357,6 +357,9 @@ export class ProxyCore {
     }
     const q = url.indexOf('?');
     const rawPath = q === -1 ? url : url.slice(0, q);
+    const peer = plainIp(socket.remoteAddress);
+    const trusted = options.isTrusted(peer);
+    const clientIp = realClientIp(peer, trusted, headers, options);
     const match = snapshot.router.match({
       method: req.method ?? 'GET',
       rawPath,
@@ -367,6 +370,12 @@ export class ProxyCore {
       sni: tls && typeof socket.servername === 'string' ? socket.servername : '',
       scheme,
       listenerPort,
+      // Read by the expressions flavor only (`http.queries.*`, `net.src.*`, `net.dst.ip`); the client
+      // address is the real one, as nginx's realip module sets it before Kong routes.
+      query: q === -1 ? '' : url.slice(q + 1),
+      srcIp: clientIp,
+      srcPort: socket.remotePort,
+      dstIp: plainIp(socket.localAddress),
     });
     if (match === null) {
       const global = snapshot.globalPlugins;
@@ -379,9 +388,6 @@ export class ProxyCore {
       return null;
     }
     const entry = match.payload;
-    const peer = plainIp(socket.remoteAddress);
-    const trusted = options.isTrusted(peer);
-    const clientIp = realClientIp(peer, trusted, headers, options);
     res.clientIp = clientIp;
     if (entry.httpsOnly) {
       const forwardedProto = trusted ? headerValue(headers['x-forwarded-proto']) ?? scheme : scheme;
