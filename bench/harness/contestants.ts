@@ -1,5 +1,5 @@
 /**
- * The four contestants and how each is started on loopback, checked, and stopped. Every start either returns a
+ * The contestants and how each is started on loopback, checked, and stopped. Every start either returns a
  * running contestant that answered `GET /` with the upstream's "ok", or throws a message saying what failed
  * and where its log is; the runner then skips that contestant and carries on.
  */
@@ -23,6 +23,7 @@ export const CONTESTANT_NAMES = [
   'tollgate-basic-auth',
   'tollgate-jwt-hs256',
   'tollgate-jwt-rs256',
+  'tollgate-prometheus',
   'tollgate-baseline',
 ] as const;
 export type ContestantName = (typeof CONTESTANT_NAMES)[number];
@@ -39,6 +40,7 @@ export const CONTESTANT_DESCRIPTIONS: Readonly<Record<ContestantName, string>> =
   'tollgate-basic-auth': 'as tollgate, the route running basic-auth (one consumer; `Authorization: Basic`, an scrypt-hashed password)',
   'tollgate-jwt-hs256': 'as tollgate, the route running jwt (one HS256 credential; the same `Bearer` token on every request)',
   'tollgate-jwt-rs256': 'as tollgate, the route running jwt (one RS256 credential, 2048-bit key; the same `Bearer` token on every request)',
+  'tollgate-prometheus': 'as tollgate, the route running prometheus with every metric flag on',
   'tollgate-baseline': 'as tollgate, from the checkout given with --baseline (e.g. the previous release), no plugins',
 };
 
@@ -51,6 +53,7 @@ const TOLLGATE_SCENARIOS: Readonly<Record<TollgateContestant, { plugin: BenchPlu
   'tollgate-basic-auth': { plugin: 'basic-auth', baseline: false },
   'tollgate-jwt-hs256': { plugin: 'jwt-hs256', baseline: false },
   'tollgate-jwt-rs256': { plugin: 'jwt-rs256', baseline: false },
+  'tollgate-prometheus': { plugin: 'prometheus', baseline: false },
   'tollgate-baseline': { plugin: null, baseline: true },
 };
 

@@ -16,6 +16,18 @@ test('declarative file: format 3.0 as a string, one service at the upstream, one
   assert.equal(doc.services[0].plugins, undefined);
 });
 
+test('prometheus scenario: the route runs prometheus with every metric flag on', () => {
+  const doc = parse(tollgateDeclarativeConfig(18080, 'prometheus')) as {
+    services: { routes: { plugins?: { name: string; config?: Record<string, unknown> }[] }[] }[];
+  };
+  assert.deepEqual(doc.services[0].routes[0].plugins, [
+    {
+      name: 'prometheus',
+      config: { per_consumer: true, status_code_metrics: true, latency_metrics: true, bandwidth_metrics: true, upstream_health_metrics: true },
+    },
+  ]);
+});
+
 test('environment: loopback listeners, admin off, worker count, inherited TOLLGATE_* dropped', () => {
   const env = tollgateEnvironment({
     base: { PATH: '/bin', TOLLGATE_LOG_LEVEL: 'debug', TOLLGATE_CPU_PROF_DIR: '/old' },

@@ -14,7 +14,16 @@ export const BENCH_JWT_ISS = 'bench-iss';
 export const BENCH_JWT_SECRET = 'bench-jwt-secret';
 
 /** A plugin the route runs in a plugin scenario, or none. */
-export type BenchPlugin = 'noop-sync' | 'noop-async' | 'key-auth' | 'basic-auth' | 'jwt-hs256' | 'jwt-rs256' | null;
+export type BenchPlugin = 'noop-sync' | 'noop-async' | 'key-auth' | 'basic-auth' | 'jwt-hs256' | 'jwt-rs256' | 'prometheus' | null;
+
+/** The prometheus scenario's config: every metric family recorded, the consumer label filled. */
+const PROMETHEUS_ALL_FLAGS = `            config:
+              per_consumer: true
+              status_code_metrics: true
+              latency_metrics: true
+              bandwidth_metrics: true
+              upstream_health_metrics: true
+`;
 
 /** The plugin entity's name for a scenario (the jwt scenarios both run `jwt`). */
 export function benchPluginName(plugin: Exclude<BenchPlugin, null>): string {
@@ -68,10 +77,11 @@ function benchConsumers(plugin: BenchPlugin): string {
 
 /**
  * The declarative file: `_format_version: "3.0"`, one service pointing at the upstream, one route `paths: ["/"]`,
- * and in plugin scenarios that route's one plugin (with the consumer and credential its requests carry).
+ * and in plugin scenarios that route's one plugin (with the consumer and credential its requests carry; prometheus
+ * with every metric flag on).
  */
 export function tollgateDeclarativeConfig(upstreamPort: number, plugin: BenchPlugin = null): string {
-  const plugins = plugin === null ? '' : `        plugins:\n          - name: ${benchPluginName(plugin)}\n`;
+  const plugins = plugin === null ? '' : `        plugins:\n          - name: ${benchPluginName(plugin)}\n${plugin === 'prometheus' ? PROMETHEUS_ALL_FLAGS : ''}`;
   const consumers = benchConsumers(plugin);
   return `_format_version: "3.0"
 services:

@@ -47,6 +47,8 @@ import { hmacAuthDaos } from './hmac-auth/daos.ts';
 import { hmacAuthMigrations } from './hmac-auth/migrations/index.ts';
 import { ldapAuthSchema } from './ldap-auth/schema.ts';
 import { ldapAuthHandler } from './ldap-auth/handler.ts';
+import { prometheusSchema } from './prometheus/schema.ts';
+import { prometheusHandler } from './prometheus/handler.ts';
 
 export interface BundledPlugin {
   readonly schema: PluginDefinitionForSchema;
@@ -74,6 +76,7 @@ export const BUNDLED_PLUGINS: readonly BundledPlugin[] = [
   { schema: jwtSchema, handler: jwtHandler, daos: jwtDaos, migrations: jwtMigrations },
   { schema: hmacAuthSchema, handler: hmacAuthHandler, daos: hmacAuthDaos, migrations: hmacAuthMigrations },
   { schema: ldapAuthSchema, handler: ldapAuthHandler },
+  { schema: prometheusSchema, handler: prometheusHandler },
 ];
 
 /** Handlers of every bundled plugin by name (what the snapshot compiler runs). */

@@ -16,6 +16,8 @@ import { EMPTY_HASH } from '../snapshot/compile.ts';
 import { ensureDefaultCertificate } from '../tls/default-certificate.ts';
 import { openConfiguredStore } from './database.ts';
 import { enabledPlugins, pluginRegistry } from '../plugins/index.ts';
+import { hiddenFamily, prometheusInstances } from '../plugins/prometheus/node-metrics.ts';
+import { nodeMetricsText as prometheusNodeMetrics, type NodeMetricsSource } from '../plugins/prometheus/node-source.ts';
 import type { NodePlugins } from '../plugins/external/node-plugins.ts';
 import { registerPlugins } from '../entities/index.ts';
 import type { PluginSchemaRegistry } from '../schema/index.ts';
@@ -134,13 +136,36 @@ export class Supervisor implements NodeContext {
   }
 
   /**
-   * Every metric of the node in the Prometheus text format: the shared registry (after asking every worker to
-   * push what it counted), then hybrid mode's own.
+   * Every metric of the node in the Prometheus text format: the prometheus plugin's node-level gauges, the shared
+   * registry (after asking every worker to push what it counted), then hybrid mode's own.
    */
   async metrics(): Promise<string> {
-    const shared = await this.sharedState.renderMetrics();
+    // The prometheus plugin's per-request families show only while an instance of it is configured (as in
+    // Kong); its node-level ones whenever the plugin is enabled on the node.
+    const instances = prometheusInstances(this.#config.plugins);
+    const [local, shared] = await Promise.all([
+      this.plugins.has('prometheus') ? prometheusNodeMetrics(this.#prometheusSource(), instances) : '',
+      this.sharedState.renderMetrics(1000, hiddenFamily(instances)),
+    ]);
     const clustering = this.clustering === null ? '' : await this.clustering.metrics();
-    return shared + clustering;
+    return local + shared + clustering;
+  }
+
+  #prometheusSource(): NodeMetricsSource {
+    const store = this.store;
+    const health = this.health;
+    return {
+      nodeId: this.nodeId,
+      role: this.settings.role,
+      currentConfig: () => this.currentConfig(),
+      workerStats: () => this.#askWorkers(),
+      // Counted among the workers, as GET /status counts it: it runs the Admin API, health checks and shared state.
+      supervisorStats: () => ({ pid: process.pid, heapUsed: process.memoryUsage().heapUsed, timers: pendingTimers() }),
+      pingDatastore: store === null ? null : () => store.configVersion(),
+      targetsOf: health === null ? null : (upstreamId) => health.targetsOf(upstreamId),
+      sharedDicts: () => Object.entries(this.sharedDicts()).map(([name, d]) => ({ name, bytes: d.allocated, capacity: d.capacity })),
+      metricErrors: () => this.sharedState.metrics.conflicts.size,
+    };
   }
 
   currentConfig(): { config: FlatConfig; hash: string } {
