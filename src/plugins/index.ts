@@ -37,6 +37,8 @@ import { aclDaos } from './acl/daos.ts';
 import { aclMigrations } from './acl/migrations/index.ts';
 import { rateLimitingSchema } from './rate-limiting/schema.ts';
 import { rateLimitingHandler } from './rate-limiting/handler.ts';
+import { proxyCacheSchema } from './proxy-cache/schema.ts';
+import { proxyCacheHandler } from './proxy-cache/handler.ts';
 
 export interface BundledPlugin {
   readonly schema: PluginDefinitionForSchema;
@@ -61,6 +63,7 @@ export const BUNDLED_PLUGINS: readonly BundledPlugin[] = [
   { schema: basicAuthSchema, handler: basicAuthHandler, daos: basicAuthDaos, migrations: basicAuthMigrations },
   { schema: aclSchema, handler: aclHandler, daos: aclDaos, migrations: aclMigrations },
   { schema: rateLimitingSchema, handler: rateLimitingHandler },
+  { schema: proxyCacheSchema, handler: proxyCacheHandler },
 ];
 
 /** Handlers of every bundled plugin by name (what the snapshot compiler runs). */
