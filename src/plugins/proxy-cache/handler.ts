@@ -40,8 +40,9 @@ interface PendingStore {
 }
 
 /**
- * Headers a hit never replays: hop-by-hop ones and Content-Length (Kong's list), and those the gateway writes
- * afresh for every answer, which would otherwise be stale copies of the first request's.
+ * Headers a hit never replays: hop-by-hop ones and Content-Length (Kong's list), the diagnostic ones it sets
+ * afresh, and those the gateway writes on every answer (Server, the X-Tollgate-/X-Kong- latencies and request
+ * id), which would otherwise be stale duplicates from the request that filled the cache.
  */
 const NOT_REPLAYED = new Set([
   'connection',
@@ -56,11 +57,12 @@ const NOT_REPLAYED = new Set([
   'age',
   'x-cache-status',
   'x-cache-key',
-  'x-kong-request-id',
-  'x-kong-response-latency',
-  'x-kong-upstream-latency',
-  'x-kong-proxy-latency',
+  'server',
 ]);
+
+function replayed(lower: string): boolean {
+  return !NOT_REPLAYED.has(lower) && !lower.includes('ratelimit-remaining') && !lower.startsWith('x-tollgate-') && !lower.startsWith('x-kong-');
+}
 
 const NO_DIRECTIVES: Directives = new Map();
 
@@ -165,8 +167,7 @@ async function lookup(kong: Kong, conf: ProxyCacheConf, key: string, cc: Directi
   }
   const headers: Record<string, string | string[]> = {};
   for (const name of Object.keys(entry.headers)) {
-    const lower = name.toLowerCase();
-    if (NOT_REPLAYED.has(lower) || lower.includes('ratelimit-remaining')) continue;
+    if (!replayed(name.toLowerCase())) continue;
     headers[name] = entry.headers[name];
   }
   const debug = debugging(kong);

@@ -57,6 +57,9 @@ export class RedisConnection {
     this.#client.on('ready', () => {
       this.#failure = null;
     });
+    // A connection never keeps its process alive: the supervisor (whose Admin API may have opened one for a
+    // plugin endpoint) stops by letting its event loop drain.
+    this.#client.on('connect', () => this.#client.stream.unref());
   }
 
   /** Sends the commands in one pipeline; resolves to their replies, rejects on any error. */
