@@ -20,6 +20,7 @@ export const CONTESTANT_NAMES = [
   'tollgate-noop',
   'tollgate-async',
   'tollgate-key-auth',
+  'tollgate-proxy-cache-hit',
   'tollgate-baseline',
 ] as const;
 export type ContestantName = (typeof CONTESTANT_NAMES)[number];
@@ -33,6 +34,7 @@ export const CONTESTANT_DESCRIPTIONS: Readonly<Record<ContestantName, string>> =
   'tollgate-noop': 'as tollgate, the route running one synchronous no-op plugin (bench/plugins/noop-sync.ts)',
   'tollgate-async': 'as tollgate, the route running one async (promise-returning) no-op plugin (bench/plugins/noop-async.ts)',
   'tollgate-key-auth': 'as tollgate, the route running key-auth (one consumer; the key in an `apikey` header)',
+  'tollgate-proxy-cache-hit': 'as tollgate, the route running proxy-cache (memory strategy): every measured request is a Hit answered from the node-wide cache, the upstream untouched',
   'tollgate-baseline': 'as tollgate, from the checkout given with --baseline (e.g. the previous release), no plugins',
 };
 
@@ -42,6 +44,7 @@ const TOLLGATE_SCENARIOS: Readonly<Record<TollgateContestant, { plugin: BenchPlu
   'tollgate-noop': { plugin: 'noop-sync', baseline: false },
   'tollgate-async': { plugin: 'noop-async', baseline: false },
   'tollgate-key-auth': { plugin: 'key-auth', baseline: false },
+  'tollgate-proxy-cache-hit': { plugin: 'proxy-cache', baseline: false },
   'tollgate-baseline': { plugin: null, baseline: true },
 };
 

@@ -15,6 +15,15 @@ test('declarative file: format 3.0 as a string, one service at the upstream, one
   assert.equal(doc.services[0].plugins, undefined);
 });
 
+test('proxy-cache scenario: the route runs proxy-cache with the memory strategy', () => {
+  const doc = parse(tollgateDeclarativeConfig(18080, 'proxy-cache')) as {
+    services: { routes: { paths: string[]; plugins: { name: string; config: Record<string, unknown> }[] }[] }[];
+  };
+  const route = doc.services[0].routes[0];
+  assert.deepEqual(route.paths, ['/']);
+  assert.deepEqual(route.plugins, [{ name: 'proxy-cache', config: { strategy: 'memory' } }]);
+});
+
 test('environment: loopback listeners, admin off, worker count, inherited TOLLGATE_* dropped', () => {
   const env = tollgateEnvironment({
     base: { PATH: '/bin', TOLLGATE_LOG_LEVEL: 'debug', TOLLGATE_CPU_PROF_DIR: '/old' },

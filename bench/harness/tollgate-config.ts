@@ -7,14 +7,16 @@
 export const BENCH_API_KEY = 'bench-key';
 
 /** A plugin the route runs in a plugin scenario, or none. */
-export type BenchPlugin = 'noop-sync' | 'noop-async' | 'key-auth' | null;
+export type BenchPlugin = 'noop-sync' | 'noop-async' | 'key-auth' | 'proxy-cache' | null;
 
 /**
  * The declarative file: `_format_version: "3.0"`, one service pointing at the upstream, one route `paths: ["/"]`,
- * and in plugin scenarios that route's one plugin (key-auth with a consumer and its key).
+ * and in plugin scenarios that route's one plugin (key-auth with a consumer and its key; proxy-cache in memory,
+ * so that after the readiness probe's Miss every request is a Hit).
  */
 export function tollgateDeclarativeConfig(upstreamPort: number, plugin: BenchPlugin = null): string {
-  const plugins = plugin === null ? '' : `        plugins:\n          - name: ${plugin}\n`;
+  const config = plugin === 'proxy-cache' ? '            config: { strategy: memory }\n' : '';
+  const plugins = plugin === null ? '' : `        plugins:\n          - name: ${plugin}\n${config}`;
   const consumers = plugin === 'key-auth' ? `consumers:\n  - username: bench\n    keyauth_credentials:\n      - key: ${BENCH_API_KEY}\n` : '';
   return `_format_version: "3.0"
 services:
