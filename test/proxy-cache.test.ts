@@ -269,15 +269,29 @@ describe('proxy-cache through the proxy', () => {
     });
   });
 
-  test('a large body is stored and served whole', async () => {
-    const path = `/cache/large-${RUN}`;
-    const q = '?size=3000000&ct=text/plain';
-    const first = await call(`${a.proxy}${path}${q}`);
-    assert.equal(first.text.length, 3_000_000);
-    await waitUntil(async () => cacheStatus(await call(`${a.proxy}${path}${q}`)) === 'Hit', 10_000, 'a Hit');
-    const hit = await call(`${a.proxy}${path}${q}`);
-    assert.equal(hit.text.length, 3_000_000);
-    assert.equal(hits.get(path), 1);
+  test('a large body is stored in parts and streamed back whole, on both strategies', async () => {
+    for (const route of ['cache', 'redis']) {
+      const path = `/${route}/large-${RUN}`;
+      const q = '?size=3000000&ct=text/plain';
+      const first = await call(`${a.proxy}${path}${q}`);
+      assert.equal(first.text.length, 3_000_000);
+      await waitUntil(async () => cacheStatus(await call(`${a.proxy}${path}${q}`)) === 'Hit', 10_000, `a Hit (${route})`);
+      const hit = await call(`${a.proxy}${path}${q}`);
+      assert.equal(hit.text, first.text);
+      assert.equal(hits.get(path), 1);
+      // HEAD has a key of its own (the method is part of it) and stores its empty body.
+      assert.equal(cacheStatus(await call(`${a.proxy}${path}${q}`, {}, 'HEAD')), 'Miss');
+      await waitUntil(async () => cacheStatus(await call(`${a.proxy}${path}${q}`, {}, 'HEAD')) === 'Hit', 10_000, `a HEAD Hit (${route})`);
+      const head = await call(`${a.proxy}${path}${q}`, {}, 'HEAD');
+      assert.equal(head.text, '');
+      assert.equal(hits.get(path), 2);
+      const key = hit.headers['x-cache-key'] as string;
+      const entry = JSON.parse((await call(`${a.admin}/proxy-cache/${key}`)).text) as Record<string, unknown>;
+      assert.equal(entry.body_len, 3_000_000);
+      assert.equal((entry.body as string).length, 3_000_000);
+      assert.equal((await call(`${a.admin}/proxy-cache/${key}`, {}, 'DELETE')).status, 204);
+      assert.equal(cacheStatus(await call(`${a.proxy}${path}${q}`)), 'Miss');
+    }
   });
 
   test('the Admin API reads and purges entries', async () => {

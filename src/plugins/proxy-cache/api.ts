@@ -8,6 +8,7 @@
  */
 import type { PluginApiEndpoint, PluginApiEntity, PluginApiReply, PluginApiRequest, SharedCache } from '../../pdk/index.ts';
 import { decodeEntry, kongView } from './entry.ts';
+import { removeEntry, wholeBody } from './entry-store.ts';
 import { strategyOf, type CacheStrategy } from './strategies.ts';
 
 const NOT_FOUND: PluginApiReply = { status: 404 };
@@ -35,10 +36,21 @@ function failure(err: unknown): PluginApiReply {
 
 /** The entry under `key` in one plugin entity's cache, as Kong shows it; null when absent. */
 async function fetchView(request: PluginApiRequest, entity: PluginApiEntity, key: string): Promise<Record<string, unknown> | null> {
-  const raw = await strategyFor(entity).fetch(cacheOf(request), key);
+  const strategy = strategyFor(entity);
+  const raw = await strategy.fetch(cacheOf(request), key);
   if (raw === null) return null;
   const entry = decodeEntry(raw);
-  return entry === null ? {} : kongView(entry);
+  if (entry === null) return {};
+  const body = await wholeBody(strategy, cacheOf(request), key, entry);
+  return body === null ? null : kongView(entry, body);
+}
+
+/** Removes the entry under `key` with its parts; false when there was none. */
+async function remove(request: PluginApiRequest, strategy: CacheStrategy, key: string): Promise<boolean> {
+  const raw = await strategy.fetch(cacheOf(request), key);
+  if (raw === null) return false;
+  await removeEntry(strategy, cacheOf(request), key, decodeEntry(raw));
+  return true;
 }
 
 export const proxyCacheApi: readonly PluginApiEndpoint[] = [
@@ -73,10 +85,7 @@ export const proxyCacheApi: readonly PluginApiEndpoint[] = [
         const key = request.params.cache_key;
         try {
           for (const entity of await request.entities()) {
-            const strategy = strategyFor(entity);
-            if ((await strategy.fetch(cacheOf(request), key)) === null) continue;
-            await strategy.purge(cacheOf(request), key);
-            return NO_CONTENT;
+            if (await remove(request, strategyFor(entity), key)) return NO_CONTENT;
           }
         } catch (err) {
           return failure(err);
@@ -103,10 +112,7 @@ export const proxyCacheApi: readonly PluginApiEndpoint[] = [
         try {
           const entity = await request.entity(request.params.plugin_id);
           if (entity === null) return NOT_FOUND;
-          const strategy = strategyFor(entity);
-          if ((await strategy.fetch(cacheOf(request), key)) === null) return NOT_FOUND;
-          await strategy.purge(cacheOf(request), key);
-          return NO_CONTENT;
+          return (await remove(request, strategyFor(entity), key)) ? NO_CONTENT : NOT_FOUND;
         } catch (err) {
           return failure(err);
         }

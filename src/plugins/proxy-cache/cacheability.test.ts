@@ -44,7 +44,7 @@ test("content types: Kong's exact match of type, subtype and parameters, with * 
 
 test('entries keep bytes as bytes and read back; other values are not entries', () => {
   const body = Buffer.from([0, 1, 2, 255, 254]);
-  const bytes = encodeEntry({ status: 201, headers: { 'content-type': 'application/octet-stream', 'set-cookie': ['a=1', 'b=2'] }, body, timestamp: 1000, ttl: 30, version: CACHE_VERSION, reqBody: null });
+  const bytes = encodeEntry({ status: 201, headers: { 'content-type': 'application/octet-stream', 'set-cookie': ['a=1', 'b=2'] }, body, bodyLen: 5, parts: 0, generation: '', timestamp: 1000, ttl: 30, version: CACHE_VERSION, reqBody: null });
   const entry = decodeEntry(new Uint8Array(bytes));
   assert.ok(entry !== null);
   assert.equal(entry.status, 201);

@@ -6,12 +6,13 @@
  * stored. `body_filter` keeps a reference to each chunk as it passes (the client is not held back) and stores
  * the whole response after the last one, without waiting for the store to finish.
  */
-import type { Kong, PluginHandler, SharedCache } from '../../pdk/index.ts';
+import type { Kong, PluginHandler } from '../../pdk/index.ts';
 import type { ProxyCacheConfig } from './schema.ts';
 import { buildCacheKey, headersKey, paramsKey, requestLineUri } from './cache-key.ts';
 import { numeric, parseDirectives, resourceTtl, type Directives } from './cache-control.ts';
 import { contentTypeMatcher } from './content-type.ts';
-import { CACHE_VERSION, decodeEntry, encodeEntry, type StoredHeaders } from './entry.ts';
+import { CACHE_VERSION, decodeEntry, type StoredHeaders } from './entry.ts';
+import { bodyParts, firstPart, removeEntry, storeResponse } from './entry-store.ts';
 import { strategyOf, type CacheStrategy } from './strategies.ts';
 
 export interface ProxyCacheConf {
@@ -176,7 +177,19 @@ async function lookup(kong: Kong, conf: ProxyCacheConf, key: string, cc: Directi
   if (conf.showKey || debug) headers['X-Cache-Key'] = key;
   // For logging plugins, as Kong exposes it.
   kong.ctx.shared.proxy_cache_hit = { res: { status: entry.status, headers: entry.headers, body_len: entry.body.length, timestamp: entry.timestamp, ttl: entry.ttl }, req: { body: entry.reqBody } };
-  kong.response.exit(entry.status, entry.body, headers);
+  if (entry.parts === 0) {
+    kong.response.exit(entry.status, entry.body, headers);
+    return;
+  }
+  // A large body is sent part by part as the client takes it; one whose first part is gone is a Miss.
+  const first = await firstPart(conf.strategy, kong.cache, key, entry);
+  if (first === null) {
+    await removeEntry(conf.strategy, kong.cache, key, entry).catch(() => {});
+    signal(kong, conf, key, await requestBody(kong), 'Miss');
+    return;
+  }
+  headers['Content-Length'] = String(entry.bodyLen);
+  kong.response.exitStream(entry.status, bodyParts(conf.strategy, kong.cache, key, entry, first), headers);
 }
 
 /** The request body, stored with the entry for logging plugins (Kong's `req_body`); none is read for bodiless requests. */
@@ -231,23 +244,13 @@ function body_filter(kong: Kong, conf: ProxyCacheConf): void {
   if (chunk.length > 0) pending.chunks.push(chunk);
   if (!kong.response.isLastChunk()) return;
   kong.ctx.plugin.proxy_cache = undefined;
-  const value = encodeEntry({
-    status: kong.response.getStatus(),
-    headers: pending.headers,
-    body: Buffer.concat(pending.chunks),
-    timestamp: nowSeconds(),
-    ttl: pending.ttl,
-    version: CACHE_VERSION,
-    reqBody: pending.reqBody,
-  });
   const storageTtl = conf.storageTtl ?? (conf.cacheControl ? pending.ttl : conf.cacheTtl);
+  const response = { status: kong.response.getStatus(), headers: pending.headers, chunks: pending.chunks, timestamp: nowSeconds(), ttl: pending.ttl, reqBody: pending.reqBody };
   const log = kong.log;
-  store(conf.strategy, kong.cache, pending.key, value, storageTtl).catch((err: unknown) => log.err(`proxy-cache: could not store ${pending.key}: ${(err as Error).message}`));
-}
-
-/** Stores off the response path: the client does not wait for it. */
-function store(strategy: CacheStrategy, cache: SharedCache, key: string, value: Uint8Array, ttl: number): Promise<void> {
-  return strategy.store(cache, key, value, ttl);
+  // Off the response path: the client does not wait for the store.
+  storeResponse(conf.strategy, kong.cache, pending.key, response, storageTtl).catch((err: unknown) =>
+    log.err(`proxy-cache: could not store ${pending.key}: ${(err as Error).message}`),
+  );
 }
 
 export const proxyCacheHandler: PluginHandler<ProxyCacheConf, ProxyCacheConfig> = {
