@@ -53,6 +53,7 @@ function makeHandler(hits: Map<string, number>) {
     headers['x-upstream-hit'] = String(n);
     const size = Number(url.searchParams.get('size') ?? 0);
     const body = size > 0 ? Buffer.alloc(size, 'x') : Buffer.from(JSON.stringify({ url: req.url, n, method: req.method }));
+    headers['content-length'] = String(body.length);
     req.resume();
     req.on('end', () => {
       res.writeHead(Number(url.searchParams.get('status') ?? 200), headers);
@@ -148,6 +149,9 @@ describe('proxy-cache through the proxy', () => {
     assert.equal(hit.text, first.text);
     assert.equal(hit.headers['content-type'], 'application/json');
     assert.equal(hit.headers['x-upstream-hit'], '1');
+    // proxy-cache's body_filter only watches: both answers keep their Content-Length.
+    assert.equal(first.headers['content-length'], String(Buffer.byteLength(first.text)));
+    assert.equal(hit.headers['content-length'], String(Buffer.byteLength(first.text)));
     // The gateway's own headers are this answer's, not copies of the first one's.
     assert.equal(typeof hit.headers['x-tollgate-request-id'], 'string');
     assert.notEqual(hit.headers['x-tollgate-request-id'], first.headers['x-tollgate-request-id']);
@@ -278,6 +282,7 @@ describe('proxy-cache through the proxy', () => {
       await waitUntil(async () => cacheStatus(await call(`${a.proxy}${path}${q}`)) === 'Hit', 10_000, `a Hit (${route})`);
       const hit = await call(`${a.proxy}${path}${q}`);
       assert.equal(hit.text, first.text);
+      assert.equal(hit.headers['content-length'], '3000000');
       assert.equal(hits.get(path), 1);
       // HEAD has a key of its own (the method is part of it) and stores its empty body.
       assert.equal(cacheStatus(await call(`${a.proxy}${path}${q}`, {}, 'HEAD')), 'Miss');

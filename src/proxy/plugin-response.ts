@@ -236,7 +236,7 @@ export class PluginResponseWriter {
     const ctx = this.ctx;
     const downstream = ctx.downstream!;
     downstream.status = status;
-    if (this.chain.body_filter !== null) clearHeader(downstream.headers, 'content-length');
+    if (this.chain.body_filter !== null && !this.chain.bodyFilterKeepsLength) clearHeader(downstream.headers, 'content-length');
     const steps = this.chain.header_filter;
     const write = (): void => {
       const res = this.res;

@@ -257,6 +257,8 @@ export const proxyCacheHandler: PluginHandler<ProxyCacheConf, ProxyCacheConfig> 
   name: 'proxy-cache',
   priority: 100,
   version: '3.10.0',
+  // Its body_filter only keeps references to the chunks: responses keep their Content-Length.
+  bodyFilterKeepsLength: true,
   prepare,
   access,
   header_filter,
