@@ -37,6 +37,16 @@ async function call(url: string, headers: Record<string, string> = {}, method = 
 const cacheStatus = (a: Answer): string | undefined => a.headers['x-cache-status'] as string | undefined;
 
 /**
+ * Waits until the entry of a Miss is stored, asking the Admin API (not the proxy: a request sent before the
+ * store completes would be another Miss and reach the upstream).
+ */
+async function stored(node: TollgateNode, miss: Answer): Promise<void> {
+  const key = miss.headers['x-cache-key'];
+  assert.equal(typeof key, 'string', 'the Miss names its key');
+  await waitUntil(async () => (await call(`${node.admin}/proxy-cache/${key as string}`)).status === 200, 10_000, `entry ${key as string} stored`);
+}
+
+/**
  * The upstream: counts requests per path; `ct`, `cc`, `expires` and `status` query arguments choose the
  * Content-Type, Cache-Control, Expires and status of the answer; `size` asks for a body of that many bytes.
  */
@@ -142,7 +152,7 @@ describe('proxy-cache through the proxy', () => {
     const key = first.headers['x-cache-key'] as string;
     // Kong's key: sha256 of route | method | request line cut at '?' | query | headers.
     assert.equal(key, createHash('sha256').update(`${CACHE_ROUTE}|GET|GET ${path} HTTP/1.1||`).digest('hex'));
-    await waitUntil(async () => cacheStatus(await call(`${a.proxy}${path}`)) === 'Hit', 10_000, 'a Hit');
+    await stored(a, first);
     const hit = await call(`${a.proxy}${path}`);
     assert.equal(cacheStatus(hit), 'Hit');
     assert.equal(hit.headers['x-cache-key'], key);
@@ -163,8 +173,9 @@ describe('proxy-cache through the proxy', () => {
 
   test('a Hit is served by workers that never saw the Miss (the cache is node-wide)', async () => {
     const path = `/cache/workers-${RUN}`;
-    assert.equal(cacheStatus(await call(`${a.proxy}${path}`)), 'Miss');
-    await waitUntil(async () => cacheStatus(await call(`${a.proxy}${path}`)) === 'Hit', 10_000, 'a Hit');
+    const miss = await call(`${a.proxy}${path}`);
+    assert.equal(cacheStatus(miss), 'Miss');
+    await stored(a, miss);
     // Replace both workers one after the other: the ones left never served this path.
     const pids = async () => ((await (await request(`${a.admin}/`)).body.json()) as { pids: { workers: number[] } }).pids.workers;
     const original = await pids();
@@ -211,7 +222,8 @@ describe('proxy-cache through the proxy', () => {
     const first = await call(`${a.proxy}${path}?status=418&ct=text/html`, {}, 'POST', 'x');
     assert.equal(first.status, 418);
     assert.equal(cacheStatus(first), 'Miss');
-    await waitUntil(async () => cacheStatus(await call(`${a.proxy}${path}?status=418&ct=text/html`, {}, 'POST', 'x')) === 'Hit', 10_000, 'a Hit');
+    await stored(a, first);
+    assert.equal(cacheStatus(await call(`${a.proxy}${path}?status=418&ct=text/html`, {}, 'POST', 'x')), 'Hit');
     assert.equal(hits.get(path), 1);
     const notListed = await call(`${a.proxy}/codes/n-${RUN}?status=404&ct=text/html`);
     assert.equal(cacheStatus(notListed), 'Bypass');
@@ -229,11 +241,14 @@ describe('proxy-cache through the proxy', () => {
     const first = await call(`${a.proxy}${path}`);
     assert.equal(first.headers['x-cache-status'], undefined);
     assert.equal(first.headers['x-cache-key'], undefined);
+    // The key does not depend on kong-debug: a second Miss only if the first is not stored yet.
+    const debug = await call(`${a.proxy}${path}`, { 'kong-debug': '1' });
+    if (cacheStatus(debug) === 'Miss') await stored(a, debug);
     await waitUntil(async () => (await call(`${a.proxy}${path}`, { 'kong-debug': '1' })).headers['x-cache-status'] === 'Hit', 10_000, 'a Hit');
     const quiet = await call(`${a.proxy}${path}`);
     assert.equal(quiet.headers['x-cache-status'], undefined);
     assert.equal(quiet.headers.age, undefined);
-    assert.equal(hits.get(path), 1);
+    assert.ok((hits.get(path) ?? 0) <= 2);
   });
 
   test('vary_headers and vary_query_params', async () => {
@@ -279,15 +294,18 @@ describe('proxy-cache through the proxy', () => {
       const q = '?size=3000000&ct=text/plain';
       const first = await call(`${a.proxy}${path}${q}`);
       assert.equal(first.text.length, 3_000_000);
-      await waitUntil(async () => cacheStatus(await call(`${a.proxy}${path}${q}`)) === 'Hit', 10_000, `a Hit (${route})`);
+      await stored(a, first);
       const hit = await call(`${a.proxy}${path}${q}`);
+      assert.equal(cacheStatus(hit), 'Hit');
       assert.equal(hit.text, first.text);
       assert.equal(hit.headers['content-length'], '3000000');
       assert.equal(hits.get(path), 1);
       // HEAD has a key of its own (the method is part of it) and stores its empty body.
-      assert.equal(cacheStatus(await call(`${a.proxy}${path}${q}`, {}, 'HEAD')), 'Miss');
-      await waitUntil(async () => cacheStatus(await call(`${a.proxy}${path}${q}`, {}, 'HEAD')) === 'Hit', 10_000, `a HEAD Hit (${route})`);
+      const headMiss = await call(`${a.proxy}${path}${q}`, {}, 'HEAD');
+      assert.equal(cacheStatus(headMiss), 'Miss');
+      await stored(a, headMiss);
       const head = await call(`${a.proxy}${path}${q}`, {}, 'HEAD');
+      assert.equal(cacheStatus(head), 'Hit');
       assert.equal(head.text, '');
       assert.equal(hits.get(path), 2);
       const key = hit.headers['x-cache-key'] as string;
@@ -340,8 +358,9 @@ describe('proxy-cache through the proxy', () => {
     const path = `/redis/shared-${RUN}`;
     const first = await call(`${a.proxy}${path}`);
     assert.equal(cacheStatus(first), 'Miss');
-    await waitUntil(async () => cacheStatus(await call(`${b.proxy}${path}`)) === 'Hit', 10_000, 'a Hit on node B');
+    await stored(b, first);
     const hit = await call(`${b.proxy}${path}`);
+    assert.equal(cacheStatus(hit), 'Hit');
     assert.equal(hit.text, first.text);
     assert.equal(hits.get(path), 1);
     // Purged through node B's Admin API, gone for node A too.
