@@ -24,6 +24,7 @@ export const CONTESTANT_NAMES = [
   'tollgate-jwt-hs256',
   'tollgate-jwt-rs256',
   'tollgate-prometheus',
+  'tollgate-proxy-cache-hit',
   'tollgate-baseline',
 ] as const;
 export type ContestantName = (typeof CONTESTANT_NAMES)[number];
@@ -41,6 +42,7 @@ export const CONTESTANT_DESCRIPTIONS: Readonly<Record<ContestantName, string>> =
   'tollgate-jwt-hs256': 'as tollgate, the route running jwt (one HS256 credential; the same `Bearer` token on every request)',
   'tollgate-jwt-rs256': 'as tollgate, the route running jwt (one RS256 credential, 2048-bit key; the same `Bearer` token on every request)',
   'tollgate-prometheus': 'as tollgate, the route running prometheus with every metric flag on',
+  'tollgate-proxy-cache-hit': 'as tollgate, the route running proxy-cache (memory strategy): every measured request is a Hit answered from the node-wide cache, the upstream untouched',
   'tollgate-baseline': 'as tollgate, from the checkout given with --baseline (e.g. the previous release), no plugins',
 };
 
@@ -54,6 +56,7 @@ const TOLLGATE_SCENARIOS: Readonly<Record<TollgateContestant, { plugin: BenchPlu
   'tollgate-jwt-hs256': { plugin: 'jwt-hs256', baseline: false },
   'tollgate-jwt-rs256': { plugin: 'jwt-rs256', baseline: false },
   'tollgate-prometheus': { plugin: 'prometheus', baseline: false },
+  'tollgate-proxy-cache-hit': { plugin: 'proxy-cache', baseline: false },
   'tollgate-baseline': { plugin: null, baseline: true },
 };
 

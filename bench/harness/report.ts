@@ -95,6 +95,7 @@ export function ratioRows(summaries: readonly ContestantSummary[]): RatioRow[] {
     ['tollgate-jwt-hs256', 'tollgate'],
     ['tollgate-jwt-rs256', 'tollgate'],
     ['tollgate-prometheus', 'tollgate'],
+    ['tollgate-proxy-cache-hit', 'tollgate'],
     ['tollgate', 'tollgate-baseline'],
   ];
   const rows: RatioRow[] = [];

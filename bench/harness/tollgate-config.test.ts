@@ -28,6 +28,15 @@ test('prometheus scenario: the route runs prometheus with every metric flag on',
   ]);
 });
 
+test('proxy-cache scenario: the route runs proxy-cache with the memory strategy', () => {
+  const doc = parse(tollgateDeclarativeConfig(18080, 'proxy-cache')) as {
+    services: { routes: { paths: string[]; plugins: { name: string; config: Record<string, unknown> }[] }[] }[];
+  };
+  const route = doc.services[0].routes[0];
+  assert.deepEqual(route.paths, ['/']);
+  assert.deepEqual(route.plugins, [{ name: 'proxy-cache', config: { strategy: 'memory' } }]);
+});
+
 test('environment: loopback listeners, admin off, worker count, inherited TOLLGATE_* dropped', () => {
   const env = tollgateEnvironment({
     base: { PATH: '/bin', TOLLGATE_LOG_LEVEL: 'debug', TOLLGATE_CPU_PROF_DIR: '/old' },

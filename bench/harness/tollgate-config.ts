@@ -14,7 +14,7 @@ export const BENCH_JWT_ISS = 'bench-iss';
 export const BENCH_JWT_SECRET = 'bench-jwt-secret';
 
 /** A plugin the route runs in a plugin scenario, or none. */
-export type BenchPlugin = 'noop-sync' | 'noop-async' | 'key-auth' | 'basic-auth' | 'jwt-hs256' | 'jwt-rs256' | 'prometheus' | null;
+export type BenchPlugin = 'noop-sync' | 'noop-async' | 'key-auth' | 'basic-auth' | 'jwt-hs256' | 'jwt-rs256' | 'prometheus' | 'proxy-cache' | null;
 
 /** The prometheus scenario's config: every metric family recorded, the consumer label filled. */
 const PROMETHEUS_ALL_FLAGS = `            config:
@@ -81,7 +81,9 @@ function benchConsumers(plugin: BenchPlugin): string {
  * with every metric flag on).
  */
 export function tollgateDeclarativeConfig(upstreamPort: number, plugin: BenchPlugin = null): string {
-  const plugins = plugin === null ? '' : `        plugins:\n          - name: ${benchPluginName(plugin)}\n${plugin === 'prometheus' ? PROMETHEUS_ALL_FLAGS : ''}`;
+  // proxy-cache in memory: after the readiness probe's Miss every request is a Hit.
+  const config = plugin === 'prometheus' ? PROMETHEUS_ALL_FLAGS : plugin === 'proxy-cache' ? '            config: { strategy: memory }\n' : '';
+  const plugins = plugin === null ? '' : `        plugins:\n          - name: ${benchPluginName(plugin)}\n${config}`;
   const consumers = benchConsumers(plugin);
   return `_format_version: "3.0"
 services:

@@ -45,6 +45,8 @@ export interface PluginExit {
   readonly body: string | Uint8Array | Readonly<Record<string, unknown>> | null;
   /** Extra response headers, flat `[name, value, ...]`. */
   readonly headers: readonly string[];
+  /** `exitStream`: the body, sent chunk by chunk as it is produced (then `body` is null). */
+  readonly stream?: AsyncIterable<Uint8Array>;
 }
 
 /** The route, service and upstream facts the PDK reads, set when the request has been routed. */

@@ -4,7 +4,7 @@
  * BUNDLED_PLUGINS.
  */
 import type { EntitySchemaDef, PluginDefinitionForSchema, PluginMigration, PluginSchemaRegistry } from '../schema/index.ts';
-import type { PluginHandler } from '../pdk/index.ts';
+import type { PluginApiEndpoint, PluginHandler } from '../pdk/index.ts';
 import { keyAuthSchema } from './key-auth/schema.ts';
 import { keyAuthHandler } from './key-auth/handler.ts';
 import { keyAuthDaos } from './key-auth/daos.ts';
@@ -49,6 +49,9 @@ import { ldapAuthSchema } from './ldap-auth/schema.ts';
 import { ldapAuthHandler } from './ldap-auth/handler.ts';
 import { prometheusSchema } from './prometheus/schema.ts';
 import { prometheusHandler } from './prometheus/handler.ts';
+import { proxyCacheSchema } from './proxy-cache/schema.ts';
+import { proxyCacheHandler } from './proxy-cache/handler.ts';
+import { proxyCacheApi } from './proxy-cache/api.ts';
 
 export interface BundledPlugin {
   readonly schema: PluginDefinitionForSchema;
@@ -57,6 +60,8 @@ export interface BundledPlugin {
   readonly daos?: readonly EntitySchemaDef[];
   /** Migrations creating their tables, recorded under the plugin's name. */
   readonly migrations?: readonly PluginMigration[];
+  /** Admin API endpoints the plugin adds (Kong's `api.lua`), served while the plugin is enabled. */
+  readonly api?: readonly PluginApiEndpoint[];
 }
 
 export const BUNDLED_PLUGINS: readonly BundledPlugin[] = [
@@ -77,6 +82,7 @@ export const BUNDLED_PLUGINS: readonly BundledPlugin[] = [
   { schema: hmacAuthSchema, handler: hmacAuthHandler, daos: hmacAuthDaos, migrations: hmacAuthMigrations },
   { schema: ldapAuthSchema, handler: ldapAuthHandler },
   { schema: prometheusSchema, handler: prometheusHandler },
+  { schema: proxyCacheSchema, handler: proxyCacheHandler, api: proxyCacheApi },
 ];
 
 /** Handlers of every bundled plugin by name (what the snapshot compiler runs). */
@@ -115,6 +121,13 @@ export function pluginRegistry(enabled: readonly string[], external: readonly Bu
   const registry = new Map<string, PluginDefinitionForSchema>();
   for (const p of enabledPlugins(enabled, external)) registry.set(p.schema.name, { ...p.schema, priority: p.handler.priority });
   return registry;
+}
+
+/** The Admin API endpoints of the enabled plugins that add some, by plugin name. */
+export function pluginApis(enabled: readonly BundledPlugin[]): Map<string, readonly PluginApiEndpoint[]> {
+  const apis = new Map<string, readonly PluginApiEndpoint[]>();
+  for (const p of enabled) if (p.api !== undefined && p.api.length > 0) apis.set(p.schema.name, p.api);
+  return apis;
 }
 
 /** The priority of a bundled plugin (for `GET /`), or 0. */

@@ -15,9 +15,10 @@ import { createLogger, errorLogWriter, type Logger, type LogLevel } from '../log
 import { EMPTY_HASH } from '../snapshot/compile.ts';
 import { ensureDefaultCertificate } from '../tls/default-certificate.ts';
 import { openConfiguredStore } from './database.ts';
-import { enabledPlugins, pluginRegistry } from '../plugins/index.ts';
+import { enabledPlugins, pluginApis, pluginRegistry } from '../plugins/index.ts';
 import { hiddenFamily, prometheusInstances } from '../plugins/prometheus/node-metrics.ts';
 import { nodeMetricsText as prometheusNodeMetrics, type NodeMetricsSource } from '../plugins/prometheus/node-source.ts';
+import type { NodeServices, PluginApiEndpoint } from '../pdk/index.ts';
 import type { NodePlugins } from '../plugins/external/node-plugins.ts';
 import { registerPlugins } from '../entities/index.ts';
 import type { PluginSchemaRegistry } from '../schema/index.ts';
@@ -67,6 +68,8 @@ export class Supervisor implements NodeContext {
   readonly log: Logger;
   /** The plugins this node enables (its `plugins` setting); plugin entities are validated against them. */
   readonly plugins: PluginSchemaRegistry;
+  /** Admin API endpoints of the enabled plugins (proxy-cache's purge endpoints). */
+  readonly pluginApis: ReadonlyMap<string, readonly PluginApiEndpoint[]>;
   #config: FlatConfig = emptyFlatConfig();
   #hash = EMPTY_HASH;
   #loading = false;
@@ -112,19 +115,29 @@ export class Supervisor implements NodeContext {
     this.settings = settings;
     this.nodeId = nodeId ?? settings.node_id ?? randomUUID();
     // The enabled plugins' entities and migrations, before anything reads configuration.
-    registerPlugins(loaded?.enabled ?? enabledPlugins(settings.plugins));
+    const enabled = loaded?.enabled ?? enabledPlugins(settings.plugins);
+    registerPlugins(enabled);
     this.plugins = loaded?.registry ?? pluginRegistry(settings.plugins);
+    this.pluginApis = pluginApis(enabled);
     this.log = createLogger({ level: settings.log_level as LogLevel, worker: 0, write: errorLogWriter(settings.proxy_error_log, settings.prefix) });
     this.sharedState = new SharedStateServer({
       cacheBytes: settings.memCacheSizeBytes,
       token: this.#sharedStateToken,
       warn: (message) => this.log.warn(message),
     });
-    // Code running in the supervisor itself reaches the same state directly.
-    setNodeServices(this.sharedState.localServices());
+    // Code running in the supervisor itself (plugin Admin API endpoints) reaches the same state directly.
+    this.#localServices = this.sharedState.localServices();
+    setNodeServices(this.#localServices);
     this.logLevels = new LogLevelControl(this.log, this.nodeId, (level) => {
       for (const slot of this.#slots.values()) slot.worker.send({ type: 'log-level', level } satisfies SupervisorMessage);
     });
+  }
+
+  readonly #localServices: NodeServices;
+
+  /** The node's shared state, as the Admin API's plugin endpoints reach it. */
+  nodeServices(): NodeServices {
+    return this.#localServices;
   }
 
   logLevel(): string {
