@@ -89,7 +89,7 @@ export function runWorker(): void {
     core = new ProxyCore(
       compileSnapshot(EMPTY_INPUT, { flavor, routeMatchCalculation, pools: workerPools, hash: EMPTY_HASH, handlers }),
       proxyOptions(msg, (message) => log.error(message), reportHealth, (level, message) => writeLog(log, level, message)),
-      msg.accessLog === 'off' ? null : new AccessLog(openLogSink(msg.accessLog, msg.prefix)),
+      msg.accessLog === 'off' ? null : new AccessLog(openLogSink(msg.accessLog, msg.prefix), msg.accessLogFormat),
     );
     if (msg.countTraffic) {
       traffic = new TrafficCounter();
@@ -271,6 +271,7 @@ function proxyOptions(
       },
       nodeId: init.nodeId,
       hostname: init.hostname,
+      syslogSocket: init.syslogSocket,
       isTrusted,
       log: logAt,
       maxBodyBytes: MAX_PLUGIN_BODY_BYTES,
