@@ -12,7 +12,7 @@ import { compileTemplate, Template, TemplateError, TemplateScope, type TemplateS
 function refuseLua(value: Readonly<Record<string, unknown>>): string | null {
   const keys = Object.keys(value);
   if (keys.length === 0) return null;
-  return `Tollgate does not run Lua code (field '${keys[0]}'); use config.custom_fields instead: a map of log field path to a template such as "$(headers.x-tenant)" or a literal`;
+  return `Tollgate does not run Lua code (field '${keys[0]}'); use config.custom_fields instead: a map of log field path to a template such as "$(headers.x_tenant)" or a literal`;
 }
 
 function checkTemplate(value: string): string | null {
@@ -47,7 +47,7 @@ export const customFieldsField = {
   type: 'map',
   keys: { type: 'string', len_min: 1, custom_validator: checkPath },
   values: { type: 'string', custom_validator: checkTemplate },
-  description: 'Tollgate: fields set (or replaced) in the log record, by dotted path, each a template such as "$(headers.x-tenant)" or literal text.',
+  description: 'Tollgate: fields set (or replaced) in the log record, by dotted path, each a template such as "$(headers.x_tenant)" or literal text.',
 } as const satisfies FieldDef;
 
 export type CompiledFields = readonly (readonly [string, Template])[] | null;
