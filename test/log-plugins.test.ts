@@ -194,6 +194,10 @@ describe('log plugins through a real node', () => {
       route('file', '/file', [{ name: 'file-log', config: { path: join(dir, 'requests.log'), reopen: true, custom_fields: { where: 'file' } } }]),
       route('tcp', '/tcp', [{ name: 'tcp-log', config: { host: '127.0.0.1', port: tcp.port } }]),
       route('udp', '/udp', [{ name: 'udp-log', config: { host: '127.0.0.1', port: udp.port } }]),
+      route('exit', '/exit', [
+        { name: 'request-termination', config: { status_code: 403, message: 'go away' } },
+        { name: 'udp-log', config: { host: '127.0.0.1', port: udp.port } },
+      ]),
       route('syslog', '/syslog', [{ name: 'syslog', config: { facility: 'local0', log_level: 'info', successful_severity: 'info', client_errors_severity: 'warning', server_errors_severity: 'crit' } }]),
       route('syslog-quiet', '/quiet', [{ name: 'syslog', config: { log_level: 'err', successful_severity: 'info' } }]),
       route('loggly', '/loggly', [{ name: 'loggly', config: { host: '127.0.0.1', port: loggly.port, key: 'TOKEN123', tags: ['kong', 'edge'] } }]),
@@ -319,6 +323,16 @@ describe('log plugins through a real node', () => {
     await get(node, '/udp/1');
     await waitUntil(() => udp.messages.length >= 1, 20_000, 'a UDP datagram');
     assert.equal((JSON.parse(udp.messages[0]) as { request: { uri: string } }).request.uri, '/udp/1');
+    // Answered by a plugin: nothing proxied, as Kong records it.
+    assert.equal((await get(node, '/exit/1')).status, 403);
+    await waitUntil(() => udp.messages.length >= 2, 20_000, 'the second datagram');
+    const exit = JSON.parse(udp.messages[1]) as Record<string, any>;
+    assert.equal(exit.source, 'exit');
+    assert.equal(exit.response.status, 403);
+    assert.equal(exit.upstream_status, '');
+    assert.equal(exit.latencies.proxy, -1);
+    assert.ok(exit.response.size > 'go away'.length, 'response.size counts the status line and headers too');
+    assert.ok(exit.request.size >= 'GET /exit/1 HTTP/1.1\r\n'.length, 'request.size counts the request line and headers');
   });
 
   test('syslog writes to the local socket with the facility and the severity of the response class', async () => {
