@@ -4,6 +4,7 @@
  * and where its log is; the runner then skips that contestant and carries on.
  */
 import { mkdirSync, writeFileSync, chmodSync } from 'node:fs';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ManagedProcess } from './processes.ts';
@@ -20,6 +21,7 @@ export const CONTESTANT_NAMES = [
   'tollgate-noop',
   'tollgate-async',
   'tollgate-key-auth',
+  'tollgate-http-log-dead',
   'tollgate-baseline',
 ] as const;
 export type ContestantName = (typeof CONTESTANT_NAMES)[number];
@@ -33,6 +35,7 @@ export const CONTESTANT_DESCRIPTIONS: Readonly<Record<ContestantName, string>> =
   'tollgate-noop': 'as tollgate, the route running one synchronous no-op plugin (bench/plugins/noop-sync.ts)',
   'tollgate-async': 'as tollgate, the route running one async (promise-returning) no-op plugin (bench/plugins/noop-async.ts)',
   'tollgate-key-auth': 'as tollgate, the route running key-auth (one consumer; the key in an `apikey` header)',
+  'tollgate-http-log-dead': 'as tollgate, the route running http-log to a collector that accepts connections and never answers',
   'tollgate-baseline': 'as tollgate, from the checkout given with --baseline (e.g. the previous release), no plugins',
 };
 
@@ -42,6 +45,7 @@ const TOLLGATE_SCENARIOS: Readonly<Record<TollgateContestant, { plugin: BenchPlu
   'tollgate-noop': { plugin: 'noop-sync', baseline: false },
   'tollgate-async': { plugin: 'noop-async', baseline: false },
   'tollgate-key-auth': { plugin: 'key-auth', baseline: false },
+  'tollgate-http-log-dead': { plugin: 'http-log-dead', baseline: false },
   'tollgate-baseline': { plugin: null, baseline: true },
 };
 
@@ -171,6 +175,31 @@ export async function startMinimalNode(context: StartContext, upstreamPort: numb
 }
 
 /**
+ * A log collector that accepts connections, reads what it is sent and never answers: the worst collector for
+ * http-log (each batch waits for its timeout). Runs in the harness's process; it does no work per request.
+ */
+export async function startDeadCollector(): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('data', () => {});
+    socket.on('error', () => {});
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => new Promise<void>((resolve) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+/**
  * Starts Tollgate as `bin/tollgate start` with a declarative file and loopback listeners from the environment,
  * and waits for `GET /status/ready` to answer 200 (default 20 s).
  */
@@ -181,7 +210,8 @@ export async function startTollgate(context: StartContext, upstreamPort: number,
   const prefix = prefixFor(context, name);
   const [proxyPort, statusPort] = [await freePort(), await freePort()];
   const declarativePath = join(prefix, 'bench.yaml');
-  writeFileSync(declarativePath, tollgateDeclarativeConfig(upstreamPort, scenario.plugin));
+  const collector = scenario.plugin === 'http-log-dead' ? await startDeadCollector() : null;
+  writeFileSync(declarativePath, tollgateDeclarativeConfig(upstreamPort, scenario.plugin, collector?.port ?? 0));
   const profileDir = context.profileRoot ? join(context.profileRoot, `${name}-w${context.workers}`) : undefined;
   if (profileDir) mkdirSync(profileDir, { recursive: true });
   const plugin = scenario.plugin;
@@ -199,9 +229,18 @@ export async function startTollgate(context: StartContext, upstreamPort: number,
   // The key in a header, as clients usually send it (so that the URL is the same as the plain route's).
   const headers = plugin === 'key-auth' ? [`apikey: ${BENCH_API_KEY}`] : undefined;
   const timeoutMs = context.tollgateReadyTimeoutMs ?? 20_000;
-  await confirmServing(proc, `http://127.0.0.1:${statusPort}/status/ready`, url, timeoutMs, true, headers);
+  try {
+    await confirmServing(proc, `http://127.0.0.1:${statusPort}/status/ready`, url, timeoutMs, true, headers);
+  } catch (err) {
+    await collector?.close();
+    throw err;
+  }
   // Workers write --cpu-prof files only on a clean exit: give the supervisor time to stop them in order.
-  return { name, workers: context.workers, url, headers, process: proc, profileDir, stop: async () => { await proc.stop(profileDir ? 15_000 : 5000); } };
+  const stop = async () => {
+    await proc.stop(profileDir ? 15_000 : 5000);
+    await collector?.close();
+  };
+  return { name, workers: context.workers, url, headers, process: proc, profileDir, stop };
 }
 
 /** Starts the named proxy contestant in front of the upstream. */

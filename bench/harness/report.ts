@@ -91,6 +91,7 @@ export function ratioRows(summaries: readonly ContestantSummary[]): RatioRow[] {
     ['tollgate-noop', 'tollgate'],
     ['tollgate-async', 'tollgate'],
     ['tollgate-key-auth', 'tollgate'],
+    ['tollgate-http-log-dead', 'tollgate'],
     ['tollgate', 'tollgate-baseline'],
   ];
   const rows: RatioRow[] = [];

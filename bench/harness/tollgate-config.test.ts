@@ -41,3 +41,10 @@ test('environment: profiling dir and extra variables (which win)', () => {
   assert.equal(env.TOLLGATE_PROXY_ACCESS_LOG, 'logs/access.log');
   assert.equal(env.TOLLGATE_WORKER_PROCESSES, '3');
 });
+
+test('http-log-dead: the route runs http-log to the given collector port', () => {
+  const doc = parse(tollgateDeclarativeConfig(18080, 'http-log-dead', 19999)) as {
+    services: { routes: { plugins: { name: string; config: { http_endpoint: string } }[] }[] }[];
+  };
+  assert.deepEqual(doc.services[0].routes[0].plugins, [{ name: 'http-log', config: { http_endpoint: 'http://127.0.0.1:19999/' } }]);
+});

@@ -6,15 +6,21 @@
 /** The key the key-auth scenario's requests carry (in the query: the load tools send no custom headers). */
 export const BENCH_API_KEY = 'bench-key';
 
-/** A plugin the route runs in a plugin scenario, or none. */
-export type BenchPlugin = 'noop-sync' | 'noop-async' | 'key-auth' | null;
+/** A plugin the route runs in a plugin scenario, or none. `http-log-dead`: http-log to a collector that never answers. */
+export type BenchPlugin = 'noop-sync' | 'noop-async' | 'key-auth' | 'http-log-dead' | null;
 
 /**
  * The declarative file: `_format_version: "3.0"`, one service pointing at the upstream, one route `paths: ["/"]`,
- * and in plugin scenarios that route's one plugin (key-auth with a consumer and its key).
+ * and in plugin scenarios that route's one plugin (key-auth with a consumer and its key; http-log sending to
+ * `collectorPort`).
  */
-export function tollgateDeclarativeConfig(upstreamPort: number, plugin: BenchPlugin = null): string {
-  const plugins = plugin === null ? '' : `        plugins:\n          - name: ${plugin}\n`;
+export function tollgateDeclarativeConfig(upstreamPort: number, plugin: BenchPlugin = null, collectorPort = 0): string {
+  const plugins =
+    plugin === null
+      ? ''
+      : plugin === 'http-log-dead'
+        ? `        plugins:\n          - name: http-log\n            config:\n              http_endpoint: http://127.0.0.1:${collectorPort}/\n`
+        : `        plugins:\n          - name: ${plugin}\n`;
   const consumers = plugin === 'key-auth' ? `consumers:\n  - username: bench\n    keyauth_credentials:\n      - key: ${BENCH_API_KEY}\n` : '';
   return `_format_version: "3.0"
 services:
