@@ -11,7 +11,8 @@ import assert from 'node:assert/strict';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createServer as createTlsServer } from 'node:tls';
 import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -98,6 +99,33 @@ async function startTcpListener(): Promise<{ port: number; lines: () => string[]
   };
 }
 
+/** A TLS listener with a self-signed certificate, recording the SNI each connection sent. */
+async function startTlsListener(dir: string): Promise<{ port: number; lines: () => string[]; servernames: (string | false | null)[]; close(): Promise<void> }> {
+  const key = join(dir, 'collector.key');
+  const cert = join(dir, 'collector.crt');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2', '-subj', '/CN=logs.example', '-keyout', key, '-out', cert], { stdio: 'ignore' });
+  let data = '';
+  const servernames: (string | false | null)[] = [];
+  const sockets: Socket[] = [];
+  const server = createTlsServer({ key: readFileSync(key), cert: readFileSync(cert) }, (s) => {
+    sockets.push(s);
+    servernames.push(s.servername);
+    s.setEncoding('utf8');
+    s.on('data', (c: string) => (data += c));
+    s.on('error', () => {});
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as AddressInfo).port,
+    lines: () => data.split('\n').filter((l) => l !== ''),
+    servernames,
+    close: () => new Promise<void>((r) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => r());
+    }),
+  };
+}
+
 async function startUdpListener(): Promise<{ port: number; messages: string[]; close(): void }> {
   const messages: string[] = [];
   const socket: UdpSocket = createSocket('udp4');
@@ -158,6 +186,7 @@ describe('log plugins through a real node', () => {
   let collector: Collector;
   let dead: Awaited<ReturnType<typeof startDeadCollector>>;
   let tcp: Awaited<ReturnType<typeof startTcpListener>>;
+  let tlsCollector: Awaited<ReturnType<typeof startTlsListener>>;
   let udp: Awaited<ReturnType<typeof startUdpListener>>;
   let loggly: Awaited<ReturnType<typeof startUdpListener>>;
   const statsd: Record<string, Awaited<ReturnType<typeof startUdpListener>>> = {};
@@ -172,6 +201,7 @@ describe('log plugins through a real node', () => {
     collector = await startCollector();
     dead = await startDeadCollector();
     tcp = await startTcpListener();
+    tlsCollector = await startTlsListener(dir);
     udp = await startUdpListener();
     loggly = await startUdpListener();
     for (const s of styles) statsd[s] = await startUdpListener();
@@ -193,6 +223,7 @@ describe('log plugins through a real node', () => {
       route('dead', '/dead', [{ name: 'http-log', config: { http_endpoint: `http://127.0.0.1:${dead.port}/`, timeout: 600000, queue: { max_entries: 5 } } }]),
       route('file', '/file', [{ name: 'file-log', config: { path: join(dir, 'requests.log'), reopen: true, custom_fields: { where: 'file' } } }]),
       route('tcp', '/tcp', [{ name: 'tcp-log', config: { host: '127.0.0.1', port: tcp.port } }]),
+      route('tls', '/tls', [{ name: 'tcp-log', config: { host: '127.0.0.1', port: tlsCollector.port, tls: true, tls_sni: 'logs.example' } }]),
       route('udp', '/udp', [{ name: 'udp-log', config: { host: '127.0.0.1', port: udp.port } }]),
       route('exit', '/exit', [
         { name: 'request-termination', config: { status_code: 403, message: 'go away' } },
@@ -231,6 +262,7 @@ describe('log plugins through a real node', () => {
     udp?.close();
     loggly?.close();
     await tcp?.close();
+    await tlsCollector?.close();
     await dead?.close();
     await collector?.close();
     await up?.close();
@@ -315,11 +347,16 @@ describe('log plugins through a real node', () => {
     assert.doesNotMatch(readFileSync(`${path}.1`, 'utf8'), /\/file\/b/);
   });
 
-  test('tcp-log and udp-log send the record as JSON', async () => {
+  test('tcp-log (plain and TLS) and udp-log send the record as JSON', async () => {
     await get(node, '/tcp/1');
     await get(node, '/tcp/2');
     await waitUntil(() => tcp.lines().length >= 2, 20_000, 'two TCP lines');
     assert.deepEqual(tcp.lines().map((l) => (JSON.parse(l) as { request: { uri: string } }).request.uri), ['/tcp/1', '/tcp/2']);
+    await get(node, '/tls/1');
+    await get(node, '/tls/2');
+    await waitUntil(() => tlsCollector.lines().length >= 2, 20_000, 'two TLS lines');
+    assert.deepEqual(tlsCollector.lines().map((l) => (JSON.parse(l) as { request: { uri: string } }).request.uri), ['/tls/1', '/tls/2']);
+    assert.deepEqual(tlsCollector.servernames, ['logs.example'], 'one kept-alive connection, with the configured SNI');
     await get(node, '/udp/1');
     await waitUntil(() => udp.messages.length >= 1, 20_000, 'a UDP datagram');
     assert.equal((JSON.parse(udp.messages[0]) as { request: { uri: string } }).request.uri, '/udp/1');
@@ -410,6 +447,38 @@ describe('log plugins through a real node', () => {
   });
 });
 
+describe('file-log with two workers', () => {
+  test('both workers append whole lines to one file', async () => {
+    const up = await startUpstream('file-up');
+    const dir = mkdtempSync(join(tmpdir(), 'tg-file-log-'));
+    const path = join(dir, 'shared.log');
+    const config = JSON.stringify({
+      _format_version: '3.0',
+      services: [{ name: 's', url: `http://127.0.0.1:${up.port}`, routes: [{ name: 'r', paths: ['/'], plugins: [{ name: 'file-log', config: { path } }] }] }],
+    });
+    const node = await startTollgate({ config, workers: 2 });
+    try {
+      const total = 200;
+      // Many connections at once, so that both workers serve some.
+      for (let batch = 0; batch < total; batch += 20) {
+        await Promise.all(Array.from({ length: 20 }, async (_, i) => {
+          const res = await fetch(`${node.proxy}/n/${batch + i}`, { headers: { connection: 'close' } });
+          await res.text();
+        }));
+      }
+      const lines = () => (existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter((l) => l !== '') : []);
+      await waitUntil(() => lines().length >= total, 30_000, `${total} lines`);
+      const uris = lines().map((l) => (JSON.parse(l) as { request: { uri: string } }).request.uri);
+      assert.equal(uris.length, total);
+      assert.equal(new Set(uris).size, total, 'every request once, no line torn or lost');
+    } finally {
+      await node.stop();
+      await up.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('access log format', () => {
   test('json writes one object a line, with the request id the client got in X-Tollgate-Request-Id', async () => {
     const up = await startUpstream('access-up');
@@ -427,7 +496,7 @@ describe('access log format', () => {
       assert.equal(line.user_agent, 'log-test');
       assert.equal(line.client_ip, '127.0.0.1');
       assert.match(String(line.request_id), /^[0-9a-f]{32}$/);
-      if (id !== null) assert.equal(line.request_id, id);
+      assert.equal(line.request_id, id, 'the X-Tollgate-Request-Id the client got');
       assert.match(String(line.time), /^\d{4}-\d\d-\d\dT/);
     } finally {
       await node.stop();

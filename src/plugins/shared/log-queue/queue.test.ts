@@ -46,7 +46,8 @@ test('a failed batch is retried with backoff until it goes through', async () =>
   q.enqueue('x');
   await until(() => q.stats().delivered === 1, 'delivery');
   assert.equal(calls, 3);
-  assert.equal(lines.filter((l) => l.includes('collector said 500')).length, 2);
+  // Failed attempts are reported once per interval, not once each.
+  assert.equal(lines.filter((l) => l.includes('collector said 500')).length, 1);
 });
 
 test('gives up after max_retry_time (-1: no retry) and says how many entries were lost', async () => {
@@ -101,4 +102,13 @@ test('legacy queue_size and flush_timeout map onto queue; retry_count only warns
   assert.equal(settings.max_coalescing_delay, 3);
   assert.equal(warnings.length, 3);
   assert.deepEqual(effectiveQueueSettings('http-log', base, { queue_size: 1, flush_timeout: 2, retry_count: 10 }).warnings, []);
+});
+
+test('concurrency_limit -1 delivers in parallel, with a bound on what is in flight', async () => {
+  const q = new LogQueue<string>({ name: 'p', logTag: 't', settings: { ...base, concurrency_limit: -1, max_entries: 100 }, send: () => new Promise(() => {}), log: () => {} });
+  for (let i = 0; i < 1000; i++) q.enqueue(String(i));
+  const s = q.stats();
+  assert.equal(s.inFlight, 64);
+  assert.equal(s.queued, 100);
+  assert.equal(s.dropped, 1000 - 164);
 });

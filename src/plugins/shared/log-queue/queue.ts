@@ -39,6 +39,12 @@ export interface QueueStats {
   readonly failedBatches: number;
 }
 
+/**
+ * Deliveries in parallel with `concurrency_limit = -1`. Kong starts one timer per entry then, unbounded; a
+ * bound keeps a dead collector from holding an unbounded number of entries in flight.
+ */
+const MAX_PARALLEL = 64;
+
 /** The share of `max_entries` past which the queue warns once (Kong's CAPACITY_WARNING_THRESHOLD). */
 const CAPACITY_WARNING = 0.8;
 
@@ -67,6 +73,8 @@ export class LogQueue<E> {
   #warnedCapacity = false;
   #delivered = 0;
   #failedBatches = 0;
+  #lastFailureReport = -Infinity;
+  #failuresHeld = 0;
 
   constructor(options: QueueOptions<E>) {
     this.name = options.name;
@@ -142,8 +150,21 @@ export class LogQueue<E> {
     this.#line('error', `queue full, dropped ${n} entries (${this.#dropped} since start); the collector is not keeping up`);
   }
 
+  /** A failed attempt: the first is logged at once, then at most one line per interval with the count held back. */
+  #reportFailure(message: string): void {
+    const now = performance.now();
+    if (now - this.#lastFailureReport < this.#dropInterval) {
+      this.#failuresHeld++;
+      return;
+    }
+    this.#lastFailureReport = now;
+    const held = this.#failuresHeld;
+    this.#failuresHeld = 0;
+    this.#line('warn', `handler could not process entries: ${message}${held === 0 ? '' : ` (${held} more failed attempts since the last report)`}`);
+  }
+
   #maxConcurrent(): number {
-    return this.#settings.concurrency_limit === -1 ? Infinity : 1;
+    return this.#settings.concurrency_limit === -1 ? MAX_PARALLEL : 1;
   }
 
   /** Starts a batch now when it is full or the coalescing delay is 0, else arms the coalescing timer. */
@@ -191,7 +212,7 @@ export class LogQueue<E> {
         this.#delivered += batch.length;
         return;
       } catch (err) {
-        this.#line('warn', `handler could not process entries: ${err instanceof Error ? err.message : String(err)}`);
+        this.#reportFailure(err instanceof Error ? err.message : String(err));
       }
       if ((performance.now() - started) / 1000 > s.max_retry_time) {
         this.#failedBatches++;
