@@ -447,6 +447,33 @@ describe('log plugins through a real node', () => {
   });
 });
 
+describe('http-log when the node stops', () => {
+  test('entries waiting for a batch to fill are sent before the worker exits', async () => {
+    const up = await startUpstream('drain-up');
+    const collector = await startCollector();
+    const config = JSON.stringify({
+      _format_version: '3.0',
+      services: [{
+        name: 's',
+        url: `http://127.0.0.1:${up.port}`,
+        routes: [{ name: 'r', paths: ['/'], plugins: [{ name: 'http-log', config: { http_endpoint: `http://127.0.0.1:${collector.port}/drain`, queue: { max_batch_size: 100, max_coalescing_delay: 3600 } } }] }],
+      }],
+    });
+    const node = await startTollgate({ config });
+    try {
+      for (let i = 0; i < 2; i++) assert.equal((await fetch(`${node.proxy}/d/${i}`)).status, 200);
+      assert.equal(collector.seen.length, 0, 'the batch is still filling');
+      await node.stop();
+      assert.equal(collector.seen.length, 1);
+      assert.equal((JSON.parse(collector.seen[0].body) as unknown[]).length, 2);
+    } finally {
+      await node.stop();
+      await collector.close();
+      await up.close();
+    }
+  });
+});
+
 describe('file-log with two workers', () => {
   test('both workers append whole lines to one file', async () => {
     const up = await startUpstream('file-up');

@@ -22,6 +22,7 @@ import type { ListenerSpec, SupervisorMessage, WorkerInit, WorkerMessage } from 
 import { applyWorkerPatch } from './config-patch.ts';
 import { maybeNodeServices, startWorkerNodeServices, stopWorkerNodeServices } from '../shared-state/index.ts';
 import type { SnapshotInput } from '../snapshot/types.ts';
+import { drainQueues } from '../plugins/shared/log-queue/queue.ts';
 
 /**
  * A proxy worker: listens on the proxy ports, compiles each configuration it is sent into a snapshot and
@@ -393,6 +394,8 @@ function requestLineTooLong(err: NodeJS.ErrnoException & { rawPacket?: Buffer; b
 }
 
 let stopping = false;
+/** Longest a stopping worker waits for its log queues to be sent. */
+const LOG_DRAIN_MS = 5000;
 
 /** HTTP/2 sessions per server: they have no idle-connection API, so shutdown sends each a GOAWAY. */
 const h2Sessions = new WeakMap<Server, Set<ServerHttp2Session>>();
@@ -415,8 +418,11 @@ function shutdown(servers: Server[], pools: ConnectionPools | null, timeout: num
   stopping = true;
   let open = servers.length;
   const finish = () => {
-    stopWorkerNodeServices();
-    pools?.closeAll().finally(() => process.exit(0));
+    // Log entries still queued go out before the worker leaves (as Kong's queues do), within a bound.
+    void drainQueues(Math.min(timeout, LOG_DRAIN_MS)).finally(() => {
+      stopWorkerNodeServices();
+      pools?.closeAll().finally(() => process.exit(0));
+    });
   };
   if (open === 0) finish();
   for (const server of servers) {

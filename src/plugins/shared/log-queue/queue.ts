@@ -74,6 +74,7 @@ export class LogQueue<E> {
   #delivered = 0;
   #failedBatches = 0;
   #lastFailureReport = -Infinity;
+  #draining = false;
   #failuresHeld = 0;
 
   constructor(options: QueueOptions<E>) {
@@ -167,11 +168,22 @@ export class LogQueue<E> {
     return this.#settings.concurrency_limit === -1 ? MAX_PARALLEL : 1;
   }
 
+  /** Whether nothing is queued or being delivered. */
+  get idle(): boolean {
+    return this.#entries.length === 0 && this.#running === 0;
+  }
+
+  /** Worker exit: stop waiting for batches to fill and send what is queued now (Kong's exiting worker). */
+  flushNow(): void {
+    this.#draining = true;
+    this.#schedule();
+  }
+
   /** Starts a batch now when it is full or the coalescing delay is 0, else arms the coalescing timer. */
   #schedule(): void {
     if (this.#entries.length === 0 || this.#running >= this.#maxConcurrent()) return;
     const s = this.#settings;
-    if (this.#entries.length >= s.max_batch_size || s.max_coalescing_delay <= 0 || s.max_batch_size === 1) {
+    if (this.#draining || this.#entries.length >= s.max_batch_size || s.max_coalescing_delay <= 0 || s.max_batch_size === 1) {
       if (this.#timer !== null) {
         clearTimeout(this.#timer);
         this.#timer = null;
@@ -236,4 +248,19 @@ export function getQueue<E>(options: QueueOptions<E>): LogQueue<E> {
     queues.set(options.name, q as LogQueue<unknown>);
   } else q.update(options);
   return q;
+}
+
+/**
+ * Sends what every queue of this worker holds, for a worker that is stopping: resolves when all are empty or
+ * after `timeoutMs`, whichever comes first (a dead collector cannot hold the exit longer).
+ */
+export async function drainQueues(timeoutMs: number): Promise<void> {
+  for (const q of queues.values()) q.flushNow();
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
+    let idle = true;
+    for (const q of queues.values()) if (!q.idle) idle = false;
+    if (idle) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
