@@ -214,7 +214,7 @@ describe('log plugins through a real node', () => {
           http_endpoint: `http://logger:s3cret@127.0.0.1:${collector.port}/one`,
           method: 'PUT',
           headers: { 'X-Collector-Token': 'abc' },
-          custom_fields: { 'tenant.id': '$(headers.x_tenant)', 'team': 'payments' },
+          custom_fields: { 'tenant.id': '$(headers.x_tenant)', 'team': 'payments', 'seen.route': '$(record.route.name)', 'seen.method': '$(record.request.method)' },
         },
       }]),
       route('batch', '/batch', [{ name: 'http-log', config: { http_endpoint: `${c}/batch`, queue: { max_batch_size: 3, max_coalescing_delay: 3600 } } }]),
@@ -302,6 +302,7 @@ describe('log plugins through a real node', () => {
     assert.equal(record.tries.length, 1);
     assert.deepEqual(record.tenant, { id: 'acme' });
     assert.equal(record.team, 'payments');
+    assert.deepEqual(record.seen, { route: 'http', method: 'GET' });
     assert.doesNotMatch(node.output(), /s3cret/, 'the endpoint password never reaches the logs');
   });
 

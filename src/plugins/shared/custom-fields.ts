@@ -2,12 +2,16 @@
  * The log plugins' custom fields. Kong's `custom_fields_by_lua` is Lua code run per request; Tollgate runs no
  * Lua, so the field is accepted in Kong's shape but refused with a 400 naming it whenever it holds code, and
  * Tollgate offers `custom_fields` instead: dotted record paths mapped to safe templates (literal text with
- * `$(headers.x)`, `$(query_params.y)`, `$(uri_captures.z)` or `$(shared.k)` parts — request-transformer's
+ * `$(headers.x)`, `$(query_params.y)`, `$(uri_captures.z)`, `$(shared.k)` or `$(record.route.name)` parts (the
+ * log record as it is before these fields are set) — request-transformer's
  * evaluator, which parses and evaluates, never runs code), compiled once per configuration.
  */
 import type { FieldDef } from '../../schema/index.ts';
 import type { Kong } from '../../pdk/index.ts';
-import { compileTemplate, Template, TemplateError, TemplateScope, type TemplateSource } from '../request-transformer/template.ts';
+import { compileTemplate, REQUEST_ROOTS, Template, TemplateError, TemplateScope, type RootName, type TemplateSource } from '../request-transformer/template.ts';
+
+/** request-transformer's roots, plus `record`: the log record as it is before these fields are set. */
+const LOG_ROOTS: ReadonlySet<RootName> = new Set<RootName>([...REQUEST_ROOTS, 'record']);
 
 function refuseLua(value: Readonly<Record<string, unknown>>): string | null {
   const keys = Object.keys(value);
@@ -17,7 +21,7 @@ function refuseLua(value: Readonly<Record<string, unknown>>): string | null {
 
 function checkTemplate(value: string): string | null {
   try {
-    compileTemplate(value);
+    compileTemplate(value, LOG_ROOTS);
     return null;
   } catch (err) {
     if (err instanceof TemplateError) return `value '${value}' is not a valid template: ${err.message}`;
@@ -55,7 +59,7 @@ export type CompiledFields = readonly (readonly [string, Template])[] | null;
 /** Compiles `custom_fields` once per configuration; null when there are none. */
 export function compileCustomFields(fields: Readonly<Record<string, string>> | null | undefined): CompiledFields {
   if (fields == null) return null;
-  const out = Object.entries(fields).map(([path, text]) => [path, compileTemplate(text)] as const);
+  const out = Object.entries(fields).map(([path, text]) => [path, compileTemplate(text, LOG_ROOTS)] as const);
   return out.length === 0 ? null : out;
 }
 
@@ -71,6 +75,7 @@ function templateSource(kong: Kong): TemplateSource {
       return all;
     },
     shared: () => kong.ctx.shared,
+    record: () => kong.log.serialize() as unknown as Readonly<Record<string, unknown>>,
   };
 }
 
