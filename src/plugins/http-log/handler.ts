@@ -25,18 +25,14 @@ export interface HttpLogConf {
 }
 
 /**
- * Kong names the queue after the legacy parameters, so entities sending the same way share it. The user info
- * of the endpoint stays out of the name (it is logged): a hash of it keeps different credentials apart.
+ * Kong names the queue after the legacy parameters, so entities sending the same way share it. The name is
+ * logged, so the endpoint's user info and query (which may carry a token) stay out of it: a hash of them keeps
+ * different credentials apart.
  */
 function queueName(c: HttpLogConfig): string {
   const url = new URL(c.http_endpoint);
-  let shown = c.http_endpoint;
-  if (url.username !== '' || url.password !== '') {
-    const digest = createHash('sha256').update(`${url.username}:${url.password}`).digest('hex').slice(0, 8);
-    url.username = '';
-    url.password = '';
-    shown = `${url.href}#${digest}`;
-  }
+  const secret = url.username !== '' || url.password !== '' || url.search !== '' ? `${url.username}:${url.password}${url.search}` : '';
+  const shown = `${url.origin}${url.pathname}${secret === '' ? '' : `#${createHash('sha256').update(secret).digest('hex').slice(0, 8)}`}`;
   return `${shown}:${c.method}:${c.content_type}:${c.timeout}:${c.keepalive}:${c.retry_count ?? 'nil'}`;
 }
 
