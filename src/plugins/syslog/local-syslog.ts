@@ -13,15 +13,31 @@ import { ThrottledLog } from '../shared/throttled-log.ts';
 const MAX_BUFFERED = 8 * 1024 * 1024;
 /** Longest datagram `logger` sends (its default is 1 KiB; log records are longer). */
 const MAX_MESSAGE = 65000;
+/**
+ * After `logger` exits (no daemon listening), records are dropped for this long before it is started again,
+ * so a missing daemon costs no process start per request.
+ */
+const RESTART_DELAY_MS = 5000;
 
 export class LocalSyslog {
   readonly socketPath: string;
   readonly log = new ThrottledLog();
   #child: ChildProcessByStdio<Writable, null, Readable> | null = null;
   #dropped = 0;
+  #restartAt = 0;
 
   constructor(socketPath: string) {
     this.socketPath = socketPath;
+  }
+
+  /** Records dropped so far (daemon missing or not keeping up). */
+  get dropped(): number {
+    return this.#dropped;
+  }
+
+  /** Whether a `logger` process is running. */
+  get running(): boolean {
+    return this.#child !== null;
   }
 
   #start(): ChildProcessByStdio<Writable, null, Readable> {
@@ -33,8 +49,9 @@ export class LocalSyslog {
     child.stderr.on('data', (text: string) => this.log.error(`[syslog] ${this.socketPath}: ${text.trim()}`));
     child.stdin.on('error', () => {});
     child.on('error', (err) => this.log.error(`[syslog] could not start logger: ${err.message}`));
-    child.on('exit', () => {
+    child.on('exit', (code) => {
       if (this.#child === child) this.#child = null;
+      if (code !== 0) this.#restartAt = performance.now() + RESTART_DELAY_MS;
     });
     child.unref();
     // The pipes would otherwise keep an exiting worker alive.
@@ -44,6 +61,10 @@ export class LocalSyslog {
   }
 
   send(priority: number, message: string): void {
+    if (this.#child === null && performance.now() < this.#restartAt) {
+      this.#dropped++;
+      return;
+    }
     const child = (this.#child ??= this.#start());
     if (child.stdin.writableLength > MAX_BUFFERED) {
       this.#dropped++;
