@@ -444,6 +444,11 @@ describe('log plugins through a real node', () => {
     assert.equal(both.status, 400);
     assert.match(JSON.stringify(both.body), /specifying both an 'Authorization' header and user info/);
     assert.equal((await validate(node, 'statsd', {})).status, 200);
+    for (const name of ['http-log', 'file-log', 'tcp-log', 'udp-log', 'syslog', 'loggly', 'statsd']) {
+      const res = await fetch(`${node.admin}/schemas/plugins/${name}`);
+      assert.equal(res.status, 200, name);
+      assert.match(await res.text(), /"config"/, name);
+    }
     assert.equal((await validate(node, 'http-log', { http_endpoint: 'https://127.0.0.1/x', content_type: 'application/json; charset=utf-8' })).status, 200);
   });
 });
