@@ -22,7 +22,7 @@ import type { ListenerSpec, SupervisorMessage, WorkerInit, WorkerMessage } from 
 import { applyWorkerPatch } from './config-patch.ts';
 import { maybeNodeServices, startWorkerNodeServices, stopWorkerNodeServices } from '../shared-state/index.ts';
 import type { SnapshotInput } from '../snapshot/types.ts';
-import { drainQueues } from '../plugins/shared/log-queue/queue.ts';
+import { drainAll as drainLogPlugins } from '../plugins/shared/worker-exit.ts';
 
 /**
  * A proxy worker: listens on the proxy ports, compiles each configuration it is sent into a snapshot and
@@ -418,8 +418,8 @@ function shutdown(servers: Server[], pools: ConnectionPools | null, timeout: num
   stopping = true;
   let open = servers.length;
   const finish = () => {
-    // Log entries still queued go out before the worker leaves (as Kong's queues do), within a bound.
-    void drainQueues(Math.min(timeout, LOG_DRAIN_MS)).finally(() => {
+    // Log entries still queued or buffered go out before the worker leaves (as Kong's queues do), within a bound.
+    void drainLogPlugins(Math.min(timeout, LOG_DRAIN_MS)).finally(() => {
       stopWorkerNodeServices();
       pools?.closeAll().finally(() => process.exit(0));
     });

@@ -7,6 +7,7 @@
  * it, lines are dropped and counted rather than growing memory behind a stalled disk.
  */
 import { promises as fsp, constants } from 'node:fs';
+import { onWorkerExit, until } from '../shared/worker-exit.ts';
 
 /** The most bytes waiting for the disk per file before lines are dropped. */
 const MAX_PENDING_BYTES = 16 * 1024 * 1024;
@@ -34,6 +35,11 @@ export class AppendWriter {
 
   get dropped(): number {
     return this.#dropped;
+  }
+
+  /** Whether every line appended so far has been written. */
+  get flushed(): boolean {
+    return !this.#writing && this.#pending.length === 0;
   }
 
   append(line: string): void {
@@ -83,10 +89,16 @@ export class AppendWriter {
 
 const writers = new Map<string, AppendWriter>();
 
+/** A stopping worker writes the lines still buffered. */
+async function drainWriters(): Promise<void> {
+  await until(() => [...writers.values()].every((w) => w.flushed));
+}
+
 /** This worker's writer for `path` (one per path, as Kong keeps one descriptor per path). */
 export function writerFor(path: string): AppendWriter {
   let w = writers.get(path);
   if (w === undefined) {
+    onWorkerExit(drainWriters);
     w = new AppendWriter(path);
     writers.set(path, w);
   }

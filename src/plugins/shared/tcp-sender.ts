@@ -7,6 +7,7 @@
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { ThrottledLog } from './throttled-log.ts';
+import { onWorkerExit, until } from './worker-exit.ts';
 
 export interface TcpTarget {
   readonly host: string;
@@ -35,6 +36,11 @@ export class TcpSender {
 
   get dropped(): number {
     return this.#dropped;
+  }
+
+  /** Whether nothing waits to be written (nothing pending, the socket's buffer empty). */
+  get flushed(): boolean {
+    return this.#pending.length === 0 && (this.#socket === null || this.#socket.writableLength === 0);
   }
 
   #where(): string {
@@ -105,11 +111,17 @@ export class TcpSender {
 
 const senders = new Map<string, TcpSender>();
 
+/** A stopping worker lets its connections send what they hold. */
+async function drainSenders(): Promise<void> {
+  await until(() => [...senders.values()].every((s) => s.flushed));
+}
+
 /** This worker's sender for a target, created on first use. */
 export function tcpSender(target: TcpTarget): TcpSender {
   const key = `${target.host}|${target.port}|${target.tls}|${target.tlsSni ?? ''}|${target.timeout}|${target.keepalive}`;
   let s = senders.get(key);
   if (s === undefined) {
+    onWorkerExit(drainSenders);
     s = new TcpSender(target);
     senders.set(key, s);
   }

@@ -9,6 +9,7 @@
  * Kong's do.
  */
 import type { QueueSettings } from './schema.ts';
+import { onWorkerExit, until } from '../worker-exit.ts';
 
 export type QueueLogLevel = 'debug' | 'info' | 'notice' | 'warn' | 'error' | 'crit';
 export type QueueLog = (level: QueueLogLevel, message: string) => void;
@@ -244,23 +245,15 @@ const queues = new Map<string, LogQueue<unknown>>();
 export function getQueue<E>(options: QueueOptions<E>): LogQueue<E> {
   let q = queues.get(options.name) as LogQueue<E> | undefined;
   if (q === undefined) {
+    onWorkerExit(drainQueues);
     q = new LogQueue<E>(options);
     queues.set(options.name, q as LogQueue<unknown>);
   } else q.update(options);
   return q;
 }
 
-/**
- * Sends what every queue of this worker holds, for a worker that is stopping: resolves when all are empty or
- * after `timeoutMs`, whichever comes first (a dead collector cannot hold the exit longer).
- */
-export async function drainQueues(timeoutMs: number): Promise<void> {
+/** A stopping worker sends what its queues hold (bounded by the worker's drain timeout). */
+async function drainQueues(): Promise<void> {
   for (const q of queues.values()) q.flushNow();
-  const deadline = performance.now() + timeoutMs;
-  while (performance.now() < deadline) {
-    let idle = true;
-    for (const q of queues.values()) if (!q.idle) idle = false;
-    if (idle) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  await until(() => [...queues.values()].every((q) => q.idle));
 }
