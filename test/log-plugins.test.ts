@@ -13,6 +13,7 @@ import { createServer as createTcpServer, type AddressInfo, type Server, type So
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createServer as createTlsServer } from 'node:tls';
+import { createServer as createHttpsServer } from 'node:https';
 import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -99,11 +100,43 @@ async function startTcpListener(): Promise<{ port: number; lines: () => string[]
   };
 }
 
-/** A TLS listener with a self-signed certificate, recording the SNI each connection sent. */
-async function startTlsListener(dir: string): Promise<{ port: number; lines: () => string[]; servernames: (string | false | null)[]; close(): Promise<void> }> {
+/** A self-signed certificate for the TLS collectors (the log plugins do not verify it, as Kong's). */
+function selfSigned(dir: string): { key: string; cert: string } {
   const key = join(dir, 'collector.key');
   const cert = join(dir, 'collector.crt');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2', '-subj', '/CN=logs.example', '-keyout', key, '-out', cert], { stdio: 'ignore' });
+  if (!existsSync(cert)) {
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2', '-subj', '/CN=logs.example', '-keyout', key, '-out', cert], { stdio: 'ignore' });
+  }
+  return { key, cert };
+}
+
+/** An HTTPS collector recording what it receives. */
+async function startHttpsCollector(dir: string): Promise<{ port: number; bodies: string[]; close(): Promise<void> }> {
+  const { key, cert } = selfSigned(dir);
+  const bodies: string[] = [];
+  const server = createHttpsServer({ key: readFileSync(key), cert: readFileSync(cert) }, (req, res) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (c: string) => (body += c));
+    req.on('end', () => {
+      bodies.push(body);
+      res.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as AddressInfo).port,
+    bodies,
+    close: () => new Promise<void>((r) => {
+      server.closeAllConnections();
+      server.close(() => r());
+    }),
+  };
+}
+
+/** A TLS listener with a self-signed certificate, recording the SNI each connection sent. */
+async function startTlsListener(dir: string): Promise<{ port: number; lines: () => string[]; servernames: (string | false | null)[]; close(): Promise<void> }> {
+  const { key, cert } = selfSigned(dir);
   let data = '';
   const servernames: (string | false | null)[] = [];
   const sockets: Socket[] = [];
@@ -187,6 +220,7 @@ describe('log plugins through a real node', () => {
   let dead: Awaited<ReturnType<typeof startDeadCollector>>;
   let tcp: Awaited<ReturnType<typeof startTcpListener>>;
   let tlsCollector: Awaited<ReturnType<typeof startTlsListener>>;
+  let httpsCollector: Awaited<ReturnType<typeof startHttpsCollector>>;
   let udp: Awaited<ReturnType<typeof startUdpListener>>;
   let loggly: Awaited<ReturnType<typeof startUdpListener>>;
   const statsd: Record<string, Awaited<ReturnType<typeof startUdpListener>>> = {};
@@ -202,6 +236,7 @@ describe('log plugins through a real node', () => {
     dead = await startDeadCollector();
     tcp = await startTcpListener();
     tlsCollector = await startTlsListener(dir);
+    httpsCollector = await startHttpsCollector(dir);
     udp = await startUdpListener();
     loggly = await startUdpListener();
     for (const s of styles) statsd[s] = await startUdpListener();
@@ -217,6 +252,7 @@ describe('log plugins through a real node', () => {
           custom_fields: { 'tenant.id': '$(headers.x_tenant)', 'team': 'payments', 'seen.route': '$(record.route.name)', 'seen.method': '$(record.request.method)' },
         },
       }]),
+      route('https', '/https', [{ name: 'http-log', config: { http_endpoint: `https://127.0.0.1:${httpsCollector.port}/secure`, content_type: 'application/json; charset=utf-8' } }]),
       route('batch', '/batch', [{ name: 'http-log', config: { http_endpoint: `${c}/batch`, queue: { max_batch_size: 3, max_coalescing_delay: 3600 } } }]),
       route('legacy', '/legacy', [{ name: 'http-log', config: { http_endpoint: `${c}/legacy`, queue_size: 2, flush_timeout: 3600 } }]),
       route('retry', '/retry', [{ name: 'http-log', config: { http_endpoint: `${c}/flaky`, queue: { initial_retry_delay: 0.01, max_retry_delay: 0.05 } } }]),
@@ -263,6 +299,7 @@ describe('log plugins through a real node', () => {
     loggly?.close();
     await tcp?.close();
     await tlsCollector?.close();
+    await httpsCollector?.close();
     await dead?.close();
     await collector?.close();
     await up?.close();
@@ -304,6 +341,12 @@ describe('log plugins through a real node', () => {
     assert.equal(record.team, 'payments');
     assert.deepEqual(record.seen, { route: 'http', method: 'GET' });
     assert.doesNotMatch(node.output(), /s3cret/, 'the endpoint password never reaches the logs');
+  });
+
+  test('http-log sends to an HTTPS collector', async () => {
+    assert.equal((await get(node, '/https/1')).status, 200);
+    await waitUntil(() => httpsCollector.bodies.length >= 1, 20_000, 'the HTTPS entry');
+    assert.equal((JSON.parse(httpsCollector.bodies[0]) as { request: { uri: string } }).request.uri, '/https/1');
   });
 
   test('http-log batches into a JSON array when max_batch_size > 1; legacy queue_size maps onto it', async () => {
