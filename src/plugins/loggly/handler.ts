@@ -15,6 +15,8 @@ export interface LogglyConf {
   readonly structuredData: string;
   readonly severities: SeverityConf;
   readonly fields: CompiledFields;
+  /** The node's host name, known from the PDK at the first request. */
+  hostname: string | null;
 }
 
 /** RFC 5424 time without fractions, as Kong's `os.date("!%Y-%m-%dT%XZ")`. */
@@ -33,15 +35,19 @@ export const logglyHandler: PluginHandler<LogglyConf, LogglyConfig> = {
       structuredData: `[${config.key}@41058 ${tags}]`,
       severities: severityConf(config),
       fields: compileCustomFields(config.custom_fields as Readonly<Record<string, string>> | null | undefined),
+      hostname: null,
     };
   },
   log(kong: Kong, conf: LogglyConf) {
-    conf.sender.log.write = kong.node.getErrorLog();
+    if (conf.hostname === null) {
+      conf.hostname = kong.node.getHostname();
+      conf.sender.log.write = kong.node.getErrorLog();
+    }
     applyCustomFields(kong, conf.fields);
     const record = kong.log.serialize();
     const severity = severityFor(conf.severities, record.response.status);
     if (severity < 0) return;
     // Facility user (1): priority 8 + severity.
-    conf.sender.send(`<${8 + severity}>1 ${timestamp()} ${kong.node.getHostname()} kong - - ${conf.structuredData} ${JSON.stringify(record)}`);
+    conf.sender.send(`<${8 + severity}>1 ${timestamp()} ${conf.hostname} kong - - ${conf.structuredData} ${JSON.stringify(record)}`);
   },
 };

@@ -7,6 +7,7 @@ import { tcpSender, type TcpSender } from '../shared/tcp-sender.ts';
 export interface TcpLogConf {
   readonly sender: TcpSender;
   readonly fields: CompiledFields;
+  logReady: boolean;
 }
 
 export const tcpLogHandler: PluginHandler<TcpLogConf, TcpLogConfig> = {
@@ -17,10 +18,14 @@ export const tcpLogHandler: PluginHandler<TcpLogConf, TcpLogConfig> = {
     return {
       sender: tcpSender({ host: config.host, port: config.port, timeout: config.timeout, keepalive: config.keepalive, tls: config.tls, tlsSni: config.tls_sni ?? null }),
       fields: compileCustomFields(config.custom_fields as Readonly<Record<string, string>> | null | undefined),
+      logReady: false,
     };
   },
   log(kong: Kong, conf: TcpLogConf) {
-    conf.sender.log.write = kong.node.getErrorLog();
+    if (!conf.logReady) {
+      conf.logReady = true;
+      conf.sender.log.write = kong.node.getErrorLog();
+    }
     applyCustomFields(kong, conf.fields);
     conf.sender.send(`${JSON.stringify(kong.log.serialize())}\n`);
   },

@@ -7,6 +7,7 @@ import { UdpSender } from '../shared/udp-sender.ts';
 export interface UdpLogConf {
   readonly sender: UdpSender;
   readonly fields: CompiledFields;
+  logReady: boolean;
 }
 
 export const udpLogHandler: PluginHandler<UdpLogConf, UdpLogConfig> = {
@@ -14,10 +15,13 @@ export const udpLogHandler: PluginHandler<UdpLogConf, UdpLogConfig> = {
   priority: 8,
   version: '3.10.0',
   prepare(config) {
-    return { sender: new UdpSender(config.host, config.port), fields: compileCustomFields(config.custom_fields as Readonly<Record<string, string>> | null | undefined) };
+    return { sender: new UdpSender(config.host, config.port), fields: compileCustomFields(config.custom_fields as Readonly<Record<string, string>> | null | undefined), logReady: false };
   },
   log(kong: Kong, conf: UdpLogConf) {
-    conf.sender.log.write = kong.node.getErrorLog();
+    if (!conf.logReady) {
+      conf.logReady = true;
+      conf.sender.log.write = kong.node.getErrorLog();
+    }
     applyCustomFields(kong, conf.fields);
     conf.sender.send(JSON.stringify(kong.log.serialize()));
   },
