@@ -20,6 +20,8 @@ export interface TcpTarget {
 
 /** Most bytes buffered for one collector (pending connect plus the socket's own buffer). */
 const MAX_BUFFERED = 16 * 1024 * 1024;
+/** After a failed connect, messages are dropped for this long rather than trying to connect once per request. */
+const RECONNECT_DELAY_MS = 1000;
 
 export class TcpSender {
   readonly target: TcpTarget;
@@ -29,6 +31,7 @@ export class TcpSender {
   #pending: string[] = [];
   #pendingBytes = 0;
   #dropped = 0;
+  #retryAt = 0;
 
   constructor(target: TcpTarget) {
     this.target = target;
@@ -56,6 +59,10 @@ export class TcpSender {
     }
     if (this.#connected && this.#socket !== null) {
       this.#write(this.#socket, data);
+      return;
+    }
+    if (this.#socket === null && performance.now() < this.#retryAt) {
+      this.#dropped++;
       return;
     }
     this.#pending.push(data);
@@ -92,6 +99,7 @@ export class TcpSender {
     });
     socket.on('data', () => {});
     socket.on('error', (err) => {
+      if (!this.#connected) this.#retryAt = performance.now() + RECONNECT_DELAY_MS;
       const lost = this.#pending.length;
       this.#pending = [];
       this.#pendingBytes = 0;
