@@ -96,6 +96,7 @@ export function ratioRows(summaries: readonly ContestantSummary[]): RatioRow[] {
     ['tollgate-jwt-rs256', 'tollgate'],
     ['tollgate-prometheus', 'tollgate'],
     ['tollgate-proxy-cache-hit', 'tollgate'],
+    ['tollgate-http-log-dead', 'tollgate'],
     ['tollgate', 'tollgate-baseline'],
   ];
   const rows: RatioRow[] = [];

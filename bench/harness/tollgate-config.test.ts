@@ -93,3 +93,10 @@ test('auth scenarios: the file holds the credential the request headers carry', 
   assert.equal(benchRequestHeaders(null), undefined);
   assert.deepEqual(benchRequestHeaders('key-auth'), ['apikey: bench-key']);
 });
+
+test('http-log-dead: the route runs http-log to the given collector port', () => {
+  const doc = parse(tollgateDeclarativeConfig(18080, 'http-log-dead', 19999)) as {
+    services: { routes: { plugins: { name: string; config: { http_endpoint: string } }[] }[] }[];
+  };
+  assert.deepEqual(doc.services[0].routes[0].plugins, [{ name: 'http-log', config: { http_endpoint: 'http://127.0.0.1:19999/' } }]);
+});

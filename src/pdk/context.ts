@@ -22,6 +22,8 @@ export interface PdkEnvironment {
   readonly services: NodeServices | null;
   readonly nodeId: string;
   readonly hostname: string;
+  /** The local syslog daemon's socket (node setting `syslog_socket`); unset: `/dev/log`. */
+  readonly syslogSocket?: string;
   isTrusted(ip: string): boolean;
   /** Writes a line to the error log at `level` (Kong's log levels). */
   log(level: string, message: string): void;

@@ -184,6 +184,13 @@ export interface KongNode {
   getId(): string;
   getHostname(): string;
   getMemoryStats(): Record<string, unknown>;
+  /**
+   * A writer to this worker's error log that outlives the request (Tollgate addition): for work a plugin does
+   * in the background, such as a log queue's deliveries, whose lines belong to no request.
+   */
+  /** The local syslog daemon's Unix socket, from the node setting `syslog_socket` (Tollgate addition). */
+  getSyslogSocket(): string;
+  getErrorLog(): (level: 'debug' | 'info' | 'notice' | 'warn' | 'error' | 'crit', message: string) => void;
 }
 
 /** The PDK one phase of one plugin receives. */

@@ -52,6 +52,20 @@ import { prometheusHandler } from './prometheus/handler.ts';
 import { proxyCacheSchema } from './proxy-cache/schema.ts';
 import { proxyCacheHandler } from './proxy-cache/handler.ts';
 import { proxyCacheApi } from './proxy-cache/api.ts';
+import { httpLogSchema } from './http-log/schema.ts';
+import { httpLogHandler } from './http-log/handler.ts';
+import { fileLogSchema } from './file-log/schema.ts';
+import { fileLogHandler } from './file-log/handler.ts';
+import { tcpLogSchema } from './tcp-log/schema.ts';
+import { tcpLogHandler } from './tcp-log/handler.ts';
+import { udpLogSchema } from './udp-log/schema.ts';
+import { udpLogHandler } from './udp-log/handler.ts';
+import { syslogSchema } from './syslog/schema.ts';
+import { syslogHandler } from './syslog/handler.ts';
+import { logglySchema } from './loggly/schema.ts';
+import { logglyHandler } from './loggly/handler.ts';
+import { statsdSchema } from './statsd/schema.ts';
+import { statsdHandler } from './statsd/handler.ts';
 
 export interface BundledPlugin {
   readonly schema: PluginDefinitionForSchema;
@@ -83,6 +97,13 @@ export const BUNDLED_PLUGINS: readonly BundledPlugin[] = [
   { schema: ldapAuthSchema, handler: ldapAuthHandler },
   { schema: prometheusSchema, handler: prometheusHandler },
   { schema: proxyCacheSchema, handler: proxyCacheHandler, api: proxyCacheApi },
+  { schema: httpLogSchema, handler: httpLogHandler },
+  { schema: fileLogSchema, handler: fileLogHandler },
+  { schema: tcpLogSchema, handler: tcpLogHandler },
+  { schema: udpLogSchema, handler: udpLogHandler },
+  { schema: syslogSchema, handler: syslogHandler },
+  { schema: logglySchema, handler: logglyHandler },
+  { schema: statsdSchema, handler: statsdHandler },
 ];
 
 /** Handlers of every bundled plugin by name (what the snapshot compiler runs). */

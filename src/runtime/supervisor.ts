@@ -274,6 +274,8 @@ export class Supervisor implements NodeContext {
       shutdownTimeout: SHUTDOWN_TIMEOUT_MS,
       prefix: s.prefix,
       accessLog: s.proxy_access_log,
+      accessLogFormat: s.proxy_access_log_format,
+      syslogSocket: s.syslog_socket,
       errorLog: s.proxy_error_log,
       plugins: [...s.plugins],
       pluginPaths: [...s.plugin_paths],

@@ -26,6 +26,7 @@ import type { SnapshotInput } from '../snapshot/types.ts';
 import type { FieldDef } from '../schema/index.ts';
 import { VaultResolver, type VaultEntityFields } from '../vaults/resolver.ts';
 import { resolveConfigReferences } from '../vaults/resolve-config.ts';
+import { drainAll as drainLogPlugins } from '../plugins/shared/worker-exit.ts';
 
 /**
  * A proxy worker: listens on the proxy ports, compiles each configuration it is sent into a snapshot and
@@ -120,7 +121,7 @@ export function runWorker(): void {
     core = new ProxyCore(
       compileSnapshot(EMPTY_INPUT, { flavor, routeMatchCalculation, pools: workerPools, hash: EMPTY_HASH, handlers }),
       proxyOptions(msg, (message) => log.error(message), reportHealth, (level, message) => writeLog(log, level, message)),
-      msg.accessLog === 'off' ? null : new AccessLog(openLogSink(msg.accessLog, msg.prefix)),
+      msg.accessLog === 'off' ? null : new AccessLog(openLogSink(msg.accessLog, msg.prefix), msg.accessLogFormat),
     );
     core.pools = workerPools;
     if (msg.countTraffic) {
@@ -313,6 +314,7 @@ function proxyOptions(
       },
       nodeId: init.nodeId,
       hostname: init.hostname,
+      syslogSocket: init.syslogSocket,
       isTrusted,
       log: logAt,
       maxBodyBytes: MAX_PLUGIN_BODY_BYTES,
@@ -434,6 +436,8 @@ function requestLineTooLong(err: NodeJS.ErrnoException & { rawPacket?: Buffer; b
 }
 
 let stopping = false;
+/** Longest a stopping worker waits for its log queues to be sent. */
+const LOG_DRAIN_MS = 5000;
 
 /** HTTP/2 sessions per server: they have no idle-connection API, so shutdown sends each a GOAWAY. */
 const h2Sessions = new WeakMap<Server, Set<ServerHttp2Session>>();
@@ -456,8 +460,11 @@ function shutdown(servers: Server[], pools: ConnectionPools | null, timeout: num
   stopping = true;
   let open = servers.length;
   const finish = () => {
-    stopWorkerNodeServices();
-    pools?.closeAll().finally(() => process.exit(0));
+    // Log entries still queued or buffered go out before the worker leaves (as Kong's queues do), within a bound.
+    void drainLogPlugins(Math.min(timeout, LOG_DRAIN_MS)).finally(() => {
+      stopWorkerNodeServices();
+      pools?.closeAll().finally(() => process.exit(0));
+    });
   };
   if (open === 0) finish();
   for (const server of servers) {
