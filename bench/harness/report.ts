@@ -94,6 +94,9 @@ export function ratioRows(summaries: readonly ContestantSummary[]): RatioRow[] {
     ['tollgate-basic-auth', 'tollgate'],
     ['tollgate-jwt-hs256', 'tollgate'],
     ['tollgate-jwt-rs256', 'tollgate'],
+    ['tollgate-prometheus', 'tollgate'],
+    ['tollgate-proxy-cache-hit', 'tollgate'],
+    ['tollgate-http-log-dead', 'tollgate'],
     ['tollgate-key-auth-rl-local', 'tollgate'],
     ['tollgate-key-auth-rl-redis', 'tollgate'],
     // What rate limiting adds to the key-auth route it usually sits on.

@@ -14,7 +14,7 @@ export const BENCH_JWT_ISS = 'bench-iss';
 export const BENCH_JWT_SECRET = 'bench-jwt-secret';
 
 /** A plugin the route runs in a plugin scenario, or none. */
-export type BenchPlugin = 'noop-sync' | 'noop-async' | 'key-auth' | 'basic-auth' | 'jwt-hs256' | 'jwt-rs256' | 'key-auth-rl-local' | 'key-auth-rl-redis' | null;
+export type BenchPlugin = 'noop-sync' | 'noop-async' | 'key-auth' | 'basic-auth' | 'jwt-hs256' | 'jwt-rs256' | 'prometheus' | 'proxy-cache' | 'http-log-dead' | 'key-auth-rl-local' | 'key-auth-rl-redis' | null;
 
 /** Where the rate-limiting Redis scenario counts (the test machine's shared Redis; a database of its own). */
 export const BENCH_REDIS = { host: '127.0.0.1', port: 6379, database: 9 } as const;
@@ -22,8 +22,18 @@ export const BENCH_REDIS = { host: '127.0.0.1', port: 6379, database: 9 } as con
 /** A per-minute limit no benchmark reaches, so rate-limiting counts every request and refuses none. */
 export const BENCH_RATE_LIMIT = 1_000_000_000;
 
-/** The plugin entity's name for a scenario (the jwt scenarios both run `jwt`). */
+/** The prometheus scenario's config: every metric family recorded, the consumer label filled. */
+const PROMETHEUS_ALL_FLAGS = `            config:
+              per_consumer: true
+              status_code_metrics: true
+              latency_metrics: true
+              bandwidth_metrics: true
+              upstream_health_metrics: true
+`;
+
+/** The plugin entity's name for a scenario (the jwt scenarios both run `jwt`; `http-log-dead` runs http-log). */
 export function benchPluginName(plugin: Exclude<BenchPlugin, null>): string {
+  if (plugin === 'http-log-dead') return 'http-log';
   return plugin.startsWith('jwt-') ? 'jwt' : plugin;
 }
 
@@ -80,9 +90,16 @@ function benchConsumers(plugin: BenchPlugin): string {
 
 /**
  * The declarative file: `_format_version: "3.0"`, one service pointing at the upstream, one route `paths: ["/"]`,
- * and in plugin scenarios that route's one plugin (with the consumer and credential its requests carry).
+ * and in plugin scenarios that route's one plugin (with the consumer and credential its requests carry; prometheus
+ * with every metric flag on; http-log sending to `collectorPort`).
  */
-export function tollgateDeclarativeConfig(upstreamPort: number, plugin: BenchPlugin = null): string {
+export function tollgateDeclarativeConfig(upstreamPort: number, plugin: BenchPlugin = null, collectorPort = 0): string {
+  // proxy-cache in memory: after the readiness probe's Miss every request is a Hit; http-log to a collector that never answers.
+  const config =
+    plugin === 'prometheus' ? PROMETHEUS_ALL_FLAGS
+    : plugin === 'proxy-cache' ? '            config: { strategy: memory }\n'
+    : plugin === 'http-log-dead' ? `            config:\n              http_endpoint: http://127.0.0.1:${collectorPort}/\n`
+    : '';
   const consumers = benchConsumers(plugin);
   let plugins = '';
   if (plugin === 'key-auth-rl-local' || plugin === 'key-auth-rl-redis') {
@@ -90,7 +107,7 @@ export function tollgateDeclarativeConfig(upstreamPort: number, plugin: BenchPlu
       ? `, policy: redis, redis: { host: ${BENCH_REDIS.host}, port: ${BENCH_REDIS.port}, database: ${BENCH_REDIS.database} }`
       : '';
     plugins = `        plugins:\n          - name: key-auth\n          - name: rate-limiting\n            config: { minute: ${BENCH_RATE_LIMIT}, limit_by: consumer${redis} }\n`;
-  } else if (plugin !== null) plugins = `        plugins:\n          - name: ${benchPluginName(plugin)}\n`;
+  } else if (plugin !== null) plugins = `        plugins:\n          - name: ${benchPluginName(plugin)}\n${config}`;
   return `_format_version: "3.0"
 services:
   - name: bench-upstream

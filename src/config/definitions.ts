@@ -10,7 +10,7 @@ import { isValidIpOrCidr } from '../core/cidr.ts';
 import { headerEntries, upstreamHeaderEntries } from './headers.ts';
 import { listenEntries } from './listeners.ts';
 import {
-  CLUSTER_MTLS_MODES, CLUSTER_OCSP_MODES, DATABASES, ROUTE_MATCH_CALCULATIONS, ERROR_DEFAULT_TYPES, LOG_LEVELS, PLANNED_DATABASES, ROLES, ROUTER_FLAVORS,
+  ACCESS_LOG_FORMATS, CLUSTER_MTLS_MODES, CLUSTER_OCSP_MODES, DATABASES, ROUTE_MATCH_CALCULATIONS, ERROR_DEFAULT_TYPES, LOG_LEVELS, PLANNED_DATABASES, ROLES, ROUTER_FLAVORS,
 } from './settings-types.ts';
 import type { SettingName, SettingValues } from './settings-types.ts';
 import {
@@ -332,6 +332,14 @@ export const SETTING_DEFINITIONS = [
   define({
     name: 'proxy_access_log', type: 'path', default: 'logs/access.log', parse: requiredString(),
     description: 'Proxy access log, relative to `prefix` unless absolute; `off` disables it.',
+  }),
+  define({
+    name: 'proxy_access_log_format', type: 'enum', default: 'kong', values: ACCESS_LOG_FORMATS, parse: oneOf(ACCESS_LOG_FORMATS),
+    description: 'Tollgate: `kong` writes nginx\'s combined line with `request_id` (Kong\'s format); `json` writes one JSON object a line, with `request_id`.',
+  }),
+  define({
+    name: 'syslog_socket', type: 'path', default: '/dev/log', parse: requiredString(),
+    description: 'Tollgate: the local syslog daemon\'s Unix socket, where the syslog plugin sends its records.',
   }),
   define({
     name: 'proxy_error_log', type: 'path', default: 'logs/error.log', parse: requiredString(),

@@ -16,6 +16,9 @@ import { upstreamsSchema } from './upstreams.ts';
 import { targetsSchema } from './targets.ts';
 import { consumersSchema } from './consumers.ts';
 import { pluginsSchema } from './plugins.ts';
+import { vaultsSchema } from './vaults.ts';
+import { keySetsSchema } from './key-sets.ts';
+import { keysSchema } from './keys.ts';
 
 /** Core collections, referenced ones first. */
 export const CORE_ENTITY_SCHEMAS = [
@@ -28,6 +31,9 @@ export const CORE_ENTITY_SCHEMAS = [
   targetsSchema,
   consumersSchema,
   pluginsSchema,
+  vaultsSchema,
+  keySetsSchema,
+  keysSchema,
 ] as const;
 
 export type CoreEntityName = (typeof CORE_ENTITY_SCHEMAS)[number]['name'];

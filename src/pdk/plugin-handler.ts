@@ -86,6 +86,11 @@ export interface PluginHandler<Conf = unknown, Config = Readonly<Record<string, 
   readonly priority: number;
   /** The plugin's version, shown by the Admin API (`GET /plugins/enabled` and `/`). */
   readonly version?: string;
+  /**
+   * The plugin's `body_filter` reads chunks but never changes them (Tollgate addition): on a route whose body
+   * filters all say so, responses keep their Content-Length instead of being sent chunked.
+   */
+  readonly bodyFilterKeepsLength?: boolean;
   /** Once per worker, before the first configuration: open clients, register metrics. */
   init_worker?(node: NodeServices): void | Promise<void>;
   /**

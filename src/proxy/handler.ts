@@ -478,7 +478,7 @@ function destroySocket(this: Socket): void {
 /** Bound on each plugin phase of a request that has no route (hence no service timeouts): Kong's default read_timeout. */
 const UNROUTED_PHASE_TIMEOUT_MS = 60_000;
 
-const NO_PHASES: PluginChain = Object.freeze({ access: null, response: null, header_filter: null, body_filter: null, log: null, forConsumer: null });
+const NO_PHASES: PluginChain = Object.freeze({ access: null, response: null, header_filter: null, body_filter: null, log: null, forConsumer: null, bodyFilterKeepsLength: true });
 
 /** An absolute-form request target: authority, then path and query ('' when none). */
 const ABSOLUTE_FORM = /^https?:\/\/([^/?#]*)([^#]*)/i;

@@ -7,7 +7,7 @@
 import type { Kong, PluginHandler } from '../../pdk/index.ts';
 import type { PluginEntityScope } from '../../pdk/plugin-handler.ts';
 import type { RateLimitingConfig } from './schema.ts';
-import { redisSettings } from '../ratelimit-common/redis-connection.ts';
+import { redisSettings } from '../shared/redis/settings.ts';
 import { storePolicy, type CounterRef, type Counts, type Policy } from './policies.ts';
 import { clusterStore, localStore, redisStore, syncedRedisStore, type CounterStore } from '../ratelimit-common/counter-stores.ts';
 import {

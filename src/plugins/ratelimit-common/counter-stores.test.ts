@@ -9,7 +9,8 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Kong } from '../../pdk/index.ts';
 import { redisStore, syncedRedisStore, type CounterRow } from './counter-stores.ts';
-import { closeRedisConnections, redisSettings } from './redis-connection.ts';
+import { closeRedisConnections } from '../shared/redis/connection.ts';
+import { redisSettings } from '../shared/redis/settings.ts';
 
 const HOST = process.env.TOLLGATE_TEST_REDIS_HOST ?? '127.0.0.1';
 const PORT = Number(process.env.TOLLGATE_TEST_REDIS_PORT ?? 6379);

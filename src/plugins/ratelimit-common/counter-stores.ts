@@ -7,7 +7,7 @@
  * approximate between syncs).
  */
 import type { Kong } from '../../pdk/index.ts';
-import { redisConnection, type RedisCommand, type RedisSettings } from './redis-connection.ts';
+import { redisConnection, type RedisCommand, type RedisSettings } from '../shared/redis/connection.ts';
 import { clusterIncrement, clusterRead, type ClusterScope } from './cluster-counters.ts';
 
 /** One counter: its key (local and Redis), the end of its life, and the cluster policy's row for it. */

@@ -10,7 +10,7 @@
 import type { Kong, PluginHandler, PluginEntityScope } from '../../pdk/index.ts';
 import { PERIODS, windowAt, type Period } from '../ratelimit-common/windows.ts';
 import { clusterStore, localStore, redisStore, type CounterRow, type CounterStore } from '../ratelimit-common/counter-stores.ts';
-import { redisSettings } from '../ratelimit-common/redis-connection.ts';
+import { redisSettings } from '../shared/redis/settings.ts';
 import type { ResponseRateLimitingConfig } from './schema.ts';
 
 const NAME = 'response-ratelimiting';

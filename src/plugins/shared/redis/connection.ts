@@ -1,7 +1,7 @@
 /**
- * Redis connections for the rate-limiting plugins: one ioredis client per distinct Redis configuration per
- * worker, created on first use and shared by every plugin configuration (and every snapshot) naming the same
- * server, Sentinel set or Cluster.
+ * Redis connections for the plugins that keep state in Redis (rate-limiting, response-ratelimiting,
+ * proxy-cache): one ioredis client per distinct Redis configuration per process, created on first use and
+ * shared by every plugin configuration (and every snapshot) naming the same server, Sentinel set or Cluster.
  * A server that is down fails calls at once instead of queueing them, so `fault_tolerant` traffic is not held
  * up while the client reconnects in the background.
  */
@@ -29,63 +29,6 @@ export interface RedisSettings {
   } | null;
   /** Cluster: the seed nodes and redirections allowed; null without Cluster. */
   readonly cluster: { readonly nodes: readonly { readonly host: string; readonly port: number }[]; readonly maxRedirections: number } | null;
-}
-
-/** The plugins' `redis` record as validated (every field optional: defaults are filled in here too). */
-export interface RedisRecord {
-  readonly host?: string | null;
-  readonly port?: number | null;
-  readonly timeout?: number | null;
-  readonly connect_timeout?: number | null;
-  readonly send_timeout?: number | null;
-  readonly read_timeout?: number | null;
-  readonly username?: string | null;
-  readonly password?: string | null;
-  readonly database?: number | null;
-  readonly ssl?: boolean | null;
-  readonly ssl_verify?: boolean | null;
-  readonly server_name?: string | null;
-  readonly sentinel_master?: string | null;
-  readonly sentinel_role?: string | null;
-  readonly sentinel_nodes?: readonly { readonly host?: string | null; readonly port?: number | null }[] | null;
-  readonly sentinel_username?: string | null;
-  readonly sentinel_password?: string | null;
-  readonly cluster_nodes?: readonly { readonly ip?: string | null; readonly port?: number | null }[] | null;
-  readonly cluster_max_redirections?: number | null;
-}
-
-/** Settings from a `redis` record, with Kong's defaults. */
-export function redisSettings(r: RedisRecord): RedisSettings {
-  const timeout = r.timeout ?? 2000;
-  const sentinelNodes = r.sentinel_nodes ?? [];
-  const clusterNodes = r.cluster_nodes ?? [];
-  const role = r.sentinel_role === 'slave' || r.sentinel_role === 'any' ? r.sentinel_role : 'master';
-  return {
-    host: r.host ?? '127.0.0.1',
-    port: r.port ?? 6379,
-    username: r.username ?? null,
-    password: r.password ?? null,
-    database: r.database ?? 0,
-    ssl: r.ssl === true,
-    sslVerify: r.ssl_verify === true,
-    serverName: r.server_name ?? null,
-    connectTimeout: r.connect_timeout ?? timeout,
-    commandTimeout: Math.max(r.read_timeout ?? timeout, r.send_timeout ?? timeout),
-    sentinel:
-      sentinelNodes.length > 0 && typeof r.sentinel_master === 'string'
-        ? {
-            master: r.sentinel_master,
-            role,
-            nodes: sentinelNodes.map((n) => ({ host: n.host ?? '127.0.0.1', port: n.port ?? 6379 })),
-            username: r.sentinel_username ?? null,
-            password: r.sentinel_password ?? null,
-          }
-        : null,
-    cluster:
-      clusterNodes.length > 0
-        ? { nodes: clusterNodes.map((n) => ({ host: n.ip ?? '127.0.0.1', port: n.port ?? 6379 })), maxRedirections: r.cluster_max_redirections ?? 5 }
-        : null,
-  };
 }
 
 /** A name for logs: never the password. */
@@ -159,6 +102,11 @@ export class RedisConnection {
     this.#client.on('ready', () => {
       this.#failure = null;
     });
+    // A connection never keeps its process alive: the supervisor (whose Admin API may have opened one for a
+    // plugin endpoint) stops by letting its event loop drain.
+    const client = this.#client;
+    if (client instanceof Redis) client.on('connect', () => client.stream.unref());
+    else client.on('ready', () => client.nodes().forEach((n) => n.stream?.unref()));
   }
 
   /**
@@ -200,6 +148,51 @@ export class RedisConnection {
       }),
     );
     return replies;
+  }
+
+  /** A value as bytes, or null when the key does not exist (binary-safe, unlike `pipeline`'s text replies). */
+  async getBuffer(key: string): Promise<Buffer | null> {
+    this.#failFast();
+    return this.#client.getBuffer(key);
+  }
+
+  /** Stores bytes under `key` for `ttlMs` milliseconds (0: no expiry). */
+  async setBuffer(key: string, value: Uint8Array, ttlMs: number): Promise<void> {
+    this.#failFast();
+    const bytes = Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+    if (ttlMs > 0) await this.#client.set(key, bytes, 'PX', Math.ceil(ttlMs));
+    else await this.#client.set(key, bytes);
+  }
+
+  /** Deletes a key; resolves to whether it existed. */
+  async delete(key: string): Promise<boolean> {
+    this.#failFast();
+    return (await this.#client.del(key)) > 0;
+  }
+
+  /**
+   * Deletes every key starting with `prefix`, walking the key space with SCAN (never KEYS, which blocks the
+   * server) — on every master of a Cluster; resolves to how many went.
+   */
+  async deletePrefix(prefix: string): Promise<number> {
+    this.#failFast();
+    const pattern = `${prefix.replace(/[*?[\]\\]/g, (c) => `\\${c}`)}*`;
+    const servers = this.#client instanceof Cluster ? this.#client.nodes('master') : [this.#client];
+    let removed = 0;
+    for (const server of servers) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await server.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+        cursor = next;
+        // One DEL per key: in a Cluster the keys of one batch may sit in different slots.
+        for (const key of keys) removed += await this.#client.del(key);
+      } while (cursor !== '0');
+    }
+    return removed;
+  }
+
+  #failFast(): void {
+    if (this.#failure !== null && this.#client.status !== 'ready') throw this.#failure;
   }
 
   /** Closes the client (tests; workers keep theirs for their lifetime). */

@@ -1,7 +1,7 @@
 /** The plugins' `redis` record as connection settings: Kong's defaults, Sentinel and Cluster. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { redisSettings } from './redis-connection.ts';
+import { redisSettings } from './settings.ts';
 
 test('one server: defaults as Kong, timeouts from timeout unless given', () => {
   const s = redisSettings({ host: 'r.test', timeout: 500, read_timeout: 900 });
