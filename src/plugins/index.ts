@@ -47,6 +47,8 @@ import { hmacAuthDaos } from './hmac-auth/daos.ts';
 import { hmacAuthMigrations } from './hmac-auth/migrations/index.ts';
 import { ldapAuthSchema } from './ldap-auth/schema.ts';
 import { ldapAuthHandler } from './ldap-auth/handler.ts';
+import { openidConnectSchema } from './openid-connect/schema.ts';
+import { openidConnectHandler } from './openid-connect/handler.ts';
 
 export interface BundledPlugin {
   readonly schema: PluginDefinitionForSchema;
@@ -74,6 +76,7 @@ export const BUNDLED_PLUGINS: readonly BundledPlugin[] = [
   { schema: jwtSchema, handler: jwtHandler, daos: jwtDaos, migrations: jwtMigrations },
   { schema: hmacAuthSchema, handler: hmacAuthHandler, daos: hmacAuthDaos, migrations: hmacAuthMigrations },
   { schema: ldapAuthSchema, handler: ldapAuthHandler },
+  { schema: openidConnectSchema, handler: openidConnectHandler },
 ];
 
 /** Handlers of every bundled plugin by name (what the snapshot compiler runs). */
