@@ -331,4 +331,30 @@ services:${route('api', plugin(`${bearer}          audience_required: ["${API}"]
     // GET is not a logout method by default: it is an ordinary authenticated request.
     assert.equal((await send(`${proxy}/app/logout`, { headers: { cookie: jar.header() } })).status, 200);
   });
+
+  test('configuration errors are 400s naming the field', async () => {
+    const validate = async (config: Record<string, unknown>) => {
+      const res = await request(`${node.admin}/schemas/plugins/validate`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'openid-connect', config }),
+      });
+      const text = await res.body.text();
+      return { status: res.statusCode, text, body: JSON.parse(text) as { fields: { config: Record<string, unknown> } } };
+    };
+    const missing = await validate({});
+    assert.equal(missing.status, 400, missing.text);
+    assert.equal(missing.body.fields.config.issuer, 'required field missing');
+    const method = await validate({ issuer: op.issuer, auth_methods: ['bearer', 'magic'] });
+    assert.equal(method.status, 400, method.text);
+    assert.ok(method.body.fields.config.auth_methods, method.text);
+    const url = await validate({ issuer: 'not a url' });
+    assert.equal(url.status, 400, url.text);
+    assert.ok(url.body.fields.config.issuer, url.text);
+    const consumerBy = await validate({ issuer: op.issuer, consumer_by: ['email'] });
+    assert.equal(consumerBy.status, 400, consumerBy.text);
+    assert.ok(consumerBy.body.fields.config.consumer_by, consumerBy.text);
+    const ok = await validate({ issuer: op.issuer });
+    assert.equal(ok.status, 200, ok.text);
+  });
 });
