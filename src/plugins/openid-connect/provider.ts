@@ -131,11 +131,39 @@ export async function refreshKeys(kong: Kong, issuer: string, stale: ProviderKey
       return shared;
     }
     const turn = await kong.counters.incr(`oidc:rediscovery:${issuer}`, 1, Math.max(1, lifetimeS) * 1000);
-    if (turn !== 1) return stale;
-    const fresh = await downloadAndShare(kong, issuer, timeoutMs);
-    memo.set(issuer, fresh);
-    return fresh;
+    if (turn !== 1) return (await awaitOtherRefresh(kong, issuer, stale, timeoutMs)) ?? stale;
+    const marker = refreshingKey(issuer);
+    await kong.cache.set(marker, '1', timeoutMs).catch(() => undefined);
+    try {
+      const fresh = await downloadAndShare(kong, issuer, timeoutMs);
+      memo.set(issuer, fresh);
+      return fresh;
+    } finally {
+      await kong.cache.delete(marker).catch(() => undefined);
+    }
   }).then((keys) => (keys === stale ? null : keys));
+}
+
+const refreshingKey = (issuer: string) => `oidc:refreshing:${issuer}`;
+
+/**
+ * Another worker won the refresh: while its download is under way (its marker is in the node cache), wait for
+ * the new keys instead of refusing a token they may sign. With no refresh under way, answer at once, so
+ * made-up key ids cost nothing.
+ */
+async function awaitOtherRefresh(kong: Kong, issuer: string, stale: ProviderKeys, timeoutMs: number): Promise<ProviderKeys | null> {
+  const deadline = Date.now() + timeoutMs;
+  const staleKeys = JSON.stringify(stale.jwks);
+  for (;;) {
+    const shared = await fromNodeCache(kong, issuer);
+    if (shared !== undefined && JSON.stringify(shared.jwks) !== staleKeys) {
+      memo.set(issuer, shared);
+      return shared;
+    }
+    const refreshing = await kong.cache.get(refreshingKey(issuer)).catch(() => undefined);
+    if (refreshing === undefined || Date.now() >= deadline) return null;
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 /** Forgets this worker's copies (tests). */
