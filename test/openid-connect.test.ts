@@ -102,6 +102,7 @@ ${extra}`;
         paths: [/${name}]
     plugins:${plugins}`;
     const bearer = '          auth_methods: [bearer]\n';
+    const deadPort = await freePort();
     node = await startTollgate({
       workers: 2,
       ports,
@@ -119,7 +120,12 @@ services:${route('api', plugin(`${bearer}          audience_required: ["${API}"]
           upstream_headers_names: [x-scope, x-audience]`))}${route('admin', plugin(`${bearer}          scopes_required: ["read admin", superuser]`))}${route('elsewhere', plugin(`${bearer}          audience_required: [https://other.example]`))}${route('unmapped', plugin(`${bearer}          consumer_claim: [scope]`))}${route('optional', plugin(`${bearer}          consumer_claim: [scope]\n          consumer_optional: true\n          display_errors: true`))}${route('anon', plugin(`${bearer}          anonymous: nobody`))}${route('introspect', plugin(`          auth_methods: [introspection]
           scopes_required: [read]
           upstream_headers_claims: [aud]
-          upstream_headers_names: [x-audience]`))}${route('app', plugin(`          auth_methods: [authorization_code, session]
+          upstream_headers_names: [x-audience]`))}${route('deadop', `
+      - name: openid-connect
+        config:
+          issuer: http://127.0.0.1:${deadPort}
+          auth_methods: [bearer]
+          timeout: 3000`)}${route('app', plugin(`          auth_methods: [authorization_code, session]
           redirect_uri: [${proxy}/app/callback]
           logout_redirect_uri: [${proxy}/bye]
           logout_uri_suffix: /logout
@@ -168,6 +174,15 @@ services:${route('api', plugin(`${bearer}          audience_required: ["${API}"]
     // The same claims from the provider's issuer and key pass: the refusals were for exp and iss.
     const good = await sign(op.key, { ...base, exp: now + 300 });
     assert.equal((await send(`${proxy}/api`, { headers: { authorization: `Bearer ${good}` } })).status, 200);
+  });
+
+  test('a provider that cannot be reached: Kong\'s 500, and the next request tries again', async () => {
+    const token = await clientCredentials(op, 'read');
+    for (let i = 0; i < 2; i++) {
+      const r = await send(`${proxy}/deadop`, { headers: { authorization: `Bearer ${token}` } });
+      assert.equal(r.status, 500, r.text);
+      assert.equal(r.json().message, 'An unexpected error occurred');
+    }
   });
 
   test('missing scopes or audience: 403 Forbidden with insufficient_scope', async () => {
@@ -354,6 +369,9 @@ services:${route('api', plugin(`${bearer}          audience_required: ["${API}"]
     const consumerBy = await validate({ issuer: op.issuer, consumer_by: ['email'] });
     assert.equal(consumerBy.status, 400, consumerBy.text);
     assert.ok(consumerBy.body.fields.config.consumer_by, consumerBy.text);
+    const unknown = await validate({ issuer: op.issuer, login_action: 'upstream' });
+    assert.equal(unknown.status, 400, unknown.text);
+    assert.ok(unknown.body.fields.config.login_action, unknown.text);
     const ok = await validate({ issuer: op.issuer });
     assert.equal(ok.status, 200, ok.text);
   });
