@@ -19,6 +19,7 @@ import {
   type CookieAttributes, type PendingLogin, type Session, type SessionLimits,
 } from './session.ts';
 import type { OpenidConnectConfig } from './schema.ts';
+import { VerifiedTokenCache } from '../jwt/cache.ts';
 
 type Method = OpenidConnectConfig['auth_methods'][number];
 
@@ -79,6 +80,8 @@ export interface OidcConf {
   readonly displayErrors: boolean;
   readonly hideCredentials: boolean;
   readonly runOnPreflight: boolean;
+  /** Bearer JWTs whose signature checked out, so a repeated token costs no signature verification. */
+  readonly verified: VerifiedTokenCache<Claims>;
 }
 
 /** What a successful authentication knows. */
@@ -98,6 +101,11 @@ interface Refused {
 }
 
 type Outcome = Authenticated | Refused;
+
+interface Signed {
+  readonly ok: true;
+  readonly claims: Claims;
+}
 
 const refuse = (status: 401 | 403 | 500, reason: string, error: Refused['error'] = 'invalid_token'): Refused => ({ ok: false, status, reason, error });
 
@@ -204,6 +212,7 @@ function prepare(config: OpenidConnectConfig, data: PluginConfigData, entity?: P
     displayErrors: config.display_errors,
     hideCredentials: config.hide_credentials,
     runOnPreflight: config.run_on_preflight,
+    verified: new VerifiedTokenCache<Claims>(),
   };
 }
 
@@ -215,10 +224,10 @@ const firstString = (v: unknown): string | null => (typeof v === 'string' ? v : 
 // Tokens
 
 /** A JWT's claims once its signature (by the provider's keys, refreshed once on an unknown kid) checks out. */
-async function verifySigned(kong: Kong, conf: OidcConf, token: string): Promise<Claims | Refused> {
+async function verifySigned(kong: Kong, conf: OidcConf, token: string): Promise<Signed | Refused> {
   if (!conf.verifySignature) {
     try {
-      return decodeJwt(token);
+      return { ok: true, claims: decodeJwt(token) };
     } catch {
       return refuse(401, 'invalid jwt');
     }
@@ -229,7 +238,7 @@ async function verifySigned(kong: Kong, conf: OidcConf, token: string): Promise<
       const { payload } = await compactVerify(token, keys.getKey as Parameters<typeof compactVerify>[1]);
       const claims: unknown = JSON.parse(Buffer.from(payload).toString());
       if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) return refuse(401, 'invalid jwt');
-      return claims as Claims;
+      return { ok: true, claims: claims as Claims };
     } catch (err) {
       if (err instanceof errors.JWKSNoMatchingKey && attempt === 0) {
         const fresh = await refreshKeys(kong, conf.issuer, keys, conf.timeoutMs, conf.rediscoveryS);
@@ -258,11 +267,16 @@ async function checkRegistered(kong: Kong, conf: OidcConf, claims: Claims): Prom
 }
 
 async function bearerJwt(kong: Kong, conf: OidcConf, token: string): Promise<Outcome> {
-  const claims = await verifySigned(kong, conf, token);
-  if ('ok' in claims && claims.ok === false) return claims as Refused;
-  const registered = await checkRegistered(kong, conf, claims as Claims);
+  let claims = conf.verified.get(token, nowS());
+  if (claims === undefined) {
+    const signed = await verifySigned(kong, conf, token);
+    if (!signed.ok) return signed;
+    claims = signed.claims;
+    conf.verified.set(token, claims, claims.exp, nowS());
+  }
+  const registered = await checkRegistered(kong, conf, claims);
   if (registered !== null) return registered;
-  return { ok: true, claims: claims as Claims, accessToken: token, idToken: null };
+  return { ok: true, claims, accessToken: token, idToken: null };
 }
 
 async function introspect(kong: Kong, conf: OidcConf, token: string): Promise<Outcome> {
@@ -424,9 +438,9 @@ async function finishLogin(kong: Kong, conf: OidcConf, state: string): Promise<v
   const idToken = typeof res.body.id_token === 'string' ? res.body.id_token : null;
   const accessToken = typeof res.body.access_token === 'string' ? res.body.access_token : null;
   if (idToken !== null) {
-    const claims = await verifySigned(kong, conf, idToken);
-    if ('ok' in claims && claims.ok === false) return fail(`id token: ${(claims as Refused).reason}`);
-    const c = claims as Claims;
+    const signed = await verifySigned(kong, conf, idToken);
+    if (!signed.ok) return fail(`id token: ${signed.reason}`);
+    const c = signed.claims;
     const registered = await checkRegistered(kong, conf, c);
     if (registered !== null) return fail(`id token: ${registered.reason}`);
     if (conf.client.id !== null && !claimValues(c.aud).has(conf.client.id)) return fail('id token: invalid audience');
