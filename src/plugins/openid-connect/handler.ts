@@ -15,7 +15,7 @@ import { claimAt, claimValues, compileRequirement, headerValue, registeredClaims
 import { pickAuth, postForm, type Client, type ClientAuth } from './endpoints.ts';
 import { providerKeys, ProviderUnavailable, refreshKeys, type ProviderKeys } from './provider.ts';
 import {
-  deriveKey, isPendingLogin, isSession, needsRenewal, open, readCookie, seal, sessionAlive, setCookie,
+  deriveKey, isPendingLogin, isSession, needsRenewal, open, readCookie, returnPath, seal, sessionAlive, setCookie,
   type CookieAttributes, type PendingLogin, type Session, type SessionLimits,
 } from './session.ts';
 import type { OpenidConnectConfig } from './schema.ts';
@@ -389,7 +389,7 @@ async function startLogin(kong: Kong, conf: OidcConf): Promise<void> {
     return;
   }
   const pkce = conf.pkce ?? (keys.discovery.code_challenge_methods_supported?.includes('S256') ?? false);
-  const path = kong.request.getPathWithQuery();
+  const path = returnPath(kong.request.getPathWithQuery());
   const pending: PendingLogin = {
     state: random(18),
     nonce: random(18),

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { deriveKey, needsRenewal, open, readCookie, seal, sessionAlive, setCookie } from './session.ts';
+import { deriveKey, needsRenewal, open, readCookie, returnPath, seal, sessionAlive, setCookie } from './session.ts';
 
 test('sealed cookies open only with their key, and tampering is detected', () => {
   const key = deriveKey('secret', 'session');
@@ -32,4 +32,11 @@ test('session limits', () => {
   assert.equal(sessionAlive({ ...s, renewed: 87000 }, 87400, limits), false, 'absolute');
   assert.equal(needsRenewal(s, 1050, limits), false);
   assert.equal(needsRenewal(s, 1090, limits), true);
+});
+
+test('the return path never leaves the gateway', () => {
+  assert.equal(returnPath('/app/page?x=1'), '/app/page?x=1');
+  assert.equal(returnPath('//evil.example/x'), '/evil.example/x');
+  assert.equal(returnPath('/\\evil.example/x'), '/evil.example/x');
+  assert.equal(returnPath(''), '/');
 });

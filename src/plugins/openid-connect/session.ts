@@ -116,3 +116,11 @@ export function needsRenewal(s: Session, now: number, limits: SessionLimits): bo
   if (shortest === Number.POSITIVE_INFINITY) return false;
   return now - s.renewed >= Math.max(1, shortest / 10);
 }
+
+/**
+ * Where the browser returns after the callback: the path it asked for, never one a browser would read as
+ * another host (`//evil.example/`, `/\evil.example/`), which would make the gateway an open redirector.
+ */
+export function returnPath(pathWithQuery: string): string {
+  return `/${pathWithQuery.replace(/^[/\\]+/, '')}`;
+}
