@@ -120,7 +120,10 @@ services:${route('api', plugin(`${bearer}          audience_required: ["${API}"]
           upstream_headers_names: [x-scope, x-audience]`))}${route('admin', plugin(`${bearer}          scopes_required: ["read admin", superuser]`))}${route('elsewhere', plugin(`${bearer}          audience_required: [https://other.example]`))}${route('unmapped', plugin(`${bearer}          consumer_claim: [scope]`))}${route('optional', plugin(`${bearer}          consumer_claim: [scope]\n          consumer_optional: true\n          display_errors: true`))}${route('anon', plugin(`${bearer}          anonymous: nobody`))}${route('introspect', plugin(`          auth_methods: [introspection]
           scopes_required: [read]
           upstream_headers_claims: [aud]
-          upstream_headers_names: [x-audience]`))}${route('deadop', `
+          upstream_headers_names: [x-audience]`))}${route('lenient', plugin(`${bearer}          leeway: 600`))}${route('secure', plugin(`          auth_methods: [authorization_code]
+          redirect_uri: [${proxy}/app/callback]
+          session_cookie_secure: true
+          session_cookie_same_site: Strict`))}${route('deadop', `
       - name: openid-connect
         config:
           issuer: http://127.0.0.1:${deadPort}
@@ -171,6 +174,8 @@ services:${route('api', plugin(`${bearer}          audience_required: ["${API}"]
     assert.equal((await send(`${proxy}/api`, { headers: { authorization: `Bearer ${expired}` } })).status, 401);
     const foreign = await sign(op.key, { ...base, iss: 'https://evil.example', exp: now + 300 });
     assert.equal((await send(`${proxy}/api`, { headers: { authorization: `Bearer ${foreign}` } })).status, 401);
+    // Within leeway an expired token still passes.
+    assert.equal((await send(`${proxy}/lenient`, { headers: { authorization: `Bearer ${expired}` } })).status, 200);
     // The same claims from the provider's issuer and key pass: the refusals were for exp and iss.
     const good = await sign(op.key, { ...base, exp: now + 300 });
     assert.equal((await send(`${proxy}/api`, { headers: { authorization: `Bearer ${good}` } })).status, 200);
@@ -345,6 +350,14 @@ services:${route('api', plugin(`${bearer}          audience_required: ["${API}"]
     assert.ok(setCookies(out).some((c) => c.startsWith('session=;') && /Max-Age=0/.test(c)));
     // GET is not a logout method by default: it is an ordinary authenticated request.
     assert.equal((await send(`${proxy}/app/logout`, { headers: { cookie: jar.header() } })).status, 200);
+  });
+
+  test('cookie attributes as configured: Secure and SameSite', async () => {
+    const start = await send(`${proxy}/secure/page`);
+    assert.equal(start.status, 302);
+    const cookie = setCookies(start).find((c) => c.startsWith('authorization='));
+    assert.ok(cookie);
+    assert.match(cookie, /; SameSite=Strict; Secure; HttpOnly/);
   });
 
   test('configuration errors are 400s naming the field', async () => {
