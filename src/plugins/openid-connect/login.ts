@@ -132,10 +132,10 @@ export async function finishLogin(kong: Kong, conf: OidcConf, state: string): Pr
     created: now,
     renewed: now,
   };
-  kong.response.exit(302, null, {
-    Location: pending.uri,
-    'Set-Cookie': [clear, setCookie(conf.sessionCookie, seal(conf.sessionKey, session), conf.cookieAttrs, isHttps(kong))],
-  });
+  const sessionCookie = setCookie(conf.sessionCookie, seal(conf.sessionKey, session), conf.cookieAttrs, isHttps(kong));
+  // Browsers drop cookies past about 4 KB: say why the next request will start the login again.
+  if (sessionCookie.length > 4000) kong.log.warn('openid-connect: the session cookie is ', sessionCookie.length, ' bytes; browsers may drop it (the provider\'s tokens are too large)');
+  kong.response.exit(302, null, { Location: pending.uri, 'Set-Cookie': [clear, sessionCookie] });
 }
 
 export async function isLogout(kong: Kong, conf: OidcConf): Promise<boolean> {
