@@ -70,6 +70,8 @@ import { logglySchema } from './loggly/schema.ts';
 import { logglyHandler } from './loggly/handler.ts';
 import { statsdSchema } from './statsd/schema.ts';
 import { statsdHandler } from './statsd/handler.ts';
+import { openidConnectSchema } from './openid-connect/schema.ts';
+import { openidConnectHandler } from './openid-connect/handler.ts';
 
 export interface BundledPlugin {
   readonly schema: PluginDefinitionForSchema;
@@ -109,6 +111,7 @@ export const BUNDLED_PLUGINS: readonly BundledPlugin[] = [
   { schema: syslogSchema, handler: syslogHandler },
   { schema: logglySchema, handler: logglyHandler },
   { schema: statsdSchema, handler: statsdHandler },
+  { schema: openidConnectSchema, handler: openidConnectHandler },
 ];
 
 /** Handlers of every bundled plugin by name (what the snapshot compiler runs). */
