@@ -47,6 +47,10 @@ import { hmacAuthDaos } from './hmac-auth/daos.ts';
 import { hmacAuthMigrations } from './hmac-auth/migrations/index.ts';
 import { ldapAuthSchema } from './ldap-auth/schema.ts';
 import { ldapAuthHandler } from './ldap-auth/handler.ts';
+import { oauth2Schema } from './oauth2/schema.ts';
+import { oauth2Handler } from './oauth2/handler.ts';
+import { oauth2Daos } from './oauth2/daos.ts';
+import { oauth2Migrations } from './oauth2/migrations/index.ts';
 
 export interface BundledPlugin {
   readonly schema: PluginDefinitionForSchema;
@@ -74,6 +78,7 @@ export const BUNDLED_PLUGINS: readonly BundledPlugin[] = [
   { schema: jwtSchema, handler: jwtHandler, daos: jwtDaos, migrations: jwtMigrations },
   { schema: hmacAuthSchema, handler: hmacAuthHandler, daos: hmacAuthDaos, migrations: hmacAuthMigrations },
   { schema: ldapAuthSchema, handler: ldapAuthHandler },
+  { schema: oauth2Schema, handler: oauth2Handler, daos: oauth2Daos, migrations: oauth2Migrations },
 ];
 
 /** Handlers of every bundled plugin by name (what the snapshot compiler runs). */
