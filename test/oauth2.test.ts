@@ -420,6 +420,13 @@ describe('oauth2 on PostgreSQL through an HTTPS listener', { timeout: 300_000 },
     await waitUntil(async () => (await get('/a/resource', { authorization: `Bearer ${accessToken}` })).status === 401, WAIT, 'the deleted token to be refused');
   });
 
+  test('db_export nests the applications under their consumer and leaves codes and tokens in the database', async () => {
+    const exported = await runTollgate(['config', 'db_export'], db.env);
+    assert.equal(exported.code, 0, exported.stderr);
+    assert.match(exported.stdout, /consumers:[\s\S]*oauth2_credentials:[\s\S]*client_id: clientid123/);
+    assert.doesNotMatch(exported.stdout, /oauth2_tokens|oauth2_authorization_codes|access_token/);
+  });
+
   test('client secrets and tokens never reach the logs', async () => {
     const issued = await token('/a/oauth2/token', { grant_type: 'client_credentials', ...confidential });
     await get('/a/resource', { authorization: `Bearer ${String(issued.body.access_token)}` });

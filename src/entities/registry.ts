@@ -65,6 +65,8 @@ export interface EntityMeta {
   cacheKey: readonly string[] | null;
   /** Accepts a `ttl` (seconds) on write. */
   ttl: boolean;
+  /** Part of the configuration export (false: Kong's `db_export = false`, rows that stay in the database). */
+  dbExport: boolean;
   hasTags: boolean;
   /** The plugin that registered the entity, or null for a core entity. */
   plugin: string | null;
@@ -111,6 +113,7 @@ function metaOf(schema: EntitySchemaDef, plugin: string | null): EntityMeta {
     uniqueFields,
     cacheKey: schema.cache_key ?? null,
     ttl: schema.ttl === true,
+    dbExport: schema.db_export !== false,
     hasTags: 'tags' in schema.fields,
     plugin,
     schema,

@@ -2,8 +2,9 @@
  * oauth2's entities, with Kong's names and fields: `oauth2_credentials` (a consumer's client applications,
  * Admin API `/oauth2` and `/consumers/{c}/oauth2`, addressed by `client_id`), `oauth2_authorization_codes`
  * (short-lived codes of the authorization code flow) and `oauth2_tokens` (access and refresh tokens, addressed
- * by `access_token`). Codes and tokens are written by the gateway as it serves the flows, and expire with the
- * store's `ttl`.
+ * by `access_token`). Codes and tokens are written by the gateway as it serves the flows, expire with the
+ * store's `ttl`, and are no configuration (`db_export: false`): they are read from the database, never pushed
+ * to workers or data planes.
  */
 import { defineEntity, typedefs, type EntityView } from '../../schema/index.ts';
 import { hashSecret, isSecretHash } from './secret.ts';
@@ -57,6 +58,7 @@ export const oauth2AuthorizationCodesSchema = defineEntity({
   name: 'oauth2_authorization_codes',
   primary_key: ['id'],
   ttl: true,
+  db_export: false,
   workspaceable: true,
   fields: {
     id: typedefs.uuid,
@@ -79,6 +81,8 @@ export const oauth2TokensSchema = defineEntity({
   secret_endpoint_key: true,
   cache_key: ['access_token'],
   ttl: true,
+  // Kong exports tokens; here the export is what every worker compiles, so tokens stay in the database.
+  db_export: false,
   workspaceable: true,
   fields: {
     id: typedefs.uuid,
