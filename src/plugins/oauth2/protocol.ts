@@ -64,8 +64,10 @@ export function retrieveCodeChallenge(params: Parameters): { challenge?: string;
   let method = params.code_challenge_method;
   if (method !== undefined && challenge === undefined) return { error: 'code_challenge is required when code_method is present' };
   if (challenge !== undefined) {
-    if (typeof challenge === 'string' && /^[A-Za-z0-9_-]+={0,2}$/.test(challenge)) {
-      challenge = Buffer.from(challenge.replace(/=+$/, ''), 'base64url').toString('base64url');
+    const unpadded = typeof challenge === 'string' ? challenge.replace(/=+$/, '') : '';
+    // Only a value that decodes is re-encoded (Kong's decode-then-encode); anything else is kept as sent.
+    if (/^[A-Za-z0-9_-]+$/.test(unpadded) && unpadded.length % 4 !== 1) {
+      challenge = Buffer.from(unpadded, 'base64url').toString('base64url');
     }
     if (method !== undefined && method !== 'S256') {
       if (method !== 's256') return { error: 'code_challenge_method is not supported, must be S256' };
