@@ -19,6 +19,7 @@ test('core entities are out of reach; plugin rows are validated, generated and e
     const consumer = await store.insert('consumers', { id: '4b1b701d-de2b-5588-9aa2-3b97061d9f52', username: 'u', created_at: 1, updated_at: 1 } as never);
     const credential = (await runPluginDbRequest(store, { op: 'insert', entity: 'oauth2_credentials', row: { consumer: { id: consumer.id }, name: 'app' }, ttl: null })) as Record<string, unknown>;
     assert.match(String(credential.client_id), /^[A-Za-z0-9]{32}$/);
+    const version = await store.configVersion();
     const token = (await runPluginDbRequest(store, {
       op: 'insert',
       entity: 'oauth2_tokens',
@@ -26,6 +27,7 @@ test('core entities are out of reach; plugin rows are validated, generated and e
       ttl: 60,
     })) as Record<string, unknown>;
     assert.match(String(token.access_token), /^[A-Za-z0-9]{32}$/);
+    assert.equal(await store.configVersion(), version, 'a token is no configuration: the version stays');
     assert.equal(token.token_type, 'bearer');
     const found = (await runPluginDbRequest(store, { op: 'selectBy', entity: 'oauth2_tokens', field: 'access_token', value: String(token.access_token) })) as Record<string, unknown>;
     assert.equal(found.id, token.id);
