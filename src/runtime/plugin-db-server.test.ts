@@ -35,6 +35,8 @@ test('core entities are out of reach; plugin rows are validated, generated and e
     const updated = (await runPluginDbRequest(store, { op: 'update', entity: 'oauth2_tokens', id: String(token.id), patch: { access_token: 'new-token' }, ttl: 120 })) as Record<string, unknown>;
     assert.equal(updated.access_token, 'new-token');
     await assert.rejects(runPluginDbRequest(store, { op: 'insert', entity: 'oauth2_tokens', row: { credential: { id: credential.id } }, ttl: null }), /expires_in/);
+    const clash = runPluginDbRequest(store, { op: 'insert', entity: 'oauth2_tokens', row: { credential: { id: credential.id }, expires_in: 1, access_token: 'new-token' }, ttl: null });
+    await assert.rejects(clash, (err: Error) => err.message === 'insert oauth2_tokens failed: unique violation', 'no token in the message');
     assert.equal(await runPluginDbRequest(store, { op: 'delete', entity: 'oauth2_tokens', id: String(token.id) }), true);
     assert.equal(await runPluginDbRequest(store, { op: 'update', entity: 'oauth2_tokens', id: String(token.id), patch: {}, ttl: null }), null);
   } finally {

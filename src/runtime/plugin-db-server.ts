@@ -6,7 +6,7 @@
  */
 import { ENTITIES, validateEntity, type EntityName } from '../entities/index.ts';
 import type { PluginDbRequest } from '../pdk/index.ts';
-import type { Row, Store } from '../store/index.ts';
+import { StoreError, type Row, type Store } from '../store/index.ts';
 
 /** The most seconds a plugin may ask a row to live (Kong's DAO limit). */
 const MAX_TTL = 100_000_000;
@@ -31,8 +31,21 @@ function validated(entity: EntityName, input: Record<string, unknown>, context: 
   return result.value;
 }
 
-/** Runs one request; the result is what the matching `PluginDb` method resolves to. */
+/**
+ * Runs one request; the result is what the matching `PluginDb` method resolves to. A store error is reported
+ * by its kind only: its message quotes the conflicting values, which here are tokens and codes, and the
+ * worker logs what it is told.
+ */
 export async function runPluginDbRequest(store: Store | null, request: PluginDbRequest): Promise<unknown> {
+  try {
+    return await runRequest(store, request);
+  } catch (err) {
+    if (err instanceof StoreError) throw new Error(`${request.op} ${request.entity} failed: ${err.kind} violation`);
+    throw err;
+  }
+}
+
+async function runRequest(store: Store | null, request: PluginDbRequest): Promise<unknown> {
   if (store === null) throw new Error('this node has no database (database = off or a hybrid data plane): plugin entities cannot be read or written here');
   const entity = pluginEntity(request.entity);
   switch (request.op) {
