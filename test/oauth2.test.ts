@@ -80,7 +80,7 @@ describe('oauth2 on PostgreSQL through an HTTPS listener', { timeout: 300_000 },
     });
     https = `https://127.0.0.1:${tlsPort}`;
     const url = `http://127.0.0.1:${up.port}`;
-    for (const name of ['a', 'b', 'c']) {
+    for (const name of ['a', 'b', 'c', 'd']) {
       assert.equal((await admin('POST', '/services', { name, url })).status, 201);
       assert.equal((await admin('POST', `/services/${name}/routes`, { name, paths: [`/${name}`] })).status, 201);
     }
@@ -100,7 +100,7 @@ describe('oauth2 on PostgreSQL through an HTTPS listener', { timeout: 300_000 },
     assert.equal(pluginA.body.config && (pluginA.body.config as Record<string, unknown>).token_expiration, 7200);
     const pluginB = await admin('POST', '/services/b/plugins', {
       name: 'oauth2',
-      config: { enable_client_credentials: true, enable_authorization_code: true, token_expiration: 3, hide_credentials: true, pkce: 'strict', provision_key: 'pk-b' },
+      config: { enable_client_credentials: true, enable_authorization_code: true, token_expiration: 10, hide_credentials: true, pkce: 'strict', provision_key: 'pk-b' },
     });
     assert.equal(pluginB.status, 201, pluginB.text);
     assert.equal((await admin('POST', '/consumers', { username: 'bob', custom_id: 'bob-1' })).status, 201);
@@ -110,6 +110,11 @@ describe('oauth2 on PostgreSQL through an HTTPS listener', { timeout: 300_000 },
       config: { enable_client_credentials: true, anonymous: 'anon', accept_http_if_already_terminated: true, global_credentials: true },
     });
     assert.equal(pluginC.status, 201, pluginC.text);
+    const pluginD = await admin('POST', '/services/d/plugins', {
+      name: 'oauth2',
+      config: { enable_password_grant: true, reuse_refresh_token: true, provision_key: 'pk-d', auth_header_name: 'x-token' },
+    });
+    assert.equal(pluginD.status, 201, pluginD.text);
     const apps = [
       { name: 'confidential', client_id: 'clientid123', client_secret: SECRET, redirect_uris: [REDIRECT, 'http://example.com/second?keep=1'] },
       { name: 'public', client_id: 'publicapp', client_type: 'public', redirect_uris: [REDIRECT] },
@@ -369,10 +374,11 @@ describe('oauth2 on PostgreSQL through an HTTPS listener', { timeout: 300_000 },
     assert.equal((await token('/b/oauth2/token', { grant_type: 'authorization_code', ...confidential, code: strictCode, code_verifier: VERIFIER })).status, 200);
   });
 
+  // token_expiration is 10 s on service b: long enough for the checks before the expiry on a loaded machine.
   test('hide_credentials removes the token upstream; tokens expire after token_expiration', async () => {
     const issued = await token('/b/oauth2/token', { grant_type: 'client_credentials', ...confidential });
     assert.equal(issued.status, 200, issued.text);
-    assert.equal(issued.body.expires_in, 3);
+    assert.equal(issued.body.expires_in, 10);
     const accessToken = String(issued.body.access_token);
     const byHeader = await get('/b/resource?keep=1', { authorization: `Bearer ${accessToken}` });
     assert.equal(byHeader.status, 200, byHeader.text);
@@ -380,9 +386,28 @@ describe('oauth2 on PostgreSQL through an HTTPS listener', { timeout: 300_000 },
     const byQuery = await get(`/b/resource?access_token=${accessToken}&keep=1`);
     assert.equal(byQuery.status, 200, byQuery.text);
     assert.equal(echoOf(byQuery).url, '/resource?keep=1');
+    const inForm = await send(`${https}/b/resource`, 'POST', { form: { access_token: accessToken, other: 'x' } });
+    assert.equal(inForm.status, 200, inForm.text);
+    assert.equal(echoOf(inForm).bodyLength, 'other=x'.length, 'the token is removed from a form body');
     await waitUntil(async () => (await get('/b/resource', { authorization: `Bearer ${accessToken}` })).status === 401, WAIT, 'the token to expire');
     const expired = await get('/b/resource', { authorization: `Bearer ${accessToken}` });
     assert.deepEqual(expired.body, { error: 'invalid_token', error_description: 'The access token is invalid or has expired' });
+  });
+
+  test('reuse_refresh_token keeps the refresh token; auth_header_name carries the token', async () => {
+    const issued = await token('/d/oauth2/token', { grant_type: 'password', ...confidential, provision_key: 'pk-d', authenticated_userid: 'reuser' });
+    assert.equal(issued.status, 200, issued.text);
+    const first = String(issued.body.access_token);
+    assert.equal((await get('/d/resource', { 'x-token': `Bearer ${first}` })).status, 200);
+    assert.equal((await get('/d/resource', { authorization: `Bearer ${first}` })).status, 401, 'only the configured header counts');
+    const refreshed = await token('/d/oauth2/token', { grant_type: 'refresh_token', ...confidential, refresh_token: String(issued.body.refresh_token) });
+    assert.equal(refreshed.status, 200, refreshed.text);
+    assert.equal(refreshed.body.refresh_token, issued.body.refresh_token);
+    assert.notEqual(refreshed.body.access_token, first);
+    assert.equal((await get('/d/resource', { 'x-token': `Bearer ${String(refreshed.body.access_token)}` })).status, 200);
+    assert.equal((await get('/d/resource', { 'x-token': `Bearer ${first}` })).status, 401, 'the row has a new access token');
+    const again = await token('/d/oauth2/token', { grant_type: 'refresh_token', ...confidential, refresh_token: String(issued.body.refresh_token) });
+    assert.equal(again.status, 200, 'the same refresh token works again');
   });
 
   test('anonymous, global credentials and X-Forwarded-Proto from a trusted address', async () => {
