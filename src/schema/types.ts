@@ -184,6 +184,8 @@ export interface EntitySchemaDef extends SchemaDef {
    * oauth2's codes and tokens, stay in the database and out of exports, snapshots and pushes to data planes.
    */
   readonly db_export?: boolean;
+  /** False for entities the Admin API does not serve (Kong's `generate_admin_api = false`: oauth2's codes). */
+  readonly generate_admin_api?: boolean;
   /**
    * Write-time transformations (Kong's `transformations`): basic-auth hashes a password. Run by Admin API
    * writes that set one of `input`, and by every declarative load.

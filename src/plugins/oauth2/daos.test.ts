@@ -23,6 +23,8 @@ test('oauth2 entities: Kong\'s Admin API names, endpoint keys, ttls; codes and t
   assert.equal(ENTITIES.oauth2_tokens.dbExport, false);
   assert.equal(ENTITIES.oauth2_authorization_codes.ttl, true);
   assert.equal(ENTITIES.oauth2_authorization_codes.dbExport, false);
+  assert.equal(ENTITIES.oauth2_authorization_codes.generateAdminApi, false, 'no Admin API for codes, as in Kong');
+  assert.equal(ENTITIES.oauth2_tokens.generateAdminApi, true);
   assert.deepEqual(ENTITIES.oauth2_tokens.foreignKeys.map((fk) => [fk.field, fk.reference, fk.onDelete]), [
     ['service', 'services', 'cascade'],
     ['credential', 'oauth2_credentials', 'cascade'],

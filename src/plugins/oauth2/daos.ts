@@ -59,6 +59,7 @@ export const oauth2AuthorizationCodesSchema = defineEntity({
   primary_key: ['id'],
   ttl: true,
   db_export: false,
+  generate_admin_api: false,
   workspaceable: true,
   fields: {
     id: typedefs.uuid,
