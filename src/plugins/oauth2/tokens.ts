@@ -3,15 +3,17 @@
  * token is read from the database once, not per request. Cache keys are a digest of the token (the token
  * itself never becomes a key). Cached entries live briefly, so a token deleted through the Admin API stops
  * working within `TOKEN_CACHE_MS` on every worker; tokens the plugin itself replaces or deletes are removed
- * from the cache at once.
+ * from the cache at once. An unknown token is remembered as unknown for as long.
  */
 import { createHash } from 'node:crypto';
 import type { EntityRecord, Kong, SharedCache } from '../../pdk/index.ts';
 import type { OAuth2Client, OAuth2Conf } from './conf.ts';
 import { randomToken } from './protocol.ts';
 
-/** How long a token found in the database is trusted from the cache. */
+/** How long a token found (or not found) in the database is trusted from the cache. */
 export const TOKEN_CACHE_MS = 5_000;
+/** The cached value of a token the database does not have (JSON of a row is never this). */
+const MISSING = '-';
 
 /** A token as stored (`oauth2_tokens`). */
 export interface StoredToken {
@@ -45,11 +47,12 @@ export async function loadToken(kong: Kong, accessToken: string): Promise<Stored
   const cache = cacheOf(kong);
   const key = tokenCacheKey(accessToken);
   const cached = cache === null ? undefined : await cache.get(key);
-  if (typeof cached === 'string') return JSON.parse(cached) as StoredToken;
+  if (typeof cached === 'string') return cached === MISSING ? null : (JSON.parse(cached) as StoredToken);
   const row = (await kong.db.selectBy('oauth2_tokens', 'access_token', accessToken)) as StoredToken | null;
-  if (row !== null && cache !== null) {
-    const rowLeftMs = typeof row.ttl === 'number' && row.ttl > 0 ? row.ttl * 1000 : Infinity;
-    await cache.set(key, JSON.stringify(row), Math.max(1, Math.min(TOKEN_CACHE_MS, rowLeftMs)));
+  if (cache !== null) {
+    // Misses are remembered too, so a client repeating an unknown token does not reach the database each time.
+    const rowLeftMs = row !== null && typeof row.ttl === 'number' && row.ttl > 0 ? row.ttl * 1000 : Infinity;
+    await cache.set(key, row === null ? MISSING : JSON.stringify(row), Math.max(1, Math.min(TOKEN_CACHE_MS, rowLeftMs)));
   }
   return row;
 }
