@@ -18,6 +18,9 @@ test('code challenges: S256 only (any case), normalised to unpadded base64url', 
   assert.equal(retrieveCodeChallenge({ code_challenge: 'x', code_challenge_method: 'plain' }).error, 'code_challenge_method is not supported, must be S256');
   assert.equal(retrieveCodeChallenge({ code_challenge_method: 'S256' }).error, 'code_challenge is required when code_method is present');
   assert.equal(retrieveCodeChallenge({}).challenge, undefined);
+  // Kong's cases: padding, and the standard alphabet's + and /.
+  assert.equal(retrieveCodeChallenge({ code_challenge: '2aC4cMSkAsMRtZbhHhiZkDW3sddRf_iTRGil1r9gi8w=' }).challenge, s256('abcdelfhigklmnopqrstuvwxyz0123456789abcdefg'));
+  assert.equal(retrieveCodeChallenge({ code_challenge: '0LoS6Gtrw16r07+ZXsCf8MeAi21QHmKc3LJdUCA5w/o=' }).challenge, s256('abcdelfhigklmnopqrstuvwxyz0123456789abcdefghijklmnop9'));
   // RFC 7636 appendix B.
   assert.equal(s256('dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk'), 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM');
 });

@@ -64,8 +64,9 @@ export function retrieveCodeChallenge(params: Parameters): { challenge?: string;
   let method = params.code_challenge_method;
   if (method !== undefined && challenge === undefined) return { error: 'code_challenge is required when code_method is present' };
   if (challenge !== undefined) {
-    const unpadded = typeof challenge === 'string' ? challenge.replace(/=+$/, '') : '';
-    // Only a value that decodes is re-encoded (Kong's decode-then-encode); anything else is kept as sent.
+    // Either base64 alphabet, padded or not, as Kong decodes it; only a value that decodes is re-encoded (as
+    // unpadded base64url, what a verifier's S256 gives), anything else is kept as sent.
+    const unpadded = typeof challenge === 'string' ? challenge.replace(/=+$/, '').replaceAll('+', '-').replaceAll('/', '_') : '';
     if (/^[A-Za-z0-9_-]+$/.test(unpadded) && unpadded.length % 4 !== 1) {
       challenge = Buffer.from(unpadded, 'base64url').toString('base64url');
     }
