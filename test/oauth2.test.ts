@@ -512,7 +512,7 @@ consumers:
     await up?.close();
   });
 
-  test('the credential loads and is served by the Admin API; issuing a token needs a database (500, as in Kong)', async () => {
+  test('the credential loads and is served by the Admin API; issuing a token needs a database (500, as in Kong); tokens are not found', async () => {
     const cred = await send(`${node.admin}/oauth2/carol-app`, 'GET');
     assert.equal(cred.status, 200, cred.text);
     assert.equal(cred.body.name, 'app');
@@ -522,6 +522,10 @@ consumers:
     assert.equal(issued.body.message, 'An unexpected error occurred');
     const missing = await send(`${https}/s/anything`, 'GET');
     assert.equal(missing.status, 401);
+    assert.equal(missing.body.error_description, 'The access token is missing');
+    const unknown = await send(`${https}/s/anything`, 'GET', { headers: { authorization: 'Bearer some-token' } });
+    assert.equal(unknown.status, 401, 'a token is looked up and not found, as in Kong');
+    assert.equal(unknown.body.error, 'invalid_token');
     const config = await send(`${node.admin}/config`, 'GET');
     assert.match(config.text, /oauth2_credentials/);
   });

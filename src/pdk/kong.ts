@@ -194,6 +194,6 @@ export interface Kong extends NodeServices {
   readonly node: KongNode;
   /** The phase now running (Kong's `ngx.get_phase()` in Kong's names). */
   readonly phase: PluginPhase;
-  /** Plugin-owned entities in the node's database (rejects on a node without one). */
+  /** Plugin-owned entities in the node's database (without one, reads find nothing and writes reject). */
   readonly db: PluginDb;
 }

@@ -2,7 +2,8 @@
  * `kong.db`: the database as plugins that write while serving traffic need it (Kong's `kong.db.<dao>` for
  * oauth2's tokens and codes). Only entities a plugin owns are reachable; writes are validated with the
  * entity's schema (defaults, generated values) as an Admin API write would be. A node without a database
- * (DB-less, a hybrid data plane) has none: every call rejects, as Kong's DAOs fail there.
+ * (DB-less, a hybrid data plane) has none: reads find nothing and writes reject, as Kong's DAOs behave there for
+ * rows no declarative configuration holds.
  */
 import type { EntityRecord } from './plugin-handler.ts';
 
@@ -61,7 +62,9 @@ export class RequestPluginDb implements PluginDb {
   }
 }
 
-/** What `kong.db` is on a node without a database: every call rejects with the reason. */
-export const NO_PLUGIN_DB: PluginDb = new RequestPluginDb(() =>
-  Promise.reject(new Error('this node has no database (database = off or a hybrid data plane): plugin entities cannot be read or written here')),
+/** What `kong.db` is on a node without a database: reads find nothing; writes reject with the reason. */
+export const NO_PLUGIN_DB: PluginDb = new RequestPluginDb((request) =>
+  request.op === 'select' || request.op === 'selectBy'
+    ? Promise.resolve(null)
+    : Promise.reject(new Error('this node has no database (database = off or a hybrid data plane): plugin entities cannot be written here')),
 );

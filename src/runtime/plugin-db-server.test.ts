@@ -8,8 +8,10 @@ import { runPluginDbRequest } from './plugin-db-server.ts';
 
 registerPlugins(enabledPlugins(['oauth2']));
 
-test('without a store every request fails with the reason', async () => {
-  await assert.rejects(runPluginDbRequest(null, { op: 'select', entity: 'oauth2_tokens', id: 'x' }), /this node has no database/);
+test('without a store reads find nothing and writes fail with the reason', async () => {
+  assert.equal(await runPluginDbRequest(null, { op: 'selectBy', entity: 'oauth2_tokens', field: 'access_token', value: 'x' }), null);
+  await assert.rejects(runPluginDbRequest(null, { op: 'insert', entity: 'oauth2_tokens', row: {}, ttl: null }), /this node has no database/);
+  await assert.rejects(runPluginDbRequest(null, { op: 'delete', entity: 'oauth2_tokens', id: 'x' }), /this node has no database/);
 });
 
 test('core entities are out of reach; plugin rows are validated, generated and expire with their ttl', async () => {

@@ -2,7 +2,7 @@
  * The supervisor's half of `kong.db`: runs a worker's request against the node's store. Only entities a
  * plugin owns are reachable (a plugin cannot rewrite routes or consumers behind the Admin API's back); writes
  * are validated with the entity schema, so defaults and generated values (ids, tokens, timestamps) are filled
- * in as on an Admin API write. Without a store (DB-less, data plane) every request fails.
+ * in as on an Admin API write. Without a store (DB-less, data plane) reads find nothing and writes fail.
  */
 import { ENTITIES, validateEntity, type EntityName } from '../entities/index.ts';
 import type { PluginDbRequest } from '../pdk/index.ts';
@@ -46,7 +46,11 @@ export async function runPluginDbRequest(store: Store | null, request: PluginDbR
 }
 
 async function runRequest(store: Store | null, request: PluginDbRequest): Promise<unknown> {
-  if (store === null) throw new Error('this node has no database (database = off or a hybrid data plane): plugin entities cannot be read or written here');
+  if (store === null) {
+    // Reads find nothing, as Kong's DB-less reads of rows no configuration holds; writes cannot happen.
+    if (request.op === 'select' || request.op === 'selectBy') return null;
+    throw new Error('this node has no database (database = off or a hybrid data plane): plugin entities cannot be written here');
+  }
   const entity = pluginEntity(request.entity);
   switch (request.op) {
     case 'select':
