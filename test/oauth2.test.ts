@@ -153,6 +153,13 @@ describe('oauth2 on PostgreSQL through an HTTPS listener', { timeout: 300_000 },
     const hashed = await admin('GET', '/oauth2/hashedapp');
     assert.match(String(hashed.body.client_secret), /^\$pbkdf2-sha512\$i=10000,l=32\$/);
     assert.ok(!hashed.text.includes(HASHED_SECRET));
+    const rehashed = await admin('POST', '/consumers/bob/oauth2', { name: 'rehashed', client_secret: 'first', hash_secret: true });
+    const changed = await admin('PATCH', `/oauth2/${String(rehashed.body.id)}`, { client_secret: 'second-secret' });
+    assert.match(String(changed.body.client_secret), /^\$pbkdf2-sha512\$/, 'a new secret alone is hashed too');
+    assert.notEqual(changed.body.client_secret, rehashed.body.client_secret);
+    const renamed = await admin('PATCH', `/oauth2/${String(rehashed.body.id)}`, { name: 'renamed', hash_secret: true });
+    assert.equal(renamed.body.client_secret, changed.body.client_secret, 'a stored hash is not hashed again');
+    assert.equal((await admin('DELETE', `/oauth2/${String(rehashed.body.id)}`)).status, 204);
 
     const noName = await admin('POST', '/consumers/bob/oauth2', { redirect_uris: [REDIRECT] });
     assert.equal(noName.status, 400);

@@ -44,7 +44,9 @@ export const oauth2CredentialsSchema = defineEntity({
   },
   transformations: [
     {
-      input: ['hash_secret'],
+      // Kong runs this only when a write sets hash_secret; a new client_secret alone is hashed here too, so a
+      // credential with hash_secret never stores its secret in clear.
+      input: ['hash_secret', 'client_secret'],
       on_write: (entity: EntityView) => {
         const secret = entity.client_secret;
         if (entity.hash_secret !== true || typeof secret !== 'string' || isSecretHash(secret)) return {};
