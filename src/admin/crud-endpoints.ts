@@ -247,6 +247,7 @@ function nestedEntityHandlers(child: EntityMeta, fk: ForeignKeyMeta): Record<'GE
 export function addCrudEndpoints(table: RouteTable): void {
   for (const name of ENTITY_ORDER) {
     const meta = ENTITIES[name];
+    if (!meta.generateAdminApi) continue;
     const collection = `/${meta.adminApiName}`;
     const entity = `${collection}/{${meta.name}}`;
     const list = collectionHandlers(meta);

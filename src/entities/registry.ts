@@ -71,6 +71,10 @@ export interface EntityMeta {
   cacheKey: readonly string[] | null;
   /** Accepts a `ttl` (seconds) on write. */
   ttl: boolean;
+  /** Part of the configuration export (false: Kong's `db_export = false`, rows that stay in the database). */
+  dbExport: boolean;
+  /** Served by the Admin API's generated endpoints (false: Kong's `generate_admin_api = false`). */
+  generateAdminApi: boolean;
   hasTags: boolean;
   /** The plugin that registered the entity, or null for a core entity. */
   plugin: string | null;
@@ -117,6 +121,8 @@ function metaOf(schema: EntitySchemaDef, plugin: string | null): EntityMeta {
     uniqueFields,
     cacheKey: schema.cache_key ?? null,
     ttl: schema.ttl === true,
+    dbExport: schema.db_export !== false,
+    generateAdminApi: schema.generate_admin_api !== false,
     hasTags: 'tags' in schema.fields,
     plugin,
     schema,

@@ -9,6 +9,7 @@ import type { Kong, KongClient, KongCtx, KongIp, KongLog, KongNode, KongRequest,
 import type { PluginConfigData, PluginConsumer, PluginCredential, PluginPhase } from './plugin-handler.ts';
 import type { MetricsRegistry, NodeServices, SharedCache, SharedCounters } from './shared-state.ts';
 import { parseQuery, type QueryValue } from './query.ts';
+import { NO_PLUGIN_DB, type PluginDb } from './plugin-db.ts';
 import { sameName } from './header-list.ts';
 import { phaseName, PHASE } from './phase-rules.ts';
 import { RequestApi } from './request-api.ts';
@@ -29,6 +30,8 @@ export interface PdkEnvironment {
   log(level: string, message: string): void;
   /** Most bytes of a request body a plugin may read (`getRawBody`). */
   readonly maxBodyBytes: number;
+  /** The database plugins write to while serving (`kong.db`); absent or null on a node without one. */
+  readonly db?: PluginDb | null;
 }
 
 /** A plugin's bound on the request body (`kong.request.limitBodySize`). */
@@ -243,6 +246,9 @@ export class PluginContext implements Kong {
   }
   get metrics(): MetricsRegistry {
     return this.#services().metrics;
+  }
+  get db(): PluginDb {
+    return this.env.db ?? NO_PLUGIN_DB;
   }
 
   #services(): NodeServices {

@@ -22,3 +22,4 @@ export { parseQuery, withoutQueryArg, type QueryValue } from './query.ts';
 export { clearHeader, getHeader, setHeader } from './header-list.ts';
 export { databaseUnavailableReason, nodeDatabaseKind, pluginDatabase, setNodeDatabaseKind, setPluginDatabase, type NodeDatabaseKind, type PluginDatabase, type SqlParam } from './node-database.ts';
 export type * from './admin-api.ts';
+export { NO_PLUGIN_DB, RequestPluginDb, type PluginDb, type PluginDbRequest, type PluginDbWriteOptions } from './plugin-db.ts';

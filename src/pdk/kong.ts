@@ -10,6 +10,7 @@ import type { PluginConsumer, PluginCredential, PluginPhase } from './plugin-han
 import type { NodeServices } from './shared-state.ts';
 import type { QueryValue } from './query.ts';
 import type { LogRecord } from './log-record.ts';
+import type { PluginDb } from './plugin-db.ts';
 
 /** Headers by lower-cased name; a header sent several times gives an array. */
 export type HeaderMap = Record<string, string | string[]>;
@@ -206,4 +207,6 @@ export interface Kong extends NodeServices {
   readonly node: KongNode;
   /** The phase now running (Kong's `ngx.get_phase()` in Kong's names). */
   readonly phase: PluginPhase;
+  /** Plugin-owned entities in the node's database (without one, reads find nothing and writes reject). */
+  readonly db: PluginDb;
 }

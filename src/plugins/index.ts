@@ -72,6 +72,10 @@ import { statsdSchema } from './statsd/schema.ts';
 import { statsdHandler } from './statsd/handler.ts';
 import { openidConnectSchema } from './openid-connect/schema.ts';
 import { openidConnectHandler } from './openid-connect/handler.ts';
+import { oauth2Schema } from './oauth2/schema.ts';
+import { oauth2Handler } from './oauth2/handler.ts';
+import { oauth2Daos } from './oauth2/daos.ts';
+import { oauth2Migrations } from './oauth2/migrations/index.ts';
 
 export interface BundledPlugin {
   readonly schema: PluginDefinitionForSchema;
@@ -112,6 +116,7 @@ export const BUNDLED_PLUGINS: readonly BundledPlugin[] = [
   { schema: logglySchema, handler: logglyHandler },
   { schema: statsdSchema, handler: statsdHandler },
   { schema: openidConnectSchema, handler: openidConnectHandler },
+  { schema: oauth2Schema, handler: oauth2Handler, daos: oauth2Daos, migrations: oauth2Migrations },
 ];
 
 /** Handlers of every bundled plugin by name (what the snapshot compiler runs). */

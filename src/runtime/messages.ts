@@ -1,5 +1,6 @@
 import type { NodeDatabaseKind } from '../pdk/index.ts';
 import type { PostgresSettings } from '../store/index.ts';
+import type { PluginDbRequest } from '../pdk/index.ts';
 import type { DownstreamHeaders } from '../proxy/options.ts';
 import type { RouterFlavor } from '../router/types.ts';
 import type { RouteMatchCalculation } from '../router/index.ts';
@@ -115,7 +116,17 @@ export interface WorkerHealth {
   unhealthy: string[];
 }
 
+/** The answer to a worker's `kong.db` request: the result, or the error's message. */
+export interface WorkerDbReply {
+  type: 'db-reply';
+  id: number;
+  ok: boolean;
+  value?: unknown;
+  error?: string;
+}
+
 export type SupervisorMessage =
+  | WorkerDbReply
   | WorkerInit
   | WorkerConfig
   | WorkerConfigPatchMessage
@@ -135,4 +146,6 @@ export type WorkerMessage =
   | { type: 'stats'; id: number; counters: WorkerCounters }
   | { type: 'traffic'; id: number; services: Record<string, ServiceTelemetry> }
   /** Outcomes of proxied requests to upstreams with passive health checks: [upstream id, host:port, outcome]. */
-  | { type: 'health-report'; reports: [string, string, HealthOutcome][] };
+  | { type: 'health-report'; reports: [string, string, HealthOutcome][] }
+  /** A plugin's `kong.db` call, run by the supervisor against the node's store. */
+  | { type: 'db-request'; id: number; request: PluginDbRequest };

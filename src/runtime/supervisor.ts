@@ -25,6 +25,7 @@ import type { NodePlugins } from '../plugins/external/node-plugins.ts';
 import { registerPlugins } from '../entities/index.ts';
 import type { PluginSchemaRegistry } from '../schema/index.ts';
 import type { Store } from '../store/index.ts';
+import { runPluginDbRequest } from './plugin-db-server.ts';
 import type { ServiceTelemetry } from '../proxy/traffic.ts';
 import type { ClusterView } from '../admin/context.ts';
 import type { SupervisorMessage, WorkerCounters, WorkerInit, WorkerMessage } from './messages.ts';
@@ -392,6 +393,13 @@ export class Supervisor implements NodeContext {
       case 'health-report':
         for (const [upstreamId, target, outcome] of msg.reports) this.health?.report(upstreamId, target, outcome);
         break;
+      case 'db-request':
+        runPluginDbRequest(this.store, msg.request).then(
+          (value) => worker.isConnected() && worker.send({ type: 'db-reply', id: msg.id, ok: true, value } satisfies SupervisorMessage),
+          (err: unknown) =>
+            worker.isConnected() && worker.send({ type: 'db-reply', id: msg.id, ok: false, error: err instanceof Error ? err.message : String(err) } satisfies SupervisorMessage),
+        );
+        return;
       case 'stats': {
         const waiter = this.#statsWaiters.get(msg.id);
         if (waiter) {

@@ -21,6 +21,7 @@ import type { RouteMatchCalculation } from '../router/index.ts';
 import { TrafficCounter } from '../proxy/traffic.ts';
 import type { ListenerSpec, SupervisorMessage, WorkerInit, WorkerMessage } from './messages.ts';
 import { applyWorkerPatch } from './config-patch.ts';
+import { PluginDbClient } from './plugin-db-client.ts';
 import { pendingTimers } from './process-stats.ts';
 import { maybeNodeServices, startWorkerNodeServices, stopWorkerNodeServices } from '../shared-state/index.ts';
 import type { SnapshotInput } from '../snapshot/types.ts';
@@ -38,6 +39,12 @@ function send(msg: WorkerMessage): void {
   // After the supervisor is gone a send would raise an error event; the worker is shutting down then anyway.
   if (process.connected) process.send?.(msg);
 }
+
+/** `kong.db` calls wait at most this long for the supervisor's answer. */
+const DB_TIMEOUT_MS = 30_000;
+
+/** The worker's `kong.db`: calls run by the supervisor against the node's store. */
+const dbClient = new PluginDbClient(send, DB_TIMEOUT_MS);
 
 const EMPTY_INPUT: SnapshotInput = { services: [], routes: [], upstreams: [], targets: [], plugins: [], consumers: [] };
 
@@ -188,6 +195,9 @@ export function runWorker(): void {
         }
         apply(applyWorkerPatch(served.input, msg.patch), msg.hash, msg.refusals);
         break;
+      case 'db-reply':
+        dbClient.onReply(msg);
+        break;
       case 'shutdown':
         shutdown(servers, pools, shutdownTimeout);
         break;
@@ -321,6 +331,7 @@ function proxyOptions(
       isTrusted,
       log: logAt,
       maxBodyBytes: MAX_PLUGIN_BODY_BYTES,
+      db: dbClient.db,
     },
     reportHealth,
     isTrusted,

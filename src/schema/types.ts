@@ -180,6 +180,13 @@ export interface EntitySchemaDef extends SchemaDef {
    */
   readonly secret_endpoint_key?: boolean;
   /**
+   * False for data that is no configuration (Kong's `db_export = false`): rows written while serving, such as
+   * oauth2's codes and tokens, stay in the database and out of exports, snapshots and pushes to data planes.
+   */
+  readonly db_export?: boolean;
+  /** False for entities the Admin API does not serve (Kong's `generate_admin_api = false`: oauth2's codes). */
+  readonly generate_admin_api?: boolean;
+  /**
    * Write-time transformations (Kong's `transformations`): basic-auth hashes a password. Run by Admin API
    * writes that set one of `input`, and by every declarative load.
    */

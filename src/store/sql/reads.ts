@@ -1,5 +1,5 @@
 /** Read queries shared by both dialects: lookups, pages with tag and foreign filters, /tags, the export. */
-import { ENTITY_ORDER, type EntityName } from '../../entities/index.ts';
+import { ENTITIES, ENTITY_ORDER, type EntityName } from '../../entities/index.ts';
 import { emptyFlatConfig, type FlatConfig } from '../../declarative/index.ts';
 import { decodeOffset, encodeOffset } from '../offset.ts';
 import type { ListOptions, Page, Row, TagPage } from '../types.ts';
@@ -188,6 +188,8 @@ export async function exportEntities(session: SqlSession, dialect: Dialect): Pro
   const now = Date.now();
   let nextExpiry: number | null = null;
   for (const entity of ENTITY_ORDER) {
+    // Rows written while serving (oauth2 tokens) are no configuration: they stay out of every export.
+    if (!ENTITIES[entity].dbExport) continue;
     const layout = layoutOf(entity);
     const alive = layout.ttl ? ` WHERE (${ident('expires_at')} IS NULL OR ${ident('expires_at')} > ?)` : '';
     const rows = await session.query(

@@ -4,7 +4,7 @@
  * every later statement); the broken rule is then reported as Kong's error. Operations on one
  * transaction run one at a time, even when the caller starts several at once.
  */
-import type { EntityName } from '../../entities/index.ts';
+import { ENTITIES, type EntityName } from '../../entities/index.ts';
 import { databaseError, notFound } from '../errors.ts';
 import { StoreError, type ListOptions, type Page, type Row, type StoreOps, type TagPage } from '../types.ts';
 import { diagnoseDelete, diagnoseWrite } from './diagnose.ts';
@@ -189,7 +189,8 @@ export class TransactionOps implements StoreOps {
         throw await this.#explain(explain, error);
       }
       await this.#session.execute(`RELEASE SAVEPOINT ${savepoint}`);
-      if (outcome.changed) this.changed = true;
+      // Rows that are no configuration (db_export = false: oauth2 tokens) change no configuration version.
+      if (outcome.changed && ENTITIES[explain.entity].dbExport) this.changed = true;
       return outcome.result;
     });
   }
