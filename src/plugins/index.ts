@@ -41,6 +41,8 @@ import { jwtSchema } from './jwt/schema.ts';
 import { jwtHandler } from './jwt/handler.ts';
 import { jwtDaos } from './jwt/daos.ts';
 import { jwtMigrations } from './jwt/migrations/index.ts';
+import { opentelemetrySchema } from './opentelemetry/schema.ts';
+import { opentelemetryHandler } from './opentelemetry/handler.ts';
 
 export interface BundledPlugin {
   readonly schema: PluginDefinitionForSchema;
@@ -66,6 +68,7 @@ export const BUNDLED_PLUGINS: readonly BundledPlugin[] = [
   { schema: aclSchema, handler: aclHandler, daos: aclDaos, migrations: aclMigrations },
   { schema: rateLimitingSchema, handler: rateLimitingHandler },
   { schema: jwtSchema, handler: jwtHandler, daos: jwtDaos, migrations: jwtMigrations },
+  { schema: opentelemetrySchema, handler: opentelemetryHandler },
 ];
 
 /** Handlers of every bundled plugin by name (what the snapshot compiler runs). */

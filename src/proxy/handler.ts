@@ -22,6 +22,7 @@ import { addGatewayHeaders, sendGatewayError, sendGatewayResponse } from './resp
 import { Readable } from 'node:stream';
 import { hashInputsFor } from './balancer-request.ts';
 import { BodySizeGuard } from './body-size-guard.ts';
+import { startRequestTrace } from './request-trace.ts';
 
 /** A client connection, with the upstream call of the request it is waiting on (HTTP/1.1: at most one). */
 export interface ProxySocket extends Socket {
@@ -58,6 +59,9 @@ export interface RoutedRequest {
   headers: string[];
   path: string;
   host: string;
+  /** When routing began and ended (performance.now()), for the router span; 0 when tracing is off. */
+  routerStart: number;
+  routerEnd: number;
 }
 
 /**
@@ -227,6 +231,8 @@ export class ProxyCore {
       service: entry.service as unknown as Readonly<Record<string, unknown>> | null,
       uriCaptures: routed.match.uriCaptures,
     };
+    const tracing = this.options.tracing;
+    if (tracing != null) ctx.trace = startRequestTrace(ctx, tracing, routed);
     return ctx;
   }
 
@@ -357,6 +363,7 @@ export class ProxyCore {
     }
     const q = url.indexOf('?');
     const rawPath = q === -1 ? url : url.slice(0, q);
+    const routerStart = options.tracing != null ? performance.now() : 0;
     const match = snapshot.router.match({
       method: req.method ?? 'GET',
       rawPath,
@@ -419,6 +426,8 @@ export class ProxyCore {
       headers: upstreamHeaders,
       path: q === -1 ? match.upstreamPath : match.upstreamPath + url.slice(q),
       host,
+      routerStart,
+      routerEnd: routerStart === 0 ? 0 : performance.now(),
     };
   }
 

@@ -243,6 +243,7 @@ export class Supervisor implements NodeContext {
       nodeId: this.nodeId,
       hostname: hostname(),
       countTraffic: s.role === 'data_plane',
+      tracing: { instrumentations: [...s.tracing_instrumentations], samplingRate: s.tracing_sampling_rate },
       sharedState: null,
     };
     if (this.#runsWorkers()) {

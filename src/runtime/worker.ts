@@ -1,3 +1,4 @@
+import { instrumentationMask, type TracingOptions } from '../tracing/instrumentations.ts';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { SecureContext, TLSSocket } from 'node:tls';
@@ -282,6 +283,7 @@ function proxyOptions(
       isTrusted,
       log: logAt,
       maxBodyBytes: MAX_PLUGIN_BODY_BYTES,
+      tracingSamplingRate: init.tracing?.samplingRate ?? 0.01,
     },
     reportHealth,
     isTrusted,
@@ -290,7 +292,14 @@ function proxyOptions(
     downstream: init.downstream,
     upstreamRequestId: init.upstreamRequestId,
     shutdownTimeout: init.shutdownTimeout,
+    tracing: tracingOptions(init.tracing),
   };
+}
+
+/** The node's tracing settings, or null when no instrumentation is on (then requests carry no trace). */
+function tracingOptions(tracing: WorkerInit['tracing'] | undefined): TracingOptions | null {
+  const mask = tracing === undefined ? 0 : instrumentationMask(tracing.instrumentations);
+  return mask === 0 ? null : { mask, samplingRate: tracing!.samplingRate };
 }
 
 async function listenAll(core: ProxyCore, init: WorkerInit): Promise<Server[]> {

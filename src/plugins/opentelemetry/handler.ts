@@ -1,0 +1,156 @@
+/**
+ * opentelemetry: propagates tracing headers (access), returns the trace id in a response header when asked
+ * (header_filter), and exports the request's spans and log lines over OTLP/HTTP through a batching queue
+ * (log). Spans come from `tracing_instrumentations`; without them the plugin still propagates, with a
+ * propagation-only trace that is never exported (as Kong does).
+ */
+import type { Kong, PluginEntityScope, PluginHandler } from '../../pdk/index.ts';
+import { resolvePropagation, type PropagationConfig, type TracingContext } from '../../tracing/propagation/index.ts';
+import { propagateRequest } from '../../tracing/propagate-request.ts';
+import { getQueue, type BatchQueue, type QueueSettings } from '../../tracing/batch-queue.ts';
+import { encodeLogs, encodeTraces, type Attributes, type ExportLogRecord, type ExportSpan, type InstrumentationScope } from '../../tracing/otlp/encode.ts';
+import { postBatch, type ExportTarget } from '../../tracing/http-export.ts';
+import { exportLogLine, exportSpan } from './export.ts';
+import type { OpentelemetryConfig } from './schema.ts';
+
+export const OPENTELEMETRY_VERSION = '3.10.0';
+
+const SCOPE: InstrumentationScope = { name: 'kong-internal', version: '0.1.0' };
+
+export interface OpentelemetryConf {
+  readonly id: string;
+  readonly propagation: PropagationConfig;
+  readonly samplingRate: number | null;
+  readonly traceIdHeader: string | null;
+  readonly queue: QueueSettings;
+  readonly traces: ExportTarget | null;
+  readonly logs: ExportTarget | null;
+  readonly resourceAttributes: Readonly<Record<string, string>>;
+  /** The resource attributes with the node's id, made on first export. */
+  resource: Attributes | null;
+}
+
+/** Kong's mapping of the deprecated batch fields onto `queue`, when they differ from their old defaults. */
+function queueSettings(config: OpentelemetryConfig): QueueSettings {
+  let queue: QueueSettings = config.queue;
+  if (config.batch_span_count != null && config.batch_span_count !== 200) queue = { ...queue, max_batch_size: config.batch_span_count };
+  if (config.batch_flush_delay != null && config.batch_flush_delay !== 3) queue = { ...queue, max_coalescing_delay: config.batch_flush_delay };
+  return queue;
+}
+
+function target(endpoint: string | null | undefined, config: OpentelemetryConfig): ExportTarget | null {
+  if (endpoint == null) return null;
+  return {
+    endpoint,
+    contentType: 'application/x-protobuf',
+    headers: config.headers ?? null,
+    connectTimeout: config.connect_timeout,
+    sendTimeout: config.send_timeout,
+    readTimeout: config.read_timeout,
+  };
+}
+
+function prepare(config: OpentelemetryConfig, _data: unknown, entity?: PluginEntityScope): OpentelemetryConf {
+  return {
+    id: entity?.id ?? 'opentelemetry',
+    propagation: resolvePropagation(config.propagation, config.header_type),
+    samplingRate: config.sampling_rate ?? null,
+    traceIdHeader: config.http_response_header_for_traceid ?? null,
+    queue: queueSettings(config),
+    traces: target(config.traces_endpoint, config),
+    logs: target(config.logs_endpoint, config),
+    resourceAttributes: config.resource_attributes ?? {},
+    resource: null,
+  };
+}
+
+function rewrite(kong: Kong, conf: OpentelemetryConf): void {
+  if (conf.logs !== null) kong.tracing.captureLogs();
+}
+
+function access(kong: Kong, conf: OpentelemetryConf): void {
+  if (conf.logs !== null) kong.tracing.captureLogs();
+  if (conf.traces === null) return;
+  const tracing = kong.tracing;
+  const trace = tracing.ensureTrace();
+  propagateRequest(kong, conf.propagation, (extracted) => {
+    const root = trace.root;
+    const injected = trace.balancerSpanForInjection() ?? root;
+    if (extracted.traceId !== undefined) trace.traceId = extracted.traceId;
+    if (extracted.spanId !== undefined) root.parentId = extracted.spanId;
+    else if (extracted.parentId !== undefined) root.parentId = extracted.parentId;
+    const sampled = tracing.getSamplingDecision(extracted.shouldSample, conf.samplingRate);
+    tracing.setShouldSample(sampled);
+    trace.flags = (extracted.w3cFlags ?? 0) | (sampled ? 1 : 0);
+    const out: TracingContext = {
+      ...extracted,
+      traceId: trace.traceId,
+      spanId: injected.spanId,
+      parentId: injected.parentId ?? undefined,
+      shouldSample: sampled,
+    };
+    return out;
+  });
+}
+
+function header_filter(kong: Kong, conf: OpentelemetryConf): void {
+  if (conf.traces === null || conf.traceIdHeader === null) return;
+  const trace = kong.tracing.trace;
+  if (trace !== null) kong.response.addHeader(conf.traceIdHeader, trace.traceId.toString('hex'));
+}
+
+function resourceOf(kong: Kong, conf: OpentelemetryConf): Attributes {
+  return (conf.resource ??= {
+    'service.name': 'kong',
+    'service.version': OPENTELEMETRY_VERSION,
+    'service.instance.id': kong.node.getId(),
+    ...conf.resourceAttributes,
+  });
+}
+
+function log(kong: Kong, conf: OpentelemetryConf): void {
+  const traces = conf.traces;
+  const trace = kong.tracing.trace;
+  if (traces !== null && trace !== null && !trace.propagationOnly) {
+    const resource = resourceOf(kong, conf);
+    const queue = spanQueue(kong, conf, traces, resource);
+    kong.tracing.processSpan((span, t) => {
+      if (!span.shouldSample || !t.shouldSample) return;
+      queue.enqueue(exportSpan(span, t));
+    });
+  }
+  const logs = conf.logs;
+  if (logs !== null) {
+    const lines = kong.tracing.capturedLogs();
+    if (lines.length === 0) return;
+    const resource = resourceOf(kong, conf);
+    const queue = logQueue(kong, conf, logs, resource);
+    const requestId = kong.tracing.requestId();
+    const t = trace !== null && !trace.propagationOnly ? trace : null;
+    for (const line of lines) queue.enqueue(exportLogLine(line, requestId, t));
+  }
+}
+
+function queueLog(kong: Kong): (level: 'debug' | 'warn' | 'error', message: string) => void {
+  const write = kong.tracing.nodeLog();
+  return (level, message) => write(level, `[opentelemetry] ${message}`);
+}
+
+function spanQueue(kong: Kong, conf: OpentelemetryConf, traces: ExportTarget, resource: Attributes): BatchQueue<ExportSpan> {
+  return getQueue<ExportSpan>(`${conf.id}:traces`, conf.queue, (batch) => postBatch(traces, encodeTraces(batch, resource, SCOPE)), queueLog(kong));
+}
+
+function logQueue(kong: Kong, conf: OpentelemetryConf, logs: ExportTarget, resource: Attributes): BatchQueue<ExportLogRecord> {
+  return getQueue<ExportLogRecord>(`${conf.id}:logs`, conf.queue, (batch) => postBatch(logs, encodeLogs(batch, resource, SCOPE)), queueLog(kong));
+}
+
+export const opentelemetryHandler: PluginHandler<OpentelemetryConf, OpentelemetryConfig> = {
+  name: 'opentelemetry',
+  priority: 14,
+  version: OPENTELEMETRY_VERSION,
+  prepare,
+  rewrite,
+  access,
+  header_filter,
+  log,
+};
