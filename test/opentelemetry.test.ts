@@ -1,0 +1,208 @@
+/**
+ * The opentelemetry plugin through a real node and a real upstream, exporting to an OTLP/HTTP receiver in
+ * the test that decodes the protobuf with protobufjs and the official OpenTelemetry definitions: span names,
+ * parent/child links, attributes, a trace continued from an incoming traceparent, the headers the upstream
+ * sees, parent-based and rate-based sampling, retries after a 500 from the receiver, propagation formats,
+ * and propagation alone when instrumentation is off.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { request } from 'undici';
+import { startTollgate, waitUntil, type TollgateNode } from './helpers/tollgate.ts';
+import { startUpstream, type Echo, type TestUpstream } from './helpers/upstream.ts';
+import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './support/otlp-receiver.ts';
+
+const WAIT_MS = 60_000;
+const FAST_QUEUE = '{ max_coalescing_delay: 0.05, initial_retry_delay: 0.05, max_retry_delay: 0.2 }';
+
+async function get(url: string, headers: Record<string, string> = {}) {
+  const res = await request(url, { headers });
+  const text = await res.body.text();
+  return { status: res.statusCode, headers: res.headers, text };
+}
+
+const echoOf = (text: string) => JSON.parse(text) as Echo;
+const header = (echo: Echo, name: string) => echo.headers[name] as string | undefined;
+
+function config(upPort: number, receiver: string, flaky: string): string {
+  return `_format_version: "3.0"
+services:
+  - name: svc
+    url: http://127.0.0.1:${upPort}
+    routes:
+      - name: traced
+        paths: [/traced]
+        plugins:
+          - name: correlation-id
+          - name: opentelemetry
+            config:
+              traces_endpoint: ${receiver}/v1/traces
+              headers: { x-api-key: secret-token }
+              resource_attributes: { deployment.environment: test }
+              http_response_header_for_traceid: x-trace-id
+              queue: ${FAST_QUEUE}
+      - name: never
+        paths: [/never]
+        plugins:
+          - name: opentelemetry
+            config: { traces_endpoint: ${receiver}/v1/traces, sampling_rate: 0, queue: ${FAST_QUEUE} }
+      - name: b3
+        paths: [/b3]
+        plugins:
+          - name: opentelemetry
+            config:
+              traces_endpoint: ${receiver}/v1/traces
+              queue: ${FAST_QUEUE}
+              propagation: { extract: [w3c], inject: [b3, jaeger], clear: [traceparent] }
+      - name: flaky
+        paths: [/flaky]
+        plugins:
+          - name: opentelemetry
+            config: { endpoint: ${flaky}/v1/traces, queue: ${FAST_QUEUE} }
+`;
+}
+
+describe('opentelemetry with tracing_instrumentations=all', () => {
+  let up: TestUpstream;
+  let receiver: OtlpReceiver;
+  let flaky: OtlpReceiver;
+  let node: TollgateNode;
+  before(async () => {
+    up = await startUpstream('otel-up');
+    receiver = await startOtlpReceiver();
+    flaky = await startOtlpReceiver();
+    node = await startTollgate({
+      config: config(up.port, receiver.url, flaky.url),
+      env: { TOLLGATE_TRACING_INSTRUMENTATIONS: 'all', TOLLGATE_TRACING_SAMPLING_RATE: '1' },
+    });
+  });
+  after(async () => {
+    await node?.stop();
+    await up?.close();
+    await receiver?.close();
+    await flaky?.close();
+  });
+
+  const spansOf = (traceId: string): ReceivedSpan[] => receiver.spans.filter((s) => s.traceId === traceId);
+
+  test('a trace continued from traceparent: spans, links, attributes, the headers upstream and back', async () => {
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const parent = '00f067aa0ba902b7';
+    const res = await get(`${node.proxy}/traced/x?q=1`, { traceparent: `00-${traceId}-${parent}-01` });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers['x-trace-id'], traceId);
+    const sent = header(echoOf(res.text), 'traceparent');
+    assert.match(sent ?? '', new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
+    const injectedSpanId = sent!.split('-')[2];
+    assert.notEqual(injectedSpanId, parent);
+
+    await waitUntil(() => spansOf(traceId).some((s) => s.name === 'kong'), WAIT_MS, 'the trace at the receiver');
+    const spans = spansOf(traceId);
+    const byName = (name: string) => spans.filter((s) => s.name === name);
+    const root = byName('kong')[0];
+    assert.equal(root.parentSpanId, parent, 'the root span continues the incoming parent');
+    assert.equal(root.kind, 2);
+    assert.equal(root.attributes['http.method'], 'GET');
+    assert.equal(root.attributes['http.status_code'], 200);
+    assert.equal(root.attributes['http.scheme'], 'http');
+    assert.equal(root.attributes['http.host'], '127.0.0.1');
+    assert.equal(root.attributes['http.url'], 'http://127.0.0.1/traced/x?q=1');
+    assert.equal(root.attributes['http.flavor'], '1.1');
+    assert.equal(root.attributes['net.peer.ip'], '127.0.0.1');
+    assert.equal(root.attributes['http.route'], '/traced');
+    assert.equal(typeof root.attributes['kong.request.id'], 'string');
+    assert.ok(root.endNs >= root.startNs);
+    assert.equal(root.resource['service.name'], 'kong');
+    assert.equal(root.resource['deployment.environment'], 'test');
+    assert.equal(typeof root.resource['service.instance.id'], 'string');
+    assert.equal(typeof root.resource['service.version'], 'string');
+
+    const balancer = byName('kong.balancer');
+    assert.equal(balancer.length, 1);
+    assert.equal(balancer[0].spanId, injectedSpanId, 'the upstream is told the balancer span is its parent');
+    assert.equal(balancer[0].parentSpanId, root.spanId);
+    assert.equal(balancer[0].kind, 3);
+    assert.equal(balancer[0].attributes['net.peer.ip'], '127.0.0.1');
+    assert.equal(balancer[0].attributes['net.peer.port'], up.port);
+    assert.equal(balancer[0].attributes.try_count, 1);
+
+    for (const name of ['kong.router', 'kong.access.plugin.correlation-id', 'kong.access.plugin.opentelemetry', 'kong.header_filter.plugin.opentelemetry']) {
+      const [span] = byName(name);
+      assert.ok(span !== undefined, `span ${name} exported (got ${spans.map((s) => s.name).join(', ')})`);
+      assert.equal(span.parentSpanId, root.spanId, `${name} is a child of the root`);
+    }
+    assert.equal(new Set(spans.map((s) => s.spanId)).size, spans.length, 'span ids are unique');
+    const req = receiver.requests.find((r) => r.path === '/v1/traces')!;
+    assert.equal(req.contentType, 'application/x-protobuf');
+    assert.equal(req.headers['x-api-key'], 'secret-token');
+  });
+
+  test('without an incoming context a new trace is started and sampled at rate 1', async () => {
+    const res = await get(`${node.proxy}/traced/new`);
+    const sent = header(echoOf(res.text), 'traceparent');
+    assert.match(sent ?? '', /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    const traceId = sent!.split('-')[1];
+    assert.equal(res.headers['x-trace-id'], traceId);
+    await waitUntil(() => spansOf(traceId).some((s) => s.name === 'kong'), WAIT_MS, 'the new trace');
+    assert.equal(spansOf(traceId).find((s) => s.name === 'kong')!.parentSpanId, '');
+  });
+
+  test('an incoming unsampled flag is followed: nothing is exported and the upstream is told 00', async () => {
+    const unsampled = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1';
+    const sampled = 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb2';
+    const first = await get(`${node.proxy}/traced/a`, { traceparent: `00-${unsampled}-1111111111111111-00` });
+    assert.match(header(echoOf(first.text), 'traceparent') ?? '', new RegExp(`^00-${unsampled}-[0-9a-f]{16}-00$`));
+    // Same plugin, same queue, sent in order: once the later trace arrived, the earlier one would have too.
+    await get(`${node.proxy}/traced/b`, { traceparent: `00-${sampled}-2222222222222222-01` });
+    await waitUntil(() => spansOf(sampled).some((s) => s.name === 'kong'), WAIT_MS, 'the sampled trace');
+    assert.equal(spansOf(unsampled).length, 0);
+  });
+
+  test('sampling_rate 0 on the plugin: the upstream is told the trace is not sampled', async () => {
+    const res = await get(`${node.proxy}/never/x`);
+    assert.match(header(echoOf(res.text), 'traceparent') ?? '', /^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
+  });
+
+  test('propagation: extract w3c, clear traceparent, inject b3 and jaeger', async () => {
+    const traceId = '0af7651916cd43dd8448eb211c80319c';
+    const res = await get(`${node.proxy}/b3/x`, { traceparent: `00-${traceId}-b7ad6b7169203331-01` });
+    const echo = echoOf(res.text);
+    assert.equal(header(echo, 'traceparent'), undefined);
+    assert.equal(header(echo, 'x-b3-traceid'), traceId);
+    assert.match(header(echo, 'x-b3-spanid') ?? '', /^[0-9a-f]{16}$/);
+    assert.equal(header(echo, 'x-b3-sampled'), '1');
+    assert.match(header(echo, 'uber-trace-id') ?? '', new RegExp(`^${traceId}:[0-9a-f]{16}:[0-9a-f]{16}:01$`));
+  });
+
+  test('a batch the receiver refuses with 500 is sent again', async () => {
+    flaky.failNext(1);
+    const res = await get(`${node.proxy}/flaky/x`);
+    const traceId = header(echoOf(res.text), 'traceparent')!.split('-')[1];
+    await waitUntil(() => flaky.spans.some((s) => s.traceId === traceId && s.name === 'kong'), WAIT_MS, 'the retried batch');
+    assert.equal(flaky.requests[0].status, 500);
+    assert.ok(flaky.requests.length >= 2);
+  });
+});
+
+describe('opentelemetry with tracing_instrumentations off', () => {
+  let up: TestUpstream;
+  let receiver: OtlpReceiver;
+  let node: TollgateNode;
+  before(async () => {
+    up = await startUpstream('otel-off-up');
+    receiver = await startOtlpReceiver();
+    node = await startTollgate({ config: config(up.port, receiver.url, receiver.url) });
+  });
+  after(async () => {
+    await node?.stop();
+    await up?.close();
+    await receiver?.close();
+  });
+
+  test('headers are still propagated, continuing the incoming trace, and marked unsampled', async () => {
+    const traceId = '11112222333344445555666677778888';
+    const res = await get(`${node.proxy}/traced/x`, { traceparent: `00-${traceId}-00f067aa0ba902b7-01` });
+    assert.equal(res.status, 200);
+    assert.match(header(echoOf(res.text), 'traceparent') ?? '', new RegExp(`^00-${traceId}-[0-9a-f]{16}-00$`));
+  });
+});
