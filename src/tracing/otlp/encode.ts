@@ -57,7 +57,7 @@ function anyValue(value: OtlpValue): ProtoWriter {
   switch (typeof value) {
     case 'string':
       // An empty string is still a string value: written explicitly.
-      return value === '' ? w.bytes(1, Buffer.alloc(0)) : w.string(1, value);
+      return w.bytesAlways(1, Buffer.from(value, 'utf8'));
     case 'boolean':
       return w.varintAlways(2, value ? 1 : 0);
     case 'number':

@@ -77,6 +77,11 @@ export class ProtoWriter {
 
   bytes(field: number, value: Uint8Array): this {
     if (value.length === 0) return this;
+    return this.bytesAlways(field, value);
+  }
+
+  /** Length-delimited bytes written even when empty (an empty string member of a oneof). */
+  bytesAlways(field: number, value: Uint8Array): this {
     this.#tag(field, 2);
     this.#varint(value.length);
     this.#push(Buffer.from(value.buffer, value.byteOffset, value.length));
