@@ -43,6 +43,8 @@ import { jwtDaos } from './jwt/daos.ts';
 import { jwtMigrations } from './jwt/migrations/index.ts';
 import { opentelemetrySchema } from './opentelemetry/schema.ts';
 import { opentelemetryHandler } from './opentelemetry/handler.ts';
+import { zipkinSchema } from './zipkin/schema.ts';
+import { zipkinHandler } from './zipkin/handler.ts';
 
 export interface BundledPlugin {
   readonly schema: PluginDefinitionForSchema;
@@ -69,6 +71,7 @@ export const BUNDLED_PLUGINS: readonly BundledPlugin[] = [
   { schema: rateLimitingSchema, handler: rateLimitingHandler },
   { schema: jwtSchema, handler: jwtHandler, daos: jwtDaos, migrations: jwtMigrations },
   { schema: opentelemetrySchema, handler: opentelemetryHandler },
+  { schema: zipkinSchema, handler: zipkinHandler },
 ];
 
 /** Handlers of every bundled plugin by name (what the snapshot compiler runs). */

@@ -18,6 +18,8 @@ export interface TracingContext {
   w3cFlags?: number;
   /** The incoming b3 context came in the single `b3` header. */
   singleHeader?: boolean;
+  /** The incoming span id is the sender's own span, shared with the receiver (b3, jaeger: zipkin's model). */
+  reuseSpanId?: boolean;
   /** The incoming trace id's length in bytes, kept when the outgoing format allows it. */
   traceIdOriginalSize?: number;
 }

@@ -154,7 +154,7 @@ const b3: Extractor = (headers, warn) => {
     spanId ??= m.spanId;
     parentId ??= m.parentId;
   }
-  const ctx: TracingContext = { shouldSample, flags, singleHeader };
+  const ctx: TracingContext = { shouldSample, flags, singleHeader, reuseSpanId: true };
   if (traceId !== undefined) {
     ctx.traceId = fromHex(traceId);
     if (spanId !== undefined) ctx.spanId = fromHex(spanId);
@@ -179,6 +179,7 @@ const jaeger: Extractor = (headers, warn) => {
     traceId: fromHex(traceId),
     spanId: fromHex(spanId),
     parentId: fromHex(parentId),
+    reuseSpanId: true,
     shouldSample: (parseInt(flags, 16) & 1) === 1,
     baggage: baggageFrom(headers, 'uberctx-'),
   };
