@@ -23,6 +23,7 @@ export const CONTESTANT_NAMES = [
   'tollgate-basic-auth',
   'tollgate-jwt-hs256',
   'tollgate-jwt-rs256',
+  'tollgate-otel',
   'tollgate-baseline',
 ] as const;
 export type ContestantName = (typeof CONTESTANT_NAMES)[number];
@@ -39,6 +40,8 @@ export const CONTESTANT_DESCRIPTIONS: Readonly<Record<ContestantName, string>> =
   'tollgate-basic-auth': 'as tollgate, the route running basic-auth (one consumer; `Authorization: Basic`, an scrypt-hashed password)',
   'tollgate-jwt-hs256': 'as tollgate, the route running jwt (one HS256 credential; the same `Bearer` token on every request)',
   'tollgate-jwt-rs256': 'as tollgate, the route running jwt (one RS256 credential, 2048-bit key; the same `Bearer` token on every request)',
+  'tollgate-otel':
+    'as tollgate, with tracing_instrumentations=all and tracing_sampling_rate=1, the route running opentelemetry (every span exported as OTLP protobuf to the upstream nginx, which answers 200)',
   'tollgate-baseline': 'as tollgate, from the checkout given with --baseline (e.g. the previous release), no plugins',
 };
 
@@ -51,6 +54,7 @@ const TOLLGATE_SCENARIOS: Readonly<Record<TollgateContestant, { plugin: BenchPlu
   'tollgate-basic-auth': { plugin: 'basic-auth', baseline: false },
   'tollgate-jwt-hs256': { plugin: 'jwt-hs256', baseline: false },
   'tollgate-jwt-rs256': { plugin: 'jwt-rs256', baseline: false },
+  'tollgate-otel': { plugin: 'opentelemetry', baseline: false },
   'tollgate-baseline': { plugin: null, baseline: true },
 };
 
@@ -197,7 +201,9 @@ export async function startTollgate(context: StartContext, upstreamPort: number,
   const pluginEnv: Record<string, string> =
     plugin === 'noop-sync' || plugin === 'noop-async'
       ? { TOLLGATE_PLUGINS: `bundled,${plugin}`, TOLLGATE_PLUGIN_PATHS: join(context.repoRoot, 'bench', 'plugins') }
-      : {};
+      : plugin === 'opentelemetry'
+        ? { TOLLGATE_TRACING_INSTRUMENTATIONS: 'all', TOLLGATE_TRACING_SAMPLING_RATE: '1' }
+        : {};
   const env = tollgateEnvironment({
     base: process.env, prefix, declarativePath, proxyPort, statusPort, workers: context.workers, profileDir,
     extra: { ...pluginEnv, ...context.tollgateExtraEnv },

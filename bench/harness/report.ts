@@ -94,6 +94,7 @@ export function ratioRows(summaries: readonly ContestantSummary[]): RatioRow[] {
     ['tollgate-basic-auth', 'tollgate'],
     ['tollgate-jwt-hs256', 'tollgate'],
     ['tollgate-jwt-rs256', 'tollgate'],
+    ['tollgate-otel', 'tollgate'],
     ['tollgate', 'tollgate-baseline'],
   ];
   const rows: RatioRow[] = [];

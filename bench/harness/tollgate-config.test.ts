@@ -72,3 +72,12 @@ test('auth scenarios: the file holds the credential the request headers carry', 
   assert.equal(benchRequestHeaders(null), undefined);
   assert.deepEqual(benchRequestHeaders('key-auth'), ['apikey: bench-key']);
 });
+
+test('opentelemetry scenario: the route exports its spans to the upstream, which answers 200', () => {
+  type Doc = { services: { routes: { plugins: { name: string; config: { traces_endpoint: string } }[] }[] }[] };
+  const doc = parse(tollgateDeclarativeConfig(18080, 'opentelemetry')) as Doc;
+  const [plugin] = doc.services[0].routes[0].plugins;
+  assert.equal(plugin.name, 'opentelemetry');
+  assert.equal(plugin.config.traces_endpoint, 'http://127.0.0.1:18080/v1/traces');
+  assert.equal(benchRequestHeaders('opentelemetry'), undefined);
+});

@@ -14,7 +14,7 @@ export const BENCH_JWT_ISS = 'bench-iss';
 export const BENCH_JWT_SECRET = 'bench-jwt-secret';
 
 /** A plugin the route runs in a plugin scenario, or none. */
-export type BenchPlugin = 'noop-sync' | 'noop-async' | 'key-auth' | 'basic-auth' | 'jwt-hs256' | 'jwt-rs256' | null;
+export type BenchPlugin = 'noop-sync' | 'noop-async' | 'key-auth' | 'basic-auth' | 'jwt-hs256' | 'jwt-rs256' | 'opentelemetry' | null;
 
 /** The plugin entity's name for a scenario (the jwt scenarios both run `jwt`). */
 export function benchPluginName(plugin: Exclude<BenchPlugin, null>): string {
@@ -71,7 +71,9 @@ function benchConsumers(plugin: BenchPlugin): string {
  * and in plugin scenarios that route's one plugin (with the consumer and credential its requests carry).
  */
 export function tollgateDeclarativeConfig(upstreamPort: number, plugin: BenchPlugin = null): string {
-  const plugins = plugin === null ? '' : `        plugins:\n          - name: ${benchPluginName(plugin)}\n`;
+  let plugins = plugin === null ? '' : `        plugins:\n          - name: ${benchPluginName(plugin)}\n`;
+  // The upstream nginx answers 200 to any request, which is all an OTLP receiver has to do here.
+  if (plugin === 'opentelemetry') plugins += `            config:\n              traces_endpoint: http://127.0.0.1:${upstreamPort}/v1/traces\n`;
   const consumers = benchConsumers(plugin);
   return `_format_version: "3.0"
 services:
