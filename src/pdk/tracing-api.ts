@@ -84,6 +84,11 @@ export class TracingApi {
     return samplingDecision(trace.traceId, parentShouldSample, samplingRate, nodeRate, trace.propagationOnly);
   }
 
+  /** The client's request headers by lower-case name, as received (what propagation extracts from). */
+  incomingHeaders(): Readonly<Record<string, string | string[] | undefined>> {
+    return this.#ctx.req.headers;
+  }
+
   /** The request's id (the root span's `kong.request.id`). */
   requestId(): string {
     return this.#ctx.requestId;

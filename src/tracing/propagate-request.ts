@@ -11,7 +11,7 @@ export function propagateRequest(
   config: PropagationConfig,
   toInject: (extracted: TracingContext, format: ExtractFormat | null) => TracingContext,
 ): void {
-  const { context, format } = extract(config, kong.request.getHeaders() as Record<string, string | string[]>, (m) => kong.log.warn(m));
+  const { context, format } = extract(config, kong.tracing.incomingHeaders(), (m) => kong.log.warn(m));
   const out = toInject(context, format);
   const { traceIds, errors } = clearAndInject(config, format, out, {
     set: (name, value) => kong.service.request.setHeader(name, value),

@@ -7,6 +7,8 @@ import type { Span } from '../../tracing/span.ts';
 import type { RequestTrace } from '../../tracing/trace.ts';
 import { msToNs, type Attributes, type ExportLogRecord, type ExportSpan } from '../../tracing/otlp/encode.ts';
 
+const NO_EVENTS: ExportSpan['events'] = [];
+
 export function exportSpan(span: Span, trace: RequestTrace): ExportSpan {
   return {
     traceId: trace.traceId,
@@ -17,8 +19,9 @@ export function exportSpan(span: Span, trace: RequestTrace): ExportSpan {
     kind: span.kind,
     startNs: msToNs(span.startMs),
     endNs: msToNs(span.endMs),
-    attributes: { ...span.attributes },
-    events: (span.events ?? []).map((e) => ({ name: e.name, timeNs: msToNs(e.timeMs), attributes: e.attributes })),
+    // The request is over: its spans are not changed again, so the queue may hold them as they are.
+    attributes: span.attributes,
+    events: span.events === null ? NO_EVENTS : span.events.map((e) => ({ name: e.name, timeNs: msToNs(e.timeMs), attributes: e.attributes })),
     statusCode: span.statusCode,
     statusMessage: span.statusMessage,
   };

@@ -51,88 +51,107 @@ export function msToNs(ms: number): bigint {
   return BigInt(whole) * 1_000_000n + BigInt(Math.round((ms - whole) * 1e6));
 }
 
-function anyValue(value: OtlpValue): ProtoWriter {
-  const w = new ProtoWriter();
-  if (value === null) return w;
-  switch (typeof value) {
-    case 'string':
-      // An empty string is still a string value: written explicitly.
-      return w.bytesAlways(1, Buffer.from(value, 'utf8'));
-    case 'boolean':
-      return w.varintAlways(2, value ? 1 : 0);
-    case 'number':
-      if (Number.isSafeInteger(value)) return w.varintAlways(3, BigInt(value));
-      return w.double(4, value);
+function anyValue(w: ProtoWriter, field: number, value: OtlpValue): void {
+  w.fork(field);
+  if (value !== null) {
+    switch (typeof value) {
+      case 'string':
+        w.stringAlways(1, value);
+        break;
+      case 'boolean':
+        w.boolAlways(2, value);
+        break;
+      case 'number':
+        if (Number.isSafeInteger(value)) w.int64Always(3, value);
+        else w.double(4, value);
+        break;
+      default:
+        if (Array.isArray(value)) {
+          w.fork(5);
+          for (const v of value as readonly OtlpValue[]) anyValue(w, 1, v);
+          w.ldelim();
+        } else {
+          w.fork(6);
+          const record = value as Readonly<Record<string, OtlpValue>>;
+          for (const k in record) keyValue(w, 1, k, record[k]);
+          w.ldelim();
+        }
+    }
   }
-  if (Array.isArray(value)) {
-    const arr = new ProtoWriter();
-    for (const v of value as readonly OtlpValue[]) arr.message(1, anyValue(v));
-    return w.message(5, arr);
-  }
-  const list = new ProtoWriter();
-  for (const [k, v] of Object.entries(value as Record<string, OtlpValue>)) list.message(1, keyValue(k, v));
-  return w.message(6, list);
+  w.ldelim();
 }
 
-function keyValue(key: string, value: OtlpValue): ProtoWriter {
-  return new ProtoWriter().string(1, key).message(2, anyValue(value));
+function keyValue(w: ProtoWriter, field: number, key: string, value: OtlpValue): void {
+  w.fork(field).string(1, key);
+  anyValue(w, 2, value);
+  w.ldelim();
 }
 
 function attributes(w: ProtoWriter, field: number, attrs: Attributes | null): void {
   if (attrs === null) return;
   for (const key in attrs) {
     const v = attrs[key];
-    if (v !== undefined) w.message(field, keyValue(key, v));
+    if (v !== undefined) keyValue(w, field, key, v);
   }
 }
 
-function resource(attrs: Attributes): ProtoWriter {
-  const w = new ProtoWriter();
+function resource(w: ProtoWriter, attrs: Attributes): void {
+  w.fork(1);
   attributes(w, 1, attrs);
-  return w;
+  w.ldelim();
 }
 
-function scope(s: InstrumentationScope): ProtoWriter {
-  return new ProtoWriter().string(1, s.name).string(2, s.version);
+function scope(w: ProtoWriter, s: InstrumentationScope): void {
+  w.fork(1).string(1, s.name).string(2, s.version).ldelim();
 }
 
-function span(s: ExportSpan): ProtoWriter {
-  const w = new ProtoWriter().bytes(1, s.traceId).bytes(2, s.spanId).string(3, s.traceState);
+function span(w: ProtoWriter, s: ExportSpan): void {
+  w.fork(2).bytes(1, s.traceId).bytes(2, s.spanId).string(3, s.traceState);
   if (s.parentSpanId !== null) w.bytes(4, s.parentSpanId);
   w.string(5, s.name).uint(6, s.kind).fixed64(7, s.startNs).fixed64(8, s.endNs);
   attributes(w, 9, s.attributes);
   for (const e of s.events) {
-    const ev = new ProtoWriter().fixed64(1, e.timeNs).string(2, e.name);
-    attributes(ev, 3, e.attributes);
-    w.message(11, ev);
+    w.fork(11).fixed64(1, e.timeNs).string(2, e.name);
+    attributes(w, 3, e.attributes);
+    w.ldelim();
   }
-  if (s.statusCode !== 0 || s.statusMessage !== '') w.message(15, new ProtoWriter().string(2, s.statusMessage).uint(3, s.statusCode));
-  return w;
+  if (s.statusCode !== 0 || s.statusMessage !== '') w.fork(15).string(2, s.statusMessage).uint(3, s.statusCode).ldelim();
+  w.ldelim();
 }
 
 /** ExportTraceServiceRequest with one resource and one scope. */
 export function encodeTraces(spans: readonly ExportSpan[], resourceAttributes: Attributes, instrumentationScope: InstrumentationScope): Buffer {
-  const scopeSpans = new ProtoWriter().message(1, scope(instrumentationScope));
-  for (const s of spans) scopeSpans.message(2, span(s));
-  const resourceSpans = new ProtoWriter().message(1, resource(resourceAttributes)).message(2, scopeSpans);
-  return new ProtoWriter().message(1, resourceSpans).finish();
+  const w = new ProtoWriter();
+  w.fork(1);
+  resource(w, resourceAttributes);
+  w.fork(2);
+  scope(w, instrumentationScope);
+  for (const s of spans) span(w, s);
+  w.ldelim();
+  w.ldelim();
+  return w.finish();
 }
 
-function logRecord(r: ExportLogRecord): ProtoWriter {
-  const w = new ProtoWriter().fixed64(1, r.timeNs).uint(2, r.severityNumber).string(3, r.severityText);
-  w.message(5, anyValue(r.body));
+function logRecord(w: ProtoWriter, r: ExportLogRecord): void {
+  w.fork(2).fixed64(1, r.timeNs).uint(2, r.severityNumber).string(3, r.severityText);
+  anyValue(w, 5, r.body);
   attributes(w, 6, r.attributes);
   w.fixed32(8, r.flags);
   if (r.traceId !== null) w.bytes(9, r.traceId);
   if (r.spanId !== null) w.bytes(10, r.spanId);
   w.fixed64(11, r.observedTimeNs);
-  return w;
+  w.ldelim();
 }
 
 /** ExportLogsServiceRequest with one resource and one scope. */
 export function encodeLogs(records: readonly ExportLogRecord[], resourceAttributes: Attributes, instrumentationScope: InstrumentationScope): Buffer {
-  const scopeLogs = new ProtoWriter().message(1, scope(instrumentationScope));
-  for (const r of records) scopeLogs.message(2, logRecord(r));
-  const resourceLogs = new ProtoWriter().message(1, resource(resourceAttributes)).message(2, scopeLogs);
-  return new ProtoWriter().message(1, resourceLogs).finish();
+  const w = new ProtoWriter();
+  w.fork(1);
+  resource(w, resourceAttributes);
+  w.fork(2);
+  scope(w, instrumentationScope);
+  for (const r of records) logRecord(w, r);
+  w.ldelim();
+  w.ldelim();
+  return w.finish();
 }
