@@ -26,6 +26,9 @@ const header = (echo: Echo, name: string) => echo.headers[name] as string | unde
 
 function config(upPort: number, receiver: string, flaky: string): string {
   return `_format_version: "3.0"
+plugins:
+  - name: opentelemetry
+    config: { traces_endpoint: ${receiver}/v1/traces, logs_endpoint: ${receiver}/v1/logs, queue: ${FAST_QUEUE} }
 services:
   - name: svc
     url: http://127.0.0.1:${upPort}
@@ -54,6 +57,8 @@ services:
               traces_endpoint: ${receiver}/v1/traces
               queue: ${FAST_QUEUE}
               propagation: { extract: [w3c], inject: [b3, jaeger], clear: [traceparent] }
+      - name: plain
+        paths: [/plain]
       - name: flaky
         paths: [/flaky]
         plugins:
@@ -181,6 +186,52 @@ describe('opentelemetry with tracing_instrumentations=all', () => {
     await waitUntil(() => flaky.spans.some((s) => s.traceId === traceId && s.name === 'kong'), WAIT_MS, 'the retried batch');
     assert.equal(flaky.requests[0].status, 500);
     assert.ok(flaky.requests.length >= 2);
+  });
+});
+
+describe('opentelemetry as a global plugin', () => {
+  let up: TestUpstream;
+  let receiver: OtlpReceiver;
+  let node: TollgateNode;
+  before(async () => {
+    up = await startUpstream('otel-global-up');
+    receiver = await startOtlpReceiver();
+    node = await startTollgate({
+      config: config(up.port, receiver.url, receiver.url),
+      env: { TOLLGATE_TRACING_INSTRUMENTATIONS: 'request,plugin_rewrite', TOLLGATE_TRACING_SAMPLING_RATE: '1' },
+    });
+  });
+  after(async () => {
+    await node?.stop();
+    await up?.close();
+    await receiver?.close();
+  });
+
+  test("the request's kong.log lines go to logs_endpoint as OTLP log records with the trace id", async () => {
+    const res = await get(`${node.proxy}/plain/x`, { traceparent: 'not-a-traceparent' });
+    assert.equal(res.status, 200);
+    const traceId = header(echoOf(res.text), 'traceparent')!.split('-')[1];
+    await waitUntil(() => receiver.logs.some((l) => l.traceId === traceId), WAIT_MS, 'the log record');
+    const log = receiver.logs.find((l) => l.traceId === traceId)!;
+    assert.equal(log.body, 'invalid W3C traceparent header; ignoring.');
+    assert.equal(log.severityText, 'warn');
+    assert.equal(log.severityNumber, 13);
+    assert.equal(typeof log.attributes['request.id'], 'string');
+    assert.equal(log.attributes['introspection.source'], 'kong.plugins.opentelemetry');
+    assert.equal(log.resource['service.name'], 'kong');
+    assert.equal(receiver.requests.find((r) => r.path === '/v1/logs')!.contentType, 'application/x-protobuf');
+    await waitUntil(() => receiver.spans.some((s) => s.traceId === traceId && s.name === 'kong'), WAIT_MS, 'the spans');
+    const names = receiver.spans.filter((s) => s.traceId === traceId).map((s) => s.name).sort();
+    assert.deepEqual(names, ['kong', 'kong.rewrite.plugin.opentelemetry'], 'only the instrumentations asked for');
+  });
+
+  test('a request no route matched is traced too, with its 404', async () => {
+    const res = await get(`${node.proxy}/nowhere`);
+    assert.equal(res.status, 404);
+    await waitUntil(() => receiver.spans.some((s) => s.name === 'kong' && s.attributes['http.status_code'] === 404), WAIT_MS, 'the 404 trace');
+    const root = receiver.spans.find((s) => s.name === 'kong' && s.attributes['http.status_code'] === 404)!;
+    assert.equal(root.attributes['http.url'], 'http://127.0.0.1/nowhere');
+    assert.equal(root.attributes['http.route'], '');
   });
 });
 

@@ -232,7 +232,7 @@ export class ProxyCore {
       uriCaptures: routed.match.uriCaptures,
     };
     const tracing = this.options.tracing;
-    if (tracing != null) ctx.trace = startRequestTrace(ctx, tracing, routed);
+    if (tracing != null) ctx.trace = startRequestTrace(ctx, tracing, routed.host, routed.routerStart, routed.routerEnd);
     return ctx;
   }
 
@@ -378,7 +378,7 @@ export class ProxyCore {
     if (match === null) {
       const global = snapshot.globalPlugins;
       if (global.rewrite !== null || global.unrouted !== null) {
-        this.unroutedWithPlugins(req, res, requestId, start);
+        this.unroutedWithPlugins(req, res, requestId, start, host, routerStart);
         return ANSWERED_BY_PLUGINS;
       }
       sendGatewayError(req, res, options.downstream, 404, 'no Route matched with those values', requestId, start);
@@ -435,13 +435,15 @@ export class ProxyCore {
    * A request no route matched, on a node with global plugins: their rewrite phase runs (it may answer), then
    * Kong's 404 goes through their header_filter, body_filter and log phases, as in Kong.
    */
-  unroutedWithPlugins(req: IncomingMessage, res: ProxyResponse, requestId: string, start: number): void {
+  unroutedWithPlugins(req: IncomingMessage, res: ProxyResponse, requestId: string, start: number, host = '', routerStart = 0): void {
     const global = this.snapshot.globalPlugins;
     const socket = req.socket;
     const peer = plainIp(socket.remoteAddress);
     const clientIp = realClientIp(peer, this.options.isTrusted(peer), req.headers, this.options);
     res.clientIp = clientIp;
     const ctx = new PluginContext(req, requestId, [], req.url ?? '/', this.options.pdk, this.snapshot.configData, start, clientIp);
+    const tracing = this.options.tracing;
+    if (tracing != null) ctx.trace = startRequestTrace(ctx, tracing, host, routerStart, routerStart === 0 ? 0 : performance.now());
     const chain = global.unrouted ?? NO_PHASES;
     const answer = (): void => {
       ctx.exited ??= { status: 404, kind: 'error', body: 'no Route matched with those values', headers: [] };

@@ -7,13 +7,13 @@ import type { TracingOptions } from '../tracing/instrumentations.ts';
 import { RequestTrace, wallMs } from '../tracing/trace.ts';
 import { plainIp } from './client-address.ts';
 import { hostWithoutPort } from './upstream-headers.ts';
-import type { RoutedRequest } from './handler.ts';
 
-export function startRequestTrace(ctx: PluginContext, tracing: TracingOptions, routed: RoutedRequest): RequestTrace {
+/** The trace of a request: `host` as the client gave it, the router's start and end (0: not timed). */
+export function startRequestTrace(ctx: PluginContext, tracing: TracingOptions, clientHost: string, routerStart: number, routerEnd: number): RequestTrace {
   const trace = new RequestTrace(tracing.mask, ctx.startedAt, tracing.samplingRate);
   const req = ctx.req;
   const scheme = ctx.tlsSocket() === null ? 'http' : 'https';
-  const host = hostWithoutPort(routed.host).toLowerCase();
+  const host = hostWithoutPort(clientHost).toLowerCase();
   trace.describeRequest({
     'http.method': req.method ?? 'GET',
     'http.url': `${scheme}://${host}${req.url ?? '/'}`,
@@ -24,6 +24,6 @@ export function startRequestTrace(ctx: PluginContext, tracing: TracingOptions, r
     'net.peer.ip': plainIp(req.socket.remoteAddress),
     'kong.request.id': ctx.requestId,
   });
-  if (routed.routerStart !== 0) trace.routed(wallMs(routed.routerStart), wallMs(routed.routerEnd));
+  if (routerStart !== 0) trace.routed(wallMs(routerStart), wallMs(routerEnd));
   return trace;
 }
