@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { request } from 'undici';
 import { startTollgate, waitUntil, type TollgateNode } from './helpers/tollgate.ts';
 import { startUpstream, type Echo, type TestUpstream } from './helpers/upstream.ts';
+import { freePort } from './helpers/ports.ts';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './support/otlp-receiver.ts';
 
 const WAIT_MS = 60_000;
@@ -24,7 +25,7 @@ async function get(url: string, headers: Record<string, string> = {}) {
 const echoOf = (text: string) => JSON.parse(text) as Echo;
 const header = (echo: Echo, name: string) => echo.headers[name] as string | undefined;
 
-function config(upPort: number, receiver: string, flaky: string): string {
+function config(upPort: number, receiver: string, flaky: string, refusedPort = 1): string {
   return `_format_version: "3.0"
 plugins:
   - name: opentelemetry
@@ -64,6 +65,20 @@ services:
         plugins:
           - name: opentelemetry
             config: { endpoint: ${flaky}/v1/traces, queue: ${FAST_QUEUE} }
+  - name: failover
+    host: half-down
+    retries: 3
+    routes:
+      - name: failover
+        paths: [/failover]
+        plugins:
+          - name: opentelemetry
+            config: { traces_endpoint: ${receiver}/v1/traces, queue: ${FAST_QUEUE} }
+upstreams:
+  - name: half-down
+    targets:
+      - target: 127.0.0.1:${refusedPort}
+      - target: 127.0.0.1:${upPort}
 `;
 }
 
@@ -76,8 +91,9 @@ describe('opentelemetry with tracing_instrumentations=all', () => {
     up = await startUpstream('otel-up');
     receiver = await startOtlpReceiver();
     flaky = await startOtlpReceiver();
+    const refused = await freePort();
     node = await startTollgate({
-      config: config(up.port, receiver.url, flaky.url),
+      config: config(up.port, receiver.url, flaky.url, refused),
       env: { TOLLGATE_TRACING_INSTRUMENTATIONS: 'all', TOLLGATE_TRACING_SAMPLING_RATE: '1' },
     });
   });
@@ -186,6 +202,48 @@ describe('opentelemetry with tracing_instrumentations=all', () => {
     await waitUntil(() => flaky.spans.some((s) => s.traceId === traceId && s.name === 'kong'), WAIT_MS, 'the retried batch');
     assert.equal(flaky.requests[0].status, 500);
     assert.ok(flaky.requests.length >= 2);
+  });
+});
+
+describe('opentelemetry: balancer tries', () => {
+  let up: TestUpstream;
+  let receiver: OtlpReceiver;
+  let node: TollgateNode;
+  before(async () => {
+    up = await startUpstream('otel-failover-up');
+    receiver = await startOtlpReceiver();
+    node = await startTollgate({
+      config: config(up.port, receiver.url, receiver.url, await freePort()),
+      env: { TOLLGATE_TRACING_INSTRUMENTATIONS: 'balancer', TOLLGATE_TRACING_SAMPLING_RATE: '1' },
+    });
+  });
+  after(async () => {
+    await node?.stop();
+    await up?.close();
+    await receiver?.close();
+  });
+
+  test('a try at a refusing target is an error span; the try that answered carries the id sent upstream', async () => {
+    // Round robin over a dead and a live target: within a few requests one starts at the dead one.
+    let found: { traceId: string; injected: string } | null = null;
+    for (let i = 0; i < 6 && found === null; i++) {
+      const res = await get(`${node.proxy}/failover/${i}`);
+      assert.equal(res.status, 200);
+      const [, traceId, injected] = header(echoOf(res.text), 'traceparent')!.split('-');
+      await waitUntil(() => receiver.spans.some((s) => s.traceId === traceId && s.name === 'kong'), WAIT_MS, 'the trace');
+      if (receiver.spans.filter((s) => s.traceId === traceId && s.name === 'kong.balancer').length === 2) found = { traceId, injected };
+    }
+    assert.ok(found !== null, 'a request was retried');
+    const tries = receiver.spans.filter((s) => s.traceId === found!.traceId && s.name === 'kong.balancer').sort((a, b) => Number(a.attributes.try_count) - Number(b.attributes.try_count));
+    assert.deepEqual(tries.map((t) => t.attributes.try_count), [1, 2]);
+    assert.equal(tries[0].attributes['http.status_code'], 502);
+    assert.equal(tries[0].status.code, 2);
+    assert.notEqual(tries[0].attributes['net.peer.port'], up.port);
+    assert.equal(tries[1].attributes['net.peer.port'], up.port);
+    assert.equal(tries[1].spanId, found!.injected);
+    assert.equal(tries[1].status.code, 0);
+    const root = receiver.spans.find((s) => s.traceId === found!.traceId && s.name === 'kong')!;
+    for (const t of tries) assert.equal(t.parentSpanId, root.spanId);
   });
 });
 
