@@ -60,6 +60,11 @@ services:
               propagation: { extract: [w3c], inject: [b3, jaeger], clear: [traceparent] }
       - name: plain
         paths: [/plain]
+      - name: json
+        paths: [/json]
+        plugins:
+          - name: opentelemetry
+            config: { traces_endpoint: ${receiver}/v1/traces, encoding: json, queue: ${FAST_QUEUE} }
       - name: flaky
         paths: [/flaky]
         plugins:
@@ -193,6 +198,14 @@ describe('opentelemetry with tracing_instrumentations=all', () => {
     assert.match(header(echo, 'x-b3-spanid') ?? '', /^[0-9a-f]{16}$/);
     assert.equal(header(echo, 'x-b3-sampled'), '1');
     assert.match(header(echo, 'uber-trace-id') ?? '', new RegExp(`^${traceId}:[0-9a-f]{16}:[0-9a-f]{16}:01$`));
+  });
+
+  test('encoding json (a Tollgate addition): the same spans as OTLP JSON', async () => {
+    const res = await get(`${node.proxy}/json/x`);
+    const traceId = header(echoOf(res.text), 'traceparent')!.split('-')[1];
+    await waitUntil(() => spansOf(traceId).some((s) => s.name === 'kong'), WAIT_MS, 'the JSON trace');
+    assert.equal(spansOf(traceId).find((s) => s.name === 'kong')!.attributes['http.route'], '/json');
+    assert.ok(receiver.requests.some((r) => r.contentType === 'application/json'));
   });
 
   test('a batch the receiver refuses with 500 is sent again', async () => {

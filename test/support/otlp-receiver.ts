@@ -121,6 +121,52 @@ export function decodeLogs(body: Buffer): ReceivedLog[] {
   return logs;
 }
 
+/** OTLP JSON: the same shapes, with hex ids and decimal-string 64-bit integers. */
+function jsonValue(v: Obj | undefined): Value {
+  if (v === undefined) return null;
+  if ('stringValue' in v) return v.stringValue as string;
+  if ('boolValue' in v) return v.boolValue as boolean;
+  if ('intValue' in v) return Number(v.intValue as string);
+  if ('doubleValue' in v) return v.doubleValue as number;
+  if ('arrayValue' in v) return (((v.arrayValue as Obj).values as Obj[] | undefined) ?? []).map(jsonValue);
+  if ('kvlistValue' in v) return jsonAttributes((v.kvlistValue as Obj).values as Obj[] | undefined);
+  return null;
+}
+
+function jsonAttributes(list: Obj[] | undefined): Record<string, Value> {
+  const out: Record<string, Value> = {};
+  for (const kv of list ?? []) out[kv.key as string] = jsonValue(kv.value as Obj | undefined);
+  return out;
+}
+
+export function decodeTracesJson(body: string): ReceivedSpan[] {
+  const msg = JSON.parse(body) as Obj;
+  const spans: ReceivedSpan[] = [];
+  for (const rs of (msg.resourceSpans as Obj[] | undefined) ?? []) {
+    const resource = jsonAttributes((rs.resource as Obj | undefined)?.attributes as Obj[] | undefined);
+    for (const ss of (rs.scopeSpans as Obj[] | undefined) ?? []) {
+      const scope = ((ss.scope as Obj | undefined)?.name as string | undefined) ?? '';
+      for (const s of (ss.spans as Obj[] | undefined) ?? []) {
+        const status = (s.status as Obj | undefined) ?? {};
+        spans.push({
+          traceId: s.traceId as string,
+          spanId: s.spanId as string,
+          parentSpanId: (s.parentSpanId as string | undefined) ?? '',
+          name: s.name as string,
+          kind: (s.kind as number | undefined) ?? 0,
+          startNs: BigInt(s.startTimeUnixNano as string),
+          endNs: BigInt(s.endTimeUnixNano as string),
+          attributes: jsonAttributes(s.attributes as Obj[] | undefined),
+          status: { code: (status.code as number | undefined) ?? 0, message: (status.message as string | undefined) ?? '' },
+          resource,
+          scope,
+        });
+      }
+    }
+  }
+  return spans;
+}
+
 export interface OtlpReceiver {
   readonly server: Server;
   readonly port: number;
@@ -148,7 +194,8 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
       if (failures > 0) failures--;
       requests.push({ path: req.url ?? '', contentType: req.headers['content-type'] ?? '', headers: req.headers, status });
       if (status === 200) {
-        if (req.url === '/v1/traces') spans.push(...decodeTraces(body));
+        const json = (req.headers['content-type'] ?? '').startsWith('application/json');
+        if (req.url === '/v1/traces') spans.push(...(json ? decodeTracesJson(body.toString()) : decodeTraces(body)));
         else if (req.url === '/v1/logs') logs.push(...decodeLogs(body));
       }
       res.writeHead(status, { 'content-type': 'application/x-protobuf' });

@@ -9,6 +9,7 @@ import { resolvePropagation, type PropagationConfig, type TracingContext } from 
 import { propagateRequest } from '../../tracing/propagate-request.ts';
 import { getQueue, type BatchQueue, type QueueSettings } from '../../tracing/batch-queue.ts';
 import { encodeLogs, encodeTraces, type Attributes, type ExportLogRecord, type ExportSpan, type InstrumentationScope } from '../../tracing/otlp/encode.ts';
+import { encodeLogsJson, encodeTracesJson } from '../../tracing/otlp/encode-json.ts';
 import { postBatch, type ExportTarget } from '../../tracing/http-export.ts';
 import { exportLogLine, exportSpan } from './export.ts';
 import type { OpentelemetryConfig } from './schema.ts';
@@ -26,6 +27,8 @@ export interface OpentelemetryConf {
   readonly traces: ExportTarget | null;
   readonly logs: ExportTarget | null;
   readonly resourceAttributes: Readonly<Record<string, string>>;
+  /** `encoding: json` (a Tollgate addition); protobuf otherwise. */
+  readonly json: boolean;
   /** The resource attributes with the node's id, made on first export. */
   resource: Attributes | null;
 }
@@ -42,7 +45,7 @@ function target(endpoint: string | null | undefined, config: OpentelemetryConfig
   if (endpoint == null) return null;
   return {
     endpoint,
-    contentType: 'application/x-protobuf',
+    contentType: config.encoding === 'json' ? 'application/json' : 'application/x-protobuf',
     headers: config.headers ?? null,
     connectTimeout: config.connect_timeout,
     sendTimeout: config.send_timeout,
@@ -60,6 +63,7 @@ function prepare(config: OpentelemetryConfig, _data: unknown, entity?: PluginEnt
     traces: target(config.traces_endpoint, config),
     logs: target(config.logs_endpoint, config),
     resourceAttributes: config.resource_attributes ?? {},
+    json: config.encoding === 'json',
     resource: null,
   };
 }
@@ -137,11 +141,13 @@ function queueLog(kong: Kong): (level: 'debug' | 'warn' | 'error', message: stri
 }
 
 function spanQueue(kong: Kong, conf: OpentelemetryConf, traces: ExportTarget, resource: Attributes): BatchQueue<ExportSpan> {
-  return getQueue<ExportSpan>(`${conf.id}:traces`, conf.queue, (batch) => postBatch(traces, encodeTraces(batch, resource, SCOPE)), queueLog(kong));
+  const encode = conf.json ? encodeTracesJson : encodeTraces;
+  return getQueue<ExportSpan>(`${conf.id}:traces`, conf.queue, (batch) => postBatch(traces, encode(batch, resource, SCOPE)), queueLog(kong));
 }
 
 function logQueue(kong: Kong, conf: OpentelemetryConf, logs: ExportTarget, resource: Attributes): BatchQueue<ExportLogRecord> {
-  return getQueue<ExportLogRecord>(`${conf.id}:logs`, conf.queue, (batch) => postBatch(logs, encodeLogs(batch, resource, SCOPE)), queueLog(kong));
+  const encode = conf.json ? encodeLogsJson : encodeLogs;
+  return getQueue<ExportLogRecord>(`${conf.id}:logs`, conf.queue, (batch) => postBatch(logs, encode(batch, resource, SCOPE)), queueLog(kong));
 }
 
 export const opentelemetryHandler: PluginHandler<OpentelemetryConf, OpentelemetryConfig> = {

@@ -47,6 +47,14 @@ export const opentelemetrySchema = definePluginSchema({
         description: 'Sampling rate of the probability sampler; supersedes the node\'s `tracing_sampling_rate`.',
       },
       propagation: propagationField('w3c'),
+      encoding: {
+        type: 'string',
+        required: true,
+        default: 'protobuf',
+        one_of: ['protobuf', 'json'],
+        description:
+          'Tollgate addition: how OTLP/HTTP payloads are encoded, `protobuf` (`application/x-protobuf`, what Kong sends) or `json` (`application/json`, the OTLP JSON encoding).',
+      },
     },
     entity_checks: [{ at_least_one_of: ['traces_endpoint', 'logs_endpoint'] }],
     shorthand_fields: {

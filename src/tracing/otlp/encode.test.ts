@@ -5,7 +5,40 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { encodeLogs, encodeTraces, msToNs } from './encode.ts';
-import { decodeLogs, decodeTraces } from '../../../test/support/otlp-receiver.ts';
+import { encodeLogsJson, encodeTracesJson } from './encode-json.ts';
+import { decodeLogs, decodeTraces, decodeTracesJson } from '../../../test/support/otlp-receiver.ts';
+
+const SPANS = [
+  {
+    traceId: Buffer.alloc(16, 0xab),
+    spanId: Buffer.alloc(8, 1),
+    parentSpanId: Buffer.alloc(8, 2),
+    traceState: '',
+    name: 'kong.balancer',
+    kind: 3,
+    startNs: 1700000000123456789n,
+    endNs: 1700000000223456789n,
+    attributes: { s: 'x', i: 42, f: 1.5, t: true, no: false, arr: [1, 'two'], kv: { a: 'b' } },
+    events: [],
+    statusCode: 2,
+    statusMessage: 'refused',
+  },
+];
+
+test('the OTLP JSON encoding says what the protobuf says', () => {
+  const resource = { 'service.name': 'kong' };
+  const scope = { name: 'kong-internal', version: '0.1.0' };
+  assert.deepEqual(decodeTracesJson(encodeTracesJson(SPANS, resource, scope)), decodeTraces(encodeTraces(SPANS, resource, scope)));
+  const json = JSON.parse(encodeTracesJson(SPANS, resource, scope));
+  const span = json.resourceSpans[0].scopeSpans[0].spans[0];
+  assert.equal(span.traceId, 'ab'.repeat(16), 'ids in hex');
+  assert.equal(span.startTimeUnixNano, '1700000000123456789', '64-bit integers as strings');
+  assert.deepEqual(span.attributes[1], { key: 'i', value: { intValue: '42' } });
+  const logs = JSON.parse(
+    encodeLogsJson([{ timeNs: 5n, observedTimeNs: 6n, severityNumber: 13, severityText: 'warn', body: 'careful', attributes: {}, traceId: null, spanId: null, flags: 0 }], resource, scope),
+  );
+  assert.deepEqual(logs.resourceLogs[0].scopeLogs[0].logRecords[0].body, { stringValue: 'careful' });
+});
 
 test('ExportTraceServiceRequest: ids, parent, kind, times, every attribute type, events, status, resource and scope', () => {
   const body = encodeTraces(
