@@ -1,5 +1,6 @@
 /**
- * Router benchmark: builds routers of 10, 1,000 and 100,000 routes for each flavor and measures the
+ * Router benchmark: builds routers of 10, 1,000 and 100,000 routes for each flavor (and, for the
+ * expressions flavor, once more with every route written as an expression) and measures the
  * cost of one `match` (median of several rounds) for
  * - hot hits: requests cycling over 16 routes, so the data stays in the CPU caches; this isolates the
  *   algorithm, which must not grow with the number of plain host and prefix routes;
@@ -8,14 +9,42 @@
  * - misses: unknown host and path (the 404 path).
  *
  * Run: node bench/router.ts
+ * Smaller runs: ROUTER_BENCH_SIZES=10,1000 ROUTER_BENCH_MODES=expressions,expression-routes node bench/router.ts
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { buildRouter } from '../src/router/index.ts';
 import type { MatchInput, Router, RouterEntry, RouterFlavor, RouterRoute } from '../src/router/types.ts';
 
-const SIZES = [10, 1_000, 100_000];
-const FLAVORS: RouterFlavor[] = ['traditional', 'traditional_compatible'];
+const SIZES = process.env.ROUTER_BENCH_SIZES?.split(',').map(Number) ?? [10, 1_000, 100_000];
+
+interface Mode {
+  label: string;
+  flavor: RouterFlavor;
+  /** Rewrites the traditional routes as the mode's routes (the requests are built from the traditional ones). */
+  rewrite?: (routes: RouterEntry<number>[]) => RouterEntry<number>[];
+}
+
+/** The same routes written as expressions (priority 0: ties go by id, as for any equal priority). */
+function asExpressions(routes: RouterEntry<number>[]): RouterEntry<number>[] {
+  return routes.map((entry) => {
+    const r = entry.route;
+    const terms: string[] = [];
+    for (const host of r.hosts ?? []) terms.push(host.startsWith('*') ? `http.host =^ "${host.slice(1)}"` : `http.host == "${host}"`);
+    for (const method of r.methods ?? []) terms.push(`http.method == "${method}"`);
+    for (const path of r.paths ?? []) terms.push(path.startsWith('~') ? `http.path ~ r#"^${path.slice(1)}"#` : `http.path ^= "${path}"`);
+    return { ...entry, route: { ...r, hosts: null, paths: null, methods: null, expression: terms.join(' && '), priority: 0 } };
+  });
+}
+
+const ALL_MODES: Mode[] = [
+  { label: 'traditional', flavor: 'traditional' },
+  { label: 'traditional_compatible', flavor: 'traditional_compatible' },
+  { label: 'expressions', flavor: 'expressions' },
+  { label: 'expression-routes', flavor: 'expressions', rewrite: asExpressions },
+];
+const wanted = process.env.ROUTER_BENCH_MODES?.split(',');
+const MODES = wanted === undefined ? ALL_MODES : ALL_MODES.filter((mode) => wanted.includes(mode.label));
 const ROUNDS = 9;
 const INPUTS = 2_000;
 const TARGET_NS_PER_ROUND = 150_000_000;
@@ -118,13 +147,14 @@ function checkHits(router: Router<number>, inputs: MatchInput[]): number {
 const rows: string[][] = [['flavor', 'routes', 'build ms', 'hot hit ns', 'spread hit ns', 'miss ns']];
 const ratios: string[] = [];
 
-for (const flavor of FLAVORS) {
+for (const { label: flavor, flavor: routerFlavor, rewrite } of MODES) {
   const results = new Map<number, { hot: number; spread: number; miss: number }>();
   for (const size of SIZES) {
     const routes = makeRoutes(size);
+    const configured = rewrite === undefined ? routes : rewrite(routes);
     collectGarbage();
     const buildStart = process.hrtime.bigint();
-    const router = buildRouter(routes, { flavor });
+    const router = buildRouter(configured, { flavor: routerFlavor });
     const buildMs = Number(process.hrtime.bigint() - buildStart) / 1e6;
     const hot = makeHits(routes, 16);
     const spread = makeHits(routes, INPUTS);

@@ -120,3 +120,25 @@ test('upstream, nginx proxy and minimal Node proxy start, chain and stop', { ski
 test('a proxy whose upstream is down is refused with the answer it gave', { skip: nginxPath ? false : 'nginx is not installed' }, async () => {
   await assert.rejects(startMinimalNode(context(1), 1), /did not return the upstream's 200 "ok" \(got HTTP 502/);
 });
+
+test('the dead collector accepts a request and never answers', async () => {
+  const { startDeadCollector } = await import('./contestants.ts');
+  const { connect } = await import('node:net');
+  const collector = await startDeadCollector();
+  try {
+    const socket = connect(collector.port, '127.0.0.1');
+    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+    let answered = false;
+    socket.on('data', () => (answered = true));
+    socket.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}');
+    // Nothing can prove "never"; a round trip through the server (a second connection accepted) shows the
+    // first request was read and left unanswered.
+    const second = connect(collector.port, '127.0.0.1');
+    await new Promise<void>((resolve, reject) => second.once('connect', resolve).once('error', reject));
+    second.destroy();
+    assert.equal(answered, false);
+    socket.destroy();
+  } finally {
+    await collector.close();
+  }
+});

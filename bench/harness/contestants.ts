@@ -1,9 +1,10 @@
 /**
- * The four contestants and how each is started on loopback, checked, and stopped. Every start either returns a
+ * The contestants and how each is started on loopback, checked, and stopped. Every start either returns a
  * running contestant that answered `GET /` with the upstream's "ok", or throws a message saying what failed
  * and where its log is; the runner then skips that contestant and carries on.
  */
 import { mkdirSync, writeFileSync, chmodSync } from 'node:fs';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ManagedProcess } from './processes.ts';
@@ -23,6 +24,9 @@ export const CONTESTANT_NAMES = [
   'tollgate-basic-auth',
   'tollgate-jwt-hs256',
   'tollgate-jwt-rs256',
+  'tollgate-prometheus',
+  'tollgate-proxy-cache-hit',
+  'tollgate-http-log-dead',
   'tollgate-otel',
   'tollgate-baseline',
 ] as const;
@@ -40,6 +44,9 @@ export const CONTESTANT_DESCRIPTIONS: Readonly<Record<ContestantName, string>> =
   'tollgate-basic-auth': 'as tollgate, the route running basic-auth (one consumer; `Authorization: Basic`, an scrypt-hashed password)',
   'tollgate-jwt-hs256': 'as tollgate, the route running jwt (one HS256 credential; the same `Bearer` token on every request)',
   'tollgate-jwt-rs256': 'as tollgate, the route running jwt (one RS256 credential, 2048-bit key; the same `Bearer` token on every request)',
+  'tollgate-prometheus': 'as tollgate, the route running prometheus with every metric flag on',
+  'tollgate-proxy-cache-hit': 'as tollgate, the route running proxy-cache (memory strategy): every measured request is a Hit answered from the node-wide cache, the upstream untouched',
+  'tollgate-http-log-dead': 'as tollgate, the route running http-log to a collector that accepts connections and never answers',
   'tollgate-otel':
     'as tollgate, with tracing_instrumentations=all and tracing_sampling_rate=1, the route running opentelemetry (every span exported as OTLP protobuf to the upstream nginx, which answers 200)',
   'tollgate-baseline': 'as tollgate, from the checkout given with --baseline (e.g. the previous release), no plugins',
@@ -54,6 +61,9 @@ const TOLLGATE_SCENARIOS: Readonly<Record<TollgateContestant, { plugin: BenchPlu
   'tollgate-basic-auth': { plugin: 'basic-auth', baseline: false },
   'tollgate-jwt-hs256': { plugin: 'jwt-hs256', baseline: false },
   'tollgate-jwt-rs256': { plugin: 'jwt-rs256', baseline: false },
+  'tollgate-prometheus': { plugin: 'prometheus', baseline: false },
+  'tollgate-proxy-cache-hit': { plugin: 'proxy-cache', baseline: false },
+  'tollgate-http-log-dead': { plugin: 'http-log-dead', baseline: false },
   'tollgate-otel': { plugin: 'opentelemetry', baseline: false },
   'tollgate-baseline': { plugin: null, baseline: true },
 };
@@ -184,6 +194,31 @@ export async function startMinimalNode(context: StartContext, upstreamPort: numb
 }
 
 /**
+ * A log collector that accepts connections, reads what it is sent and never answers: the worst collector for
+ * http-log (each batch waits for its timeout). Runs in the harness's process; it does no work per request.
+ */
+export async function startDeadCollector(): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('data', () => {});
+    socket.on('error', () => {});
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => new Promise<void>((resolve) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+/**
  * Starts Tollgate as `bin/tollgate start` with a declarative file and loopback listeners from the environment,
  * and waits for `GET /status/ready` to answer 200 (default 20 s).
  */
@@ -194,7 +229,8 @@ export async function startTollgate(context: StartContext, upstreamPort: number,
   const prefix = prefixFor(context, name);
   const [proxyPort, statusPort] = [await freePort(), await freePort()];
   const declarativePath = join(prefix, 'bench.yaml');
-  writeFileSync(declarativePath, tollgateDeclarativeConfig(upstreamPort, scenario.plugin));
+  const collector = scenario.plugin === 'http-log-dead' ? await startDeadCollector() : null;
+  writeFileSync(declarativePath, tollgateDeclarativeConfig(upstreamPort, scenario.plugin, collector?.port ?? 0));
   const profileDir = context.profileRoot ? join(context.profileRoot, `${name}-w${context.workers}`) : undefined;
   if (profileDir) mkdirSync(profileDir, { recursive: true });
   const plugin = scenario.plugin;
@@ -214,9 +250,18 @@ export async function startTollgate(context: StartContext, upstreamPort: number,
   // Credentials in headers, as clients usually send them (so that the URL is the same as the plain route's).
   const headers = benchRequestHeaders(plugin);
   const timeoutMs = context.tollgateReadyTimeoutMs ?? 20_000;
-  await confirmServing(proc, `http://127.0.0.1:${statusPort}/status/ready`, url, timeoutMs, true, headers);
+  try {
+    await confirmServing(proc, `http://127.0.0.1:${statusPort}/status/ready`, url, timeoutMs, true, headers);
+  } catch (err) {
+    await collector?.close();
+    throw err;
+  }
   // Workers write --cpu-prof files only on a clean exit: give the supervisor time to stop them in order.
-  return { name, workers: context.workers, url, headers, process: proc, profileDir, stop: async () => { await proc.stop(profileDir ? 15_000 : 5000); } };
+  const stop = async () => {
+    await proc.stop(profileDir ? 15_000 : 5000);
+    await collector?.close();
+  };
+  return { name, workers: context.workers, url, headers, process: proc, profileDir, stop };
 }
 
 /** Starts the named proxy contestant in front of the upstream. */

@@ -94,6 +94,9 @@ export function ratioRows(summaries: readonly ContestantSummary[]): RatioRow[] {
     ['tollgate-basic-auth', 'tollgate'],
     ['tollgate-jwt-hs256', 'tollgate'],
     ['tollgate-jwt-rs256', 'tollgate'],
+    ['tollgate-prometheus', 'tollgate'],
+    ['tollgate-proxy-cache-hit', 'tollgate'],
+    ['tollgate-http-log-dead', 'tollgate'],
     ['tollgate-otel', 'tollgate'],
     ['tollgate', 'tollgate-baseline'],
   ];

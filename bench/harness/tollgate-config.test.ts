@@ -16,6 +16,27 @@ test('declarative file: format 3.0 as a string, one service at the upstream, one
   assert.equal(doc.services[0].plugins, undefined);
 });
 
+test('prometheus scenario: the route runs prometheus with every metric flag on', () => {
+  const doc = parse(tollgateDeclarativeConfig(18080, 'prometheus')) as {
+    services: { routes: { plugins?: { name: string; config?: Record<string, unknown> }[] }[] }[];
+  };
+  assert.deepEqual(doc.services[0].routes[0].plugins, [
+    {
+      name: 'prometheus',
+      config: { per_consumer: true, status_code_metrics: true, latency_metrics: true, bandwidth_metrics: true, upstream_health_metrics: true },
+    },
+  ]);
+});
+
+test('proxy-cache scenario: the route runs proxy-cache with the memory strategy', () => {
+  const doc = parse(tollgateDeclarativeConfig(18080, 'proxy-cache')) as {
+    services: { routes: { paths: string[]; plugins: { name: string; config: Record<string, unknown> }[] }[] }[];
+  };
+  const route = doc.services[0].routes[0];
+  assert.deepEqual(route.paths, ['/']);
+  assert.deepEqual(route.plugins, [{ name: 'proxy-cache', config: { strategy: 'memory' } }]);
+});
+
 test('environment: loopback listeners, admin off, worker count, inherited TOLLGATE_* dropped', () => {
   const env = tollgateEnvironment({
     base: { PATH: '/bin', TOLLGATE_LOG_LEVEL: 'debug', TOLLGATE_CPU_PROF_DIR: '/old' },
@@ -80,4 +101,11 @@ test('opentelemetry scenario: the route exports its spans to the upstream, which
   assert.equal(plugin.name, 'opentelemetry');
   assert.equal(plugin.config.traces_endpoint, 'http://127.0.0.1:18080/v1/traces');
   assert.equal(benchRequestHeaders('opentelemetry'), undefined);
+});
+
+test('http-log-dead: the route runs http-log to the given collector port', () => {
+  const doc = parse(tollgateDeclarativeConfig(18080, 'http-log-dead', 19999)) as {
+    services: { routes: { plugins: { name: string; config: { http_endpoint: string } }[] }[] }[];
+  };
+  assert.deepEqual(doc.services[0].routes[0].plugins, [{ name: 'http-log', config: { http_endpoint: 'http://127.0.0.1:19999/' } }]);
 });

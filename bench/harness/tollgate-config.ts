@@ -14,10 +14,20 @@ export const BENCH_JWT_ISS = 'bench-iss';
 export const BENCH_JWT_SECRET = 'bench-jwt-secret';
 
 /** A plugin the route runs in a plugin scenario, or none. */
-export type BenchPlugin = 'noop-sync' | 'noop-async' | 'key-auth' | 'basic-auth' | 'jwt-hs256' | 'jwt-rs256' | 'opentelemetry' | null;
+export type BenchPlugin = 'noop-sync' | 'noop-async' | 'key-auth' | 'basic-auth' | 'jwt-hs256' | 'jwt-rs256' | 'prometheus' | 'proxy-cache' | 'http-log-dead' | 'opentelemetry' | null;
 
-/** The plugin entity's name for a scenario (the jwt scenarios both run `jwt`). */
+/** The prometheus scenario's config: every metric family recorded, the consumer label filled. */
+const PROMETHEUS_ALL_FLAGS = `            config:
+              per_consumer: true
+              status_code_metrics: true
+              latency_metrics: true
+              bandwidth_metrics: true
+              upstream_health_metrics: true
+`;
+
+/** The plugin entity's name for a scenario (the jwt scenarios both run `jwt`; `http-log-dead` runs http-log). */
 export function benchPluginName(plugin: Exclude<BenchPlugin, null>): string {
+  if (plugin === 'http-log-dead') return 'http-log';
   return plugin.startsWith('jwt-') ? 'jwt' : plugin;
 }
 
@@ -68,12 +78,19 @@ function benchConsumers(plugin: BenchPlugin): string {
 
 /**
  * The declarative file: `_format_version: "3.0"`, one service pointing at the upstream, one route `paths: ["/"]`,
- * and in plugin scenarios that route's one plugin (with the consumer and credential its requests carry).
+ * and in plugin scenarios that route's one plugin (with the consumer and credential its requests carry; prometheus
+ * with every metric flag on; http-log sending to `collectorPort`).
  */
-export function tollgateDeclarativeConfig(upstreamPort: number, plugin: BenchPlugin = null): string {
-  let plugins = plugin === null ? '' : `        plugins:\n          - name: ${benchPluginName(plugin)}\n`;
-  // The upstream nginx answers 200 to any request, which is all an OTLP receiver has to do here.
-  if (plugin === 'opentelemetry') plugins += `            config:\n              traces_endpoint: http://127.0.0.1:${upstreamPort}/v1/traces\n`;
+export function tollgateDeclarativeConfig(upstreamPort: number, plugin: BenchPlugin = null, collectorPort = 0): string {
+  // proxy-cache in memory: after the readiness probe's Miss every request is a Hit; http-log to a collector that never answers.
+  const config =
+    plugin === 'prometheus' ? PROMETHEUS_ALL_FLAGS
+    : plugin === 'proxy-cache' ? '            config: { strategy: memory }\n'
+    : plugin === 'http-log-dead' ? `            config:\n              http_endpoint: http://127.0.0.1:${collectorPort}/\n`
+    // The upstream nginx answers 200 to any request, which is all an OTLP receiver has to do here.
+    : plugin === 'opentelemetry' ? `            config:\n              traces_endpoint: http://127.0.0.1:${upstreamPort}/v1/traces\n`
+    : '';
+  const plugins = plugin === null ? '' : `        plugins:\n          - name: ${benchPluginName(plugin)}\n${config}`;
   const consumers = benchConsumers(plugin);
   return `_format_version: "3.0"
 services:

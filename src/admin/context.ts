@@ -4,6 +4,7 @@ import type { PluginSchemaRegistry } from '../entities/index.ts';
 import type { Store } from '../store/types.ts';
 import type { LogLevel } from '../log/logger.ts';
 import type { LogLevelOutcome } from '../runtime/log-level-control.ts';
+import type { NodeServices, PluginApiEndpoint } from '../pdk/index.ts';
 
 /** The outcome of loading a configuration through POST /config (or SIGHUP). */
 export type ConfigLoadOutcome =
@@ -79,6 +80,10 @@ export interface NodeContext {
   readonly store?: Store | null;
   /** The enabled plugins and their schemas (plugin entities and `/schemas/plugins/{name}`); none when absent. */
   readonly plugins?: PluginSchemaRegistry;
+  /** Admin API endpoints the enabled plugins add (Kong's `api.lua`), by plugin name; none when absent. */
+  readonly pluginApis?: ReadonlyMap<string, readonly PluginApiEndpoint[]>;
+  /** The node's shared state as code in this process reaches it (plugin endpoints use it); absent or null: none. */
+  nodeServices?(): NodeServices | null;
   /** Hybrid mode, on a control plane or a data plane; absent or null otherwise. */
   readonly clustering?: ClusterView | null;
   /** Target health, on a node with proxy workers; absent or null otherwise. */

@@ -13,6 +13,7 @@ import {
 import { isUuid, parseHost } from '../schema/index.ts';
 import type { Row, StoreOps } from '../store/types.ts';
 import { AdminError, referencedByOthers, schemaViolation } from './errors.ts';
+import { KeysDao } from './keys-dao.ts';
 import { EntityDao, fieldViolation, isPlainObject, newId, type DaoSettings, type EntityKey, type WriteContext } from './entity-dao.ts';
 
 /** Reads every row of a collection matching a foreign key (small lists: a certificate's SNIs, ...). */
@@ -151,6 +152,8 @@ export function createDao(meta: EntityMeta, settings: DaoSettings): EntityDao {
       return new TargetsDao(meta, settings);
     case 'ca_certificates':
       return new CaCertificatesDao(meta, settings);
+    case 'keys':
+      return new KeysDao(meta, settings);
     default:
       return new EntityDao(meta, settings);
   }

@@ -5,6 +5,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
 import { startTestAdmin, TEST_PLUGINS, type TestAdmin } from './test-support.ts';
 
 describe('Kong Manager request bodies', () => {
@@ -92,5 +93,51 @@ describe('Kong Manager request bodies', () => {
       assert.equal(r.status, 200, path);
       assert.ok(Array.isArray(r.body.data), path);
     }
+  });
+
+  test('vault form: create with explicit nulls and empty tags, read by prefix, edit by PATCHing the record back', async () => {
+    const created = await admin.call('POST', '/vaults', {
+      json: { prefix: 'ui-env', name: 'env', description: null, tags: [], config: { prefix: 'UI_', ttl: null, neg_ttl: null, resurrect_ttl: null } },
+    });
+    assert.equal(created.status, 201, created.text);
+    const schema = await admin.call('GET', '/schemas/vaults/env');
+    assert.equal(schema.status, 200);
+    assert.ok((schema.body.fields as Record<string, unknown>[]).some((f) => 'config' in f));
+    const read = (await admin.call('GET', '/vaults/ui-env')).body;
+    const edited = await admin.call('PATCH', `/vaults/${read.id}`, { json: { ...read, description: 'edited' } });
+    assert.equal(edited.status, 200, edited.text);
+    assert.equal(edited.body.description, 'edited');
+    assert.deepEqual(edited.body.config, read.config);
+  });
+
+  test('key set and key forms: nested create under the set, the unused format as null, edits that send the masked key back', async () => {
+    const set = await admin.call('POST', '/key-sets', { json: { name: 'ui-set', tags: [] } });
+    assert.equal(set.status, 201, set.text);
+    const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const jwk = JSON.stringify({ ...pair.privateKey.export({ format: 'jwk' }), kid: 'ui-kid' });
+    const key = await admin.call('POST', `/key-sets/${set.body.id}/keys`, { json: { name: 'ui-key', kid: 'ui-kid', jwk, pem: null, tags: [] } });
+    assert.equal(key.status, 201, key.text);
+    assert.deepEqual(key.body.set, { id: set.body.id });
+    assert.ok(!key.text.includes(String(JSON.parse(jwk).d)));
+    const pem = await admin.call('POST', '/keys', {
+      json: {
+        name: 'ui-pem',
+        kid: 'ui-pem',
+        set: { id: set.body.id },
+        jwk: null,
+        pem: { public_key: pair.publicKey.export({ type: 'spki', format: 'pem' }), private_key: pair.privateKey.export({ type: 'pkcs8', format: 'pem' }) },
+      },
+    });
+    assert.equal(pem.status, 201, pem.text);
+    const list = await admin.call('GET', `/key-sets/${set.body.id}/keys?size=1000`);
+    assert.equal(list.status, 200);
+    assert.equal((list.body.data as unknown[]).length, 2);
+    assert.equal(list.body.next, null);
+    for (const shown of [key.body, pem.body]) {
+      const edited = await admin.call('PATCH', `/keys/${shown.id}`, { json: { ...shown, tags: ['ui'] } });
+      assert.equal(edited.status, 200, edited.text);
+      assert.deepEqual(edited.body.tags, ['ui']);
+    }
+    assert.equal((await admin.call('GET', '/keys/no-such-key')).status, 404, 'the search box renders a 404 as no results');
   });
 });

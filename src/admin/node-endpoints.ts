@@ -3,7 +3,7 @@
  * schemas and schema validation, enabled plugins, tags, and the DB-less `/config`.
  */
 import { exportDeclarative } from '../declarative/index.ts';
-import { ENTITIES, pluginSubschemas, validateEntity, type EntityName } from '../entities/index.ts';
+import { ENTITIES, pluginSubschemas, validateEntity, VAULT_SUBSCHEMAS, type EntityName, type VaultBackendName } from '../entities/index.ts';
 import { toKongSchemaView, typedefs, validateFieldValue } from '../schema/index.ts';
 import { postConfig } from './config-endpoint.ts';
 import { nodeMetricsText, PROMETHEUS_CONTENT_TYPE } from './context.ts';
@@ -109,6 +109,15 @@ export function addNodeEndpoints(table: RouteTable): void {
   });
   table.set('/schemas/{db_entity_name}/validate', 'POST', async (ctx) => validateSchema(ctx, ctx.params.db_entity_name));
   table.set('/schemas/plugins/validate', 'POST', async (ctx) => validateSchema(ctx, 'plugins'));
+  table.set('/schemas/vaults/validate', 'POST', async (ctx) => validateSchema(ctx, 'vaults'));
+  table.set('/schemas/vaults/{name}', 'GET', async (ctx) => {
+    const name = ctx.params.name;
+    const sub = Object.prototype.hasOwnProperty.call(VAULT_SUBSCHEMAS, name) ? VAULT_SUBSCHEMAS[name as VaultBackendName] : undefined;
+    if (sub === undefined) throw new AdminError(404, { message: `No vault named '${name}'` });
+    // The vault entity as that backend specialises it (Kong's subschema view): every field, `config` the backend's.
+    const vaults = ENTITIES.vaults.schema;
+    return reply(200, toKongSchemaView({ fields: { ...vaults.fields, ...sub.fields }, entity_checks: vaults.entity_checks }));
+  });
   table.set('/schemas/plugins/{name}', 'GET', async (ctx) => {
     const sub = pluginSubschemas(ctx.api.plugins).get(ctx.params.name);
     if (sub === undefined) throw new AdminError(404, { message: `No plugin named '${ctx.params.name}'` });
@@ -124,14 +133,6 @@ export function addNodeEndpoints(table: RouteTable): void {
     const enabled = registered.length > 0 ? registered : ctx.api.node.settings.plugins.filter((p) => p !== 'bundled');
     return reply(200, { enabled_plugins: enabled });
   });
-
-  // Kong Manager's sidebar lists these collections; Tollgate has none of them yet, so they are empty.
-  for (const collection of ['vaults', 'keys', 'key-sets']) {
-    table.set(`/${collection}`, 'GET', async (ctx) => {
-      parseSize(ctx.url.searchParams.get('size'));
-      return reply(200, { data: [], next: null });
-    });
-  }
 
   table.set('/tags', 'GET', async (ctx) => tagsPage(ctx, null));
   table.set('/tags/{tags}', 'GET', async (ctx) => {

@@ -46,13 +46,6 @@ const anyObject: JsonObject = { type: 'object' };
 const message: JsonObject = ref('Message');
 const schemaView: JsonObject = ref('SchemaView');
 
-/** Kong's `{data, next}` list of any items (the collections Tollgate does not have yet answer empty). */
-const emptyList: JsonObject = {
-  type: 'object',
-  properties: { data: { type: 'array', items: {} }, next: { type: ['string', 'null'] } },
-  required: ['data', 'next'],
-};
-
 const tagList: JsonObject = {
   type: 'object',
   properties: {
@@ -125,6 +118,17 @@ const NODE_OPERATIONS: Readonly<Record<string, Partial<Record<Method, NodeOperat
       errors: ['400'],
     },
   },
+  '/schemas/vaults/validate': {
+    POST: {
+      id: 'validateVault',
+      tag: 'schemas',
+      summary: 'Whether a body would be a valid vault (nothing is written)',
+      requestBody: ref('vaults'),
+      response: message,
+      errors: ['400'],
+    },
+  },
+  '/schemas/vaults/{name}': { GET: { id: 'getVaultSchema', tag: 'schemas', summary: "A vault backend's entity schema (its config fields)", response: schemaView, errors: ['404'] } },
   '/schemas/plugins/{name}': { GET: { id: 'getPluginEntitySchema', tag: 'schemas', summary: "A plugin's entity schema", response: schemaView, errors: ['404'] } },
   '/plugins/schema/{name}': { GET: { id: 'getPluginConfigSchema', tag: 'schemas', summary: "A plugin's config schema", response: schemaView, errors: ['404'] } },
   '/plugins/enabled': {
@@ -135,9 +139,6 @@ const NODE_OPERATIONS: Readonly<Record<string, Partial<Record<Method, NodeOperat
       response: { type: 'object', properties: { enabled_plugins: stringArray }, required: ['enabled_plugins'] },
     },
   },
-  '/vaults': { GET: { id: 'listVaults', tag: 'node', summary: 'Vaults (not supported yet: always empty)', response: emptyList, query: ['size'] } },
-  '/keys': { GET: { id: 'listKeys', tag: 'node', summary: 'Keys (not supported yet: always empty)', response: emptyList, query: ['size'] } },
-  '/key-sets': { GET: { id: 'listKeySets', tag: 'node', summary: 'Key sets (not supported yet: always empty)', response: emptyList, query: ['size'] } },
   '/audit/requests': {
     GET: {
       id: 'listAuditRequests',
@@ -444,7 +445,9 @@ function entityOperation(path: EntityPath, method: Method, c: Components): JsonO
     }
     case 'parent': {
       const parent = ENTITIES[path.fk.reference];
-      const id = `${singularName(path.child)}${pascal(path.fk.field)}`;
+      const joined = `${singularName(path.child)}${pascal(path.fk.field)}`;
+      // `/keys/{k}/set` would read `KeySet`, the key set entity's own name: say whose it is.
+      const id = ENTITY_ORDER.some((name) => singularName(ENTITIES[name]) === joined) ? `${joined}Of${singularName(path.child)}` : joined;
       const what = `the ${path.fk.field.replaceAll('_', ' ')} of ${aSingular(path.child)}`;
       if (method === 'DELETE') {
         return operation(`delete${id}`, parent.name, `Not allowed: delete ${what} directly`, errorResponses(['404', '405']));

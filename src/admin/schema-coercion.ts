@@ -71,6 +71,11 @@ export function coerceFields(input: Record<string, unknown>, fields: FieldsDef, 
  * `config` record, protocols, scopes) in place of the generic ones when the body names an enabled plugin.
  */
 export function fieldsForInput(meta: EntityMeta, pluginName: unknown, plugins: PluginSchemaRegistry): FieldsDef {
+  // Static subschemas picked by a name (a vault's backend) specialise fields the same way.
+  const statics = meta.schema.subschemas;
+  if (statics !== undefined && meta.schema.subschema_key === 'name' && typeof pluginName === 'string' && Object.prototype.hasOwnProperty.call(statics, pluginName)) {
+    return { ...meta.schema.fields, ...statics[pluginName].fields };
+  }
   if (meta.name !== 'plugins' || typeof pluginName !== 'string') return meta.schema.fields;
   const sub = pluginSubschemas(plugins).get(pluginName);
   return sub === undefined ? meta.schema.fields : { ...meta.schema.fields, ...sub.fields };

@@ -26,6 +26,8 @@ import { createDao } from './entity-daos.ts';
 import { AdminError, METHOD_NOT_ALLOWED_BODY, NOT_FOUND_BODY, UNEXPECTED_BODY, fromStoreError } from './errors.ts';
 import { addNodeEndpoints } from './node-endpoints.ts';
 import { addDebugEndpoints } from './debug-endpoints.ts';
+import { addPluginEndpoints } from './plugin-endpoints.ts';
+import type { PluginApiEndpoint } from '../pdk/index.ts';
 import { MAX_ARGUMENTS, readEntityBody, tooManyArguments, type DecodedBody } from './request-body.ts';
 import { RouteTable } from './route-table.ts';
 import { adminTlsOptions, listenAdminHttps, type AdminTlsOptions } from './admin-tls.ts';
@@ -66,7 +68,11 @@ export async function startAdminServer(node: NodeContext, log: Logger): Promise<
  * Every Admin API path: generated CRUD, Kong's custom routes over it, node endpoints, and the audit log
  * (`auditTrail` names where it is read from; without one, `/audit/requests` is not served).
  */
-export function buildRouteTable(auditTrail?: () => AuditTrail, auditRetainedSince?: () => number): RouteTable {
+export function buildRouteTable(
+  auditTrail?: () => AuditTrail,
+  auditRetainedSince?: () => number,
+  pluginApis?: ReadonlyMap<string, readonly PluginApiEndpoint[]>,
+): RouteTable {
   const table = new RouteTable();
   addCrudEndpoints(table);
   addCustomEndpoints(table);
@@ -75,6 +81,7 @@ export function buildRouteTable(auditTrail?: () => AuditTrail, auditRetainedSinc
   addClusteringEndpoints(table);
   addHealthEndpoints(table);
   if (auditTrail !== undefined) addAuditEndpoints(table, auditTrail, auditRetainedSince);
+  if (pluginApis !== undefined) addPluginEndpoints(table, pluginApis);
   return table;
 }
 
@@ -121,7 +128,7 @@ export class AdminApi {
     this.#audit = new AuditRecorder(() => this.#auditTrail(), limits, (err) =>
       this.#log.error(`admin API: could not write the audit log: ${err instanceof Error ? err.message : String(err)}`),
     );
-    this.#table = buildRouteTable(() => this.#auditTrail(), () => this.#audit.retainedSince());
+    this.#table = buildRouteTable(() => this.#auditTrail(), () => this.#audit.retainedSince(), node.pluginApis);
     this.#tokens = new AdminTokens(node.settings.admin_api_tokens);
     this.#plugins = node.plugins ?? EMPTY_PLUGIN_REGISTRY;
   }

@@ -18,6 +18,7 @@ import { runHybridCommand } from './hybrid.ts';
 import { DataPlaneRole, persistentNodeId } from '../cluster/data-plane-role.ts';
 import { ControlPlaneRole } from '../cluster/control-plane-role.ts';
 import { dbExport, dbImport } from './db-config.ts';
+import { runK8sCommand } from './k8s.ts';
 
 const USAGE = `Usage: tollgate COMMAND [OPTIONS]
 
@@ -33,6 +34,8 @@ Commands:
   config db_export [FILE]           write the database as a declarative file (stdout without FILE)
   hybrid gen_cert [--days N] [CERT KEY]
                                     make the certificate and key every node shares (cluster_mtls = shared)
+  k8s translate -f FILE [-f FILE...] [--ingress-class NAME] [--format yaml|json]
+                                    print the configuration Kong's Ingress Controller makes of Kubernetes manifests
   migrations bootstrap|up|finish|list|reset [--yes]
                                     prepare or upgrade the database (sqlite or postgres)
   version                           print the version
@@ -75,6 +78,8 @@ export async function runCli(argv: string[]): Promise<number> {
         return runHybridCommand(args.positional.slice(1), { days: args.days, cwd: process.cwd() });
       case 'migrations':
         return await runMigrations(sub, settingsFrom(args), args.flags);
+      case 'k8s':
+        return await runK8sCommand(argv.slice(argv.indexOf('k8s') + 1));
       case 'version':
       case '--version':
         process.stdout.write(`Tollgate ${VERSION}\n`);

@@ -10,7 +10,7 @@ import { isValidIpOrCidr } from '../core/cidr.ts';
 import { headerEntries, upstreamHeaderEntries } from './headers.ts';
 import { listenEntries } from './listeners.ts';
 import {
-  CLUSTER_MTLS_MODES, CLUSTER_OCSP_MODES, DATABASES, ROUTE_MATCH_CALCULATIONS, ERROR_DEFAULT_TYPES, LOG_LEVELS, PLANNED_DATABASES, ROLES, ROUTER_FLAVORS,
+  ACCESS_LOG_FORMATS, CLUSTER_MTLS_MODES, CLUSTER_OCSP_MODES, DATABASES, ROUTE_MATCH_CALCULATIONS, ERROR_DEFAULT_TYPES, LOG_LEVELS, PLANNED_DATABASES, ROLES, ROUTER_FLAVORS,
 } from './settings-types.ts';
 import type { SettingName, SettingValues } from './settings-types.ts';
 import {
@@ -350,6 +350,14 @@ export const SETTING_DEFINITIONS = [
     description: 'Proxy access log, relative to `prefix` unless absolute; `off` disables it.',
   }),
   define({
+    name: 'proxy_access_log_format', type: 'enum', default: 'kong', values: ACCESS_LOG_FORMATS, parse: oneOf(ACCESS_LOG_FORMATS),
+    description: 'Tollgate: `kong` writes nginx\'s combined line with `request_id` (Kong\'s format); `json` writes one JSON object a line, with `request_id`.',
+  }),
+  define({
+    name: 'syslog_socket', type: 'path', default: '/dev/log', parse: requiredString(),
+    description: 'Tollgate: the local syslog daemon\'s Unix socket, where the syslog plugin sends its records.',
+  }),
+  define({
     name: 'proxy_error_log', type: 'path', default: 'logs/error.log', parse: requiredString(),
     description: 'Error log, relative to `prefix` unless absolute.',
   }),
@@ -363,14 +371,14 @@ export const SETTING_DEFINITIONS = [
   }),
   define({
     name: 'router_flavor', type: 'enum', default: 'traditional_compatible', values: ROUTER_FLAVORS,
-    parse: oneOf(ROUTER_FLAVORS, {
-      expressions: `'expressions' is not supported by Tollgate; must be ${quotedAlternatives(ROUTER_FLAVORS)}`,
-    }),
-    description: 'Route matching semantics: `traditional_compatible` (Kong 3.x default) or `traditional`.',
+    parse: oneOf(ROUTER_FLAVORS),
+    description:
+      'Route matching semantics: `traditional_compatible` (Kong 3.x default), `traditional`, or `expressions` (routes may set an ' +
+      '`expression` and a `priority`; see docs/expressions-router.md).',
   }),
   define({
     name: 'route_match_calculation', type: 'enum', default: 'strict', values: ROUTE_MATCH_CALCULATIONS, parse: oneOf(ROUTE_MATCH_CALCULATIONS),
-    description: 'How `traditional_compatible` ranks routes: `strict` (default) by the documented order (field count, plain hosts only, header ' +
+    description: 'How `traditional_compatible` (and `expressions`, for routes without an expression) ranks routes: `strict` (default) by the documented order (field count, plain hosts only, header ' +
       'count, regex, `regex_priority`, prefix length); `original` exactly as a running Kong 3.x does by default, including the slip in its ' +
       'priority arithmetic (routes with four or more fields or a negative `regex_priority` first, then plain-host-only routes, then regex ' +
       'routes, then the field count). Kong\'s setting; Kong defaults to `original`.',

@@ -6,6 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { useRouterFlavor } from '../entities/registry.ts';
 import { parseConfText } from './conf-file.ts';
 import { checkAcrossKeys } from './cross-checks.ts';
 import { SETTING_DEFINITIONS, SETTINGS_BY_NAME } from './definitions.ts';
@@ -16,6 +17,8 @@ import { SettingsError } from './settings-error.ts';
 import { pluginServerKey, resolvePluginServers, type PluginServerValue } from './plugin-servers.ts';
 import type { ListenAddress, SettingName, SettingValues, Settings } from './settings-types.ts';
 import { InvalidValue, sizeInBytes } from './value-parsers.ts';
+import { isReference, parseReference } from '../core/vault-reference.ts';
+import { isVaultBackend, readSecret, type Environment } from '../core/vault-backends.ts';
 import type { ParseContext } from './value-parsers.ts';
 
 export interface LoadSettingsOptions {
@@ -47,6 +50,8 @@ interface RawValue {
   text: string;
   /** Where the text came from, as shown in messages: `path:line`, `TOLLGATE_X`, `override`, the default. */
   source: string;
+  /** Resolved from a vault reference: a secret, never shown in messages. */
+  secret?: boolean;
 }
 
 /**
@@ -100,15 +105,17 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
   for (const [key, value] of Object.entries(options.overrides ?? {})) setFrom(key, value, 'override');
   if (options.prefix !== undefined) setFrom('prefix', options.prefix, 'prefix option');
 
+  const settingReferences = resolveReferences(raw, env, problems);
+
   const context: ParseContext = { cwd: process.cwd() };
   const values: Partial<Record<SettingName, unknown>> = {};
   for (const definition of SETTING_DEFINITIONS) {
-    const { text, source } = raw.get(definition.name) as RawValue;
+    const { text, source, secret } = raw.get(definition.name) as RawValue;
     try {
       values[definition.name] = definition.parse(text, context);
     } catch (error) {
       if (!(error instanceof InvalidValue)) throw error;
-      problems.push(invalidValueMessage(source, definition, text, error.reason));
+      problems.push(invalidValueMessage(source, definition, secret === true ? '******' : text, error.reason));
     }
   }
   if (problems.length > 0) throw new SettingsError(problems);
@@ -142,8 +149,8 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
   };
   const sourceOf = (key: SettingName): string => (raw.get(key) as RawValue).source;
   checkAcrossKeys(settingValues, listeners, sourceOf, (key, reason) => {
-    const { text, source } = raw.get(key) as RawValue;
-    problems.push(invalidValueMessage(source, SETTINGS_BY_NAME.get(key) as AnySettingDefinition, text, reason));
+    const { text, source, secret } = raw.get(key) as RawValue;
+    problems.push(invalidValueMessage(source, SETTINGS_BY_NAME.get(key) as AnySettingDefinition, secret === true ? '******' : text, reason));
   });
   const pluginServers = resolvePluginServers(settingValues.pluginserver_names, pluginServerValues, settingValues.prefix, context.cwd, (source, message) =>
     problems.push(`${source}: ${message}`),
@@ -167,8 +174,42 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
     memCacheSizeBytes: sizeInBytes(settingValues.mem_cache_size),
     pluginServers,
     confPath,
+    settingReferences,
   };
+  // The routes schema depends on the router flavor (Kong reads it from its configuration when the schema
+  // loads); every process that validates entities loads its settings first.
+  useRouterFlavor(settings.router_flavor);
   return deepFreeze(settings);
+}
+
+/**
+ * Settings given as vault references (`pg_password = {vault://env/pg-password}`) are resolved once, here,
+ * before their values are parsed: vault entities live in the database these settings open, so only the
+ * bundled backends (`env`, `file` with `?base_path=`) can serve them, as in Kong. Messages name the
+ * reference, never the secret.
+ */
+function resolveReferences(raw: Map<SettingName, RawValue>, env: Environment, problems: string[]): Record<string, string> {
+  const references: Record<string, string> = {};
+  for (const [key, { text, source }] of raw) {
+    if (!isReference(text)) continue;
+    const ref = parseReference(text);
+    if (typeof ref === 'string') {
+      problems.push(`${source}: ${key}: ${ref}`);
+      continue;
+    }
+    if (!isVaultBackend(ref.vault)) {
+      problems.push(`${source}: ${key}: only the env and file vaults can be used in settings (vault '${ref.vault}') [${text}]`);
+      continue;
+    }
+    const read = readSecret(ref.vault, {}, ref, env);
+    if (!read.ok) {
+      problems.push(`${source}: ${key}: ${read.error}`);
+      continue;
+    }
+    raw.set(key, { text: read.value.trim(), source: `${source} (${text})`, secret: true });
+    references[key] = text;
+  }
+  return references;
 }
 
 function readConfFile(path: string, setFrom: (key: string, text: string, source: string) => void, problems: string[]): void {

@@ -16,7 +16,11 @@ export const PLANNED_DATABASES: readonly string[] = [];
 export const LOG_LEVELS = ['debug', 'info', 'notice', 'warn', 'error', 'crit', 'alert', 'emerg'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-export const ROUTER_FLAVORS = ['traditional_compatible', 'traditional'] as const;
+/** `proxy_access_log_format`: nginx's combined line with the request id (Kong's), or one JSON object a line. */
+export const ACCESS_LOG_FORMATS = ['kong', 'json'] as const;
+export type AccessLogFormat = (typeof ACCESS_LOG_FORMATS)[number];
+
+export const ROUTER_FLAVORS = ['traditional_compatible', 'traditional', 'expressions'] as const;
 export type RouterFlavor = (typeof ROUTER_FLAVORS)[number];
 
 export const ROUTE_MATCH_CALCULATIONS = ['original', 'strict'] as const;
@@ -106,7 +110,9 @@ export interface SettingValues {
 
   log_level: LogLevel;
   proxy_access_log: string;
+  proxy_access_log_format: AccessLogFormat;
   proxy_error_log: string;
+  syslog_socket: string;
   admin_access_log: string;
 
   worker_processes: number;
@@ -194,4 +200,6 @@ export interface Settings extends SettingValues {
   pluginServers: PluginServerSettings[];
   /** The configuration file that was read, or null when only defaults and the environment were used. */
   confPath: string | null;
+  /** Settings given as vault references, by key: the reference (Kong's `$refs`); `GET /` shows these. */
+  settingReferences: Readonly<Record<string, string>>;
 }

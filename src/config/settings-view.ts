@@ -1,6 +1,6 @@
 /**
  * The settings as the Admin API shows them under `configuration` in `GET /`: every key with its parsed
- * value, secrets replaced by `******`, plus the parsed listener arrays and enabled headers, like Kong.
+ * value (or the vault reference it was given as), secrets replaced by `******`, plus the parsed listener arrays and enabled headers, like Kong.
  */
 import { SETTING_DEFINITIONS } from './definitions.ts';
 import { DOWNSTREAM_HEADER_NAMES, UPSTREAM_HEADER_NAMES } from './headers.ts';
@@ -33,7 +33,10 @@ export function settingsView(settings: Settings): Record<string, unknown> {
   const view: Record<string, unknown> = {};
   for (const definition of SETTING_DEFINITIONS) {
     const value: unknown = settings[definition.name];
+    const reference = Object.prototype.hasOwnProperty.call(settings.settingReferences, definition.name) ? settings.settingReferences[definition.name] : undefined;
     if (definition.secret && value !== null) view[definition.name] = SECRET_PLACEHOLDER;
+    // A setting given as a reference shows the reference, as Kong does (its value may be as secret).
+    else if (reference !== undefined) view[definition.name] = reference;
     else if (SHOWN_AS_ON_OFF.has(definition.name)) view[definition.name] = value ? 'on' : 'off';
     else view[definition.name] = copy(value);
   }

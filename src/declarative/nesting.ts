@@ -26,9 +26,6 @@ export const nesting = memoizeOnRegistry(buildNesting);
 
 /** Collections Kong knows that Tollgate does not implement: accepted when empty, otherwise unknown. */
 export const UNSUPPORTED_COLLECTIONS: ReadonlySet<string> = new Set([
-  'vaults',
-  'key_sets',
-  'keys',
   'filter_chains',
   'workspaces',
   'parameters',

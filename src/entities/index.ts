@@ -18,9 +18,14 @@ import type { Upstream } from './upstreams.ts';
 import type { Target } from './targets.ts';
 import type { Consumer } from './consumers.ts';
 import { pluginSubschemas, EMPTY_PLUGIN_REGISTRY, type Plugin } from './plugins.ts';
+import type { Vault } from './vaults.ts';
+import type { KeySet } from './key-sets.ts';
+import type { Key } from './keys.ts';
 import { ENTITIES, ENTITY_ORDER, ENTITY_SCHEMAS, type CoreEntityName, type EntityMeta, type EntityName } from './registry.ts';
 
-export type { CaCertificate, Certificate, Consumer, Plugin, Route, Service, Sni, Target, Upstream };
+export type { CaCertificate, Certificate, Consumer, Key, KeySet, Plugin, Route, Service, Sni, Target, Upstream, Vault };
+export { VAULT_BACKENDS, VAULT_SUBSCHEMAS, type VaultBackendName } from './vaults.ts';
+export { MASK, maskJwk, maskPrivatePem } from './key-material.ts';
 export {
   CORE_ENTITY_SCHEMAS,
   ENTITIES,
@@ -30,7 +35,10 @@ export {
   registerPlugins,
   registeredPlugins,
   registryRevision,
+  routerFlavorInUse,
+  useRouterFlavor,
 } from './registry.ts';
+export type { RoutesSchemaFlavor } from './registry.ts';
 export type { CoreEntityName, EntityMeta, EntityName, ForeignKeyMeta } from './registry.ts';
 export { pluginSubschemas, EMPTY_PLUGIN_REGISTRY } from './plugins.ts';
 export type { PluginDefinitionForRegistry, PluginDefinitionForSchema, PluginMigration, PluginSchemaRegistry } from '../schema/index.ts';
@@ -51,6 +59,9 @@ export interface CoreEntityTypes {
   targets: Target;
   consumers: Consumer;
   plugins: Plugin;
+  vaults: Vault;
+  key_sets: KeySet;
+  keys: Key;
 }
 
 /** Looks an entity up by collection name (`routes`) or Admin API name (`ca_certificates`). */

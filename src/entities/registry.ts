@@ -11,11 +11,14 @@ import { certificatesSchema } from './certificates.ts';
 import { caCertificatesSchema } from './ca-certificates.ts';
 import { snisSchema } from './snis.ts';
 import { servicesSchema } from './services.ts';
-import { routesSchema } from './routes.ts';
+import { routesExpressionsSchema, routesSchema } from './routes.ts';
 import { upstreamsSchema } from './upstreams.ts';
 import { targetsSchema } from './targets.ts';
 import { consumersSchema } from './consumers.ts';
 import { pluginsSchema } from './plugins.ts';
+import { vaultsSchema } from './vaults.ts';
+import { keySetsSchema } from './key-sets.ts';
+import { keysSchema } from './keys.ts';
 
 /** Core collections, referenced ones first. */
 export const CORE_ENTITY_SCHEMAS = [
@@ -28,6 +31,9 @@ export const CORE_ENTITY_SCHEMAS = [
   targetsSchema,
   consumersSchema,
   pluginsSchema,
+  vaultsSchema,
+  keySetsSchema,
+  keysSchema,
 ] as const;
 
 export type CoreEntityName = (typeof CORE_ENTITY_SCHEMAS)[number]['name'];
@@ -214,6 +220,30 @@ export function registerPlugins(definitions: readonly PluginDefinitionForRegistr
     plugins.set(definition.schema.name, { definition, entities: (definition.daos ?? []).map((s) => s.name) });
   }
   revision++;
+}
+
+/** Router flavors, as far as the routes schema cares. */
+export type RoutesSchemaFlavor = 'traditional' | 'traditional_compatible' | 'expressions';
+
+let routesFlavor: RoutesSchemaFlavor = 'traditional_compatible';
+
+/**
+ * Picks the routes schema for the node's `router_flavor`, as Kong builds its routes schema from
+ * `kong.configuration.router_flavor`: `expressions` adds `expression` and `priority` (see routes.ts).
+ * Every process that validates entities calls it once its settings are known (loadSettings does).
+ */
+export function useRouterFlavor(flavor: RoutesSchemaFlavor): void {
+  if (flavor === routesFlavor) return;
+  routesFlavor = flavor;
+  const schema = flavor === 'expressions' ? routesExpressionsSchema : routesSchema;
+  metas.routes = metaOf(schema, null);
+  schemas.routes = schema;
+  revision++;
+}
+
+/** The flavor the routes schema currently follows. */
+export function routerFlavorInUse(): RoutesSchemaFlavor {
+  return routesFlavor;
 }
 
 /** The plugin definitions registered so far, in registration order (their migrations run in this order). */

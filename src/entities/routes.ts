@@ -2,8 +2,14 @@
  * Routes: the matching rules (protocols, methods, hosts, paths, headers, SNIs, stream sources and
  * destinations) that send a request to a service. The protocols pick a subschema — HTTP, stream or gRPC —
  * which decides which matching fields are allowed and which one must be set.
+ *
+ * Under `router_flavor = expressions` the schema is Kong's expressions variant (`routesExpressionsSchema`):
+ * it adds `expression` and `priority`, lets HTTP and gRPC routes set `sources`/`destinations`, counts
+ * `expression` among the fields one of which must be set, and runs Kong's route check (an expression
+ * excludes the traditional fields and must parse and type-check). The other flavors know neither field.
  */
-import { defineEntity, typedefs, type EntityType, type SubschemaDef } from '../schema/index.ts';
+import { expressionRouteError } from '../router/expressions/compile.ts';
+import { defineEntity, typedefs, type EntityCheck, type EntityType, type SubschemaDef } from '../schema/index.ts';
 import {
   routeDestinations,
   routeHeaders,
@@ -17,28 +23,38 @@ const HTTP_ONLY = "when 'protocols' is 'http' or 'https'";
 const STREAM_ONLY = "when 'protocols' is 'tcp', 'tls', 'tls_passthrough' or 'udp'";
 const GRPC_ONLY = "when 'protocols' is 'grpc' or 'grpcs'";
 
-const httpSubschema: SubschemaDef = {
+/** `expression` joins the "must set one of" lists under the expressions flavor. */
+function withExpression(fields: string[], expressions: boolean): string[] {
+  return expressions ? [...fields, 'expression'] : fields;
+}
+
+function httpSubschema(expressions: boolean): SubschemaDef {
+  return {
   name: 'http',
-  fields: {
-    sources: { ...routeSources, eq: null, err: `cannot set 'sources' ${HTTP_ONLY}` },
-    destinations: { ...routeDestinations, eq: null, err: `cannot set 'destinations' ${HTTP_ONLY}` },
-  },
+  fields: expressions
+    ? {}
+    : {
+        sources: { ...routeSources, eq: null, err: `cannot set 'sources' ${HTTP_ONLY}` },
+        destinations: { ...routeDestinations, eq: null, err: `cannot set 'destinations' ${HTTP_ONLY}` },
+      },
   entity_checks: [
     {
       conditional_at_least_one_of: {
         if_field: 'protocols',
         if_match: { contains: 'https' },
-        then_at_least_one_of: ['methods', 'hosts', 'headers', 'paths', 'snis'],
+        then_at_least_one_of: withExpression(['methods', 'hosts', 'headers', 'paths', 'snis'], expressions),
         then_err: "must set one of %s when 'protocols' is 'https'",
         else_match: { contains: 'http' },
-        else_then_at_least_one_of: ['methods', 'hosts', 'headers', 'paths'],
+        else_then_at_least_one_of: withExpression(['methods', 'hosts', 'headers', 'paths'], expressions),
         else_then_err: "must set one of %s when 'protocols' is 'http'",
       },
     },
   ],
-};
+  };
+}
 
-const streamSubschema: SubschemaDef = {
+function streamSubschema(expressions: boolean): SubschemaDef {
+  return {
   name: 'tcp',
   fields: {
     methods: { ...routeMethods, eq: null, err: `cannot set 'methods' ${STREAM_ONLY}` },
@@ -51,7 +67,7 @@ const streamSubschema: SubschemaDef = {
       conditional_at_least_one_of: {
         if_field: 'protocols',
         if_match: { elements: { type: 'string', one_of: ['tcp', 'tls', 'udp'] } },
-        then_at_least_one_of: ['sources', 'destinations', 'snis'],
+        then_at_least_one_of: withExpression(['sources', 'destinations', 'snis'], expressions),
         then_err: "must set one of %s when 'protocols' is 'tcp', 'tls' or 'udp'",
       },
     },
@@ -59,14 +75,16 @@ const streamSubschema: SubschemaDef = {
       conditional_at_least_one_of: {
         if_field: 'protocols',
         if_match: { elements: { type: 'string', one_of: ['tls_passthrough'] } },
-        then_at_least_one_of: ['snis'],
+        then_at_least_one_of: withExpression(['snis'], expressions),
         then_err: "must set snis when 'protocols' is 'tls_passthrough'",
       },
     },
   ],
-};
+  };
+}
 
-const grpcSubschema: SubschemaDef = {
+function grpcSubschema(expressions: boolean): SubschemaDef {
+  return {
   name: 'grpc',
   fields: {
     strip_path: {
@@ -77,23 +95,45 @@ const grpcSubschema: SubschemaDef = {
       err: `cannot set 'strip_path' ${GRPC_ONLY}`,
     },
     methods: { ...routeMethods, eq: null, err: `cannot set 'methods' ${GRPC_ONLY}` },
-    sources: { ...routeSources, eq: null, err: `cannot set 'sources' ${GRPC_ONLY}` },
-    destinations: { ...routeSources, eq: null, err: `cannot set 'destinations' ${GRPC_ONLY}` },
+    ...(expressions
+      ? {}
+      : {
+          sources: { ...routeSources, eq: null, err: `cannot set 'sources' ${GRPC_ONLY}` },
+          destinations: { ...routeSources, eq: null, err: `cannot set 'destinations' ${GRPC_ONLY}` },
+        }),
   },
   entity_checks: [
     {
       conditional_at_least_one_of: {
         if_field: 'protocols',
         if_match: { contains: 'grpcs' },
-        then_at_least_one_of: ['hosts', 'headers', 'paths', 'snis'],
+        then_at_least_one_of: withExpression(['hosts', 'headers', 'paths', 'snis'], expressions),
         then_err: "must set one of %s when 'protocols' is 'grpcs'",
         else_match: { contains: 'grpc' },
-        else_then_at_least_one_of: ['hosts', 'headers', 'paths'],
+        else_then_at_least_one_of: withExpression(['hosts', 'headers', 'paths'], expressions),
         else_then_err: "must set one of %s when 'protocols' is 'grpc'",
       },
     },
   ],
+  };
+}
+
+const SNIS_PROTOCOLS_CHECK: EntityCheck = {
+  conditional: {
+    if_field: 'protocols',
+    if_match: { elements: { type: 'string', not_one_of: ['grpcs', 'https', 'tls', 'tls_passthrough'] } },
+    then_field: 'snis',
+    then_match: { len_eq: 0 },
+    then_err: "'snis' can only be set when 'protocols' is 'grpcs', 'https', 'tls' or 'tls_passthrough'",
+  },
 };
+
+function subschemas(expressions: boolean): Record<string, SubschemaDef> {
+  const http = httpSubschema(expressions);
+  const stream = streamSubschema(expressions);
+  const grpc = grpcSubschema(expressions);
+  return { http, https: http, tcp: stream, tls: stream, udp: stream, tls_passthrough: stream, grpc, grpcs: grpc };
+}
 
 export const routesSchema = defineEntity({
   name: 'routes',
@@ -158,27 +198,38 @@ export const routesSchema = defineEntity({
       description: 'How the service path and the request path are joined upstream.',
     },
   },
-  entity_checks: [
-    {
-      conditional: {
-        if_field: 'protocols',
-        if_match: { elements: { type: 'string', not_one_of: ['grpcs', 'https', 'tls', 'tls_passthrough'] } },
-        then_field: 'snis',
-        then_match: { len_eq: 0 },
-        then_err: "'snis' can only be set when 'protocols' is 'grpcs', 'https', 'tls' or 'tls_passthrough'",
-      },
-    },
-  ],
-  subschemas: {
-    http: httpSubschema,
-    https: httpSubschema,
-    tcp: streamSubschema,
-    tls: streamSubschema,
-    udp: streamSubschema,
-    tls_passthrough: streamSubschema,
-    grpc: grpcSubschema,
-    grpcs: grpcSubschema,
-  },
+  entity_checks: [SNIS_PROTOCOLS_CHECK],
+  subschemas: subschemas(false),
 });
 
 export type Route = EntityType<typeof routesSchema>;
+
+/** Kong's upper bound of `priority` (2^46 - 1). */
+export const MAX_ROUTE_PRIORITY = 2 ** 46 - 1;
+
+/** The routes schema under `router_flavor = expressions`. */
+export const routesExpressionsSchema = defineEntity({
+  ...routesSchema,
+  fields: {
+    ...routesSchema.fields,
+    expression: { type: 'string', description: 'The route expression (expressions router flavor only).' },
+    priority: {
+      type: 'integer',
+      between: [0, MAX_ROUTE_PRIORITY],
+      required: true,
+      default: 0,
+      description: 'Order of evaluation among expression routes: higher first. Ignored unless `expression` is set.',
+    },
+  },
+  entity_checks: [
+    SNIS_PROTOCOLS_CHECK,
+    {
+      custom_entity_check: {
+        field_sources: ['id', 'protocols', 'snis', 'sources', 'destinations', 'methods', 'hosts', 'paths', 'headers', 'expression', 'regex_priority', 'priority'],
+        run_with_missing_fields: true,
+        fn: (entity) => expressionRouteError(entity as Readonly<Record<string, unknown>>),
+      },
+    },
+  ],
+  subschemas: subschemas(true),
+});

@@ -19,16 +19,23 @@ export interface AccessRecord {
   requestId: string;
 }
 
+/** `kong`: nginx's combined line plus `request_id` (Kong's); `json`: one JSON object a line. */
+export type AccessLogFormat = 'kong' | 'json';
+
 /**
  * Formats access-log lines. The timestamp (`[21/Nov/2026:23:59:00 +0000]`) is rebuilt at most once a second.
+ * Every line carries the request id, the value of the `X-Tollgate-Request-Id` header the client and the
+ * upstream see, so one request can be followed from the access log to the error log and the upstream.
  */
 export class AccessLog {
   readonly #sink: LogSink;
+  readonly write: (r: AccessRecord) => void;
   #second = -1;
   #stamp = '';
 
-  constructor(sink: LogSink) {
+  constructor(sink: LogSink, format: AccessLogFormat = 'kong') {
     this.#sink = sink;
+    this.write = format === 'json' ? this.#writeJson : this.#writeKong;
   }
 
   #timestamp(): string {
@@ -42,9 +49,26 @@ export class AccessLog {
     return this.#stamp;
   }
 
-  write(r: AccessRecord): void {
+  readonly #writeJson = (r: AccessRecord): void => {
+    this.#sink.write(
+      `${JSON.stringify({
+        time: new Date().toISOString(),
+        client_ip: r.clientIp,
+        method: r.method,
+        uri: r.url,
+        http_version: r.httpVersion,
+        status: r.status,
+        bytes_sent: r.bytesSent,
+        referer: r.referer ?? null,
+        user_agent: r.userAgent ?? null,
+        request_id: r.requestId,
+      })}\n`,
+    );
+  };
+
+  readonly #writeKong = (r: AccessRecord): void => {
     this.#sink.write(
       `${r.clientIp} - - [${this.#timestamp()}] "${r.method} ${r.url} HTTP/${r.httpVersion}" ${r.status} ${r.bytesSent} "${r.referer ?? '-'}" "${r.userAgent ?? '-'}" request_id: "${r.requestId}"\n`,
     );
-  }
+  };
 }

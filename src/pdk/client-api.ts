@@ -168,6 +168,14 @@ export class NodeApi implements KongNode {
   getHostname(): string {
     return this.#ctx.env.hostname || hostname();
   }
+  getSyslogSocket(): string {
+    return this.#ctx.env.syslogSocket ?? '/dev/log';
+  }
+  getErrorLog(): (level: 'debug' | 'info' | 'notice' | 'warn' | 'error' | 'crit', message: string) => void {
+    // Only the worker's environment is kept, never the request's context.
+    const env = this.#ctx.env;
+    return (level, message) => env.log(level, message);
+  }
   getMemoryStats(): Record<string, unknown> {
     const m = process.memoryUsage();
     return { workers_lua_vms: [{ pid: process.pid, http_allocated_gc: m.heapUsed, rss: m.rss }], lua_shared_dicts: {} };

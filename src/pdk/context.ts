@@ -24,6 +24,8 @@ export interface PdkEnvironment {
   readonly services: NodeServices | null;
   readonly nodeId: string;
   readonly hostname: string;
+  /** The local syslog daemon's socket (node setting `syslog_socket`); unset: `/dev/log`. */
+  readonly syslogSocket?: string;
   isTrusted(ip: string): boolean;
   /** Writes a line to the error log at `level` (Kong's log levels). */
   log(level: string, message: string): void;
@@ -58,6 +60,8 @@ export interface PluginExit {
   readonly body: string | Uint8Array | Readonly<Record<string, unknown>> | null;
   /** Extra response headers, flat `[name, value, ...]`. */
   readonly headers: readonly string[];
+  /** `exitStream`: the body, sent chunk by chunk as it is produced (then `body` is null). */
+  readonly stream?: AsyncIterable<Uint8Array>;
 }
 
 /** The route, service and upstream facts the PDK reads, set when the request has been routed. */

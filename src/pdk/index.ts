@@ -20,3 +20,4 @@ export {
 export { PdkPhaseError } from './phase-rules.ts';
 export { parseQuery, withoutQueryArg, type QueryValue } from './query.ts';
 export { clearHeader, getHeader, setHeader } from './header-list.ts';
+export type * from './admin-api.ts';

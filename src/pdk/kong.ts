@@ -79,6 +79,12 @@ export interface KongResponse {
    * Later access handlers do not run; header_filter, body_filter and log do.
    */
   exit(status: number, body?: string | Uint8Array | Readonly<Record<string, unknown>> | null, headers?: Readonly<Record<string, string | number | readonly string[]>>): void;
+  /**
+   * Like `exit`, with a body produced chunk by chunk (Tollgate addition): each chunk is written as it comes, with
+   * backpressure from the client, so a large body is never held whole. A chunk source that fails cuts the
+   * response short (the connection is closed).
+   */
+  exitStream(status: number, chunks: AsyncIterable<Uint8Array>, headers?: Readonly<Record<string, string | number | readonly string[]>>): void;
   /** Answers with Kong's error body (`{"message"}`, or HTML/XML/text by `Accept`). */
   error(status: number, message?: string, headers?: Readonly<Record<string, string | number | readonly string[]>>): void;
   /** body_filter: the current chunk of the response body. */
@@ -179,6 +185,13 @@ export interface KongNode {
   getId(): string;
   getHostname(): string;
   getMemoryStats(): Record<string, unknown>;
+  /**
+   * A writer to this worker's error log that outlives the request (Tollgate addition): for work a plugin does
+   * in the background, such as a log queue's deliveries, whose lines belong to no request.
+   */
+  /** The local syslog daemon's Unix socket, from the node setting `syslog_socket` (Tollgate addition). */
+  getSyslogSocket(): string;
+  getErrorLog(): (level: 'debug' | 'info' | 'notice' | 'warn' | 'error' | 'crit', message: string) => void;
 }
 
 /** The PDK one phase of one plugin receives. */

@@ -24,7 +24,8 @@ export interface LogRecord {
     tls?: { version: string; cipher: string; client_verify: string };
   };
   upstream_uri: string;
-  upstream_status?: string;
+  /** The upstream's status as text; '' when nothing was proxied. */
+  upstream_status: string;
   response: {
     status: number;
     size: number;

@@ -1,7 +1,11 @@
 /**
  * Builds Kong's log record (`kong.log.serialize()`) from a request's PDK state. Credentials in the
- * `Authorization` and `Proxy-Authorization` headers are replaced by `REDACTED`, as Kong does.
+ * `Authorization` and `Proxy-Authorization` headers are replaced by `REDACTED`, as Kong does. Sizes are
+ * nginx's: `request.size` counts the request line, headers and body (`$request_length`), `response.size` the
+ * status line, headers and body (`$bytes_sent`); `upstream_status` is '' and `latencies.proxy` -1 when nothing
+ * was proxied, as in Kong.
  */
+import { STATUS_CODES } from 'node:http';
 import type { PluginContext } from './context.ts';
 import type { LogRecord } from './log-record.ts';
 import { headerMap } from './request-api.ts';
@@ -10,6 +14,13 @@ const REDACTED_HEADERS = ['authorization', 'proxy-authorization'];
 
 function ms(n: number): number {
   return n <= 0 ? 0 : Math.round(n);
+}
+
+/** Bytes of a header block: `Name: value\r\n` per header, then the blank line. */
+function headerBytes(flat: readonly string[]): number {
+  let n = 2;
+  for (let i = 0; i < flat.length; i += 2) n += flat[i].length + flat[i + 1].length + 4;
+  return n;
 }
 
 function queryObject(ctx: PluginContext): Record<string, unknown> {
@@ -45,29 +56,36 @@ export function serializeLog(ctx: PluginContext): LogRecord {
   for (const name of REDACTED_HEADERS) if (requestHeaders[name] !== undefined) requestHeaders[name] = 'REDACTED';
   const end = ctx.endedAt === 0 ? performance.now() : ctx.endedAt;
   const headersAt = ctx.upstreamHeadersAt;
-  const proxy = headersAt === 0 ? 0 : headersAt - ctx.upstreamDispatchedAt;
+  const proxied = headersAt !== 0;
+  const proxy = proxied ? headersAt - ctx.upstreamDispatchedAt : 0;
   const receive = headersAt === 0 ? 0 : end - headersAt;
   const total = end - ctx.start;
   const downstream = ctx.downstream;
   const length = Number(req.headers['content-length'] ?? 0);
+  const method = req.method ?? 'GET';
+  // "METHOD URI HTTP/1.1\r\n" and "HTTP/1.1 200 OK\r\n".
+  const requestLine = method.length + uri.length + 12;
+  const status = downstream?.status ?? 0;
+  const responseHead = downstream === null ? 0 : 15 + (STATUS_CODES[status]?.length ?? 0) + headerBytes(downstream.headers);
   const record: LogRecord = {
     request: {
       uri,
       url: `${scheme}://${host}${uri}`,
       querystring: queryObject(ctx),
-      method: req.method ?? 'GET',
+      method,
       headers: requestHeaders,
-      size: Number.isFinite(length) ? length : 0,
+      size: requestLine + headerBytes(req.rawHeaders) + (Number.isFinite(length) ? length : 0),
       id: ctx.requestId,
     },
     upstream_uri: ctx.upstreamTarget,
+    upstream_status: ctx.upstream === null ? '' : String(ctx.upstream.status),
     response: {
-      status: downstream?.status ?? 0,
-      size: downstream?.size ?? 0,
+      status,
+      size: responseHead + (downstream?.size ?? 0),
       headers: headerMap(downstream?.headers ?? [], 1000),
     },
     tries: ctx.tries.slice(),
-    latencies: { request: ms(total), kong: ms(total - proxy - receive), proxy: ms(proxy), receive: ms(receive) },
+    latencies: { request: ms(total), kong: ms(total - proxy - receive), proxy: proxied ? ms(proxy) : -1, receive: ms(receive) },
     client_ip: ctx.clientIp,
     started_at: Math.round(ctx.startedAt),
     workspace: '00000000-0000-0000-0000-000000000000',
@@ -82,12 +100,14 @@ export function serializeLog(ctx: PluginContext): LogRecord {
       client_verify: tls.authorized ? 'SUCCESS' : tls.getPeerCertificate()?.subject === undefined ? 'NONE' : 'FAILED',
     };
   }
-  if (ctx.upstream !== null) record.upstream_status = String(ctx.upstream.status);
   const routed = ctx.routed;
   if (routed?.route != null) record.route = routed.route;
   if (routed?.service != null) record.service = routed.service;
   if (ctx.consumer !== null) record.consumer = ctx.consumer as unknown as Readonly<Record<string, unknown>>;
-  if (ctx.credential !== null) record.authenticated_entity = { id: ctx.credential.id, consumer_id: ctx.credential.consumer.id };
+  if (ctx.credential !== null) {
+    const consumer = ctx.credential.consumer;
+    record.authenticated_entity = consumer == null ? { id: ctx.credential.id } : { id: ctx.credential.id, consumer_id: consumer.id };
+  }
   if (ctx.serializeEdits !== null) for (const [path, value] of ctx.serializeEdits) setPath(record, path, value);
   return record;
 }

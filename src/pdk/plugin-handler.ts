@@ -13,10 +13,13 @@ export interface PluginConsumer {
   readonly custom_id: string | null;
 }
 
-/** A credential as plugins see it: its id (sent upstream as X-Credential-Identifier) and its consumer. */
+/**
+ * A credential as plugins see it: its id (sent upstream as X-Credential-Identifier) and its consumer. A
+ * credential that stands for no consumer (ldap-auth's, a directory user) has none.
+ */
 export interface PluginCredential {
   readonly id: string;
-  readonly consumer: { readonly id: string };
+  readonly consumer?: { readonly id: string } | null;
 }
 
 /** A credential together with the consumer it authenticates, found in one lookup. */
@@ -83,6 +86,11 @@ export interface PluginHandler<Conf = unknown, Config = Readonly<Record<string, 
   readonly priority: number;
   /** The plugin's version, shown by the Admin API (`GET /plugins/enabled` and `/`). */
   readonly version?: string;
+  /**
+   * The plugin's `body_filter` reads chunks but never changes them (Tollgate addition): on a route whose body
+   * filters all say so, responses keep their Content-Length instead of being sent chunked.
+   */
+  readonly bodyFilterKeepsLength?: boolean;
   /** Once per worker, before the first configuration: open clients, register metrics. */
   init_worker?(node: NodeServices): void | Promise<void>;
   /**

@@ -101,6 +101,14 @@ export class ResponseApi implements KongResponse {
     checkPhase(ctx.phaseBit, EXIT, 'kong.response.exit');
     ctx.exited = { status: checkStatus(status, 'kong.response.exit'), kind: 'exit', body: body ?? null, headers: flatten(headers) };
   }
+  exitStream(status: number, chunks: AsyncIterable<Uint8Array>, headers?: Readonly<Record<string, HeaderValue>>): void {
+    const ctx = this.#ctx;
+    checkPhase(ctx.phaseBit, EXIT, 'kong.response.exit_stream');
+    if (chunks === null || typeof (chunks as Partial<AsyncIterable<Uint8Array>>)[Symbol.asyncIterator] !== 'function') {
+      throw new Error('kong.response.exit_stream: chunks must be an async iterable of bytes');
+    }
+    ctx.exited = { status: checkStatus(status, 'kong.response.exit_stream'), kind: 'exit', body: null, headers: flatten(headers), stream: chunks };
+  }
   error(status: number, message?: string, headers?: Readonly<Record<string, HeaderValue>>): void {
     const ctx = this.#ctx;
     checkPhase(ctx.phaseBit, EXIT, 'kong.response.error');

@@ -94,11 +94,6 @@ export class TracingApi {
     return this.#ctx.requestId;
   }
 
-  /** The worker's error log, for work that outlives the request (export queues). */
-  nodeLog(): (level: string, message: string) => void {
-    return this.#ctx.env.log;
-  }
-
   /** Keeps the request's later `kong.log` lines (for exporting them); idempotent. */
   captureLogs(): void {
     this.#ctx.logLines ??= [];

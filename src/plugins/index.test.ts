@@ -26,6 +26,7 @@ describe('plugin registry', () => {
     assert.equal(pluginPriority('cors'), 2000);
     assert.equal(pluginPriority('ip-restriction'), 990);
     assert.equal(pluginPriority('request-size-limiting'), 951);
+    assert.equal(pluginPriority('prometheus'), 13);
     assert.equal(pluginPriority('nope'), 0);
   });
 });

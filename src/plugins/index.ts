@@ -4,7 +4,7 @@
  * BUNDLED_PLUGINS.
  */
 import type { EntitySchemaDef, PluginDefinitionForSchema, PluginMigration, PluginSchemaRegistry } from '../schema/index.ts';
-import type { PluginHandler } from '../pdk/index.ts';
+import type { PluginApiEndpoint, PluginHandler } from '../pdk/index.ts';
 import { keyAuthSchema } from './key-auth/schema.ts';
 import { keyAuthHandler } from './key-auth/handler.ts';
 import { keyAuthDaos } from './key-auth/daos.ts';
@@ -41,6 +41,31 @@ import { jwtSchema } from './jwt/schema.ts';
 import { jwtHandler } from './jwt/handler.ts';
 import { jwtDaos } from './jwt/daos.ts';
 import { jwtMigrations } from './jwt/migrations/index.ts';
+import { hmacAuthSchema } from './hmac-auth/schema.ts';
+import { hmacAuthHandler } from './hmac-auth/handler.ts';
+import { hmacAuthDaos } from './hmac-auth/daos.ts';
+import { hmacAuthMigrations } from './hmac-auth/migrations/index.ts';
+import { ldapAuthSchema } from './ldap-auth/schema.ts';
+import { ldapAuthHandler } from './ldap-auth/handler.ts';
+import { prometheusSchema } from './prometheus/schema.ts';
+import { prometheusHandler } from './prometheus/handler.ts';
+import { proxyCacheSchema } from './proxy-cache/schema.ts';
+import { proxyCacheHandler } from './proxy-cache/handler.ts';
+import { proxyCacheApi } from './proxy-cache/api.ts';
+import { httpLogSchema } from './http-log/schema.ts';
+import { httpLogHandler } from './http-log/handler.ts';
+import { fileLogSchema } from './file-log/schema.ts';
+import { fileLogHandler } from './file-log/handler.ts';
+import { tcpLogSchema } from './tcp-log/schema.ts';
+import { tcpLogHandler } from './tcp-log/handler.ts';
+import { udpLogSchema } from './udp-log/schema.ts';
+import { udpLogHandler } from './udp-log/handler.ts';
+import { syslogSchema } from './syslog/schema.ts';
+import { syslogHandler } from './syslog/handler.ts';
+import { logglySchema } from './loggly/schema.ts';
+import { logglyHandler } from './loggly/handler.ts';
+import { statsdSchema } from './statsd/schema.ts';
+import { statsdHandler } from './statsd/handler.ts';
 import { opentelemetrySchema } from './opentelemetry/schema.ts';
 import { opentelemetryHandler } from './opentelemetry/handler.ts';
 import { zipkinSchema } from './zipkin/schema.ts';
@@ -53,6 +78,8 @@ export interface BundledPlugin {
   readonly daos?: readonly EntitySchemaDef[];
   /** Migrations creating their tables, recorded under the plugin's name. */
   readonly migrations?: readonly PluginMigration[];
+  /** Admin API endpoints the plugin adds (Kong's `api.lua`), served while the plugin is enabled. */
+  readonly api?: readonly PluginApiEndpoint[];
 }
 
 export const BUNDLED_PLUGINS: readonly BundledPlugin[] = [
@@ -70,6 +97,17 @@ export const BUNDLED_PLUGINS: readonly BundledPlugin[] = [
   { schema: aclSchema, handler: aclHandler, daos: aclDaos, migrations: aclMigrations },
   { schema: rateLimitingSchema, handler: rateLimitingHandler },
   { schema: jwtSchema, handler: jwtHandler, daos: jwtDaos, migrations: jwtMigrations },
+  { schema: hmacAuthSchema, handler: hmacAuthHandler, daos: hmacAuthDaos, migrations: hmacAuthMigrations },
+  { schema: ldapAuthSchema, handler: ldapAuthHandler },
+  { schema: prometheusSchema, handler: prometheusHandler },
+  { schema: proxyCacheSchema, handler: proxyCacheHandler, api: proxyCacheApi },
+  { schema: httpLogSchema, handler: httpLogHandler },
+  { schema: fileLogSchema, handler: fileLogHandler },
+  { schema: tcpLogSchema, handler: tcpLogHandler },
+  { schema: udpLogSchema, handler: udpLogHandler },
+  { schema: syslogSchema, handler: syslogHandler },
+  { schema: logglySchema, handler: logglyHandler },
+  { schema: statsdSchema, handler: statsdHandler },
   { schema: opentelemetrySchema, handler: opentelemetryHandler },
   { schema: zipkinSchema, handler: zipkinHandler },
 ];
@@ -110,6 +148,13 @@ export function pluginRegistry(enabled: readonly string[], external: readonly Bu
   const registry = new Map<string, PluginDefinitionForSchema>();
   for (const p of enabledPlugins(enabled, external)) registry.set(p.schema.name, { ...p.schema, priority: p.handler.priority });
   return registry;
+}
+
+/** The Admin API endpoints of the enabled plugins that add some, by plugin name. */
+export function pluginApis(enabled: readonly BundledPlugin[]): Map<string, readonly PluginApiEndpoint[]> {
+  const apis = new Map<string, readonly PluginApiEndpoint[]>();
+  for (const p of enabled) if (p.api !== undefined && p.api.length > 0) apis.set(p.schema.name, p.api);
+  return apis;
 }
 
 /** The priority of a bundled plugin (for `GET /`), or 0. */

@@ -363,6 +363,9 @@ export class ProxyCore {
     }
     const q = url.indexOf('?');
     const rawPath = q === -1 ? url : url.slice(0, q);
+    const peer = plainIp(socket.remoteAddress);
+    const trusted = options.isTrusted(peer);
+    const clientIp = realClientIp(peer, trusted, headers, options);
     const routerStart = options.tracing != null ? performance.now() : 0;
     const match = snapshot.router.match({
       method: req.method ?? 'GET',
@@ -374,6 +377,12 @@ export class ProxyCore {
       sni: tls && typeof socket.servername === 'string' ? socket.servername : '',
       scheme,
       listenerPort,
+      // Read by the expressions flavor only (`http.queries.*`, `net.src.*`, `net.dst.ip`); the client
+      // address is the real one, as nginx's realip module sets it before Kong routes.
+      query: q === -1 ? '' : url.slice(q + 1),
+      srcIp: clientIp,
+      srcPort: socket.remotePort,
+      dstIp: plainIp(socket.localAddress),
     });
     if (match === null) {
       const global = snapshot.globalPlugins;
@@ -386,9 +395,6 @@ export class ProxyCore {
       return null;
     }
     const entry = match.payload;
-    const peer = plainIp(socket.remoteAddress);
-    const trusted = options.isTrusted(peer);
-    const clientIp = realClientIp(peer, trusted, headers, options);
     res.clientIp = clientIp;
     if (entry.httpsOnly) {
       const forwardedProto = trusted ? headerValue(headers['x-forwarded-proto']) ?? scheme : scheme;
@@ -483,7 +489,7 @@ function destroySocket(this: Socket): void {
 /** Bound on each plugin phase of a request that has no route (hence no service timeouts): Kong's default read_timeout. */
 const UNROUTED_PHASE_TIMEOUT_MS = 60_000;
 
-const NO_PHASES: PluginChain = Object.freeze({ access: null, response: null, header_filter: null, body_filter: null, log: null, forConsumer: null });
+const NO_PHASES: PluginChain = Object.freeze({ access: null, response: null, header_filter: null, body_filter: null, log: null, forConsumer: null, bodyFilterKeepsLength: true });
 
 /** An absolute-form request target: authority, then path and query ('' when none). */
 const ABSOLUTE_FORM = /^https?:\/\/([^/?#]*)([^#]*)/i;

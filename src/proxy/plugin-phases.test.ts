@@ -18,6 +18,14 @@ const records: LogRecord[] = [];
 const never = (): Promise<void> => new Promise(() => {});
 const later = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+async function waitFor(condition: () => boolean, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await later(10);
+  }
+}
+
 /** Test plugins, one concern each. */
 const HANDLERS: PluginHandler[] = [
   {
@@ -102,6 +110,22 @@ const HANDLERS: PluginHandler[] = [
     },
   },
   {
+    name: 't-stream',
+    priority: 2900,
+    access(kong) {
+      const mode = kong.request.getHeader('x-stream') ?? 'ok';
+      async function* chunks(): AsyncGenerator<Uint8Array> {
+        yield Buffer.from('one');
+        await later(5);
+        if (mode === 'fail') throw new Error('source failed');
+        if (mode === 'stall') await never();
+        yield Buffer.from('two');
+        yield Buffer.from('three');
+      }
+      kong.response.exitStream(200, chunks(), { 'Content-Type': 'text/plain', 'Content-Length': '11' });
+    },
+  },
+  {
     name: 't-log',
     priority: 5,
     log(kong) {
@@ -138,6 +162,8 @@ services:
       - { name: wrap, paths: [/wrap], plugins: [{ name: t-wrap }] }
       - { name: upper, paths: [/upper], plugins: [{ name: t-upper }] }
       - { name: replace, paths: [/replace], plugins: [{ name: t-replace }, { name: t-async }] }
+      - { name: stream, paths: [/stream], plugins: [{ name: t-stream }, { name: t-log }] }
+      - { name: stream-upper, paths: [/stream-upper], plugins: [{ name: t-stream }, { name: t-upper }] }
       - name: scoped
         paths: [/scoped]
         plugins: [{ name: t-auth }, { name: t-tag, config: { tag: route } }]
@@ -261,6 +287,42 @@ describe('plugin phases on a real proxy', () => {
     assert.equal(res.body, 'ABCDEFGHI');
     assert.equal(res.headers['content-length'], undefined);
     assert.equal(res.headers['x-filtered'], 'service');
+  });
+
+  test('kong.response.exitStream sends the chunks as they come, through body_filter, then runs log', async () => {
+    const before = records.length;
+    const res = await get('/stream');
+    assert.equal(res.status, 200);
+    assert.equal(res.body, 'onetwothree');
+    assert.equal(res.headers['content-length'], '11', 'the length the plugin gave stays');
+    await waitFor(() => records.length > before);
+    assert.equal(records.at(-1)!.source, 'exit');
+    const upper = await get('/stream-upper');
+    assert.equal(upper.body, 'ONETWOTHREE');
+    assert.equal(upper.headers['content-length'], undefined, 'a body filter makes it chunked');
+  });
+
+  test('a failing stream cuts the response; a client that leaves mid-stream ends it; log runs for both', async () => {
+    for (const mode of ['fail', 'stall']) {
+      const before = records.length;
+      const outcome = await new Promise<string>((resolve) => {
+        const req = request({ host: '127.0.0.1', port: proxyPort, path: '/stream', headers: { 'x-stream': mode } }, (res) => {
+          let got = '';
+          res.on('data', (c: Buffer) => {
+            got += c.toString();
+            // The stalled source never sends more: leave after the first chunk.
+            if (mode === 'stall') req.destroy();
+          });
+          res.on('end', () => resolve(`ended:${got}`));
+          res.on('error', () => resolve(`cut:${got}`));
+          res.on('aborted', () => resolve(`cut:${got}`));
+        });
+        req.on('error', () => resolve('cut'));
+        req.end();
+      });
+      assert.match(outcome, /^cut/, mode);
+      await waitFor(() => records.length > before);
+    }
   });
 
   test("once an auth plugin identifies a consumer, that consumer's plugin configuration runs", async () => {

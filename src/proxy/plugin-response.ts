@@ -94,12 +94,76 @@ export class PluginResponseWriter {
       for (let i = 0; i < headers.length; i += 2) clearHeader(all, headers[i]);
       all.push(...headers);
     }
+    this.buffer = null;
+    if (exit.stream !== undefined && !ctx.unexpected) {
+      // A Content-Length the plugin gave stays (it knows the length); otherwise the answer is chunked.
+      this.head(exit.status, '', all, 'exit');
+      this.#pump(exit.stream[Symbol.asyncIterator]());
+      return;
+    }
     clearHeader(all, 'content-length');
     all.push('Content-Length', String(body.length));
-    this.buffer = null;
     this.head(exit.status, '', all, ctx.unexpected ? 'error' : 'exit');
     if (body.length > 0) this.data(body);
     this.end();
+  }
+
+  /**
+   * Sends a streamed exit body: chunks are read one at a time while the client keeps up (the writer pauses this
+   * source on backpressure and while a filter waits). A failing source, or a client that left, ends the answer:
+   * the connection is cut when the body is short, and the log phase still runs.
+   */
+  #pump(chunks: AsyncIterator<Uint8Array>): void {
+    let paused = false;
+    let reading = false;
+    let finished = false;
+    const finish = (failed: boolean): void => {
+      if (finished) return;
+      finished = true;
+      if (failed && !this.res.destroyed) this.res.destroy();
+      void chunks.return?.();
+      this.end();
+    };
+    const read = async (): Promise<void> => {
+      if (reading || finished) return;
+      reading = true;
+      try {
+        while (!paused && !finished) {
+          if (this.res.destroyed) {
+            finish(false);
+            return;
+          }
+          const next = await chunks.next();
+          if (finished) return;
+          if (next.done === true) {
+            finish(false);
+            return;
+          }
+          if (next.value.byteLength > 0) this.data(Buffer.from(next.value.buffer, next.value.byteOffset, next.value.byteLength));
+        }
+      } catch {
+        finish(true);
+      } finally {
+        reading = false;
+      }
+    };
+    // A HEAD answer has no body to read; a client that leaves while the source is paused ends it too.
+    if (this.req.method === 'HEAD') {
+      finish(false);
+      return;
+    }
+    this.res.once('close', () => finish(false));
+    this.source = {
+      pause: () => {
+        paused = true;
+      },
+      resume: () => {
+        if (!paused) return;
+        paused = false;
+        void read();
+      },
+    };
+    void read();
   }
 
   /** The buffered upstream response: the response phase, then the usual filters over the whole body. */
@@ -172,7 +236,7 @@ export class PluginResponseWriter {
     const ctx = this.ctx;
     const downstream = ctx.downstream!;
     downstream.status = status;
-    if (this.chain.body_filter !== null) clearHeader(downstream.headers, 'content-length');
+    if (this.chain.body_filter !== null && !this.chain.bodyFilterKeepsLength) clearHeader(downstream.headers, 'content-length');
     const steps = this.chain.header_filter;
     const write = (): void => {
       const res = this.res;

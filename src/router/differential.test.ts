@@ -115,3 +115,33 @@ describe('indexed router agrees with the literal reference model', () => {
     });
   }
 });
+
+describe('the expressions flavor routes traditional routes as traditional_compatible does', () => {
+  // Both translate a traditional route the same way (Kong's transform.lua); the expressions router
+  // evaluates the translation through its own index. Captures can differ (atc-router keeps the captures
+  // of every regex predicate of a route, header regexes included), so they are not compared.
+  for (const calculation of ['original', 'strict'] as const) {
+    it(`${calculation}: ${CONFIGS} random configurations x ${REQUESTS_PER_CONFIG} requests`, () => {
+      let matched = 0;
+      for (let seed = 1; seed <= CONFIGS; seed++) {
+        const next = random(seed * 104729 + 3);
+        const count = 5 + Math.floor(next() * 80);
+        const entries = Array.from({ length: count }, (_, index) => toRouterEntry(randomRoute(next, index), index));
+        const compatible = buildRouter(entries, { flavor: 'traditional_compatible', routeMatchCalculation: calculation });
+        const expressions = buildRouter(entries, { flavor: 'expressions', routeMatchCalculation: calculation });
+        for (let n = 0; n < REQUESTS_PER_CONFIG; n++) {
+          const input = toMatchInput(randomRequest(next));
+          const expected = compatible.match(input);
+          const actual = expressions.match(input);
+          const context = `seed ${seed}, request ${JSON.stringify(input)}`;
+          assert.equal(actual?.payload ?? null, expected?.payload ?? null, context);
+          if (expected === null || actual === null) continue;
+          matched++;
+          assert.equal(actual.upstreamPath, expected.upstreamPath, context);
+          assert.equal(actual.strippedPrefix, expected.strippedPrefix, context);
+        }
+      }
+      assert.ok(matched > CONFIGS * REQUESTS_PER_CONFIG * 0.5, `only ${matched} matches`);
+    });
+  }
+});

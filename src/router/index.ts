@@ -2,7 +2,7 @@
  * The router: compiles the routes of one configuration once, then matches requests against them.
  *
  * ```ts
- * const router = buildRouter(entries, { flavor: 'traditional_compatible' });
+ * const router = buildRouter(entries, { flavor: 'traditional_compatible' }); // or 'traditional', 'expressions'
  * const result = router.match(input); // null means 404 "no Route matched with those values"
  * ```
  */
@@ -11,6 +11,9 @@ import { CompatibleMatcher, type RouteMatchCalculation } from './compatible.ts';
 import { buildMatchResult } from './match-result.ts';
 import { RequestView } from './request-view.ts';
 import { TraditionalMatcher } from './traditional.ts';
+import { expressionMatchResult } from './expressions/result.ts';
+import { ExpressionsMatcher } from './expressions/matcher.ts';
+import { ExpressionRequest } from './expressions/request.ts';
 import type { MatchInput, MatchResult, Router, RouterEntry, RouterFlavor } from './types.ts';
 
 export type { MatchInput, MatchResult, Router, RouterEntry, RouterFlavor, RouterRoute } from './types.ts';
@@ -21,6 +24,11 @@ export interface RouterOptions {
   flavor: RouterFlavor;
   /** traditional_compatible only: Kong's `route_match_calculation` (default `strict`, the documented order). */
   routeMatchCalculation?: RouteMatchCalculation;
+  /**
+   * expressions only: called for a route whose expression does not compile, which is then left out (as Kong
+   * logs and skips it). Without it such a route throws, like an invalid route of the other flavors.
+   */
+  onRouteError?: (message: string) => void;
 }
 
 class TraditionalRouter<T> implements Router<T> {
@@ -57,6 +65,29 @@ class CompatibleRouter<T> implements Router<T> {
   }
 }
 
+class ExpressionsRouter<T> implements Router<T> {
+  readonly matcher: ExpressionsMatcher<T>;
+  readonly view = new RequestView();
+  readonly request = new ExpressionRequest();
+
+  constructor(entries: RouterEntry<T>[], calculation: RouteMatchCalculation, onRouteError: (message: string) => void) {
+    this.matcher = new ExpressionsMatcher(entries, calculation, onRouteError);
+  }
+
+  match(input: MatchInput): MatchResult<T> | null {
+    const view = this.view;
+    view.reset(input, normalizePath(input.rawPath));
+    view.splitHostCompatible(input.listenerPort);
+    this.request.reset(view, input);
+    const route = this.matcher.find(view, this.request);
+    return route === null ? null : expressionMatchResult(route.source, view.path, this.matcher.record);
+  }
+}
+
+function throwRouteError(message: string): never {
+  throw new Error(message);
+}
+
 /**
  * Compiles `entries` into a router for the given Kong router flavor. All indexing, sorting and regex
  * compilation happens here, once per configuration; `match` only looks things up.
@@ -71,7 +102,9 @@ export function buildRouter<T>(entries: RouterEntry<T>[], options: RouterOptions
       return new TraditionalRouter(entries);
     case 'traditional_compatible':
       return new CompatibleRouter(entries, options.routeMatchCalculation ?? 'strict');
+    case 'expressions':
+      return new ExpressionsRouter(entries, options.routeMatchCalculation ?? 'strict', options.onRouteError ?? throwRouteError);
     default:
-      throw new Error(`unknown router flavor '${String(options.flavor)}': use 'traditional' or 'traditional_compatible'`);
+      throw new Error(`unknown router flavor '${String(options.flavor)}': use 'traditional', 'traditional_compatible' or 'expressions'`);
   }
 }

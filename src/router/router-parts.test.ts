@@ -154,7 +154,7 @@ describe('buildRouter errors', () => {
     });
   }
   it('rejects an unknown flavor', () => {
-    assert.throws(() => buildRouter([], { flavor: 'expressions' as RouterFlavor }), /unknown router flavor 'expressions'/);
+    assert.throws(() => buildRouter([], { flavor: 'atc' as RouterFlavor }), /unknown router flavor 'atc'/);
   });
 });
 

@@ -47,7 +47,7 @@ describe('router scale', () => {
   }
   entries.push(entry(ROUTES, { paths: ['~/r/\\d+$'] }), entry(ROUTES + 1, { hosts: ['*.wild.test'] }));
 
-  for (const flavor of ['traditional', 'traditional_compatible'] as RouterFlavor[]) {
+  for (const flavor of ['traditional', 'traditional_compatible', 'expressions'] as RouterFlavor[]) {
     it(`${flavor}: builds ${ROUTES} routes and matches without scanning them`, () => {
       const buildStart = performance.now();
       const router = buildRouter(entries, { flavor });

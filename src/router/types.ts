@@ -6,7 +6,7 @@
  * a matcher; the proxy calls `match` once per request and gets the payload back with the upstream path.
  */
 
-export type RouterFlavor = 'traditional' | 'traditional_compatible';
+export type RouterFlavor = 'traditional' | 'traditional_compatible' | 'expressions';
 
 /** The route fields the router reads (Kong 3.x names; defaults already applied by the schema). */
 export interface RouterRoute {
@@ -23,6 +23,10 @@ export interface RouterRoute {
   strip_path: boolean;
   preserve_host: boolean;
   path_handling: 'v0' | 'v1';
+  /** expressions flavor only: the route's expression (null for a route using the traditional fields). */
+  expression?: string | null;
+  /** expressions flavor only: order among expression routes, higher first. */
+  priority?: number | null;
 }
 
 export interface RouterEntry<T> {
@@ -53,6 +57,13 @@ export interface MatchInput {
   scheme: 'http' | 'https';
   /** The local port of the listener that accepted the request. */
   listenerPort: number;
+  /** The raw query string without `?` ('' or absent when none); read by the expressions flavor only. */
+  query?: string;
+  /** Client address and port (expressions flavor: `net.src.ip`, `net.src.port`). */
+  srcIp?: string;
+  srcPort?: number;
+  /** The local address that accepted the connection (expressions flavor: `net.dst.ip`). */
+  dstIp?: string;
 }
 
 export interface MatchResult<T> {

@@ -11,8 +11,10 @@ export interface WorkerConfigPatch {
   deletes: Partial<Record<string, readonly string[]>>;
 }
 
-/** Core collections the snapshot compiles from. */
-const CORE_COLLECTIONS: readonly string[] = ['services', 'routes', 'upstreams', 'targets', 'plugins', 'consumers', 'certificates', 'snis', 'ca_certificates'];
+/** Core collections the snapshot compiles from (vaults resolve references; plugins read keys and key sets). */
+const CORE_COLLECTIONS: readonly string[] = [
+  'services', 'routes', 'upstreams', 'targets', 'plugins', 'consumers', 'certificates', 'snis', 'ca_certificates', 'vaults', 'key_sets', 'keys',
+];
 
 /** What the snapshot reads: those core collections and every plugin's (plugins index them in `prepare`). */
 const proxyCollections = memoizeOnRegistry((): readonly string[] => [

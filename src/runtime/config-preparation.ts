@@ -10,7 +10,7 @@ import { Worker, isMainThread, parentPort, workerData } from 'node:worker_thread
 import type { ConfigLoadRequest } from '../admin/context.ts';
 import { NO_CONFIGURATION, OFF_LOOP_BODY_BYTES, decodeJsonConfigBody, entitiesById, truthy } from '../admin/config-endpoint.ts';
 import { loadDeclarative, type DeclarativeError, type FlatConfig } from '../declarative/index.ts';
-import { registerPlugins } from '../entities/index.ts';
+import { registerPlugins, routerFlavorInUse, useRouterFlavor, type RoutesSchemaFlavor } from '../entities/index.ts';
 import { enabledPlugins, pluginRegistry } from '../plugins/index.ts';
 import type { PluginSchemaRegistry } from '../schema/index.ts';
 
@@ -30,6 +30,8 @@ interface ThreadJob {
   checkHash: boolean;
   currentHash: string;
   plugins: string[];
+  /** The node's router flavor: the thread validates routes with the same schema. */
+  routerFlavor: RoutesSchemaFlavor;
 }
 
 function md5(text: string): string {
@@ -67,6 +69,7 @@ function runJob(job: ThreadJob): PreparedConfig {
   }
   if (input === null || (typeof input === 'string' && input.trim() === '')) return { status: 'refused', message: NO_CONFIGURATION };
   registerPlugins(enabledPlugins(job.plugins));
+  useRouterFlavor(job.routerFlavor);
   const prepared = prepare(input, { filename: job.filename, flattenErrors, checkHash, currentHash: job.currentHash, plugins: pluginRegistry(job.plugins) });
   if (prepared.status !== 'valid') return prepared;
   return { ...prepared, body: JSON.stringify(entitiesById(prepared.config)) };
@@ -115,6 +118,7 @@ export function prepareConfig(
       checkHash: request.checkHash,
       currentHash: node.currentHash,
       plugins: [...node.plugins],
+      routerFlavor: routerFlavorInUse(),
     });
   }
   const options = { filename: request.filename, flattenErrors: request.flattenErrors, checkHash: request.checkHash, currentHash: node.currentHash, plugins: node.registry };

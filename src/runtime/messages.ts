@@ -36,6 +36,10 @@ export interface WorkerInit {
   prefix: string;
   /** proxy_access_log and proxy_error_log settings (`off`, a path, relative to the prefix). */
   accessLog: string;
+  /** proxy_access_log_format: `kong` (nginx's combined line) or `json`. */
+  accessLogFormat: 'kong' | 'json';
+  /** syslog_socket: the local syslog daemon's socket (the syslog plugin). */
+  syslogSocket: string;
   errorLog: string;
   /** The `plugins` setting: workers run only the handlers of enabled plugins. */
   plugins: string[];

@@ -15,7 +15,10 @@ import { createLogger, errorLogWriter, type Logger, type LogLevel } from '../log
 import { EMPTY_HASH } from '../snapshot/compile.ts';
 import { ensureDefaultCertificate } from '../tls/default-certificate.ts';
 import { openConfiguredStore } from './database.ts';
-import { enabledPlugins, pluginRegistry } from '../plugins/index.ts';
+import { enabledPlugins, pluginApis, pluginRegistry } from '../plugins/index.ts';
+import { hiddenFamily, prometheusInstances } from '../plugins/prometheus/node-metrics.ts';
+import { nodeMetricsText as prometheusNodeMetrics, type NodeMetricsSource } from '../plugins/prometheus/node-source.ts';
+import type { NodeServices, PluginApiEndpoint } from '../pdk/index.ts';
 import type { NodePlugins } from '../plugins/external/node-plugins.ts';
 import { registerPlugins } from '../entities/index.ts';
 import type { PluginSchemaRegistry } from '../schema/index.ts';
@@ -65,6 +68,8 @@ export class Supervisor implements NodeContext {
   readonly log: Logger;
   /** The plugins this node enables (its `plugins` setting); plugin entities are validated against them. */
   readonly plugins: PluginSchemaRegistry;
+  /** Admin API endpoints of the enabled plugins (proxy-cache's purge endpoints). */
+  readonly pluginApis: ReadonlyMap<string, readonly PluginApiEndpoint[]>;
   #config: FlatConfig = emptyFlatConfig();
   #hash = EMPTY_HASH;
   #loading = false;
@@ -110,19 +115,29 @@ export class Supervisor implements NodeContext {
     this.settings = settings;
     this.nodeId = nodeId ?? settings.node_id ?? randomUUID();
     // The enabled plugins' entities and migrations, before anything reads configuration.
-    registerPlugins(loaded?.enabled ?? enabledPlugins(settings.plugins));
+    const enabled = loaded?.enabled ?? enabledPlugins(settings.plugins);
+    registerPlugins(enabled);
     this.plugins = loaded?.registry ?? pluginRegistry(settings.plugins);
+    this.pluginApis = pluginApis(enabled);
     this.log = createLogger({ level: settings.log_level as LogLevel, worker: 0, write: errorLogWriter(settings.proxy_error_log, settings.prefix) });
     this.sharedState = new SharedStateServer({
       cacheBytes: settings.memCacheSizeBytes,
       token: this.#sharedStateToken,
       warn: (message) => this.log.warn(message),
     });
-    // Code running in the supervisor itself reaches the same state directly.
-    setNodeServices(this.sharedState.localServices());
+    // Code running in the supervisor itself (plugin Admin API endpoints) reaches the same state directly.
+    this.#localServices = this.sharedState.localServices();
+    setNodeServices(this.#localServices);
     this.logLevels = new LogLevelControl(this.log, this.nodeId, (level) => {
       for (const slot of this.#slots.values()) slot.worker.send({ type: 'log-level', level } satisfies SupervisorMessage);
     });
+  }
+
+  readonly #localServices: NodeServices;
+
+  /** The node's shared state, as the Admin API's plugin endpoints reach it. */
+  nodeServices(): NodeServices {
+    return this.#localServices;
   }
 
   logLevel(): string {
@@ -134,13 +149,36 @@ export class Supervisor implements NodeContext {
   }
 
   /**
-   * Every metric of the node in the Prometheus text format: the shared registry (after asking every worker to
-   * push what it counted), then hybrid mode's own.
+   * Every metric of the node in the Prometheus text format: the prometheus plugin's node-level gauges, the shared
+   * registry (after asking every worker to push what it counted), then hybrid mode's own.
    */
   async metrics(): Promise<string> {
-    const shared = await this.sharedState.renderMetrics();
+    // The prometheus plugin's per-request families show only while an instance of it is configured (as in
+    // Kong); its node-level ones whenever the plugin is enabled on the node.
+    const instances = prometheusInstances(this.#config.plugins);
+    const [local, shared] = await Promise.all([
+      this.plugins.has('prometheus') ? prometheusNodeMetrics(this.#prometheusSource(), instances) : '',
+      this.sharedState.renderMetrics(1000, hiddenFamily(instances)),
+    ]);
     const clustering = this.clustering === null ? '' : await this.clustering.metrics();
-    return shared + clustering;
+    return local + shared + clustering;
+  }
+
+  #prometheusSource(): NodeMetricsSource {
+    const store = this.store;
+    const health = this.health;
+    return {
+      nodeId: this.nodeId,
+      role: this.settings.role,
+      currentConfig: () => this.currentConfig(),
+      workerStats: () => this.#askWorkers(),
+      // Counted among the workers, as GET /status counts it: it runs the Admin API, health checks and shared state.
+      supervisorStats: () => ({ pid: process.pid, heapUsed: process.memoryUsage().heapUsed, timers: pendingTimers() }),
+      pingDatastore: store === null ? null : () => store.configVersion(),
+      targetsOf: health === null ? null : (upstreamId) => health.targetsOf(upstreamId),
+      sharedDicts: () => Object.entries(this.sharedDicts()).map(([name, d]) => ({ name, bytes: d.allocated, capacity: d.capacity })),
+      metricErrors: () => this.sharedState.metrics.conflicts.size,
+    };
   }
 
   currentConfig(): { config: FlatConfig; hash: string } {
@@ -236,6 +274,8 @@ export class Supervisor implements NodeContext {
       shutdownTimeout: SHUTDOWN_TIMEOUT_MS,
       prefix: s.prefix,
       accessLog: s.proxy_access_log,
+      accessLogFormat: s.proxy_access_log_format,
+      syslogSocket: s.syslog_socket,
       errorLog: s.proxy_error_log,
       plugins: [...s.plugins],
       pluginPaths: [...s.plugin_paths],

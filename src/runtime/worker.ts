@@ -24,6 +24,10 @@ import { applyWorkerPatch } from './config-patch.ts';
 import { pendingTimers } from './process-stats.ts';
 import { maybeNodeServices, startWorkerNodeServices, stopWorkerNodeServices } from '../shared-state/index.ts';
 import type { SnapshotInput } from '../snapshot/types.ts';
+import type { FieldDef } from '../schema/index.ts';
+import { VaultResolver, type VaultEntityFields } from '../vaults/resolver.ts';
+import { resolveConfigReferences } from '../vaults/resolve-config.ts';
+import { drainAll as drainLogPlugins } from '../plugins/shared/worker-exit.ts';
 
 /**
  * A proxy worker: listens on the proxy ports, compiles each configuration it is sent into a snapshot and
@@ -46,9 +50,14 @@ export function runWorker(): void {
   let log = createLogger({ level: 'notice', worker: 0 });
   let shutdownTimeout = 10_000;
   let handlers: ReadonlyMap<string, PluginHandler> = new Map();
+  /** The enabled plugins' `config` definitions: where their referenceable fields are. */
+  let pluginConfigs: ReadonlyMap<string, FieldDef> = new Map();
+  /** Vault references resolve in each worker, from its own environment (a data plane's, not its control plane's). */
+  const vaults = new VaultResolver(process.env);
+  let rotation: NodeJS.Timeout | null = null;
   let traffic: TrafficCounter | null = null;
-  /** The configuration this worker serves, kept so that a patch can be applied to it. */
-  let served: { input: SnapshotInput; hash: string } | null = null;
+  /** The configuration this worker serves (references unresolved), kept so that a patch can be applied to it. */
+  let served: { input: SnapshotInput; hash: string; refusals: Record<string, string> | undefined } | null = null;
   /** Targets the supervisor's health checks find unhealthy; every snapshot's balancers skip them. */
   let unhealthy: ReadonlySet<string> = new Set();
   /** Passive health outcomes not yet sent: one message per event-loop turn, not one per request. */
@@ -58,11 +67,32 @@ export function runWorker(): void {
     if (healthReports.push([upstreamId, target, outcome]) === 1) setImmediate(flushHealthReports);
   };
 
-  const apply = (input: SnapshotInput, hash: string, refusals: Record<string, string> | undefined): void => {
+  /** Re-reads secrets when their ttl is up; a changed one recompiles the configuration being served. */
+  const scheduleRotation = (): void => {
+    if (rotation !== null) clearTimeout(rotation);
+    rotation = null;
+    const due = vaults.nextDue();
+    if (due === null) return;
+    rotation = setTimeout(() => {
+      rotation = null;
+      if (served !== null && vaults.refresh()) {
+        log.notice(`a secret referenced by configuration ${served.hash} changed; recompiling`);
+        apply(served.input, served.hash, served.refusals, false);
+      } else {
+        scheduleRotation();
+      }
+    }, Math.max(1000, due - Date.now()));
+    rotation.unref();
+  };
+
+  const apply = (input: SnapshotInput, hash: string, refusals: Record<string, string> | undefined, report = true): void => {
     if (core === null || pools === null) return;
     const t0 = performance.now();
     try {
-      const next = compileSnapshot(input, {
+      vaults.setVaults((input.vaults ?? []) as readonly VaultEntityFields[]);
+      const resolved = resolveConfigReferences(input, vaults, pluginConfigs);
+      for (const error of resolved.errors) log.error(error);
+      const next = compileSnapshot(resolved.input, {
         flavor,
         routeMatchCalculation,
         pools,
@@ -76,14 +106,15 @@ export function runWorker(): void {
       applyHealth(next, unhealthy);
       core.swap(next);
       pools.retainOnly(next.poolKeys);
-      served = { input, hash };
+      served = { input, hash, refusals };
+      scheduleRotation();
       const ms = performance.now() - t0;
       log.debug(`configuration ${hash} applied in ${ms.toFixed(1)} ms (${next.routeCount} routes)`);
-      send({ type: 'applied', hash, ms });
+      if (report) send({ type: 'applied', hash, ms });
     } catch (err) {
       const text = err instanceof Error ? (err.stack ?? err.message) : String(err);
       log.error(`could not apply configuration ${hash}; the previous one keeps serving: ${text}`);
-      send({ type: 'apply-failed', hash, error: text });
+      if (report) send({ type: 'apply-failed', hash, error: text });
     }
   };
 
@@ -91,7 +122,7 @@ export function runWorker(): void {
     core = new ProxyCore(
       compileSnapshot(EMPTY_INPUT, { flavor, routeMatchCalculation, pools: workerPools, hash: EMPTY_HASH, handlers }),
       proxyOptions(msg, (message) => log.error(message), reportHealth, (level, message) => writeLog(log, level, message)),
-      msg.accessLog === 'off' ? null : new AccessLog(openLogSink(msg.accessLog, msg.prefix)),
+      msg.accessLog === 'off' ? null : new AccessLog(openLogSink(msg.accessLog, msg.prefix), msg.accessLogFormat),
     );
     core.pools = workerPools;
     if (msg.countTraffic) {
@@ -129,7 +160,8 @@ export function runWorker(): void {
         loading = workerHandlers(msg).then(
           (loaded) => {
             loading = null;
-            handlers = loaded;
+            handlers = loaded.handlers;
+            pluginConfigs = loaded.configs;
             initialize(msg, workerPools);
           },
           (err: Error) => {
@@ -192,11 +224,14 @@ export function runWorker(): void {
  * Handlers of the enabled plugins only (a plugin entity for a disabled plugin, say in a database, never runs),
  * external ones loaded here from the same settings as the supervisor's.
  */
-async function workerHandlers(init: WorkerInit): Promise<ReadonlyMap<string, PluginHandler>> {
+async function workerHandlers(init: WorkerInit): Promise<{ handlers: ReadonlyMap<string, PluginHandler>; configs: ReadonlyMap<string, FieldDef> }> {
   const { enabled } = await loadNodePlugins({ plugins: init.plugins, plugin_paths: init.pluginPaths, pluginServers: init.pluginServers });
   // The enabled plugins' entities too, so this worker knows the collections it is sent.
   registerPlugins(enabled);
-  return new Map(enabled.map((p) => [p.handler.name, p.handler]));
+  return {
+    handlers: new Map(enabled.map((p) => [p.handler.name, p.handler])),
+    configs: new Map(enabled.map((p) => [p.schema.name, p.schema.config])),
+  };
 }
 
 /**
@@ -280,6 +315,7 @@ function proxyOptions(
       },
       nodeId: init.nodeId,
       hostname: init.hostname,
+      syslogSocket: init.syslogSocket,
       isTrusted,
       log: logAt,
       maxBodyBytes: MAX_PLUGIN_BODY_BYTES,
@@ -409,6 +445,8 @@ function requestLineTooLong(err: NodeJS.ErrnoException & { rawPacket?: Buffer; b
 }
 
 let stopping = false;
+/** Longest a stopping worker waits for its log queues to be sent. */
+const LOG_DRAIN_MS = 5000;
 
 /** HTTP/2 sessions per server: they have no idle-connection API, so shutdown sends each a GOAWAY. */
 const h2Sessions = new WeakMap<Server, Set<ServerHttp2Session>>();
@@ -431,8 +469,11 @@ function shutdown(servers: Server[], pools: ConnectionPools | null, timeout: num
   stopping = true;
   let open = servers.length;
   const finish = () => {
-    stopWorkerNodeServices();
-    pools?.closeAll().finally(() => process.exit(0));
+    // Log entries still queued or buffered go out before the worker leaves (as Kong's queues do), within a bound.
+    void drainLogPlugins(Math.min(timeout, LOG_DRAIN_MS)).finally(() => {
+      stopWorkerNodeServices();
+      pools?.closeAll().finally(() => process.exit(0));
+    });
   };
   if (open === 0) finish();
   for (const server of servers) {

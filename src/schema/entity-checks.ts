@@ -7,6 +7,7 @@ import type { EntityCheck, EntityView, ErrorNode, FieldDef, MatchSpec } from './
 import { MSG, formatTemplate, quotedList } from './messages.ts';
 import { compileField, type CompiledField } from './field.ts';
 import type { RunState } from './record.ts';
+import { isReference } from '../core/vault-reference.ts';
 
 /** Mutable error tree of one record while it is being validated. */
 export type ErrorBag = Record<string, ErrorNode>;
@@ -249,12 +250,15 @@ export function compileEntityChecks(
   return checks.map((check) => {
     const spec = checkerSpec(check, fieldOf);
     const { fields, required, runWithMissing, runWithInvalid, fn, name } = spec;
+    // A check over a referenceable field cannot judge a reference (its value is not known yet): skipped, as Kong does.
+    const referenceable = new Set(fields.filter((field) => fieldOf(field)?.referenceable === true));
     return (entity, errors, state, fullCheck) => {
       let missing: string[] | null = null;
       let allNil = true;
       let allOk = true;
       for (const field of fields) {
         const value = getPath(entity, field);
+        if (referenceable.size > 0 && referenceable.has(field) && isReference(value)) return;
         if (value === undefined) {
           if (!runWithMissing && required.has(field)) (missing ??= []).push(field);
         } else {

@@ -7,6 +7,7 @@ import type { ErrorNode, FieldDef, FieldTypeName } from './types.ts';
 import { MSG, eqMessage, neMessage } from './messages.ts';
 import { compileValueRules, isUuid, type ValueRule } from './validators.ts';
 import { compileRecord, processRecord, type CompiledRecord, type RunState } from './record.ts';
+import { isReference } from '../core/vault-reference.ts';
 
 export interface CompiledField {
   readonly def: FieldDef;
@@ -75,6 +76,7 @@ function buildField(def: FieldDef): CompiledField {
     typed = () => MSG.ABSTRACT_FIELD;
   } else {
     typed = buildTypedCheck(def, rules, record);
+    if (def.referenceable && def.type === 'string') typed = acceptingReferences(typed);
   }
 
   const check = mustBeNull ? () => mustBeNullError : typed;
@@ -84,6 +86,20 @@ function buildField(def: FieldDef): CompiledField {
     makeDefault = typeof value === 'object' && value !== null ? () => deepCopy(value) : () => value;
   }
   return { def, type: def.type, check, nullError: nullErrorOf(def), record, makeDefault };
+}
+
+/**
+ * A referenceable field takes a vault reference in place of its value; the value's own rules apply only once
+ * it is resolved (Kong checks nothing but the reference's look at write time).
+ */
+function acceptingReferences(check: (value: unknown, state: RunState) => ErrorNode | undefined): (value: unknown, state: RunState) => ErrorNode | undefined {
+  return (value, state) => {
+    if (isReference(value)) {
+      state.out = value;
+      return undefined;
+    }
+    return check(value, state);
+  };
 }
 
 function withRules(

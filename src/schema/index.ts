@@ -40,3 +40,4 @@ export { MSG, oneOfMessage } from './messages.ts';
 export { isUuid } from './validators.ts';
 export { parseHost, formatHost, type ParsedHost } from './host.ts';
 export { parseUrl, type ParsedUrl } from './url.ts';
+export { isReference, parseReference, type VaultReference } from '../core/vault-reference.ts';

@@ -20,10 +20,18 @@ function seriesKey(labels: LabelValues): string {
   return labels.length === 0 ? '' : labels.length === 1 ? labels[0] : labels.join('\u0000');
 }
 
+function sameValues(a: readonly string[], b: LabelValues): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 class Family implements CounterMetric, GaugeMetric, HistogramMetric {
   readonly def: MetricFamilyDef;
   readonly series = new Map<string, Series>();
   readonly dirty: Set<Series>;
+  /** The series each label array last resolved to. */
+  readonly #byArray = new WeakMap<LabelValues, Series>();
 
   constructor(def: MetricFamilyDef, dirty: Set<Series>) {
     this.def = def;
@@ -31,6 +39,10 @@ class Family implements CounterMetric, GaugeMetric, HistogramMetric {
   }
 
   #series(labels: LabelValues): Series {
+    // A caller that keeps its label arrays (one per route, say) skips building the key; the values are checked
+    // so that an array changed in place since still finds its own series.
+    const known = this.#byArray.get(labels);
+    if (known !== undefined && sameValues(known.labels, labels)) return known;
     const key = seriesKey(labels);
     let s = this.series.get(key);
     if (s === undefined) {
@@ -41,6 +53,7 @@ class Family implements CounterMetric, GaugeMetric, HistogramMetric {
       s = { labels: labels.map(String), value: 0, counts, count: 0, dirty: false };
       this.series.set(key, s);
     }
+    this.#byArray.set(labels, s);
     return s;
   }
 

@@ -90,10 +90,14 @@ export class MetricsStore {
     }
   }
 
-  /** The Prometheus text exposition (format 0.0.4) of every metric, in the order they were first defined. */
-  render(): string {
+  /**
+   * The Prometheus text exposition (format 0.0.4) of every metric, in the order they were first defined, less
+   * the families `hide` names (say, a plugin's while no instance of it is configured).
+   */
+  render(hide?: (name: string) => boolean): string {
     const out: string[] = [];
     for (const { def, series } of this.#families.values()) {
+      if (hide !== undefined && hide(def.name)) continue;
       out.push(`# HELP ${def.name} ${escapeHelp(def.help)}`, `# TYPE ${def.name} ${def.type}`);
       for (const s of series.values()) {
         const labels = labelPairs(def.labelNames, s.labels);

@@ -86,3 +86,19 @@ test('metrics: defining a name again returns the same metric; another shape, or 
   assert.match(node.render(), /# TYPE x_total counter/);
   assert.doesNotMatch(node.render(), /x_total\{l="v"\} 5/);
 });
+
+test('metrics: a label array reused and changed in place still counts into the series of its current values', () => {
+  const node = new MetricsStore();
+  const w = new LocalMetricsRegistry();
+  const c = w.counter({ name: 'reused_total', help: 'Reused labels.', labelNames: ['code'] });
+  const labels = ['200'];
+  c.inc(labels);
+  c.inc(labels);
+  labels[0] = '500';
+  c.inc(labels);
+  labels[0] = '200';
+  c.inc(labels);
+  node.apply(1, w.take()!);
+  assert.match(node.render(), /^reused_total\{code="200"\} 3$/m);
+  assert.match(node.render(), /^reused_total\{code="500"\} 1$/m);
+});

@@ -261,13 +261,13 @@ export class SharedStateServer {
   }
 
   /** Asks the workers to flush, then renders every metric of the node in the Prometheus text format. */
-  async renderMetrics(timeoutMs = 1000): Promise<string> {
+  async renderMetrics(timeoutMs = 1000, hide?: (name: string) => boolean): Promise<string> {
     await this.flushMetrics(timeoutMs);
-    return this.renderNow();
+    return this.renderNow(hide);
   }
 
-  /** Renders what the node has now (no flush). */
-  renderNow(): string {
+  /** Renders what the node has now (no flush); `hide` leaves families out. */
+  renderNow(hide?: (name: string) => boolean): string {
     this.#cacheBytes.set([], this.cache.bytes);
     this.#cacheEntries.set([], this.cache.size);
     this.#cacheEvictions.set([], this.cache.evictions);
@@ -275,7 +275,7 @@ export class SharedStateServer {
     this.#workersConnected.set([], this.workers);
     const own = this.nodeMetrics.take();
     if (own !== null) this.metrics.apply(0, own);
-    return this.metrics.render();
+    return this.metrics.render(hide);
   }
 
   /** NodeServices for code that runs in the supervisor itself: direct calls, no socket. */

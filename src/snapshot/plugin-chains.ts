@@ -34,6 +34,8 @@ export interface PluginChain {
   readonly header_filter: readonly PhaseStep[] | null;
   readonly body_filter: readonly PhaseStep[] | null;
   readonly log: readonly PhaseStep[] | null;
+  /** No body filter here changes the body's length (each declares `bodyFilterKeepsLength`): Content-Length stays. */
+  readonly bodyFilterKeepsLength: boolean;
   /**
    * The chain to go on with once an auth plugin has identified `consumerId` (Kong resolves each plugin's
    * configuration when the access phase reaches it, with the consumer known by then). Returns this chain
@@ -264,6 +266,7 @@ const EMPTY_CHAIN: PluginChain = Object.freeze({
   header_filter: null,
   body_filter: null,
   log: null,
+  bodyFilterKeepsLength: true,
   forConsumer: null,
 });
 
@@ -317,6 +320,7 @@ function buildChain(steps: readonly PluginStep[], forConsumer: PluginChain['forC
     header_filter: phaseSteps(steps, 'header_filter'),
     body_filter: phaseSteps(steps, 'body_filter'),
     log: phaseSteps(steps, 'log'),
+    bodyFilterKeepsLength: steps.every((s) => s.handler.body_filter === undefined || s.handler.bodyFilterKeepsLength === true),
     forConsumer,
   };
   const empty = CHAIN_PHASES.every((phase) => chain[phase] === null);

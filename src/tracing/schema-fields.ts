@@ -1,39 +1,17 @@
 /**
- * Kong's shared config records of the tracing plugins: `queue` (kong/tools/queue_schema.lua, with a plugin's
- * own defaults) and `propagation` (the extract/inject/clear/default_format record).
+ * Kong's shared config records of the tracing plugins: `queue` (the log plugins' record, with opentelemetry's
+ * default batch size) and `propagation` (the extract/inject/clear/default_format record).
  */
 import type { FieldDef } from '../schema/index.ts';
+import { queueField } from '../plugins/shared/log-queue/schema.ts';
 import { validateHeaderName } from '../schema/typedefs.ts';
 import { EXTRACTORS, FORMATS } from './propagation/context.ts';
 
-/** The `queue` record with Kong's fields; `defaults` replaces some of its defaults (opentelemetry: max_batch_size 200). */
-export function queueField<const D extends { readonly max_batch_size?: number }>(defaults: D) {
-  return {
-    type: 'record',
-    required: true,
-    description: 'How spans are batched, bounded and retried on their way to the collector.',
-    fields: {
-      max_batch_size: { type: 'integer', default: defaults.max_batch_size ?? 1, between: [1, 1000000], description: 'Maximum number of entries that can be processed at a time.' },
-      max_coalescing_delay: {
-        type: 'number',
-        default: 1,
-        between: [0, 3600],
-        description: 'Maximum number of (fractional) seconds to elapse after the first entry was queued before the queue starts calling the handler.',
-      },
-      max_entries: { type: 'integer', default: 10000, between: [1, 1000000], description: 'Maximum number of entries that can be waiting on the queue.' },
-      max_bytes: { type: 'integer', description: 'Maximum number of bytes that can be waiting on a queue, requires string content.' },
-      max_retry_time: { type: 'number', default: 60, description: 'Time in seconds before the queue gives up calling a failed handler for a batch.' },
-      initial_retry_delay: {
-        type: 'number',
-        default: 0.01,
-        between: [0.001, 1000000],
-        description: 'Time in seconds before the initial retry is made for a failing batch.',
-      },
-      max_retry_delay: { type: 'number', default: 60, between: [0.001, 1000000], description: 'Maximum time in seconds between retries, caps exponential backoff.' },
-      concurrency_limit: { type: 'integer', default: 1, one_of: [-1, 1], description: 'The number of of queue delivery timers. -1 indicates unlimited.' },
-    },
-  } as const satisfies FieldDef;
-}
+/** Kong's `queue` record (the log plugins' shared one) with opentelemetry's own default of 200 entries per batch. */
+export const queueField200 = {
+  ...queueField,
+  fields: { ...queueField.fields, max_batch_size: { ...queueField.fields.max_batch_size, default: 200 } },
+} as const satisfies FieldDef;
 
 /** The `propagation` record; `defaultFormat` is the plugin's default for `default_format`. */
 export function propagationField<const F extends string>(defaultFormat: F) {

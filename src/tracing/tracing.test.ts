@@ -5,7 +5,6 @@ import { fromDecimal, toDecimal, toIdSize } from './ids.ts';
 import { instrumentationMask, INSTRUMENT } from './instrumentations.ts';
 import { RequestTrace } from './trace.ts';
 import { PHASE } from '../pdk/phase-rules.ts';
-import { getQueue } from './batch-queue.ts';
 
 function idWithLow64(n: bigint): Buffer {
   const b = Buffer.alloc(16);
@@ -75,43 +74,4 @@ test('a trace: plugin spans by phase, balancer tries, the injected span on the l
   assert.ok(trace.spans.every((s) => s.endMs !== 0));
   trace.setShouldSample(false);
   assert.ok(trace.spans.every((s) => !s.shouldSample));
-});
-
-test('the batch queue: batches up to max_batch_size, retries a refused batch, keeps order', async () => {
-  const batches: number[][] = [];
-  let refuse = 1;
-  const logs: string[] = [];
-  const settings = { max_batch_size: 2, max_coalescing_delay: 0.01, max_entries: 100, max_retry_time: 60, initial_retry_delay: 0.001, max_retry_delay: 0.01, concurrency_limit: 1 };
-  const queue = getQueue<number>(
-    'unit:batches',
-    settings,
-    async (entries) => {
-      if (refuse-- > 0) throw new Error('status 500');
-      batches.push([...entries]);
-    },
-    (level, m) => logs.push(`${level} ${m}`),
-  );
-  for (let i = 1; i <= 5; i++) queue.enqueue(i);
-  const deadline = Date.now() + 30_000;
-  while (batches.flat().length < 5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
-  assert.deepEqual(batches.flat(), [1, 2, 3, 4, 5]);
-  assert.ok(batches.every((b) => b.length <= 2));
-  assert.ok(logs.some((l) => l.startsWith('warn') && l.includes('status 500')));
-});
-
-test('the batch queue drops the oldest entries past max_entries', async () => {
-  const seen: number[] = [];
-  let release: () => void = () => {};
-  const gate = new Promise<void>((r) => (release = r));
-  const settings = { max_batch_size: 1, max_coalescing_delay: 0, max_entries: 2, max_retry_time: 60, initial_retry_delay: 0.001, max_retry_delay: 0.01, concurrency_limit: 1 };
-  const queue = getQueue<number>('unit:bounded', settings, async (entries) => {
-    await gate;
-    seen.push(...entries);
-  }, () => {});
-  for (let i = 1; i <= 5; i++) queue.enqueue(i);
-  release();
-  const deadline = Date.now() + 30_000;
-  while (seen.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
-  // 1 was in flight; of 2..5 only the newest two were kept.
-  assert.deepEqual(seen, [1, 4, 5]);
 });

@@ -7,7 +7,8 @@
 import type { Kong, PluginEntityScope, PluginHandler } from '../../pdk/index.ts';
 import { resolvePropagation, type PropagationConfig, type TracingContext } from '../../tracing/propagation/index.ts';
 import { propagateRequest } from '../../tracing/propagate-request.ts';
-import { getQueue, type BatchQueue, type QueueSettings } from '../../tracing/batch-queue.ts';
+import { getQueue, type LogQueue, type QueueLog } from '../shared/log-queue/queue.ts';
+import type { QueueSettings } from '../shared/log-queue/schema.ts';
 import { encodeLogs, encodeTraces, type Attributes, type ExportLogRecord, type ExportSpan, type InstrumentationScope } from '../../tracing/otlp/encode.ts';
 import { encodeLogsJson, encodeTracesJson } from '../../tracing/otlp/encode-json.ts';
 import { postBatch, type ExportTarget } from '../../tracing/http-export.ts';
@@ -31,11 +32,13 @@ export interface OpentelemetryConf {
   readonly json: boolean;
   /** The resource attributes with the node's id, made on first export. */
   resource: Attributes | null;
+  /** The worker's error log, taken on first export. */
+  log: QueueLog | null;
 }
 
 /** Kong's mapping of the deprecated batch fields onto `queue`, when they differ from their old defaults. */
 function queueSettings(config: OpentelemetryConfig): QueueSettings {
-  let queue: QueueSettings = config.queue;
+  let queue = config.queue as QueueSettings;
   if (config.batch_span_count != null && config.batch_span_count !== 200) queue = { ...queue, max_batch_size: config.batch_span_count };
   if (config.batch_flush_delay != null && config.batch_flush_delay !== 3) queue = { ...queue, max_coalescing_delay: config.batch_flush_delay };
   return queue;
@@ -65,6 +68,7 @@ function prepare(config: OpentelemetryConfig, _data: unknown, entity?: PluginEnt
     resourceAttributes: config.resource_attributes ?? {},
     json: config.encoding === 'json',
     resource: null,
+    log: null,
   };
 }
 
@@ -135,19 +139,31 @@ function log(kong: Kong, conf: OpentelemetryConf): void {
   }
 }
 
-function queueLog(kong: Kong): (level: 'debug' | 'warn' | 'error', message: string) => void {
-  const write = kong.tracing.nodeLog();
-  return (level, message) => write(level, `[opentelemetry] ${message}`);
+function errorLog(kong: Kong, conf: OpentelemetryConf): QueueLog {
+  return (conf.log ??= kong.node.getErrorLog());
 }
 
-function spanQueue(kong: Kong, conf: OpentelemetryConf, traces: ExportTarget, resource: Attributes): BatchQueue<ExportSpan> {
+/** Kong names the queues after the plugin entity, `:traces` and `:logs`. */
+function spanQueue(kong: Kong, conf: OpentelemetryConf, traces: ExportTarget, resource: Attributes): LogQueue<ExportSpan> {
   const encode = conf.json ? encodeTracesJson : encodeTraces;
-  return getQueue<ExportSpan>(`${conf.id}:traces`, conf.queue, (batch) => postBatch(traces, encode(batch, resource, SCOPE)), queueLog(kong));
+  return getQueue<ExportSpan>({
+    name: `${conf.id}:traces`,
+    logTag: `opentelemetry plugin ${conf.id}`,
+    settings: conf.queue,
+    send: (batch) => postBatch(traces, encode(batch, resource, SCOPE)),
+    log: errorLog(kong, conf),
+  });
 }
 
-function logQueue(kong: Kong, conf: OpentelemetryConf, logs: ExportTarget, resource: Attributes): BatchQueue<ExportLogRecord> {
+function logQueue(kong: Kong, conf: OpentelemetryConf, logs: ExportTarget, resource: Attributes): LogQueue<ExportLogRecord> {
   const encode = conf.json ? encodeLogsJson : encodeLogs;
-  return getQueue<ExportLogRecord>(`${conf.id}:logs`, conf.queue, (batch) => postBatch(logs, encode(batch, resource, SCOPE)), queueLog(kong));
+  return getQueue<ExportLogRecord>({
+    name: `${conf.id}:logs`,
+    logTag: `opentelemetry plugin ${conf.id}`,
+    settings: conf.queue,
+    send: (batch) => postBatch(logs, encode(batch, resource, SCOPE)),
+    log: errorLog(kong, conf),
+  });
 }
 
 export const opentelemetryHandler: PluginHandler<OpentelemetryConf, OpentelemetryConfig> = {

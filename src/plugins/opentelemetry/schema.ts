@@ -1,7 +1,7 @@
 /** opentelemetry configuration: Kong 3.x's fields, defaults, deprecated fields and the `endpoint` shorthand. */
 import { definePluginSchema, HTTP_PROTOCOLS, typedefs, type PluginConfig } from '../../schema/index.ts';
 import { validateHeaderName } from '../../schema/typedefs.ts';
-import { propagationField, queueField } from '../../tracing/schema-fields.ts';
+import { propagationField, queueField200 } from '../../tracing/schema-fields.ts';
 
 const HEADER_TYPES = ['preserve', 'ignore', 'b3', 'b3-single', 'w3c', 'jaeger', 'ot', 'aws', 'gcp', 'datadog', 'instana'] as const;
 
@@ -26,7 +26,7 @@ export const opentelemetrySchema = definePluginSchema({
         description:
           'Attributes added to the OpenTelemetry resource; `service.name` (default `kong`), `service.version` and `service.instance.id` are set automatically and can be overridden here.',
       },
-      queue: queueField({ max_batch_size: 200 }),
+      queue: queueField200,
       batch_span_count: { type: 'integer', description: 'Deprecated: use config.queue.max_batch_size.' },
       batch_flush_delay: { type: 'integer', description: 'Deprecated: use config.queue.max_coalescing_delay.' },
       connect_timeout: { ...typedefs.timeout, default: 1000 },

@@ -25,10 +25,13 @@ export interface TemplateSource {
   query_params(): Readonly<Record<string, unknown>>;
   uri_captures(): Readonly<Record<string, unknown>>;
   shared(): Readonly<Record<string, unknown>>;
+  /** The log record (`kong.log.serialize()`): only for templates compiled with it among their roots (the log plugins' `custom_fields`). */
+  record?(): Readonly<Record<string, unknown>>;
 }
 
 export type RootName = keyof TemplateSource;
-const ROOTS: ReadonlySet<string> = new Set<RootName>(['headers', 'query_params', 'uri_captures', 'shared']);
+/** The roots request-transformer's templates may name. */
+export const REQUEST_ROOTS: ReadonlySet<RootName> = new Set<RootName>(['headers', 'query_params', 'uri_captures', 'shared']);
 const FUNCTIONS: ReadonlySet<string> = new Set(['type', 'tostring']);
 
 type Node =
@@ -138,8 +141,10 @@ class Parser {
   readonly #tokens: Token[];
   #pos = 0;
   #depth = 0;
-  constructor(tokens: Token[]) {
+  readonly #roots: ReadonlySet<string>;
+  constructor(tokens: Token[], roots: ReadonlySet<string>) {
     this.#tokens = tokens;
+    this.#roots = roots;
   }
 
   #peek(): Token {
@@ -241,7 +246,7 @@ class Parser {
     if (t.t === 'name') {
       if (t.v === 'nil') return { k: 'lit', v: undefined };
       if (t.v === 'true' || t.v === 'false') return { k: 'lit', v: t.v === 'true' };
-      if (ROOTS.has(t.v)) return { k: 'root', name: t.v as RootName };
+      if (this.#roots.has(t.v)) return { k: 'root', name: t.v as RootName };
       if (FUNCTIONS.has(t.v)) {
         this.#expect('(');
         const arg = this.#or();
@@ -249,7 +254,7 @@ class Parser {
         return { k: 'call', fn: t.v, arg };
       }
       if (!KEYWORDS.has(t.v)) {
-        throw new TemplateError(`unknown name '${t.v}' at position ${t.at + 1} (templates may use headers, query_params, uri_captures, shared, type and tostring)`);
+        throw new TemplateError(`unknown name '${t.v}' at position ${t.at + 1} (templates may use ${[...this.#roots].join(', ')}, type and tostring)`);
       }
     }
     throw new TemplateError(`unexpected ${describe(t)} at position ${t.at + 1}`);
@@ -263,10 +268,10 @@ function describe(t: Token): string {
 }
 
 /** Parses one expression (the text inside `$(...)`). */
-export function parseExpression(src: string): Node {
+export function parseExpression(src: string, roots: ReadonlySet<RootName> = REQUEST_ROOTS): Node {
   if (src.length > MAX_EXPRESSION) throw new TemplateError(`expression longer than ${MAX_EXPRESSION} characters`);
   if (src.trim() === '') throw new TemplateError('empty expression');
-  return new Parser(tokenize(src)).parse();
+  return new Parser(tokenize(src), roots).parse();
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -340,7 +345,9 @@ class Scope {
   root(name: RootName): Readonly<Record<string, unknown>> {
     let value = this.#roots.get(name);
     if (value === undefined) {
-      value = this.#source[name]();
+      const fetch = this.#source[name];
+      // A root outside the source's roots cannot be compiled in; an empty table keeps evaluation total anyway.
+      value = fetch === undefined ? {} : fetch.call(this.#source);
       this.#roots.set(name, value);
     }
     return value;
@@ -445,7 +452,7 @@ function closingParen(text: string, open: number): number {
 }
 
 /** Compiles a template; throws a TemplateError naming the problem. */
-export function compileTemplate(text: string): Template {
+export function compileTemplate(text: string, roots: ReadonlySet<RootName> = REQUEST_ROOTS): Template {
   const parts: Part[] = [];
   let literal = '';
   let i = 0;
@@ -460,7 +467,7 @@ export function compileTemplate(text: string): Template {
     if (end === -1) throw new TemplateError(`'$(' at position ${start + 1} has no closing ')'`);
     let node: Node;
     try {
-      node = parseExpression(text.slice(start + 2, end));
+      node = parseExpression(text.slice(start + 2, end), roots);
     } catch (err) {
       if (err instanceof TemplateError) throw new TemplateError(`in '${text.slice(start, end + 1)}': ${err.message}`);
       throw err;

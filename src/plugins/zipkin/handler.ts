@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
 import type { Kong, PluginEntityScope, PluginHandler } from '../../pdk/index.ts';
 import { resolvePropagation, type PropagationConfig, type TracingContext } from '../../tracing/propagation/index.ts';
 import { propagateRequest } from '../../tracing/propagate-request.ts';
-import { getQueue, type BatchQueue, type QueueSettings } from '../../tracing/batch-queue.ts';
+import { getQueue, type LogQueue, type QueueLog } from '../shared/log-queue/queue.ts';
+import type { QueueSettings } from '../shared/log-queue/schema.ts';
 import { postBatch, type ExportTarget } from '../../tracing/http-export.ts';
 import { parseTagsHeader, toZipkinJson, ZipkinSpan, type ZipkinJsonSpan } from './span.ts';
 import type { ZipkinConfig } from './schema.ts';
@@ -27,6 +28,8 @@ export interface ZipkinConf {
   readonly traceIdHeader: string | null;
   readonly queue: QueueSettings;
   readonly target: ExportTarget | null;
+  /** The worker's error log, taken on first export. */
+  log: QueueLog | null;
 }
 
 function prepare(config: ZipkinConfig, _data: unknown, entity?: PluginEntityScope): ZipkinConf {
@@ -43,7 +46,7 @@ function prepare(config: ZipkinConfig, _data: unknown, entity?: PluginEntityScop
     spanNameWithPath: config.http_span_name === 'method_path',
     annotations: config.phase_duration_flavor === 'annotations',
     traceIdHeader: config.http_response_header_for_traceid ?? null,
-    queue: config.queue,
+    queue: config.queue as QueueSettings,
     target:
       config.http_endpoint == null
         ? null
@@ -57,6 +60,7 @@ function prepare(config: ZipkinConfig, _data: unknown, entity?: PluginEntityScop
             sendTimeout: config.send_timeout,
             readTimeout: config.read_timeout,
           },
+    log: null,
   };
 }
 
@@ -218,14 +222,15 @@ function log(kong: Kong, conf: ZipkinConf): void {
   for (const span of spans) queue.enqueue(toZipkinJson(span, conf.localServiceName, conf.defaultServiceName));
 }
 
-function queueOf(kong: Kong, conf: ZipkinConf, target: ExportTarget): BatchQueue<ZipkinJsonSpan> {
-  const write = kong.tracing.nodeLog();
-  return getQueue<ZipkinJsonSpan>(
-    conf.id,
-    conf.queue,
-    (batch) => postBatch(target, JSON.stringify(batch)),
-    (level, message) => write(level, `[zipkin] ${message}`),
-  );
+/** Kong names the queue after the plugin entity. */
+function queueOf(kong: Kong, conf: ZipkinConf, target: ExportTarget): LogQueue<ZipkinJsonSpan> {
+  return getQueue<ZipkinJsonSpan>({
+    name: conf.id,
+    logTag: `zipkin plugin ${conf.id}`,
+    settings: conf.queue,
+    send: (batch) => postBatch(target, JSON.stringify(batch)),
+    log: (conf.log ??= kong.node.getErrorLog()),
+  });
 }
 
 export const zipkinHandler: PluginHandler<ZipkinConf, ZipkinConfig> = {

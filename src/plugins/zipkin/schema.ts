@@ -1,6 +1,7 @@
 /** zipkin configuration: Kong 3.x's fields, defaults and checks. */
 import { definePluginSchema, PROTOCOLS, typedefs, type PluginConfig } from '../../schema/index.ts';
-import { propagationField, queueField } from '../../tracing/schema-fields.ts';
+import { queueField } from '../shared/log-queue/schema.ts';
+import { propagationField } from '../../tracing/schema-fields.ts';
 
 /** Tags the plugin sets itself; static tags may not use them. */
 const PROTECTED_TAGS = [
@@ -75,7 +76,7 @@ export const zipkinSchema = definePluginSchema({
         one_of: ['annotations', 'tags'],
         description: 'Whether phase timings are reported as annotations or as tags.',
       },
-      queue: queueField({}),
+      queue: queueField,
       propagation: propagationField('b3'),
     },
   },

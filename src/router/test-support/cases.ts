@@ -25,6 +25,9 @@ export interface RouteSpec {
   created_at?: number;
   /** The service path (undefined: no path, i.e. `/`). */
   service_path?: string | null;
+  /** expressions flavor: the route's expression and priority. */
+  expression?: string;
+  priority?: number;
 }
 
 export interface RequestSpec {
@@ -41,6 +44,11 @@ export interface RequestSpec {
   scheme?: 'http' | 'https';
   /** Listener port; defaults to 8000 for http and 8443 for https, as Kong's proxy listens. */
   port?: number;
+  /** Raw query string without `?`. */
+  query?: string;
+  srcIp?: string;
+  srcPort?: number;
+  dstIp?: string;
 }
 
 /** What the match must produce: the route id (null: 404) and optionally parts of the result. */
@@ -56,9 +64,16 @@ export type Expectation = string | null | Outcome;
 /**
  * Per-flavor expectations. `traditional_compatible` is the documented order (Kong's
  * `route_match_calculation = strict`); `original`, when given, is what Kong 3.x's default arithmetic
- * produces instead (see src/router/compatible.ts).
+ * produces instead (see src/router/compatible.ts). The expressions flavor translates traditional routes
+ * exactly as traditional_compatible does, so it is held to the same expectations.
  */
-export type PerFlavor = { traditional: Expectation; traditional_compatible: Expectation; original?: Expectation };
+export type PerFlavor = {
+  traditional: Expectation;
+  traditional_compatible: Expectation;
+  original?: Expectation;
+  /** Where the expressions flavor's translation of a traditional route differs (see the case). */
+  expressions?: Expectation;
+};
 
 /** A router configuration the case tables run against. */
 export interface RouterMode {
@@ -72,6 +87,8 @@ export const MODES: readonly RouterMode[] = [
   { flavor: 'traditional', label: 'traditional' },
   { flavor: 'traditional_compatible', calculation: 'original', label: 'traditional_compatible, route_match_calculation = original' },
   { flavor: 'traditional_compatible', calculation: 'strict', label: 'traditional_compatible, route_match_calculation = strict' },
+  { flavor: 'expressions', calculation: 'original', label: 'expressions (traditional routes), route_match_calculation = original' },
+  { flavor: 'expressions', calculation: 'strict', label: 'expressions (traditional routes), route_match_calculation = strict' },
 ];
 
 export interface RouterCase {
@@ -100,8 +117,9 @@ function isPerFlavor(expect: Expectation | PerFlavor): expect is PerFlavor {
 export function outcomeFor(expect: Expectation | PerFlavor, flavor: RouterFlavor, calculation: RouteMatchCalculation = 'strict'): Outcome {
   let chosen: Expectation;
   if (!isPerFlavor(expect)) chosen = expect;
-  else if (flavor === 'traditional_compatible' && calculation === 'original' && expect.original !== undefined) chosen = expect.original;
-  else chosen = expect[flavor];
+  else if (flavor === 'expressions' && expect.expressions !== undefined) chosen = expect.expressions;
+  else if (flavor !== 'traditional' && calculation === 'original' && expect.original !== undefined) chosen = expect.original;
+  else chosen = expect[flavor === 'expressions' ? 'traditional_compatible' : flavor];
   if (chosen === null || typeof chosen === 'string') return { route: chosen };
   return chosen;
 }
@@ -121,6 +139,7 @@ export function toRouterEntry(spec: RouteSpec, index: number): RouterEntry<strin
     strip_path: spec.strip_path ?? true,
     preserve_host: spec.preserve_host ?? false,
     path_handling: spec.path_handling ?? 'v0',
+    ...(spec.expression === undefined ? {} : { expression: spec.expression, priority: spec.priority ?? 0 }),
   };
   return { route, servicePath: spec.service_path ?? null, payload: spec.id };
 }
@@ -140,5 +159,9 @@ export function toMatchInput(spec: RequestSpec): MatchInput {
     sni: spec.sni ?? '',
     scheme,
     listenerPort: spec.port ?? (scheme === 'https' ? 8443 : 8000),
+    ...(spec.query === undefined ? {} : { query: spec.query }),
+    ...(spec.srcIp === undefined ? {} : { srcIp: spec.srcIp }),
+    ...(spec.srcPort === undefined ? {} : { srcPort: spec.srcPort }),
+    ...(spec.dstIp === undefined ? {} : { dstIp: spec.dstIp }),
   };
 }

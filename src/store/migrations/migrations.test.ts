@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import { ENTITY_ORDER, registerPlugins } from '../../entities/index.ts';
 import { entityTableNames } from '../sql/ddl.ts';
 import { base000 } from './core-000-base.ts';
+import { vaultsKeys005 } from './core-005-vaults-keys.ts';
 import { defaultMigrations, migrationRegistry } from './registry.ts';
 import { MigrationError, type MigrationSubsystem } from './types.ts';
 
@@ -17,6 +18,14 @@ test('000_base is frozen: changing storage-relevant entity metadata needs a new 
   const sha = (text: string) => createHash('sha256').update(text).digest('hex');
   assert.equal(sha(up.sqlite), 'f47a17f40cccaca242406f6f4ed4a117b1272840ea678e6206ae9219f7126271');
   assert.equal(sha(up.postgres), '16e1cc30a1d7bd3845dd9593dec91e4046ae3c405971dfa149cf82a08e0c7625');
+});
+
+test('005_vaults_keys is frozen too: a later change to vaults, key sets or keys storage needs its own migration', () => {
+  const up = vaultsKeys005.up as { sqlite: string; postgres: string };
+  const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+  assert.equal(sha(up.sqlite), 'ac8ab1e2f337622fc1d25fab29eabad1b73cbe13ced0a4c2afeb4717e3e9e293');
+  assert.equal(sha(up.postgres), '5dbfd210ddc39a25bde48d50e73da4137f151c7d2f3c8668e15dfa3f08768db5');
+  assert.deepEqual(vaultsKeys005.tables, ['vaults', 'vaults_tags', 'key_sets', 'key_sets_tags', 'keys', 'keys_tags']);
 });
 
 test('every core collection has its tables created by a core migration', () => {

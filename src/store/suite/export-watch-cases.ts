@@ -18,6 +18,7 @@ import {
   target,
   upstream,
 } from './fixtures.ts';
+import { RSA_KEY } from '../../entities/test-pem-fixtures.ts';
 import type { StoreHarness } from './harness.ts';
 
 async function waitUntil(condition: () => boolean, withinMs: number, what: string): Promise<void> {
@@ -58,6 +59,9 @@ export function exportWatchCases(harness: () => StoreHarness): void {
       // A stored password is a hash (here Kong's SHA-1 form), which an exported file keeps as it is.
       await tx.insert('basicauth_credentials', entity('basicauth_credentials', { consumer: ref(buyer), username: 'buyer', password: 'a94a8fe5ccb19ba61c4c0873d391e987982fbbd3' }));
       await tx.insert('acls', entity('acls', { consumer: ref(buyer), group: 'buyers' }));
+      await tx.insert('vaults', entity('vaults', { prefix: 'app-env', name: 'env', config: { prefix: 'APP_' } }));
+      const set = await tx.insert('key_sets', entity('key_sets', { name: 'signing' }));
+      await tx.insert('keys', entity('keys', { set: ref(set), name: 'k1', kid: 'k1', pem: { private_key: RSA_KEY } }));
     });
     const exported = await store.exportAll();
     for (const [collection, rows] of Object.entries(exported)) {

@@ -56,7 +56,7 @@ export function migrationCases(harness: () => StoreHarness): void {
       assert.deepEqual(await migrationState(db.target, CORE), {
         bootstrapped: false,
         executed: [],
-        pending: ['core:000_base', 'core:001_audit_log', 'core:002_clustering_data_planes', 'core:003_clustering_telemetry', 'core:004_audit_log_bounds'],
+        pending: ['core:000_base', 'core:001_audit_log', 'core:002_clustering_data_planes', 'core:003_clustering_telemetry', 'core:004_audit_log_bounds', 'core:005_vaults_keys'],
         awaitingFinish: [],
       });
       if (harness().kind === 'postgres') {
@@ -65,13 +65,13 @@ export function migrationCases(harness: () => StoreHarness): void {
         assert.match(refusal.message, /run `tollgate migrations bootstrap`/);
         assert.equal(await db.tableExists('services'), false, 'opening never creates tables on PostgreSQL');
         const state = await bootstrap(db.target, CORE);
-        assert.deepEqual(state.executed, ['core:000_base', 'core:001_audit_log', 'core:002_clustering_data_planes', 'core:003_clustering_telemetry', 'core:004_audit_log_bounds']);
+        assert.deepEqual(state.executed, ['core:000_base', 'core:001_audit_log', 'core:002_clustering_data_planes', 'core:003_clustering_telemetry', 'core:004_audit_log_bounds', 'core:005_vaults_keys']);
       } else {
         await (await db.open(CORE)).close(); // a new SQLite file is bootstrapped on open
       }
       assert.deepEqual(await migrationState(db.target, CORE), {
         bootstrapped: true,
-        executed: ['core:000_base', 'core:001_audit_log', 'core:002_clustering_data_planes', 'core:003_clustering_telemetry', 'core:004_audit_log_bounds'],
+        executed: ['core:000_base', 'core:001_audit_log', 'core:002_clustering_data_planes', 'core:003_clustering_telemetry', 'core:004_audit_log_bounds', 'core:005_vaults_keys'],
         pending: [],
         awaitingFinish: [],
       });
@@ -104,7 +104,7 @@ export function migrationCases(harness: () => StoreHarness): void {
       assert.deepEqual(await up(db.target, registry), ['things:000_base']);
       assert.deepEqual(await migrationState(db.target, registry), {
         bootstrapped: true,
-        executed: ['core:000_base', 'core:001_audit_log', 'core:002_clustering_data_planes', 'core:003_clustering_telemetry', 'core:004_audit_log_bounds'],
+        executed: ['core:000_base', 'core:001_audit_log', 'core:002_clustering_data_planes', 'core:003_clustering_telemetry', 'core:004_audit_log_bounds', 'core:005_vaults_keys'],
         pending: [],
         awaitingFinish: ['things:000_base'],
       });
@@ -115,10 +115,10 @@ export function migrationCases(harness: () => StoreHarness): void {
 
       assert.deepEqual(await finish(db.target, registry), ['things:000_base']);
       assert.deepEqual(log, ['teardown']);
-      assert.deepEqual((await migrationState(db.target, registry)).executed, ['core:000_base', 'core:001_audit_log', 'core:002_clustering_data_planes', 'core:003_clustering_telemetry', 'core:004_audit_log_bounds', 'things:000_base']);
+      assert.deepEqual((await migrationState(db.target, registry)).executed, ['core:000_base', 'core:001_audit_log', 'core:002_clustering_data_planes', 'core:003_clustering_telemetry', 'core:004_audit_log_bounds', 'core:005_vaults_keys', 'things:000_base']);
       assert.deepEqual(await finish(db.target, registry), []);
       // Migrations this node does not know (a newer node's, a disabled plugin's) still count as run.
-      assert.deepEqual((await migrationState(db.target, CORE)).executed, ['core:000_base', 'core:001_audit_log', 'core:002_clustering_data_planes', 'core:003_clustering_telemetry', 'core:004_audit_log_bounds', 'things:000_base']);
+      assert.deepEqual((await migrationState(db.target, CORE)).executed, ['core:000_base', 'core:001_audit_log', 'core:002_clustering_data_planes', 'core:003_clustering_telemetry', 'core:004_audit_log_bounds', 'core:005_vaults_keys', 'things:000_base']);
     } finally {
       await db.drop();
     }
@@ -128,13 +128,14 @@ export function migrationCases(harness: () => StoreHarness): void {
     const db = await harness().emptyDatabase();
     try {
       await bootstrap(db.target, [{ name: 'core', migrations: [base000] }]);
-      assert.deepEqual((await migrationState(db.target, CORE)).pending, ['core:001_audit_log', 'core:002_clustering_data_planes', 'core:003_clustering_telemetry', 'core:004_audit_log_bounds']);
+      assert.deepEqual((await migrationState(db.target, CORE)).pending, ['core:001_audit_log', 'core:002_clustering_data_planes', 'core:003_clustering_telemetry', 'core:004_audit_log_bounds', 'core:005_vaults_keys']);
       assert.equal(await db.tableExists('tollgate_audit_log'), false);
       await migrationError(db.open(CORE), 'pending_migrations');
-      assert.deepEqual(await up(db.target, CORE), ['core:001_audit_log', 'core:002_clustering_data_planes', 'core:003_clustering_telemetry', 'core:004_audit_log_bounds']);
+      assert.deepEqual(await up(db.target, CORE), ['core:001_audit_log', 'core:002_clustering_data_planes', 'core:003_clustering_telemetry', 'core:004_audit_log_bounds', 'core:005_vaults_keys']);
       assert.equal(await db.tableExists('tollgate_audit_log'), true);
       assert.equal(await db.tableExists('tollgate_clustering_data_planes'), true);
       assert.equal(await db.tableExists('tollgate_clustering_telemetry'), true);
+      assert.equal(await db.tableExists('keys'), true);
       const store = await db.open(CORE);
       await store.close();
     } finally {
@@ -148,12 +149,12 @@ export function migrationCases(harness: () => StoreHarness): void {
       const log: string[] = [];
       const registry = migrationRegistry([thingsMigrations(log)]);
       const state = await bootstrap(db.target, registry);
-      assert.deepEqual(state.executed, ['core:000_base', 'core:001_audit_log', 'core:002_clustering_data_planes', 'core:003_clustering_telemetry', 'core:004_audit_log_bounds', 'things:000_base']);
+      assert.deepEqual(state.executed, ['core:000_base', 'core:001_audit_log', 'core:002_clustering_data_planes', 'core:003_clustering_telemetry', 'core:004_audit_log_bounds', 'core:005_vaults_keys', 'things:000_base']);
       assert.deepEqual(log, ['teardown'], 'bootstrap runs teardowns at once');
       await db.exec('CREATE TABLE "not_ours" ("x" INTEGER)');
 
       assert.equal(await reset(db.target, registry), true);
-      for (const table of ['services', 'routes_tags', 'tollgate_audit_log', 'things', 'tollgate_config_version', 'tollgate_schema_meta']) {
+      for (const table of ['services', 'routes_tags', 'tollgate_audit_log', 'vaults', 'keys_tags', 'things', 'tollgate_config_version', 'tollgate_schema_meta']) {
         assert.equal(await db.tableExists(table), false, `${table} is dropped`);
       }
       assert.equal(await db.tableExists('not_ours'), true, 'tables that are not ours stay');

@@ -1,0 +1,275 @@
+/**
+ * Gateway API routes, KIC's way: each HTTPRoute (and GRPCRoute) rule becomes a Kong service and upstream named
+ * `httproute.<namespace>.<name>.<rule>` whose targets are the weighted endpoints of its backendRefs, and each
+ * of its matches a route `…<rule>.<match>` (matches that differ only by path share one route). Filters become
+ * plugins on the route: RequestHeaderModifier (request-transformer), ResponseHeaderModifier
+ * (response-transformer), URLRewrite and RequestRedirect. Backends in another namespace need a ReferenceGrant
+ * there. Routes are translated whether or not their Gateway is in the input; a Gateway that is, but whose class
+ * belongs to another controller, keeps its routes out. TCPRoute, UDPRoute and TLSRoute are reported: Tollgate
+ * has no stream proxy.
+ */
+import type { PluginSchemaRegistry } from '../../schema/index.ts';
+import { validateEntity } from '../../entities/index.ts';
+import { isObject, type Json, type JsonObject, type K8sObject } from '../objects.ts';
+import { applyRouteAnnotations } from './annotations.ts';
+import { weightedUpstream } from './backends.ts';
+import { attachPlugins } from './plugins.ts';
+import { asArray, asString, field, tagsFor, type Entity, type KongService, type TranslationState } from './state.ts';
+
+/** The controller name KIC's GatewayClasses use. */
+export const KONG_GATEWAY_CONTROLLER = 'konghq.com/kic-gateway-controller';
+
+function gatewayPaths(match: JsonObject): string[] | null {
+  if (!isObject(match.path)) return ['/'];
+  const type = asString(match.path.type) ?? 'PathPrefix';
+  const value = asString(match.path.value) ?? '/';
+  switch (type) {
+    case 'PathPrefix': {
+      const base = value.replace(/^\/+|\/+$/g, '');
+      return base === '' ? ['/'] : [`~/${base}$`, `/${base}/`];
+    }
+    case 'Exact':
+      return [`~${value}$`];
+    case 'RegularExpression':
+      return [`~${value}`];
+    default:
+      return null;
+  }
+}
+
+/** Whether `route` may be translated: no parent Gateway in the input belongs to another controller. */
+function ownedByKong(state: TranslationState, route: K8sObject): boolean {
+  for (const parent of asArray(field(route, 'spec.parentRefs'))) {
+    if (!isObject(parent) || typeof parent.name !== 'string') continue;
+    const gateway = state.find('Gateway', asString(parent.namespace) ?? route.metadata.namespace, parent.name);
+    if (gateway === undefined) return true;
+    const className = asString(field(gateway, 'spec.gatewayClassName'));
+    const gatewayClass = className === undefined ? undefined : state.all('GatewayClass').find((c) => c.metadata.name === className);
+    if (gatewayClass === undefined || asString(field(gatewayClass, 'spec.controllerName')) === KONG_GATEWAY_CONTROLLER) return true;
+  }
+  return asArray(field(route, 'spec.parentRefs')).length === 0;
+}
+
+/** Whether a ReferenceGrant in `to` lets `from` point at a Service there. */
+function referenceAllowed(state: TranslationState, from: K8sObject, toNamespace: string, serviceName: string): boolean {
+  if (toNamespace === from.metadata.namespace) return true;
+  return state.all('ReferenceGrant').some((grant) => {
+    if (grant.metadata.namespace !== toNamespace) return false;
+    const fromOk = asArray(field(grant, 'spec.from')).some((f) => isObject(f) && f.kind === from.kind && f.namespace === from.metadata.namespace);
+    const toOk = asArray(field(grant, 'spec.to')).some((t) => isObject(t) && t.kind === 'Service' && (t.name === undefined || t.name === serviceName));
+    return fromOk && toOk;
+  });
+}
+
+function headerOps(modifier: JsonObject): { add: string[]; append: string[]; remove: string[] } {
+  const pairs = (value: Json | undefined): string[] =>
+    asArray(value).flatMap((h) => (isObject(h) && typeof h.name === 'string' && typeof h.value === 'string' ? [`${h.name}:${h.value}`] : []));
+  const set = pairs(modifier.set);
+  // set = remove what is there, then add: request-transformer removes before it adds.
+  const setNames = set.map((p) => p.slice(0, p.indexOf(':')));
+  const removed = asArray(modifier.remove).filter((r): r is string => typeof r === 'string');
+  return { add: set, append: pairs(modifier.add), remove: [...setNames, ...removed] };
+}
+
+/** The plugins a rule's filters make (null entries were reported). */
+function filterPlugins(state: TranslationState, route: K8sObject, filters: Json[], kongRoute: Entity): Entity[] {
+  const out: Entity[] = [];
+  for (const filter of filters) {
+    if (!isObject(filter) || typeof filter.type !== 'string') continue;
+    switch (filter.type) {
+      case 'RequestHeaderModifier':
+        if (isObject(filter.requestHeaderModifier)) {
+          const ops = headerOps(filter.requestHeaderModifier);
+          out.push({ name: 'request-transformer', config: { remove: { headers: ops.remove }, add: { headers: ops.add }, append: { headers: ops.append } } });
+        }
+        break;
+      case 'ResponseHeaderModifier':
+        if (isObject(filter.responseHeaderModifier)) {
+          const ops = headerOps(filter.responseHeaderModifier);
+          out.push({ name: 'response-transformer', config: { remove: { headers: ops.remove }, add: { headers: ops.add }, append: { headers: ops.append } } });
+        }
+        break;
+      case 'URLRewrite': {
+        const rewrite = isObject(filter.urlRewrite) ? filter.urlRewrite : {};
+        const config: JsonObject = {};
+        if (isObject(rewrite.path)) {
+          if (rewrite.path.type === 'ReplaceFullPath' && typeof rewrite.path.replaceFullPath === 'string') config.replace = { uri: rewrite.path.replaceFullPath };
+          else if (rewrite.path.type === 'ReplacePrefixMatch' && (rewrite.path.replacePrefixMatch === '/' || rewrite.path.replacePrefixMatch === '')) kongRoute.strip_path = true;
+          else state.report(route, 'URLRewrite ReplacePrefixMatch to a prefix other than / is not supported; filter skipped');
+        }
+        if (typeof rewrite.hostname === 'string') {
+          kongRoute.preserve_host = false;
+          config.replace = { ...(isObject(config.replace) ? config.replace : {}), headers: [`host:${rewrite.hostname}`] };
+        }
+        if (Object.keys(config).length > 0) out.push({ name: 'request-transformer', config });
+        break;
+      }
+      case 'RequestRedirect': {
+        const r = isObject(filter.requestRedirect) ? filter.requestRedirect : {};
+        const scheme = asString(r.scheme) ?? 'http';
+        const host = asString(r.hostname);
+        if (host === undefined) {
+          state.report(route, 'RequestRedirect without hostname is not supported; filter skipped');
+          break;
+        }
+        const port = typeof r.port === 'number' ? `:${r.port}` : '';
+        const path = isObject(r.path) && typeof r.path.replaceFullPath === 'string' ? r.path.replaceFullPath : '';
+        out.push({
+          name: 'redirect',
+          config: { status_code: typeof r.statusCode === 'number' ? r.statusCode : 302, location: `${scheme}://${host}${port}${path}`, keep_incoming_path: path === '' },
+        });
+        break;
+      }
+      default:
+        state.report(route, `filter ${filter.type} is not supported; skipped`);
+    }
+  }
+  return out;
+}
+
+interface RuleBackend {
+  namespace: string;
+  name: string;
+  port: number;
+  weight: number;
+}
+
+/** A rule's usable backends (others reported), or null when none is left. */
+function ruleBackends(state: TranslationState, route: K8sObject, rule: JsonObject, ruleIndex: number): RuleBackend[] | null {
+  const backends: RuleBackend[] = [];
+  for (const ref of asArray(rule.backendRefs)) {
+    if (!isObject(ref) || typeof ref.name !== 'string') continue;
+    if (ref.kind !== undefined && ref.kind !== 'Service') {
+      state.report(route, `backendRef kind ${String(ref.kind)} is not supported; skipped`);
+      continue;
+    }
+    const ns = asString(ref.namespace) ?? route.metadata.namespace;
+    if (!referenceAllowed(state, route, ns, ref.name)) {
+      state.report(route, `backendRef to Service ${ns}/${ref.name} needs a ReferenceGrant in ${ns}; skipped`);
+      continue;
+    }
+    if (typeof ref.port !== 'number') {
+      state.report(route, `backendRef to Service ${ns}/${ref.name} has no port; skipped`);
+      continue;
+    }
+    backends.push({ namespace: ns, name: ref.name, port: ref.port, weight: typeof ref.weight === 'number' ? ref.weight : 1 });
+  }
+  if (backends.length === 0) {
+    state.report(route, `rule ${ruleIndex} has no usable backend; skipped`);
+    return null;
+  }
+  return backends;
+}
+
+interface MatchGroup {
+  paths: string[];
+  headers: Record<string, string[]>;
+  methods: string[];
+}
+
+/** A rule's matches grouped: matches that differ only by path share one Kong route. */
+function addMatches(state: TranslationState, route: K8sObject, rule: JsonObject, ruleIndex: number, grpc: boolean, groups: Map<string, MatchGroup>): void {
+  const matches = asArray(rule.matches);
+  for (const match of matches.length === 0 ? [{}] : matches) {
+    if (!isObject(match)) continue;
+    let paths: string[] | null;
+    if (grpc) {
+      const method = isObject(match.method) ? match.method : {};
+      const svc = asString(method.service);
+      const m = asString(method.method);
+      paths = svc === undefined ? ['/'] : [m === undefined ? `/${svc}/` : `~/${svc}/${m}$`];
+    } else paths = gatewayPaths(match);
+    if (paths === null) {
+      state.report(route, `rule ${ruleIndex}: path match type is not supported; skipped`);
+      continue;
+    }
+    if (asArray(match.queryParams).length > 0) state.report(route, `rule ${ruleIndex}: query parameter matches need the expressions router; ignored`);
+    const headers: Record<string, string[]> = {};
+    for (const h of asArray(match.headers)) {
+      if (!isObject(h) || typeof h.name !== 'string' || typeof h.value !== 'string') continue;
+      headers[h.name.toLowerCase()] = [h.type === 'RegularExpression' ? `~*${h.value}` : h.value];
+    }
+    const methods = typeof match.method === 'string' && !grpc ? [match.method] : [];
+    const key = JSON.stringify([headers, methods]);
+    const group = groups.get(key);
+    if (group === undefined) groups.set(key, { paths: [...paths], headers, methods });
+    else group.paths.push(...paths);
+  }
+}
+
+function translateRoute(state: TranslationState, route: K8sObject, registry: PluginSchemaRegistry, grpc: boolean): void {
+  const kind = grpc ? 'grpcroute' : 'httproute';
+  const { namespace, name } = route.metadata;
+  const hostnames = asArray(field(route, 'spec.hostnames')).filter((h): h is string => typeof h === 'string');
+  // Rules with the same backends and filters share one Kong service (named after the first), as in KIC.
+  const merged = new Map<string, { ruleIndex: number; backends: RuleBackend[]; filters: Json[]; groups: Map<string, MatchGroup> }>();
+  asArray(field(route, 'spec.rules')).forEach((rule, ruleIndex) => {
+    if (!isObject(rule)) return;
+    const backends = ruleBackends(state, route, rule, ruleIndex);
+    if (backends === null) return;
+    const filters = asArray(rule.filters);
+    const key = JSON.stringify([backends, filters]);
+    let entry = merged.get(key);
+    if (entry === undefined) {
+      entry = { ruleIndex, backends, filters, groups: new Map() };
+      merged.set(key, entry);
+    }
+    addMatches(state, route, rule, ruleIndex, grpc, entry.groups);
+  });
+  for (const { ruleIndex, backends, filters, groups } of merged.values()) {
+    const serviceName = `${kind}.${namespace}.${name}.${ruleIndex}`;
+    weightedUpstream(state, route, serviceName, backends);
+    const service: KongService = {
+      name: serviceName,
+      host: serviceName,
+      port: backends[backends.length - 1].port,
+      protocol: grpc ? 'grpc' : 'http',
+      path: '/',
+      connect_timeout: 60000,
+      read_timeout: 60000,
+      write_timeout: 60000,
+      retries: 5,
+      tags: tagsFor(route),
+      routes: [],
+    };
+    state.services.set(serviceName, service);
+    let matchIndex = 0;
+    for (const group of groups.values()) {
+      const kongRoute: Entity = {
+        name: `${serviceName}.${matchIndex++}`,
+        protocols: grpc ? ['grpc', 'grpcs'] : ['http', 'https'],
+        strip_path: false,
+        preserve_host: true,
+        regex_priority: 0,
+        request_buffering: true,
+        response_buffering: true,
+        https_redirect_status_code: 426,
+        path_handling: 'v0',
+        paths: group.paths,
+        tags: tagsFor(route),
+      };
+      if (hostnames.length > 0) kongRoute.hosts = hostnames;
+      if (Object.keys(group.headers).length > 0) kongRoute.headers = group.headers;
+      if (group.methods.length > 0) kongRoute.methods = group.methods;
+      const plugins = filterPlugins(state, route, filters, kongRoute);
+      applyRouteAnnotations(state, route, kongRoute);
+      state.routeNames.add(kongRoute.name as string);
+      service.routes.push(kongRoute);
+      for (const plugin of plugins) {
+        const entity = { ...plugin, tags: tagsFor(route) };
+        const checked = validateEntity('plugins', entity, { plugins: registry });
+        if (!checked.ok) state.report(route, `filter plugin ${String(plugin.name)}: ${JSON.stringify(checked.errors)}; skipped`);
+        else state.plugins.push({ ...entity, route: kongRoute.name });
+      }
+      attachPlugins(state, route, { route: kongRoute.name as string }, registry);
+    }
+  }
+}
+
+export function translateGatewayApi(state: TranslationState, registry: PluginSchemaRegistry): void {
+  for (const route of state.all('HTTPRoute')) if (ownedByKong(state, route)) translateRoute(state, route, registry, false);
+  for (const route of state.all('GRPCRoute')) if (ownedByKong(state, route)) translateRoute(state, route, registry, true);
+  for (const kind of ['TCPRoute', 'UDPRoute', 'TLSRoute', 'TCPIngress', 'UDPIngress']) {
+    for (const route of state.all(kind)) state.report(route, 'stream routes are not supported: Tollgate has no stream (TCP/UDP/TLS passthrough) proxy; skipped');
+  }
+}

@@ -1,0 +1,244 @@
+/**
+ * `tollgate k8s translate` against Kong's Ingress Controller's own golden cases (test/fixtures/k8s/kic): the
+ * services, routes, upstreams, targets, plugins, consumers, credentials and certificates KIC produces, ids,
+ * tags and ordering aside; then a translated Ingress serving real traffic through bin/tollgate.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadAll } from 'js-yaml';
+import { request } from 'undici';
+import { ROOT, runTollgate, startTollgate, type TollgateNode } from './helpers/tollgate.ts';
+import { startUpstream, type TestUpstream } from './helpers/upstream.ts';
+
+const CASES = join(ROOT, 'test', 'fixtures', 'k8s', 'kic');
+type Obj = Record<string, unknown>;
+
+const ROUTE_DEFAULTS: Obj = {
+  protocols: ['http', 'https'],
+  strip_path: false,
+  preserve_host: true,
+  regex_priority: 0,
+  request_buffering: true,
+  response_buffering: true,
+  https_redirect_status_code: 426,
+  path_handling: 'v0',
+};
+const ROUTE_FIELDS = ['name', 'hosts', 'paths', 'methods', 'headers', 'snis', ...Object.keys(ROUTE_DEFAULTS)];
+const SERVICE_FIELDS = ['name', 'host', 'protocol', 'path', 'retries', 'connect_timeout', 'read_timeout', 'write_timeout'];
+
+function pick(o: Obj, fields: readonly string[], defaults: Obj = {}): Obj {
+  const out: Obj = {};
+  for (const f of fields) {
+    const v = o[f] ?? defaults[f];
+    if (v !== undefined && v !== null) out[f] = v;
+  }
+  return out;
+}
+
+const byName = (a: Obj, b: Obj): number => String(a.name ?? a.username ?? a.target ?? '').localeCompare(String(b.name ?? b.username ?? b.target ?? ''));
+
+/** What the comparison keeps of a configuration. */
+function essentials(config: Obj): Obj {
+  const services = ((config.services as Obj[]) ?? []).map((s) => ({
+    // A null path (KIC's default backends) proxies as '/' does.
+    ...pick(s, SERVICE_FIELDS, { path: '/' }),
+    routes: ((s.routes as Obj[]) ?? []).map((r) => pick(r, ROUTE_FIELDS, ROUTE_DEFAULTS)).sort(byName),
+  }));
+  const upstreams = ((config.upstreams as Obj[]) ?? []).map((u) => {
+    const { id, tags, targets, ...rest } = u;
+    void id;
+    void tags;
+    return { ...rest, targets: ((targets as Obj[]) ?? []).map((t) => pick(t, ['target', 'weight'])).sort(byName) };
+  });
+  const consumers = ((config.consumers as Obj[]) ?? []).map((c) => {
+    const out: Obj = pick(c, ['username', 'custom_id']);
+    for (const [k, v] of Object.entries(c)) if (Array.isArray(v) && k !== 'tags') out[k] = (v as Obj[]).map((cred) => { const { id, tags, ...rest } = cred; void id; void tags; return rest; });
+    return out;
+  });
+  const certificates = ((config.certificates as Obj[]) ?? []).map((c) => ({
+    cert: String(c.cert).trim(),
+    key: String(c.key).trim(),
+    snis: ((c.snis as Obj[]) ?? []).map((s) => s.name).sort(),
+  })).sort((a, b) => a.cert.localeCompare(b.cert));
+  const plugins = ((config.plugins as Obj[]) ?? []).map((p) => ({
+    ...pick(p, ['name', 'config', 'route', 'service', 'consumer', 'protocols']),
+    // KIC makes each attachment's instance name unique with a hash of its own; the given name must survive.
+    instance: typeof p.instance_name === 'string' ? p.instance_name.replace(/-[0-9a-f]+$/, '') : undefined,
+  }));
+  return {
+    services: services.sort(byName),
+    upstreams: upstreams.sort(byName),
+    consumers: consumers.sort(byName),
+    certificates,
+    plugins: plugins.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
+  };
+}
+
+async function translateFile(file: string, extra: string[] = []): Promise<{ config: Obj; stderr: string; code: number | null }> {
+  const r = await runTollgate(['k8s', 'translate', '-f', file, '--format', 'json', ...extra]);
+  return { config: r.code === 0 ? (JSON.parse(r.stdout) as Obj) : {}, stderr: r.stderr, code: r.code };
+}
+
+describe('KIC golden cases', () => {
+  for (const name of readdirSync(CASES).filter((n) => !n.includes('.'))) {
+    test(name, async () => {
+      const dir = join(CASES, name);
+      const got = await translateFile(join(dir, 'in.yaml'));
+      assert.equal(got.code, 0, got.stderr);
+      const expected = loadAll(readFileSync(join(dir, 'golden.yaml'), 'utf8'))[0] as Obj;
+      assert.deepEqual(essentials(got.config), essentials(expected));
+    });
+  }
+});
+
+describe('what cannot be translated is reported and skipped', () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'tollgate-k8s-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('an unknown plugin, a bad annotation and a missing Service name their resources; the rest is translated', async () => {
+    const file = join(dir, 'mixed.yaml');
+    writeFileSync(
+      file,
+      `apiVersion: v1
+kind: Service
+metadata: { name: good, namespace: apps }
+spec: { ports: [{ port: 80 }] }
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: good
+  namespace: apps
+  annotations: { konghq.com/plugins: "magic, limit", konghq.com/strip-path: "maybe", konghq.com/methods: "GET,POST" }
+spec:
+  ingressClassName: kong
+  rules: [{ host: a.example, http: { paths: [{ path: /a, pathType: Prefix, backend: { service: { name: good, port: { number: 80 } } } }] } }]
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: { name: orphan, namespace: apps }
+spec:
+  ingressClassName: kong
+  rules: [{ http: { paths: [{ path: /b, pathType: Exact, backend: { service: { name: missing, port: { number: 80 } } } }] } }]
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: { name: other-class, namespace: apps }
+spec:
+  ingressClassName: nginx
+  rules: [{ http: { paths: [{ path: /c, pathType: Exact, backend: { service: { name: good, port: { number: 80 } } } }] } }]
+---
+apiVersion: configuration.konghq.com/v1
+kind: KongPlugin
+metadata: { name: magic, namespace: apps }
+plugin: does-not-exist
+---
+apiVersion: configuration.konghq.com/v1
+kind: KongPlugin
+metadata: { name: limit, namespace: apps }
+plugin: rate-limiting
+config: { minute: 5, policy: local }
+---
+apiVersion: gateway.networking.k8s.io/v1alpha2
+kind: TCPRoute
+metadata: { name: db, namespace: apps }
+spec: { rules: [{ backendRefs: [{ name: good, port: 80 }] }] }
+`,
+    );
+    const got = await translateFile(file);
+    assert.equal(got.code, 0);
+    assert.match(got.stderr, /KongPlugin apps\/magic: plugin 'does-not-exist' is not available in Tollgate; skipped/);
+    assert.match(got.stderr, /Ingress apps\/good: annotation konghq.com\/strip-path: 'maybe' is not true or false; ignored/);
+    assert.match(got.stderr, /Ingress apps\/orphan: backend Service apps\/missing is not in the input/);
+    assert.match(got.stderr, /TCPRoute apps\/db: stream routes are not supported/);
+    const services = got.config.services as Obj[];
+    assert.equal(services.length, 1);
+    const routes = services[0].routes as Obj[];
+    assert.deepEqual(routes.map((r) => r.name), ['apps.good.good.a.example.80']);
+    assert.deepEqual(routes[0].methods, ['GET', 'POST']);
+    assert.deepEqual(routes[0].paths, ['/a/', '~/a$']);
+    const plugins = got.config.plugins as Obj[];
+    assert.deepEqual(plugins.map((p) => [p.name, p.route]), [['rate-limiting', 'apps.good.good.a.example.80']]);
+    // The ingress class can be chosen.
+    const nginx = await translateFile(file, ['--ingress-class', 'nginx']);
+    assert.deepEqual(((nginx.config.services as Obj[])[0].routes as Obj[]).map((r) => r.name), ['apps.other-class.good..80']);
+  });
+});
+
+describe('a translated Ingress serves traffic', () => {
+  let dir: string;
+  let up: TestUpstream;
+  let node: TollgateNode;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'tollgate-k8s-serve-'));
+    up = await startUpstream('echo');
+    const manifests = join(dir, 'app.yaml');
+    writeFileSync(
+      manifests,
+      `apiVersion: v1
+kind: Service
+metadata: { name: echo, namespace: shop }
+spec: { ports: [{ name: http, port: 80, targetPort: 8080 }] }
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: { name: echo-abc, namespace: shop, labels: { kubernetes.io/service-name: echo } }
+addressType: IPv4
+ports: [{ name: http, port: ${up.port} }]
+endpoints:
+  - addresses: [127.0.0.1]
+    conditions: { ready: true }
+  - addresses: [127.0.0.2]
+    conditions: { ready: false }
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: shop
+  namespace: shop
+  annotations: { konghq.com/strip-path: "true", konghq.com/plugins: add-header }
+spec:
+  ingressClassName: kong
+  rules: [{ host: shop.example, http: { paths: [{ path: /api, pathType: Prefix, backend: { service: { name: echo, port: { name: http } } } }] } }]
+---
+apiVersion: configuration.konghq.com/v1
+kind: KongPlugin
+metadata: { name: add-header, namespace: shop }
+plugin: response-transformer
+config: { add: { headers: ["X-Translated:yes"] } }
+`,
+    );
+    const out = await runTollgate(['k8s', 'translate', '-f', manifests]);
+    assert.equal(out.code, 0, out.stderr);
+    assert.equal(out.stderr, '');
+    const config = join(dir, 'tollgate.yml');
+    writeFileSync(config, out.stdout);
+    const parsed = await runTollgate(['config', 'parse', config]);
+    assert.equal(parsed.code, 0, parsed.stderr);
+    node = await startTollgate({ config: out.stdout });
+  });
+  after(async () => {
+    await node?.stop();
+    await up?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('the ready endpoint gets the request, stripped, with the plugin applied', async () => {
+    // fetch() may not set Host; undici's request may.
+    const res = await request(`${node.proxy}/api/items?x=1`, { headers: { host: 'shop.example' } });
+    assert.equal(res.statusCode, 200);
+    assert.equal(res.headers['x-translated'], 'yes');
+    const echo = (await res.body.json()) as { url: string; headers: Record<string, string> };
+    assert.equal(echo.url, '/items?x=1');
+    assert.equal(echo.headers.host, 'shop.example');
+    const other = await request(`${node.proxy}/api/items`, { headers: { host: 'other.example' } });
+    await other.body.dump();
+    assert.equal(other.statusCode, 404);
+  });
+});
