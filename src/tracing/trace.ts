@@ -166,14 +166,15 @@ export class RequestTrace {
 }
 
 /** Span names per phase and plugin, built once (Kong memoizes them too). */
-const pluginSpanNames = new Map<string, string>();
+const pluginSpanNames = new Map<string, Map<string, string>>();
 
 function pluginSpanName(phase: string, plugin: string): string {
-  const key = `${phase}\0${plugin}`;
-  let name = pluginSpanNames.get(key);
+  let byPlugin = pluginSpanNames.get(phase);
+  if (byPlugin === undefined) pluginSpanNames.set(phase, (byPlugin = new Map()));
+  let name = byPlugin.get(plugin);
   if (name === undefined) {
     name = `kong.${phase}.plugin.${plugin}`;
-    pluginSpanNames.set(key, name);
+    byPlugin.set(plugin, name);
   }
   return name;
 }
