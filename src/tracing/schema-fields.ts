@@ -1,17 +1,7 @@
-/**
- * Kong's shared config records of the tracing plugins: `queue` (the log plugins' record, with opentelemetry's
- * default batch size) and `propagation` (the extract/inject/clear/default_format record).
- */
+/** Kong's `propagation` config record of the tracing plugins (extract, clear, inject, default_format). */
 import type { FieldDef } from '../schema/index.ts';
-import { queueField } from '../plugins/shared/log-queue/schema.ts';
 import { validateHeaderName } from '../schema/typedefs.ts';
 import { EXTRACTORS, FORMATS } from './propagation/context.ts';
-
-/** Kong's `queue` record (the log plugins' shared one) with opentelemetry's own default of 200 entries per batch. */
-export const queueField200 = {
-  ...queueField,
-  fields: { ...queueField.fields, max_batch_size: { ...queueField.fields.max_batch_size, default: 200 } },
-} as const satisfies FieldDef;
 
 /** The `propagation` record; `defaultFormat` is the plugin's default for `default_format`. */
 export function propagationField<const F extends string>(defaultFormat: F) {

@@ -1,7 +1,14 @@
 /** opentelemetry configuration: Kong 3.x's fields, defaults, deprecated fields and the `endpoint` shorthand. */
 import { definePluginSchema, HTTP_PROTOCOLS, typedefs, type PluginConfig } from '../../schema/index.ts';
 import { validateHeaderName } from '../../schema/typedefs.ts';
-import { propagationField, queueField200 } from '../../tracing/schema-fields.ts';
+import { propagationField } from '../../tracing/schema-fields.ts';
+import { queueField } from '../shared/log-queue/schema.ts';
+
+/** Kong's `queue` record with opentelemetry's own default of 200 entries per batch. */
+const queueField200 = {
+  ...queueField,
+  fields: { ...queueField.fields, max_batch_size: { ...queueField.fields.max_batch_size, default: 200 } },
+} as const;
 
 const HEADER_TYPES = ['preserve', 'ignore', 'b3', 'b3-single', 'w3c', 'jaeger', 'ot', 'aws', 'gcp', 'datadog', 'instana'] as const;
 
