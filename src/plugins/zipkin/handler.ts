@@ -140,7 +140,7 @@ function access(kong: Kong, conf: ZipkinConf): void {
       traceIdOriginalSize: proxy.traceId.length,
     };
   });
-  kong.ctx.plugin.zipkinAccessEnd = nowUs();
+  stateOf(kong, conf).accessEndUs = nowUs();
 }
 
 function header_filter(kong: Kong, conf: ZipkinConf): void {
@@ -159,7 +159,7 @@ function log(kong: Kong, conf: ZipkinConf): void {
   const request = state.request;
   const proxy = proxySpanOf(state, now);
   const spans: ZipkinSpan[] = [];
-  const accessEnd = (kong.ctx.plugin.zipkinAccessEnd as number | undefined) ?? now;
+  const accessEnd = state.accessEndUs === 0 ? now : state.accessEndUs;
   if (conf.annotations) {
     request.annotate('krs', request.timestamp);
     proxy.annotate('kas', state.accessStartUs === 0 ? proxy.timestamp : state.accessStartUs);
