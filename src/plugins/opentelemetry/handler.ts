@@ -32,8 +32,18 @@ export interface OpentelemetryConf {
   readonly json: boolean;
   /** The resource attributes with the node's id, made on first export. */
   resource: Attributes | null;
-  /** The worker's error log, taken on first export. */
+  /** The worker's error log, taken on first use (the deprecation warnings are written then). */
   log: QueueLog | null;
+  readonly warnings: readonly string[];
+}
+
+/** Kong's deprecation messages, for deprecated fields set to something other than their old default. */
+function deprecations(config: OpentelemetryConfig): string[] {
+  const out: string[] = [];
+  if (config.batch_span_count != null && config.batch_span_count !== 200) out.push('opentelemetry: config.batch_span_count is deprecated, please use config.queue.max_batch_size instead');
+  if (config.batch_flush_delay != null && config.batch_flush_delay !== 3) out.push('opentelemetry: config.batch_flush_delay is deprecated, please use config.queue.max_coalescing_delay instead');
+  if (config.header_type != null && config.header_type !== 'preserve') out.push('opentelemetry: config.header_type is deprecated, please use config.propagation options instead');
+  return out;
 }
 
 /** Kong's mapping of the deprecated batch fields onto `queue`, when they differ from their old defaults. */
@@ -69,6 +79,7 @@ function prepare(config: OpentelemetryConfig, _data: unknown, entity?: PluginEnt
     json: config.encoding === 'json',
     resource: null,
     log: null,
+    warnings: deprecations(config),
   };
 }
 
@@ -77,6 +88,7 @@ function rewrite(kong: Kong, conf: OpentelemetryConf): void {
 }
 
 function access(kong: Kong, conf: OpentelemetryConf): void {
+  if (conf.log === null) errorLog(kong, conf);
   if (conf.logs !== null) kong.tracing.captureLogs();
   if (conf.traces === null) return;
   const tracing = kong.tracing;
@@ -140,7 +152,11 @@ function log(kong: Kong, conf: OpentelemetryConf): void {
 }
 
 function errorLog(kong: Kong, conf: OpentelemetryConf): QueueLog {
-  return (conf.log ??= kong.node.getErrorLog());
+  if (conf.log === null) {
+    conf.log = kong.node.getErrorLog();
+    for (const w of conf.warnings) conf.log('warn', w);
+  }
+  return conf.log;
 }
 
 /** Kong names the queues after the plugin entity, `:traces` and `:logs`. */

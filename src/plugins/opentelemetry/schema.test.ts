@@ -68,3 +68,25 @@ test("zipkin: Kong's defaults; protected and repeated static tags refused", () =
   assert.ok(!repeated.ok);
   assert.match(JSON.stringify(repeated.errors), /repeated tags are not allowed: a/);
 });
+
+test("deprecated fields: Kong's warnings when set to something other than their old default; legacy batch fields map onto queue", async () => {
+  const { opentelemetryHandler } = await import('./handler.ts');
+  const { zipkinHandler } = await import('../zipkin/handler.ts');
+  const configOf = (name: string, config: unknown) => {
+    const r = validate(name, config);
+    assert.ok(r.ok, JSON.stringify(!r.ok && r.errors));
+    return r.value.config as never;
+  };
+  const plain = opentelemetryHandler.prepare!(configOf('opentelemetry', { traces_endpoint: 'http://c/v1/traces' }), undefined as never);
+  assert.deepEqual(plain.warnings, []);
+  assert.equal(plain.queue.max_batch_size, 200);
+  const legacy = opentelemetryHandler.prepare!(configOf('opentelemetry', { traces_endpoint: 'http://c/v1/traces', batch_span_count: 50, batch_flush_delay: 7, header_type: 'b3' }), undefined as never);
+  assert.equal(legacy.queue.max_batch_size, 50);
+  assert.equal(legacy.queue.max_coalescing_delay, 7);
+  assert.equal(legacy.warnings.length, 3);
+  assert.match(legacy.warnings[2], /config.header_type is deprecated/);
+  assert.deepEqual(legacy.propagation.inject, ['preserve', 'b3']);
+  const z = zipkinHandler.prepare!(configOf('zipkin', { default_header_type: 'w3c' }), undefined as never);
+  assert.deepEqual(z.warnings, ['zipkin: config.default_header_type is deprecated, please use config.propagation.default_format instead']);
+  assert.equal(z.propagation.defaultFormat, 'w3c');
+});

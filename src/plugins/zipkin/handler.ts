@@ -28,8 +28,25 @@ export interface ZipkinConf {
   readonly traceIdHeader: string | null;
   readonly queue: QueueSettings;
   readonly target: ExportTarget | null;
-  /** The worker's error log, taken on first export. */
+  /** The worker's error log, taken on first use (the deprecation warnings are written then). */
   log: QueueLog | null;
+  readonly warnings: readonly string[];
+}
+
+/** Kong's deprecation messages, for deprecated fields set to something other than their old default. */
+function deprecations(config: ZipkinConfig): string[] {
+  const out: string[] = [];
+  if (config.header_type !== 'preserve') out.push('zipkin: config.header_type is deprecated, please use config.propagation options instead');
+  if (config.default_header_type !== 'b3') out.push('zipkin: config.default_header_type is deprecated, please use config.propagation.default_format instead');
+  return out;
+}
+
+function errorLog(kong: Kong, conf: ZipkinConf): QueueLog {
+  if (conf.log === null) {
+    conf.log = kong.node.getErrorLog();
+    for (const w of conf.warnings) conf.log('warn', w);
+  }
+  return conf.log;
 }
 
 function prepare(config: ZipkinConfig, _data: unknown, entity?: PluginEntityScope): ZipkinConf {
@@ -61,6 +78,7 @@ function prepare(config: ZipkinConfig, _data: unknown, entity?: PluginEntityScop
             readTimeout: config.read_timeout,
           },
     log: null,
+    warnings: deprecations(config),
   };
 }
 
@@ -126,6 +144,7 @@ function proxySpanOf(state: ZipkinState, startUs: number): ZipkinSpan {
 
 function access(kong: Kong, conf: ZipkinConf): void {
   const start = nowUs();
+  if (conf.log === null) errorLog(kong, conf);
   propagateRequest(kong, conf.propagation, (extracted) => {
     const state = stateOf(kong, conf, extracted);
     state.accessStartUs = start;
@@ -229,7 +248,7 @@ function queueOf(kong: Kong, conf: ZipkinConf, target: ExportTarget): LogQueue<Z
     logTag: `zipkin plugin ${conf.id}`,
     settings: conf.queue,
     send: (batch) => postBatch(target, JSON.stringify(batch)),
-    log: (conf.log ??= kong.node.getErrorLog()),
+    log: errorLog(kong, conf),
   });
 }
 
