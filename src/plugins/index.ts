@@ -66,6 +66,8 @@ import { logglySchema } from './loggly/schema.ts';
 import { logglyHandler } from './loggly/handler.ts';
 import { statsdSchema } from './statsd/schema.ts';
 import { statsdHandler } from './statsd/handler.ts';
+import { openidConnectSchema } from './openid-connect/schema.ts';
+import { openidConnectHandler } from './openid-connect/handler.ts';
 import { opentelemetrySchema } from './opentelemetry/schema.ts';
 import { opentelemetryHandler } from './opentelemetry/handler.ts';
 import { zipkinSchema } from './zipkin/schema.ts';
@@ -108,6 +110,7 @@ export const BUNDLED_PLUGINS: readonly BundledPlugin[] = [
   { schema: syslogSchema, handler: syslogHandler },
   { schema: logglySchema, handler: logglyHandler },
   { schema: statsdSchema, handler: statsdHandler },
+  { schema: openidConnectSchema, handler: openidConnectHandler },
   { schema: opentelemetrySchema, handler: opentelemetryHandler },
   { schema: zipkinSchema, handler: zipkinHandler },
 ];

@@ -59,6 +59,8 @@ export function exportWatchCases(harness: () => StoreHarness): void {
       // A stored password is a hash (here Kong's SHA-1 form), which an exported file keeps as it is.
       await tx.insert('basicauth_credentials', entity('basicauth_credentials', { consumer: ref(buyer), username: 'buyer', password: 'a94a8fe5ccb19ba61c4c0873d391e987982fbbd3' }));
       await tx.insert('acls', entity('acls', { consumer: ref(buyer), group: 'buyers' }));
+      await tx.insert('jwt_secrets', entity('jwt_secrets', { consumer: ref(buyer), key: 'buyer-iss', secret: 'buyer-secret', algorithm: 'HS256' }));
+      await tx.insert('hmacauth_credentials', entity('hmacauth_credentials', { consumer: ref(buyer), username: 'buyer-hmac', secret: 'buyer-hmac-secret' }));
       await tx.insert('vaults', entity('vaults', { prefix: 'app-env', name: 'env', config: { prefix: 'APP_' } }));
       const set = await tx.insert('key_sets', entity('key_sets', { name: 'signing' }));
       await tx.insert('keys', entity('keys', { set: ref(set), name: 'k1', kid: 'k1', pem: { private_key: RSA_KEY } }));

@@ -1,0 +1,98 @@
+/** After authentication: required claims, the consumer, upstream headers; and Kong's 401/403 answers. */
+import type { Kong, PluginConsumer, PluginCredential } from '../../pdk/index.ts';
+import { claimAt, claimValues, headerValue, satisfies, type Claims } from './claims.ts';
+import { refuse, type Authenticated, type OidcConf, type Refused } from './conf.ts';
+
+function authorize(conf: OidcConf, claims: Claims): Refused | null {
+  for (const check of conf.checks) {
+    if (!satisfies(check.required, claimValues(claimAt(claims, check.claim)))) return refuse(403, `required ${check.what} not found`, 'insufficient_scope');
+  }
+  return null;
+}
+
+function mapConsumer(conf: OidcConf, claims: Claims): PluginConsumer | null | Refused {
+  if (conf.consumerClaim === null) return null;
+  const value = claimAt(claims, conf.consumerClaim);
+  const name = typeof value === 'string' ? value : typeof value === 'number' ? String(value) : null;
+  if (name !== null) {
+    for (const by of conf.consumerBy) {
+      const consumer = conf.consumers[by].get(name);
+      if (consumer !== undefined) return consumer;
+    }
+  }
+  return conf.consumerOptional ? null : refuse(401, name === null ? 'consumer claim not found' : 'consumer not found', null);
+}
+
+function setConsumerHeaders(kong: Kong, consumer: PluginConsumer | null, credential: string | null, anonymous: boolean): void {
+  const upstream = kong.service.request;
+  if (consumer !== null) {
+    upstream.setHeader('X-Consumer-ID', consumer.id);
+    if (consumer.custom_id !== null) upstream.setHeader('X-Consumer-Custom-ID', consumer.custom_id);
+    else upstream.clearHeader('X-Consumer-Custom-ID');
+    if (consumer.username !== null) upstream.setHeader('X-Consumer-Username', consumer.username);
+    else upstream.clearHeader('X-Consumer-Username');
+  } else {
+    upstream.clearHeader('X-Consumer-ID');
+    upstream.clearHeader('X-Consumer-Custom-ID');
+    upstream.clearHeader('X-Consumer-Username');
+  }
+  if (credential !== null) upstream.setHeader('X-Credential-Identifier', credential);
+  else upstream.clearHeader('X-Credential-Identifier');
+  if (anonymous) upstream.setHeader('X-Anonymous-Consumer', 'true');
+  else upstream.clearHeader('X-Anonymous-Consumer');
+}
+
+export function accept(kong: Kong, conf: OidcConf, auth: Authenticated, token: string | null): void {
+  const forbidden = authorize(conf, auth.claims);
+  if (forbidden !== null) return respond(kong, conf, forbidden);
+  const consumer = mapConsumer(conf, auth.claims);
+  if (consumer !== null && 'ok' in consumer) return failed(kong, conf, consumer);
+  const credentialValue = conf.credentialClaim === null ? undefined : claimAt(auth.claims, conf.credentialClaim);
+  const credentialId = typeof credentialValue === 'string' ? credentialValue : typeof credentialValue === 'number' ? String(credentialValue) : null;
+  const credential: PluginCredential | null = credentialId === null ? null : Object.freeze({ id: credentialId, consumer: consumer === null ? null : { id: consumer.id } });
+  if (consumer !== null || credential !== null) kong.client.authenticate(consumer, credential);
+  setConsumerHeaders(kong, consumer, credentialId, false);
+  const upstream = kong.service.request;
+  if (conf.hideCredentials && token !== null) {
+    upstream.clearHeader('authorization');
+    if (kong.request.getQueryArg('access_token') !== undefined) upstream.clearQueryArg('access_token');
+  }
+  for (const h of conf.upstreamHeaders) {
+    const value = headerValue(claimAt(auth.claims, h.claim));
+    if (value !== null) upstream.setHeader(h.name, value);
+    else upstream.clearHeader(h.name);
+  }
+  if (conf.accessTokenHeader !== null && auth.accessToken !== null && !(conf.hideCredentials && token !== null)) {
+    upstream.setHeader(conf.accessTokenHeader.name, conf.accessTokenHeader.bearer ? `Bearer ${auth.accessToken}` : auth.accessToken);
+  }
+  if (conf.idTokenHeader !== null && auth.idToken !== null) {
+    upstream.setHeader(conf.idTokenHeader.name, conf.idTokenHeader.bearer ? `Bearer ${auth.idToken}` : auth.idToken);
+  }
+}
+
+export function respond(kong: Kong, conf: OidcConf, r: Refused, extra: Record<string, string | readonly string[]> = {}): void {
+  const base = r.status === 403 ? conf.forbiddenMessage : r.status === 401 ? conf.unauthorizedMessage : 'An unexpected error occurred';
+  const message = conf.displayErrors ? `${base} (${r.reason})` : base;
+  const headers: Record<string, string | readonly string[]> = { ...extra };
+  if (r.status !== 500) {
+    let challenge = `Bearer realm="${kong.request.getHost()}"`;
+    if (r.error !== null) challenge += `, error="${r.error}"`;
+    if (r.error !== null && conf.displayErrors) challenge += `, error_description="${r.reason.replace(/["\\]/g, '')}"`;
+    headers['WWW-Authenticate'] = challenge;
+  }
+  kong.response.error(r.status, message, headers);
+}
+
+/** Authentication failed: the anonymous consumer when configured, else the refusal. */
+export function failed(kong: Kong, conf: OidcConf, r: Refused): void {
+  if (r.status !== 401 || conf.anonymous === null) return respond(kong, conf, r);
+  const consumer = conf.anonymousConsumer;
+  if (consumer === null) {
+    const message = `anonymous consumer ${conf.anonymous} is configured but doesn't exist`;
+    kong.log.err(message);
+    kong.response.error(500, message);
+    return;
+  }
+  kong.client.authenticate(consumer, null);
+  setConsumerHeaders(kong, consumer, null, true);
+}

@@ -1,0 +1,207 @@
+/** openid-connect's configuration as the phases read it (compiled once per plugin entity), and the outcomes they share. */
+import { randomBytes } from 'node:crypto';
+import type { PluginConfigData, PluginConsumer, PluginEntityScope } from '../../pdk/index.ts';
+import { compileRequirement, type Claims, type Requirement } from './claims.ts';
+import type { Client, ClientAuth } from './endpoints.ts';
+import { deriveKey, type CookieAttributes, type SessionLimits } from './session.ts';
+import type { OpenidConnectConfig } from './schema.ts';
+import { VerifiedTokenCache } from '../jwt/cache.ts';
+
+type Method = OpenidConnectConfig['auth_methods'][number];
+
+interface Check {
+  readonly claim: readonly string[];
+  readonly required: Requirement;
+  readonly what: string;
+}
+
+/** The configuration as the phases read it, computed once per plugin entity and snapshot. */
+export interface OidcConf {
+  readonly issuer: string;
+  readonly timeoutMs: number;
+  readonly rediscoveryS: number;
+  readonly methods: ReadonlySet<Method>;
+  readonly client: Client;
+  readonly redirectUri: string | null;
+  readonly logoutRedirectUri: string | null;
+  readonly scopes: string;
+  readonly audience: string | null;
+  readonly pkce: boolean | null;
+  readonly issuersAllowed: ReadonlySet<string> | null;
+  /** audience, scopes, groups and roles requirements: a 403 when one fails. */
+  readonly checks: readonly Check[];
+  readonly verifySignature: boolean;
+  readonly verifyClaims: boolean;
+  readonly verifyNonce: boolean;
+  readonly leeway: number;
+  readonly consumerClaim: readonly string[] | null;
+  readonly consumerBy: readonly ('id' | 'username' | 'custom_id')[];
+  readonly consumers: { readonly id: ReadonlyMap<string, PluginConsumer>; readonly username: ReadonlyMap<string, PluginConsumer>; readonly custom_id: ReadonlyMap<string, PluginConsumer> };
+  readonly consumerOptional: boolean;
+  readonly credentialClaim: readonly string[] | null;
+  readonly anonymous: string | null;
+  readonly anonymousConsumer: PluginConsumer | null;
+  readonly upstreamHeaders: readonly { readonly claim: readonly string[]; readonly name: string }[];
+  readonly accessTokenHeader: { readonly name: string; readonly bearer: boolean } | null;
+  readonly idTokenHeader: { readonly name: string; readonly bearer: boolean } | null;
+  readonly tokenIn: ReadonlySet<'header' | 'query' | 'body'>;
+  readonly introspectionEndpoint: string | null;
+  readonly introspectionHint: string;
+  readonly introspectJwt: boolean;
+  readonly cacheIntrospection: boolean;
+  readonly cacheTtlS: number;
+  readonly sessionKey: Buffer;
+  readonly authorizationKey: Buffer;
+  readonly sessionCookie: string;
+  readonly authorizationCookie: string;
+  readonly cookieAttrs: CookieAttributes;
+  readonly limits: SessionLimits;
+  readonly authorizationTtlS: number;
+  readonly logoutSuffix: string | null;
+  readonly logoutQueryArg: string | null;
+  readonly logoutPostArg: string | null;
+  readonly logoutMethods: ReadonlySet<string>;
+  readonly unauthorizedMessage: string;
+  readonly forbiddenMessage: string;
+  readonly displayErrors: boolean;
+  readonly hideCredentials: boolean;
+  readonly runOnPreflight: boolean;
+  /** Bearer JWTs whose signature checked out, so a repeated token costs no signature verification. */
+  readonly verified: VerifiedTokenCache<Claims>;
+}
+
+/** What a successful authentication knows. */
+export interface Authenticated {
+  readonly ok: true;
+  readonly claims: Claims;
+  readonly accessToken: string | null;
+  readonly idToken: string | null;
+}
+
+export interface Refused {
+  readonly ok: false;
+  readonly status: 401 | 403 | 500;
+  readonly reason: string;
+  /** RFC 6750 error code of the challenge. */
+  readonly error: 'invalid_token' | 'insufficient_scope' | null;
+}
+
+export type Outcome = Authenticated | Refused;
+
+export interface Signed {
+  readonly ok: true;
+  readonly claims: Claims;
+}
+
+export const refuse = (status: 401 | 403 | 500, reason: string, error: Refused['error'] = 'invalid_token'): Refused => ({ ok: false, status, reason, error });
+
+const nonEmpty = <T>(list: readonly T[] | null | undefined): readonly T[] | null => (list === null || list === undefined || list.length === 0 ? null : list);
+
+function tokenHeader(spec: string | null | undefined): { name: string; bearer: boolean } | null {
+  if (spec === null || spec === undefined || spec === '') return null;
+  const [name, scheme] = spec.split(':');
+  return { name: name!, bearer: scheme?.toLowerCase() === 'bearer' };
+}
+
+export function prepare(config: OpenidConnectConfig, data: PluginConfigData, entity?: PluginEntityScope): OidcConf {
+  const byId = new Map<string, PluginConsumer>();
+  const byUsername = new Map<string, PluginConsumer>();
+  const byCustomId = new Map<string, PluginConsumer>();
+  if (nonEmpty(config.consumer_claim) !== null) {
+    for (const c of data.entities('consumers')) {
+      const consumer: PluginConsumer = {
+        id: c.id as string,
+        username: typeof c.username === 'string' ? c.username : null,
+        custom_id: typeof c.custom_id === 'string' ? c.custom_id : null,
+      };
+      byId.set(consumer.id, consumer);
+      if (consumer.username !== null) byUsername.set(consumer.username, consumer);
+      if (consumer.custom_id !== null) byCustomId.set(consumer.custom_id, consumer);
+    }
+  }
+  const clientSecret = nonEmpty(config.client_secret)?.[0] ?? null;
+  // Without session_secret the key must still be the same in every worker and across restarts: derive it
+  // from what the configuration keeps secret (the client secret) and names (issuer, plugin id).
+  const secret = config.session_secret ?? `${clientSecret ?? ''}\u0000${config.issuer}\u0000${entity?.id ?? ''}`;
+  const checks: Check[] = [];
+  const addCheck = (claim: readonly string[] | null | undefined, required: readonly string[] | null | undefined, what: string) => {
+    const req = compileRequirement(required);
+    if (req !== null) checks.push({ claim: nonEmpty(claim) ?? [what], required: req, what });
+  };
+  addCheck(config.audience_claim, config.audience_required, 'audience');
+  addCheck(config.scopes_claim, config.scopes_required, 'scopes');
+  addCheck(config.groups_claim, config.groups_required, 'groups');
+  addCheck(config.roles_claim, config.roles_required, 'roles');
+  const claims = nonEmpty(config.upstream_headers_claims) ?? [];
+  const names = nonEmpty(config.upstream_headers_names) ?? [];
+  const anonymous = config.anonymous !== null && config.anonymous !== undefined && config.anonymous !== '' ? config.anonymous : null;
+  return {
+    issuer: config.issuer,
+    timeoutMs: config.timeout ?? 10000,
+    rediscoveryS: config.rediscovery_lifetime ?? 30,
+    methods: new Set(config.auth_methods),
+    client: {
+      id: nonEmpty(config.client_id)?.[0] ?? null,
+      secret: clientSecret,
+      auth: (nonEmpty(config.client_auth)?.[0] ?? null) as ClientAuth | null,
+    },
+    redirectUri: nonEmpty(config.redirect_uri)?.[0] ?? null,
+    logoutRedirectUri: nonEmpty(config.logout_redirect_uri)?.[0] ?? null,
+    scopes: (nonEmpty(config.scopes) ?? ['openid']).join(' '),
+    audience: nonEmpty(config.audience)?.join(' ') ?? null,
+    pkce: config.require_proof_key_for_code_exchange ?? null,
+    issuersAllowed: nonEmpty(config.issuers_allowed) === null ? null : new Set(config.issuers_allowed),
+    checks,
+    verifySignature: config.verify_signature,
+    verifyClaims: config.verify_claims,
+    verifyNonce: config.verify_nonce,
+    leeway: config.leeway,
+    consumerClaim: nonEmpty(config.consumer_claim),
+    consumerBy: config.consumer_by,
+    consumers: { id: byId, username: byUsername, custom_id: byCustomId },
+    consumerOptional: config.consumer_optional,
+    credentialClaim: nonEmpty(config.credential_claim),
+    anonymous,
+    anonymousConsumer: anonymous === null ? null : (data.consumer(anonymous) ?? null),
+    upstreamHeaders: claims.flatMap((claim, i) => (names[i] === undefined ? [] : [{ claim: claim.split('.'), name: names[i]! }])),
+    accessTokenHeader: tokenHeader(config.upstream_access_token_header),
+    idTokenHeader: tokenHeader(config.upstream_id_token_header),
+    tokenIn: new Set(config.bearer_token_param_type),
+    introspectionEndpoint: config.introspection_endpoint ?? null,
+    introspectionHint: config.introspection_hint,
+    introspectJwt: config.introspect_jwt_tokens,
+    cacheIntrospection: config.cache_introspection,
+    cacheTtlS: config.cache_ttl,
+    sessionKey: deriveKey(secret, `session:${config.session_cookie_name}`),
+    authorizationKey: deriveKey(secret, `authorization:${config.authorization_cookie_name}`),
+    sessionCookie: config.session_cookie_name,
+    authorizationCookie: config.authorization_cookie_name,
+    cookieAttrs: {
+      path: config.session_cookie_path ?? '/',
+      domain: config.session_cookie_domain ?? null,
+      sameSite: config.session_cookie_same_site ?? 'Lax',
+      httpOnly: config.session_cookie_http_only ?? true,
+      secure: config.session_cookie_secure ?? null,
+    },
+    limits: {
+      rollingS: config.session_rolling_timeout ?? 3600,
+      absoluteS: config.session_absolute_timeout ?? 86400,
+      idlingS: config.session_idling_timeout ?? 900,
+    },
+    authorizationTtlS: config.authorization_rolling_timeout ?? 600,
+    logoutSuffix: config.logout_uri_suffix ?? null,
+    logoutQueryArg: config.logout_query_arg ?? null,
+    logoutPostArg: config.logout_post_arg ?? null,
+    logoutMethods: new Set(config.logout_methods ?? ['POST', 'DELETE']),
+    unauthorizedMessage: config.unauthorized_error_message,
+    forbiddenMessage: config.forbidden_error_message,
+    displayErrors: config.display_errors,
+    hideCredentials: config.hide_credentials,
+    runOnPreflight: config.run_on_preflight,
+    verified: new VerifiedTokenCache<Claims>(),
+  };
+}
+
+export const nowS = () => Math.floor(Date.now() / 1000);
+export const random = (bytes: number) => randomBytes(bytes).toString('base64url');
+export const firstString = (v: unknown): string | null => (typeof v === 'string' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : null);
