@@ -279,6 +279,22 @@ describe('rate-limiting through the Admin API', () => {
     assert.equal((await call(`${node.admin}/plugins/${res.body.id}`, {}, 'DELETE')).status, 204);
   });
 
+  test('Redis Sentinel and Cluster records (Kong Enterprise fields)', async () => {
+    const sentinel = await post(`${node.admin}/plugins`, {
+      name: 'rate-limiting',
+      config: { minute: 5, policy: 'redis', redis: { sentinel_master: 'm', sentinel_role: 'master', sentinel_nodes: [{ host: 's.test', port: 26379 }], sentinel_password: 'p' } },
+    });
+    assert.equal(sentinel.status, 201, JSON.stringify(sentinel.body));
+    assert.deepEqual(sentinel.body.config.redis.sentinel_nodes, [{ host: 's.test', port: 26379 }]);
+    assert.equal(sentinel.body.config.redis.host, null);
+    assert.equal((await call(`${node.admin}/plugins/${sentinel.body.id}`, {}, 'DELETE')).status, 204);
+    const cluster = await post(`${node.admin}/plugins`, { name: 'rate-limiting', config: { minute: 5, policy: 'redis', redis: { cluster_nodes: [{ ip: 'c.test' }] } } });
+    assert.equal(cluster.status, 201, JSON.stringify(cluster.body));
+    assert.deepEqual(cluster.body.config.redis.cluster_nodes, [{ ip: 'c.test', port: 6379 }]);
+    assert.equal(cluster.body.config.redis.cluster_max_redirections, 5);
+    assert.equal((await call(`${node.admin}/plugins/${cluster.body.id}`, {}, 'DELETE')).status, 204);
+  });
+
   test('bad configurations are refused with a 400 naming the field', async () => {
     const bad: [Record<string, unknown>, RegExp][] = [
       [{}, /at least one of these fields must be non-empty: 'config.second', 'config.minute'/],
@@ -294,6 +310,13 @@ describe('rate-limiting through the Admin API', () => {
       [{ minute: 5, policy: 'redis', redis: { host: 'r.test', port: 6379, timeout: 100 }, sync_rate: 0.01 }, /sync_rate must be greater than 0.02/],
       [{ minute: 5, window_type: 'rolling' }, /"window_type":"expected one of: fixed, sliding"/],
       [{ minute: 5, redis: { port: 70000 } }, /"port":"value should be between 0 and 65535"/],
+      [
+        { minute: 5, policy: 'redis', redis: { host: 'r.test', sentinel_master: 'm', sentinel_role: 'master', sentinel_nodes: [{ host: 's.test' }] } },
+        /"redis":.*"@entity":\["these sets are mutually exclusive: \('sentinel_master', 'sentinel_role', 'sentinel_nodes'\), \('host'\)"/,
+      ],
+      [{ minute: 5, policy: 'redis', redis: { sentinel_master: 'm' } }, /all or none of these fields must be set: 'sentinel_master', 'sentinel_role', 'sentinel_nodes'/],
+      [{ minute: 5, policy: 'redis', redis: { sentinel_master: 'm', sentinel_role: 'leader', sentinel_nodes: [{ host: 's.test' }] } }, /"sentinel_role":"expected one of: master, slave, any"/],
+      [{ minute: 5, policy: 'redis', redis: { cluster_nodes: [{ ip: 'c.test' }], host: 'r.test' } }, /these sets are mutually exclusive: \('cluster_nodes'\), \('host'\)/],
     ];
     for (const [config, pattern] of bad) {
       const res = await post(`${node.admin}/plugins`, { name: 'rate-limiting', config });

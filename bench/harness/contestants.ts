@@ -27,6 +27,8 @@ export const CONTESTANT_NAMES = [
   'tollgate-prometheus',
   'tollgate-proxy-cache-hit',
   'tollgate-http-log-dead',
+  'tollgate-key-auth-rl-local',
+  'tollgate-key-auth-rl-redis',
   'tollgate-otel',
   'tollgate-baseline',
 ] as const;
@@ -47,6 +49,8 @@ export const CONTESTANT_DESCRIPTIONS: Readonly<Record<ContestantName, string>> =
   'tollgate-prometheus': 'as tollgate, the route running prometheus with every metric flag on',
   'tollgate-proxy-cache-hit': 'as tollgate, the route running proxy-cache (memory strategy): every measured request is a Hit answered from the node-wide cache, the upstream untouched',
   'tollgate-http-log-dead': 'as tollgate, the route running http-log to a collector that accepts connections and never answers',
+  'tollgate-key-auth-rl-local': 'as tollgate-key-auth, plus rate-limiting per consumer, policy local (a limit never reached)',
+  'tollgate-key-auth-rl-redis': 'as tollgate-key-auth, plus rate-limiting per consumer, policy redis at 127.0.0.1:6379 (a limit never reached)',
   'tollgate-otel':
     'as tollgate, with tracing_instrumentations=all and tracing_sampling_rate=1, the route running opentelemetry (every span exported as OTLP protobuf to the upstream nginx, which answers 200)',
   'tollgate-baseline': 'as tollgate, from the checkout given with --baseline (e.g. the previous release), no plugins',
@@ -64,6 +68,8 @@ const TOLLGATE_SCENARIOS: Readonly<Record<TollgateContestant, { plugin: BenchPlu
   'tollgate-prometheus': { plugin: 'prometheus', baseline: false },
   'tollgate-proxy-cache-hit': { plugin: 'proxy-cache', baseline: false },
   'tollgate-http-log-dead': { plugin: 'http-log-dead', baseline: false },
+  'tollgate-key-auth-rl-local': { plugin: 'key-auth-rl-local', baseline: false },
+  'tollgate-key-auth-rl-redis': { plugin: 'key-auth-rl-redis', baseline: false },
   'tollgate-otel': { plugin: 'opentelemetry', baseline: false },
   'tollgate-baseline': { plugin: null, baseline: true },
 };

@@ -97,6 +97,11 @@ export function ratioRows(summaries: readonly ContestantSummary[]): RatioRow[] {
     ['tollgate-prometheus', 'tollgate'],
     ['tollgate-proxy-cache-hit', 'tollgate'],
     ['tollgate-http-log-dead', 'tollgate'],
+    ['tollgate-key-auth-rl-local', 'tollgate'],
+    ['tollgate-key-auth-rl-redis', 'tollgate'],
+    // What rate limiting adds to the key-auth route it usually sits on.
+    ['tollgate-key-auth-rl-local', 'tollgate-key-auth'],
+    ['tollgate-key-auth-rl-redis', 'tollgate-key-auth'],
     ['tollgate-otel', 'tollgate'],
     ['tollgate', 'tollgate-baseline'],
   ];

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadYaml as parse } from '../../src/declarative/yaml.ts';
 import { createHmac, createPublicKey, verify } from 'node:crypto';
-import { benchJwt, benchRequestHeaders, tollgateDeclarativeConfig, tollgateEnvironment, type BenchPlugin } from './tollgate-config.ts';
+import { BENCH_API_KEY, BENCH_RATE_LIMIT, BENCH_REDIS, benchJwt, benchRequestHeaders, tollgateDeclarativeConfig, tollgateEnvironment, type BenchPlugin } from './tollgate-config.ts';
 
 test('declarative file: format 3.0 as a string, one service at the upstream, one route on /', () => {
   const doc = parse(tollgateDeclarativeConfig(18080)) as {
@@ -108,4 +108,20 @@ test('http-log-dead: the route runs http-log to the given collector port', () =>
     services: { routes: { plugins: { name: string; config: { http_endpoint: string } }[] }[] }[];
   };
   assert.deepEqual(doc.services[0].routes[0].plugins, [{ name: 'http-log', config: { http_endpoint: 'http://127.0.0.1:19999/' } }]);
+});
+
+test('rate-limiting scenarios: key-auth then rate-limiting per consumer with a limit never reached, local or Redis', () => {
+  type Doc = { services: { routes: { plugins: { name: string; config?: Record<string, unknown> }[] }[] }[]; consumers: { keyauth_credentials: { key: string }[] }[] };
+  const local = parse(tollgateDeclarativeConfig(18080, 'key-auth-rl-local')) as Doc;
+  const plugins = local.services[0].routes[0].plugins;
+  assert.deepEqual(plugins.map((p) => p.name), ['key-auth', 'rate-limiting']);
+  assert.deepEqual(plugins[1].config, { minute: BENCH_RATE_LIMIT, limit_by: 'consumer' });
+  assert.equal(local.consumers[0].keyauth_credentials[0].key, BENCH_API_KEY);
+  const redis = parse(tollgateDeclarativeConfig(18080, 'key-auth-rl-redis')) as Doc;
+  assert.deepEqual(redis.services[0].routes[0].plugins[1].config, {
+    minute: BENCH_RATE_LIMIT,
+    limit_by: 'consumer',
+    policy: 'redis',
+    redis: { host: BENCH_REDIS.host, port: BENCH_REDIS.port, database: BENCH_REDIS.database },
+  });
 });

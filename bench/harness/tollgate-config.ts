@@ -14,7 +14,13 @@ export const BENCH_JWT_ISS = 'bench-iss';
 export const BENCH_JWT_SECRET = 'bench-jwt-secret';
 
 /** A plugin the route runs in a plugin scenario, or none. */
-export type BenchPlugin = 'noop-sync' | 'noop-async' | 'key-auth' | 'basic-auth' | 'jwt-hs256' | 'jwt-rs256' | 'prometheus' | 'proxy-cache' | 'http-log-dead' | 'opentelemetry' | null;
+export type BenchPlugin = 'noop-sync' | 'noop-async' | 'key-auth' | 'basic-auth' | 'jwt-hs256' | 'jwt-rs256' | 'prometheus' | 'proxy-cache' | 'http-log-dead' | 'key-auth-rl-local' | 'key-auth-rl-redis' | 'opentelemetry' | null;
+
+/** Where the rate-limiting Redis scenario counts (the test machine's shared Redis; a database of its own). */
+export const BENCH_REDIS = { host: '127.0.0.1', port: 6379, database: 9 } as const;
+
+/** A per-minute limit no benchmark reaches, so rate-limiting counts every request and refuses none. */
+export const BENCH_RATE_LIMIT = 1_000_000_000;
 
 /** The prometheus scenario's config: every metric family recorded, the consumer label filled. */
 const PROMETHEUS_ALL_FLAGS = `            config:
@@ -52,7 +58,10 @@ export function benchJwt(algorithm: 'HS256' | 'RS256'): string {
 /** The request headers (`name: value`) a scenario's load carries, if any. */
 export function benchRequestHeaders(plugin: BenchPlugin): string[] | undefined {
   switch (plugin) {
-    case 'key-auth': return [`apikey: ${BENCH_API_KEY}`];
+    case 'key-auth':
+    case 'key-auth-rl-local':
+    case 'key-auth-rl-redis':
+      return [`apikey: ${BENCH_API_KEY}`];
     case 'basic-auth': return [`authorization: Basic ${Buffer.from(`${BENCH_BASIC_USER}:${BENCH_BASIC_PASSWORD}`).toString('base64')}`];
     case 'jwt-hs256': return [`authorization: Bearer ${benchJwt('HS256')}`];
     case 'jwt-rs256': return [`authorization: Bearer ${benchJwt('RS256')}`];
@@ -64,7 +73,10 @@ export function benchRequestHeaders(plugin: BenchPlugin): string[] | undefined {
 function benchConsumers(plugin: BenchPlugin): string {
   const head = 'consumers:\n  - username: bench\n';
   switch (plugin) {
-    case 'key-auth': return `${head}    keyauth_credentials:\n      - key: ${BENCH_API_KEY}\n`;
+    case 'key-auth':
+    case 'key-auth-rl-local':
+    case 'key-auth-rl-redis':
+      return `${head}    keyauth_credentials:\n      - key: ${BENCH_API_KEY}\n`;
     case 'basic-auth': return `${head}    basicauth_credentials:\n      - username: ${BENCH_BASIC_USER}\n        password: ${BENCH_BASIC_PASSWORD}\n`;
     case 'jwt-hs256': return `${head}    jwt_secrets:\n      - key: ${BENCH_JWT_ISS}\n        algorithm: HS256\n        secret: ${BENCH_JWT_SECRET}\n`;
     case 'jwt-rs256': {
@@ -90,8 +102,14 @@ export function tollgateDeclarativeConfig(upstreamPort: number, plugin: BenchPlu
     // The upstream nginx answers 200 to any request, which is all an OTLP receiver has to do here.
     : plugin === 'opentelemetry' ? `            config:\n              traces_endpoint: http://127.0.0.1:${upstreamPort}/v1/traces\n`
     : '';
-  const plugins = plugin === null ? '' : `        plugins:\n          - name: ${benchPluginName(plugin)}\n${config}`;
   const consumers = benchConsumers(plugin);
+  let plugins = '';
+  if (plugin === 'key-auth-rl-local' || plugin === 'key-auth-rl-redis') {
+    const redis = plugin === 'key-auth-rl-redis'
+      ? `, policy: redis, redis: { host: ${BENCH_REDIS.host}, port: ${BENCH_REDIS.port}, database: ${BENCH_REDIS.database} }`
+      : '';
+    plugins = `        plugins:\n          - name: key-auth\n          - name: rate-limiting\n            config: { minute: ${BENCH_RATE_LIMIT}, limit_by: consumer${redis} }\n`;
+  } else if (plugin !== null) plugins = `        plugins:\n          - name: ${benchPluginName(plugin)}\n${config}`;
   return `_format_version: "3.0"
 services:
   - name: bench-upstream

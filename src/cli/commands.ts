@@ -18,6 +18,8 @@ import { runHybridCommand } from './hybrid.ts';
 import { DataPlaneRole, persistentNodeId } from '../cluster/data-plane-role.ts';
 import { ControlPlaneRole } from '../cluster/control-plane-role.ts';
 import { dbExport, dbImport } from './db-config.ts';
+import { nodeDatabaseKindOf } from '../runtime/plugin-database.ts';
+import { setNodeDatabaseKind } from '../pdk/index.ts';
 import { runK8sCommand } from './k8s.ts';
 
 const USAGE = `Usage: tollgate COMMAND [OPTIONS]
@@ -71,7 +73,12 @@ export async function runCli(argv: string[]): Promise<number> {
       case 'config':
         if (sub === 'parse') return await configParse(args);
         if (sub === 'init') return configInit(args);
-        if (sub === 'db_import') return await dbImport(settingsFrom(args), args.positional[2]);
+        if (sub === 'db_import') {
+          const settings = settingsFrom(args);
+          // What the nodes on this database can run: policy = cluster only on PostgreSQL.
+          setNodeDatabaseKind(nodeDatabaseKindOf(settings));
+          return await dbImport(settings, args.positional[2]);
+        }
         if (sub === 'db_export') return await dbExport(settingsFrom(args), args.positional[2]);
         return fail(`unknown config command '${sub ?? ''}'; expected parse, init, db_import or db_export\n\n${USAGE}`);
       case 'hybrid':
@@ -128,6 +135,8 @@ async function start(args: ParsedArgs): Promise<number> {
   } catch (err) {
     return fail((err as Error).message);
   }
+  // Before the declarative file is validated: plugin options needing a database are refused without one.
+  setNodeDatabaseKind(nodeDatabaseKindOf(settings));
   const fromFile = initialConfig(settings, plugins);
   if (typeof fromFile === 'string') return fail(fromFile);
   // The prefix holds the database, caches and keys: owner-only when this start creates it.

@@ -20,4 +20,5 @@ export {
 export { PdkPhaseError } from './phase-rules.ts';
 export { parseQuery, withoutQueryArg, type QueryValue } from './query.ts';
 export { clearHeader, getHeader, setHeader } from './header-list.ts';
+export { databaseUnavailableReason, nodeDatabaseKind, pluginDatabase, setNodeDatabaseKind, setPluginDatabase, type NodeDatabaseKind, type PluginDatabase, type SqlParam } from './node-database.ts';
 export type * from './admin-api.ts';

@@ -37,6 +37,10 @@ import { aclDaos } from './acl/daos.ts';
 import { aclMigrations } from './acl/migrations/index.ts';
 import { rateLimitingSchema } from './rate-limiting/schema.ts';
 import { rateLimitingHandler } from './rate-limiting/handler.ts';
+import { rateLimitingMigrations } from './rate-limiting/migrations/index.ts';
+import { responseRateLimitingSchema } from './response-ratelimiting/schema.ts';
+import { responseRateLimitingHandler } from './response-ratelimiting/handler.ts';
+import { responseRateLimitingMigrations } from './response-ratelimiting/migrations/index.ts';
 import { jwtSchema } from './jwt/schema.ts';
 import { jwtHandler } from './jwt/handler.ts';
 import { jwtDaos } from './jwt/daos.ts';
@@ -97,7 +101,8 @@ export const BUNDLED_PLUGINS: readonly BundledPlugin[] = [
   { schema: corsSchema, handler: corsHandler },
   { schema: basicAuthSchema, handler: basicAuthHandler, daos: basicAuthDaos, migrations: basicAuthMigrations },
   { schema: aclSchema, handler: aclHandler, daos: aclDaos, migrations: aclMigrations },
-  { schema: rateLimitingSchema, handler: rateLimitingHandler },
+  { schema: rateLimitingSchema, handler: rateLimitingHandler, migrations: rateLimitingMigrations },
+  { schema: responseRateLimitingSchema, handler: responseRateLimitingHandler, migrations: responseRateLimitingMigrations },
   { schema: jwtSchema, handler: jwtHandler, daos: jwtDaos, migrations: jwtMigrations },
   { schema: hmacAuthSchema, handler: hmacAuthHandler, daos: hmacAuthDaos, migrations: hmacAuthMigrations },
   { schema: ldapAuthSchema, handler: ldapAuthHandler },

@@ -1,3 +1,5 @@
+import type { NodeDatabaseKind } from '../pdk/index.ts';
+import type { PostgresSettings } from '../store/index.ts';
 import type { DownstreamHeaders } from '../proxy/options.ts';
 import type { RouterFlavor } from '../router/types.ts';
 import type { RouteMatchCalculation } from '../router/index.ts';
@@ -55,6 +57,9 @@ export interface WorkerInit {
   tracing: { instrumentations: string[]; samplingRate: number };
   /** The node's shared state (counters, cache, metrics): its Unix socket and the token to present. */
   sharedState: { path: string; token: string } | null;
+  /** What the node offers plugins needing a database, and its PostgreSQL settings when it has one. */
+  databaseKind: NodeDatabaseKind;
+  pluginDatabase: PostgresSettings | null;
 }
 
 export interface WorkerConfig {

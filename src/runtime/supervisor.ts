@@ -14,7 +14,9 @@ import { startAdminGui } from '../admin-gui/server.ts';
 import { createLogger, errorLogWriter, type Logger, type LogLevel } from '../log/logger.ts';
 import { EMPTY_HASH } from '../snapshot/compile.ts';
 import { ensureDefaultCertificate } from '../tls/default-certificate.ts';
-import { openConfiguredStore } from './database.ts';
+import { openConfiguredStore, postgresSettings } from './database.ts';
+import { nodeDatabaseKindOf } from './plugin-database.ts';
+import { setNodeDatabaseKind } from '../pdk/index.ts';
 import { enabledPlugins, pluginApis, pluginRegistry } from '../plugins/index.ts';
 import { hiddenFamily, prometheusInstances } from '../plugins/prometheus/node-metrics.ts';
 import { nodeMetricsText as prometheusNodeMetrics, type NodeMetricsSource } from '../plugins/prometheus/node-source.ts';
@@ -114,6 +116,8 @@ export class Supervisor implements NodeContext {
   constructor(settings: Settings, nodeId?: string, loaded?: NodePlugins) {
     this.settings = settings;
     this.nodeId = nodeId ?? settings.node_id ?? randomUUID();
+    // Plugin schemas refuse what needs a database this node lacks (rate-limiting's policy = cluster).
+    setNodeDatabaseKind(nodeDatabaseKindOf(settings));
     // The enabled plugins' entities and migrations, before anything reads configuration.
     const enabled = loaded?.enabled ?? enabledPlugins(settings.plugins);
     registerPlugins(enabled);
@@ -285,6 +289,8 @@ export class Supervisor implements NodeContext {
       countTraffic: s.role === 'data_plane',
       tracing: { instrumentations: [...s.tracing_instrumentations], samplingRate: s.tracing_sampling_rate },
       sharedState: null,
+      databaseKind: nodeDatabaseKindOf(s),
+      pluginDatabase: nodeDatabaseKindOf(s) === 'postgres' ? postgresSettings(s) : null,
     };
     if (this.#runsWorkers()) {
       const path = socketPathFor(s.prefix);

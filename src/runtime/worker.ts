@@ -15,7 +15,8 @@ import { applyHealth, compileSnapshot, EMPTY_HASH } from '../snapshot/compile.ts
 import type { HealthOutcome } from '../health/target-health.ts';
 import { registerPlugins } from '../entities/index.ts';
 import { loadNodePlugins } from '../plugins/external/node-plugins.ts';
-import type { PluginHandler } from '../pdk/index.ts';
+import { setNodeDatabaseKind, setPluginDatabase, type PluginHandler } from '../pdk/index.ts';
+import { openPluginDatabase } from './plugin-database.ts';
 import type { RouterFlavor } from '../router/types.ts';
 import type { RouteMatchCalculation } from '../router/index.ts';
 import { TrafficCounter } from '../proxy/traffic.ts';
@@ -130,6 +131,8 @@ export function runWorker(): void {
       core.traffic = traffic;
     }
     if (msg.sharedState !== null) startNodeServices(msg.sharedState, core);
+    setNodeDatabaseKind(msg.databaseKind);
+    if (msg.pluginDatabase !== null) setPluginDatabase(openPluginDatabase(msg.pluginDatabase));
     const started = core;
     initPlugins(handlers, log)
       .then(() => listenAll(started, msg))

@@ -7,7 +7,9 @@
 import type { Kong, PluginHandler } from '../../pdk/index.ts';
 import type { PluginEntityScope } from '../../pdk/plugin-handler.ts';
 import type { RateLimitingConfig } from './schema.ts';
-import { localPolicy, redisPolicy, type CounterRef, type Counts, type Policy } from './policies.ts';
+import { redisSettings } from '../shared/redis/settings.ts';
+import { storePolicy, type CounterRef, type Counts, type Policy } from './policies.ts';
+import { clusterStore, localStore, redisStore, syncedRedisStore, type CounterStore } from '../ratelimit-common/counter-stores.ts';
 import {
   PERIODS,
   PERIOD_TITLES,
@@ -19,10 +21,11 @@ import {
   windowAt,
   type Period,
   type Window,
-} from './windows.ts';
+} from '../ratelimit-common/windows.ts';
 
 /** Kong's placeholder for a plugin that is not scoped to a route or service. */
 const EMPTY_UUID = '00000000-0000-0000-0000-000000000000';
+const NAME = 'rate-limiting';
 
 interface PeriodLimit {
   readonly period: Period;
@@ -53,28 +56,17 @@ function prepare(config: RateLimitingConfig, _data: unknown, entity?: PluginEnti
       limits.push({ period, limit, limitHeader: `X-RateLimit-Limit-${PERIOD_TITLES[period]}`, remainingHeader: `X-RateLimit-Remaining-${PERIOD_TITLES[period]}` });
     }
   }
-  let policy = localPolicy;
-  if (config.policy === 'redis') {
-    const r = config.redis ?? ({} as NonNullable<RateLimitingConfig['redis']>);
-    const timeout = r.timeout ?? 2000;
-    const settings = {
-      host: r.host ?? '127.0.0.1',
-      port: r.port ?? 6379,
-      username: r.username ?? null,
-      password: r.password ?? null,
-      database: r.database ?? 0,
-      ssl: r.ssl === true,
-      sslVerify: r.ssl_verify === true,
-      serverName: r.server_name ?? null,
-      connectTimeout: r.connect_timeout ?? timeout,
-      commandTimeout: Math.max(r.read_timeout ?? timeout, r.send_timeout ?? timeout),
-    };
-    policy = redisPolicy(JSON.stringify(settings), settings);
-  }
   // Kong's counter keys: the plugin's route and service (not the request's), so a service-wide plugin counts
   // once for all of the service's routes.
   const route = entity?.route ?? EMPTY_UUID;
   const service = entity?.service ?? EMPTY_UUID;
+  let store: CounterStore;
+  if (config.policy === 'redis') {
+    const settings = redisSettings(config.redis ?? {});
+    store = config.sync_rate > 0 ? syncedRedisStore(NAME, settings, config.sync_rate) : redisStore(NAME, settings);
+  } else if (config.policy === 'cluster') {
+    store = clusterStore(NAME, { table: 'ratelimiting_metrics', service, route });
+  } else store = localStore(NAME);
   return {
     limits,
     keyPrefix: `ratelimit:${route}:${service}:`,
@@ -82,7 +74,7 @@ function prepare(config: RateLimitingConfig, _data: unknown, entity?: PluginEnti
     headerName: config.header_name ?? null,
     path: config.path ?? null,
     sliding: config.window_type === 'sliding',
-    policy,
+    policy: storePolicy(store),
     faultTolerant: config.fault_tolerant,
     hideClientHeaders: config.hide_client_headers,
     errorCode: config.error_code,
@@ -125,10 +117,17 @@ export function counterRefs(conf: Pick<RateLimitingConf, 'limits' | 'keyPrefix' 
   return conf.limits.map((l, i) => {
     const w = windows[i];
     const base = `${conf.keyPrefix}${identifier}:`;
-    if (!conf.sliding) return { key: `${base}${w.start}:${l.period}`, expiresAt: w.end, previousKey: null };
+    const row = { identifier, period: l.period, start: w.start };
+    if (!conf.sliding) return { key: `${base}${w.start}:${l.period}`, expiresAt: w.end, previousKey: null, ...row, previousStart: null };
     const prev = previousWindow(l.period, w);
     // A sliding window's counter is read again as the previous one during the next window.
-    return { key: `${base}${w.start}:${l.period}`, expiresAt: w.end + (w.end - w.start), previousKey: `${base}${prev.start}:${l.period}` };
+    return {
+      key: `${base}${w.start}:${l.period}`,
+      expiresAt: w.end + (w.end - w.start),
+      previousKey: `${base}${prev.start}:${l.period}`,
+      ...row,
+      previousStart: prev.start,
+    };
   });
 }
 

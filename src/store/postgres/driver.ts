@@ -115,7 +115,8 @@ export function describeServer(settings: PostgresSettings): string {
   return `PostgreSQL database '${settings.database}' at ${settings.host}:${settings.port} (user '${settings.user}')`;
 }
 
-function clientConfig(settings: PostgresSettings): pg.ClientConfig {
+/** node-postgres settings for `settings` (also the proxy workers' pool for plugins, runtime/plugin-database.ts). */
+export function clientConfig(settings: PostgresSettings): pg.ClientConfig {
   const timeout = settings.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   return {
     host: settings.host,

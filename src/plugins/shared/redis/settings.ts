@@ -22,7 +22,7 @@ export const REDIS_RECORD_FIELDS = {
   server_name: { ...typedefs.sni, required: false, description: 'SNI server name for TLS.' },
 } as const;
 
-/** A validated `redis` record, as plugins receive it. */
+/** The plugins' `redis` record as validated (every field optional: defaults are filled in here too). */
 export interface RedisRecord {
   readonly host?: string | null;
   readonly port?: number | null;
@@ -36,13 +36,22 @@ export interface RedisRecord {
   readonly ssl?: boolean | null;
   readonly ssl_verify?: boolean | null;
   readonly server_name?: string | null;
+  readonly sentinel_master?: string | null;
+  readonly sentinel_role?: string | null;
+  readonly sentinel_nodes?: readonly { readonly host?: string | null; readonly port?: number | null }[] | null;
+  readonly sentinel_username?: string | null;
+  readonly sentinel_password?: string | null;
+  readonly cluster_nodes?: readonly { readonly ip?: string | null; readonly port?: number | null }[] | null;
+  readonly cluster_max_redirections?: number | null;
 }
 
-/** Connection settings from a `redis` record, and the key that identifies them (one connection per key). */
-export function redisSettingsOf(record: RedisRecord | null | undefined): { key: string; settings: RedisSettings } {
-  const r = record ?? {};
+/** Settings from a `redis` record, with Kong's defaults. */
+export function redisSettings(r: RedisRecord): RedisSettings {
   const timeout = r.timeout ?? 2000;
-  const settings: RedisSettings = {
+  const sentinelNodes = r.sentinel_nodes ?? [];
+  const clusterNodes = r.cluster_nodes ?? [];
+  const role = r.sentinel_role === 'slave' || r.sentinel_role === 'any' ? r.sentinel_role : 'master';
+  return {
     host: r.host ?? '127.0.0.1',
     port: r.port ?? 6379,
     username: r.username ?? null,
@@ -53,6 +62,25 @@ export function redisSettingsOf(record: RedisRecord | null | undefined): { key: 
     serverName: r.server_name ?? null,
     connectTimeout: r.connect_timeout ?? timeout,
     commandTimeout: Math.max(r.read_timeout ?? timeout, r.send_timeout ?? timeout),
+    sentinel:
+      sentinelNodes.length > 0 && typeof r.sentinel_master === 'string'
+        ? {
+            master: r.sentinel_master,
+            role,
+            nodes: sentinelNodes.map((n) => ({ host: n.host ?? '127.0.0.1', port: n.port ?? 6379 })),
+            username: r.sentinel_username ?? null,
+            password: r.sentinel_password ?? null,
+          }
+        : null,
+    cluster:
+      clusterNodes.length > 0
+        ? { nodes: clusterNodes.map((n) => ({ host: n.ip ?? '127.0.0.1', port: n.port ?? 6379 })), maxRedirections: r.cluster_max_redirections ?? 5 }
+        : null,
   };
+}
+
+/** Connection settings from a `redis` record, and the key that identifies them (one connection per key). */
+export function redisSettingsOf(record: RedisRecord | null | undefined): { key: string; settings: RedisSettings } {
+  const settings = redisSettings(record ?? {});
   return { key: JSON.stringify(settings), settings };
 }

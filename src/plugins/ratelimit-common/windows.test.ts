@@ -1,8 +1,7 @@
-/** Window arithmetic and the verdict of rate-limiting, without a clock or a counter store. */
+/** Window arithmetic shared by the rate-limiting plugins, without a clock. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { previousWeight, previousWindow, resetSeconds, slidingRetryAfter, slidingUsage, windowAt } from './windows.ts';
-import { counterRefs, judge, windowsAt } from './handler.ts';
 
 const T = Date.UTC(2024, 1, 29, 13, 45, 30, 250); // 2024-02-29T13:45:30.250Z, a leap day
 
@@ -58,62 +57,3 @@ test('sliding retry-after: when one more request fits', () => {
   assert.equal(slidingRetryAfter('minute', w, T, 10, 0, 3), 1);
 });
 
-const minuteAndHour = {
-  limits: [
-    { period: 'minute' as const, limit: 3, limitHeader: 'X-RateLimit-Limit-Minute', remainingHeader: 'X-RateLimit-Remaining-Minute' },
-    { period: 'hour' as const, limit: 5, limitHeader: 'X-RateLimit-Limit-Hour', remainingHeader: 'X-RateLimit-Remaining-Hour' },
-  ],
-  keyPrefix: 'ratelimit:r:s:',
-  sliding: false,
-};
-
-test("judge: Kong's headers for the most constrained window", () => {
-  const windows = windowsAt(minuteAndHour, T);
-  const first = judge(minuteAndHour, windows, { current: [1, 1], previous: [0, 0] }, T);
-  assert.equal(first.refused, false);
-  assert.deepEqual(first.headers, {
-    'X-RateLimit-Limit-Minute': 3,
-    'X-RateLimit-Remaining-Minute': 2,
-    'X-RateLimit-Limit-Hour': 5,
-    'X-RateLimit-Remaining-Hour': 4,
-    'RateLimit-Limit': 3,
-    'RateLimit-Remaining': 2,
-    'RateLimit-Reset': 30,
-  });
-  // The hour is the tighter one: 4 used this hour, 1 this minute.
-  const hourBound = judge(minuteAndHour, windows, { current: [2, 5], previous: [0, 0] }, T);
-  assert.equal(hourBound.refused, false);
-  assert.equal(hourBound.headers['RateLimit-Limit'], 5);
-  assert.equal(hourBound.headers['RateLimit-Remaining'], 0);
-  assert.equal(hourBound.headers['RateLimit-Reset'], 3600 - (45 * 60 + 30));
-  // A tie goes to the longer window.
-  const tie = judge(minuteAndHour, windows, { current: [3, 5], previous: [0, 0] }, T);
-  assert.equal(tie.headers['RateLimit-Limit'], 5);
-  // Over the minute's limit: refused, Retry-After is the minute's reset.
-  const refused = judge(minuteAndHour, windows, { current: [4, 4], previous: [0, 0] }, T);
-  assert.equal(refused.refused, true);
-  assert.equal(refused.headers['X-RateLimit-Remaining-Minute'], 0);
-  assert.equal(refused.headers['X-RateLimit-Remaining-Hour'], 2);
-  assert.equal(refused.headers['Retry-After'], 30);
-});
-
-test('judge: a sliding window counts the weighted previous window', () => {
-  const conf = { ...minuteAndHour, limits: [minuteAndHour.limits[0]], sliding: true };
-  const windows = windowsAt(conf, T);
-  // weight ~0.496: floor(4 * 0.496) = 1 from the previous minute, plus 1 before this request.
-  const ok = judge(conf, windows, { current: [2], previous: [4] }, T);
-  assert.equal(ok.refused, false);
-  assert.equal(ok.headers['X-RateLimit-Remaining-Minute'], 0);
-  const refused = judge(conf, windows, { current: [3], previous: [4] }, T);
-  assert.equal(refused.refused, true);
-  assert.ok(refused.headers['Retry-After'] >= 1 && refused.headers['Retry-After'] <= 90);
-});
-
-test("counter keys as Kong's, with the previous window for sliding ones", () => {
-  const windows = windowsAt(minuteAndHour, T);
-  const fixed = counterRefs(minuteAndHour, 'id', windows);
-  assert.deepEqual(fixed[0], { key: `ratelimit:r:s:id:${windows[0].start}:minute`, expiresAt: windows[0].end, previousKey: null });
-  const sliding = counterRefs({ ...minuteAndHour, sliding: true }, 'id', windows);
-  assert.equal(sliding[1].previousKey, `ratelimit:r:s:id:${windows[1].start - 3_600_000}:hour`);
-  assert.equal(sliding[1].expiresAt, windows[1].end + 3_600_000);
-});
