@@ -29,6 +29,7 @@ export const CONTESTANT_NAMES = [
   'tollgate-http-log-dead',
   'tollgate-key-auth-rl-local',
   'tollgate-key-auth-rl-redis',
+  'tollgate-otel',
   'tollgate-baseline',
 ] as const;
 export type ContestantName = (typeof CONTESTANT_NAMES)[number];
@@ -50,6 +51,8 @@ export const CONTESTANT_DESCRIPTIONS: Readonly<Record<ContestantName, string>> =
   'tollgate-http-log-dead': 'as tollgate, the route running http-log to a collector that accepts connections and never answers',
   'tollgate-key-auth-rl-local': 'as tollgate-key-auth, plus rate-limiting per consumer, policy local (a limit never reached)',
   'tollgate-key-auth-rl-redis': 'as tollgate-key-auth, plus rate-limiting per consumer, policy redis at 127.0.0.1:6379 (a limit never reached)',
+  'tollgate-otel':
+    'as tollgate, with tracing_instrumentations=all and tracing_sampling_rate=1, the route running opentelemetry (every span exported as OTLP protobuf to the upstream nginx, which answers 200)',
   'tollgate-baseline': 'as tollgate, from the checkout given with --baseline (e.g. the previous release), no plugins',
 };
 
@@ -67,6 +70,7 @@ const TOLLGATE_SCENARIOS: Readonly<Record<TollgateContestant, { plugin: BenchPlu
   'tollgate-http-log-dead': { plugin: 'http-log-dead', baseline: false },
   'tollgate-key-auth-rl-local': { plugin: 'key-auth-rl-local', baseline: false },
   'tollgate-key-auth-rl-redis': { plugin: 'key-auth-rl-redis', baseline: false },
+  'tollgate-otel': { plugin: 'opentelemetry', baseline: false },
   'tollgate-baseline': { plugin: null, baseline: true },
 };
 
@@ -239,7 +243,9 @@ export async function startTollgate(context: StartContext, upstreamPort: number,
   const pluginEnv: Record<string, string> =
     plugin === 'noop-sync' || plugin === 'noop-async'
       ? { TOLLGATE_PLUGINS: `bundled,${plugin}`, TOLLGATE_PLUGIN_PATHS: join(context.repoRoot, 'bench', 'plugins') }
-      : {};
+      : plugin === 'opentelemetry'
+        ? { TOLLGATE_TRACING_INSTRUMENTATIONS: 'all', TOLLGATE_TRACING_SAMPLING_RATE: '1' }
+        : {};
   const env = tollgateEnvironment({
     base: process.env, prefix, declarativePath, proxyPort, statusPort, workers: context.workers, profileDir,
     extra: { ...pluginEnv, ...context.tollgateExtraEnv },

@@ -8,7 +8,7 @@ test('defaults: 10 s, 3 rounds, 64 connections, 3000 req/s, all contestants, 1 a
   assert.equal(options.rounds, 3);
   assert.equal(options.connections, 64);
   assert.equal(options.rate, 3000);
-  assert.deepEqual(options.contestants, ['upstream', 'nginx', 'minimal-node', 'tollgate', 'tollgate-noop', 'tollgate-async', 'tollgate-key-auth', 'tollgate-basic-auth', 'tollgate-jwt-hs256', 'tollgate-jwt-rs256', 'tollgate-prometheus', 'tollgate-proxy-cache-hit', 'tollgate-http-log-dead', 'tollgate-key-auth-rl-local', 'tollgate-key-auth-rl-redis']);
+  assert.deepEqual(options.contestants, ['upstream', 'nginx', 'minimal-node', 'tollgate', 'tollgate-noop', 'tollgate-async', 'tollgate-key-auth', 'tollgate-basic-auth', 'tollgate-jwt-hs256', 'tollgate-jwt-rs256', 'tollgate-prometheus', 'tollgate-proxy-cache-hit', 'tollgate-http-log-dead', 'tollgate-key-auth-rl-local', 'tollgate-key-auth-rl-redis', 'tollgate-otel']);
   const withBaseline = parseBenchOptions(['--baseline', '/tmp/old-tollgate']);
   assert.equal(withBaseline.contestants.at(-1), 'tollgate-baseline');
   assert.equal(withBaseline.baselineRoot, '/tmp/old-tollgate');

@@ -102,6 +102,7 @@ export function ratioRows(summaries: readonly ContestantSummary[]): RatioRow[] {
     // What rate limiting adds to the key-auth route it usually sits on.
     ['tollgate-key-auth-rl-local', 'tollgate-key-auth'],
     ['tollgate-key-auth-rl-redis', 'tollgate-key-auth'],
+    ['tollgate-otel', 'tollgate'],
     ['tollgate', 'tollgate-baseline'],
   ];
   const rows: RatioRow[] = [];

@@ -94,6 +94,15 @@ test('auth scenarios: the file holds the credential the request headers carry', 
   assert.deepEqual(benchRequestHeaders('key-auth'), ['apikey: bench-key']);
 });
 
+test('opentelemetry scenario: the route exports its spans to the upstream, which answers 200', () => {
+  type Doc = { services: { routes: { plugins: { name: string; config: { traces_endpoint: string } }[] }[] }[] };
+  const doc = parse(tollgateDeclarativeConfig(18080, 'opentelemetry')) as Doc;
+  const [plugin] = doc.services[0].routes[0].plugins;
+  assert.equal(plugin.name, 'opentelemetry');
+  assert.equal(plugin.config.traces_endpoint, 'http://127.0.0.1:18080/v1/traces');
+  assert.equal(benchRequestHeaders('opentelemetry'), undefined);
+});
+
 test('http-log-dead: the route runs http-log to the given collector port', () => {
   const doc = parse(tollgateDeclarativeConfig(18080, 'http-log-dead', 19999)) as {
     services: { routes: { plugins: { name: string; config: { http_endpoint: string } }[] }[] }[];

@@ -14,7 +14,7 @@ export const BENCH_JWT_ISS = 'bench-iss';
 export const BENCH_JWT_SECRET = 'bench-jwt-secret';
 
 /** A plugin the route runs in a plugin scenario, or none. */
-export type BenchPlugin = 'noop-sync' | 'noop-async' | 'key-auth' | 'basic-auth' | 'jwt-hs256' | 'jwt-rs256' | 'prometheus' | 'proxy-cache' | 'http-log-dead' | 'key-auth-rl-local' | 'key-auth-rl-redis' | null;
+export type BenchPlugin = 'noop-sync' | 'noop-async' | 'key-auth' | 'basic-auth' | 'jwt-hs256' | 'jwt-rs256' | 'prometheus' | 'proxy-cache' | 'http-log-dead' | 'key-auth-rl-local' | 'key-auth-rl-redis' | 'opentelemetry' | null;
 
 /** Where the rate-limiting Redis scenario counts (the test machine's shared Redis; a database of its own). */
 export const BENCH_REDIS = { host: '127.0.0.1', port: 6379, database: 9 } as const;
@@ -99,6 +99,8 @@ export function tollgateDeclarativeConfig(upstreamPort: number, plugin: BenchPlu
     plugin === 'prometheus' ? PROMETHEUS_ALL_FLAGS
     : plugin === 'proxy-cache' ? '            config: { strategy: memory }\n'
     : plugin === 'http-log-dead' ? `            config:\n              http_endpoint: http://127.0.0.1:${collectorPort}/\n`
+    // The upstream nginx answers 200 to any request, which is all an OTLP receiver has to do here.
+    : plugin === 'opentelemetry' ? `            config:\n              traces_endpoint: http://127.0.0.1:${upstreamPort}/v1/traces\n`
     : '';
   const consumers = benchConsumers(plugin);
   let plugins = '';

@@ -103,6 +103,22 @@ function pluginServerName(entry: string): string {
   throw new InvalidValue(`entry '${entry}' is not a plugin server name (lower-case letters, digits, '-' and '_')`);
 }
 
+const TRACING_INSTRUMENTATIONS = ['off', 'all', 'request', 'router', 'http_client', 'balancer', 'plugin_rewrite', 'plugin_access', 'plugin_header_filter', 'db_query', 'dns_query'];
+
+function tracingInstrumentations(raw: string): string[] {
+  const entries = splitList(raw);
+  for (const entry of entries) {
+    if (!TRACING_INSTRUMENTATIONS.includes(entry)) throw new InvalidValue(`invalid tracing type: ${entry}`);
+  }
+  if (entries.length > 1 && entries.includes('off')) throw new InvalidValue('invalid tracing types: off, other types are mutually exclusive');
+  return entries;
+}
+
+function samplingRate(raw: string): number {
+  if (!/^(\d+(\.\d*)?|\.\d+)$/.test(raw) || Number(raw) > 1) throw new InvalidValue('tracing_sampling_rate must be between 0 and 1');
+  return Number(raw);
+}
+
 function pluginEntries(raw: string): string[] {
   const entries = splitList(raw);
   if (entries.includes('off') && entries.length > 1) throw new InvalidValue(`'off' cannot be combined with other entries`);
@@ -406,6 +422,18 @@ export const SETTING_DEFINITIONS = [
   define({
     name: 'upstream_keepalive_idle_timeout', type: 'number', default: '60', parse: nonNegativeNumber(),
     description: 'Seconds an idle upstream connection is kept; 0 means no timeout.',
+  }),
+
+  // Tracing
+  define({
+    name: 'tracing_instrumentations', type: 'list', default: 'off', parse: tracingInstrumentations,
+    description: 'Which parts of a request get tracing spans: `off`, `all`, or any of `request`, `router`, `http_client`, `balancer`, ' +
+      '`plugin_rewrite`, `plugin_access`, `plugin_header_filter`, `db_query`, `dns_query`. The spans are exported by the `opentelemetry` ' +
+      'and `zipkin` plugins (see docs/tracing.md).',
+  }),
+  define({
+    name: 'tracing_sampling_rate', type: 'number', default: '0.01', parse: samplingRate,
+    description: 'Share of traces sampled (0 to 1) when neither the incoming request nor the plugin decides.',
   }),
 
   // Miscellaneous

@@ -130,6 +130,10 @@ export interface SettingValues {
   upstream_keepalive_max_requests: number;
   upstream_keepalive_idle_timeout: number;
 
+  /** `off`, `all` or instrumentation names. */
+  tracing_instrumentations: string[];
+  tracing_sampling_rate: number;
+
   allow_debug_header: boolean;
   node_id: string | null;
   error_default_type: ErrorDefaultType;

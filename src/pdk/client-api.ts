@@ -106,7 +106,11 @@ export class LogApi implements KongLog {
   }
   #write(level: string, args: readonly unknown[]): void {
     const ctx = this.#ctx;
-    ctx.env.log(level, `[${ctx.currentPlugin}] ${text(args)}, request id ${ctx.requestId}`);
+    const message = text(args);
+    ctx.env.log(level, `[${ctx.currentPlugin}] ${message}, request id ${ctx.requestId}`);
+    // Kept for a tracing plugin that exports the request's log lines (opentelemetry's logs_endpoint).
+    const captured = ctx.logLines;
+    if (captured !== null) captured.push({ level, message, plugin: ctx.currentPlugin, timeMs: Date.now() });
   }
   debug(...args: unknown[]): void {
     this.#write('debug', args);

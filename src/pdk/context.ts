@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import type { Kong, KongClient, KongCtx, KongIp, KongLog, KongNode, KongRequest, KongResponse, KongRouter, KongService } from './kong.ts';
+import type { Kong, KongClient, KongCtx, KongIp, KongLog, KongNode, KongRequest, KongResponse, KongRouter, KongService, KongTracing } from './kong.ts';
 import type { PluginConfigData, PluginConsumer, PluginCredential, PluginPhase } from './plugin-handler.ts';
 import type { MetricsRegistry, NodeServices, SharedCache, SharedCounters } from './shared-state.ts';
 import { parseQuery, type QueryValue } from './query.ts';
@@ -15,6 +15,8 @@ import { phaseName, PHASE } from './phase-rules.ts';
 import { RequestApi } from './request-api.ts';
 import { ResponseApi } from './response-api.ts';
 import { ServiceApi } from './service-api.ts';
+import { TracingApi } from './tracing-api.ts';
+import type { RequestTrace } from '../tracing/trace.ts';
 import { ClientApi, CtxApi, IpApi, LogApi, NodeApi, RouterApi } from './client-api.ts';
 
 /** Where the PDK's node-wide parts come from: one per worker. */
@@ -32,6 +34,17 @@ export interface PdkEnvironment {
   readonly maxBodyBytes: number;
   /** The database plugins write to while serving (`kong.db`); absent or null on a node without one. */
   readonly db?: PluginDb | null;
+  /** `tracing_sampling_rate` (Kong's default 0.01 when absent). */
+  readonly tracingSamplingRate?: number;
+}
+
+/** A `kong.log` line of the request, as a tracing plugin exports it. */
+export interface CapturedLogLine {
+  readonly level: string;
+  readonly message: string;
+  /** The plugin that logged it. */
+  readonly plugin: string;
+  readonly timeMs: number;
 }
 
 /** A plugin's bound on the request body (`kong.request.limitBodySize`). */
@@ -182,6 +195,11 @@ export class PluginContext implements Kong {
   #log: LogApi | null = null;
   #ip: IpApi | null = null;
   #node: NodeApi | null = null;
+  /** The request's `kong.log` lines, kept once a plugin asked for them (`kong.tracing.captureLogs`). */
+  logLines: CapturedLogLine[] | null = null;
+  /** The request's trace when tracing is on (or a tracing plugin started one to propagate headers). */
+  trace: RequestTrace | null = null;
+  #tracing: TracingApi | null = null;
 
   constructor(
     req: IncomingMessage,
@@ -237,6 +255,9 @@ export class PluginContext implements Kong {
   }
   get node(): KongNode {
     return (this.#node ??= new NodeApi(this));
+  }
+  get tracing(): KongTracing {
+    return (this.#tracing ??= new TracingApi(this));
   }
   get counters(): SharedCounters {
     return this.#services().counters;

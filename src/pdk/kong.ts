@@ -11,6 +11,7 @@ import type { NodeServices } from './shared-state.ts';
 import type { QueryValue } from './query.ts';
 import type { LogRecord } from './log-record.ts';
 import type { PluginDb } from './plugin-db.ts';
+import type { TracingApi } from './tracing-api.ts';
 
 /** Headers by lower-cased name; a header sent several times gives an array. */
 export type HeaderMap = Record<string, string | string[]>;
@@ -195,6 +196,9 @@ export interface KongNode {
 }
 
 /** The PDK one phase of one plugin receives. */
+/** `kong.tracing`: spans, the active span and the sampling decision of the request. */
+export type KongTracing = TracingApi;
+
 export interface Kong extends NodeServices {
   readonly request: KongRequest;
   readonly response: KongResponse;
@@ -205,6 +209,8 @@ export interface Kong extends NodeServices {
   readonly log: KongLog;
   readonly ip: KongIp;
   readonly node: KongNode;
+  /** The request's tracing spans (see docs/tracing.md). */
+  readonly tracing: KongTracing;
   /** The phase now running (Kong's `ngx.get_phase()` in Kong's names). */
   readonly phase: PluginPhase;
   /** Plugin-owned entities in the node's database (without one, reads find nothing and writes reject). */

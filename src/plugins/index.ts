@@ -76,6 +76,10 @@ import { oauth2Schema } from './oauth2/schema.ts';
 import { oauth2Handler } from './oauth2/handler.ts';
 import { oauth2Daos } from './oauth2/daos.ts';
 import { oauth2Migrations } from './oauth2/migrations/index.ts';
+import { opentelemetrySchema } from './opentelemetry/schema.ts';
+import { opentelemetryHandler } from './opentelemetry/handler.ts';
+import { zipkinSchema } from './zipkin/schema.ts';
+import { zipkinHandler } from './zipkin/handler.ts';
 
 export interface BundledPlugin {
   readonly schema: PluginDefinitionForSchema;
@@ -117,6 +121,8 @@ export const BUNDLED_PLUGINS: readonly BundledPlugin[] = [
   { schema: statsdSchema, handler: statsdHandler },
   { schema: openidConnectSchema, handler: openidConnectHandler },
   { schema: oauth2Schema, handler: oauth2Handler, daos: oauth2Daos, migrations: oauth2Migrations },
+  { schema: opentelemetrySchema, handler: opentelemetryHandler },
+  { schema: zipkinSchema, handler: zipkinHandler },
 ];
 
 /** Handlers of every bundled plugin by name (what the snapshot compiler runs). */

@@ -232,6 +232,8 @@ export class ForwardHandler implements UpstreamHandler {
     if (plugins !== null) {
       plugins.upstreamDispatchedAt = this.dispatchedAt;
       plugins.tries.push({ ip: peer.host, port: peer.port, balancer_start: Date.now(), balancer_latency: 0 });
+      const trace = plugins.trace;
+      if (trace !== null) trace.tryStarted(peer.host, peer.port);
     }
     const precise = entry.readTimeout < PRECISE_TIMEOUT_BELOW;
     this.precise = precise;
@@ -481,6 +483,7 @@ export class ForwardHandler implements UpstreamHandler {
       this.body === null &&
       this.attempt < this.entry.retries &&
       (NOT_SENT.has(code) || (MAYBE_SENT.has(code) && !NON_IDEMPOTENT.has(this.req.method ?? 'GET')));
+    plugins?.trace?.tryFailed(TIMEOUTS.has(code) ? 504 : 502, error.message);
     this.core.options.logUpstreamError(
       `upstream ${this.peer?.address ?? '-'} failed${midResponse ? ' mid-response' : ''}: ${error.message}` +
         `${code === '' ? '' : ` (${code})`}${retry ? ', trying again' : ''}; request id ${this.requestId}`,

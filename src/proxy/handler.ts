@@ -22,6 +22,7 @@ import { addGatewayHeaders, sendGatewayError, sendGatewayResponse } from './resp
 import { Readable } from 'node:stream';
 import { hashInputsFor } from './balancer-request.ts';
 import { BodySizeGuard } from './body-size-guard.ts';
+import { startRequestTrace } from './request-trace.ts';
 
 /** A client connection, with the upstream call of the request it is waiting on (HTTP/1.1: at most one). */
 export interface ProxySocket extends Socket {
@@ -58,6 +59,9 @@ export interface RoutedRequest {
   headers: string[];
   path: string;
   host: string;
+  /** When routing began and ended (performance.now()), for the router span; 0 when tracing is off. */
+  routerStart: number;
+  routerEnd: number;
 }
 
 /**
@@ -227,6 +231,8 @@ export class ProxyCore {
       service: entry.service as unknown as Readonly<Record<string, unknown>> | null,
       uriCaptures: routed.match.uriCaptures,
     };
+    const tracing = this.options.tracing;
+    if (tracing != null) ctx.trace = startRequestTrace(ctx, tracing, routed.host, routed.routerStart, routed.routerEnd);
     return ctx;
   }
 
@@ -360,6 +366,7 @@ export class ProxyCore {
     const peer = plainIp(socket.remoteAddress);
     const trusted = options.isTrusted(peer);
     const clientIp = realClientIp(peer, trusted, headers, options);
+    const routerStart = options.tracing != null ? performance.now() : 0;
     const match = snapshot.router.match({
       method: req.method ?? 'GET',
       rawPath,
@@ -380,7 +387,7 @@ export class ProxyCore {
     if (match === null) {
       const global = snapshot.globalPlugins;
       if (global.rewrite !== null || global.unrouted !== null) {
-        this.unroutedWithPlugins(req, res, requestId, start);
+        this.unroutedWithPlugins(req, res, requestId, start, host, routerStart);
         return ANSWERED_BY_PLUGINS;
       }
       sendGatewayError(req, res, options.downstream, 404, 'no Route matched with those values', requestId, start);
@@ -425,6 +432,8 @@ export class ProxyCore {
       headers: upstreamHeaders,
       path: q === -1 ? match.upstreamPath : match.upstreamPath + url.slice(q),
       host,
+      routerStart,
+      routerEnd: routerStart === 0 ? 0 : performance.now(),
     };
   }
 
@@ -432,13 +441,15 @@ export class ProxyCore {
    * A request no route matched, on a node with global plugins: their rewrite phase runs (it may answer), then
    * Kong's 404 goes through their header_filter, body_filter and log phases, as in Kong.
    */
-  unroutedWithPlugins(req: IncomingMessage, res: ProxyResponse, requestId: string, start: number): void {
+  unroutedWithPlugins(req: IncomingMessage, res: ProxyResponse, requestId: string, start: number, host = '', routerStart = 0): void {
     const global = this.snapshot.globalPlugins;
     const socket = req.socket;
     const peer = plainIp(socket.remoteAddress);
     const clientIp = realClientIp(peer, this.options.isTrusted(peer), req.headers, this.options);
     res.clientIp = clientIp;
     const ctx = new PluginContext(req, requestId, [], req.url ?? '/', this.options.pdk, this.snapshot.configData, start, clientIp);
+    const tracing = this.options.tracing;
+    if (tracing != null) ctx.trace = startRequestTrace(ctx, tracing, host, routerStart, routerStart === 0 ? 0 : performance.now());
     const chain = global.unrouted ?? NO_PHASES;
     const answer = (): void => {
       ctx.exited ??= { status: 404, kind: 'error', body: 'no Route matched with those values', headers: [] };

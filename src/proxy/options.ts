@@ -1,6 +1,7 @@
 import type { HealthOutcome } from '../health/target-health.ts';
 import type { DownstreamHeaders } from '../config/settings-types.ts';
 import type { PdkEnvironment } from '../pdk/index.ts';
+import type { TracingOptions } from '../tracing/instrumentations.ts';
 
 /** Per-node proxy behaviour derived once from the settings; the hot path reads only these fields. */
 export interface ProxyOptions {
@@ -22,6 +23,8 @@ export interface ProxyOptions {
   pdk: PdkEnvironment;
   /** Where a proxied outcome goes when the upstream has passive health checks (to the supervisor's checker). */
   reportHealth: (upstreamId: string, target: string, outcome: HealthOutcome) => void;
+  /** `tracing_instrumentations` and `tracing_sampling_rate`; null (absent) when instrumentation is off. */
+  tracing?: TracingOptions | null;
 }
 
 export type { DownstreamHeaders } from '../config/settings-types.ts';

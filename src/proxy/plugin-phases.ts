@@ -10,6 +10,7 @@ import { clearHeader, setHeader } from '../pdk/header-list.ts';
 import { BodyLimitError, toBuffer } from '../pdk/body.ts';
 import { byPriority, type PhaseStep, type PluginChain } from '../snapshot/plugin-chains.ts';
 import { defaultMessage as defaultMessageFor, renderError } from './error-response.ts';
+import type { RequestTrace } from '../tracing/trace.ts';
 
 /** Kong's message for a plugin that failed. */
 export const UNEXPECTED_ERROR = 'An unexpected error occurred';
@@ -116,6 +117,23 @@ export interface PhaseRun {
  * or has failed, bounded by the run's timeout.
  */
 function runStep(ctx: PluginContext, step: PhaseStep, run: PhaseRun): void | Promise<void> {
+  const trace = ctx.trace;
+  if (trace !== null && (trace.pluginPhases & run.bit) !== 0) return runTracedStep(ctx, step, run, trace);
+  return runUntracedStep(ctx, step, run);
+}
+
+/** A step inside its span (`tracing_instrumentations` plugin_rewrite/plugin_access/plugin_header_filter). */
+function runTracedStep(ctx: PluginContext, step: PhaseStep, run: PhaseRun, trace: RequestTrace): void | Promise<void> {
+  const span = trace.pluginSpan(phaseName(run.bit), step.name);
+  const waiting = runUntracedStep(ctx, step, run);
+  if (waiting === undefined) {
+    trace.endSpan(span);
+    return;
+  }
+  return waiting.then(() => trace.endSpan(span));
+}
+
+function runUntracedStep(ctx: PluginContext, step: PhaseStep, run: PhaseRun): void | Promise<void> {
   ctx.phaseBit = run.bit;
   ctx.currentPlugin = step.name;
   ctx.currentPluginId = step.id;

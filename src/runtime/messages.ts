@@ -54,6 +54,8 @@ export interface WorkerInit {
   hostname: string;
   /** Count traffic per service for the control plane (data planes only). */
   countTraffic: boolean;
+  /** `tracing_instrumentations` and `tracing_sampling_rate`. */
+  tracing: { instrumentations: string[]; samplingRate: number };
   /** The node's shared state (counters, cache, metrics): its Unix socket and the token to present. */
   sharedState: { path: string; token: string } | null;
   /** What the node offers plugins needing a database, and its PostgreSQL settings when it has one. */

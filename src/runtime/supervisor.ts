@@ -288,6 +288,7 @@ export class Supervisor implements NodeContext {
       nodeId: this.nodeId,
       hostname: hostname(),
       countTraffic: s.role === 'data_plane',
+      tracing: { instrumentations: [...s.tracing_instrumentations], samplingRate: s.tracing_sampling_rate },
       sharedState: null,
       databaseKind: nodeDatabaseKindOf(s),
       pluginDatabase: nodeDatabaseKindOf(s) === 'postgres' ? postgresSettings(s) : null,

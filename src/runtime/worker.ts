@@ -1,3 +1,4 @@
+import { instrumentationMask, type TracingOptions } from '../tracing/instrumentations.ts';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { SecureContext, TLSSocket } from 'node:tls';
@@ -332,6 +333,7 @@ function proxyOptions(
       log: logAt,
       maxBodyBytes: MAX_PLUGIN_BODY_BYTES,
       db: dbClient.db,
+      tracingSamplingRate: init.tracing?.samplingRate ?? 0.01,
     },
     reportHealth,
     isTrusted,
@@ -340,7 +342,14 @@ function proxyOptions(
     downstream: init.downstream,
     upstreamRequestId: init.upstreamRequestId,
     shutdownTimeout: init.shutdownTimeout,
+    tracing: tracingOptions(init.tracing),
   };
+}
+
+/** The node's tracing settings, or null when no instrumentation is on (then requests carry no trace). */
+function tracingOptions(tracing: WorkerInit['tracing'] | undefined): TracingOptions | null {
+  const mask = tracing === undefined ? 0 : instrumentationMask(tracing.instrumentations);
+  return mask === 0 ? null : { mask, samplingRate: tracing!.samplingRate };
 }
 
 async function listenAll(core: ProxyCore, init: WorkerInit): Promise<Server[]> {

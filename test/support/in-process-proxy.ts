@@ -11,6 +11,7 @@ import type { SnapshotInput } from '../../src/snapshot/types.ts';
 import type { PluginHandler } from '../../src/pdk/index.ts';
 import { ProxyCore } from '../../src/proxy/handler.ts';
 import type { ProxyOptions } from '../../src/proxy/options.ts';
+import type { TracingOptions } from '../../src/tracing/instrumentations.ts';
 
 export interface InProcessProxy {
   server: Server;
@@ -22,6 +23,8 @@ export interface InProcessProxy {
 export interface InProcessHooks {
   log?: (message: string) => void;
   reportHealth?: (upstreamId: string, address: string, outcome: string) => void;
+  /** `tracing_instrumentations` and `tracing_sampling_rate` as a worker gets them; absent: tracing off. */
+  tracing?: TracingOptions;
 }
 
 export async function startInProcessProxy(config: FlatConfig, handlers: readonly PluginHandler[], hooks: InProcessHooks = {}): Promise<InProcessProxy> {
@@ -37,6 +40,7 @@ export async function startInProcessProxy(config: FlatConfig, handlers: readonly
     logPluginError: log,
     pdk: { services: null, nodeId: 'node', hostname: 'host', isTrusted: () => false, log: (level: string, m: string) => log(`${level} ${m}`), maxBodyBytes: 1024 },
     reportHealth: hooks.reportHealth ?? (() => {}),
+    tracing: hooks.tracing ?? null,
   } as unknown as ProxyOptions;
   const pools = new ConnectionPools({ poolSize: 10, keepAliveTimeout: 60_000, maxRequestsPerConnection: 1000 });
   const snapshot = compileSnapshot(config as unknown as SnapshotInput, {
