@@ -19,6 +19,7 @@ import { DataPlaneRole, persistentNodeId } from '../cluster/data-plane-role.ts';
 import { ControlPlaneRole } from '../cluster/control-plane-role.ts';
 import { dbExport, dbImport } from './db-config.ts';
 import { runK8sCommand } from './k8s.ts';
+import { runIngressController } from './ingress-controller.ts';
 
 const USAGE = `Usage: tollgate COMMAND [OPTIONS]
 
@@ -36,6 +37,8 @@ Commands:
                                     make the certificate and key every node shares (cluster_mtls = shared)
   k8s translate -f FILE [-f FILE...] [--ingress-class NAME] [--format yaml|json]
                                     print the configuration Kong's Ingress Controller makes of Kubernetes manifests
+  ingress-controller [OPTIONS]      watch Kubernetes and apply its Ingress/Gateway API resources to DB-less
+                                    gateways (--help lists the options)
   migrations bootstrap|up|finish|list|reset [--yes]
                                     prepare or upgrade the database (sqlite or postgres)
   version                           print the version
@@ -80,6 +83,8 @@ export async function runCli(argv: string[]): Promise<number> {
         return await runMigrations(sub, settingsFrom(args), args.flags);
       case 'k8s':
         return await runK8sCommand(argv.slice(argv.indexOf('k8s') + 1));
+      case 'ingress-controller':
+        return await runIngressController(argv.slice(argv.indexOf('ingress-controller') + 1));
       case 'version':
       case '--version':
         process.stdout.write(`Tollgate ${VERSION}\n`);
