@@ -7,13 +7,13 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN, startTollgate, waitUntil, type TollgateNode } from './helpers/tollgate.ts';
 import { startUpstream, type TestUpstream } from './helpers/upstream.ts';
 import { freePort } from './helpers/ports.ts';
-import { KubeApiStandIn } from './helpers/kube-api.ts';
+import { KubeApiStandIn, addEchoBackend, echoIngress, writeKubeconfig } from './helpers/kube-api.ts';
 
 const WAIT = 60_000;
 const NS = 'default';
@@ -74,14 +74,7 @@ async function statusOf(url: string): Promise<number> {
 }
 
 function ingress(name: string, path: string, annotations: Record<string, string> = {}) {
-  return {
-    apiVersion: 'networking.k8s.io/v1', kind: 'Ingress',
-    metadata: { name, namespace: NS, annotations: { 'konghq.com/strip-path': 'false', ...annotations } },
-    spec: {
-      ingressClassName: 'kong',
-      rules: [{ http: { paths: [{ path, pathType: 'Prefix', backend: { service: { name: 'echo', port: { number: 80 } } } }] } }],
-    },
-  };
+  return echoIngress(NS, name, path, annotations);
 }
 
 before(async () => {
@@ -89,33 +82,10 @@ before(async () => {
   kube = new KubeApiStandIn();
   await kube.start();
   kubeconfig = join(dir, 'kubeconfig');
-  writeFileSync(kubeconfig, `apiVersion: v1
-kind: Config
-current-context: test
-contexts:
-- name: test
-  context: { cluster: stand-in, user: controller }
-clusters:
-- name: stand-in
-  cluster: { server: "${kube.url}" }
-users:
-- name: controller
-  user: { token: test-token }
-`);
+  writeKubeconfig(kubeconfig, kube.url);
   upstream = await startUpstream('echo');
   gateway = await startTollgate({ waitFor: 'listening' });
-  kube.apply({ apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', metadata: { name: 'kong' }, spec: { controller: 'ingress-controllers.konghq.com/kong' } });
-  kube.apply({
-    apiVersion: 'v1', kind: 'Service', metadata: { name: 'echo', namespace: NS },
-    spec: { ports: [{ name: 'http', port: 80, targetPort: 8080 }] },
-  });
-  kube.apply({
-    apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice',
-    metadata: { name: 'echo-abc', namespace: NS, labels: { 'kubernetes.io/service-name': 'echo' } },
-    addressType: 'IPv4',
-    ports: [{ name: 'http', port: upstream.port, protocol: 'TCP' }],
-    endpoints: [{ addresses: ['127.0.0.1'], conditions: { ready: true } }],
-  });
+  addEchoBackend(kube, NS, upstream.port);
   kube.apply({
     apiVersion: 'v1', kind: 'Service', metadata: { name: 'proxy', namespace: 'kong' },
     spec: { type: 'LoadBalancer', ports: [{ name: 'http', port: 80 }] },

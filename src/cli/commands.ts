@@ -20,6 +20,7 @@ import { ControlPlaneRole } from '../cluster/control-plane-role.ts';
 import { dbExport, dbImport } from './db-config.ts';
 import { runK8sCommand } from './k8s.ts';
 import { runIngressController } from './ingress-controller.ts';
+import { startNodeIngressController } from '../k8s/controller/in-node.ts';
 
 const USAGE = `Usage: tollgate COMMAND [OPTIONS]
 
@@ -161,6 +162,14 @@ async function start(args: ParsedArgs): Promise<number> {
     return fail(`could not start: ${(err as Error).message}`);
   }
   const running = node;
+  if (settings.ingress_controller) {
+    try {
+      startNodeIngressController(running, plugins, (level, message) => running.log[level === 'info' ? 'notice' : level](`ingress-controller: ${message}`));
+    } catch (err) {
+      await running.stop();
+      return fail(`could not start the ingress controller: ${(err as Error).message}`);
+    }
+  }
   return new Promise<number>((resolveExit) => {
     const stop = () => {
       void running.stop().then(() => resolveExit(0));

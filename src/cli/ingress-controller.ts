@@ -20,7 +20,8 @@ export async function runIngressController(argv: readonly string[]): Promise<num
     process.stdout.write(CONTROLLER_USAGE);
     return 0;
   }
-  const args = parseControllerArgs(argv);
+  const settings = loadSettings({});
+  const args = parseControllerArgs(argv, settings.ingress_class);
   if (typeof args === 'string') {
     process.stderr.write(`Error: ${args}\n\n${CONTROLLER_USAGE}`);
     return 1;
@@ -37,7 +38,7 @@ export async function runIngressController(argv: readonly string[]): Promise<num
     return 1;
   }
   // The node's `plugins` setting (and plugin_paths) decide which plugins the gateways have.
-  const loaded = await loadNodePlugins(loadSettings({}));
+  const loaded = await loadNodePlugins(settings);
   registerPlugins(loaded.enabled);
   const discover = args.gatewaySelector === null ? null : podTargets(client, args.gatewayNamespace, args.gatewaySelector, args.gatewayAdminPort);
   const applier = new AdminApplier(async () => [...args.adminUrls, ...(discover === null ? [] : await discover())]);

@@ -7,6 +7,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { WATCHED_KINDS, apiVersionOf, type ResourceKind } from '../../src/k8s/controller/resources.ts';
 import { freePort } from './ports.ts';
 
@@ -24,6 +25,25 @@ export interface RecordedRequest {
   path: string;
   body: unknown;
 }
+
+/** A kubeconfig whose current context is the stand-in, with the token it accepts. */
+export function writeKubeconfig(path: string, server: string): void {
+  writeFileSync(path, `apiVersion: v1
+kind: Config
+current-context: test
+contexts:
+- name: test
+  context: { cluster: stand-in, user: controller }
+clusters:
+- name: stand-in
+  cluster: { server: "${server}" }
+users:
+- name: controller
+  user: { token: ${STAND_IN_TOKEN} }
+`);
+}
+
+export const STAND_IN_TOKEN = 'test-token';
 
 function status(code: number, reason: string, message: string): Record<string, unknown> {
   return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code };
@@ -130,7 +150,7 @@ export class KubeApiStandIn {
     const url = new URL(req.url ?? '/', 'http://x');
     const method = req.method ?? 'GET';
     this.requests.push({ method, path: url.pathname + url.search, body });
-    if (req.headers.authorization !== 'Bearer test-token') return this.#json(res, 401, status(401, 'Unauthorized', 'Unauthorized'));
+    if (req.headers.authorization !== `Bearer ${STAND_IN_TOKEN}`) return this.#json(res, 401, status(401, 'Unauthorized', 'Unauthorized'));
     const p = url.pathname;
 
     let m = /^\/api\/v1\/namespaces\/([^/]+)\/events$/.exec(p);
@@ -201,4 +221,32 @@ export class KubeApiStandIn {
     }
     this.#json(res, 405, status(405, 'MethodNotAllowed', 'method not allowed'));
   }
+}
+
+/** The `kong` IngressClass and a Service `echo` (port 80) whose EndpointSlice points at 127.0.0.1:`port`. */
+export function addEchoBackend(kube: KubeApiStandIn, namespace: string, port: number): void {
+  kube.apply({ apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', metadata: { name: 'kong' }, spec: { controller: 'ingress-controllers.konghq.com/kong' } });
+  kube.apply({
+    apiVersion: 'v1', kind: 'Service', metadata: { name: 'echo', namespace },
+    spec: { ports: [{ name: 'http', port: 80, targetPort: 8080 }] },
+  });
+  kube.apply({
+    apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice',
+    metadata: { name: 'echo-abc', namespace, labels: { 'kubernetes.io/service-name': 'echo' } },
+    addressType: 'IPv4',
+    ports: [{ name: 'http', port, protocol: 'TCP' }],
+    endpoints: [{ addresses: ['127.0.0.1'], conditions: { ready: true } }],
+  });
+}
+
+/** An Ingress of class `kong` sending `path` (Prefix, not stripped) to the Service `echo`. */
+export function echoIngress(namespace: string, name: string, path: string, annotations: Record<string, string> = {}) {
+  return {
+    apiVersion: 'networking.k8s.io/v1', kind: 'Ingress',
+    metadata: { name, namespace, annotations: { 'konghq.com/strip-path': 'false', ...annotations } },
+    spec: {
+      ingressClassName: 'kong',
+      rules: [{ http: { paths: [{ path, pathType: 'Prefix', backend: { service: { name: 'echo', port: { number: 80 } } } }] } }],
+    },
+  };
 }

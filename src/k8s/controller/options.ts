@@ -27,7 +27,7 @@ Watches Ingress, Gateway API and Kong's custom resources through the Kubernetes 
 
 Options:
   --kubeconfig FILE              kubeconfig to use (default: KUBECONFIG, else the pod's service account)
-  --ingress-class NAME           ingress class to answer for (default: TOLLGATE_INGRESS_CLASS or 'kong')
+  --ingress-class NAME           ingress class to answer for (default: the ingress_class setting, 'kong')
   --admin-url URL                a gateway's Admin API (repeatable)
   --gateway-selector LABELS      find gateway pods by label selector (e.g. app=tollgate)
   --gateway-namespace NS         namespace of those pods (default: POD_NAMESPACE, else every namespace)
@@ -49,11 +49,11 @@ function listenOf(value: string): { host: string; port: number } | null | string
   return { host: m[1] ?? (m[2] === '' ? '0.0.0.0' : m[2]), port: Number(m[3]) };
 }
 
-export function parseControllerArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ControllerArgs | string {
+export function parseControllerArgs(argv: readonly string[], defaultClass: string, env: NodeJS.ProcessEnv = process.env): ControllerArgs | string {
   const podNamespace = env.POD_NAMESPACE || null;
   const out: ControllerArgs = {
     kubeconfig: env.KUBECONFIG || null,
-    ingressClass: env.TOLLGATE_INGRESS_CLASS || 'kong',
+    ingressClass: defaultClass,
     adminUrls: [],
     gatewaySelector: null,
     gatewayNamespace: podNamespace,
