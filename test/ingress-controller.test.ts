@@ -31,11 +31,11 @@ let gateway: TollgateNode;
 let dir: string;
 let kubeconfig: string;
 
-async function startController(extra: string[] = []): Promise<ControllerProc> {
+async function startController(extra: string[] = [], gateways = ['--admin-url', gateway.admin]): Promise<ControllerProc> {
   const statusPort = await freePort();
   const env = { ...process.env } as Record<string, string>;
   delete env.KUBECONFIG;
-  const proc = spawn(BIN, ['ingress-controller', '--kubeconfig', kubeconfig, '--admin-url', gateway.admin,
+  const proc = spawn(BIN, ['ingress-controller', '--kubeconfig', kubeconfig, ...gateways,
     '--status-listen', `127.0.0.1:${statusPort}`, '--sync-debounce-ms', '100', '--resync-ms', '1000',
     '--election-namespace', 'kube-system', '--lease-duration', '3', ...extra], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -195,5 +195,25 @@ test('two controller instances: only the Lease holder applies; the other takes o
   } finally {
     await first.stop();
     await second.stop();
+  }
+});
+
+test('gateways found by label selector get the configuration; a restarted one gets it again', async () => {
+  kube.pods.push(
+    { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'gw-1', namespace: 'kong', labels: { app: 'tollgate' } }, status: { phase: 'Running', podIP: '127.0.0.1', conditions: [{ type: 'Ready', status: 'True' }] } },
+    { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'other', namespace: 'kong', labels: { app: 'other' } }, status: { phase: 'Running', podIP: '127.0.0.2', conditions: [{ type: 'Ready', status: 'True' }] } },
+  );
+  const controller = await startController(['--leader-elect', 'false'], ['--gateway-selector', 'app=tollgate', '--gateway-namespace', 'kong', '--gateway-admin-port', String(gateway.adminPort)]);
+  try {
+    kube.apply(ingress('eta', '/eta'));
+    await waitUntil(async () => (await statusOf(`${gateway.proxy}/eta`)) === 200, WAIT, '/eta through the discovered gateway');
+    assert.ok(kube.requests.some((r) => r.path === '/api/v1/namespaces/kong/pods?labelSelector=app%3Dtollgate'));
+    // The gateway loses its configuration (as a restarted pod would): the next resync sends it again.
+    const empty = await fetch(`${gateway.admin}/config`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ _format_version: '3.0' }) });
+    assert.equal(empty.status, 201);
+    assert.equal(await statusOf(`${gateway.proxy}/eta`), 404);
+    await waitUntil(async () => (await statusOf(`${gateway.proxy}/eta`)) === 200, WAIT, '/eta back after the resync');
+  } finally {
+    await controller.stop();
   }
 });

@@ -53,6 +53,8 @@ export class KubeApiStandIn {
   readonly requests: RecordedRequest[] = [];
   readonly events: Obj[] = [];
   readonly leases = new Map<string, Obj>();
+  /** Pods served read-only at /api/v1/[namespaces/NS/]pods, filtered by `labelSelector` (equality terms). */
+  readonly pods: Obj[] = [];
   #rv = 100;
   /** Changes at or below this version are forgotten: watches from older versions get 410. */
   #compactedTo = 0;
@@ -175,6 +177,13 @@ export class KubeApiStandIn {
       store.set(key, next);
       this.#emit({ rv: this.#rv, plural: 'ingresses', type: 'MODIFIED', object: next });
       return this.#json(res, 200, next);
+    }
+    m = /^\/api\/v1\/(?:namespaces\/([^/]+)\/)?pods$/.exec(p);
+    if (m !== null && method === 'GET') {
+      const terms = (url.searchParams.get('labelSelector') ?? '').split(',').filter((t) => t !== '').map((t) => t.split('='));
+      const items = this.pods.filter((pod) => (m![1] === undefined || pod.metadata.namespace === m![1])
+        && terms.every(([k, v]) => (pod.metadata.labels as Record<string, string> | undefined)?.[k] === v));
+      return this.#json(res, 200, { kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion: String(this.#rv) }, items });
     }
     if (method === 'GET') {
       const kind = WATCHED_KINDS.find((k) => p === (k.group === '' ? `/api/${k.version}/${k.plural}` : `/apis/${k.group}/${k.version}/${k.plural}`));
