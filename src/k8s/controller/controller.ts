@@ -46,6 +46,7 @@ export class IngressController {
   #running: Promise<void> | null = null;
   #again = false;
   #lastApplied: string | null = null;
+  #logged: string | null = null;
   #stopped = false;
 
   constructor(options: ControllerOptions) {
@@ -141,14 +142,15 @@ export class IngressController {
       this.#ready = true;
       return;
     }
-    if (problems.length > 0) {
-      for (const p of problems) o.log('warn', `translation: ${p}`);
-      const uid = (kind: string, ns: string, name: string): string | undefined =>
-        objects.find((x) => x.kind === kind && x.metadata.namespace === ns && x.metadata.name === name)?.metadata.uid;
-      await this.#events.record(problems, uid);
-    } else await this.#events.record([], () => undefined);
     const pending = o.applier.pending === undefined ? false : await o.applier.pending(hash).catch(() => true);
-    if (hash !== this.#lastApplied || pending) await this.#apply(config, hash);
+    const changed = hash !== this.#lastApplied;
+    if (changed || pending) await this.#apply(config, hash);
+    // Problems are logged once per new configuration, and become Events (posted once while they last).
+    if (hash !== this.#logged) for (const p of problems) o.log('warn', `translation: ${p}`);
+    this.#logged = hash;
+    const uid = (kind: string, ns: string, name: string): string | undefined =>
+      objects.find((x) => x.kind === kind && x.metadata.namespace === ns && x.metadata.name === name)?.metadata.uid;
+    await this.#events.record(problems, uid);
     if (o.publishService !== null) await this.#writeStatus(objects);
   }
 

@@ -64,7 +64,8 @@ export class Reflector {
   }
 
   async #watch(): Promise<void> {
-    const path = `${collectionPath(this.resource)}?watch=1&allowWatchBookmarks=true&resourceVersion=${encodeURIComponent(this.#resourceVersion)}`;
+    // The server ends the watch after timeoutSeconds; it is resumed from the last version seen.
+    const path = `${collectionPath(this.resource)}?watch=1&allowWatchBookmarks=true&timeoutSeconds=300&resourceVersion=${encodeURIComponent(this.#resourceVersion)}`;
     await this.#client.watch(path, (event) => {
       const object = event.object as RawObject;
       if (event.type === 'ERROR') {
@@ -92,12 +93,17 @@ export class Reflector {
 
   async #run(): Promise<void> {
     let needList = true;
+    let failures = 0;
     while (!this.#abort.signal.aborted) {
       try {
         if (needList) await this.#list();
         needList = false;
+        const started = Date.now();
         await this.#watch();
-        // A watch ending normally (the server's timeout) is resumed from the last resourceVersion.
+        failures = 0;
+        // A watch ending normally (the server's timeout) is resumed from the last resourceVersion; one that ends
+        // at once (a proxy cutting it) waits a little, so the API is not called in a tight loop.
+        if (Date.now() - started < 1_000) await this.#sleep(200);
       } catch (err) {
         if (this.#abort.signal.aborted) return;
         if (err instanceof KubeApiError && err.status === 410) {
@@ -114,8 +120,11 @@ export class Reflector {
           await this.#sleep(this.#options.missingKindRetryMs ?? 60_000);
           continue;
         }
-        this.#options.log('warn', `${this.resource.kind}: ${(err as Error).message}; retrying`);
-        await this.#sleep(this.#options.retryMs ?? 1_000);
+        // Backs off up to 30 s: a Forbidden (missing RBAC rule) or an unreachable API would otherwise flood the log.
+        failures++;
+        const delay = Math.min(30_000, (this.#options.retryMs ?? 1_000) * 2 ** Math.min(failures - 1, 5));
+        this.#options.log('warn', `${this.resource.kind}: ${(err as Error).message}; retrying in ${Math.round(delay / 1000)} s`);
+        await this.#sleep(delay);
       }
     }
   }
