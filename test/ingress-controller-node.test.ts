@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { runTollgate, startTollgate, waitUntil, type TollgateNode } from './helpers/tollgate.ts';
 import { startUpstream, type TestUpstream } from './helpers/upstream.ts';
 import { KubeApiStandIn, addEchoBackend, echoIngress, writeKubeconfig } from './helpers/kube-api.ts';
+import { certsFor, makeHybridCerts, startControlPlane, startDataPlane } from './helpers/hybrid.ts';
 
 const WAIT = 60_000;
 const NS = 'apps';
@@ -76,4 +77,25 @@ test('ingress_controller = on is refused on a data plane', async () => {
   const r = await runTollgate(['start'], { TOLLGATE_ROLE: 'data_plane', TOLLGATE_DATABASE: 'off', TOLLGATE_INGRESS_CONTROLLER: 'on', TOLLGATE_PREFIX: join(dir, 'dp') });
   assert.notEqual(r.code, 0);
   assert.match(r.stderr, /ingress_controller/);
+});
+
+test('a control plane with ingress_controller = on: its data planes serve the cluster\'s Ingresses', async () => {
+  const certs = makeHybridCerts();
+  // Its own Lease namespace: the traditional node above holds the one in 'tollgate'.
+  const cp = await startControlPlane(certsFor('shared', certs, 'cp'), {
+    env: { TOLLGATE_INGRESS_CONTROLLER: 'on', KUBECONFIG: join(dir, 'kubeconfig'), POD_NAMESPACE: 'hybrid' },
+  });
+  const dp = await startDataPlane(certsFor('shared', certs, 'dp1'), [cp]);
+  try {
+    kube.apply(echoIngress(NS, 'hybrid', '/hybrid'));
+    await waitUntil(async () => (await statusOf(`${dp.proxy}/hybrid`)) === 200, WAIT, '/hybrid on the data plane');
+    kube.apply(echoIngress(NS, 'hybrid', '/hybrid-b'));
+    await waitUntil(async () => (await statusOf(`${dp.proxy}/hybrid-b`)) === 200, WAIT, '/hybrid-b on the data plane');
+    assert.equal(await statusOf(`${dp.proxy}/hybrid`), 404);
+    assert.ok(kube.leases.has('hybrid/tollgate-ingress-controller-leader'));
+  } finally {
+    await dp.stop();
+    await cp.stop();
+    rmSync(certs.pki.dir, { recursive: true, force: true });
+  }
 });
