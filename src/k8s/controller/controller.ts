@@ -151,7 +151,7 @@ export class IngressController {
     const uid = (kind: string, ns: string, name: string): string | undefined =>
       objects.find((x) => x.kind === kind && x.metadata.namespace === ns && x.metadata.name === name)?.metadata.uid;
     await this.#events.record(problems, uid);
-    if (o.publishService !== null) await this.#writeStatus(objects);
+    if (o.publishService !== null) await this.#writeStatus(objects, o.publishService);
   }
 
   async #apply(config: Record<string, unknown>, hash: string): Promise<void> {
@@ -171,8 +171,8 @@ export class IngressController {
     }
   }
 
-  async #writeStatus(objects: readonly K8sObject[]): Promise<void> {
-    const { namespace, name } = this.#options.publishService!;
+  async #writeStatus(objects: readonly K8sObject[], publish: { namespace: string; name: string }): Promise<void> {
+    const { namespace, name } = publish;
     const service = objects.find((x) => x.kind === 'Service' && x.metadata.namespace === namespace && x.metadata.name === name);
     const inClass = classFilter(objects, this.#options.ingressClass);
     const ingresses = objects.filter((x) => x.kind === 'Ingress' && inClass(x));

@@ -42,6 +42,7 @@ export class EventRecorder {
       const resource = WATCHED_KINDS.find((k) => k.kind === ref.kind);
       const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
       const eventNamespace = ref.namespace === '' ? 'default' : ref.namespace;
+      const uid = uidOf(ref.kind, ref.namespace, ref.name);
       const event = {
         apiVersion: 'v1',
         kind: 'Event',
@@ -49,7 +50,7 @@ export class EventRecorder {
         involvedObject: {
           kind: ref.kind, namespace: ref.namespace, name: ref.name,
           ...(resource === undefined ? {} : { apiVersion: apiVersionOf(resource) }),
-          ...(uidOf(ref.kind, ref.namespace, ref.name) === undefined ? {} : { uid: uidOf(ref.kind, ref.namespace, ref.name) }),
+          ...(uid === undefined ? {} : { uid }),
         },
         reason: 'TranslationFailed',
         message: ref.message,

@@ -32,11 +32,10 @@ export function inClusterConnection(env: NodeJS.ProcessEnv = process.env, dir = 
   };
 }
 
-type Named<T> = { name?: unknown } & Record<string, unknown> & { [k: string]: unknown } & T;
-
+/** `inner` of the entry called `name` in a kubeconfig list (`clusters`, `contexts`, `users`). */
 function pick(list: unknown, name: string, inner: string): Record<string, unknown> | null {
   if (!Array.isArray(list)) return null;
-  const hit = (list as Named<object>[]).find((e) => e !== null && typeof e === 'object' && e.name === name);
+  const hit = (list as unknown[]).find((e): e is Record<string, unknown> => e !== null && typeof e === 'object' && (e as { name?: unknown }).name === name);
   const value = hit?.[inner];
   return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : null;
 }
