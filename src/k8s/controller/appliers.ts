@@ -10,8 +10,11 @@ import type { ConfigLoadOutcome, ConfigLoadRequest } from '../../admin/context.t
 export interface Applier {
   /** Applies `config` (declarative document) whose flat form is `flat`; throws with a reason. */
   apply(config: Record<string, unknown>, flat: FlatConfig, hash: string): Promise<void>;
-  /** Whether some target lacks `hash` although it was applied (a gateway that appeared or restarted). */
-  pending?(hash: string): Promise<boolean>;
+  /**
+   * Sends the configuration applied last again where it is missing (a gateway that appeared or restarted);
+   * resolves to how many targets needed it.
+   */
+  resync?(config: Record<string, unknown>): Promise<number>;
 }
 
 const VOLATILE = new Set(['created_at', 'updated_at']);
@@ -54,61 +57,47 @@ export class StoreApplier implements Applier {
 }
 
 /**
- * POSTs to every DB-less gateway. What each gateway reported as its `configuration_hash` (GET /status) after the
- * post is remembered, so a gateway that appeared or restarted (reporting another hash) gets the configuration
- * again on the next resync.
+ * POSTs to every DB-less gateway with `check_hash=1`, as KIC does: a gateway that already has this configuration
+ * answers 304 without reloading, so re-sending it on every resync costs little and repairs a gateway that
+ * restarted, appeared, or was changed by hand.
  */
 export class AdminApplier implements Applier {
-  /** url → [our hash, the gateway's configuration_hash after applying it]. */
-  readonly #applied = new Map<string, [string, string | null]>();
   readonly #targets: () => Promise<string[]>;
 
   constructor(targets: () => Promise<string[]>) {
     this.#targets = targets;
   }
 
-  async #gatewayHash(url: string): Promise<string | null> {
-    try {
-      const res = await fetch(`${url}/status`, { signal: AbortSignal.timeout(10_000) });
-      const body = (await res.json()) as { configuration_hash?: unknown };
-      return typeof body.configuration_hash === 'string' ? body.configuration_hash : null;
-    } catch {
-      return null;
-    }
-  }
-
-  async apply(config: Record<string, unknown>, _flat: FlatConfig, hash: string): Promise<void> {
+  /** The number of gateways that loaded it (the others had it already). */
+  async #push(config: Record<string, unknown>): Promise<number> {
     const urls = (await this.#targets()).map((u) => u.replace(/\/$/, ''));
     if (urls.length === 0) throw new Error('no gateway to apply to (give --admin-url or --gateway-selector)');
+    const body = JSON.stringify(config);
     const failures: string[] = [];
+    let loaded = 0;
     await Promise.all(urls.map(async (url) => {
-      if (!(await this.#lacks(url, hash))) return;
       try {
-        const res = await fetch(`${url}/config`, {
-          method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(config),
-          signal: AbortSignal.timeout(30_000),
+        const res = await fetch(`${url}/config?check_hash=1`, {
+          method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(30_000),
         });
         const text = await res.text();
+        if (res.status === 304) return;
         if (!res.ok) throw new Error(`HTTP ${res.status}: ${text.slice(0, 500)}`);
-        this.#applied.set(url, [hash, await this.#gatewayHash(url)]);
+        loaded++;
       } catch (err) {
         failures.push(`${url}: ${(err as Error).message}`);
       }
     }));
-    for (const url of this.#applied.keys()) if (!urls.includes(url)) this.#applied.delete(url);
     if (failures.length > 0) throw new Error(`POST /config failed on ${failures.join('; ')}`);
+    return loaded;
   }
 
-  async #lacks(url: string, hash: string): Promise<boolean> {
-    const applied = this.#applied.get(url);
-    if (applied === undefined || applied[0] !== hash) return true;
-    return applied[1] !== null && (await this.#gatewayHash(url)) !== applied[1];
+  async apply(config: Record<string, unknown>): Promise<void> {
+    await this.#push(config);
   }
 
-  async pending(hash: string): Promise<boolean> {
-    const urls = (await this.#targets()).map((u) => u.replace(/\/$/, ''));
-    for (const url of urls) if (await this.#lacks(url, hash)) return true;
-    return false;
+  resync(config: Record<string, unknown>): Promise<number> {
+    return this.#push(config);
   }
 }
 

@@ -142,9 +142,15 @@ export class IngressController {
       this.#ready = true;
       return;
     }
-    const pending = o.applier.pending === undefined ? false : await o.applier.pending(hash).catch(() => true);
-    const changed = hash !== this.#lastApplied;
-    if (changed || pending) await this.#apply(config, hash);
+    if (hash !== this.#lastApplied) await this.#apply(config, hash);
+    else if (o.applier.resync !== undefined) {
+      try {
+        const repaired = await o.applier.resync(config);
+        if (repaired > 0) o.log('info', `sent configuration ${hash.slice(0, 12)} again to ${repaired} gateway(s) that lacked it`);
+      } catch (err) {
+        o.log('warn', `resync: ${(err as Error).message}`);
+      }
+    }
     // Problems are logged once per new configuration, and become Events (posted once while they last).
     if (hash !== this.#logged) for (const p of problems) o.log('warn', `translation: ${p}`);
     this.#logged = hash;
