@@ -99,3 +99,18 @@ test('a control plane with ingress_controller = on: its data planes serve the cl
     rmSync(certs.pki.dir, { recursive: true, force: true });
   }
 });
+
+test('a DB-less node with ingress_controller = on loads the translation itself', async () => {
+  const dbless = await startTollgate({
+    waitFor: 'listening',
+    env: { TOLLGATE_DATABASE: 'off', TOLLGATE_INGRESS_CONTROLLER: 'on', KUBECONFIG: join(dir, 'kubeconfig'), POD_NAMESPACE: 'dbless' },
+  });
+  try {
+    kube.apply(echoIngress(NS, 'local', '/local'));
+    await waitUntil(async () => (await statusOf(`${dbless.proxy}/local`)) === 200, WAIT, '/local on the DB-less node');
+    // Ready once it has the configuration, like any DB-less node loaded through POST /config.
+    assert.equal(await statusOf(`${dbless.status}/status/ready`), 200);
+  } finally {
+    await dbless.stop();
+  }
+});

@@ -155,6 +155,12 @@ test('Ingress added, changed and deleted reaches the gateway; plugins, Events, s
     kube.apply(ingress('delta', '/delta'));
     await waitUntil(async () => (await statusOf(`${gateway.proxy}/delta`)) === 200, WAIT, '/delta after the re-list');
     await waitUntil(async () => (await metric(controller, 'ingress_controller_watch_lists_total')) > lists, WAIT, 're-lists counted');
+    // The same, announced as an ERROR event with a 410 Status inside the watch stream.
+    const listsAfter = await metric(controller, 'ingress_controller_watch_lists_total');
+    kube.compactAndDropWatches('error-event');
+    kube.apply(ingress('delta', '/delta-b'));
+    await waitUntil(async () => (await statusOf(`${gateway.proxy}/delta-b`)) === 200, WAIT, '/delta-b after the ERROR event');
+    assert.ok((await metric(controller, 'ingress_controller_watch_lists_total')) > listsAfter);
     assert.ok(kube.requests.some((r) => r.path.includes('watch=1') && r.path.includes('resourceVersion=')));
 
     // Deleted: its path stops serving.

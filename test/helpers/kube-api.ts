@@ -115,10 +115,14 @@ export class KubeApiStandIn {
    * Forgets the history (as etcd compaction does) and closes every watch: clients resuming from the version
    * they had get 410 Gone and must list again.
    */
-  compactAndDropWatches(): void {
+  compactAndDropWatches(how: 'close' | 'error-event' = 'close'): void {
     this.#compactedTo = this.#rv;
     this.#history.length = 0;
-    for (const w of this.#watchers) w.res.end();
+    for (const w of this.#watchers) {
+      // The API server's other way of saying it: an ERROR event carrying a 410 Status, then the end of the stream.
+      if (how === 'error-event') w.res.write(`${JSON.stringify({ type: 'ERROR', object: status(410, 'Expired', 'too old resource version') })}\n`);
+      w.res.end();
+    }
     this.#watchers.clear();
   }
 
