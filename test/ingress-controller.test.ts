@@ -10,7 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BIN, startTollgate, waitUntil, type TollgateNode } from './helpers/tollgate.ts';
+import { BIN, runTollgate, startTollgate, waitUntil, type TollgateNode } from './helpers/tollgate.ts';
 import { startUpstream, type TestUpstream } from './helpers/upstream.ts';
 import { freePort } from './helpers/ports.ts';
 import { KubeApiStandIn, addEchoBackend, echoIngress, writeKubeconfig } from './helpers/kube-api.ts';
@@ -222,4 +222,19 @@ test('gateways found by label selector get the configuration; a restarted one ge
   } finally {
     await controller.stop();
   }
+});
+
+test('the command explains itself and refuses to start without gateways or a cluster', async () => {
+  const help = await runTollgate(['ingress-controller', '--help']);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /--publish-service NS\/NAME/);
+  const noGateways = await runTollgate(['ingress-controller', '--kubeconfig', kubeconfig]);
+  assert.equal(noGateways.code, 1);
+  assert.match(noGateways.stderr, /no gateways: give --admin-url URL or --gateway-selector LABELS/);
+  const noCluster = await runTollgate(['ingress-controller', '--admin-url', gateway.admin], { KUBECONFIG: '', KUBERNETES_SERVICE_HOST: '' });
+  assert.equal(noCluster.code, 1);
+  assert.match(noCluster.stderr, /not in a cluster/);
+  const bad = await runTollgate(['ingress-controller', '--lease-duration', 'soon']);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /--lease-duration must be a positive integer, not 'soon'/);
 });
