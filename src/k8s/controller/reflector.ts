@@ -49,8 +49,10 @@ export class Reflector {
   }
 
   #withKind(o: RawObject): RawObject {
-    // List items come without apiVersion and kind; the translator needs both.
-    return { ...o, apiVersion: apiVersionOf(this.resource), kind: this.resource.kind };
+    // List items come without apiVersion and kind; the translator needs both. managedFields (often the larger
+    // part of an object) are never read: not kept.
+    const metadata = o.metadata === undefined ? undefined : { ...o.metadata, managedFields: undefined };
+    return { ...o, metadata, apiVersion: apiVersionOf(this.resource), kind: this.resource.kind };
   }
 
   async #list(): Promise<void> {
