@@ -33,9 +33,3 @@ export function apiVersionOf(r: ResourceKind): string {
 export function collectionPath(r: ResourceKind): string {
   return r.group === '' ? `/api/${r.version}/${r.plural}` : `/apis/${r.group}/${r.version}/${r.plural}`;
 }
-
-/** One object's path (namespace omitted for cluster-scoped kinds). */
-export function objectPath(r: ResourceKind, namespace: string | null, name: string): string {
-  const base = r.group === '' ? `/api/${r.version}` : `/apis/${r.group}/${r.version}`;
-  return namespace === null ? `${base}/${r.plural}/${name}` : `${base}/namespaces/${namespace}/${r.plural}/${name}`;
-}
