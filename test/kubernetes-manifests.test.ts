@@ -49,7 +49,8 @@ function settingsEnv(c: Obj, files: Record<string, string>): Record<string, stri
   const env: Record<string, string> = {};
   for (const e of c.env as Obj[]) {
     let value = e.value as string | undefined;
-    if (value === undefined) value = e.valueFrom.secretKeyRef.key === 'port' ? '5432' : 'stand-in';
+    // The pod's own fields (fieldRef: namespace, name) are stand-ins too.
+    if (value === undefined) value = e.valueFrom.secretKeyRef?.key === 'port' ? '5432' : 'stand-in';
     env[e.name] = files[value] ?? value;
   }
   return env;
@@ -135,6 +136,9 @@ describe('hybrid overlay', () => {
     const settings = loadSettings({ env: settingsEnv(c, files) });
     assert.equal(settings.role, 'control_plane');
     assert.deepEqual(settings.cluster_listeners.map((l) => l.port), [8005]);
+    // It runs the ingress controller, whose RBAC (Events, Ingress status, Leases) is in rbac.yaml.
+    assert.equal(settings.ingress_controller, true);
+    assert.equal(settings.ingress_class, 'kong');
   });
 
   test('the data planes: DB-less, pointed at the control plane, autoscaled, drained, hardened', () => {

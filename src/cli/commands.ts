@@ -21,6 +21,8 @@ import { dbExport, dbImport } from './db-config.ts';
 import { nodeDatabaseKindOf } from '../runtime/plugin-database.ts';
 import { setNodeDatabaseKind } from '../pdk/index.ts';
 import { runK8sCommand } from './k8s.ts';
+import { runIngressController } from './ingress-controller.ts';
+import { startNodeIngressController } from '../k8s/controller/in-node.ts';
 
 const USAGE = `Usage: tollgate COMMAND [OPTIONS]
 
@@ -38,6 +40,8 @@ Commands:
                                     make the certificate and key every node shares (cluster_mtls = shared)
   k8s translate -f FILE [-f FILE...] [--ingress-class NAME] [--format yaml|json]
                                     print the configuration Kong's Ingress Controller makes of Kubernetes manifests
+  ingress-controller [OPTIONS]      watch Kubernetes and apply its Ingress/Gateway API resources to DB-less
+                                    gateways (--help lists the options)
   migrations bootstrap|up|finish|list|reset [--yes]
                                     prepare or upgrade the database (sqlite or postgres)
   version                           print the version
@@ -87,6 +91,8 @@ export async function runCli(argv: string[]): Promise<number> {
         return await runMigrations(sub, settingsFrom(args), args.flags);
       case 'k8s':
         return await runK8sCommand(argv.slice(argv.indexOf('k8s') + 1));
+      case 'ingress-controller':
+        return await runIngressController(argv.slice(argv.indexOf('ingress-controller') + 1));
       case 'version':
       case '--version':
         process.stdout.write(`Tollgate ${VERSION}\n`);
@@ -165,6 +171,14 @@ async function start(args: ParsedArgs): Promise<number> {
     return fail(`could not start: ${(err as Error).message}`);
   }
   const running = node;
+  if (settings.ingress_controller) {
+    try {
+      startNodeIngressController(running, plugins, (level, message) => running.log[level === 'info' ? 'notice' : level](`ingress-controller: ${message}`));
+    } catch (err) {
+      await running.stop();
+      return fail(`could not start the ingress controller: ${(err as Error).message}`);
+    }
+  }
   return new Promise<number>((resolveExit) => {
     const stop = () => {
       void running.stop().then(() => resolveExit(0));

@@ -14,8 +14,8 @@ import { translate } from '../k8s/translate/index.ts';
 export const K8S_USAGE = `Usage: tollgate k8s translate -f FILE [-f FILE...] [--ingress-class NAME] [--format yaml|json]
 
 Reads Kubernetes manifests (YAML documents or JSON lists; '-' reads stdin) and prints the declarative
-configuration Kong's Ingress Controller would produce for them. The ingress class defaults to 'kong', or
-TOLLGATE_INGRESS_CLASS. Resources that cannot be translated are listed on stderr and left out.
+configuration Kong's Ingress Controller would produce for them. The ingress class defaults to the ingress_class
+setting ('kong'; TOLLGATE_INGRESS_CLASS). Resources that cannot be translated are listed on stderr and left out.
 `;
 
 interface TranslateArgs {
@@ -24,8 +24,8 @@ interface TranslateArgs {
   format: 'yaml' | 'json';
 }
 
-function parse(argv: readonly string[]): TranslateArgs | string {
-  const out: TranslateArgs = { files: [], ingressClass: process.env.TOLLGATE_INGRESS_CLASS || 'kong', format: 'yaml' };
+function parse(argv: readonly string[], defaultClass: string): TranslateArgs | string {
+  const out: TranslateArgs = { files: [], ingressClass: defaultClass, format: 'yaml' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = (name: string): string | null => {
@@ -50,7 +50,9 @@ export async function runK8sCommand(argv: readonly string[]): Promise<number> {
     process.stderr.write(`Error: unknown k8s command '${argv[0] ?? ''}'\n\n${K8S_USAGE}`);
     return 1;
   }
-  const args = parse(argv.slice(1));
+  // The node's settings: `ingress_class` (TOLLGATE_INGRESS_CLASS) and the plugins the gateway has.
+  const settings = loadSettings({});
+  const args = parse(argv.slice(1), settings.ingress_class);
   if (typeof args === 'string') {
     process.stderr.write(`Error: ${args}\n\n${K8S_USAGE}`);
     return 1;
@@ -70,7 +72,7 @@ export async function runK8sCommand(argv: readonly string[]): Promise<number> {
     problems.push(...parsed.problems);
   }
   // The node's `plugins` setting (and plugin_paths) decide which plugins exist, as they would for the gateway.
-  const loaded = await loadNodePlugins(loadSettings({}));
+  const loaded = await loadNodePlugins(settings);
   registerPlugins(loaded.enabled);
   const result = translate(objects, { ingressClass: args.ingressClass, plugins: loaded.registry });
   problems.push(...result.problems);

@@ -51,6 +51,7 @@ export function checkAcrossKeys(
   if (values.role === 'data_plane') {
     if (listeners.proxy.length === 0) report('proxy_listen', `a data plane must proxy; set at least one address when ${roleNote}`);
     if (values.database !== 'off') report('database', `a data plane keeps its configuration in memory; set database = off when ${roleNote}`);
+    if (values.ingress_controller) report('ingress_controller', `a data plane takes its configuration from its control plane; run the ingress controller there, not when ${roleNote}`);
   }
 
   // Kong silently ignores the file when a database is in use; saying so saves a confused first start.

@@ -195,6 +195,19 @@ export const SETTING_DEFINITIONS = [
       '`data_plane` only proxies, with configuration from the control plane.',
   }),
   define({
+    name: 'ingress_controller', type: 'boolean', default: 'off', parse: onOff(),
+    description: 'With `on`, a control plane or traditional node also runs the Kubernetes ingress controller (`tollgate ingress-controller`): it watches ' +
+      'the cluster (the pod\'s service account, or `KUBECONFIG`) and replaces the database\'s content with the translated configuration (DB-less: loads it), ' +
+      'with leader election on the Lease `tollgate-ingress-controller-leader` in `POD_NAMESPACE`.',
+  }),
+  define({
+    name: 'ingress_class', type: 'string', default: 'kong', parse: (raw) => {
+      if (raw.trim() === '') throw new InvalidValue('must not be empty');
+      return raw.trim();
+    },
+    description: 'The ingress class the ingress controller and `tollgate k8s translate` answer for (Kong Ingress Controller\'s `--ingress-class`).',
+  }),
+  define({
     name: 'database', type: 'enum', default: 'sqlite', values: DATABASES,
     parse: oneOf(DATABASES, {
       ...Object.fromEntries(PLANNED_DATABASES.map((db) => [db, `'${db}' is not supported yet; must be ${quotedAlternatives(DATABASES)}`])),

@@ -74,6 +74,8 @@ export interface UpstreamHeaders {
 export interface SettingValues {
   prefix: string;
   role: Role;
+  ingress_controller: boolean;
+  ingress_class: string;
   database: Database;
   declarative_config: string | null;
   declarative_config_string: string | null;

@@ -166,7 +166,14 @@ export class Supervisor implements NodeContext {
       this.sharedState.renderMetrics(1000, hiddenFamily(instances)),
     ]);
     const clustering = this.clustering === null ? '' : await this.clustering.metrics();
-    return local + shared + clustering;
+    return local + shared + clustering + this.#metricsSources.map((source) => source()).join('');
+  }
+
+  readonly #metricsSources: (() => string)[] = [];
+
+  /** More metrics for /metrics, from components running beside the node (the ingress controller). */
+  addMetricsSource(source: () => string): void {
+    this.#metricsSources.push(source);
   }
 
   #prometheusSource(): NodeMetricsSource {

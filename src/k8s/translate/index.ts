@@ -33,7 +33,7 @@ const CLASS_ANNOTATION = 'kubernetes.io/ingress.class';
  * have none while their class is the cluster's default); Kong's other resources that KIC filters (KongConsumer,
  * KongClusterPlugin, KongConsumerGroup) need the annotation.
  */
-function classFilter(objects: readonly K8sObject[], ingressClass: string): (o: K8sObject) => boolean {
+export function classFilter(objects: readonly K8sObject[], ingressClass: string): (o: K8sObject) => boolean {
   const ingressClassObject = objects.find((o) => o.kind === 'IngressClass' && o.metadata.name === ingressClass);
   const isDefault = ingressClassObject?.metadata.annotations['ingressclass.kubernetes.io/is-default-class'] === 'true';
   return (o) => {
