@@ -658,7 +658,7 @@ test('transformations follow _transform: false (given digests kept)', () => {
 // ---------------------------------------------------------------------------------------------------------
 // Timing: a one-route change on a large configuration, against reloading all of it.
 
-test('a one-route patch on 100,000 routes takes milliseconds, not a reload', (t) => {
+test('a one-route patch on 100,000 routes costs a small fraction of a reload', (t) => {
   const services: Entity[] = [];
   const routes: Entity[] = [];
   for (let s = 0; s < 1_000; s++) services.push({ id: randomUUID(), created_at: T0, name: `svc-${s}`, host: `h${s}.internal` });
@@ -693,7 +693,7 @@ test('a one-route patch on 100,000 routes takes milliseconds, not a reload', (t)
   for (const [kind, xs] of Object.entries(timings)) {
     t.diagnostic(`one-route ${kind}: median ${median(xs).toFixed(1)} ms (first ${xs[0].toFixed(1)} ms, max ${Math.max(...xs).toFixed(1)} ms)`);
   }
-  // Generous bounds (machines and their load differ; 5-15 ms is usual); the diagnostics show the real figures.
-  for (const xs of Object.values(timings)) assert.ok(median(xs) < 100, `median ${median(xs).toFixed(1)} ms`);
-  assert.ok(median(timings.replace) * 20 < loadMs, 'a patch is far cheaper than a reload');
+  // Relative, not absolute: both are measured in this process at about the same time, so machine load scales both
+  // (the diagnostics show the real figures; 5-15 ms per patch is usual on a quiet machine).
+  for (const xs of Object.values(timings)) assert.ok(median(xs) * 20 < loadMs, `median ${median(xs).toFixed(1)} ms against a ${Math.round(loadMs)} ms load`);
 });
