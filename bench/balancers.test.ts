@@ -12,7 +12,8 @@ test('the balancer benchmark prints a row per algorithm and target count, with t
       const line = out.split('\n').find((l) => l.startsWith(`| ${n} | ${name} |`));
       assert.ok(line, `a row for ${name} with ${n} targets in:\n${out}`);
       const cells = line.split('|').map((c) => c.trim());
-      assert.ok(Number(cells[3]) > 0 && Number(cells[4]) > 0, line);
+      // The ratio is printed to one decimal: a pick far cheaper than round-robin's in a short, noisy run shows 0.0.
+      assert.ok(Number(cells[3]) > 0 && Number.isFinite(Number(cells[4])) && Number(cells[4]) >= 0, line);
     }
   }
 });
