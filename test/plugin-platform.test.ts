@@ -131,7 +131,7 @@ async function get(url: string, init: { method?: string; headers?: Record<string
 }
 
 describe('the plugin platform through bin/tollgate', () => {
-  test('a node-wide counter is exact under concurrent requests served by both workers', async () => {
+  test('a node-wide counter is exact under concurrent requests served by both workers', async (t) => {
     // Each request on its own connection, so the kernel spreads them over both workers' listeners.
     const results = await Promise.all(
       Array.from({ length: 120 }, async () => {
@@ -150,7 +150,11 @@ describe('the plugin platform through bin/tollgate', () => {
     assert.equal(served.length, 50, 'exactly the limit passes, whichever worker counts');
     assert.equal(limited.length, 70);
     assert.deepEqual(served.map((r) => r.count).sort((a, b) => a - b), Array.from({ length: 50 }, (_, i) => i + 1), 'every count seen once');
-    assert.equal(new Set(results.map((r) => r.pid).filter((p) => p !== '')).size, 2, 'both workers served requests');
+    // The kernel usually spreads the connections over both workers, but it may not: the counter is exact either
+    // way (test/shared-state.test.ts drives both workers deliberately), so a one-sided burst is reported, not failed.
+    const workers = new Set(results.map((r) => r.pid).filter((p) => p !== '')).size;
+    assert.ok(workers >= 1 && workers <= 2);
+    if (workers === 1) t.diagnostic('this burst was served by one worker only');
   });
 
   test('certificate, rewrite, an async header_filter and log run for a global plugin; the log record is Kong\'s', async () => {
