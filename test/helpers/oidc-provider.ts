@@ -2,17 +2,22 @@
  * A real OpenID provider for tests (the oidc-provider package) on a claimed loopback port: discovery, JWKS,
  * the client_credentials grant issuing JWT access tokens for the resource `https://api.example` (opaque ones
  * for `urn:opaque`), RFC 7662 introspection, the authorization-code flow with its development login and
- * consent pages, and RP-initiated logout. `rotate()` replaces the provider's signing key by a new one (new kid)
+ * consent pages, RP-initiated logout, the userinfo endpoint, and the resource-owner password grant (registered
+ * here, since oidc-provider leaves it out): any username with the password `USER_PASSWORD` gets a JWT access token
+ * for the API and a refresh token, or, asking only for `openid`, an opaque token the userinfo endpoint accepts.
+ * `rotate()` replaces the provider's signing key by a new one (new kid)
  * while keeping its address; the server counts requests by path so tests can see what the gateway asked.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
-import Provider from 'oidc-provider';
+import Provider, { type GrantContext } from 'oidc-provider';
 import { freePort } from './ports.ts';
 
 export const API = 'https://api.example';
 export const OPAQUE = 'urn:opaque';
+/** The one password the test provider's password grant accepts (for every username). */
+export const USER_PASSWORD = 'correct horse battery staple';
 
 export interface TestProvider {
   readonly issuer: string;
@@ -45,13 +50,14 @@ function build(issuer: string, key: JWK, clients: readonly ClientSpec[]): Provid
     clients: clients.map((c) => ({
       client_id: c.client_id,
       client_secret: c.client_secret,
-      grant_types: ['authorization_code', 'client_credentials'],
+      grant_types: ['authorization_code', 'client_credentials', 'password', 'refresh_token'],
       response_types: ['code'],
       redirect_uris: c.redirect_uris ?? [],
       post_logout_redirect_uris: c.post_logout_redirect_uris ?? [],
       scope: 'openid read write admin',
     })),
-    scopes: ['openid', 'read', 'write', 'admin'],
+    // offline_access is what turns oidc-provider's refresh_token grant on.
+    scopes: ['openid', 'offline_access', 'read', 'write', 'admin'],
     cookies: { keys: ['test-cookie-key'] },
     findAccount: (_ctx: unknown, id: string) => ({ accountId: id, claims: () => ({ sub: id }) }),
     features: {
@@ -72,7 +78,36 @@ function build(issuer: string, key: JWK, clients: readonly ClientSpec[]): Provid
       },
     },
   });
+  provider.registerGrantType('password', passwordGrant(provider), ['username', 'password', 'scope']);
   return provider;
+}
+
+/** RFC 6749 4.3 as a test provider needs it: tokens for an account, no login page. */
+function passwordGrant(provider: Provider) {
+  return async (ctx: GrantContext) => {
+    const { username, password } = ctx.oidc.params;
+    if (username === undefined || username === '' || password !== USER_PASSWORD) {
+      ctx.status = 400;
+      ctx.body = { error: 'invalid_grant', error_description: 'invalid credentials provided' };
+      return;
+    }
+    const requested = (ctx.oidc.params.scope ?? 'openid').split(' ').filter((s) => s !== '');
+    const forApi = requested.some((s) => s !== 'openid');
+    const grant = new provider.Grant({ accountId: username, clientId: ctx.oidc.client.clientId });
+    grant.addOIDCScope('openid');
+    if (forApi) grant.addResourceScope(API, requested.filter((s) => s !== 'openid').join(' '));
+    const grantId = await grant.save();
+    const client = ctx.oidc.client;
+    const scope = forApi ? requested.filter((s) => s !== 'openid').join(' ') : 'openid';
+    const at = new provider.AccessToken({ accountId: username, client, grantId, gty: 'password', scope });
+    if (forApi) {
+      at.resourceServer = new provider.ResourceServer(API, { scope: 'read write admin', audience: API, accessTokenFormat: 'jwt', jwt: { sign: { alg: 'RS256' } } });
+    }
+    const accessToken = await at.save();
+    const rt = new provider.RefreshToken({ accountId: username, client, grantId, gty: 'password', scope: requested.join(' '), ...(forApi ? { resource: API } : {}) });
+    const refreshToken = await rt.save();
+    ctx.body = { access_token: accessToken, token_type: 'Bearer', expires_in: at.expiration, refresh_token: refreshToken, scope };
+  };
 }
 
 export async function startProvider(clients: readonly ClientSpec[]): Promise<TestProvider> {

@@ -10,8 +10,8 @@ function authorize(conf: OidcConf, claims: Claims): Refused | null {
   return null;
 }
 
-function mapConsumer(conf: OidcConf, claims: Claims): PluginConsumer | null | Refused {
-  if (conf.consumerClaim === null) return null;
+function mapConsumer(conf: OidcConf, claims: Claims, named: PluginConsumer | null): PluginConsumer | null | Refused {
+  if (conf.consumerClaim === null) return named;
   const value = claimAt(claims, conf.consumerClaim);
   const name = typeof value === 'string' ? value : typeof value === 'number' ? String(value) : null;
   if (name !== null) {
@@ -45,7 +45,7 @@ function setConsumerHeaders(kong: Kong, consumer: PluginConsumer | null, credent
 export function accept(kong: Kong, conf: OidcConf, auth: Authenticated, token: string | null): void {
   const forbidden = authorize(conf, auth.claims);
   if (forbidden !== null) return respond(kong, conf, forbidden);
-  const consumer = mapConsumer(conf, auth.claims);
+  const consumer = mapConsumer(conf, auth.claims, auth.consumer ?? null);
   if (consumer !== null && 'ok' in consumer) return failed(kong, conf, consumer);
   const credentialValue = conf.credentialClaim === null ? undefined : claimAt(auth.claims, conf.credentialClaim);
   const credentialId = typeof credentialValue === 'string' ? credentialValue : typeof credentialValue === 'number' ? String(credentialValue) : null;

@@ -1,5 +1,5 @@
 /** openid-connect's configuration as the phases read it (compiled once per plugin entity), and the outcomes they share. */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { PluginConfigData, PluginConsumer, PluginEntityScope } from '../../pdk/index.ts';
 import { compileRequirement, type Claims, type Requirement } from './claims.ts';
 import type { Client, ClientAuth } from './endpoints.ts';
@@ -8,6 +8,7 @@ import type { OpenidConnectConfig } from './schema.ts';
 import { VerifiedTokenCache } from '../jwt/cache.ts';
 
 type Method = OpenidConnectConfig['auth_methods'][number];
+export type ParamType = 'header' | 'query' | 'body';
 
 interface Check {
   readonly claim: readonly string[];
@@ -44,7 +45,19 @@ export interface OidcConf {
   readonly upstreamHeaders: readonly { readonly claim: readonly string[]; readonly name: string }[];
   readonly accessTokenHeader: { readonly name: string; readonly bearer: boolean } | null;
   readonly idTokenHeader: { readonly name: string; readonly bearer: boolean } | null;
-  readonly tokenIn: ReadonlySet<'header' | 'query' | 'body'>;
+  readonly tokenIn: ReadonlySet<ParamType>;
+  readonly passwordIn: ReadonlySet<ParamType>;
+  readonly clientCredentialsIn: ReadonlySet<ParamType>;
+  /** Where the `refresh_token` method finds its token; null without `refresh_token_param_name`. */
+  readonly refreshTokenParam: { readonly name: string; readonly in: ReadonlySet<ParamType> } | null;
+  readonly tokenEndpoint: string | null;
+  readonly cacheTokens: boolean;
+  /** Mixed into token cache keys, so keys of one plugin tell nothing about another's credentials. */
+  readonly tokensSalt: string;
+  readonly userinfoEndpoint: string | null;
+  readonly cacheUserInfo: boolean;
+  /** The consumers of Kong oauth2 applications, by credential id (`kong_oauth2`). */
+  readonly oauth2Consumers: ReadonlyMap<string, { readonly consumer: PluginConsumer; readonly clientId: string }>;
   readonly introspectionEndpoint: string | null;
   readonly introspectionHint: string;
   readonly introspectJwt: boolean;
@@ -76,6 +89,8 @@ export interface Authenticated {
   readonly claims: Claims;
   readonly accessToken: string | null;
   readonly idToken: string | null;
+  /** The consumer the credential itself names (a Kong oauth2 token's application), used without `consumer_claim`. */
+  readonly consumer?: PluginConsumer;
 }
 
 export interface Refused {
@@ -134,6 +149,11 @@ export function prepare(config: OpenidConnectConfig, data: PluginConfigData, ent
   addCheck(config.roles_claim, config.roles_required, 'roles');
   const claims = nonEmpty(config.upstream_headers_claims) ?? [];
   const names = nonEmpty(config.upstream_headers_names) ?? [];
+  const oauth2Consumers = new Map<string, { consumer: PluginConsumer; clientId: string }>();
+  if (config.auth_methods.includes('kong_oauth2')) {
+    for (const [clientId, match] of data.credentialsBy('oauth2_credentials', 'client_id')) oauth2Consumers.set(match.credential.id, { consumer: match.consumer, clientId });
+  }
+  const refreshName = config.refresh_token_param_name ?? '';
   const anonymous = config.anonymous !== null && config.anonymous !== undefined && config.anonymous !== '' ? config.anonymous : null;
   return {
     issuer: config.issuer,
@@ -167,6 +187,15 @@ export function prepare(config: OpenidConnectConfig, data: PluginConfigData, ent
     accessTokenHeader: tokenHeader(config.upstream_access_token_header),
     idTokenHeader: tokenHeader(config.upstream_id_token_header),
     tokenIn: new Set(config.bearer_token_param_type),
+    passwordIn: new Set(config.password_param_type),
+    clientCredentialsIn: new Set(config.client_credentials_param_type),
+    refreshTokenParam: refreshName === '' ? null : { name: refreshName, in: new Set(config.refresh_token_param_type) },
+    tokenEndpoint: config.token_endpoint ?? null,
+    cacheTokens: config.cache_tokens,
+    tokensSalt: config.cache_tokens_salt ?? createHash('sha256').update(`${entity?.id ?? ''}\u0000${clientSecret ?? ''}\u0000${config.issuer}`).digest('base64url'),
+    userinfoEndpoint: config.userinfo_endpoint ?? null,
+    cacheUserInfo: config.cache_user_info,
+    oauth2Consumers,
     introspectionEndpoint: config.introspection_endpoint ?? null,
     introspectionHint: config.introspection_hint,
     introspectJwt: config.introspect_jwt_tokens,

@@ -1,6 +1,6 @@
 /**
- * Calls to the provider's token and introspection endpoints, authenticated as the configured client
- * (client_secret_basic or client_secret_post, Kong's two secret-based methods).
+ * Calls to the provider's token and introspection endpoints, authenticated as a client (client_secret_basic or
+ * client_secret_post, Kong's two secret-based methods), and to its user info endpoint with a bearer token.
  */
 import { ProviderUnavailable } from './provider.ts';
 
@@ -48,13 +48,25 @@ export async function postForm(
   } catch (err) {
     throw new ProviderUnavailable(`${url}: ${(err as Error).message}`);
   }
-  const text = await res.text();
-  let body: Record<string, unknown> | null = null;
+  return { status: res.status, body: parseObject(await res.text()) };
+}
+
+/** GETs a URL with a bearer token (the user info endpoint); resolves to the status and parsed JSON object body. */
+export async function getWithToken(url: string, token: string, timeoutMs: number): Promise<{ status: number; body: Record<string, unknown> | null }> {
+  let res: Response;
+  try {
+    res = await fetch(url, { headers: { authorization: `Bearer ${token}`, accept: 'application/json' }, signal: AbortSignal.timeout(timeoutMs) });
+  } catch (err) {
+    throw new ProviderUnavailable(`${url}: ${(err as Error).message}`);
+  }
+  return { status: res.status, body: parseObject(await res.text()) };
+}
+
+function parseObject(text: string): Record<string, unknown> | null {
   try {
     const parsed: unknown = JSON.parse(text);
-    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) body = parsed as Record<string, unknown>;
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : null;
   } catch {
-    body = null;
+    return null;
   }
-  return { status: res.status, body };
 }

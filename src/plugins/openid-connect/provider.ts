@@ -14,6 +14,7 @@ export interface Discovery {
   readonly authorization_endpoint?: string;
   readonly token_endpoint?: string;
   readonly introspection_endpoint?: string;
+  readonly userinfo_endpoint?: string;
   readonly end_session_endpoint?: string;
   readonly code_challenge_methods_supported?: readonly string[];
   readonly token_endpoint_auth_methods_supported?: readonly string[];

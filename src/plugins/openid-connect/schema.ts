@@ -1,15 +1,24 @@
 /**
- * openid-connect configuration: the part of Kong's plugin schema Tollgate implements (bearer JWTs, token
- * introspection, the authorization-code flow and its session), with Kong's field names and defaults. Fields of
- * Kong's schema for the methods Tollgate leaves out are accepted only where Kong users commonly set them
- * (`auth_methods` values), so a configuration naming what is not there fails loudly instead of being ignored.
+ * openid-connect configuration: the part of Kong's plugin schema Tollgate implements (every one of Kong's
+ * `auth_methods`, the authorization-code flow and its session), with Kong's field names and defaults. Kong's
+ * fields for features Tollgate leaves out are not in the schema, so a configuration naming one fails loudly
+ * instead of being ignored.
  */
 import { definePluginSchema, typedefs, type PluginConfig } from '../../schema/index.ts';
 
-/** Kong's authentication methods; Tollgate runs bearer, introspection, authorization_code and session. */
+/** Kong's authentication methods, all of which Tollgate runs. */
 export const AUTH_METHODS = [
   'password', 'client_credentials', 'authorization_code', 'bearer', 'introspection', 'userinfo', 'kong_oauth2', 'refresh_token', 'session',
 ] as const;
+
+const PARAM_TYPES = ['header', 'query', 'body'] as const;
+
+const paramTypes = (description: string) => ({
+  type: 'array' as const,
+  elements: { type: 'string' as const, one_of: [...PARAM_TYPES] },
+  default: [...PARAM_TYPES],
+  description,
+});
 
 const strings = (description: string, extra: Record<string, unknown> = {}) => ({
   type: 'array' as const,
@@ -31,7 +40,7 @@ export const openidConnectSchema = definePluginSchema({
         type: 'array',
         elements: { type: 'string', one_of: [...AUTH_METHODS] },
         default: [...AUTH_METHODS],
-        description: 'The authentication methods tried (Tollgate runs `bearer`, `introspection`, `authorization_code` and `session`).',
+        description: 'The authentication methods tried: credentials and grants the plugin accepts.',
       },
       client_id: strings('The client id(s) the gateway uses with the provider (the first is used).'),
       client_secret: strings('The client secret(s), paired with `client_id`.'),
@@ -78,11 +87,20 @@ export const openidConnectSchema = definePluginSchema({
         default: ['header', 'query', 'body'],
         description: 'Where a bearer token is looked for: the Authorization header, `access_token` query or form argument.',
       },
+      password_param_type: paramTypes('Where the `password` method looks for a username and password: HTTP Basic `Authorization` header, `username` and `password` query or body arguments.'),
+      client_credentials_param_type: paramTypes('Where the `client_credentials` method looks for a client id and secret: HTTP Basic `Authorization` header, `client_id` and `client_secret` query or body arguments.'),
+      refresh_token_param_name: { type: 'string', description: 'The header, query or body argument carrying a refresh token for the `refresh_token` method.' },
+      refresh_token_param_type: paramTypes('Where the `refresh_token` method looks for `refresh_token_param_name`.'),
+      token_endpoint: { ...typedefs.url, description: 'The token endpoint (default: the discovered one).' },
+      cache_tokens: { type: 'boolean', required: true, default: true, description: 'Cache token endpoint answers of the password and client-credentials grants node-wide, for their `expires_in` (else `cache_ttl`).' },
+      cache_tokens_salt: { type: 'string', description: 'Salt of the token cache keys (default: derived from the plugin id and the client secret).' },
+      userinfo_endpoint: { ...typedefs.url, description: 'The user info endpoint (default: the discovered one).' },
+      cache_user_info: { type: 'boolean', required: true, default: true, description: 'Cache user info answers node-wide for `cache_ttl` seconds.' },
       introspection_endpoint: { ...typedefs.url, description: 'The RFC 7662 endpoint (default: the discovered one).' },
       introspection_hint: { type: 'string', default: 'access_token', description: 'The `token_type_hint` sent to the introspection endpoint.' },
       introspect_jwt_tokens: { type: 'boolean', required: true, default: false, description: 'Introspect JWTs too instead of verifying them locally.' },
       cache_introspection: { type: 'boolean', required: true, default: true, description: 'Cache introspection results node-wide.' },
-      cache_ttl: { type: 'number', required: true, default: 3600, description: 'Seconds an introspection result is cached (never past the token\'s `exp`).' },
+      cache_ttl: { type: 'number', required: true, default: 3600, description: 'Seconds an introspection or user info answer is cached (never past the token\'s `exp`), and a token endpoint answer without `expires_in`.' },
       session_secret: { type: 'string', description: 'The secret session cookies are encrypted with (default: derived from the client secret).' },
       session_cookie_name: { type: 'string', required: true, default: 'session', description: 'The session cookie\'s name.' },
       session_cookie_path: { type: 'string', default: '/', description: 'The session cookie\'s Path.' },

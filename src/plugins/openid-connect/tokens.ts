@@ -63,6 +63,12 @@ export async function bearerJwt(kong: Kong, conf: OidcConf, token: string): Prom
   return { ok: true, claims, accessToken: token, idToken: null };
 }
 
+/** Whether an introspection endpoint is configured or discovered. */
+export async function hasIntrospection(kong: Kong, conf: OidcConf): Promise<boolean> {
+  if (conf.introspectionEndpoint !== null) return true;
+  return (await providerKeys(kong, conf.issuer, conf.timeoutMs)).discovery.introspection_endpoint !== undefined;
+}
+
 export async function introspect(kong: Kong, conf: OidcConf, token: string): Promise<Outcome> {
   const keys = await providerKeys(kong, conf.issuer, conf.timeoutMs);
   const endpoint = conf.introspectionEndpoint ?? keys.discovery.introspection_endpoint;
