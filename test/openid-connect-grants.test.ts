@@ -82,6 +82,7 @@ describe('openid-connect grants, userinfo and kong_oauth2 against a real provide
       refresh: oidc({ auth_methods: ['refresh_token'], refresh_token_param_name: 'x-refresh-token', refresh_token_param_type: ['header'], consumer_claim: ['sub'], hide_credentials: true }),
       'kong-tokens': oidc({ auth_methods: ['kong_oauth2'], scopes_required: ['email'] }),
       issuer: { name: 'oauth2', config: { enable_client_credentials: true, global_credentials: true, accept_http_if_already_terminated: true, scopes: ['email'] } },
+      'local-issuer': { name: 'oauth2', config: { enable_client_credentials: true, accept_http_if_already_terminated: true, scopes: ['email'] } },
     };
     await admin('POST', '/consumers', { username: 'alice' });
     await admin('POST', '/consumers', { username: APP });
@@ -135,7 +136,10 @@ describe('openid-connect grants, userinfo and kong_oauth2 against a real provide
     const query = await send(`${node.proxy}/password-header?username=alice&password=${encodeURIComponent(USER_PASSWORD)}`);
     assert.equal(query.status, 401);
     assert.equal(query.json().message, 'Unauthorized (no credentials found)');
-    assert.equal((await send(`${node.proxy}/password-header`, { headers: { authorization: basic('alice', USER_PASSWORD) } })).status, 200);
+    // cache_tokens: false asks the provider every time.
+    const uncached = hits('/token');
+    for (let i = 0; i < 2; i++) assert.equal((await send(`${node.proxy}/password-header`, { headers: { authorization: basic('alice', USER_PASSWORD) } })).status, 200);
+    assert.equal(hits('/token') - uncached, 2);
     assert.doesNotMatch(node.output(), new RegExp(`${WRONG}|${USER_PASSWORD}|${SECRET}`));
   });
 
@@ -193,13 +197,16 @@ describe('openid-connect grants, userinfo and kong_oauth2 against a real provide
   });
 
   test('kong_oauth2: a token of the node\'s own oauth2 plugin authenticates as its application\'s consumer', async () => {
-    const issued = await send(`${node.proxy}/issuer/oauth2/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-proto': 'https' },
-      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: 'bobs-app', client_secret: OAUTH2_SECRET, scope: 'email' }).toString(),
-    });
-    assert.equal(issued.status, 200, issued.text);
-    const token = (JSON.parse(issued.text) as { access_token: string }).access_token;
+    const issue = async (service: string) => {
+      const issued = await send(`${node.proxy}/${service}/oauth2/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-proto': 'https' },
+        body: new URLSearchParams({ grant_type: 'client_credentials', client_id: 'bobs-app', client_secret: OAUTH2_SECRET, scope: 'email' }).toString(),
+      });
+      assert.equal(issued.status, 200, issued.text);
+      return (JSON.parse(issued.text) as { access_token: string }).access_token;
+    };
+    const token = await issue('issuer');
     const seen = [...op.hits.values()].reduce((a, b) => a + b, 0);
     const ok = await send(`${node.proxy}/kong-tokens`, { headers: { authorization: `Bearer ${token}` } });
     assert.equal(ok.status, 200, ok.text);
@@ -208,6 +215,10 @@ describe('openid-connect grants, userinfo and kong_oauth2 against a real provide
     const unknown = await send(`${node.proxy}/kong-tokens`, { headers: { authorization: 'Bearer no-such-kong-token' } });
     assert.equal(unknown.status, 401, unknown.text);
     assert.equal(unknown.json().message, 'Unauthorized (token not accepted)');
+    // A token bound to another service (its oauth2 plugin has no global_credentials) is refused.
+    const local = await send(`${node.proxy}/kong-tokens`, { headers: { authorization: `Bearer ${await issue('local-issuer')}` } });
+    assert.equal(local.status, 401, local.text);
+    assert.equal(local.json().message, 'Unauthorized (token was issued for another service)');
   });
 
   test('no secret, password or token endpoint credential reaches the logs', () => {
