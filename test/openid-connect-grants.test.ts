@@ -121,6 +121,11 @@ describe('openid-connect grants, userinfo and kong_oauth2 against a real provide
     assert.equal(query.status, 401, 'carol is no consumer');
     const body = await send(`${node.proxy}/password`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ username: 'alice', password: USER_PASSWORD }).toString() });
     assert.equal(body.status, 200, body.text);
+    // A burst with new credentials: at most one exchange per worker (two), whatever the burst's size.
+    const burst = hits('/token');
+    const answers = await Promise.all(Array.from({ length: 12 }, () => send(`${node.proxy}/password`, { headers: { authorization: basic('dave', USER_PASSWORD) } })));
+    assert.ok(answers.every((a) => a.status === 401), 'dave is no consumer');
+    assert.ok(hits('/token') - burst <= 2, `${hits('/token') - burst} exchanges for one burst`);
   });
 
   test('password: a wrong password is Kong\'s 401, never cached, never logged', async () => {

@@ -3,14 +3,14 @@
  * the provider's token endpoint, and the tokens it answers authenticate the request. Answers of the first two
  * are kept in the node-wide cache (`cache_tokens`) for the access token's `expires_in`, under a salted hash of
  * the grant and its credentials, so a client repeating its credentials does not cost a provider call per
- * request; refresh tokens are exchanged each time, since providers may rotate them on use. Credentials never
- * appear in cache keys, log lines or error reasons.
+ * request (a burst of them costs one per worker); refresh tokens are exchanged each time, since providers may
+ * rotate them on use. Credentials never appear in cache keys, log lines or error reasons.
  */
 import { createHash } from 'node:crypto';
 import type { Kong } from '../../pdk/index.ts';
 import type { Claims } from './claims.ts';
 import { refuse, type Authenticated, type OidcConf, type Outcome, type Refused } from './conf.ts';
-import { pickAuth, postForm, type Client } from './endpoints.ts';
+import { pickAuth, postForm, type Client, type ClientAuth } from './endpoints.ts';
 import { providerKeys, ProviderUnavailable } from './provider.ts';
 import { bearerJwt, checkRegistered, looksLikeJwt, verifySigned } from './tokens.ts';
 
@@ -36,21 +36,37 @@ async function cached(kong: Kong, key: string): Promise<TokenAnswer | null> {
   }
 }
 
+type Exchanged = { ok: true; tokens: TokenAnswer } | Refused;
+
+/** Exchanges under way in this worker, by cache key: a burst of one client's requests makes one provider call. */
+const running = new Map<string, Promise<Exchanged>>();
+
 /**
  * Posts one grant to the token endpoint (or takes the cached answer): the answer, or a 401 refusal naming the
  * provider's error code when it turned the credentials down. An unreachable or failing provider is a 500.
  */
-async function exchange(kong: Kong, conf: OidcConf, grant: Grant, form: Record<string, string>, client: Client): Promise<{ ok: true; tokens: TokenAnswer } | Refused> {
+async function exchange(kong: Kong, conf: OidcConf, grant: Grant, form: Record<string, string>, client: Client): Promise<Exchanged> {
   const keys = await providerKeys(kong, conf.issuer, conf.timeoutMs);
   const endpoint = conf.tokenEndpoint ?? keys.discovery.token_endpoint;
   if (endpoint === undefined) return refuse(401, 'token endpoint was not specified', null);
-  const cacheable = conf.cacheTokens && grant !== 'refresh_token';
-  const key = cacheable ? cacheKey(conf, endpoint, [grant, client.id ?? '', client.secret ?? '', ...Object.entries(form).flat()]) : '';
-  if (cacheable) {
-    const hit = await cached(kong, key);
-    if (hit !== null) return { ok: true, tokens: hit };
+  const auth = pickAuth(client, keys.discovery.token_endpoint_auth_methods_supported);
+  if (!conf.cacheTokens || grant === 'refresh_token') return post(kong, conf, endpoint, grant, form, client, auth, null);
+  const key = cacheKey(conf, endpoint, [grant, client.id ?? '', client.secret ?? '', ...Object.entries(form).flat()]);
+  const hit = await cached(kong, key);
+  if (hit !== null) return { ok: true, tokens: hit };
+  let call = running.get(key);
+  if (call === undefined) {
+    call = post(kong, conf, endpoint, grant, form, client, auth, key).finally(() => running.delete(key));
+    running.set(key, call);
   }
-  const res = await postForm(endpoint, form, client, pickAuth(client, keys.discovery.token_endpoint_auth_methods_supported), conf.timeoutMs);
+  return call;
+}
+
+/** The token endpoint call itself; a successful answer is cached under `key` (when not null) before it resolves. */
+async function post(
+  kong: Kong, conf: OidcConf, endpoint: string, grant: Grant, form: Record<string, string>, client: Client, auth: ClientAuth, key: string | null,
+): Promise<Exchanged> {
+  const res = await postForm(endpoint, form, client, auth, conf.timeoutMs);
   if (res.status >= 400 && res.status < 500) {
     const code = typeof res.body?.error === 'string' ? res.body.error : `status ${res.status}`;
     return refuse(401, `${grant} grant failed (${code})`, null);
@@ -59,7 +75,7 @@ async function exchange(kong: Kong, conf: OidcConf, grant: Grant, form: Record<s
     throw new ProviderUnavailable(`${endpoint}: the ${grant} grant answered ${res.status}`);
   }
   const answer = res.body as TokenAnswer;
-  if (cacheable) {
+  if (key !== null) {
     const ttl = typeof answer.expires_in === 'number' ? answer.expires_in : conf.cacheTtlS;
     if (ttl > 0) await kong.cache.set(key, JSON.stringify(answer), ttl * 1000).catch(() => undefined);
   }
