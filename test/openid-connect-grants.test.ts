@@ -160,6 +160,10 @@ describe('openid-connect grants, userinfo and kong_oauth2 against a real provide
     assert.equal(hits('/token') - before, 1, 'cached for the token\'s expires_in');
     const { body, ...headers } = form({ client_id: APP, client_secret: APP_SECRET });
     assert.equal((await send(`${node.proxy}/machines`, { method: 'POST', headers, body })).status, 200);
+    // From the query, hide_credentials removes the pair from the upstream URL and keeps the other arguments.
+    const query = await send(`${node.proxy}/machines?keep=1&client_id=${APP}&client_secret=${APP_SECRET}`);
+    assert.equal(query.status, 200, query.text);
+    assert.equal(query.json().url, '/?keep=1', 'the route strips its path; only keep is left');
     const wrong = await send(`${node.proxy}/machines`, { headers: { authorization: basic(APP, 'not-the-secret') } });
     assert.equal(wrong.status, 401, wrong.text);
     assert.equal(wrong.json().message, 'Unauthorized (client_credentials grant failed (invalid_client))');
