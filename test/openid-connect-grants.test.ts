@@ -197,6 +197,12 @@ describe('openid-connect grants, userinfo and kong_oauth2 against a real provide
     assert.equal(hits('/me') - before, 1);
     for (let i = 0; i < 4; i++) assert.equal((await send(`${node.proxy}/userinfo`, { headers: { authorization: `Bearer ${token}` } })).status, 200);
     assert.equal(hits('/me') - before, 1, 'cache_user_info: asked once for the node');
+    // A burst with a token the node has not seen: at most one call per worker.
+    const { access_token: fresh } = await providerTokens(op, { grant_type: 'password', username: 'alice', password: USER_PASSWORD, scope: 'openid' });
+    const burst = hits('/me');
+    const answers = await Promise.all(Array.from({ length: 12 }, () => send(`${node.proxy}/userinfo`, { headers: { authorization: `Bearer ${fresh}` } })));
+    assert.ok(answers.every((a) => a.status === 200));
+    assert.ok(hits('/me') - burst <= 2, `${hits('/me') - burst} user info calls for one burst`);
     const bad = await send(`${node.proxy}/userinfo`, { headers: { authorization: 'Bearer made-up-token' } });
     assert.equal(bad.status, 401, bad.text);
     assert.equal(bad.headers['www-authenticate'], 'Bearer realm="127.0.0.1", error="invalid_token", error_description="the user info endpoint refused the token"');
