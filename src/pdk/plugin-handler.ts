@@ -48,12 +48,17 @@ export interface PluginConfigData {
   credentialsBy(collection: string, field: string): ReadonlyMap<string, CredentialMatch>;
 }
 
-/** The plugin entity `prepare` is called for: its id and the ids of the route, service and consumer it is scoped to. */
+/**
+ * The plugin entity `prepare` is called for: its id and the ids of the route, service, consumer and
+ * consumer group it is scoped to.
+ */
 export interface PluginEntityScope {
   readonly id: string;
   readonly route: string | null;
   readonly service: string | null;
   readonly consumer: string | null;
+  /** Absent from scopes built before consumer groups existed: read it as null. */
+  readonly consumer_group?: string | null;
 }
 
 /** Every per-request phase, in the order a request meets them. */
