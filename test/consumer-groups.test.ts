@@ -3,7 +3,8 @@
  * `consumer_groups[].consumers` and `.plugins`) with group-scoped rate-limiting — Kong's precedence (consumer
  * over group over global; the first group by name), `limit_by = consumer-group` shared by the members, not
  * applied to a non-member — then the Admin API on SQLite: CRUD and Kong's errors, memberships from both sides,
- * group plugins taking effect on the proxy, cascades, and a db_export loaded again by a DB-less node.
+ * group plugins taking effect on the proxy, cascades, and a db_export loaded again by a DB-less node; last, a
+ * control plane pushing groups, memberships and group plugins (and a membership's removal) to a data plane.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,6 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
+import { admin, certsFor, makeHybridCerts, startControlPlane, startDataPlane, type ControlPlaneNode, type HybridCerts } from './helpers/hybrid.ts';
 import { runTollgate, startTollgate, waitUntil, type TollgateNode } from './helpers/tollgate.ts';
 import { startUpstream, type TestUpstream } from './helpers/upstream.ts';
 
@@ -295,5 +297,43 @@ describe('consumer groups through the Admin API (SQLite), and db_export', () => 
     } finally {
       await dbless.stop();
     }
+  });
+});
+
+describe('consumer groups in hybrid mode', () => {
+  let certs: HybridCerts;
+  let upstream: TestUpstream;
+  let cp: ControlPlaneNode;
+  let dp: TollgateNode;
+  before(async () => {
+    certs = makeHybridCerts();
+    upstream = await startUpstream('cg-hybrid');
+    cp = await startControlPlane(certsFor('shared', certs, 'cp'));
+    dp = await startDataPlane(certsFor('shared', certs, 'dp1'), [cp]);
+  });
+  after(async () => {
+    await dp?.stop('SIGKILL');
+    await cp?.stop('SIGKILL');
+    await upstream?.close();
+    if (certs !== undefined) rmSync(certs.pki.dir, { recursive: true, force: true });
+  });
+
+  test('the data plane gets groups, memberships and group plugins, and a removed membership', async () => {
+    await admin(cp, 'POST', '/services', { name: 'svc', url: `http://127.0.0.1:${upstream.port}` });
+    await admin(cp, 'POST', '/services/svc/routes', { name: 'api', paths: ['/api'] });
+    await admin(cp, 'POST', '/routes/api/plugins', { name: 'key-auth' });
+    for (const name of ['alice', 'bob']) {
+      await admin(cp, 'POST', '/consumers', { username: name });
+      await admin(cp, 'POST', `/consumers/${name}/key-auth`, { key: `${name}-key` });
+    }
+    await admin(cp, 'POST', '/consumer_groups', { name: 'gold' });
+    await admin(cp, 'POST', '/consumer_groups/gold/consumers', { consumer: ['alice', 'bob'] });
+    await admin(cp, 'POST', '/consumer_groups/gold/plugins', { name: 'rate-limiting', config: { hour: 50, limit_by: 'consumer-group' } });
+    await waitUntil(async () => (await proxied(dp, 'bob-key')).limit === '50', 20_000, 'the group plugin on the data plane');
+    assert.equal((await proxied(dp, 'alice-key')).limit, '50');
+
+    await admin(cp, 'DELETE', '/consumer_groups/gold/consumers/bob');
+    await waitUntil(async () => (await proxied(dp, 'bob-key')).limit === undefined, 20_000, 'bob out of the group on the data plane');
+    assert.equal((await proxied(dp, 'alice-key')).limit, '50', 'alice is still a member');
   });
 });
