@@ -57,6 +57,12 @@ services:
         paths: [/api]
         plugins:
           - name: key-auth
+      - name: by-address
+        paths: [/by-address]
+        plugins:
+          - name: key-auth
+          - name: rate-limiting
+            config: { hour: 2, limit_by: consumer-group }
 plugins:
   - name: rate-limiting
     config: { hour: 100, limit_by: consumer }
@@ -80,6 +86,8 @@ consumers:
     keyauth_credentials: [{ key: bob-key }]
   - username: carol
     keyauth_credentials: [{ key: carol-key }]
+  - username: frank
+    keyauth_credentials: [{ key: frank-key }]
   - username: dave
     groups: [{ name: gold }, { name: aaa-first }]
     keyauth_credentials: [{ key: dave-key }]
@@ -124,6 +132,16 @@ consumers:
     assert.deepEqual(await statuses(node, 'alice-key', 1), [429]);
     assert.deepEqual(await statuses(node, 'bob-key', 1), [429]);
     assert.deepEqual(await statuses(node, 'carol-key', 4), [200, 200, 200, 200]);
+  });
+
+  test('limit_by consumer-group on a plugin not scoped to a group counts by the client address, as Kong does', async () => {
+    const at = async (key: string) => {
+      const res = await request(`${node.proxy}/by-address`, { headers: { apikey: key } });
+      await res.body.text();
+      return res.statusCode;
+    };
+    // Two consumers in no group, from one address: one count.
+    assert.deepEqual([await at('carol-key'), await at('frank-key'), await at('carol-key')], [200, 200, 429]);
   });
 });
 
