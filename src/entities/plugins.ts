@@ -98,7 +98,11 @@ function subschemaFor(plugin: PluginDefinitionForSchema): SubschemaDef {
       elements: { type: 'string', one_of: allowed },
     };
   }
-  if (plugin.noConsumer) fields.consumer = typedefs.no_consumer;
+  if (plugin.noConsumer) {
+    fields.consumer = typedefs.no_consumer;
+    // A plugin that runs before the consumer is known (authentication) cannot wait for its group either.
+    fields.consumer_group = typedefs.no_consumer_group;
+  }
   if (plugin.noRoute) fields.route = typedefs.no_route;
   if (plugin.noService) fields.service = typedefs.no_service;
   return { name: plugin.name, fields, entity_checks: plugin.entityChecks };
