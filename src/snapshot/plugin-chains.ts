@@ -6,7 +6,7 @@
  */
 import type { CredentialMatch, EntityRecord, PhaseMethod, PluginConfigData, PluginHandler } from '../pdk/index.ts';
 import { isHttpProtocol } from '../schema/index.ts';
-import type { ConsumerFields, ConsumerGroupFields, PluginFields, SnapshotInput } from './types.ts';
+import type { ConsumerFields, PluginFields, SnapshotInput } from './types.ts';
 
 /** One plugin's turn in a phase: the handler and the configuration its phases read. */
 export interface PluginStep {
@@ -142,21 +142,19 @@ const NO_GROUPS: readonly string[] = Object.freeze([]);
  * consumer's groups in that order, so the first group by name wins when several have one.
  */
 export function groupsByConsumer(input: Pick<SnapshotInput, 'consumer_groups' | 'consumer_group_consumers'>): ReadonlyMap<string, readonly string[]> {
-  const groups = new Map<string, ConsumerGroupFields>();
-  for (const group of input.consumer_groups ?? []) groups.set(group.id, group);
-  const members = new Map<string, ConsumerGroupFields[]>();
+  // Groups ranked by name once, so that each consumer's list only needs sorting by rank when it has several.
+  const sorted = [...(input.consumer_groups ?? [])].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const rank = new Map<string, number>();
+  for (let i = 0; i < sorted.length; i++) rank.set(sorted[i].id, i);
+  const out = new Map<string, string[]>();
   for (const member of input.consumer_group_consumers ?? []) {
-    const group = groups.get(member.consumer_group.id);
-    if (group === undefined) continue;
-    let list = members.get(member.consumer.id);
-    if (list === undefined) members.set(member.consumer.id, (list = []));
-    list.push(group);
+    const group = member.consumer_group.id;
+    if (!rank.has(group)) continue;
+    const list = out.get(member.consumer.id);
+    if (list === undefined) out.set(member.consumer.id, [group]);
+    else list.push(group);
   }
-  const out = new Map<string, readonly string[]>();
-  for (const [consumer, list] of members) {
-    list.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    out.set(consumer, Object.freeze(list.map((g) => g.id)));
-  }
+  for (const list of out.values()) if (list.length > 1) list.sort((a, b) => rank.get(a)! - rank.get(b)!);
   return out;
 }
 
@@ -222,9 +220,10 @@ export class PluginChainBuilder {
     }
     if (scopedGroups.size > 0) {
       for (const [consumer, groups] of memberships) {
-        const relevant = groups.filter((g) => scopedGroups.has(g));
+        // Most consumers are in one group: keep the list as it is when every group of it has plugins.
+        const relevant = groups.every((g) => scopedGroups.has(g)) ? groups : groups.filter((g) => scopedGroups.has(g));
         if (relevant.length === 0) continue;
-        this.#groupsOf.set(consumer, Object.freeze(relevant));
+        this.#groupsOf.set(consumer, relevant);
         this.#consumers.add(consumer);
       }
     }
