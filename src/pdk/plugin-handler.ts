@@ -13,6 +13,12 @@ export interface PluginConsumer {
   readonly custom_id: string | null;
 }
 
+/** A consumer group as plugins see it (`kong.client.getConsumerGroups()`). */
+export interface PluginConsumerGroup {
+  readonly id: string;
+  readonly name: string;
+}
+
 /**
  * A credential as plugins see it: its id (sent upstream as X-Credential-Identifier) and its consumer. A
  * credential that stands for no consumer (ldap-auth's, a directory user) has none.
@@ -46,6 +52,8 @@ export interface PluginConfigData {
    * Entries whose consumer does not exist are left out.
    */
   credentialsBy(collection: string, field: string): ReadonlyMap<string, CredentialMatch>;
+  /** The groups of a consumer, by id, ordered by name (Kong's order); empty for a consumer in none. */
+  consumerGroups(consumerId: string): readonly PluginConsumerGroup[];
 }
 
 /**

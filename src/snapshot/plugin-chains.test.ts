@@ -187,13 +187,21 @@ describe('plugin chains', () => {
     assert.equal(prepared, 1);
   });
 
-  test('config data indexes consumers by id and username, and any consumer-owned collection by a field, once', () => {
+  test('config data indexes consumers by id and username, their groups, and any consumer-owned collection by a field, once', () => {
     const tokens = [
       { id: 't1', consumer: { id: 'c1' }, token: 'secret' },
       { id: 't2', consumer: { id: 'gone' }, token: 'orphan' },
       { id: 't3', consumer: { id: 'c1' }, token: null },
     ];
-    const data = buildConfigData({ ...EMPTY, consumers: [{ id: 'c1', username: 'ann', custom_id: null }], gadget_tokens: tokens });
+    const data = buildConfigData({
+      ...EMPTY,
+      consumers: [{ id: 'c1', username: 'ann', custom_id: null }],
+      gadget_tokens: tokens,
+      consumer_groups: [{ id: 'g2', name: 'silver' }, { id: 'g1', name: 'gold' }],
+      consumer_group_consumers: [{ consumer_group: { id: 'g2' }, consumer: { id: 'c1' } }, { consumer_group: { id: 'g1' }, consumer: { id: 'c1' } }],
+    });
+    assert.deepEqual(data.consumerGroups('c1'), [{ id: 'g1', name: 'gold' }, { id: 'g2', name: 'silver' }], 'by name');
+    assert.deepEqual(data.consumerGroups('nobody'), []);
     assert.equal(data.consumer('c1')?.username, 'ann');
     assert.equal(data.consumer('ann')?.id, 'c1');
     assert.equal(data.consumer('bob'), undefined);

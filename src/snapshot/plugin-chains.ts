@@ -4,7 +4,7 @@
  * The hot path only walks the arrays built here; the chain of a (route, consumer) pair is built on its first
  * request and then looked up.
  */
-import type { CredentialMatch, EntityRecord, PhaseMethod, PluginConfigData, PluginHandler } from '../pdk/index.ts';
+import type { CredentialMatch, EntityRecord, PhaseMethod, PluginConfigData, PluginConsumerGroup, PluginHandler } from '../pdk/index.ts';
 import { isHttpProtocol } from '../schema/index.ts';
 import type { ConsumerFields, PluginFields, SnapshotInput } from './types.ts';
 
@@ -77,9 +77,15 @@ export function buildConfigData(input: SnapshotInput): PluginConfigData {
   }
   const entities = (collection: string): readonly EntityRecord[] => (input[collection] as readonly EntityRecord[] | undefined) ?? NO_ENTITIES;
   const indexes = new Map<string, ReadonlyMap<string, CredentialMatch>>();
+  let groupsOf: ReadonlyMap<string, readonly PluginConsumerGroup[]> | null = null;
   return {
     consumer: (idOrUsername) => byId.get(idOrUsername) ?? byUsername.get(idOrUsername),
     entities,
+    consumerGroups(consumerId) {
+      // Built on first use: most configurations have no plugin asking.
+      groupsOf ??= groupRecordsByConsumer(input);
+      return groupsOf.get(consumerId) ?? NO_GROUP_RECORDS;
+    },
     credentialsBy(collection, field) {
       const memo = `${collection}\u0000${field}`;
       let index = indexes.get(memo);
@@ -155,6 +161,17 @@ export function groupsByConsumer(input: Pick<SnapshotInput, 'consumer_groups' | 
     else list.push(group);
   }
   for (const list of out.values()) if (list.length > 1) list.sort((a, b) => rank.get(a)! - rank.get(b)!);
+  return out;
+}
+
+const NO_GROUP_RECORDS: readonly PluginConsumerGroup[] = Object.freeze([]);
+
+/** Each consumer's groups as plugins see them (`kong.client.getConsumerGroups()`), ordered by name. */
+function groupRecordsByConsumer(input: Pick<SnapshotInput, 'consumer_groups' | 'consumer_group_consumers'>): ReadonlyMap<string, readonly PluginConsumerGroup[]> {
+  const records = new Map<string, PluginConsumerGroup>();
+  for (const group of input.consumer_groups ?? []) records.set(group.id, Object.freeze({ id: group.id, name: group.name }));
+  const out = new Map<string, readonly PluginConsumerGroup[]>();
+  for (const [consumer, ids] of groupsByConsumer(input)) out.set(consumer, Object.freeze(ids.map((id) => records.get(id)!)));
   return out;
 }
 

@@ -107,9 +107,9 @@ function identifierOf(kong: Kong, conf: RateLimitingConf): string {
       break;
     }
     case 'consumer-group':
-      // A group-scoped plugin only runs for the group's members, so its group is the request's. Kong counts
-      // a plugin that is not scoped to a group by the client's address.
-      if (conf.consumerGroup !== null && kong.client.getConsumer() !== null) id = conf.consumerGroup;
+      // Kong's rule: the plugin's own group, when the consumer is in it; a plugin not scoped to a group (or a
+      // consumer outside it) counts by the client's address.
+      if (conf.consumerGroup !== null && kong.client.getConsumerGroups().some((g) => g.id === conf.consumerGroup)) id = conf.consumerGroup;
       break;
   }
   return typeof id === 'string' && id !== '' ? id : kong.client.getForwardedIp();
