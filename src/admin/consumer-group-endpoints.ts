@@ -7,7 +7,7 @@
 import type { Row, StoreOps } from '../store/types.ts';
 import { listAllFor } from './entity-daos.ts';
 import { findEntity, write } from './crud-endpoints.ts';
-import { reply, type Handler, type RequestContext } from './endpoint-types.ts';
+import { reply, type Handler, type Reply, type RequestContext } from './endpoint-types.ts';
 import { isPlainObject } from './entity-dao.ts';
 import { AdminError } from './errors.ts';
 import { listBody, parseSize } from './pagination.ts';
@@ -64,7 +64,7 @@ async function membersPage(
   ownerId: string,
   other: (ops: StoreOps, row: Row) => Promise<Row | null>,
   basePath: string,
-) {
+): Promise<Reply> {
   const ops = ctx.api.source.ops;
   const size = parseSize(ctx.url.searchParams.get('size'));
   const page = await ops.list(MEMBERS, { size, offset: ctx.url.searchParams.get('offset'), foreign: { field, id: ownerId } });
