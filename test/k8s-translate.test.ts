@@ -1,6 +1,6 @@
 /**
  * `tollgate k8s translate` against Kong's Ingress Controller's own golden cases (test/fixtures/k8s/kic): the
- * services, routes, upstreams, targets, plugins, consumers, credentials and certificates KIC produces, ids,
+ * services, routes, upstreams, targets, plugins, consumers (and their groups), credentials and certificates KIC produces, ids,
  * tags and ordering aside; then a translated Ingress serving real traffic through bin/tollgate.
  */
 import { after, before, describe, test } from 'node:test';
@@ -64,7 +64,7 @@ function essentials(config: Obj): Obj {
     snis: ((c.snis as Obj[]) ?? []).map((s) => s.name).sort(),
   })).sort((a, b) => a.cert.localeCompare(b.cert));
   const plugins = ((config.plugins as Obj[]) ?? []).map((p) => ({
-    ...pick(p, ['name', 'config', 'route', 'service', 'consumer', 'protocols']),
+    ...pick(p, ['name', 'config', 'route', 'service', 'consumer', 'consumer_group', 'protocols']),
     // KIC makes each attachment's instance name unique with a hash of its own; the given name must survive.
     instance: typeof p.instance_name === 'string' ? p.instance_name.replace(/-[0-9a-f]+$/, '') : undefined,
   }));
@@ -74,6 +74,8 @@ function essentials(config: Obj): Obj {
     consumers: consumers.sort(byName),
     certificates,
     plugins: plugins.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
+    consumer_groups: ((config.consumer_groups as Obj[]) ?? []).map((g) => g.name).sort(),
+    memberships: ((config.consumer_group_consumers as Obj[]) ?? []).map((m) => `${String(m.consumer)} in ${String(m.consumer_group)}`).sort(),
   };
 }
 
@@ -168,6 +170,50 @@ spec: { rules: [{ backendRefs: [{ name: good, port: 80 }] }] }
     // The ingress class can be chosen.
     const nginx = await translateFile(file, ['--ingress-class', 'nginx']);
     assert.deepEqual(((nginx.config.services as Obj[])[0].routes as Obj[]).map((r) => r.name), ['apps.other-class.good..80']);
+  });
+
+  test('consumer groups: plugins on a KongConsumerGroup are scoped to it; unknown groups and consumers without username are reported', async () => {
+    const file = join(dir, 'groups.yaml');
+    const meta = (name: string, extra = '') => `metadata: { name: ${name}, namespace: apps, annotations: { kubernetes.io/ingress.class: kong${extra} } }`;
+    writeFileSync(
+      file,
+      `apiVersion: configuration.konghq.com/v1beta1
+kind: KongConsumerGroup
+${meta('gold', ', konghq.com/plugins: group-limit')}
+---
+apiVersion: configuration.konghq.com/v1beta1
+kind: KongConsumerGroup
+metadata: { name: other-class, namespace: apps, annotations: { kubernetes.io/ingress.class: nginx } }
+---
+apiVersion: configuration.konghq.com/v1
+kind: KongPlugin
+metadata: { name: group-limit, namespace: apps }
+plugin: rate-limiting
+config: { hour: 10, limit_by: consumer-group }
+---
+apiVersion: configuration.konghq.com/v1
+kind: KongConsumer
+${meta('ann')}
+username: ann
+consumerGroups: [gold, missing, other-class]
+---
+apiVersion: configuration.konghq.com/v1
+kind: KongConsumer
+${meta('anonymous-ish')}
+custom_id: c-1
+consumerGroups: [gold]
+`,
+    );
+    const got = await translateFile(file);
+    assert.equal(got.code, 0, got.stderr);
+    assert.deepEqual((got.config.consumer_groups as Obj[]).map((g) => g.name), ['gold']);
+    assert.deepEqual(got.config.consumer_group_consumers, [{ consumer: 'ann', consumer_group: 'gold' }]);
+    const plugins = got.config.plugins as Obj[];
+    assert.deepEqual(plugins.map((p) => [p.name, p.consumer_group, p.consumer ?? null]), [['rate-limiting', 'gold', null]]);
+    assert.match(got.stderr, /KongConsumer apps\/ann: consumerGroups: no KongConsumerGroup apps\/missing; skipped/);
+    assert.match(got.stderr, /KongConsumer apps\/ann: consumerGroups: no KongConsumerGroup apps\/other-class; skipped/);
+    assert.match(got.stderr, /KongConsumer apps\/anonymous-ish: consumerGroups on a consumer without username are not translated/);
+    assert.doesNotMatch(got.stderr, /does not load/);
   });
 });
 

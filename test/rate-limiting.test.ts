@@ -302,7 +302,6 @@ describe('rate-limiting through the Admin API', () => {
       [{ second: 10, minute: 5 }, /The limit for minute\(5\.0\) cannot be lower than the limit for second\(10\.0\)/],
       [{ minute: 5, limit_by: 'header' }, /header_name/],
       [{ minute: 5, limit_by: 'path' }, /path/],
-      [{ minute: 5, limit_by: 'consumer-group' }, /"limit_by":"limit_by 'consumer-group' is not supported/],
       [{ minute: 5, limit_by: 'planet' }, /"limit_by":"expected one of/],
       [{ minute: 5, policy: 'cluster' }, /"policy":"policy 'cluster' .*use 'redis'/],
       [{ minute: 5, policy: 'redis' }, /redis.host|"host"/],

@@ -113,7 +113,13 @@ function pluginPatches(table: RouteTable): void {
     }
     return parent(ctx);
   };
-  for (const path of ['/plugins/{plugins}', '/services/{services}/plugins/{plugins}', '/routes/{routes}/plugins/{plugins}', '/consumers/{consumers}/plugins/{plugins}']) {
+  for (const path of [
+    '/plugins/{plugins}',
+    '/services/{services}/plugins/{plugins}',
+    '/routes/{routes}/plugins/{plugins}',
+    '/consumers/{consumers}/plugins/{plugins}',
+    '/consumer_groups/{consumer_groups}/plugins/{plugins}',
+  ]) {
     table.wrap(path, 'PATCH', learnName);
   }
 }

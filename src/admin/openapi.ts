@@ -70,6 +70,89 @@ const declarativeBody: JsonObject = {
     'YAML text and form fields (`config`, `flatten_errors`, `check_hash`) are accepted too.',
 };
 
+const consumerList: JsonObject = {
+  type: 'object',
+  properties: { data: { type: 'array', items: ref('consumers') }, next: { type: ['string', 'null'] }, offset: { type: 'string' } },
+  required: ['data', 'next'],
+};
+const groupList: JsonObject = {
+  type: 'object',
+  properties: {
+    data: { type: 'array', items: { allOf: [ref('consumer_groups'), { type: 'object', properties: { consumers_count: { type: 'integer' } } }] } },
+    next: { type: ['string', 'null'] },
+    offset: { type: 'string' },
+  },
+  required: ['data', 'next'],
+};
+const namesBody = (field: string, what: string): JsonObject => ({
+  type: 'object',
+  properties: { [field]: { description: `The ${what}'s id or name, or a list of them.`, oneOf: [{ type: 'string' }, stringArray] } },
+  required: [field],
+});
+
+/** Kong's consumer-group routes: a group with its plugins and consumers, and memberships from both sides. */
+const CONSUMER_GROUP_OPERATIONS: Readonly<Record<string, Partial<Record<Method, NodeOperation>>>> = {
+  '/consumer_groups/{consumer_groups}': {
+    GET: {
+      id: 'getConsumerGroup',
+      tag: 'consumer_groups',
+      summary: 'A consumer group with its plugins and (unless `list_consumers=false`) its consumers',
+      response: {
+        type: 'object',
+        properties: { consumer_group: ref('consumer_groups'), plugins: { type: 'array', items: ref('plugins') }, consumers: { type: 'array', items: ref('consumers') } },
+        required: ['consumer_group', 'plugins'],
+      },
+      errors: ['404'],
+    },
+  },
+  '/consumer_groups/{consumer_groups}/consumers': {
+    GET: { id: 'listConsumerGroupConsumers', tag: 'consumer_groups', summary: "The group's consumers", response: consumerList, query: ['size', 'offset'], errors: ['400', '404'] },
+    POST: {
+      id: 'addConsumersToGroup',
+      tag: 'consumer_groups',
+      summary: 'Adds consumers to the group (409 when one is a member already)',
+      status: 201,
+      requestBody: namesBody('consumer', 'consumer'),
+      response: { type: 'object', properties: { consumer_group: ref('consumer_groups'), consumers: { type: 'array', items: ref('consumers') } } },
+      errors: ['400', '404', '409'],
+    },
+    DELETE: { id: 'removeAllConsumersFromGroup', tag: 'consumer_groups', summary: 'Removes every consumer from the group', status: 204, errors: ['404'] },
+  },
+  '/consumer_groups/{consumer_groups}/consumers/{consumers}': {
+    GET: {
+      id: 'getConsumerGroupConsumer',
+      tag: 'consumer_groups',
+      summary: 'A consumer of the group',
+      response: { type: 'object', properties: { consumer: ref('consumers') }, required: ['consumer'] },
+      errors: ['404'],
+    },
+    DELETE: { id: 'removeConsumerFromGroup', tag: 'consumer_groups', summary: 'Removes the consumer from the group', status: 204, errors: ['404'] },
+  },
+  '/consumers/{consumers}/consumer_groups': {
+    GET: { id: 'listConsumerConsumerGroups', tag: 'consumer_groups', summary: "The consumer's groups, each with its `consumers_count`", response: groupList, query: ['size', 'offset'], errors: ['400', '404'] },
+    POST: {
+      id: 'addConsumerToGroups',
+      tag: 'consumer_groups',
+      summary: 'Adds the consumer to groups (409 when it is a member already)',
+      status: 201,
+      requestBody: namesBody('group', 'consumer group'),
+      response: { type: 'object', properties: { consumer_groups: { type: 'array', items: ref('consumer_groups') }, consumer: ref('consumers') } },
+      errors: ['400', '404', '409'],
+    },
+    DELETE: { id: 'removeConsumerFromAllGroups', tag: 'consumer_groups', summary: 'Removes the consumer from every group', status: 204, errors: ['404'] },
+  },
+  '/consumers/{consumers}/consumer_groups/{consumer_groups}': {
+    GET: {
+      id: 'getConsumerConsumerGroup',
+      tag: 'consumer_groups',
+      summary: 'A group of the consumer',
+      response: { type: 'object', properties: { consumer_group: ref('consumer_groups') }, required: ['consumer_group'] },
+      errors: ['404'],
+    },
+    DELETE: { id: 'removeConsumerFromOneGroup', tag: 'consumer_groups', summary: 'Removes the consumer from the group', status: 204, errors: ['404'] },
+  },
+};
+
 /** The node-level endpoints, by path and method. Paths the table does not serve are ignored. */
 const NODE_OPERATIONS: Readonly<Record<string, Partial<Record<Method, NodeOperation>>>> = {
   '/': { GET: { id: 'getNodeInfo', tag: 'node', summary: 'Node information: version, plugins, configuration', response: anyObject } },
@@ -193,6 +276,7 @@ const NODE_OPERATIONS: Readonly<Record<string, Partial<Record<Method, NodeOperat
   ),
   '/tags': { GET: { id: 'listTags', tag: 'tags', summary: 'Every tag with the entity that carries it', response: tagList, query: ['size', 'offset'], errors: ['400'] } },
   '/tags/{tags}': { GET: { id: 'listTagged', tag: 'tags', summary: 'The entities carrying one tag', response: tagList, query: ['size', 'offset'], errors: ['400'] } },
+  ...CONSUMER_GROUP_OPERATIONS,
   '/config': {
     GET: { id: 'getConfig', tag: 'config', summary: 'The declarative configuration being served (DB-less only)', response: anyObject, errors: ['400'] },
     POST: {
@@ -542,9 +626,10 @@ export function buildOpenApiDocument(table: RouteTable): JsonObject {
       if (table.get(path, method) === undefined) continue;
       const entityPath = described.get(path);
       const node = NODE_OPERATIONS[path]?.[method];
+      // A hand-written description wins: it is there because Kong's answer is not the generated one.
       const op =
-        (entityPath === undefined ? null : entityOperation(entityPath, method, components)) ??
         (node === undefined ? null : nodeOperation(node)) ??
+        (entityPath === undefined ? null : entityOperation(entityPath, method, components)) ??
         genericOperation(path, method);
       for (const tag of op.tags as string[]) tags.add(tag);
       item[method.toLowerCase()] = op;

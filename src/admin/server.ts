@@ -18,6 +18,7 @@ import { checkArgumentName } from './form-decoder.ts';
 import { sizeInBytes } from '../config/value-parsers.ts';
 import type { NodeContext } from './context.ts';
 import { addCrudEndpoints } from './crud-endpoints.ts';
+import { addConsumerGroupEndpoints } from './consumer-group-endpoints.ts';
 import { addCustomEndpoints } from './custom-endpoints.ts';
 import { ConfigReadOps, configDataSource, storeDataSource, type DataSource } from './data-source.ts';
 import type { AdminServices, Method, Reply, RequestContext } from './endpoint-types.ts';
@@ -76,6 +77,7 @@ export function buildRouteTable(
   const table = new RouteTable();
   addCrudEndpoints(table);
   addCustomEndpoints(table);
+  addConsumerGroupEndpoints(table);
   addNodeEndpoints(table);
   addDebugEndpoints(table);
   addClusteringEndpoints(table);

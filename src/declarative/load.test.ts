@@ -274,3 +274,57 @@ test('the input document is not modified', () => {
   load(doc);
   assert.deepEqual(doc, copy);
 });
+
+test("consumer groups: decK's membership shorthands from both sides, nested group plugins, references by name or id", () => {
+  const groupId = '0b9c1d7e-3f2a-4c55-8a1e-7d6f5e4c3b2a';
+  const doc = {
+    _format_version: '3.0',
+    consumer_groups: [
+      { name: 'gold', consumers: [{ username: 'bob' }, { id: 'c0ffee00-0000-4000-8000-000000000001' }], plugins: [{ name: 'cors' }] },
+      { id: groupId, name: 'silver' },
+    ],
+    consumers: [
+      { username: 'ann', groups: [{ name: 'gold' }, { id: groupId }] },
+      { username: 'bob' },
+      { id: 'c0ffee00-0000-4000-8000-000000000001', custom_id: 'by-id' },
+      { custom_id: 'no-username', groups: ['silver'] },
+    ],
+  };
+  const before = structuredClone(doc);
+  const config = load(doc, { plugins: registry });
+  assert.deepEqual(doc, before, 'the input document is not modified');
+  const groups = new Map(config.consumer_groups.map((g) => [g.id, g.name]));
+  const consumers = new Map(config.consumers.map((c) => [c.id, (c.username as string | null) ?? (c.custom_id as string)]));
+  const members = config.consumer_group_consumers.map((m) => {
+    const ref = (v: unknown) => (v as { id: string }).id;
+    return `${consumers.get(ref(m.consumer))} in ${groups.get(ref(m.consumer_group))}`;
+  });
+  assert.deepEqual(members.sort(), ['ann in gold', 'ann in silver', 'bob in gold', 'by-id in gold', 'no-username in silver']);
+  assert.equal(config.plugins.length, 1);
+  assert.deepEqual(config.plugins[0].consumer_group, { id: config.consumer_groups.find((g) => g.name === 'gold')!.id });
+  // Derived ids are stable across loads; a plugin without a group keeps the id Kong OSS derives.
+  const stableIds = (c: FlatConfig) => {
+    const random = c.consumers.find((x) => x.custom_id === 'no-username')!.id;
+    return c.consumer_group_consumers.filter((m) => (m.consumer as { id: string }).id !== random).map((m) => m.id);
+  };
+  assert.deepEqual(stableIds(load(doc, { plugins: registry })), stableIds(config), 'memberships of consumers with a username or id keep their ids');
+  assert.equal(load({ _format_version: '3.0', plugins: [{ name: 'cors' }] }, { plugins: registry }).plugins[0].id, '48ee727e-8b90-5faa-bda1-a3c6bc3c9daa');
+  assert.notEqual(config.plugins[0].id, '48ee727e-8b90-5faa-bda1-a3c6bc3c9daa');
+});
+
+test('consumer groups: an unknown group or consumer is a reference error; a plugin may not name a consumer and a group', () => {
+  const unknownGroup = loadDeclarative({ _format_version: '3.0', consumers: [{ username: 'ann', groups: [{ name: 'nope' }] }] }, { now: NOW });
+  assert.equal(unknownGroup.ok, false);
+  assert.match(unknownGroup.ok ? '' : unknownGroup.error.message, /invalid reference 'consumer_group: nope' \(no such entry in 'consumer_groups'\)/);
+  const unknownConsumer = loadDeclarative({ _format_version: '3.0', consumer_groups: [{ name: 'g', consumers: [{ username: 'ghost' }] }] }, { now: NOW });
+  assert.match(unknownConsumer.ok ? '' : unknownConsumer.error.message, /invalid reference 'consumer: ghost' \(no such entry in 'consumers'\)/);
+  assert.deepEqual(
+    fields(
+      { _format_version: '3.0', consumers: [{ username: 'ann' }], consumer_groups: [{ name: 'g' }], plugins: [{ name: 'cors', consumer: 'ann', consumer_group: 'g' }] },
+      { plugins: registry },
+    ),
+    { plugins: [{ '@entity': ["only one or none of these fields must be set: 'consumer', 'consumer_group'"] }] },
+  );
+  const twice = loadDeclarative({ _format_version: '3.0', consumers: [{ username: 'ann', groups: ['g', 'g'] }], consumer_groups: [{ name: 'g' }] }, { now: NOW });
+  assert.equal(twice.ok, false, 'a membership listed twice');
+});

@@ -12,6 +12,7 @@ import { checkUniqueFields, indexEntities, resolveReferences } from './cross-che
 import { declarativeError } from './errors.ts';
 import { buildFlatConfig } from './finalize.ts';
 import { flattenErrors } from './flatten-errors.ts';
+import { expandConsumerGroupShorthands } from './consumer-group-shorthands.ts';
 import { migrateOldFormat } from './migrate-paths.ts';
 import { UNSUPPORTED_COLLECTIONS } from './nesting.ts';
 import { parseDeclarativeText } from './parse.ts';
@@ -99,7 +100,7 @@ export function loadDeclarative(input: string | Record<string, unknown>, options
 
   const errors = new ErrorCollector();
   const transform = checkTopLevel(document, errors);
-  document = migrateOldFormat(document);
+  document = expandConsumerGroupShorthands(migrateOldFormat(document));
 
   const ctx = createWalkContext(errors, options.now ?? Date.now(), options.plugins ?? EMPTY_PLUGIN_REGISTRY);
   walkCollections(document, null, null, ctx);

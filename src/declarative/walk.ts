@@ -61,12 +61,24 @@ export function createWalkContext(errors: ErrorCollector, now: number, plugins: 
   return { errors, now, pluginSubschemas: pluginSubschemas(plugins), loaded: [], derivedIds: new Map() };
 }
 
+/**
+ * Cache-key fields added after Kong OSS's key (plugins' `consumer_group`, from Kong Enterprise): left out of
+ * the derived id while unset, so entities of files without them keep the ids Kong OSS derives.
+ */
+const LATER_CACHE_KEY_FIELDS: Readonly<Record<string, string>> = { plugins: 'consumer_group' };
+
+function isUnset(raw: Record<string, unknown>, field: string, parent: ParentInfo | null): boolean {
+  return (raw[field] === undefined || raw[field] === null) && parent?.field !== field;
+}
+
 /** Kong's cache-key or endpoint-key text from which an entity's id is derived, or null. */
 function idKey(collection: EntityName, raw: Record<string, unknown>, parent: ParentInfo | null): string | null {
   const schema = ENTITY_SCHEMAS[collection];
   if (schema.cache_key) {
     const parts: string[] = [collection, '*'];
+    const later = Object.prototype.hasOwnProperty.call(LATER_CACHE_KEY_FIELDS, collection) ? LATER_CACHE_KEY_FIELDS[collection] : null;
     for (const name of schema.cache_key) {
+      if (name === later && isUnset(raw, name, parent)) continue;
       const def = schema.fields[name];
       if (def.auto) return null;
       const value = raw[name];

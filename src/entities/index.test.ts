@@ -29,13 +29,23 @@ test('foreign keys with their delete behaviour, unique fields, cache keys', () =
       ['route', 'cascade'],
       ['service', 'cascade'],
       ['consumer', 'cascade'],
+      ['consumer_group', 'cascade'],
     ],
   );
+  assert.deepEqual(
+    ENTITIES.consumer_group_consumers.foreignKeys.map((fk) => [fk.field, fk.reference, fk.onDelete]),
+    [
+      ['consumer_group', 'consumer_groups', 'cascade'],
+      ['consumer', 'consumers', 'cascade'],
+    ],
+  );
+  assert.deepEqual(ENTITIES.consumer_groups.uniqueFields, ['name']);
   assert.equal(ENTITIES.targets.foreignKeys[0].onDelete, 'cascade');
   assert.equal(ENTITIES.snis.foreignKeys[0].onDelete, 'cascade');
   assert.equal(ENTITIES.services.foreignKeys[0].onDelete, 'restrict');
   assert.deepEqual(ENTITIES.consumers.uniqueFields, ['username', 'custom_id']);
-  assert.deepEqual(ENTITIES.plugins.cacheKey, ['name', 'route', 'service', 'consumer']);
+  assert.deepEqual(ENTITIES.plugins.cacheKey, ['name', 'route', 'service', 'consumer', 'consumer_group']);
+  assert.deepEqual(ENTITIES.consumer_group_consumers.cacheKey, ['consumer_group', 'consumer']);
   assert.equal(ENTITIES.routes.cacheKey, null);
 });
 

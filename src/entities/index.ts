@@ -17,13 +17,15 @@ import type { Route } from './routes.ts';
 import type { Upstream } from './upstreams.ts';
 import type { Target } from './targets.ts';
 import type { Consumer } from './consumers.ts';
+import type { ConsumerGroup } from './consumer-groups.ts';
+import type { ConsumerGroupConsumer } from './consumer-group-consumers.ts';
 import { pluginSubschemas, EMPTY_PLUGIN_REGISTRY, type Plugin } from './plugins.ts';
 import type { Vault } from './vaults.ts';
 import type { KeySet } from './key-sets.ts';
 import type { Key } from './keys.ts';
 import { ENTITIES, ENTITY_ORDER, ENTITY_SCHEMAS, type CoreEntityName, type EntityMeta, type EntityName } from './registry.ts';
 
-export type { CaCertificate, Certificate, Consumer, Key, KeySet, Plugin, Route, Service, Sni, Target, Upstream, Vault };
+export type { CaCertificate, Certificate, Consumer, ConsumerGroup, ConsumerGroupConsumer, Key, KeySet, Plugin, Route, Service, Sni, Target, Upstream, Vault };
 export { VAULT_BACKENDS, VAULT_SUBSCHEMAS, type VaultBackendName } from './vaults.ts';
 export { MASK, maskJwk, maskPrivatePem } from './key-material.ts';
 export {
@@ -58,6 +60,8 @@ export interface CoreEntityTypes {
   upstreams: Upstream;
   targets: Target;
   consumers: Consumer;
+  consumer_groups: ConsumerGroup;
+  consumer_group_consumers: ConsumerGroupConsumer;
   plugins: Plugin;
   vaults: Vault;
   key_sets: KeySet;

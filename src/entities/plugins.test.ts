@@ -39,6 +39,7 @@ test('plugin config gets the plugin defaults', () => {
   assert.deepEqual(p.service, SERVICE);
   assert.equal(p.route, null);
   assert.equal(p.consumer, null);
+  assert.equal(p.consumer_group, null);
   assert.equal(p.instance_name, null);
 });
 
@@ -61,6 +62,15 @@ test('plugin config errors nest under config; scope and protocol limits apply', 
       protocols: ['expected one of: http, https'],
     },
   });
+  // A plugin that cannot be scoped to a consumer cannot be scoped to a consumer group either.
+  assert.deepEqual(validateEntity('plugins', { name: 'greeter', consumer_group: { id: SERVICE.id } }, { plugins: registry }), {
+    ok: false,
+    errors: { consumer_group: 'value must be null' },
+  });
+  const open: PluginSchemaRegistry = new Map([['open', { name: 'open', config: { type: 'record', fields: {} } }]]);
+  const grouped = validateEntity('plugins', { name: 'open', consumer_group: { id: SERVICE.id } }, { plugins: open });
+  assert.ok(grouped.ok);
+  assert.deepEqual(grouped.value.consumer_group, { id: SERVICE.id });
   assert.deepEqual(validateEntity('plugins', { name: 'greeter', config: null }, { plugins: registry }), {
     ok: false,
     errors: { config: 'required field missing' },

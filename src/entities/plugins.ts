@@ -1,6 +1,6 @@
 /**
  * Plugins: a plugin instance with its configuration, global or scoped to a route, a service and/or a
- * consumer. The `config` record is validated by the plugin's own schema, looked up by `name` in the
+ * consumer or a consumer group (not both: Kong keeps them mutually exclusive). The `config` record is validated by the plugin's own schema, looked up by `name` in the
  * registry of enabled plugins; an unknown name is rejected.
  */
 import {
@@ -30,7 +30,7 @@ const ORDERING_PHASES = {
 export const pluginsSchema = defineEntity({
   name: 'plugins',
   primary_key: ['id'],
-  cache_key: ['name', 'route', 'service', 'consumer'],
+  cache_key: ['name', 'route', 'service', 'consumer', 'consumer_group'],
   workspaceable: true,
   endpoint_key: 'instance_name',
   subschema_key: 'name',
@@ -56,6 +56,13 @@ export const pluginsSchema = defineEntity({
       on_delete: 'cascade',
       description: 'Only for requests authenticated as this consumer.',
     },
+    consumer_group: {
+      type: 'foreign',
+      reference: 'consumer_groups',
+      default: null,
+      on_delete: 'cascade',
+      description: 'Only for requests authenticated as a consumer of this group.',
+    },
     config: { type: 'record', abstract: true, description: 'The plugin configuration (plugin-specific).' },
     protocols: typedefs.protocols,
     enabled: { type: 'boolean', required: true, default: true, description: 'Whether the plugin runs.' },
@@ -70,6 +77,7 @@ export const pluginsSchema = defineEntity({
     },
     tags: typedefs.tags,
   },
+  entity_checks: [{ mutually_exclusive: ['consumer', 'consumer_group'] }],
 });
 
 export type Plugin = EntityType<typeof pluginsSchema>;
@@ -90,7 +98,11 @@ function subschemaFor(plugin: PluginDefinitionForSchema): SubschemaDef {
       elements: { type: 'string', one_of: allowed },
     };
   }
-  if (plugin.noConsumer) fields.consumer = typedefs.no_consumer;
+  if (plugin.noConsumer) {
+    fields.consumer = typedefs.no_consumer;
+    // A plugin that runs before the consumer is known (authentication) cannot wait for its group either.
+    fields.consumer_group = typedefs.no_consumer_group;
+  }
   if (plugin.noRoute) fields.route = typedefs.no_route;
   if (plugin.noService) fields.service = typedefs.no_service;
   return { name: plugin.name, fields, entity_checks: plugin.entityChecks };

@@ -15,6 +15,8 @@ import { routesExpressionsSchema, routesSchema } from './routes.ts';
 import { upstreamsSchema } from './upstreams.ts';
 import { targetsSchema } from './targets.ts';
 import { consumersSchema } from './consumers.ts';
+import { consumerGroupsSchema } from './consumer-groups.ts';
+import { consumerGroupConsumersSchema } from './consumer-group-consumers.ts';
 import { pluginsSchema } from './plugins.ts';
 import { vaultsSchema } from './vaults.ts';
 import { keySetsSchema } from './key-sets.ts';
@@ -30,6 +32,8 @@ export const CORE_ENTITY_SCHEMAS = [
   upstreamsSchema,
   targetsSchema,
   consumersSchema,
+  consumerGroupsSchema,
+  consumerGroupConsumersSchema,
   pluginsSchema,
   vaultsSchema,
   keySetsSchema,

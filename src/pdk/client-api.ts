@@ -2,7 +2,7 @@
 import { hostname } from 'node:os';
 import type { PluginContext } from './context.ts';
 import type { KongClient, KongCtx, KongIp, KongLog, KongNode, KongRouter } from './kong.ts';
-import type { PluginConsumer, PluginCredential } from './plugin-handler.ts';
+import type { PluginConsumer, PluginConsumerGroup, PluginCredential } from './plugin-handler.ts';
 import type { LogRecord } from './log-record.ts';
 import { AFTER_RESPONSE, ALL, BEFORE_PROXY, checkPhase, REQUEST_PHASES, ROUTED } from './phase-rules.ts';
 import { serializeLog } from './log-serializer.ts';
@@ -11,6 +11,8 @@ function plainIp(address: string | undefined): string {
   if (address === undefined) return '';
   return address.startsWith('::ffff:') ? address.slice(7) : address;
 }
+
+const NO_GROUPS: readonly PluginConsumerGroup[] = Object.freeze([]);
 
 export class ClientApi implements KongClient {
   readonly #ctx: PluginContext;
@@ -45,6 +47,11 @@ export class ClientApi implements KongClient {
   getConsumer(): PluginConsumer | null {
     checkPhase(this.#ctx.phaseBit, ROUTED, 'kong.client.get_consumer');
     return this.#ctx.consumer;
+  }
+  getConsumerGroups(): readonly PluginConsumerGroup[] {
+    checkPhase(this.#ctx.phaseBit, ROUTED, 'kong.client.get_consumer_groups');
+    const consumer = this.#ctx.consumer;
+    return consumer === null ? NO_GROUPS : this.#ctx.configData.consumerGroups(consumer.id);
   }
   getCredential(): PluginCredential | null {
     checkPhase(this.#ctx.phaseBit, ROUTED, 'kong.client.get_credential');

@@ -13,6 +13,7 @@ export {
   type PluginConfigData,
   type PluginEntityScope,
   type PluginConsumer,
+  type PluginConsumerGroup,
   type PluginCredential,
   type PluginHandler,
   type PluginPhase,

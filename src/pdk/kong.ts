@@ -6,7 +6,7 @@
  * Calls that may wait (request bodies, shared state) return promises; the rest return values directly, so
  * `await` works on every call, as Kong's JavaScript plugins write them.
  */
-import type { PluginConsumer, PluginCredential, PluginPhase } from './plugin-handler.ts';
+import type { PluginConsumer, PluginConsumerGroup, PluginCredential, PluginPhase } from './plugin-handler.ts';
 import type { NodeServices } from './shared-state.ts';
 import type { QueryValue } from './query.ts';
 import type { LogRecord } from './log-record.ts';
@@ -143,6 +143,8 @@ export interface KongClient {
   getForwardedPort(): number;
   getProtocol(allowTerminated?: boolean): string;
   getConsumer(): PluginConsumer | null;
+  /** The consumer groups of the authenticated consumer, ordered by name (Kong's `get_consumer_groups`); empty without one. */
+  getConsumerGroups(): readonly PluginConsumerGroup[];
   getCredential(): PluginCredential | null;
   /** Records who the request is authenticated as; at least one of the two is required. */
   authenticate(consumer: PluginConsumer | null, credential: PluginCredential | null): void;

@@ -10,6 +10,7 @@ const DATA: PluginConfigData = {
   consumer: (id) => (id === 'c1' || id === 'ann' ? { id: 'c1', username: 'ann', custom_id: null } : undefined),
   entities: () => [],
   credentialsBy: () => new Map(),
+  consumerGroups: (id) => (id === 'c1' ? [{ id: 'g1', name: 'gold' }] : []),
 };
 
 function context(options: { url?: string; headers?: string[]; body?: string; trusted?: boolean } = {}): PluginContext {
@@ -123,8 +124,10 @@ describe('PDK', () => {
     assert.throws(() => kong.client.authenticate(null, null), /either credential or consumer/);
     assert.equal(kong.client.loadConsumer('ann'), null);
     assert.equal(kong.client.loadConsumer('ann', true)?.id, 'c1');
+    assert.deepEqual(kong.client.getConsumerGroups(), [], 'no consumer, no groups');
     kong.client.authenticate(kong.client.loadConsumer('c1'), null);
     assert.equal(kong.client.getConsumer()?.username, 'ann');
+    assert.deepEqual(kong.client.getConsumerGroups(), [{ id: 'g1', name: 'gold' }]);
   });
 
   test("kong.log.serialize gives Kong's record, Authorization redacted, with set_serialize_value edits", () => {

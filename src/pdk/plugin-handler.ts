@@ -13,6 +13,12 @@ export interface PluginConsumer {
   readonly custom_id: string | null;
 }
 
+/** A consumer group as plugins see it (`kong.client.getConsumerGroups()`). */
+export interface PluginConsumerGroup {
+  readonly id: string;
+  readonly name: string;
+}
+
 /**
  * A credential as plugins see it: its id (sent upstream as X-Credential-Identifier) and its consumer. A
  * credential that stands for no consumer (ldap-auth's, a directory user) has none.
@@ -46,14 +52,21 @@ export interface PluginConfigData {
    * Entries whose consumer does not exist are left out.
    */
   credentialsBy(collection: string, field: string): ReadonlyMap<string, CredentialMatch>;
+  /** The groups of a consumer, by id, ordered by name (Kong's order); empty for a consumer in none. */
+  consumerGroups(consumerId: string): readonly PluginConsumerGroup[];
 }
 
-/** The plugin entity `prepare` is called for: its id and the ids of the route, service and consumer it is scoped to. */
+/**
+ * The plugin entity `prepare` is called for: its id and the ids of the route, service, consumer and
+ * consumer group it is scoped to.
+ */
 export interface PluginEntityScope {
   readonly id: string;
   readonly route: string | null;
   readonly service: string | null;
   readonly consumer: string | null;
+  /** Absent from scopes built before consumer groups existed: read it as null. */
+  readonly consumer_group?: string | null;
 }
 
 /** Every per-request phase, in the order a request meets them. */

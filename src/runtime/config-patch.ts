@@ -13,7 +13,8 @@ export interface WorkerConfigPatch {
 
 /** Core collections the snapshot compiles from (vaults resolve references; plugins read keys and key sets). */
 const CORE_COLLECTIONS: readonly string[] = [
-  'services', 'routes', 'upstreams', 'targets', 'plugins', 'consumers', 'certificates', 'snis', 'ca_certificates', 'vaults', 'key_sets', 'keys',
+  'services', 'routes', 'upstreams', 'targets', 'plugins', 'consumers', 'consumer_groups', 'consumer_group_consumers', 'certificates', 'snis',
+  'ca_certificates', 'vaults', 'key_sets', 'keys',
 ];
 
 /** What the snapshot reads: those core collections and every plugin's (plugins index them in `prepare`). */

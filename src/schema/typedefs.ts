@@ -251,6 +251,7 @@ export const typedefs = {
   no_route: defineField({ type: 'foreign', reference: 'routes', eq: null }),
   no_service: defineField({ type: 'foreign', reference: 'services', eq: null }),
   no_consumer: defineField({ type: 'foreign', reference: 'consumers', eq: null }),
+  no_consumer_group: defineField({ type: 'foreign', reference: 'consumer_groups', eq: null }),
   headers: defineField({
     type: 'map',
     keys: { type: 'string', custom_validator: validateHeaderName },

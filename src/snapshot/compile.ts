@@ -15,7 +15,7 @@ import type { BalancerRequest, BalancerTarget, TargetBalancer } from '../balance
 import { ConnectionPools, type OriginOptions } from '../balancer/connection-pools.ts';
 import { PLUGIN_HANDLERS } from '../plugins/index.ts';
 import type { EntityRecord, PluginHandler } from '../pdk/index.ts';
-import { buildConfigData, PluginChainBuilder } from './plugin-chains.ts';
+import { buildConfigData, groupsByConsumer, PluginChainBuilder } from './plugin-chains.ts';
 import type {
   PeerPicker,
   ProxyEntry,
@@ -258,7 +258,7 @@ export function compileSnapshot(input: SnapshotInput, options: CompileOptions): 
   for (const s of input.services) servicesById.set(s.id, s);
 
   const configData = buildConfigData(input);
-  const chains = new PluginChainBuilder(input.plugins, options.handlers ?? PLUGIN_HANDLERS, configData);
+  const chains = new PluginChainBuilder(input.plugins, options.handlers ?? PLUGIN_HANDLERS, configData, groupsByConsumer(input));
 
   const entries: RouterEntry<ProxyEntry>[] = [];
   for (const route of input.routes) {

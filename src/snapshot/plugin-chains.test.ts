@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { PluginHandler } from '../pdk/index.ts';
-import { buildConfigData, PluginChainBuilder } from './plugin-chains.ts';
+import { buildConfigData, groupsByConsumer, PluginChainBuilder } from './plugin-chains.ts';
 import type { PluginFields, SnapshotInput } from './types.ts';
 
 const handler = (name: string, priority: number, phases: ('access' | 'header_filter' | 'log' | 'rewrite' | 'response' | 'body_filter')[]): PluginHandler => {
@@ -18,14 +18,15 @@ const HANDLERS = new Map<string, PluginHandler>([
 ]);
 
 let seq = 0;
-function plugin(name: string, scope: { route?: string; service?: string; consumer?: string } = {}, extra: Partial<PluginFields> = {}): PluginFields {
+function plugin(name: string, scope: { route?: string; service?: string; consumer?: string; group?: string } = {}, extra: Partial<PluginFields> = {}): PluginFields {
   return {
     id: `p${seq++}`,
     name,
     route: scope.route === undefined ? null : { id: scope.route },
     service: scope.service === undefined ? null : { id: scope.service },
     consumer: scope.consumer === undefined ? null : { id: scope.consumer },
-    config: { tag: `${name}:${scope.route ?? '-'}:${scope.service ?? '-'}` },
+    consumer_group: scope.group === undefined ? null : { id: scope.group },
+    config: { tag: `${name}:${scope.route ?? '-'}:${scope.service ?? '-'}${scope.group === undefined ? '' : `:${scope.group}`}` },
     protocols: ['http', 'https'],
     enabled: true,
     ...extra,
@@ -102,6 +103,67 @@ describe('plugin chains', () => {
     assert.equal(chain.forConsumer!('c2'), chain.forConsumer!('c2'), 'a lookup after the first time');
   });
 
+  test("consumer-group precedence (Kong 3.4+'s order), folded in at build time; the first group by name wins", () => {
+    const memberships = groupsByConsumer({
+      // Listed out of name order: lookups follow names, not ids or file order.
+      consumer_groups: [
+        { id: 'g-z', name: 'zeta' },
+        { id: 'g-a', name: 'alpha' },
+        { id: 'g-n', name: 'no-plugins' },
+      ],
+      consumer_group_consumers: [
+        { consumer_group: { id: 'g-z' }, consumer: { id: 'both' } },
+        { consumer_group: { id: 'g-a' }, consumer: { id: 'both' } },
+        { consumer_group: { id: 'g-z' }, consumer: { id: 'zeta-only' } },
+        { consumer_group: { id: 'g-z' }, consumer: { id: 'own' } },
+        { consumer_group: { id: 'g-n' }, consumer: { id: 'plain' } },
+        { consumer_group: { id: 'gone' }, consumer: { id: 'plain' } },
+      ],
+    });
+    assert.deepEqual(memberships.get('both'), ['g-a', 'g-z']);
+    assert.deepEqual(memberships.get('plain'), ['g-n'], 'a membership of a group that does not exist is ignored');
+    const tagFor = (plugins: PluginFields[], consumer: string, route = 'r', service: string | null = 's') => {
+      const chain = new PluginChainBuilder([plugin('auth'), ...plugins], HANDLERS, buildConfigData(EMPTY), memberships).chainFor(route, service)!;
+      const step = (chain.forConsumer === null ? chain : chain.forConsumer(consumer)).access?.find((x) => x.name === 'cors');
+      return (step?.conf as { tag: string } | undefined)?.tag ?? null;
+    };
+    // 1 consumer+route+service > 2 group+route+service > 3 consumer+route > 4 consumer+service > 5 group+route >
+    // 6 group+service > 7 route+service > 8 consumer > 9 group > 10 route > 11 service > 12 global
+    const levels: [PluginFields, string][] = [
+      [plugin('cors', { route: 'r', service: 's', consumer: 'own' }), 'cors:r:s'],
+      [plugin('cors', { route: 'r', service: 's', group: 'g-z' }), 'cors:r:s:g-z'],
+      [plugin('cors', { route: 'r', consumer: 'own' }), 'cors:r:-'],
+      [plugin('cors', { service: 's', consumer: 'own' }), 'cors:-:s'],
+      [plugin('cors', { route: 'r', group: 'g-z' }), 'cors:r:-:g-z'],
+      [plugin('cors', { service: 's', group: 'g-z' }), 'cors:-:s:g-z'],
+      [plugin('cors', { route: 'r', service: 's' }), 'cors:r:s'],
+      [plugin('cors', { consumer: 'own' }), 'cors:-:-'],
+      [plugin('cors', { group: 'g-z' }), 'cors:-:-:g-z'],
+      [plugin('cors', { route: 'r' }), 'cors:r:-'],
+      [plugin('cors', { service: 's' }), 'cors:-:s'],
+      [plugin('cors'), 'cors:-:-'],
+    ];
+    // Each level wins over every level below it.
+    for (let i = 0; i < levels.length; i++) {
+      assert.equal(tagFor(levels.slice(i).map(([p]) => p), 'own'), levels[i][1], `level ${i + 1}`);
+    }
+    assert.equal(tagFor([plugin('cors', { group: 'g-z' }), plugin('cors', { group: 'g-a' })], 'both'), 'cors:-:-:g-a');
+    assert.equal(tagFor([plugin('cors', { group: 'g-z' }), plugin('cors', { route: 'r', group: 'g-z' }), plugin('cors', { group: 'g-a' })], 'both'), 'cors:r:-:g-z', 'a more specific level beats group order');
+    assert.equal(tagFor([plugin('cors', { group: 'g-z' })], 'zeta-only'), 'cors:-:-:g-z');
+    assert.equal(tagFor([plugin('cors', { group: 'g-z' })], 'plain'), null, 'a non-member does not get it');
+    assert.equal(tagFor([plugin('cors', { group: 'g-z' })], 'zeta-only', 'other-route', null), 'cors:-:-:g-z', 'a route without a service');
+    const chain = new PluginChainBuilder([plugin('auth'), plugin('cors', { group: 'g-z' })], HANDLERS, buildConfigData(EMPTY), memberships).chainFor('r', 's')!;
+    assert.equal(chain.forConsumer!('plain'), chain, 'consumers of groups no plugin is scoped to keep the route chain');
+    assert.notEqual(chain.forConsumer!('zeta-only'), chain);
+  });
+
+  test('prepare learns the consumer group a plugin is scoped to', () => {
+    const scopes: unknown[] = [];
+    const handlers = new Map<string, PluginHandler>([['p', { name: 'p', priority: 1, prepare: (_c, _d, scope) => scopes.push(scope), access: () => {} }]]);
+    new PluginChainBuilder([plugin('p', { group: 'g1' })], handlers, buildConfigData(EMPTY));
+    assert.deepEqual(scopes, [{ id: `p${seq - 1}`, route: null, service: null, consumer: null, consumer_group: 'g1' }]);
+  });
+
   test('global plugins give the rewrite phase; route-scoped ones never do', () => {
     const handlers = new Map<string, PluginHandler>([
       ['pre', handler('pre', 1_000_000, ['rewrite', 'access'])],
@@ -125,13 +187,21 @@ describe('plugin chains', () => {
     assert.equal(prepared, 1);
   });
 
-  test('config data indexes consumers by id and username, and any consumer-owned collection by a field, once', () => {
+  test('config data indexes consumers by id and username, their groups, and any consumer-owned collection by a field, once', () => {
     const tokens = [
       { id: 't1', consumer: { id: 'c1' }, token: 'secret' },
       { id: 't2', consumer: { id: 'gone' }, token: 'orphan' },
       { id: 't3', consumer: { id: 'c1' }, token: null },
     ];
-    const data = buildConfigData({ ...EMPTY, consumers: [{ id: 'c1', username: 'ann', custom_id: null }], gadget_tokens: tokens });
+    const data = buildConfigData({
+      ...EMPTY,
+      consumers: [{ id: 'c1', username: 'ann', custom_id: null }],
+      gadget_tokens: tokens,
+      consumer_groups: [{ id: 'g2', name: 'silver' }, { id: 'g1', name: 'gold' }],
+      consumer_group_consumers: [{ consumer_group: { id: 'g2' }, consumer: { id: 'c1' } }, { consumer_group: { id: 'g1' }, consumer: { id: 'c1' } }],
+    });
+    assert.deepEqual(data.consumerGroups('c1'), [{ id: 'g1', name: 'gold' }, { id: 'g2', name: 'silver' }], 'by name');
+    assert.deepEqual(data.consumerGroups('nobody'), []);
     assert.equal(data.consumer('c1')?.username, 'ann');
     assert.equal(data.consumer('ann')?.id, 'c1');
     assert.equal(data.consumer('bob'), undefined);

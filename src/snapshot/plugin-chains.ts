@@ -1,9 +1,10 @@
 /**
  * Config-time resolution of which plugins run on each route (and, once a consumer is known, for each
- * route and consumer), in which order, with which prepared configuration. The hot path only walks the arrays
- * built here; the chain of a (route, consumer) pair is built on its first request and then looked up.
+ * route and consumer, the consumer's groups folded in), in which order, with which prepared configuration.
+ * The hot path only walks the arrays built here; the chain of a (route, consumer) pair is built on its first
+ * request and then looked up.
  */
-import type { CredentialMatch, EntityRecord, PhaseMethod, PluginConfigData, PluginHandler } from '../pdk/index.ts';
+import type { CredentialMatch, EntityRecord, PhaseMethod, PluginConfigData, PluginConsumerGroup, PluginHandler } from '../pdk/index.ts';
 import { isHttpProtocol } from '../schema/index.ts';
 import type { ConsumerFields, PluginFields, SnapshotInput } from './types.ts';
 
@@ -76,9 +77,15 @@ export function buildConfigData(input: SnapshotInput): PluginConfigData {
   }
   const entities = (collection: string): readonly EntityRecord[] => (input[collection] as readonly EntityRecord[] | undefined) ?? NO_ENTITIES;
   const indexes = new Map<string, ReadonlyMap<string, CredentialMatch>>();
+  let groupsOf: ReadonlyMap<string, readonly PluginConsumerGroup[]> | null = null;
   return {
     consumer: (idOrUsername) => byId.get(idOrUsername) ?? byUsername.get(idOrUsername),
     entities,
+    consumerGroups(consumerId) {
+      // Built on first use: most configurations have no plugin asking.
+      groupsOf ??= groupRecordsByConsumer(input);
+      return groupsOf.get(consumerId) ?? NO_GROUP_RECORDS;
+    },
     credentialsBy(collection, field) {
       const memo = `${collection}\u0000${field}`;
       let index = indexes.get(memo);
@@ -110,6 +117,11 @@ interface ScopedConfigs {
   byRouteAndConsumer: Map<string, PluginStep>;
   byServiceAndConsumer: Map<string, PluginStep>;
   byAll: Map<string, PluginStep>;
+  /** Scoped to a consumer group: keys `groupId`, `routeId groupId`, `serviceId groupId`, `routeId serviceId groupId`. */
+  byGroup: Map<string, PluginStep>;
+  byRouteAndGroup: Map<string, PluginStep>;
+  byServiceAndGroup: Map<string, PluginStep>;
+  byAllGroup: Map<string, PluginStep>;
 }
 
 function newScoped(): ScopedConfigs {
@@ -122,7 +134,45 @@ function newScoped(): ScopedConfigs {
     byRouteAndConsumer: new Map(),
     byServiceAndConsumer: new Map(),
     byAll: new Map(),
+    byGroup: new Map(),
+    byRouteAndGroup: new Map(),
+    byServiceAndGroup: new Map(),
+    byAllGroup: new Map(),
   };
+}
+
+const NO_GROUPS: readonly string[] = Object.freeze([]);
+
+/**
+ * Each consumer's groups, by id, ordered by group name: Kong looks a group-scoped configuration up in the
+ * consumer's groups in that order, so the first group by name wins when several have one.
+ */
+export function groupsByConsumer(input: Pick<SnapshotInput, 'consumer_groups' | 'consumer_group_consumers'>): ReadonlyMap<string, readonly string[]> {
+  // Groups ranked by name once, so that each consumer's list only needs sorting by rank when it has several.
+  const sorted = [...(input.consumer_groups ?? [])].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const rank = new Map<string, number>();
+  for (let i = 0; i < sorted.length; i++) rank.set(sorted[i].id, i);
+  const out = new Map<string, string[]>();
+  for (const member of input.consumer_group_consumers ?? []) {
+    const group = member.consumer_group.id;
+    if (!rank.has(group)) continue;
+    const list = out.get(member.consumer.id);
+    if (list === undefined) out.set(member.consumer.id, [group]);
+    else list.push(group);
+  }
+  for (const list of out.values()) if (list.length > 1) list.sort((a, b) => rank.get(a)! - rank.get(b)!);
+  return out;
+}
+
+const NO_GROUP_RECORDS: readonly PluginConsumerGroup[] = Object.freeze([]);
+
+/** Each consumer's groups as plugins see them (`kong.client.getConsumerGroups()`), ordered by name. */
+function groupRecordsByConsumer(input: Pick<SnapshotInput, 'consumer_groups' | 'consumer_group_consumers'>): ReadonlyMap<string, readonly PluginConsumerGroup[]> {
+  const records = new Map<string, PluginConsumerGroup>();
+  for (const group of input.consumer_groups ?? []) records.set(group.id, Object.freeze({ id: group.id, name: group.name }));
+  const out = new Map<string, readonly PluginConsumerGroup[]>();
+  for (const [consumer, ids] of groupsByConsumer(input)) out.set(consumer, Object.freeze(ids.map((id) => records.get(id)!)));
+  return out;
 }
 
 /**
@@ -132,11 +182,20 @@ function newScoped(): ScopedConfigs {
 export class PluginChainBuilder {
   readonly #scoped = new Map<string, ScopedConfigs>();
   readonly #chains = new Map<string, PluginChain | null>();
-  /** Consumers some plugin is scoped to; other consumers keep the route's chain. */
+  /** Consumers some plugin is scoped to (directly or through a group); other consumers keep the route's chain. */
   readonly #consumers = new Set<string>();
+  /** Each consumer's groups that some plugin is scoped to, in lookup order. */
+  readonly #groupsOf = new Map<string, readonly string[]>();
   readonly global: GlobalPhases;
 
-  constructor(plugins: readonly PluginFields[], handlers: ReadonlyMap<string, PluginHandler>, data: PluginConfigData) {
+  /** `memberships`: each consumer's groups in lookup order (see `groupsByConsumer`). */
+  constructor(
+    plugins: readonly PluginFields[],
+    handlers: ReadonlyMap<string, PluginHandler>,
+    data: PluginConfigData,
+    memberships: ReadonlyMap<string, readonly string[]> = new Map(),
+  ) {
+    const scopedGroups = new Set<string>();
     const globals: PluginStep[] = [];
     for (const plugin of plugins) {
       if (!plugin.enabled) continue;
@@ -147,7 +206,9 @@ export class PluginChainBuilder {
       const route = plugin.route?.id ?? null;
       const service = plugin.service?.id ?? null;
       const consumer = plugin.consumer?.id ?? null;
-      const conf = handler.prepare === undefined ? plugin.config : handler.prepare(plugin.config, data, { id: plugin.id, route, service, consumer });
+      const group = plugin.consumer_group?.id ?? null;
+      const conf =
+        handler.prepare === undefined ? plugin.config : handler.prepare(plugin.config, data, { id: plugin.id, route, service, consumer, consumer_group: group });
       const step: PluginStep = Object.freeze({ name: plugin.name, handler, conf, id: plugin.id, ordering: orderingOf(plugin) });
       let scoped = this.#scoped.get(plugin.name);
       if (scoped === undefined) {
@@ -160,12 +221,27 @@ export class PluginChainBuilder {
         else if (route !== null) scoped.byRouteAndConsumer.set(`${route} ${consumer}`, step);
         else if (service !== null) scoped.byServiceAndConsumer.set(`${service} ${consumer}`, step);
         else scoped.byConsumer.set(consumer, step);
+      } else if (group !== null) {
+        scopedGroups.add(group);
+        if (route !== null && service !== null) scoped.byAllGroup.set(`${route} ${service} ${group}`, step);
+        else if (route !== null) scoped.byRouteAndGroup.set(`${route} ${group}`, step);
+        else if (service !== null) scoped.byServiceAndGroup.set(`${service} ${group}`, step);
+        else scoped.byGroup.set(group, step);
       } else if (route !== null && service !== null) scoped.byRouteAndService.set(`${route} ${service}`, step);
       else if (route !== null) scoped.byRoute.set(route, step);
       else if (service !== null) scoped.byService.set(service, step);
       else {
         scoped.global = step;
         globals.push(step);
+      }
+    }
+    if (scopedGroups.size > 0) {
+      for (const [consumer, groups] of memberships) {
+        // Most consumers are in one group: keep the list as it is when every group of it has plugins.
+        const relevant = groups.every((g) => scopedGroups.has(g)) ? groups : groups.filter((g) => scopedGroups.has(g));
+        if (relevant.length === 0) continue;
+        this.#groupsOf.set(consumer, relevant);
+        this.#consumers.add(consumer);
       }
     }
     globals.sort(byPriority);
@@ -181,20 +257,37 @@ export class PluginChainBuilder {
     });
   }
 
-  /** The steps that apply to a route (and consumer), in Kong's precedence, sorted by priority. */
+  /**
+   * The steps that apply to a route (and consumer), in Kong's precedence, sorted by priority: consumer +
+   * route + service, group + route + service, consumer + route, consumer + service, group + route, group +
+   * service, route + service, consumer, group, route, service, global; "group" tries the consumer's groups
+   * in order.
+   */
   #steps(routeId: string, serviceId: string | null, consumerId: string | null): PluginStep[] {
     const steps: PluginStep[] = [];
     const rs = serviceId === null ? null : `${routeId} ${serviceId}`;
+    const groups = consumerId === null ? NO_GROUPS : (this.#groupsOf.get(consumerId) ?? NO_GROUPS);
+    const inGroups = (map: Map<string, PluginStep>, prefix: string | null): PluginStep | undefined => {
+      if (prefix === null || map.size === 0) return undefined;
+      for (const group of groups) {
+        const step = map.get(prefix === '' ? group : `${prefix} ${group}`);
+        if (step !== undefined) return step;
+      }
+      return undefined;
+    };
     for (const scoped of this.#scoped.values()) {
       let step: PluginStep | null | undefined;
       if (consumerId !== null) {
         step =
           (rs === null ? undefined : scoped.byAll.get(`${rs} ${consumerId}`)) ??
+          inGroups(scoped.byAllGroup, rs) ??
           scoped.byRouteAndConsumer.get(`${routeId} ${consumerId}`) ??
-          (serviceId === null ? undefined : scoped.byServiceAndConsumer.get(`${serviceId} ${consumerId}`));
+          (serviceId === null ? undefined : scoped.byServiceAndConsumer.get(`${serviceId} ${consumerId}`)) ??
+          inGroups(scoped.byRouteAndGroup, routeId) ??
+          inGroups(scoped.byServiceAndGroup, serviceId);
       }
       step ??= rs === null ? undefined : scoped.byRouteAndService.get(rs);
-      if (step === undefined && consumerId !== null) step = scoped.byConsumer.get(consumerId);
+      if (step === undefined && consumerId !== null) step = scoped.byConsumer.get(consumerId) ?? inGroups(scoped.byGroup, '');
       step ??= scoped.byRoute.get(routeId) ?? (serviceId === null ? undefined : scoped.byService.get(serviceId)) ?? scoped.global;
       if (step !== null && step !== undefined) steps.push(step);
     }

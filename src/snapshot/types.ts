@@ -70,12 +70,24 @@ export interface ConsumerFields {
   custom_id: string | null;
 }
 
+export interface ConsumerGroupFields {
+  id: string;
+  name: string;
+}
+
+export interface ConsumerGroupMemberFields {
+  consumer_group: { id: string };
+  consumer: { id: string };
+}
+
 export interface PluginFields {
   id: string;
   name: string;
   route: { id: string } | null;
   service: { id: string } | null;
   consumer: { id: string } | null;
+  /** Absent in inputs that predate consumer groups. */
+  consumer_group?: { id: string } | null;
   config: Readonly<Record<string, unknown>>;
   protocols: readonly string[];
   enabled: boolean;
@@ -95,6 +107,9 @@ export interface SnapshotInput {
   targets: readonly TargetFields[];
   plugins: readonly PluginFields[];
   consumers: readonly ConsumerFields[];
+  /** Consumer groups and their members (absent in inputs that predate them). */
+  consumer_groups?: readonly ConsumerGroupFields[];
+  consumer_group_consumers?: readonly ConsumerGroupMemberFields[];
   /** Served by TLS server name; absent in inputs that predate them. */
   certificates?: readonly CertificateFields[];
   snis?: readonly SniFields[];

@@ -1,7 +1,9 @@
 /**
  * KongConsumer resources as consumers: `username`, `custom_id`, credentials from the Secrets named in
  * `credentials` (typed by the `konghq.com/credential` label, or the older `kongCredType` key), and plugins from
- * their annotation. Consumer groups are reported: Tollgate has no consumer_groups entity.
+ * their annotation. KongConsumerGroups become consumer groups (named like the resource, plugins from their
+ * annotation scoped to the group), and a consumer's `consumerGroups` (groups of its namespace) memberships,
+ * written as KIC writes them: top-level `consumer_group_consumers` naming the consumer and the group.
  */
 import type { PluginSchemaRegistry } from '../../schema/index.ts';
 import { ENTITY_ORDER } from '../../entities/index.ts';
@@ -44,8 +46,44 @@ function credentialFrom(type: string, data: Record<string, string>): Entity {
   return out;
 }
 
+/** KongConsumerGroups of the class, by `namespace/name`; plugins are attached to them. */
+function translateGroups(state: TranslationState, registry: PluginSchemaRegistry, inClass: (o: K8sObject) => boolean): Map<string, string> {
+  const byKey = new Map<string, string>();
+  for (const group of state.all('KongConsumerGroup')) {
+    if (!inClass(group)) continue;
+    const name = group.metadata.name;
+    if (state.consumerGroups.has(name)) {
+      state.report(group, `another KongConsumerGroup is already named '${name}' (groups are named like their resource); skipped`);
+      continue;
+    }
+    state.consumerGroups.set(name, { name, tags: tagsFor(group) });
+    byKey.set(`${group.metadata.namespace}/${name}`, name);
+    attachPlugins(state, group, { consumer_group: name }, registry);
+  }
+  return byKey;
+}
+
+/** A consumer's `consumerGroups` as memberships (groups are looked up in the consumer's namespace). */
+function addMemberships(state: TranslationState, kc: K8sObject, username: string | undefined, groups: ReadonlyMap<string, string>): void {
+  const names = asArray(field(kc, 'consumerGroups')).filter((n): n is string => typeof n === 'string');
+  if (names.length === 0) return;
+  if (username === undefined) {
+    state.report(kc, 'consumerGroups on a consumer without username are not translated (memberships name consumers by username)');
+    return;
+  }
+  for (const name of names) {
+    const group = groups.get(`${kc.metadata.namespace}/${name}`);
+    if (group === undefined) {
+      state.report(kc, `consumerGroups: no KongConsumerGroup ${kc.metadata.namespace}/${name}; skipped`);
+      continue;
+    }
+    state.memberships.push({ consumer: username, consumer_group: group });
+  }
+}
+
 export function translateConsumers(state: TranslationState, registry: PluginSchemaRegistry, inClass: (o: K8sObject) => boolean): void {
   const collections = new Set<string>(ENTITY_ORDER);
+  const groups = translateGroups(state, registry, inClass);
   for (const kc of state.all('KongConsumer')) {
     if (!inClass(kc)) continue;
     const username = asString(field(kc, 'username'));
@@ -80,16 +118,11 @@ export function translateConsumers(state: TranslationState, registry: PluginSche
       list.push(credentialFrom(type!, data));
       consumer[spec.collection] = list;
     }
-    if (asArray(field(kc, 'consumerGroups')).length > 0) {
-      state.report(kc, 'consumerGroups: Tollgate has no consumer groups; the consumer is translated without them');
-    }
     state.consumers.set(key, consumer);
+    addMemberships(state, kc, username, groups);
     if (username !== undefined) attachPlugins(state, kc, { consumer: username }, registry);
     else if (customId !== undefined && state.consumers.get(key) !== undefined && kc.metadata.annotations['konghq.com/plugins'] !== undefined) {
       state.report(kc, 'plugins on a consumer without username are not attached (plugins name consumers by username)');
     }
-  }
-  for (const group of state.all('KongConsumerGroup')) {
-    if (inClass(group)) state.report(group, 'Tollgate has no consumer groups; skipped');
   }
 }

@@ -61,6 +61,8 @@ export function translate(objects: readonly K8sObject[], options: TranslateOptio
   if (state.services.size > 0) config.services = byName([...state.services.values()]);
   if (state.upstreams.size > 0) config.upstreams = byName([...state.upstreams.values()]);
   if (state.consumers.size > 0) config.consumers = [...state.consumers.values()];
+  if (state.consumerGroups.size > 0) config.consumer_groups = byName([...state.consumerGroups.values()]);
+  if (state.memberships.length > 0) config.consumer_group_consumers = state.memberships;
   if (state.certificates.size > 0) config.certificates = [...state.certificates.values()];
   if (state.plugins.length > 0) config.plugins = state.plugins;
 

@@ -1,9 +1,9 @@
 /**
  * KongPlugin and KongClusterPlugin, KIC's way: named by the `konghq.com/plugins` annotation of an Ingress or
- * Gateway API route (the plugin runs on each of its routes), a Service (on the Kong services made from it) or a
- * KongConsumer; global when labelled `global: "true"`. A KongPlugin in the object's namespace shadows a
- * KongClusterPlugin of the same name. `configFrom` and `configPatches` read Secrets. A plugin Tollgate does not
- * have, or a configuration its schema refuses, is reported and left out.
+ * Gateway API route (the plugin runs on each of its routes), a Service (on the Kong services made from it), a
+ * KongConsumer or a KongConsumerGroup; global when labelled `global: "true"`. A KongPlugin in the object's
+ * namespace shadows a KongClusterPlugin of the same name. `configFrom` and `configPatches` read Secrets. A plugin
+ * Tollgate does not have, or a configuration its schema refuses, is reported and left out.
  */
 import type { PluginSchemaRegistry } from '../../schema/index.ts';
 import { validateEntity } from '../../entities/index.ts';
@@ -12,7 +12,7 @@ import { PREFIX } from './annotations.ts';
 import { asArray, asString, field, secretData, tagsFor, type Entity, type TranslationState } from './state.ts';
 
 /** Where a plugin runs: one of these set to the entity's name. */
-export type PluginTarget = { route: string } | { service: string } | { consumer: string } | { global: true };
+export type PluginTarget = { route: string } | { service: string } | { consumer: string } | { consumer_group: string } | { global: true };
 
 /** The plugins an object's annotation names. */
 export function annotatedPlugins(object: K8sObject): string[] {
@@ -129,7 +129,16 @@ export function attachPlugins(state: TranslationState, owner: K8sObject, target:
 }
 
 function instanceSuffix(target: PluginTarget): string {
-  const key = 'route' in target ? target.route : 'service' in target ? target.service : 'consumer' in target ? target.consumer : 'global';
+  const key =
+    'route' in target
+      ? target.route
+      : 'service' in target
+        ? target.service
+        : 'consumer' in target
+          ? target.consumer
+          : 'consumer_group' in target
+            ? `group:${target.consumer_group}`
+            : 'global';
   let h = 0;
   for (let i = 0; i < key.length; i++) h = (Math.imul(h, 31) + key.charCodeAt(i)) >>> 0;
   return h.toString(16).padStart(8, '0');

@@ -22,6 +22,9 @@ export class TranslationState {
   readonly services = new Map<string, KongService>();
   readonly upstreams = new Map<string, KongUpstream>();
   readonly consumers = new Map<string, Entity>();
+  /** Consumer groups by name, and memberships naming a consumer by username and a group by name. */
+  readonly consumerGroups = new Map<string, Entity>();
+  readonly memberships: { consumer: string; consumer_group: string }[] = [];
   readonly plugins: Entity[] = [];
   /** Certificates by `namespace/secret`. */
   readonly certificates = new Map<string, Entity & { snis: Entity[] }>();

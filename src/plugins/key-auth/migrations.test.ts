@@ -28,7 +28,7 @@ test('000_base_key_auth creates what the store layout of keyauth_credentials exp
   assert.deepEqual(baseKeyAuth000.tables, ['keyauth_credentials', 'keyauth_credentials_tags']);
 });
 
-const CORE = ['core:000_base', 'core:001_audit_log', 'core:002_clustering_data_planes', 'core:003_clustering_telemetry', 'core:004_audit_log_bounds', 'core:005_vaults_keys'];
+const CORE = ['core:000_base', 'core:001_audit_log', 'core:002_clustering_data_planes', 'core:003_clustering_telemetry', 'core:004_audit_log_bounds', 'core:005_vaults_keys', 'core:006_consumer_groups'];
 
 for (const [kind, factory, skip] of [
   ['SQLite', sqliteHarness, null],

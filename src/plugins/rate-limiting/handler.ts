@@ -40,6 +40,8 @@ export interface RateLimitingConf {
   readonly limitBy: string;
   readonly headerName: string | null;
   readonly path: string | null;
+  /** The consumer group the plugin is scoped to (what `limit_by = consumer-group` counts), or null. */
+  readonly consumerGroup: string | null;
   readonly sliding: boolean;
   readonly policy: Policy;
   readonly faultTolerant: boolean;
@@ -73,6 +75,7 @@ function prepare(config: RateLimitingConfig, _data: unknown, entity?: PluginEnti
     limitBy: config.limit_by,
     headerName: config.header_name ?? null,
     path: config.path ?? null,
+    consumerGroup: entity?.consumer_group ?? null,
     sliding: config.window_type === 'sliding',
     policy: storePolicy(store),
     faultTolerant: config.fault_tolerant,
@@ -103,6 +106,11 @@ function identifierOf(kong: Kong, conf: RateLimitingConf): string {
       if (path === conf.path) id = path;
       break;
     }
+    case 'consumer-group':
+      // Kong's rule: the plugin's own group, when the consumer is in it; a plugin not scoped to a group (or a
+      // consumer outside it) counts by the client's address.
+      if (conf.consumerGroup !== null && kong.client.getConsumerGroups().some((g) => g.id === conf.consumerGroup)) id = conf.consumerGroup;
+      break;
   }
   return typeof id === 'string' && id !== '' ? id : kong.client.getForwardedIp();
 }

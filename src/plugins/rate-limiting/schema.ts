@@ -1,7 +1,7 @@
 /**
  * rate-limiting configuration: Kong 3.x's fields, defaults, checks and deprecated `redis_*` shorthands, plus
- * Tollgate's `window_type` (fixed or sliding windows). What Tollgate cannot do yet (`policy = cluster`,
- * `limit_by = consumer-group`) is refused here, naming the field and what to use instead.
+ * Tollgate's `window_type` (fixed or sliding windows). What Tollgate cannot do yet (`policy = cluster`) is
+ * refused here, naming the field and what to use instead.
  */
 import { definePluginSchema, typedefs, HTTP_PROTOCOLS, type PluginConfig } from '../../schema/index.ts';
 import { PERIODS } from '../ratelimit-common/windows.ts';
@@ -32,13 +32,6 @@ function checkPolicy(value: unknown): string | null {
   return value === 'cluster' ? clusterPolicyRefusal() : null;
 }
 
-function checkLimitBy(value: unknown): string | null {
-  if (value === 'consumer-group') {
-    return "limit_by 'consumer-group' is not supported: Tollgate has no consumer groups; use 'consumer' (or 'credential')";
-  }
-  return null;
-}
-
 const limit = (period: string) => ({ type: 'number', gt: 0, description: `The number of HTTP requests that can be made per ${period}.` }) as const;
 
 export const rateLimitingSchema = definePluginSchema({
@@ -58,8 +51,8 @@ export const rateLimitingSchema = definePluginSchema({
         type: 'string',
         default: 'consumer',
         one_of: ['consumer', 'credential', 'ip', 'service', 'header', 'path', 'consumer-group'],
-        custom_validator: checkLimitBy,
-        description: 'The entity that is used when aggregating the limits.',
+        description:
+          "The entity that is used when aggregating the limits ('consumer-group': the plugin's consumer group, for a plugin scoped to one; else the client's address).",
       },
       header_name: { ...typedefs.header_name, description: 'The header whose value identifies the client (limit_by = header).' },
       path: { ...typedefs.path, description: 'The path to limit (limit_by = path).' },

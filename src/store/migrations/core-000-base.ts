@@ -7,7 +7,7 @@
  */
 import type { EntityName } from '../../entities/index.ts';
 import { configVersionDdl, CONFIG_VERSION_TABLE, entityTableDdl, entityTableNames, script, type SqlKind } from '../sql/ddl.ts';
-import { layoutOf } from '../sql/layout.ts';
+import { layoutOf, type TableLayout } from '../sql/layout.ts';
 import type { Migration } from './types.ts';
 
 /** Collections created by 000_base, referenced ones first. */
@@ -23,8 +23,19 @@ export const BASE_ENTITIES: readonly EntityName[] = [
   'plugins',
 ];
 
+/** Foreign keys added after 000_base by migrations of their own (`plugins.consumer_group`: 006). */
+const LATER_FOREIGN_KEYS: Readonly<Record<string, readonly string[]>> = { plugins: ['consumer_group'] };
+
+/** A collection's layout as 000_base created it. */
+function baseLayout(entity: EntityName): TableLayout {
+  const layout = layoutOf(entity);
+  const later = LATER_FOREIGN_KEYS[entity];
+  if (later === undefined) return layout;
+  return { ...layout, foreignColumns: layout.foreignColumns.filter((fk) => !later.includes(fk.field)) };
+}
+
 function baseSql(kind: SqlKind): string {
-  return script([...BASE_ENTITIES.flatMap((entity) => entityTableDdl(kind, layoutOf(entity))), ...configVersionDdl(kind)]);
+  return script([...BASE_ENTITIES.flatMap((entity) => entityTableDdl(kind, baseLayout(entity))), ...configVersionDdl(kind)]);
 }
 
 export const base000: Migration = {

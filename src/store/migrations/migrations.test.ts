@@ -5,6 +5,7 @@ import { ENTITY_ORDER, registerPlugins } from '../../entities/index.ts';
 import { entityTableNames } from '../sql/ddl.ts';
 import { base000 } from './core-000-base.ts';
 import { vaultsKeys005 } from './core-005-vaults-keys.ts';
+import { consumerGroups006 } from './core-006-consumer-groups.ts';
 import { defaultMigrations, migrationRegistry } from './registry.ts';
 import { MigrationError, type MigrationSubsystem } from './types.ts';
 
@@ -26,6 +27,14 @@ test('005_vaults_keys is frozen too: a later change to vaults, key sets or keys 
   assert.equal(sha(up.sqlite), 'ac8ab1e2f337622fc1d25fab29eabad1b73cbe13ced0a4c2afeb4717e3e9e293');
   assert.equal(sha(up.postgres), '5dbfd210ddc39a25bde48d50e73da4137f151c7d2f3c8668e15dfa3f08768db5');
   assert.deepEqual(vaultsKeys005.tables, ['vaults', 'vaults_tags', 'key_sets', 'key_sets_tags', 'keys', 'keys_tags']);
+});
+
+test('006_consumer_groups is frozen too: a later change to consumer groups or the plugins\' group scope needs its own migration', () => {
+  const up = consumerGroups006.up as { sqlite: string; postgres: string };
+  const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+  assert.equal(sha(up.sqlite), '5ce83df3bfb9947f499f5d9ab673eded6c6a2702acb0b677be793ecd2af68e7f');
+  assert.equal(sha(up.postgres), '1ee5155feba03e7b85e26e1b376d9e88548a31aa227add226a2fc9f2619ded0b');
+  assert.deepEqual(consumerGroups006.tables, ['consumer_groups', 'consumer_groups_tags', 'consumer_group_consumers']);
 });
 
 test('every core collection has its tables created by a core migration', () => {

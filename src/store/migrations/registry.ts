@@ -8,10 +8,11 @@ import { clusteringDataPlanes002 } from './core-002-clustering-data-planes.ts';
 import { clusteringTelemetry003 } from './core-003-clustering-telemetry.ts';
 import { auditLogBounds004 } from './core-004-audit-log-bounds.ts';
 import { vaultsKeys005 } from './core-005-vaults-keys.ts';
+import { consumerGroups006 } from './core-006-consumer-groups.ts';
 import { registeredPlugins } from '../../entities/index.ts';
 import { MigrationError, type MigrationRegistry, type MigrationSubsystem } from './types.ts';
 
-export const CORE_MIGRATIONS: MigrationSubsystem = { name: 'core', migrations: [base000, auditLog001, clusteringDataPlanes002, clusteringTelemetry003, auditLogBounds004, vaultsKeys005] };
+export const CORE_MIGRATIONS: MigrationSubsystem = { name: 'core', migrations: [base000, auditLog001, clusteringDataPlanes002, clusteringTelemetry003, auditLogBounds004, vaultsKeys005, consumerGroups006] };
 
 const MIGRATION_NAME = /^[0-9]{3}_[a-z0-9_]+$/;
 const PLUGIN_SUBSYSTEM = /^[a-z0-9][a-z0-9-_]*$/;

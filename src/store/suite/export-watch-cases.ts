@@ -56,6 +56,9 @@ export function exportWatchCases(harness: () => StoreHarness): void {
       const buyer = await tx.insert('consumers', consumer('buyer', { custom_id: 'b-1' }));
       await tx.insert('plugins', plugin({ route: rt }, { config: { greeting: 'hi' } }));
       await tx.insert('plugins', plugin({ consumer: buyer }));
+      const gold = await tx.insert('consumer_groups', entity('consumer_groups', { name: 'gold', tags: ['tier'] }));
+      await tx.insert('consumer_group_consumers', entity('consumer_group_consumers', { consumer_group: ref(gold), consumer: ref(buyer) }));
+      await tx.insert('plugins', plugin({ route: rt }, { consumer_group: ref(gold) }));
       await tx.insert('keyauth_credentials', keyAuth(buyer, { key: 'buyer-key' }));
       // A stored password is a hash (here Kong's SHA-1 form), which an exported file keeps as it is.
       await tx.insert('basicauth_credentials', entity('basicauth_credentials', { consumer: ref(buyer), username: 'buyer', password: 'a94a8fe5ccb19ba61c4c0873d391e987982fbbd3' }));

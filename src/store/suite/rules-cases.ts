@@ -8,6 +8,7 @@ import type { Store } from '../types.ts';
 import { storeError } from './crud-cases.ts';
 import {
   certificate,
+  entity,
   consumer,
   keyAuth,
   plugin,
@@ -43,18 +44,21 @@ export function rulesCases(harness: () => StoreHarness): void {
     assert.equal(await count(store, 'services'), 1);
   });
 
-  it('plugins are unique per name + route + service + consumer, nulls included', async () => {
+  it('plugins are unique per name + route + service + consumer + consumer group, nulls included', async () => {
     const store = await harness().fresh();
     const svc = await store.insert('services', service('s'));
     await store.insert('plugins', plugin());
     const global = await storeError(store.insert('plugins', plugin()), 'unique');
-    assert.deepEqual(global.fields, { name: 'greeter', route: null, service: null, consumer: null });
-    assert.equal(global.message, `UNIQUE violation detected on '{consumer=null,name="greeter",route=null,service=null}'`);
+    assert.deepEqual(global.fields, { name: 'greeter', route: null, service: null, consumer: null, consumer_group: null });
+    assert.equal(global.message, `UNIQUE violation detected on '{consumer=null,consumer_group=null,name="greeter",route=null,service=null}'`);
     await store.insert('plugins', plugin({ service: svc }));
     const scoped = await storeError(store.insert('plugins', plugin({ service: svc })), 'unique');
-    assert.deepEqual(scoped.fields, { name: 'greeter', route: null, service: { id: svc.id }, consumer: null });
-    assert.equal(scoped.message, `UNIQUE violation detected on '{consumer=null,name="greeter",route=null,service={id="${svc.id}"}}'`);
-    assert.equal(await count(store, 'plugins'), 2);
+    assert.deepEqual(scoped.fields, { name: 'greeter', route: null, service: { id: svc.id }, consumer: null, consumer_group: null });
+    assert.equal(scoped.message, `UNIQUE violation detected on '{consumer=null,consumer_group=null,name="greeter",route=null,service={id="${svc.id}"}}'`);
+    const group = await store.insert('consumer_groups', entity('consumer_groups', { name: 'gold' }));
+    await store.insert('plugins', plugin({ service: svc }, { consumer_group: ref(group) }));
+    await storeError(store.insert('plugins', plugin({ service: svc }, { consumer_group: ref(group) })), 'unique');
+    assert.equal(await count(store, 'plugins'), 3);
   });
 
   it('targets are unique per upstream; another upstream may use the same address', async () => {
