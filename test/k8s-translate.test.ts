@@ -27,7 +27,7 @@ const ROUTE_DEFAULTS: Obj = {
   path_handling: 'v0',
 };
 const ROUTE_FIELDS = ['name', 'hosts', 'paths', 'methods', 'headers', 'snis', ...Object.keys(ROUTE_DEFAULTS)];
-const SERVICE_FIELDS = ['name', 'host', 'protocol', 'path', 'retries', 'connect_timeout', 'read_timeout', 'write_timeout'];
+const SERVICE_FIELDS = ['name', 'host', 'protocol', 'path', 'retries', 'connect_timeout', 'read_timeout', 'write_timeout', 'tls_verify', 'ca_certificates'];
 
 function pick(o: Obj, fields: readonly string[], defaults: Obj = {}): Obj {
   const out: Obj = {};
@@ -42,9 +42,12 @@ const byName = (a: Obj, b: Obj): number => String(a.name ?? a.username ?? a.targ
 
 /** What the comparison keeps of a configuration. */
 function essentials(config: Obj): Obj {
+  const certById = new Map(((config.certificates as Obj[]) ?? []).map((c) => [c.id, String(c.cert).trim()]));
   const services = ((config.services as Obj[]) ?? []).map((s) => ({
     // A null path (KIC's default backends) proxies as '/' does.
     ...pick(s, SERVICE_FIELDS, { path: '/' }),
+    // Certificate ids are the Secrets' uids: what matters is which certificate the service presents.
+    ...(s.client_certificate ? { client_certificate: certById.get((s.client_certificate as Obj).id) ?? 'missing' } : {}),
     routes: ((s.routes as Obj[]) ?? []).map((r) => pick(r, ROUTE_FIELDS, ROUTE_DEFAULTS)).sort(byName),
   }));
   const upstreams = ((config.upstreams as Obj[]) ?? []).map((u) => {
@@ -68,7 +71,9 @@ function essentials(config: Obj): Obj {
     // KIC makes each attachment's instance name unique with a hash of its own; the given name must survive.
     instance: typeof p.instance_name === 'string' ? p.instance_name.replace(/-[0-9a-f]+$/, '') : undefined,
   }));
+  const caCertificates = ((config.ca_certificates as Obj[]) ?? []).map((c) => ({ id: c.id, cert: String(c.cert).trim() }));
   return {
+    caCertificates,
     services: services.sort(byName),
     upstreams: upstreams.sort(byName),
     consumers: consumers.sort(byName),
@@ -168,6 +173,71 @@ spec: { rules: [{ backendRefs: [{ name: good, port: 80 }] }] }
     // The ingress class can be chosen.
     const nginx = await translateFile(file, ['--ingress-class', 'nginx']);
     assert.deepEqual(((nginx.config.services as Obj[])[0].routes as Obj[]).map((r) => r.name), ['apps.other-class.good..80']);
+  });
+});
+
+describe('Service TLS annotations that cannot apply are reported', () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'tollgate-k8s-tls-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('client-cert on plain http, CA certificates without tls-verify, missing Secrets', async () => {
+    const file = join(dir, 'tls.yaml');
+    writeFileSync(
+      file,
+      `apiVersion: v1
+kind: Service
+metadata:
+  name: plain
+  namespace: apps
+  annotations: { konghq.com/client-cert: cert, konghq.com/ca-certificates-secrets: ca }
+spec: { ports: [{ port: 80 }] }
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: tls
+  namespace: apps
+  annotations: { konghq.com/protocol: https, konghq.com/tls-verify: "true", konghq.com/client-cert: nope, konghq.com/ca-certificates-secrets: "nada, ca" }
+spec: { ports: [{ port: 443 }] }
+---
+apiVersion: v1
+kind: Secret
+metadata: { name: cert, namespace: apps }
+stringData: { tls.crt: x, tls.key: y }
+---
+apiVersion: v1
+kind: Secret
+metadata: { name: ca, namespace: apps }
+stringData: { cert: x }
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: { name: both, namespace: apps }
+spec:
+  ingressClassName: kong
+  rules:
+    - http:
+        paths:
+          - { path: /plain, pathType: Prefix, backend: { service: { name: plain, port: { number: 80 } } } }
+          - { path: /tls, pathType: Prefix, backend: { service: { name: tls, port: { number: 443 } } } }
+`,
+    );
+    const got = await translateFile(file);
+    assert.equal(got.code, 0);
+    assert.match(got.stderr, /Service apps\/plain: annotation konghq.com\/client-cert: client certificate requested for incompatible service protocol 'http'; ignored/);
+    assert.match(got.stderr, /Service apps\/plain: annotation konghq.com\/ca-certificates-secrets: CA certificates requested for a service without TLS verification enabled/);
+    assert.match(got.stderr, /Service apps\/tls: annotation konghq.com\/client-cert: Secret apps\/nope is not in the input; ignored/);
+    assert.match(got.stderr, /Service apps\/tls: annotation konghq.com\/ca-certificates-secrets: Secret apps\/nada is not in the input; skipped/);
+    assert.match(got.stderr, /Service apps\/tls: annotation konghq.com\/ca-certificates-secrets: Secret apps\/ca has no 'id' key; skipped/);
+    assert.doesNotMatch(got.stderr, /does not load/);
+    const services = got.config.services as Obj[];
+    for (const s of services) {
+      assert.equal(s.client_certificate, undefined);
+      assert.equal(s.ca_certificates, undefined);
+    }
   });
 });
 

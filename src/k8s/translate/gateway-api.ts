@@ -11,9 +11,10 @@
 import type { PluginSchemaRegistry } from '../../schema/index.ts';
 import { validateEntity } from '../../entities/index.ts';
 import { isObject, type Json, type JsonObject, type K8sObject } from '../objects.ts';
-import { applyRouteAnnotations } from './annotations.ts';
+import { applyRouteAnnotations, applyServiceAnnotations } from './annotations.ts';
 import { weightedUpstream } from './backends.ts';
 import { attachPlugins } from './plugins.ts';
+import { applyServiceTls } from './service-tls.ts';
 import { asArray, asString, field, tagsFor, type Entity, type KongService, type TranslationState } from './state.ts';
 
 /** The controller name KIC's GatewayClasses use. */
@@ -232,6 +233,11 @@ function translateRoute(state: TranslationState, route: K8sObject, registry: Plu
       tags: tagsFor(route),
       routes: [],
     };
+    // KIC applies the annotations of every backend Service to the rule's service, in the order of their names.
+    const owners = backends.map((b) => state.find('Service', b.namespace, b.name)).filter((x): x is K8sObject => x !== undefined)
+      .sort((x, y) => `${x.metadata.namespace}/${x.metadata.name}`.localeCompare(`${y.metadata.namespace}/${y.metadata.name}`));
+    for (const owner of owners) applyServiceAnnotations(state, owner, service);
+    for (const owner of owners) applyServiceTls(state, owner, service);
     state.services.set(serviceName, service);
     let matchIndex = 0;
     for (const group of groups.values()) {

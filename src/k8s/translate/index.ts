@@ -10,6 +10,7 @@ import { translateConsumers } from './consumers.ts';
 import { translateGatewayApi } from './gateway-api.ts';
 import { translateIngresses } from './ingress.ts';
 import { attachPlugins, globalPlugins } from './plugins.ts';
+import { translateCaCertificates } from './service-tls.ts';
 import { TranslationState } from './state.ts';
 
 export interface TranslateOptions {
@@ -50,6 +51,7 @@ export function classFilter(objects: readonly K8sObject[], ingressClass: string)
 export function translate(objects: readonly K8sObject[], options: TranslateOptions): Translation {
   const state = new TranslationState(objects);
   const inClass = classFilter(objects, options.ingressClass);
+  translateCaCertificates(state);
   translateConsumers(state, options.plugins, inClass);
   translateIngresses(state, options.plugins, inClass);
   translateGatewayApi(state, options.plugins);
@@ -62,6 +64,7 @@ export function translate(objects: readonly K8sObject[], options: TranslateOptio
   if (state.upstreams.size > 0) config.upstreams = byName([...state.upstreams.values()]);
   if (state.consumers.size > 0) config.consumers = [...state.consumers.values()];
   if (state.certificates.size > 0) config.certificates = [...state.certificates.values()];
+  if (state.caCertificates.size > 0) config.ca_certificates = [...state.caCertificates.values()];
   if (state.plugins.length > 0) config.plugins = state.plugins;
 
   // The output must load: anything the loader refuses is a translation bug, reported rather than printed broken.
