@@ -225,7 +225,8 @@ function translateRoute(state: TranslationState, route: K8sObject, registry: Plu
       host: serviceName,
       port: backends[backends.length - 1].port,
       protocol: grpc ? 'grpc' : 'http',
-      path: '/',
+      // A gRPC service has no path (the schema refuses one).
+      ...(grpc ? {} : { path: '/' }),
       connect_timeout: 60000,
       read_timeout: 60000,
       write_timeout: 60000,
