@@ -118,10 +118,16 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-test('GatewayClass, Gateway and route status for our controller', async (t) => {
-  t.after(() => {
-    if (t.passed === false || process.exitCode) process.stderr.write(`controller output:\n${output}\n`);
-  });
+test('GatewayClass, Gateway and route status for our controller', async () => {
+  try {
+    await statusScenario();
+  } catch (err) {
+    process.stderr.write(`controller output:\n${output}\n`);
+    throw err;
+  }
+});
+
+async function statusScenario(): Promise<void> {
   await waitUntil(async () => (await proxied('/gw')) === 200, WAIT, '/gw through the gateway');
   await waitUntil(() => ourParents('default', 'bad-section').length === 1 && cond(((statusOf('Gateway', 'default', 'kong').conditions) as Condition[] | undefined), 'Programmed')?.status === 'True', WAIT, 'route and Gateway status');
 
@@ -183,4 +189,4 @@ test('GatewayClass, Gateway and route status for our controller', async (t) => {
   await waitUntil(() => ((statusOf('Gateway', 'default', 'kong').listeners as { attachedRoutes: number }[])[0].attachedRoutes === 4), WAIT, 'http listener counts 4 routes');
   assert.equal(await proxied('/bs'), 200);
   assert.doesNotMatch(output, /could not update the status/);
-});
+}
