@@ -26,7 +26,7 @@ const ROUTE_DEFAULTS: Obj = {
   https_redirect_status_code: 426,
   path_handling: 'v0',
 };
-const ROUTE_FIELDS = ['name', 'hosts', 'paths', 'methods', 'headers', 'snis', ...Object.keys(ROUTE_DEFAULTS)];
+const ROUTE_FIELDS = ['name', 'hosts', 'paths', 'methods', 'headers', 'snis', 'expression', 'priority', ...Object.keys(ROUTE_DEFAULTS)];
 const SERVICE_FIELDS = ['name', 'host', 'protocol', 'path', 'retries', 'connect_timeout', 'read_timeout', 'write_timeout', 'tls_verify', 'ca_certificates'];
 
 function pick(o: Obj, fields: readonly string[], defaults: Obj = {}): Obj {
@@ -82,18 +82,28 @@ function essentials(config: Obj): Obj {
   };
 }
 
-async function translateFile(file: string, extra: string[] = []): Promise<{ config: Obj; stderr: string; code: number | null }> {
-  const r = await runTollgate(['k8s', 'translate', '-f', file, '--format', 'json', ...extra]);
+async function translateFile(file: string, extra: string[] = [], env: Record<string, string> = {}): Promise<{ config: Obj; stderr: string; code: number | null }> {
+  const r = await runTollgate(['k8s', 'translate', '-f', file, '--format', 'json', ...extra], env);
   return { config: r.code === 0 ? (JSON.parse(r.stdout) as Obj) : {}, stderr: r.stderr, code: r.code };
 }
 
 describe('KIC golden cases', () => {
-  for (const name of readdirSync(CASES).filter((n) => !n.includes('.'))) {
+  for (const name of readdirSync(CASES).filter((n) => !n.includes('.') && readdirSync(join(CASES, n)).includes('golden.yaml'))) {
     test(name, async () => {
       const dir = join(CASES, name);
       const got = await translateFile(join(dir, 'in.yaml'));
       assert.equal(got.code, 0, got.stderr);
       const expected = loadAll(readFileSync(join(dir, 'golden.yaml'), 'utf8'))[0] as Obj;
+      assert.deepEqual(essentials(got.config), essentials(expected));
+    });
+  }
+  // KIC's expression-routes-on goldens: the same input for gateways whose router_flavor is expressions.
+  for (const name of readdirSync(CASES).filter((n) => !n.includes('.') && readdirSync(join(CASES, n)).includes('expressions-golden.yaml'))) {
+    test(`${name} (router_flavor = expressions)`, async () => {
+      const dir = join(CASES, name);
+      const got = await translateFile(join(dir, 'in.yaml'), [], { TOLLGATE_ROUTER_FLAVOR: 'expressions' });
+      assert.equal(got.code, 0, got.stderr);
+      const expected = loadAll(readFileSync(join(dir, 'expressions-golden.yaml'), 'utf8'))[0] as Obj;
       assert.deepEqual(essentials(got.config), essentials(expected));
     });
   }
@@ -174,6 +184,15 @@ spec: { rules: [{ backendRefs: [{ name: good, port: 80 }] }] }
     const nginx = await translateFile(file, ['--ingress-class', 'nginx']);
     assert.deepEqual(((nginx.config.services as Obj[])[0].routes as Obj[]).map((r) => r.name), ['apps.other-class.good..80']);
   });
+});
+
+test('without the expressions router, query parameter matches are reported and the rest of the route is kept', async () => {
+  const got = await translateFile(join(CASES, 'httproute-query-params', 'in.yaml'));
+  assert.equal(got.code, 0);
+  assert.match(got.stderr, /HTTPRoute default\/items: rule 0: query parameter matches need the expressions router; ignored/);
+  const routes = ((got.config.services as Obj[]) ?? []).flatMap((s) => s.routes as Obj[]);
+  assert.ok(routes.length > 0);
+  assert.ok(routes.every((r) => r.expression === undefined && Array.isArray(r.paths)));
 });
 
 describe('Service TLS annotations that cannot apply are reported', () => {
@@ -310,5 +329,56 @@ config: { add: { headers: ["X-Translated:yes"] } }
     const other = await request(`${node.proxy}/api/items`, { headers: { host: 'other.example' } });
     await other.body.dump();
     assert.equal(other.statusCode, 404);
+  });
+});
+
+describe('HTTPRoute query parameter matches serve traffic on the expressions router', () => {
+  let dir: string;
+  let v1: TestUpstream;
+  let v2: TestUpstream;
+  let node: TollgateNode;
+  const FLAVOR = { TOLLGATE_ROUTER_FLAVOR: 'expressions' };
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'tollgate-k8s-expr-'));
+    v1 = await startUpstream('v1');
+    v2 = await startUpstream('v2');
+    const slice = (service: string, port: number): string => `---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: { name: ${service}-x, namespace: default, labels: { kubernetes.io/service-name: ${service} } }
+addressType: IPv4
+ports: [{ port: ${port} }]
+endpoints: [{ addresses: [127.0.0.1], conditions: { ready: true } }]
+`;
+    const manifests = join(dir, 'app.yaml');
+    writeFileSync(manifests, readFileSync(join(CASES, 'httproute-query-params', 'in.yaml'), 'utf8') + slice('items-v1', v1.port) + slice('items-v2', v2.port));
+    const out = await runTollgate(['k8s', 'translate', '-f', manifests], FLAVOR);
+    assert.equal(out.code, 0, out.stderr);
+    assert.equal(out.stderr, '');
+    node = await startTollgate({ config: out.stdout, env: FLAVOR });
+  });
+  after(async () => {
+    await node?.stop();
+    await v1?.close();
+    await v2?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('the query parameter, header and method decide the backend', async () => {
+    const serverFor = async (path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<string> => {
+      const res = await request(`${node.proxy}${path}`, { method: method as 'GET', headers: { host: 'api.example.com', ...headers } });
+      if (res.statusCode !== 200) {
+        await res.body.dump();
+        return String(res.statusCode);
+      }
+      return ((await res.body.json()) as { server: string }).server;
+    };
+    assert.equal(await serverFor('/items/a?version=2', { 'x-env': 'beta' }), 'v2');
+    assert.equal(await serverFor('/items/a?version=1', { 'x-env': 'beta' }), 'v1');
+    assert.equal(await serverFor('/items/a?version=2'), 'v1');
+    assert.equal(await serverFor('/items?v=25'), 'v2');
+    assert.equal(await serverFor('/items?v=25', {}, 'POST'), 'v1');
+    assert.equal(await serverFor('/items?v=3'), 'v1');
+    assert.equal(await serverFor('/other'), '404');
   });
 });

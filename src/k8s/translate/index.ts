@@ -5,6 +5,7 @@
  */
 import type { PluginSchemaRegistry } from '../../schema/index.ts';
 import { loadDeclarative } from '../../declarative/index.ts';
+import { routerFlavorInUse, type RoutesSchemaFlavor } from '../../entities/index.ts';
 import type { K8sObject } from '../objects.ts';
 import { translateConsumers } from './consumers.ts';
 import { translateGatewayApi } from './gateway-api.ts';
@@ -18,6 +19,8 @@ export interface TranslateOptions {
   ingressClass: string;
   /** The plugins the gateway has: others are reported. */
   plugins: PluginSchemaRegistry;
+  /** The gateways' `router_flavor` (default: the one this process runs with): `expressions` gets KIC's expression routes for HTTPRoutes. */
+  routerFlavor?: RoutesSchemaFlavor;
 }
 
 export interface Translation {
@@ -54,7 +57,7 @@ export function translate(objects: readonly K8sObject[], options: TranslateOptio
   translateCaCertificates(state);
   translateConsumers(state, options.plugins, inClass);
   translateIngresses(state, options.plugins, inClass);
-  translateGatewayApi(state, options.plugins);
+  translateGatewayApi(state, options.plugins, (options.routerFlavor ?? routerFlavorInUse()) === 'expressions');
   for (const [name, owner] of state.serviceOwners) attachPlugins(state, owner, { service: name }, options.plugins);
   globalPlugins(state, options.plugins, inClass);
 
