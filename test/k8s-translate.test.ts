@@ -5,7 +5,11 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadAll } from 'js-yaml';
@@ -380,5 +384,89 @@ endpoints: [{ addresses: [127.0.0.1], conditions: { ready: true } }]
     assert.equal(await serverFor('/items?v=25', {}, 'POST'), 'v1');
     assert.equal(await serverFor('/items?v=3'), 'v1');
     assert.equal(await serverFor('/other'), '404');
+  });
+});
+
+describe('a Service with client-cert, ca-certificates-secrets and host-header reaches a mutual-TLS upstream', () => {
+  let dir: string;
+  let upstream: HttpsServer;
+  let node: TollgateNode;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'tollgate-k8s-mtls-'));
+    const openssl = (args: string[]): void => void execFileSync('openssl', args, { stdio: 'ignore', cwd: dir });
+    const EC = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
+    writeFileSync(join(dir, 'ca.cnf'), '[req]\ndistinguished_name = dn\n[dn]\n[v3]\nbasicConstraints = critical,CA:TRUE\nkeyUsage = critical,keyCertSign,cRLSign\n');
+    openssl(['req', '-x509', ...EC, '-days', '2', '-subj', '/CN=Upstream CA', '-keyout', 'ca.key', '-out', 'ca.crt', '-extensions', 'v3', '-config', 'ca.cnf']);
+    const issue = (name: string, ext: string): { cert: string; key: string } => {
+      writeFileSync(join(dir, `${name}.ext`), ext);
+      openssl(['req', '-new', ...EC, '-subj', `/CN=${name}`, '-keyout', `${name}.key`, '-out', `${name}.csr`]);
+      openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2', '-extfile', `${name}.ext`, '-out', `${name}.crt`]);
+      return { cert: readFileSync(join(dir, `${name}.crt`), 'utf8'), key: readFileSync(join(dir, `${name}.key`), 'utf8') };
+    };
+    const server = issue('secure.internal', 'basicConstraints = critical,CA:FALSE\nextendedKeyUsage = serverAuth\nsubjectAltName = DNS:secure.internal, IP:127.0.0.1\n');
+    const client = issue('tollgate-client', 'basicConstraints = critical,CA:FALSE\nextendedKeyUsage = clientAuth\n');
+    const ca = readFileSync(join(dir, 'ca.crt'), 'utf8');
+    // Answers only a client presenting a certificate of the CA; says who it was and which Host it got.
+    upstream = createHttpsServer({ ...server, ca, requestCert: true, rejectUnauthorized: true }, (req, res) => {
+      res.end(JSON.stringify({ client: (req.socket as TLSSocket).getPeerCertificate().subject?.CN ?? null, host: req.headers.host }));
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    const port = (upstream.address() as AddressInfo).port;
+    const b64 = (text: string): string => Buffer.from(text).toString('base64');
+    const manifests = join(dir, 'app.yaml');
+    writeFileSync(manifests, `apiVersion: v1
+kind: Secret
+metadata: { name: upstream-client, namespace: shop }
+type: kubernetes.io/tls
+data: { tls.crt: ${b64(client.cert)}, tls.key: ${b64(client.key)} }
+---
+apiVersion: v1
+kind: Secret
+metadata: { name: upstream-ca, namespace: shop, labels: { konghq.com/ca-cert: "true" } }
+data: { id: ${b64('6f1c2d3e-4b5a-4c6d-8e7f-9a0b1c2d3e4f')}, cert: ${b64(ca)} }
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: secure
+  namespace: shop
+  annotations:
+    konghq.com/protocol: https
+    konghq.com/client-cert: upstream-client
+    konghq.com/tls-verify: "true"
+    konghq.com/ca-certificates-secrets: upstream-ca
+    konghq.com/host-header: secure.internal
+spec: { ports: [{ name: https, port: 443 }] }
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: { name: secure-x, namespace: shop, labels: { kubernetes.io/service-name: secure } }
+addressType: IPv4
+ports: [{ name: https, port: ${port} }]
+endpoints: [{ addresses: [127.0.0.1], conditions: { ready: true } }]
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: { name: secure, namespace: shop, annotations: { konghq.com/preserve-host: "false" } }
+spec:
+  ingressClassName: kong
+  rules: [{ http: { paths: [{ path: /secure, pathType: Prefix, backend: { service: { name: secure, port: { number: 443 } } } }] } }]
+`);
+    const out = await runTollgate(['k8s', 'translate', '-f', manifests]);
+    assert.equal(out.code, 0, out.stderr);
+    assert.equal(out.stderr, '');
+    node = await startTollgate({ config: out.stdout });
+  });
+  after(async () => {
+    await node?.stop();
+    upstream?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('the gateway presents the Secret\'s certificate, trusts the CA Secret and sends the host header', async () => {
+    const res = await request(`${node.proxy}/secure`);
+    const body = await res.body.text();
+    assert.equal(res.statusCode, 200, body);
+    assert.deepEqual(JSON.parse(body), { client: 'tollgate-client', host: 'secure.internal' });
   });
 });
