@@ -164,7 +164,7 @@ function judgeParent(route: K8sObject, gateway: K8sObject, ref: JsonObject): Par
 }
 
 /** ResolvedRefs of a route: the first backendRef problem, or all resolved. */
-function judgeBackends(route: K8sObject, objects: readonly K8sObject[]): { ok: boolean; reason: string; message: string } {
+function judgeBackends(route: K8sObject, objects: readonly K8sObject[], services: ReadonlySet<string>): { ok: boolean; reason: string; message: string } {
   for (const rule of asList(field(route.raw, 'spec', 'rules'))) {
     if (!isObject(rule)) continue;
     for (const ref of asList(rule.backendRefs)) {
@@ -176,7 +176,7 @@ function judgeBackends(route: K8sObject, objects: readonly K8sObject[]): { ok: b
       if (ns !== route.metadata.namespace && !referenceGranted(objects, route, ns, ref.name)) {
         return { ok: false, reason: 'RefNotPermitted', message: `no ReferenceGrant in ${ns} allows a ${route.kind} from ${route.metadata.namespace} to reach Service ${ns}/${ref.name}` };
       }
-      if (!objects.some((o) => o.kind === 'Service' && o.metadata.namespace === ns && o.metadata.name === ref.name)) {
+      if (!services.has(`${ns}/${ref.name}`)) {
         return { ok: false, reason: 'BackendNotFound', message: `Service ${ns}/${ref.name} does not exist` };
       }
     }
@@ -214,12 +214,14 @@ export function gatewayApiStatus(input: GatewayStatusInput): StatusUpdate[] {
   }
   const gateways = objects.filter((o) => o.kind === 'Gateway' && classes.has(str(field(o.raw, 'spec', 'gatewayClassName')) ?? ''));
   const attached = new Map<string, number>();
+  // Looked up for every backendRef of every route: a set, not a scan.
+  const services = new Set(objects.filter((o) => o.kind === 'Service').map((o) => `${o.metadata.namespace}/${o.metadata.name}`));
   for (const kind of ROUTE_KINDS) {
     for (const route of objects.filter((o) => o.kind === kind)) {
       const previous = isObject(route.raw.status) ? route.raw.status : {};
       const previousParents = asList(previous.parents).filter(isObject);
       const ours: JsonObject[] = [];
-      const backends = judgeBackends(route, objects);
+      let backends: ReturnType<typeof judgeBackends> | null = null;
       for (const ref of asList(field(route.raw, 'spec', 'parentRefs'))) {
         if (!isObject(ref) || typeof ref.name !== 'string') continue;
         if ((str(ref.group) ?? GATEWAY_GROUP) !== GATEWAY_GROUP || (str(ref.kind) ?? 'Gateway') !== 'Gateway') continue;
@@ -227,6 +229,7 @@ export function gatewayApiStatus(input: GatewayStatusInput): StatusUpdate[] {
         const gateway = gateways.find((g) => g.metadata.namespace === ns && g.metadata.name === ref.name);
         if (gateway === undefined) continue;
         const verdict = judgeParent(route, gateway, ref);
+        backends ??= judgeBackends(route, objects, services);
         for (const l of verdict.listeners) attached.set(`${ns}/${gateway.metadata.name}/${l}`, (attached.get(`${ns}/${gateway.metadata.name}/${l}`) ?? 0) + 1);
         const parentRef = echoRef(ref);
         const before = previousParents.find((p) => p.controllerName === KONG_GATEWAY_CONTROLLER && canonicalJson(p.parentRef) === canonicalJson(parentRef));
