@@ -199,6 +199,34 @@ test('without the expressions router, query parameter matches are reported and t
   assert.ok(routes.every((r) => r.expression === undefined && Array.isArray(r.paths)));
 });
 
+test('route annotations that set traditional match fields are reported on expression routes; snis join the expression', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tollgate-k8s-expr-ann-'));
+  try {
+    const file = join(dir, 'r.yaml');
+    writeFileSync(file, `apiVersion: v1
+kind: Service
+metadata: { name: s, namespace: d }
+spec: { ports: [{ port: 80 }] }
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: { name: r, namespace: d, annotations: { konghq.com/methods: GET, konghq.com/snis: a.example, konghq.com/strip-path: "true" } }
+spec:
+  rules: [{ matches: [{ path: { type: PathPrefix, value: /x } }], backendRefs: [{ name: s, port: 80 }] }]
+`);
+    const got = await translateFile(file, [], { TOLLGATE_ROUTER_FLAVOR: 'expressions' });
+    assert.match(got.stderr, /HTTPRoute d\/r: the annotation setting route methods does not apply to expression routes/);
+    assert.doesNotMatch(got.stderr, /does not load/);
+    const route = ((got.config.services as Obj[])[0].routes as Obj[])[0];
+    assert.equal(route.expression, '(tls.sni == "a.example") && ((http.path == "/x") || (http.path ^= "/x/"))');
+    assert.equal(route.strip_path, true);
+    assert.equal(route.methods, undefined);
+    assert.equal(route.snis, undefined);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 describe('Service TLS annotations that cannot apply are reported', () => {
   let dir: string;
   before(() => {

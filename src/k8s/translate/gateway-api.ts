@@ -213,6 +213,7 @@ function routePlugins(state: TranslationState, route: K8sObject, registry: Plugi
 /** The expressions router's routes of the rules `rules` of `route`, on `service`. */
 function expressionRoutes(state: TranslationState, route: K8sObject, registry: PluginSchemaRegistry, rules: number[], filters: Json[], service: KongService, priorities: ReadonlyMap<string, number>): void {
   const snis = (route.metadata.annotations['konghq.com/snis'] ?? '').split(',').map((x) => x.trim()).filter((x) => x !== '');
+  const reported = new Set<string>();
   for (const split of splitHttpRoute(route)) {
     if (!rules.includes(split.ruleIndex)) continue;
     const kongRoute: Entity = {
@@ -229,8 +230,14 @@ function expressionRoutes(state: TranslationState, route: K8sObject, registry: P
     };
     const plugins = filterPlugins(state, route, filters, kongRoute);
     applyRouteAnnotations(state, route, kongRoute);
-    // The expression already holds the SNIs; the traditional field does not exist beside an expression.
+    // The expression already holds the SNIs; traditional match fields cannot stand beside an expression.
     delete kongRoute.snis;
+    for (const key of ['methods', 'hosts', 'headers', 'paths']) {
+      if (kongRoute[key] === undefined) continue;
+      delete kongRoute[key];
+      if (!reported.has(key)) state.report(route, `the annotation setting route ${key} does not apply to expression routes (router_flavor = expressions); ignored`);
+      reported.add(key);
+    }
     state.routeNames.add(kongRoute.name as string);
     service.routes.push(kongRoute);
     routePlugins(state, route, registry, plugins, kongRoute);
