@@ -302,8 +302,10 @@ export function canonicalJson(value: unknown): string {
  * the top-level status fields it drops (a merge patch keeps what it does not mention).
  */
 export function statusPatches(objects: readonly K8sObject[], updates: readonly StatusUpdate[]): (StatusUpdate & { patch: JsonObject })[] {
+  const byKey = new Map<string, K8sObject>();
+  for (const o of objects) byKey.set(`${o.kind}/${o.metadata.namespace}/${o.metadata.name}`, o).set(`${o.kind}//${o.metadata.name}`, o);
   return updates.flatMap((u) => {
-    const current = objects.find((o) => o.kind === u.kind && o.metadata.name === u.name && (u.namespace === null || o.metadata.namespace === u.namespace));
+    const current = byKey.get(`${u.kind}/${u.namespace ?? ''}/${u.name}`);
     const now = isObject(current?.raw.status) ? current.raw.status : {};
     if (canonicalJson(now) === canonicalJson(u.status)) return [];
     const patch: JsonObject = { ...u.status };
