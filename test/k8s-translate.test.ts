@@ -5,7 +5,11 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadAll } from 'js-yaml';
@@ -26,8 +30,8 @@ const ROUTE_DEFAULTS: Obj = {
   https_redirect_status_code: 426,
   path_handling: 'v0',
 };
-const ROUTE_FIELDS = ['name', 'hosts', 'paths', 'methods', 'headers', 'snis', ...Object.keys(ROUTE_DEFAULTS)];
-const SERVICE_FIELDS = ['name', 'host', 'protocol', 'path', 'retries', 'connect_timeout', 'read_timeout', 'write_timeout'];
+const ROUTE_FIELDS = ['name', 'hosts', 'paths', 'methods', 'headers', 'snis', 'expression', 'priority', ...Object.keys(ROUTE_DEFAULTS)];
+const SERVICE_FIELDS = ['name', 'host', 'protocol', 'path', 'retries', 'connect_timeout', 'read_timeout', 'write_timeout', 'tls_verify', 'ca_certificates'];
 
 function pick(o: Obj, fields: readonly string[], defaults: Obj = {}): Obj {
   const out: Obj = {};
@@ -42,9 +46,12 @@ const byName = (a: Obj, b: Obj): number => String(a.name ?? a.username ?? a.targ
 
 /** What the comparison keeps of a configuration. */
 function essentials(config: Obj): Obj {
+  const certById = new Map(((config.certificates as Obj[]) ?? []).map((c) => [c.id, String(c.cert).trim()]));
   const services = ((config.services as Obj[]) ?? []).map((s) => ({
     // A null path (KIC's default backends) proxies as '/' does.
     ...pick(s, SERVICE_FIELDS, { path: '/' }),
+    // Certificate ids are the Secrets' uids: what matters is which certificate the service presents.
+    ...(s.client_certificate ? { client_certificate: certById.get((s.client_certificate as Obj).id) ?? 'missing' } : {}),
     routes: ((s.routes as Obj[]) ?? []).map((r) => pick(r, ROUTE_FIELDS, ROUTE_DEFAULTS)).sort(byName),
   }));
   const upstreams = ((config.upstreams as Obj[]) ?? []).map((u) => {
@@ -68,7 +75,9 @@ function essentials(config: Obj): Obj {
     // KIC makes each attachment's instance name unique with a hash of its own; the given name must survive.
     instance: typeof p.instance_name === 'string' ? p.instance_name.replace(/-[0-9a-f]+$/, '') : undefined,
   }));
+  const caCertificates = ((config.ca_certificates as Obj[]) ?? []).map((c) => ({ id: c.id, cert: String(c.cert).trim() }));
   return {
+    caCertificates,
     services: services.sort(byName),
     upstreams: upstreams.sort(byName),
     consumers: consumers.sort(byName),
@@ -79,18 +88,28 @@ function essentials(config: Obj): Obj {
   };
 }
 
-async function translateFile(file: string, extra: string[] = []): Promise<{ config: Obj; stderr: string; code: number | null }> {
-  const r = await runTollgate(['k8s', 'translate', '-f', file, '--format', 'json', ...extra]);
+async function translateFile(file: string, extra: string[] = [], env: Record<string, string> = {}): Promise<{ config: Obj; stderr: string; code: number | null }> {
+  const r = await runTollgate(['k8s', 'translate', '-f', file, '--format', 'json', ...extra], env);
   return { config: r.code === 0 ? (JSON.parse(r.stdout) as Obj) : {}, stderr: r.stderr, code: r.code };
 }
 
 describe('KIC golden cases', () => {
-  for (const name of readdirSync(CASES).filter((n) => !n.includes('.'))) {
+  for (const name of readdirSync(CASES).filter((n) => !n.includes('.') && readdirSync(join(CASES, n)).includes('golden.yaml'))) {
     test(name, async () => {
       const dir = join(CASES, name);
       const got = await translateFile(join(dir, 'in.yaml'));
       assert.equal(got.code, 0, got.stderr);
       const expected = loadAll(readFileSync(join(dir, 'golden.yaml'), 'utf8'))[0] as Obj;
+      assert.deepEqual(essentials(got.config), essentials(expected));
+    });
+  }
+  // KIC's expression-routes-on goldens: the same input for gateways whose router_flavor is expressions.
+  for (const name of readdirSync(CASES).filter((n) => !n.includes('.') && readdirSync(join(CASES, n)).includes('expressions-golden.yaml'))) {
+    test(`${name} (router_flavor = expressions)`, async () => {
+      const dir = join(CASES, name);
+      const got = await translateFile(join(dir, 'in.yaml'), [], { TOLLGATE_ROUTER_FLAVOR: 'expressions' });
+      assert.equal(got.code, 0, got.stderr);
+      const expected = loadAll(readFileSync(join(dir, 'expressions-golden.yaml'), 'utf8'))[0] as Obj;
       assert.deepEqual(essentials(got.config), essentials(expected));
     });
   }
@@ -217,6 +236,108 @@ consumerGroups: [gold]
   });
 });
 
+test('without the expressions router, query parameter matches are reported and the rest of the route is kept', async () => {
+  const got = await translateFile(join(CASES, 'httproute-query-params', 'in.yaml'));
+  assert.equal(got.code, 0);
+  assert.match(got.stderr, /HTTPRoute default\/items: rule 0: query parameter matches need the expressions router; ignored/);
+  const routes = ((got.config.services as Obj[]) ?? []).flatMap((s) => s.routes as Obj[]);
+  assert.ok(routes.length > 0);
+  assert.ok(routes.every((r) => r.expression === undefined && Array.isArray(r.paths)));
+});
+
+test('route annotations that set traditional match fields are reported on expression routes; snis join the expression', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tollgate-k8s-expr-ann-'));
+  try {
+    const file = join(dir, 'r.yaml');
+    writeFileSync(file, `apiVersion: v1
+kind: Service
+metadata: { name: s, namespace: d }
+spec: { ports: [{ port: 80 }] }
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: { name: r, namespace: d, annotations: { konghq.com/methods: GET, konghq.com/snis: a.example, konghq.com/strip-path: "true" } }
+spec:
+  rules: [{ matches: [{ path: { type: PathPrefix, value: /x } }], backendRefs: [{ name: s, port: 80 }] }]
+`);
+    const got = await translateFile(file, [], { TOLLGATE_ROUTER_FLAVOR: 'expressions' });
+    assert.match(got.stderr, /HTTPRoute d\/r: the annotation setting route methods does not apply to expression routes/);
+    assert.doesNotMatch(got.stderr, /does not load/);
+    const route = ((got.config.services as Obj[])[0].routes as Obj[])[0];
+    assert.equal(route.expression, '(tls.sni == "a.example") && ((http.path == "/x") || (http.path ^= "/x/"))');
+    assert.equal(route.strip_path, true);
+    assert.equal(route.methods, undefined);
+    assert.equal(route.snis, undefined);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+describe('Service TLS annotations that cannot apply are reported', () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'tollgate-k8s-tls-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('client-cert on plain http, CA certificates without tls-verify, missing Secrets', async () => {
+    const file = join(dir, 'tls.yaml');
+    writeFileSync(
+      file,
+      `apiVersion: v1
+kind: Service
+metadata:
+  name: plain
+  namespace: apps
+  annotations: { konghq.com/client-cert: cert, konghq.com/ca-certificates-secrets: ca }
+spec: { ports: [{ port: 80 }] }
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: tls
+  namespace: apps
+  annotations: { konghq.com/protocol: https, konghq.com/tls-verify: "true", konghq.com/client-cert: nope, konghq.com/ca-certificates-secrets: "nada, ca" }
+spec: { ports: [{ port: 443 }] }
+---
+apiVersion: v1
+kind: Secret
+metadata: { name: cert, namespace: apps }
+stringData: { tls.crt: x, tls.key: y }
+---
+apiVersion: v1
+kind: Secret
+metadata: { name: ca, namespace: apps }
+stringData: { cert: x }
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: { name: both, namespace: apps }
+spec:
+  ingressClassName: kong
+  rules:
+    - http:
+        paths:
+          - { path: /plain, pathType: Prefix, backend: { service: { name: plain, port: { number: 80 } } } }
+          - { path: /tls, pathType: Prefix, backend: { service: { name: tls, port: { number: 443 } } } }
+`,
+    );
+    const got = await translateFile(file);
+    assert.equal(got.code, 0);
+    assert.match(got.stderr, /Service apps\/plain: annotation konghq.com\/client-cert: client certificate requested for incompatible service protocol 'http'; ignored/);
+    assert.match(got.stderr, /Service apps\/plain: annotation konghq.com\/ca-certificates-secrets: CA certificates requested for a service without TLS verification enabled/);
+    assert.match(got.stderr, /Service apps\/tls: annotation konghq.com\/client-cert: Secret apps\/nope is not in the input; ignored/);
+    assert.match(got.stderr, /Service apps\/tls: annotation konghq.com\/ca-certificates-secrets: Secret apps\/nada is not in the input; skipped/);
+    assert.match(got.stderr, /Service apps\/tls: annotation konghq.com\/ca-certificates-secrets: Secret apps\/ca has no 'id' key; skipped/);
+    assert.doesNotMatch(got.stderr, /does not load/);
+    const services = got.config.services as Obj[];
+    for (const s of services) {
+      assert.equal(s.client_certificate, undefined);
+      assert.equal(s.ca_certificates, undefined);
+    }
+  });
+});
+
 describe('a translated Ingress serves traffic', () => {
   let dir: string;
   let up: TestUpstream;
@@ -286,5 +407,140 @@ config: { add: { headers: ["X-Translated:yes"] } }
     const other = await request(`${node.proxy}/api/items`, { headers: { host: 'other.example' } });
     await other.body.dump();
     assert.equal(other.statusCode, 404);
+  });
+});
+
+describe('HTTPRoute query parameter matches serve traffic on the expressions router', () => {
+  let dir: string;
+  let v1: TestUpstream;
+  let v2: TestUpstream;
+  let node: TollgateNode;
+  const FLAVOR = { TOLLGATE_ROUTER_FLAVOR: 'expressions' };
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'tollgate-k8s-expr-'));
+    v1 = await startUpstream('v1');
+    v2 = await startUpstream('v2');
+    const slice = (service: string, port: number): string => `---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: { name: ${service}-x, namespace: default, labels: { kubernetes.io/service-name: ${service} } }
+addressType: IPv4
+ports: [{ port: ${port} }]
+endpoints: [{ addresses: [127.0.0.1], conditions: { ready: true } }]
+`;
+    const manifests = join(dir, 'app.yaml');
+    writeFileSync(manifests, readFileSync(join(CASES, 'httproute-query-params', 'in.yaml'), 'utf8') + slice('items-v1', v1.port) + slice('items-v2', v2.port));
+    const out = await runTollgate(['k8s', 'translate', '-f', manifests], FLAVOR);
+    assert.equal(out.code, 0, out.stderr);
+    assert.equal(out.stderr, '');
+    node = await startTollgate({ config: out.stdout, env: FLAVOR });
+  });
+  after(async () => {
+    await node?.stop();
+    await v1?.close();
+    await v2?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('the query parameter, header and method decide the backend', async () => {
+    const serverFor = async (path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<string> => {
+      const res = await request(`${node.proxy}${path}`, { method: method as 'GET', headers: { host: 'api.example.com', ...headers } });
+      if (res.statusCode !== 200) {
+        await res.body.dump();
+        return String(res.statusCode);
+      }
+      return ((await res.body.json()) as { server: string }).server;
+    };
+    assert.equal(await serverFor('/items/a?version=2', { 'x-env': 'beta' }), 'v2');
+    assert.equal(await serverFor('/items/a?version=1', { 'x-env': 'beta' }), 'v1');
+    assert.equal(await serverFor('/items/a?version=2'), 'v1');
+    assert.equal(await serverFor('/items?v=25'), 'v2');
+    assert.equal(await serverFor('/items?v=25', {}, 'POST'), 'v1');
+    assert.equal(await serverFor('/items?v=3'), 'v1');
+    assert.equal(await serverFor('/other'), '404');
+  });
+});
+
+describe('a Service with client-cert, ca-certificates-secrets and host-header reaches a mutual-TLS upstream', () => {
+  let dir: string;
+  let upstream: HttpsServer;
+  let node: TollgateNode;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'tollgate-k8s-mtls-'));
+    const openssl = (args: string[]): void => void execFileSync('openssl', args, { stdio: 'ignore', cwd: dir });
+    const EC = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
+    writeFileSync(join(dir, 'ca.cnf'), '[req]\ndistinguished_name = dn\n[dn]\n[v3]\nbasicConstraints = critical,CA:TRUE\nkeyUsage = critical,keyCertSign,cRLSign\n');
+    openssl(['req', '-x509', ...EC, '-days', '2', '-subj', '/CN=Upstream CA', '-keyout', 'ca.key', '-out', 'ca.crt', '-extensions', 'v3', '-config', 'ca.cnf']);
+    const issue = (name: string, ext: string): { cert: string; key: string } => {
+      writeFileSync(join(dir, `${name}.ext`), ext);
+      openssl(['req', '-new', ...EC, '-subj', `/CN=${name}`, '-keyout', `${name}.key`, '-out', `${name}.csr`]);
+      openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2', '-extfile', `${name}.ext`, '-out', `${name}.crt`]);
+      return { cert: readFileSync(join(dir, `${name}.crt`), 'utf8'), key: readFileSync(join(dir, `${name}.key`), 'utf8') };
+    };
+    const server = issue('secure.internal', 'basicConstraints = critical,CA:FALSE\nextendedKeyUsage = serverAuth\nsubjectAltName = DNS:secure.internal, IP:127.0.0.1\n');
+    const client = issue('tollgate-client', 'basicConstraints = critical,CA:FALSE\nextendedKeyUsage = clientAuth\n');
+    const ca = readFileSync(join(dir, 'ca.crt'), 'utf8');
+    // Answers only a client presenting a certificate of the CA; says who it was and which Host it got.
+    upstream = createHttpsServer({ ...server, ca, requestCert: true, rejectUnauthorized: true }, (req, res) => {
+      res.end(JSON.stringify({ client: (req.socket as TLSSocket).getPeerCertificate().subject?.CN ?? null, host: req.headers.host }));
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    const port = (upstream.address() as AddressInfo).port;
+    const b64 = (text: string): string => Buffer.from(text).toString('base64');
+    const manifests = join(dir, 'app.yaml');
+    writeFileSync(manifests, `apiVersion: v1
+kind: Secret
+metadata: { name: upstream-client, namespace: shop }
+type: kubernetes.io/tls
+data: { tls.crt: ${b64(client.cert)}, tls.key: ${b64(client.key)} }
+---
+apiVersion: v1
+kind: Secret
+metadata: { name: upstream-ca, namespace: shop, labels: { konghq.com/ca-cert: "true" } }
+data: { id: ${b64('6f1c2d3e-4b5a-4c6d-8e7f-9a0b1c2d3e4f')}, cert: ${b64(ca)} }
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: secure
+  namespace: shop
+  annotations:
+    konghq.com/protocol: https
+    konghq.com/client-cert: upstream-client
+    konghq.com/tls-verify: "true"
+    konghq.com/ca-certificates-secrets: upstream-ca
+    konghq.com/host-header: secure.internal
+spec: { ports: [{ name: https, port: 443 }] }
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: { name: secure-x, namespace: shop, labels: { kubernetes.io/service-name: secure } }
+addressType: IPv4
+ports: [{ name: https, port: ${port} }]
+endpoints: [{ addresses: [127.0.0.1], conditions: { ready: true } }]
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: { name: secure, namespace: shop, annotations: { konghq.com/preserve-host: "false" } }
+spec:
+  ingressClassName: kong
+  rules: [{ http: { paths: [{ path: /secure, pathType: Prefix, backend: { service: { name: secure, port: { number: 443 } } } }] } }]
+`);
+    const out = await runTollgate(['k8s', 'translate', '-f', manifests]);
+    assert.equal(out.code, 0, out.stderr);
+    assert.equal(out.stderr, '');
+    node = await startTollgate({ config: out.stdout });
+  });
+  after(async () => {
+    await node?.stop();
+    upstream?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('the gateway presents the Secret\'s certificate, trusts the CA Secret and sends the host header', async () => {
+    const res = await request(`${node.proxy}/secure`);
+    const body = await res.body.text();
+    assert.equal(res.statusCode, 200, body);
+    assert.deepEqual(JSON.parse(body), { client: 'tollgate-client', host: 'secure.internal' });
   });
 });

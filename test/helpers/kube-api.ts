@@ -2,8 +2,9 @@
  * A stand-in for the Kubernetes API server: no real one can run in these tests. It serves the controller's
  * kinds in the API server's wire format: List objects carrying metadata.resourceVersion (items without kind and
  * apiVersion, as the real server sends them), watches as chunked streams of `{"type","object"}` lines resumed
- * from a resourceVersion (410 Gone once that version is compacted away), Events, the Ingress status subresource
- * (merge patch) and coordination.k8s.io Leases with optimistic concurrency (409 on a stale resourceVersion).
+ * from a resourceVersion (410 Gone once that version is compacted away), Events, the status subresource of
+ * every watched kind (JSON merge patch; metadata.generation counts applies) and coordination.k8s.io Leases with
+ * optimistic concurrency (409 on a stale resourceVersion).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
@@ -45,6 +46,17 @@ users:
 
 export const STAND_IN_TOKEN = 'test-token';
 
+/** RFC 7386 JSON merge patch. */
+export function mergePatch(target: unknown, patch: unknown): unknown {
+  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return patch;
+  const out: Record<string, unknown> = target !== null && typeof target === 'object' && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
+  for (const [k, v] of Object.entries(patch as Record<string, unknown>)) {
+    if (v === null) delete out[k];
+    else out[k] = mergePatch(out[k], v);
+  }
+  return out;
+}
+
 function status(code: number, reason: string, message: string): Record<string, unknown> {
   return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code };
 }
@@ -53,6 +65,8 @@ export class KubeApiStandIn {
   readonly requests: RecordedRequest[] = [];
   readonly events: Obj[] = [];
   readonly leases = new Map<string, Obj>();
+  /** Every status subresource write, in order. */
+  readonly statusWrites: { kind: string; namespace: string; name: string }[] = [];
   /** Pods served read-only at /api/v1/[namespaces/NS/]pods, filtered by `labelSelector` (equality terms). */
   readonly pods: Obj[] = [];
   #rv = 100;
@@ -89,6 +103,8 @@ export class KubeApiStandIn {
     const obj = structuredClone(object) as Obj;
     obj.metadata.uid = (existing?.metadata.uid as string | undefined) ?? randomUUID();
     obj.metadata.resourceVersion = String(++this.#rv);
+    // Every apply counts as a spec change here: the real server bumps generation only for those.
+    obj.metadata.generation = ((existing?.metadata.generation as number | undefined) ?? 0) + 1;
     if (existing !== undefined && obj.status === undefined && existing.status !== undefined) obj.status = existing.status;
     store.set(key, obj);
     this.#emit({ rv: this.#rv, plural: kind.plural, type: existing === undefined ? 'ADDED' : 'MODIFIED', object: obj });
@@ -124,6 +140,16 @@ export class KubeApiStandIn {
       w.res.end();
     }
     this.#watchers.clear();
+  }
+
+  /** The object a `…/status` path names (namespace '' for cluster-scoped kinds), or null. */
+  #statusTarget(path: string): { kind: ResourceKind; namespace: string; name: string } | null {
+    const m = /^\/(?:api\/([^/]+)|apis\/([^/]+)\/([^/]+))(?:\/namespaces\/([^/]+))?\/([^/]+)\/([^/]+)\/status$/.exec(path);
+    if (m === null) return null;
+    const group = m[2] ?? '';
+    const version = m[1] ?? m[3];
+    const kind = WATCHED_KINDS.find((k) => k.group === group && k.version === version && k.plural === m[5]);
+    return kind === undefined ? null : { kind, namespace: m[4] ?? '', name: m[6] };
   }
 
   #kind(name: string): ResourceKind {
@@ -168,18 +194,22 @@ export class KubeApiStandIn {
     }
     m = /^\/apis\/coordination\.k8s\.io\/v1\/namespaces\/([^/]+)\/leases(?:\/([^/]+))?$/.exec(p);
     if (m !== null) return this.#lease(res, method, m[1], m[2], body as Obj | null);
-    m = /^\/apis\/networking\.k8s\.io\/v1\/namespaces\/([^/]+)\/ingresses\/([^/]+)\/status$/.exec(p);
-    if (m !== null && method === 'PATCH') {
+    const statusOf = this.#statusTarget(p);
+    if (statusOf !== null && method === 'PATCH') {
       if (req.headers['content-type'] !== 'application/merge-patch+json') return this.#json(res, 415, status(415, 'UnsupportedMediaType', 'unsupported patch type'));
-      const key = `${m[1]}/${m[2]}`;
-      const store = this.#store('ingresses');
+      const key = `${statusOf.namespace}/${statusOf.name}`;
+      const store = this.#store(statusOf.kind.plural);
       const existing = store.get(key);
-      if (existing === undefined) return this.#json(res, 404, status(404, 'NotFound', `ingresses "${m[2]}" not found`));
+      if (existing === undefined) return this.#json(res, 404, status(404, 'NotFound', `${statusOf.kind.plural} "${statusOf.name}" not found`));
       const next = structuredClone(existing);
-      next.status = (body as { status: unknown }).status;
+      // The status subresource ignores everything but status.
+      const patched = mergePatch({ status: existing.status ?? null }, { status: (body as { status?: unknown } | null)?.status ?? null }) as { status?: unknown };
+      if (patched.status === undefined) delete next.status;
+      else next.status = patched.status;
       next.metadata.resourceVersion = String(++this.#rv);
       store.set(key, next);
-      this.#emit({ rv: this.#rv, plural: 'ingresses', type: 'MODIFIED', object: next });
+      this.statusWrites.push({ kind: statusOf.kind.kind, namespace: statusOf.namespace, name: statusOf.name });
+      this.#emit({ rv: this.#rv, plural: statusOf.kind.plural, type: 'MODIFIED', object: next });
       return this.#json(res, 200, next);
     }
     m = /^\/api\/v1\/(?:namespaces\/([^/]+)\/)?pods$/.exec(p);

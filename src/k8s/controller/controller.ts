@@ -1,7 +1,7 @@
 /**
  * The ingress controller's loop: reflectors keep every watched kind; a change schedules a translation
  * (debounced); the leader applies the result when its hash differs from the last one applied, posts Events for
- * the problems and writes Ingress status.
+ * the problems and writes Ingress and Gateway API status.
  */
 import { createHash } from 'node:crypto';
 import { loadDeclarative } from '../../declarative/index.ts';
@@ -10,6 +10,7 @@ import { toK8sObject, type K8sObject } from '../objects.ts';
 import { classFilter, translate } from '../translate/index.ts';
 import type { Applier } from './appliers.ts';
 import { EventRecorder } from './events.ts';
+import { writeGatewayApiStatus } from './gateway-status-writer.ts';
 import { publishedAddresses, updateIngressStatus } from './ingress-status.ts';
 import type { KubeClient } from './kube-client.ts';
 import { LeaderElector } from './lease.ts';
@@ -158,6 +159,15 @@ export class IngressController {
       objects.find((x) => x.kind === kind && x.metadata.namespace === ns && x.metadata.name === name)?.metadata.uid;
     await this.#events.record(problems, uid);
     if (o.publishService !== null) await this.#writeStatus(objects, o.publishService);
+    await writeGatewayApiStatus(o.client, objects, {
+      addresses: publishedAddresses(this.#publishService(objects)),
+      programmed: this.#lastApplied === hash,
+    }, (level, m) => o.log(level, m));
+  }
+
+  #publishService(objects: readonly K8sObject[]): K8sObject | undefined {
+    const p = this.#options.publishService;
+    return p === null ? undefined : objects.find((x) => x.kind === 'Service' && x.metadata.namespace === p.namespace && x.metadata.name === p.name);
   }
 
   async #apply(config: Record<string, unknown>, hash: string): Promise<void> {

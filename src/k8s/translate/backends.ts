@@ -7,6 +7,7 @@
  */
 import { isObject, type Json, type K8sObject } from '../objects.ts';
 import { applyKongIngress, applyServiceAnnotations, kongIngressFor, PREFIX } from './annotations.ts';
+import { applyServiceTls, hostHeaderOf } from './service-tls.ts';
 import { asArray, asString, field, snakeKeys, tagsFor, type Entity, type KongService, type KongUpstream, type TranslationState } from './state.ts';
 
 /** A Service port as a route names it: by number or by name. */
@@ -130,6 +131,9 @@ export function kongServiceFor(state: TranslationState, from: K8sObject, namespa
   const override = kongIngressFor(state, service);
   applyKongIngress(override, 'proxy', kong);
   applyServiceAnnotations(state, service, kong);
+  applyServiceTls(state, service, kong);
+  // The Host header is an upstream's: a Service proxied directly by its cluster address has none to carry it.
+  if (direct && hostHeaderOf(service) !== undefined) state.report(service, `annotation ${PREFIX}host-header: needs an upstream, and ingress.kubernetes.io/service-upstream skips it; ignored`);
   state.services.set(serviceName, kong);
   state.serviceOwners.set(serviceName, service);
   if (!direct) state.upstreams.set(upstreamName, upstreamFor(state, service, servicePort, upstreamName, override));
@@ -147,6 +151,9 @@ function upstreamFor(state: TranslationState, service: K8sObject, port: ServiceP
     const section = field(override, 'upstream');
     if (isObject(section)) Object.assign(upstream, snakeKeys(section) as Entity);
   }
+  // KIC applies the annotation after the KongIngress, so the annotation wins.
+  const hostHeader = hostHeaderOf(service);
+  if (hostHeader !== undefined) upstream.host_header = hostHeader;
   const policyName = service.metadata.annotations[`${PREFIX}upstream-policy`];
   if (policyName !== undefined) {
     const policy = state.find('KongUpstreamPolicy', service.metadata.namespace, policyName);
@@ -164,8 +171,10 @@ export function weightedUpstream(
   backends: readonly { namespace: string; name: string; port: number; weight: number }[],
 ): KongUpstream {
   const targets: Entity[] = [];
+  let hostHeader: string | undefined;
   for (const b of backends) {
     const service = state.find('Service', b.namespace, b.name);
+    if (service !== undefined) hostHeader = hostHeaderOf(service) ?? hostHeader;
     if (service === undefined) {
       state.report(from, `backend Service ${b.namespace}/${b.name} is not in the input`);
       continue;
@@ -181,6 +190,7 @@ export function weightedUpstream(
     for (const target of endpoints) targets.push({ target, weight: b.weight === 0 ? 0 : each });
   }
   const upstream: KongUpstream = { name: upstreamName, algorithm: 'round-robin', tags: tagsFor(from), targets };
+  if (hostHeader !== undefined) upstream.host_header = hostHeader;
   state.upstreams.set(upstreamName, upstream);
   return upstream;
 }

@@ -11,9 +11,11 @@
 import type { PluginSchemaRegistry } from '../../schema/index.ts';
 import { validateEntity } from '../../entities/index.ts';
 import { isObject, type Json, type JsonObject, type K8sObject } from '../objects.ts';
-import { applyRouteAnnotations } from './annotations.ts';
+import { applyRouteAnnotations, applyServiceAnnotations } from './annotations.ts';
 import { weightedUpstream } from './backends.ts';
 import { attachPlugins } from './plugins.ts';
+import { httpRoutePriorities, splitExpression, splitHttpRoute, splitKey } from './httproute-expressions.ts';
+import { applyServiceTls } from './service-tls.ts';
 import { asArray, asString, field, tagsFor, type Entity, type KongService, type TranslationState } from './state.ts';
 
 /** The controller name KIC's GatewayClasses use. */
@@ -197,12 +199,57 @@ function addMatches(state: TranslationState, route: K8sObject, rule: JsonObject,
   }
 }
 
-function translateRoute(state: TranslationState, route: K8sObject, registry: PluginSchemaRegistry, grpc: boolean): void {
+/** Plugins of the rule's filters and of the route's annotation, on one Kong route. */
+function routePlugins(state: TranslationState, route: K8sObject, registry: PluginSchemaRegistry, plugins: Entity[], kongRoute: Entity): void {
+  for (const plugin of plugins) {
+    const entity = { ...plugin, tags: tagsFor(route) };
+    const checked = validateEntity('plugins', entity, { plugins: registry });
+    if (!checked.ok) state.report(route, `filter plugin ${String(plugin.name)}: ${JSON.stringify(checked.errors)}; skipped`);
+    else state.plugins.push({ ...entity, route: kongRoute.name });
+  }
+  attachPlugins(state, route, { route: kongRoute.name as string }, registry);
+}
+
+/** The expressions router's routes of the rules `rules` of `route`, on `service`. */
+function expressionRoutes(state: TranslationState, route: K8sObject, registry: PluginSchemaRegistry, rules: number[], filters: Json[], service: KongService, priorities: ReadonlyMap<string, number>): void {
+  const snis = (route.metadata.annotations['konghq.com/snis'] ?? '').split(',').map((x) => x.trim()).filter((x) => x !== '');
+  const reported = new Set<string>();
+  for (const split of splitHttpRoute(route)) {
+    if (!rules.includes(split.ruleIndex)) continue;
+    const kongRoute: Entity = {
+      name: `httproute.${route.metadata.namespace}.${route.metadata.name}.${split.hostname === '' ? '_' : split.hostname.replaceAll('*', '_')}.${split.ruleIndex}.${split.matchIndex}`,
+      protocols: ['http', 'https'],
+      strip_path: false,
+      preserve_host: true,
+      request_buffering: true,
+      response_buffering: true,
+      https_redirect_status_code: 426,
+      expression: splitExpression(split, snis),
+      priority: priorities.get(splitKey(split)) ?? 0,
+      tags: tagsFor(route),
+    };
+    const plugins = filterPlugins(state, route, filters, kongRoute);
+    applyRouteAnnotations(state, route, kongRoute);
+    // The expression already holds the SNIs; traditional match fields cannot stand beside an expression.
+    delete kongRoute.snis;
+    for (const key of ['methods', 'hosts', 'headers', 'paths']) {
+      if (kongRoute[key] === undefined) continue;
+      delete kongRoute[key];
+      if (!reported.has(key)) state.report(route, `the annotation setting route ${key} does not apply to expression routes (router_flavor = expressions); ignored`);
+      reported.add(key);
+    }
+    state.routeNames.add(kongRoute.name as string);
+    service.routes.push(kongRoute);
+    routePlugins(state, route, registry, plugins, kongRoute);
+  }
+}
+
+function translateRoute(state: TranslationState, route: K8sObject, registry: PluginSchemaRegistry, grpc: boolean, priorities: ReadonlyMap<string, number> | null): void {
   const kind = grpc ? 'grpcroute' : 'httproute';
   const { namespace, name } = route.metadata;
   const hostnames = asArray(field(route, 'spec.hostnames')).filter((h): h is string => typeof h === 'string');
   // Rules with the same backends and filters share one Kong service (named after the first), as in KIC.
-  const merged = new Map<string, { ruleIndex: number; backends: RuleBackend[]; filters: Json[]; groups: Map<string, MatchGroup> }>();
+  const merged = new Map<string, { ruleIndex: number; rules: number[]; backends: RuleBackend[]; filters: Json[]; groups: Map<string, MatchGroup> }>();
   asArray(field(route, 'spec.rules')).forEach((rule, ruleIndex) => {
     if (!isObject(rule)) return;
     const backends = ruleBackends(state, route, rule, ruleIndex);
@@ -211,12 +258,13 @@ function translateRoute(state: TranslationState, route: K8sObject, registry: Plu
     const key = JSON.stringify([backends, filters]);
     let entry = merged.get(key);
     if (entry === undefined) {
-      entry = { ruleIndex, backends, filters, groups: new Map() };
+      entry = { ruleIndex, rules: [], backends, filters, groups: new Map() };
       merged.set(key, entry);
     }
-    addMatches(state, route, rule, ruleIndex, grpc, entry.groups);
+    entry.rules.push(ruleIndex);
+    if (priorities === null || grpc) addMatches(state, route, rule, ruleIndex, grpc, entry.groups);
   });
-  for (const { ruleIndex, backends, filters, groups } of merged.values()) {
+  for (const { ruleIndex, rules, backends, filters, groups } of merged.values()) {
     const serviceName = `${kind}.${namespace}.${name}.${ruleIndex}`;
     weightedUpstream(state, route, serviceName, backends);
     const service: KongService = {
@@ -224,7 +272,8 @@ function translateRoute(state: TranslationState, route: K8sObject, registry: Plu
       host: serviceName,
       port: backends[backends.length - 1].port,
       protocol: grpc ? 'grpc' : 'http',
-      path: '/',
+      // A gRPC service has no path (the schema refuses one).
+      ...(grpc ? {} : { path: '/' }),
       connect_timeout: 60000,
       read_timeout: 60000,
       write_timeout: 60000,
@@ -232,7 +281,16 @@ function translateRoute(state: TranslationState, route: K8sObject, registry: Plu
       tags: tagsFor(route),
       routes: [],
     };
+    // KIC applies the annotations of every backend Service to the rule's service, in the order of their names.
+    const owners = backends.map((b) => state.find('Service', b.namespace, b.name)).filter((x): x is K8sObject => x !== undefined)
+      .sort((x, y) => `${x.metadata.namespace}/${x.metadata.name}`.localeCompare(`${y.metadata.namespace}/${y.metadata.name}`));
+    for (const owner of owners) applyServiceAnnotations(state, owner, service);
+    for (const owner of owners) applyServiceTls(state, owner, service);
     state.services.set(serviceName, service);
+    if (priorities !== null && !grpc) {
+      expressionRoutes(state, route, registry, rules, filters, service, priorities);
+      continue;
+    }
     let matchIndex = 0;
     for (const group of groups.values()) {
       const kongRoute: Entity = {
@@ -255,20 +313,16 @@ function translateRoute(state: TranslationState, route: K8sObject, registry: Plu
       applyRouteAnnotations(state, route, kongRoute);
       state.routeNames.add(kongRoute.name as string);
       service.routes.push(kongRoute);
-      for (const plugin of plugins) {
-        const entity = { ...plugin, tags: tagsFor(route) };
-        const checked = validateEntity('plugins', entity, { plugins: registry });
-        if (!checked.ok) state.report(route, `filter plugin ${String(plugin.name)}: ${JSON.stringify(checked.errors)}; skipped`);
-        else state.plugins.push({ ...entity, route: kongRoute.name });
-      }
-      attachPlugins(state, route, { route: kongRoute.name as string }, registry);
+      routePlugins(state, route, registry, plugins, kongRoute);
     }
   }
 }
 
-export function translateGatewayApi(state: TranslationState, registry: PluginSchemaRegistry): void {
-  for (const route of state.all('HTTPRoute')) if (ownedByKong(state, route)) translateRoute(state, route, registry, false);
-  for (const route of state.all('GRPCRoute')) if (ownedByKong(state, route)) translateRoute(state, route, registry, true);
+export function translateGatewayApi(state: TranslationState, registry: PluginSchemaRegistry, expressions: boolean): void {
+  const httpRoutes = state.all('HTTPRoute').filter((r) => ownedByKong(state, r));
+  const priorities = expressions ? httpRoutePriorities(httpRoutes) : null;
+  for (const route of httpRoutes) translateRoute(state, route, registry, false, priorities);
+  for (const route of state.all('GRPCRoute')) if (ownedByKong(state, route)) translateRoute(state, route, registry, true, null);
   for (const kind of ['TCPRoute', 'UDPRoute', 'TLSRoute', 'TCPIngress', 'UDPIngress']) {
     for (const route of state.all(kind)) state.report(route, 'stream routes are not supported: Tollgate has no stream (TCP/UDP/TLS passthrough) proxy; skipped');
   }

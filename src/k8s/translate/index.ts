@@ -5,11 +5,13 @@
  */
 import type { PluginSchemaRegistry } from '../../schema/index.ts';
 import { loadDeclarative } from '../../declarative/index.ts';
+import { routerFlavorInUse, type RoutesSchemaFlavor } from '../../entities/index.ts';
 import type { K8sObject } from '../objects.ts';
 import { translateConsumers } from './consumers.ts';
 import { translateGatewayApi } from './gateway-api.ts';
 import { translateIngresses } from './ingress.ts';
 import { attachPlugins, globalPlugins } from './plugins.ts';
+import { translateCaCertificates } from './service-tls.ts';
 import { TranslationState } from './state.ts';
 
 export interface TranslateOptions {
@@ -17,6 +19,8 @@ export interface TranslateOptions {
   ingressClass: string;
   /** The plugins the gateway has: others are reported. */
   plugins: PluginSchemaRegistry;
+  /** The gateways' `router_flavor` (default: the one this process runs with): `expressions` gets KIC's expression routes for HTTPRoutes. */
+  routerFlavor?: RoutesSchemaFlavor;
 }
 
 export interface Translation {
@@ -50,9 +54,10 @@ export function classFilter(objects: readonly K8sObject[], ingressClass: string)
 export function translate(objects: readonly K8sObject[], options: TranslateOptions): Translation {
   const state = new TranslationState(objects);
   const inClass = classFilter(objects, options.ingressClass);
+  translateCaCertificates(state);
   translateConsumers(state, options.plugins, inClass);
   translateIngresses(state, options.plugins, inClass);
-  translateGatewayApi(state, options.plugins);
+  translateGatewayApi(state, options.plugins, (options.routerFlavor ?? routerFlavorInUse()) === 'expressions');
   for (const [name, owner] of state.serviceOwners) attachPlugins(state, owner, { service: name }, options.plugins);
   globalPlugins(state, options.plugins, inClass);
 
@@ -64,6 +69,7 @@ export function translate(objects: readonly K8sObject[], options: TranslateOptio
   if (state.consumerGroups.size > 0) config.consumer_groups = byName([...state.consumerGroups.values()]);
   if (state.memberships.length > 0) config.consumer_group_consumers = state.memberships;
   if (state.certificates.size > 0) config.certificates = [...state.certificates.values()];
+  if (state.caCertificates.size > 0) config.ca_certificates = [...state.caCertificates.values()];
   if (state.plugins.length > 0) config.plugins = state.plugins;
 
   // The output must load: anything the loader refuses is a translation bug, reported rather than printed broken.

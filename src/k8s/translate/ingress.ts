@@ -10,7 +10,8 @@ import { isObject, type Json, type K8sObject } from '../objects.ts';
 import { applyKongIngress, applyRouteAnnotations, kongIngressFor, PREFIX } from './annotations.ts';
 import { kongServiceFor, portRefOf, type PortRef } from './backends.ts';
 import { attachPlugins } from './plugins.ts';
-import { asArray, asString, field, secretData, tagsFor, type Entity, type TranslationState } from './state.ts';
+import { certificateFor } from './service-tls.ts';
+import { asArray, asString, field, tagsFor, type Entity, type TranslationState } from './state.ts';
 
 const KONG_REGEX_PREFIX = '~';
 const CONTROLLER_REGEX_PREFIX = '/~';
@@ -95,15 +96,10 @@ function translateTls(state: TranslationState, ingress: K8sObject): void {
       state.report(ingress, `TLS Secret ${key} is not in the input; its hosts get no certificate`);
       continue;
     }
-    const data = secretData(secret);
-    if (data['tls.crt'] === undefined || data['tls.key'] === undefined) {
-      state.report(ingress, `TLS Secret ${key} has no tls.crt and tls.key; skipped`);
+    const certificate = certificateFor(state, secret);
+    if (typeof certificate === 'string') {
+      state.report(ingress, `TLS ${certificate}; skipped`);
       continue;
-    }
-    let certificate = state.certificates.get(key);
-    if (certificate === undefined) {
-      certificate = { cert: data['tls.crt'].trim(), key: data['tls.key'].trim(), tags: tagsFor(secret), snis: [] };
-      state.certificates.set(key, certificate);
     }
     for (const host of asArray(tls.hosts)) {
       if (typeof host !== 'string') continue;

@@ -28,6 +28,8 @@ export class TranslationState {
   readonly plugins: Entity[] = [];
   /** Certificates by `namespace/secret`. */
   readonly certificates = new Map<string, Entity & { snis: Entity[] }>();
+  /** CA certificates by id. */
+  readonly caCertificates = new Map<string, Entity>();
   /** Every SNI given to a certificate, and which secret has it. */
   readonly snis = new Map<string, string>();
   readonly problems: string[] = [];
