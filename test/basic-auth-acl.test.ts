@@ -136,6 +136,25 @@ describe('basic-auth and acl from the Admin API (SQLite), then db_export and db_
     assert.equal(JSON.parse(bob.text).message, 'You cannot consume this service');
   });
 
+  test('a header that authenticated before follows changes to its consumer and credential', async () => {
+    assert.equal((await call(node.admin, 'POST', '/consumers', { username: 'temp', custom_id: 't-1' })).status, 201);
+    assert.equal((await call(node.admin, 'POST', '/consumers/temp/acls', { group: 'admins' })).status, 201);
+    assert.equal((await call(node.admin, 'POST', '/consumers/temp/basic-auth', { username: 'temp-user', password: 'temp-password' })).status, 201);
+    const header = { authorization: basic('temp-user', 'temp-password') };
+    const customId = async () => {
+      const res = await get(`${node.proxy}/locked`, header);
+      return res.status === 200 ? echoOf(res.text).headers['x-consumer-custom-id'] : res.status;
+    };
+    await waitUntil(async () => (await customId()) === 't-1', 5000, 'the new credential');
+    // Served from what the worker remembers now; the changes below must still show on the very same header.
+    assert.equal(await customId(), 't-1');
+    assert.equal((await call(node.admin, 'PATCH', '/consumers/temp', { custom_id: 't-2' })).status, 200);
+    await waitUntil(async () => (await customId()) === 't-2', 5000, 'the changed consumer');
+    assert.equal((await call(node.admin, 'DELETE', '/consumers/temp/basic-auth/temp-user')).status, 204);
+    await waitUntil(async () => (await customId()) === 401, 5000, 'the deleted credential');
+    assert.equal((await call(node.admin, 'DELETE', '/consumers/temp')).status, 204);
+  });
+
   test('anonymous and hide_credentials; acl answers 401 to an anonymous consumer without groups', async () => {
     const route = await call(node.admin, 'POST', '/services/svc/routes', { 'paths[]': '/open', name: 'open' });
     assert.equal(route.status, 201);

@@ -3,13 +3,15 @@
  * (authorization code, implicit, client credentials, password, refresh), PKCE in lax and strict modes, Kong's
  * error bodies and statuses, token expiry, scopes, hide_credentials, anonymous, HTTPS enforcement and
  * X-Forwarded-Proto from trusted addresses, the Admin API (credentials nested under consumers, tokens,
- * 400s naming the field), then a DB-less node loading credentials nested under consumers (which cannot issue
- * tokens, as in Kong). Client secrets and tokens never reach the node's logs.
+ * 400s naming the field), tokens through db_export and db_import into a new database, then a DB-less node
+ * loading credentials and tokens nested under consumers (which serves those tokens but cannot issue any, as in
+ * Kong). Client secrets and tokens never reach the node's logs.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { Agent, request } from 'undici';
@@ -466,11 +468,53 @@ describe('oauth2 on PostgreSQL through an HTTPS listener', { timeout: 300_000 },
     await waitUntil(async () => (await get('/a/resource', { authorization: `Bearer ${accessToken}` })).status === 401, WAIT, 'the deleted token to be refused');
   });
 
-  test('db_export nests the applications under their consumer and leaves codes and tokens in the database', async () => {
+  test('db_export writes applications and tokens (not codes, as Kong); db_import into a new database serves the tokens', async () => {
+    const issued = await token('/a/oauth2/token', { grant_type: 'password', ...confidential, provision_key: 'provision123', authenticated_userid: 'exported', scope: 'email' });
+    assert.equal(issued.status, 200, issued.text);
+    const accessToken = String(issued.body.access_token);
+    const refreshToken = String(issued.body.refresh_token);
+    // Codes stay in the database (Kong: db_export = false): one issued here is never in the file.
+    const code = await authorize('/a', { client_id: 'clientid123', response_type: 'code', provision_key: 'provision123', authenticated_userid: 'exported' });
+    assert.equal(code.status, 200, code.text);
+
     const exported = await runTollgate(['config', 'db_export'], db.env);
     assert.equal(exported.code, 0, exported.stderr);
     assert.match(exported.stdout, /consumers:[\s\S]*oauth2_credentials:[\s\S]*client_id: clientid123/);
-    assert.doesNotMatch(exported.stdout, /oauth2_tokens|oauth2_authorization_codes|access_token/);
+    assert.match(exported.stdout, /oauth2_tokens:/);
+    assert.ok(exported.stdout.includes(`access_token: ${accessToken}`), 'the token is exported');
+    assert.ok(exported.stdout.includes(`refresh_token: ${refreshToken}`));
+    assert.doesNotMatch(exported.stdout, /oauth2_authorization_codes/);
+    const issuedCode = new URL(String(code.body.redirect_uri)).searchParams.get('code');
+    assert.ok(issuedCode !== null && !exported.stdout.includes(issuedCode), 'no code in the file');
+
+    const fresh = await createTestDatabase();
+    let second: TollgateNode | undefined;
+    try {
+      const dir = mkdtempSync(join(tmpdir(), 'tg-oauth2-export-'));
+      const file = join(dir, 'export.yml');
+      writeFileSync(file, exported.stdout);
+      assert.equal((await runTollgate(['migrations', 'bootstrap'], fresh.env)).code, 0);
+      const imported = await runTollgate(['config', 'db_import', file], fresh.env);
+      assert.equal(imported.code, 0, imported.stderr + imported.stdout);
+      const tlsPort = await freePort();
+      second = await startTollgate({ env: fresh.env, extraProxyListen: `127.0.0.1:${tlsPort} ssl` });
+      const read = await send(`${second.admin}/oauth2_tokens/${accessToken}`, 'GET');
+      assert.equal(read.status, 200, read.text);
+      assert.equal(read.body.authenticated_userid, 'exported');
+      assert.equal(read.body.scope, 'email');
+      assert.equal(read.body.created_at, (await admin('GET', `/oauth2_tokens/${accessToken}`)).body.created_at, 'the issue time is kept, so the token expires as before');
+      const resource = () => send(`https://127.0.0.1:${tlsPort}/a/resource`, 'GET', { headers: { authorization: `Bearer ${accessToken}` } });
+      await waitUntil(async () => (await resource()).status === 200, WAIT, 'the imported token on the new node');
+      const seen = echoOf(await resource()).headers;
+      assert.equal(seen['x-credential-identifier'], 'clientid123');
+      assert.equal(seen['x-authenticated-userid'], 'exported');
+      // The refresh token came along too.
+      const refreshed = await send(`https://127.0.0.1:${tlsPort}/a/oauth2/token`, 'POST', { form: { grant_type: 'refresh_token', refresh_token: refreshToken, ...confidential } });
+      assert.equal(refreshed.status, 200, refreshed.text);
+    } finally {
+      await second?.stop();
+      await fresh.drop();
+    }
   });
 
   test('client secrets and tokens never reach the logs', async () => {
@@ -483,7 +527,7 @@ describe('oauth2 on PostgreSQL through an HTTPS listener', { timeout: 300_000 },
   });
 });
 
-describe('oauth2 DB-less: credentials nested under consumers', { timeout: 120_000 }, () => {
+describe('oauth2 DB-less: credentials nested under consumers, tokens in the file', { timeout: 120_000 }, () => {
   let up: TestUpstream;
   let node: TollgateNode;
   before(async () => {
@@ -510,6 +554,17 @@ consumers:
         client_id: carol-app
         client_secret: ${SECRET}
         redirect_uris: [${REDIRECT}]
+oauth2_tokens:
+  - access_token: configured-token
+    credential: carol-app
+    service: s
+    expires_in: 0
+    authenticated_userid: from-file
+  - access_token: expired-token
+    credential: carol-app
+    service: s
+    expires_in: 60
+    created_at: 1000000000
 `,
     });
     (node as TollgateNode & { https: string }).https = `https://127.0.0.1:${tlsPort}`;
@@ -519,7 +574,7 @@ consumers:
     await up?.close();
   });
 
-  test('the credential loads and is served by the Admin API; issuing a token needs a database (500, as in Kong); tokens are not found', async () => {
+  test('the credential loads and is served by the Admin API; issuing a token needs a database (500, as in Kong); tokens come from the file', async () => {
     const cred = await send(`${node.admin}/oauth2/carol-app`, 'GET');
     assert.equal(cred.status, 200, cred.text);
     assert.equal(cred.body.name, 'app');
@@ -533,7 +588,15 @@ consumers:
     const unknown = await send(`${https}/s/anything`, 'GET', { headers: { authorization: 'Bearer some-token' } });
     assert.equal(unknown.status, 401, 'a token is looked up and not found, as in Kong');
     assert.equal(unknown.body.error, 'invalid_token');
+    // As a Kong DB-less node, one serves the tokens its file lists (what db_export writes).
+    const configured = await send(`${https}/s/anything`, 'GET', { headers: { authorization: 'Bearer configured-token' } });
+    assert.equal(configured.status, 200, configured.text);
+    assert.equal(echoOf(configured).headers['x-authenticated-userid'], 'from-file');
+    assert.equal(echoOf(configured).headers['x-credential-identifier'], 'carol-app');
+    const expired = await send(`${https}/s/anything`, 'GET', { headers: { authorization: 'Bearer expired-token' } });
+    assert.equal(expired.status, 401, 'expires_in still counts from created_at');
     const config = await send(`${node.admin}/config`, 'GET');
     assert.match(config.text, /oauth2_credentials/);
+    assert.match(config.text, /oauth2_tokens/);
   });
 });

@@ -60,7 +60,7 @@ export async function dbExport(settings: Settings, file: string | undefined): Pr
   }
   const store = await openConfiguredStore(settings);
   try {
-    const text = exportDeclarative(await store.exportAll());
+    const text = exportDeclarative(await store.exportFile());
     if (file === undefined) process.stdout.write(text);
     else {
       // The export holds credentials (key-auth keys in clear): owner-only, like the database it comes from.

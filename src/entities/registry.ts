@@ -77,6 +77,11 @@ export interface EntityMeta {
   ttl: boolean;
   /** Part of the configuration export (false: Kong's `db_export = false`, rows that stay in the database). */
   dbExport: boolean;
+  /**
+   * Part of the live configuration (snapshots, configuration versions, pushes to data planes); false for
+   * exported rows written while serving (`live_config: false`) and for everything not exported.
+   */
+  liveConfig: boolean;
   /** Served by the Admin API's generated endpoints (false: Kong's `generate_admin_api = false`). */
   generateAdminApi: boolean;
   hasTags: boolean;
@@ -126,6 +131,7 @@ function metaOf(schema: EntitySchemaDef, plugin: string | null): EntityMeta {
     cacheKey: schema.cache_key ?? null,
     ttl: schema.ttl === true,
     dbExport: schema.db_export !== false,
+    liveConfig: schema.db_export !== false && schema.live_config !== false,
     generateAdminApi: schema.generate_admin_api !== false,
     hasTags: 'tags' in schema.fields,
     plugin,

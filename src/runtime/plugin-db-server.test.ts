@@ -29,7 +29,9 @@ test('core entities are out of reach; plugin rows are validated, generated and e
       ttl: 60,
     })) as Record<string, unknown>;
     assert.match(String(token.access_token), /^[A-Za-z0-9]{32}$/);
-    assert.equal(await store.configVersion(), version, 'a token is no configuration: the version stays');
+    assert.equal(await store.configVersion(), version, 'a token is no live configuration: the version stays');
+    await runPluginDbRequest(store, { op: 'insert', entity: 'oauth2_authorization_codes', row: { credential: { id: credential.id } }, ttl: 300 });
+    assert.equal(await store.configVersion(), version, 'nor is a code');
     assert.equal(token.token_type, 'bearer');
     const found = (await runPluginDbRequest(store, { op: 'selectBy', entity: 'oauth2_tokens', field: 'access_token', value: String(token.access_token) })) as Record<string, unknown>;
     assert.equal(found.id, token.id);

@@ -181,9 +181,15 @@ export interface EntitySchemaDef extends SchemaDef {
   readonly secret_endpoint_key?: boolean;
   /**
    * False for data that is no configuration (Kong's `db_export = false`): rows written while serving, such as
-   * oauth2's codes and tokens, stay in the database and out of exports, snapshots and pushes to data planes.
+   * oauth2's codes, stay in the database and out of exports, snapshots and pushes to data planes.
    */
   readonly db_export?: boolean;
+  /**
+   * False for rows that `config db_export` writes (Kong exports them) but that are not part of the live
+   * configuration a node with a database compiles and pushes: rows written per request (oauth2 tokens), whose
+   * writes and expiries would otherwise each rebuild every worker's configuration. Tollgate addition.
+   */
+  readonly live_config?: boolean;
   /** False for entities the Admin API does not serve (Kong's `generate_admin_api = false`: oauth2's codes). */
   readonly generate_admin_api?: boolean;
   /**

@@ -226,6 +226,11 @@ export interface Store extends StoreOps {
   /** Every entity, as the declarative loader's FlatConfig (what the proxy compiles). */
   exportAll(): Promise<FlatConfig>;
   /**
+   * What `config db_export` writes: `exportAll` plus the rows Kong exports that are no part of the live
+   * configuration here (`live_config: false`: oauth2 tokens).
+   */
+  exportFile(): Promise<FlatConfig>;
+  /**
    * `exportAll` and the configuration version it shows, read in one consistent snapshot, with the time
    * (ms since the epoch) when its first entity with a `ttl` expires, or null: the export changes then
    * without any write, so whoever serves it must export again.

@@ -152,3 +152,106 @@ describe('basic-auth', () => {
     assert.equal(ctx.exited?.body, "anonymous consumer ghost is configured but doesn't exist");
   });
 });
+
+describe('basic-auth: header values remembered after a success', () => {
+  const ANN = { id: 'c-ann', username: 'ann', custom_id: 'ann-1' };
+  const BOB = { id: 'c-bob', username: 'bob', custom_id: null };
+  const annPassword = hashPassword('open:sesame');
+  /** A snapshot's data of its own, so each test starts with nothing remembered. */
+  function snapshot(consumers = [ANN, BOB], annStored = annPassword) {
+    return buildConfigData({
+      services: [],
+      routes: [],
+      upstreams: [],
+      targets: [],
+      plugins: [],
+      consumers,
+      basicauth_credentials: [
+        { id: 'b-ann', consumer: { id: 'c-ann' }, username: 'ann-user', password: annStored },
+        { id: 'b-bob', consumer: { id: 'c-bob' }, username: 'bob-user', password: kongSha1('MI6', 'c-bob') },
+      ],
+    });
+  }
+  const confOf = (data: ReturnType<typeof buildConfigData>, config: Partial<Record<keyof BasicAuthConfig, unknown>> = {}) =>
+    basicAuthHandler.prepare!({ anonymous: null, hide_credentials: false, realm: 'service', ...config } as BasicAuthConfig, data);
+  const ANN_OK = basic('ann-user', 'open:sesame');
+  const BOB_OK = basic('bob-user', 'MI6');
+
+  /** What a request leaves behind: the answer, the consumer and the headers sent upstream. */
+  async function outcome(c: BasicAuthConf, rawHeaders: string[]) {
+    const ctx = await run(c, rawHeaders);
+    return { exited: ctx.exited, consumer: ctx.consumer?.id ?? null, credential: ctx.credential?.id ?? null, upstream: ctx.upstreamHeaders.slice(2) };
+  }
+
+  test('a success is remembered by its exact value and answered the same, synchronously', async () => {
+    const c = confOf(snapshot());
+    const first = await outcome(c, ['Authorization', ANN_OK]);
+    assert.equal(first.consumer, 'c-ann');
+    assert.equal(c.proven.size, 1);
+    assert.equal(c.proven.get(ANN_OK)?.credential.id, 'b-ann');
+    const ctx = context(['Authorization', ANN_OK]);
+    assert.equal(basicAuthHandler.access!(ctx, c), undefined);
+    assert.deepEqual({ exited: ctx.exited, consumer: ctx.consumer?.id, credential: ctx.credential?.id, upstream: ctx.upstreamHeaders.slice(2) }, first);
+    // Another spelling of the same credentials is checked in full, then remembered too.
+    const spelled = `basic ${Buffer.from('ann-user:open:sesame').toString('base64')}`;
+    assert.equal((await outcome(c, ['Authorization', spelled])).consumer, 'c-ann');
+    assert.equal(c.proven.size, 2);
+  });
+
+  test('wrong passwords are never remembered, also while the right one is being verified', async () => {
+    const c = confOf(snapshot(), { anonymous: null });
+    const wrong = basic('ann-user', 'open:sesame!');
+    const answers = await Promise.all([run(c, ['Authorization', wrong]), run(c, ['Authorization', ANN_OK]), run(c, ['Authorization', wrong])]);
+    assert.deepEqual(answers.map((ctx) => ctx.exited?.status ?? 200), [401, 200, 401]);
+    for (const header of [wrong, basic('bob-user', 'MI5'), basic('nobody', 'x'), 'foobar']) {
+      assert.equal((await run(c, ['Authorization', header])).exited?.status, 401, header);
+      assert.equal(c.proven.get(header), undefined, header);
+    }
+    assert.equal(c.proven.size, 1);
+  });
+
+  test('every plugin entity of one snapshot shares what was proven; a new snapshot starts empty', async () => {
+    const data = snapshot();
+    const one = confOf(data);
+    await run(one, ['Authorization', BOB_OK]);
+    assert.equal(confOf(data, { hide_credentials: true, realm: 'x' }).proven.get(BOB_OK)?.consumer.id, 'c-bob');
+    assert.equal(confOf(snapshot()).proven.size, 0);
+  });
+
+  test('a changed password or consumer takes effect with the next snapshot', async () => {
+    const before = confOf(snapshot());
+    assert.equal((await run(before, ['Authorization', ANN_OK])).consumer?.id, 'c-ann');
+    const newPassword = confOf(snapshot([ANN, BOB], hashPassword('new')));
+    assert.equal((await run(newPassword, ['Authorization', ANN_OK])).exited?.status, 401);
+    assert.equal((await run(newPassword, ['Authorization', basic('ann-user', 'new')])).exited, null);
+    const renamed = confOf(snapshot([{ ...ANN, custom_id: 'ann-2' }, BOB]));
+    const ctx = await run(renamed, ['Authorization', ANN_OK]);
+    assert.equal(upstream(ctx, 'X-Consumer-Custom-ID'), 'ann-2');
+    const gone = confOf(snapshot([BOB]));
+    assert.equal((await run(gone, ['Authorization', ANN_OK])).exited?.status, 401);
+  });
+
+  test('a remembered value answers as the full check does, whichever headers come with it and with hide_credentials', async () => {
+    const cases: string[][] = [
+      ['Authorization', ANN_OK],
+      ['Proxy-Authorization', ANN_OK],
+      ['Authorization', ANN_OK, 'Proxy-Authorization', 'junk'],
+      ['Proxy-Authorization', basic('nobody', 'x'), 'Authorization', ANN_OK],
+      // Proxy-Authorization names a known user: its wrong password fails, whatever Authorization proved before.
+      ['Proxy-Authorization', basic('bob-user', 'MI5'), 'Authorization', ANN_OK],
+      ['Proxy-Authorization', BOB_OK, 'Authorization', ANN_OK],
+      ['Proxy-Authorization', ANN_OK, 'Authorization', 'junk'],
+    ];
+    for (const hide of [false, true]) {
+      for (const headers of cases) {
+        const fresh = confOf(snapshot(), { hide_credentials: hide });
+        const full = await outcome(fresh, headers);
+        // Remember every value of the case first, as separate requests would.
+        const warm = confOf(snapshot(), { hide_credentials: hide });
+        for (let i = 1; i < headers.length; i += 2) await run(warm, ['Authorization', headers[i]]);
+        const remembered = await outcome(warm, headers);
+        assert.deepEqual(remembered, full, `${JSON.stringify(headers)} hide_credentials=${hide}`);
+      }
+    }
+  });
+});

@@ -6,6 +6,7 @@
  */
 import type { CredentialMatch, Kong, PluginConfigData, PluginConsumer, PluginHandler } from '../../pdk/index.ts';
 import { parseStored, verifyPassword, type StoredPassword } from './password.ts';
+import { ProvenHeaders } from './proven-headers.ts';
 import type { BasicAuthConfig } from './schema.ts';
 
 export const ERR_UNAUTHORIZED = 'Unauthorized';
@@ -27,12 +28,19 @@ export interface BasicAuthConf {
   /** The anonymous consumer, resolved at config time; null when configured but missing (a 500, as Kong). */
   readonly anonymousConsumer: PluginConsumer | null;
   readonly credentials: ReadonlyMap<string, BasicAuthEntry>;
+  /** Header values already verified against `credentials` (same lifetime: one snapshot). */
+  readonly proven: ProvenHeaders<BasicAuthEntry>;
+}
+
+interface CredentialIndex {
+  readonly byUsername: ReadonlyMap<string, BasicAuthEntry>;
+  readonly proven: ProvenHeaders<BasicAuthEntry>;
 }
 
 /** One index per snapshot, whichever basic-auth plugin entity asks first. */
-const indexes = new WeakMap<ReadonlyMap<string, CredentialMatch>, ReadonlyMap<string, BasicAuthEntry>>();
+const indexes = new WeakMap<ReadonlyMap<string, CredentialMatch>, CredentialIndex>();
 
-function credentialIndex(data: PluginConfigData): ReadonlyMap<string, BasicAuthEntry> {
+function credentialIndex(data: PluginConfigData): CredentialIndex {
   const byUsername = data.credentialsBy('basicauth_credentials', 'username');
   let index = indexes.get(byUsername);
   if (index === undefined) {
@@ -46,7 +54,7 @@ function credentialIndex(data: PluginConfigData): ReadonlyMap<string, BasicAuthE
         stored: parseStored(row.password, match.consumer.id),
       });
     }
-    index = built;
+    index = { byUsername: built, proven: new ProvenHeaders<BasicAuthEntry>() };
     indexes.set(byUsername, index);
   }
   return index;
@@ -54,12 +62,14 @@ function credentialIndex(data: PluginConfigData): ReadonlyMap<string, BasicAuthE
 
 function prepare(config: BasicAuthConfig, data: PluginConfigData): BasicAuthConf {
   const anonymous = config.anonymous !== null && config.anonymous !== '' ? config.anonymous : null;
+  const index = credentialIndex(data);
   return {
     hideCredentials: config.hide_credentials,
     challenge: { 'WWW-Authenticate': `Basic realm="${config.realm}"` },
     anonymous,
     anonymousConsumer: anonymous === null ? null : (data.consumer(anonymous) ?? null),
-    credentials: credentialIndex(data),
+    credentials: index.byUsername,
+    proven: index.proven,
   };
 }
 
@@ -123,18 +133,38 @@ function authenticate(kong: Kong, conf: BasicAuthConf): BasicAuthEntry | null | 
   const authorization = kong.request.getHeader('authorization');
   const proxyAuthorization = kong.request.getHeader('proxy-authorization');
   if (authorization === undefined && proxyAuthorization === undefined) return null;
+  // A value that proved a credential before proves it again: only the header read first can be looked up,
+  // as the full check below only falls back to the other one when this one names no known user.
+  const known = conf.proven.get(proxyAuthorization ?? (authorization as string));
+  if (known !== undefined) {
+    if (conf.hideCredentials) {
+      // The same headers as the full check removes: both when Proxy-Authorization is absent, else only it.
+      kong.service.request.clearHeader('proxy-authorization');
+      if (proxyAuthorization === undefined) kong.service.request.clearHeader('authorization');
+    }
+    return known;
+  }
+  let value = proxyAuthorization;
   let given = retrieve(kong, conf, 'proxy-authorization', proxyAuthorization);
   let entry = given === null ? undefined : conf.credentials.get(given.username);
   if (entry === undefined) {
+    value = authorization;
     given = retrieve(kong, conf, 'authorization', authorization);
     if (given === null) return null;
     entry = conf.credentials.get(given.username);
   }
-  if (entry === undefined || given === null) return null;
+  if (entry === undefined || given === null || value === undefined) return null;
   const found = entry;
+  const proof = value;
   const ok = verifyPassword(entry.stored, given.password);
-  if (typeof ok === 'boolean') return ok ? found : null;
-  return ok.then((valid) => (valid ? found : null));
+  if (typeof ok === 'boolean') return ok ? remember(conf, proof, found) : null;
+  return ok.then((valid) => (valid ? remember(conf, proof, found) : null));
+}
+
+/** Records a verified header value (successes only: a wrong password is checked in full every time). */
+function remember(conf: BasicAuthConf, value: string, entry: BasicAuthEntry): BasicAuthEntry {
+  conf.proven.add(value, entry);
+  return entry;
 }
 
 function decide(kong: Kong, conf: BasicAuthConf, entry: BasicAuthEntry | null): void {

@@ -101,7 +101,7 @@ export async function authenticate(kong: Kong, conf: OAuth2Conf): Promise<AuthFa
       headers: { 'WWW-Authenticate': bearerChallenge(conf.realm) },
     };
   }
-  const token = await loadToken(kong, accessToken);
+  const token = conf.tokens !== null ? (conf.tokens.get(accessToken) ?? null) : await loadToken(kong, accessToken);
   if (token === null) return invalidToken(conf);
   const serviceId = (kong.router.getService()?.id as string | undefined) ?? null;
   const tokenService = token.service?.id ?? null;

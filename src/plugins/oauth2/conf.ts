@@ -4,7 +4,9 @@
  * a set and the anonymous consumer resolved.
  */
 import type { PluginConfigData, PluginConsumer, PluginEntityScope } from '../../pdk/index.ts';
+import { configuredTokens } from './configured-tokens.ts';
 import type { OAuth2Config } from './schema.ts';
+import type { StoredToken } from './tokens.ts';
 
 /** A client application as the flows need it. */
 export interface OAuth2Client {
@@ -34,6 +36,8 @@ export interface OAuth2Conf {
   readonly anonymous: string | null;
   readonly anonymousConsumer: PluginConsumer | null;
   readonly clients: OAuth2Clients;
+  /** Tokens by access token from the configuration on a node without a database; null: read from the database. */
+  readonly tokens: ReadonlyMap<string, StoredToken> | null;
 }
 
 const indexes = new WeakMap<object, OAuth2Clients>();
@@ -75,5 +79,6 @@ export function prepareConf(config: OAuth2Config, data: PluginConfigData, entity
     anonymous,
     anonymousConsumer: anonymous === null ? null : (data.consumer(anonymous) ?? null),
     clients: clientIndex(data),
+    tokens: configuredTokens(data),
   };
 }

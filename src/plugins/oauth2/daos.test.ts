@@ -10,7 +10,7 @@ import { verifySecret } from './secret.ts';
 
 registerPlugins(enabledPlugins(['oauth2']));
 
-test('oauth2 entities: Kong\'s Admin API names, endpoint keys, ttls; codes and tokens stay out of exports', () => {
+test('oauth2 entities: Kong\'s Admin API names, endpoint keys, ttls; tokens exported to files, codes not; neither live', () => {
   const credentials = ENTITIES.oauth2_credentials;
   assert.equal(credentials.plugin, 'oauth2');
   assert.equal(credentials.adminApiName, 'oauth2');
@@ -20,9 +20,12 @@ test('oauth2 entities: Kong\'s Admin API names, endpoint keys, ttls; codes and t
   assert.equal(ENTITIES.oauth2_tokens.endpointKey, 'access_token');
   assert.equal(ENTITIES.oauth2_tokens.secretEndpointKey, true);
   assert.equal(ENTITIES.oauth2_tokens.ttl, true);
-  assert.equal(ENTITIES.oauth2_tokens.dbExport, false);
+  assert.equal(ENTITIES.oauth2_tokens.dbExport, true, 'Kong exports tokens (db_export unset)');
+  assert.equal(ENTITIES.oauth2_tokens.liveConfig, false, 'written per request: no configuration rebuild per token');
+  assert.equal(credentials.liveConfig, true);
   assert.equal(ENTITIES.oauth2_authorization_codes.ttl, true);
-  assert.equal(ENTITIES.oauth2_authorization_codes.dbExport, false);
+  assert.equal(ENTITIES.oauth2_authorization_codes.dbExport, false, 'Kong: db_export = false');
+  assert.equal(ENTITIES.oauth2_authorization_codes.liveConfig, false);
   assert.equal(ENTITIES.oauth2_authorization_codes.generateAdminApi, false, 'no Admin API for codes, as in Kong');
   assert.equal(ENTITIES.oauth2_tokens.generateAdminApi, true);
   assert.deepEqual(ENTITIES.oauth2_tokens.foreignKeys.map((fk) => [fk.field, fk.reference, fk.onDelete]), [

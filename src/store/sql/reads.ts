@@ -182,14 +182,16 @@ export async function listTagPage(
 /**
  * Every live entity of every collection, ordered by id, and when the first of them expires (ms since the
  * epoch, or null): the export no longer holds that entity after then, so whoever serves it must export again.
+ * `scope` 'live' is the configuration nodes compile and push; 'file' adds what only `config db_export` writes
+ * (Kong exports oauth2 tokens, which here stay out of the live configuration).
  */
-export async function exportEntities(session: SqlSession, dialect: Dialect): Promise<{ config: FlatConfig; nextExpiry: number | null }> {
+export async function exportEntities(session: SqlSession, dialect: Dialect, scope: 'live' | 'file' = 'live'): Promise<{ config: FlatConfig; nextExpiry: number | null }> {
   const config = emptyFlatConfig();
   const now = Date.now();
   let nextExpiry: number | null = null;
   for (const entity of ENTITY_ORDER) {
-    // Rows written while serving (oauth2 tokens) are no configuration: they stay out of every export.
-    if (!ENTITIES[entity].dbExport) continue;
+    // Rows that are no configuration (db_export = false: oauth2 codes) stay out of every export.
+    if (scope === 'live' ? !ENTITIES[entity].liveConfig : !ENTITIES[entity].dbExport) continue;
     const layout = layoutOf(entity);
     const alive = layout.ttl ? ` WHERE (${ident('expires_at')} IS NULL OR ${ident('expires_at')} > ?)` : '';
     const rows = await session.query(

@@ -184,6 +184,11 @@ export class SqlStore implements Store {
     return (await this.exportSnapshot()).config;
   }
 
+  exportFile(): Promise<FlatConfig> {
+    this.#enter();
+    return this.#driver.snapshot(async (s) => (await exportEntities(s, this.#driver.dialect, 'file')).config);
+  }
+
   exportSnapshot(): Promise<{ config: FlatConfig; version: number; nextExpiry: number | null }> {
     this.#enter();
     return this.#driver.snapshot(async (s) => {

@@ -189,8 +189,8 @@ export class TransactionOps implements StoreOps {
         throw await this.#explain(explain, error);
       }
       await this.#session.execute(`RELEASE SAVEPOINT ${savepoint}`);
-      // Rows that are no configuration (db_export = false: oauth2 tokens) change no configuration version.
-      if (outcome.changed && ENTITIES[explain.entity].dbExport) this.changed = true;
+      // Rows outside the live configuration (oauth2 codes and tokens, written per request) change no version.
+      if (outcome.changed && ENTITIES[explain.entity].liveConfig) this.changed = true;
       return outcome.result;
     });
   }
