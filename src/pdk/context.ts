@@ -302,8 +302,8 @@ export class PluginContext implements Kong {
    * Records a header change made with `kong.service.request` (`set`, `add` or `clear`), so that `kong.request`
    * reads the changed header, as Kong's does. Kept as a list of edits: writes are common, reads after them rare.
    */
-  headerChanged(op: 'set' | 'add' | 'clear', name: string, value: string): void {
-    (this.headerEdits ??= []).push(op, name.toLowerCase(), value);
+  headerChanged(op: 'set' | 'add' | 'clear', lowerName: string, value: string): void {
+    (this.headerEdits ??= []).push(op, lowerName, value);
   }
 
   /** A header's values with the plugins' edits applied; undefined when no edit touched it. */

@@ -16,7 +16,11 @@ export function sameName(name: string, lowerName: string): boolean {
 
 /** Removes every header called `name`, never touching entries before `keepFirst` (e.g. the Host slot). */
 export function clearHeader(list: string[], name: string, keepFirst = 0): void {
-  const lower = name.toLowerCase();
+  clearLowerHeader(list, name.toLowerCase(), keepFirst);
+}
+
+/** {@link clearHeader} for a name already in lower case. */
+export function clearLowerHeader(list: string[], lower: string, keepFirst = 0): void {
   for (let i = list.length - 2; i >= keepFirst; i -= 2) if (sameName(list[i], lower)) list.splice(i, 2);
 }
 

@@ -79,6 +79,20 @@ describe('PDK', () => {
     assert.throws(() => kong.service.request.setHeader('X-Ok', 'a\r\nInjected: 1'), /invalid header value/);
   });
 
+  test('a header name checked once stays checked: values are still checked, edits match any case', () => {
+    const kong = context();
+    for (let i = 0; i < 3; i++) kong.service.request.setHeader('X-Consumer-ID', `id-${i}`);
+    assert.deepEqual(kong.upstreamHeaders, ['Host', '', 'X-Keep', '1', 'X-Consumer-ID', 'id-2']);
+    assert.throws(() => kong.service.request.setHeader('X-Consumer-ID', 'a\nb'), /invalid header value/);
+    assert.throws(() => kong.service.request.setHeader('X-Consumer-ID', 'a\0b'), /invalid header value/);
+    assert.throws(() => kong.service.request.setHeader('X-Consumer-ID', 'a\rb'), /invalid header value/);
+    assert.throws(() => kong.service.request.setHeader('X-Consumer-ID:', 'x'), /invalid header name/);
+    assert.equal(kong.request.getHeader('x-consumer-id'), 'id-2', 'kong.request reads the edit under any case');
+    kong.service.request.clearHeader('x-consumer-ID');
+    assert.deepEqual(kong.upstreamHeaders, ['Host', '', 'X-Keep', '1']);
+    assert.equal(kong.request.getHeader('X-Consumer-Id'), undefined);
+  });
+
   test('a call Kong forbids in a phase throws, naming the call and the phase', async () => {
     const kong = context();
     kong.phaseBit = PHASE.header_filter;

@@ -6,7 +6,7 @@ import type { PluginContext } from './context.ts';
 import type { BodyMimeType, HeaderMap, KongService, KongServiceRequest, KongServiceResponse, ParsedBody } from './kong.ts';
 import type { QueryValue } from './query.ts';
 import { AFTER_RESPONSE, BEFORE_PROXY, checkPhase } from './phase-rules.ts';
-import { clearHeader, getHeader } from './header-list.ts';
+import { clearLowerHeader, getHeader } from './header-list.ts';
 import { headerMap } from './request-api.ts';
 import { mimeTypeOf, parseJsonBody, serializeBody, toBuffer } from './body.ts';
 
@@ -14,14 +14,40 @@ import { mimeTypeOf, parseJsonBody, serializeBody, toBuffer } from './body.ts';
 const HOST_SLOT_END = 2;
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
+/**
+ * Header names already found valid, with their lower-case form. Plugins set the same few names on every
+ * request (`X-Consumer-ID`, ...): each is checked and lower-cased once, not per call. Bounded, since a plugin
+ * may also set names taken from requests.
+ */
+const validNames = new Map<string, string>();
+const VALID_NAMES_MAX = 1024;
+
+/** The lower-case form of a valid header name; throws on an invalid one. */
 function checkName(name: unknown, call: string): string {
-  if (typeof name !== 'string' || !TOKEN.test(name)) throw new Error(`${call}: invalid header name ${JSON.stringify(name)}`);
-  return name;
+  if (typeof name === 'string') {
+    const known = validNames.get(name);
+    if (known !== undefined) return known;
+    if (TOKEN.test(name)) {
+      const lower = name.toLowerCase();
+      if (validNames.size < VALID_NAMES_MAX) validNames.set(name, lower);
+      return lower;
+    }
+  }
+  throw new Error(`${call}: invalid header name ${JSON.stringify(name)}`);
+}
+
+/** Whether a header value holds CR, LF or NUL (a loop: values are short, and most hold no control byte at all). */
+function hasForbiddenByte(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c <= 13 && (c === 13 || c === 10 || c === 0)) return true;
+  }
+  return false;
 }
 
 function checkValue(value: unknown, call: string): string {
   const text = typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'boolean' ? String(value) : null;
-  if (text === null || /[\r\n\0]/.test(text)) throw new Error(`${call}: invalid header value for ${JSON.stringify(value)}`);
+  if (text === null || hasForbiddenByte(text)) throw new Error(`${call}: invalid header value for ${JSON.stringify(value)}`);
   return text;
 }
 
@@ -115,32 +141,32 @@ class ServiceRequestApi implements KongServiceRequest {
   }
   setHeader(name: string, value: string | number | boolean): void {
     this.#check('kong.service.request.set_header');
-    const n = checkName(name, 'kong.service.request.set_header');
+    const lower = checkName(name, 'kong.service.request.set_header');
     const v = checkValue(value, 'kong.service.request.set_header');
-    if (n.toLowerCase() === 'host') {
+    if (lower === 'host') {
       this.#ctx.upstreamHost = v;
       return;
     }
     const list = this.#ctx.upstreamHeaders;
-    clearHeader(list, n, HOST_SLOT_END);
-    list.push(n, v);
-    this.#ctx.headerChanged('set', n, v);
+    clearLowerHeader(list, lower, HOST_SLOT_END);
+    list.push(name, v);
+    this.#ctx.headerChanged('set', lower, v);
   }
   addHeader(name: string, value: string | number | boolean): void {
     this.#check('kong.service.request.add_header');
-    const n = checkName(name, 'kong.service.request.add_header');
+    const lower = checkName(name, 'kong.service.request.add_header');
     const v = checkValue(value, 'kong.service.request.add_header');
-    if (n.toLowerCase() === 'host') this.#ctx.upstreamHost = v;
+    if (lower === 'host') this.#ctx.upstreamHost = v;
     else {
-      this.#ctx.upstreamHeaders.push(n, v);
-      this.#ctx.headerChanged('add', n, v);
+      this.#ctx.upstreamHeaders.push(name, v);
+      this.#ctx.headerChanged('add', lower, v);
     }
   }
   clearHeader(name: string): void {
     this.#check('kong.service.request.clear_header');
-    const n = checkName(name, 'kong.service.request.clear_header');
-    clearHeader(this.#ctx.upstreamHeaders, n, HOST_SLOT_END);
-    this.#ctx.headerChanged('clear', n, '');
+    const lower = checkName(name, 'kong.service.request.clear_header');
+    clearLowerHeader(this.#ctx.upstreamHeaders, lower, HOST_SLOT_END);
+    this.#ctx.headerChanged('clear', lower, '');
   }
   setHeaders(headers: Readonly<Record<string, string | number | boolean | readonly string[]>>): void {
     this.#check('kong.service.request.set_headers');
