@@ -62,8 +62,13 @@ export const httpLogHandler: PluginHandler<HttpLogConf, HttpLogConfig> = {
       conf.log = kong.node.getErrorLog();
       for (const w of conf.warnings) conf.log('warn', w);
     }
-    applyCustomFields(kong, conf.fields);
     const queue = getQueue<string>({ name: conf.queueName, logTag: conf.logTag, settings: conf.settings, send: conf.send, log: conf.log });
+    // A full queue would drop an entry anyway: count the drop before paying for the record and its JSON.
+    if (queue.full) {
+      queue.refuse();
+      return;
+    }
+    applyCustomFields(kong, conf.fields);
     queue.enqueue(JSON.stringify(kong.log.serialize()));
   },
 };
