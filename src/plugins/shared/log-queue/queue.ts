@@ -100,6 +100,11 @@ export class LogQueue<E> {
     this.#log = options.log;
   }
 
+  /** Whether `send` is the sender of the last `update`: a producer may then skip `getQueue` and its update. */
+  sendsWith(send: BatchSender<E>): boolean {
+    return this.#send === send;
+  }
+
   stats(): QueueStats {
     return { queued: this.#entries.length, bytes: this.#bytes, inFlight: this.#inFlight, dropped: this.#dropped, refused: this.#refused, delivered: this.#delivered, failedBatches: this.#failedBatches };
   }
@@ -154,9 +159,11 @@ export class LogQueue<E> {
   #countDrop(n: number): void {
     this.#dropped += n;
     this.#droppedUnreported += n;
+    // A report is already due: while the collector is dead this is the path of every request.
+    if (this.#dropTimer !== null) return;
     const now = performance.now();
     if (now - this.#lastDropReport >= this.#dropInterval) this.#reportDrops();
-    else if (this.#dropTimer === null) {
+    else {
       this.#dropTimer = setTimeout(() => this.#reportDrops(), this.#dropInterval - (now - this.#lastDropReport));
       this.#dropTimer.unref();
     }
