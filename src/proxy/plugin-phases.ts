@@ -11,6 +11,7 @@ import { BodyLimitError, toBuffer } from '../pdk/body.ts';
 import { byPriority, type PhaseStep, type PluginChain } from '../snapshot/plugin-chains.ts';
 import { defaultMessage as defaultMessageFor, renderError } from './error-response.ts';
 import type { RequestTrace } from '../tracing/trace.ts';
+import { needsScope, runInScope } from '../tracing/request-scope.ts';
 
 /** Kong's message for a plugin that failed. */
 export const UNEXPECTED_ERROR = 'An unexpected error occurred';
@@ -118,6 +119,12 @@ export interface PhaseRun {
  */
 function runStep(ctx: PluginContext, step: PhaseStep, run: PhaseRun): void | Promise<void> {
   const trace = ctx.trace;
+  // The step's outgoing calls and queries find this request's trace through its scope.
+  if (needsScope(trace)) return runInScope(trace, runStepOf, ctx, step, run, trace);
+  return runStepOf(ctx, step, run, trace);
+}
+
+function runStepOf(ctx: PluginContext, step: PhaseStep, run: PhaseRun, trace: RequestTrace | null): void | Promise<void> {
   if (trace !== null && (trace.pluginPhases & run.bit) !== 0) return runTracedStep(ctx, step, run, trace);
   return runUntracedStep(ctx, step, run);
 }

@@ -1,4 +1,6 @@
 import { instrumentationMask, type TracingOptions } from '../tracing/instrumentations.ts';
+import { traceQueries } from '../tracing/db-query.ts';
+import { traceOutboundCalls } from '../tracing/outbound.ts';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { SecureContext, TLSSocket } from 'node:tls';
@@ -139,7 +141,8 @@ export function runWorker(): void {
     }
     if (msg.sharedState !== null) startNodeServices(msg.sharedState, core);
     setNodeDatabaseKind(msg.databaseKind);
-    if (msg.pluginDatabase !== null) setPluginDatabase(openPluginDatabase(msg.pluginDatabase));
+    if (msg.pluginDatabase !== null) setPluginDatabase(traceQueries(openPluginDatabase(msg.pluginDatabase)));
+    traceOutboundCalls(core.options.tracing?.mask ?? 0);
     const started = core;
     initPlugins(handlers, log)
       .then(() => listenAll(started, msg))
