@@ -74,14 +74,19 @@ function onNodeRequestStart(message: unknown): void {
   startCall(request, `${request.protocol}//${String(host)}${request.path}`, request.method, userAgent === undefined ? undefined : String(userAgent));
 }
 
-/** A lookup a new connection makes: its span starts now and ends when the resolver answered. */
+/**
+ * A lookup a new connection makes: its span starts now and ends when the resolver answered. A connection to an
+ * address makes none; its first connection attempt removes the listener, so that no pooled socket keeps the
+ * request's trace alive.
+ */
 function onClientSocket(message: unknown): void {
   const trace = scopedTrace(INSTRUMENT.dns_query);
   if (trace === null) return;
   const socket = (message as { socket: Socket }).socket;
   const startMs = Date.now();
-  socket.once('lookup', (err: Error | null, address: string, _family: unknown, host: string) => {
-    const span = trace.startSpan('kong.dns', SPAN_KIND.CLIENT, startMs);
+  let span: Span | null = null;
+  const onLookup = (err: Error | null, address: string, _family: unknown, host: string): void => {
+    span = trace.startSpan('kong.dns', SPAN_KIND.CLIENT, startMs);
     span.setAttribute('dns.record.domain', host);
     if (err === null) span.setAttribute('dns.record.ip', address);
     else {
@@ -89,8 +94,12 @@ function onClientSocket(message: unknown): void {
       span.setStatus(STATUS_ERROR, err.message);
     }
     trace.endSpan(span);
-    // The port is known once the socket tries the address (before the request's spans are exported).
-    if (err === null) socket.once('connectionAttempt', (_ip: string, port: number) => span.setAttribute('dns.record.port', port));
+  };
+  socket.once('lookup', onLookup);
+  // The port is known once the socket tries the address (before the request's spans are exported).
+  socket.once('connectionAttempt', (_ip: string, port: number) => {
+    socket.off('lookup', onLookup);
+    if (span !== null) span.setAttribute('dns.record.port', port);
   });
 }
 

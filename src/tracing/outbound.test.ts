@@ -1,0 +1,47 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
+import { INSTRUMENT } from './instrumentations.ts';
+import { traceOutboundCalls } from './outbound.ts';
+import { runInScope } from './request-scope.ts';
+import { RequestTrace } from './trace.ts';
+
+async function connected(host: string, port: number, trace: RequestTrace): Promise<Socket> {
+  const socket = runInScope(trace, () => connect({ host, port }));
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', reject);
+  });
+  return socket;
+}
+
+test('dns_query: a lookup is a kong.dns span; a connection to an address records none and keeps no listener', async () => {
+  traceOutboundCalls(INSTRUMENT.dns_query);
+  const server = createServer((s) => s.end());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  try {
+    const byName = new RequestTrace(INSTRUMENT.dns_query, Date.now(), 1);
+    const a = await connected('localhost', port, byName);
+    const [span] = byName.spans.filter((s) => s.name === 'kong.dns');
+    assert.ok(span !== undefined);
+    assert.equal(span.attributes['dns.record.domain'], 'localhost');
+    assert.match(String(span.attributes['dns.record.ip']), /^(127\.0\.0\.1|::1)$/);
+    assert.equal(span.attributes['dns.record.port'], port);
+    assert.equal(span.parentId?.equals(byName.root.spanId), true);
+    a.destroy();
+
+    const byAddress = new RequestTrace(INSTRUMENT.dns_query, Date.now(), 1);
+    const b = await connected('127.0.0.1', port, byAddress);
+    assert.equal(byAddress.spans.some((s) => s.name === 'kong.dns'), false);
+    assert.equal(b.listenerCount('lookup'), 0, 'a pooled socket would keep the trace alive');
+    b.destroy();
+
+    const ended = new RequestTrace(INSTRUMENT.dns_query, Date.now(), 1);
+    ended.finalize(Date.now(), 200, null);
+    (await connected('localhost', port, ended)).destroy();
+    assert.equal(ended.spans.some((s) => s.name === 'kong.dns'), false, 'work after the request ended belongs to no request');
+  } finally {
+    server.close();
+  }
+});
