@@ -2,7 +2,8 @@
  * The spans Kong records for work a request does off the proxy path, through a real PostgreSQL node, a real
  * upstream and the OTLP receiver the opentelemetry tests use: `http_client` (`kong.internal.request` for a
  * plugin's outgoing call), `dns_query` (`kong.dns` for resolver lookups) and `db_query`
- * (`kong.database.query` for rate-limiting's cluster counters); and none of them when not instrumented.
+ * (`kong.database.query` for rate-limiting's cluster counters and oauth2's `kong.db` lookups); and none of them
+ * when not instrumented.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -42,7 +43,8 @@ async function traced(node: TollgateNode, receiver: OtlpReceiver, path: string):
 }
 
 async function startSide(): Promise<{ server: Server; port: number }> {
-  const server = createServer((_req, res) => res.end('{"keys":[]}'));
+  // Connection: close, so that every call a plugin makes opens a connection (and looks the name up).
+  const server = createServer((_req, res) => res.writeHead(200, { connection: 'close' }).end('{"keys":[]}'));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { server, port: (server.address() as AddressInfo).port };
 }
@@ -60,6 +62,10 @@ async function configure(node: TollgateNode, up: TestUpstream, receiver: OtlpRec
   await admin(node, '/services/svc/routes', { name: 'counted', paths: ['/counted'] });
   await admin(node, '/routes/counted/plugins', otel);
   await admin(node, '/routes/counted/plugins', { name: 'rate-limiting', config: { minute: 1000, policy: 'cluster' } });
+  await admin(node, '/services/svc/routes', { name: 'oauth', paths: ['/oauth'] });
+  // Global, so that its spans are exported for a request oauth2 refuses in access, before a route's plugin runs.
+  await admin(node, '/plugins', otel);
+  await admin(node, '/routes/oauth/plugins', { name: 'oauth2', config: { enable_client_credentials: true } });
   await waitUntil(async () => (await call(`${node.proxy}/counted`)).headers['x-ratelimit-limit-minute'] === '1000', 20_000, 'the configuration on the proxy');
   await waitUntil(async () => (await call(`${node.proxy}/outbound`)).status === 200, 20_000, 'the outbound route');
 }
@@ -79,7 +85,8 @@ describe('tracing_instrumentations: http_client, dns_query, db_query', () => {
     const boot = await runTollgate(['migrations', 'bootstrap'], db.env);
     assert.equal(boot.code, 0, boot.stderr);
     node = await startTollgate({
-      env: { ...db.env, ...PLUGIN_ENV, TOLLGATE_TRACING_INSTRUMENTATIONS: 'http_client,dns_query,db_query', TOLLGATE_TRACING_SAMPLING_RATE: '1' },
+      // No pooled upstream connections: every request opens one, so every request makes its lookup.
+      env: { ...db.env, ...PLUGIN_ENV, TOLLGATE_TRACING_INSTRUMENTATIONS: 'http_client,dns_query,db_query', TOLLGATE_TRACING_SAMPLING_RATE: '1', TOLLGATE_UPSTREAM_KEEPALIVE_POOL_SIZE: '0' },
     });
     await configure(node, up, receiver, side.port, await freePort());
     // Same database and configuration; only `request`-level spans.
@@ -120,9 +127,11 @@ describe('tracing_instrumentations: http_client, dns_query, db_query', () => {
 
   test('resolver lookups are kong.dns client spans: the upstream connection and the plugin call', async () => {
     const { spans } = await traced(node, receiver, '/outbound/dns');
-    const all = receiver.spans.filter((s) => s.name === 'kong.dns');
+    const root = spans.find((s) => s.name === 'kong')!;
+    const all = spans.filter((s) => s.name === 'kong.dns');
     assert.ok(all.length >= 1, `no kong.dns span (this trace: ${spans.map((s) => s.name).join(', ')})`);
     for (const span of all) {
+      assert.equal(span.parentSpanId, root.spanId);
       assert.equal(span.kind, 3);
       assert.equal(span.attributes['dns.record.domain'], 'localhost');
       assert.match(String(span.attributes['dns.record.ip']), /^(127\.0\.0\.1|::1)$/);
@@ -144,7 +153,25 @@ describe('tracing_instrumentations: http_client, dns_query, db_query', () => {
     assert.doesNotMatch(String(insert.attributes['db.statement']), /counted|127\.0\.0\.1/, 'values stay out of the statement');
   });
 
+  test("oauth2's kong.db lookups are kong.database.query spans naming the DAO call", async () => {
+    // oauth2 refuses the request in access, before opentelemetry could read a traceparent: the trace is found by
+    // its root span's URL.
+    const res = await request(`${node.proxy}/oauth/refused`, { headers: { authorization: 'Bearer no-such-token' } });
+    await res.body.text();
+    assert.equal(res.statusCode, 401);
+    const isRoot = (s: ReceivedSpan) => s.name === 'kong' && s.attributes['http.url'] === 'http://127.0.0.1/oauth/refused';
+    await waitUntil(() => receiver.spans.some(isRoot), WAIT_MS, 'the trace of the refused request');
+    const root = receiver.spans.find(isRoot)!;
+    const spans = receiver.spans.filter((s) => s.traceId === root.traceId);
+    const lookup = spans.find((s) => s.name === 'kong.database.query');
+    assert.ok(lookup !== undefined, `spans: ${spans.map((s) => s.name).join(', ')}`);
+    assert.equal(lookup.attributes['db.statement'], 'select_by_access_token oauth2_tokens');
+    assert.equal(lookup.attributes['db.system'], 'postgres');
+    assert.equal(lookup.parentSpanId, root.spanId);
+  });
+
   test('without those instrumentations the same requests record none of these spans', async () => {
+    assert.doesNotMatch(bare.output(), /uncaught|TypeError/i, bare.output().slice(-2000));
     await waitUntil(async () => (await call(`${bare.proxy}/counted`)).headers['x-ratelimit-limit-minute'] === '1000', 20_000, 'the configuration on the second node');
     for (const path of ['/outbound/bare', '/counted/bare']) {
       const { spans } = await traced(bare, receiver, path);

@@ -1,5 +1,5 @@
 import { instrumentationMask, type TracingOptions } from '../tracing/instrumentations.ts';
-import { traceQueries } from '../tracing/db-query.ts';
+import { traceDaoCalls, traceQueries } from '../tracing/db-query.ts';
 import { traceOutboundCalls } from '../tracing/outbound.ts';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -335,7 +335,8 @@ function proxyOptions(
       isTrusted,
       log: logAt,
       maxBodyBytes: MAX_PLUGIN_BODY_BYTES,
-      db: dbClient.db,
+      // Kong's DAO calls are connector queries: traced on a node with a database (`db_query`).
+      db: init.databaseKind === 'postgres' || init.databaseKind === 'sqlite' ? traceDaoCalls(dbClient.db, init.databaseKind) : dbClient.db,
       tracingSamplingRate: init.tracing?.samplingRate ?? 0.01,
     },
     reportHealth,
