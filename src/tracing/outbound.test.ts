@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer as createHttpServer, get as httpGet } from 'node:http';
 import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
 import { INSTRUMENT } from './instrumentations.ts';
 import { traceOutboundCalls } from './outbound.ts';
@@ -41,6 +42,42 @@ test('dns_query: a lookup is a kong.dns span; a connection to an address records
     ended.finalize(Date.now(), 200, null);
     (await connected('localhost', port, ended)).destroy();
     assert.equal(ended.spans.some((s) => s.name === 'kong.dns'), false, 'work after the request ended belongs to no request');
+  } finally {
+    server.close();
+  }
+});
+
+test('http_client: a call under an instrumented plugin phase is a child of its span; node:http and fetch alike', async () => {
+  traceOutboundCalls(INSTRUMENT.http_client);
+  const server = createHttpServer((req, res) => res.writeHead(req.url === '/missing' ? 404 : 200).end('ok'));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  try {
+    const trace = new RequestTrace(INSTRUMENT.http_client | INSTRUMENT.plugin_access, Date.now(), 1);
+    const phase = trace.pluginSpan('access', 'jwks-fetcher');
+    await runInScope(trace, async () => {
+      await (await fetch(`http://127.0.0.1:${port}/jwks`, { method: 'POST', body: 'x' })).text();
+      await new Promise<void>((resolve, reject) => {
+        httpGet(`http://127.0.0.1:${port}/missing`, { headers: { 'user-agent': 'probe/2' } }, (res) => res.resume().on('end', resolve)).on('error', reject);
+      });
+    });
+    trace.endSpan(phase);
+    const calls = trace.spans.filter((s) => s.name === 'kong.internal.request');
+    assert.equal(calls.length, 2);
+    for (const call of calls) {
+      assert.equal(call.kind, 3);
+      assert.equal(call.parentId?.equals(phase.spanId), true, 'child of the plugin phase span');
+      assert.ok(call.endMs >= call.startMs && call.endMs > 0);
+    }
+    assert.deepEqual(
+      calls.map((c) => [c.attributes['http.method'], c.attributes['http.url'], c.attributes['http.status_code'], c.attributes['http.flavor']]),
+      [['POST', `http://127.0.0.1:${port}/jwks`, 200, '1.1'], ['GET', `http://127.0.0.1:${port}/missing`, 404, '1.1']],
+    );
+    assert.equal(calls[1].attributes['http.user_agent'], 'probe/2');
+
+    const before = trace.spans.length;
+    await (await fetch(`http://127.0.0.1:${port}/`)).text();
+    assert.equal(trace.spans.length, before, 'a call outside the request scope is not the request\'s');
   } finally {
     server.close();
   }
