@@ -24,6 +24,11 @@ export function runInScope<A extends unknown[], R>(trace: RequestTrace, fn: (...
   return scope.run(trace, fn, ...args);
 }
 
+/** Runs `fn(...args)` outside any request's scope (work that must not be attributed to, or keep alive, a trace). */
+export function runOutsideScope<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): R {
+  return scope.exit(fn, ...args);
+}
+
 /**
  * The current request's trace when it records `instrumentation` and its spans are not yet ended: work a
  * request scheduled to run after it ended (a timer, a queue's delivery) belongs to no request, as in Kong.
