@@ -11,7 +11,7 @@ import { BodyLimitError, toBuffer } from '../pdk/body.ts';
 import { byPriority, type PhaseStep, type PluginChain } from '../snapshot/plugin-chains.ts';
 import { defaultMessage as defaultMessageFor, renderError } from './error-response.ts';
 import type { RequestTrace } from '../tracing/trace.ts';
-import { needsScope, runInScope, runOutsideScope } from '../tracing/request-scope.ts';
+import { inScope, needsScope, runInScope, runOutsideScope } from '../tracing/request-scope.ts';
 
 /** Kong's message for a plugin that failed. */
 export const UNEXPECTED_ERROR = 'An unexpected error occurred';
@@ -325,7 +325,7 @@ function hasHeader(headers: readonly string[], lower: string): boolean {
 export function runLogPhase(ctx: PluginContext, steps: readonly PhaseStep[], log: PluginErrorLog, timeoutMs: number): void {
   // The request's spans end before the log phase (as Kong ends them), and the deliveries it arms (log queues'
   // timers and connections) must not carry the request's trace, which they would keep alive.
-  if (needsScope(ctx.trace)) runOutsideScope(runLogSteps, ctx, steps, log, timeoutMs);
+  if (inScope(ctx.trace)) runOutsideScope(runLogSteps, ctx, steps, log, timeoutMs);
   else runLogSteps(ctx, steps, log, timeoutMs);
 }
 
