@@ -2,6 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer as createHttpServer, get as httpGet } from 'node:http';
 import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { INSTRUMENT } from './instrumentations.ts';
 import { traceOutboundCalls } from './outbound.ts';
 import { runInScope } from './request-scope.ts';
@@ -36,7 +39,18 @@ test('dns_query: a lookup is a kong.dns span; a connection to an address records
     const b = await connected('127.0.0.1', port, byAddress);
     assert.equal(byAddress.spans.some((s) => s.name === 'kong.dns'), false);
     assert.equal(b.listenerCount('lookup'), 0, 'a pooled socket would keep the trace alive');
+    assert.equal(b.listenerCount('connectionAttempt'), 0);
     b.destroy();
+
+    const unix = join(mkdtempSync(join(tmpdir(), 'tg-dns-')), 's.sock');
+    const local = createServer((s) => s.end());
+    await new Promise<void>((resolve) => local.listen(unix, resolve));
+    const viaPath = new RequestTrace(INSTRUMENT.dns_query, Date.now(), 1);
+    const c = runInScope(viaPath, () => connect(unix));
+    await new Promise<void>((resolve, reject) => c.once('connect', resolve).once('error', reject));
+    assert.deepEqual([c.listenerCount('lookup'), c.listenerCount('connectionAttempt')], [0, 0], 'a Unix socket too');
+    c.destroy();
+    local.close();
 
     const ended = new RequestTrace(INSTRUMENT.dns_query, Date.now(), 1);
     ended.finalize(Date.now(), 200, null);
