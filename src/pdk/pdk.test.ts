@@ -162,6 +162,18 @@ describe('PDK', () => {
     assert.equal(({} as Record<string, unknown>).polluted, undefined);
   });
 
+  test('kong.log.serialize: header and query names such as __proto__ or constructor stay fields', () => {
+    const kong = context({ url: '/q?__proto__=a&__proto__=b&constructor=c', headers: ['Host', 'h', '__proto__', 'p1', '__Proto__', 'p2', 'Constructor', 'c1', 'X-A', '1', 'x-a', '2'] });
+    kong.phaseBit = PHASE.log;
+    const record = kong.log.serialize();
+    const json = JSON.parse(JSON.stringify(record)) as { request: { headers: Record<string, unknown>; querystring: Record<string, unknown> } };
+    assert.deepEqual(json.request.headers, JSON.parse('{"host":"h","__proto__":["p1","p2"],"constructor":"c1","x-a":["1","2"]}'));
+    assert.equal(Object.getPrototypeOf(record.request.headers), Object.prototype);
+    assert.deepEqual(json.request.querystring.__proto__, ['a', 'b']);
+    assert.equal(json.request.querystring.constructor, 'c');
+    assert.equal(Object.getPrototypeOf(record.request.querystring), Object.prototype);
+  });
+
   test('kong.request sees what earlier plugins changed with kong.service.request, as in Kong', () => {
     const kong = context();
     kong.service.request.clearHeader('x-multi');

@@ -23,6 +23,7 @@ import { Readable } from 'node:stream';
 import { hashInputsFor } from './balancer-request.ts';
 import { BodySizeGuard } from './body-size-guard.ts';
 import { startRequestTrace } from './request-trace.ts';
+import { needsScope, runInScope } from '../tracing/request-scope.ts';
 
 /** A client connection, with the upstream call of the request it is waiting on (HTTP/1.1: at most one). */
 export interface ProxySocket extends Socket {
@@ -216,6 +217,12 @@ export class ProxyCore {
    */
   withPlugins(req: IncomingMessage, res: ProxyResponse, routed: RoutedRequest, chain: PluginChain, start: number): void {
     const ctx = this.pluginContext(req, res, routed, start);
+    // The upstream call (its connection's resolver lookup) runs in the request's scope too.
+    if (needsScope(ctx.trace)) runInScope(ctx.trace, () => this.runPlugins(req, res, routed, chain, ctx));
+    else this.runPlugins(req, res, routed, chain, ctx);
+  }
+
+  runPlugins(req: IncomingMessage, res: ProxyResponse, routed: RoutedRequest, chain: PluginChain, ctx: PluginContext): void {
     const entry = routed.match.payload;
     const before = runBeforeProxy(ctx, chain, this.snapshot.globalPlugins.rewrite, entry.readTimeout, this.options.logPluginError);
     if (before instanceof Promise) before.then((final) => this.afterAccess(req, res, routed, ctx, final));

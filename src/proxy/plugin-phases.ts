@@ -11,6 +11,7 @@ import { BodyLimitError, toBuffer } from '../pdk/body.ts';
 import { byPriority, type PhaseStep, type PluginChain } from '../snapshot/plugin-chains.ts';
 import { defaultMessage as defaultMessageFor, renderError } from './error-response.ts';
 import type { RequestTrace } from '../tracing/trace.ts';
+import { inScope, needsScope, runInScope, runOutsideScope } from '../tracing/request-scope.ts';
 
 /** Kong's message for a plugin that failed. */
 export const UNEXPECTED_ERROR = 'An unexpected error occurred';
@@ -118,6 +119,13 @@ export interface PhaseRun {
  */
 function runStep(ctx: PluginContext, step: PhaseStep, run: PhaseRun): void | Promise<void> {
   const trace = ctx.trace;
+  // The step's outgoing calls and queries find this request's trace through its scope (the log phase runs
+  // outside it: see runLogPhase).
+  if (run.bit !== PHASE.log && needsScope(trace)) return runInScope(trace, runStepOf, ctx, step, run, trace);
+  return runStepOf(ctx, step, run, trace);
+}
+
+function runStepOf(ctx: PluginContext, step: PhaseStep, run: PhaseRun, trace: RequestTrace | null): void | Promise<void> {
   if (trace !== null && (trace.pluginPhases & run.bit) !== 0) return runTracedStep(ctx, step, run, trace);
   return runUntracedStep(ctx, step, run);
 }
@@ -315,6 +323,13 @@ function hasHeader(headers: readonly string[], lower: string): boolean {
  * settle on its own (bounded like the other phases), so the request's accounting does not wait for it.
  */
 export function runLogPhase(ctx: PluginContext, steps: readonly PhaseStep[], log: PluginErrorLog, timeoutMs: number): void {
+  // The request's spans end before the log phase (as Kong ends them), and the deliveries it arms (log queues'
+  // timers and connections) must not carry the request's trace, which they would keep alive.
+  if (inScope(ctx.trace)) runOutsideScope(runLogSteps, ctx, steps, log, timeoutMs);
+  else runLogSteps(ctx, steps, log, timeoutMs);
+}
+
+function runLogSteps(ctx: PluginContext, steps: readonly PhaseStep[], log: PluginErrorLog, timeoutMs: number): void {
   const result = runPhase(ctx, steps, { bit: PHASE.log, answers: false, timeoutMs, log });
   if (result !== undefined) result.catch((err: unknown) => log(`log phase failed, request id ${ctx.requestId}: ${describe(err)}`));
 }

@@ -1,4 +1,6 @@
 import { instrumentationMask, type TracingOptions } from '../tracing/instrumentations.ts';
+import { traceDaoCalls, traceQueries } from '../tracing/db-query.ts';
+import { traceOutboundCalls } from '../tracing/outbound.ts';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { SecureContext, TLSSocket } from 'node:tls';
@@ -139,7 +141,8 @@ export function runWorker(): void {
     }
     if (msg.sharedState !== null) startNodeServices(msg.sharedState, core);
     setNodeDatabaseKind(msg.databaseKind);
-    if (msg.pluginDatabase !== null) setPluginDatabase(openPluginDatabase(msg.pluginDatabase));
+    if (msg.pluginDatabase !== null) setPluginDatabase(traceQueries(openPluginDatabase(msg.pluginDatabase)));
+    traceOutboundCalls(core.options.tracing?.mask ?? 0);
     const started = core;
     initPlugins(handlers, log)
       .then(() => listenAll(started, msg))
@@ -332,7 +335,8 @@ function proxyOptions(
       isTrusted,
       log: logAt,
       maxBodyBytes: MAX_PLUGIN_BODY_BYTES,
-      db: dbClient.db,
+      // Kong's DAO calls are connector queries: traced on a node with a database (`db_query`).
+      db: init.databaseKind === 'postgres' || init.databaseKind === 'sqlite' ? traceDaoCalls(dbClient.db, init.databaseKind) : dbClient.db,
       tracingSamplingRate: init.tracing?.samplingRate ?? 0.01,
     },
     reportHealth,

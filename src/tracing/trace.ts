@@ -99,6 +99,11 @@ export class RequestTrace {
     span.finish(endMs);
   }
 
+  /** Whether `finalize` ran: spans started now would never be exported. */
+  get ended(): boolean {
+    return this.#finalized;
+  }
+
   /** The span the tracing plugin injects upstream: created once, linked to the last try at the end. */
   balancerSpanForInjection(): Span | null {
     if ((this.mask & INSTRUMENT.balancer) === 0) return null;

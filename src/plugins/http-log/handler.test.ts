@@ -1,5 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import type { Kong } from '../../pdk/index.ts';
+import { getQueue } from '../shared/log-queue/queue.ts';
 import { httpLogHandler } from './handler.ts';
 import { batchBody, httpTarget } from './sender.ts';
 import type { HttpLogConfig } from './schema.ts';
@@ -38,4 +43,82 @@ test('one entry is an object, more are an array (by max_batch_size)', () => {
   assert.equal(batchBody(['{"a":1}'], 1), '{"a":1}');
   assert.equal(batchBody(['{"a":1}'], 10), '[{"a":1}]');
   assert.equal(batchBody(['{"a":1}', '{"b":2}'], 10), '[{"a":1},{"b":2}]');
+});
+
+/** A collector that accepts connections and never answers. */
+async function deadCollector(): Promise<{ port: number; close(): void }> {
+  const sockets = new Set<Socket>();
+  const server = createServer((s) => {
+    sockets.add(s);
+    s.on('error', () => {});
+    s.resume();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => {
+      for (const s of sockets) s.destroy();
+      server.close();
+    },
+  };
+}
+
+/** Just the parts of the PDK http-log's log phase touches; counts the records it builds. */
+function logKong(): { kong: Kong; built: () => number; lines: string[] } {
+  let built = 0;
+  const lines: string[] = [];
+  const kong = {
+    node: { getErrorLog: () => (_level: string, message: string) => void lines.push(message) },
+    log: {
+      serialize: () => {
+        built++;
+        return { request: { uri: `/r/${built}`, headers: { 'x-big': 'v'.repeat(2000) } } };
+      },
+      setSerializeValue: () => {},
+    },
+  } as unknown as Kong;
+  return { kong, built: () => built, lines };
+}
+
+test('a dead collector: once the queue is full, no record is built or serialised, and the queue stays bounded', async () => {
+  const dead = await deadCollector();
+  try {
+    const conf = httpLogHandler.prepare!(
+      config({ http_endpoint: `http://127.0.0.1:${dead.port}/full`, timeout: 600000, queue: { ...queue, max_entries: 5, max_retry_time: 1 } }),
+      undefined as never,
+    );
+    const { kong, built, lines } = logKong();
+    for (let i = 0; i < 5000; i++) httpLogHandler.log!(kong, conf);
+    const stats = getQueue<string>({ name: conf.queueName, logTag: conf.logTag, settings: conf.settings, send: conf.send, log: () => {} }).stats();
+    // One batch in flight plus max_entries queued were built; every later request only counted a drop.
+    assert.equal(built(), 6);
+    assert.deepEqual({ queued: stats.queued, inFlight: stats.inFlight, refused: stats.refused, dropped: stats.dropped }, { queued: 5, inFlight: 1, refused: 4994, dropped: 4994 });
+    assert.equal(lines.filter((l) => l.includes('queue full, dropped')).length, 1, 'one report per interval');
+  } finally {
+    dead.close();
+  }
+});
+
+test('a dead collector: the heap stays flat however many requests are logged', async () => {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const dead = await deadCollector();
+  try {
+    const conf = httpLogHandler.prepare!(
+      config({ http_endpoint: `http://127.0.0.1:${dead.port}/heap`, timeout: 600000, queue: { ...queue, max_entries: 1000, max_retry_time: 1 } }),
+      undefined as never,
+    );
+    const { kong } = logKong();
+    const heapAfter = (n: number): number => {
+      for (let i = 0; i < n; i++) httpLogHandler.log!(kong, conf);
+      gc();
+      return process.memoryUsage().heapUsed;
+    };
+    const filled = heapAfter(2000);
+    const later = heapAfter(50_000);
+    // Entries are ~2 KB: unbounded growth over 50,000 more requests would be ~100 MB.
+    assert.ok(later - filled < 10 * 1024 * 1024, `heap grew by ${later - filled} bytes`);
+  } finally {
+    dead.close();
+  }
 });

@@ -9,7 +9,7 @@ import type { Kong, PluginHandler } from '../../pdk/index.ts';
 import type { PluginEntityScope } from '../../pdk/plugin-handler.ts';
 import type { HttpLogConfig } from './schema.ts';
 import { effectiveQueueSettings, type QueueSettings } from '../shared/log-queue/schema.ts';
-import { getQueue, type QueueLog } from '../shared/log-queue/queue.ts';
+import { getQueue, type LogQueue, type QueueLog } from '../shared/log-queue/queue.ts';
 import { applyCustomFields, compileCustomFields, type CompiledFields } from '../shared/custom-fields.ts';
 import { batchBody, httpTarget, sendBatch, type HttpTarget } from './sender.ts';
 
@@ -22,6 +22,8 @@ export interface HttpLogConf {
   readonly warnings: readonly string[];
   readonly send: (entries: readonly string[]) => Promise<void>;
   log: QueueLog | null;
+  /** The shared queue, once this entity used it. */
+  queue: LogQueue<string> | null;
 }
 
 /**
@@ -49,6 +51,7 @@ function prepare(config: HttpLogConfig, _data: unknown, entity?: PluginEntitySco
     warnings,
     send: (entries) => sendBatch(target, batchBody(entries, maxBatch)),
     log: null,
+    queue: null,
   };
 }
 
@@ -62,8 +65,18 @@ export const httpLogHandler: PluginHandler<HttpLogConf, HttpLogConfig> = {
       conf.log = kong.node.getErrorLog();
       for (const w of conf.warnings) conf.log('warn', w);
     }
+    let queue = conf.queue;
+    // Another entity sharing the queue enqueued last: make this one's settings current again (Kong's rule).
+    if (queue === null || !queue.sendsWith(conf.send)) {
+      queue = getQueue<string>({ name: conf.queueName, logTag: conf.logTag, settings: conf.settings, send: conf.send, log: conf.log });
+      conf.queue = queue;
+    }
+    // A full queue would drop an entry anyway: count the drop before paying for the record and its JSON.
+    if (queue.full) {
+      queue.refuse();
+      return;
+    }
     applyCustomFields(kong, conf.fields);
-    const queue = getQueue<string>({ name: conf.queueName, logTag: conf.logTag, settings: conf.settings, send: conf.send, log: conf.log });
     queue.enqueue(JSON.stringify(kong.log.serialize()));
   },
 };

@@ -112,3 +112,24 @@ test('concurrency_limit -1 delivers in parallel, with a bound on what is in flig
   assert.equal(s.queued, 100);
   assert.equal(s.dropped, 1000 - 164);
 });
+
+test('full: true at max_entries (or max_bytes); refuse() counts the unbuilt entry as a drop and reports it once', () => {
+  const lines: string[] = [];
+  const q = new LogQueue<string>({ name: 'f', logTag: 't', settings: { ...base, max_entries: 3 }, send: () => new Promise(() => {}), log: (_l, m) => lines.push(m), dropReportIntervalMs: 60_000 });
+  // The first entry goes in flight at once, so three more fill the queue.
+  for (let i = 0; i < 3; i++) {
+    assert.equal(q.full, false);
+    q.enqueue(String(i));
+  }
+  q.enqueue('3');
+  assert.equal(q.full, true);
+  for (let i = 0; i < 50; i++) q.refuse();
+  assert.deepEqual({ queued: q.stats().queued, dropped: q.stats().dropped, refused: q.stats().refused }, { queued: 3, dropped: 50, refused: 50 });
+  assert.equal(lines.filter((l) => l.includes('queue full')).length, 1);
+  const bytes = new LogQueue<string>({ name: 'fb', logTag: 't', settings: { ...base, max_entries: 100, max_bytes: 8 }, send: () => new Promise(() => {}), log: () => {} });
+  bytes.enqueue('x');
+  bytes.enqueue('abcd');
+  assert.equal(bytes.full, false);
+  bytes.enqueue('efgh');
+  assert.equal(bytes.full, true);
+});

@@ -2,7 +2,8 @@
  * A bounded, batching, retrying delivery queue with Kong 3.x's semantics (kong/tools/queue.lua), so that a
  * collector that is down or slow never slows the proxy: `enqueue` only appends to memory and returns; batches
  * are handed to the plugin's sender in the background; past `max_entries` (or `max_bytes`) the oldest entries
- * are dropped. Drops are counted and reported at most once per `dropReportIntervalMs`, never once per
+ * are dropped, or, for a producer that asks `full` before building an entry (Kong's `Queue.is_full`), the new
+ * one is never built. Drops are counted and reported at most once per `dropReportIntervalMs`, never once per
  * request, so a dead collector cannot flood the error log either.
  *
  * Queues are per worker and shared by name: plugin entities whose settings name the same queue share it, as
@@ -36,6 +37,8 @@ export interface QueueStats {
   readonly bytes: number;
   readonly inFlight: number;
   readonly dropped: number;
+  /** Of `dropped`, the entries never built because the producer found the queue full (see `full`). */
+  readonly refused: number;
   readonly delivered: number;
   readonly failedBatches: number;
 }
@@ -68,6 +71,7 @@ export class LogQueue<E> {
   #running = 0;
   #timer: NodeJS.Timeout | null = null;
   #dropped = 0;
+  #refused = 0;
   #droppedUnreported = 0;
   #lastDropReport = -Infinity;
   #dropTimer: NodeJS.Timeout | null = null;
@@ -96,12 +100,33 @@ export class LogQueue<E> {
     this.#log = options.log;
   }
 
+  /** Whether `send` is the sender of the last `update`: a producer may then skip `getQueue` and its update. */
+  sendsWith(send: BatchSender<E>): boolean {
+    return this.#send === send;
+  }
+
   stats(): QueueStats {
-    return { queued: this.#entries.length, bytes: this.#bytes, inFlight: this.#inFlight, dropped: this.#dropped, delivered: this.#delivered, failedBatches: this.#failedBatches };
+    return { queued: this.#entries.length, bytes: this.#bytes, inFlight: this.#inFlight, dropped: this.#dropped, refused: this.#refused, delivered: this.#delivered, failedBatches: this.#failedBatches };
   }
 
   #line(level: QueueLogLevel, text: string): void {
     this.#log(level, `[${this.#tag}] queue ${this.name}: ${text}`);
+  }
+
+  /**
+   * Whether the queue holds `max_entries` entries (or `max_bytes` bytes): Kong's `Queue.is_full`. A producer
+   * whose entries cost something to build (a serialised log record) checks this first and, when full, calls
+   * `refuse()` instead of building an entry, so a dead collector costs the request path next to nothing.
+   */
+  get full(): boolean {
+    const s = this.#settings;
+    return this.#entries.length >= s.max_entries || (s.max_bytes != null && this.#bytes >= s.max_bytes);
+  }
+
+  /** Counts an entry the producer did not build because the queue was `full`; reported with the other drops. */
+  refuse(): void {
+    this.#refused++;
+    this.#countDrop(1);
   }
 
   /** Appends an entry; never waits. Returns false when the entry itself is larger than `max_bytes`. */
@@ -134,9 +159,11 @@ export class LogQueue<E> {
   #countDrop(n: number): void {
     this.#dropped += n;
     this.#droppedUnreported += n;
+    // A report is already due: while the collector is dead this is the path of every request.
+    if (this.#dropTimer !== null) return;
     const now = performance.now();
     if (now - this.#lastDropReport >= this.#dropInterval) this.#reportDrops();
-    else if (this.#dropTimer === null) {
+    else {
       this.#dropTimer = setTimeout(() => this.#reportDrops(), this.#dropInterval - (now - this.#lastDropReport));
       this.#dropTimer.unref();
     }
