@@ -1,18 +1,10 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { IncomingMessage } from 'node:http';
-import { Readable } from 'node:stream';
-import { PluginContext } from '../../pdk/index.ts';
-import { buildConfigData } from '../../snapshot/plugin-chains.ts';
-import { TEST_ENV } from '../../../test/support/plugin-context.ts';
+import type { PluginContext } from '../../pdk/index.ts';
+import { configData, pluginContext, TEST_ENV } from '../../../test/support/plugin-context.ts';
 import { anonymousConf, authenticatedByAnother, useAnonymous } from './anonymous.ts';
 
-const DATA = buildConfigData({
-  services: [],
-  routes: [],
-  upstreams: [],
-  targets: [],
-  plugins: [],
+const DATA = configData({
   consumers: [
     { id: 'c-anon', username: 'guest', custom_id: null },
     { id: 'c-ann', username: 'ann', custom_id: 'ann-1' },
@@ -23,9 +15,8 @@ const DATA = buildConfigData({
 function context(): { ctx: PluginContext; errors: string[] } {
   const errors: string[] = [];
   const env = { ...TEST_ENV, log: (level: string, message: string) => void (level === 'error' && errors.push(message)) };
-  const rawHeaders = ['X-Consumer-ID', 'forged', 'X-Credential-Identifier', 'forged'];
-  const req = Object.assign(Readable.from([]), { url: '/', method: 'GET', rawHeaders, headers: {}, socket: {} }) as unknown as IncomingMessage;
-  return { ctx: new PluginContext(req, 'rid', ['host', '', ...rawHeaders], '/', env, DATA, performance.now(), '127.0.0.1'), errors };
+  const ctx = pluginContext({ headers: ['X-Consumer-ID', 'forged', 'X-Credential-Identifier', 'forged'], data: DATA, env });
+  return { ctx, errors };
 }
 
 describe('anonymousConf', () => {
