@@ -4,6 +4,7 @@
  * JSON response until its last chunk; other content types stream through untouched.
  */
 import type { Kong, PluginHandler } from '../../pdk/index.ts';
+import { own, put, truthy, type Fields } from '../shared/lua-table.ts';
 import type { ResponseTransformerConfig } from './schema.ts';
 
 type JsonType = 'boolean' | 'number' | 'string';
@@ -122,20 +123,7 @@ function firstOf(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-type Json = Record<string, unknown>;
-
-function own(body: Json, name: string): unknown {
-  return Object.hasOwn(body, name) ? body[name] : undefined;
-}
-
-function put(body: Json, name: string, value: unknown): void {
-  Object.defineProperty(body, name, { value, writable: true, enumerable: true, configurable: true });
-}
-
-/** Lua's truth, as Kong tests fields: everything but missing and false (null included). */
-function truthy(value: unknown): boolean {
-  return value !== undefined && value !== false;
-}
+type Json = Fields;
 
 /** Applies the JSON rules; returns the new body, or an error message. */
 export function transformJson(conf: ResponseTransformerConf, text: string): string | { error: string } {
