@@ -6,7 +6,7 @@
 import type { Kong, PluginHandler } from '../../pdk/index.ts';
 import { own, put, truthy, type Fields } from '../shared/lua-table.ts';
 import type { RequestTransformerConfig } from './schema.ts';
-import { splitPair } from './schema.ts';
+import { splitPair } from '../shared/transformer-config.ts';
 import { compileTemplate, Template, TemplateRenderError, TemplateScope, type TemplateSource } from './template.ts';
 import { MultipartBody } from './multipart.ts';
 

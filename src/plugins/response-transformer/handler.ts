@@ -5,6 +5,7 @@
  */
 import type { Kong, PluginHandler } from '../../pdk/index.ts';
 import { own, put, truthy, type Fields } from '../shared/lua-table.ts';
+import { splitPair } from '../shared/transformer-config.ts';
 import type { ResponseTransformerConfig } from './schema.ts';
 
 type JsonType = 'boolean' | 'number' | 'string';
@@ -42,9 +43,9 @@ export interface ResponseTransformerConf {
 }
 
 function pair(entry: string): Pair {
-  const m = /^([^:]+):*([\s\S]*)$/.exec(entry);
-  if (m === null) return { name: entry, value: null };
-  return { name: m[1], value: m[2] === '' ? null : m[2] };
+  const split = splitPair(entry);
+  if (split === null) return { name: entry, value: null };
+  return { name: split[0], value: split[1] === '' ? null : split[1] };
 }
 
 function jsonValue(value: string, type: JsonType | undefined): string | number | boolean | undefined {
