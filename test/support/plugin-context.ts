@@ -4,13 +4,19 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
-import { PluginContext, type PdkEnvironment } from '../../src/pdk/index.ts';
+import { PluginContext, type PdkEnvironment, type PluginConfigData } from '../../src/pdk/index.ts';
 import { PHASE } from '../../src/pdk/phase-rules.ts';
 import { buildConfigData } from '../../src/snapshot/plugin-chains.ts';
+import type { SnapshotInput } from '../../src/snapshot/types.ts';
 
 export const TEST_ENV: PdkEnvironment = { services: null, nodeId: 'n', hostname: 'h', isTrusted: () => false, log: () => {}, maxBodyBytes: 1 << 20 };
 
-const DATA = buildConfigData({ services: [], routes: [], upstreams: [], targets: [], plugins: [], consumers: [] });
+/** What `prepare` is handed: only the collections given (consumers, a plugin's credentials), the rest empty. */
+export function configData(collections: Partial<SnapshotInput> = {}): PluginConfigData {
+  return buildConfigData({ services: [], routes: [], upstreams: [], targets: [], plugins: [], consumers: [], ...collections });
+}
+
+const DATA = configData();
 
 export interface TestRequest {
   method?: string;
@@ -20,6 +26,11 @@ export interface TestRequest {
   /** The body, sent in these chunks. */
   body?: Buffer[];
   clientIp?: string;
+  /** Headers already on the upstream request before the client's (flat), e.g. forged ones a plugin must replace. */
+  upstreamHeaders?: string[];
+  /** The configuration the phase sees; default: empty. */
+  data?: PluginConfigData;
+  env?: PdkEnvironment;
 }
 
 /** A context in the access phase for `request`. */
@@ -30,7 +41,16 @@ export function pluginContext(request: TestRequest = {}): PluginContext {
   for (let i = 0; i < rawHeaders.length; i += 2) headers[rawHeaders[i].toLowerCase()] ??= rawHeaders[i + 1];
   const stream = Readable.from(request.body ?? []);
   const req = Object.assign(stream, { url, method: request.method ?? 'GET', rawHeaders, headers, socket: { remoteAddress: '127.0.0.1' } }) as unknown as IncomingMessage;
-  return new PluginContext(req, 'rid', ['host', '', ...rawHeaders], url, TEST_ENV, DATA, performance.now(), request.clientIp ?? '127.0.0.1');
+  const upstream = ['host', '', ...(request.upstreamHeaders ?? []), ...rawHeaders];
+  return new PluginContext(req, 'rid', upstream, url, request.env ?? TEST_ENV, request.data ?? DATA, performance.now(), request.clientIp ?? '127.0.0.1');
+}
+
+/** The value a phase left for upstream header `name` (the first, any case), or undefined when it has none. */
+export function upstreamHeader(ctx: PluginContext, name: string): string | undefined {
+  const lower = name.toLowerCase();
+  const list = ctx.upstreamHeaders;
+  for (let i = 2; i < list.length; i += 2) if (list[i].toLowerCase() === lower) return list[i + 1];
+  return undefined;
 }
 
 /** Moves a context to header_filter with a response of `status` and `headers` (flat). */

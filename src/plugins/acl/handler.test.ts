@@ -1,18 +1,11 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { IncomingMessage } from 'node:http';
-import { Readable } from 'node:stream';
-import { PluginContext, type PdkEnvironment, type PluginConsumer } from '../../pdk/index.ts';
-import { buildConfigData } from '../../snapshot/plugin-chains.ts';
+import type { PluginContext, PluginConsumer } from '../../pdk/index.ts';
+import { configData, pluginContext, upstreamHeader as upstream } from '../../../test/support/plugin-context.ts';
 import { aclHandler, type AclConf } from './handler.ts';
 import type { AclConfig } from './schema.ts';
 
-const DATA = buildConfigData({
-  services: [],
-  routes: [],
-  upstreams: [],
-  targets: [],
-  plugins: [],
+const DATA = configData({
   consumers: [
     { id: 'c-admin', username: 'admin', custom_id: null },
     { id: 'c-pro', username: 'pro', custom_id: null },
@@ -25,8 +18,6 @@ const DATA = buildConfigData({
   ],
 });
 
-const ENV: PdkEnvironment = { services: null, nodeId: 'n', hostname: 'h', isTrusted: () => false, log: () => {}, maxBodyBytes: 1024 };
-
 function conf(config: Partial<Record<keyof AclConfig, unknown>>): AclConf {
   return aclHandler.prepare!({ allow: null, deny: null, hide_groups_header: false, always_use_authenticated_groups: false, ...config } as AclConfig, DATA);
 }
@@ -35,8 +26,7 @@ const consumer = (id: string): PluginConsumer => ({ id, username: id.slice(2), c
 
 /** A request as the authentication plugins left it: a consumer, a credential (null: anonymous), groups. */
 function run(c: AclConf, who: { consumer?: string; credential?: boolean; groups?: unknown } = {}): PluginContext {
-  const req = Object.assign(Readable.from([]), { url: '/', method: 'GET', rawHeaders: [], headers: {}, socket: {} }) as unknown as IncomingMessage;
-  const ctx = new PluginContext(req, 'rid', ['host', '', 'X-Consumer-Groups', 'forged'], '/', ENV, DATA, performance.now(), '127.0.0.1');
+  const ctx = pluginContext({ upstreamHeaders: ['X-Consumer-Groups', 'forged'], data: DATA });
   if (who.consumer !== undefined) {
     ctx.client.authenticate(consumer(who.consumer), who.credential === false ? null : { id: 'cred', consumer: { id: who.consumer } });
   }
@@ -46,11 +36,6 @@ function run(c: AclConf, who: { consumer?: string; credential?: boolean; groups?
   return ctx;
 }
 
-const upstream = (ctx: PluginContext, name: string) => {
-  const h = ctx.upstreamHeaders;
-  for (let i = 2; i < h.length; i += 2) if (h[i].toLowerCase() === name.toLowerCase()) return h[i + 1];
-  return undefined;
-};
 
 describe('acl', () => {
   test('allow: a member passes with its groups upstream; others get 403', () => {

@@ -1,19 +1,12 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { IncomingMessage } from 'node:http';
-import { Readable } from 'node:stream';
-import { PluginContext, type PdkEnvironment } from '../../pdk/index.ts';
-import { buildConfigData } from '../../snapshot/plugin-chains.ts';
+import type { PluginConfigData, PluginContext } from '../../pdk/index.ts';
+import { configData, pluginContext, upstreamHeader as upstream } from '../../../test/support/plugin-context.ts';
 import { basicAuthHandler, decodeBase64, parseBasic, type BasicAuthConf } from './handler.ts';
 import { hashPassword, kongSha1 } from './password.ts';
 import type { BasicAuthConfig } from './schema.ts';
 
-const DATA = buildConfigData({
-  services: [],
-  routes: [],
-  upstreams: [],
-  targets: [],
-  plugins: [],
+const DATA = configData({
   consumers: [
     { id: 'c-ann', username: 'ann', custom_id: 'ann-1' },
     { id: 'c-bob', username: 'bob', custom_id: null },
@@ -26,20 +19,14 @@ const DATA = buildConfigData({
   ],
 });
 
-const ENV: PdkEnvironment = { services: null, nodeId: 'n', hostname: 'h', isTrusted: () => false, log: () => {}, maxBodyBytes: 1024 };
-
 function conf(config: Partial<Record<keyof BasicAuthConfig, unknown>> = {}): BasicAuthConf {
   return basicAuthHandler.prepare!({ anonymous: null, hide_credentials: false, realm: 'service', ...config } as BasicAuthConfig, DATA);
 }
 
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
-function context(rawHeaders: string[]): PluginContext {
-  const headers: Record<string, string> = {};
-  for (let i = 0; i < rawHeaders.length; i += 2) headers[rawHeaders[i].toLowerCase()] = rawHeaders[i + 1];
-  const req = Object.assign(Readable.from([]), { url: '/', method: 'GET', rawHeaders, headers, socket: {} }) as unknown as IncomingMessage;
-  const upstream = ['host', '', 'X-Consumer-ID', 'forged', 'X-Anonymous-Consumer', 'true', ...rawHeaders];
-  return new PluginContext(req, 'rid', upstream, '/', ENV, DATA, performance.now(), '127.0.0.1');
+function context(headers: string[]): PluginContext {
+  return pluginContext({ headers, upstreamHeaders: ['X-Consumer-ID', 'forged', 'X-Anonymous-Consumer', 'true'], data: DATA });
 }
 
 async function run(c: BasicAuthConf, rawHeaders: string[] = []): Promise<PluginContext> {
@@ -48,11 +35,6 @@ async function run(c: BasicAuthConf, rawHeaders: string[] = []): Promise<PluginC
   return ctx;
 }
 
-const upstream = (ctx: PluginContext, name: string) => {
-  const h = ctx.upstreamHeaders;
-  for (let i = 2; i < h.length; i += 2) if (h[i].toLowerCase() === name.toLowerCase()) return h[i + 1];
-  return undefined;
-};
 
 describe('basic-auth: parsing the header as Kong does', () => {
   test('Basic with any case of the first letter, optional spaces; the password is everything after the first colon', () => {
@@ -159,12 +141,7 @@ describe('basic-auth: header values remembered after a success', () => {
   const annPassword = hashPassword('open:sesame');
   /** A snapshot's data of its own, so each test starts with nothing remembered. */
   function snapshot(consumers = [ANN, BOB], annStored = annPassword) {
-    return buildConfigData({
-      services: [],
-      routes: [],
-      upstreams: [],
-      targets: [],
-      plugins: [],
+    return configData({
       consumers,
       basicauth_credentials: [
         { id: 'b-ann', consumer: { id: 'c-ann' }, username: 'ann-user', password: annStored },
@@ -172,7 +149,7 @@ describe('basic-auth: header values remembered after a success', () => {
       ],
     });
   }
-  const confOf = (data: ReturnType<typeof buildConfigData>, config: Partial<Record<keyof BasicAuthConfig, unknown>> = {}) =>
+  const confOf = (data: PluginConfigData, config: Partial<Record<keyof BasicAuthConfig, unknown>> = {}) =>
     basicAuthHandler.prepare!({ anonymous: null, hide_credentials: false, realm: 'service', ...config } as BasicAuthConfig, data);
   const ANN_OK = basic('ann-user', 'open:sesame');
   const BOB_OK = basic('bob-user', 'MI6');

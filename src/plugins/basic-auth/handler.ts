@@ -5,6 +5,8 @@
  * the upstream consumer headers (the credential identifier is its username).
  */
 import type { CredentialMatch, Kong, PluginConfigData, PluginConsumer, PluginHandler } from '../../pdk/index.ts';
+import { anonymousConf, authenticatedByAnother, useAnonymous, type AnonymousConf } from '../shared/anonymous.ts';
+import { setConsumerHeaders } from '../shared/consumer-headers.ts';
 import { parseStored, verifyPassword, type StoredPassword } from './password.ts';
 import { ProvenHeaders } from './proven-headers.ts';
 import type { BasicAuthConfig } from './schema.ts';
@@ -19,14 +21,10 @@ export interface BasicAuthEntry {
 }
 
 /** The configuration as the phases read it, computed once per snapshot. */
-export interface BasicAuthConf {
+export interface BasicAuthConf extends AnonymousConf {
   readonly hideCredentials: boolean;
   /** Headers of every 401 (WWW-Authenticate). */
   readonly challenge: Readonly<Record<string, string>>;
-  /** `anonymous` as configured (null: failures answer 401). */
-  readonly anonymous: string | null;
-  /** The anonymous consumer, resolved at config time; null when configured but missing (a 500, as Kong). */
-  readonly anonymousConsumer: PluginConsumer | null;
   readonly credentials: ReadonlyMap<string, BasicAuthEntry>;
   /** Header values already verified against `credentials` (same lifetime: one snapshot). */
   readonly proven: ProvenHeaders<BasicAuthEntry>;
@@ -61,34 +59,14 @@ function credentialIndex(data: PluginConfigData): CredentialIndex {
 }
 
 function prepare(config: BasicAuthConfig, data: PluginConfigData): BasicAuthConf {
-  const anonymous = config.anonymous !== null && config.anonymous !== '' ? config.anonymous : null;
   const index = credentialIndex(data);
   return {
     hideCredentials: config.hide_credentials,
     challenge: { 'WWW-Authenticate': `Basic realm="${config.realm}"` },
-    anonymous,
-    anonymousConsumer: anonymous === null ? null : (data.consumer(anonymous) ?? null),
+    ...anonymousConf(config.anonymous, data),
     credentials: index.byUsername,
     proven: index.proven,
   };
-}
-
-/** Upstream headers naming the consumer, set when known and cleared otherwise so clients cannot forge them. */
-function setConsumerHeaders(kong: Kong, consumer: PluginConsumer, entry: BasicAuthEntry | null): void {
-  const upstream = kong.service.request;
-  kong.client.authenticate(consumer, entry === null ? null : entry.credential);
-  upstream.setHeader('X-Consumer-ID', consumer.id);
-  if (consumer.custom_id !== null) upstream.setHeader('X-Consumer-Custom-ID', consumer.custom_id);
-  else upstream.clearHeader('X-Consumer-Custom-ID');
-  if (consumer.username !== null) upstream.setHeader('X-Consumer-Username', consumer.username);
-  else upstream.clearHeader('X-Consumer-Username');
-  if (entry !== null) {
-    upstream.setHeader('X-Credential-Identifier', entry.credential.username);
-    upstream.clearHeader('X-Anonymous-Consumer');
-  } else {
-    upstream.clearHeader('X-Credential-Identifier');
-    upstream.setHeader('X-Anonymous-Consumer', 'true');
-  }
 }
 
 const BASIC = /\s*[Bb]asic\s*(.+)/;
@@ -169,25 +147,19 @@ function remember(conf: BasicAuthConf, value: string, entry: BasicAuthEntry): Ba
 
 function decide(kong: Kong, conf: BasicAuthConf, entry: BasicAuthEntry | null): void {
   if (entry !== null) {
-    setConsumerHeaders(kong, entry.consumer, entry);
+    kong.client.authenticate(entry.consumer, entry.credential);
+    setConsumerHeaders(kong, entry.consumer, entry.credential.username, false);
     return;
   }
   if (conf.anonymous === null) {
     kong.response.error(401, ERR_UNAUTHORIZED, conf.challenge);
     return;
   }
-  if (conf.anonymousConsumer === null) {
-    const message = `anonymous consumer ${conf.anonymous} is configured but doesn't exist`;
-    kong.log.err(message);
-    kong.response.error(500, message);
-    return;
-  }
-  setConsumerHeaders(kong, conf.anonymousConsumer, null);
+  useAnonymous(kong, conf);
 }
 
 function access(kong: Kong, conf: BasicAuthConf): void | Promise<void> {
-  // With `anonymous`, any auth plugin may succeed ("logical OR"): one that already did wins.
-  if (conf.anonymous !== null && kong.client.getCredential() !== null) return;
+  if (authenticatedByAnother(kong, conf)) return;
   const result = authenticate(kong, conf);
   if (result instanceof Promise) return result.then((entry) => decide(kong, conf, entry));
   decide(kong, conf, result);

@@ -6,6 +6,8 @@
  * and the upstream consumer headers (the credential identifier is its username).
  */
 import type { CredentialMatch, Kong, PluginConfigData, PluginConsumer, PluginHandler } from '../../pdk/index.ts';
+import { anonymousConf, authenticatedByAnother, useAnonymous, type AnonymousConf } from '../shared/anonymous.ts';
+import { setConsumerHeaders } from '../shared/consumer-headers.ts';
 import type { HmacAlgorithm, HmacAuthConfig } from './schema.ts';
 import { bodyDigest, hmacDigest, parseHmacHeader, parseHttpDate, signatureMatches, signingString, type HmacParams } from './signature.ts';
 
@@ -22,7 +24,7 @@ export interface HmacAuthEntry {
 }
 
 /** The configuration as the phases read it, computed once per snapshot. */
-export interface HmacAuthConf {
+export interface HmacAuthConf extends AnonymousConf {
   readonly hideCredentials: boolean;
   readonly clockSkew: number;
   readonly validateRequestBody: boolean;
@@ -30,10 +32,6 @@ export interface HmacAuthConf {
   readonly algorithms: ReadonlySet<string>;
   /** Headers of every 401 (WWW-Authenticate). */
   readonly challenge: Readonly<Record<string, string>>;
-  /** `anonymous` as configured (null: failures answer 401). */
-  readonly anonymous: string | null;
-  /** The anonymous consumer, resolved at config time; null when configured but missing (a 500, as Kong). */
-  readonly anonymousConsumer: PluginConsumer | null;
   readonly credentials: ReadonlyMap<string, HmacAuthEntry>;
 }
 
@@ -61,7 +59,6 @@ function credentialIndex(data: PluginConfigData): ReadonlyMap<string, HmacAuthEn
 }
 
 function prepare(config: HmacAuthConfig, data: PluginConfigData): HmacAuthConf {
-  const anonymous = config.anonymous !== null && config.anonymous !== '' ? config.anonymous : null;
   const realm = config.realm ?? null;
   return {
     hideCredentials: config.hide_credentials,
@@ -70,28 +67,9 @@ function prepare(config: HmacAuthConfig, data: PluginConfigData): HmacAuthConf {
     enforceHeaders: config.enforce_headers ?? [],
     algorithms: new Set(config.algorithms ?? []),
     challenge: { 'WWW-Authenticate': realm === null ? 'hmac' : `hmac realm="${realm}"` },
-    anonymous,
-    anonymousConsumer: anonymous === null ? null : (data.consumer(anonymous) ?? null),
+    ...anonymousConf(config.anonymous, data),
     credentials: credentialIndex(data),
   };
-}
-
-/** Upstream headers naming the consumer, set when known and cleared otherwise so clients cannot forge them. */
-function setConsumerHeaders(kong: Kong, consumer: PluginConsumer, entry: HmacAuthEntry | null): void {
-  const upstream = kong.service.request;
-  kong.client.authenticate(consumer, entry === null ? null : entry.credential);
-  upstream.setHeader('X-Consumer-ID', consumer.id);
-  if (consumer.custom_id !== null) upstream.setHeader('X-Consumer-Custom-ID', consumer.custom_id);
-  else upstream.clearHeader('X-Consumer-Custom-ID');
-  if (consumer.username !== null) upstream.setHeader('X-Consumer-Username', consumer.username);
-  else upstream.clearHeader('X-Consumer-Username');
-  if (entry !== null) {
-    upstream.setHeader('X-Credential-Identifier', entry.credential.username);
-    upstream.clearHeader('X-Anonymous-Consumer');
-  } else {
-    upstream.clearHeader('X-Credential-Identifier');
-    upstream.setHeader('X-Anonymous-Consumer', 'true');
-  }
 }
 
 function withinClockSkew(kong: Kong, header: string, skew: number): boolean {
@@ -163,7 +141,8 @@ function authenticate(kong: Kong, conf: HmacAuthConf): HmacAuthEntry | Failure |
 
 function decide(kong: Kong, conf: HmacAuthConf, result: HmacAuthEntry | Failure): void {
   if (!('failure' in result)) {
-    setConsumerHeaders(kong, result.consumer, result);
+    kong.client.authenticate(result.consumer, result.credential);
+    setConsumerHeaders(kong, result.consumer, result.credential.username, false);
     return;
   }
   if (conf.anonymous === null) {
@@ -171,18 +150,11 @@ function decide(kong: Kong, conf: HmacAuthConf, result: HmacAuthEntry | Failure)
     kong.response.error(401, result.failure, conf.challenge);
     return;
   }
-  if (conf.anonymousConsumer === null) {
-    const message = `anonymous consumer ${conf.anonymous} is configured but doesn't exist`;
-    kong.log.err(message);
-    kong.response.error(500, message);
-    return;
-  }
-  setConsumerHeaders(kong, conf.anonymousConsumer, null);
+  useAnonymous(kong, conf);
 }
 
 function access(kong: Kong, conf: HmacAuthConf): void | Promise<void> {
-  // With `anonymous`, any auth plugin may succeed ("logical OR"): one that already did wins.
-  if (conf.anonymous !== null && kong.client.getCredential() !== null) return;
+  if (authenticatedByAnother(kong, conf)) return;
   const result = authenticate(kong, conf);
   if (result instanceof Promise) return result.then((r) => decide(kong, conf, r));
   decide(kong, conf, result);

@@ -1,12 +1,10 @@
 /** The jwt handler against a PDK context (no proxy): every refusal, each algorithm family, the token cache. */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { IncomingMessage } from 'node:http';
 import { generateKeyPairSync } from 'node:crypto';
-import { Readable } from 'node:stream';
 import { SignJWT, exportSPKI, generateKeyPair } from 'jose';
-import { PluginContext, type PdkEnvironment } from '../../pdk/index.ts';
-import { buildConfigData } from '../../snapshot/plugin-chains.ts';
+import type { PluginContext } from '../../pdk/index.ts';
+import { configData, pluginContext, upstreamHeader as upstream } from '../../../test/support/plugin-context.ts';
 import { jwtHandler, type JwtConf } from './handler.ts';
 import type { JwtConfig } from './schema.ts';
 
@@ -18,12 +16,7 @@ const ed = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
 const ed448 = generateKeyPairSync('ed448');
 const small = generateKeyPairSync('rsa', { modulusLength: 1024 });
 
-const DATA = buildConfigData({
-  services: [],
-  routes: [],
-  upstreams: [],
-  targets: [],
-  plugins: [],
+const DATA = configData({
   consumers: [
     { id: 'c-ann', username: 'ann', custom_id: 'ann-1' },
     { id: 'c-anon', username: 'anonymous', custom_id: null },
@@ -43,8 +36,6 @@ const DATA = buildConfigData({
   ],
 });
 
-const ENV: PdkEnvironment = { services: null, nodeId: 'n', hostname: 'h', isTrusted: () => false, log: () => {}, maxBodyBytes: 1024 };
-
 const DEFAULTS = {
   uri_param_names: ['jwt'], cookie_names: [], header_names: ['authorization'], key_claim_name: 'iss', secret_is_base64: false,
   claims_to_verify: null, anonymous: null, run_on_preflight: true, maximum_expiration: 0, realm: null,
@@ -54,12 +45,8 @@ function conf(config: Record<string, unknown> = {}): JwtConf {
   return jwtHandler.prepare!({ ...DEFAULTS, ...config } as JwtConfig, DATA);
 }
 
-function context(url: string, rawHeaders: string[], method: string): PluginContext {
-  const headers: Record<string, string> = {};
-  for (let i = 0; i < rawHeaders.length; i += 2) headers[rawHeaders[i].toLowerCase()] = rawHeaders[i + 1];
-  const req = Object.assign(Readable.from([]), { url, method, rawHeaders, headers, socket: {} }) as unknown as IncomingMessage;
-  const upstream = ['host', '', 'X-Consumer-ID', 'forged', 'X-Anonymous-Consumer', 'true', ...rawHeaders];
-  return new PluginContext(req, 'rid', upstream, url, ENV, DATA, performance.now(), '127.0.0.1');
+function context(url: string, headers: string[], method: string): PluginContext {
+  return pluginContext({ url, headers, method, upstreamHeaders: ['X-Consumer-ID', 'forged', 'X-Anonymous-Consumer', 'true'], data: DATA });
 }
 
 async function run(c: JwtConf, url: string, rawHeaders: string[] = [], method = 'GET'): Promise<PluginContext> {
@@ -70,11 +57,6 @@ async function run(c: JwtConf, url: string, rawHeaders: string[] = [], method = 
 
 const bearer = (token: string): string[] => ['Authorization', `Bearer ${token}`];
 
-const upstream = (ctx: PluginContext, name: string) => {
-  const h = ctx.upstreamHeaders;
-  for (let i = 2; i < h.length; i += 2) if (h[i].toLowerCase() === name.toLowerCase()) return h[i + 1];
-  return undefined;
-};
 
 function sign(claims: Record<string, unknown>, alg: string, key: Parameters<SignJWT['sign']>[0], header: Record<string, unknown> = {}): Promise<string> {
   return new SignJWT(claims).setProtectedHeader({ alg, typ: 'JWT', ...header }).sign(key);

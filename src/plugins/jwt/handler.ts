@@ -7,7 +7,9 @@
  * Signatures are verified with jose; a verified token is cached (see cache.ts), so a client repeating its token
  * pays only the claim checks.
  */
-import type { Kong, PluginConfigData, PluginConsumer, PluginHandler } from '../../pdk/index.ts';
+import type { Kong, PluginConfigData, PluginHandler } from '../../pdk/index.ts';
+import { anonymousConf, authenticatedByAnother, useAnonymous, type AnonymousConf } from '../shared/anonymous.ts';
+import { setConsumerHeaders } from '../shared/consumer-headers.ts';
 import { VerifiedTokenCache } from './cache.ts';
 import { credentialIndex, verifySignature, type JwtEntry } from './keys.ts';
 import type { JwtConfig } from './schema.ts';
@@ -15,7 +17,7 @@ import { findTokens } from './sources.ts';
 import { checkClaims, checkMaximumExpiration, decodeToken, keyClaim, type DecodedToken } from './token.ts';
 
 /** The configuration as the phases read it, computed once per plugin entity and snapshot. */
-export interface JwtConf {
+export interface JwtConf extends AnonymousConf {
   readonly uriParamNames: readonly string[];
   readonly cookieNames: readonly string[];
   readonly headerNames: readonly string[];
@@ -27,10 +29,6 @@ export interface JwtConf {
   /** WWW-Authenticate when no token was sent, and when a token was refused. */
   readonly challenge: Readonly<Record<string, string>>;
   readonly challengeInvalid: Readonly<Record<string, string>>;
-  /** `anonymous` as configured (null: failures answer 401). */
-  readonly anonymous: string | null;
-  /** The anonymous consumer, resolved at config time; null when configured but missing (a 500, as Kong). */
-  readonly anonymousConsumer: PluginConsumer | null;
   readonly credentials: ReadonlyMap<string, JwtEntry>;
   readonly verified: VerifiedTokenCache<Verified>;
 }
@@ -57,7 +55,6 @@ type Outcome = Accepted | Refusal;
 function prepare(config: JwtConfig, data: PluginConfigData): JwtConf {
   const realm = config.realm ?? null;
   const challenge = realm === null ? 'Bearer' : `Bearer realm="${realm}"`;
-  const anonymous = config.anonymous !== null && config.anonymous !== '' ? config.anonymous : null;
   return {
     uriParamNames: config.uri_param_names ?? [],
     cookieNames: config.cookie_names ?? [],
@@ -69,8 +66,7 @@ function prepare(config: JwtConfig, data: PluginConfigData): JwtConf {
     runOnPreflight: config.run_on_preflight,
     challenge: { 'WWW-Authenticate': challenge },
     challengeInvalid: { 'WWW-Authenticate': realm === null ? 'Bearer error="invalid_token"' : `${challenge}, error="invalid_token"` },
-    anonymous,
-    anonymousConsumer: anonymous === null ? null : (data.consumer(anonymous) ?? null),
+    ...anonymousConf(config.anonymous, data),
     credentials: credentialIndex(data),
     verified: new VerifiedTokenCache<Verified>(),
   };
@@ -124,30 +120,13 @@ function authenticate(kong: Kong, conf: JwtConf): Outcome | Promise<Outcome> {
   return verifyThenCheck(conf, token, decoded, entry);
 }
 
-/** Upstream headers naming the consumer, set when known and cleared otherwise so clients cannot forge them. */
-function setConsumer(kong: Kong, consumer: PluginConsumer, accepted: Accepted | null): void {
-  const upstream = kong.service.request;
-  kong.client.authenticate(consumer, accepted === null ? null : accepted.entry.credential);
-  upstream.setHeader('X-Consumer-ID', consumer.id);
-  if (consumer.custom_id !== null) upstream.setHeader('X-Consumer-Custom-ID', consumer.custom_id);
-  else upstream.clearHeader('X-Consumer-Custom-ID');
-  if (consumer.username !== null) upstream.setHeader('X-Consumer-Username', consumer.username);
-  else upstream.clearHeader('X-Consumer-Username');
-  if (accepted !== null) {
-    // Kong identifies a jwt credential by its key (the `iss`), not its id.
-    upstream.setHeader('X-Credential-Identifier', accepted.entry.credential.key);
-    upstream.clearHeader('X-Anonymous-Consumer');
-    kong.ctx.shared.authenticated_jwt_token = accepted.token;
-  } else {
-    upstream.clearHeader('X-Credential-Identifier');
-    upstream.setHeader('X-Anonymous-Consumer', 'true');
-    delete kong.ctx.shared.authenticated_jwt_token;
-  }
-}
-
 function decide(kong: Kong, conf: JwtConf, outcome: Outcome): void {
   if ('entry' in outcome) {
-    setConsumer(kong, outcome.entry.consumer, outcome);
+    const credential = outcome.entry.credential;
+    kong.client.authenticate(outcome.entry.consumer, credential);
+    // Kong identifies a jwt credential by its key (the `iss`), not its id.
+    setConsumerHeaders(kong, outcome.entry.consumer, credential.key, false);
+    kong.ctx.shared.authenticated_jwt_token = outcome.token;
     return;
   }
   if (conf.anonymous === null) {
@@ -155,19 +134,12 @@ function decide(kong: Kong, conf: JwtConf, outcome: Outcome): void {
     kong.response.exit(401, outcome.body, outcome.headers);
     return;
   }
-  if (conf.anonymousConsumer === null) {
-    const message = `anonymous consumer ${conf.anonymous} is configured but doesn't exist`;
-    kong.log.err(message);
-    kong.response.error(500, message);
-    return;
-  }
-  setConsumer(kong, conf.anonymousConsumer, null);
+  if (useAnonymous(kong, conf)) delete kong.ctx.shared.authenticated_jwt_token;
 }
 
 function access(kong: Kong, conf: JwtConf): void | Promise<void> {
   if (!conf.runOnPreflight && kong.request.getMethod() === 'OPTIONS') return;
-  // With `anonymous`, any auth plugin may succeed ("logical OR"): one that already did wins.
-  if (conf.anonymous !== null && kong.client.getCredential() !== null) return;
+  if (authenticatedByAnother(kong, conf)) return;
   const outcome = authenticate(kong, conf);
   if (outcome instanceof Promise) return outcome.then((result) => decide(kong, conf, result));
   decide(kong, conf, outcome);

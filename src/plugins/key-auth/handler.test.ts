@@ -1,18 +1,11 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { IncomingMessage } from 'node:http';
-import { Readable } from 'node:stream';
-import { PluginContext, type PdkEnvironment } from '../../pdk/index.ts';
-import { buildConfigData } from '../../snapshot/plugin-chains.ts';
+import type { PluginContext } from '../../pdk/index.ts';
+import { configData, pluginContext, upstreamHeader as upstream } from '../../../test/support/plugin-context.ts';
 import { keyAuthHandler, type KeyAuthConf } from './handler.ts';
 import type { KeyAuthConfig } from './schema.ts';
 
-const DATA = buildConfigData({
-  services: [],
-  routes: [],
-  upstreams: [],
-  targets: [],
-  plugins: [],
+const DATA = configData({
   consumers: [
     { id: 'c-ann', username: 'ann', custom_id: 'ann-1' },
     { id: 'c-anon', username: 'anonymous', custom_id: null },
@@ -20,20 +13,14 @@ const DATA = buildConfigData({
   keyauth_credentials: [{ id: 'k-ann', consumer: { id: 'c-ann' }, key: 'ann-key' }],
 });
 
-const ENV: PdkEnvironment = { services: null, nodeId: 'n', hostname: 'h', isTrusted: () => false, log: () => {}, maxBodyBytes: 1024 };
-
 function conf(config: Record<string, unknown> = {}): KeyAuthConf {
   const defaults = { key_names: ['apikey'], hide_credentials: false, key_in_header: true, key_in_query: true, key_in_body: false, run_on_preflight: true, anonymous: null, realm: null };
   return keyAuthHandler.prepare!({ ...defaults, ...config } as KeyAuthConfig, DATA);
 }
 
-function context(url: string, rawHeaders: string[], method: string, body?: string): PluginContext {
-  const stream = Readable.from(body === undefined ? [] : [Buffer.from(body)]);
-  const headers: Record<string, string> = {};
-  for (let i = 0; i < rawHeaders.length; i += 2) headers[rawHeaders[i].toLowerCase()] = rawHeaders[i + 1];
-  const req = Object.assign(stream, { url, method, rawHeaders, headers, socket: {} }) as unknown as IncomingMessage;
-  const upstream = ['host', '', 'X-Consumer-ID', 'forged', 'X-Anonymous-Consumer', 'true', ...rawHeaders];
-  return new PluginContext(req, 'rid', upstream, url, ENV, DATA, performance.now(), '127.0.0.1');
+function context(url: string, headers: string[], method: string, body?: string): PluginContext {
+  const upstreamHeaders = ['X-Consumer-ID', 'forged', 'X-Anonymous-Consumer', 'true'];
+  return pluginContext({ url, headers, method, body: body === undefined ? [] : [Buffer.from(body)], upstreamHeaders, data: DATA });
 }
 
 function run(c: KeyAuthConf, url: string, rawHeaders: string[] = [], method = 'GET'): PluginContext {
@@ -49,11 +36,6 @@ async function runWithBody(c: KeyAuthConf, url: string, rawHeaders: string[], bo
   return ctx;
 }
 
-const upstream = (ctx: PluginContext, name: string) => {
-  const h = ctx.upstreamHeaders;
-  for (let i = 2; i < h.length; i += 2) if (h[i].toLowerCase() === name.toLowerCase()) return h[i + 1];
-  return undefined;
-};
 
 describe('key-auth', () => {
   test('no key: 401 with Kong message and WWW-Authenticate Key (realm when set)', () => {

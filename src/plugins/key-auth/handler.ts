@@ -2,7 +2,9 @@
  * key-auth: authenticates a request by an API key from a header or the query string, as Kong's plugin does
  * (same lookup order, messages, WWW-Authenticate header and upstream consumer headers).
  */
-import type { CredentialMatch, Kong, PluginConfigData, PluginConsumer, PluginHandler } from '../../pdk/index.ts';
+import type { CredentialMatch, Kong, PluginConfigData, PluginHandler } from '../../pdk/index.ts';
+import { anonymousConf, authenticatedByAnother, useAnonymous, type AnonymousConf } from '../shared/anonymous.ts';
+import { setConsumerHeaders } from '../shared/consumer-headers.ts';
 import type { KeyAuthConfig } from './schema.ts';
 
 export const ERR_NO_API_KEY = 'No API key found in request';
@@ -10,7 +12,7 @@ export const ERR_INVALID_CREDENTIAL = 'Unauthorized';
 export const ERR_DUPLICATE_API_KEY = 'Duplicate API key found';
 
 /** The configuration as the phases read it, computed once per snapshot. */
-export interface KeyAuthConf {
+export interface KeyAuthConf extends AnonymousConf {
   readonly keyNames: readonly string[];
   readonly hideCredentials: boolean;
   readonly keyInHeader: boolean;
@@ -19,16 +21,11 @@ export interface KeyAuthConf {
   readonly runOnPreflight: boolean;
   /** Headers of every 401 (WWW-Authenticate). */
   readonly challenge: Readonly<Record<string, string>>;
-  /** `anonymous` as configured (null: failures answer 401). */
-  readonly anonymous: string | null;
-  /** The anonymous consumer, resolved at config time; null when configured but missing (a 500, as Kong). */
-  readonly anonymousConsumer: PluginConsumer | null;
   readonly credentials: ReadonlyMap<string, CredentialMatch>;
 }
 
 function prepare(config: KeyAuthConfig, data: PluginConfigData): KeyAuthConf {
   const realm = config.realm ?? null;
-  const anonymous = config.anonymous !== null && config.anonymous !== '' ? config.anonymous : null;
   return {
     keyNames: config.key_names,
     hideCredentials: config.hide_credentials,
@@ -37,28 +34,9 @@ function prepare(config: KeyAuthConfig, data: PluginConfigData): KeyAuthConf {
     keyInBody: config.key_in_body,
     runOnPreflight: config.run_on_preflight,
     challenge: { 'WWW-Authenticate': realm === null ? 'Key' : `Key realm="${realm}"` },
-    anonymous,
-    anonymousConsumer: anonymous === null ? null : (data.consumer(anonymous) ?? null),
+    ...anonymousConf(config.anonymous, data),
     credentials: data.credentialsBy('keyauth_credentials', 'key'),
   };
-}
-
-/** Upstream headers naming the consumer, set when known and cleared otherwise so clients cannot forge them. */
-function setConsumerHeaders(kong: Kong, consumer: PluginConsumer, match: CredentialMatch | null): void {
-  const upstream = kong.service.request;
-  kong.client.authenticate(consumer, match === null ? null : match.credential);
-  upstream.setHeader('X-Consumer-ID', consumer.id);
-  if (consumer.custom_id !== null) upstream.setHeader('X-Consumer-Custom-ID', consumer.custom_id);
-  else upstream.clearHeader('X-Consumer-Custom-ID');
-  if (consumer.username !== null) upstream.setHeader('X-Consumer-Username', consumer.username);
-  else upstream.clearHeader('X-Consumer-Username');
-  if (match !== null) {
-    upstream.setHeader('X-Credential-Identifier', match.credential.id);
-    upstream.clearHeader('X-Anonymous-Consumer');
-  } else {
-    upstream.clearHeader('X-Credential-Identifier');
-    upstream.setHeader('X-Anonymous-Consumer', 'true');
-  }
 }
 
 /** A failure: the message of the 401 (or the status and message when it is not a 401). */
@@ -100,7 +78,8 @@ function findCredential(kong: Kong, conf: KeyAuthConf, body: Record<string, unkn
 
 function decide(kong: Kong, conf: KeyAuthConf, result: CredentialMatch | Failure): void {
   if (typeof result !== 'string' && 'credential' in result) {
-    setConsumerHeaders(kong, result.consumer, result);
+    kong.client.authenticate(result.consumer, result.credential);
+    setConsumerHeaders(kong, result.consumer, result.credential.id, false);
     return;
   }
   if (conf.anonymous === null) {
@@ -109,11 +88,7 @@ function decide(kong: Kong, conf: KeyAuthConf, result: CredentialMatch | Failure
     else kong.response.error(result.status, result.message);
     return;
   }
-  if (conf.anonymousConsumer === null) {
-    kong.response.error(500, `anonymous consumer ${conf.anonymous} is configured but doesn't exist`);
-    return;
-  }
-  setConsumerHeaders(kong, conf.anonymousConsumer, null);
+  useAnonymous(kong, conf);
 }
 
 /**
@@ -133,8 +108,7 @@ async function accessWithBody(kong: Kong, conf: KeyAuthConf): Promise<void> {
 
 function access(kong: Kong, conf: KeyAuthConf): void | Promise<void> {
   if (!conf.runOnPreflight && kong.request.getMethod() === 'OPTIONS') return;
-  // With `anonymous`, any auth plugin may succeed ("logical OR"): one that already did wins.
-  if (conf.anonymous !== null && kong.client.getCredential() !== null) return;
+  if (authenticatedByAnother(kong, conf)) return;
   if (conf.keyInBody) return accessWithBody(kong, conf);
   decide(kong, conf, findCredential(kong, conf, null));
 }

@@ -6,7 +6,9 @@
  * node-wide cache for `cache_ttl` seconds under a key hashing the password, so repeated requests (and every
  * worker) skip the server.
  */
-import type { Kong, PluginConfigData, PluginConsumer, PluginCredential, PluginHandler } from '../../pdk/index.ts';
+import type { Kong, PluginConfigData, PluginCredential, PluginHandler } from '../../pdk/index.ts';
+import { anonymousConf, authenticatedByAnother, useAnonymous, type AnonymousConf } from '../shared/anonymous.ts';
+import { setConsumerHeaders } from '../shared/consumer-headers.ts';
 import { bindDn, cacheKey, headerParser, type CacheKeyConf, type LdapCredentials } from './credentials.ts';
 import { LdapDirectory, type LdapTarget } from './directory.ts';
 import type { LdapAuthConfig } from './schema.ts';
@@ -14,7 +16,7 @@ import type { LdapAuthConfig } from './schema.ts';
 export const ERR_UNAUTHORIZED = 'Unauthorized';
 
 /** The configuration as the phases read it, computed once per snapshot. */
-export interface LdapAuthConf {
+export interface LdapAuthConf extends AnonymousConf {
   readonly parse: (value: string) => LdapCredentials | null;
   readonly target: LdapTarget;
   readonly keyConf: CacheKeyConf;
@@ -24,10 +26,6 @@ export interface LdapAuthConf {
   readonly hideCredentials: boolean;
   /** Headers of every 401 (WWW-Authenticate). */
   readonly challenge: Readonly<Record<string, string>>;
-  /** `anonymous` as configured (null: failures answer 401). */
-  readonly anonymous: string | null;
-  /** The anonymous consumer, resolved at config time; null when configured but missing (a 500, as Kong). */
-  readonly anonymousConsumer: PluginConsumer | null;
 }
 
 /** What a directory user is to later plugins and the log: no consumer, never the password. */
@@ -48,7 +46,6 @@ const pending = new Map<string, Promise<boolean>>();
 class DirectoryUnavailable extends Error {}
 
 function prepare(config: LdapAuthConfig, data: PluginConfigData): LdapAuthConf {
-  const anonymous = config.anonymous !== null && config.anonymous !== '' ? config.anonymous : null;
   const headerType = config.header_type ?? 'ldap';
   // Kong writes its default scheme upper-case in the challenge; a custom header_type as configured.
   const scheme = headerType === 'ldap' ? 'LDAP' : headerType;
@@ -78,8 +75,7 @@ function prepare(config: LdapAuthConfig, data: PluginConfigData): LdapAuthConf {
     cacheTtlMs: Math.max(0, config.cache_ttl) * 1000,
     hideCredentials: config.hide_credentials,
     challenge: { 'WWW-Authenticate': realm === null ? scheme : `${scheme} realm="${realm}"` },
-    anonymous,
-    anonymousConsumer: anonymous === null ? null : (data.consumer(anonymous) ?? null),
+    ...anonymousConf(config.anonymous, data),
   };
 }
 
@@ -145,32 +141,14 @@ async function authenticate(kong: Kong, conf: LdapAuthConf): Promise<string | nu
 
 /** Upstream headers for a directory user: no consumer, the user as the credential identifier. */
 function setUser(kong: Kong, username: string): void {
-  const upstream = kong.service.request;
   // Kong's credential id is its cache key; the username here, so nothing derived from the password is logged.
   const credential: LdapCredential = Object.freeze({ id: username, username, consumer: null });
   kong.client.authenticate(null, credential);
-  upstream.clearHeader('X-Consumer-ID');
-  upstream.clearHeader('X-Consumer-Custom-ID');
-  upstream.clearHeader('X-Consumer-Username');
-  upstream.setHeader('X-Credential-Identifier', username);
-  upstream.clearHeader('X-Anonymous-Consumer');
-}
-
-function setAnonymous(kong: Kong, consumer: PluginConsumer): void {
-  const upstream = kong.service.request;
-  kong.client.authenticate(consumer, null);
-  upstream.setHeader('X-Consumer-ID', consumer.id);
-  if (consumer.custom_id !== null) upstream.setHeader('X-Consumer-Custom-ID', consumer.custom_id);
-  else upstream.clearHeader('X-Consumer-Custom-ID');
-  if (consumer.username !== null) upstream.setHeader('X-Consumer-Username', consumer.username);
-  else upstream.clearHeader('X-Consumer-Username');
-  upstream.clearHeader('X-Credential-Identifier');
-  upstream.setHeader('X-Anonymous-Consumer', 'true');
+  setConsumerHeaders(kong, null, username, false);
 }
 
 async function access(kong: Kong, conf: LdapAuthConf): Promise<void> {
-  // With `anonymous`, any auth plugin may succeed ("logical OR"): one that already did wins.
-  if (conf.anonymous !== null && kong.client.getCredential() !== null) return;
+  if (authenticatedByAnother(kong, conf)) return;
   let user: string | null;
   try {
     user = await authenticate(kong, conf);
@@ -193,14 +171,7 @@ async function access(kong: Kong, conf: LdapAuthConf): Promise<void> {
     kong.response.error(401, ERR_UNAUTHORIZED, conf.challenge);
     return;
   }
-  const consumer = conf.anonymousConsumer;
-  if (consumer === null) {
-    const message = `anonymous consumer ${conf.anonymous} is configured but doesn't exist`;
-    kong.log.err(message);
-    kong.response.error(500, message);
-    return;
-  }
-  setAnonymous(kong, consumer);
+  useAnonymous(kong, conf);
 }
 
 export const ldapAuthHandler: PluginHandler<LdapAuthConf, LdapAuthConfig> = {

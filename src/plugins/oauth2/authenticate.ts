@@ -4,7 +4,8 @@
  * token must exist, belong to this service (or be global when `global_credentials` is set) and not be past
  * `expires_in`; its client's consumer is then the request's, with Kong's upstream headers.
  */
-import type { Kong, PluginConsumer } from '../../pdk/index.ts';
+import type { Kong } from '../../pdk/index.ts';
+import { setConsumerHeaders } from '../shared/consumer-headers.ts';
 import type { OAuth2Client, OAuth2Conf } from './conf.ts';
 import { bearerChallenge, retrieveParameters } from './protocol.ts';
 import { loadToken, type StoredToken } from './tokens.ts';
@@ -66,26 +67,21 @@ async function parseAccessToken(kong: Kong, conf: OAuth2Conf): Promise<string | 
   return token;
 }
 
-/** Records the consumer and sets (or clears, so clients cannot forge them) Kong's upstream headers. */
-export function setConsumer(kong: Kong, consumer: PluginConsumer, client: OAuth2Client | null, token: StoredToken | null): void {
-  kong.client.authenticate(consumer, client === null ? null : client.credential);
+/** Records the token's consumer and sets (or clears, so clients cannot forge them) Kong's upstream headers. */
+function setConsumer(kong: Kong, client: OAuth2Client, token: StoredToken): void {
+  kong.client.authenticate(client.consumer, client.credential);
+  setConsumerHeaders(kong, client.consumer, client.client_id, false);
   const upstream = kong.service.request;
-  upstream.setHeader('X-Consumer-ID', consumer.id);
-  if (consumer.custom_id !== null) upstream.setHeader('X-Consumer-Custom-ID', consumer.custom_id);
-  else upstream.clearHeader('X-Consumer-Custom-ID');
-  if (consumer.username !== null) upstream.setHeader('X-Consumer-Username', consumer.username);
-  else upstream.clearHeader('X-Consumer-Username');
-  if (client !== null) {
-    upstream.setHeader('X-Credential-Identifier', client.client_id);
-    upstream.clearHeader('X-Anonymous-Consumer');
-  } else {
-    upstream.clearHeader('X-Credential-Identifier');
-    upstream.setHeader('X-Anonymous-Consumer', 'true');
-  }
-  if (typeof token?.scope === 'string') upstream.setHeader('X-Authenticated-Scope', token.scope);
+  if (typeof token.scope === 'string') upstream.setHeader('X-Authenticated-Scope', token.scope);
   else upstream.clearHeader('X-Authenticated-Scope');
-  if (typeof token?.authenticated_userid === 'string') upstream.setHeader('X-Authenticated-UserId', token.authenticated_userid);
+  if (typeof token.authenticated_userid === 'string') upstream.setHeader('X-Authenticated-UserId', token.authenticated_userid);
   else upstream.clearHeader('X-Authenticated-UserId');
+}
+
+/** Without a token of this plugin's (another plugin's consumer, the anonymous one), no scope or user goes upstream. */
+export function clearTokenHeaders(kong: Kong): void {
+  kong.service.request.clearHeader('X-Authenticated-Scope');
+  kong.service.request.clearHeader('X-Authenticated-UserId');
 }
 
 /**
@@ -117,6 +113,6 @@ export async function authenticate(kong: Kong, conf: OAuth2Conf): Promise<AuthFa
   // The client (and its consumer) come from the configuration: a deleted application's tokens stop working.
   const client = conf.clients.byId.get(token.credential.id);
   if (client === undefined) return invalidToken(conf);
-  setConsumer(kong, client.consumer, client, token);
+  setConsumer(kong, client, token);
   return null;
 }

@@ -4,6 +4,7 @@
  * a set and the anonymous consumer resolved.
  */
 import type { PluginConfigData, PluginConsumer, PluginEntityScope } from '../../pdk/index.ts';
+import { anonymousConf, type AnonymousConf } from '../shared/anonymous.ts';
 import { configuredTokens } from './configured-tokens.ts';
 import type { OAuth2Config } from './schema.ts';
 import type { StoredToken } from './tokens.ts';
@@ -26,15 +27,13 @@ export interface OAuth2Clients {
   readonly byId: ReadonlyMap<string, OAuth2Client>;
 }
 
-export interface OAuth2Conf {
+export interface OAuth2Conf extends AnonymousConf {
   readonly config: OAuth2Config;
   /** This plugin entity's id (codes remember the plugin that issued them). */
   readonly pluginId: string | null;
   readonly scopes: ReadonlySet<string> | null;
   readonly realm: string | null;
   readonly authHeader: string;
-  readonly anonymous: string | null;
-  readonly anonymousConsumer: PluginConsumer | null;
   readonly clients: OAuth2Clients;
   /** Tokens by access token from the configuration on a node without a database; null: read from the database. */
   readonly tokens: ReadonlyMap<string, StoredToken> | null;
@@ -69,15 +68,13 @@ function clientIndex(data: PluginConfigData): OAuth2Clients {
 }
 
 export function prepareConf(config: OAuth2Config, data: PluginConfigData, entity?: PluginEntityScope): OAuth2Conf {
-  const anonymous = config.anonymous !== null && config.anonymous !== undefined && config.anonymous !== '' ? config.anonymous : null;
   return {
     config,
     pluginId: entity?.id ?? null,
     scopes: config.scopes === null || config.scopes === undefined ? null : new Set(config.scopes),
     realm: config.realm ?? null,
     authHeader: (config.auth_header_name ?? 'authorization').toLowerCase(),
-    anonymous,
-    anonymousConsumer: anonymous === null ? null : (data.consumer(anonymous) ?? null),
+    ...anonymousConf(config.anonymous, data),
     clients: clientIndex(data),
     tokens: configuredTokens(data),
   };

@@ -2,12 +2,11 @@
 import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setNodeDatabaseKind } from '../../pdk/index.ts';
-import { buildConfigData } from '../../snapshot/plugin-chains.ts';
+import { configData } from '../../../test/support/plugin-context.ts';
 import { configuredTokens } from './configured-tokens.ts';
 
 const TOKEN = { id: 't1', access_token: 'tok-1', expires_in: 0, created_at: 1, credential: { id: 'cred' }, service: null, token_type: 'bearer' };
-const data = (tokens: unknown[]) =>
-  buildConfigData({ services: [], routes: [], upstreams: [], targets: [], plugins: [], consumers: [], oauth2_tokens: tokens } as unknown as Parameters<typeof buildConfigData>[0]);
+const data = (tokens: object[]) => configData({ oauth2_tokens: tokens });
 
 afterEach(() => setNodeDatabaseKind(null));
 

@@ -2,8 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ENTITIES, registerPlugins, validateEntity } from '../../entities/index.ts';
-import { entityTableDdl } from '../../store/sql/ddl.ts';
-import { layoutOf } from '../../store/sql/layout.ts';
+import { assertCreatesLayout } from '../../../test/support/plugin-migrations.ts';
 import { enabledPlugins } from '../index.ts';
 import { baseOauth2000 } from './migrations/000-base-oauth2.ts';
 import { verifySecret } from './secret.ts';
@@ -35,10 +34,7 @@ test('oauth2 entities: Kong\'s Admin API names, endpoint keys, ttls; tokens expo
 });
 
 test('000_base_oauth2 creates what the store layout expects, on both dialects', () => {
-  for (const kind of ['sqlite', 'postgres'] as const) {
-    const expected = `${['oauth2_credentials', 'oauth2_authorization_codes', 'oauth2_tokens'].flatMap((e) => entityTableDdl(kind, layoutOf(e))).join(';\n')};`;
-    assert.equal(baseOauth2000.up[kind].replaceAll(' IF NOT EXISTS', ''), expected, kind);
-  }
+  assertCreatesLayout(baseOauth2000, ['oauth2_credentials', 'oauth2_authorization_codes', 'oauth2_tokens']);
 });
 
 test('credentials: generated client id and secret, defaults, Kong\'s redirect URI rules', () => {

@@ -1,20 +1,13 @@
 /** oauth2's access phase without a network: endpoint paths, the token's sources, anonymous and logical OR. */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { IncomingMessage } from 'node:http';
-import { Readable } from 'node:stream';
-import { PluginContext, RequestPluginDb, type PdkEnvironment, type PluginDbRequest } from '../../pdk/index.ts';
-import { buildConfigData } from '../../snapshot/plugin-chains.ts';
+import { RequestPluginDb, type PdkEnvironment, type PluginContext, type PluginDbRequest } from '../../pdk/index.ts';
+import { configData, pluginContext, TEST_ENV, upstreamHeader as upstream } from '../../../test/support/plugin-context.ts';
 import { oauth2Handler } from './handler.ts';
 import type { OAuth2Conf } from './conf.ts';
 import type { OAuth2Config } from './schema.ts';
 
-const DATA = buildConfigData({
-  services: [],
-  routes: [],
-  upstreams: [],
-  targets: [],
-  plugins: [],
+const DATA = configData({
   consumers: [
     { id: 'c-ann', username: 'ann', custom_id: null },
     { id: 'c-anon', username: 'anonymous', custom_id: null },
@@ -24,12 +17,7 @@ const DATA = buildConfigData({
 
 const lookups: PluginDbRequest[] = [];
 const ENV: PdkEnvironment = {
-  services: null,
-  nodeId: 'n',
-  hostname: 'h',
-  isTrusted: () => false,
-  log: () => {},
-  maxBodyBytes: 1024,
+  ...TEST_ENV,
   db: new RequestPluginDb(async (request) => {
     lookups.push(request);
     return null;
@@ -60,21 +48,14 @@ function conf(config: Partial<OAuth2Config> = {}): OAuth2Conf {
   return oauth2Handler.prepare!(full, DATA, { id: 'p1', route: null, service: null, consumer: null });
 }
 
-async function run(c: OAuth2Conf, method: string, url: string, rawHeaders: string[] = [], before?: (ctx: PluginContext) => void): Promise<PluginContext> {
-  const headers: Record<string, string> = {};
-  for (let i = 0; i < rawHeaders.length; i += 2) headers[rawHeaders[i].toLowerCase()] = rawHeaders[i + 1];
-  const req = Object.assign(Readable.from([]), { url, method, rawHeaders, headers, socket: {} }) as unknown as IncomingMessage;
-  const ctx = new PluginContext(req, 'rid', ['host', '', 'X-Authenticated-Scope', 'forged', 'X-Authenticated-UserId', 'forged', ...rawHeaders], url, ENV, DATA, performance.now(), '127.0.0.1');
+async function run(c: OAuth2Conf, method: string, url: string, headers: string[] = [], before?: (ctx: PluginContext) => void): Promise<PluginContext> {
+  const upstreamHeaders = ['X-Authenticated-Scope', 'forged', 'X-Authenticated-UserId', 'forged'];
+  const ctx = pluginContext({ method, url, headers, upstreamHeaders, data: DATA, env: ENV });
   before?.(ctx);
   await oauth2Handler.access!(ctx, c);
   return ctx;
 }
 
-const upstream = (ctx: PluginContext, name: string) => {
-  const h = ctx.upstreamHeaders;
-  for (let i = 2; i < h.length; i += 2) if (h[i].toLowerCase() === name.toLowerCase()) return h[i + 1];
-  return undefined;
-};
 
 describe('oauth2 access phase', () => {
   test('the endpoints are the paths ending in /oauth2/token or /oauth2/authorize (a final slash too), POST only', async () => {

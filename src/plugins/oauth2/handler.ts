@@ -6,7 +6,8 @@
  * (DB-less, a hybrid data plane) cannot issue them: those requests fail with a 500, as in Kong.
  */
 import type { Kong, PluginHandler } from '../../pdk/index.ts';
-import { authenticate, setConsumer } from './authenticate.ts';
+import { useAnonymous } from '../shared/anonymous.ts';
+import { authenticate, clearTokenHeaders } from './authenticate.ts';
 import { prepareConf, type OAuth2Conf } from './conf.ts';
 import { authorize, issueToken } from './endpoints.ts';
 import { bearerChallenge } from './protocol.ts';
@@ -41,8 +42,7 @@ async function access(kong: Kong, conf: OAuth2Conf): Promise<void> {
   }
   // With `anonymous`, any auth plugin may succeed ("logical OR"): one that already did wins.
   if (kong.client.getCredential() !== null) {
-    kong.service.request.clearHeader('X-Authenticated-Scope');
-    kong.service.request.clearHeader('X-Authenticated-UserId');
+    clearTokenHeaders(kong);
     return;
   }
   const failure = await authenticate(kong, conf);
@@ -51,13 +51,7 @@ async function access(kong: Kong, conf: OAuth2Conf): Promise<void> {
     kong.response.exit(failure.status, failure.body, failure.headers);
     return;
   }
-  if (conf.anonymousConsumer === null) {
-    const message = `anonymous consumer ${conf.anonymous} is configured but doesn't exist`;
-    kong.log.err(message);
-    kong.response.error(500, message);
-    return;
-  }
-  setConsumer(kong, conf.anonymousConsumer, null, null);
+  if (useAnonymous(kong, conf)) clearTokenHeaders(kong);
 }
 
 export const oauth2Handler: PluginHandler<OAuth2Conf, OAuth2Config> = {

@@ -1,5 +1,7 @@
 /** After authentication: required claims, the consumer, upstream headers; and Kong's 401/403 answers. */
 import type { Kong, PluginConsumer, PluginCredential } from '../../pdk/index.ts';
+import { useAnonymous } from '../shared/anonymous.ts';
+import { setConsumerHeaders } from '../shared/consumer-headers.ts';
 import { claimAt, claimValues, headerValue, satisfies, type Claims } from './claims.ts';
 import { refuse, type Authenticated, type OidcConf, type Refused } from './conf.ts';
 
@@ -21,25 +23,6 @@ function mapConsumer(conf: OidcConf, claims: Claims, named: PluginConsumer | nul
     }
   }
   return conf.consumerOptional ? null : refuse(401, name === null ? 'consumer claim not found' : 'consumer not found', null);
-}
-
-function setConsumerHeaders(kong: Kong, consumer: PluginConsumer | null, credential: string | null, anonymous: boolean): void {
-  const upstream = kong.service.request;
-  if (consumer !== null) {
-    upstream.setHeader('X-Consumer-ID', consumer.id);
-    if (consumer.custom_id !== null) upstream.setHeader('X-Consumer-Custom-ID', consumer.custom_id);
-    else upstream.clearHeader('X-Consumer-Custom-ID');
-    if (consumer.username !== null) upstream.setHeader('X-Consumer-Username', consumer.username);
-    else upstream.clearHeader('X-Consumer-Username');
-  } else {
-    upstream.clearHeader('X-Consumer-ID');
-    upstream.clearHeader('X-Consumer-Custom-ID');
-    upstream.clearHeader('X-Consumer-Username');
-  }
-  if (credential !== null) upstream.setHeader('X-Credential-Identifier', credential);
-  else upstream.clearHeader('X-Credential-Identifier');
-  if (anonymous) upstream.setHeader('X-Anonymous-Consumer', 'true');
-  else upstream.clearHeader('X-Anonymous-Consumer');
 }
 
 export function accept(kong: Kong, conf: OidcConf, auth: Authenticated, token: string | null): void {
@@ -86,13 +69,5 @@ export function respond(kong: Kong, conf: OidcConf, r: Refused, extra: Record<st
 /** Authentication failed: the anonymous consumer when configured, else the refusal. */
 export function failed(kong: Kong, conf: OidcConf, r: Refused): void {
   if (r.status !== 401 || conf.anonymous === null) return respond(kong, conf, r);
-  const consumer = conf.anonymousConsumer;
-  if (consumer === null) {
-    const message = `anonymous consumer ${conf.anonymous} is configured but doesn't exist`;
-    kong.log.err(message);
-    kong.response.error(500, message);
-    return;
-  }
-  kong.client.authenticate(consumer, null);
-  setConsumerHeaders(kong, consumer, null, true);
+  useAnonymous(kong, conf);
 }

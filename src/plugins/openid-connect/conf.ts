@@ -1,6 +1,7 @@
 /** openid-connect's configuration as the phases read it (compiled once per plugin entity), and the outcomes they share. */
 import { createHash, randomBytes } from 'node:crypto';
 import type { PluginConfigData, PluginConsumer, PluginEntityScope } from '../../pdk/index.ts';
+import { anonymousConf, type AnonymousConf } from '../shared/anonymous.ts';
 import { compileRequirement, type Claims, type Requirement } from './claims.ts';
 import type { Client, ClientAuth } from './endpoints.ts';
 import { deriveKey, type CookieAttributes, type SessionLimits } from './session.ts';
@@ -17,7 +18,7 @@ interface Check {
 }
 
 /** The configuration as the phases read it, computed once per plugin entity and snapshot. */
-export interface OidcConf {
+export interface OidcConf extends AnonymousConf {
   readonly issuer: string;
   readonly timeoutMs: number;
   readonly rediscoveryS: number;
@@ -40,8 +41,6 @@ export interface OidcConf {
   readonly consumers: { readonly id: ReadonlyMap<string, PluginConsumer>; readonly username: ReadonlyMap<string, PluginConsumer>; readonly custom_id: ReadonlyMap<string, PluginConsumer> };
   readonly consumerOptional: boolean;
   readonly credentialClaim: readonly string[] | null;
-  readonly anonymous: string | null;
-  readonly anonymousConsumer: PluginConsumer | null;
   readonly upstreamHeaders: readonly { readonly claim: readonly string[]; readonly name: string }[];
   readonly accessTokenHeader: { readonly name: string; readonly bearer: boolean } | null;
   readonly idTokenHeader: { readonly name: string; readonly bearer: boolean } | null;
@@ -154,7 +153,6 @@ export function prepare(config: OpenidConnectConfig, data: PluginConfigData, ent
     for (const [clientId, match] of data.credentialsBy('oauth2_credentials', 'client_id')) oauth2Consumers.set(match.credential.id, { consumer: match.consumer, clientId });
   }
   const refreshName = config.refresh_token_param_name ?? '';
-  const anonymous = config.anonymous !== null && config.anonymous !== undefined && config.anonymous !== '' ? config.anonymous : null;
   return {
     issuer: config.issuer,
     timeoutMs: config.timeout ?? 10000,
@@ -181,8 +179,7 @@ export function prepare(config: OpenidConnectConfig, data: PluginConfigData, ent
     consumers: { id: byId, username: byUsername, custom_id: byCustomId },
     consumerOptional: config.consumer_optional,
     credentialClaim: nonEmpty(config.credential_claim),
-    anonymous,
-    anonymousConsumer: anonymous === null ? null : (data.consumer(anonymous) ?? null),
+    ...anonymousConf(config.anonymous, data),
     upstreamHeaders: claims.flatMap((claim, i) => (names[i] === undefined ? [] : [{ claim: claim.split('.'), name: names[i]! }])),
     accessTokenHeader: tokenHeader(config.upstream_access_token_header),
     idTokenHeader: tokenHeader(config.upstream_id_token_header),

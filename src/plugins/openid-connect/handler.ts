@@ -12,6 +12,7 @@
  * and claims, tokens and consumer headers upstream. Failures answer Kong's 401/403 with a Bearer challenge.
  */
 import type { Kong, PluginHandler } from '../../pdk/index.ts';
+import { authenticatedByAnother } from '../shared/anonymous.ts';
 import { accept, failed } from './answers.ts';
 import { firstString, prepare, refuse, type OidcConf, type Outcome } from './conf.ts';
 import { cookies, finishLogin, fromSession, isLogout, logout, startLogin } from './login.ts';
@@ -110,8 +111,7 @@ function hide(kong: Kong, conf: OidcConf, from: ParamType, names: readonly strin
 
 async function access(kong: Kong, conf: OidcConf): Promise<void> {
   if (!conf.runOnPreflight && kong.request.getMethod() === 'OPTIONS') return;
-  // With `anonymous`, any auth plugin may succeed ("logical OR"): one that already did wins.
-  if (conf.anonymous !== null && kong.client.getCredential() !== null) return;
+  if (authenticatedByAnother(kong, conf)) return;
   try {
     await authenticate(kong, conf);
   } catch (err) {

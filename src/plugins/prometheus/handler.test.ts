@@ -3,14 +3,14 @@ import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import { PluginContext, type NodeServices, type PdkEnvironment } from '../../pdk/index.ts';
-import { buildConfigData } from '../../snapshot/plugin-chains.ts';
+import { configData } from '../../../test/support/plugin-context.ts';
 import { LocalMetricsRegistry } from '../../shared-state/metrics-registry.ts';
 import { MetricsStore } from '../../shared-state/metrics-store.ts';
 import { prometheusHandler, type PrometheusConf } from './handler.ts';
 import { KONG_LATENCY_BUCKETS, UPSTREAM_LATENCY_BUCKETS } from './catalogue.ts';
 import type { PrometheusConfig } from './schema.ts';
 
-const DATA = buildConfigData({ services: [], routes: [], upstreams: [], targets: [], plugins: [], consumers: [] });
+const DATA = configData();
 const ENV: PdkEnvironment = { services: null, nodeId: 'n', hostname: 'h', isTrusted: () => false, log: () => {}, maxBodyBytes: 1024 };
 
 const SERVICE = { id: 's1', name: 'orders', host: 'orders.internal' };

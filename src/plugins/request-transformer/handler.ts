@@ -4,8 +4,9 @@
  * templates over the client's request (`template.ts`), compiled in `prepare`.
  */
 import type { Kong, PluginHandler } from '../../pdk/index.ts';
+import { own, put, truthy, type Fields } from '../shared/lua-table.ts';
 import type { RequestTransformerConfig } from './schema.ts';
-import { splitPair } from './schema.ts';
+import { splitPair } from '../shared/transformer-config.ts';
 import { compileTemplate, Template, TemplateRenderError, TemplateScope, type TemplateSource } from './template.ts';
 import { MultipartBody } from './multipart.ts';
 
@@ -67,22 +68,7 @@ function prepare(config: RequestTransformerConfig): RequestTransformerConf {
 // ---------------------------------------------------------------------------------------------------------
 // Helpers
 
-type Args = Record<string, unknown>;
-
-/** An own value (never one from a prototype). */
-function own(args: Args, name: string): unknown {
-  return Object.hasOwn(args, name) ? args[name] : undefined;
-}
-
-/** Sets an own value, also for names such as `__proto__`. */
-function put(args: Args, name: string, value: unknown): void {
-  Object.defineProperty(args, name, { value, writable: true, enumerable: true, configurable: true });
-}
-
-/** Lua's truth: everything but nil and false (JSON null included). */
-function truthy(value: unknown): boolean {
-  return value !== undefined && value !== false;
-}
+type Args = Fields;
 
 /** Kong's append: a string becomes a list of two, a list grows, anything else is replaced by a list of one. */
 function appendValue(current: unknown, value: string): unknown[] {

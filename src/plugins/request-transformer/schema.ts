@@ -2,16 +2,9 @@
  * request-transformer configuration, with Kong's fields and defaults. Values are templates
  * (`template.ts`), compiled here to refuse what cannot be evaluated, and again in `prepare`.
  */
-import { definePluginSchema, typedefs, type FieldDef, type PluginConfig } from '../../schema/index.ts';
+import { definePluginSchema, typedefs, type PluginConfig } from '../../schema/index.ts';
+import { checkHeaderRename, entryList, HEADER_NAME, NAME_VALUE, splitPair } from '../shared/transformer-config.ts';
 import { compileTemplate, TemplateError } from './template.ts';
-
-/** `name:value` as Kong splits it: the name up to the first colon, then every colon skipped. */
-export function splitPair(entry: string): [name: string, value: string] | null {
-  const m = /^([^:]+):*([\s\S]*)$/.exec(entry);
-  return m === null ? null : [m[1], m[2]];
-}
-
-const HEADER_NAME = /^[A-Za-z0-9_-]+$/;
 
 function templateProblem(value: string): string | null {
   try {
@@ -44,23 +37,11 @@ function checkHeaderValue(entry: string): string | null {
   return pair[1] === '' ? null : templateProblem(pair[1]);
 }
 
-/** An `old:new` header rename: both names valid. */
-function checkHeaderRename(entry: string): string | null {
-  const pair = splitPair(entry);
-  if (pair === null || !HEADER_NAME.test(pair[0])) return `'${pair?.[0] ?? entry}' is not a valid header`;
-  if (!HEADER_NAME.test(pair[1])) return `'${pair[1]}' is not a valid header`;
-  return null;
-}
-
-function list<const E extends FieldDef & { readonly type: 'string' }>(element: E) {
-  return { type: 'array', required: true, default: [], elements: element } as const;
-}
-
-const names = list({ type: 'string' });
-const headerNames = list({ type: 'string', custom_validator: checkHeaderName });
-const values = list({ type: 'string', custom_validator: checkValue });
-const headerValues = list({ type: 'string', match: '^[^:]+:[\\s\\S]*$', custom_validator: checkHeaderValue });
-const headerRenames = list({ type: 'string', match: '^[^:]+:[\\s\\S]*$', custom_validator: checkHeaderRename });
+const names = entryList({ type: 'string' });
+const headerNames = entryList({ type: 'string', custom_validator: checkHeaderName });
+const values = entryList({ type: 'string', custom_validator: checkValue });
+const headerValues = entryList({ type: 'string', match: NAME_VALUE, custom_validator: checkHeaderValue });
+const headerRenames = entryList({ type: 'string', match: NAME_VALUE, custom_validator: checkHeaderRename });
 
 export const requestTransformerSchema = definePluginSchema({
   name: 'request-transformer',

@@ -4,6 +4,8 @@
  * JSON response until its last chunk; other content types stream through untouched.
  */
 import type { Kong, PluginHandler } from '../../pdk/index.ts';
+import { own, put, truthy, type Fields } from '../shared/lua-table.ts';
+import { splitPair } from '../shared/transformer-config.ts';
 import type { ResponseTransformerConfig } from './schema.ts';
 
 type JsonType = 'boolean' | 'number' | 'string';
@@ -41,9 +43,9 @@ export interface ResponseTransformerConf {
 }
 
 function pair(entry: string): Pair {
-  const m = /^([^:]+):*([\s\S]*)$/.exec(entry);
-  if (m === null) return { name: entry, value: null };
-  return { name: m[1], value: m[2] === '' ? null : m[2] };
+  const split = splitPair(entry);
+  if (split === null) return { name: entry, value: null };
+  return { name: split[0], value: split[1] === '' ? null : split[1] };
 }
 
 function jsonValue(value: string, type: JsonType | undefined): string | number | boolean | undefined {
@@ -122,20 +124,7 @@ function firstOf(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-type Json = Record<string, unknown>;
-
-function own(body: Json, name: string): unknown {
-  return Object.hasOwn(body, name) ? body[name] : undefined;
-}
-
-function put(body: Json, name: string, value: unknown): void {
-  Object.defineProperty(body, name, { value, writable: true, enumerable: true, configurable: true });
-}
-
-/** Lua's truth, as Kong tests fields: everything but missing and false (null included). */
-function truthy(value: unknown): boolean {
-  return value !== undefined && value !== false;
-}
+type Json = Fields;
 
 /** Applies the JSON rules; returns the new body, or an error message. */
 export function transformJson(conf: ResponseTransformerConf, text: string): string | { error: string } {

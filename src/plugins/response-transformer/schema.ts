@@ -1,23 +1,10 @@
 /** response-transformer configuration, with Kong's fields and defaults. */
-import { definePluginSchema, HTTP_PROTOCOLS, type FieldDef, type PluginConfig } from '../../schema/index.ts';
+import { definePluginSchema, HTTP_PROTOCOLS, type PluginConfig } from '../../schema/index.ts';
+import { checkHeaderRename, entryList, NAME_VALUE } from '../shared/transformer-config.ts';
 
-const HEADER_NAME = /^[A-Za-z0-9_-]+$/;
-
-/** An `old:new` header rename: both names valid. */
-function checkHeaderRename(entry: string): string | null {
-  const m = /^([^:]+):*([\s\S]*)$/.exec(entry);
-  if (m === null || !HEADER_NAME.test(m[1])) return `'${m?.[1] ?? entry}' is not a valid header`;
-  if (!HEADER_NAME.test(m[2])) return `'${m[2]}' is not a valid header`;
-  return null;
-}
-
-function list<const E extends FieldDef & { readonly type: 'string' }>(element: E) {
-  return { type: 'array', required: true, default: [], elements: element } as const;
-}
-
-const names = list({ type: 'string' });
-const pairs = list({ type: 'string', match: '^[^:]+:[\\s\\S]*$' });
-const jsonTypes = list({ type: 'string', one_of: ['boolean', 'number', 'string'] });
+const names = entryList({ type: 'string' });
+const pairs = entryList({ type: 'string', match: NAME_VALUE });
+const jsonTypes = entryList({ type: 'string', one_of: ['boolean', 'number', 'string'] });
 const valueRecord = (what: string) =>
   ({
     type: 'record',
@@ -36,7 +23,7 @@ export const responseTransformerSchema = definePluginSchema({
       rename: {
         type: 'record',
         required: true,
-        fields: { json: pairs, headers: list({ type: 'string', match: '^[^:]+:[\\s\\S]*$', custom_validator: checkHeaderRename }) },
+        fields: { json: pairs, headers: entryList({ type: 'string', match: NAME_VALUE, custom_validator: checkHeaderRename }) },
         description: '`old:new` renames of JSON fields and headers.',
       },
       replace: valueRecord('`name:value` replacing JSON fields and headers that are present.'),
