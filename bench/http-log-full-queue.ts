@@ -47,7 +47,7 @@ const REQ = {
 
 /** A request at its log phase: routed, proxied, answered. */
 function loggedRequest(): PluginContext {
-  const ctx = new PluginContext(REQ, 'b7c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5', RAW, '/things?page=2', ENV, { consumer: () => undefined, entities: () => [], credentialsBy: () => new Map() }, performance.now(), '127.0.0.1');
+  const ctx = new PluginContext(REQ, 'b7c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5', RAW, '/things?page=2', ENV, { consumer: () => undefined, entities: () => [], credentialsBy: () => new Map(), consumerGroups: () => [] }, performance.now(), '127.0.0.1');
   ctx.routed = { route: ROUTE, service: SERVICE, uriCaptures: null } as unknown as PluginContext['routed'];
   ctx.downstream = { status: 200, headers: ['Content-Type', 'application/json', 'Content-Length', '512', 'Date', 'Mon, 07 Dec 2026 12:00:00 GMT', 'Via', '1.1 tollgate'], source: 'service', size: 512 } as unknown as PluginContext['downstream'];
   ctx.phaseBit = PHASE.log;
