@@ -1,0 +1,100 @@
+/**
+ * rate-limiting's local policy on a node with one worker, where the worker holds the node's counters itself
+ * (src/shared-state/sole-counters.ts): exact under concurrent requests, Kong's headers in order, and the counts
+ * carried over to the replacement of a crashed worker. The two-worker case is in test/rate-limiting.test.ts.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { request } from 'undici';
+import { startTollgate, waitUntil, type TollgateNode } from './helpers/tollgate.ts';
+import { startUpstream, type TestUpstream } from './helpers/upstream.ts';
+
+const RUN = randomUUID().slice(0, 8);
+
+async function call(url: string, headers: Record<string, string> = {}) {
+  const res = await request(url, { headers });
+  await res.body.text();
+  return { status: res.statusCode, headers: res.headers };
+}
+
+async function burst(url: string, n: number, headers: Record<string, string>): Promise<Map<number, number>> {
+  const results = await Promise.all(Array.from({ length: n }, () => call(url, headers)));
+  const counts = new Map<number, number>();
+  for (const r of results) counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
+  return counts;
+}
+
+async function workerPids(node: TollgateNode): Promise<number[]> {
+  const info = (await (await fetch(`${node.admin}/`)).json()) as { pids: { workers: number[] } };
+  return info.pids.workers;
+}
+
+describe('rate-limiting, policy local, one worker', () => {
+  let up: TestUpstream;
+  let node: TollgateNode;
+  before(async () => {
+    up = await startUpstream('rl-sole-up');
+    node = await startTollgate({
+      workers: 1,
+      config: `_format_version: "3.0"
+services:
+  - name: svc
+    url: http://127.0.0.1:${up.port}
+    routes:
+      - name: exact
+        paths: [/exact]
+        plugins:
+          - name: rate-limiting
+            config: { day: 25, limit_by: header, header_name: x-client }
+      - name: headers
+        paths: [/headers]
+        plugins:
+          - name: rate-limiting
+            config: { hour: 3, day: 10, limit_by: header, header_name: x-client }
+`,
+    });
+  });
+  after(async () => {
+    await node?.stop();
+    await up?.close();
+  });
+
+  test('exact under concurrent requests', async () => {
+    const counts = await burst(`${node.proxy}/exact`, 70, { 'x-client': `burst-${RUN}` });
+    assert.equal(counts.get(200), 25, JSON.stringify([...counts]));
+    assert.equal(counts.get(429), 45, JSON.stringify([...counts]));
+  });
+
+  test("each request sees its own count in Kong's headers", async () => {
+    const client = { 'x-client': `headers-${RUN}` };
+    const seen: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const r = await call(`${node.proxy}/headers`, client);
+      seen.push(`${r.status} ${r.headers['x-ratelimit-remaining-hour']} ${r.headers['x-ratelimit-remaining-day']} ${r.headers['ratelimit-remaining']}`);
+    }
+    // The refused request is not counted: the day still has 7 left after it.
+    assert.deepEqual(seen, ['200 2 9 2', '200 1 8 1', '200 0 7 0', '429 0 7 0']);
+  });
+
+  test("the counts survive the worker's crash: its replacement starts from the node's copy", async () => {
+    const client = { 'x-client': `crash-${RUN}` };
+    const first = await burst(`${node.proxy}/exact`, 10, client);
+    assert.equal(first.get(200), 10);
+    // The worker mirrors its counters to the supervisor every 100 ms; give it ten times that.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const [victim] = await workerPids(node);
+    process.kill(victim, 'SIGKILL');
+    await waitUntil(async () => {
+      try {
+        const pids = await workerPids(node);
+        return pids.length === 1 && pids[0] !== victim && (await call(`${node.proxy}/headers`, { 'x-client': `probe-${RUN}` })).status === 200;
+      } catch {
+        return false;
+      }
+    }, 30_000, 'a replacement worker serving');
+    const second = await burst(`${node.proxy}/exact`, 30, client);
+    assert.equal(second.get(200), 15, JSON.stringify([...second]));
+    assert.equal(second.get(429), 15, JSON.stringify([...second]));
+  });
+});
