@@ -78,8 +78,11 @@ function needsResponsePhases(chain: PluginChain, ctx: PluginContext): boolean {
 
 /** Whether header edits touch the body's framing, which the plain path takes from the upstream's head. */
 function editsFraming(edits: readonly (readonly [string, string, string])[]): boolean {
-  for (const [, name] of edits) {
-    if ((name.length === 14 || name.length === 17) && /^(content-length|transfer-encoding)$/i.test(name)) return true;
+  for (let i = 0; i < edits.length; i++) {
+    const name = edits[i][1];
+    // The lengths first: most edits (rate-limiting's seven headers) are rejected without a lower-case copy.
+    if (name.length === 14 && name.toLowerCase() === 'content-length') return true;
+    if (name.length === 17 && name.toLowerCase() === 'transfer-encoding') return true;
   }
   return false;
 }
