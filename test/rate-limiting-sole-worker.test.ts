@@ -1,11 +1,14 @@
 /**
  * rate-limiting's local policy on a node with one worker, where the worker holds the node's counters itself
- * (src/shared-state/sole-counters.ts): exact under concurrent requests, Kong's headers in order, and the counts
- * carried over to the replacement of a crashed worker. The two-worker case is in test/rate-limiting.test.ts.
+ * (src/shared-state/sole-counters.ts): exact under concurrent requests, each request's own count in Kong's
+ * headers, the exact response bytes of the plain response path that header edits made in access now take
+ * (src/proxy/forward.ts), and the counts carried over to the replacement of a crashed worker. The two-worker
+ * case is in test/rate-limiting.test.ts.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { connect } from 'node:net';
 import { request } from 'undici';
 import { startTollgate, waitUntil, type TollgateNode } from './helpers/tollgate.ts';
 import { startUpstream, type TestUpstream } from './helpers/upstream.ts';
@@ -23,6 +26,27 @@ async function burst(url: string, n: number, headers: Record<string, string>): P
   const counts = new Map<number, number>();
   for (const r of results) counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
   return counts;
+}
+
+/** The response as sent: its head's lines (the clock, latencies, request id and reset masked) and its body. */
+function rawResponse(port: number, path: string, headers: Record<string, string>): Promise<{ head: string[]; body: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    const lines = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+    socket.write(`GET ${path} HTTP/1.1\r\nHost: sole.test\r\n${lines}Connection: close\r\n\r\n`);
+    let text = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (d: string) => (text += d));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const end = text.indexOf('\r\n\r\n');
+      const head = text.slice(0, end).split('\r\n');
+      resolve({
+        head: head.map((line) => line.replace(/^(Date|X-Tollgate-Upstream-Latency|X-Tollgate-Proxy-Latency|X-Tollgate-Request-Id|RateLimit-Reset): .*$/i, '$1: *')),
+        body: text.slice(end + 4),
+      });
+    });
+  });
 }
 
 async function workerPids(node: TollgateNode): Promise<number[]> {
@@ -75,6 +99,34 @@ services:
     }
     // The refused request is not counted: the day still has 7 left after it.
     assert.deepEqual(seen, ['200 2 9 2', '200 1 8 1', '200 0 7 0', '429 0 7 0']);
+  });
+
+  // Header edits made in access are applied to the upstream's head on the plain response path (no plugin
+  // response writer): the same bytes, in the same order, as the writer sends.
+  test("the headers follow the upstream's and the gateway's, in Kong's order, with the body whole", async () => {
+    const { head, body } = await rawResponse(node.proxyPort, '/headers', { 'x-client': `raw-${RUN}` });
+    const length = head.find((line) => /^content-length:/i.test(line));
+    assert.deepEqual(head, [
+      'HTTP/1.1 200 OK',
+      'content-type: application/json',
+      length,
+      'Date: *',
+      'Via: 1.1 tollgate/0.1.0',
+      'Server: tollgate/0.1.0',
+      'X-Tollgate-Upstream-Latency: *',
+      'X-Tollgate-Proxy-Latency: *',
+      'X-Tollgate-Request-Id: *',
+      'X-RateLimit-Limit-Hour: 3',
+      'X-RateLimit-Remaining-Hour: 2',
+      'X-RateLimit-Limit-Day: 10',
+      'X-RateLimit-Remaining-Day: 9',
+      'RateLimit-Limit: 3',
+      'RateLimit-Remaining: 2',
+      'RateLimit-Reset: *',
+      'Connection: close',
+    ]);
+    assert.equal(Buffer.byteLength(body, 'latin1'), Number(length!.split(': ')[1]));
+    assert.match(body, /"server":"rl-sole-up"/);
   });
 
   test("the counts survive the worker's crash: its replacement starts from the node's copy", async () => {
