@@ -201,6 +201,7 @@ function access(kong: Kong, conf: RateLimitingConf): void | Promise<void> {
   if (conf.local) {
     const counters = immediateCounters(kong);
     if (counters !== null) return countNow(kong, conf, counters, identifier, set, now);
+    return countAcrossWorkers(kong, conf, identifier, set, now);
   }
   return countInStore(kong, conf, identifier, set, now);
 }
@@ -222,6 +223,48 @@ function countNow(kong: Kong, conf: RateLimitingConf, counters: ImmediateCounter
   const verdict = judge(conf, set.windows, { current, previous }, now);
   if (verdict.refused) {
     for (let i = 0; i < n; i++) counters.incrNow(base + set.keySuffixes[i], -1, Math.max(1, set.expiresAt[i] - now));
+    refuse(kong, conf, verdict);
+    return;
+  }
+  if (!conf.hideClientHeaders) kong.response.setHeaders(verdict.headers);
+}
+
+/**
+ * The local policy on a node of several workers: the node's counters are across a socket, so the request's
+ * calls go out together (one write for the event-loop turn) and it waits once for all the answers. The same
+ * counting and failure handling as the store path, with one promise instead of a layer per abstraction.
+ */
+async function countAcrossWorkers(kong: Kong, conf: RateLimitingConf, identifier: string, set: WindowSet, now: number): Promise<void> {
+  const n = conf.limits.length;
+  const base = conf.keyPrefix + identifier;
+  let values: number[];
+  try {
+    const counters = kong.counters;
+    const calls: Promise<number>[] = [];
+    for (let i = 0; i < n; i++) calls.push(counters.incr(base + set.keySuffixes[i], 1, Math.max(1, set.expiresAt[i] - now)));
+    for (let i = 0; i < n; i++) {
+      const suffix = set.previousSuffixes[i];
+      if (suffix !== null) calls.push(counters.get(base + suffix));
+    }
+    values = calls.length === 1 ? [await calls[0]] : await Promise.all(calls);
+  } catch (err) {
+    if (!conf.faultTolerant) throw new Error(`rate-limiting: cannot count the request: ${err instanceof Error ? err.message : String(err)}`);
+    conf.policy.logFailure(kong, err, now);
+    return;
+  }
+  const current = values.slice(0, n);
+  // Every window is sliding or none is: the previous counts follow the current ones in the same order.
+  const previous = conf.sliding ? values.slice(n) : new Array<number>(n).fill(0);
+  const verdict = judge(conf, set.windows, { current, previous }, now);
+  if (verdict.refused) {
+    try {
+      const counters = kong.counters;
+      const undo: Promise<number>[] = [];
+      for (let i = 0; i < n; i++) undo.push(counters.incr(base + set.keySuffixes[i], -1, Math.max(1, set.expiresAt[i] - now)));
+      await Promise.all(undo);
+    } catch (err) {
+      conf.policy.logFailure(kong, err, now);
+    }
     refuse(kong, conf, verdict);
     return;
   }
