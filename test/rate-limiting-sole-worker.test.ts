@@ -133,8 +133,8 @@ services:
     const client = { 'x-client': `crash-${RUN}` };
     const first = await burst(`${node.proxy}/exact`, 10, client);
     assert.equal(first.get(200), 10);
-    // The worker mirrors its counters to the supervisor every 100 ms; give it ten times that.
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    // The worker mirrors its counters to the supervisor every second; give it three times that.
+    await new Promise((resolve) => setTimeout(resolve, 3000));
     const [victim] = await workerPids(node);
     process.kill(victim, 'SIGKILL');
     await waitUntil(async () => {

@@ -2,7 +2,8 @@
  * The windows a rate-limiting configuration counts in right now, and everything about them a request needs
  * (counter key suffixes, expiries), worked out once per window instead of once per request: a request only
  * compares its timestamp with the cached bounds. Month and year windows need a Date, so this also keeps Date
- * off the request path.
+ * off the request path. The counter keys of recent identifiers are kept for the current windows too: the same
+ * string objects request after request, whose hashes the counters' map lookups then find ready.
  */
 import { previousWindow, windowAt, type Period, type Window } from '../ratelimit-common/windows.ts';
 
@@ -66,4 +67,39 @@ export function windowSetAt(periods: readonly Period[], sliding: boolean, now: n
     }
   }
   return { windows, keySuffixes, previousSuffixes, previousStarts, expiresAt, from, until };
+}
+
+/** A client's counter keys in one window set: the current ones, and the previous ones of sliding windows. */
+export interface CounterKeys {
+  readonly current: readonly string[];
+  readonly previous: readonly (string | null)[];
+}
+
+/** How many identifiers' keys are kept per window set; past it the cache starts over (a flood of clients). */
+const MAX_KEYED_IDENTIFIERS = 10_000;
+
+/** The counter keys of the identifiers seen in the current window set, `<prefix><identifier>:<start>:<period>`. */
+export class CounterKeyCache {
+  readonly #prefix: string;
+  #set: WindowSet | null = null;
+  readonly #keys = new Map<string, CounterKeys>();
+
+  constructor(prefix: string) {
+    this.#prefix = prefix;
+  }
+
+  keysFor(identifier: string, set: WindowSet): CounterKeys {
+    if (set !== this.#set) {
+      this.#set = set;
+      this.#keys.clear();
+    }
+    let keys = this.#keys.get(identifier);
+    if (keys === undefined) {
+      if (this.#keys.size >= MAX_KEYED_IDENTIFIERS) this.#keys.clear();
+      const base = this.#prefix + identifier;
+      keys = { current: set.keySuffixes.map((s) => base + s), previous: set.previousSuffixes.map((s) => (s === null ? null : base + s)) };
+      this.#keys.set(identifier, keys);
+    }
+    return keys;
+  }
 }

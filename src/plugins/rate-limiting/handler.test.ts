@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { counterRefs, judge, windowsAt } from './handler.ts';
-import { CurrentWindows, windowSetAt } from './current-windows.ts';
+import { CounterKeyCache, CurrentWindows, windowSetAt } from './current-windows.ts';
 
 const T = Date.UTC(2024, 1, 29, 13, 45, 30, 250); // 2024-02-29T13:45:30.250Z, a leap day
 
@@ -91,4 +91,20 @@ test('current windows: worked out once per window, again when any of them ends',
   const sliding = new CurrentWindows(['minute'], true).at(T);
   assert.equal(sliding.previousSuffixes[0], `:${Date.UTC(2024, 1, 29, 13, 44)}:minute`);
   assert.equal(sliding.expiresAt[0], Date.UTC(2024, 1, 29, 13, 47));
+});
+
+test('counter keys: the same strings for a client while the windows last, new ones after', () => {
+  const clock = new CurrentWindows(['second', 'hour'], true);
+  const keys = new CounterKeyCache('ratelimit:r:s:');
+  const set = clock.at(T);
+  const a = keys.keysFor('c1', set);
+  assert.deepEqual(a.current, [`ratelimit:r:s:c1:${T - 250}:second`, `ratelimit:r:s:c1:${Date.UTC(2024, 1, 29, 13)}:hour`]);
+  assert.deepEqual(a.previous, [`ratelimit:r:s:c1:${T - 1250}:second`, `ratelimit:r:s:c1:${Date.UTC(2024, 1, 29, 12)}:hour`]);
+  assert.equal(keys.keysFor('c1', clock.at(T + 500)), a, 'kept within the windows');
+  assert.notEqual(keys.keysFor('c2', set).current[0], a.current[0]);
+  const next = keys.keysFor('c1', clock.at(T + 750));
+  assert.equal(next.current[0], `ratelimit:r:s:c1:${T + 750}:second`, 'the next second has its own keys');
+  // The keys match the store path's (counterRefs), which Redis and the cluster policy use.
+  const refs = counterRefs({ limits: [{ ...minuteAndHour.limits[0], period: 'second' }, minuteAndHour.limits[1]], keyPrefix: 'ratelimit:r:s:' }, 'c1', set);
+  assert.deepEqual(refs.map((r) => [r.key, r.previousKey]), [[a.current[0], a.previous[0]], [a.current[1], a.previous[1]]]);
 });

@@ -22,7 +22,7 @@ import {
   type Period,
   type Window,
 } from '../ratelimit-common/windows.ts';
-import { CurrentWindows, type WindowSet } from './current-windows.ts';
+import { CounterKeyCache, CurrentWindows, type WindowSet } from './current-windows.ts';
 
 /** Kong's placeholder for a plugin that is not scoped to a route or service. */
 const EMPTY_UUID = '00000000-0000-0000-0000-000000000000';
@@ -46,6 +46,7 @@ export interface RateLimitingConf {
   /** Policy local: counted at once when this worker holds the node's counters. */
   readonly local: boolean;
   readonly windows: CurrentWindows;
+  readonly keys: CounterKeyCache;
   readonly faultTolerant: boolean;
   readonly hideClientHeaders: boolean;
   readonly errorCode: number;
@@ -64,6 +65,7 @@ function prepare(config: RateLimitingConfig, _data: unknown, entity?: PluginEnti
   // once for all of the service's routes.
   const route = entity?.route ?? EMPTY_UUID;
   const service = entity?.service ?? EMPTY_UUID;
+  const keyPrefix = `ratelimit:${route}:${service}:`;
   let store: CounterStore;
   if (config.policy === 'redis') {
     const settings = redisSettings(config.redis ?? {});
@@ -73,7 +75,7 @@ function prepare(config: RateLimitingConfig, _data: unknown, entity?: PluginEnti
   } else store = localStore(NAME);
   return {
     limits,
-    keyPrefix: `ratelimit:${route}:${service}:`,
+    keyPrefix,
     limitBy: config.limit_by,
     headerName: config.header_name ?? null,
     path: config.path ?? null,
@@ -81,6 +83,7 @@ function prepare(config: RateLimitingConfig, _data: unknown, entity?: PluginEnti
     policy: storePolicy(store),
     local: config.policy === 'local',
     windows: new CurrentWindows(limits.map((l) => l.period), config.window_type === 'sliding'),
+    keys: new CounterKeyCache(keyPrefix),
     faultTolerant: config.fault_tolerant,
     hideClientHeaders: config.hide_client_headers,
     errorCode: config.error_code,
@@ -212,17 +215,17 @@ function access(kong: Kong, conf: RateLimitingConf): void | Promise<void> {
  */
 function countNow(kong: Kong, conf: RateLimitingConf, counters: ImmediateCounters, identifier: string, set: WindowSet, now: number): void {
   const n = conf.limits.length;
-  const base = conf.keyPrefix + identifier;
+  const keys = conf.keys.keysFor(identifier, set);
   const current: number[] = new Array<number>(n);
   const previous: number[] = new Array<number>(n);
-  for (let i = 0; i < n; i++) current[i] = counters.incrNow(base + set.keySuffixes[i], 1, Math.max(1, set.expiresAt[i] - now));
+  for (let i = 0; i < n; i++) current[i] = counters.incrNow(keys.current[i], 1, Math.max(1, set.expiresAt[i] - now));
   for (let i = 0; i < n; i++) {
-    const suffix = set.previousSuffixes[i];
-    previous[i] = suffix === null ? 0 : counters.getNow(base + suffix);
+    const key = keys.previous[i];
+    previous[i] = key === null ? 0 : counters.getNow(key);
   }
   const verdict = judge(conf, set.windows, { current, previous }, now);
   if (verdict.refused) {
-    for (let i = 0; i < n; i++) counters.incrNow(base + set.keySuffixes[i], -1, Math.max(1, set.expiresAt[i] - now));
+    for (let i = 0; i < n; i++) counters.incrNow(keys.current[i], -1, Math.max(1, set.expiresAt[i] - now));
     refuse(kong, conf, verdict);
     return;
   }
@@ -236,15 +239,15 @@ function countNow(kong: Kong, conf: RateLimitingConf, counters: ImmediateCounter
  */
 async function countAcrossWorkers(kong: Kong, conf: RateLimitingConf, identifier: string, set: WindowSet, now: number): Promise<void> {
   const n = conf.limits.length;
-  const base = conf.keyPrefix + identifier;
+  const keys = conf.keys.keysFor(identifier, set);
   let values: number[];
   try {
     const counters = kong.counters;
     const calls: Promise<number>[] = [];
-    for (let i = 0; i < n; i++) calls.push(counters.incr(base + set.keySuffixes[i], 1, Math.max(1, set.expiresAt[i] - now)));
+    for (let i = 0; i < n; i++) calls.push(counters.incr(keys.current[i], 1, Math.max(1, set.expiresAt[i] - now)));
     for (let i = 0; i < n; i++) {
-      const suffix = set.previousSuffixes[i];
-      if (suffix !== null) calls.push(counters.get(base + suffix));
+      const key = keys.previous[i];
+      if (key !== null) calls.push(counters.get(key));
     }
     values = calls.length === 1 ? [await calls[0]] : await Promise.all(calls);
   } catch (err) {
@@ -260,7 +263,7 @@ async function countAcrossWorkers(kong: Kong, conf: RateLimitingConf, identifier
     try {
       const counters = kong.counters;
       const undo: Promise<number>[] = [];
-      for (let i = 0; i < n; i++) undo.push(counters.incr(base + set.keySuffixes[i], -1, Math.max(1, set.expiresAt[i] - now)));
+      for (let i = 0; i < n; i++) undo.push(counters.incr(keys.current[i], -1, Math.max(1, set.expiresAt[i] - now)));
       await Promise.all(undo);
     } catch (err) {
       conf.policy.logFailure(kong, err, now);
