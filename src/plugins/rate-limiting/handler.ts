@@ -138,6 +138,8 @@ export function counterRefs(conf: Pick<RateLimitingConf, 'limits' | 'keyPrefix'>
   });
 }
 
+const USED: number[] = [];
+
 /** What the counts mean for a request: its headers, and whether it is refused. */
 export interface Verdict {
   readonly refused: boolean;
@@ -150,7 +152,8 @@ export interface Verdict {
  * tie) with the seconds until it resets; `Retry-After` as well when refused.
  */
 export function judge(conf: Pick<RateLimitingConf, 'limits' | 'sliding'>, windows: readonly Window[], counts: Counts, now: number): Verdict {
-  const used: number[] = [];
+  // judge runs to completion without yielding, so one scratch array serves every call.
+  const used = USED;
   let stop = -1;
   for (let i = 0; i < conf.limits.length; i++) {
     const before = counts.current[i] - 1;
@@ -209,6 +212,8 @@ function access(kong: Kong, conf: RateLimitingConf): void | Promise<void> {
   return countInStore(kong, conf, identifier, set, now);
 }
 
+const SCRATCH_COUNTS: Counts = { current: [], previous: [] };
+
 /**
  * The local policy in the worker that holds the node's counters: the same counting as the store path (add to
  * every current counter, read the previous ones, take the hit back when refused), with no promise.
@@ -216,14 +221,14 @@ function access(kong: Kong, conf: RateLimitingConf): void | Promise<void> {
 function countNow(kong: Kong, conf: RateLimitingConf, counters: ImmediateCounters, identifier: string, set: WindowSet, now: number): void {
   const n = conf.limits.length;
   const keys = conf.keys.keysFor(identifier, set);
-  const current: number[] = new Array<number>(n);
-  const previous: number[] = new Array<number>(n);
-  for (let i = 0; i < n; i++) current[i] = counters.incrNow(keys.current[i], 1, Math.max(1, set.expiresAt[i] - now));
+  // Synchronous from here to judge's return: the scratch counts cannot be seen by another request.
+  const counts = SCRATCH_COUNTS;
+  for (let i = 0; i < n; i++) counts.current[i] = counters.incrNow(keys.current[i], 1, Math.max(1, set.expiresAt[i] - now));
   for (let i = 0; i < n; i++) {
     const key = keys.previous[i];
-    previous[i] = key === null ? 0 : counters.getNow(key);
+    counts.previous[i] = key === null ? 0 : counters.getNow(key);
   }
-  const verdict = judge(conf, set.windows, { current, previous }, now);
+  const verdict = judge(conf, set.windows, counts, now);
   if (verdict.refused) {
     for (let i = 0; i < n; i++) counters.incrNow(keys.current[i], -1, Math.max(1, set.expiresAt[i] - now));
     refuse(kong, conf, verdict);
