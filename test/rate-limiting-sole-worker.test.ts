@@ -2,8 +2,8 @@
  * rate-limiting's local policy on a node with one worker, where the worker holds the node's counters itself
  * (src/shared-state/sole-counters.ts): exact under concurrent requests, each request's own count in Kong's
  * headers, the exact response bytes of the plain response path that header edits made in access now take
- * (src/proxy/forward.ts), and the counts carried over to the replacement of a crashed worker. The two-worker
- * case is in test/rate-limiting.test.ts.
+ * (src/proxy/forward.ts), and the counts carried over to the replacement of a crashed worker. With two workers
+ * neither holds the counters: each continues the other's count (test/rate-limiting.test.ts bursts at two).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -148,5 +148,62 @@ services:
     const second = await burst(`${node.proxy}/exact`, 30, client);
     assert.equal(second.get(200), 15, JSON.stringify([...second]));
     assert.equal(second.get(429), 15, JSON.stringify([...second]));
+  });
+});
+
+describe('rate-limiting, policy local, two workers', () => {
+  let up: TestUpstream;
+  let node: TollgateNode;
+  before(async () => {
+    up = await startUpstream('rl-pair-up');
+    node = await startTollgate({
+      workers: 2,
+      config: `_format_version: "3.0"
+services:
+  - name: svc
+    url: http://127.0.0.1:${up.port}
+    routes:
+      - name: pair
+        paths: [/pair]
+        plugins:
+          - name: rate-limiting
+            config: { day: 8, limit_by: header, header_name: x-client }
+`,
+    });
+  });
+  after(async () => {
+    for (const pid of (await workerPids(node).catch(() => [] as number[]))) {
+      try {
+        process.kill(pid, 'SIGCONT');
+      } catch {
+        // already gone
+      }
+    }
+    await node?.stop();
+    await up?.close();
+  });
+
+  // Neither worker holds the counters here: with one of them stopped the other serves every new connection, so
+  // each worker's count is seen deterministically to continue the other's.
+  test('each worker continues the count of the other', async () => {
+    const [first, second] = await workerPids(node);
+    assert.ok(first !== undefined && second !== undefined, 'two workers');
+    const client = { 'x-client': `pair-${RUN}`, connection: 'close' };
+    const seen: string[] = [];
+    /** `n` requests on new connections while worker `stopped` cannot accept any. */
+    const without = async (stopped: number, n: number) => {
+      process.kill(stopped, 'SIGSTOP');
+      try {
+        for (let i = 0; i < n; i++) {
+          const r = await call(`${node.proxy}/pair`, client);
+          seen.push(`${r.status} ${r.headers['x-ratelimit-remaining-day']}`);
+        }
+      } finally {
+        process.kill(stopped, 'SIGCONT');
+      }
+    };
+    await without(second, 4);
+    await without(first, 5);
+    assert.deepEqual(seen, ['200 7', '200 6', '200 5', '200 4', '200 3', '200 2', '200 1', '200 0', '429 0']);
   });
 });
