@@ -16,7 +16,7 @@ import type { ProxyCore } from './handler.ts';
 import type { PluginContext } from '../pdk/context.ts';
 import type { PluginChain } from '../snapshot/plugin-chains.ts';
 import { PluginResponseWriter } from './plugin-response.ts';
-import { runLogPhase } from './plugin-phases.ts';
+import { applyPendingResponse, runLogPhase } from './plugin-phases.ts';
 import { hashCookieHeader, type RequestHashInputs } from './balancer-request.ts';
 import { statusOutcome } from '../health/settings.ts';
 
@@ -61,8 +61,9 @@ function classifyResponseHeader(name: string): number {
 
 /**
  * Whether a response must go through the plugin writer: a phase runs between the upstream and the client, or
- * rewrite/access left edits for the response. Routes whose plugins only act before proxying (and log) stream
- * the response exactly as routes without plugins do.
+ * rewrite/access left a status or framing edits for the response. Routes whose plugins only act before
+ * proxying (and log) stream the response exactly as routes without plugins do, with the header edits of
+ * rewrite/access (say rate-limiting's headers) applied to the head.
  */
 function needsResponsePhases(chain: PluginChain, ctx: PluginContext): boolean {
   return (
@@ -70,9 +71,20 @@ function needsResponsePhases(chain: PluginChain, ctx: PluginContext): boolean {
     chain.header_filter !== null ||
     chain.body_filter !== null ||
     ctx.buffered ||
-    ctx.pendingResponseHeaders !== null ||
-    ctx.pendingStatus !== 0
+    ctx.pendingStatus !== 0 ||
+    (ctx.pendingResponseHeaders !== null && editsFraming(ctx.pendingResponseHeaders))
   );
+}
+
+/** Whether header edits touch the body's framing, which the plain path takes from the upstream's head. */
+function editsFraming(edits: readonly (readonly [string, string, string])[]): boolean {
+  for (let i = 0; i < edits.length; i++) {
+    const name = edits[i][1];
+    // The lengths first: most edits (rate-limiting's seven headers) are rejected without a lower-case copy.
+    if (name.length === 14 && name.toLowerCase() === 'content-length') return true;
+    if (name.length === 17 && name.toLowerCase() === 'transfer-encoding') return true;
+  }
+  return false;
 }
 
 /** Decimal strings of small numbers, so that latency headers do not convert a number per request. */
@@ -402,6 +414,7 @@ export class ForwardHandler implements UpstreamHandler {
       if (!needsResponsePhases(this.chain!, plugins)) {
         // Nothing runs between the upstream and the client (say, only access and log): the plain path below.
         plugins.downstream = { status: statusCode, headers: out, source: 'service', size: 0 };
+        if (plugins.pendingResponseHeaders !== null) applyPendingResponse(plugins, out);
         if (statusMessage && this.req.httpVersionMajor !== 2) res.writeHead(statusCode, statusMessage, out);
         else res.writeHead(statusCode, out);
         return;

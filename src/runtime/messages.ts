@@ -56,8 +56,11 @@ export interface WorkerInit {
   countTraffic: boolean;
   /** `tracing_instrumentations` and `tracing_sampling_rate`. */
   tracing: { instrumentations: string[]; samplingRate: number };
-  /** The node's shared state (counters, cache, metrics): its Unix socket and the token to present. */
-  sharedState: { path: string; token: string } | null;
+  /**
+   * The node's shared state (counters, cache, metrics): its Unix socket and the token to present, and whether
+   * this worker is the node's only one (it then holds the counters itself).
+   */
+  sharedState: { path: string; token: string; soleWorker: boolean } | null;
   /** What the node offers plugins needing a database, and its PostgreSQL settings when it has one. */
   databaseKind: NodeDatabaseKind;
   pluginDatabase: PostgresSettings | null;

@@ -307,7 +307,8 @@ export class Supervisor implements NodeContext {
       } catch (err) {
         throw new Error(`could not listen on the shared-state socket ${path}: ${(err as Error).message}; check that the prefix ${s.prefix} is writable and on a file system that supports Unix sockets`);
       }
-      this.#init.sharedState = { path, token: this.#sharedStateToken };
+      // One worker at a time (a replacement is forked only after its predecessor exited): it can own the counters.
+      this.#init.sharedState = { path, token: this.#sharedStateToken, soleWorker: s.worker_processes === 1 };
     }
 
     // Route regexes that backtrack too much finish on V8's linear-time engine (see src/core/regex.ts).

@@ -255,7 +255,7 @@ async function workerHandlers(init: WorkerInit): Promise<{ handlers: ReadonlyMap
  * src/shared-state/index.ts) returns it from then on. The worker's request total is folded into the node's
  * metrics at each push, so the request path pays nothing for it.
  */
-function startNodeServices(sharedState: { path: string; token: string }, core: ProxyCore): void {
+function startNodeServices(sharedState: { path: string; token: string; soleWorker: boolean }, core: ProxyCore): void {
   let reported = 0;
   let requests: { inc(labels: readonly string[], by?: number): void } | null = null;
   const client = startWorkerNodeServices({

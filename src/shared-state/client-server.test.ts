@@ -127,3 +127,60 @@ test('metrics: a scrape asks every worker to push first, so it includes what was
     await n.close();
   }
 });
+
+async function until(check: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 500 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.ok(check(), what);
+}
+
+test('sole worker: counts in its own memory, mirrors to the node, and a replacement starts from the mirror', async () => {
+  const n = await node();
+  const sole = () => new SharedStateClient({ path: n.path, token: 'secret', soleWorker: true, pushIntervalMs: 3_600_000 });
+  const a = sole();
+  try {
+    const t0 = Date.now();
+    // Calls made before the node's counters arrive wait for them, in order.
+    assert.deepEqual(await Promise.all([a.counters.incr('k', 1, 60_000), a.counters.incr('k', 2, 60_000)]), [1, 3]);
+    const t1 = Date.now();
+    // From then on nothing waits for the node.
+    const next = a.counters.incr('k', 1, 60_000);
+    assert.equal(a.inFlight, 0, 'no round trip per increment');
+    assert.equal(await next, 4);
+    assert.equal(await a.counters.incr('gone', 5, 0), 5);
+    await a.counters.delete('gone');
+    assert.equal(await a.counters.get('gone'), 0);
+    await until(() => n.server.counters.get('k', Date.now()) === 4, 'the node mirrors the worker');
+    assert.equal(n.server.counters.get('gone', Date.now()), 0, 'a delete is mirrored too');
+    const [, , expiresAt] = n.server.counters.entries(Date.now()).find(([key]) => key === 'k')!;
+    assert.ok(expiresAt >= t0 + 60_000 && expiresAt <= t1 + 60_000, 'the mirror ends when the worker’s counter does');
+    a.close();
+
+    const b = sole();
+    try {
+      assert.equal(await b.counters.incr('k', 1, 60_000), 5, 'the replacement carries on from the node’s copy');
+      assert.equal(await b.counters.get('gone'), 0);
+      await until(() => n.server.counters.get('k', Date.now()) === 5, 'the replacement mirrors too');
+    } finally {
+      b.close();
+    }
+  } finally {
+    a.close();
+    await n.close();
+  }
+});
+
+test('sole worker: an increment after its counter expired since the last mirror restarts it, here and in the mirror', async () => {
+  const n = await node();
+  const c = new SharedStateClient({ path: n.path, token: 'secret', soleWorker: true, pushIntervalMs: 3_600_000, mirrorIntervalMs: 200 });
+  try {
+    await c.counters.get('ready');
+    assert.equal(await c.counters.incr('w', 1, 30), 1);
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    // Still unsent (the mirror goes every 200 ms): the old life must not reach the node as part of the new one.
+    assert.equal(await c.counters.incr('w', 1, 60_000), 1, 'restarted');
+    await until(() => n.server.counters.get('w', Date.now()) === 1, 'the mirror restarted as well');
+  } finally {
+    c.close();
+    await n.close();
+  }
+});

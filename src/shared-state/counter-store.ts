@@ -3,7 +3,7 @@
  * increment, one at a time, so the values returned are exact and distinct whatever the number of workers.
  */
 
-interface Counter {
+export interface Counter {
   value: number;
   /** Epoch ms after which the counter reads 0 and restarts; 0 never expires. */
   expiresAt: number;
@@ -14,16 +14,37 @@ export class CounterStore {
 
   /** Adds `by`; a missing or expired counter starts at 0 and expires `ttlMs` from `now` (0: never). */
   incr(key: string, by: number, ttlMs: number, now: number): number {
+    return this.incrCounter(key, by, ttlMs, now).value;
+  }
+
+  /**
+   * `incr`, returning the live counter itself: a caller that mirrors increments elsewhere can tell a counter
+   * re-created after expiry (a new object) from the one it saw before.
+   */
+  incrCounter(key: string, by: number, ttlMs: number, now: number): Counter {
     const c = this.#counters.get(key);
     if (c === undefined || (c.expiresAt !== 0 && c.expiresAt <= now)) {
       const fresh: Counter = { value: by, expiresAt: ttlMs > 0 ? now + ttlMs : 0 };
       // A re-created key moves to the end of the map, so the sweep's insertion order stays roughly by age.
       if (c !== undefined) this.#counters.delete(key);
       this.#counters.set(key, fresh);
-      return fresh.value;
+      return fresh;
     }
     c.value += by;
-    return c.value;
+    return c;
+  }
+
+  /** Sets a counter as another holder had it (its absolute expiry kept); an expired one is skipped. */
+  restore(key: string, value: number, expiresAt: number, now: number): void {
+    if (expiresAt !== 0 && expiresAt <= now) return;
+    this.#counters.set(key, { value, expiresAt });
+  }
+
+  /** Every live counter as `[key, value, expiresAt]`, for handing the counters over to another holder. */
+  entries(now: number): [string, number, number][] {
+    const out: [string, number, number][] = [];
+    for (const [key, c] of this.#counters) if (c.expiresAt === 0 || c.expiresAt > now) out.push([key, c.value, c.expiresAt]);
+    return out;
   }
 
   /** The value, 0 when missing or expired (an expired counter is removed on the way). */

@@ -19,6 +19,8 @@ export const Op = {
   CACHE_DELETE: 7, // key
   CACHE_PURGE: 8, // prefix
   METRICS: 9, // id: the FLUSH it answers (0: periodic); rest: JSON MetricsPush, or nothing
+  COUNTER_ADD: 10, // f64 by, f64 absolute expiry (epoch ms, 0: never), key; no reply (a sole worker's mirror)
+  COUNTER_DUMP: 11, // answered with VALUE: JSON [key, value, expiresAt][] of every live counter
   // node -> worker
   OK: 20,
   NUMBER: 21, // f64
@@ -77,10 +79,10 @@ export class FrameWriter {
     return id;
   }
 
-  /** INCR: two numbers then the key. */
-  incr(id: number, by: number, ttlMs: number, key: string): number {
+  /** INCR (or COUNTER_ADD, with an absolute expiry): two numbers then the key. */
+  incr(id: number, by: number, ttlMs: number, key: string, op: number = Op.INCR): number {
     this.#ensure(HEADER + 16 + key.length * 3);
-    const start = this.#header(Op.INCR, id);
+    const start = this.#header(op, id);
     this.#buf.writeDoubleLE(by, start + HEADER);
     this.#buf.writeDoubleLE(ttlMs, start + HEADER + 8);
     const end = start + HEADER + 16 + this.#buf.write(key, start + HEADER + 16, 'utf8');

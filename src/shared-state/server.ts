@@ -158,6 +158,18 @@ export class SharedStateServer {
       case Op.INCR:
         w.number(id, this.counters.incr(buf.toString('utf8', start + 16, end), buf.readDoubleLE(start), buf.readDoubleLE(start + 8), now));
         return;
+      case Op.COUNTER_ADD: {
+        // A sole worker mirroring its own counters: the expiry it sends is absolute, so the copy here ends
+        // when the worker's does; one that ended already is of no use (the worker restarted it).
+        const expiresAt = buf.readDoubleLE(start + 8);
+        if (expiresAt === 0 || expiresAt > now) this.counters.incr(buf.toString('utf8', start + 16, end), buf.readDoubleLE(start), expiresAt === 0 ? 0 : expiresAt - now, now);
+        return;
+      }
+      case Op.COUNTER_DUMP: {
+        const dump = Buffer.from(JSON.stringify(this.counters.entries(now)), 'utf8');
+        w.value(id, dump, true);
+        return;
+      }
       case Op.COUNTER_GET:
         w.number(id, this.counters.get(buf.toString('utf8', start, end), now));
         return;

@@ -5,6 +5,7 @@
  * proxied, as Kong does; unlike Kong's, the count is taken atomically first, so bursts never overshoot.
  */
 import type { Kong, PluginHandler } from '../../pdk/index.ts';
+import type { ImmediateCounters } from '../../pdk/shared-state.ts';
 import type { PluginEntityScope } from '../../pdk/plugin-handler.ts';
 import type { RateLimitingConfig } from './schema.ts';
 import { redisSettings } from '../shared/redis/settings.ts';
@@ -14,7 +15,6 @@ import {
   PERIODS,
   PERIOD_TITLES,
   previousWeight,
-  previousWindow,
   resetSeconds,
   slidingRetryAfter,
   slidingUsage,
@@ -22,6 +22,7 @@ import {
   type Period,
   type Window,
 } from '../ratelimit-common/windows.ts';
+import { CounterKeyCache, CurrentWindows, type WindowSet } from './current-windows.ts';
 
 /** Kong's placeholder for a plugin that is not scoped to a route or service. */
 const EMPTY_UUID = '00000000-0000-0000-0000-000000000000';
@@ -44,6 +45,10 @@ export interface RateLimitingConf {
   readonly consumerGroup: string | null;
   readonly sliding: boolean;
   readonly policy: Policy;
+  /** Policy local: counted at once when this worker holds the node's counters. */
+  readonly local: boolean;
+  readonly windows: CurrentWindows;
+  readonly keys: CounterKeyCache;
   readonly faultTolerant: boolean;
   readonly hideClientHeaders: boolean;
   readonly errorCode: number;
@@ -62,6 +67,7 @@ function prepare(config: RateLimitingConfig, _data: unknown, entity?: PluginEnti
   // once for all of the service's routes.
   const route = entity?.route ?? EMPTY_UUID;
   const service = entity?.service ?? EMPTY_UUID;
+  const keyPrefix = `ratelimit:${route}:${service}:`;
   let store: CounterStore;
   if (config.policy === 'redis') {
     const settings = redisSettings(config.redis ?? {});
@@ -71,13 +77,16 @@ function prepare(config: RateLimitingConfig, _data: unknown, entity?: PluginEnti
   } else store = localStore(NAME);
   return {
     limits,
-    keyPrefix: `ratelimit:${route}:${service}:`,
+    keyPrefix,
     limitBy: config.limit_by,
     headerName: config.header_name ?? null,
     path: config.path ?? null,
     consumerGroup: entity?.consumer_group ?? null,
     sliding: config.window_type === 'sliding',
     policy: storePolicy(store),
+    local: config.policy === 'local',
+    windows: new CurrentWindows(limits.map((l) => l.period), config.window_type === 'sliding'),
+    keys: new CounterKeyCache(keyPrefix),
     faultTolerant: config.fault_tolerant,
     hideClientHeaders: config.hide_client_headers,
     errorCode: config.error_code,
@@ -120,24 +129,24 @@ export function windowsAt(conf: Pick<RateLimitingConf, 'limits'>, now: number): 
   return conf.limits.map((l) => windowAt(l.period, now));
 }
 
-/** The counters of one identifier for the request's windows. */
-export function counterRefs(conf: Pick<RateLimitingConf, 'limits' | 'keyPrefix' | 'sliding'>, identifier: string, windows: readonly Window[]): CounterRef[] {
+/** The counters of one identifier for the request's windows (`<prefix><identifier>:<start>:<period>`, as Kong). */
+export function counterRefs(conf: Pick<RateLimitingConf, 'limits' | 'keyPrefix'>, identifier: string, set: WindowSet): CounterRef[] {
+  const base = conf.keyPrefix + identifier;
   return conf.limits.map((l, i) => {
-    const w = windows[i];
-    const base = `${conf.keyPrefix}${identifier}:`;
-    const row = { identifier, period: l.period, start: w.start };
-    if (!conf.sliding) return { key: `${base}${w.start}:${l.period}`, expiresAt: w.end, previousKey: null, ...row, previousStart: null };
-    const prev = previousWindow(l.period, w);
-    // A sliding window's counter is read again as the previous one during the next window.
+    const previous = set.previousSuffixes[i];
     return {
-      key: `${base}${w.start}:${l.period}`,
-      expiresAt: w.end + (w.end - w.start),
-      previousKey: `${base}${prev.start}:${l.period}`,
-      ...row,
-      previousStart: prev.start,
+      key: base + set.keySuffixes[i],
+      expiresAt: set.expiresAt[i],
+      previousKey: previous === null ? null : base + previous,
+      identifier,
+      period: l.period,
+      start: set.windows[i].start,
+      previousStart: set.previousStarts[i],
     };
   });
 }
+
+const USED: number[] = [];
 
 /** What the counts mean for a request: its headers, and whether it is refused. */
 export interface Verdict {
@@ -151,7 +160,8 @@ export interface Verdict {
  * tie) with the seconds until it resets; `Retry-After` as well when refused.
  */
 export function judge(conf: Pick<RateLimitingConf, 'limits' | 'sliding'>, windows: readonly Window[], counts: Counts, now: number): Verdict {
-  const used: number[] = [];
+  // judge runs to completion without yielding, so one scratch array serves every call.
+  const used = USED;
   let stop = -1;
   for (let i = 0; i < conf.limits.length; i++) {
     const before = counts.current[i] - 1;
@@ -188,11 +198,104 @@ export function judge(conf: Pick<RateLimitingConf, 'limits' | 'sliding'>, window
   return { refused: stop !== -1, headers };
 }
 
-async function access(kong: Kong, conf: RateLimitingConf): Promise<void> {
+/** The node's counters when this worker holds them (answered without a promise), else null. */
+function immediateCounters(kong: Kong): ImmediateCounters | null {
+  try {
+    return kong.counters.immediate?.() ?? null;
+  } catch {
+    // No node counters in this process: the store path reports it (or lets the request through).
+    return null;
+  }
+}
+
+function access(kong: Kong, conf: RateLimitingConf): void | Promise<void> {
   const now = Date.now();
   const identifier = identifierOf(kong, conf);
-  const windows = windowsAt(conf, now);
-  const refs = counterRefs(conf, identifier, windows);
+  const set = conf.windows.at(now);
+  if (conf.local) {
+    const counters = immediateCounters(kong);
+    if (counters !== null) return countNow(kong, conf, counters, identifier, set, now);
+    return countAcrossWorkers(kong, conf, identifier, set, now);
+  }
+  return countInStore(kong, conf, identifier, set, now);
+}
+
+const SCRATCH_COUNTS: Counts = { current: [], previous: [] };
+
+/**
+ * The local policy in the worker that holds the node's counters: the same counting as the store path (add to
+ * every current counter, read the previous ones, take the hit back when refused), with no promise.
+ */
+function countNow(kong: Kong, conf: RateLimitingConf, counters: ImmediateCounters, identifier: string, set: WindowSet, now: number): void {
+  const n = conf.limits.length;
+  const keys = conf.keys.keysFor(identifier, set);
+  // Synchronous from here to judge's return: the scratch counts cannot be seen by another request.
+  const counts = SCRATCH_COUNTS;
+  for (let i = 0; i < n; i++) counts.current[i] = counters.incrNow(keys.current[i], 1, Math.max(1, set.expiresAt[i] - now));
+  for (let i = 0; i < n; i++) {
+    const key = keys.previous[i];
+    counts.previous[i] = key === null ? 0 : counters.getNow(key);
+  }
+  const verdict = judge(conf, set.windows, counts, now);
+  if (verdict.refused) {
+    for (let i = 0; i < n; i++) counters.incrNow(keys.current[i], -1, Math.max(1, set.expiresAt[i] - now));
+    refuse(kong, conf, verdict);
+    return;
+  }
+  if (!conf.hideClientHeaders) kong.response.setHeaders(verdict.headers);
+}
+
+/**
+ * The local policy on a node of several workers: the node's counters are across a socket, so the request's
+ * calls go out together (one write for the event-loop turn) and it waits once for all the answers. The same
+ * counting and failure handling as the store path, with one promise instead of a layer per abstraction.
+ */
+async function countAcrossWorkers(kong: Kong, conf: RateLimitingConf, identifier: string, set: WindowSet, now: number): Promise<void> {
+  const n = conf.limits.length;
+  const keys = conf.keys.keysFor(identifier, set);
+  let values: number[];
+  try {
+    const counters = kong.counters;
+    const calls: Promise<number>[] = [];
+    for (let i = 0; i < n; i++) calls.push(counters.incr(keys.current[i], 1, Math.max(1, set.expiresAt[i] - now)));
+    for (let i = 0; i < n; i++) {
+      const key = keys.previous[i];
+      if (key !== null) calls.push(counters.get(key));
+    }
+    values = calls.length === 1 ? [await calls[0]] : await Promise.all(calls);
+  } catch (err) {
+    if (!conf.faultTolerant) throw new Error(`rate-limiting: cannot count the request: ${err instanceof Error ? err.message : String(err)}`);
+    conf.policy.logFailure(kong, err, now);
+    return;
+  }
+  const current = values.slice(0, n);
+  // Every window is sliding or none is: the previous counts follow the current ones in the same order.
+  const previous = conf.sliding ? values.slice(n) : new Array<number>(n).fill(0);
+  const verdict = judge(conf, set.windows, { current, previous }, now);
+  if (verdict.refused) {
+    try {
+      const counters = kong.counters;
+      const undo: Promise<number>[] = [];
+      for (let i = 0; i < n; i++) undo.push(counters.incr(keys.current[i], -1, Math.max(1, set.expiresAt[i] - now)));
+      await Promise.all(undo);
+    } catch (err) {
+      conf.policy.logFailure(kong, err, now);
+    }
+    refuse(kong, conf, verdict);
+    return;
+  }
+  if (!conf.hideClientHeaders) kong.response.setHeaders(verdict.headers);
+}
+
+function refuse(kong: Kong, conf: RateLimitingConf, verdict: Verdict): void {
+  const headers = conf.hideClientHeaders ? undefined : verdict.headers;
+  if (conf.errorCode >= 400 && conf.errorCode <= 599) kong.response.error(conf.errorCode, conf.errorMessage, headers);
+  else kong.response.exit(conf.errorCode, { message: conf.errorMessage }, headers);
+}
+
+async function countInStore(kong: Kong, conf: RateLimitingConf, identifier: string, set: WindowSet, now: number): Promise<void> {
+  const refs = counterRefs(conf, identifier, set);
+  const windows = set.windows;
   let counts: Counts;
   try {
     counts = await conf.policy.hit(kong, refs, now);
@@ -208,9 +311,7 @@ async function access(kong: Kong, conf: RateLimitingConf): Promise<void> {
     } catch (err) {
       conf.policy.logFailure(kong, err, now);
     }
-    const headers = conf.hideClientHeaders ? undefined : verdict.headers;
-    if (conf.errorCode >= 400 && conf.errorCode <= 599) kong.response.error(conf.errorCode, conf.errorMessage, headers);
-    else kong.response.exit(conf.errorCode, { message: conf.errorMessage }, headers);
+    refuse(kong, conf, verdict);
     return;
   }
   if (!conf.hideClientHeaders) kong.response.setHeaders(verdict.headers);

@@ -56,6 +56,11 @@ export function localStore(plugin: string): CounterStore {
   return {
     async update(kong, add, by, read, now) {
       const counters = kong.counters;
+      const immediate = counters.immediate?.() ?? null;
+      if (immediate !== null) {
+        // This worker holds the node's counters: no promise per counter.
+        return { added: add.map((r) => immediate.incrNow(r.key, by, Math.max(1, r.expiresAt - now))), read: read.map((r) => immediate.getNow(r.key)) };
+      }
       const added = add.map((r) => counters.incr(r.key, by, Math.max(1, r.expiresAt - now)));
       const values = read.map((r) => counters.get(r.key));
       return { added: await Promise.all(added), read: await Promise.all(values) };
