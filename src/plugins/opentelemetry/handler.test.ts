@@ -31,7 +31,12 @@ function logKong(): { kong: Kong; request(): void; built: () => number; lines: s
   const countedSpan = (): Span => {
     const span = new Span('s', SPAN_KIND.INTERNAL, Buffer.alloc(8, 1), null, Date.now());
     // Read first when a span is converted (export.ts).
-    Object.defineProperty(span, 'events', { get: () => void built++ ?? null });
+    Object.defineProperty(span, 'events', {
+      get: () => {
+        built++;
+        return null;
+      },
+    });
     return span;
   };
   const countedLine = (): CapturedLogLine => ({
