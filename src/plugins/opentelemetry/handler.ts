@@ -167,7 +167,7 @@ function log(kong: Kong, conf: OpentelemetryConf): void {
     const t = trace !== null && !trace.propagationOnly ? trace : null;
     for (let i = 0; i < lines.length; i++) {
       // Only this loop fills the queue until the next tick: once full, the rest are dropped unbuilt (Kong's
-      // opentelemetry logs ask `Queue.is_full` the same way).
+      // opentelemetry logs ask `Queue.can_enqueue` the same way).
       if (queue.full) {
         queue.refuse(lines.length - i);
         return;
