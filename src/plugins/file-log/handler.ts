@@ -34,6 +34,11 @@ export const fileLogHandler: PluginHandler<FileLogConf, FileLogConfig> = {
     }
     // The latest configuration for this path decides, as Kong's shared descriptor table does.
     w.reopen = conf.reopen;
+    // A line the writer would drop is counted before paying for the record and its JSON.
+    if (w.full) {
+      w.refuse();
+      return;
+    }
     applyCustomFields(kong, conf.fields);
     w.append(`${JSON.stringify(kong.log.serialize())}\n`);
   },

@@ -26,6 +26,8 @@ export class AppendWriter {
   #dropped = 0;
   #lastReport = -Infinity;
   #lastError = '';
+  /** The size of the last line, the estimate of the next one's for `full`. */
+  #lastSize = 0;
   reopen = false;
   log: WriterLog = () => {};
 
@@ -42,14 +44,32 @@ export class AppendWriter {
     return !this.#writing && this.#pending.length === 0;
   }
 
+  /**
+   * Whether the buffer has no room for a line the size of the last one: a producer checks this before
+   * building a line and calls `refuse()` instead, so a stalled disk costs a request next to nothing.
+   */
+  get full(): boolean {
+    return this.#pendingBytes + this.#lastSize > MAX_PENDING_BYTES;
+  }
+
+  /** Counts a line the producer did not build because the writer was `full`. */
+  refuse(): void {
+    this.#drop();
+  }
+
+  #drop(): void {
+    this.#dropped++;
+    const now = performance.now();
+    if (now - this.#lastReport > 10_000) {
+      this.#lastReport = now;
+      this.log('error', `[file-log] ${this.path}: writes are not keeping up, ${this.#dropped} lines dropped so far`);
+    }
+  }
+
   append(line: string): void {
+    this.#lastSize = line.length;
     if (this.#pendingBytes + line.length > MAX_PENDING_BYTES) {
-      this.#dropped++;
-      const now = performance.now();
-      if (now - this.#lastReport > 10_000) {
-        this.#lastReport = now;
-        this.log('error', `[file-log] ${this.path}: writes are not keeping up, ${this.#dropped} lines dropped so far`);
-      }
+      this.#drop();
       return;
     }
     this.#pending.push(line);

@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { Kong } from '../../pdk/index.ts';
 import { getQueue } from '../shared/log-queue/queue.ts';
+import { deadCollector } from '../shared/log-queue/dead-collector.ts';
 import { httpLogHandler } from './handler.ts';
 import { batchBody, httpTarget } from './sender.ts';
 import type { HttpLogConfig } from './schema.ts';
@@ -44,24 +44,6 @@ test('one entry is an object, more are an array (by max_batch_size)', () => {
   assert.equal(batchBody(['{"a":1}'], 10), '[{"a":1}]');
   assert.equal(batchBody(['{"a":1}', '{"b":2}'], 10), '[{"a":1},{"b":2}]');
 });
-
-/** A collector that accepts connections and never answers. */
-async function deadCollector(): Promise<{ port: number; close(): void }> {
-  const sockets = new Set<Socket>();
-  const server = createServer((s) => {
-    sockets.add(s);
-    s.on('error', () => {});
-    s.resume();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: () => {
-      for (const s of sockets) s.destroy();
-      server.close();
-    },
-  };
-}
 
 /** Just the parts of the PDK http-log's log phase touches; counts the records it builds. */
 function logKong(): { kong: Kong; built: () => number; lines: string[] } {

@@ -7,7 +7,7 @@
 import type { Kong, PluginEntityScope, PluginHandler } from '../../pdk/index.ts';
 import { resolvePropagation, type PropagationConfig, type TracingContext } from '../../tracing/propagation/index.ts';
 import { propagateRequest } from '../../tracing/propagate-request.ts';
-import { getQueue, type LogQueue, type QueueLog } from '../shared/log-queue/queue.ts';
+import { getQueue, type BatchSender, type LogQueue, type QueueLog } from '../shared/log-queue/queue.ts';
 import type { QueueSettings } from '../shared/log-queue/schema.ts';
 import { encodeLogs, encodeTraces, type Attributes, type ExportLogRecord, type ExportSpan, type InstrumentationScope } from '../../tracing/otlp/encode.ts';
 import { encodeLogsJson, encodeTracesJson } from '../../tracing/otlp/encode-json.ts';
@@ -35,6 +35,16 @@ export interface OpentelemetryConf {
   /** The worker's error log, taken on first use (the deprecation warnings are written then). */
   log: QueueLog | null;
   readonly warnings: readonly string[];
+  /** The entity's queues and their senders, made on first export (see `queueFor`). */
+  spans: QueueUse<ExportSpan> | null;
+  lines: QueueUse<ExportLogRecord> | null;
+}
+
+/** A queue this entity uses, with the sender that stays the same across requests. */
+interface QueueUse<E> {
+  readonly name: string;
+  readonly send: BatchSender<E>;
+  queue: LogQueue<E> | null;
 }
 
 /** Kong's deprecation messages, for deprecated fields set to something other than their old default. */
@@ -80,6 +90,8 @@ function prepare(config: OpentelemetryConfig, _data: unknown, entity?: PluginEnt
     resource: null,
     log: null,
     warnings: deprecations(config),
+    spans: null,
+    lines: null,
   };
 }
 
@@ -133,10 +145,14 @@ function log(kong: Kong, conf: OpentelemetryConf): void {
   const trace = kong.tracing.trace;
   if (traces !== null && trace !== null && !trace.propagationOnly) {
     const resource = resourceOf(kong, conf);
-    const queue = spanQueue(kong, conf, traces, resource);
+    const encode = conf.json ? encodeTracesJson : encodeTraces;
+    conf.spans ??= { name: `${conf.id}:traces`, send: (batch) => postBatch(traces, encode(batch, resource, SCOPE)), queue: null };
+    const queue = queueFor(kong, conf, conf.spans);
     kong.tracing.processSpan((span, t) => {
       if (!span.shouldSample || !t.shouldSample) return;
-      queue.enqueue(exportSpan(span, t));
+      // A full queue would drop a span anyway: count the drop before converting it.
+      if (queue.full) queue.refuse();
+      else queue.enqueue(exportSpan(span, t));
     });
   }
   const logs = conf.logs;
@@ -144,10 +160,20 @@ function log(kong: Kong, conf: OpentelemetryConf): void {
     const lines = kong.tracing.capturedLogs();
     if (lines.length === 0) return;
     const resource = resourceOf(kong, conf);
-    const queue = logQueue(kong, conf, logs, resource);
+    const encode = conf.json ? encodeLogsJson : encodeLogs;
+    conf.lines ??= { name: `${conf.id}:logs`, send: (batch) => postBatch(logs, encode(batch, resource, SCOPE)), queue: null };
+    const queue = queueFor(kong, conf, conf.lines);
     const requestId = kong.tracing.requestId();
     const t = trace !== null && !trace.propagationOnly ? trace : null;
-    for (const line of lines) queue.enqueue(exportLogLine(line, requestId, t));
+    for (let i = 0; i < lines.length; i++) {
+      // Only this loop fills the queue until the next tick: once full, the rest are dropped unbuilt (Kong's
+      // opentelemetry logs ask `Queue.can_enqueue` the same way).
+      if (queue.full) {
+        queue.refuse(lines.length - i);
+        return;
+      }
+      queue.enqueue(exportLogLine(lines[i], requestId, t));
+    }
   }
 }
 
@@ -159,27 +185,17 @@ function errorLog(kong: Kong, conf: OpentelemetryConf): QueueLog {
   return conf.log;
 }
 
-/** Kong names the queues after the plugin entity, `:traces` and `:logs`. */
-function spanQueue(kong: Kong, conf: OpentelemetryConf, traces: ExportTarget, resource: Attributes): LogQueue<ExportSpan> {
-  const encode = conf.json ? encodeTracesJson : encodeTraces;
-  return getQueue<ExportSpan>({
-    name: `${conf.id}:traces`,
-    logTag: `opentelemetry plugin ${conf.id}`,
-    settings: conf.queue,
-    send: (batch) => postBatch(traces, encode(batch, resource, SCOPE)),
-    log: errorLog(kong, conf),
-  });
-}
-
-function logQueue(kong: Kong, conf: OpentelemetryConf, logs: ExportTarget, resource: Attributes): LogQueue<ExportLogRecord> {
-  const encode = conf.json ? encodeLogsJson : encodeLogs;
-  return getQueue<ExportLogRecord>({
-    name: `${conf.id}:logs`,
-    logTag: `opentelemetry plugin ${conf.id}`,
-    settings: conf.queue,
-    send: (batch) => postBatch(logs, encode(batch, resource, SCOPE)),
-    log: errorLog(kong, conf),
-  });
+/**
+ * The entity's queue (Kong names them after the plugin entity, `:traces` and `:logs`); looked up again only
+ * when another entity sharing the name enqueued last, so this one's settings become current again.
+ */
+function queueFor<E>(kong: Kong, conf: OpentelemetryConf, use: QueueUse<E>): LogQueue<E> {
+  let queue = use.queue;
+  if (queue === null || !queue.sendsWith(use.send)) {
+    queue = getQueue<E>({ name: use.name, logTag: `opentelemetry plugin ${conf.id}`, settings: conf.queue, send: use.send, log: errorLog(kong, conf) });
+    use.queue = queue;
+  }
+  return queue;
 }
 
 export const opentelemetryHandler: PluginHandler<OpentelemetryConf, OpentelemetryConfig> = {

@@ -32,6 +32,8 @@ export class TcpSender {
   #pendingBytes = 0;
   #dropped = 0;
   #retryAt = 0;
+  /** The size of the last message, the estimate of the next one's for `full`. */
+  #lastSize = 0;
 
   constructor(target: TcpTarget) {
     this.target = target;
@@ -50,18 +52,46 @@ export class TcpSender {
     return `${this.target.host}:${this.target.port}`;
   }
 
+  #buffered(): number {
+    return this.#pendingBytes + (this.#socket?.writableLength ?? 0);
+  }
+
+  /** Between a failed connect and the next attempt, when messages are dropped rather than connecting. */
+  #waitingToRetry(): boolean {
+    return this.#socket === null && performance.now() < this.#retryAt;
+  }
+
+  /**
+   * Whether the next message would be dropped: the collector could not be reached and the next attempt is
+   * not due, or the buffer has no room for a message the size of the last one. A producer whose messages
+   * cost something to build (a serialised log record) checks this first and calls `refuse()` instead.
+   */
+  get full(): boolean {
+    return this.#waitingToRetry() || this.#buffered() + this.#lastSize > MAX_BUFFERED;
+  }
+
+  /** Counts a message the producer did not build because the sender was `full`, as `send` counts a drop. */
+  refuse(): void {
+    if (this.#waitingToRetry()) this.#dropped++;
+    else this.#dropFull();
+  }
+
+  #dropFull(): void {
+    this.#dropped++;
+    this.log.error(`failed to send data to ${this.#where()}: buffer full, ${this.#dropped} messages dropped so far`);
+  }
+
   send(data: string): void {
-    const buffered = this.#pendingBytes + (this.#socket?.writableLength ?? 0);
-    if (buffered + data.length > MAX_BUFFERED) {
-      this.#dropped++;
-      this.log.error(`failed to send data to ${this.#where()}: buffer full, ${this.#dropped} messages dropped so far`);
+    this.#lastSize = data.length;
+    if (this.#buffered() + data.length > MAX_BUFFERED) {
+      this.#dropFull();
       return;
     }
     if (this.#connected && this.#socket !== null) {
       this.#write(this.#socket, data);
       return;
     }
-    if (this.#socket === null && performance.now() < this.#retryAt) {
+    if (this.#waitingToRetry()) {
       this.#dropped++;
       return;
     }

@@ -7,7 +7,7 @@ import type { Kong, LogRecord, PluginHandler } from '../../pdk/index.ts';
 import type { PluginEntityScope } from '../../pdk/plugin-handler.ts';
 import type { StatsdConfig } from './schema.ts';
 import { effectiveQueueSettings, type QueueSettings } from '../shared/log-queue/schema.ts';
-import { getQueue, type QueueLog } from '../shared/log-queue/queue.ts';
+import { getQueue, type LogQueue, type QueueLog } from '../shared/log-queue/queue.ts';
 import { UdpSender } from '../shared/udp-sender.ts';
 import { tcpSender, type TcpSender } from '../shared/tcp-sender.ts';
 import { KINDS, packLines, statsdLines, type MetricConf } from './lines.ts';
@@ -25,6 +25,8 @@ export interface StatsdConf {
   readonly tcp: TcpSender | null;
   send: ((records: readonly LogRecord[]) => Promise<void>) | null;
   log: QueueLog | null;
+  /** The shared queue, once this entity used it. */
+  queue: LogQueue<LogRecord> | null;
 }
 
 function prepare(config: StatsdConfig, _data: unknown, entity?: PluginEntityScope): StatsdConf {
@@ -54,6 +56,7 @@ function prepare(config: StatsdConfig, _data: unknown, entity?: PluginEntityScop
     tcp: config.use_tcp ? tcpSender({ host: config.host, port: config.port, timeout: 1000, keepalive: 60000, tls: false, tlsSni: null }) : null,
     send: null,
     log: null,
+    queue: null,
   };
 }
 
@@ -94,6 +97,16 @@ export const statsdHandler: PluginHandler<StatsdConf, StatsdConfig> = {
       for (const w of conf.warnings) conf.log('warn', w);
     }
     conf.send ??= senderFor(conf, kong);
-    getQueue<LogRecord>({ name: conf.queueName, logTag: conf.logTag, settings: conf.settings, send: conf.send, log: conf.log }).enqueue(kong.log.serialize());
+    let queue = conf.queue;
+    if (queue === null || !queue.sendsWith(conf.send)) {
+      queue = getQueue<LogRecord>({ name: conf.queueName, logTag: conf.logTag, settings: conf.settings, send: conf.send, log: conf.log });
+      conf.queue = queue;
+    }
+    // A full queue would drop an entry anyway: count the drop before paying for the record.
+    if (queue.full) {
+      queue.refuse();
+      return;
+    }
+    queue.enqueue(kong.log.serialize());
   },
 };

@@ -32,6 +32,12 @@ export const syslogHandler: PluginHandler<SyslogConf, SyslogConfig> = {
       conf.syslog = localSyslog(kong.node.getSyslogSocket());
       conf.syslog.log.write = kong.node.getErrorLog();
     }
+    // A record the daemon's pipe would drop is counted before paying for the record and its JSON (unless
+    // `log_level` would have left it out anyway).
+    if (conf.syslog.full) {
+      if (severityFor(conf.severities, kong.response.getStatus()) >= 0) conf.syslog.refuse();
+      return;
+    }
     applyCustomFields(kong, conf.fields);
     const record = kong.log.serialize();
     const severity = severityFor(conf.severities, record.response.status);

@@ -60,15 +60,42 @@ export class LocalSyslog {
     return child;
   }
 
+  /** While `logger` is down and not yet due to be started again, when records are dropped. */
+  #waitingToRestart(): boolean {
+    return this.#child === null && performance.now() < this.#restartAt;
+  }
+
+  #backlogged(): boolean {
+    return this.#child !== null && this.#child.stdin.writableLength > MAX_BUFFERED;
+  }
+
+  /**
+   * Whether the next record would be dropped (no daemon, or one not keeping up): a producer checks this
+   * before building a record and calls `refuse()` instead.
+   */
+  get full(): boolean {
+    return this.#waitingToRestart() || this.#backlogged();
+  }
+
+  /** Counts a record the producer did not build because the sender was `full`, as `send` counts a drop. */
+  refuse(): void {
+    if (this.#waitingToRestart()) this.#dropped++;
+    else this.#dropBacklogged();
+  }
+
+  #dropBacklogged(): void {
+    this.#dropped++;
+    this.log.error(`[syslog] the syslog daemon is not keeping up, ${this.#dropped} records dropped so far`);
+  }
+
   send(priority: number, message: string): void {
-    if (this.#child === null && performance.now() < this.#restartAt) {
+    if (this.#waitingToRestart()) {
       this.#dropped++;
       return;
     }
     const child = (this.#child ??= this.#start());
     if (child.stdin.writableLength > MAX_BUFFERED) {
-      this.#dropped++;
-      this.log.error(`[syslog] the syslog daemon is not keeping up, ${this.#dropped} records dropped so far`);
+      this.#dropBacklogged();
       return;
     }
     child.stdin.write(`<${priority}>${message}\n`);

@@ -26,6 +26,11 @@ export const tcpLogHandler: PluginHandler<TcpLogConf, TcpLogConfig> = {
       conf.logReady = true;
       conf.sender.log.write = kong.node.getErrorLog();
     }
+    // A message the sender would drop is counted before paying for the record and its JSON.
+    if (conf.sender.full) {
+      conf.sender.refuse();
+      return;
+    }
     applyCustomFields(kong, conf.fields);
     conf.sender.send(`${JSON.stringify(kong.log.serialize())}\n`);
   },

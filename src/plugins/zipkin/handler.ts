@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { Kong, PluginEntityScope, PluginHandler } from '../../pdk/index.ts';
 import { resolvePropagation, type PropagationConfig, type TracingContext } from '../../tracing/propagation/index.ts';
 import { propagateRequest } from '../../tracing/propagate-request.ts';
-import { getQueue, type LogQueue, type QueueLog } from '../shared/log-queue/queue.ts';
+import { getQueue, type BatchSender, type LogQueue, type QueueLog } from '../shared/log-queue/queue.ts';
 import type { QueueSettings } from '../shared/log-queue/schema.ts';
 import { postBatch, type ExportTarget } from '../../tracing/http-export.ts';
 import { parseTagsHeader, toZipkinJson, ZipkinSpan, type ZipkinJsonSpan } from './span.ts';
@@ -28,9 +28,13 @@ export interface ZipkinConf {
   readonly traceIdHeader: string | null;
   readonly queue: QueueSettings;
   readonly target: ExportTarget | null;
+  /** Delivers a batch to `target`; the same function for every request, so the queue can tell it is current. */
+  readonly send: BatchSender<ZipkinJsonSpan> | null;
   /** The worker's error log, taken on first use (the deprecation warnings are written then). */
   log: QueueLog | null;
   readonly warnings: readonly string[];
+  /** The shared queue, once this entity used it. */
+  queueInUse: LogQueue<ZipkinJsonSpan> | null;
 }
 
 /** Kong's deprecation messages, for deprecated fields set to something other than their old default. */
@@ -50,6 +54,19 @@ function errorLog(kong: Kong, conf: ZipkinConf): QueueLog {
 }
 
 function prepare(config: ZipkinConfig, _data: unknown, entity?: PluginEntityScope): ZipkinConf {
+  const target: ExportTarget | null =
+    config.http_endpoint == null
+      ? null
+      : {
+          endpoint: config.http_endpoint,
+          contentType: 'application/json',
+          headers: null,
+          // Kong's zipkin reporter takes any 2xx as delivered.
+          anySuccess: true,
+          connectTimeout: config.connect_timeout,
+          sendTimeout: config.send_timeout,
+          readTimeout: config.read_timeout,
+        };
   return {
     id: entity?.id ?? 'zipkin',
     propagation: resolvePropagation(config.propagation, config.header_type, config.default_header_type),
@@ -64,21 +81,11 @@ function prepare(config: ZipkinConfig, _data: unknown, entity?: PluginEntityScop
     annotations: config.phase_duration_flavor === 'annotations',
     traceIdHeader: config.http_response_header_for_traceid ?? null,
     queue: config.queue as QueueSettings,
-    target:
-      config.http_endpoint == null
-        ? null
-        : {
-            endpoint: config.http_endpoint,
-            contentType: 'application/json',
-            headers: null,
-            // Kong's zipkin reporter takes any 2xx as delivered.
-            anySuccess: true,
-            connectTimeout: config.connect_timeout,
-            sendTimeout: config.send_timeout,
-            readTimeout: config.read_timeout,
-          },
+    target,
+    send: target === null ? null : (batch) => postBatch(target, JSON.stringify(batch)),
     log: null,
     warnings: deprecations(config),
+    queueInUse: null,
   };
 }
 
@@ -172,10 +179,25 @@ function header_filter(kong: Kong, conf: ZipkinConf): void {
   state.headerFilterEndUs = nowUs();
 }
 
+/**
+ * The spans a request whose queue is full would have had and that are dropped unbuilt: the request and proxy
+ * spans. Its balancer-try spans are not counted, since only the log record (the cost being avoided) says
+ * how many tries there were.
+ */
+const SPANS_WITHOUT_TRIES = 2;
+
 function log(kong: Kong, conf: ZipkinConf): void {
   const now = nowUs();
   const state = stateOf(kong, conf);
   const request = state.request;
+  // Unsampled or without an endpoint nothing is sent: the spans are not worth finishing.
+  if (!request.shouldSample || conf.send === null) return;
+  const queue = queueOf(kong, conf, conf.send);
+  // A full queue would drop the spans anyway: count them before paying for the log record and the spans.
+  if (queue.full) {
+    queue.refuse(SPANS_WITHOUT_TRIES);
+    return;
+  }
   const proxy = proxySpanOf(state, now);
   const spans: ZipkinSpan[] = [];
   const accessEnd = state.accessEndUs === 0 ? now : state.accessEndUs;
@@ -236,20 +258,27 @@ function log(kong: Kong, conf: ZipkinConf): void {
   proxy.finish(now);
   request.finish(now);
   spans.push(proxy, request);
-  if (!request.shouldSample || conf.target === null) return;
-  const queue = queueOf(kong, conf, conf.target);
-  for (const span of spans) queue.enqueue(toZipkinJson(span, conf.localServiceName, conf.defaultServiceName));
+  for (let i = 0; i < spans.length; i++) {
+    // Only this loop fills the queue until the next tick: once full, the rest are dropped unconverted.
+    if (queue.full) {
+      queue.refuse(spans.length - i);
+      return;
+    }
+    queue.enqueue(toZipkinJson(spans[i], conf.localServiceName, conf.defaultServiceName));
+  }
 }
 
-/** Kong names the queue after the plugin entity. */
-function queueOf(kong: Kong, conf: ZipkinConf, target: ExportTarget): LogQueue<ZipkinJsonSpan> {
-  return getQueue<ZipkinJsonSpan>({
-    name: conf.id,
-    logTag: `zipkin plugin ${conf.id}`,
-    settings: conf.queue,
-    send: (batch) => postBatch(target, JSON.stringify(batch)),
-    log: errorLog(kong, conf),
-  });
+/**
+ * Kong names the queue after the plugin entity; looked up again only when another entity sharing the name
+ * enqueued last, so this one's settings become current again.
+ */
+function queueOf(kong: Kong, conf: ZipkinConf, send: BatchSender<ZipkinJsonSpan>): LogQueue<ZipkinJsonSpan> {
+  let queue = conf.queueInUse;
+  if (queue === null || !queue.sendsWith(send)) {
+    queue = getQueue<ZipkinJsonSpan>({ name: conf.id, logTag: `zipkin plugin ${conf.id}`, settings: conf.queue, send, log: errorLog(kong, conf) });
+    conf.queueInUse = queue;
+  }
+  return queue;
 }
 
 export const zipkinHandler: PluginHandler<ZipkinConf, ZipkinConfig> = {

@@ -123,10 +123,14 @@ export class LogQueue<E> {
     return this.#entries.length >= s.max_entries || (s.max_bytes != null && this.#bytes >= s.max_bytes);
   }
 
-  /** Counts an entry the producer did not build because the queue was `full`; reported with the other drops. */
-  refuse(): void {
-    this.#refused++;
-    this.#countDrop(1);
+  /**
+   * Counts entries the producer did not build because the queue was `full` (a request's spans come several
+   * at a time); reported with the other drops.
+   */
+  refuse(count = 1): void {
+    if (count <= 0) return;
+    this.#refused += count;
+    this.#countDrop(count);
   }
 
   /** Appends an entry; never waits. Returns false when the entry itself is larger than `max_bytes`. */
