@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import { isValidIpOrCidr } from '../core/cidr.ts';
 import { headerEntries, upstreamHeaderEntries } from './headers.ts';
 import { listenEntries } from './listeners.ts';
+import { streamListenEntries } from './stream-listeners.ts';
 import {
   ACCESS_LOG_FORMATS, CLUSTER_MTLS_MODES, CLUSTER_OCSP_MODES, DATABASES, ROUTE_MATCH_CALCULATIONS, ERROR_DEFAULT_TYPES, LOG_LEVELS, PLANNED_DATABASES, ROLES, ROUTER_FLAVORS,
 } from './settings-types.ts';
@@ -229,6 +230,12 @@ export const SETTING_DEFINITIONS = [
     name: 'proxy_listen', type: 'listeners', parse: listenEntries,
     default: '0.0.0.0:8000 reuseport backlog=16384, 0.0.0.0:8443 http2 ssl reuseport backlog=16384',
     description: `Addresses the proxy listens on. ${LISTEN_HELP}`,
+  }),
+  define({
+    name: 'stream_listen', type: 'listeners', default: 'off', parse: streamListenEntries,
+    description: 'Addresses the stream proxy (raw TCP, TLS and UDP, routed by routes with protocols `tcp`, `tls`, ' +
+      '`tls_passthrough` or `udp`) listens on: comma-separated `<ip>:<port> [flags]` entries, flags `ssl` (terminate TLS with ' +
+      'the node\'s certificates), `udp`, `reuseport`, `backlog=N`, `proxy_protocol`, `bind`; or `off`. See docs/stream.md.',
   }),
   define({
     name: 'admin_listen', type: 'listeners', parse: listenEntries,

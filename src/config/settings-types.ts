@@ -3,6 +3,7 @@
  * derived from them once at start. Derived values that Kong also exposes keep Kong's snake_case names
  * (`proxy_listeners`, `enabled_headers`...); derived values of our own are camelCase (`headersDownstream`).
  */
+import type { StreamListenAddress } from './stream-listeners.ts';
 
 export const ROLES = ['traditional', 'control_plane', 'data_plane'] as const;
 export type Role = (typeof ROLES)[number];
@@ -81,6 +82,7 @@ export interface SettingValues {
   declarative_config_string: string | null;
 
   proxy_listen: string[];
+  stream_listen: string[];
   admin_listen: string[];
   /** Admin API tokens as written (plain, or `sha256:<hex>`); empty leaves the Admin API open. */
   admin_api_tokens: string[];
@@ -185,6 +187,8 @@ export interface PluginServerSettings {
 /** A node's settings: every key, parsed, plus what is derived from them once at start. Frozen. */
 export interface Settings extends SettingValues {
   proxy_listeners: ListenAddress[];
+  /** `stream_listen`, parsed. */
+  stream_listeners: StreamListenAddress[];
   admin_listeners: ListenAddress[];
   status_listeners: ListenAddress[];
   admin_gui_listeners: ListenAddress[];

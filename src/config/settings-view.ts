@@ -42,6 +42,7 @@ export function settingsView(settings: Settings): Record<string, unknown> {
   }
   view.proxy_listeners = copy(settings.proxy_listeners);
   view.admin_listeners = copy(settings.admin_listeners);
+  view.stream_listeners = copy(settings.stream_listeners);
   view.status_listeners = copy(settings.status_listeners);
   view.admin_gui_listeners = copy(settings.admin_gui_listeners);
   view.cluster_listeners = copy(settings.cluster_listeners);

@@ -30,6 +30,7 @@ import type { FieldDef } from '../schema/index.ts';
 import { VaultResolver, type VaultEntityFields } from '../vaults/resolver.ts';
 import { resolveConfigReferences } from '../vaults/resolve-config.ts';
 import { drainAll as drainLogPlugins } from '../plugins/shared/worker-exit.ts';
+import { openStreamListeners, type StreamListenerHandle } from '../stream/listeners.ts';
 
 /**
  * A proxy worker: listens on the proxy ports, compiles each configuration it is sent into a snapshot and
@@ -142,7 +143,15 @@ export function runWorker(): void {
     if (msg.pluginDatabase !== null) setPluginDatabase(openPluginDatabase(msg.pluginDatabase));
     const started = core;
     initPlugins(handlers, log)
-      .then(() => listenAll(started, msg))
+      .then(async () => {
+        const opened = await listenAll(started, msg);
+        streamListeners = await openStreamListeners(
+          msg.streamListeners ?? [],
+          { snapshot: () => started.snapshot, reportHealth, log: (level, message) => (level === 'error' ? log.error(message) : log.info(message)) },
+          msg.tls,
+        );
+        return opened;
+      })
       .then(
       (s) => {
         servers = s;
@@ -459,6 +468,8 @@ function requestLineTooLong(err: NodeJS.ErrnoException & { rawPacket?: Buffer; b
 }
 
 let stopping = false;
+/** The worker's `stream_listen` sockets; closed with the HTTP listeners at shutdown. */
+let streamListeners: StreamListenerHandle[] = [];
 /** Longest a stopping worker waits for its log queues to be sent. */
 const LOG_DRAIN_MS = 5000;
 
@@ -489,6 +500,10 @@ function shutdown(servers: Server[], pools: ConnectionPools | null, timeout: num
       pools?.closeAll().finally(() => process.exit(0));
     });
   };
+  // Proxied streams have no request boundary to finish at: they get the shutdown timeout, then are cut.
+  const streams = Promise.all(streamListeners.map((l) => l.close(false)));
+  setTimeout(() => void Promise.all(streamListeners.map((l) => l.close(true))), Math.max(0, timeout - 500)).unref();
+  void streams;
   if (open === 0) finish();
   for (const server of servers) {
     server.close(() => {

@@ -1,0 +1,162 @@
+/**
+ * The stream router: chooses the route of a TCP connection, TLS connection or UDP session from its source
+ * and destination addresses and its TLS server name, as Kong's stream router does. Compiled once per
+ * configuration; `match` only walks a priority-ordered array of precompiled conditions.
+ *
+ * Order (see docs/stream.md): routes setting more of `snis`, `sources`, `destinations` come first; then a
+ * route with `snis` before one without, an exact SNI before a wildcard one, sources before destinations,
+ * entries giving both ip and port before those giving one; then the older route.
+ */
+import { compileIpMatcher, type IpMatcher } from '../core/cidr.ts';
+
+/** The protocol a connection arrived with, as stream routes name it. */
+export type StreamProtocol = 'tcp' | 'tls' | 'tls_passthrough' | 'udp';
+
+export const STREAM_PROTOCOLS: readonly string[] = ['tcp', 'tls', 'tls_passthrough', 'udp'];
+
+/** The route fields the stream router reads. */
+export interface StreamRouteFields {
+  id: string;
+  created_at: number;
+  protocols: readonly string[];
+  snis: readonly string[] | null;
+  sources?: readonly StreamEndpoint[] | null;
+  destinations?: readonly StreamEndpoint[] | null;
+}
+
+export interface StreamEndpoint {
+  ip?: string | null;
+  port?: number | null;
+}
+
+/** What is known about a connection when it is routed. */
+export interface StreamConnection {
+  protocol: StreamProtocol;
+  /** The TLS server name, lower-case, or null (plain TCP, UDP, or a client that sent none). */
+  sni: string | null;
+  sourceIp: string;
+  sourcePort: number;
+  destinationIp: string;
+  destinationPort: number;
+}
+
+/** True when a route's protocols make it a stream route (it then belongs here, not to the HTTP router). */
+export function isStreamRoute(route: { protocols: readonly string[] }): boolean {
+  return route.protocols.length > 0 && route.protocols.every((p) => STREAM_PROTOCOLS.includes(p));
+}
+
+type EndpointMatcher = (ip: string, port: number) => boolean;
+
+interface CompiledStreamRoute<T> {
+  readonly protocols: ReadonlySet<string>;
+  readonly snis: SniMatcher | null;
+  readonly sources: EndpointMatcher | null;
+  readonly destinations: EndpointMatcher | null;
+  readonly payload: T;
+}
+
+interface SniMatcher {
+  readonly exact: ReadonlySet<string>;
+  /** `*.example.com` kept as `.example.com`. */
+  readonly suffixes: readonly string[];
+  /** `example.*` kept as `example.`. */
+  readonly prefixes: readonly string[];
+}
+
+function compileSnis(snis: readonly string[]): SniMatcher {
+  const exact = new Set<string>();
+  const suffixes: string[] = [];
+  const prefixes: string[] = [];
+  for (const raw of snis) {
+    const name = raw.toLowerCase().replace(/\.$/, '');
+    if (name.startsWith('*')) suffixes.push(name.slice(1));
+    else if (name.endsWith('*')) prefixes.push(name.slice(0, -1));
+    else exact.add(name);
+  }
+  return { exact, suffixes, prefixes };
+}
+
+function sniMatches(m: SniMatcher, sni: string): boolean {
+  if (m.exact.has(sni)) return true;
+  for (const s of m.suffixes) if (sni.length > s.length && sni.endsWith(s)) return true;
+  for (const p of m.prefixes) if (sni.length > p.length && sni.startsWith(p)) return true;
+  return false;
+}
+
+function compileEndpoints(endpoints: readonly StreamEndpoint[]): EndpointMatcher {
+  const compiled = endpoints.map((e) => ({
+    ip: e.ip === null || e.ip === undefined ? null : compileIpMatcher([e.ip]),
+    port: e.port ?? null,
+  }));
+  return (ip, port) => {
+    for (const e of compiled) if ((e.port === null || e.port === port) && (e.ip === null || (e.ip as IpMatcher)(ip))) return true;
+    return false;
+  };
+}
+
+function present<T>(list: readonly T[] | null | undefined): list is readonly T[] {
+  return list !== null && list !== undefined && list.length > 0;
+}
+
+/** How precise an endpoint list is: 2 when an entry gives ip and port, 1 when entries give one, 0 when unset. */
+function endpointWeight(list: readonly StreamEndpoint[] | null | undefined): number {
+  if (!present(list)) return 0;
+  return list.some((e) => e.ip != null && e.port != null) ? 2 : 1;
+}
+
+/** A route's rank: a larger number is tried first. */
+export function streamPriority(route: StreamRouteFields): number {
+  const fields = (present(route.snis) ? 1 : 0) + (present(route.sources) ? 1 : 0) + (present(route.destinations) ? 1 : 0);
+  const sni = present(route.snis) ? (route.snis.some((s) => s.includes('*')) ? 1 : 2) : 0;
+  return fields * 1000 + sni * 100 + endpointWeight(route.sources) * 10 + endpointWeight(route.destinations);
+}
+
+export interface StreamRouterEntry<T> {
+  route: StreamRouteFields;
+  payload: T;
+}
+
+/** The compiled stream routes of one configuration. */
+export class StreamRouter<T> {
+  static empty<T>(): StreamRouter<T> {
+    return new StreamRouter<T>([]);
+  }
+
+  readonly #routes: readonly CompiledStreamRoute<T>[];
+  /** Whether any route wants TLS server names of connections this node does not terminate (then plain listeners peek). */
+  readonly hasPassthrough: boolean;
+  readonly size: number;
+
+  constructor(entries: readonly StreamRouterEntry<T>[]) {
+    const ranked = entries
+      .filter((e) => isStreamRoute(e.route))
+      .map((e, index) => ({ e, index, priority: streamPriority(e.route) }))
+      .sort((a, b) => b.priority - a.priority || a.e.route.created_at - b.e.route.created_at || a.index - b.index);
+    this.#routes = ranked.map(({ e }) => ({
+      protocols: new Set(e.route.protocols),
+      snis: present(e.route.snis) ? compileSnis(e.route.snis) : null,
+      sources: present(e.route.sources) ? compileEndpoints(e.route.sources) : null,
+      destinations: present(e.route.destinations) ? compileEndpoints(e.route.destinations) : null,
+      payload: e.payload,
+    }));
+    this.hasPassthrough = this.#routes.some((r) => r.protocols.has('tls_passthrough'));
+    this.size = this.#routes.length;
+  }
+
+  /**
+   * The payload of the first route matching `c`, or null. A TLS connection whose ClientHello was only peeked
+   * (`tls_passthrough`) also matches `tcp` routes without `snis`: its bytes are then relayed as plain TCP.
+   */
+  match(c: StreamConnection): T | null {
+    for (const r of this.#routes) {
+      if (!r.protocols.has(c.protocol)) {
+        if (!(c.protocol === 'tls_passthrough' && r.snis === null && r.protocols.has('tcp'))) continue;
+      }
+      if (r.snis !== null && (c.sni === null || !sniMatches(r.snis, c.sni))) continue;
+      if (r.sources !== null && !r.sources(c.sourceIp, c.sourcePort)) continue;
+      if (r.destinations !== null && !r.destinations(c.destinationIp, c.destinationPort)) continue;
+      return r.payload;
+    }
+    return null;
+  }
+}
