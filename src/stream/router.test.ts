@@ -1,0 +1,78 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { StreamRouter, type StreamConnection, type StreamRouteFields } from './router.ts';
+
+let t = 0;
+function route(id: string, fields: Partial<StreamRouteFields>): { route: StreamRouteFields; payload: string } {
+  return { route: { id, created_at: ++t, protocols: ['tcp', 'tls'], snis: null, sources: null, destinations: null, ...fields }, payload: id };
+}
+
+function conn(fields: Partial<StreamConnection>): StreamConnection {
+  return { protocol: 'tcp', sni: null, sourceIp: '127.0.0.1', sourcePort: 40000, destinationIp: '127.0.0.1', destinationPort: 9000, ...fields };
+}
+
+describe('stream router', () => {
+  test('sources and destinations match by CIDR and port', () => {
+    const router = new StreamRouter([
+      route('src', { sources: [{ ip: '10.0.0.0/8' }] }),
+      route('dst', { destinations: [{ ip: '192.168.1.1', port: 9001 }] }),
+    ]);
+    assert.equal(router.match(conn({ sourceIp: '10.2.3.4' })), 'src');
+    assert.equal(router.match(conn({ destinationIp: '192.168.1.1', destinationPort: 9001 })), 'dst');
+    assert.equal(router.match(conn({ destinationIp: '192.168.1.1', destinationPort: 9002 })), null);
+  });
+
+  test('a snis route beats a sources-only or destinations-only route', () => {
+    const router = new StreamRouter([
+      route('src', { sources: [{ ip: '127.0.0.1' }] }),
+      route('dst', { destinations: [{ port: 9000 }] }),
+      route('sni', { protocols: ['tls'], snis: ['a.test'] }),
+    ]);
+    assert.equal(router.match(conn({ protocol: 'tls', sni: 'a.test' })), 'sni');
+  });
+
+  test('a sources + destinations route beats a snis-only route', () => {
+    const router = new StreamRouter([
+      route('sni', { protocols: ['tls'], snis: ['a.test'] }),
+      route('both', { sources: [{ ip: '127.0.0.1' }], destinations: [{ port: 9000 }] }),
+    ]);
+    assert.equal(router.match(conn({ protocol: 'tls', sni: 'a.test' })), 'both');
+  });
+
+  test('wildcard SNIs, leading and trailing; an exact SNI is preferred', () => {
+    const router = new StreamRouter([
+      route('lead', { protocols: ['tls'], snis: ['*.example.com'] }),
+      route('trail', { protocols: ['tls'], snis: ['shop.*'] }),
+      route('exact', { protocols: ['tls'], snis: ['a.example.com'] }),
+    ]);
+    assert.equal(router.match(conn({ protocol: 'tls', sni: 'a.example.com' })), 'exact');
+    assert.equal(router.match(conn({ protocol: 'tls', sni: 'b.example.com' })), 'lead');
+    assert.equal(router.match(conn({ protocol: 'tls', sni: 'shop.test' })), 'trail');
+    assert.equal(router.match(conn({ protocol: 'tls', sni: 'example.com' })), null);
+    assert.equal(router.match(conn({ protocol: 'tls', sni: null })), null);
+  });
+
+  test('protocols: udp and tls_passthrough only match their own connections; a passthrough connection falls back to tcp routes without snis', () => {
+    const router = new StreamRouter([
+      route('udp', { protocols: ['udp'], destinations: [{ port: 53 }] }),
+      route('pass', { protocols: ['tls_passthrough'], snis: ['p.test'] }),
+      route('tcp', { protocols: ['tcp'], destinations: [{ port: 9000 }] }),
+    ]);
+    assert.equal(router.hasPassthrough, true);
+    assert.equal(router.match(conn({ destinationPort: 53 })), null);
+    assert.equal(router.match(conn({ protocol: 'udp', destinationPort: 53 })), 'udp');
+    assert.equal(router.match(conn({ protocol: 'tls_passthrough', sni: 'p.test' })), 'pass');
+    assert.equal(router.match(conn({ protocol: 'tls_passthrough', sni: 'other.test' })), 'tcp');
+    assert.equal(router.match(conn({ protocol: 'tls', sni: 'p.test' })), null);
+  });
+
+  test('routes of equal rank: the older one wins; HTTP routes are ignored', () => {
+    const router = new StreamRouter([
+      route('first', { destinations: [{ port: 9000 }] }),
+      route('second', { destinations: [{ port: 9000 }] }),
+      { route: { id: 'http', created_at: 0, protocols: ['http'], snis: null }, payload: 'http' },
+    ]);
+    assert.equal(router.size, 2);
+    assert.equal(router.match(conn({})), 'first');
+  });
+});
