@@ -120,7 +120,7 @@ describe('stream proxy, DB-less', () => {
     udpEcho = createSocket('udp4');
     udpEcho.on('message', (msg, from) => udpEcho.send(`U:${msg.toString()}`, from.port, from.address));
     await new Promise<void>((resolve) => udpEcho.bind(udpEchoPort, '127.0.0.1', resolve));
-    for (const name of ['tcpA', 'tcpB', 'src', 'srcMiss', 'term', 'pass', 'tlsUp', 'pool', 'udp']) ports[name] = await freePort();
+    for (const name of ['tcpA', 'tcpB', 'src', 'srcMiss', 'term', 'pass', 'tlsUp', 'pool', 'udp', 'proxied']) ports[name] = await freePort();
     const terminated = makeCertificate('term.test');
     const config = `_format_version: "3.0"
 services:
@@ -146,6 +146,12 @@ services:
       - name: any-source-on-src
         protocols: [tcp]
         destinations: [{ port: ${ports.src} }]
+      - name: plain-beside-passthrough
+        protocols: [tcp]
+        destinations: [{ port: ${ports.pass} }]
+      - name: behind-a-load-balancer
+        protocols: [tcp]
+        sources: [{ ip: 10.9.0.0/16 }]
   - name: c
     protocol: tcp
     host: 127.0.0.1
@@ -207,7 +213,7 @@ certificates:
     const listen = [
       `127.0.0.1:${ports.tcpA}`, `127.0.0.1:${ports.tcpB}`, `127.0.0.1:${ports.src}`, `127.0.0.1:${ports.srcMiss}`,
       `127.0.0.1:${ports.term} ssl`, `127.0.0.1:${ports.pass}`, `127.0.0.1:${ports.tlsUp}`, `127.0.0.1:${ports.pool} reuseport`,
-      `127.0.0.1:${ports.udp} udp`,
+      `127.0.0.1:${ports.udp} udp`, `127.0.0.1:${ports.proxied} proxy_protocol`,
     ].join(', ');
     node = await startTollgate({ config, env: { TOLLGATE_STREAM_LISTEN: listen } });
   });
@@ -239,6 +245,30 @@ certificates:
     const { cn, answer } = await tlsRoundTrip(ports.pass, 'backend.test', 'through');
     assert.equal(cn, 'backend.test');
     assert.equal(answer, 'T:through');
+  });
+
+  test('on a listener with tls_passthrough routes, a plain TCP client still reaches its tcp route', async () => {
+    assert.equal(await tcpRoundTrip(ports.pass, 'plain'), 'B:plain');
+  });
+
+  test('a proxy_protocol listener routes on the client address of the PROXY header', async () => {
+    const answer = await new Promise<string>((resolve) => {
+      const socket = connect(ports.proxied, '127.0.0.1', () => {
+        socket.write(`PROXY TCP4 10.9.1.1 127.0.0.1 40000 ${ports.proxied}\r\n`);
+        void exchange(socket, 'via-lb').then(resolve);
+      });
+      socket.once('error', () => resolve('closed'));
+    });
+    assert.equal(answer, 'B:via-lb');
+    // Without the header the connection is refused.
+    assert.equal(await tcpRoundTrip(ports.proxied, 'no header\r\n'), 'closed');
+  });
+
+  test('GET / shows the parsed stream listeners', async () => {
+    const root = (await (await fetch(node.admin)).json()) as { configuration: { stream_listeners: { port: number; udp: boolean; ssl: boolean }[] } };
+    const byPort = new Map(root.configuration.stream_listeners.map((l) => [l.port, l]));
+    assert.equal(byPort.get(ports.udp)?.udp, true);
+    assert.equal(byPort.get(ports.term)?.ssl, true);
   });
 
   test('a tls service is reached over TLS from a plain TCP client', async () => {
