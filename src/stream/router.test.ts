@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { StreamRouter, type StreamConnection, type StreamRouteFields } from './router.ts';
+import { StreamRouter, streamPriority, type StreamConnection, type StreamRouteFields } from './router.ts';
 
 let t = 0;
 function route(id: string, fields: Partial<StreamRouteFields>): { route: StreamRouteFields; payload: string } {
@@ -39,17 +39,33 @@ describe('stream router', () => {
     assert.equal(router.match(conn({ protocol: 'tls', sni: 'a.test' })), 'both');
   });
 
-  test('wildcard SNIs, leading and trailing; an exact SNI is preferred', () => {
+  test('wildcard SNIs, leading and trailing; equal ranks go to the older route', () => {
     const router = new StreamRouter([
+      route('exact', { protocols: ['tls'], snis: ['a.example.com'] }),
       route('lead', { protocols: ['tls'], snis: ['*.example.com'] }),
       route('trail', { protocols: ['tls'], snis: ['shop.*'] }),
-      route('exact', { protocols: ['tls'], snis: ['a.example.com'] }),
     ]);
     assert.equal(router.match(conn({ protocol: 'tls', sni: 'a.example.com' })), 'exact');
     assert.equal(router.match(conn({ protocol: 'tls', sni: 'b.example.com' })), 'lead');
     assert.equal(router.match(conn({ protocol: 'tls', sni: 'shop.test' })), 'trail');
     assert.equal(router.match(conn({ protocol: 'tls', sni: 'example.com' })), null);
     assert.equal(router.match(conn({ protocol: 'tls', sni: null })), null);
+  });
+
+  test("Kong's endpoint weights: source ip > source port > source CIDR > destination ip > destination port > destination CIDR", () => {
+    const c = conn({ sourceIp: '10.0.0.1', sourcePort: 5000, destinationIp: '192.168.0.1', destinationPort: 9000 });
+    const order = [
+      route('dst-cidr', { destinations: [{ ip: '192.168.0.0/24' }] }),
+      route('dst-port', { destinations: [{ port: 9000 }] }),
+      route('dst-ip', { destinations: [{ ip: '192.168.0.1' }] }),
+      route('src-cidr', { sources: [{ ip: '10.0.0.0/8' }] }),
+      route('src-port', { sources: [{ port: 5000 }] }),
+      route('src-ip', { sources: [{ ip: '10.0.0.1' }] }),
+    ];
+    for (let i = 0; i < order.length; i++) {
+      assert.equal(new StreamRouter(order.slice(0, i + 1)).match(c), order[i].payload);
+    }
+    assert.equal(streamPriority(order[5].route) > streamPriority(route('x', { destinations: [{ ip: '192.168.0.1', port: 9000 }] }).route), true);
   });
 
   test('protocols: udp and tls_passthrough only match their own connections; a passthrough connection falls back to tcp routes without snis', () => {

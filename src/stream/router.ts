@@ -3,9 +3,7 @@
  * and destination addresses and its TLS server name, as Kong's stream router does. Compiled once per
  * configuration; `match` only walks a priority-ordered array of precompiled conditions.
  *
- * Order (see docs/stream.md): routes setting more of `snis`, `sources`, `destinations` come first; then a
- * route with `snis` before one without, an exact SNI before a wildcard one, sources before destinations,
- * entries giving both ip and port before those giving one; then the older route.
+ * Order (see docs/stream.md): Kong's priority (`streamPriority`), then the older route, then configuration order.
  */
 import { compileIpMatcher, type IpMatcher } from '../core/cidr.ts';
 
@@ -98,17 +96,36 @@ function present<T>(list: readonly T[] | null | undefined): list is readonly T[]
   return list !== null && list !== undefined && list.length > 0;
 }
 
-/** How precise an endpoint list is: 2 when an entry gives ip and port, 1 when entries give one, 0 when unset. */
-function endpointWeight(list: readonly StreamEndpoint[] | null | undefined): number {
-  if (!present(list)) return 0;
-  return list.some((e) => e.ip != null && e.port != null) ? 2 : 1;
+const SRC_IP = 1 << 7;
+const SRC_PORT = 1 << 6;
+const SRC_CIDR = 1 << 4;
+const DST_IP = 1 << 3;
+const DST_PORT = 1 << 2;
+const DST_CIDR = 1 << 0;
+/** Above every endpoint bit: a route with `snis`, or with both `sources` and `destinations`. */
+const TOP = 1 << 8;
+
+function endpointBits(list: readonly StreamEndpoint[], ip: number, cidr: number, port: number): number {
+  let bits = 0;
+  for (const e of list) {
+    if (e.ip != null) bits |= e.ip.includes('/') ? cidr : ip;
+    if (e.port != null) bits |= port;
+  }
+  return bits;
 }
 
-/** A route's rank: a larger number is tried first. */
+/**
+ * A route's rank, Kong's (traditional_compatible) weights: `snis`, or `sources` together with `destinations`,
+ * put a route above every other; then one bit each for a source ip, source port, source CIDR, destination ip,
+ * destination port, destination CIDR, in that order of weight. A larger number is tried first.
+ */
 export function streamPriority(route: StreamRouteFields): number {
-  const fields = (present(route.snis) ? 1 : 0) + (present(route.sources) ? 1 : 0) + (present(route.destinations) ? 1 : 0);
-  const sni = present(route.snis) ? (route.snis.some((s) => s.includes('*')) ? 1 : 2) : 0;
-  return fields * 1000 + sni * 100 + endpointWeight(route.sources) * 10 + endpointWeight(route.destinations);
+  const sources = present(route.sources) ? route.sources : null;
+  const destinations = present(route.destinations) ? route.destinations : null;
+  let priority = present(route.snis) || (sources !== null && destinations !== null) ? TOP : 0;
+  if (sources !== null) priority |= endpointBits(sources, SRC_IP, SRC_CIDR, SRC_PORT);
+  if (destinations !== null) priority |= endpointBits(destinations, DST_IP, DST_CIDR, DST_PORT);
+  return priority;
 }
 
 export interface StreamRouterEntry<T> {
