@@ -389,7 +389,7 @@ export class Supervisor implements NodeContext {
       case 'listen-failed':
         this.log.crit(`worker ${slot.index + 1} could not listen: ${msg.error}`);
         if (this.#listenWait !== null) {
-          this.#listenWait.reject(new Error(`could not open the proxy listeners (${[...this.settings.proxy_listen, ...this.settings.stream_listen.filter((l) => l !== 'off')].join(', ')}): ${msg.error}; check that no other process uses these ports`));
+          this.#listenWait.reject(new Error(`could not open the proxy listeners (${[...this.settings.proxy_listen, ...this.settings.stream_listen].filter((l) => l !== 'off').join(', ')}): ${msg.error}; check that no other process uses these ports`));
           this.#listenWait = null;
         }
         break;
