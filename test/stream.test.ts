@@ -323,3 +323,29 @@ test('a bad stream_listen is refused at start, naming the setting', async () => 
     rmSync(prefix, { recursive: true, force: true });
   }
 });
+
+test('a node with only stream listeners runs its workers; a stream port in use is named at start', async () => {
+  const echo = await tcpEcho('S');
+  const streamPort = await freePort();
+  const node = await startTollgate({
+    config: `_format_version: "3.0"\nservices:\n  - url: tcp://127.0.0.1:${echo.port}\n    routes:\n      - protocols: [tcp]\n        destinations: [{ port: ${streamPort} }]\n`,
+    env: { TOLLGATE_PROXY_LISTEN: 'off', TOLLGATE_STREAM_LISTEN: `127.0.0.1:${streamPort}` },
+  });
+  try {
+    assert.equal(await eventually(() => tcpRoundTrip(streamPort, 'only'), 'S:only'), 'S:only');
+    const prefix = mkdtempSync(join(tmpdir(), 'tollgate-stream-busy-'));
+    try {
+      const busy = await runTollgate(['start'], {
+        TOLLGATE_PREFIX: prefix, TOLLGATE_DATABASE: 'off', TOLLGATE_PROXY_LISTEN: 'off', TOLLGATE_ADMIN_LISTEN: 'off', TOLLGATE_STATUS_LISTEN: 'off',
+        TOLLGATE_ADMIN_GUI_LISTEN: 'off', TOLLGATE_WORKER_PROCESSES: '1', TOLLGATE_STREAM_LISTEN: `127.0.0.1:${streamPort}`,
+      });
+      assert.notEqual(busy.code, 0);
+      assert.match(busy.stdout + busy.stderr, new RegExp(`could not open the proxy listeners \\(127\\.0\\.0\\.1:${streamPort}\\)`));
+    } finally {
+      rmSync(prefix, { recursive: true, force: true });
+    }
+  } finally {
+    await node.stop();
+    echo.server.close();
+  }
+});
