@@ -120,7 +120,7 @@ describe('stream proxy, DB-less', () => {
     udpEcho = createSocket('udp4');
     udpEcho.on('message', (msg, from) => udpEcho.send(`U:${msg.toString()}`, from.port, from.address));
     await new Promise<void>((resolve) => udpEcho.bind(udpEchoPort, '127.0.0.1', resolve));
-    for (const name of ['tcpA', 'tcpB', 'src', 'srcMiss', 'term', 'pass', 'tlsUp', 'pool', 'udp', 'proxied']) ports[name] = await freePort();
+    for (const name of ['tcpA', 'tcpB', 'src', 'srcMiss', 'term', 'pass', 'tlsUp', 'pool', 'udp', 'proxied', 'failover', 'dead']) ports[name] = await freePort();
     const terminated = makeCertificate('term.test');
     const config = `_format_version: "3.0"
 services:
@@ -189,6 +189,13 @@ services:
       - name: balanced
         protocols: [tcp]
         destinations: [{ port: ${ports.pool} }]
+  - name: failover
+    protocol: tcp
+    host: half-dead
+    routes:
+      - name: failover
+        protocols: [tcp]
+        destinations: [{ port: ${ports.failover} }]
   - name: udp
     protocol: udp
     host: udp-pool
@@ -201,6 +208,14 @@ upstreams:
     targets:
       - target: 127.0.0.1:${a}
       - target: 127.0.0.1:${b}
+  - name: half-dead
+    healthchecks:
+      passive:
+        type: tcp
+        unhealthy: { tcp_failures: 1 }
+    targets:
+      - target: 127.0.0.1:${ports.dead}
+      - target: 127.0.0.1:${a}
   - name: udp-pool
     targets:
       - target: 127.0.0.1:${udpEchoPort}
@@ -213,7 +228,7 @@ certificates:
     const listen = [
       `127.0.0.1:${ports.tcpA}`, `127.0.0.1:${ports.tcpB}`, `127.0.0.1:${ports.src}`, `127.0.0.1:${ports.srcMiss}`,
       `127.0.0.1:${ports.term} ssl`, `127.0.0.1:${ports.pass}`, `127.0.0.1:${ports.tlsUp}`, `127.0.0.1:${ports.pool} reuseport`,
-      `127.0.0.1:${ports.udp} udp`, `127.0.0.1:${ports.proxied} proxy_protocol`,
+      `127.0.0.1:${ports.udp} udp`, `127.0.0.1:${ports.proxied} proxy_protocol`, `127.0.0.1:${ports.failover}`,
     ].join(', ');
     node = await startTollgate({ config, env: { TOLLGATE_STREAM_LISTEN: listen } });
   });
@@ -279,6 +294,16 @@ certificates:
     const seen = new Set<string>();
     for (let i = 0; i < 6; i++) seen.add((await tcpRoundTrip(ports.pool, 'n')).slice(0, 1));
     assert.deepEqual([...seen].sort(), ['A', 'B']);
+  });
+
+  test('a target refusing connections is retried on the next one, and passive checks take it out', async () => {
+    for (let i = 0; i < 4; i++) assert.equal(await tcpRoundTrip(ports.failover, `f${i}`), `A:f${i}`);
+    // The supervisor counted the refused connects: the dead target is reported unhealthy.
+    await waitUntil(async () => {
+      const r = await fetch(`${node.admin}/upstreams/half-dead/health`);
+      const body = (await r.json()) as { data: { target: string; health: string }[] };
+      return body.data.some((t) => t.target === `127.0.0.1:${ports.dead}` && t.health === 'UNHEALTHY');
+    }, 20_000, 'the dead target marked unhealthy');
   });
 
   test('udp datagrams reach the upstream and replies come back', async () => {
