@@ -500,10 +500,8 @@ function shutdown(servers: Server[], pools: ConnectionPools | null, timeout: num
       pools?.closeAll().finally(() => process.exit(0));
     });
   };
-  // Proxied streams have no request boundary to finish at: they get the shutdown timeout, then are cut.
-  const streams = Promise.all(streamListeners.map((l) => l.close(false)));
-  setTimeout(() => void Promise.all(streamListeners.map((l) => l.close(true))), Math.max(0, timeout - 500)).unref();
-  void streams;
+  // Streams have no request boundary to finish at: new ones are refused now, open ones are cut when the worker exits.
+  for (const listener of streamListeners) listener.close();
   if (open === 0) finish();
   for (const server of servers) {
     server.close(() => {

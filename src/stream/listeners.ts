@@ -22,8 +22,8 @@ export interface StreamListenerSpec {
 
 /** An open stream listener. */
 export interface StreamListenerHandle {
-  /** Stops accepting; `force` also ends the connections and sessions being proxied. */
-  close(force: boolean): Promise<void>;
+  /** Stops accepting (TCP connections being proxied go on until the worker exits); a UDP socket closes with its sessions. */
+  close(): void;
 }
 
 export async function openStreamListeners(
@@ -48,13 +48,7 @@ function openTcp(spec: StreamListenerSpec, deps: StreamProxyDeps, defaultContext
       { host: spec.ip, port: spec.port, backlog: spec.backlog ?? 511, reusePort: spec.reuseport && spec.port !== 0 },
       () => {
         server.off('error', reject);
-        resolve({
-          close: (force) =>
-            new Promise((done) => {
-              server.close(() => done());
-              if (force) for (const socket of proxy.open) socket.destroy();
-            }),
-        });
+        resolve({ close: () => server.close() });
       },
     );
   });
@@ -68,9 +62,7 @@ function openUdp(spec: StreamListenerSpec, deps: StreamProxyDeps): Promise<Strea
     socket.bind({ address: spec.ip, port: spec.port }, () => {
       socket.off('error', reject);
       socket.on('error', (err) => deps.log('error', `udp stream listener ${spec.ip}:${spec.port}: ${err.message}`));
-      resolve({
-        close: async () => proxy.close(),
-      });
+      resolve({ close: () => proxy.close() });
     });
   });
 }

@@ -49,8 +49,6 @@ function plainIp(ip: string | undefined): string {
 export class TcpStreamProxy {
   readonly #deps: StreamProxyDeps;
   readonly #options: TcpListenerOptions;
-  /** Client sockets being proxied, so that shutdown can end them. */
-  readonly open = new Set<Socket>();
 
   constructor(deps: StreamProxyDeps, options: TcpListenerOptions) {
     this.#deps = deps;
@@ -58,8 +56,6 @@ export class TcpStreamProxy {
   }
 
   readonly handle = (socket: Socket): void => {
-    this.open.add(socket);
-    socket.once('close', () => this.open.delete(socket));
     socket.on('error', () => socket.destroy());
     const addresses: Addresses = {
       sourceIp: plainIp(socket.remoteAddress),
