@@ -262,6 +262,13 @@ certificates:
     assert.equal(answer, 'T:through');
   });
 
+  test('on an ssl listener, a tls_passthrough route is passed through and other names are terminated (as Kong)', async () => {
+    const passed = await tlsRoundTrip(ports.term, 'backend.test', 'p');
+    assert.deepEqual([passed.cn, passed.answer], ['backend.test', 'T:p']);
+    const terminated = await tlsRoundTrip(ports.term, 'term.test', 't');
+    assert.deepEqual([terminated.cn, terminated.answer], ['term.test', 'A:t']);
+  });
+
   test('on a listener with tls_passthrough routes, a plain TCP client still reaches its tcp route', async () => {
     assert.equal(await tcpRoundTrip(ports.pass, 'plain'), 'B:plain');
   });

@@ -162,12 +162,13 @@ export class StreamRouter<T> {
 
   /**
    * The payload of the first route matching `c`, or null. A TLS connection whose ClientHello was only peeked
-   * (`tls_passthrough`) also matches `tcp` routes without `snis`: its bytes are then relayed as plain TCP.
+   * (`tls_passthrough`) also matches `tcp` routes without `snis`: its bytes are then relayed as plain TCP;
+   * `strict` leaves that out (an `ssl` listener terminates such a connection instead).
    */
-  match(c: StreamConnection): T | null {
+  match(c: StreamConnection, strict = false): T | null {
     for (const r of this.#routes) {
       if (!r.protocols.has(c.protocol)) {
-        if (!(c.protocol === 'tls_passthrough' && r.snis === null && r.protocols.has('tcp'))) continue;
+        if (strict || !(c.protocol === 'tls_passthrough' && r.snis === null && r.protocols.has('tcp'))) continue;
       }
       if (r.snis !== null && (c.sni === null || !sniMatches(r.snis, c.sni))) continue;
       if (r.sources !== null && !r.sources(c.sourceIp, c.sourcePort)) continue;

@@ -64,7 +64,8 @@ export class TcpStreamProxy {
       destinationPort: socket.localPort ?? 0,
     };
     const snapshot = this.#deps.snapshot();
-    const peekSni = !this.#options.ssl && snapshot.stream.hasPassthrough;
+    // As Kong's ssl_preread: the server name decides between passthrough and anything else, on every listener.
+    const peekSni = snapshot.stream.hasPassthrough;
     if (!this.#options.proxyProtocol && !peekSni) {
       this.#afterPreread(socket, Buffer.alloc(0), addresses, null);
       return;
@@ -124,8 +125,8 @@ export class TcpStreamProxy {
   }
 
   /**
-   * `passthrough` is set when a ClientHello was seen on a plain listener (its server name routes the
-   * connection); on `ssl` listeners TLS is terminated first.
+   * `passthrough` is set when a ClientHello was peeked (its server name may route the connection untouched).
+   * On `ssl` listeners a ClientHello that no `tls_passthrough` route takes is terminated and routed as `tls`.
    */
   #afterPreread(socket: Socket, buffered: Buffer, addresses: Addresses, passthrough: { sni: string | null } | null): void {
     if (!this.#options.ssl) {
@@ -133,12 +134,19 @@ export class TcpStreamProxy {
       this.#route(socket, socket, buffered, addresses, protocol, passthrough?.sni ?? null);
       return;
     }
+    if (passthrough !== null && passthrough.sni !== null) {
+      const entry = this.#deps.snapshot().stream.match({ protocol: 'tls_passthrough', sni: passthrough.sni, ...addresses }, true);
+      if (entry !== null) {
+        this.#proxy(socket, socket, buffered, addresses, entry);
+        return;
+      }
+    }
     const context = this.#options.defaultContext;
     if (context === null) {
       socket.destroy();
       return;
     }
-    // Bytes already read (after a PROXY header) must reach the TLS layer first.
+    // Bytes already read (a PROXY header's followers, a peeked ClientHello) must reach the TLS layer first.
     const transport = buffered.length === 0 ? socket : prepend(socket, buffered);
     const tls = new TLSSocket(transport, {
       isServer: true,
@@ -163,6 +171,10 @@ export class TcpStreamProxy {
       raw.destroy();
       return;
     }
+    this.#proxy(raw, client, buffered, addresses, entry);
+  }
+
+  #proxy(raw: Socket, client: Duplex, buffered: Buffer, addresses: Addresses, entry: StreamEntry): void {
     // Bytes arriving while the upstream connects wait in the client's buffers.
     raw.pause();
     connectUpstream(entry, addresses.sourceIp, this.#deps.reportHealth).then(
