@@ -381,3 +381,19 @@ test('a node with only stream listeners runs its workers; a stream port in use i
     echo.server.close();
   }
 });
+
+test('router_flavor = expressions: a stream route written as an expression', async () => {
+  const echo = await tcpEcho('X');
+  const [streamPort, otherPort] = [await freePort(), await freePort()];
+  const node = await startTollgate({
+    config: `_format_version: "3.0"\nservices:\n  - url: tcp://127.0.0.1:${echo.port}\n    routes:\n      - protocols: [tcp]\n        expression: 'net.dst.port == ${streamPort} && net.src.ip in 127.0.0.0/8'\n        priority: 1\n`,
+    env: { TOLLGATE_ROUTER_FLAVOR: 'expressions', TOLLGATE_STREAM_LISTEN: `127.0.0.1:${streamPort}, 127.0.0.1:${otherPort}` },
+  });
+  try {
+    assert.equal(await tcpRoundTrip(streamPort, 'expr'), 'X:expr');
+    assert.equal(await tcpRoundTrip(otherPort, 'expr'), 'closed');
+  } finally {
+    await node.stop();
+    echo.server.close();
+  }
+});

@@ -91,4 +91,20 @@ describe('stream router', () => {
     assert.equal(router.size, 2);
     assert.equal(router.match(conn({})), 'first');
   });
+
+  test('expression routes (router_flavor = expressions): stream fields, their priority, refused expressions reported', () => {
+    const refused: string[] = [];
+    const router = new StreamRouter([
+      route('low', { expression: 'net.dst.port == 9000', priority: 1 }),
+      route('high', { expression: 'net.dst.port == 9000 && net.src.ip in 10.0.0.0/8', priority: 5 }),
+      route('sni', { protocols: ['tls'], expression: 'tls.sni =^ ".example.com" && net.protocol == "tls"', priority: 9 }),
+      route('bad', { expression: 'http.path == "/"', priority: 100 }),
+    ], (id, reason) => refused.push(`${id}: ${reason}`));
+    assert.equal(router.match(conn({ sourceIp: '10.1.1.1' })), 'high');
+    assert.equal(router.match(conn({ sourceIp: '192.0.2.1' })), 'low');
+    assert.equal(router.match(conn({ destinationPort: 9001 })), null);
+    assert.equal(router.match(conn({ protocol: 'tls', sni: 'a.example.com', destinationPort: 1 })), 'sni');
+    assert.equal(refused.length, 1);
+    assert.match(refused[0], /^bad: /);
+  });
 });

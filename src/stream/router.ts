@@ -3,9 +3,11 @@
  * and destination addresses and its TLS server name, as Kong's stream router does. Compiled once per
  * configuration; `match` only walks a priority-ordered array of precompiled conditions.
  *
- * Order (see docs/stream.md): Kong's priority (`streamPriority`), then the older route, then configuration order.
+ * Order (see docs/stream.md): Kong's priority (`streamPriority`; an expression route's own `priority`), then the
+ * older route, then configuration order.
  */
 import { compileIpMatcher, type IpMatcher } from '../core/cidr.ts';
+import { compileStreamExpression, type StreamPredicate } from './expression-routes.ts';
 
 /** The protocol a connection arrived with, as stream routes name it. */
 export type StreamProtocol = 'tcp' | 'tls' | 'tls_passthrough' | 'udp';
@@ -20,6 +22,9 @@ export interface StreamRouteFields {
   snis: readonly string[] | null;
   sources?: readonly StreamEndpoint[] | null;
   destinations?: readonly StreamEndpoint[] | null;
+  /** `router_flavor = expressions`: the route's expression (then the fields above are unset) and its priority. */
+  expression?: string | null;
+  priority?: number | null;
 }
 
 export interface StreamEndpoint {
@@ -50,6 +55,7 @@ interface CompiledStreamRoute<T> {
   readonly snis: SniMatcher | null;
   readonly sources: EndpointMatcher | null;
   readonly destinations: EndpointMatcher | null;
+  readonly expression: StreamPredicate | null;
   readonly payload: T;
 }
 
@@ -128,6 +134,15 @@ export function streamPriority(route: StreamRouteFields): number {
   return priority;
 }
 
+/**
+ * Where a route ranks: Kong's traditional priority is a 64-bit number whose top bit (2^61) sits above any
+ * expression route's `priority`, so the two parts are compared in turn rather than added.
+ */
+interface StreamRank {
+  top: number;
+  low: number;
+}
+
 export interface StreamRouterEntry<T> {
   route: StreamRouteFields;
   payload: T;
@@ -144,16 +159,28 @@ export class StreamRouter<T> {
   readonly hasPassthrough: boolean;
   readonly size: number;
 
-  constructor(entries: readonly StreamRouterEntry<T>[]) {
-    const ranked = entries
-      .filter((e) => isStreamRoute(e.route))
-      .map((e, index) => ({ e, index, priority: streamPriority(e.route) }))
-      .sort((a, b) => b.priority - a.priority || a.e.route.created_at - b.e.route.created_at || a.index - b.index);
-    this.#routes = ranked.map(({ e }) => ({
+  /** `onRefused` hears of routes left out (an expression that does not check). */
+  constructor(entries: readonly StreamRouterEntry<T>[], onRefused?: (routeId: string, reason: string) => void) {
+    const ranked: { e: StreamRouterEntry<T>; index: number; rank: StreamRank; expression: StreamPredicate | null }[] = [];
+    entries.forEach((e, index) => {
+      if (!isStreamRoute(e.route)) return;
+      const source = e.route.expression;
+      if (typeof source === 'string' && source !== '') {
+        const compiled = compileStreamExpression(source);
+        if (typeof compiled === 'string') onRefused?.(e.route.id, compiled);
+        else ranked.push({ e, index, rank: { top: 0, low: e.route.priority ?? 0 }, expression: compiled });
+        return;
+      }
+      const priority = streamPriority(e.route);
+      ranked.push({ e, index, rank: { top: priority >= TOP ? 1 : 0, low: priority % TOP }, expression: null });
+    });
+    ranked.sort((a, b) => b.rank.top - a.rank.top || b.rank.low - a.rank.low || a.e.route.created_at - b.e.route.created_at || a.index - b.index);
+    this.#routes = ranked.map(({ e, expression }) => ({
       protocols: new Set(e.route.protocols),
       snis: present(e.route.snis) ? compileSnis(e.route.snis) : null,
       sources: present(e.route.sources) ? compileEndpoints(e.route.sources) : null,
       destinations: present(e.route.destinations) ? compileEndpoints(e.route.destinations) : null,
+      expression,
       payload: e.payload,
     }));
     this.hasPassthrough = this.#routes.some((r) => r.protocols.has('tls_passthrough'));
@@ -173,6 +200,7 @@ export class StreamRouter<T> {
       if (r.snis !== null && (c.sni === null || !sniMatches(r.snis, c.sni))) continue;
       if (r.sources !== null && !r.sources(c.sourceIp, c.sourcePort)) continue;
       if (r.destinations !== null && !r.destinations(c.destinationIp, c.destinationPort)) continue;
+      if (r.expression !== null && !r.expression(c)) continue;
       return r.payload;
     }
     return null;
