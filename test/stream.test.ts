@@ -120,7 +120,7 @@ describe('stream proxy, DB-less', () => {
     udpEcho = createSocket('udp4');
     udpEcho.on('message', (msg, from) => udpEcho.send(`U:${msg.toString()}`, from.port, from.address));
     await new Promise<void>((resolve) => udpEcho.bind(udpEchoPort, '127.0.0.1', resolve));
-    for (const name of ['tcpA', 'tcpB', 'src', 'srcMiss', 'term', 'pass', 'tlsUp', 'pool', 'udp', 'proxied', 'failover', 'dead']) ports[name] = await freePort();
+    for (const name of ['tcpA', 'tcpB', 'src', 'srcMiss', 'term', 'pass', 'tlsUp', 'pool', 'udp', 'proxied', 'failover', 'dead', 'denied', 'allowed']) ports[name] = await freePort();
     const terminated = makeCertificate('term.test');
     const config = `_format_version: "3.0"
 services:
@@ -152,6 +152,20 @@ services:
       - name: behind-a-load-balancer
         protocols: [tcp]
         sources: [{ ip: 10.9.0.0/16 }]
+      - name: denied
+        protocols: [tcp]
+        destinations: [{ port: ${ports.denied} }]
+        plugins:
+          - name: ip-restriction
+            protocols: [tcp]
+            config: { deny: [127.0.0.0/8] }
+      - name: allowed
+        protocols: [tcp]
+        destinations: [{ port: ${ports.allowed} }]
+        plugins:
+          - name: ip-restriction
+            protocols: [tcp]
+            config: { allow: [127.0.0.1] }
   - name: c
     protocol: tcp
     host: 127.0.0.1
@@ -228,7 +242,7 @@ certificates:
     const listen = [
       `127.0.0.1:${ports.tcpA}`, `127.0.0.1:${ports.tcpB}`, `127.0.0.1:${ports.src}`, `127.0.0.1:${ports.srcMiss}`,
       `127.0.0.1:${ports.term} ssl`, `127.0.0.1:${ports.pass}`, `127.0.0.1:${ports.tlsUp}`, `127.0.0.1:${ports.pool} reuseport`,
-      `127.0.0.1:${ports.udp} udp`, `127.0.0.1:${ports.proxied} proxy_protocol`, `127.0.0.1:${ports.failover}`,
+      `127.0.0.1:${ports.udp} udp`, `127.0.0.1:${ports.proxied} proxy_protocol`, `127.0.0.1:${ports.failover}`, `127.0.0.1:${ports.denied}`, `127.0.0.1:${ports.allowed}`,
     ].join(', ');
     node = await startTollgate({ config, env: { TOLLGATE_STREAM_LISTEN: listen } });
   });
@@ -311,6 +325,11 @@ certificates:
       const body = (await r.json()) as { data: { target: string; health: string }[] };
       return body.data.some((t) => t.target === `127.0.0.1:${ports.dead}` && t.health === 'UNHEALTHY');
     }, 20_000, 'the dead target marked unhealthy');
+  });
+
+  test('ip-restriction on a stream route refuses the clients it denies', async () => {
+    assert.equal(await tcpRoundTrip(ports.denied, 'no'), 'closed');
+    assert.equal(await tcpRoundTrip(ports.allowed, 'yes'), 'B:yes');
   });
 
   test('udp datagrams reach the upstream and replies come back', async () => {

@@ -1,6 +1,7 @@
 import { ServerCertificates } from '../tls/server-certificates.ts';
 import { isStreamRoute, StreamRouter, type StreamRouterEntry } from '../stream/router.ts';
 import type { StreamEntry } from '../stream/entry.ts';
+import { StreamAccessRules } from '../stream/access.ts';
 import { buildRouter, type RouteMatchCalculation } from '../router/index.ts';
 import type { PeerOrigin } from './types.ts';
 import type { RouterEntry, RouterFlavor } from '../router/types.ts';
@@ -264,6 +265,7 @@ export function compileSnapshot(input: SnapshotInput, options: CompileOptions): 
 
   const entries: RouterEntry<ProxyEntry>[] = [];
   const streamEntries: StreamRouterEntry<StreamEntry>[] = [];
+  const streamAccess = new StreamAccessRules(input.plugins);
   for (const route of input.routes) {
     const service = route.service === null ? null : (servicesById.get(route.service.id) ?? null);
     // A disabled service takes its routes out of the router, as in Kong.
@@ -284,7 +286,7 @@ export function compileSnapshot(input: SnapshotInput, options: CompileOptions): 
       origin: service === null ? null : originFor(service),
     });
     entries.push({ route, servicePath: service?.path ?? null, payload: entry });
-    if (isStreamRoute(route)) streamEntries.push({ route, payload: streamEntryFor(entry) });
+    if (isStreamRoute(route)) streamEntries.push({ route, payload: streamEntryFor(entry, streamAccess) });
   }
 
   return Object.freeze({
@@ -306,7 +308,7 @@ export function compileSnapshot(input: SnapshotInput, options: CompileOptions): 
 }
 
 /** A stream route's entry, from the HTTP entry built for it (same peers, hence same balancers and health). */
-function streamEntryFor(entry: ProxyEntry): StreamEntry {
+function streamEntryFor(entry: ProxyEntry, access: StreamAccessRules): StreamEntry {
   return Object.freeze({
     route: entry.route,
     service: entry.service,
@@ -315,6 +317,7 @@ function streamEntryFor(entry: ProxyEntry): StreamEntry {
     origin: entry.origin,
     readTimeout: entry.readTimeout,
     writeTimeout: entry.writeTimeout,
+    access: access.for(entry.route.id, entry.service?.id ?? null),
   });
 }
 

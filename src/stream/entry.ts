@@ -4,6 +4,7 @@
  * the service's timeouts.
  */
 import type { PeerOrigin, PeerPicker, RouteFields, ServiceFields } from '../snapshot/types.ts';
+import type { StreamAccess } from './access.ts';
 
 export interface StreamEntry {
   readonly route: RouteFields;
@@ -15,4 +16,6 @@ export interface StreamEntry {
   readonly origin: PeerOrigin | null;
   readonly readTimeout: number;
   readonly writeTimeout: number;
+  /** ip-restriction for this route, or null. */
+  readonly access: StreamAccess | null;
 }

@@ -137,7 +137,7 @@ export class TcpStreamProxy {
     if (passthrough !== null && passthrough.sni !== null) {
       const entry = this.#deps.snapshot().stream.match({ protocol: 'tls_passthrough', sni: passthrough.sni, ...addresses }, true);
       if (entry !== null) {
-        this.#proxy(socket, socket, buffered, addresses, entry);
+        this.#proxy(socket, socket, buffered, addresses, entry, 'tls_passthrough');
         return;
       }
     }
@@ -171,10 +171,16 @@ export class TcpStreamProxy {
       raw.destroy();
       return;
     }
-    this.#proxy(raw, client, buffered, addresses, entry);
+    this.#proxy(raw, client, buffered, addresses, entry, protocol);
   }
 
-  #proxy(raw: Socket, client: Duplex, buffered: Buffer, addresses: Addresses, entry: StreamEntry): void {
+  #proxy(raw: Socket, client: Duplex, buffered: Buffer, addresses: Addresses, entry: StreamEntry, protocol: StreamProtocol): void {
+    const access = entry.access;
+    if (access !== null && access.protocols.has(protocol) && !access.allows(addresses.sourceIp)) {
+      this.#deps.log('info', `stream route ${entry.route.name ?? entry.route.id}: ip-restriction refused ${addresses.sourceIp}`);
+      raw.destroy();
+      return;
+    }
     // Bytes arriving while the upstream connects wait in the client's buffers.
     raw.pause();
     connectUpstream(entry, addresses.sourceIp, this.#deps.reportHealth).then(
