@@ -301,7 +301,8 @@ certificates:
   });
 
   test('GET / shows the parsed stream listeners', async () => {
-    const root = (await (await fetch(node.admin)).json()) as { configuration: { stream_listeners: { port: number; udp: boolean; ssl: boolean }[] } };
+    const root = (await (await fetch(node.admin)).json()) as { configuration: { stream_proxy_ssl_enabled: boolean; stream_listeners: { port: number; udp: boolean; ssl: boolean }[] } };
+    assert.equal(root.configuration.stream_proxy_ssl_enabled, true);
     const byPort = new Map(root.configuration.stream_listeners.map((l) => [l.port, l]));
     assert.equal(byPort.get(ports.udp)?.udp, true);
     assert.equal(byPort.get(ports.term)?.ssl, true);

@@ -158,10 +158,12 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
   );
   if (problems.length > 0) throw new SettingsError(problems);
 
+  const streamListeners = parseStreamListenAddresses(settingValues.stream_listen.join(','));
   const settings: Settings = {
     ...settingValues,
     proxy_listeners: listeners.proxy,
-    stream_listeners: parseStreamListenAddresses(settingValues.stream_listen.join(',')),
+    stream_listeners: streamListeners,
+    stream_proxy_ssl_enabled: streamListeners.some((l) => l.ssl),
     admin_listeners: listeners.admin,
     status_listeners: listeners.status,
     admin_gui_listeners: listeners.adminGui,

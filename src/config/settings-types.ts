@@ -195,6 +195,8 @@ export interface Settings extends SettingValues {
   cluster_listeners: ListenAddress[];
   cluster_telemetry_listeners: ListenAddress[];
   proxy_ssl_enabled: boolean;
+  /** Some `stream_listen` entry has `ssl` (Kong's name). */
+  stream_proxy_ssl_enabled: boolean;
   admin_ssl_enabled: boolean;
   status_ssl_enabled: boolean;
   admin_gui_ssl_enabled: boolean;
