@@ -32,6 +32,8 @@ export interface TcpListenerOptions {
 const SNI_PEEK_MS = 1000;
 /** How long a `proxy_protocol` listener waits for the header (nginx's proxy_protocol_timeout default). */
 const PROXY_HEADER_MS = 30_000;
+/** How long a TLS handshake on an `ssl` listener may take (Node's own TLS servers allow 120 s). */
+const HANDSHAKE_MS = 60_000;
 
 interface Addresses {
   sourceIp: string;
@@ -157,7 +159,13 @@ export class TcpStreamProxy {
       tls.destroy();
       socket.destroy();
     });
+    const handshake = setTimeout(() => {
+      tls.destroy();
+      socket.destroy();
+    }, HANDSHAKE_MS);
+    socket.once('close', () => clearTimeout(handshake));
     tls.once('secure', () => {
+      clearTimeout(handshake);
       const sni = typeof tls.servername === 'string' && tls.servername !== '' ? tls.servername.toLowerCase() : null;
       this.#route(socket, tls, Buffer.alloc(0), addresses, 'tls', sni);
     });
