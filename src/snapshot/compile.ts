@@ -317,6 +317,7 @@ function streamEntryFor(entry: ProxyEntry, access: StreamAccessRules): StreamEnt
     origin: entry.origin,
     readTimeout: entry.readTimeout,
     writeTimeout: entry.writeTimeout,
+    refusal: entry.refusal,
     access: access.for(entry.route.id, entry.service?.id ?? null),
   });
 }

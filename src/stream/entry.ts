@@ -16,6 +16,8 @@ export interface StreamEntry {
   readonly origin: PeerOrigin | null;
   readonly readTimeout: number;
   readonly writeTimeout: number;
+  /** Why this route is refused (a data plane lacking a plugin it uses), or null; see ProxyEntry.refusal. */
+  readonly refusal: string | null;
   /** ip-restriction for this route, or null. */
   readonly access: StreamAccess | null;
 }

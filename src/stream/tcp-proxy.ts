@@ -183,6 +183,11 @@ export class TcpStreamProxy {
   }
 
   #proxy(raw: Socket, client: Duplex, buffered: Buffer, addresses: Addresses, entry: StreamEntry, protocol: StreamProtocol): void {
+    if (entry.refusal !== null) {
+      this.#deps.log('error', `stream route ${entry.route.name ?? entry.route.id} refused: ${entry.refusal}`);
+      raw.destroy();
+      return;
+    }
     const access = entry.access;
     if (access !== null && access.protocols.has(protocol) && !access.allows(addresses.sourceIp)) {
       this.#deps.log('info', `stream route ${entry.route.name ?? entry.route.id}: ip-restriction refused ${addresses.sourceIp}`);

@@ -61,6 +61,10 @@ export class UdpStreamProxy {
       this.#deps.log('info', `no stream route for udp datagram from ${from.address}:${from.port} to ${local.address}:${local.port}`);
       return;
     }
+    if (entry.refusal !== null) {
+      this.#deps.log('error', `stream route ${entry.route.name ?? entry.route.id} refused: ${entry.refusal}`);
+      return;
+    }
     const fresh: Session = { upstream: null, pending: [msg], timer: null, idleMs: Math.max(entry.readTimeout, entry.writeTimeout) };
     this.#sessions.set(key, fresh);
     this.#touch(key, fresh);
