@@ -333,6 +333,22 @@ certificates:
     assert.equal(await tcpRoundTrip(ports.allowed, 'yes'), 'B:yes');
   });
 
+  test('the stream access log has a basic line per connection, with nginx stream statuses', async () => {
+    assert.equal(await tcpRoundTrip(ports.tcpA, 'logged'), 'A:logged');
+    assert.equal(await tcpRoundTrip(ports.srcMiss, 'x'), 'closed');
+    assert.equal(await tcpRoundTrip(ports.denied, 'x'), 'closed');
+    const log = (): string => {
+      try {
+        return readFileSync(join(node.prefix, 'logs', 'access.log'), 'utf8');
+      } catch {
+        return '';
+      }
+    };
+    const line = (status: number) => new RegExp(`^127\\.0\\.0\\.1 \\[\\d{2}/\\w{3}/\\d{4}:\\d{2}:\\d{2}:\\d{2} \\+0000\\] TCP ${status} \\d+ \\d+ \\d+\\.\\d{3}$`, 'm');
+    await waitUntil(() => line(200).test(log()) && line(400).test(log()) && line(403).test(log()), 20_000, 'stream access log lines');
+    assert.match(log(), /TCP 200 8 6 /);
+  });
+
   test('udp datagrams reach the upstream and replies come back', async () => {
     assert.equal(await udpRoundTrip(ports.udp, 'ping'), 'U:ping');
     assert.equal(await udpRoundTrip(ports.udp, 'again'), 'U:again');

@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { isValidIpOrCidr } from '../core/cidr.ts';
 import { headerEntries, upstreamHeaderEntries } from './headers.ts';
 import { listenEntries } from './listeners.ts';
-import { streamListenEntries } from './stream-listeners.ts';
+import { streamAccessLogValue, streamListenEntries } from './stream-listeners.ts';
 import {
   ACCESS_LOG_FORMATS, CLUSTER_MTLS_MODES, CLUSTER_OCSP_MODES, DATABASES, ROUTE_MATCH_CALCULATIONS, ERROR_DEFAULT_TYPES, LOG_LEVELS, PLANNED_DATABASES, ROLES, ROUTER_FLAVORS,
 } from './settings-types.ts';
@@ -368,6 +368,11 @@ export const SETTING_DEFINITIONS = [
   define({
     name: 'proxy_access_log', type: 'path', default: 'logs/access.log', parse: requiredString(),
     description: 'Proxy access log, relative to `prefix` unless absolute; `off` disables it.',
+  }),
+  define({
+    name: 'proxy_stream_access_log', type: 'path', default: 'logs/access.log basic', parse: streamAccessLogValue,
+    description: 'Stream proxy access log (`stream_listen`): a path relative to `prefix` unless absolute, then the format `basic` ' +
+      '(`<client ip> [<time>] <TCP|UDP> <status> <bytes sent> <bytes received> <session seconds>`); `off` disables it.',
   }),
   define({
     name: 'proxy_access_log_format', type: 'enum', default: 'kong', values: ACCESS_LOG_FORMATS, parse: oneOf(ACCESS_LOG_FORMATS),

@@ -114,6 +114,8 @@ export interface SettingValues {
 
   log_level: LogLevel;
   proxy_access_log: string;
+  /** `<path> [basic]` or `off`. */
+  proxy_stream_access_log: string;
   proxy_access_log_format: AccessLogFormat;
   proxy_error_log: string;
   syslog_socket: string;

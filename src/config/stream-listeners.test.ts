@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseStreamListenAddresses } from './stream-listeners.ts';
+import { parseStreamListenAddresses, streamAccessLogValue } from './stream-listeners.ts';
 import { InvalidValue } from './value-parsers.ts';
 
 function reasonOf(raw: string): string {
@@ -26,4 +26,11 @@ test('refused stream_listen values name the entry and the problem', () => {
   assert.match(reasonOf('127.0.0.1:5555 udp ssl'), /'ssl' cannot be combined with 'udp'/);
   assert.match(reasonOf('127.0.0.1'), /missing ':<port>'/);
   assert.match(reasonOf('127.0.0.1:70000'), /port '70000'/);
+});
+
+test('proxy_stream_access_log: a path and the basic format, or off', () => {
+  assert.equal(streamAccessLogValue(' logs/access.log   basic '), 'logs/access.log basic');
+  assert.equal(streamAccessLogValue('/dev/stdout'), '/dev/stdout');
+  assert.equal(streamAccessLogValue('off'), 'off');
+  assert.throws(() => streamAccessLogValue('logs/stream.log json'), /'basic' is the only stream log format/);
 });

@@ -79,3 +79,16 @@ export function streamListenEntries(raw: string): string[] {
   parseStreamListenAddresses(raw);
   return splitList(raw).map((entry) => entry.split(/\s+/).join(' '));
 }
+
+/**
+ * `proxy_stream_access_log`: `<path> [basic]` or `off` (Kong's syntax; `basic` is the only stream log format).
+ * The value is kept as written, whitespace collapsed.
+ */
+export function streamAccessLogValue(raw: string): string {
+  const words = raw.trim().split(/\s+/).filter((w) => w !== '');
+  if (words.length === 0) throw new InvalidValue(`must not be empty ('<path> [basic]' or 'off')`);
+  if (words.length > 2 || (words.length === 2 && words[1] !== 'basic')) {
+    throw new InvalidValue(`expected '<path> [basic]' or 'off' ('basic' is the only stream log format)`);
+  }
+  return words.join(' ');
+}

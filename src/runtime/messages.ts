@@ -30,6 +30,8 @@ export interface WorkerInit {
   listeners: ListenerSpec[];
   /** `stream_listen` entries (TCP, TLS and UDP stream proxy). */
   streamListeners: StreamListenerSpec[];
+  /** proxy_stream_access_log: `<path> [basic]` or `off`. */
+  streamAccessLog: string;
   /** PEM certificate and key for `ssl` listeners (the node's default certificate). */
   tls: { cert: string; key: string } | null;
   trustedIps: string[];

@@ -275,6 +275,7 @@ export class Supervisor implements NodeContext {
       streamListeners: s.stream_listeners.map((l) => ({
         ip: l.ip, port: l.port, ssl: l.ssl, udp: l.udp, reuseport: l.reuseport, backlog: l.backlog, proxy_protocol: l.proxy_protocol,
       })),
+      streamAccessLog: s.proxy_stream_access_log,
       tls,
       trustedIps: s.trusted_ips,
       realIpHeader: s.real_ip_header,

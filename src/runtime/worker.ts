@@ -31,6 +31,7 @@ import { VaultResolver, type VaultEntityFields } from '../vaults/resolver.ts';
 import { resolveConfigReferences } from '../vaults/resolve-config.ts';
 import { drainAll as drainLogPlugins } from '../plugins/shared/worker-exit.ts';
 import { openStreamListeners, type StreamListenerHandle } from '../stream/listeners.ts';
+import { streamAccessLog, streamAccessLogPath } from '../stream/access-log.ts';
 
 /**
  * A proxy worker: listens on the proxy ports, compiles each configuration it is sent into a snapshot and
@@ -145,9 +146,11 @@ export function runWorker(): void {
     initPlugins(handlers, log)
       .then(async () => {
         const opened = await listenAll(started, msg);
+        const specs = msg.streamListeners ?? [];
+        const streamLog = specs.length === 0 || (msg.streamAccessLog ?? 'off') === 'off' ? null : streamAccessLog(openLogSink(streamAccessLogPath(msg.streamAccessLog), msg.prefix));
         streamListeners = await openStreamListeners(
-          msg.streamListeners ?? [],
-          { snapshot: () => started.snapshot, reportHealth, log: (level, message) => (level === 'error' ? log.error(message) : log.info(message)) },
+          specs,
+          { snapshot: () => started.snapshot, reportHealth, log: (level, message) => (level === 'error' ? log.error(message) : log.info(message)), accessLog: streamLog },
           msg.tls,
         );
         return opened;

@@ -13,12 +13,15 @@ import type { StreamProtocol } from './router.ts';
 import { peekClientHello } from './client-hello.ts';
 import { peekProxyHeader } from './proxy-protocol.ts';
 import { connectUpstream, type HealthReporter } from './upstream-connect.ts';
+import type { StreamLogWriter } from './access-log.ts';
 
 export interface StreamProxyDeps {
   /** The worker's current snapshot, read once per connection when it is routed. */
   snapshot(): Snapshot;
   reportHealth: HealthReporter;
   log(level: 'info' | 'error', message: string): void;
+  /** The stream access log, or null when it is off. */
+  accessLog: StreamLogWriter | null;
 }
 
 export interface TcpListenerOptions {
@@ -51,6 +54,8 @@ function plainIp(ip: string | undefined): string {
 export class TcpStreamProxy {
   readonly #deps: StreamProxyDeps;
   readonly #options: TcpListenerOptions;
+  /** nginx's stream `$status` of each connection, for the access log: 200 unless something refused it. */
+  readonly #statuses = new WeakMap<Socket, number>();
 
   constructor(deps: StreamProxyDeps, options: TcpListenerOptions) {
     this.#deps = deps;
@@ -65,6 +70,15 @@ export class TcpStreamProxy {
       destinationIp: plainIp(socket.localAddress),
       destinationPort: socket.localPort ?? 0,
     };
+    const accessLog = this.#deps.accessLog;
+    if (accessLog !== null) {
+      const startedAt = Date.now();
+      // Bytes on the wire (TLS records included on ssl listeners).
+      socket.once('close', () => accessLog({
+        clientIp: addresses.sourceIp, protocol: 'TCP', status: this.#statuses.get(socket) ?? 200,
+        bytesSent: socket.bytesWritten, bytesReceived: socket.bytesRead, startedAt,
+      }));
+    }
     const snapshot = this.#deps.snapshot();
     // As Kong's ssl_preread: the server name decides between passthrough and anything else, on every listener.
     const peekSni = snapshot.stream.hasPassthrough;
@@ -93,6 +107,7 @@ export class TcpStreamProxy {
       done = true;
       clearTimeout(timer);
       this.#deps.log('info', `stream connection from ${addresses.sourceIp}:${addresses.sourcePort} closed: ${why}`);
+      this.#statuses.set(socket, 400);
       socket.destroy();
     };
     const examine = (): void => {
@@ -156,6 +171,7 @@ export class TcpStreamProxy {
       SNICallback: (servername, done) => done(null, this.#deps.snapshot().certificates.contextFor(servername) ?? context),
     });
     tls.on('error', () => {
+      if (!tls.encrypted || tls.servername === undefined) this.#statuses.set(socket, 400);
       tls.destroy();
       socket.destroy();
     });
@@ -176,6 +192,7 @@ export class TcpStreamProxy {
     const entry = this.#deps.snapshot().stream.match({ protocol, sni, ...addresses });
     if (entry === null) {
       this.#deps.log('info', `no stream route for ${protocol} connection from ${addresses.sourceIp}:${addresses.sourcePort} to ${addresses.destinationIp}:${addresses.destinationPort}${sni === null ? '' : ` (SNI ${sni})`}`);
+      this.#statuses.set(raw, 400);
       raw.destroy();
       return;
     }
@@ -185,12 +202,14 @@ export class TcpStreamProxy {
   #proxy(raw: Socket, client: Duplex, buffered: Buffer, addresses: Addresses, entry: StreamEntry, protocol: StreamProtocol): void {
     if (entry.refusal !== null) {
       this.#deps.log('error', `stream route ${entry.route.name ?? entry.route.id} refused: ${entry.refusal}`);
+      this.#statuses.set(raw, 503);
       raw.destroy();
       return;
     }
     const access = entry.access;
     if (access !== null && access.protocols.has(protocol) && !access.allows(addresses.sourceIp)) {
       this.#deps.log('info', `stream route ${entry.route.name ?? entry.route.id}: ip-restriction refused ${addresses.sourceIp}`);
+      this.#statuses.set(raw, 403);
       raw.destroy();
       return;
     }
@@ -207,6 +226,7 @@ export class TcpStreamProxy {
       },
       (err: Error) => {
         this.#deps.log('error', `stream route ${entry.route.name ?? entry.route.id}: could not connect upstream: ${err.message}`);
+        this.#statuses.set(raw, 502);
         raw.destroy();
       },
     );

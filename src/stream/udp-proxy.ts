@@ -11,6 +11,12 @@ import type { StreamProxyDeps } from './tcp-proxy.ts';
 import type { StreamEntry } from './entry.ts';
 
 interface Session {
+  clientIp: string;
+  startedAt: number;
+  bytesReceived: number;
+  bytesSent: number;
+  /** nginx's stream `$status` for the access log. */
+  status: number;
   upstream: DgramSocket | null;
   /** Datagrams received while the upstream socket is being set up. */
   pending: Buffer[];
@@ -41,6 +47,7 @@ export class UdpStreamProxy {
     const session = this.#sessions.get(key);
     if (session !== undefined) {
       this.#touch(key, session);
+      session.bytesReceived += msg.length;
       if (session.upstream === null) {
         if (session.pending.length < MAX_PENDING) session.pending.push(msg);
       } else {
@@ -65,7 +72,10 @@ export class UdpStreamProxy {
       this.#deps.log('error', `stream route ${entry.route.name ?? entry.route.id} refused: ${entry.refusal}`);
       return;
     }
-    const fresh: Session = { upstream: null, pending: [msg], timer: null, idleMs: Math.max(entry.readTimeout, entry.writeTimeout) };
+    const fresh: Session = {
+      clientIp: from.address, startedAt: Date.now(), bytesReceived: msg.length, bytesSent: 0, status: 200,
+      upstream: null, pending: [msg], timer: null, idleMs: Math.max(entry.readTimeout, entry.writeTimeout),
+    };
     this.#sessions.set(key, fresh);
     this.#touch(key, fresh);
     void this.#open(key, fresh, entry, from);
@@ -75,6 +85,7 @@ export class UdpStreamProxy {
     const peer = entry.peers?.pick(null, null);
     if (peer === undefined) {
       this.#deps.log('error', `stream route ${entry.route.name ?? entry.route.id}: no upstream target available`);
+      session.status = 502;
       this.#end(key, session);
       return;
     }
@@ -83,10 +94,12 @@ export class UdpStreamProxy {
       const upstream = createSocket(isIPv6(address) ? 'udp6' : 'udp4');
       upstream.on('error', (err) => {
         this.#deps.log('error', `stream route ${entry.route.name ?? entry.route.id}: udp upstream ${peer.address}: ${err.message}`);
+        session.status = 502;
         this.#end(key, session);
       });
       upstream.on('message', (reply) => {
         this.#touch(key, session);
+        session.bytesSent += reply.length;
         this.#socket.send(reply, client.port, client.address);
       });
       await new Promise<void>((resolve) => upstream.connect(peer.port, address, resolve));
@@ -98,6 +111,7 @@ export class UdpStreamProxy {
       for (const msg of session.pending.splice(0)) upstream.send(msg);
     } catch (err) {
       this.#deps.log('error', `stream route ${entry.route.name ?? entry.route.id}: udp upstream ${peer.address}: ${(err as Error).message}`);
+      session.status = 502;
       this.#end(key, session);
     }
   }
@@ -112,7 +126,9 @@ export class UdpStreamProxy {
 
   #end(key: string, session: Session): void {
     if (session.timer !== null) clearTimeout(session.timer);
-    if (this.#sessions.get(key) === session) this.#sessions.delete(key);
+    if (this.#sessions.get(key) !== session) return;
+    this.#sessions.delete(key);
+    this.#deps.accessLog?.({ ...session, protocol: 'UDP' });
     try {
       session.upstream?.close();
     } catch {
