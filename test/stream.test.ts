@@ -5,7 +5,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { connect as connectTls, createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { adminCall } from './helpers/admin-call.ts';
 import { freePort } from './helpers/ports.ts';
-import { runTollgate, startTollgate, waitUntil, type TollgateNode } from './helpers/tollgate.ts';
+import { BIN, ROOT, runTollgate, startTollgate, waitUntil, type TollgateNode } from './helpers/tollgate.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tollgate-stream-'));
 
@@ -88,6 +88,18 @@ function udpRoundTrip(port: number, text: string): Promise<string> {
       resolve(msg.toString());
     });
     socket.send(text, port, '127.0.0.1');
+  });
+}
+
+/** `bin/tollgate ARGS` to completion; waits for its output pipes to close, not only for the exit, so no line is lost. */
+function runToEnd(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    const proc = spawn(BIN, args, { env: { ...(process.env as Record<string, string>), ...env }, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    proc.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    proc.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    proc.on('close', (code) => done({ code, stdout, stderr }));
   });
 }
 
@@ -403,12 +415,13 @@ test('a node with only stream listeners runs its workers; a stream port in use i
     assert.equal(await eventually(() => tcpRoundTrip(streamPort, 'only'), 'S:only'), 'S:only');
     const prefix = mkdtempSync(join(tmpdir(), 'tollgate-stream-busy-'));
     try {
-      const busy = await runTollgate(['start'], {
+      const busy = await runToEnd(['start'], {
         TOLLGATE_PREFIX: prefix, TOLLGATE_DATABASE: 'off', TOLLGATE_PROXY_LISTEN: 'off', TOLLGATE_ADMIN_LISTEN: 'off', TOLLGATE_STATUS_LISTEN: 'off',
         TOLLGATE_ADMIN_GUI_LISTEN: 'off', TOLLGATE_WORKER_PROCESSES: '1', TOLLGATE_STREAM_LISTEN: `127.0.0.1:${streamPort}`,
       });
-      assert.notEqual(busy.code, 0);
-      assert.match(busy.stdout + busy.stderr, new RegExp(`could not open the proxy listeners \\(127\\.0\\.0\\.1:${streamPort}\\)`));
+      const output = busy.stdout + busy.stderr;
+      assert.notEqual(busy.code, 0, output);
+      assert.match(output, new RegExp(`could not open the proxy listeners \\(127\\.0\\.0\\.1:${streamPort}\\)`), output);
     } finally {
       rmSync(prefix, { recursive: true, force: true });
     }
