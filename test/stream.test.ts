@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { connect as connectTls, createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { adminCall } from './helpers/admin-call.ts';
 import { freePort } from './helpers/ports.ts';
-import { BIN, ROOT, runTollgate, startTollgate, waitUntil, type TollgateNode } from './helpers/tollgate.ts';
+import { BIN, ROOT, startTollgate, waitUntil, type TollgateNode } from './helpers/tollgate.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tollgate-stream-'));
 
@@ -395,7 +395,7 @@ describe('stream routes from the Admin API', () => {
 test('a bad stream_listen is refused at start, naming the setting', async () => {
   const prefix = mkdtempSync(join(tmpdir(), 'tollgate-stream-bad-'));
   try {
-    const result = await runTollgate(['start'], { TOLLGATE_PREFIX: prefix, TOLLGATE_DATABASE: 'off', TOLLGATE_STREAM_LISTEN: '127.0.0.1:9999 http2' });
+    const result = await runToEnd(['start'], { TOLLGATE_PREFIX: prefix, TOLLGATE_DATABASE: 'off', TOLLGATE_STREAM_LISTEN: '127.0.0.1:9999 http2' });
     assert.notEqual(result.code, 0);
     assert.match(result.stdout + result.stderr, /stream_listen/);
     assert.match(result.stdout + result.stderr, /unknown flag 'http2'/);
