@@ -167,7 +167,9 @@ async function statusScenario(): Promise<void> {
   assert.deepEqual(listeners.map((l) => [l.name, l.attachedRoutes]), [['http', 3], ['tcp', 0], ['admin', 2]]);
   assert.deepEqual(listeners[0].supportedKinds, [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute' }, { group: 'gateway.networking.k8s.io', kind: 'GRPCRoute' }]);
   assert.equal(cond(listeners[0].conditions, 'Programmed')?.status, 'True');
-  assert.deepEqual([cond(listeners[1].conditions, 'Accepted')?.status, cond(listeners[1].conditions, 'Accepted')?.reason], ['False', 'UnsupportedProtocol']);
+  // TCP listeners take TCPRoutes, for the stream proxy.
+  assert.deepEqual([cond(listeners[1].conditions, 'Accepted')?.status, cond(listeners[1].conditions, 'Accepted')?.reason], ['True', 'Accepted']);
+  assert.deepEqual(listeners[1].supportedKinds, [{ group: 'gateway.networking.k8s.io', kind: 'TCPRoute' }]);
   assert.equal(statusOf('Gateway', 'default', 'foreign').conditions, undefined);
 
   // Settled: resyncs (every second) find nothing to write.

@@ -30,7 +30,7 @@ const ROUTE_DEFAULTS: Obj = {
   https_redirect_status_code: 426,
   path_handling: 'v0',
 };
-const ROUTE_FIELDS = ['name', 'hosts', 'paths', 'methods', 'headers', 'snis', 'expression', 'priority', ...Object.keys(ROUTE_DEFAULTS)];
+const ROUTE_FIELDS = ['name', 'hosts', 'paths', 'methods', 'headers', 'snis', 'sources', 'destinations', 'expression', 'priority', ...Object.keys(ROUTE_DEFAULTS)];
 const SERVICE_FIELDS = ['name', 'host', 'protocol', 'path', 'retries', 'connect_timeout', 'read_timeout', 'write_timeout', 'tls_verify', 'ca_certificates'];
 
 function pick(o: Obj, fields: readonly string[], defaults: Obj = {}): Obj {
@@ -177,7 +177,7 @@ spec: { rules: [{ backendRefs: [{ name: good, port: 80 }] }] }
     assert.match(got.stderr, /KongPlugin apps\/magic: plugin 'does-not-exist' is not available in Tollgate; skipped/);
     assert.match(got.stderr, /Ingress apps\/good: annotation konghq.com\/strip-path: 'maybe' is not true or false; ignored/);
     assert.match(got.stderr, /Ingress apps\/orphan: backend Service apps\/missing is not in the input/);
-    assert.match(got.stderr, /TCPRoute apps\/db: stream routes are not supported/);
+    assert.match(got.stderr, /TCPRoute apps\/db: no parent Gateway listener with protocol TCP in the input gives its port; skipped/);
     const services = got.config.services as Obj[];
     assert.equal(services.length, 1);
     const routes = services[0].routes as Obj[];

@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import { isValidIpOrCidr } from '../core/cidr.ts';
 import { headerEntries, upstreamHeaderEntries } from './headers.ts';
 import { listenEntries } from './listeners.ts';
+import { streamAccessLogValue, streamListenEntries } from './stream-listeners.ts';
 import {
   ACCESS_LOG_FORMATS, CLUSTER_MTLS_MODES, CLUSTER_OCSP_MODES, DATABASES, ROUTE_MATCH_CALCULATIONS, ERROR_DEFAULT_TYPES, LOG_LEVELS, PLANNED_DATABASES, ROLES, ROUTER_FLAVORS,
 } from './settings-types.ts';
@@ -231,6 +232,12 @@ export const SETTING_DEFINITIONS = [
     description: `Addresses the proxy listens on. ${LISTEN_HELP}`,
   }),
   define({
+    name: 'stream_listen', type: 'listeners', default: 'off', parse: streamListenEntries,
+    description: 'Addresses the stream proxy (raw TCP, TLS and UDP, routed by routes with protocols `tcp`, `tls`, ' +
+      '`tls_passthrough` or `udp`) listens on: comma-separated `<ip>:<port> [flags]` entries, flags `ssl` (terminate TLS with ' +
+      'the node\'s certificates), `udp`, `reuseport`, `backlog=N`, `proxy_protocol`, `bind`; or `off`. See docs/stream.md.',
+  }),
+  define({
     name: 'admin_listen', type: 'listeners', parse: listenEntries,
     default: '127.0.0.1:8001 reuseport backlog=16384, 127.0.0.1:8444 http2 ssl reuseport backlog=16384',
     description: 'Addresses the Admin API listens on; same syntax as `proxy_listen`. Off by default on a data plane (`role = data_plane`), which takes its configuration from its control plane; set it to get a read-only Admin API there.',
@@ -361,6 +368,11 @@ export const SETTING_DEFINITIONS = [
   define({
     name: 'proxy_access_log', type: 'path', default: 'logs/access.log', parse: requiredString(),
     description: 'Proxy access log, relative to `prefix` unless absolute; `off` disables it.',
+  }),
+  define({
+    name: 'proxy_stream_access_log', type: 'path', default: 'logs/access.log basic', parse: streamAccessLogValue,
+    description: 'Stream proxy access log (`stream_listen`): a path relative to `prefix` unless absolute, then the format `basic` ' +
+      '(`<client ip> [<time>] <TCP|UDP> <status> <bytes sent> <bytes received> <session seconds>`); `off` disables it.',
   }),
   define({
     name: 'proxy_access_log_format', type: 'enum', default: 'kong', values: ACCESS_LOG_FORMATS, parse: oneOf(ACCESS_LOG_FORMATS),

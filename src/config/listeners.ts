@@ -16,11 +16,12 @@ const HOST_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])
 const PORT = /^\d{1,5}$/;
 const BACKLOG = /^backlog=(\d+)$/;
 
-function entryProblem(entry: string, reason: string): InvalidValue {
+export function entryProblem(entry: string, reason: string): InvalidValue {
   return new InvalidValue(`entry '${entry}': ${reason}`);
 }
 
-function parseHostPort(address: string, entry: string): { ip: string; port: number } {
+/** The `<ip>:<port>` part of one entry; errors name the entry. */
+export function parseHostPort(address: string, entry: string): { ip: string; port: number } {
   let host: string;
   let portText: string;
   if (address.startsWith('[')) {

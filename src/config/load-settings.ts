@@ -13,6 +13,7 @@ import { SETTING_DEFINITIONS, SETTINGS_BY_NAME } from './definitions.ts';
 import type { AnySettingDefinition } from './definitions.ts';
 import { resolveDownstreamHeaders, resolveUpstreamHeaders } from './headers.ts';
 import { parseListenAddresses } from './listeners.ts';
+import { parseStreamListenAddresses } from './stream-listeners.ts';
 import { SettingsError } from './settings-error.ts';
 import { pluginServerKey, resolvePluginServers, type PluginServerValue } from './plugin-servers.ts';
 import type { ListenAddress, SettingName, SettingValues, Settings } from './settings-types.ts';
@@ -157,9 +158,12 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
   );
   if (problems.length > 0) throw new SettingsError(problems);
 
+  const streamListeners = parseStreamListenAddresses(settingValues.stream_listen.join(','));
   const settings: Settings = {
     ...settingValues,
     proxy_listeners: listeners.proxy,
+    stream_listeners: streamListeners,
+    stream_proxy_ssl_enabled: streamListeners.some((l) => l.ssl),
     admin_listeners: listeners.admin,
     status_listeners: listeners.status,
     admin_gui_listeners: listeners.adminGui,

@@ -3,6 +3,7 @@
  * derived from them once at start. Derived values that Kong also exposes keep Kong's snake_case names
  * (`proxy_listeners`, `enabled_headers`...); derived values of our own are camelCase (`headersDownstream`).
  */
+import type { StreamListenAddress } from './stream-listeners.ts';
 
 export const ROLES = ['traditional', 'control_plane', 'data_plane'] as const;
 export type Role = (typeof ROLES)[number];
@@ -81,6 +82,7 @@ export interface SettingValues {
   declarative_config_string: string | null;
 
   proxy_listen: string[];
+  stream_listen: string[];
   admin_listen: string[];
   /** Admin API tokens as written (plain, or `sha256:<hex>`); empty leaves the Admin API open. */
   admin_api_tokens: string[];
@@ -112,6 +114,8 @@ export interface SettingValues {
 
   log_level: LogLevel;
   proxy_access_log: string;
+  /** `<path> [basic]` or `off`. */
+  proxy_stream_access_log: string;
   proxy_access_log_format: AccessLogFormat;
   proxy_error_log: string;
   syslog_socket: string;
@@ -185,12 +189,16 @@ export interface PluginServerSettings {
 /** A node's settings: every key, parsed, plus what is derived from them once at start. Frozen. */
 export interface Settings extends SettingValues {
   proxy_listeners: ListenAddress[];
+  /** `stream_listen`, parsed. */
+  stream_listeners: StreamListenAddress[];
   admin_listeners: ListenAddress[];
   status_listeners: ListenAddress[];
   admin_gui_listeners: ListenAddress[];
   cluster_listeners: ListenAddress[];
   cluster_telemetry_listeners: ListenAddress[];
   proxy_ssl_enabled: boolean;
+  /** Some `stream_listen` entry has `ssl` (Kong's name). */
+  stream_proxy_ssl_enabled: boolean;
   admin_ssl_enabled: boolean;
   status_ssl_enabled: boolean;
   admin_gui_ssl_enabled: boolean;

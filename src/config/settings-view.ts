@@ -26,7 +26,7 @@ function headerMap<F extends string>(names: Readonly<Record<F, string>>, enabled
 
 /**
  * A plain, JSON-ready copy of the settings for `GET /` (`configuration`): every key (secrets that are set
- * become `******`), `proxy_listeners`, `admin_listeners`, `status_listeners`, `cluster_listeners`,
+ * become `******`), `proxy_listeners`, `stream_listeners`, `admin_listeners`, `status_listeners`, `cluster_listeners`,
  * `cluster_telemetry_listeners`, the `*_ssl_enabled` flags and `enabled_headers`/`enabled_headers_upstream`.
  */
 export function settingsView(settings: Settings): Record<string, unknown> {
@@ -42,11 +42,13 @@ export function settingsView(settings: Settings): Record<string, unknown> {
   }
   view.proxy_listeners = copy(settings.proxy_listeners);
   view.admin_listeners = copy(settings.admin_listeners);
+  view.stream_listeners = copy(settings.stream_listeners);
   view.status_listeners = copy(settings.status_listeners);
   view.admin_gui_listeners = copy(settings.admin_gui_listeners);
   view.cluster_listeners = copy(settings.cluster_listeners);
   view.cluster_telemetry_listeners = copy(settings.cluster_telemetry_listeners);
   view.proxy_ssl_enabled = settings.proxy_ssl_enabled;
+  view.stream_proxy_ssl_enabled = settings.stream_proxy_ssl_enabled;
   view.admin_ssl_enabled = settings.admin_ssl_enabled;
   view.status_ssl_enabled = settings.status_ssl_enabled;
   view.admin_gui_ssl_enabled = settings.admin_gui_ssl_enabled;

@@ -6,6 +6,12 @@ function pad(n: number): string {
   return n < 10 ? `0${n}` : String(n);
 }
 
+/** nginx's `$time_local` in UTC: `21/Nov/2026:23:59:00 +0000`. */
+export function nginxLocalTime(ms: number): string {
+  const d = new Date(ms);
+  return `${pad(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} +0000`;
+}
+
 /** One access-log record; written in nginx's combined format plus the request id, like Kong's. */
 export interface AccessRecord {
   clientIp: string;
@@ -43,8 +49,7 @@ export class AccessLog {
     const second = Math.floor(now / 1000);
     if (second !== this.#second) {
       this.#second = second;
-      const d = new Date(now);
-      this.#stamp = `${pad(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} +0000`;
+      this.#stamp = nginxLocalTime(now);
     }
     return this.#stamp;
   }

@@ -8,6 +8,7 @@ import type { SnapshotInput } from '../snapshot/types.ts';
 import type { ServiceTelemetry } from '../proxy/traffic.ts';
 import type { WorkerConfigPatch } from './config-patch.ts';
 import type { HealthOutcome } from '../health/target-health.ts';
+import type { StreamListenerSpec } from '../stream/listeners.ts';
 
 /** IPC between the supervisor and its proxy workers. Plain JSON values only. */
 
@@ -27,6 +28,10 @@ export interface WorkerInit {
   flavor: RouterFlavor;
   routeMatchCalculation: RouteMatchCalculation;
   listeners: ListenerSpec[];
+  /** `stream_listen` entries (TCP, TLS and UDP stream proxy). */
+  streamListeners: StreamListenerSpec[];
+  /** proxy_stream_access_log: `<path> [basic]` or `off`. */
+  streamAccessLog: string;
   /** PEM certificate and key for `ssl` listeners (the node's default certificate). */
   tls: { cert: string; key: string } | null;
   trustedIps: string[];

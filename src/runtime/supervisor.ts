@@ -216,7 +216,7 @@ export class Supervisor implements NodeContext {
 
   /** A node without proxy listeners (an Admin-API-only node), or a control plane, runs no workers at all. */
   #runsWorkers(): boolean {
-    return this.settings.proxy_listeners.length > 0 && this.settings.role !== 'control_plane';
+    return (this.settings.proxy_listeners.length > 0 || this.settings.stream_listeners.length > 0) && this.settings.role !== 'control_plane';
   }
 
   /** Calls `listener` whenever the configuration read from the database changes (a control plane pushes it). */
@@ -253,7 +253,7 @@ export class Supervisor implements NodeContext {
       this.health = new HealthChecker((unhealthy) => this.#announceHealth(unhealthy), this.log);
       this.health.update(this.#config);
     }
-    const needsTls = s.proxy_listeners.some((l) => l.ssl);
+    const needsTls = s.proxy_listeners.some((l) => l.ssl) || s.stream_listeners.some((l) => l.ssl);
     let tls: { cert: string; key: string } | null = null;
     if (needsTls) {
       if (s.ssl_cert.length > 0 && s.ssl_cert_key.length > 0) {
@@ -272,6 +272,10 @@ export class Supervisor implements NodeContext {
       flavor: s.router_flavor,
       routeMatchCalculation: s.route_match_calculation,
       listeners: s.proxy_listeners.map((l) => ({ ip: l.ip, port: l.port, ssl: l.ssl, http2: l.http2, reuseport: l.reuseport, backlog: l.backlog })),
+      streamListeners: s.stream_listeners.map((l) => ({
+        ip: l.ip, port: l.port, ssl: l.ssl, udp: l.udp, reuseport: l.reuseport, backlog: l.backlog, proxy_protocol: l.proxy_protocol,
+      })),
+      streamAccessLog: s.proxy_stream_access_log,
       tls,
       trustedIps: s.trusted_ips,
       realIpHeader: s.real_ip_header,
@@ -333,7 +337,7 @@ export class Supervisor implements NodeContext {
     this.#servers.push(...(await startStatusServer(this, this.log)));
     this.#servers.push(...(await startAdminGui(s, this.log)));
     const proxy = this.#runsWorkers()
-      ? `${s.worker_processes} worker(s), proxy on ${s.proxy_listen.join(', ')}`
+      ? `${s.worker_processes} worker(s), proxy on ${s.proxy_listen.join(', ')}${s.stream_listeners.length > 0 ? `, stream on ${s.stream_listen.join(', ')}` : ''}`
       : s.role === 'control_plane' ? 'control plane (no proxy)' : 'no proxy';
     this.log.notice(`Tollgate started (role ${s.role}): ${proxy}, admin on ${s.admin_listen.join(', ') || 'off'}, status on ${s.status_listen.join(', ') || 'off'}`);
   }
@@ -387,7 +391,7 @@ export class Supervisor implements NodeContext {
       case 'listen-failed':
         this.log.crit(`worker ${slot.index + 1} could not listen: ${msg.error}`);
         if (this.#listenWait !== null) {
-          this.#listenWait.reject(new Error(`could not open the proxy listeners (${this.settings.proxy_listen.join(', ')}): ${msg.error}; check that no other process uses these ports`));
+          this.#listenWait.reject(new Error(`could not open the proxy listeners (${[...this.settings.proxy_listen, ...this.settings.stream_listen].filter((l) => l !== 'off').join(', ')}): ${msg.error}; check that no other process uses these ports`));
           this.#listenWait = null;
         }
         break;

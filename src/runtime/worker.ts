@@ -32,6 +32,8 @@ import type { FieldDef } from '../schema/index.ts';
 import { VaultResolver, type VaultEntityFields } from '../vaults/resolver.ts';
 import { resolveConfigReferences } from '../vaults/resolve-config.ts';
 import { drainAll as drainLogPlugins } from '../plugins/shared/worker-exit.ts';
+import { openStreamListeners, type StreamListenerHandle } from '../stream/listeners.ts';
+import { streamAccessLog, streamAccessLogPath } from '../stream/access-log.ts';
 
 /**
  * A proxy worker: listens on the proxy ports, compiles each configuration it is sent into a snapshot and
@@ -145,7 +147,17 @@ export function runWorker(): void {
     traceOutboundCalls(core.options.tracing?.mask ?? 0);
     const started = core;
     initPlugins(handlers, log)
-      .then(() => listenAll(started, msg))
+      .then(async () => {
+        const opened = await listenAll(started, msg);
+        const specs = msg.streamListeners ?? [];
+        const streamLog = specs.length === 0 || (msg.streamAccessLog ?? 'off') === 'off' ? null : streamAccessLog(openLogSink(streamAccessLogPath(msg.streamAccessLog), msg.prefix));
+        streamListeners = await openStreamListeners(
+          specs,
+          { snapshot: () => started.snapshot, reportHealth, log: (level, message) => (level === 'error' ? log.error(message) : log.info(message)), accessLog: streamLog },
+          msg.tls,
+        );
+        return opened;
+      })
       .then(
       (s) => {
         servers = s;
@@ -463,6 +475,8 @@ function requestLineTooLong(err: NodeJS.ErrnoException & { rawPacket?: Buffer; b
 }
 
 let stopping = false;
+/** The worker's `stream_listen` sockets; closed with the HTTP listeners at shutdown. */
+let streamListeners: StreamListenerHandle[] = [];
 /** Longest a stopping worker waits for its log queues to be sent. */
 const LOG_DRAIN_MS = 5000;
 
@@ -493,6 +507,8 @@ function shutdown(servers: Server[], pools: ConnectionPools | null, timeout: num
       pools?.closeAll().finally(() => process.exit(0));
     });
   };
+  // Streams have no request boundary to finish at: new ones are refused now, open ones are cut when the worker exits.
+  for (const listener of streamListeners) listener.close();
   if (open === 0) finish();
   for (const server of servers) {
     server.close(() => {

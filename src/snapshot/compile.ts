@@ -1,4 +1,7 @@
 import { ServerCertificates } from '../tls/server-certificates.ts';
+import { isStreamRoute, StreamRouter, type StreamRouterEntry } from '../stream/router.ts';
+import type { StreamEntry } from '../stream/entry.ts';
+import { StreamAccessRules } from '../stream/access.ts';
 import { buildRouter, type RouteMatchCalculation } from '../router/index.ts';
 import type { PeerOrigin } from './types.ts';
 import type { RouterEntry, RouterFlavor } from '../router/types.ts';
@@ -261,6 +264,8 @@ export function compileSnapshot(input: SnapshotInput, options: CompileOptions): 
   const chains = new PluginChainBuilder(input.plugins, options.handlers ?? PLUGIN_HANDLERS, configData, groupsByConsumer(input));
 
   const entries: RouterEntry<ProxyEntry>[] = [];
+  const streamEntries: StreamRouterEntry<StreamEntry>[] = [];
+  const streamAccess = new StreamAccessRules(input.plugins);
   for (const route of input.routes) {
     const service = route.service === null ? null : (servicesById.get(route.service.id) ?? null);
     // A disabled service takes its routes out of the router, as in Kong.
@@ -281,12 +286,14 @@ export function compileSnapshot(input: SnapshotInput, options: CompileOptions): 
       origin: service === null ? null : originFor(service),
     });
     entries.push({ route, servicePath: service?.path ?? null, payload: entry });
+    if (isStreamRoute(route)) streamEntries.push({ route, payload: streamEntryFor(entry, streamAccess) });
   }
 
   return Object.freeze({
     hash: options.hash,
     router: buildRouter(entries, { flavor: options.flavor, routeMatchCalculation: options.routeMatchCalculation }),
     routeCount: entries.length,
+    stream: new StreamRouter(streamEntries),
     poolKeys,
     certificates: ServerCertificates.build(
       input.certificates ?? [],
@@ -297,6 +304,21 @@ export function compileSnapshot(input: SnapshotInput, options: CompileOptions): 
     balancers,
     globalPlugins: chains.global,
     configData,
+  });
+}
+
+/** A stream route's entry, from the HTTP entry built for it (same peers, hence same balancers and health). */
+function streamEntryFor(entry: ProxyEntry, access: StreamAccessRules): StreamEntry {
+  return Object.freeze({
+    route: entry.route,
+    service: entry.service,
+    peers: entry.peers,
+    upstreamTls: entry.service?.protocol === 'tls',
+    origin: entry.origin,
+    readTimeout: entry.readTimeout,
+    writeTimeout: entry.writeTimeout,
+    refusal: entry.refusal,
+    access: access.for(entry.route.id, entry.service?.id ?? null),
   });
 }
 

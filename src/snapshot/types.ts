@@ -4,6 +4,8 @@ import type { UpstreamPool } from '../balancer/upstream-pool.ts';
 import type { CertificateFields, ServerCertificates, SniFields } from '../tls/server-certificates.ts';
 import type { Router, RouterRoute } from '../router/types.ts';
 import type { GlobalPhases, PluginChain } from './plugin-chains.ts';
+import type { StreamRouter } from '../stream/router.ts';
+import type { StreamEntry } from '../stream/entry.ts';
 import type { PluginConfigData } from '../pdk/index.ts';
 
 /**
@@ -194,6 +196,8 @@ export interface Snapshot {
   readonly hash: string;
   readonly router: Router<ProxyEntry>;
   readonly routeCount: number;
+  /** Routes with protocols tcp, tls, tls_passthrough, udp, for the stream proxy (`stream_listen`). */
+  readonly stream: StreamRouter<StreamEntry>;
   /** Keys of the connection pools this snapshot uses, so that unused pools can be closed after a swap. */
   readonly poolKeys: ReadonlySet<string>;
   /** Certificates served by TLS server name on `ssl` listeners. */

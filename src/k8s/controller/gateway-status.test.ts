@@ -51,3 +51,28 @@ test('a status read back in another key order is not written again; a change kee
   assert.equal(patch.addresses, null);
   assert.deepEqual(patch.conditions.map((c) => [c.type, c.lastTransitionTime]), [['Accepted', '2026-01-01T00:00:00Z'], ['Programmed', '2026-03-03T00:00:00Z']]);
 });
+
+test('stream listeners take their own route kinds: TCPRoute on TCP, UDPRoute on UDP, TLSRoute on TLS', () => {
+  const raw = [
+    { apiVersion: GW, kind: 'GatewayClass', metadata: { name: 'kong', generation: 1 }, spec: { controllerName: 'konghq.com/kic-gateway-controller' } },
+    {
+      apiVersion: GW, kind: 'Gateway', metadata: { name: 'kong', namespace: 'default', generation: 1 },
+      spec: { gatewayClassName: 'kong', listeners: [
+        { name: 'tcp', protocol: 'TCP', port: 9000 }, { name: 'udp', protocol: 'UDP', port: 9053 },
+        { name: 'tls', protocol: 'TLS', port: 9443, tls: { mode: 'Passthrough' } }, { name: 'sctp', protocol: 'SCTP', port: 9999 },
+      ] },
+    },
+    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'echo', namespace: 'default' }, spec: {} },
+    { apiVersion: 'gateway.networking.k8s.io/v1alpha2', kind: 'TCPRoute', metadata: { name: 't', namespace: 'default', generation: 1 }, spec: { parentRefs: [{ name: 'kong', sectionName: 'tcp' }], rules: [{ backendRefs: [{ name: 'echo', port: 1 }] }] } },
+    { apiVersion: 'gateway.networking.k8s.io/v1alpha2', kind: 'UDPRoute', metadata: { name: 'u', namespace: 'default', generation: 1 }, spec: { parentRefs: [{ name: 'kong', sectionName: 'tcp' }], rules: [{ backendRefs: [{ name: 'echo', port: 1 }] }] } },
+    { apiVersion: 'gateway.networking.k8s.io/v1alpha2', kind: 'TLSRoute', metadata: { name: 's', namespace: 'default', generation: 1 }, spec: { parentRefs: [{ name: 'kong' }], hostnames: ['a.example'], rules: [{ backendRefs: [{ name: 'echo', port: 1 }] }] } },
+  ].map((r) => toK8sObject(r) as K8sObject);
+  const updates = gatewayApiStatus({ objects: raw, addresses: [], programmed: true, now: '2026-01-01T00:00:00Z' });
+  const accepted = (kind: string) => ((updates.find((u) => u.kind === kind)!.status.parents as { conditions: { type: string; status: string; reason: string }[] }[])[0].conditions[0]);
+  assert.deepEqual([accepted('TCPRoute').status, accepted('TLSRoute').status], ['True', 'True']);
+  // A UDPRoute pointed at a TCP listener is not taken.
+  assert.deepEqual([accepted('UDPRoute').status, accepted('UDPRoute').reason], ['False', 'NotAllowedByListeners']);
+  const listeners = (updates.find((u) => u.kind === 'Gateway')!.status as { listeners: { name: string; attachedRoutes: number; supportedKinds: { kind: string }[]; conditions: { type: string; status: string; reason: string }[] }[] }).listeners;
+  assert.deepEqual(listeners.map((l) => [l.name, l.supportedKinds.map((k) => k.kind).join(','), l.attachedRoutes]), [['tcp', 'TCPRoute', 1], ['udp', 'UDPRoute', 0], ['tls', 'TLSRoute', 1], ['sctp', '', 0]]);
+  assert.deepEqual(listeners[3].conditions.find((c) => c.type === 'Accepted'), { ...listeners[3].conditions.find((c) => c.type === 'Accepted'), status: 'False', reason: 'UnsupportedProtocol' });
+});

@@ -2,7 +2,7 @@
  * Gateway API status, as Kong's Ingress Controller writes it, for the objects of our controller only: a
  * GatewayClass whose `controllerName` is ours is Accepted; its Gateways are Accepted, Programmed once a
  * configuration is applied, list their listeners (supported kinds, attached routes, conditions) and the publish
- * Service's addresses; every HTTPRoute and GRPCRoute gets one `status.parents[]` entry per parentRef naming such a
+ * Service's addresses; every HTTPRoute, GRPCRoute, TCPRoute, UDPRoute and TLSRoute gets one `status.parents[]` entry per parentRef naming such a
  * Gateway (`Accepted`, `ResolvedRefs`), beside the entries other controllers wrote. Pure: the caller writes.
  */
 import { isObject, type Json, type JsonObject, type K8sObject } from '../objects.ts';
@@ -37,7 +37,16 @@ export interface GatewayStatusInput {
   now: string;
 }
 
-const ROUTE_KINDS = ['HTTPRoute', 'GRPCRoute'] as const;
+const ROUTE_KINDS = ['HTTPRoute', 'GRPCRoute', 'TCPRoute', 'UDPRoute', 'TLSRoute'] as const;
+
+/** The route kinds a listener of each protocol takes (stream kinds go to the stream proxy, `stream_listen`). */
+const KINDS_BY_PROTOCOL: Readonly<Record<string, readonly string[]>> = {
+  HTTP: ['HTTPRoute', 'GRPCRoute'],
+  HTTPS: ['HTTPRoute', 'GRPCRoute'],
+  TCP: ['TCPRoute'],
+  UDP: ['UDPRoute'],
+  TLS: ['TLSRoute'],
+};
 
 function generationOf(o: K8sObject): number {
   const meta = o.raw.metadata;
@@ -95,17 +104,18 @@ function listenersOf(gateway: K8sObject): Listener[] {
   return asList(field(gateway.raw, 'spec', 'listeners')).flatMap((l) => {
     if (!isObject(l) || typeof l.name !== 'string') return [];
     const protocol = str(l.protocol) ?? '';
-    const http = protocol === 'HTTP' || protocol === 'HTTPS';
+    const protocolKinds = Object.prototype.hasOwnProperty.call(KINDS_BY_PROTOCOL, protocol) ? KINDS_BY_PROTOCOL[protocol] : [];
+    const supported = protocolKinds.length > 0;
     const allowed = isObject(l.allowedRoutes) ? l.allowedRoutes : {};
     const named = asList(allowed.kinds).filter(isObject);
-    let kinds = http ? [...ROUTE_KINDS] as string[] : [];
+    let kinds = [...protocolKinds];
     let invalidKinds = false;
     if (named.length > 0) {
       kinds = [];
       for (const k of named) {
         const group = str(k.group) ?? GATEWAY_GROUP;
         const kind = str(k.kind) ?? '';
-        if (http && group === GATEWAY_GROUP && (ROUTE_KINDS as readonly string[]).includes(kind)) kinds.push(kind);
+        if (group === GATEWAY_GROUP && protocolKinds.includes(kind)) kinds.push(kind);
         else invalidKinds = true;
       }
     }
@@ -118,7 +128,7 @@ function listenersOf(gateway: K8sObject): Listener[] {
       kinds,
       invalidKinds,
       from: str(namespaces.from) ?? 'Same',
-      supported: http,
+      supported,
     }];
   });
 }
@@ -261,7 +271,7 @@ export function gatewayApiStatus(input: GatewayStatusInput): StatusUpdate[] {
         supportedKinds: l.kinds.map((kind) => ({ group: GATEWAY_GROUP, kind })),
         attachedRoutes: attached.get(`${gateway.metadata.namespace}/${gateway.metadata.name}/${l.name}`) ?? 0,
         conditions: [
-          condition(before, 'Accepted', l.supported, l.supported ? 'Accepted' : 'UnsupportedProtocol', l.supported ? '' : `protocol ${l.protocol} is not supported: Tollgate has no stream proxy`, generation, now),
+          condition(before, 'Accepted', l.supported, l.supported ? 'Accepted' : 'UnsupportedProtocol', l.supported ? '' : `protocol ${l.protocol} is not supported`, generation, now),
           condition(before, 'Conflicted', false, 'NoConflicts', '', generation, now),
           condition(before, 'Programmed', programmed, programmed ? 'Programmed' : l.supported ? 'Pending' : 'Invalid', '', generation, now),
           condition(before, 'ResolvedRefs', !l.invalidKinds, l.invalidKinds ? 'InvalidRouteKinds' : 'ResolvedRefs', l.invalidKinds ? 'allowedRoutes names a kind this listener cannot take' : '', generation, now),

@@ -22,6 +22,12 @@ export const WATCHED_KINDS: readonly ResourceKind[] = [
   { kind: 'Gateway', group: 'gateway.networking.k8s.io', version: 'v1', plural: 'gateways' },
   { kind: 'HTTPRoute', group: 'gateway.networking.k8s.io', version: 'v1', plural: 'httproutes' },
   { kind: 'GRPCRoute', group: 'gateway.networking.k8s.io', version: 'v1', plural: 'grpcroutes' },
+  { kind: 'TCPIngress', group: 'configuration.konghq.com', version: 'v1beta1', plural: 'tcpingresses' },
+  { kind: 'UDPIngress', group: 'configuration.konghq.com', version: 'v1beta1', plural: 'udpingresses' },
+  // The Gateway API's experimental channel: clusters without these CRDs answer 404, which the reflector tolerates.
+  { kind: 'TCPRoute', group: 'gateway.networking.k8s.io', version: 'v1alpha2', plural: 'tcproutes' },
+  { kind: 'UDPRoute', group: 'gateway.networking.k8s.io', version: 'v1alpha2', plural: 'udproutes' },
+  { kind: 'TLSRoute', group: 'gateway.networking.k8s.io', version: 'v1alpha2', plural: 'tlsroutes' },
   { kind: 'ReferenceGrant', group: 'gateway.networking.k8s.io', version: 'v1beta1', plural: 'referencegrants' },
 ];
 

@@ -140,6 +140,22 @@ export function kongServiceFor(state: TranslationState, from: K8sObject, namespa
   return kong;
 }
 
+/**
+ * The upstream `<service>.<namespace>.<port>.svc` of a Service port, made on first use, without a Kong service
+ * (stream resources make their own); null when the Service or its port is missing (reported on `from`).
+ */
+export function serviceUpstream(state: TranslationState, from: K8sObject, namespace: string, name: string, port: number): string | null {
+  const service = state.find('Service', namespace, name);
+  if (service === undefined) {
+    state.report(from, `backend Service ${namespace}/${name} is not in the input; its routes are skipped`);
+    return null;
+  }
+  const servicePort = servicePorts(service).find((p) => p.port === port) ?? { name: '', port, targetPort: null };
+  const upstreamName = `${name}.${namespace}.${port}.svc`;
+  if (!state.upstreams.has(upstreamName)) state.upstreams.set(upstreamName, upstreamFor(state, service, servicePort, upstreamName, kongIngressFor(state, service)));
+  return upstreamName;
+}
+
 function upstreamFor(state: TranslationState, service: K8sObject, port: ServicePort, upstreamName: string, override: K8sObject | undefined): KongUpstream {
   const upstream: KongUpstream = {
     name: upstreamName,

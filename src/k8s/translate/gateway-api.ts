@@ -5,8 +5,8 @@
  * plugins on the route: RequestHeaderModifier (request-transformer), ResponseHeaderModifier
  * (response-transformer), URLRewrite and RequestRedirect. Backends in another namespace need a ReferenceGrant
  * there. Routes are translated whether or not their Gateway is in the input; a Gateway that is, but whose class
- * belongs to another controller, keeps its routes out. TCPRoute, UDPRoute and TLSRoute are reported: Tollgate
- * has no stream proxy.
+ * belongs to another controller, keeps its routes out. TCPRoute, UDPRoute and TLSRoute are in
+ * stream-resources.ts.
  */
 import type { PluginSchemaRegistry } from '../../schema/index.ts';
 import { validateEntity } from '../../entities/index.ts';
@@ -40,7 +40,7 @@ function gatewayPaths(match: JsonObject): string[] | null {
 }
 
 /** Whether `route` may be translated: no parent Gateway in the input belongs to another controller. */
-function ownedByKong(state: TranslationState, route: K8sObject): boolean {
+export function ownedByKong(state: TranslationState, route: K8sObject): boolean {
   for (const parent of asArray(field(route, 'spec.parentRefs'))) {
     if (!isObject(parent) || typeof parent.name !== 'string') continue;
     const gateway = state.find('Gateway', asString(parent.namespace) ?? route.metadata.namespace, parent.name);
@@ -129,7 +129,7 @@ function filterPlugins(state: TranslationState, route: K8sObject, filters: Json[
   return out;
 }
 
-interface RuleBackend {
+export interface RuleBackend {
   namespace: string;
   name: string;
   port: number;
@@ -137,7 +137,7 @@ interface RuleBackend {
 }
 
 /** A rule's usable backends (others reported), or null when none is left. */
-function ruleBackends(state: TranslationState, route: K8sObject, rule: JsonObject, ruleIndex: number): RuleBackend[] | null {
+export function ruleBackends(state: TranslationState, route: K8sObject, rule: JsonObject, ruleIndex: number): RuleBackend[] | null {
   const backends: RuleBackend[] = [];
   for (const ref of asArray(rule.backendRefs)) {
     if (!isObject(ref) || typeof ref.name !== 'string') continue;
@@ -323,7 +323,4 @@ export function translateGatewayApi(state: TranslationState, registry: PluginSch
   const priorities = expressions ? httpRoutePriorities(httpRoutes) : null;
   for (const route of httpRoutes) translateRoute(state, route, registry, false, priorities);
   for (const route of state.all('GRPCRoute')) if (ownedByKong(state, route)) translateRoute(state, route, registry, true, null);
-  for (const kind of ['TCPRoute', 'UDPRoute', 'TLSRoute', 'TCPIngress', 'UDPIngress']) {
-    for (const route of state.all(kind)) state.report(route, 'stream routes are not supported: Tollgate has no stream (TCP/UDP/TLS passthrough) proxy; skipped');
-  }
 }

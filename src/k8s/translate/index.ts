@@ -10,6 +10,7 @@ import type { K8sObject } from '../objects.ts';
 import { translateConsumers } from './consumers.ts';
 import { translateGatewayApi } from './gateway-api.ts';
 import { translateIngresses } from './ingress.ts';
+import { translateStreamResources } from './stream-resources.ts';
 import { attachPlugins, globalPlugins } from './plugins.ts';
 import { translateCaCertificates } from './service-tls.ts';
 import { TranslationState } from './state.ts';
@@ -58,6 +59,7 @@ export function translate(objects: readonly K8sObject[], options: TranslateOptio
   translateConsumers(state, options.plugins, inClass);
   translateIngresses(state, options.plugins, inClass);
   translateGatewayApi(state, options.plugins, (options.routerFlavor ?? routerFlavorInUse()) === 'expressions');
+  translateStreamResources(state, inClass);
   for (const [name, owner] of state.serviceOwners) attachPlugins(state, owner, { service: name }, options.plugins);
   globalPlugins(state, options.plugins, inClass);
 

@@ -85,7 +85,8 @@ function addRoute(state: TranslationState, ingress: K8sObject, route: Entity, ba
   attachPlugins(state, ingress, { route: name }, registry);
 }
 
-function translateTls(state: TranslationState, ingress: K8sObject): void {
+/** An Ingress's (or TCPIngress's) `spec.tls`: certificates from its Secrets, served for its hosts. */
+export function translateTls(state: TranslationState, ingress: K8sObject): void {
   for (const tls of asArray(field(ingress, 'spec.tls'))) {
     if (!isObject(tls)) continue;
     const secretName = asString(tls.secretName);
