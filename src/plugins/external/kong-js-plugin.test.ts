@@ -12,7 +12,7 @@ function fakeKong(phase = 'access') {
     phase,
     request: {
       getHeader: (name: string) => (name === 'host' ? 'example.test' : undefined),
-      getRawBody: async () => 'hello body',
+      getRawBodyBytes: async () => Buffer.from('hello body'),
     },
     response: {
       setHeader: record('response.setHeader'),
@@ -61,7 +61,9 @@ describe('Kong JavaScript PDK names', () => {
     assert.ok(host instanceof Promise);
     assert.equal(await host, 'example.test');
     assert.equal(await pdk.request.getHeader('host'), 'example.test');
-    assert.equal(await pdk.request.get_raw_body(), 'hello body');
+    const body = await pdk.request.get_raw_body();
+    assert.ok(Buffer.isBuffer(body));
+    assert.equal(body.toUpperCase(), 'HELLO BODY');
     await pdk.service.request.set_header('x-a', '1');
     await pdk.service.request.setHeader('x-b', 2);
     await pdk.response.set_header('x-c', 'v');

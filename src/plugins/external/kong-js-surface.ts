@@ -6,6 +6,7 @@
  * `plugin_servers/plugin.lua`):
  * - only a function's first return value crosses, so `[value, err]` pairs of the type definitions arrive as
  *   `value` (null on failure); `getBody` on an unreadable body resolves null instead of failing;
+ * - raw bodies arrive as bytes (see textual-bytes.ts for how text-minded plugins keep working);
  * - header and query maps arrive with every value as an array (`{ accept: ['*\/*'] }`, a flag argument `[]`);
  * - `kong.log.serialize()` arrives as JSON text;
  * - the bridge adds `kong.nginx.get_var`, `get_ctx`/`set_ctx`, `req_start_time` and `get_tls1_version_str`.
@@ -17,6 +18,7 @@ import type { ClientTlsInfo, Kong } from '../../pdk/kong.ts';
 import type { QueryValue } from '../../pdk/query.ts';
 import { isReference, parseReference } from '../../core/vault-reference.ts';
 import { readSecret } from '../../core/vault-backends.ts';
+import { textualBytes } from './textual-bytes.ts';
 
 /** What a call knows beyond the request: the plugin entity it runs for. */
 export interface JsCallScope {
@@ -188,6 +190,8 @@ const nothing = (): null => null;
 
 /** Entries by camelCase path below `kong.` (`request.getHeaders`). */
 export const KONG_JS_SURFACE: ReadonlyMap<string, SurfaceFn> = new Map<string, SurfaceFn>([
+  ['request.getRawBody', async (k) => textualBytes(await k.request.getRawBodyBytes())],
+  ['service.response.getRawBody', (k) => textualBytes(k.service.response.getRawBody())],
   ['request.getHeaders', (k, _, [max]) => multiMap(k.request.getHeaders(max as number | undefined))],
   ['request.getQuery', (k, _, [max]) => multiMap(k.request.getQuery(max as number | undefined))],
   [
