@@ -62,7 +62,7 @@ describe('Kong JavaScript PDK names', () => {
     assert.equal(await host, 'example.test');
     assert.equal(await pdk.request.getHeader('host'), 'example.test');
     const body = await pdk.request.get_raw_body();
-    assert.ok(Buffer.isBuffer(body));
+    assert.equal(Buffer.isBuffer(body), true);
     assert.equal(body.toUpperCase(), 'HELLO BODY');
     await pdk.service.request.set_header('x-a', '1');
     await pdk.service.request.setHeader('x-b', 2);
