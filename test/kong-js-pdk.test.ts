@@ -15,6 +15,7 @@ import { request } from 'undici';
 import { ROOT, runTollgate, startTollgate, waitUntil, type TollgateNode } from './helpers/tollgate.ts';
 import { startUpstream, type TestUpstream } from './helpers/upstream.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/postgres.ts';
+import { startOtlpReceiver, type OtlpReceiver } from './support/otlp-receiver.ts';
 
 const DIR = join(ROOT, 'test', 'fixtures', 'kong-js-pdk');
 
@@ -83,7 +84,7 @@ function echo(req: IncomingMessage, res: ServerResponse): void {
 }
 
 const PLUGIN_ENV = {
-  TOLLGATE_PLUGINS: 'bundled,js-pdk-probe,js-graph-hello,greeter',
+  TOLLGATE_PLUGINS: 'bundled,js-pdk-probe,js-graph-hello,greeter,js-otel-log',
   TOLLGATE_PLUGINSERVER_NAMES: 'js',
   TOLLGATE_PLUGINSERVER_JS_START_CMD: `/usr/local/bin/kong-js-pluginserver --plugins-directory ${DIR}`,
   TOLLGATE_PLUGINSERVER_JS_QUERY_CMD: `/usr/local/bin/kong-js-pluginserver --plugins-directory ${DIR} --dump-all-plugins`,
@@ -371,5 +372,59 @@ describe("Kong's JavaScript PDK from the Admin API (PostgreSQL)", () => {
     }, 15_000, 'the plugins on the proxy');
     checkProbe(node, await probe(node, logFile), plugin.id as string);
     await checkExamples(node);
+  });
+});
+
+describe('kong.telemetry.log feeds the OpenTelemetry plugin\'s logs_endpoint', () => {
+  let up: TestUpstream;
+  let node: TollgateNode;
+  let receiver: OtlpReceiver;
+  const OTEL_LOG_ID = '0c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f';
+  before(async () => {
+    receiver = await startOtlpReceiver();
+    up = await startUpstream('js-pdk-otel-up', echo);
+    node = await startTollgate({
+      env: PLUGIN_ENV,
+      config: `_format_version: "3.0"
+services:
+- name: svc
+  url: http://127.0.0.1:${up.port}
+  routes:
+  - name: exported
+    paths: [/exported]
+    plugins:
+    - name: opentelemetry
+      config: { logs_endpoint: ${receiver.url}/v1/logs, queue: { max_coalescing_delay: 0.05 } }
+    - name: js-otel-log
+      id: ${OTEL_LOG_ID}
+  - name: silent
+    paths: [/silent]
+    plugins:
+    - name: js-otel-log
+`,
+    });
+  });
+  after(async () => {
+    await node?.stop();
+    await up?.close();
+    await receiver?.close();
+  });
+
+  test('recorded (true) where the plugin exports logs, with Kong\'s attributes; null where none does', async () => {
+    const exported = await request(`${node.proxy}/exported`);
+    await exported.body.text();
+    assert.equal(exported.headers['x-telemetry-recorded'], 'true');
+    await waitUntil(() => receiver.logs.some((l) => l.body === 'hello from JavaScript'), 30_000, 'the telemetry log record');
+    const record = receiver.logs.find((l) => l.body === 'hello from JavaScript')!;
+    assert.equal(record.attributes['message.type'], 'audit');
+    assert.equal(record.attributes['plugin.name'], 'js-otel-log');
+    assert.equal(record.attributes['plugin.id'], OTEL_LOG_ID);
+    assert.equal(record.attributes['audit.user'], 'ann');
+    assert.equal(Number(record.attributes['audit.count']), 2);
+    assert.equal(typeof record.attributes['request.id'], 'string');
+
+    const silent = await request(`${node.proxy}/silent`);
+    await silent.body.text();
+    assert.equal(silent.headers['x-telemetry-recorded'], 'null');
   });
 });

@@ -188,6 +188,25 @@ function vaultUpdate(options: unknown): unknown {
 
 const nothing = (): null => null;
 
+/**
+ * Kong's `kong.telemetry.log(plugin_name, plugin_config, message_type, message, attributes)`: a structured
+ * line for the OpenTelemetry plugin's `logs_endpoint`. True when recorded; null (Kong's error, dropped by the
+ * bridge) for bad arguments or when no OpenTelemetry plugin exports the request's logs.
+ */
+function telemetryLog(kong: Kong, scope: JsCallScope, [pluginName, pluginConfig, messageType, message, attributes]: readonly unknown[]): true | null {
+  if (typeof pluginName !== 'string' || typeof pluginConfig !== 'object' || pluginConfig === null || typeof messageType !== 'string') return null;
+  if (message !== undefined && message !== null && typeof message !== 'string') return null;
+  if (attributes !== undefined && attributes !== null && (typeof attributes !== 'object' || Array.isArray(attributes))) return null;
+  const attrs: Record<string, string | number | boolean> = {};
+  for (const [key, value] of Object.entries((attributes ?? {}) as Record<string, unknown>)) {
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') attrs[key] = value;
+  }
+  attrs['message.type'] = messageType;
+  attrs['plugin.name'] = pluginName;
+  if (scope.pluginId !== null) attrs['plugin.id'] = scope.pluginId;
+  return kong.tracing.recordLog('warn', typeof message === 'string' ? message : '', attrs) ? true : null;
+}
+
 /** Entries by camelCase path below `kong.` (`request.getHeaders`). */
 export const KONG_JS_SURFACE: ReadonlyMap<string, SurfaceFn> = new Map<string, SurfaceFn>([
   ['request.getRawBody', async (k) => textualBytes(await k.request.getRawBodyBytes())],
@@ -272,8 +291,7 @@ export const KONG_JS_SURFACE: ReadonlyMap<string, SurfaceFn> = new Map<string, S
   ['vault.flush', nothing],
   ['vault.warmup', nothing],
   ['vault.initWorker', nothing],
-  // Kong sends these to the OpenTelemetry plugin's log export, which Tollgate does not have: nothing is recorded.
-  ['telemetry.log', nothing],
+  ['telemetry.log', (k, scope, args) => telemetryLog(k, scope, args)],
 ]);
 
 /** Namespaces (camelCase paths) holding at least one surface entry, so that `kong.nginx` exists. */
