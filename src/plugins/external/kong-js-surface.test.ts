@@ -9,12 +9,13 @@ describe("Kong's JavaScript PDK surface", () => {
   });
 
   test("memory figures in Kong's units", () => {
-    assert.equal(bytesToString(1536), 1536);
-    assert.equal(bytesToString(1536, 'b'), '1536');
+    assert.equal(bytesToString(1536.7), 1536);
+    assert.equal(bytesToString(1536.7, 'B'), 1536);
     assert.equal(bytesToString(1536, 'k'), '1.50 KiB');
     assert.equal(bytesToString(3 * 2 ** 20, 'M', 0), '3 MiB');
     assert.equal(bytesToString(2 ** 30, 'g', 1), '1.0 GiB');
     assert.throws(() => bytesToString(1, 'x'), /invalid unit 'x'/);
+    assert.throws(() => bytesToString(1, 'k', -1), /scale must be equal or greater than 0/);
   });
 
   test('every surface entry sits in a namespace the PDK object exposes', () => {

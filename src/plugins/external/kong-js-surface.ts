@@ -38,15 +38,15 @@ export function multiMap(map: Readonly<Record<string, QueryValue | string | stri
   return out;
 }
 
-/** Kong's `bytes_to_str`: bytes as an integer string (`b`, the default) or `KiB`/`MiB`/`GiB` with `scale` decimals. */
+/** Kong's memory figures: whole bytes for unit `b` (the default), else `KiB`/`MiB`/`GiB` text with `scale` decimals. */
 export function bytesToString(bytes: number, unit?: unknown, scale?: unknown): string | number {
-  if (unit === undefined || unit === null) return bytes;
-  const u = String(unit).toLowerCase();
-  const decimals = typeof scale === 'number' && Number.isInteger(scale) && scale >= 0 ? scale : 2;
-  if (u === 'b') return String(Math.trunc(bytes));
+  const u = unit === undefined || unit === null ? 'b' : String(unit).toLowerCase();
+  if (u === 'b') return Math.floor(bytes);
+  const decimals = scale === undefined || scale === null ? 2 : scale;
+  if (typeof decimals !== 'number' || decimals < 0) throw new Error('scale must be equal or greater than 0');
   const power = u === 'k' ? 10 : u === 'm' ? 20 : u === 'g' ? 30 : -1;
   if (power < 0) throw new Error(`invalid unit '${String(unit)}' (expected 'k/K', 'm/M', or 'g/G')`);
-  return `${(bytes / 2 ** power).toFixed(decimals)} ${u === 'k' ? 'KiB' : u === 'm' ? 'MiB' : 'GiB'}`;
+  return `${(bytes / 2 ** power).toFixed(Math.trunc(decimals))} ${u === 'k' ? 'KiB' : u === 'm' ? 'MiB' : 'GiB'}`;
 }
 
 /** Kong's `ngx.ctx` key for `set_client_verify`, which the log record's `request.tls.client_verify` reports. */
@@ -212,6 +212,14 @@ export const KONG_JS_SURFACE: ReadonlyMap<string, SurfaceFn> = new Map<string, S
   ['request.getRawBody', async (k) => textualBytes(await k.request.getRawBodyBytes())],
   ['service.response.getRawBody', (k) => textualBytes(k.service.response.getRawBody())],
   ['request.getHeaders', (k, _, [max]) => multiMap(k.request.getHeaders(max as number | undefined))],
+  // Kong's get_query_arg gives a repeated argument's first value.
+  [
+    'request.getQueryArg',
+    (k, _, [name]) => {
+      const value = k.request.getQueryArg(name as string);
+      return Array.isArray(value) ? (value[0] ?? null) : value;
+    },
+  ],
   ['request.getQuery', (k, _, [max]) => multiMap(k.request.getQuery(max as number | undefined))],
   [
     'request.getBody',
@@ -253,10 +261,16 @@ export const KONG_JS_SURFACE: ReadonlyMap<string, SurfaceFn> = new Map<string, S
   [
     'node.getMemoryStats',
     (k, _, [unit, scale]) => {
-      const stats = k.node.getMemoryStats() as { workers_lua_vms?: Record<string, unknown>[]; lua_shared_dicts?: Record<string, unknown> };
-      if (unit === undefined || unit === null) return stats;
-      const vms = (stats.workers_lua_vms ?? []).map((vm) => ({ ...vm, http_allocated_gc: bytesToString(Number(vm.http_allocated_gc), unit, scale) }));
-      return { ...stats, workers_lua_vms: vms };
+      bytesToString(0, unit, scale);
+      const stats = k.node.getMemoryStats() as { workers_lua_vms?: Record<string, unknown>[]; lua_shared_dicts?: Record<string, Record<string, unknown>> };
+      const convert = (value: unknown) => (typeof value === 'number' ? bytesToString(value, unit, scale) : value);
+      return {
+        ...stats,
+        workers_lua_vms: (stats.workers_lua_vms ?? []).map((vm) => ({ ...vm, http_allocated_gc: convert(vm.http_allocated_gc) })),
+        lua_shared_dicts: Object.fromEntries(
+          Object.entries(stats.lua_shared_dicts ?? {}).map(([name, dict]) => [name, { capacity: convert(dict.capacity), allocated_slabs: convert(dict.allocated_slabs) }]),
+        ),
+      };
     },
   ],
   ['cluster.getId', (k) => k.node.getId()],
