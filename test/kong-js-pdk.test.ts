@@ -142,6 +142,7 @@ function checkProbe(node: TollgateNode, got: { access: Report; response: Report;
   assert.equal(ok(access, 'request.getQueryArg(flag)'), true);
   assert.equal(ok(access, 'request.getHeader'), 'first');
   assert.equal(ok(access, 'request.get_header'), 'first');
+  assert.equal(ok(access, 'request.getHeader(underscores)'), 'first', 'dashes may be written as underscores, as on Kong');
   const headers = ok(access, 'request.getHeaders') as Record<string, unknown>;
   assert.deepEqual(headers['x-probe'], ['first']);
   assert.deepEqual(headers.host, [`127.0.0.1:${node.proxyPort}`]);

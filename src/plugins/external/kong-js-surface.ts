@@ -212,6 +212,8 @@ export const KONG_JS_SURFACE: ReadonlyMap<string, SurfaceFn> = new Map<string, S
   ['request.getRawBody', async (k) => textualBytes(await k.request.getRawBodyBytes())],
   ['service.response.getRawBody', (k) => textualBytes(k.service.response.getRawBody())],
   ['request.getHeaders', (k, _, [max]) => multiMap(k.request.getHeaders(max as number | undefined))],
+  // Kong reads request headers through nginx's `$http_*` variables, so `x_custom` finds `X-Custom`.
+  ['request.getHeader', (k, _, [name]) => k.request.getHeader(typeof name === 'string' ? name.replace(/_/g, '-') : (name as string))],
   // Kong's get_query_arg gives a repeated argument's first value.
   [
     'request.getQueryArg',
