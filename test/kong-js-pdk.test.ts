@@ -11,11 +11,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { request } from 'undici';
+import { Agent, request } from 'undici';
 import { ROOT, runTollgate, startTollgate, waitUntil, type TollgateNode } from './helpers/tollgate.ts';
 import { startUpstream, type TestUpstream } from './helpers/upstream.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/postgres.ts';
 import { startOtlpReceiver, type OtlpReceiver } from './support/otlp-receiver.ts';
+import { freePort } from './helpers/ports.ts';
 
 const DIR = join(ROOT, 'test', 'fixtures', 'kong-js-pdk');
 
@@ -100,9 +101,16 @@ function ok(report: Report, name: string): unknown {
   return outcome.ok;
 }
 
-async function probe(node: TollgateNode, logFile: string): Promise<{ access: Report; response: Report; log: Report; status: number; headers: Record<string, unknown> }> {
+const insecure = new Agent({ connect: { rejectUnauthorized: false } });
+
+async function probe(
+  node: TollgateNode,
+  logFile: string,
+  base = node.proxy,
+): Promise<{ access: Report; response: Report; log: Report; status: number; headers: Record<string, unknown> }> {
   rmSync(logFile, { force: true });
-  const res = await request(`${node.proxy}/probe/42/tail?a=1&a=2&flag`, {
+  const res = await request(`${base}/probe/42/tail?a=1&a=2&flag`, {
+    dispatcher: insecure,
     method: 'POST',
     headers: { 'x-probe': 'first', 'X-Drop': 'dropped', cookie: 'theme=dark; session=abc', 'content-type': 'application/json' },
     body: '{"hello":"world"}',
@@ -204,6 +212,8 @@ function checkProbe(node: TollgateNode, got: { access: Report; response: Report;
   assert.equal(vars.request_id, got.headers['x-tollgate-request-id'] ?? vars.request_id);
   assert.match(String(vars.request_id), /^[0-9a-f]{16,}/);
   assert.equal(vars.nope, null);
+  assert.equal(vars.https, '');
+  assert.equal(vars.ssl_protocol, null);
   assert.equal(ok(access, 'nginx.setCtx'), null);
   assert.equal(ok(access, 'nginx.getCtx'), 'kept for the request');
   assert.equal(ok(response, 'nginx.getCtx(response)'), 'kept for the request');
@@ -313,10 +323,12 @@ describe("Kong's JavaScript PDK from a declarative file (DB-less)", () => {
   let up: TestUpstream;
   let node: TollgateNode;
   let dir: string;
+  let tlsPort: number;
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'tollgate-js-pdk-'));
     up = await startUpstream('js-pdk-up', echo);
-    node = await startTollgate({ config: declarative(up.port, join(dir, 'log.json')), env: PLUGIN_ENV });
+    tlsPort = await freePort();
+    node = await startTollgate({ config: declarative(up.port, join(dir, 'log.json')), env: PLUGIN_ENV, extraProxyListen: `127.0.0.1:${tlsPort} ssl` });
   });
   after(async () => {
     await node?.stop();
@@ -328,6 +340,21 @@ describe("Kong's JavaScript PDK from a declarative file (DB-less)", () => {
     checkProbe(node, await probe(node, join(dir, 'log.json')), PROBE_ID);
   });
   test("Kong's examples, rewritten: a GraphQL-style answer from the body, a TypeScript plugin naming itself", async () => checkExamples(node));
+
+  test('over TLS: the TLS version, the https variables, and set_client_verify in the serialized record', async () => {
+    const { access, log } = await probe(node, join(dir, 'log.json'), `https://127.0.0.1:${tlsPort}`);
+    assert.equal(ok(access, 'request.getScheme'), 'https');
+    assert.equal(ok(access, 'client.getProtocol'), 'https');
+    const version = ok(access, 'nginx.getTls1VersionStr') as string;
+    assert.match(version, /^TLSv1\.[23]$/);
+    const vars = ok(access, 'nginx.getVar') as Record<string, unknown>;
+    assert.equal(ok(access, 'client.tls.getFullClientCertificateChain'), null, 'the client sent no certificate');
+    const serialized = ok(log, 'log.serialize') as { record: { request: { tls: { version: string; client_verify: string } } } };
+    assert.equal(serialized.record.request.tls.version, version);
+    assert.equal(serialized.record.request.tls.client_verify, 'FAILED:probe');
+    assert.equal(vars.https, 'on');
+    assert.equal(vars.ssl_protocol, version);
+  });
 });
 
 describe("Kong's JavaScript PDK from the Admin API (PostgreSQL)", () => {
