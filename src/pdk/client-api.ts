@@ -1,7 +1,7 @@
 /** `kong.client`, `kong.router`, `kong.ctx`, `kong.log`, `kong.ip` and `kong.node`. */
 import { hostname } from 'node:os';
 import type { PluginContext } from './context.ts';
-import type { KongClient, KongCtx, KongIp, KongLog, KongNode, KongRouter } from './kong.ts';
+import type { ClientTlsInfo, KongClient, KongCtx, KongIp, KongLog, KongNode, KongRouter } from './kong.ts';
 import type { PluginConsumer, PluginConsumerGroup, PluginCredential } from './plugin-handler.ts';
 import type { LogRecord } from './log-record.ts';
 import { AFTER_RESPONSE, ALL, BEFORE_PROXY, checkPhase, REQUEST_PHASES, ROUTED } from './phase-rules.ts';
@@ -70,6 +70,31 @@ export class ClientApi implements KongClient {
     const consumer = this.#ctx.configData.consumer(idOrUsername) ?? null;
     if (consumer !== null && consumer.id !== idOrUsername && !byUsername) return null;
     return consumer;
+  }
+  getTlsInfo(): ClientTlsInfo | null {
+    checkPhase(this.#ctx.phaseBit, REQUEST_PHASES, 'kong.client.get_tls_info');
+    const tls = this.#ctx.tlsSocket();
+    if (tls === null) return null;
+    const cipher = tls.getCipher();
+    return {
+      version: tls.getProtocol() ?? '',
+      cipher: cipher?.standardName ?? cipher?.name ?? '',
+      client_verify: tls.authorized ? 'SUCCESS' : tls.getPeerCertificate()?.subject === undefined ? 'NONE' : 'FAILED',
+    };
+  }
+  getClientCertificateChain(): string | null {
+    checkPhase(this.#ctx.phaseBit, REQUEST_PHASES, 'kong.client.tls.get_full_client_certificate_chain');
+    const tls = this.#ctx.tlsSocket();
+    if (tls === null) return null;
+    const pems: string[] = [];
+    const seen = new Set<unknown>();
+    // Node links a certificate to its issuer; a self-signed root links to itself.
+    for (let cert = tls.getPeerCertificate(true); cert?.raw !== undefined && !seen.has(cert); cert = cert.issuerCertificate) {
+      seen.add(cert);
+      const base64 = cert.raw.toString('base64').replace(/(.{64})/g, '$1\n');
+      pems.push(`-----BEGIN CERTIFICATE-----\n${base64.endsWith('\n') ? base64 : `${base64}\n`}-----END CERTIFICATE-----\n`);
+    }
+    return pems.length === 0 ? null : pems.join('');
   }
 }
 

@@ -45,6 +45,8 @@ export interface CapturedLogLine {
   /** The plugin that logged it. */
   readonly plugin: string;
   readonly timeMs: number;
+  /** Attributes of a structured line (`kong.telemetry.log`), exported beside the request's. */
+  readonly attributes?: Readonly<Record<string, string | number | boolean>>;
 }
 
 /** A plugin's bound on the request body (`kong.request.limitBodySize`). */

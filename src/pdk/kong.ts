@@ -62,6 +62,8 @@ export interface KongRequest {
   limitBodySize(maxBytes: number, status: number, message: string): void;
   /** When the request started, in ms since the epoch. */
   getStartTime(): number;
+  /** Kong's request id (`X-Kong-Request-Id`, nginx's `$kong_request_id`) (Tollgate addition). */
+  getRequestId(): string;
 }
 
 export interface KongResponse {
@@ -150,6 +152,17 @@ export interface KongClient {
   authenticate(consumer: PluginConsumer | null, credential: PluginCredential | null): void;
   /** A consumer of the current configuration by id (or by username when `byUsername`). */
   loadConsumer(idOrUsername: string, byUsername?: boolean): PluginConsumer | null;
+  /** The client connection's TLS facts as Kong's log record has them, or null over plain HTTP (Tollgate addition). */
+  getTlsInfo(): ClientTlsInfo | null;
+  /** The client's certificate and the chain it sent, PEM, or null without one (Tollgate addition). */
+  getClientCertificateChain(): string | null;
+}
+
+/** `request.tls` of Kong's log record: protocol version, cipher and the client certificate's verification. */
+export interface ClientTlsInfo {
+  readonly version: string;
+  readonly cipher: string;
+  readonly client_verify: 'SUCCESS' | 'FAILED' | 'NONE';
 }
 
 export interface KongRouter {

@@ -216,4 +216,8 @@ export class RequestApi implements KongRequest {
     this.#check('kong.request.get_start_time');
     return this.#ctx.startedAt;
   }
+  getRequestId(): string {
+    this.#check('kong.request.get_request_id');
+    return this.#ctx.requestId;
+  }
 }

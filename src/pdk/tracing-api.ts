@@ -99,6 +99,17 @@ export class TracingApi {
     this.#ctx.logLines ??= [];
   }
 
+  /**
+   * Adds a structured line to the request's exported log lines (Kong's `kong.telemetry.log`): false, and
+   * nothing recorded, when no plugin captures them.
+   */
+  recordLog(level: string, message: string, attributes: Readonly<Record<string, string | number | boolean>>): boolean {
+    const lines = this.#ctx.logLines;
+    if (lines === null) return false;
+    lines.push({ level, message, plugin: this.#ctx.currentPlugin, timeMs: Date.now(), attributes });
+    return true;
+  }
+
   /** The `kong.log` lines kept since `captureLogs`. */
   capturedLogs(): readonly CapturedLogLine[] {
     return this.#ctx.logLines ?? [];

@@ -8,6 +8,7 @@
  * response is recorded and the handler's promise is abandoned, as with Kong's plugin server.
  */
 import type { Kong } from '../../pdk/kong.ts';
+import { KONG_JS_ENTERPRISE, KONG_JS_NAMESPACES, KONG_JS_SURFACE, type JsCallScope } from './kong-js-surface.ts';
 
 /** Raised by calls Tollgate's PDK does not have, or made after the handler exited the request. */
 export class PDKError extends Error {
@@ -38,6 +39,7 @@ export class PhaseExit {
 const NEVER: Promise<never> = new Promise<never>(() => {});
 
 const noop = (): void => {};
+const nullish = (value: unknown): unknown => value ?? null;
 
 const EXITS: ReadonlySet<string> = new Set(['kong.response.exit', 'kong.response.error']);
 
@@ -45,12 +47,23 @@ const EXITS: ReadonlySet<string> = new Set(['kong.response.exit', 'kong.response
  * The `kong` object for one phase call. `exit` is told when the handler answers the request; calls made
  * after that do nothing (they never settle), as Kong's plugin server drops them.
  */
-export function kongJsPdk(kong: Kong, exit: PhaseExit): unknown {
+export function kongJsPdk(kong: Kong, exit: PhaseExit, scope: JsCallScope = NO_SCOPE): unknown {
   const ctx = {
     shared: mapAccessor(kong.ctx.shared),
     plugin: mapAccessor(kong.ctx.plugin),
   };
-  return namespace(kong as unknown as Record<string, unknown>, 'kong', exit, { ctx });
+  return namespace(kong as unknown as Record<string, unknown>, { kong, scope, exit, path: 'kong', surfacePath: '' }, { ctx });
+}
+
+const NO_SCOPE: JsCallScope = { pluginName: '', pluginId: null };
+
+/** Where a namespace sits: its path as the plugin wrote it (for messages) and in camelCase (for the surface). */
+interface NamespaceAt {
+  readonly kong: Kong;
+  readonly scope: JsCallScope;
+  readonly exit: PhaseExit;
+  readonly path: string;
+  readonly surfacePath: string;
 }
 
 /** Kong's `kong.ctx.shared.get(k)` / `.set(k, v)` over a plain object (also readable as properties). */
@@ -64,8 +77,9 @@ function mapAccessor(store: Record<string, unknown>): Record<string, unknown> {
   });
 }
 
-function namespace(target: Record<string, unknown>, path: string, exit: PhaseExit, overrides: Record<string, unknown> = {}): unknown {
+function namespace(target: Record<string, unknown>, at: NamespaceAt, overrides: Record<string, unknown> = {}): unknown {
   const cache = new Map<string, unknown>();
+  const { kong, scope, exit, path } = at;
   return new Proxy(target, {
     get(obj, prop) {
       if (typeof prop === 'symbol') return Reflect.get(obj, prop);
@@ -75,13 +89,29 @@ function namespace(target: Record<string, unknown>, path: string, exit: PhaseExi
       if (cached !== undefined) return cached;
       const name = camelName(prop);
       const callPath = `${path}.${prop}`;
+      const surfacePath = at.surfacePath === '' ? name : `${at.surfacePath}.${name}`;
+      const below: NamespaceAt = { kong, scope, exit, path: callPath, surfacePath };
+      const surface = KONG_JS_SURFACE.get(surfacePath);
       let result: unknown;
       if (name in overrides) {
-        result = namespace(overrides[name] as Record<string, unknown>, callPath, exit);
+        result = namespace(overrides[name] as Record<string, unknown>, below);
+      } else if (surface !== undefined) {
+        result = call(null, (...args: unknown[]) => surface(kong, scope, args), `kong.${surfacePath}`, exit);
+      } else if (KONG_JS_ENTERPRISE.has(surfacePath)) {
+        result = call(
+          null,
+          () => {
+            kong.log.err(`could not find pdk method: kong.${surfacePath}`);
+            return null;
+          },
+          `kong.${surfacePath}`,
+          exit,
+        );
       } else {
         const value = (obj as Record<string, unknown>)[name];
         if (typeof value === 'function') result = call(obj, value as (...args: unknown[]) => unknown, `${path}.${name}`, exit);
-        else if (typeof value === 'object' && value !== null) result = namespace(value as Record<string, unknown>, callPath, exit);
+        else if (typeof value === 'object' && value !== null) result = namespace(value as Record<string, unknown>, below);
+        else if (KONG_JS_NAMESPACES.has(surfacePath) || isEnterpriseNamespace(surfacePath)) result = namespace({}, below);
         else if (value !== undefined) result = value;
         else result = missing(callPath);
       }
@@ -89,6 +119,11 @@ function namespace(target: Record<string, unknown>, path: string, exit: PhaseExi
       return result;
     },
   });
+}
+
+function isEnterpriseNamespace(path: string): boolean {
+  for (const name of KONG_JS_ENTERPRISE) if (name.startsWith(`${path}.`)) return true;
+  return false;
 }
 
 /** A PDK function as Kong's JavaScript PDK has it: always a promise, rejecting instead of throwing. */
@@ -103,7 +138,8 @@ function call(self: unknown, fn: (...args: unknown[]) => unknown, path: string, 
         exit.exit();
         return NEVER;
       }
-      promise = Promise.resolve(value);
+      // Kong's bridge sends Lua's nil as MessagePack nil, which arrives as null, never undefined.
+      promise = value instanceof Promise ? value.then(nullish) : Promise.resolve(value ?? null);
     } catch (err) {
       promise = Promise.reject(err instanceof Error ? err : new PDKError(`PDK method ${path} failed: ${String(err)}`));
     }

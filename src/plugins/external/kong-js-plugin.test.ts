@@ -12,7 +12,7 @@ function fakeKong(phase = 'access') {
     phase,
     request: {
       getHeader: (name: string) => (name === 'host' ? 'example.test' : undefined),
-      getRawBody: async () => 'hello body',
+      getRawBodyBytes: async () => Buffer.from('hello body'),
     },
     response: {
       setHeader: record('response.setHeader'),
@@ -61,7 +61,9 @@ describe('Kong JavaScript PDK names', () => {
     assert.ok(host instanceof Promise);
     assert.equal(await host, 'example.test');
     assert.equal(await pdk.request.getHeader('host'), 'example.test');
-    assert.equal(await pdk.request.get_raw_body(), 'hello body');
+    const body = await pdk.request.get_raw_body();
+    assert.equal(Buffer.isBuffer(body), true);
+    assert.equal(body.toUpperCase(), 'HELLO BODY');
     await pdk.service.request.set_header('x-a', '1');
     await pdk.service.request.setHeader('x-b', 2);
     await pdk.response.set_header('x-c', 'v');
@@ -86,7 +88,8 @@ describe('Kong JavaScript PDK names', () => {
   test('a failing call rejects (await throws) and an unknown one rejects naming it', async () => {
     const pdk = kongJsPdk(fakeKong('log').kong, new PhaseExit()) as any;
     await assert.rejects(pdk.response.exit(403), /cannot be called in the log phase/);
-    await assert.rejects(pdk.nginx.get_var('x'), (err: Error) => err instanceof PDKError && err.message === 'PDK method kong.nginx.get_var is not available in Tollgate');
+    await assert.rejects(pdk.nginx.get_statistics(), (err: Error) => err instanceof PDKError && err.message === 'PDK method kong.nginx.get_statistics is not available in Tollgate');
+    await assert.rejects(pdk.nginx.getStatistics(), /PDK method kong.nginx.getStatistics is not available in Tollgate/);
   });
 
   test('a failing call that is not awaited does not become an unhandled rejection', async () => {
@@ -95,7 +98,7 @@ describe('Kong JavaScript PDK names', () => {
     process.on('unhandledRejection', onUnhandled);
     try {
       const pdk = kongJsPdk(fakeKong().kong, new PhaseExit()) as any;
-      void pdk.vault.get('x');
+      void pdk.service.set_timeouts(1, 2, 3);
       await tick();
       assert.deepEqual(unhandled, []);
     } finally {

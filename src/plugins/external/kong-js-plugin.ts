@@ -14,6 +14,7 @@ import type { Kong } from '../../pdk/kong.ts';
 import type { PluginHandler } from '../../pdk/plugin-handler.ts';
 import { kongJsConfigRecord } from './kong-schema.ts';
 import { kongJsPdk, PhaseExit } from './kong-js-pdk.ts';
+import type { JsCallScope } from './kong-js-surface.ts';
 
 /** The phases Kong's plugin server looks for on the `Plugin` class (`preread` is for stream routes). */
 export const KONG_JS_PHASES = ['certificate', 'rewrite', 'access', 'response', 'log'] as const;
@@ -39,7 +40,9 @@ export function kongJsName(exports: KongJsModule, fileName: string): string {
 }
 
 /** A plugin entity's instance, or why it could not be built (reported on each request it handles). */
-type Instance = { readonly plugin: Record<string, unknown>; readonly error?: undefined } | { readonly plugin?: undefined; readonly error: Error };
+type Instance =
+  | { readonly plugin: Record<string, unknown>; readonly scope: JsCallScope; readonly error?: undefined }
+  | { readonly plugin?: undefined; readonly error: Error };
 
 /**
  * Adapts a Kong JavaScript plugin module. Throws (with the reason only; the loader adds plugin and file)
@@ -63,10 +66,11 @@ export function adaptKongJsPlugin(name: string, exports: KongJsModule): { schema
     name,
     priority,
     ...(typeof exports.Version === 'string' ? { version: exports.Version } : {}),
-    prepare(config) {
+    prepare(config, _data, entity) {
       try {
         // Kong hands the plugin server a JSON copy of the config; the plugin may change its own.
-        return { plugin: new Plugin(structuredClone(config) as Record<string, unknown>) };
+        const scope: JsCallScope = { pluginName: name, pluginId: entity?.id ?? null };
+        return { plugin: new Plugin(structuredClone(config) as Record<string, unknown>), scope };
       } catch (err) {
         return { error: new Error(`plugin '${name}': new Plugin(config) threw: ${err instanceof Error ? err.message : String(err)}`) };
       }
@@ -87,7 +91,7 @@ export function runPhase(instance: Instance, phase: KongJsPhase, kong: Kong): Pr
   const exit = new PhaseExit();
   let running: unknown;
   try {
-    running = (instance.plugin[phase] as (kong: unknown) => unknown).call(instance.plugin, kongJsPdk(kong, exit));
+    running = (instance.plugin[phase] as (kong: unknown) => unknown).call(instance.plugin, kongJsPdk(kong, exit, instance.scope));
   } catch (err) {
     return Promise.reject(err);
   }

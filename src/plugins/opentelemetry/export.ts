@@ -40,7 +40,7 @@ const SEVERITY: Readonly<Record<string, number>> = {
 };
 
 export function exportLogLine(line: CapturedLogLine, requestId: string, trace: RequestTrace | null): ExportLogRecord {
-  const attributes: Attributes = { 'request.id': requestId, 'introspection.source': line.plugin === '' ? 'kong' : `kong.plugins.${line.plugin}` };
+  const attributes: Attributes = { ...line.attributes, 'request.id': requestId, 'introspection.source': line.plugin === '' ? 'kong' : `kong.plugins.${line.plugin}` };
   const ns = msToNs(line.timeMs);
   return {
     timeNs: ns,
