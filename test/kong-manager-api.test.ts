@@ -120,6 +120,23 @@ function suiteOn(database: 'postgres' | 'sqlite'): void {
       const unscoped = await km.ui('PATCH', `/routes/${route.id}`, { ...detail, service: null });
       assert.equal(unscoped.status, 200, JSON.stringify(unscoped.body));
       assert.equal(unscoped.body.service, null);
+      // The protocol matrix of "successful with grpc/grpcs" and "tls/tcp": the advanced form's whole body.
+      const advanced = (name: string, protocols: string[], extra: Record<string, unknown>) => ({
+        name, protocols, tags: ['tag1', 'tag2'], service: { id: service.id }, https_redirect_status_code: 426, strip_path: false, preserve_host: false,
+        request_buffering: true, response_buffering: true, methods: null, hosts: null, paths: null, headers: null, regex_priority: 0,
+        path_handling: 'v0', sources: null, destinations: null, snis: null, ...extra,
+      });
+      const sources = [{ ip: '10.1.0.0/16', port: 1234 }, { ip: '10.1.0.0/16', port: 4321 }];
+      for (const protocols of [['grpc'], ['grpcs'], ['grpc', 'grpcs'], ['tcp'], ['tls'], ['tcp', 'tls', 'udp']]) {
+        const stream = protocols.includes('tcp') || protocols.includes('tls');
+        const extra = { ...(stream ? { sources } : { hosts: ['google.com'] }), ...(protocols.some((p) => p === 'grpcs' || p === 'tls') ? { snis: ['snis'] } : {}) };
+        const r = await km.ui('POST', '/routes', advanced(`route_${protocols.join('_')}`, protocols, extra));
+        assert.equal(r.status, 201, `${protocols}: ${JSON.stringify(r.body)}`);
+        assert.deepEqual(r.body.protocols, protocols);
+        assert.equal(r.body.strip_path, false);
+      }
+      const regex = await km.ui('POST', '/routes', advanced('regex-route', ['http', 'https'], { paths: ['~/api/v\\d+'], strip_path: true }));
+      assert.equal(regex.status, 201, JSON.stringify(regex.body));
       const picker = await km.ui('GET', '/services?size=1000');
       assert.equal(picker.body.data.length, 2);
       assert.equal(picker.body.next, null, 'the picker has the whole list');
@@ -265,6 +282,20 @@ function suiteOn(database: 'postgres' | 'sqlite'): void {
         const r = await km.ui('POST', '/upstreams', { ...form, name: `hash-${type}`, hash_on: type, hash_fallback: type, [`hash_on_${type}`]: type, [`hash_fallback_${type}`]: type });
         assert.equal(r.body.message, `schema violation (values of these fields must be distinct: 'hash_on_${type}', 'hash_fallback_${type}')`);
       }
+      // The algorithm matrix: Kong rewrites the algorithm to follow hash_on, and the detail page shows what it stored.
+      const algorithms: [string, string, string][] = [
+        ['round-robin', 'none', 'round-robin'], ['least-connections', 'none', 'least-connections'], ['consistent-hashing', 'none', 'round-robin'], ['latency', 'none', 'latency'],
+        ['round-robin', 'ip', 'consistent-hashing'], ['least-connections', 'ip', 'least-connections'], ['consistent-hashing', 'ip', 'consistent-hashing'], ['latency', 'ip', 'latency'],
+      ];
+      for (const [algorithm, hashOn, stored] of algorithms) {
+        const r = await km.ui('POST', '/upstreams', { ...form, name: `upstream.host2`, algorithm, hash_on: hashOn, hash_fallback: 'none' });
+        assert.equal(r.status, 201, JSON.stringify(r.body));
+        assert.equal((await km.ui('GET', `/upstreams/${r.body.id}`)).body.algorithm, stored, `${algorithm} with hash_on ${hashOn}`);
+        assert.equal((await km.ui('DELETE', `/upstreams/${r.body.id}`)).status, 204);
+      }
+      const certificate = await km.create('/certificates', { cert: pki.server.cert, key: pki.server.key });
+      const withCert = await km.ui('POST', '/upstreams', { ...form, name: 'upstream.host3', hash_on: 'none', hash_fallback: 'none', client_certificate: { id: certificate.id } });
+      assert.deepEqual(withCert.body.client_certificate, { id: certificate.id });
       const badTarget = await km.ui('POST', `/upstreams/${upstream.id}/targets`, { target: '123', weight: 100, tags: [] });
       assert.equal(badTarget.body.message, 'schema violation (target: Invalid target; not a valid hostname or ip address)');
       // With an active check switched on in the edit form, the target menu offers healthy/unhealthy.
@@ -287,6 +318,7 @@ function suiteOn(database: 'postgres' | 'sqlite'): void {
       assert.equal(off.status, 200, JSON.stringify(off.body));
       assert.equal((await km.ui('GET', '/upstreams/upstreamA')).status, 404);
       await km.clear('/upstreams');
+      await km.clear('/certificates');
     });
 
     test('keys and key sets: the kid mismatch and duplicate-name messages', async () => {
