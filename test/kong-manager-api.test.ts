@@ -17,7 +17,7 @@ import { runTollgate, startTollgate, waitUntil, type TollgateNode } from './help
 const pki = makeTestPki();
 
 /** The plugins the specs create or pick from the catalogue, bundled ones only. */
-const SPEC_PLUGINS = ['basic-auth', 'hmac-auth', 'ip-restriction', 'key-auth', 'rate-limiting', 'prometheus'];
+const SPEC_PLUGINS = ['basic-auth', 'hmac-auth', 'ip-restriction', 'key-auth', 'rate-limiting', 'prometheus', 'datadog'];
 
 const ALL_ENDPOINTS = ['/plugins', '/routes', '/services', '/consumers', '/snis', '/certificates', '/ca_certificates', '/upstreams', '/keys', '/key-sets', '/vaults'];
 
