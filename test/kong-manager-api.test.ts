@@ -209,7 +209,14 @@ function suiteOn(database: 'postgres' | 'sqlite'): void {
       const noSchema = await km.ui('GET', '/schemas/plugins/non-existent');
       assert.equal(noSchema.status, 404);
       assert.equal(noSchema.body.message, "No plugin named 'non-existent'");
-      for (const name of SPEC_PLUGINS) assert.equal((await km.ui('GET', `/schemas/plugins/${name}`)).status, 200, name);
+      for (const name of SPEC_PLUGINS) {
+        const schema = await km.ui('GET', `/schemas/plugins/${name}`);
+        assert.equal(schema.status, 200, name);
+        // The form's protocols picker (the "plugin protocols" spec) is drawn from this field, which every Kong plugin has.
+        const protocols = schema.body.fields.find((f: Record<string, unknown>) => 'protocols' in f)?.protocols;
+        assert.ok(protocols?.elements?.one_of?.includes('https'), `${name}: protocols`);
+        assert.deepEqual(protocols.default, ['grpc', 'grpcs', 'http', 'https'], name);
+      }
       const keyAuth = (await km.ui('GET', '/schemas/plugins/key-auth')).body;
       const config = keyAuth.fields.find((f: Record<string, unknown>) => 'config' in f).config;
       const keyNames = config.fields.find((f: Record<string, unknown>) => 'key_names' in f).key_names;
