@@ -54,6 +54,8 @@ function suiteOn(database: 'postgres' | 'sqlite'): void {
       assert.ok(Array.isArray(info.plugins.enabled_in_cluster));
       assert.equal(info.configuration.role, 'traditional');
       assert.equal(info.configuration.database, database);
+      // The overview shows the PostgreSQL connection.
+      if (database === 'postgres') for (const key of ['pg_user', 'pg_host', 'pg_port', 'pg_ssl']) assert.ok(key in info.configuration, key);
       assert.ok(Array.isArray(info.configuration.proxy_listeners));
       assert.ok(typeof info.configuration.admin_listen[0] === 'string');
     });
