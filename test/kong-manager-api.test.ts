@@ -21,6 +21,32 @@ const SPEC_PLUGINS = ['basic-auth', 'hmac-auth', 'ip-restriction', 'key-auth', '
 
 const ALL_ENDPOINTS = ['/plugins', '/routes', '/services', '/consumers', '/snis', '/certificates', '/ca_certificates', '/upstreams', '/keys', '/key-sets', '/vaults'];
 
+/**
+ * The configuration Kong Manager's plugin form submits when nothing is typed in: each field's default, fields
+ * without one left out, and arrays that must not be empty sent as null (the form's `submitWhenNull`).
+ */
+interface FieldView {
+  type?: string;
+  default?: unknown;
+  len_min?: number;
+  fields?: Record<string, FieldView>[];
+}
+
+function formDefaults(def: FieldView): unknown {
+  if (def.type === 'record') {
+    const out: Record<string, unknown> = {};
+    for (const field of def.fields ?? []) {
+      const [name, sub] = Object.entries(field)[0]!;
+      const value = formDefaults(sub);
+      if (value !== undefined) out[name] = value;
+    }
+    return out;
+  }
+  if (def.default !== undefined && def.default !== null) return def.default;
+  if ((def.type === 'array' || def.type === 'set') && (def.len_min ?? 0) > 0) return null;
+  return undefined;
+}
+
 function suiteOn(database: 'postgres' | 'sqlite'): void {
   describe(`Kong Manager e2e flow on ${database}`, () => {
     let node: TollgateNode;
@@ -219,6 +245,18 @@ function suiteOn(database: 'postgres' | 'sqlite'): void {
         assert.ok(protocols?.elements?.one_of?.includes('https'), `${name}: protocols`);
         assert.deepEqual(protocols.default, ['grpc', 'grpcs', 'http', 'https'], name);
       }
+      // Each plugin the specs add through the form, submitted with what the form fills in by itself.
+      const formConsumer = await km.create('/consumers', { username: 'form-defaults' });
+      const required: Record<string, Record<string, unknown>> = { 'rate-limiting': { second: 30 }, 'ip-restriction': { allow: ['0.0.0.0/32'] } };
+      for (const name of SPEC_PLUGINS) {
+        const fields = Object.fromEntries((await km.ui('GET', `/schemas/plugins/${name}`)).body.fields.map((f: Record<string, unknown>) => Object.entries(f)[0]));
+        const config = { ...(formDefaults(fields.config) as Record<string, unknown>), ...required[name] };
+        const scope = fields.consumer?.eq === null ? {} : { consumer: { id: formConsumer.id } };
+        const created = await km.ui('POST', '/plugins', { name, enabled: true, config, protocols: fields.protocols.default, tags: [], ...scope });
+        assert.equal(created.status, 201, `${name}: ${JSON.stringify(created.body)}`);
+      }
+      await km.clear('/plugins');
+      await km.clear('/consumers');
       const keyAuth = (await km.ui('GET', '/schemas/plugins/key-auth')).body;
       const config = keyAuth.fields.find((f: Record<string, unknown>) => 'config' in f).config;
       const keyNames = config.fields.find((f: Record<string, unknown>) => 'key_names' in f).key_names;
