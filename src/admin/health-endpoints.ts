@@ -47,6 +47,42 @@ function balancerHealth(upstream: Served['upstreams'][number], targets: readonly
   };
 }
 
+/** How long a health change waits for a target that is in the database to reach the served configuration. */
+const STORED_TARGET_WAIT_MS = 10_000;
+
+/** Sets a target's state in the served configuration; 'unknown' when it is not (yet) served there. */
+function trySet(ctx: RequestContext, view: TargetHealthView, healthy: boolean): 'set' | 'unknown' | 'no-address' {
+  const config = ctx.api.node.currentConfig().config;
+  const upstream = config.upstreams.find((u) => u.id === ctx.params.upstreams || u.name === ctx.params.upstreams);
+  if (upstream === undefined) return 'unknown';
+  const param = ctx.params.targets;
+  const target = config.targets.find((t) => t.upstream.id === upstream.id && (t.id === param || t.target === normalizeTarget(param)));
+  if (target === undefined) return 'unknown';
+  const { host, port } = splitTargetString(target.target);
+  const key = targetKey(host, port);
+  // A target is one address here (no DNS expansion yet): its own address is the only one it has.
+  if (ctx.params.address !== undefined && normalizeTarget(ctx.params.address) !== key) return 'no-address';
+  return view.set(upstream.id, key, healthy) ? 'set' : 'unknown';
+}
+
+/** Whether the database (not only the served configuration) has the upstream and its target. */
+async function isStored(ctx: RequestContext): Promise<boolean> {
+  if ((ctx.api.node.store ?? null) === null) return false;
+  const ops = ctx.api.source.ops;
+  const param = ctx.params.upstreams;
+  const upstream = (UUID.test(param) ? await ops.get('upstreams', param) : null) ?? (await ops.getBy('upstreams', 'name', param));
+  if (upstream === null) return false;
+  const upstreamId = String(upstream.id);
+  const targetParam = ctx.params.targets;
+  if (UUID.test(targetParam)) {
+    const target = await ops.get('targets', targetParam);
+    if (target !== null) return (target.upstream as { id?: unknown } | null)?.id === upstreamId;
+  }
+  return (await ops.getByCacheKey('targets', { upstream: { id: upstreamId }, target: normalizeTarget(targetParam) })) !== null;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export function addHealthEndpoints(table: RouteTable): void {
   table.set('/upstreams/{upstreams}/health', 'GET', async (ctx) => {
     const view = healthView(ctx);
@@ -67,16 +103,17 @@ export function addHealthEndpoints(table: RouteTable): void {
   });
   const setter = (healthy: boolean): Handler => async (ctx) => {
     const view = healthView(ctx);
-    const config = ctx.api.node.currentConfig().config;
-    const upstream = upstreamOf(config, ctx.params.upstreams);
-    const param = ctx.params.targets;
-    const target = config.targets.find((t) => t.upstream.id === upstream.id && (t.id === param || t.target === normalizeTarget(param)));
-    if (target === undefined) throw notFound();
-    const { host, port } = splitTargetString(target.target);
-    const key = targetKey(host, port);
-    // A target is one address here (no DNS expansion yet): its own address is the only one it has.
-    if (ctx.params.address !== undefined && normalizeTarget(ctx.params.address) !== key) throw notFound();
-    if (!view.set(upstream.id, key, healthy)) throw notFound();
+    let outcome = trySet(ctx, view, healthy);
+    // Kong answers from its database; here a target written a moment ago reaches the configuration being
+    // served (and so the health checker) only after the change debounce, so wait for it instead of a 404.
+    if (outcome === 'unknown' && (await isStored(ctx))) {
+      const deadline = Date.now() + STORED_TARGET_WAIT_MS;
+      while (outcome === 'unknown' && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        outcome = trySet(ctx, view, healthy);
+      }
+    }
+    if (outcome !== 'set') throw notFound();
     return { status: 204, body: null };
   };
   for (const [word, healthy] of [['healthy', true], ['unhealthy', false]] as const) {

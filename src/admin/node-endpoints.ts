@@ -121,7 +121,10 @@ export function addNodeEndpoints(table: RouteTable): void {
   table.set('/schemas/plugins/{name}', 'GET', async (ctx) => {
     const sub = pluginSubschemas(ctx.api.plugins).get(ctx.params.name);
     if (sub === undefined) throw new AdminError(404, { message: `No plugin named '${ctx.params.name}'` });
-    return reply(200, toKongSchemaView(sub));
+    // Every Kong plugin schema declares `protocols` (Kong Manager's form draws its protocols picker from it);
+    // a plugin that does not narrow them takes the plugin entity's.
+    if (sub.fields.protocols !== undefined) return reply(200, toKongSchemaView(sub));
+    return reply(200, toKongSchemaView({ ...sub, fields: { ...sub.fields, protocols: typedefs.protocols } }));
   });
   table.set('/plugins/schema/{name}', 'GET', async (ctx) => {
     const plugin = ctx.api.plugins.get(ctx.params.name);

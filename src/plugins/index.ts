@@ -70,6 +70,8 @@ import { logglySchema } from './loggly/schema.ts';
 import { logglyHandler } from './loggly/handler.ts';
 import { statsdSchema } from './statsd/schema.ts';
 import { statsdHandler } from './statsd/handler.ts';
+import { datadogSchema } from './datadog/schema.ts';
+import { datadogHandler } from './datadog/handler.ts';
 import { openidConnectSchema } from './openid-connect/schema.ts';
 import { openidConnectHandler } from './openid-connect/handler.ts';
 import { oauth2Schema } from './oauth2/schema.ts';
@@ -119,6 +121,7 @@ export const BUNDLED_PLUGINS: readonly BundledPlugin[] = [
   { schema: syslogSchema, handler: syslogHandler },
   { schema: logglySchema, handler: logglyHandler },
   { schema: statsdSchema, handler: statsdHandler },
+  { schema: datadogSchema, handler: datadogHandler },
   { schema: openidConnectSchema, handler: openidConnectHandler },
   { schema: oauth2Schema, handler: oauth2Handler, daos: oauth2Daos, migrations: oauth2Migrations },
   { schema: opentelemetrySchema, handler: opentelemetryHandler },
