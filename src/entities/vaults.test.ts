@@ -19,7 +19,8 @@ test('vaults: a prefix, a bundled backend and its config (with the cache fields)
 });
 
 test("vaults: Kong's prefix rules, unknown backends, each backend's own config", () => {
-  assert.deepEqual(errors('vaults', { prefix: 'env', name: 'env' }), { prefix: 'must not be one of: env, file' });
+  assert.deepEqual(errors('vaults', { prefix: 'env', name: 'env' }), { prefix: 'must not be one of: env' }, "Kong's exact text");
+  assert.deepEqual(errors('vaults', { prefix: 'file', name: 'env' }), { prefix: "must not be 'file': it names a bundled vault backend" });
   assert.ok(typeof errors('vaults', { prefix: 'Upper', name: 'env' }).prefix === 'string');
   assert.ok(typeof errors('vaults', { prefix: 'a', name: 'env' }).prefix === 'string', 'two characters at least, as in Kong');
   assert.ok(typeof errors('vaults', { prefix: 'trailing-', name: 'env' }).prefix === 'string');

@@ -9,6 +9,8 @@ import { defineEntity, defineField, typedefs, type EntityType, type FieldsDef, t
 /** The bundled backends: valid `name`s, and words a `prefix` may not take (a reference would be ambiguous). */
 export const VAULT_BACKENDS = ['env', 'file'] as const;
 export type VaultBackendName = (typeof VAULT_BACKENDS)[number];
+/** The backends Kong OSS bundles, whose names its prefix rule lists. */
+const KONG_VAULT_BACKENDS = ['env'] as const;
 
 /** Caching fields every backend's config has (Kong's vault `ttl`, `neg_ttl`, `resurrect_ttl`). */
 const cacheFields = {
@@ -83,7 +85,10 @@ export const vaultsSchema = defineEntity({
       unique: true,
       unique_across_ws: true,
       match: '^[a-z][a-z0-9-]*[a-z0-9]$',
-      not_one_of: VAULT_BACKENDS,
+      // Kong's rule, with Kong's message: its only bundled backend is `env`. Tollgate's own `file` backend is
+      // refused by the validator, so clients that compare Kong's exact text (Kong Manager's suite) agree.
+      not_one_of: KONG_VAULT_BACKENDS,
+      custom_validator: (prefix: string) => (VAULT_BACKENDS.includes(prefix as VaultBackendName) ? `must not be '${prefix}': it names a bundled vault backend` : null),
       description: 'The unique prefix (or identifier) for this Vault configuration.',
     },
     name: { type: 'string', required: true, description: "The vault backend: 'env' or 'file'." },
