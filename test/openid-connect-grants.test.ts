@@ -79,6 +79,7 @@ describe('openid-connect grants, userinfo and kong_oauth2 against a real provide
       'password-header': oidc({ auth_methods: ['password'], scopes: ['openid', 'read'], password_param_type: ['header'], cache_tokens: false }),
       machines: oidc({ auth_methods: ['client_credentials'], scopes: ['read'], consumer_claim: ['client_id'], hide_credentials: true }),
       userinfo: oidc({ auth_methods: ['userinfo'], consumer_claim: ['sub'], upstream_headers_claims: ['sub'], upstream_headers_names: ['x-user'] }),
+      'userinfo-unremembered': oidc({ auth_methods: ['userinfo'], cache_ttl_neg: 0 }),
       refresh: oidc({ auth_methods: ['refresh_token'], refresh_token_param_name: 'x-refresh-token', refresh_token_param_type: ['header'], consumer_claim: ['sub'], hide_credentials: true }),
       'kong-tokens': oidc({ auth_methods: ['kong_oauth2'], scopes_required: ['email'] }),
       issuer: { name: 'oauth2', config: { enable_client_credentials: true, global_credentials: true, accept_http_if_already_terminated: true, scopes: ['email'] } },
@@ -206,6 +207,15 @@ describe('openid-connect grants, userinfo and kong_oauth2 against a real provide
     const bad = await send(`${node.proxy}/userinfo`, { headers: { authorization: 'Bearer made-up-token' } });
     assert.equal(bad.status, 401, bad.text);
     assert.equal(bad.headers['www-authenticate'], 'Bearer realm="127.0.0.1", error="invalid_token", error_description="the user info endpoint refused the token"');
+    // cache_ttl_neg (default: cache_ttl, at most 300 s): the refusal is remembered node-wide, so the same bad
+    // token again, on any worker, does not reach the provider.
+    const refusedOnce = hits('/me');
+    for (let i = 0; i < 4; i++) assert.equal((await send(`${node.proxy}/userinfo`, { headers: { authorization: 'Bearer made-up-token' } })).status, 401);
+    assert.equal(hits('/me'), refusedOnce, 'a refused token is not asked about again within cache_ttl_neg');
+    // With cache_ttl_neg 0 every request with the bad token asks the provider.
+    const unremembered = hits('/me');
+    for (let i = 0; i < 3; i++) assert.equal((await send(`${node.proxy}/userinfo-unremembered`, { headers: { authorization: 'Bearer another-made-up-token' } })).status, 401);
+    assert.equal(hits('/me') - unremembered, 3);
     // A JWT for the API is no user info token: the provider refuses it too.
     const { access_token: jwt } = await providerTokens(op, { grant_type: 'password', username: 'alice', password: USER_PASSWORD, scope: 'openid read' });
     assert.equal((await send(`${node.proxy}/userinfo`, { headers: { authorization: `Bearer ${jwt}` } })).status, 401);

@@ -120,7 +120,12 @@ services:${route('api', plugin(`${bearer}          audience_required: ["${API}"]
           upstream_headers_names: [x-scope, x-audience]`))}${route('admin', plugin(`${bearer}          scopes_required: ["read admin", superuser]`))}${route('elsewhere', plugin(`${bearer}          audience_required: [https://other.example]`))}${route('unmapped', plugin(`${bearer}          consumer_claim: [scope]`))}${route('optional', plugin(`${bearer}          consumer_claim: [scope]\n          consumer_optional: true\n          display_errors: true`))}${route('anon', plugin(`${bearer}          anonymous: nobody`))}${route('introspect', plugin(`          auth_methods: [introspection]
           scopes_required: [read]
           upstream_headers_claims: [aud]
-          upstream_headers_names: [x-audience]`))}${route('lenient', plugin(`${bearer}          leeway: 600`))}${route('secure', plugin(`          auth_methods: [authorization_code]
+          upstream_headers_names: [x-audience]`))}${route('lenient', plugin(`${bearer}          leeway: 600`))}${route('cookie', plugin(`${bearer}          bearer_token_param_type: [cookie]
+          bearer_token_cookie_name: at`))}${route('cookieshown', plugin(`${bearer}          bearer_token_param_type: [header, cookie]
+          bearer_token_cookie_name: at
+          hide_credentials: false
+          upstream_access_token_header: x-access-token`))}${route('introspectbrief', plugin(`          auth_methods: [introspection]
+          cache_ttl_neg: 1`))}${route('secure', plugin(`          auth_methods: [authorization_code]
           redirect_uri: [${proxy}/app/callback]
           session_cookie_secure: true
           session_cookie_same_site: Strict`))}${route('deadop', `
@@ -156,8 +161,12 @@ services:${route('api', plugin(`${bearer}          audience_required: ["${API}"]
     assert.equal(echo.headers['x-scope'], 'read write');
     assert.equal(echo.headers['x-audience'], API);
     assert.equal(echo.headers.authorization, `Bearer ${token}`);
-    // The token may come as the access_token query argument too.
-    assert.equal((await send(`${proxy}/api?access_token=${token}`)).status, 200);
+    // The token may come as the access_token query argument too; hide_credentials (Kong's default: true)
+    // keeps it from the upstream URL, while the access token still goes in upstream_access_token_header.
+    const byQuery = await send(`${proxy}/api?access_token=${token}&page=2`);
+    assert.equal(byQuery.status, 200, byQuery.text);
+    assert.equal(byQuery.json().url, '/?page=2');
+    assert.equal(byQuery.json().headers.authorization, `Bearer ${token}`);
   });
 
   test('Kong\'s 401 with a Bearer challenge: no token, a broken one, expired, another issuer', async () => {
@@ -255,8 +264,50 @@ services:${route('api', plugin(`${bearer}          audience_required: ["${API}"]
     const inactive = await send(`${proxy}/introspect`, { headers: { authorization: 'Bearer not-a-real-token' } });
     assert.equal(inactive.status, 401);
     assert.equal(inactive.headers['www-authenticate'], 'Bearer realm="127.0.0.1", error="invalid_token"');
+    // cache_ttl_neg: the inactive answer is remembered node-wide, so the same token again costs no call.
+    const refusedOnce = op.hits.get('/token/introspection');
+    for (let i = 0; i < 4; i++) assert.equal((await send(`${proxy}/introspect`, { headers: { authorization: 'Bearer not-a-real-token' } })).status, 401);
+    assert.equal(op.hits.get('/token/introspection'), refusedOnce, 'an inactive token is not asked about again within cache_ttl_neg');
     const writeOnly = await clientCredentials(op, 'write', OPAQUE);
     assert.equal((await send(`${proxy}/introspect`, { headers: { authorization: `Bearer ${writeOnly}` } })).status, 403);
+  });
+
+  test('cache_ttl_neg bounds how long an inactive answer is remembered', async () => {
+    const calls = () => op.hits.get('/token/introspection') ?? 0;
+    const start = calls();
+    assert.equal((await send(`${proxy}/introspectbrief`, { headers: { authorization: 'Bearer brief-made-up-token' } })).status, 401);
+    assert.equal(calls() - start, 1);
+    // After cache_ttl_neg (1 s) the provider is asked again: poll, since the machine may be slow.
+    const deadline = Date.now() + 30_000;
+    while (calls() - start < 2 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 250));
+      assert.equal((await send(`${proxy}/introspectbrief`, { headers: { authorization: 'Bearer brief-made-up-token' } })).status, 401);
+    }
+    assert.ok(calls() - start >= 2, 'the remembered refusal expired');
+  });
+
+  test('bearer_token_param_type cookie: the token read from bearer_token_cookie_name', async () => {
+    const token = await clientCredentials(op, 'read');
+    const ok = await send(`${proxy}/cookie`, { headers: { cookie: `theme=dark; at=${token}; lang=en` } });
+    assert.equal(ok.status, 200, ok.text);
+    // hide_credentials (default): the token cookie leaves the upstream request, the other cookies stay, and the
+    // access token goes up in the Authorization header.
+    assert.equal(ok.json().headers.cookie, 'theme=dark; lang=en');
+    assert.equal(ok.json().headers.authorization, `Bearer ${token}`);
+    const only = await send(`${proxy}/cookie`, { headers: { cookie: `at=${token}` } });
+    assert.equal(only.status, 200, only.text);
+    assert.equal(only.json().headers.cookie, undefined);
+    // Only the cookie is looked at on this route: a header token is no credential, nor another cookie name.
+    assert.equal((await send(`${proxy}/cookie`, { headers: { authorization: `Bearer ${token}` } })).status, 401);
+    assert.equal((await send(`${proxy}/cookie`, { headers: { cookie: `other=${token}` } })).status, 401);
+    const bad = await send(`${proxy}/cookie`, { headers: { cookie: 'at=eyJhbGciOiJSUzI1NiJ9.e30.c2ln' } });
+    assert.equal(bad.status, 401);
+    assert.equal(bad.headers['www-authenticate'], 'Bearer realm="127.0.0.1", error="invalid_token"');
+    // With hide_credentials false the cookie goes upstream untouched.
+    const shown = await send(`${proxy}/cookieshown`, { headers: { cookie: `at=${token}; theme=dark` } });
+    assert.equal(shown.status, 200, shown.text);
+    assert.equal(shown.json().headers.cookie, `at=${token}; theme=dark`);
+    assert.equal(shown.json().headers['x-access-token'], token);
   });
 
   test('authorization-code flow: provider login and consent, session cookie, reuse, tampering, logout', async () => {

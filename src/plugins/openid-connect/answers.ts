@@ -4,6 +4,8 @@ import { useAnonymous } from '../shared/anonymous.ts';
 import { setConsumerHeaders } from '../shared/consumer-headers.ts';
 import { claimAt, claimValues, headerValue, satisfies, type Claims } from './claims.ts';
 import { refuse, type Authenticated, type OidcConf, type Refused } from './conf.ts';
+import { readCookie } from './session.ts';
+import { withoutCookie } from './tokens.ts';
 
 function authorize(conf: OidcConf, claims: Claims): Refused | null {
   for (const check of conf.checks) {
@@ -39,13 +41,23 @@ export function accept(kong: Kong, conf: OidcConf, auth: Authenticated, token: s
   if (conf.hideCredentials && token !== null) {
     upstream.clearHeader('authorization');
     if (kong.request.getQueryArg('access_token') !== undefined) upstream.clearQueryArg('access_token');
+    if (conf.tokenCookie !== null) {
+      const headers = kong.request.getHeaderValues('cookie');
+      if (readCookie(headers, conf.tokenCookie) !== undefined) {
+        const rest = withoutCookie(headers, conf.tokenCookie);
+        if (rest === null) upstream.clearHeader('cookie');
+        else upstream.setHeader('cookie', rest);
+      }
+    }
   }
   for (const h of conf.upstreamHeaders) {
     const value = headerValue(claimAt(auth.claims, h.claim));
     if (value !== null) upstream.setHeader(h.name, value);
     else upstream.clearHeader(h.name);
   }
-  if (conf.accessTokenHeader !== null && auth.accessToken !== null && !(conf.hideCredentials && token !== null)) {
+  // As in Kong, hiding the client's credentials does not keep the access token from the upstream: it goes in
+  // `upstream_access_token_header` (unset that to keep it back).
+  if (conf.accessTokenHeader !== null && auth.accessToken !== null) {
     upstream.setHeader(conf.accessTokenHeader.name, conf.accessTokenHeader.bearer ? `Bearer ${auth.accessToken}` : auth.accessToken);
   }
   if (conf.idTokenHeader !== null && auth.idToken !== null) {

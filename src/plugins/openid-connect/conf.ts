@@ -44,7 +44,9 @@ export interface OidcConf extends AnonymousConf {
   readonly upstreamHeaders: readonly { readonly claim: readonly string[]; readonly name: string }[];
   readonly accessTokenHeader: { readonly name: string; readonly bearer: boolean } | null;
   readonly idTokenHeader: { readonly name: string; readonly bearer: boolean } | null;
-  readonly tokenIn: ReadonlySet<ParamType>;
+  readonly tokenIn: ReadonlySet<ParamType | 'cookie'>;
+  /** The cookie a bearer token may come in; null unless `bearer_token_param_type` has `cookie` and a name is set. */
+  readonly tokenCookie: string | null;
   readonly passwordIn: ReadonlySet<ParamType>;
   readonly clientCredentialsIn: ReadonlySet<ParamType>;
   /** Where the `refresh_token` method finds its token; null without `refresh_token_param_name`. */
@@ -62,6 +64,8 @@ export interface OidcConf extends AnonymousConf {
   readonly introspectJwt: boolean;
   readonly cacheIntrospection: boolean;
   readonly cacheTtlS: number;
+  /** Seconds a provider's refusal of a token is remembered (0: never). */
+  readonly negativeTtlS: number;
   readonly sessionKey: Buffer;
   readonly authorizationKey: Buffer;
   readonly sessionCookie: string;
@@ -184,6 +188,7 @@ export function prepare(config: OpenidConnectConfig, data: PluginConfigData, ent
     accessTokenHeader: tokenHeader(config.upstream_access_token_header),
     idTokenHeader: tokenHeader(config.upstream_id_token_header),
     tokenIn: new Set(config.bearer_token_param_type),
+    tokenCookie: config.bearer_token_param_type.includes('cookie') && (config.bearer_token_cookie_name ?? '') !== '' ? config.bearer_token_cookie_name! : null,
     passwordIn: new Set(config.password_param_type),
     clientCredentialsIn: new Set(config.client_credentials_param_type),
     refreshTokenParam: refreshName === '' ? null : { name: refreshName, in: new Set(config.refresh_token_param_type) },
@@ -198,6 +203,9 @@ export function prepare(config: OpenidConnectConfig, data: PluginConfigData, ent
     introspectJwt: config.introspect_jwt_tokens,
     cacheIntrospection: config.cache_introspection,
     cacheTtlS: config.cache_ttl,
+    // Kong derives the default from the node's negative cache TTL, which may be unbounded; a bounded default
+    // keeps a token the provider starts to accept later (clock skew, replication lag) from staying refused.
+    negativeTtlS: Math.max(0, config.cache_ttl_neg ?? Math.min(config.cache_ttl, 300)),
     sessionKey: deriveKey(secret, `session:${config.session_cookie_name}`),
     authorizationKey: deriveKey(secret, `authorization:${config.authorization_cookie_name}`),
     sessionCookie: config.session_cookie_name,

@@ -6,6 +6,7 @@ import { registeredClaimsError, type Claims } from './claims.ts';
 import { firstString, nowS, refuse, type OidcConf, type Outcome, type Refused, type Signed } from './conf.ts';
 import { pickAuth, postForm } from './endpoints.ts';
 import { providerKeys, ProviderUnavailable, refreshKeys, type ProviderKeys } from './provider.ts';
+import { readCookie } from './session.ts';
 
 /** A JWT's claims once its signature (by the provider's keys, refreshed once on an unknown kid) checks out. */
 export async function verifySigned(kong: Kong, conf: OidcConf, token: string): Promise<Signed | Refused> {
@@ -86,8 +87,10 @@ export async function introspect(kong: Kong, conf: OidcConf, token: string): Pro
     if (res.status !== 200 || res.body === null) throw new ProviderUnavailable(`${endpoint}: introspection answered ${res.status}`);
     result = res.body;
     if (conf.cacheIntrospection) {
+      // An inactive answer is kept only `cache_ttl_neg`: a made-up token repeated costs no provider call
+      // meanwhile, and a token that becomes good (or a provider that recovers) is not refused for long.
       const exp = typeof result.exp === 'number' ? result.exp - nowS() : conf.cacheTtlS;
-      const ttl = Math.min(conf.cacheTtlS, exp);
+      const ttl = result.active === true ? Math.min(conf.cacheTtlS, exp) : conf.negativeTtlS;
       if (ttl > 0) await kong.cache.set(key, JSON.stringify(result), ttl * 1000).catch(() => undefined);
     }
   }
@@ -97,7 +100,7 @@ export async function introspect(kong: Kong, conf: OidcConf, token: string): Pro
   return { ok: true, claims: result, accessToken: token, idToken: null };
 }
 
-/** The bearer token of the request: Authorization header, `access_token` query or form argument. */
+/** The bearer token of the request: Authorization header, `access_token` query or form argument, or its cookie. */
 export async function findToken(kong: Kong, conf: OidcConf): Promise<string | null> {
   if (conf.tokenIn.has('header')) {
     const auth = kong.request.getHeader('authorization');
@@ -116,10 +119,29 @@ export async function findToken(kong: Kong, conf: OidcConf): Promise<string | nu
       const b = firstString((body as Record<string, unknown>).access_token);
       if (b !== null && b !== '') return b;
     } catch {
-      return null;
+      // An unreadable body carries no token; a cookie still may.
     }
   }
+  if (conf.tokenCookie !== null) {
+    const c = readCookie(kong.request.getHeaderValues('cookie'), conf.tokenCookie);
+    if (c !== undefined && c !== '') return decodeCookieValue(c);
+  }
   return null;
+}
+
+/** Browsers' cookie values may be percent-encoded (as `document.cookie` writers often do); a JWT never is. */
+function decodeCookieValue(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
+/** The Cookie header without the cookie `name` (null when nothing is left), for `hide_credentials`. */
+export function withoutCookie(headers: readonly string[], name: string): string | null {
+  const kept = headers.flatMap((h) => h.split(';')).map((p) => p.trim()).filter((p) => p !== '' && p.slice(0, Math.max(0, p.indexOf('='))).trim() !== name);
+  return kept.length === 0 ? null : kept.join('; ');
 }
 
 export const looksLikeJwt = (token: string) => token.split('.').length === 3;

@@ -2,7 +2,8 @@
  * The `userinfo` method: a bearer token is good when the provider's user info endpoint accepts it, and the
  * claims it answers stand for the caller (consumer mapping, required claims, upstream headers). Answers are
  * kept in the node-wide cache (`cache_user_info`) for `cache_ttl` seconds, never past a JWT's `exp`, under a
- * hash of the token; a burst of requests with a new token makes one call per worker.
+ * hash of the token; a burst of requests with a new token makes one call per worker. A refusal (401 or 403) is
+ * remembered for `cache_ttl_neg` seconds, so a bad token repeated does not reach the provider meanwhile.
  */
 import { createHash } from 'node:crypto';
 import { decodeJwt } from 'jose';
@@ -23,6 +24,10 @@ function ttlFor(conf: OidcConf, token: string): number {
   }
 }
 
+/** Where a refusal of the token is remembered (`cache_ttl_neg`), apart from answers so no claims can be mistaken for one. */
+const refusedKey = (key: string) => `${key}:refused`;
+const refusal = () => refuse(401, 'the user info endpoint refused the token');
+
 /** Calls under way in this worker, by cache key: a burst of requests with one token makes one provider call. */
 const running = new Map<string, Promise<Outcome>>();
 
@@ -37,6 +42,7 @@ export async function userinfo(kong: Kong, conf: OidcConf, token: string): Promi
     const claims = JSON.parse(typeof text === 'string' ? text : Buffer.from(text).toString()) as Record<string, unknown>;
     return { ok: true, claims, accessToken: token, idToken: null };
   }
+  if (conf.negativeTtlS > 0 && (await kong.cache.get(refusedKey(key)).catch(() => undefined)) !== undefined) return refusal();
   let call = running.get(key);
   if (call === undefined) {
     call = ask(kong, conf, endpoint, token, key).finally(() => running.delete(key));
@@ -48,7 +54,10 @@ export async function userinfo(kong: Kong, conf: OidcConf, token: string): Promi
 /** The user info call itself; a 200 answer is cached under `key` (when not null) before it resolves. */
 async function ask(kong: Kong, conf: OidcConf, endpoint: string, token: string, key: string | null): Promise<Outcome> {
   const res = await getWithToken(endpoint, token, conf.timeoutMs);
-  if (res.status === 401 || res.status === 403) return refuse(401, 'the user info endpoint refused the token');
+  if (res.status === 401 || res.status === 403) {
+    if (key !== null && conf.negativeTtlS > 0) await kong.cache.set(refusedKey(key), '1', conf.negativeTtlS * 1000).catch(() => undefined);
+    return refusal();
+  }
   if (res.status !== 200 || res.body === null) throw new ProviderUnavailable(`${endpoint}: user info answered ${res.status}`);
   if (key !== null) {
     const ttl = ttlFor(conf, token);
