@@ -177,6 +177,10 @@ async function statusScenario(): Promise<void> {
   await new Promise((r) => setTimeout(r, 3000));
   assert.equal(kube.statusWrites.length, writes, `status rewritten without a change: ${JSON.stringify(kube.statusWrites.slice(writes))}`);
 
+  // A route its Gateway refuses is not translated: nothing serves it until the section is fixed.
+  assert.equal(await proxied('/bs'), 404);
+  assert.match(output, /HTTPRoute default\/bad-section: not accepted by Gateway default\/kong \(NoMatchingParent\)/);
+
   // Changes: the missing Service appears, the bad section is fixed; transition times move only where status did.
   const acceptedSince = ourParents('default', 'missing-backend')[0].conditions[0].lastTransitionTime;
   await new Promise((r) => setTimeout(r, 1100));
@@ -189,6 +193,6 @@ async function statusScenario(): Promise<void> {
   assert.notEqual(mb[1].lastTransitionTime, acceptedSince);
   assert.equal(ourParents('default', 'bad-section')[0].conditions[0].observedGeneration, 2);
   await waitUntil(() => ((statusOf('Gateway', 'default', 'kong').listeners as { attachedRoutes: number }[])[0].attachedRoutes === 4), WAIT, 'http listener counts 4 routes');
-  assert.equal(await proxied('/bs'), 200);
+  await waitUntil(async () => (await proxied('/bs')) === 200, WAIT, 'the accepted route translated');
   assert.doesNotMatch(output, /could not update the status/);
 }

@@ -273,6 +273,74 @@ spec:
   }
 });
 
+test('Gateway API routes their Gateway in the input refuses are reported and left out; routes of absent Gateways are kept', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tollgate-k8s-accept-'));
+  try {
+    const file = join(dir, 'gw.yaml');
+    const svc = (ns: string) => `apiVersion: v1
+kind: Service
+metadata: { name: s, namespace: ${ns} }
+spec: { ports: [{ port: 80 }] }
+---
+`;
+    const route = (kind: string, ns: string, name: string, parentRefs: string, extra = '') => `apiVersion: gateway.networking.k8s.io/${kind === 'TCPRoute' ? 'v1alpha2' : 'v1'}
+kind: ${kind}
+metadata: { name: ${name}, namespace: ${ns} }
+spec:
+  parentRefs: ${parentRefs}
+${extra}  rules: [{ ${kind === 'HTTPRoute' ? `matches: [{ path: { type: PathPrefix, value: /${name} } }], ` : ''}backendRefs: [{ name: s, port: 80 }] }]
+---
+`;
+    writeFileSync(file, `${svc('default')}${svc('apps')}apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: { name: kong }
+spec: { controllerName: konghq.com/kic-gateway-controller }
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: { name: kong, namespace: default }
+spec:
+  gatewayClassName: kong
+  listeners:
+  - { name: http, protocol: HTTP, port: 80 }
+  - { name: tcp, protocol: TCP, port: 9000 }
+  - { name: site, protocol: HTTP, port: 8080, hostname: a.example }
+  - { name: tcp-all, protocol: TCP, port: 9001, allowedRoutes: { namespaces: { from: All } } }
+---
+${route('HTTPRoute', 'default', 'accepted', '[{ name: kong }]')}
+${route('HTTPRoute', 'apps', 'other-ns', '[{ name: kong, namespace: default }]')}
+${route('HTTPRoute', 'default', 'wrong-host', '[{ name: kong, sectionName: site }]', '  hostnames: [b.example]\n')}
+${route('HTTPRoute', 'default', 'twice-refused', '[{ name: kong, sectionName: nope }, { name: kong, sectionName: tcp }]')}
+${route('HTTPRoute', 'default', 'absent-gateway', '[{ name: elsewhere }]')}
+${route('HTTPRoute', 'default', 'one-of-two', '[{ name: kong, sectionName: tcp }, { name: elsewhere }]')}
+${route('GRPCRoute', 'apps', 'grpc-other-ns', '[{ name: kong, namespace: default }]')}
+${route('TCPRoute', 'default', 'tcp-ok', '[{ name: kong, sectionName: tcp }]')}
+${route('TCPRoute', 'default', 'tcp-on-http', '[{ name: kong, sectionName: http }]')}
+${route('TCPRoute', 'apps', 'tcp-other-ns', '[{ name: kong, namespace: default }]')}`);
+    const got = await translateFile(file);
+    assert.equal(got.code, 0, got.stderr);
+    assert.doesNotMatch(got.stderr, /does not load/);
+    const lines = got.stderr.split('\n').filter((l) => l.includes('not accepted'));
+    assert.deepEqual(lines.map((l) => l.replace(/^.*?(\w+Route )/, '$1')).sort(), [
+      'GRPCRoute apps/grpc-other-ns: not accepted by Gateway default/kong (NotAllowedByListeners); skipped',
+      'HTTPRoute apps/other-ns: not accepted by Gateway default/kong (NotAllowedByListeners); skipped',
+      'HTTPRoute default/twice-refused: not accepted by Gateway default/kong (NoMatchingParent), Gateway default/kong (NotAllowedByListeners); skipped',
+      'HTTPRoute default/wrong-host: not accepted by Gateway default/kong (NoMatchingListenerHostname); skipped',
+      'TCPRoute default/tcp-on-http: not accepted by Gateway default/kong (NotAllowedByListeners); skipped',
+    ]);
+    const services = (got.config.services as Obj[]) ?? [];
+    assert.deepEqual(services.map((s) => s.name).sort(), [
+      'httproute.default.absent-gateway.0', 'httproute.default.accepted.0', 'httproute.default.one-of-two.0', 'tcproute.apps.tcp-other-ns.0', 'tcproute.default.tcp-ok.0',
+    ]);
+    // A stream route listens on the ports of the listeners that accept it only.
+    const destinations = (name: string) => ((services.find((s) => s.name === name)!.routes as Obj[])[0]).destinations;
+    assert.deepEqual(destinations('tcproute.default.tcp-ok.0'), [{ port: 9000 }]);
+    assert.deepEqual(destinations('tcproute.apps.tcp-other-ns.0'), [{ port: 9001 }]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 describe('Service TLS annotations that cannot apply are reported', () => {
   let dir: string;
   before(() => {

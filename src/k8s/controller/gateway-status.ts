@@ -6,9 +6,8 @@
  * Gateway (`Accepted`, `ResolvedRefs`), beside the entries other controllers wrote. Pure: the caller writes.
  */
 import { isObject, type Json, type JsonObject, type K8sObject } from '../objects.ts';
+import { GATEWAY_GROUP, isGatewayRef, judgeParent, listenersOf } from '../translate/gateway-acceptance.ts';
 import { KONG_GATEWAY_CONTROLLER } from '../translate/gateway-api.ts';
-
-export const GATEWAY_GROUP = 'gateway.networking.k8s.io';
 
 export interface Condition {
   type: string;
@@ -38,15 +37,6 @@ export interface GatewayStatusInput {
 }
 
 const ROUTE_KINDS = ['HTTPRoute', 'GRPCRoute', 'TCPRoute', 'UDPRoute', 'TLSRoute'] as const;
-
-/** The route kinds a listener of each protocol takes (stream kinds go to the stream proxy, `stream_listen`). */
-const KINDS_BY_PROTOCOL: Readonly<Record<string, readonly string[]>> = {
-  HTTP: ['HTTPRoute', 'GRPCRoute'],
-  HTTPS: ['HTTPRoute', 'GRPCRoute'],
-  TCP: ['TCPRoute'],
-  UDP: ['UDPRoute'],
-  TLS: ['TLSRoute'],
-};
 
 function generationOf(o: K8sObject): number {
   const meta = o.raw.metadata;
@@ -85,92 +75,6 @@ function field(raw: JsonObject, ...path: string[]): Json | undefined {
   let v: Json | undefined = raw;
   for (const p of path) v = isObject(v) ? v[p] : undefined;
   return v;
-}
-
-interface Listener {
-  name: string;
-  protocol: string;
-  port: number | undefined;
-  hostname: string | undefined;
-  /** Route kinds this listener takes. */
-  kinds: string[];
-  /** Kinds named in allowedRoutes that no listener of ours can take. */
-  invalidKinds: boolean;
-  from: string;
-  supported: boolean;
-}
-
-function listenersOf(gateway: K8sObject): Listener[] {
-  return asList(field(gateway.raw, 'spec', 'listeners')).flatMap((l) => {
-    if (!isObject(l) || typeof l.name !== 'string') return [];
-    const protocol = str(l.protocol) ?? '';
-    const protocolKinds = Object.prototype.hasOwnProperty.call(KINDS_BY_PROTOCOL, protocol) ? KINDS_BY_PROTOCOL[protocol] : [];
-    const supported = protocolKinds.length > 0;
-    const allowed = isObject(l.allowedRoutes) ? l.allowedRoutes : {};
-    const named = asList(allowed.kinds).filter(isObject);
-    let kinds = [...protocolKinds];
-    let invalidKinds = false;
-    if (named.length > 0) {
-      kinds = [];
-      for (const k of named) {
-        const group = str(k.group) ?? GATEWAY_GROUP;
-        const kind = str(k.kind) ?? '';
-        if (group === GATEWAY_GROUP && protocolKinds.includes(kind)) kinds.push(kind);
-        else invalidKinds = true;
-      }
-    }
-    const namespaces = isObject(allowed.namespaces) ? allowed.namespaces : {};
-    return [{
-      name: l.name,
-      protocol,
-      port: typeof l.port === 'number' ? l.port : undefined,
-      hostname: str(l.hostname),
-      kinds,
-      invalidKinds,
-      from: str(namespaces.from) ?? 'Same',
-      supported,
-    }];
-  });
-}
-
-/** Whether two hostnames (either may be a `*.` wildcard) can name the same host. */
-function hostnamesIntersect(a: string, b: string): boolean {
-  const covers = (wild: string, host: string): boolean => wild.startsWith('*.') && host.endsWith(wild.slice(1)) && host.length > wild.length - 1;
-  return a === b || covers(a, b) || covers(b, a);
-}
-
-interface ParentVerdict {
-  accepted: boolean;
-  reason: string;
-  message: string;
-  /** Listener names the route attaches to (when accepted). */
-  listeners: string[];
-}
-
-function judgeParent(route: K8sObject, gateway: K8sObject, ref: JsonObject): ParentVerdict {
-  const section = str(ref.sectionName);
-  const port = typeof ref.port === 'number' ? ref.port : undefined;
-  const candidates = listenersOf(gateway).filter((l) => (section === undefined || l.name === section) && (port === undefined || l.port === port));
-  if (candidates.length === 0) {
-    const what = section !== undefined ? `no listener named '${section}'` : `no listener on port ${String(port)}`;
-    return { accepted: false, reason: 'NoMatchingParent', message: `Gateway ${gateway.metadata.namespace}/${gateway.metadata.name} has ${what}`, listeners: [] };
-  }
-  const allowed = candidates.filter((l) => {
-    if (!l.kinds.includes(route.kind)) return false;
-    if (l.from === 'All') return true;
-    if (l.from === 'Same') return route.metadata.namespace === gateway.metadata.namespace;
-    // Selector: Namespaces are not watched, so their labels cannot be matched.
-    return false;
-  });
-  if (allowed.length === 0) {
-    return { accepted: false, reason: 'NotAllowedByListeners', message: `no listener of Gateway ${gateway.metadata.namespace}/${gateway.metadata.name} allows a ${route.kind} from namespace ${route.metadata.namespace} (namespace selectors are not evaluated)`, listeners: [] };
-  }
-  const hostnames = asList(field(route.raw, 'spec', 'hostnames')).filter((h): h is string => typeof h === 'string');
-  const matching = allowed.filter((l) => l.hostname === undefined || hostnames.length === 0 || hostnames.some((h) => hostnamesIntersect(h, l.hostname!)));
-  if (matching.length === 0) {
-    return { accepted: false, reason: 'NoMatchingListenerHostname', message: 'no listener hostname matches the route hostnames', listeners: [] };
-  }
-  return { accepted: true, reason: 'Accepted', message: '', listeners: matching.map((l) => l.name) };
 }
 
 /** ResolvedRefs of a route: the first backendRef problem, or all resolved. */
@@ -234,7 +138,7 @@ export function gatewayApiStatus(input: GatewayStatusInput): StatusUpdate[] {
       let backends: ReturnType<typeof judgeBackends> | null = null;
       for (const ref of asList(field(route.raw, 'spec', 'parentRefs'))) {
         if (!isObject(ref) || typeof ref.name !== 'string') continue;
-        if ((str(ref.group) ?? GATEWAY_GROUP) !== GATEWAY_GROUP || (str(ref.kind) ?? 'Gateway') !== 'Gateway') continue;
+        if (!isGatewayRef(ref)) continue;
         const ns = str(ref.namespace) ?? route.metadata.namespace;
         const gateway = gateways.find((g) => g.metadata.namespace === ns && g.metadata.name === ref.name);
         if (gateway === undefined) continue;

@@ -4,8 +4,8 @@
  * of its matches a route `…<rule>.<match>` (matches that differ only by path share one route). Filters become
  * plugins on the route: RequestHeaderModifier (request-transformer), ResponseHeaderModifier
  * (response-transformer), URLRewrite and RequestRedirect. Backends in another namespace need a ReferenceGrant
- * there. Routes are translated whether or not their Gateway is in the input; a Gateway that is, but whose class
- * belongs to another controller, keeps its routes out. TCPRoute, UDPRoute and TLSRoute are in
+ * there. Routes are translated whether or not their Gateway is in the input; a Gateway that is keeps them out when
+ * its class belongs to another controller or its listeners refuse them. TCPRoute, UDPRoute and TLSRoute are in
  * stream-resources.ts.
  */
 import type { PluginSchemaRegistry } from '../../schema/index.ts';
@@ -16,6 +16,7 @@ import { weightedUpstream } from './backends.ts';
 import { attachPlugins } from './plugins.ts';
 import { httpRoutePriorities, splitExpression, splitHttpRoute, splitKey } from './httproute-expressions.ts';
 import { applyServiceTls } from './service-tls.ts';
+import { isGatewayRef, judgeParent, type ParentVerdict } from './gateway-acceptance.ts';
 import { asArray, asString, field, tagsFor, type Entity, type KongService, type TranslationState } from './state.ts';
 
 /** The controller name KIC's GatewayClasses use. */
@@ -39,17 +40,47 @@ function gatewayPaths(match: JsonObject): string[] | null {
   }
 }
 
-/** Whether `route` may be translated: no parent Gateway in the input belongs to another controller. */
-export function ownedByKong(state: TranslationState, route: K8sObject): boolean {
+export interface JudgedParent {
+  gateway: K8sObject;
+  verdict: ParentVerdict;
+}
+
+/**
+ * The verdicts of `route`'s parent Gateways that are in the input and not of another controller's class (one
+ * whose class is not in the input is judged too), and whether some parent is not in the input (it cannot be
+ * judged).
+ */
+export function judgeParents(state: TranslationState, route: K8sObject): { judged: JudgedParent[]; unknownParent: boolean } {
+  const judged: JudgedParent[] = [];
+  let unknownParent = false;
   for (const parent of asArray(field(route, 'spec.parentRefs'))) {
     if (!isObject(parent) || typeof parent.name !== 'string') continue;
-    const gateway = state.find('Gateway', asString(parent.namespace) ?? route.metadata.namespace, parent.name);
-    if (gateway === undefined) return true;
+    const gateway = isGatewayRef(parent) ? state.find('Gateway', asString(parent.namespace) ?? route.metadata.namespace, parent.name) : undefined;
+    if (gateway === undefined) {
+      unknownParent = true;
+      continue;
+    }
     const className = asString(field(gateway, 'spec.gatewayClassName'));
     const gatewayClass = className === undefined ? undefined : state.all('GatewayClass').find((c) => c.metadata.name === className);
-    if (gatewayClass === undefined || asString(field(gatewayClass, 'spec.controllerName')) === KONG_GATEWAY_CONTROLLER) return true;
+    if (gatewayClass !== undefined && asString(field(gatewayClass, 'spec.controllerName')) !== KONG_GATEWAY_CONTROLLER) continue;
+    judged.push({ gateway, verdict: judgeParent(route, gateway, parent) });
   }
-  return asArray(field(route, 'spec.parentRefs')).length === 0;
+  return { judged, unknownParent };
+}
+
+/**
+ * Whether `route` may be translated, as KIC decides: some parent accepts it. A parent Gateway that is not in the
+ * input counts as accepting; one whose class belongs to another controller neither accepts nor refuses. When no
+ * parent accepts, the refusals are reported.
+ */
+export function acceptedByParent(state: TranslationState, route: K8sObject): boolean {
+  if (asArray(field(route, 'spec.parentRefs')).length === 0) return true;
+  const { judged, unknownParent } = judgeParents(state, route);
+  if (unknownParent || judged.some((j) => j.verdict.accepted)) return true;
+  if (judged.length > 0) {
+    state.report(route, `not accepted by ${judged.map((j) => `Gateway ${j.gateway.metadata.namespace}/${j.gateway.metadata.name} (${j.verdict.reason})`).join(', ')}; skipped`);
+  }
+  return false;
 }
 
 /** Whether a ReferenceGrant in `to` lets `from` point at a Service there. */
@@ -319,8 +350,8 @@ function translateRoute(state: TranslationState, route: K8sObject, registry: Plu
 }
 
 export function translateGatewayApi(state: TranslationState, registry: PluginSchemaRegistry, expressions: boolean): void {
-  const httpRoutes = state.all('HTTPRoute').filter((r) => ownedByKong(state, r));
+  const httpRoutes = state.all('HTTPRoute').filter((r) => acceptedByParent(state, r));
   const priorities = expressions ? httpRoutePriorities(httpRoutes) : null;
   for (const route of httpRoutes) translateRoute(state, route, registry, false, priorities);
-  for (const route of state.all('GRPCRoute')) if (ownedByKong(state, route)) translateRoute(state, route, registry, true, null);
+  for (const route of state.all('GRPCRoute')) if (acceptedByParent(state, route)) translateRoute(state, route, registry, true, null);
 }

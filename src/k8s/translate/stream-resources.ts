@@ -7,13 +7,13 @@
  * - UDPIngress rule i: route `<ns>.<name>.<i>.udp` (udp, destination port) on service `<ns>.<service>.<port>.udp`.
  *   Both use the upstream `<service>.<ns>.<port>.svc` of the Service's endpoints.
  * - TCPRoute/UDPRoute rule i: service and upstream `<kind>.<ns>.<name>.<i>` over the weighted backendRefs, route
- *   `….<i>.0` with the ports of the parent Gateways' TCP (UDP) listeners (the one named by sectionName) as
- *   destinations. TLSRoute: route with its hostnames as SNIs, protocol `tls`, or `tls_passthrough` when a parent
- *   listener has `tls.mode: Passthrough`.
+ *   `….<i>.0` with the ports of the parent Gateways' TCP (UDP) listeners that accept it (the one named by
+ *   sectionName) as destinations. TLSRoute: route with its hostnames as SNIs, protocol `tls`, or
+ *   `tls_passthrough` when a parent listener accepting it has `tls.mode: Passthrough`.
  */
 import { isObject, type JsonObject, type K8sObject } from '../objects.ts';
 import { serviceUpstream, weightedUpstream } from './backends.ts';
-import { ownedByKong, ruleBackends } from './gateway-api.ts';
+import { acceptedByParent, judgeParents, ruleBackends } from './gateway-api.ts';
 import { translateTls } from './ingress.ts';
 import { asArray, asString, field, tagsFor, type Entity, type KongService, type TranslationState } from './state.ts';
 
@@ -75,19 +75,15 @@ function translateKongStreamIngresses(state: TranslationState, inClass: (o: K8sO
   }
 }
 
-/** The parent Gateways' listeners (in the input) that `route` attaches to. */
+/** The listeners of the parent Gateways in the input that accept `route`. */
 function parentListeners(state: TranslationState, route: K8sObject): JsonObject[] {
-  const out: JsonObject[] = [];
-  for (const parent of asArray(field(route, 'spec.parentRefs'))) {
-    if (!isObject(parent) || typeof parent.name !== 'string') continue;
-    const gateway = state.find('Gateway', asString(parent.namespace) ?? route.metadata.namespace, parent.name);
-    if (gateway === undefined) continue;
-    const section = asString(parent.sectionName);
+  const out = new Set<JsonObject>();
+  for (const { gateway, verdict } of judgeParents(state, route).judged) {
     for (const listener of asArray(field(gateway, 'spec.listeners'))) {
-      if (isObject(listener) && (section === undefined || listener.name === section)) out.push(listener);
+      if (isObject(listener) && typeof listener.name === 'string' && verdict.listeners.includes(listener.name)) out.add(listener);
     }
   }
-  return out;
+  return [...out];
 }
 
 const ROUTE_KINDS = [
@@ -98,7 +94,7 @@ const ROUTE_KINDS = [
 
 function translateGatewayStreamRoutes(state: TranslationState): void {
   for (const { kind, prefix, protocol, listenerProtocol } of ROUTE_KINDS) {
-    for (const route of state.all(kind).filter((r) => ownedByKong(state, r))) {
+    for (const route of state.all(kind).filter((r) => acceptedByParent(state, r))) {
       const { namespace, name } = route.metadata;
       const listeners = parentListeners(state, route);
       const ports = listeners.filter((l) => l.protocol === listenerProtocol && typeof l.port === 'number').map((l) => ({ port: l.port as number }));
