@@ -41,14 +41,47 @@ function failed(ctx: PluginContext, step: PhaseStep, err: unknown, log: PluginEr
   }
 }
 
-/** A step's promise being waited for, until its deadline. */
+/**
+ * A step's promise being waited for, until its deadline: one object and one promise per async step. It settles
+ * (never rejects) when the method's promise does or when the deadline passes, whichever is first, reporting a
+ * failure or a timeout itself, so the runner chains nothing more than its own continuation.
+ */
 class PendingStep {
   readonly at: number;
-  readonly expire: () => void;
+  readonly ctx: PluginContext;
+  readonly step: PhaseStep;
+  readonly run: PhaseRun;
   done = false;
-  constructor(at: number, expire: () => void) {
+  #resolve: (() => void) | null = null;
+  readonly settled: Promise<void>;
+
+  constructor(at: number, ctx: PluginContext, step: PhaseStep, run: PhaseRun, promise: PromiseLike<void>) {
     this.at = at;
-    this.expire = expire;
+    this.ctx = ctx;
+    this.step = step;
+    this.run = run;
+    this.settled = new Promise<void>((resolve) => {
+      this.#resolve = resolve;
+    });
+    promise.then(
+      () => this.finish(null, false),
+      (err: unknown) => this.finish(err, true),
+    );
+  }
+
+  /** The method's outcome (or the timeout), once: later ones are ignored. */
+  finish(err: unknown, failedWith: boolean): void {
+    if (this.done) return;
+    this.done = true;
+    if (failedWith) failed(this.ctx, this.step, err, this.run.log, this.run.answers);
+    const resolve = this.#resolve!;
+    this.#resolve = null;
+    resolve();
+  }
+
+  expire(): void {
+    const phase = phaseName(this.run.bit);
+    this.finish(new PluginTimeoutError(`did not finish ${phase} within ${this.run.timeoutMs} ms`), true);
   }
 }
 
@@ -67,7 +100,6 @@ function sweepPendingSteps(): void {
     const step = pendingSteps[i];
     if (step.done) continue;
     if (now >= step.at) {
-      step.done = true;
       step.expire();
       continue;
     }
@@ -80,27 +112,21 @@ function sweepPendingSteps(): void {
   }
 }
 
-/** Waits for a step's promise, at most `timeoutMs` (0: no bound); rejects with PluginTimeoutError past it. */
-function settle(promise: PromiseLike<void>, timeoutMs: number, phase: string): Promise<void> {
-  if (timeoutMs <= 0) return Promise.resolve(promise);
-  return new Promise<void>((resolve, reject) => {
-    const pending = new PendingStep(performance.now() + timeoutMs, () => reject(new PluginTimeoutError(`did not finish ${phase} within ${timeoutMs} ms`)));
-    pendingSteps.push(pending);
-    if (sweeper === null) {
-      sweeper = setInterval(sweepPendingSteps, SWEEP_MS);
-      sweeper.unref();
-    }
-    promise.then(
-      () => {
-        pending.done = true;
-        resolve();
-      },
-      (err: unknown) => {
-        pending.done = true;
-        reject(err);
-      },
-    );
-  });
+/**
+ * Waits for a step's promise, at most the run's timeout (0: no bound); a failure or a timeout is reported (and,
+ * in answering phases, answered) before the returned promise resolves. It never rejects.
+ */
+function settle(ctx: PluginContext, step: PhaseStep, run: PhaseRun, promise: PromiseLike<void>): Promise<void> {
+  if (run.timeoutMs <= 0) {
+    return Promise.resolve(promise).then(undefined, (err: unknown) => failed(ctx, step, err, run.log, run.answers));
+  }
+  const pending = new PendingStep(performance.now() + run.timeoutMs, ctx, step, run, promise);
+  pendingSteps.push(pending);
+  if (sweeper === null) {
+    sweeper = setInterval(sweepPendingSteps, SWEEP_MS);
+    sweeper.unref();
+  }
+  return pending.settled;
 }
 
 /** Options of one phase run. */
@@ -153,7 +179,7 @@ function runUntracedStep(ctx: PluginContext, step: PhaseStep, run: PhaseRun): vo
     return;
   }
   if (result === undefined || typeof (result as Promise<void>).then !== 'function') return;
-  return settle(result, run.timeoutMs, phaseName(run.bit)).catch((err: unknown) => failed(ctx, step, err, run.log, run.answers));
+  return settle(ctx, step, run, result);
 }
 
 /**
