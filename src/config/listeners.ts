@@ -96,20 +96,30 @@ function parseEntry(entry: string): ListenAddress {
  * naming the faulty entry.
  */
 export function parseListenAddresses(raw: string): ListenAddress[] {
-  const entries = splitList(raw);
-  if (entries.length === 0) throw new InvalidValue(`must not be empty (${USAGE}; 'off' disables it)`);
-  if (entries.length === 1 && entries[0] === 'off') return [];
-  return entries.map((entry) => {
-    if (entry === 'off') throw entryProblem(entry, `'off' must be the only entry`);
-    return parseEntry(entry);
-  });
+  return parseListenList(raw, USAGE, parseEntry);
 }
 
 /**
- * The setting's own value: the entries as written, whitespace collapsed (`['off']` stays `['off']`, as Kong
- * shows it), after checking that they parse.
+ * The entries of a listen setting (`proxy_listen`, `stream_listen`, ...), each parsed by `parse`; `off` alone
+ * gives an empty list. `usage` completes the message of an empty value.
  */
+export function parseListenList<T>(raw: string, usage: string, parse: (entry: string) => T): T[] {
+  const entries = splitList(raw);
+  if (entries.length === 0) throw new InvalidValue(`must not be empty (${usage}; 'off' disables it)`);
+  if (entries.length === 1 && entries[0] === 'off') return [];
+  return entries.map((entry) => {
+    if (entry === 'off') throw entryProblem(entry, `'off' must be the only entry`);
+    return parse(entry);
+  });
+}
+
+/** A listen setting's own value: its entries as written, whitespace collapsed (`['off']` stays `['off']`, as Kong shows it). */
+export function collapsedEntries(raw: string): string[] {
+  return splitList(raw).map((entry) => entry.split(/\s+/).join(' '));
+}
+
+/** The setting's own value (see {@link collapsedEntries}), after checking that the entries parse. */
 export function listenEntries(raw: string): string[] {
   parseListenAddresses(raw);
-  return splitList(raw).map((entry) => entry.split(/\s+/).join(' '));
+  return collapsedEntries(raw);
 }

@@ -3,8 +3,8 @@
  * [proxy_protocol] [bind]` entries. A separate parser from the HTTP listeners' because the flags differ:
  * `udp` exists only here, and `http2`/`deferred` make no sense for raw streams.
  */
-import { entryProblem, parseHostPort } from './listeners.ts';
-import { InvalidValue, splitList } from './value-parsers.ts';
+import { collapsedEntries, entryProblem, parseHostPort, parseListenList } from './listeners.ts';
+import { InvalidValue } from './value-parsers.ts';
 
 /** One parsed `stream_listen` entry. */
 export interface StreamListenAddress {
@@ -65,19 +65,13 @@ function parseEntry(entry: string): StreamListenAddress {
 
 /** Parses a `stream_listen` value; `off` gives an empty list. Throws {@link InvalidValue} naming the entry. */
 export function parseStreamListenAddresses(raw: string): StreamListenAddress[] {
-  const entries = splitList(raw);
-  if (entries.length === 0) throw new InvalidValue(`must not be empty (${USAGE}; 'off' disables it)`);
-  if (entries.length === 1 && entries[0] === 'off') return [];
-  return entries.map((entry) => {
-    if (entry === 'off') throw entryProblem(entry, `'off' must be the only entry`);
-    return parseEntry(entry);
-  });
+  return parseListenList(raw, USAGE, parseEntry);
 }
 
 /** The setting's own value: the entries as written, whitespace collapsed, after checking that they parse. */
 export function streamListenEntries(raw: string): string[] {
   parseStreamListenAddresses(raw);
-  return splitList(raw).map((entry) => entry.split(/\s+/).join(' '));
+  return collapsedEntries(raw);
 }
 
 /**
