@@ -6,7 +6,7 @@ import type { Kong, LogRecord, PluginHandler } from '../../pdk/index.ts';
 import type { PluginEntityScope } from '../../pdk/plugin-handler.ts';
 import type { DatadogConfig } from './schema.ts';
 import { effectiveQueueSettings, type QueueSettings } from '../shared/log-queue/schema.ts';
-import { getQueue, type LogQueue, type QueueLog } from '../shared/log-queue/queue.ts';
+import { queueFor, type LogQueue, type QueueLog } from '../shared/log-queue/queue.ts';
 import { UdpSender } from '../shared/udp-sender.ts';
 import { datadogLines, type DatadogLinesConf, type DatadogMetric } from './lines.ts';
 
@@ -60,11 +60,7 @@ export const datadogHandler: PluginHandler<DatadogConf, DatadogConfig> = {
       conf.udp.log.write = conf.log;
       for (const w of conf.warnings) conf.log('warn', w);
     }
-    let queue = conf.queue;
-    if (queue === null || !queue.sendsWith(conf.send)) {
-      queue = getQueue<LogRecord>({ name: conf.queueName, logTag: conf.logTag, settings: conf.settings, send: conf.send, log: conf.log });
-      conf.queue = queue;
-    }
+    const queue = queueFor<LogRecord>(conf, conf.send, conf.log);
     // A full queue would drop the entry anyway: count the drop before building the record.
     if (queue.full) {
       queue.refuse();

@@ -9,7 +9,7 @@ import type { Kong, PluginHandler } from '../../pdk/index.ts';
 import type { PluginEntityScope } from '../../pdk/plugin-handler.ts';
 import type { HttpLogConfig } from './schema.ts';
 import { effectiveQueueSettings, type QueueSettings } from '../shared/log-queue/schema.ts';
-import { getQueue, type LogQueue, type QueueLog } from '../shared/log-queue/queue.ts';
+import { queueFor, type LogQueue, type QueueLog } from '../shared/log-queue/queue.ts';
 import { applyCustomFields, compileCustomFields, type CompiledFields } from '../shared/custom-fields.ts';
 import { batchBody, httpTarget, sendBatch, type HttpTarget } from './sender.ts';
 
@@ -65,12 +65,7 @@ export const httpLogHandler: PluginHandler<HttpLogConf, HttpLogConfig> = {
       conf.log = kong.node.getErrorLog();
       for (const w of conf.warnings) conf.log('warn', w);
     }
-    let queue = conf.queue;
-    // Another entity sharing the queue enqueued last: make this one's settings current again (Kong's rule).
-    if (queue === null || !queue.sendsWith(conf.send)) {
-      queue = getQueue<string>({ name: conf.queueName, logTag: conf.logTag, settings: conf.settings, send: conf.send, log: conf.log });
-      conf.queue = queue;
-    }
+    const queue = queueFor<string>(conf, conf.send, conf.log);
     // A full queue would drop an entry anyway: count the drop before paying for the record and its JSON.
     if (queue.full) {
       queue.refuse();

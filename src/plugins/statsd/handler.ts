@@ -7,7 +7,7 @@ import type { Kong, LogRecord, PluginHandler } from '../../pdk/index.ts';
 import type { PluginEntityScope } from '../../pdk/plugin-handler.ts';
 import type { StatsdConfig } from './schema.ts';
 import { effectiveQueueSettings, type QueueSettings } from '../shared/log-queue/schema.ts';
-import { getQueue, type LogQueue, type QueueLog } from '../shared/log-queue/queue.ts';
+import { queueFor, type LogQueue, type QueueLog } from '../shared/log-queue/queue.ts';
 import { UdpSender } from '../shared/udp-sender.ts';
 import { tcpSender, type TcpSender } from '../shared/tcp-sender.ts';
 import { KINDS, packLines, statsdLines, type MetricConf } from './lines.ts';
@@ -97,11 +97,7 @@ export const statsdHandler: PluginHandler<StatsdConf, StatsdConfig> = {
       for (const w of conf.warnings) conf.log('warn', w);
     }
     conf.send ??= senderFor(conf, kong);
-    let queue = conf.queue;
-    if (queue === null || !queue.sendsWith(conf.send)) {
-      queue = getQueue<LogRecord>({ name: conf.queueName, logTag: conf.logTag, settings: conf.settings, send: conf.send, log: conf.log });
-      conf.queue = queue;
-    }
+    const queue = queueFor<LogRecord>(conf, conf.send, conf.log);
     // A full queue would drop an entry anyway: count the drop before paying for the record.
     if (queue.full) {
       queue.refuse();

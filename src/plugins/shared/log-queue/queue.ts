@@ -283,6 +283,28 @@ export function getQueue<E>(options: QueueOptions<E>): LogQueue<E> {
   return q;
 }
 
+/** What a plugin entity keeps to reach its queue (part of its `prepare` result). */
+export interface QueueHolder<E> {
+  queue: LogQueue<E> | null;
+  readonly queueName: string;
+  readonly logTag: string;
+  readonly settings: QueueSettings;
+}
+
+/**
+ * The entity's queue with its own settings current. Queues are shared by name: when another entity sharing it
+ * enqueued last, this one's settings and sender are made current again (Kong's rule); otherwise it is the queue
+ * the entity kept, with no lookup.
+ */
+export function queueFor<E>(holder: QueueHolder<E>, send: BatchSender<E>, log: QueueLog): LogQueue<E> {
+  let queue = holder.queue;
+  if (queue === null || !queue.sendsWith(send)) {
+    queue = getQueue<E>({ name: holder.queueName, logTag: holder.logTag, settings: holder.settings, send, log });
+    holder.queue = queue;
+  }
+  return queue;
+}
+
 /** A stopping worker sends what its queues hold (bounded by the worker's drain timeout). */
 async function drainQueues(): Promise<void> {
   for (const q of queues.values()) q.flushNow();
