@@ -3,6 +3,7 @@
  * first use only, so requests whose plugins never trace pay nothing for it. Without a trace (instrumentation
  * off), spans a plugin starts are detached and recorded nowhere, like Kong's noop tracer.
  */
+import { nowMs } from '../tracing/clock.ts';
 import { newSpanId } from '../tracing/ids.ts';
 import { RequestTrace } from '../tracing/trace.ts';
 import { SPAN_KIND, Span, type AttributeValue } from '../tracing/span.ts';
@@ -45,7 +46,7 @@ export class TracingApi {
   startSpan(name: string, options: StartSpanOptions = {}): Span {
     const trace = this.#ctx.trace;
     const kind = options.kind ?? SPAN_KIND.INTERNAL;
-    const startMs = options.startMs ?? Date.now();
+    const startMs = options.startMs ?? nowMs();
     let span: Span;
     if (trace === null) span = new Span(name, kind, newSpanId(), options.parent?.spanId ?? null, startMs);
     else span = trace.startSpan(name, kind, startMs, options.parent === undefined ? trace.active : options.parent);
@@ -106,7 +107,7 @@ export class TracingApi {
   recordLog(level: string, message: string, attributes: Readonly<Record<string, string | number | boolean>>): boolean {
     const lines = this.#ctx.logLines;
     if (lines === null) return false;
-    lines.push({ level, message, plugin: this.#ctx.currentPlugin, timeMs: Date.now(), attributes });
+    lines.push({ level, message, plugin: this.#ctx.currentPlugin, timeMs: nowMs(), attributes });
     return true;
   }
 
@@ -124,7 +125,7 @@ export class TracingApi {
     const trace = ctx.trace;
     if (trace === null) return;
     const route = ctx.routed?.route as { paths?: readonly string[] | null } | null | undefined;
-    trace.finalize(ctx.endedAt === 0 ? Date.now() : ctx.startedAt + (ctx.endedAt - ctx.start), ctx.downstream?.status ?? 0, route?.paths?.[0] ?? '');
+    trace.finalize(ctx.endedAt === 0 ? nowMs() : ctx.startedAt + (ctx.endedAt - ctx.start), ctx.downstream?.status ?? 0, route?.paths?.[0] ?? '');
     for (const span of trace.spans) processor(span, trace);
   }
 }

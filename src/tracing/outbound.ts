@@ -9,6 +9,7 @@
  *   the error and an error status.
  * Subscribed once per worker, only when one of the two is on.
  */
+import { nowMs } from './clock.ts';
 import { subscribe } from 'node:diagnostics_channel';
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
@@ -83,7 +84,7 @@ function onClientSocket(message: unknown): void {
   const trace = scopedTrace(INSTRUMENT.dns_query);
   if (trace === null) return;
   const socket = (message as { socket: Socket }).socket;
-  const startMs = Date.now();
+  const startMs = nowMs();
   let span: Span | null = null;
   const onLookup = (err: Error | null, address: string, _family: unknown, host: string): void => {
     span = trace.startSpan('kong.dns', SPAN_KIND.CLIENT, startMs);

@@ -3,6 +3,7 @@
  * when exported), attributes, status and the sampling flag. The trace id lives on the request's trace, so a
  * trace id taken from an incoming header applies to every span at once.
  */
+import { nowMs } from './clock.ts';
 
 /** OpenTelemetry's span kinds, as numbered in OTLP. */
 export const SPAN_KIND = { UNSPECIFIED: 0, INTERNAL: 1, SERVER: 2, CLIENT: 3, PRODUCER: 4, CONSUMER: 5 } as const;
@@ -49,7 +50,7 @@ export class Span {
     this.statusMessage = message;
   }
 
-  addEvent(name: string, attributes: Readonly<Record<string, AttributeValue>> | null = null, timeMs = Date.now()): void {
+  addEvent(name: string, attributes: Readonly<Record<string, AttributeValue>> | null = null, timeMs = nowMs()): void {
     (this.events ??= []).push({ name, timeMs, attributes });
   }
 
@@ -59,7 +60,7 @@ export class Span {
   }
 
   /** Ends the span once; later calls keep the first end. */
-  finish(endMs = Date.now()): void {
+  finish(endMs = nowMs()): void {
     if (this.endMs === 0) this.endMs = endMs;
   }
 }

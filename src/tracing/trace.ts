@@ -4,6 +4,7 @@
  * propagate headers), so requests that do not trace pay a single null check per hook.
  */
 import { newSpanId, newTraceId } from './ids.ts';
+import { nowMs } from './clock.ts';
 import { SPAN_KIND, STATUS_ERROR, Span, type AttributeValue } from './span.ts';
 import { INSTRUMENT } from './instrumentations.ts';
 import { sampleByTraceId } from './sampler.ts';
@@ -15,10 +16,7 @@ interface BalancerTry {
   failed: boolean;
 }
 
-/** Wall-clock ms (fractional) of a performance.now() reading. */
-export function wallMs(perfNow: number): number {
-  return performance.timeOrigin + perfNow;
-}
+export { wallMs } from './clock.ts';
 
 export class RequestTrace {
   traceId: Buffer;
@@ -60,7 +58,7 @@ export class RequestTrace {
   }
 
   /** A new span under the active one (or `parent`), started now unless `startMs` is given. */
-  startSpan(name: string, kind: number = SPAN_KIND.INTERNAL, startMs = Date.now(), parent: Span | null = this.active): Span {
+  startSpan(name: string, kind: number = SPAN_KIND.INTERNAL, startMs = nowMs(), parent: Span | null = this.active): Span {
     const span = new Span(name, kind, newSpanId(), parent === null ? null : parent.spanId, startMs);
     span.shouldSample = this.shouldSample;
     this.spans.push(span);
@@ -68,7 +66,7 @@ export class RequestTrace {
   }
 
   /** Ends a span; when it was the active one, its parent is active again. */
-  endSpan(span: Span, endMs = Date.now()): void {
+  endSpan(span: Span, endMs = nowMs()): void {
     span.finish(endMs);
     if (this.active === span) this.active = this.parentOf(span) ?? this.root;
   }
@@ -87,7 +85,7 @@ export class RequestTrace {
 
   /** A plugin's phase begins: its span (`kong.<phase>.plugin.<name>`) is active until it ends. */
   pluginSpan(phase: string, plugin: string): Span {
-    const span = this.startSpan(pluginSpanName(phase, plugin), SPAN_KIND.INTERNAL, Date.now(), this.root);
+    const span = this.startSpan(pluginSpanName(phase, plugin), SPAN_KIND.INTERNAL, nowMs(), this.root);
     this.active = span;
     return span;
   }
@@ -108,7 +106,7 @@ export class RequestTrace {
   balancerSpanForInjection(): Span | null {
     if ((this.mask & INSTRUMENT.balancer) === 0) return null;
     if (this.injectedBalancer === null) {
-      const span = new Span('kong.balancer', SPAN_KIND.CLIENT, newSpanId(), this.root.spanId, Date.now());
+      const span = new Span('kong.balancer', SPAN_KIND.CLIENT, newSpanId(), this.root.spanId, nowMs());
       span.shouldSample = this.shouldSample;
       this.injectedBalancer = span;
     }
@@ -119,7 +117,7 @@ export class RequestTrace {
   tryStarted(ip: string, port: number): void {
     if ((this.mask & INSTRUMENT.balancer) === 0) return;
     const tries = (this.#tries ??= []);
-    const span = this.startSpan('kong.balancer', SPAN_KIND.CLIENT, Date.now(), this.root);
+    const span = this.startSpan('kong.balancer', SPAN_KIND.CLIENT, nowMs(), this.root);
     span.setAttribute('try_count', tries.length + 1);
     span.setAttribute('net.peer.ip', ip);
     span.setAttribute('net.peer.port', port);

@@ -3,6 +3,7 @@
  * tags and phase annotations, sent as Zipkin v2 JSON through a batching queue. Propagation runs in access,
  * with the proxy span as the context sent upstream. Independent of `tracing_instrumentations`, as in Kong.
  */
+import { nowMs } from '../../tracing/clock.ts';
 import { randomBytes } from 'node:crypto';
 import type { Kong, PluginEntityScope, PluginHandler } from '../../pdk/index.ts';
 import { resolvePropagation, type PropagationConfig, type TracingContext } from '../../tracing/propagation/index.ts';
@@ -99,7 +100,7 @@ interface ZipkinState {
   headerFilterEndUs: number;
 }
 
-const nowUs = (): number => Date.now() * 1000;
+const nowUs = (): number => nowMs() * 1000;
 
 function stateOf(kong: Kong, conf: ZipkinConf, extracted?: TracingContext): ZipkinState {
   const existing = kong.ctx.plugin.zipkin as ZipkinState | undefined;
