@@ -78,6 +78,7 @@ before(async () => {
         { name: 'http', protocol: 'HTTP', port: 80 },
         { name: 'tcp', protocol: 'TCP', port: 9000 },
         { name: 'admin', protocol: 'HTTP', port: 8080, hostname: 'admin.example', allowedRoutes: { namespaces: { from: 'All' } } },
+        { name: 'teams', protocol: 'HTTP', port: 8081, allowedRoutes: { namespaces: { from: 'Selector', selector: { matchLabels: { gateway: 'shared' } } } } },
       ],
     },
   });
@@ -94,6 +95,10 @@ before(async () => {
   kube.apply(route('HTTPRoute', 'apps', 'other-ns', [{ name: 'kong', namespace: 'default', sectionName: 'http' }], toEcho('/ns', 'echo', 'default')));
   kube.apply(route('HTTPRoute', 'default', 'bad-section', [{ name: 'kong', sectionName: 'nope' }], toEcho('/bs')));
   kube.apply(route('HTTPRoute', 'default', 'foreign-route', [{ name: 'foreign' }], toEcho('/fr')));
+  // Admitted by the `teams` listener through its Namespace's label, refused once the label goes.
+  kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-a', labels: { gateway: 'shared' } } });
+  kube.apply(route('HTTPRoute', 'team-a', 'team-route', [{ name: 'kong', namespace: 'default', sectionName: 'teams' }], toEcho('/team', 'echo', 'default')));
+  kube.apply({ apiVersion: 'gateway.networking.k8s.io/v1beta1', kind: 'ReferenceGrant', metadata: { name: 'team-a-to-echo', namespace: 'default' }, spec: { from: [{ group: GW.split('/')[0], kind: 'HTTPRoute', namespace: 'team-a' }], to: [{ group: '', kind: 'Service' }] } });
   kube.apply(route('GRPCRoute', 'default', 'grpc', [{ name: 'kong' }], { matches: [{ method: { service: 'echo.Echo' } }], backendRefs: [{ name: 'echo', port: 80 }] }));
 
   const statusPort = await freePort();
@@ -155,6 +160,8 @@ async function statusScenario(): Promise<void> {
   assert.deepEqual(ourParents('apps', 'other-ns')[0].parentRef, { group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace: 'default', name: 'kong', sectionName: 'http' });
   assert.deepEqual(reasons('default', 'bad-section'), ['Accepted=False/NoMatchingParent', 'ResolvedRefs=True/ResolvedRefs']);
   assert.deepEqual(reasons('default', 'grpc', 'GRPCRoute'), ['Accepted=True/Accepted', 'ResolvedRefs=True/ResolvedRefs']);
+  assert.deepEqual(reasons('team-a', 'team-route'), ['Accepted=True/Accepted', 'ResolvedRefs=True/ResolvedRefs']);
+  assert.equal(await proxied('/team'), 200);
   // A route of another controller's Gateway gets nothing from us.
   assert.deepEqual(statusOf('HTTPRoute', 'default', 'foreign-route'), {});
   assert.ok(!kube.statusWrites.some((w) => w.name === 'foreign-route' || w.name === 'foreign' || w.name === 'other'));
@@ -164,7 +171,7 @@ async function statusScenario(): Promise<void> {
   assert.deepEqual((gw.conditions as Condition[]).map((c) => `${c.type}=${c.status}/${c.reason}`), ['Accepted=True/Accepted', 'Programmed=True/Programmed']);
   assert.deepEqual(gw.addresses, [{ type: 'IPAddress', value: '203.0.113.7' }, { type: 'Hostname', value: 'lb.example' }]);
   const listeners = gw.listeners as { name: string; attachedRoutes: number; supportedKinds: Obj[]; conditions: Condition[] }[];
-  assert.deepEqual(listeners.map((l) => [l.name, l.attachedRoutes]), [['http', 3], ['tcp', 0], ['admin', 2]]);
+  assert.deepEqual(listeners.map((l) => [l.name, l.attachedRoutes]), [['http', 3], ['tcp', 0], ['admin', 2], ['teams', 1]]);
   assert.deepEqual(listeners[0].supportedKinds, [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute' }, { group: 'gateway.networking.k8s.io', kind: 'GRPCRoute' }]);
   assert.equal(cond(listeners[0].conditions, 'Programmed')?.status, 'True');
   // TCP listeners take TCPRoutes, for the stream proxy.
@@ -194,5 +201,10 @@ async function statusScenario(): Promise<void> {
   assert.equal(ourParents('default', 'bad-section')[0].conditions[0].observedGeneration, 2);
   await waitUntil(() => ((statusOf('Gateway', 'default', 'kong').listeners as { attachedRoutes: number }[])[0].attachedRoutes === 4), WAIT, 'http listener counts 4 routes');
   await waitUntil(async () => (await proxied('/bs')) === 200, WAIT, 'the accepted route translated');
+
+  // The Namespace loses the label the listener selects: its route is refused and no longer served.
+  kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-a', labels: { gateway: 'private' } } });
+  await waitUntil(() => reasons('team-a', 'team-route')?.[0] === 'Accepted=False/NotAllowedByListeners', WAIT, 'the route refused by the selector');
+  await waitUntil(async () => (await proxied('/team')) === 404, WAIT, 'the refused route no longer served');
   assert.doesNotMatch(output, /could not update the status/);
 }

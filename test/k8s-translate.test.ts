@@ -291,7 +291,15 @@ spec:
 ${extra}  rules: [{ ${kind === 'HTTPRoute' ? `matches: [{ path: { type: PathPrefix, value: /${name} } }], ` : ''}backendRefs: [{ name: s, port: 80 }] }]
 ---
 `;
-    writeFileSync(file, `${svc('default')}${svc('apps')}apiVersion: gateway.networking.k8s.io/v1
+    writeFileSync(file, `${svc('default')}${svc('apps')}${svc('other')}${svc('ops')}${svc('web')}apiVersion: v1
+kind: Namespace
+metadata: { name: web, labels: { team: web } }
+---
+apiVersion: v1
+kind: Namespace
+metadata: { name: other, labels: { team: data } }
+---
+apiVersion: gateway.networking.k8s.io/v1
 kind: GatewayClass
 metadata: { name: kong }
 spec: { controllerName: konghq.com/kic-gateway-controller }
@@ -306,6 +314,12 @@ spec:
   - { name: tcp, protocol: TCP, port: 9000 }
   - { name: site, protocol: HTTP, port: 8080, hostname: a.example }
   - { name: tcp-all, protocol: TCP, port: 9001, allowedRoutes: { namespaces: { from: All } } }
+  - { name: web-teams, protocol: HTTP, port: 8081, allowedRoutes: { namespaces: { from: Selector, selector: { matchLabels: { team: web } } } } }
+  - name: by-name
+    protocol: HTTP
+    port: 8082
+    allowedRoutes: { namespaces: { from: Selector, selector: { matchExpressions: [{ key: kubernetes.io/metadata.name, operator: In, values: [ops] }] } } }
+  - { name: no-selector, protocol: HTTP, port: 8083, allowedRoutes: { namespaces: { from: Selector } } }
 ---
 ${route('HTTPRoute', 'default', 'accepted', '[{ name: kong }]')}
 ${route('HTTPRoute', 'apps', 'other-ns', '[{ name: kong, namespace: default }]')}
@@ -314,6 +328,10 @@ ${route('HTTPRoute', 'default', 'twice-refused', '[{ name: kong, sectionName: no
 ${route('HTTPRoute', 'default', 'absent-gateway', '[{ name: elsewhere }]')}
 ${route('HTTPRoute', 'default', 'one-of-two', '[{ name: kong, sectionName: tcp }, { name: elsewhere }]')}
 ${route('GRPCRoute', 'apps', 'grpc-other-ns', '[{ name: kong, namespace: default }]')}
+${route('HTTPRoute', 'web', 'selected', '[{ name: kong, namespace: default, sectionName: web-teams }]')}
+${route('HTTPRoute', 'other', 'unselected', '[{ name: kong, namespace: default, sectionName: web-teams }]')}
+${route('HTTPRoute', 'ops', 'by-name', '[{ name: kong, namespace: default, sectionName: by-name }]')}
+${route('HTTPRoute', 'apps', 'selector-less', '[{ name: kong, namespace: default, sectionName: no-selector }]')}
 ${route('TCPRoute', 'default', 'tcp-ok', '[{ name: kong, sectionName: tcp }]')}
 ${route('TCPRoute', 'default', 'tcp-on-http', '[{ name: kong, sectionName: http }]')}
 ${route('TCPRoute', 'apps', 'tcp-other-ns', '[{ name: kong, namespace: default }]')}`);
@@ -324,13 +342,15 @@ ${route('TCPRoute', 'apps', 'tcp-other-ns', '[{ name: kong, namespace: default }
     assert.deepEqual(lines.map((l) => l.replace(/^.*?(\w+Route )/, '$1')).sort(), [
       'GRPCRoute apps/grpc-other-ns: not accepted by Gateway default/kong (NotAllowedByListeners); skipped',
       'HTTPRoute apps/other-ns: not accepted by Gateway default/kong (NotAllowedByListeners); skipped',
+      'HTTPRoute apps/selector-less: not accepted by Gateway default/kong (NotAllowedByListeners); skipped',
       'HTTPRoute default/twice-refused: not accepted by Gateway default/kong (NoMatchingParent), Gateway default/kong (NotAllowedByListeners); skipped',
       'HTTPRoute default/wrong-host: not accepted by Gateway default/kong (NoMatchingListenerHostname); skipped',
+      'HTTPRoute other/unselected: not accepted by Gateway default/kong (NotAllowedByListeners); skipped',
       'TCPRoute default/tcp-on-http: not accepted by Gateway default/kong (NotAllowedByListeners); skipped',
     ]);
     const services = (got.config.services as Obj[]) ?? [];
     assert.deepEqual(services.map((s) => s.name).sort(), [
-      'httproute.default.absent-gateway.0', 'httproute.default.accepted.0', 'httproute.default.one-of-two.0', 'tcproute.apps.tcp-other-ns.0', 'tcproute.default.tcp-ok.0',
+      'httproute.default.absent-gateway.0', 'httproute.default.accepted.0', 'httproute.default.one-of-two.0', 'httproute.ops.by-name.0', 'httproute.web.selected.0', 'tcproute.apps.tcp-other-ns.0', 'tcproute.default.tcp-ok.0',
     ]);
     // A stream route listens on the ports of the listeners that accept it only.
     const destinations = (name: string) => ((services.find((s) => s.name === name)!.routes as Obj[])[0]).destinations;

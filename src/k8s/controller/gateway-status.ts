@@ -6,7 +6,7 @@
  * Gateway (`Accepted`, `ResolvedRefs`), beside the entries other controllers wrote. Pure: the caller writes.
  */
 import { isObject, type Json, type JsonObject, type K8sObject } from '../objects.ts';
-import { GATEWAY_GROUP, isGatewayRef, judgeParent, listenersOf } from '../translate/gateway-acceptance.ts';
+import { GATEWAY_GROUP, isGatewayRef, judgeParent, listenersOf, namespaceLabelsOf } from '../translate/gateway-acceptance.ts';
 import { KONG_GATEWAY_CONTROLLER } from '../translate/gateway-api.ts';
 
 export interface Condition {
@@ -128,6 +128,7 @@ export function gatewayApiStatus(input: GatewayStatusInput): StatusUpdate[] {
   }
   const gateways = objects.filter((o) => o.kind === 'Gateway' && classes.has(str(field(o.raw, 'spec', 'gatewayClassName')) ?? ''));
   const attached = new Map<string, number>();
+  const namespaceLabels = namespaceLabelsOf(objects);
   // Looked up for every backendRef of every route: a set, not a scan.
   const services = new Set(objects.filter((o) => o.kind === 'Service').map((o) => `${o.metadata.namespace}/${o.metadata.name}`));
   for (const kind of ROUTE_KINDS) {
@@ -142,7 +143,7 @@ export function gatewayApiStatus(input: GatewayStatusInput): StatusUpdate[] {
         const ns = str(ref.namespace) ?? route.metadata.namespace;
         const gateway = gateways.find((g) => g.metadata.namespace === ns && g.metadata.name === ref.name);
         if (gateway === undefined) continue;
-        const verdict = judgeParent(route, gateway, ref);
+        const verdict = judgeParent(route, gateway, ref, namespaceLabels);
         backends ??= judgeBackends(route, objects, services);
         for (const l of verdict.listeners) attached.set(`${ns}/${gateway.metadata.name}/${l}`, (attached.get(`${ns}/${gateway.metadata.name}/${l}`) ?? 0) + 1);
         const parentRef = echoRef(ref);

@@ -12,6 +12,8 @@ export const WATCHED_KINDS: readonly ResourceKind[] = [
   { kind: 'Service', group: '', version: 'v1', plural: 'services' },
   { kind: 'EndpointSlice', group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices' },
   { kind: 'Secret', group: '', version: 'v1', plural: 'secrets' },
+  // Their labels are what Gateway listeners with `allowedRoutes.namespaces.from: Selector` match.
+  { kind: 'Namespace', group: '', version: 'v1', plural: 'namespaces' },
   { kind: 'KongPlugin', group: 'configuration.konghq.com', version: 'v1', plural: 'kongplugins' },
   { kind: 'KongClusterPlugin', group: 'configuration.konghq.com', version: 'v1', plural: 'kongclusterplugins' },
   { kind: 'KongConsumer', group: 'configuration.konghq.com', version: 'v1', plural: 'kongconsumers' },

@@ -39,7 +39,51 @@ export interface Listener {
   /** Kinds named in allowedRoutes that no listener of ours can take. */
   invalidKinds: boolean;
   from: string;
+  /** `allowedRoutes.namespaces.selector` (a LabelSelector) when `from` is `Selector`. */
+  selector: JsonObject | undefined;
   supported: boolean;
+}
+
+/** A namespace's labels, as its Namespace object has them; undefined when the object is not known. */
+export type NamespaceLabels = (namespace: string) => Readonly<Record<string, string>> | undefined;
+
+/** The lookup over the Namespace objects among `objects`. */
+export function namespaceLabelsOf(objects: readonly K8sObject[]): NamespaceLabels {
+  const byName = new Map<string, Readonly<Record<string, string>>>();
+  for (const o of objects) if (o.kind === 'Namespace') byName.set(o.metadata.name, o.metadata.labels);
+  return (namespace) => byName.get(namespace);
+}
+
+/**
+ * Whether `labels` meet a LabelSelector (`matchLabels` and `matchExpressions` with In, NotIn, Exists and
+ * DoesNotExist); an empty selector selects everything, as in Kubernetes, and an unknown operator nothing.
+ */
+export function selectorMatches(selector: JsonObject, labels: Readonly<Record<string, string>>): boolean {
+  const has = (key: string): boolean => Object.prototype.hasOwnProperty.call(labels, key);
+  if (isObject(selector.matchLabels)) {
+    for (const [key, value] of Object.entries(selector.matchLabels)) if (!has(key) || labels[key] !== value) return false;
+  }
+  for (const e of asList(selector.matchExpressions)) {
+    if (!isObject(e) || typeof e.key !== 'string') return false;
+    const values = asList(e.values).filter((v): v is string => typeof v === 'string');
+    const present = has(e.key);
+    switch (e.operator) {
+      case 'In': if (!present || !values.includes(labels[e.key])) return false; break;
+      case 'NotIn': if (present && values.includes(labels[e.key])) return false; break;
+      case 'Exists': if (!present) return false; break;
+      case 'DoesNotExist': if (present) return false; break;
+      default: return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * The labels a namespace is matched by: its Namespace object's, plus `kubernetes.io/metadata.name`, which the
+ * API server sets on every namespace (so a selector naming namespaces works without their objects).
+ */
+function labelsOfNamespace(namespace: string, lookup: NamespaceLabels): Readonly<Record<string, string>> {
+  return { ...lookup(namespace), 'kubernetes.io/metadata.name': namespace };
 }
 
 export function listenersOf(gateway: K8sObject): Listener[] {
@@ -70,6 +114,7 @@ export function listenersOf(gateway: K8sObject): Listener[] {
       kinds,
       invalidKinds,
       from: str(namespaces.from) ?? 'Same',
+      selector: isObject(namespaces.selector) ? namespaces.selector : undefined,
       supported,
     }];
   });
@@ -90,8 +135,11 @@ export interface ParentVerdict {
   listeners: string[];
 }
 
-/** Whether a parentRef naming a Gateway gets `route` accepted by it. */
-export function judgeParent(route: K8sObject, gateway: K8sObject, ref: JsonObject): ParentVerdict {
+/**
+ * Whether a parentRef naming a Gateway gets `route` accepted by it. `namespaceLabels` serves listeners that
+ * select namespaces by label.
+ */
+export function judgeParent(route: K8sObject, gateway: K8sObject, ref: JsonObject, namespaceLabels: NamespaceLabels): ParentVerdict {
   const section = str(ref.sectionName);
   const port = typeof ref.port === 'number' ? ref.port : undefined;
   const candidates = listenersOf(gateway).filter((l) => (section === undefined || l.name === section) && (port === undefined || l.port === port));
@@ -103,11 +151,12 @@ export function judgeParent(route: K8sObject, gateway: K8sObject, ref: JsonObjec
     if (!l.kinds.includes(route.kind)) return false;
     if (l.from === 'All') return true;
     if (l.from === 'Same') return route.metadata.namespace === gateway.metadata.namespace;
-    // Selector: Namespaces are not watched, so their labels cannot be matched.
+    // A Selector listener without a selector is invalid in the Gateway API: it admits no namespace.
+    if (l.from === 'Selector') return l.selector !== undefined && selectorMatches(l.selector, labelsOfNamespace(route.metadata.namespace, namespaceLabels));
     return false;
   });
   if (allowed.length === 0) {
-    return { accepted: false, reason: 'NotAllowedByListeners', message: `no listener of Gateway ${gateway.metadata.namespace}/${gateway.metadata.name} allows a ${route.kind} from namespace ${route.metadata.namespace} (namespace selectors are not evaluated)`, listeners: [] };
+    return { accepted: false, reason: 'NotAllowedByListeners', message: `no listener of Gateway ${gateway.metadata.namespace}/${gateway.metadata.name} allows a ${route.kind} from namespace ${route.metadata.namespace}`, listeners: [] };
   }
   const hostnames = asList(spec(route).hostnames).filter((h): h is string => typeof h === 'string');
   const matching = allowed.filter((l) => l.hostname === undefined || hostnames.length === 0 || hostnames.some((h) => hostnamesIntersect(h, l.hostname!)));

@@ -63,7 +63,7 @@ export function judgeParents(state: TranslationState, route: K8sObject): { judge
     const className = asString(field(gateway, 'spec.gatewayClassName'));
     const gatewayClass = className === undefined ? undefined : state.all('GatewayClass').find((c) => c.metadata.name === className);
     if (gatewayClass !== undefined && asString(field(gatewayClass, 'spec.controllerName')) !== KONG_GATEWAY_CONTROLLER) continue;
-    judged.push({ gateway, verdict: judgeParent(route, gateway, parent) });
+    judged.push({ gateway, verdict: judgeParent(route, gateway, parent, state.namespaceLabels) });
   }
   return { judged, unknownParent };
 }

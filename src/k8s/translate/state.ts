@@ -4,6 +4,7 @@
  * problems found, one line per resource.
  */
 import { groupOf, isObject, versionOf, type Json, type JsonObject, type K8sObject } from '../objects.ts';
+import { namespaceLabelsOf, type NamespaceLabels } from './gateway-acceptance.ts';
 
 export type Entity = Record<string, unknown>;
 
@@ -37,8 +38,11 @@ export class TranslationState {
   readonly serviceOwners = new Map<string, K8sObject>();
   /** Kong routes by name, to attach plugins to. */
   readonly routeNames = new Set<string>();
+  /** The labels of the input's Namespace objects (Gateway listeners select route namespaces by them). */
+  readonly namespaceLabels: NamespaceLabels;
 
   constructor(objects: readonly K8sObject[]) {
+    this.namespaceLabels = namespaceLabelsOf(objects);
     for (const o of objects) {
       const list = this.#byKind.get(o.kind);
       if (list === undefined) this.#byKind.set(o.kind, [o]);
