@@ -40,8 +40,19 @@ export async function startRedis(extra: (port: number, dir: string) => string[] 
   let proc: ChildProcess | null = null;
   const launch = async (): Promise<void> => {
     const args = [...extra(port, dir), '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
-    proc = spawn('redis-server', args, { stdio: 'ignore' });
-    await waitUntil(() => ping(port), 20_000, `redis-server on ${port}`);
+    const started = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    proc = started;
+    // What it said, for the error when it exits instead of answering (a port taken, a bad option).
+    let output = '';
+    const keep = (chunk: Buffer): void => {
+      output = (output + chunk.toString('utf8')).slice(-4000);
+    };
+    started.stdout!.on('data', keep);
+    started.stderr!.on('data', keep);
+    await waitUntil(async () => {
+      if (started.exitCode !== null || started.signalCode !== null) throw new Error(`redis-server on ${port} exited (${started.exitCode ?? started.signalCode}): ${output}`);
+      return ping(port);
+    }, 20_000, `redis-server on ${port}`);
   };
   const stop = async (): Promise<void> => {
     const p: ChildProcess | null = proc;
@@ -86,7 +97,10 @@ export async function startSentinel(name: string): Promise<{ master: TestRedis; 
 export async function startCluster(): Promise<{ nodes: TestRedis[]; stop(): Promise<void> }> {
   const nodes: TestRedis[] = [];
   for (let i = 0; i < 3; i++) {
-    nodes.push(await startRedis((port, dir) => ['--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${port}.conf`), '--cluster-node-timeout', '5000']));
+    // The bus port is the node's port + 10000 unless given: that lands in the ephemeral range, where an
+    // outgoing connection may hold it. A port from ports.ts instead.
+    const bus = await freePort();
+    nodes.push(await startRedis((port, dir) => ['--cluster-enabled', 'yes', '--cluster-port', String(bus), '--cluster-config-file', join(dir, `nodes-${port}.conf`), '--cluster-node-timeout', '5000']));
   }
   const created = spawnSync('redis-cli', ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-yes'], { encoding: 'utf8', timeout: 60_000 });
   if (created.status !== 0) throw new Error(`redis-cli --cluster create failed: ${created.stdout}${created.stderr}`);
