@@ -85,7 +85,7 @@ routes:
     const echo = JSON.parse(res.body) as Echo;
     const h = echo.headers;
     assert.equal(h.host, `127.0.0.1:${up.port}`);
-    assert.equal(h['x-forwarded-for'], '127.0.0.1', 'untrusted client XFF is not kept');
+    assert.equal(h['x-forwarded-for'], '10.9.9.9, 127.0.0.1', "an untrusted client's X-Forwarded-For is appended to, as Kong's");
     assert.equal(h['x-forwarded-proto'], 'http');
     assert.equal(h['x-forwarded-host'], 'gateway.example');
     assert.equal(h['x-forwarded-port'], String(node.proxyPort));

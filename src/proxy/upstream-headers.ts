@@ -108,7 +108,9 @@ export function buildUpstreamHeaders(ctx: ForwardContext): string[] {
   if (connectionTokens !== null) removeConnectionListed(out, connectionTokens, ctx.upgrade);
   const trusted = ctx.trusted;
   out.push('X-Real-IP', ctx.clientIp);
-  out.push('X-Forwarded-For', trusted && xff !== null ? `${xff}, ${ctx.peer}` : ctx.peer);
+  // As Kong: a client's X-Forwarded-For is kept whoever sent it (appended to, with the connecting address), and
+  // without one the header names the client (the real one when `real_ip_header` gave it).
+  out.push('X-Forwarded-For', xff !== null ? `${xff}, ${ctx.peer}` : ctx.clientIp);
   out.push('X-Forwarded-Proto', trusted && xfProto !== null ? xfProto : ctx.scheme);
   out.push('X-Forwarded-Host', trusted && xfHost !== null ? xfHost : ctx.hostNoPort);
   out.push('X-Forwarded-Port', trusted && xfPort !== null ? xfPort : String(ctx.listenerPort));
