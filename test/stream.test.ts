@@ -308,6 +308,19 @@ certificates:
       socket.once('error', () => resolve('closed'));
     });
     assert.equal(answer, 'B:via-lb');
+    // The same client in a v2 (binary) header, header and data in one write.
+    const v2 = Buffer.from([0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a, 0x21, 0x11, 0x00, 12, 10, 9, 1, 1, 127, 0, 0, 1, 0x9c, 0x40, 0, 0]);
+    v2.writeUInt16BE(ports.proxied, 26);
+    const binary = await new Promise<string>((resolve) => {
+      const socket = connect(ports.proxied, '127.0.0.1', () => {
+        socket.cork();
+        socket.write(v2);
+        void exchange(socket, 'via-nlb').then(resolve);
+        socket.uncork();
+      });
+      socket.once('error', () => resolve('closed'));
+    });
+    assert.equal(binary, 'B:via-nlb');
     // Without the header the connection is refused.
     assert.equal(await tcpRoundTrip(ports.proxied, 'no header\r\n'), 'closed');
   });

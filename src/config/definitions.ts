@@ -50,7 +50,8 @@ function define<K extends SettingName>(input: DefinitionInput<K>): SettingDefini
 
 const LISTEN_HELP =
   'Comma-separated `<ip>:<port> [flags]` entries (IPv6 in brackets, `*` for all IPv4 addresses; flags `ssl`, `http2`, ' +
-  '`reuseport`, `backlog=N`, `proxy_protocol`, `deferred`, `bind`), or `off`.';
+  '`reuseport`, `backlog=N`, `proxy_protocol` (connections open with a PROXY protocol v1 or v2 header, required; ' +
+  'a connection without one is closed), `deferred`, `bind`), or `off`.';
 
 const HOST_PORT = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
 
@@ -418,7 +419,7 @@ export const SETTING_DEFINITIONS = [
   define({
     name: 'real_ip_header', type: 'string', default: 'X-Real-IP', parse: realIpHeader,
     description: 'Request header that carries the client address when the peer is in `trusted_ips`; `proxy_protocol` takes it from the PROXY protocol ' +
-      '(then a `proxy_listen` entry needs the `proxy_protocol` flag).',
+      'header (v1 or v2) of the connection (then a `proxy_listen` entry needs the `proxy_protocol` flag).',
   }),
   define({
     name: 'real_ip_recursive', type: 'boolean', default: 'off', parse: onOff(),

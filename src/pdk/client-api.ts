@@ -1,4 +1,5 @@
 /** `kong.client`, `kong.router`, `kong.ctx`, `kong.log`, `kong.ip` and `kong.node`. */
+import { proxiedAddress } from '../proxy/proxy-protocol-listener.ts';
 import { hostname } from 'node:os';
 import type { PluginContext } from './context.ts';
 import type { ClientTlsInfo, KongClient, KongCtx, KongIp, KongLog, KongNode, KongRouter } from './kong.ts';
@@ -33,7 +34,11 @@ export class ClientApi implements KongClient {
   }
   getForwardedPort(): number {
     checkPhase(this.#ctx.phaseBit, ALL, 'kong.client.get_forwarded_port');
-    return this.#ctx.req.socket.remotePort ?? 0;
+    const socket = this.#ctx.req.socket;
+    // The PROXY protocol header's port, when its address is the one the request was taken to come from.
+    const proxied = proxiedAddress(socket);
+    if (proxied !== undefined && proxied.ip === this.#ctx.clientIp) return proxied.port;
+    return socket.remotePort ?? 0;
   }
   getProtocol(allowTerminated = false): string {
     checkPhase(this.#ctx.phaseBit, REQUEST_PHASES, 'kong.client.get_protocol');

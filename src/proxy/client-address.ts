@@ -1,12 +1,16 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Socket } from 'node:net';
 import type { ProxyOptions } from './options.ts';
+import { proxiedAddress } from './proxy-protocol-listener.ts';
 
 /**
  * The client's address as Tollgate sees it: the peer's, unless the peer is trusted and names the real
- * client in `real_ip_header` (nginx's realip module semantics).
+ * client in `real_ip_header`, or (`real_ip_header = proxy_protocol`) in the connection's PROXY protocol
+ * header (nginx's realip module semantics).
  */
-export function realClientIp(peer: string, trusted: boolean, headers: IncomingHttpHeaders, options: ProxyOptions): string {
-  if (!trusted || options.realIpHeader === null) return peer;
+export function realClientIp(peer: string, trusted: boolean, headers: IncomingHttpHeaders, options: ProxyOptions, socket: Socket): string {
+  if (!trusted) return peer;
+  if (options.realIpHeader === null) return proxiedAddress(socket)?.ip ?? peer;
   const value = headers[options.realIpHeader];
   if (value === undefined) return peer;
   const text = Array.isArray(value) ? value.join(',') : value;

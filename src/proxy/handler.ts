@@ -372,7 +372,7 @@ export class ProxyCore {
     const rawPath = q === -1 ? url : url.slice(0, q);
     const peer = plainIp(socket.remoteAddress);
     const trusted = options.isTrusted(peer);
-    const clientIp = realClientIp(peer, trusted, headers, options);
+    const clientIp = realClientIp(peer, trusted, headers, options, socket);
     const routerStart = options.tracing != null ? performance.now() : 0;
     const match = snapshot.router.match({
       method: req.method ?? 'GET',
@@ -452,7 +452,7 @@ export class ProxyCore {
     const global = this.snapshot.globalPlugins;
     const socket = req.socket;
     const peer = plainIp(socket.remoteAddress);
-    const clientIp = realClientIp(peer, this.options.isTrusted(peer), req.headers, this.options);
+    const clientIp = realClientIp(peer, this.options.isTrusted(peer), req.headers, this.options, socket);
     res.clientIp = clientIp;
     const ctx = new PluginContext(req, requestId, [], req.url ?? '/', this.options.pdk, this.snapshot.configData, start, clientIp);
     const tracing = this.options.tracing;

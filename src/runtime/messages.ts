@@ -19,6 +19,8 @@ export interface ListenerSpec {
   http2: boolean;
   reuseport: boolean;
   backlog: number | null;
+  /** Connections open with a PROXY protocol header (read before HTTP or TLS). */
+  proxy_protocol: boolean;
 }
 
 export interface WorkerInit {

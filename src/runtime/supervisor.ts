@@ -271,7 +271,7 @@ export class Supervisor implements NodeContext {
       logLevel: s.log_level,
       flavor: s.router_flavor,
       routeMatchCalculation: s.route_match_calculation,
-      listeners: s.proxy_listeners.map((l) => ({ ip: l.ip, port: l.port, ssl: l.ssl, http2: l.http2, reuseport: l.reuseport, backlog: l.backlog })),
+      listeners: s.proxy_listeners.map((l) => ({ ip: l.ip, port: l.port, ssl: l.ssl, http2: l.http2, reuseport: l.reuseport, backlog: l.backlog, proxy_protocol: l.proxy_protocol })),
       streamListeners: s.stream_listeners.map((l) => ({
         ip: l.ip, port: l.port, ssl: l.ssl, udp: l.udp, reuseport: l.reuseport, backlog: l.backlog, proxy_protocol: l.proxy_protocol,
       })),

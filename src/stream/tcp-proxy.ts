@@ -11,7 +11,7 @@ import type { Snapshot } from '../snapshot/types.ts';
 import type { StreamEntry } from './entry.ts';
 import type { StreamProtocol } from './router.ts';
 import { peekClientHello } from './client-hello.ts';
-import { peekProxyHeader } from './proxy-protocol.ts';
+import { peekProxyHeader } from '../core/proxy-protocol.ts';
 import { connectUpstream, type HealthReporter } from './upstream-connect.ts';
 import type { StreamLogWriter } from './access-log.ts';
 
