@@ -83,6 +83,7 @@ describe('proxy_listen with proxy_protocol', () => {
   let plainPort: number;
   let tlsPort: number;
   let untrustedPort: number;
+  let adminPort: number;
   before(async () => {
     up = await startUpstream('pp-up');
     const config = `_format_version: "3.0"
@@ -96,11 +97,11 @@ services:
     - name: ip-restriction
       config: { deny: [10.9.9.9] }
 `;
-    [plainPort, tlsPort, untrustedPort] = [await freePort(), await freePort(), await freePort()];
+    [plainPort, tlsPort, untrustedPort, adminPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
     trusted = await startTollgate({
       config,
       extraProxyListen: `127.0.0.1:${plainPort} proxy_protocol, 127.0.0.1:${tlsPort} ssl proxy_protocol`,
-      env: { TOLLGATE_REAL_IP_HEADER: 'proxy_protocol', TOLLGATE_TRUSTED_IPS: '127.0.0.1' },
+      env: { TOLLGATE_REAL_IP_HEADER: 'proxy_protocol', TOLLGATE_TRUSTED_IPS: '127.0.0.1', TOLLGATE_ADMIN_LISTEN: `127.0.0.1:${adminPort} proxy_protocol` },
     });
     untrusted = await startTollgate({
       config,
@@ -149,6 +150,14 @@ services:
     const res = await fetch(`${trusted.proxy}/k`);
     assert.equal(res.status, 200);
     assert.equal(((await res.json()) as Echo).headers['x-real-ip'], '127.0.0.1');
+  });
+
+  test('the Admin API honours the flag on its own listener', async () => {
+    const got = await overPlain(adminPort, v2Header('10.1.1.1', 40006), ['/status']);
+    assert.deepEqual(got.statuses, [200], got.raw);
+    assert.match(got.raw, /"server":\{/);
+    const bare = await overPlain(adminPort, Buffer.alloc(0), ['/status']);
+    assert.deepEqual(bare.statuses, [], bare.raw);
   });
 
   test("an untrusted balancer's header is read and ignored", async () => {

@@ -10,6 +10,7 @@ import { readPem } from '../config/index.ts';
 import type { ListenAddress, Settings } from '../config/settings-types.ts';
 // A leaf module (openssl + files, no Tollgate imports), shared with the proxy's ssl listeners.
 import { ensureDefaultCertificate } from '../tls/default-certificate.ts';
+import { listenMaybeProxied } from '../core/proxy-protocol-listener.ts';
 
 /** What an Admin API TLS server is built from. */
 export interface AdminTlsOptions {
@@ -34,7 +35,7 @@ export function adminTlsOptions(settings: Settings): AdminTlsOptions {
 
 /** Starts an HTTPS server for one `ssl` listener; resolves when it listens. */
 export function listenAdminHttps(
-  spec: Pick<ListenAddress, 'ip' | 'port'>,
+  spec: Pick<ListenAddress, 'ip' | 'port'> & { proxy_protocol?: boolean },
   tls: AdminTlsOptions,
   handler: (req: IncomingMessage, res: ServerResponse) => void,
 ): Promise<Server> {
@@ -49,11 +50,5 @@ export function listenAdminHttps(
     },
     handler,
   );
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ host: spec.ip, port: spec.port }, () => {
-      server.off('error', reject);
-      resolve(server);
-    });
-  });
+  return listenMaybeProxied(server, spec, true);
 }

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { listenMaybeProxied } from './proxy-protocol-listener.ts';
 
 /** Small helpers shared by the Admin and Status APIs (not the proxy's hot path). */
 
@@ -66,16 +67,11 @@ const LINGER_MS = 5000;
 export interface ListenSpec {
   ip: string;
   port: number;
+  /** Connections open with a PROXY protocol header (the entry's `proxy_protocol` flag). */
+  proxy_protocol?: boolean;
 }
 
 /** Starts an HTTP server on one address; resolves when it listens. */
 export function listenHttp(spec: ListenSpec, handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<Server> {
-  const server = createServer({ keepAliveTimeout: 60_000 }, handler);
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ host: spec.ip, port: spec.port }, () => {
-      server.off('error', reject);
-      resolve(server);
-    });
-  });
+  return listenMaybeProxied(createServer({ keepAliveTimeout: 60_000 }, handler), spec, false);
 }

@@ -1,5 +1,5 @@
 /** `kong.client`, `kong.router`, `kong.ctx`, `kong.log`, `kong.ip` and `kong.node`. */
-import { proxiedAddress } from '../proxy/proxy-protocol-listener.ts';
+import { proxiedAddress } from '../core/proxy-protocol-listener.ts';
 import { hostname } from 'node:os';
 import type { PluginContext } from './context.ts';
 import type { ClientTlsInfo, KongClient, KongCtx, KongIp, KongLog, KongNode, KongRouter } from './kong.ts';

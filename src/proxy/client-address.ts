@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ProxyOptions } from './options.ts';
-import { proxiedAddress } from './proxy-protocol-listener.ts';
+import { proxiedAddress } from '../core/proxy-protocol-listener.ts';
 
 /**
  * The client's address as Tollgate sees it: the peer's, unless the peer is trusted and names the real

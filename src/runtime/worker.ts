@@ -3,8 +3,7 @@ import { traceDaoCalls, traceQueries } from '../tracing/db-query.ts';
 import { traceOutboundCalls } from '../tracing/outbound.ts';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { Server as NetServer } from 'node:net';
-import { proxyProtocolFront } from '../proxy/proxy-protocol-listener.ts';
+import { listenMaybeProxied } from '../core/proxy-protocol-listener.ts';
 import type { SecureContext, TLSSocket } from 'node:tls';
 import { runCertificatePhase } from '../proxy/certificate-phase.ts';
 import { createSecureServer as createHttp2SecureServer, type ServerHttp2Session } from 'node:http2';
@@ -431,24 +430,11 @@ function listen(core: ProxyCore, spec: ListenerSpec, init: WorkerInit): Promise<
     }
   });
   // On a `proxy_protocol` entry a TCP server listens and passes connections on once their header is read.
-  const listening: NetServer = spec.proxy_protocol ? proxyProtocolFront(server, spec.ssl) : server;
-  if (listening !== server) proxyProtocolFronts.push(listening);
-  return new Promise((resolve, reject) => {
-    listening.once('error', reject);
-    listening.listen(
-      {
-        host: spec.ip,
-        port: spec.port,
-        backlog: spec.backlog ?? 511,
-        // SO_REUSEPORT lets the kernel spread connections over the workers' own sockets; with port 0 the
-        // workers must share one socket instead, or each would get a different port.
-        reusePort: spec.reuseport && spec.port !== 0,
-      },
-      () => {
-        listening.off('error', reject);
-        resolve(server);
-      },
-    );
+  return listenMaybeProxied(server, spec, spec.ssl, {
+    backlog: spec.backlog ?? 511,
+    // SO_REUSEPORT lets the kernel spread connections over the workers' own sockets; with port 0 the
+    // workers must share one socket instead, or each would get a different port.
+    reusePort: spec.reuseport && spec.port !== 0,
   });
 }
 
@@ -485,9 +471,6 @@ let streamListeners: StreamListenerHandle[] = [];
 /** Longest a stopping worker waits for its log queues to be sent. */
 const LOG_DRAIN_MS = 5000;
 
-/** The TCP servers listening for `proxy_protocol` entries (their HTTP servers do not listen themselves). */
-const proxyProtocolFronts: NetServer[] = [];
-
 /** HTTP/2 sessions per server: they have no idle-connection API, so shutdown sends each a GOAWAY. */
 const h2Sessions = new WeakMap<Server, Set<ServerHttp2Session>>();
 
@@ -517,7 +500,6 @@ function shutdown(servers: Server[], pools: ConnectionPools | null, timeout: num
   };
   // Streams have no request boundary to finish at: new ones are refused now, open ones are cut when the worker exits.
   for (const listener of streamListeners) listener.close();
-  for (const front of proxyProtocolFronts) front.close();
   if (open === 0) finish();
   for (const server of servers) {
     server.close(() => {

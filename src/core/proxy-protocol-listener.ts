@@ -7,7 +7,7 @@
  */
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import type { EventEmitter } from 'node:events';
-import { peekProxyHeader } from '../core/proxy-protocol.ts';
+import { peekProxyHeader } from './proxy-protocol.ts';
 
 export interface ProxiedAddress {
   readonly ip: string;
@@ -39,7 +39,7 @@ export const PROXY_HEADER_TIMEOUT_MS = 30_000;
  * HTTPS or HTTP/2 server that does not listen itself) as its own `connection` events.
  */
 export function proxyProtocolFront(protocolServer: EventEmitter, tls: boolean, timeoutMs = PROXY_HEADER_TIMEOUT_MS): NetServer {
-  return createServer({ noDelay: true }, (socket) => {
+  const front = createServer({ noDelay: true }, (socket) => {
     let buffered: Buffer = Buffer.alloc(0);
     const refuse = (): void => {
       clearTimeout(timer);
@@ -68,5 +68,29 @@ export function proxyProtocolFront(protocolServer: EventEmitter, tls: boolean, t
     socket.on('data', onData);
     socket.once('end', refuse);
     socket.once('error', refuse);
+  });
+  // Closing the protocol server (which never listened: it emits `close` at once) stops the accepting too, so its
+  // owner closes one server, as for any other listener.
+  protocolServer.once('close', () => front.close());
+  return front;
+}
+
+/**
+ * Listens for `server` on one address: itself, or through a PROXY protocol front when the entry has the
+ * `proxy_protocol` flag. Resolves when the address is bound.
+ */
+export function listenMaybeProxied<S extends NetServer>(
+  server: S,
+  spec: { ip: string; port: number; proxy_protocol?: boolean },
+  tls: boolean,
+  options: { backlog?: number; reusePort?: boolean } = {},
+): Promise<S> {
+  const listening: NetServer = spec.proxy_protocol === true ? proxyProtocolFront(server, tls) : server;
+  return new Promise((resolve, reject) => {
+    listening.once('error', reject);
+    listening.listen({ host: spec.ip, port: spec.port, ...options }, () => {
+      listening.off('error', reject);
+      resolve(server);
+    });
   });
 }
