@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { connect as connectTls } from 'node:tls';
+import { connect as http2Connect } from 'node:http2';
 import { startTollgate, type TollgateNode } from './helpers/tollgate.ts';
 import { startUpstream, type Echo, type TestUpstream } from './helpers/upstream.ts';
 import { freePort } from './helpers/ports.ts';
@@ -100,7 +101,7 @@ services:
     [plainPort, tlsPort, untrustedPort, adminPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
     trusted = await startTollgate({
       config,
-      extraProxyListen: `127.0.0.1:${plainPort} proxy_protocol, 127.0.0.1:${tlsPort} ssl proxy_protocol`,
+      extraProxyListen: `127.0.0.1:${plainPort} proxy_protocol, 127.0.0.1:${tlsPort} ssl http2 proxy_protocol`,
       env: { TOLLGATE_REAL_IP_HEADER: 'proxy_protocol', TOLLGATE_TRUSTED_IPS: '127.0.0.1', TOLLGATE_ADMIN_LISTEN: `127.0.0.1:${adminPort} proxy_protocol` },
     });
     untrusted = await startTollgate({
@@ -127,6 +128,29 @@ services:
     const tls = await overTls(tlsPort, v2Header('10.7.8.9', 40002), ['/d', '/e']);
     assert.deepEqual(tls.statuses, [200, 200], tls.raw);
     for (const body of tls.bodies) assert.deepEqual(clientOf(body), { realIp: '10.7.8.9', forwardedFor: '10.7.8.9' });
+  });
+
+  test('HTTP/2 over the TLS listener: the header names the client of every stream', async () => {
+    const raw = connect(tlsPort, '127.0.0.1');
+    await new Promise<void>((resolve) => raw.once('connect', resolve));
+    raw.write(v1Header('10.2.2.2', 40007));
+    const session = http2Connect(`https://pp.test:${tlsPort}`, {
+      createConnection: () => connectTls({ socket: raw, servername: 'pp.test', ALPNProtocols: ['h2'], rejectUnauthorized: false }),
+    });
+    try {
+      const one = (path: string) => new Promise<string>((resolve, reject) => {
+        const stream = session.request({ ':path': path });
+        let body = '';
+        stream.on('data', (c: Buffer) => (body += c.toString()));
+        stream.on('end', () => resolve(body));
+        stream.on('error', reject);
+      });
+      for (const body of await Promise.all([one('/h2a'), one('/h2b')])) {
+        assert.deepEqual(clientOf(body), { realIp: '10.2.2.2', forwardedFor: '10.2.2.2' });
+      }
+    } finally {
+      session.close();
+    }
   });
 
   test('plugins see the address: ip-restriction refuses a denied client the balancer names', async () => {
