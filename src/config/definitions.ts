@@ -393,7 +393,7 @@ export const SETTING_DEFINITIONS = [
   }),
   define({
     name: 'worker_processes', type: 'integer', default: 'auto', parse: workerProcesses,
-    description: 'Number of proxy worker processes; `auto` uses one per available CPU. (Kong\'s `nginx_worker_processes`.)',
+    description: 'Number of proxy worker processes; `auto` uses one per available CPU. Kong\'s name, `nginx_worker_processes`, sets it too.',
   }),
   define({
     name: 'router_flavor', type: 'enum', default: 'traditional_compatible', values: ROUTER_FLAVORS,

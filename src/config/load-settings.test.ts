@@ -222,8 +222,26 @@ test('an unknown key in the file names the file and line', () => {
 test('an unknown key close to a known one gets a suggestion', () => {
   const [problem] = problems('log_levle = info');
   assert.match(problem, /:1: unknown configuration property 'log_levle' \(did you mean 'log_level'\?\)$/);
-  const [nginx] = problems('nginx_worker_processes = 2');
-  assert.match(nginx, /unknown configuration property 'nginx_worker_processes' \(did you mean 'worker_processes'\?\)$/);
+  const [workers] = problems('worker_proceses = 2');
+  assert.match(workers, /unknown configuration property 'worker_proceses' \(did you mean 'worker_processes'\?\)$/);
+});
+
+test("Kong's nginx_worker_processes sets worker_processes, from the file and from the environment", () => {
+  assert.equal(load('nginx_worker_processes = 3').worker_processes, 3);
+  assert.equal(load('', { TOLLGATE_NGINX_WORKER_PROCESSES: '2' }).worker_processes, 2);
+  assert.equal(load('nginx_worker_processes = 3', { TOLLGATE_NGINX_WORKER_PROCESSES: '2' }).worker_processes, 2, 'the environment wins, as for any setting');
+  const [bad] = problems('', { TOLLGATE_NGINX_WORKER_PROCESSES: 'lots' });
+  assert.match(bad, /^TOLLGATE_NGINX_WORKER_PROCESSES: /);
+});
+
+test("Kong's injected nginx directives are accepted and listed as ignored; other nginx_ names are unknown", () => {
+  const settings = load('nginx_http_client_body_buffer_size = 8k\nnginx_proxy_proxy_buffer_size = 16k\nnginx_user = kong', { TOLLGATE_NGINX_MAIN_WORKER_RLIMIT_NOFILE: '65536' });
+  assert.deepEqual(settings.ignoredNginxDirectives.map((d) => d.replace(/^.*:\d+: /, '')), [
+    'nginx_http_client_body_buffer_size', 'nginx_proxy_proxy_buffer_size', 'nginx_user', 'TOLLGATE_NGINX_MAIN_WORKER_RLIMIT_NOFILE: nginx_main_worker_rlimit_nofile',
+  ]);
+  // A setting Tollgate defines under such a name is read as that setting.
+  assert.deepEqual(load('nginx_admin_client_max_body_size = 20m').ignoredNginxDirectives, []);
+  assert.match(problems('nginx_bogus_thing = 1')[0], /unknown configuration property 'nginx_bogus_thing'/);
 });
 
 test('an unknown TOLLGATE_ variable stops the start', () => {

@@ -64,6 +64,22 @@ export function findConfFile(confPath: string | undefined, candidates: readonly 
   return candidates.find((candidate) => existsSync(candidate)) ?? null;
 }
 
+/**
+ * Kong's names for settings Tollgate names otherwise: Kong's `nginx_worker_processes` (and the
+ * `nginx_main_worker_processes` directive it becomes) is `worker_processes`.
+ */
+const KONG_ALIASES: ReadonlyMap<string, SettingName> = new Map<string, SettingName>([
+  ['nginx_worker_processes', 'worker_processes'],
+  ['nginx_main_worker_processes', 'worker_processes'],
+]);
+
+/**
+ * Kong's injected nginx directives (`nginx_<block>_<directive>` for the blocks of Kong's nginx template) and its
+ * settings for nginx itself (`nginx_user`, `nginx_daemon`, `nginx_optimizations`). Settings
+ * Tollgate defines under such a name (`nginx_admin_client_max_body_size`) are read as settings first.
+ */
+const INJECTED_NGINX_DIRECTIVE = /^nginx_((main|events|http|proxy|upstream|status|admin|stream|sproxy|supstream)_[a-z0-9_]+|user|daemon|optimizations)$/;
+
 /** The env variable that sets `key`. */
 export function envVariableFor(key: string): string {
   return ENV_PREFIX + key.toUpperCase();
@@ -80,10 +96,15 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
   const pluginServerValues = new Map<string, PluginServerValue>();
   for (const definition of SETTING_DEFINITIONS) raw.set(definition.name, { text: definition.default, source: DEFAULT_SOURCE });
 
+  const ignoredNginxDirectives: string[] = [];
   function setFrom(key: string, text: string, source: string): void {
-    const definition = SETTINGS_BY_NAME.get(key);
+    const definition = SETTINGS_BY_NAME.get(KONG_ALIASES.get(key) ?? key);
     if (definition === undefined && pluginServerKey(key) !== null) {
       pluginServerValues.set(key, { text: text.trim(), source });
+      return;
+    }
+    if (definition === undefined && INJECTED_NGINX_DIRECTIVE.test(key)) {
+      ignoredNginxDirectives.push(`${source}: ${key}`);
       return;
     }
     if (definition === undefined) {
@@ -179,6 +200,7 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
     pluginServers,
     confPath,
     settingReferences,
+    ignoredNginxDirectives,
   };
   // The routes schema depends on the router flavor (Kong reads it from its configuration when the schema
   // loads); every process that validates entities loads its settings first.

@@ -212,4 +212,9 @@ export interface Settings extends SettingValues {
   confPath: string | null;
   /** Settings given as vault references, by key: the reference (Kong's `$refs`); `GET /` shows these. */
   settingReferences: Readonly<Record<string, string>>;
+  /**
+   * Kong's injected nginx directives (`nginx_http_*`, `nginx_proxy_*`, ...) that were given, with where from:
+   * Tollgate runs no nginx, so they are accepted (a Kong configuration starts unchanged) and the node warns.
+   */
+  ignoredNginxDirectives: readonly string[];
 }
