@@ -149,7 +149,7 @@ describe('hybrid overlay', () => {
     assert.equal(env.get('TOLLGATE_CLUSTER_CONTROL_PLANE').value, 'tollgate-cluster.tollgate.svc:8005');
     assert.equal(c.readinessProbe.httpGet.path, '/status/ready');
     assert.equal(c.livenessProbe.httpGet.path, '/status');
-    assert.ok(c.lifecycle.preStop.exec.command.length > 0, 'preStop drain');
+    assert.match(c.lifecycle.preStop.exec.command.join(' '), /tollgate drain; sleep \d+/, 'preStop drains, then waits for the endpoints to drop the pod');
     checkHardened(dp.spec.template.spec, c);
     const hpa = find(objects, 'HorizontalPodAutoscaler', 'tollgate-data-plane');
     assert.equal(hpa.spec.scaleTargetRef.name, 'tollgate-data-plane');

@@ -71,8 +71,13 @@ export interface NodeContext {
   loadConfig(request: ConfigLoadRequest): Promise<ConfigLoadOutcome>;
   pids(): { master: number; workers: number[] };
   counters(): Promise<ServerCounters>;
-  /** null when ready, else the reason it is not. */
+  /** null when ready, else the reason it is not (`draining` once drained). */
   notReadyReason(): string | null;
+  /**
+   * Takes the node out of its load balancer's rotation: `/status/ready` answers 503 from now on while the node
+   * keeps serving (Kong's `kong drain`, a POST of `{"status":"draining"}` to `/status/ready`).
+   */
+  drain(): void;
   /**
    * The database of a traditional node: the Admin API reads and writes entities there. Absent or null in
    * DB-less mode, where the Admin API reads the configuration being served and refuses writes.

@@ -54,6 +54,7 @@ function nodeContext(prefix: string, store: Store | null, config: FlatConfig, pl
       total_requests: 0,
     }),
     notReadyReason: () => null,
+    drain: () => undefined,
     store,
     plugins,
   };

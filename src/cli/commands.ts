@@ -23,6 +23,7 @@ import { setNodeDatabaseKind } from '../pdk/index.ts';
 import { runK8sCommand } from './k8s.ts';
 import { runIngressController } from './ingress-controller.ts';
 import { startNodeIngressController } from '../k8s/controller/in-node.ts';
+import { check, drain, health, prepare, vaultGet } from './node-commands.ts';
 
 const USAGE = `Usage: tollgate COMMAND [OPTIONS]
 
@@ -30,8 +31,14 @@ The API gateway in the shape of Kong Gateway 3.x.
 
 Commands:
   start [-c CONF] [-p PREFIX]       start a node in the foreground (stops on SIGTERM/SIGINT; SIGHUP reloads)
-  stop [-p PREFIX]                  stop the node running in PREFIX gracefully
+  stop [-p PREFIX]                  stop the node running in PREFIX gracefully (also: quit)
+  restart [-c CONF] [-p PREFIX]     stop the node running in PREFIX, then start in the foreground
   reload [-p PREFIX]                re-read the declarative configuration of the node running in PREFIX
+  health [-p PREFIX]                exit status 0 when the node in PREFIX is running
+  check [CONF]                      check a settings file: exit status 0 when valid, 1 with every problem
+  drain [-c CONF] [-p PREFIX]       make /status/ready answer 503 while the node keeps serving
+  prepare [-p PREFIX]               create the prefix directory without starting
+  vault get REFERENCE               print what a vault reference ({vault://env/NAME} or env/NAME) resolves to
   config init [FILE]                write a commented example declarative file (default: ./tollgate.yml)
   config parse FILE [-c CONF]       check a declarative file; exit status 0 when valid, 1 with every error
   config db_import FILE             load a declarative file into the database, all or nothing
@@ -71,7 +78,24 @@ export async function runCli(argv: string[]): Promise<number> {
       case 'start':
         return await start(args);
       case 'stop':
+      case 'quit':
         return signalNode(args, 'SIGTERM', true);
+      case 'restart': {
+        const stopped = await signalNode(args, 'SIGTERM', true);
+        // Nothing running is no reason not to start, as Kong's restart.
+        if (stopped !== 0) process.stderr.write('(no running node was stopped)\n');
+        return await start(args);
+      }
+      case 'health':
+        return health(args);
+      case 'check':
+        return check(args);
+      case 'drain':
+        return await drain(args);
+      case 'prepare':
+        return prepare(args);
+      case 'vault':
+        return await vaultGet(args);
       case 'reload':
         return signalNode(args, 'SIGHUP', false);
       case 'config':

@@ -77,6 +77,8 @@ export class Supervisor implements NodeContext {
   #hash = EMPTY_HASH;
   #loading = false;
   #stopping = false;
+  /** Drained (`kong drain`): out of the load balancer's rotation, still serving. */
+  #draining = false;
   readonly #slots = new Map<number, WorkerSlot>();
   #init: Omit<WorkerInit, 'workerIndex'> | null = null;
   readonly #waiters = new Set<() => void>();
@@ -203,6 +205,7 @@ export class Supervisor implements NodeContext {
 
   notReadyReason(): string | null {
     if (this.#stopping) return 'Tollgate is shutting down';
+    if (this.#draining) return 'draining';
     const expected = this.#runsWorkers() ? this.settings.worker_processes : 0;
     if (this.#slots.size < expected) return 'not all workers are running';
     for (const slot of this.#slots.values()) if (!slot.listening) return 'not all workers are listening';
@@ -212,6 +215,12 @@ export class Supervisor implements NodeContext {
       if (slot.hash !== this.#hash) return 'not all workers have applied the current configuration';
     }
     return null;
+  }
+
+  drain(): void {
+    if (this.#draining) return;
+    this.#draining = true;
+    this.log.notice('draining: /status/ready answers 503 from now on; requests are still served');
   }
 
   /** A node without proxy listeners (an Admin-API-only node), or a control plane, runs no workers at all. */

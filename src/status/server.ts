@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { nodeMetricsText, PROMETHEUS_CONTENT_TYPE, type NodeContext } from '../admin/context.ts';
 import { parseSizeFormat, statusBody, type SizeFormat } from '../admin/node-info.ts';
-import { listenHttp, sendJson } from '../core/http-json.ts';
+import { listenHttp, readBody, sendEmpty, sendJson } from '../core/http-json.ts';
 import type { Logger } from '../log/logger.ts';
 import { SERVER_TOKEN } from '../core/version.ts';
 
@@ -22,6 +22,10 @@ async function handle(node: NodeContext, req: IncomingMessage, res: ServerRespon
   res.setHeader('Server', SERVER_TOKEN);
   const path = (req.url ?? '/').split('?')[0].replace(/\/+$/, '') || '/';
   const method = req.method ?? 'GET';
+  if (method === 'POST' && path === '/status/ready') {
+    await drainRequest(node, req, res);
+    return;
+  }
   if (method !== 'GET' && method !== 'HEAD') {
     sendJson(res, 405, { message: 'Method not allowed' });
     return;
@@ -59,4 +63,29 @@ async function handle(node: NodeContext, req: IncomingMessage, res: ServerRespon
     default:
       sendJson(res, 404, { message: 'Not found' });
   }
+}
+
+/** The largest body `POST /status/ready` reads: it carries one small field. */
+const DRAIN_BODY_LIMIT = 4096;
+
+/**
+ * `POST /status/ready` with `status=draining` (JSON or a form) drains the node: 204, as Kong answers; anything
+ * else is a 400.
+ */
+async function drainRequest(node: NodeContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  let status: unknown;
+  try {
+    const text = (await readBody(req, DRAIN_BODY_LIMIT)).toString('utf8');
+    const type = String(req.headers['content-type'] ?? '').toLowerCase();
+    if (type.startsWith('application/x-www-form-urlencoded')) status = new URLSearchParams(text).get('status');
+    else if (text.trim() !== '') status = (JSON.parse(text) as { status?: unknown } | null)?.status;
+  } catch {
+    status = undefined;
+  }
+  if (status !== 'draining') {
+    sendJson(res, 400, { message: "expected a body with status = 'draining'" });
+    return;
+  }
+  node.drain();
+  sendEmpty(res, 204);
 }

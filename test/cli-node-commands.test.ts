@@ -1,0 +1,99 @@
+/**
+ * Kong's node commands through `bin/tollgate`: check, health, drain (and `POST /status/ready`), prepare,
+ * vault get and quit, against a real node.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runTollgate, startTollgate, waitUntil, type TollgateNode } from './helpers/tollgate.ts';
+import { startUpstream, type TestUpstream } from './helpers/upstream.ts';
+
+let dir: string;
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'tollgate-cli-'));
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+test('check: a valid settings file, and a bad one with its line and reason', async () => {
+  const good = join(dir, 'good.conf');
+  writeFileSync(good, 'database = off\nlog_level = info\n');
+  const ok = await runTollgate(['check', good]);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.match(ok.stdout, new RegExp(`configuration at ${good} is valid`));
+  const bad = join(dir, 'bad.conf');
+  writeFileSync(bad, 'database = off\nlog_level = loud\n');
+  const refused = await runTollgate(['check', bad]);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, new RegExp(`${bad}:2: .*log_level`));
+});
+
+test('prepare makes the prefix, private to its user', async () => {
+  const prefix = join(dir, 'prepared');
+  const res = await runTollgate(['prepare', '-p', prefix], { TOLLGATE_DATABASE: 'off' });
+  assert.equal(res.code, 0, res.stderr);
+  assert.ok(existsSync(join(prefix, 'logs')));
+  assert.equal(statSync(prefix).mode & 0o777, 0o700);
+});
+
+test('vault get resolves env references, long and short forms; a missing variable is an error', async () => {
+  const env = { TOLLGATE_DATABASE: 'off', MY_API_SECRET: 's3cr3t' };
+  const long = await runTollgate(['vault', 'get', '{vault://env/my-api-secret}'], env);
+  assert.equal(long.code, 0, long.stderr);
+  assert.equal(long.stdout, 's3cr3t\n');
+  const short = await runTollgate(['vault', 'get', 'env/my-api-secret'], env);
+  assert.equal(short.stdout, 's3cr3t\n');
+  const missing = await runTollgate(['vault', 'get', 'env/not-set-anywhere'], env);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /not-set-anywhere|NOT_SET_ANYWHERE/);
+  assert.equal((await runTollgate(['vault', 'get'], env)).code, 1);
+});
+
+describe('a running node: health, drain, quit', () => {
+  let up: TestUpstream;
+  let node: TollgateNode;
+  before(async () => {
+    up = await startUpstream('cli-up');
+    node = await startTollgate({
+      config: `_format_version: "3.0"\nservices:\n- name: s\n  url: http://127.0.0.1:${up.port}\n  routes:\n  - paths: [/]\n`,
+      keepPrefix: true,
+    });
+  });
+  after(async () => {
+    await node?.stop();
+    await up?.close();
+    rmSync(node.prefix, { recursive: true, force: true });
+  });
+
+  test('health: 0 while the node runs', async () => {
+    const res = await runTollgate(['health', '-p', node.prefix], { TOLLGATE_DATABASE: 'off' });
+    assert.equal(res.code, 0, res.stderr);
+    assert.match(res.stdout, /running/);
+    assert.match(res.stdout, new RegExp(`healthy at ${node.prefix}`));
+  });
+
+  test('POST /status/ready refuses anything but draining', async () => {
+    const bad = await fetch(`${node.status}/status/ready`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"status":"sleeping"}' });
+    assert.equal(bad.status, 400);
+    assert.equal((await fetch(`${node.status}/status/ready`)).status, 200);
+  });
+
+  test('drain: /status/ready answers 503 draining, and the proxy still serves', async () => {
+    const res = await runTollgate(['drain'], { TOLLGATE_DATABASE: 'off', TOLLGATE_STATUS_LISTEN: `127.0.0.1:${node.statusPort}` });
+    assert.equal(res.code, 0, res.stderr);
+    const ready = await fetch(`${node.status}/status/ready`);
+    assert.equal(ready.status, 503);
+    assert.deepEqual(await ready.json(), { message: 'draining' });
+    assert.equal((await fetch(`${node.proxy}/`)).status, 200);
+  });
+
+  test('quit stops it; health then fails', async () => {
+    const res = await runTollgate(['quit', '-p', node.prefix], { TOLLGATE_DATABASE: 'off' });
+    assert.equal(res.code, 0, res.stderr);
+    await waitUntil(() => node.proc.exitCode !== null || node.proc.signalCode !== null, 20_000, 'the node to exit');
+    const health = await runTollgate(['health', '-p', node.prefix], { TOLLGATE_DATABASE: 'off' });
+    assert.equal(health.code, 1);
+    assert.match(health.stderr, /not running/);
+  });
+});
