@@ -187,6 +187,18 @@ describe('the plugin platform through bin/tollgate', () => {
     assert.equal(refused.text, 'kong.response.exit cannot be called in the log phase');
   });
 
+  test("the Admin API's /cache shows and removes what plugins put in the node's shared cache", async () => {
+    await waitUntil(async () => (await get(`${node.admin}/cache/probe:refused`)).status === 200, 5000, 'the probe value in the cache');
+    assert.deepEqual(JSON.parse((await get(`${node.admin}/cache/probe:refused`)).text), { message: 'kong.response.exit cannot be called in the log phase' });
+    const record = JSON.parse((await get(`${node.admin}/cache/probe:last-log`)).text) as { request?: unknown };
+    assert.equal(typeof record.request, 'object', 'a JSON object is shown as it is');
+    assert.equal((await get(`${node.admin}/cache/probe:refused`, { method: 'DELETE' })).status, 204);
+    assert.equal((await get(`${node.admin}/cache/probe:refused`)).status, 404);
+    assert.deepEqual(JSON.parse((await get(`${node.admin}/cache/no-such-key`)).text), { message: 'Not found' });
+    assert.equal((await get(`${node.admin}/cache`, { method: 'DELETE' })).status, 204);
+    assert.equal((await get(`${node.admin}/cache/probe:last-log`)).status, 404);
+  });
+
   test("a consumer's own plugin configuration runs once key-auth identifies it; key_in_body reads the key from the body", async () => {
     const ann = JSON.parse((await get(`${node.proxy}/members`, { headers: { apikey: 'ann-key' } })).text) as Echo;
     assert.equal(ann.headers['x-member'], 'ann');

@@ -79,6 +79,15 @@ export interface NodeContext {
    */
   drain(): void;
   /**
+   * The node's shared cache (`mem_cache_size`: plugins' cached values, proxy-cache's memory strategy), for
+   * Kong's `/cache` endpoints; absent where the node has none.
+   */
+  readonly sharedCache?: {
+    probe(key: string): { readonly bytes: Uint8Array; readonly text: boolean } | undefined;
+    invalidate(key: string): void;
+    purge(): void;
+  };
+  /**
    * The database of a traditional node: the Admin API reads and writes entities there. Absent or null in
    * DB-less mode, where the Admin API reads the configuration being served and refuses writes.
    */

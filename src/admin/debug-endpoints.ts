@@ -1,6 +1,6 @@
 /**
  * Kong's `/debug` endpoints (the log level changed at run time, for one node or for every node on the
- * database) and `/timers`.
+ * database), `/timers` and `/cache` (the node's shared cache).
  */
 import { isLogLevel, DEFAULT_LOG_LEVEL_TIMEOUT } from '../runtime/log-level-control.ts';
 import { reply, type RequestContext, type Reply } from './endpoint-types.ts';
@@ -24,6 +24,19 @@ export function addDebugEndpoints(table: RouteTable): void {
   table.set(CONTROL_PLANES_PATH, 'PUT', async (ctx) => {
     if (ctx.api.node.settings.role !== 'control_plane') throw new AdminError(404, { message: 'Not found' });
     return putLogLevel(ctx, 'cluster');
+  });
+  table.set('/cache/{key}', 'GET', async (ctx) => {
+    const value = ctx.api.node.sharedCache?.probe(ctx.params.key);
+    if (value === undefined) throw new AdminError(404, { message: 'Not found' });
+    return reply(200, cachedBody(value));
+  });
+  table.set('/cache/{key}', 'DELETE', async (ctx) => {
+    ctx.api.node.sharedCache?.invalidate(ctx.params.key);
+    return reply(204);
+  });
+  table.set('/cache', 'DELETE', async (ctx) => {
+    ctx.api.node.sharedCache?.purge();
+    return reply(204);
   });
   table.set('/timers', 'GET', async (ctx) => {
     const reports = (await ctx.api.node.workerReports?.()) ?? [];
@@ -57,4 +70,18 @@ function parseTimeout(raw: string | null): number {
   if (raw === null || raw.trim() === '') return DEFAULT_LOG_LEVEL_TIMEOUT;
   const n = Number(raw);
   return Number.isFinite(n) ? Math.ceil(n) : DEFAULT_LOG_LEVEL_TIMEOUT;
+}
+
+/** A cached value as Kong shows one: an object as it is, anything else as `{"message": value}`. */
+function cachedBody(value: { readonly bytes: Uint8Array; readonly text: boolean }): unknown {
+  const text = Buffer.from(value.bytes.buffer, value.bytes.byteOffset, value.bytes.byteLength).toString(value.text ? 'utf8' : 'base64');
+  if (value.text) {
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed;
+    } catch {
+      // Not JSON: shown as a string.
+    }
+  }
+  return { message: text };
 }

@@ -179,6 +179,11 @@ const NODE_OPERATIONS: Readonly<Record<string, Partial<Record<Method, NodeOperat
     PUT: { id: 'setControlPlanesLogLevel', tag: 'node', summary: 'Sets the log level of every control plane on this database (control planes only)', response: message, query: ['timeout'], errors: ['400', '404'] },
   },
   '/timers': { GET: { id: 'getTimers', tag: 'node', summary: 'Timers waiting in the processes of this node', response: anyObject } },
+  '/cache/{key}': {
+    GET: { id: 'getCacheEntry', tag: 'node', summary: "A value in the node's shared cache (an object, or `{\"message\": value}`)", response: anyObject, errors: ['404'] },
+    DELETE: { id: 'deleteCacheEntry', tag: 'node', summary: "Removes a value from the node's shared cache", status: 204 },
+  },
+  '/cache': { DELETE: { id: 'purgeCache', tag: 'node', summary: "Empties the node's shared cache", status: 204 } },
   '/openapi.json': { GET: { id: 'getOpenApiDocument', tag: 'node', summary: 'This OpenAPI document', response: anyObject } },
   '/schemas/{name}': { GET: { id: 'getEntitySchema', tag: 'schemas', summary: "An entity's schema, as Kong Manager reads it", response: schemaView, errors: ['404'] } },
   '/schemas/{db_entity_name}/validate': {

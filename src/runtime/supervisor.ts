@@ -217,6 +217,15 @@ export class Supervisor implements NodeContext {
     return null;
   }
 
+  get sharedCache(): NonNullable<NodeContext['sharedCache']> {
+    const cache = this.sharedState.cache;
+    return {
+      probe: (key) => cache.get(key, Date.now()),
+      invalidate: (key) => cache.delete(key),
+      purge: () => void cache.purge(''),
+    };
+  }
+
   drain(): void {
     if (this.#draining) return;
     this.#draining = true;
