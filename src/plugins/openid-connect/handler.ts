@@ -9,7 +9,8 @@
  * - else the authorization-code flow for browsers (`authorization_code`): a redirect to the provider with
  *   state, nonce and PKCE, the callback's code exchange and ID token check, then a session cookie.
  * Then the token's audience, scopes, groups and roles (403 when missing), the consumer mapped from a claim,
- * and claims, tokens and consumer headers upstream. Failures answer Kong's 401/403 with a Bearer challenge.
+ * claims, tokens and consumer headers upstream and to the client, the authenticated groups, and `login_action`
+ * (go upstream, or answer with the tokens). Failures answer Kong's 401/403 with a Bearer challenge.
  */
 import type { Kong, PluginHandler } from '../../pdk/index.ts';
 import { authenticatedByAnother } from '../shared/anonymous.ts';
