@@ -120,6 +120,14 @@ async function clientCredentials(p: TestProvider, scope: string, resource?: stri
   return (JSON.parse(res.text) as { access_token: string }).access_token;
 }
 
+async function waitFor(check: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!check()) {
+    assert.ok(Date.now() < deadline, what);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 async function sign(key: JWK, claims: Record<string, unknown>): Promise<string> {
   return new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: key.kid!, typ: 'at+jwt' }).sign(await importJWK(key, 'RS256'));
 }
@@ -311,6 +319,7 @@ services:${route('tokens', oidc(`          auth_methods: [password]
     assert.equal(off.status, 200, off.text);
     const on = await send(`${proxy}/tlson`, { headers: { authorization: `Bearer ${token}` } });
     assert.equal(on.status, 500, on.text);
+    await waitFor(() => /self[- ]signed certificate/i.test(node.output()), 'the node logs why the provider was refused');
   });
 
   test('transport fields: Kong\'s values accepted, proxies and unknown HTTP versions refused with a 400', async () => {
@@ -331,5 +340,12 @@ services:${route('tokens', oidc(`          auth_methods: [password]
     const version = await validate({ http_version: 2 });
     assert.equal(version.status, 400, version.text);
     assert.match(String(version.fields.http_version), /1\.0 or 1\.1/);
+    // The Admin API's schema shows the new fields with Kong's defaults.
+    const schema = await request(`${node.admin}/schemas/plugins/openid-connect`);
+    const text = await schema.body.text();
+    assert.equal(schema.statusCode, 200, text);
+    for (const field of ['login_action', 'downstream_user_info_header', 'authenticated_groups_claim', 'ssl_verify', 'response_mode']) {
+      assert.ok(text.includes(`"${field}"`), `${field} in the schema`);
+    }
   });
 });
