@@ -144,7 +144,7 @@ describe('openid-connect headers, login actions and transport against real provi
     up = await startUpstream('oidc-login-up');
     const ports = { proxy: await freePort(), admin: await freePort(), status: await freePort() };
     proxy = `http://127.0.0.1:${ports.proxy}`;
-    const flows = ['respond', 'bounce', 'frag', 'up', 'upkeep', 'formpost'];
+    const flows = ['respond', 'bounce', 'frag', 'up', 'upkeep', 'formpost', 'picky'];
     op = await startProvider([{ client_id: CLIENT, client_secret: SECRET, redirect_uris: flows.map((f) => `${proxy}/${f}/cb`) }]);
     certDir = mkdtempSync(join(tmpdir(), 'oidc-tls-'));
     execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'key.pem', '-out', 'cert.pem', '-days', '1',
@@ -191,7 +191,7 @@ services:${route('tokens', oidc(`          auth_methods: [password]
           allow: [admin]`)}${flow('respond', `          login_action: response
           login_tokens: [id_token, access_token, tokens]`)}${flow('bounce', `          login_action: redirect
           login_redirect_uri: [https://app.example/done?from=gw]
-          login_redirect_mode: query`)}${flow('frag', '          login_action: redirect\n')}${flow('up')}${flow('upkeep', '          preserve_query_args: true\n')}${flow('formpost', '          response_mode: form_post\n')}${route('tlsoff', oidc(`          auth_methods: [bearer]
+          login_redirect_mode: query`)}${flow('frag', '          login_action: redirect\n')}${flow('up')}${flow('upkeep', '          preserve_query_args: true\n')}${flow('formpost', '          response_mode: form_post\n')}${flow('picky', '          scopes_required: [admin]\n')}${route('tlsoff', oidc(`          auth_methods: [bearer]
           keepalive: false
           http_version: 1.0`, tlsOp.issuer))}${route('tlson', oidc(`          auth_methods: [bearer]
           ssl_verify: true`, tlsOp.issuer))}
@@ -310,6 +310,15 @@ services:${route('tokens', oidc(`          auth_methods: [password]
     left.delete('code');
     left.delete('state');
     assert.equal(echo.bodyLength, Buffer.byteLength(left.toString()), 'code and state leave the upstream body');
+  });
+
+  test('a callback refused after the login (a required scope missing) starts no session', async () => {
+    const { jar, callback } = await login(proxy, '/picky/page');
+    const res = await arrive(callback, jar);
+    assert.equal(res.status, 403, res.text);
+    const cookies = list(res.headers['set-cookie']);
+    assert.ok(cookies.some((c) => c.startsWith('authorization=;')), 'the login under way is cleared');
+    assert.ok(!cookies.some((c) => c.startsWith('session=')), cookies.join('\n'));
   });
 
   test('ssl_verify: off reaches a provider with a self-signed certificate, on refuses it', async () => {

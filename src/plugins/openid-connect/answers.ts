@@ -60,7 +60,11 @@ export async function accept(kong: Kong, conf: OidcConf, auth: Authenticated, to
   loginAction(kong, conf, auth);
 }
 
+/** The session cookie a login just made (`kong.ctx.plugin`), set in header_filter unless the request is refused. */
+export const NEW_SESSION_KEY = 'newSession';
+
 export function respond(kong: Kong, conf: OidcConf, r: Refused, extra: Record<string, string | readonly string[]> = {}): void {
+  delete kong.ctx.plugin[NEW_SESSION_KEY];
   const base = r.status === 403 ? conf.forbiddenMessage : r.status === 401 ? conf.unauthorizedMessage : 'An unexpected error occurred';
   const message = conf.displayErrors ? `${base} (${r.reason})` : base;
   const headers: Record<string, string | readonly string[]> = { ...extra };

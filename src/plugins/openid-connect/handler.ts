@@ -14,7 +14,7 @@
  */
 import type { Kong, PluginHandler } from '../../pdk/index.ts';
 import { authenticatedByAnother } from '../shared/anonymous.ts';
-import { accept, failed } from './answers.ts';
+import { accept, failed, NEW_SESSION_KEY } from './answers.ts';
 import { prepare, refuse, type OidcConf, type Outcome } from './conf.ts';
 import { callbackArgs, cookies, finishLogin, fromSession, isLogout, logout, startLogin } from './login.ts';
 import { ProviderUnavailable } from './provider.ts';
@@ -128,6 +128,8 @@ async function access(kong: Kong, conf: OidcConf): Promise<void> {
 function header_filter(kong: Kong): void {
   const cookie = kong.ctx.plugin.setCookie;
   if (Array.isArray(cookie)) for (const c of cookie) kong.response.addHeader('Set-Cookie', String(c));
+  const session = kong.ctx.plugin[NEW_SESSION_KEY];
+  if (typeof session === 'string') kong.response.addHeader('Set-Cookie', session);
   addDownstreamHeaders(kong);
 }
 

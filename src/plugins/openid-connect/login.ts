@@ -6,7 +6,7 @@ import { claimValues, type Claims } from './claims.ts';
 import { firstString, nowS, random, refuse, type Authenticated, type OidcConf } from './conf.ts';
 import { pickAuth, postForm } from './endpoints.ts';
 import { providerKeys } from './provider.ts';
-import { accept, respond } from './answers.ts';
+import { accept, NEW_SESSION_KEY, respond } from './answers.ts';
 import {
   isPendingLogin, isSession, needsRenewal, open, readCookie, returnPath, seal, sessionAlive, setCookie,
   type PendingLogin, type Session,
@@ -192,8 +192,10 @@ export async function finishLogin(kong: Kong, conf: OidcConf, cb: Callback): Pro
   const sessionCookie = setCookie(conf.sessionCookie, seal(conf.sessionKey, session), conf.cookieAttrs, isHttps(kong));
   // Browsers drop cookies past about 4 KB: say why the next request will start the login again.
   if (sessionCookie.length > 4000) kong.log.warn('openid-connect: the session cookie is ', sessionCookie.length, ' bytes; browsers may drop it (the provider\'s tokens are too large)');
-  // Set in header_filter, so the cookies reach the client whether the request goes upstream or is answered here.
-  kong.ctx.plugin.setCookie = [clear, sessionCookie];
+  // Set in header_filter, so the cookies reach the client whether the request goes upstream or is answered here;
+  // the session's apart, since a callback refused after all (a missing scope, no consumer) starts none.
+  kong.ctx.plugin.setCookie = [clear];
+  kong.ctx.plugin[NEW_SESSION_KEY] = sessionCookie;
   await cleanCallback(kong, conf, cb, pending.uri);
   return accept(kong, conf, {
     ok: true,
