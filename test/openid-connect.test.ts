@@ -141,7 +141,10 @@ services:${route('api', plugin(`${bearer}          audience_required: ["${API}"]
           consumer_claim: [sub]
           upstream_headers_claims: [sub]
           upstream_headers_names: [x-user]
-          upstream_id_token_header: x-id-token`))}
+          upstream_id_token_header: x-id-token
+          login_action: redirect
+          login_tokens: []
+          preserve_query_args: true`))}
 `,
     });
   });
@@ -359,7 +362,8 @@ services:${route('api', plugin(`${bearer}          audience_required: ["${API}"]
     forgedState.searchParams.set('state', 'forged');
     const wrong = await send(forgedState.toString(), { headers: { cookie: jar.header() } });
     assert.equal(wrong.status, 401);
-    // 3. The callback: the code is exchanged, the ID token checked, a session cookie set, back to the page.
+    // 3. The callback: the code is exchanged, the ID token checked, a session cookie set, back to the page
+    //    (login_action: redirect, with no tokens in the URL; preserve_query_args keeps `?x=1`).
     const tokenCalls = op.hits.get('/token') ?? 0;
     const done = await send(callback, { headers: { cookie: jar.header() } });
     assert.equal(done.status, 302, done.text);
@@ -433,9 +437,12 @@ services:${route('api', plugin(`${bearer}          audience_required: ["${API}"]
     const consumerBy = await validate({ issuer: op.issuer, consumer_by: ['email'] });
     assert.equal(consumerBy.status, 400, consumerBy.text);
     assert.ok(consumerBy.body.fields.config.consumer_by, consumerBy.text);
-    const unknown = await validate({ issuer: op.issuer, login_action: 'upstream' });
+    const unknown = await validate({ issuer: op.issuer, client_jwk: [] });
     assert.equal(unknown.status, 400, unknown.text);
-    assert.ok(unknown.body.fields.config.login_action, unknown.text);
+    assert.ok(unknown.body.fields.config.client_jwk, unknown.text);
+    const action = await validate({ issuer: op.issuer, login_action: 'elsewhere' });
+    assert.equal(action.status, 400, action.text);
+    assert.ok(action.body.fields.config.login_action, action.text);
     const ok = await validate({ issuer: op.issuer });
     assert.equal(ok.status, 200, ok.text);
   });

@@ -5,10 +5,11 @@
  * consent pages, RP-initiated logout, the userinfo endpoint, and the resource-owner password grant (registered
  * here, since oidc-provider leaves it out): any username with the password `USER_PASSWORD` gets a JWT access token
  * for the API and a refresh token, or, asking only for `openid`, an opaque token the userinfo endpoint accepts.
- * `rotate()` replaces the provider's signing key by a new one (new kid)
- * while keeping its address; the server counts requests by path so tests can see what the gateway asked.
+ * It may serve HTTPS with a given certificate. `rotate()` replaces the provider's signing key by a new one (new
+ * kid) while keeping its address; the server counts requests by path so tests can see what the gateway asked.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import Provider, { type GrantContext } from 'oidc-provider';
@@ -110,18 +111,20 @@ function passwordGrant(provider: Provider) {
   };
 }
 
-export async function startProvider(clients: readonly ClientSpec[]): Promise<TestProvider> {
+/** `tls`: serve HTTPS with this key and certificate (the issuer is then an https URL). */
+export async function startProvider(clients: readonly ClientSpec[], options: { tls?: { key: string; cert: string } } = {}): Promise<TestProvider> {
   const port = await freePort();
-  const issuer = `http://127.0.0.1:${port}`;
+  const issuer = `${options.tls === undefined ? 'http' : 'https'}://127.0.0.1:${port}`;
   const hits = new Map<string, number>();
   const first = await signingKey();
   let provider = build(issuer, first, clients);
   let handle = provider.callback();
-  const server: Server = createServer((req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
     const path = new URL(req.url ?? '/', issuer).pathname;
     hits.set(path, (hits.get(path) ?? 0) + 1);
     handle(req, res);
-  });
+  };
+  const server: Server = options.tls === undefined ? createServer(listener) : createTlsServer(options.tls, listener);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => resolve());

@@ -1,9 +1,11 @@
-/** After authentication: required claims, the consumer, upstream headers; and Kong's 401/403 answers. */
+/** After authentication: required claims, the consumer, headers, the login action; and Kong's 401/403 answers. */
 import type { Kong, PluginConsumer, PluginCredential } from '../../pdk/index.ts';
 import { useAnonymous } from '../shared/anonymous.ts';
 import { setConsumerHeaders } from '../shared/consumer-headers.ts';
-import { claimAt, claimValues, headerValue, satisfies, type Claims } from './claims.ts';
+import { claimAt, claimValues, satisfies, type Claims } from './claims.ts';
 import { refuse, type Authenticated, type OidcConf, type Refused } from './conf.ts';
+import { loginAction } from './login-action.ts';
+import { handOn } from './outputs.ts';
 import { readCookie } from './session.ts';
 import { withoutCookie } from './tokens.ts';
 
@@ -27,7 +29,11 @@ function mapConsumer(conf: OidcConf, claims: Claims, named: PluginConsumer | nul
   return conf.consumerOptional ? null : refuse(401, name === null ? 'consumer claim not found' : 'consumer not found', null);
 }
 
-export function accept(kong: Kong, conf: OidcConf, auth: Authenticated, token: string | null): void {
+/**
+ * A successful authentication: required claims (403), the consumer, credentials hidden, headers and groups
+ * handed on, then `login_action`.
+ */
+export async function accept(kong: Kong, conf: OidcConf, auth: Authenticated, token: string | null): Promise<void> {
   const forbidden = authorize(conf, auth.claims);
   if (forbidden !== null) return respond(kong, conf, forbidden);
   const consumer = mapConsumer(conf, auth.claims, auth.consumer ?? null);
@@ -50,22 +56,15 @@ export function accept(kong: Kong, conf: OidcConf, auth: Authenticated, token: s
       }
     }
   }
-  for (const h of conf.upstreamHeaders) {
-    const value = headerValue(claimAt(auth.claims, h.claim));
-    if (value !== null) upstream.setHeader(h.name, value);
-    else upstream.clearHeader(h.name);
-  }
-  // As in Kong, hiding the client's credentials does not keep the access token from the upstream: it goes in
-  // `upstream_access_token_header` (unset that to keep it back).
-  if (conf.accessTokenHeader !== null && auth.accessToken !== null) {
-    upstream.setHeader(conf.accessTokenHeader.name, conf.accessTokenHeader.bearer ? `Bearer ${auth.accessToken}` : auth.accessToken);
-  }
-  if (conf.idTokenHeader !== null && auth.idToken !== null) {
-    upstream.setHeader(conf.idTokenHeader.name, conf.idTokenHeader.bearer ? `Bearer ${auth.idToken}` : auth.idToken);
-  }
+  await handOn(kong, conf, auth);
+  loginAction(kong, conf, auth);
 }
 
+/** The session cookie a login just made (`kong.ctx.plugin`), set in header_filter unless the request is refused. */
+export const NEW_SESSION_KEY = 'newSession';
+
 export function respond(kong: Kong, conf: OidcConf, r: Refused, extra: Record<string, string | readonly string[]> = {}): void {
+  delete kong.ctx.plugin[NEW_SESSION_KEY];
   const base = r.status === 403 ? conf.forbiddenMessage : r.status === 401 ? conf.unauthorizedMessage : 'An unexpected error occurred';
   const message = conf.displayErrors ? `${base} (${r.reason})` : base;
   const headers: Record<string, string | readonly string[]> = { ...extra };

@@ -4,12 +4,33 @@ import type { PluginConfigData, PluginConsumer, PluginEntityScope } from '../../
 import { anonymousConf, type AnonymousConf } from '../shared/anonymous.ts';
 import { compileRequirement, type Claims, type Requirement } from './claims.ts';
 import type { Client, ClientAuth } from './endpoints.ts';
+import type { Transport } from './http.ts';
 import { deriveKey, type CookieAttributes, type SessionLimits } from './session.ts';
 import type { OpenidConnectConfig } from './schema.ts';
 import { VerifiedTokenCache } from '../jwt/cache.ts';
 
-type Method = OpenidConnectConfig['auth_methods'][number];
+export type Method = OpenidConnectConfig['auth_methods'][number];
 export type ParamType = 'header' | 'query' | 'body';
+export type LoginToken = OpenidConnectConfig['login_tokens'][number];
+
+/** A header a token goes in: `name`, or `name:bearer` for `Bearer <token>`. */
+export interface TokenHeader {
+  readonly name: string;
+  readonly bearer: boolean;
+}
+
+/** Claims sent in headers: one claim path per header name. */
+export type ClaimHeaders = readonly { readonly claim: readonly string[]; readonly name: string }[];
+
+/** What happens after a login by one of `login_methods` (Kong's `login_*` fields). */
+export interface LoginConf {
+  readonly methods: ReadonlySet<Method>;
+  readonly action: 'upstream' | 'response' | 'redirect';
+  readonly tokens: readonly LoginToken[];
+  readonly redirectMode: 'query' | 'fragment';
+  /** null: back to the URL that started the login. */
+  readonly redirectUri: string | null;
+}
 
 interface Check {
   readonly claim: readonly string[];
@@ -20,7 +41,8 @@ interface Check {
 /** The configuration as the phases read it, computed once per plugin entity and snapshot. */
 export interface OidcConf extends AnonymousConf {
   readonly issuer: string;
-  readonly timeoutMs: number;
+  /** `timeout`, `ssl_verify`, `keepalive` and `http_version`: how the provider is called. */
+  readonly transport: Transport;
   readonly rediscoveryS: number;
   readonly methods: ReadonlySet<Method>;
   readonly client: Client;
@@ -41,9 +63,26 @@ export interface OidcConf extends AnonymousConf {
   readonly consumers: { readonly id: ReadonlyMap<string, PluginConsumer>; readonly username: ReadonlyMap<string, PluginConsumer>; readonly custom_id: ReadonlyMap<string, PluginConsumer> };
   readonly consumerOptional: boolean;
   readonly credentialClaim: readonly string[] | null;
-  readonly upstreamHeaders: readonly { readonly claim: readonly string[]; readonly name: string }[];
-  readonly accessTokenHeader: { readonly name: string; readonly bearer: boolean } | null;
-  readonly idTokenHeader: { readonly name: string; readonly bearer: boolean } | null;
+  readonly upstreamHeaders: ClaimHeaders;
+  readonly accessTokenHeader: TokenHeader | null;
+  readonly idTokenHeader: TokenHeader | null;
+  readonly refreshTokenHeader: TokenHeader | null;
+  readonly userInfoHeader: string | null;
+  readonly introspectionHeader: string | null;
+  /** Headers on the response to the client (`downstream_*`). */
+  readonly downstream: {
+    readonly claims: ClaimHeaders;
+    readonly accessToken: TokenHeader | null;
+    readonly idToken: TokenHeader | null;
+    readonly refreshToken: TokenHeader | null;
+    readonly userInfo: string | null;
+    readonly introspection: string | null;
+  };
+  /** `authenticated_groups_claim`: where the groups the acl plugin reads are. */
+  readonly groupsClaim: readonly string[] | null;
+  readonly login: LoginConf;
+  readonly preserveQueryArgs: boolean;
+  readonly responseMode: 'query' | 'form_post' | 'fragment';
   readonly tokenIn: ReadonlySet<ParamType | 'cookie'>;
   /** The cookie a bearer token may come in; null unless `bearer_token_param_type` has `cookie` and a name is set. */
   readonly tokenCookie: string | null;
@@ -92,6 +131,17 @@ export interface Authenticated {
   readonly claims: Claims;
   readonly accessToken: string | null;
   readonly idToken: string | null;
+  /** The method that authenticated the request (`login_methods` are matched against it). */
+  readonly method: Method;
+  readonly refreshToken?: string | null;
+  /** The token endpoint's whole answer, when the login went through it. */
+  readonly tokens?: Readonly<Record<string, unknown>> | null;
+  /** The introspection endpoint's answer, when the token was introspected. */
+  readonly introspection?: Claims | null;
+  /** The user info endpoint's answer, when it authenticated the token. */
+  readonly userInfo?: Claims | null;
+  /** Where the login started (authorization-code flow): where `login_action: redirect` goes back to. */
+  readonly returnTo?: string;
   /** The consumer the credential itself names (a Kong oauth2 token's application), used without `consumer_claim`. */
   readonly consumer?: PluginConsumer;
 }
@@ -115,10 +165,17 @@ export const refuse = (status: 401 | 403 | 500, reason: string, error: Refused['
 
 const nonEmpty = <T>(list: readonly T[] | null | undefined): readonly T[] | null => (list === null || list === undefined || list.length === 0 ? null : list);
 
-function tokenHeader(spec: string | null | undefined): { name: string; bearer: boolean } | null {
+function tokenHeader(spec: string | null | undefined): TokenHeader | null {
   if (spec === null || spec === undefined || spec === '') return null;
   const [name, scheme] = spec.split(':');
   return { name: name!, bearer: scheme?.toLowerCase() === 'bearer' };
+}
+
+const headerName = (name: string | null | undefined): string | null => (name === null || name === undefined || name === '' ? null : name);
+
+function claimHeaders(claims: readonly string[] | null | undefined, names: readonly string[] | null | undefined): ClaimHeaders {
+  const n = nonEmpty(names) ?? [];
+  return (nonEmpty(claims) ?? []).flatMap((claim, i) => (n[i] === undefined ? [] : [{ claim: claim.split('.'), name: n[i]! }]));
 }
 
 export function prepare(config: OpenidConnectConfig, data: PluginConfigData, entity?: PluginEntityScope): OidcConf {
@@ -150,8 +207,6 @@ export function prepare(config: OpenidConnectConfig, data: PluginConfigData, ent
   addCheck(config.scopes_claim, config.scopes_required, 'scopes');
   addCheck(config.groups_claim, config.groups_required, 'groups');
   addCheck(config.roles_claim, config.roles_required, 'roles');
-  const claims = nonEmpty(config.upstream_headers_claims) ?? [];
-  const names = nonEmpty(config.upstream_headers_names) ?? [];
   const oauth2Consumers = new Map<string, { consumer: PluginConsumer; clientId: string }>();
   if (config.auth_methods.includes('kong_oauth2')) {
     for (const [clientId, match] of data.credentialsBy('oauth2_credentials', 'client_id')) oauth2Consumers.set(match.credential.id, { consumer: match.consumer, clientId });
@@ -159,7 +214,12 @@ export function prepare(config: OpenidConnectConfig, data: PluginConfigData, ent
   const refreshName = config.refresh_token_param_name ?? '';
   return {
     issuer: config.issuer,
-    timeoutMs: config.timeout ?? 10000,
+    transport: {
+      timeoutMs: config.timeout ?? 10000,
+      sslVerify: config.ssl_verify ?? false,
+      // HTTP/1.0 has no persistent connections: each call closes its own.
+      keepalive: (config.keepalive ?? true) && (config.http_version ?? 1.1) !== 1.0,
+    },
     rediscoveryS: config.rediscovery_lifetime ?? 30,
     methods: new Set(config.auth_methods),
     client: {
@@ -184,9 +244,30 @@ export function prepare(config: OpenidConnectConfig, data: PluginConfigData, ent
     consumerOptional: config.consumer_optional,
     credentialClaim: nonEmpty(config.credential_claim),
     ...anonymousConf(config.anonymous, data),
-    upstreamHeaders: claims.flatMap((claim, i) => (names[i] === undefined ? [] : [{ claim: claim.split('.'), name: names[i]! }])),
+    upstreamHeaders: claimHeaders(config.upstream_headers_claims, config.upstream_headers_names),
     accessTokenHeader: tokenHeader(config.upstream_access_token_header),
     idTokenHeader: tokenHeader(config.upstream_id_token_header),
+    refreshTokenHeader: tokenHeader(config.upstream_refresh_token_header),
+    userInfoHeader: headerName(config.upstream_user_info_header),
+    introspectionHeader: headerName(config.upstream_introspection_header),
+    downstream: {
+      claims: claimHeaders(config.downstream_headers_claims, config.downstream_headers_names),
+      accessToken: tokenHeader(config.downstream_access_token_header),
+      idToken: tokenHeader(config.downstream_id_token_header),
+      refreshToken: tokenHeader(config.downstream_refresh_token_header),
+      userInfo: headerName(config.downstream_user_info_header),
+      introspection: headerName(config.downstream_introspection_header),
+    },
+    groupsClaim: nonEmpty(config.authenticated_groups_claim),
+    login: {
+      methods: new Set(config.login_methods ?? ['authorization_code']),
+      action: config.login_action ?? 'upstream',
+      tokens: config.login_tokens ?? [],
+      redirectMode: config.login_redirect_mode ?? 'fragment',
+      redirectUri: nonEmpty(config.login_redirect_uri)?.[0] ?? null,
+    },
+    preserveQueryArgs: config.preserve_query_args ?? false,
+    responseMode: config.response_mode ?? 'query',
     tokenIn: new Set(config.bearer_token_param_type),
     tokenCookie: config.bearer_token_param_type.includes('cookie') && (config.bearer_token_cookie_name ?? '') !== '' ? config.bearer_token_cookie_name! : null,
     passwordIn: new Set(config.password_param_type),

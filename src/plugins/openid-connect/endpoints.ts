@@ -2,7 +2,7 @@
  * Calls to the provider's token and introspection endpoints, authenticated as a client (client_secret_basic or
  * client_secret_post, Kong's two secret-based methods), and to its user info endpoint with a bearer token.
  */
-import { ProviderUnavailable } from './provider.ts';
+import { call, type Transport } from './http.ts';
 
 export type ClientAuth = 'client_secret_basic' | 'client_secret_post' | 'none';
 
@@ -30,7 +30,7 @@ export async function postForm(
   form: Record<string, string>,
   client: Client,
   auth: ClientAuth,
-  timeoutMs: number,
+  t: Transport,
 ): Promise<{ status: number; body: Record<string, unknown> | null }> {
   const params = new URLSearchParams(form);
   const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
@@ -42,24 +42,14 @@ export async function postForm(
       if (auth === 'client_secret_post' && client.secret !== null) params.set('client_secret', client.secret);
     }
   }
-  let res: Response;
-  try {
-    res = await fetch(url, { method: 'POST', headers, body: params.toString(), signal: AbortSignal.timeout(timeoutMs) });
-  } catch (err) {
-    throw new ProviderUnavailable(`${url}: ${(err as Error).message}`);
-  }
-  return { status: res.status, body: parseObject(await res.text()) };
+  const res = await call(url, { method: 'POST', headers, body: params.toString() }, t);
+  return { status: res.status, body: parseObject(res.text) };
 }
 
 /** GETs a URL with a bearer token (the user info endpoint); resolves to the status and parsed JSON object body. */
-export async function getWithToken(url: string, token: string, timeoutMs: number): Promise<{ status: number; body: Record<string, unknown> | null }> {
-  let res: Response;
-  try {
-    res = await fetch(url, { headers: { authorization: `Bearer ${token}`, accept: 'application/json' }, signal: AbortSignal.timeout(timeoutMs) });
-  } catch (err) {
-    throw new ProviderUnavailable(`${url}: ${(err as Error).message}`);
-  }
-  return { status: res.status, body: parseObject(await res.text()) };
+export async function getWithToken(url: string, token: string, t: Transport): Promise<{ status: number; body: Record<string, unknown> | null }> {
+  const res = await call(url, { headers: { authorization: `Bearer ${token}`, accept: 'application/json' } }, t);
+  return { status: res.status, body: parseObject(res.text) };
 }
 
 function parseObject(text: string): Record<string, unknown> | null {

@@ -46,7 +46,7 @@ const running = new Map<string, Promise<Exchanged>>();
  * provider's error code when it turned the credentials down. An unreachable or failing provider is a 500.
  */
 async function exchange(kong: Kong, conf: OidcConf, grant: Grant, form: Record<string, string>, client: Client): Promise<Exchanged> {
-  const keys = await providerKeys(kong, conf.issuer, conf.timeoutMs);
+  const keys = await providerKeys(kong, conf.issuer, conf.transport);
   const endpoint = conf.tokenEndpoint ?? keys.discovery.token_endpoint;
   if (endpoint === undefined) return refuse(401, 'token endpoint was not specified', null);
   const auth = pickAuth(client, keys.discovery.token_endpoint_auth_methods_supported);
@@ -66,7 +66,7 @@ async function exchange(kong: Kong, conf: OidcConf, grant: Grant, form: Record<s
 async function post(
   kong: Kong, conf: OidcConf, endpoint: string, grant: Grant, form: Record<string, string>, client: Client, auth: ClientAuth, key: string | null,
 ): Promise<Exchanged> {
-  const res = await postForm(endpoint, form, client, auth, conf.timeoutMs);
+  const res = await postForm(endpoint, form, client, auth, conf.transport);
   if (res.status >= 400 && res.status < 500) {
     const code = typeof res.body?.error === 'string' ? res.body.error : `status ${res.status}`;
     return refuse(401, `${grant} grant failed (${code})`, null);
@@ -86,11 +86,12 @@ async function post(
  * What the provider's answer says about the caller: a JWT access token is verified like a bearer token; an
  * opaque one is vouched for by the ID token when there is one, else by the token endpoint that just issued it.
  */
-async function authenticated(kong: Kong, conf: OidcConf, answer: TokenAnswer): Promise<Outcome> {
+async function authenticated(kong: Kong, conf: OidcConf, grant: Grant, answer: TokenAnswer): Promise<Outcome> {
   const idToken = typeof answer.id_token === 'string' ? answer.id_token : null;
+  const login = { method: grant, refreshToken: typeof answer.refresh_token === 'string' ? answer.refresh_token : null, tokens: answer } as const;
   if (looksLikeJwt(answer.access_token)) {
     const outcome = await bearerJwt(kong, conf, answer.access_token);
-    return outcome.ok ? { ...outcome, idToken } : outcome;
+    return outcome.ok ? { ...outcome, idToken, ...login } : outcome;
   }
   let claims: Claims = typeof answer.scope === 'string' ? { scope: answer.scope } : {};
   if (idToken !== null) {
@@ -100,7 +101,7 @@ async function authenticated(kong: Kong, conf: OidcConf, answer: TokenAnswer): P
     if (registered !== null) return registered;
     claims = { ...signed.claims, ...claims };
   }
-  const result: Authenticated = { ok: true, claims, accessToken: answer.access_token, idToken };
+  const result: Authenticated = { ok: true, claims, accessToken: answer.access_token, idToken, ...login };
   return result;
 }
 
@@ -113,18 +114,18 @@ function scopeAndAudience(conf: OidcConf, form: Record<string, string>): Record<
 /** The resource-owner password grant, the gateway authenticating as its configured client. */
 export async function passwordGrant(kong: Kong, conf: OidcConf, username: string, password: string): Promise<Outcome> {
   const answer = await exchange(kong, conf, 'password', scopeAndAudience(conf, { grant_type: 'password', username, password }), conf.client);
-  return answer.ok ? authenticated(kong, conf, answer.tokens) : answer;
+  return answer.ok ? authenticated(kong, conf, 'password', answer.tokens) : answer;
 }
 
 /** The client-credentials grant, authenticating as the client whose id and secret the request carries. */
 export async function clientCredentialsGrant(kong: Kong, conf: OidcConf, clientId: string, clientSecret: string): Promise<Outcome> {
   const client: Client = { id: clientId, secret: clientSecret, auth: conf.client.auth === 'none' ? null : conf.client.auth };
   const answer = await exchange(kong, conf, 'client_credentials', scopeAndAudience(conf, { grant_type: 'client_credentials' }), client);
-  return answer.ok ? authenticated(kong, conf, answer.tokens) : answer;
+  return answer.ok ? authenticated(kong, conf, 'client_credentials', answer.tokens) : answer;
 }
 
 /** The refresh-token grant, as the configured client. */
 export async function refreshTokenGrant(kong: Kong, conf: OidcConf, refreshToken: string): Promise<Outcome> {
   const answer = await exchange(kong, conf, 'refresh_token', { grant_type: 'refresh_token', refresh_token: refreshToken }, conf.client);
-  return answer.ok ? authenticated(kong, conf, answer.tokens) : answer;
+  return answer.ok ? authenticated(kong, conf, 'refresh_token', answer.tokens) : answer;
 }

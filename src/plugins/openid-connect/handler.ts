@@ -9,13 +9,14 @@
  * - else the authorization-code flow for browsers (`authorization_code`): a redirect to the provider with
  *   state, nonce and PKCE, the callback's code exchange and ID token check, then a session cookie.
  * Then the token's audience, scopes, groups and roles (403 when missing), the consumer mapped from a claim,
- * and claims, tokens and consumer headers upstream. Failures answer Kong's 401/403 with a Bearer challenge.
+ * claims, tokens and consumer headers upstream and to the client, the authenticated groups, and `login_action`
+ * (go upstream, or answer with the tokens). Failures answer Kong's 401/403 with a Bearer challenge.
  */
 import type { Kong, PluginHandler } from '../../pdk/index.ts';
 import { authenticatedByAnother } from '../shared/anonymous.ts';
-import { accept, failed } from './answers.ts';
-import { firstString, prepare, refuse, type OidcConf, type Outcome } from './conf.ts';
-import { cookies, finishLogin, fromSession, isLogout, logout, startLogin } from './login.ts';
+import { accept, failed, NEW_SESSION_KEY } from './answers.ts';
+import { prepare, refuse, type OidcConf, type Outcome } from './conf.ts';
+import { callbackArgs, cookies, finishLogin, fromSession, isLogout, logout, startLogin } from './login.ts';
 import { ProviderUnavailable } from './provider.ts';
 import { readCookie } from './session.ts';
 import type { OpenidConnectConfig } from './schema.ts';
@@ -23,6 +24,7 @@ import { bearerJwt, findToken, hasIntrospection, introspect, looksLikeJwt } from
 import { findNamed, findPair } from './credentials.ts';
 import { clientCredentialsGrant, passwordGrant, refreshTokenGrant } from './grants.ts';
 import { kongOauth2 } from './kong-oauth2.ts';
+import { addDownstreamHeaders } from './outputs.ts';
 import { userinfo } from './userinfo.ts';
 import type { ParamType } from './conf.ts';
 
@@ -30,8 +32,10 @@ export type { OidcConf } from './conf.ts';
 
 async function authenticate(kong: Kong, conf: OidcConf): Promise<void> {
   const flow = conf.methods.has('authorization_code');
-  const state = flow ? firstString(kong.request.getQueryArg('state')) : null;
-  if (state !== null && readCookie(cookies(kong), conf.authorizationCookie) !== undefined) return finishLogin(kong, conf, state);
+  if (flow && readCookie(cookies(kong), conf.authorizationCookie) !== undefined) {
+    const callback = await callbackArgs(kong, conf);
+    if (callback !== null) return finishLogin(kong, conf, callback);
+  }
   if ((flow || conf.methods.has('session')) && (await isLogout(kong, conf))) return logout(kong, conf);
   if (conf.methods.has('session')) {
     const session = fromSession(kong, conf);
@@ -124,6 +128,9 @@ async function access(kong: Kong, conf: OidcConf): Promise<void> {
 function header_filter(kong: Kong): void {
   const cookie = kong.ctx.plugin.setCookie;
   if (Array.isArray(cookie)) for (const c of cookie) kong.response.addHeader('Set-Cookie', String(c));
+  const session = kong.ctx.plugin[NEW_SESSION_KEY];
+  if (typeof session === 'string') kong.response.addHeader('Set-Cookie', session);
+  addDownstreamHeaders(kong);
 }
 
 export const openidConnectHandler: PluginHandler<OidcConf, OpenidConnectConfig> = {

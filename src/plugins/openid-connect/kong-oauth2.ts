@@ -30,5 +30,5 @@ export async function kongOauth2(kong: Kong, conf: OidcConf, token: string): Pro
   if (typeof stored.scope === 'string') claims.scope = stored.scope;
   if (typeof stored.authenticated_userid === 'string') claims.sub = stored.authenticated_userid;
   if (stored.expires_in > 0) claims.exp = stored.created_at + stored.expires_in;
-  return { ok: true, claims: claims as Claims, accessToken: token, idToken: null, consumer: app.consumer };
+  return { ok: true, claims: claims as Claims, accessToken: token, idToken: null, method: 'kong_oauth2', consumer: app.consumer };
 }

@@ -10,6 +10,8 @@ import type { AddressInfo } from 'node:net';
 import type { Kong } from '../../pdk/index.ts';
 import { forgetProviders, providerKeys, refreshKeys } from './provider.ts';
 
+/** No keep-alive, so the stand-in server closes at once. */
+const T = { timeoutMs: 5000, sslVerify: true, keepalive: false };
 let server: Server;
 let issuer: string;
 const hits = { discovery: 0, jwks: 0 };
@@ -49,29 +51,29 @@ after(() => new Promise<void>((r) => server.close(() => r())));
 test('downloaded once, then from memory; an unknown kid refreshes once per lifetime', async () => {
   forgetProviders();
   const { kong } = fakeKong();
-  const first = await providerKeys(kong, issuer, 5000);
+  const first = await providerKeys(kong, issuer, T);
   assert.equal(first.discovery.issuer, issuer);
-  assert.equal(await providerKeys(kong, issuer, 5000), first, 'kept in the worker');
+  assert.equal(await providerKeys(kong, issuer, T), first, 'kept in the worker');
   assert.deepEqual(hits, { discovery: 1, jwks: 1 });
   jwks = { keys: [{ kty: 'oct', kid: 'two', k: 'BBBB' }] };
-  const fresh = await refreshKeys(kong, issuer, first, 5000, 30);
+  const fresh = await refreshKeys(kong, issuer, first, T, 30);
   assert.ok(fresh);
   assert.equal(fresh.jwks.keys[0]!.kid, 'two');
-  assert.equal(await providerKeys(kong, issuer, 5000), fresh);
+  assert.equal(await providerKeys(kong, issuer, T), fresh);
   assert.deepEqual(hits, { discovery: 2, jwks: 2 });
   // Within the lifetime: no download, the caller refuses the token.
-  for (let i = 0; i < 5; i++) assert.equal(await refreshKeys(kong, issuer, fresh, 5000, 30), null);
+  for (let i = 0; i < 5; i++) assert.equal(await refreshKeys(kong, issuer, fresh, T, 30), null);
   assert.deepEqual(hits, { discovery: 2, jwks: 2 });
 });
 
 test('another worker\'s copy in the node cache is used without downloading', async () => {
   forgetProviders();
   const { kong } = fakeKong();
-  const mine = await providerKeys(kong, issuer, 5000);
+  const mine = await providerKeys(kong, issuer, T);
   const downloads = hits.jwks;
   // What another worker sees: nothing in its memory, the node's copy in the cache.
   forgetProviders();
-  const theirs = await providerKeys(kong, issuer, 5000);
+  const theirs = await providerKeys(kong, issuer, T);
   assert.notEqual(theirs, mine);
   assert.deepEqual(theirs.jwks, mine.jwks);
   assert.equal(hits.jwks, downloads);
@@ -81,13 +83,13 @@ test('a worker that lost the refresh waits for the winner\'s download', async ()
   forgetProviders();
   const { kong, cache, counters } = fakeKong();
   jwks = { keys: [{ kty: 'oct', kid: 'three', k: 'CCCC' }] };
-  const stale = await providerKeys(kong, issuer, 5000);
+  const stale = await providerKeys(kong, issuer, T);
   const cacheKey = [...cache.keys()].find((k) => k.startsWith('oidc:provider:'))!;
   // Another worker took the refresh turn and is downloading.
   counters.set(`oidc:rediscovery:${issuer}`, 1);
   cache.set(`oidc:refreshing:${issuer}`, '1');
   const before = hits.jwks;
-  const waiting = refreshKeys(kong, issuer, stale, 5000, 30);
+  const waiting = refreshKeys(kong, issuer, stale, T, 30);
   setTimeout(() => {
     cache.set(cacheKey, JSON.stringify({ discovery: stale.discovery, jwks: { keys: [{ kty: 'oct', kid: 'four', k: 'DDDD' }] } }));
     cache.delete(`oidc:refreshing:${issuer}`);

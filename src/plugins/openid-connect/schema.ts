@@ -27,6 +27,10 @@ const strings = (description: string, extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
+// Forwarding provider calls through a proxy is not built; refusing the setting beats ignoring it, since a
+// gateway that cannot reach the provider directly would fail later with a less telling error.
+const noProxy = (): string => 'proxies are not supported by Tollgate\'s openid-connect; remove the setting so the provider is called directly';
+
 export const openidConnectSchema = definePluginSchema({
   name: 'openid-connect',
   noConsumer: true,
@@ -81,6 +85,49 @@ export const openidConnectSchema = definePluginSchema({
       upstream_headers_names: strings('Header names for `upstream_headers_claims`.'),
       upstream_access_token_header: { type: 'string', default: 'authorization:bearer', description: 'Header carrying the access token upstream (`name:bearer` adds the scheme).' },
       upstream_id_token_header: { type: 'string', description: 'Header carrying the ID token upstream (session and authorization-code flow).' },
+      upstream_refresh_token_header: { type: 'string', description: 'Header carrying the refresh token upstream, when the login got one.' },
+      upstream_user_info_header: { type: 'string', description: 'Header carrying the user info endpoint\'s answer for the access token upstream (base64 of its JSON).' },
+      upstream_introspection_header: { type: 'string', description: 'Header carrying the introspection answer upstream (base64 of its JSON), when the token was introspected.' },
+      downstream_headers_claims: strings('Claims (dotted paths) sent to the client in response headers, paired with `downstream_headers_names`.'),
+      downstream_headers_names: strings('Response header names for `downstream_headers_claims`.'),
+      downstream_access_token_header: { type: 'string', description: 'Response header carrying the access token to the client (`name:bearer` adds the scheme).' },
+      downstream_id_token_header: { type: 'string', description: 'Response header carrying the ID token to the client.' },
+      downstream_refresh_token_header: { type: 'string', description: 'Response header carrying the refresh token to the client.' },
+      downstream_user_info_header: { type: 'string', description: 'Response header carrying the user info endpoint\'s answer (base64 of its JSON) to the client.' },
+      downstream_introspection_header: { type: 'string', description: 'Response header carrying the introspection answer (base64 of its JSON) to the client.' },
+      authenticated_groups_claim: strings('The claim (path) holding the groups the acl plugin reads as authenticated groups.'),
+      login_methods: {
+        type: 'array',
+        elements: { type: 'string', one_of: [...AUTH_METHODS] },
+        default: ['authorization_code'],
+        description: 'The methods after which `login_action` applies.',
+      },
+      login_action: {
+        type: 'string',
+        one_of: ['upstream', 'response', 'redirect'],
+        default: 'upstream',
+        description: 'After a login by one of `login_methods`: proxy the request (`upstream`), answer with `login_tokens` as JSON (`response`), or redirect to `login_redirect_uri` with them (`redirect`).',
+      },
+      login_tokens: {
+        type: 'array',
+        elements: { type: 'string', one_of: ['id_token', 'access_token', 'refresh_token', 'tokens', 'introspection'] },
+        default: ['id_token'],
+        description: 'What the `response` body or the `redirect` URL carries: tokens, the whole token endpoint answer (`tokens`) or the introspection answer.',
+      },
+      login_redirect_mode: {
+        type: 'string',
+        one_of: ['query', 'fragment'],
+        default: 'fragment',
+        description: 'Where `redirect` puts `login_tokens`: the URL\'s query string or its fragment (which servers never see).',
+      },
+      login_redirect_uri: { type: 'array', elements: { ...typedefs.url }, description: 'Where `login_action: redirect` sends the browser (default: the URL that started the login).' },
+      preserve_query_args: { type: 'boolean', default: false, description: 'Keep the query string of the request that started the authorization-code flow: restored on the callback, and on the redirect back.' },
+      response_mode: {
+        type: 'string',
+        one_of: ['query', 'form_post', 'fragment'],
+        default: 'query',
+        description: 'How the provider returns the authorization code: query arguments, a form POST to the redirect URI, or the fragment (which the gateway cannot read).',
+      },
       bearer_token_param_type: {
         type: 'array',
         elements: { type: 'string', one_of: ['header', 'query', 'body', 'cookie'] },
@@ -130,6 +177,16 @@ export const openidConnectSchema = definePluginSchema({
       hide_credentials: { type: 'boolean', required: true, default: true, description: 'Remove the credentials the request was authenticated with (bearer token, Basic header, token cookie) from the upstream request.' },
       run_on_preflight: { type: 'boolean', required: true, default: true, description: 'Authenticate OPTIONS requests too.' },
       timeout: { type: 'number', default: 10000, description: 'Milliseconds to wait for the provider.' },
+      ssl_verify: { type: 'boolean', default: false, description: 'Verify the provider\'s TLS certificate (Kong\'s default is not to).' },
+      keepalive: { type: 'boolean', default: true, description: 'Reuse connections to the provider.' },
+      http_version: {
+        type: 'number',
+        default: 1.1,
+        custom_validator: (v: number) => (v === 1.0 || v === 1.1 ? null : 'must be 1.0 or 1.1'),
+        description: 'The HTTP version of calls to the provider (1.0 closes the connection after each call).',
+      },
+      http_proxy: { ...typedefs.url, custom_validator: noProxy, description: 'Not supported: calls to the provider go direct; a value is refused.' },
+      https_proxy: { ...typedefs.url, custom_validator: noProxy, description: 'Not supported: calls to the provider go direct; a value is refused.' },
     },
   },
 });

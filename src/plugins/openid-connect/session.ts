@@ -78,6 +78,8 @@ export interface PendingLogin {
 export interface Session {
   readonly idToken: string | null;
   readonly accessToken: string | null;
+  /** Absent in sessions sealed before refresh tokens were kept. */
+  readonly refreshToken?: string | null;
   /** When the access token expires (seconds since the epoch), or null when the provider did not say. */
   readonly accessExp: number | null;
   /** When the session started and was last renewed (seconds since the epoch). */

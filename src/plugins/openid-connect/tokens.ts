@@ -17,7 +17,7 @@ export async function verifySigned(kong: Kong, conf: OidcConf, token: string): P
       return refuse(401, 'invalid jwt');
     }
   }
-  let keys: ProviderKeys = await providerKeys(kong, conf.issuer, conf.timeoutMs);
+  let keys: ProviderKeys = await providerKeys(kong, conf.issuer, conf.transport);
   for (let attempt = 0; ; attempt++) {
     try {
       const { payload } = await compactVerify(token, keys.getKey as Parameters<typeof compactVerify>[1]);
@@ -26,7 +26,7 @@ export async function verifySigned(kong: Kong, conf: OidcConf, token: string): P
       return { ok: true, claims: claims as Claims };
     } catch (err) {
       if (err instanceof errors.JWKSNoMatchingKey && attempt === 0) {
-        const fresh = await refreshKeys(kong, conf.issuer, keys, conf.timeoutMs, conf.rediscoveryS);
+        const fresh = await refreshKeys(kong, conf.issuer, keys, conf.transport, conf.rediscoveryS);
         if (fresh !== null) {
           keys = fresh;
           continue;
@@ -41,7 +41,7 @@ export async function verifySigned(kong: Kong, conf: OidcConf, token: string): P
 
 async function allowedIssuers(kong: Kong, conf: OidcConf): Promise<ReadonlySet<string>> {
   if (conf.issuersAllowed !== null) return conf.issuersAllowed;
-  const keys = await providerKeys(kong, conf.issuer, conf.timeoutMs);
+  const keys = await providerKeys(kong, conf.issuer, conf.transport);
   return new Set([keys.discovery.issuer]);
 }
 
@@ -61,17 +61,17 @@ export async function bearerJwt(kong: Kong, conf: OidcConf, token: string): Prom
   }
   const registered = await checkRegistered(kong, conf, claims);
   if (registered !== null) return registered;
-  return { ok: true, claims, accessToken: token, idToken: null };
+  return { ok: true, claims, accessToken: token, idToken: null, method: 'bearer' };
 }
 
 /** Whether an introspection endpoint is configured or discovered. */
 export async function hasIntrospection(kong: Kong, conf: OidcConf): Promise<boolean> {
   if (conf.introspectionEndpoint !== null) return true;
-  return (await providerKeys(kong, conf.issuer, conf.timeoutMs)).discovery.introspection_endpoint !== undefined;
+  return (await providerKeys(kong, conf.issuer, conf.transport)).discovery.introspection_endpoint !== undefined;
 }
 
 export async function introspect(kong: Kong, conf: OidcConf, token: string): Promise<Outcome> {
-  const keys = await providerKeys(kong, conf.issuer, conf.timeoutMs);
+  const keys = await providerKeys(kong, conf.issuer, conf.transport);
   const endpoint = conf.introspectionEndpoint ?? keys.discovery.introspection_endpoint;
   if (endpoint === undefined) return refuse(401, 'introspection endpoint was not specified');
   // The token itself is never a cache key (keys may be listed); its hash is.
@@ -83,7 +83,7 @@ export async function introspect(kong: Kong, conf: OidcConf, token: string): Pro
   }
   if (result === null) {
     const auth = pickAuth(conf.client, keys.discovery.introspection_endpoint_auth_methods_supported ?? keys.discovery.token_endpoint_auth_methods_supported);
-    const res = await postForm(endpoint, { token, token_type_hint: conf.introspectionHint }, conf.client, auth, conf.timeoutMs);
+    const res = await postForm(endpoint, { token, token_type_hint: conf.introspectionHint }, conf.client, auth, conf.transport);
     if (res.status !== 200 || res.body === null) throw new ProviderUnavailable(`${endpoint}: introspection answered ${res.status}`);
     result = res.body;
     if (conf.cacheIntrospection) {
@@ -97,7 +97,7 @@ export async function introspect(kong: Kong, conf: OidcConf, token: string): Pro
   if (result.active !== true) return refuse(401, 'token is not active');
   const registered = await checkRegistered(kong, conf, result);
   if (registered !== null) return registered;
-  return { ok: true, claims: result, accessToken: token, idToken: null };
+  return { ok: true, claims: result, accessToken: token, idToken: null, method: 'introspection', introspection: result };
 }
 
 /** The bearer token of the request: Authorization header, `access_token` query or form argument, or its cookie. */

@@ -32,7 +32,7 @@ const refusal = () => refuse(401, 'the user info endpoint refused the token');
 const running = new Map<string, Promise<Outcome>>();
 
 export async function userinfo(kong: Kong, conf: OidcConf, token: string): Promise<Outcome> {
-  const keys = await providerKeys(kong, conf.issuer, conf.timeoutMs);
+  const keys = await providerKeys(kong, conf.issuer, conf.transport);
   const endpoint = conf.userinfoEndpoint ?? keys.discovery.userinfo_endpoint;
   if (endpoint === undefined) return refuse(401, 'userinfo endpoint was not specified');
   const key = `oidc:userinfo:${createHash('sha256').update(`${endpoint}\u0000${token}`).digest('base64url')}`;
@@ -40,7 +40,7 @@ export async function userinfo(kong: Kong, conf: OidcConf, token: string): Promi
   const text = await kong.cache.get(key).catch(() => undefined);
   if (text !== undefined) {
     const claims = JSON.parse(typeof text === 'string' ? text : Buffer.from(text).toString()) as Record<string, unknown>;
-    return { ok: true, claims, accessToken: token, idToken: null };
+    return { ok: true, claims, accessToken: token, idToken: null, method: 'userinfo', userInfo: claims };
   }
   if (conf.negativeTtlS > 0 && (await kong.cache.get(refusedKey(key)).catch(() => undefined)) !== undefined) return refusal();
   let call = running.get(key);
@@ -53,7 +53,7 @@ export async function userinfo(kong: Kong, conf: OidcConf, token: string): Promi
 
 /** The user info call itself; a 200 answer is cached under `key` (when not null) before it resolves. */
 async function ask(kong: Kong, conf: OidcConf, endpoint: string, token: string, key: string | null): Promise<Outcome> {
-  const res = await getWithToken(endpoint, token, conf.timeoutMs);
+  const res = await getWithToken(endpoint, token, conf.transport);
   if (res.status === 401 || res.status === 403) {
     if (key !== null && conf.negativeTtlS > 0) await kong.cache.set(refusedKey(key), '1', conf.negativeTtlS * 1000).catch(() => undefined);
     return refusal();
@@ -63,5 +63,5 @@ async function ask(kong: Kong, conf: OidcConf, endpoint: string, token: string, 
     const ttl = ttlFor(conf, token);
     if (ttl > 0) await kong.cache.set(key, JSON.stringify(res.body), ttl * 1000).catch(() => undefined);
   }
-  return { ok: true, claims: res.body, accessToken: token, idToken: null };
+  return { ok: true, claims: res.body, accessToken: token, idToken: null, method: 'userinfo', userInfo: res.body };
 }
