@@ -1,4 +1,4 @@
-import { VERSION } from '../core/version.ts';
+import { KONG_COMPATIBLE_VERSION, VERSION } from '../core/version.ts';
 import { settingsView } from '../config/index.ts';
 import type { NodeContext } from './context.ts';
 
@@ -8,14 +8,16 @@ import type { NodeContext } from './context.ts';
  */
 export async function nodeInfo(node: NodeContext, enabledInCluster: readonly string[]): Promise<Record<string, unknown>> {
   const availableOnServer: Record<string, { version: string; priority: number }> = {};
-  for (const [name, def] of node.plugins ?? []) availableOnServer[name] = { version: VERSION, priority: def.priority ?? 0 };
+  // Plugins carry the gateway's version, as Kong's bundled plugins do.
+  for (const [name, def] of node.plugins ?? []) availableOnServer[name] = { version: KONG_COMPATIBLE_VERSION, priority: def.priority ?? 0 };
   let pending = 0;
   for (const report of (await node.workerReports?.()) ?? []) pending += report.timers;
   const configuration = settingsView(node.settings);
   if (node.logLevel !== undefined) configuration.log_level = node.logLevel();
   return {
     tagline: 'Welcome to tollgate',
-    version: VERSION,
+    version: KONG_COMPATIBLE_VERSION,
+    tollgate_version: VERSION,
     edition: 'community',
     hostname: node.hostname,
     node_id: node.nodeId,
