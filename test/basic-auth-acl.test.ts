@@ -160,7 +160,11 @@ describe('basic-auth and acl from the Admin API (SQLite), then db_export and db_
     assert.equal(route.status, 201);
     const anon = (await call(node.admin, 'GET', '/consumers/anon')).body.id as string;
     assert.equal((await json(node.admin, 'POST', '/routes/open/plugins', { name: 'basic-auth', config: { anonymous: anon, hide_credentials: true, realm: 'open' } })).status, 201);
-    await waitUntil(async () => (await get(`${node.proxy}/open`)).headers['x-anonymous-consumer'] === undefined && (await get(`${node.proxy}/open`)).status === 200, 5000, 'anonymous');
+    // The route serves before its plugin does: wait until the plugin has reached the proxy (the upstream is told the consumer).
+    await waitUntil(async () => {
+      const res = await get(`${node.proxy}/open`);
+      return res.status === 200 && echoOf(res.text).headers['x-anonymous-consumer'] === 'true';
+    }, 5000, 'anonymous');
     const anonymous = echoOf((await get(`${node.proxy}/open`, { authorization: basic('luka-user', 'wrong') })).text);
     assert.equal(anonymous.headers['x-anonymous-consumer'], 'true');
     assert.equal(anonymous.headers['x-consumer-username'], 'anon');
