@@ -3,7 +3,8 @@
  * `pg_schema` (tables bootstrapped into it and read from it), `pg_pool_size` and `pg_keepalive_timeout` (the
  * store's connections, counted in pg_stat_activity), `db_update_frequency` (the check that catches a change made
  * without a notification), `pg_ssl_verify` (against a loopback server that answers PostgreSQL's TLS request with
- * a certificate from a throw-away CA), and `vault_env_prefix` (a certificate key read from a prefixed variable).
+ * a certificate from a throw-away CA), `vault_env_prefix` (a certificate key read from a prefixed variable) and
+ * `vaults = off` (the same reference left unresolved).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -201,15 +202,19 @@ describe('pg_ssl_verify', () => {
   });
 });
 
-describe('vault_env_prefix', () => {
+describe('vault_env_prefix and vaults', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tollgate-vault-prefix-'));
-  let node: TollgateNode | undefined;
+  const nodes: TollgateNode[] = [];
   after(async () => {
-    await node?.stop();
+    for (const node of nodes) await node.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
-  test("an env reference in a worker's configuration reads the prefixed variable", async () => {
+  /**
+   * A node serving a certificate (CN `prefixed`) whose key is `{vault://env/site-key}`, set in SECRETS_SITE_KEY when
+   * the node is given that prefix, else in SITE_KEY; the CN it serves for the certificate's SNI.
+   */
+  async function servedCn(env: Record<string, string>): Promise<{ cn: string; node: TollgateNode }> {
     const certPath = join(dir, 'c.crt');
     const keyPath = join(dir, 'c.key');
     execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2', '-subj', '/CN=prefixed', '-keyout', keyPath, '-out', certPath], { stdio: 'ignore' });
@@ -222,19 +227,31 @@ ${cert.trimEnd().split('\n').map((l) => `      ${l}`).join('\n')}
     key: "{vault://env/site-key}"
     snis: [{ name: prefixed.test }]
 `;
-    node = await startTollgate({
+    const node = await startTollgate({
       config,
       extraProxyListen: `127.0.0.1:${tlsPort} ssl`,
-      env: { TOLLGATE_VAULT_ENV_PREFIX: 'SECRETS_', SECRETS_SITE_KEY: readFileSync(keyPath, 'utf8') },
+      env: { [env.TOLLGATE_VAULT_ENV_PREFIX === 'SECRETS_' ? 'SECRETS_SITE_KEY' : 'SITE_KEY']: readFileSync(keyPath, 'utf8'), ...env },
     });
-    const cn = await new Promise<string>((resolve, reject) => {
+    nodes.push(node);
+    // An unresolved key leaves the SNI without a usable certificate: the handshake fails (`refused`).
+    const cn = await new Promise<string>((resolve) => {
       const socket = connectTls({ host: '127.0.0.1', port: tlsPort, servername: 'prefixed.test', rejectUnauthorized: false }, () => {
         const subject = socket.getPeerCertificate().subject?.CN;
         socket.end();
         resolve(String(subject));
       });
-      socket.once('error', reject);
+      socket.once('error', () => resolve('refused'));
     });
+    return { cn, node };
+  }
+
+  test("an env reference in a worker's configuration reads the prefixed variable", async () => {
+    const { cn, node } = await servedCn({ TOLLGATE_VAULT_ENV_PREFIX: 'SECRETS_' });
     assert.equal(cn, 'prefixed', node.output());
+  });
+
+  test('with vaults = off the reference does not resolve, and the certificate is not served', async () => {
+    const { cn } = await servedCn({ TOLLGATE_VAULTS: 'off' });
+    assert.equal(cn, 'refused');
   });
 });

@@ -119,14 +119,25 @@ test("Kong's deprecated opentelemetry_tracing names set the tracing settings", (
   assert.match(bad[0], /TOLLGATE_OPENTELEMETRY_TRACING: invalid value for 'tracing_instrumentations'/);
 });
 
-test("Kong's injected nginx directives in the missing list are still accepted", () => {
-  const settings = load({
-    TOLLGATE_NGINX_HTTP_CLIENT_MAX_BODY_SIZE: '0',
-    TOLLGATE_NGINX_EVENTS_WORKER_CONNECTIONS: '16384',
-    TOLLGATE_NGINX_HTTP_LUA_REGEX_MATCH_LIMIT: '100000',
-    TOLLGATE_NGINX_DAEMON: 'off',
-  });
-  assert.equal(settings.ignoredNginxDirectives.length, 4);
+test("Kong's nginx settings and injected directives (with Kong's defaults) are still accepted", () => {
+  const directives: Record<string, string> = {
+    nginx_admin_client_body_buffer_size: '10m',
+    nginx_daemon: 'on',
+    nginx_events_worker_connections: 'auto',
+    nginx_http_charset: 'UTF-8',
+    nginx_http_client_body_buffer_size: '8k',
+    nginx_http_client_header_buffer_size: '1k',
+    nginx_http_client_max_body_size: '0',
+    nginx_http_keepalive_requests: '10000',
+    nginx_http_large_client_header_buffers: '4 8k',
+    nginx_http_lua_regex_cache_max_entries: '8192',
+    nginx_http_lua_regex_match_limit: '100000',
+    nginx_main_worker_rlimit_nofile: 'auto',
+    nginx_user: 'kong kong',
+  };
+  const settings = load(Object.fromEntries(Object.entries(directives).map(([key, value]) => [env(key), value])));
+  assert.equal(settings.ignoredNginxDirectives.length, Object.keys(directives).length);
+  assert.equal(load({ TOLLGATE_NGINX_WORKER_PROCESSES: '2' }).worker_processes, 2);
 });
 
 test('vault_env_prefix and vaults apply to references in settings', () => {
