@@ -105,9 +105,9 @@ export function readSecret(backend: string, config: VaultBackendConfig, ref: Vau
   }
   // Query options (`?prefix=X_`) override the vault's configuration for this reference, as in Kong; the node's
   // vault_env_prefix applies when neither sets a prefix.
-  const merged: VaultBackendConfig = { ...config, ...ref.config };
+  let merged: VaultBackendConfig = { ...config, ...ref.config };
   if (backend === 'env' && (merged.prefix === undefined || merged.prefix === null) && defaults.envPrefix) {
-    Object.assign(merged, { prefix: defaults.envPrefix });
+    merged = { ...merged, prefix: defaults.envPrefix };
   }
   let read: SecretRead;
   if (backend === 'env') read = readEnv(merged, ref, env);

@@ -148,8 +148,8 @@ function tlsOptions(settings: PostgresSettings): ConnectionOptions {
 }
 
 /**
- * The connection that LISTENs, shared by every watcher and event subscriber of one driver; reopened by the
- * next poll when lost.
+ * The connection that LISTENs, shared by every watcher and event subscriber of one driver; reopened within a
+ * second when lost.
  */
 class VersionListener {
   readonly #config: pg.ClientConfig;
