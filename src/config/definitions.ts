@@ -13,40 +13,15 @@ import { streamAccessLogValue, streamListenEntries } from './stream-listeners.ts
 import {
   ACCESS_LOG_FORMATS, CLUSTER_MTLS_MODES, CLUSTER_OCSP_MODES, DATABASES, ROUTE_MATCH_CALCULATIONS, ERROR_DEFAULT_TYPES, LOG_LEVELS, PLANNED_DATABASES, ROLES, ROUTER_FLAVORS,
 } from './settings-types.ts';
-import type { SettingName, SettingValues } from './settings-types.ts';
 import {
   InvalidValue, existingFile, integerInRange, list, nonNegativeNumber, onOff, oneOf, optionalPem, optionalString,
-  optionalUuid, pemSource, quotedAlternatives, requiredString, size, splitList,
+  optionalUuid, pemSource, quotedAlternatives, requiredString, size, splitList, sslProtocols,
 } from './value-parsers.ts';
-import type { ValueParser } from './value-parsers.ts';
+import { define, type AnySettingDefinition } from './setting-definition.ts';
+import { KONG_DATABASE_AND_INTERNAL_DEFINITIONS } from './kong-internal-definitions.ts';
+import type { SettingName } from './settings-types.ts';
 
-/** How a value is written, for the reference documentation. */
-export type SettingType =
-  | 'string' | 'path' | 'boolean' | 'integer' | 'number' | 'enum' | 'list' | 'listeners' | 'size' | 'uuid' | 'pem';
-
-export interface SettingDefinition<K extends SettingName = SettingName> {
-  readonly name: K;
-  readonly type: SettingType;
-  /** The default as it would be written in tollgate.conf; '' means unset. */
-  readonly default: string;
-  readonly description: string;
-  /** Hidden as `******` wherever settings are shown (GET /, logs). */
-  readonly secret: boolean;
-  /** For enums: the accepted values. */
-  readonly values?: readonly string[];
-  readonly parse: ValueParser<SettingValues[K]>;
-}
-
-/** A definition of any key (a union, so that `parse` stays tied to its key's type). */
-export type AnySettingDefinition = { [K in SettingName]: SettingDefinition<K> }[SettingName];
-
-interface DefinitionInput<K extends SettingName> extends Omit<SettingDefinition<K>, 'secret'> {
-  secret?: boolean;
-}
-
-function define<K extends SettingName>(input: DefinitionInput<K>): SettingDefinition<K> {
-  return Object.freeze({ ...input, secret: input.secret ?? false });
-}
+export type { AnySettingDefinition, SettingDefinition, SettingType } from './setting-definition.ts';
 
 const LISTEN_HELP =
   'Comma-separated `<ip>:<port> [flags]` entries (IPv6 in brackets, `*` for all IPv4 addresses; flags `ssl`, `http2`, ' +
@@ -128,17 +103,6 @@ function pluginEntries(raw: string): string[] {
     if (!/^[a-z0-9][a-z0-9_-]*$/.test(entry)) throw new InvalidValue(`entry '${entry}' is not a plugin name (lower-case letters, digits, '-' and '_')`);
   }
   return entries;
-}
-
-const TLS_PROTOCOLS = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
-
-function sslProtocols(raw: string): string {
-  const tokens = raw.split(/\s+/).filter((t) => t !== '');
-  if (tokens.length === 0) throw new InvalidValue(`must list at least one of ${quotedAlternatives(TLS_PROTOCOLS)}, separated by spaces`);
-  for (const token of tokens) {
-    if (!TLS_PROTOCOLS.includes(token)) throw new InvalidValue(`unknown protocol '${token}' (accepted: ${TLS_PROTOCOLS.join(', ')}, separated by spaces)`);
-  }
-  return tokens.join(' ');
 }
 
 function adminGuiUrl(entry: string): string {
@@ -455,11 +419,12 @@ export const SETTING_DEFINITIONS = [
     name: 'tracing_instrumentations', type: 'list', default: 'off', parse: tracingInstrumentations,
     description: 'Which parts of a request get tracing spans: `off`, `all`, or any of `request`, `router`, `http_client`, `balancer`, ' +
       '`plugin_rewrite`, `plugin_access`, `plugin_header_filter`, `db_query`, `dns_query`. The spans are exported by the `opentelemetry` ' +
-      'and `zipkin` plugins (see docs/tracing.md).',
+      'and `zipkin` plugins (see docs/tracing.md). Kong\'s deprecated name, `opentelemetry_tracing`, sets it too.',
   }),
   define({
     name: 'tracing_sampling_rate', type: 'number', default: '0.01', parse: samplingRate,
-    description: 'Share of traces sampled (0 to 1) when neither the incoming request nor the plugin decides.',
+    description: 'Share of traces sampled (0 to 1) when neither the incoming request nor the plugin decides. Kong\'s deprecated name, ' +
+      '`opentelemetry_tracing_sampling_rate`, sets it too.',
   }),
 
   // Miscellaneous
@@ -577,6 +542,7 @@ export const SETTING_DEFINITIONS = [
       '(an Admin API write then answers 500 naming the database, and the proxy keeps serving its current configuration). ' +
       'Bounds how long Admin API calls and `GET /status` can wait on a stalled network.',
   }),
+  ...KONG_DATABASE_AND_INTERNAL_DEFINITIONS,
 ] as const satisfies readonly AnySettingDefinition[];
 
 // Compile-time guarantee that every key of SettingValues has a definition.

@@ -10,6 +10,7 @@ import { useRouterFlavor } from '../entities/registry.ts';
 import { parseConfText } from './conf-file.ts';
 import { checkAcrossKeys } from './cross-checks.ts';
 import { SETTING_DEFINITIONS, SETTINGS_BY_NAME } from './definitions.ts';
+import { KONG_TRACING_ALIASES } from './kong-internal-definitions.ts';
 import type { AnySettingDefinition } from './definitions.ts';
 import { resolveDownstreamHeaders, resolveUpstreamHeaders } from './headers.ts';
 import { parseListenAddresses } from './listeners.ts';
@@ -19,7 +20,7 @@ import { pluginServerKey, resolvePluginServers, type PluginServerValue } from '.
 import type { ListenAddress, SettingName, SettingValues, Settings } from './settings-types.ts';
 import { InvalidValue, sizeInBytes } from './value-parsers.ts';
 import { isReference, parseReference } from '../core/vault-reference.ts';
-import { isVaultBackend, readSecret, type Environment } from '../core/vault-backends.ts';
+import { enabledVaultBackends, isVaultBackend, readSecret, type Environment, type VaultNodeDefaults } from '../core/vault-backends.ts';
 import type { ParseContext } from './value-parsers.ts';
 
 export interface LoadSettingsOptions {
@@ -66,11 +67,13 @@ export function findConfFile(confPath: string | undefined, candidates: readonly 
 
 /**
  * Kong's names for settings Tollgate names otherwise: Kong's `nginx_worker_processes` (and the
- * `nginx_main_worker_processes` directive it becomes) is `worker_processes`.
+ * `nginx_main_worker_processes` directive it becomes) is `worker_processes`; its deprecated `opentelemetry_tracing` and
+ * `opentelemetry_tracing_sampling_rate` are `tracing_instrumentations` and `tracing_sampling_rate`.
  */
 const KONG_ALIASES: ReadonlyMap<string, SettingName> = new Map<string, SettingName>([
   ['nginx_worker_processes', 'worker_processes'],
   ['nginx_main_worker_processes', 'worker_processes'],
+  ...KONG_TRACING_ALIASES,
 ]);
 
 /**
@@ -216,6 +219,7 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
  */
 function resolveReferences(raw: Map<SettingName, RawValue>, env: Environment, problems: string[]): Record<string, string> {
   const references: Record<string, string> = {};
+  const defaults = vaultDefaultsFrom(raw);
   for (const [key, { text, source }] of raw) {
     if (!isReference(text)) continue;
     const ref = parseReference(text);
@@ -227,7 +231,7 @@ function resolveReferences(raw: Map<SettingName, RawValue>, env: Environment, pr
       problems.push(`${source}: ${key}: only the env and file vaults can be used in settings (vault '${ref.vault}') [${text}]`);
       continue;
     }
-    const read = readSecret(ref.vault, {}, ref, env);
+    const read = readSecret(ref.vault, {}, ref, env, defaults);
     if (!read.ok) {
       problems.push(`${source}: ${key}: ${read.error}`);
       continue;
@@ -236,6 +240,27 @@ function resolveReferences(raw: Map<SettingName, RawValue>, env: Environment, pr
     references[key] = text;
   }
   return references;
+}
+
+/**
+ * `vaults` and `vault_env_prefix` as references in other settings need them, read before the rest is parsed; a bad
+ * value of either is reported when it is parsed in turn, and meanwhile leaves the bundled defaults.
+ */
+function vaultDefaultsFrom(raw: Map<SettingName, RawValue>): VaultNodeDefaults {
+  const parsed = (key: 'vaults' | 'vault_env_prefix'): unknown => {
+    const definition = SETTINGS_BY_NAME.get(key) as AnySettingDefinition;
+    try {
+      return definition.parse((raw.get(key) as RawValue).text, { cwd: process.cwd() });
+    } catch {
+      return undefined;
+    }
+  };
+  const vaults = parsed('vaults');
+  const prefix = parsed('vault_env_prefix');
+  return {
+    ...(Array.isArray(vaults) ? { enabled: enabledVaultBackends(vaults as string[]) } : {}),
+    envPrefix: typeof prefix === 'string' ? prefix : null,
+  };
 }
 
 function readConfFile(path: string, setFrom: (key: string, text: string, source: string) => void, problems: string[]): void {

@@ -33,6 +33,12 @@ export type ClusterMtlsMode = (typeof CLUSTER_MTLS_MODES)[number];
 export const CLUSTER_OCSP_MODES = ['off', 'on', 'optional'] as const;
 export type ClusterOcspMode = (typeof CLUSTER_OCSP_MODES)[number];
 
+export const UNTRUSTED_LUA_MODES = ['on', 'off', 'sandbox'] as const;
+export type UntrustedLua = (typeof UNTRUSTED_LUA_MODES)[number];
+
+export const WORKER_CONSISTENCY_MODES = ['strict', 'eventual'] as const;
+export type WorkerConsistency = (typeof WORKER_CONSISTENCY_MODES)[number];
+
 export const ERROR_DEFAULT_TYPES = ['text/plain', 'application/json', 'application/xml', 'text/html'] as const;
 export type ErrorDefaultType = (typeof ERROR_DEFAULT_TYPES)[number];
 
@@ -172,6 +178,62 @@ export interface SettingValues {
   pg_ssl: boolean;
   /** Connect and query timeout, in milliseconds (Kong's `pg_timeout`). */
   pg_timeout: number;
+  /** Kong's database, cache and runtime-internal settings (see their definitions for which apply here). */
+  pg_schema: string | null;
+  pg_ssl_verify: boolean;
+  pg_max_concurrent_queries: number;
+  pg_semaphore_timeout: number;
+  /** Milliseconds an idle pooled connection is kept; 0 keeps it; null is the pool's default. */
+  pg_keepalive_timeout: number | null;
+  /** Connections in the store's pool; null is the default. */
+  pg_pool_size: number | null;
+  pg_backlog: number | null;
+  pg_ro_host: string | null;
+  pg_ro_port: number | null;
+  pg_ro_timeout: number | null;
+  pg_ro_user: string | null;
+  pg_ro_password: string | null;
+  pg_ro_database: string | null;
+  pg_ro_schema: string | null;
+  pg_ro_ssl: boolean | null;
+  pg_ro_ssl_verify: boolean | null;
+  pg_ro_max_concurrent_queries: number | null;
+  pg_ro_semaphore_timeout: number | null;
+  pg_ro_keepalive_timeout: number | null;
+  pg_ro_pool_size: number | null;
+  pg_ro_backlog: number | null;
+  /** Seconds between checks of the database for changes other nodes made, besides their notifications. */
+  db_update_frequency: number;
+  db_update_propagation: number;
+  db_cache_ttl: number;
+  db_cache_neg_ttl: number | null;
+  db_resurrect_ttl: number;
+  db_cache_warmup_entities: string[];
+  lua_package_path: string;
+  lua_package_cpath: string | null;
+  lua_socket_pool_size: number;
+  lua_ssl_protocols: string;
+  lua_ssl_verify_depth: number;
+  openresty_path: string | null;
+  lmdb_environment_path: string;
+  lmdb_map_size: string;
+  untrusted_lua: UntrustedLua;
+  untrusted_lua_sandbox_requires: string[];
+  untrusted_lua_sandbox_environment: string[];
+  wasm: boolean;
+  wasm_filters: string[];
+  wasm_filters_path: string | null;
+  new_dns_client: boolean;
+  dedicated_config_processing: boolean;
+  worker_consistency: WorkerConsistency;
+  worker_state_update_frequency: number;
+  anonymous_reports: boolean;
+  request_debug: boolean;
+  request_debug_token: string | null;
+  /** Vault backends this node may read: `bundled`, names, or `off`. */
+  vaults: string[];
+  /** The `env` vault's default prefix (Kong's `vault_env_prefix`). */
+  vault_env_prefix: string | null;
 }
 
 export type SettingName = keyof SettingValues;

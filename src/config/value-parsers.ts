@@ -184,3 +184,15 @@ export function size(): ValueParser<string> {
     return raw;
   };
 }
+
+export const TLS_PROTOCOLS = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
+
+/** Space-separated TLS versions, as nginx's `ssl_protocols`. */
+export function sslProtocols(raw: string): string {
+  const tokens = raw.split(/\s+/).filter((t) => t !== '');
+  if (tokens.length === 0) throw new InvalidValue(`must list at least one of ${quotedAlternatives(TLS_PROTOCOLS)}, separated by spaces`);
+  for (const token of tokens) {
+    if (!TLS_PROTOCOLS.includes(token)) throw new InvalidValue(`unknown protocol '${token}' (accepted: ${TLS_PROTOCOLS.join(', ')}, separated by spaces)`);
+  }
+  return tokens.join(' ');
+}

@@ -83,10 +83,32 @@ function pickKey(secret: string, ref: VaultReference): SecretRead {
   return { ok: false, error: `could not find key '${ref.key}' in secret [${ref.reference}]` };
 }
 
+/**
+ * The node's vault settings: the backends it may read (Kong's `vaults`; unset: all bundled ones) and the `env`
+ * vault's prefix when neither the vault entity nor the reference sets one (Kong's `vault_env_prefix`).
+ */
+export interface VaultNodeDefaults {
+  readonly enabled?: readonly string[];
+  readonly envPrefix?: string | null;
+}
+
+/** The backends a `vaults` setting enables: `bundled` is every bundled backend, `off` none. */
+export function enabledVaultBackends(setting: readonly string[]): string[] {
+  if (setting.includes('off')) return [];
+  return [...new Set(setting.flatMap((name) => (name === 'bundled' ? [...BACKENDS] : [name])))];
+}
+
 /** Reads the secret a reference names from a bundled backend with the given configuration. */
-export function readSecret(backend: string, config: VaultBackendConfig, ref: VaultReference, env: Environment): SecretRead {
-  // Query options (`?prefix=X_`) override the vault's configuration for this reference, as in Kong.
-  const merged: VaultBackendConfig = { ...config, ...ref.config };
+export function readSecret(backend: string, config: VaultBackendConfig, ref: VaultReference, env: Environment, defaults: VaultNodeDefaults = {}): SecretRead {
+  if (defaults.enabled !== undefined && !defaults.enabled.includes(backend)) {
+    return { ok: false, error: `vault '${backend}' is not enabled on this node (add it to the vaults setting) [${ref.reference}]` };
+  }
+  // Query options (`?prefix=X_`) override the vault's configuration for this reference, as in Kong; the node's
+  // vault_env_prefix applies when neither sets a prefix.
+  let merged: VaultBackendConfig = { ...config, ...ref.config };
+  if (backend === 'env' && (merged.prefix === undefined || merged.prefix === null) && defaults.envPrefix) {
+    merged = { ...merged, prefix: defaults.envPrefix };
+  }
   let read: SecretRead;
   if (backend === 'env') read = readEnv(merged, ref, env);
   else if (backend === 'file') read = readFile(merged, ref);

@@ -71,6 +71,8 @@ export interface WorkerInit {
   /** What the node offers plugins needing a database, and its PostgreSQL settings when it has one. */
   databaseKind: NodeDatabaseKind;
   pluginDatabase: PostgresSettings | null;
+  /** `vaults` (as the backends it enables) and `vault_env_prefix`, for references in plugin configurations. */
+  vaults: { enabled: string[]; envPrefix: string | null };
 }
 
 export interface WorkerConfig {

@@ -35,6 +35,7 @@ import { prepareConfig } from './config-preparation.ts';
 import { HealthChecker } from '../health/health-checker.ts';
 import { setNodeServices, SharedStateServer, socketPathFor } from '../shared-state/index.ts';
 import { REGEXP_ENGINE_FLAGS } from '../core/regex.ts';
+import { enabledVaultBackends } from '../core/vault-backends.ts';
 import { LogLevelControl, type LogLevelOutcome } from './log-level-control.ts';
 import { pendingTimers } from './process-stats.ts';
 
@@ -264,7 +265,9 @@ export class Supervisor implements NodeContext {
       this.#hash = md5(JSON.stringify(config));
       this.#scheduleExpiry(nextExpiry);
       // Every committed write (here, or on another node sharing the database) reaches the workers.
-      this.#unwatch = this.store.watch(() => this.#scheduleRefresh());
+      // On PostgreSQL other nodes' writes arrive as notifications; db_update_frequency is the fallback check.
+      const pollMs = s.database === 'postgres' ? s.db_update_frequency * 1000 : undefined;
+      this.#unwatch = this.store.watch(() => this.#scheduleRefresh(), { pollMs });
       this.logLevels.listen(this.store);
     }
     if (this.#runsWorkers()) {
@@ -321,6 +324,7 @@ export class Supervisor implements NodeContext {
       sharedState: null,
       databaseKind: nodeDatabaseKindOf(s),
       pluginDatabase: nodeDatabaseKindOf(s) === 'postgres' ? postgresSettings(s) : null,
+      vaults: { enabled: enabledVaultBackends(s.vaults), envPrefix: s.vault_env_prefix },
     };
     if (this.#runsWorkers()) {
       const path = socketPathFor(s.prefix);

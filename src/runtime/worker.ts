@@ -181,6 +181,7 @@ export function runWorker(): void {
         flavor = msg.flavor;
         routeMatchCalculation = msg.routeMatchCalculation;
         shutdownTimeout = msg.shutdownTimeout;
+        vaults.setNodeDefaults(msg.vaults);
         const workerPools = new ConnectionPools(msg.pool);
         pools = workerPools;
         loading = workerHandlers(msg).then(

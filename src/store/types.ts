@@ -267,4 +267,12 @@ export interface PostgresSettings {
   sslVerify?: boolean;
   /** Milliseconds a connect or a query may take before it fails (Kong's `pg_timeout`; default 5000). */
   timeoutMs?: number;
+  /** Schema set as every connection's `search_path` (Kong's `pg_schema`); unset follows the server's. */
+  schema?: string | null;
+  /** PEM certificates trusted when verifying the server (from `lua_ssl_trusted_certificate`); unset: Node's bundled CAs. */
+  sslCa?: readonly string[];
+  /** Most connections of the store's pool (Kong's `pg_pool_size`; default 10). */
+  poolSize?: number;
+  /** Milliseconds an idle pooled connection is kept; 0 keeps it (Kong's `pg_keepalive_timeout`; default 10000). */
+  idleTimeoutMs?: number;
 }

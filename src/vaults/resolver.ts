@@ -5,7 +5,7 @@
  * what is due and says whether any value changed: the caller then recompiles its configuration, so a
  * rotated secret takes effect without a restart. Values live only in this cache, never in configuration.
  */
-import { isVaultBackend, readSecret, type Environment, type SecretRead, type VaultBackendConfig } from '../core/vault-backends.ts';
+import { isVaultBackend, readSecret, type Environment, type SecretRead, type VaultBackendConfig, type VaultNodeDefaults } from '../core/vault-backends.ts';
 import { parseReference } from '../core/vault-reference.ts';
 
 /** The fields of a vault entity the resolver reads. */
@@ -39,10 +39,17 @@ export class VaultResolver {
   #vaults = new Map<string, VaultEntityFields>();
   #fingerprint = '';
   readonly #cache = new Map<string, Entry>();
+  #nodeDefaults: VaultNodeDefaults = {};
 
   constructor(env: Environment, now: () => number = Date.now) {
     this.#env = env;
     this.#now = now;
+  }
+
+  /** The node's `vaults` and `vault_env_prefix` settings (set once, before any secret is read). */
+  setNodeDefaults(defaults: VaultNodeDefaults): void {
+    this.#nodeDefaults = defaults;
+    this.#cache.clear();
   }
 
   /** The vault entities of the current configuration; a change to any of them drops every cached secret. */
@@ -121,7 +128,7 @@ export class VaultResolver {
     const ttl = seconds(config, 'ttl') ?? DEFAULT_TTL_S;
     const negTtl = seconds(config, 'neg_ttl') ?? ttl;
     const resurrectTtl = seconds(config, 'resurrect_ttl') ?? DEFAULT_RESURRECT_TTL_S;
-    const read = readSecret(backend, (config ?? {}) as VaultBackendConfig, parsed, this.#env);
+    const read = readSecret(backend, (config ?? {}) as VaultBackendConfig, parsed, this.#env, this.#nodeDefaults);
     if (read.ok) {
       entry.read = read;
       entry.lastGood = { value: read.value, until: now + (ttl + resurrectTtl) * 1000 };

@@ -3,7 +3,7 @@
  * open store or straight on a database (a store refuses to open on a PostgreSQL database that is not
  * bootstrapped, so the commands must work without one).
  */
-import { checkConnection, openPostgresDriver } from '../postgres/driver.ts';
+import { checkConnection, ensureSchema, openPostgresDriver } from '../postgres/driver.ts';
 import { openSqliteDriver } from '../sqlite/driver.ts';
 import type { SqlDriver } from '../sql/driver.ts';
 import { SqlStore } from '../sql/sql-store.ts';
@@ -60,7 +60,10 @@ export function migrationState(target: MigrationTarget, registry: MigrationRegis
 
 /** Creates the schema on an empty database; MigrationError `already_bootstrapped` otherwise. */
 export function bootstrap(target: MigrationTarget, registry: MigrationRegistry = defaultMigrations()): Promise<MigrationState> {
-  return withDriver(target, (driver) => runBootstrap(driver, registry));
+  return withDriver(target, async (driver) => {
+    await ensureSchema(driver);
+    return runBootstrap(driver, registry);
+  });
 }
 
 /** Runs pending migrations (their `up` parts); returns their names. */

@@ -2,6 +2,7 @@
  * PostgreSQL through node-postgres: a pool for reads and transactions, and one dedicated connection that
  * LISTENs for the configuration-version notifications other nodes send when they commit.
  */
+import type { ConnectionOptions } from 'node:tls';
 import pg from 'pg';
 import { DatabaseUnavailableError, type PostgresSettings } from '../types.ts';
 import type { ConstraintKind, DbRow, Dialect, SqlDriver, SqlSession, SqlValue } from '../sql/driver.ts';
@@ -124,8 +125,10 @@ export function clientConfig(settings: PostgresSettings): pg.ClientConfig {
     user: settings.user,
     password: settings.password ?? undefined,
     database: settings.database,
-    ssl: settings.ssl ? { rejectUnauthorized: settings.sslVerify === true } : false,
+    ssl: settings.ssl ? tlsOptions(settings) : false,
     application_name: 'tollgate',
+    // Kong's pg_schema: set at connect time, so every statement, the LISTEN connection and plugins' pools all see it.
+    ...(settings.schema ? { options: `-c search_path="${settings.schema}"` } : {}),
     // pg_timeout bounds both the connect and every query, so a partitioned network fails calls instead of
     // hanging them; keep-alive probes notice a silently dead link on an idle connection.
     connectionTimeoutMillis: timeout,
@@ -135,8 +138,18 @@ export function clientConfig(settings: PostgresSettings): pg.ClientConfig {
 }
 
 /**
- * The connection that LISTENs, shared by every watcher and event subscriber of one driver; reopened by the
- * next poll when lost.
+ * TLS options for `pg_ssl`: without `pg_ssl_verify` any certificate is taken (Kong's default); with it, the chain
+ * must lead to a trusted CA (`lua_ssl_trusted_certificate`) and the certificate must name `pg_host`.
+ */
+function tlsOptions(settings: PostgresSettings): ConnectionOptions {
+  if (settings.sslVerify !== true) return { rejectUnauthorized: false };
+  // node-postgres checks the certificate's names against pg_host itself.
+  return { rejectUnauthorized: true, ...(settings.sslCa ? { ca: [...settings.sslCa] } : {}) };
+}
+
+/**
+ * The connection that LISTENs, shared by every watcher and event subscriber of one driver; reopened within a
+ * second when lost.
  */
 class VersionListener {
   readonly #config: pg.ClientConfig;
@@ -229,7 +242,11 @@ export interface PostgresDriver extends SqlDriver {
 export function openPostgresDriver(settings: PostgresSettings): PostgresDriver {
   const config = clientConfig(settings);
   const server = describeServer(settings);
-  const pool = new pg.Pool({ ...config, max: POOL_SIZE });
+  const pool = new pg.Pool({
+    ...config,
+    max: settings.poolSize ?? POOL_SIZE,
+    ...(settings.idleTimeoutMs !== undefined ? { idleTimeoutMillis: settings.idleTimeoutMs } : {}),
+  });
   // An idle pooled connection that dies is simply replaced; without a listener it would crash the process.
   pool.on('error', () => undefined);
   // A connection lost while checked out (in a transaction, between two statements) emits 'error' on the client
@@ -287,13 +304,15 @@ export function openPostgresDriver(settings: PostgresSettings): PostgresDriver {
     migrationTransaction: (fn) => withClient(['BEGIN', `SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`], fn),
     watchChanges(poke: () => void, pollMs: number): () => void {
       listener.add(poke);
-      const timer = setInterval(() => {
-        poke();
-        listener.ensure();
-      }, pollMs);
-      timer.unref();
+      // The poll (Kong's db_update_frequency) only catches notifications missed; a lost LISTEN connection is
+      // reopened every second whatever the poll, and reopening it checks for what was missed meanwhile.
+      const poll = setInterval(poke, pollMs);
+      poll.unref();
+      const reconnect = setInterval(() => listener.ensure(), 1000);
+      reconnect.unref();
       return () => {
-        clearInterval(timer);
+        clearInterval(poll);
+        clearInterval(reconnect);
         listener.remove(poke);
       };
     },
@@ -333,4 +352,14 @@ export async function checkConnection(driver: PostgresDriver): Promise<void> {
       { cause: error },
     );
   }
+}
+
+/**
+ * Creates `pg_schema` when it is missing (bootstrap only: Kong's does too), so that a fresh database with a schema
+ * configured can be bootstrapped in one step. The name was checked to be a plain identifier when it was read.
+ */
+export async function ensureSchema(driver: SqlDriver): Promise<void> {
+  const schema = (driver as Partial<PostgresDriver>).settings?.schema;
+  if (driver.kind !== 'postgres' || !schema) return;
+  await driver.transaction((session) => session.exec(`CREATE SCHEMA IF NOT EXISTS "${schema}"`));
 }
