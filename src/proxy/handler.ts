@@ -6,7 +6,7 @@ import type { MatchResult } from '../router/types.ts';
 import type { ProxyEntry, Snapshot, UpstreamPeer } from '../snapshot/types.ts';
 import type { ConnectionPools } from '../balancer/connection-pools.ts';
 import { ForwardHandler } from './forward.ts';
-import type { ProxyOptions, TrafficRecorder } from './options.ts';
+import { HEADER_REQUEST_ID, type ProxyOptions, type TrafficRecorder } from './options.ts';
 import { RequestIds } from './request-id.ts';
 import { buildUpstreamHeaders, hostWithoutPort } from './upstream-headers.ts';
 import { plainIp, realClientIp } from './client-address.ts';
@@ -258,6 +258,8 @@ export class ProxyCore {
     }
     let body: Readable | null = null;
     let guard: BodySizeGuard | null = null;
+    // As Kong's proxy_set_header: the request id the upstream gets is the gateway's, whatever a plugin set.
+    if (this.options.upstreamRequestId) setHeader(ctx.upstreamHeaders, HEADER_REQUEST_ID, routed.requestId, 2);
     const replaced = ctx.upstreamBody ?? ctx.requestBody;
     if (replaced !== null) {
       setHeader(ctx.upstreamHeaders, 'Content-Length', String(replaced.length), 2);
@@ -310,9 +312,11 @@ export class ProxyCore {
     // The request body was not read: end the connection rather than drain it (as for gateway errors).
     if (!req.complete && ctx.requestBody === null) res.shouldKeepAlive = false;
     const writer = new PluginResponseWriter(req, res, ctx, chain, this.options.logPluginError, timeoutMs, done);
+    // Server and the request id are set once header_filter ran (see the writer), as Kong sets them.
+    writer.gatewayHeaders = this.options.downstream;
     const exitHeaders = ctx.exited!.headers;
     const extra: string[] = [];
-    addGatewayHeaders(extra, this.options.downstream, ctx.requestId, ctx.start);
+    addGatewayHeaders(extra, this.options.downstream, ctx.requestId, ctx.start, false);
     ctx.exited = { ...ctx.exited!, headers: [...exitHeaders, ...extra] };
     writer.sendExit();
   }

@@ -1,0 +1,360 @@
+/**
+ * Behaviour of the proxy path that Kong's own integration specs assert (spec/02-integration/05-proxy:
+ * upstream headers, request id, Via, Server and latency headers), checked through a real node and real
+ * upstreams. Kong's `X-Kong-*` headers carry Tollgate's `X-Tollgate-*` names here.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect as connectHttp2, type ClientHttp2Session } from 'node:http2';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer as createTcpServer, type AddressInfo, type Server } from 'node:net';
+import { startTollgate, type TollgateNode } from './helpers/tollgate.ts';
+import { rawRequest } from './helpers/raw-http.ts';
+import { freePort } from './helpers/ports.ts';
+import { SERVER_TOKEN } from '../src/core/version.ts';
+import { echoHandler, startUpstream, type Echo, type TestUpstream } from './helpers/upstream.ts';
+
+/** Kong's fixture paths: hop-by-hop response headers, a Via of its own, a plain text body. */
+function upstreamHandler(req: IncomingMessage, res: ServerResponse): void {
+  switch (req.url) {
+    case '/hop-by-hop':
+      // Chunked (no Content-Length), with every hop-by-hop header Kong's fixture sends, and one the
+      // Connection header names.
+      res.writeHead(200, [
+        'Keep-Alive', 'timeout=5, max=1000',
+        'Proxy-Authenticate', 'Basic',
+        'Trailer', 'Expires',
+        'Upgrade', 'example/1, foo/2',
+        'Connection', 'keep-alive, X-Resp-Hop',
+        'X-Resp-Hop', 'Remove-Me',
+        'X-Resp-Kept', 'Keep-Me',
+      ]);
+      res.end('hello\r\n');
+      return;
+    case '/via':
+      req.resume();
+      req.on('end', () => {
+        const body = JSON.stringify({ via: String(req.headers.via) });
+        res.writeHead(200, ['Server', 'http-mock', 'Via', '2 nginx, HTTP/1.1 http_mock', 'Content-Type', 'application/json', 'Content-Length', String(body.length)]);
+        res.end(body);
+      });
+      return;
+    case '/nocharset':
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end('Hello World!\n');
+      return;
+    default:
+      echoHandler('echo', req, res);
+  }
+}
+
+/**
+ * Answers with a Trailer header that Node's own server would refuse to send: on a HEAD answer (chunked, but
+ * without a body) and on a response with a Content-Length.
+ */
+async function startRawTrailerUpstream(): Promise<{ server: Server; port: number }> {
+  const server = createTcpServer((socket) => {
+    socket.once('data', (data) => {
+      const head = data.toString('latin1');
+      const framing = head.startsWith('HEAD ') ? 'Transfer-Encoding: chunked\r\n\r\n' : 'Content-Length: 2\r\n\r\nok';
+      socket.end(`HTTP/1.1 200 OK\r\nTrailer: Expires\r\nConnection: close\r\n${framing}`);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, port: (server.address() as AddressInfo).port };
+}
+
+function h2Get(session: ClientHttp2Session, headers: Record<string, string>): Promise<{ headers: Record<string, unknown>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const stream = session.request(headers);
+    let text = '';
+    let got: Record<string, unknown> = {};
+    stream.on('response', (h) => (got = h as Record<string, unknown>));
+    stream.on('data', (c: Buffer) => (text += c.toString()));
+    stream.on('end', () => resolve({ headers: got, body: text }));
+    stream.on('error', reject);
+    stream.end();
+  });
+}
+
+describe('Kong proxy specs: upstream and downstream headers', () => {
+  let up: TestUpstream;
+  let node: TollgateNode;
+  let h2Port: number;
+  let deadPort: number;
+  let raw: { server: Server; port: number };
+
+  before(async () => {
+    up = await startUpstream('echo', upstreamHandler);
+    const dead = await startUpstream('dead');
+    deadPort = dead.port;
+    await dead.close();
+    h2Port = await freePort();
+    raw = await startRawTrailerUpstream();
+    node = await startTollgate({
+      extraProxyListen: `127.0.0.1:${h2Port} ssl http2`,
+      config: `
+_format_version: "3.0"
+services:
+  - name: echo
+    url: http://127.0.0.1:${up.port}
+    routes:
+      - hosts: [headers-inspect.test]
+      - hosts: [preserved.test]
+        preserve_host: true
+      - hosts: [request-id-access.test]
+        plugins:
+          - name: request-transformer
+            config:
+              replace: { headers: ["X-Tollgate-Request-Id:overwritten"] }
+              add: { headers: ["X-Tollgate-Request-Id:overwritten"] }
+      - hosts: [request-id-header-filter.test]
+        plugins:
+          - name: response-transformer
+            config:
+              replace: { headers: ["X-Tollgate-Request-Id:overwritten"] }
+              add: { headers: ["X-Tollgate-Request-Id:overwritten"] }
+      - paths: [/proxy-authorization]
+        plugins:
+          - name: request-transformer
+            config:
+              add: { headers: ["Proxy-Authorization:Basic ZGVtbzp0ZXN0"] }
+              replace: { headers: ["Proxy-Authorization:Basic ZGVtbzp0ZXN0"] }
+  - name: via
+    url: http://127.0.0.1:${up.port}/via
+    routes:
+      - hosts: [test.via]
+        paths: [/get]
+  - name: short-circuit
+    url: http://127.0.0.1:${deadPort}
+    routes:
+      - hosts: [short-circuit.test]
+        plugins:
+          - name: request-termination
+            config: { status_code: 200, message: Terminated }
+          - name: response-transformer
+            config:
+              add: { headers: ["Via:${SERVER_TOKEN}", "Server:Demo"] }
+      - hosts: [short-circuit-server.test]
+        plugins:
+          - name: request-termination
+            config: { status_code: 200, message: Terminated }
+          - name: response-transformer
+            config:
+              add: { headers: ["Server:Demo"] }
+  - name: raw-trailer
+    url: http://127.0.0.1:${raw.port}
+    routes:
+      - hosts: [raw-trailer.test]
+  - name: dead
+    url: http://127.0.0.1:${deadPort}
+    retries: 0
+    routes:
+      - hosts: [502.test]
+`,
+    });
+  });
+
+  after(async () => {
+    await node?.stop();
+    await up?.close();
+    raw?.server.close();
+  });
+
+  const echoed = async (headers: Record<string, string>, path = '/'): Promise<Echo['headers']> => {
+    const res = await rawRequest(node.proxy, path, { headers });
+    assert.equal(res.status, 200, res.body);
+    return (JSON.parse(res.body) as Echo).headers;
+  };
+
+  test('hop-by-hop headers are removed from the request; TE keeps only trailers; Proxy (httpoxy) is dropped', async () => {
+    const h = await echoed({
+      Connection: 'X-Foo, X-Bar',
+      Host: 'headers-inspect.test',
+      'Keep-Alive': 'timeout=5, max=1000',
+      Proxy: 'Remove-Me',
+      'Proxy-Connection': 'close',
+      'Proxy-Authenticate': 'Basic',
+      'Proxy-Authorization': 'Basic YWxhZGRpbjpvcGVuc2VzYW1l',
+      TE: 'trailers, deflate;q=0.5',
+      Upgrade: 'example/1, foo/2',
+      'X-Foo': 'Remove-Me',
+      'X-Bar': 'Remove-Me',
+      'X-Foo-Bar': 'Keep-Me',
+      Close: 'Keep-Me',
+    });
+    assert.equal(h['keep-alive'], undefined);
+    assert.equal(h.proxy, undefined);
+    assert.equal(h['proxy-connection'], undefined);
+    assert.equal(h.upgrade, undefined);
+    assert.equal(h['x-foo'], undefined);
+    assert.equal(h['x-bar'], undefined);
+    assert.equal(h['proxy-authenticate'], 'Basic');
+    assert.equal(h['proxy-authorization'], 'Basic YWxhZGRpbjpvcGVuc2VzYW1l');
+    assert.equal(h.te, 'trailers');
+    assert.equal(h['x-foo-bar'], 'Keep-Me');
+    assert.equal(h.close, 'Keep-Me');
+    const plain = await echoed({ Host: 'headers-inspect.test', TE: 'deflate' });
+    assert.equal(plain.te, undefined, 'a TE without trailers is not passed on');
+  });
+
+  test('hop-by-hop headers are removed from the response, with those its Connection header names', async () => {
+    const res = await rawRequest(node.proxy, '/hop-by-hop', { headers: { Host: 'headers-inspect.test' } });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers['keep-alive'], undefined);
+    assert.equal(res.headers.trailer, undefined);
+    assert.equal(res.headers.upgrade, undefined);
+    assert.equal(res.headers['x-resp-hop'], undefined);
+    assert.equal(res.headers['x-resp-kept'], 'Keep-Me');
+    assert.equal(res.headers['proxy-authenticate'], 'Basic');
+    assert.equal(res.headers['transfer-encoding'], 'chunked');
+    assert.equal(res.body, 'hello\r\n');
+  });
+
+  test('the Trailer response header stays when the client asked for trailers', async () => {
+    const res = await rawRequest(node.proxy, '/hop-by-hop', { headers: { Host: 'headers-inspect.test', TE: 'trailers' } });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.trailer, 'Expires');
+    assert.equal(res.body, 'hello\r\n');
+    // Node refuses a Trailer header on an HTTP/1.1 response that is not chunked: those drop it instead of failing.
+    const head = await rawRequest(node.proxy, '/', { method: 'HEAD', headers: { Host: 'raw-trailer.test', TE: 'trailers' } });
+    assert.equal(head.status, 200);
+    assert.equal(head.headers.trailer, undefined);
+    const sized = await rawRequest(node.proxy, '/', { headers: { Host: 'raw-trailer.test', TE: 'trailers' } });
+    assert.equal(sized.status, 200);
+    assert.equal(sized.body, 'ok');
+    assert.equal(sized.headers.trailer, undefined);
+  });
+
+  test('Upgrade and Connection are kept when upgrading (the upstream declining)', async () => {
+    const h = await echoed({ Host: 'headers-inspect.test', Connection: 'keep-alive, Upgrade', Upgrade: 'websocket' }, '/get');
+    assert.equal(h.connection, 'keep-alive, Upgrade');
+    assert.equal(h.upgrade, 'websocket');
+  });
+
+  test('Proxy-Authorization set by a plugin reaches the upstream', async () => {
+    assert.equal((await echoed({ 'Proxy-Authorization': 'Basic YWxhZGRpbjpvcGVuc2VzYW1l' }, '/proxy-authorization'))['proxy-authorization'], 'Basic ZGVtbzp0ZXN0');
+    assert.equal((await echoed({}, '/proxy-authorization'))['proxy-authorization'], 'Basic ZGVtbzp0ZXN0');
+    assert.equal((await echoed({ 'Proxy-Authorization': 'Basic ZGVtbzp0ZXN0' }, '/proxy-authorization'))['proxy-authorization'], 'Basic ZGVtbzp0ZXN0');
+  });
+
+  test('with the downstream host preserved or discarded, X-Forwarded-* name the client request', async () => {
+    const sent = { 'X-Real-IP': '10.0.0.1', 'X-Forwarded-For': '10.0.0.1', 'X-Forwarded-Proto': 'https', 'X-Forwarded-Host': 'example.test', 'X-Forwarded-Port': '80' };
+    const kept = await echoed({ Host: 'preserved.test', ...sent });
+    assert.equal(kept.host, 'preserved.test');
+    const discarded = await echoed({ Host: 'headers-inspect.test', ...sent });
+    assert.equal(discarded.host, `127.0.0.1:${up.port}`);
+    for (const [h, host] of [[kept, 'preserved.test'], [discarded, 'headers-inspect.test']] as const) {
+      assert.equal(h['x-real-ip'], '127.0.0.1');
+      assert.equal(h['x-forwarded-for'], '10.0.0.1, 127.0.0.1');
+      assert.equal(h['x-forwarded-proto'], 'http');
+      assert.equal(h['x-forwarded-host'], host);
+      assert.equal(h['x-forwarded-port'], String(node.proxyPort));
+      assert.equal(h['x-forwarded-path'], '/');
+    }
+  });
+
+  test('a Content-Type without charset is passed on as the upstream sent it', async () => {
+    const res = await rawRequest(node.proxy, '/nocharset', { headers: { Host: 'headers-inspect.test' } });
+    assert.equal(res.headers['content-type'], 'text/plain');
+  });
+
+  test('the request id replaces the one a client or a plugin set, upstream and downstream', async () => {
+    const h = await echoed({ Host: 'headers-inspect.test', 'X-Tollgate-Request-Id': 'client_value' });
+    assert.match(String(h['x-tollgate-request-id']), /^[0-9a-f]{32}$/);
+    const access = await echoed({ Host: 'request-id-access.test' });
+    assert.match(String(access['x-tollgate-request-id']), /^[0-9a-f]{32}$/, 'a value set in access is replaced');
+    const filtered = await rawRequest(node.proxy, '/', { headers: { Host: 'request-id-header-filter.test' } });
+    assert.equal(filtered.status, 200);
+    assert.match(String(filtered.headers['x-tollgate-request-id']), /^[0-9a-f]{32}$/, 'a value set in header_filter is replaced');
+  });
+
+  test('Via names the client protocol upstream (2 for HTTP/2) and is appended to the upstream one downstream', async () => {
+    const res = await rawRequest(node.proxy, '/get', { headers: { Host: 'test.via', Via: '1.1 dev' } });
+    const token = String((await rawRequest(node.proxy, '/', { headers: { Host: '404.test' } })).headers.server);
+    assert.deepEqual(JSON.parse(res.body), { via: `1.1 dev, 1.1 ${token}` });
+    assert.equal(res.headers.via, `2 nginx, HTTP/1.1 http_mock, 1.1 ${token}`);
+    assert.equal(res.headers.server, 'http-mock');
+    const session = connectHttp2(`https://127.0.0.1:${h2Port}`, { rejectUnauthorized: false });
+    try {
+      const h2 = await h2Get(session, { ':path': '/get', ':authority': 'test.via', via: '1.1 dev' });
+      assert.deepEqual(JSON.parse(h2.body), { via: `1.1 dev, 2 ${token}` });
+      assert.equal(h2.headers.via, `2 nginx, HTTP/1.1 http_mock, 1.1 ${token}`);
+      assert.equal(h2.headers.server, 'http-mock');
+    } finally {
+      session.close();
+    }
+  });
+
+  test('a 502 after proxying carries the upstream and proxy latencies, not the response latency', async () => {
+    const res = await rawRequest(node.proxy, '/', { headers: { Host: '502.test' } });
+    assert.equal(res.status, 502);
+    assert.match(String(res.headers['x-tollgate-upstream-latency']), /^\d+$/);
+    assert.match(String(res.headers['x-tollgate-proxy-latency']), /^\d+$/);
+    assert.equal(res.headers['x-tollgate-response-latency'], undefined);
+    assert.match(String(res.headers.via), /^1\.1 /);
+  });
+
+  test('Server: the upstream one when proxied, the gateway one otherwise, unless a plugin answers with the gateway in Via', async () => {
+    const proxied = await rawRequest(node.proxy, '/get', { headers: { Host: 'headers-inspect.test' } });
+    assert.equal(proxied.headers.server, SERVER_TOKEN, 'the upstream sent none: the gateway adds its own only then');
+    const none = await rawRequest(node.proxy, '/', { headers: { Host: '404.test' } });
+    assert.equal(none.headers.server, SERVER_TOKEN);
+    assert.equal(none.headers.via, undefined);
+    const short = await rawRequest(node.proxy, '/get', { headers: { Host: 'short-circuit.test' } });
+    assert.equal(short.status, 200);
+    assert.equal(short.headers.via, SERVER_TOKEN);
+    assert.equal(short.headers.server, 'Demo');
+    const replaced = await rawRequest(node.proxy, '/get', { headers: { Host: 'short-circuit-server.test' } });
+    assert.equal(replaced.headers.server, SERVER_TOKEN, "without the gateway's Via, a plugin's answer gets the gateway's Server");
+  });
+});
+
+describe('Kong proxy specs: headers = off', () => {
+  let up: TestUpstream;
+  let node: TollgateNode;
+
+  before(async () => {
+    up = await startUpstream('echo', (req, res) => {
+      req.resume();
+      res.writeHead(200, { server: 'upstream-server', 'content-type': 'text/plain' });
+      res.end('ok');
+    });
+    node = await startTollgate({
+      env: { TOLLGATE_HEADERS: 'off', TOLLGATE_HEADERS_UPSTREAM: 'off' },
+      config: `
+_format_version: "3.0"
+services:
+  - name: echo
+    url: http://127.0.0.1:${up.port}
+    routes:
+      - hosts: [headers-inspect.test]
+      - hosts: [short-circuit.test]
+        plugins:
+          - name: request-termination
+            config: { status_code: 200, message: Terminated }
+          - name: response-transformer
+            config:
+              add: { headers: ["Server:Demo"] }
+`,
+    });
+  });
+
+  after(async () => {
+    await node?.stop();
+    await up?.close();
+  });
+
+  test('the upstream Server is forwarded; the gateway adds none of its own headers', async () => {
+    const proxied = await rawRequest(node.proxy, '/', { headers: { Host: 'headers-inspect.test' } });
+    assert.equal(proxied.headers.server, 'upstream-server');
+    assert.equal(proxied.headers.via, undefined);
+    assert.equal(proxied.headers['x-tollgate-request-id'], undefined);
+    const none = await rawRequest(node.proxy, '/', { headers: { Host: '404.test' } });
+    assert.equal(none.status, 404);
+    assert.equal(none.headers.server, undefined);
+    assert.equal(none.headers['x-tollgate-response-latency'], undefined);
+    const short = await rawRequest(node.proxy, '/', { headers: { Host: 'short-circuit.test' } });
+    assert.equal(short.headers.server, undefined, "Kong removes a plugin answer's Server when Server is off");
+  });
+});
