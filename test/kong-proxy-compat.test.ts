@@ -295,6 +295,44 @@ services:
     assert.match(String(res.headers.via), /^1\.1 /);
   });
 
+  test('an upstream failure is negotiated as Kong’s error handler: Accept, else Content-Type, else error_default_type', async () => {
+    const plain = await rawRequest(node.proxy, '/', { headers: { Host: '502.test' } });
+    assert.equal(plain.status, 502);
+    assert.equal(plain.headers['content-type'], 'text/plain; charset=utf-8', 'error_default_type is text/plain by default');
+    assert.equal(plain.body, `An invalid response was received from the upstream server\nrequest_id: ${String(plain.headers['x-tollgate-request-id'])}\n`);
+    const byContentType = await rawRequest(node.proxy, '/', { method: 'POST', body: '{}', headers: { Host: '502.test', 'Content-Type': 'application/json' } });
+    assert.equal(byContentType.headers['content-type'], 'application/json; charset=utf-8');
+    assert.equal((JSON.parse(byContentType.body) as { message: string }).message, 'An invalid response was received from the upstream server');
+    const formats: [string, RegExp][] = [
+      ['text/html', /^text\/html/],
+      ['application/xml', /^application\/xml/],
+      ['application/json;q=0.9,text/html,text/plain;q=0.9', /^text\/html/],
+      ['text/plain;q=0.7,application/json;q=0.8,text/html;q=0.5', /^application\/json/],
+      // A type Kong does not render counts as JSON rather than being skipped.
+      ['image/png, text/html;q=0.5', /^application\/json/],
+      ['text/*', /^text\/plain/],
+    ];
+    for (const [accept, type] of formats) {
+      const res = await rawRequest(node.proxy, '/', { headers: { Host: '502.test', Accept: accept } });
+      assert.match(String(res.headers['content-type']), type, accept);
+    }
+    const routeMiss = await rawRequest(node.proxy, '/', { headers: { Host: '404.test' } });
+    assert.match(String(routeMiss.headers['content-type']), /^application\/json/, "the gateway's own errors (kong.response.error) stay JSON without Accept");
+  });
+
+  test('TRACE is refused with 405, and a header line over 8 KiB with 400, before routing', async () => {
+    const trace = await rawRequest(node.proxy, '/', { method: 'TRACE', headers: { Host: 'headers-inspect.test' } });
+    assert.equal(trace.status, 405);
+    assert.equal(trace.headers.server, SERVER_TOKEN);
+    assert.match(trace.body, /^Method not allowed\nrequest_id: [0-9a-f]+\n$/);
+    const large = await rawRequest(node.proxy, '/', { headers: { Host: 'headers-inspect.test', 'X-Large': 'a'.repeat(10 * 1024) } });
+    assert.equal(large.status, 400);
+    assert.equal(large.headers.server, SERVER_TOKEN);
+    assert.match(large.body, /Request header or cookie too large/);
+    const fits = await rawRequest(node.proxy, '/', { headers: { Host: 'headers-inspect.test', 'X-Large': 'a'.repeat(7 * 1024) } });
+    assert.equal(fits.status, 200);
+  });
+
   test('Server: the upstream one when proxied, the gateway one otherwise, unless a plugin answers with the gateway in Via', async () => {
     const proxied = await rawRequest(node.proxy, '/get', { headers: { Host: 'headers-inspect.test' } });
     assert.equal(proxied.headers.server, SERVER_TOKEN, 'the upstream sent none: the gateway adds its own only then');
@@ -310,9 +348,10 @@ services:
   });
 });
 
-describe('Kong proxy specs: headers = off', () => {
+describe('Kong proxy specs: headers = off, error_default_type = text/html', () => {
   let up: TestUpstream;
   let node: TollgateNode;
+  let deadPort: number;
 
   before(async () => {
     up = await startUpstream('echo', (req, res) => {
@@ -320,8 +359,11 @@ describe('Kong proxy specs: headers = off', () => {
       res.writeHead(200, { server: 'upstream-server', 'content-type': 'text/plain' });
       res.end('ok');
     });
+    const dead = await startUpstream('dead');
+    deadPort = dead.port;
+    await dead.close();
     node = await startTollgate({
-      env: { TOLLGATE_HEADERS: 'off', TOLLGATE_HEADERS_UPSTREAM: 'off' },
+      env: { TOLLGATE_HEADERS: 'off', TOLLGATE_HEADERS_UPSTREAM: 'off', TOLLGATE_ERROR_DEFAULT_TYPE: 'text/html' },
       config: `
 _format_version: "3.0"
 services:
@@ -336,6 +378,11 @@ services:
           - name: response-transformer
             config:
               add: { headers: ["Server:Demo"] }
+  - name: dead
+    url: http://127.0.0.1:${deadPort}
+    retries: 0
+    routes:
+      - hosts: [502.test]
 `,
     });
   });
@@ -343,6 +390,16 @@ services:
   after(async () => {
     await node?.stop();
     await up?.close();
+  });
+
+  test('without Accept or Content-Type, an upstream failure is answered in error_default_type; HEAD gets no body', async () => {
+    const res = await rawRequest(node.proxy, '/', { headers: { Host: '502.test' } });
+    assert.equal(res.status, 502);
+    assert.equal(res.headers['content-type'], 'text/html; charset=utf-8');
+    assert.match(res.body, /<p>An invalid response was received from the upstream server\.<\/p>/);
+    const head = await rawRequest(node.proxy, '/', { method: 'HEAD', headers: { Host: '502.test' } });
+    assert.equal(head.status, 502);
+    assert.equal(head.body, '');
   });
 
   test('the upstream Server is forwarded; the gateway adds none of its own headers', async () => {

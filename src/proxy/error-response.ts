@@ -39,39 +39,47 @@ export function defaultMessage(status: number): string {
   return DEFAULT_MESSAGES[status] ?? `The upstream server responded with ${status}`;
 }
 
+/** Media types Kong renders; any other type (wildcards `*` and `application/*` too) means JSON, as in Kong. */
 const MEDIA_FORMATS: Record<string, ErrorFormat> = {
   'application/json': 'json',
-  'application/*': 'json',
-  '*/*': 'json',
   'text/html': 'html',
-  'application/xhtml+xml': 'html',
   'application/xml': 'xml',
-  'text/xml': 'xml',
   'text/plain': 'text',
   'text/*': 'text',
 };
 
-/** Picks the format with the highest q value; the first listed wins ties; unknown types are skipped. */
+/** One Accept entry: a `type/subtype` (or `*`), then parameters, q among them (Kong's pattern). */
+const ACCEPT_ENTRY = /^((?:[a-z0-9][a-z0-9\-!#$&^_+.]+|\*)\/(?:[a-z0-9][a-z0-9\-!#$&^_+.]+|\*))((?:\s*;\s*[^;]*)*)$/i;
+const Q_PARAM = /;\s*q\s*=\s*(1(?:\.0{0,3})?|0(?:\.\d{0,3})?)\s*(?:;|$)/i;
+
+/**
+ * Picks the format of the entry with the highest q value; the first listed wins ties. As Kong's
+ * `get_response_type`: an entry of a type it does not render (say `image/png`) counts as JSON rather than
+ * being skipped, and malformed entries are skipped. No header: JSON.
+ */
 export function negotiateErrorFormat(accept: string | undefined): ErrorFormat {
   if (!accept) return 'json';
   let best: ErrorFormat = 'json';
   let bestQ = 0;
   for (const part of accept.split(',')) {
-    const semi = part.indexOf(';');
-    const media = (semi === -1 ? part : part.slice(0, semi)).trim().toLowerCase();
-    const format = MEDIA_FORMATS[media];
-    if (format === undefined) continue;
-    let q = 1;
-    if (semi !== -1) {
-      const m = /(?:^|;)\s*q\s*=\s*([01](?:\.\d{0,3})?)/.exec(part.slice(semi));
-      if (m) q = Number(m[1]);
-    }
+    const m = ACCEPT_ENTRY.exec(part.trim());
+    if (m === null) continue;
+    const q = m[2] === '' ? 1 : Number(Q_PARAM.exec(m[2])?.[1] ?? 1);
     if (q > bestQ) {
       bestQ = q;
-      best = format;
+      best = MEDIA_FORMATS[m[1].toLowerCase()] ?? 'json';
     }
   }
   return best;
+}
+
+/**
+ * What an error nginx itself produces (the upstream failed or timed out, a refused request head) is
+ * negotiated from, as Kong's error handler does: the Accept header, else the request's Content-Type, else
+ * the `error_default_type` setting.
+ */
+export function errorPageAccept(accept: string | undefined, contentType: string | undefined, errorDefaultType: string): string {
+  return accept ?? contentType ?? errorDefaultType;
 }
 
 function escapeMarkup(s: string): string {

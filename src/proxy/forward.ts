@@ -562,7 +562,7 @@ export class ForwardHandler implements UpstreamHandler {
     }
     const status = TIMEOUTS.has(code) ? 504 : 502;
     const times = { proxyMs: this.dispatchedAt - this.start, upstreamMs: performance.now() - this.dispatchedAt };
-    sendGatewayError(this.req, res, this.downstream, status, null, this.requestId, this.start, times);
+    sendGatewayError(this.req, res, this.downstream, status, null, this.requestId, this.start, times, this.core.options.errorDefaultType);
     this.bodyBytes = (res as ProxyResponse).bodyBytes ?? 0;
     this.finish();
   }

@@ -365,11 +365,11 @@ export class ProxyCore {
         url = absolute[2] === '' ? '/' : absolute[2].charCodeAt(0) === 0x3f /* ? */ ? `/${absolute[2]}` : absolute[2];
       }
     }
-    const refusal = req.httpVersionMajor === 1 ? malformedHead(req) : 0;
-    if (refusal !== 0) {
+    const refusal = req.method === 'TRACE' ? REFUSE_TRACE : req.httpVersionMajor === 1 ? malformedHead(req) : null;
+    if (refusal !== null) {
       res.shouldKeepAlive = false;
-      sendGatewayError(req, res, options.downstream, refusal, refusal === 501 ? 'Transfer-Encoding other than chunked is not supported' : 'Bad request: more than one Host header', requestId, start);
-      this.traffic?.record('', refusal, performance.now() - start, 0, false);
+      sendGatewayError(req, res, options.downstream, refusal.status, refusal.message, requestId, start, null, options.errorDefaultType);
+      this.traffic?.record('', refusal.status, performance.now() - start, 0, false);
       return null;
     }
     const q = url.indexOf('?');
@@ -505,21 +505,45 @@ const NO_PHASES: PluginChain = Object.freeze({ access: null, response: null, hea
 /** An absolute-form request target: authority, then path and query ('' when none). */
 const ABSOLUTE_FORM = /^https?:\/\/([^/?#]*)([^#]*)/i;
 
+/** A request nginx refuses before Kong sees it, answered as Kong's error handler answers nginx's errors. */
+interface Refusal {
+  status: number;
+  message: string;
+}
+
+/** nginx refuses TRACE (the request would be echoed back, cookies included) before any route is matched. */
+const REFUSE_TRACE: Refusal = { status: 405, message: 'Method not allowed' };
+const REFUSE_TRANSFER_CODING: Refusal = { status: 501, message: 'Transfer-Encoding other than chunked is not supported' };
+const REFUSE_TWO_HOSTS: Refusal = { status: 400, message: 'Bad request: more than one Host header' };
+/** Kong turns nginx's 494 into a 400 with the 494 message. */
+const REFUSE_LONG_HEADER: Refusal = { status: 400, message: 'Request header or cookie too large' };
+const REFUSE_LONG_URI: Refusal = { status: 414, message: 'URI too long' };
+
+/**
+ * nginx's large_client_header_buffers in Kong: the request line and each header line (with its CRLF) must fit
+ * in one 8 KiB buffer. Node bounds only the whole head (maxHeaderSize).
+ */
+const HEAD_LINE_LIMIT = 8 * 1024;
+
 /**
  * Why an HTTP/1.x request head is refused before routing, as nginx refuses it: 400 for a second Host header
  * (which Host would the routes see?), 501 for a transfer coding other than chunked (its body cannot be
- * decoded); 0 when it is fine.
+ * decoded), 414 and 400 for a request line or a header line longer than nginx's buffer; null when it is fine.
  */
-function malformedHead(req: IncomingMessage): number {
+function malformedHead(req: IncomingMessage): Refusal | null {
   const te = req.headers['transfer-encoding'];
-  if (te !== undefined && te.trim().toLowerCase() !== 'chunked') return 501;
+  if (te !== undefined && te.trim().toLowerCase() !== 'chunked') return REFUSE_TRANSFER_CODING;
+  // `METHOD SP target SP HTTP/1.1 CRLF`
+  if ((req.method ?? '').length + (req.url ?? '').length + 12 > HEAD_LINE_LIMIT) return REFUSE_LONG_URI;
   const raw = req.rawHeaders;
   let hosts = 0;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i];
-    if (name.length === 4 && name.toLowerCase() === 'host' && ++hosts > 1) return 400;
+    if (name.length === 4 && name.toLowerCase() === 'host' && ++hosts > 1) return REFUSE_TWO_HOSTS;
+    // `name: value CRLF`
+    if (name.length + raw[i + 1].length + 4 > HEAD_LINE_LIMIT) return REFUSE_LONG_HEADER;
   }
-  return 0;
+  return null;
 }
 
 function headerValue(v: string | string[] | undefined): string | undefined {

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SERVER_TOKEN } from '../core/version.ts';
-import { renderError, defaultMessage } from './error-response.ts';
+import { errorPageAccept, renderError, defaultMessage } from './error-response.ts';
 import type { ProxyResponse } from './proxy-response.ts';
 import { HEADER_PROXY_LATENCY, HEADER_REQUEST_ID, HEADER_RESPONSE_LATENCY, HEADER_UPSTREAM_LATENCY, type DownstreamHeaders } from './options.ts';
 
@@ -17,6 +17,7 @@ export function sendGatewayError(
   requestId: string,
   start: number,
   proxied: ProxiedTimes | null = null,
+  errorDefaultType: string | null = null,
 ): void {
   if (res.headersSent) {
     res.destroy();
@@ -25,7 +26,10 @@ export function sendGatewayError(
   // An answer given before the request body was read ends the connection, as nginx does: the rest of
   // the body would otherwise have to be read and thrown away before the connection could be reused.
   if (!req.complete) res.shouldKeepAlive = false;
-  const { contentType, body } = renderError(req.headers.accept, message ?? defaultMessage(status), requestId);
+  // With errorDefaultType, an error nginx makes itself (an error page), negotiated as Kong's error handler does;
+  // without, one the gateway answers through its PDK (`kong.response.error`), from Accept alone.
+  const accept = errorDefaultType === null ? req.headers.accept : errorPageAccept(req.headers.accept, req.headers['content-type'], errorDefaultType);
+  const { contentType, body } = renderError(accept, message ?? defaultMessage(status), requestId);
   const length = Buffer.byteLength(body);
   const headers: string[] = ['Content-Type', contentType, 'Content-Length', String(length)];
   if (proxied === null) addGatewayHeaders(headers, downstream, requestId, start);

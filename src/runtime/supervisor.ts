@@ -282,6 +282,7 @@ export class Supervisor implements NodeContext {
       realIpRecursive: s.real_ip_recursive,
       downstream: s.headersDownstream,
       upstreamRequestId: s.headersUpstream.requestId,
+      errorDefaultType: s.error_default_type,
       pool: {
         poolSize: s.upstream_keepalive_pool_size,
         keepAliveTimeout: s.upstream_keepalive_idle_timeout * 1000,

@@ -359,6 +359,7 @@ function proxyOptions(
     realIpRecursive: init.realIpRecursive,
     downstream: init.downstream,
     upstreamRequestId: init.upstreamRequestId,
+    errorDefaultType: init.errorDefaultType,
     shutdownTimeout: init.shutdownTimeout,
     tracing: tracingOptions(init.tracing),
   };
