@@ -343,6 +343,9 @@ services:
     assert.equal(short.status, 200);
     assert.equal(short.headers.via, SERVER_TOKEN);
     assert.equal(short.headers.server, 'Demo');
+    assert.match(String(short.headers['x-tollgate-response-latency']), /^\d+$/, 'a short-circuited answer has the response latency only');
+    assert.equal(short.headers['x-tollgate-upstream-latency'], undefined);
+    assert.equal(short.headers['x-tollgate-proxy-latency'], undefined);
     const replaced = await rawRequest(node.proxy, '/get', { headers: { Host: 'short-circuit-server.test' } });
     assert.equal(replaced.headers.server, SERVER_TOKEN, "without the gateway's Via, a plugin's answer gets the gateway's Server");
   });
@@ -413,5 +416,51 @@ services:
     assert.equal(none.headers['x-tollgate-response-latency'], undefined);
     const short = await rawRequest(node.proxy, '/', { headers: { Host: 'short-circuit.test' } });
     assert.equal(short.headers.server, undefined, "Kong removes a plugin answer's Server when Server is off");
+  });
+});
+
+describe('Kong proxy specs: X-Kong-Upstream-Status', () => {
+  let up: TestUpstream;
+  let node: TollgateNode;
+
+  before(async () => {
+    up = await startUpstream('echo');
+    node = await startTollgate({
+      env: { TOLLGATE_HEADERS: 'server_tokens,latency_tokens,x-kong-upstream-status' },
+      config: `
+_format_version: "3.0"
+services:
+  - name: echo
+    url: http://127.0.0.1:${up.port}
+    routes:
+      - hosts: [plain.test]
+      - hosts: [cached.test]
+        plugins:
+          - name: proxy-cache
+            config: { strategy: memory, content_type: ["application/json"] }
+      - hosts: [auth.test]
+        plugins:
+          - name: key-auth
+`,
+    });
+  });
+
+  after(async () => {
+    await node?.stop();
+    await up?.close();
+  });
+
+  test('is the upstream status; cache hits keep the one stored; short-circuited answers have none', async () => {
+    const plain = await rawRequest(node.proxy, '/status/201', { headers: { Host: 'plain.test' } });
+    assert.equal(plain.status, 201);
+    assert.equal(plain.headers['x-tollgate-upstream-status'], '201');
+    const miss = await rawRequest(node.proxy, '/status/200', { headers: { Host: 'cached.test' } });
+    assert.equal(miss.headers['x-cache-status'], 'Miss');
+    const hit = await rawRequest(node.proxy, '/status/200', { headers: { Host: 'cached.test' } });
+    assert.equal(hit.headers['x-cache-status'], 'Hit');
+    assert.equal(hit.headers['x-tollgate-upstream-status'], '200');
+    const refused = await rawRequest(node.proxy, '/status/200', { headers: { Host: 'auth.test' } });
+    assert.equal(refused.status, 401);
+    assert.equal(refused.headers['x-tollgate-upstream-status'], undefined);
   });
 });
