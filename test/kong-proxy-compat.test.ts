@@ -419,14 +419,16 @@ services:
   });
 });
 
-describe('Kong proxy specs: X-Kong-Upstream-Status', () => {
+describe('Kong proxy specs: X-Kong-Upstream-Status; port_maps', () => {
   let up: TestUpstream;
   let node: TollgateNode;
 
   before(async () => {
     up = await startUpstream('echo');
+    const ports = { proxy: await freePort(), admin: await freePort(), status: await freePort() };
     node = await startTollgate({
-      env: { TOLLGATE_HEADERS: 'server_tokens,latency_tokens,x-kong-upstream-status' },
+      ports,
+      env: { TOLLGATE_HEADERS: 'server_tokens,latency_tokens,x-kong-upstream-status', TOLLGATE_PORT_MAPS: `80:${ports.proxy}` },
       config: `
 _format_version: "3.0"
 services:
@@ -462,5 +464,11 @@ services:
     const refused = await rawRequest(node.proxy, '/status/200', { headers: { Host: 'auth.test' } });
     assert.equal(refused.status, 401);
     assert.equal(refused.headers['x-tollgate-upstream-status'], undefined);
+  });
+  test('with port_maps, X-Forwarded-Port names the port the client reached, whatever the client sent', async () => {
+    for (const sent of [{}, { 'X-Forwarded-Port': '81' }]) {
+      const res = await rawRequest(node.proxy, '/anything', { headers: { Host: 'plain.test', ...sent } });
+      assert.equal((JSON.parse(res.body) as Echo).headers['x-forwarded-port'], '80');
+    }
   });
 });

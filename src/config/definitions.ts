@@ -100,6 +100,16 @@ function existingDirectory(entry: string, context: { cwd: string }): string {
   return path;
 }
 
+/** A `port_maps` entry: `<port the client reaches>:<port the node listens to>`, both 1-65535. */
+function portMap(entry: string): string {
+  const m = /^(\d{1,5}):(\d{1,5})$/.exec(entry);
+  const valid = (p: string | undefined): boolean => p !== undefined && Number(p) >= 1 && Number(p) <= 65535;
+  if (m === null || !valid(m[1]) || !valid(m[2])) {
+    throw new InvalidValue(`invalid port mapping '${entry}' (expected <host port>:<listener port>, each 1-65535, e.g. 80:8000)`);
+  }
+  return entry;
+}
+
 function pluginServerName(entry: string): string {
   if (/^[a-z0-9][a-z0-9_-]*$/.test(entry)) return entry;
   throw new InvalidValue(`entry '${entry}' is not a plugin server name (lower-case letters, digits, '-' and '_')`);
@@ -411,6 +421,12 @@ export const SETTING_DEFINITIONS = [
   }),
 
   // Client addresses and headers
+  define({
+    name: 'port_maps', type: 'list', default: '', parse: list(portMap),
+    description: 'Ports the node is reached on when they differ from those it listens to (a container or NAT): `80:8000, 443:8443` says ' +
+      'that port 80 is forwarded to the listener on 8000. Routes match the mapped port, `X-Forwarded-Port` names it, and ' +
+      '`kong.request.get_forwarded_port` falls back to it.',
+  }),
   define({
     name: 'trusted_ips', type: 'list', default: '', parse: list(trustedIp),
     description: 'IPv4/IPv6 addresses and CIDR blocks whose `X-Forwarded-*` and real-IP headers are believed; `unix:` trusts UNIX-socket peers. ' +

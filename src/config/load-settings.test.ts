@@ -309,6 +309,8 @@ test('validation messages, key by key', () => {
     ['real_ip_header', '', `must not be empty`],
     ['real_ip_recursive', 'yes', `must be 'on' or 'off'`],
     ['headers', 'Server, X-Powered-By', `unknown header 'X-Powered-By' (accepted: off, server_tokens, latency_tokens, Server, Via, X-Tollgate-Proxy-Latency, X-Tollgate-Response-Latency, X-Tollgate-Upstream-Latency, X-Tollgate-Admin-Latency, X-Tollgate-Upstream-Status, X-Tollgate-Request-Id; X-Kong-* spellings also work)`],
+    ['port_maps', '80:8000, 80', `invalid port mapping '80' (expected <host port>:<listener port>, each 1-65535, e.g. 80:8000)`],
+    ['port_maps', '0:8000', `invalid port mapping '0:8000' (expected <host port>:<listener port>, each 1-65535, e.g. 80:8000)`],
     ['headers_upstream', 'Via', `unknown header 'Via' (accepted: off, X-Tollgate-Request-Id or X-Kong-Request-Id)`],
     ['upstream_keepalive_pool_size', '-1', `must be an integer, 0 or greater`],
     ['upstream_keepalive_pool_size', 'many', `must be an integer, 0 or greater`],

@@ -126,6 +126,7 @@ export interface SettingValues {
   route_match_calculation: RouteMatchCalculation;
 
   trusted_ips: string[];
+  port_maps: string[];
   real_ip_header: string;
   real_ip_recursive: boolean;
 

@@ -36,6 +36,8 @@ export interface PdkEnvironment {
   readonly db?: PluginDb | null;
   /** `tracing_sampling_rate` (Kong's default 0.01 when absent). */
   readonly tracingSamplingRate?: number;
+  /** `port_maps`: listener port → the port clients reach it on; absent or null when unset. */
+  readonly hostPorts?: ReadonlyMap<number, number> | null;
 }
 
 /** A `kong.log` line of the request, as a tracing plugin exports it. */

@@ -354,7 +354,9 @@ export class ProxyCore {
     let host = headers.host ?? (headers[':authority'] as string | undefined) ?? '';
     const tls = socket.encrypted === true;
     const scheme = tls ? 'https' : 'http';
-    const listenerPort = socket.localPort ?? 0;
+    const ownPort = socket.localPort ?? 0;
+    // Behind a port mapping (`port_maps`) routes and X-Forwarded-Port see the port the client reached, as in Kong.
+    const listenerPort = options.hostPorts === null ? ownPort : options.hostPorts.get(ownPort) ?? ownPort;
     const requestId = this.ids.next();
     res.requestId = requestId;
     // An absolute-form target (`GET http://host/path`) names the host itself; nginx routes by it, not by Host.

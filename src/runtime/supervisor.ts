@@ -283,6 +283,10 @@ export class Supervisor implements NodeContext {
       downstream: s.headersDownstream,
       upstreamRequestId: s.headersUpstream.requestId,
       errorDefaultType: s.error_default_type,
+      hostPorts: s.port_maps.map((entry) => {
+        const [host, listener] = entry.split(':').map(Number);
+        return [listener, host] as [number, number];
+      }),
       pool: {
         poolSize: s.upstream_keepalive_pool_size,
         keepAliveTimeout: s.upstream_keepalive_idle_timeout * 1000,

@@ -336,6 +336,7 @@ function proxyOptions(
   logAt: (level: string, message: string) => void,
 ): ProxyOptions {
   const isTrusted = compileIpMatcher(init.trustedIps);
+  const hostPorts = init.hostPorts.length === 0 ? null : new Map(init.hostPorts);
   return {
     logUpstreamError,
     logPluginError: (message) => logAt('error', message),
@@ -352,6 +353,7 @@ function proxyOptions(
       // Kong's DAO calls are connector queries: traced on a node with a database (`db_query`).
       db: init.databaseKind === 'postgres' || init.databaseKind === 'sqlite' ? traceDaoCalls(dbClient.db, init.databaseKind) : dbClient.db,
       tracingSamplingRate: init.tracing?.samplingRate ?? 0.01,
+      hostPorts,
     },
     reportHealth,
     isTrusted,
@@ -360,6 +362,7 @@ function proxyOptions(
     downstream: init.downstream,
     upstreamRequestId: init.upstreamRequestId,
     errorDefaultType: init.errorDefaultType,
+    hostPorts,
     shutdownTimeout: init.shutdownTimeout,
     tracing: tracingOptions(init.tracing),
   };
