@@ -64,6 +64,23 @@ async function startRawTrailerUpstream(): Promise<{ server: Server; port: number
   return { server, port: (server.address() as AddressInfo).port };
 }
 
+/** Cuts every other request without an answer (Kong's fixture); answers the others with the Host it got. */
+async function startFlakyHostEcho(): Promise<{ server: Server; port: number }> {
+  let requests = 0;
+  const server = createTcpServer((socket) => {
+    socket.on('data', (data) => {
+      if (++requests % 2 === 1) {
+        socket.destroy();
+        return;
+      }
+      const host = /\r\nhost: *([^\r]*)/i.exec(data.toString('latin1'))?.[1] ?? '';
+      socket.end(`HTTP/1.1 200 OK\r\nContent-Length: ${host.length}\r\nConnection: close\r\n\r\n${host}`);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, port: (server.address() as AddressInfo).port };
+}
+
 function h2Get(session: ClientHttp2Session, headers: Record<string, string>): Promise<{ headers: Record<string, unknown>; body: string }> {
   return new Promise((resolve, reject) => {
     const stream = session.request(headers);
@@ -83,6 +100,7 @@ describe('Kong proxy specs: upstream and downstream headers', () => {
   let h2Port: number;
   let deadPort: number;
   let raw: { server: Server; port: number };
+  let flaky: { server: Server; port: number };
 
   before(async () => {
     up = await startUpstream('echo', upstreamHandler);
@@ -91,6 +109,7 @@ describe('Kong proxy specs: upstream and downstream headers', () => {
     await dead.close();
     h2Port = await freePort();
     raw = await startRawTrailerUpstream();
+    flaky = await startFlakyHostEcho();
     node = await startTollgate({
       extraProxyListen: `127.0.0.1:${h2Port} ssl http2`,
       config: `
@@ -151,6 +170,17 @@ services:
     retries: 0
     routes:
       - hosts: [502.test]
+  - name: retry-service
+    host: foo
+    retries: 5
+    routes:
+      - paths: [/hello]
+        strip_path: false
+upstreams:
+  - name: foo
+    host_header: foo.com
+    targets:
+      - target: 127.0.0.1:${flaky.port}
 `,
     });
   });
@@ -159,6 +189,7 @@ services:
     await node?.stop();
     await up?.close();
     raw?.server.close();
+    flaky?.server.close();
   });
 
   const echoed = async (headers: Record<string, string>, path = '/'): Promise<Echo['headers']> => {
@@ -333,6 +364,12 @@ services:
     assert.equal(fits.status, 200);
   });
 
+  test('the upstream host_header is the Host of every try, retries included', async () => {
+    const res = await rawRequest(node.proxy, '/hello');
+    assert.equal(res.status, 200);
+    assert.equal(res.body, 'foo.com');
+  });
+
   test('Server: the upstream one when proxied, the gateway one otherwise, unless a plugin answers with the gateway in Via', async () => {
     const proxied = await rawRequest(node.proxy, '/get', { headers: { Host: 'headers-inspect.test' } });
     assert.equal(proxied.headers.server, SERVER_TOKEN, 'the upstream sent none: the gateway adds its own only then');
@@ -393,6 +430,13 @@ services:
   after(async () => {
     await node?.stop();
     await up?.close();
+  });
+
+  test('the Admin API carries neither Server nor the admin latency', async () => {
+    const res = await rawRequest(node.admin, '/');
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.server, undefined);
+    assert.equal(res.headers['x-tollgate-admin-latency'], undefined);
   });
 
   test('without Accept or Content-Type, an upstream failure is answered in error_default_type; HEAD gets no body', async () => {
@@ -465,6 +509,12 @@ services:
     assert.equal(refused.status, 401);
     assert.equal(refused.headers['x-tollgate-upstream-status'], undefined);
   });
+  test('the Admin API carries Server and the admin latency by default', async () => {
+    const res = await rawRequest(node.admin, '/');
+    assert.equal(res.headers.server, SERVER_TOKEN);
+    assert.match(String(res.headers['x-tollgate-admin-latency']), /^\d+$/);
+  });
+
   test('with port_maps, X-Forwarded-Port names the port the client reached, whatever the client sent', async () => {
     for (const sent of [{}, { 'X-Forwarded-Port': '81' }]) {
       const res = await rawRequest(node.proxy, '/anything', { headers: { Host: 'plain.test', ...sent } });
