@@ -8,6 +8,9 @@ import assert from 'node:assert/strict';
 import { connect as connectHttp2, type ClientHttp2Session } from 'node:http2';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo, type Server } from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startTollgate, type TollgateNode } from './helpers/tollgate.ts';
 import { rawRequest } from './helpers/raw-http.ts';
 import { freePort } from './helpers/ports.ts';
@@ -121,6 +124,13 @@ services:
       - hosts: [headers-inspect.test]
       - hosts: [preserved.test]
         preserve_host: true
+      - hosts: [prefix.test]
+        paths: [/foo]
+      - hosts: [prefix.test]
+        paths: [/status/200]
+        strip_path: false
+      - hosts: [prefix-root.test]
+        paths: [/]
       - hosts: [request-id-access.test]
         plugins:
           - name: request-transformer
@@ -285,6 +295,14 @@ upstreams:
     }
   });
 
+  test('X-Forwarded-Prefix: the stripped prefix, replacing the client one; none when nothing or only / was stripped', async () => {
+    assert.equal((await echoed({ Host: 'prefix.test' }, '/foo'))['x-forwarded-prefix'], '/foo');
+    assert.equal((await echoed({ Host: 'prefix.test', 'X-Forwarded-Prefix': '/preserved' }, '/foo'))['x-forwarded-prefix'], '/foo');
+    assert.equal((await echoed({ Host: 'prefix.test', 'X-Forwarded-Prefix': '/preserved' }, '/status/200'))['x-forwarded-prefix'], undefined);
+    assert.equal((await echoed({ Host: 'prefix-root.test' }, '/'))['x-forwarded-prefix'], undefined);
+    assert.equal((await echoed({ Host: 'prefix-root.test', 'X-Forwarded-Path': '/original-path' }, '/'))['x-forwarded-path'], '/');
+  });
+
   test('a Content-Type without charset is passed on as the upstream sent it', async () => {
     const res = await rawRequest(node.proxy, '/nocharset', { headers: { Host: 'headers-inspect.test' } });
     assert.equal(res.headers['content-type'], 'text/plain');
@@ -388,10 +406,25 @@ upstreams:
   });
 });
 
-describe('Kong proxy specs: headers = off, error_default_type = text/html', () => {
+/** Kong's fixture templates (spec/fixtures/error_templates), as files. */
+const TEMPLATES = {
+  html: '<html><body><h1>Custom</h1><p>%s.</p><p>request_id: %s</p></body></html>\n',
+  json: '{\n  "custom_template_message":"%s",\n  "request_id":"%s"\n}',
+  xml: '<?xml version="1.0" encoding="UTF-8"?>\n<error><custom>%s</custom><requestid>%s</requestid></error>\n',
+  plain: 'custom plain template: %s\\n\nrequest_id: %s\\n\n',
+};
+
+describe('Kong proxy specs: headers = off, error_default_type = text/html, error templates', () => {
   let up: TestUpstream;
   let node: TollgateNode;
   let deadPort: number;
+  const templateDir = mkdtempSync(join(tmpdir(), 'tollgate-error-templates-'));
+  const templateEnv: Record<string, string> = {};
+  for (const [format, text] of Object.entries(TEMPLATES)) {
+    const file = join(templateDir, `error_template.${format}`);
+    writeFileSync(file, text);
+    templateEnv[`TOLLGATE_ERROR_TEMPLATE_${format.toUpperCase()}`] = file;
+  }
 
   before(async () => {
     up = await startUpstream('echo', (req, res) => {
@@ -403,7 +436,8 @@ describe('Kong proxy specs: headers = off, error_default_type = text/html', () =
     deadPort = dead.port;
     await dead.close();
     node = await startTollgate({
-      env: { TOLLGATE_HEADERS: 'off', TOLLGATE_HEADERS_UPSTREAM: 'off', TOLLGATE_ERROR_DEFAULT_TYPE: 'text/html' },
+      // Request ids are off downstream with headers = off; the templates still get them.
+      env: { TOLLGATE_HEADERS: 'off', TOLLGATE_HEADERS_UPSTREAM: 'off', TOLLGATE_ERROR_DEFAULT_TYPE: 'text/html', ...templateEnv },
       config: `
 _format_version: "3.0"
 services:
@@ -430,6 +464,21 @@ services:
   after(async () => {
     await node?.stop();
     await up?.close();
+    rmSync(templateDir, { recursive: true, force: true });
+  });
+
+  test('error_template_* files replace the error bodies, filled with the message and the request id', async () => {
+    const message = 'An invalid response was received from the upstream server';
+    const get = (accept: string) => rawRequest(node.proxy, '/', { headers: { Host: '502.test', Accept: accept } });
+    assert.match((await get('text/plain')).body, new RegExp(`^custom plain template: ${message}\\\\n\nrequest_id: [0-9a-f]{32}\\\\n\n$`));
+    assert.equal((JSON.parse((await get('application/json')).body) as { custom_template_message: string }).custom_template_message, message);
+    assert.match((await get('application/xml')).body, new RegExp(`<custom>${message}</custom><requestid>[0-9a-f]{32}</requestid>`));
+    assert.match((await get('application/json;q=0.9,text/html,text/plain;q=0.9')).body, /^<html><body><h1>Custom/);
+    const json = await get('text/plain;q=0.7,application/json;q=0.8,text/html;q=0.5');
+    assert.equal((JSON.parse(json.body) as { custom_template_message: string }).custom_template_message, message);
+    const routeMiss = await rawRequest(node.proxy, '/', { headers: { Host: 'nowhere.test', Accept: 'text/plain' } });
+    assert.equal(routeMiss.status, 404);
+    assert.match(routeMiss.body, /^custom plain template: no Route matched with those values/, "the gateway's own errors use them too");
   });
 
   test('the Admin API carries neither Server nor the admin latency', async () => {
@@ -443,7 +492,7 @@ services:
     const res = await rawRequest(node.proxy, '/', { headers: { Host: '502.test' } });
     assert.equal(res.status, 502);
     assert.equal(res.headers['content-type'], 'text/html; charset=utf-8');
-    assert.match(res.body, /<p>An invalid response was received from the upstream server\.<\/p>/);
+    assert.match(res.body, /^<html><body><h1>Custom<\/h1><p>An invalid response was received from the upstream server\.<\/p><p>request_id: [0-9a-f]{32}<\/p>/);
     const head = await rawRequest(node.proxy, '/', { method: 'HEAD', headers: { Host: '502.test' } });
     assert.equal(head.status, 502);
     assert.equal(head.body, '');

@@ -4,7 +4,7 @@
  * Kong's names and defaults unless a description says otherwise.
  */
 import { availableParallelism } from 'node:os';
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { isValidIpOrCidr } from '../core/cidr.ts';
 import { headerEntries, upstreamHeaderEntries } from './headers.ts';
@@ -109,6 +109,17 @@ function portMap(entry: string): string {
   }
   return entry;
 }
+
+/** An `error_template_*` file: it must exist and hold at most the two placeholders a template is filled with. */
+const errorTemplate: ValueParser<string | null> = (raw, context) => {
+  const path = existingFile()(raw, context);
+  if (path === null) return null;
+  const placeholders = readFileSync(path, 'utf8').replace(/%%/g, '').match(/%s/g)?.length ?? 0;
+  if (placeholders > 2) {
+    throw new InvalidValue(`${path} has ${placeholders} '%s' placeholders; a template takes at most 2 (the message, then the request id)`);
+  }
+  return path;
+};
 
 function pluginServerName(entry: string): string {
   if (/^[a-z0-9][a-z0-9_-]*$/.test(entry)) return entry;
@@ -489,7 +500,28 @@ export const SETTING_DEFINITIONS = [
   }),
   define({
     name: 'error_default_type', type: 'enum', default: 'text/plain', values: ERROR_DEFAULT_TYPES, parse: oneOf(ERROR_DEFAULT_TYPES),
-    description: 'Format of Tollgate-generated error bodies when the request\'s `Accept` header does not choose one.',
+    description: 'Format of the errors the proxy makes itself (an upstream that failed or timed out, a refused request) when the request ' +
+      'has neither `Accept` nor `Content-Type`, as Kong\'s error handler. The gateway\'s other answers (no route, plugins\' errors) follow `Accept`, else JSON.',
+  }),
+  define({
+    name: 'error_template_html', type: 'path', default: '', parse: errorTemplate,
+    description: 'File whose text replaces the HTML error body: its first `%s` becomes the message, the second the request id ' +
+      '(`%%` is a percent sign), as in Kong.',
+  }),
+  define({
+    name: 'error_template_json', type: 'path', default: '', parse: errorTemplate,
+    description: 'File whose text replaces the JSON error body: its first `%s` becomes the message, the second the request id ' +
+      '(`%%` is a percent sign), as in Kong.',
+  }),
+  define({
+    name: 'error_template_xml', type: 'path', default: '', parse: errorTemplate,
+    description: 'File whose text replaces the XML error body: its first `%s` becomes the message, the second the request id ' +
+      '(`%%` is a percent sign), as in Kong.',
+  }),
+  define({
+    name: 'error_template_plain', type: 'path', default: '', parse: errorTemplate,
+    description: 'File whose text replaces the plain text error body: its first `%s` becomes the message, the second the request id ' +
+      '(`%%` is a percent sign), as in Kong.',
   }),
   define({
     name: 'plugins', type: 'list', default: 'bundled', parse: pluginEntries,

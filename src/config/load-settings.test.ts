@@ -474,3 +474,13 @@ test('findConfFile: the given path, else the first existing candidate, else none
 test('without -c, the default location decides which file is read', () => {
   assert.equal(loadSettings({ env: {} }).confPath, findConfFile(undefined));
 });
+
+test('error_template_* files must exist and hold at most two %s placeholders', () => {
+  const good = join(dir, 'good.html');
+  writeFileSync(good, '<p>%s (100%%)</p><p>%s</p>');
+  assert.equal(load(`error_template_html = ${good}`).error_template_html, good);
+  const bad = join(dir, 'bad.txt');
+  writeFileSync(bad, '%s %s %s');
+  assert.deepEqual(problems(`error_template_plain = ${bad}`).map((p) => p.includes(`${bad} has 3 '%s' placeholders; a template takes at most 2`)), [true]);
+  assert.equal(problems(`error_template_json = ${join(dir, 'absent.json')}`).length, 1);
+});

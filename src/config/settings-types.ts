@@ -144,6 +144,10 @@ export interface SettingValues {
   allow_debug_header: boolean;
   node_id: string | null;
   error_default_type: ErrorDefaultType;
+  error_template_html: string | null;
+  error_template_json: string | null;
+  error_template_xml: string | null;
+  error_template_plain: string | null;
   plugins: string[];
   /** Absolute directories external plugins are loaded from. */
   plugin_paths: string[];

@@ -3,7 +3,7 @@
  * JSON by default, or HTML, XML or plain text, each carrying the request id.
  */
 
-type ErrorFormat = 'json' | 'html' | 'xml' | 'text';
+export type ErrorFormat = 'json' | 'html' | 'xml' | 'text';
 
 const CONTENT_TYPES: Record<ErrorFormat, string> = {
   json: 'application/json; charset=utf-8',
@@ -86,6 +86,42 @@ function escapeMarkup(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
+/** The `error_template_*` settings, by format: file contents read once when the worker starts. */
+export interface ErrorTemplates {
+  json?: string;
+  html?: string;
+  xml?: string;
+  plain?: string;
+}
+
+/**
+ * Custom templates in force. Node settings, not configuration: set once by the worker before it serves,
+ * never changed afterwards (so a module value, unlike the snapshot's parts).
+ */
+let customTemplates: Partial<Record<ErrorFormat, string>> = {};
+
+/** Installs the node's `error_template_*` contents (see customTemplates). */
+export function configureErrorTemplates(templates: ErrorTemplates): void {
+  const set: Partial<Record<ErrorFormat, string>> = {};
+  if (templates.json !== undefined) set.json = templates.json;
+  if (templates.html !== undefined) set.html = templates.html;
+  if (templates.xml !== undefined) set.xml = templates.xml;
+  if (templates.plain !== undefined) set.text = templates.plain;
+  customTemplates = set;
+}
+
+/**
+ * Fills a custom template as Kong's `string.format(template, message, request_id)`: the first `%s` is the
+ * message, the second the request id, `%%` a percent sign. Values are escaped for the format they land in
+ * (markup for HTML and XML, a JSON string's content for JSON), which Kong leaves to chance.
+ */
+export function fillTemplate(template: string, format: ErrorFormat, message: string, requestId: string): string {
+  const escape = format === 'html' || format === 'xml' ? escapeMarkup : format === 'json' ? (v: string) => JSON.stringify(v).slice(1, -1) : (v: string) => v;
+  const values = [message, requestId];
+  let next = 0;
+  return template.replace(/%([s%])/g, (_, c: string) => (c === '%' ? '%' : escape(values[next++] ?? '')));
+}
+
 export interface ErrorBody {
   contentType: string;
   body: string;
@@ -94,6 +130,8 @@ export interface ErrorBody {
 /** Renders an error body; `requestId` is omitted when null (responses from plugins' `exit` carry none). */
 export function renderError(accept: string | undefined, message: string, requestId: string | null): ErrorBody {
   const format = negotiateErrorFormat(accept);
+  const custom = customTemplates[format];
+  if (custom !== undefined) return { contentType: CONTENT_TYPES[format], body: fillTemplate(custom, format, message, requestId ?? '') };
   let body: string;
   switch (format) {
     case 'json':

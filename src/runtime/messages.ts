@@ -41,6 +41,8 @@ export interface WorkerInit {
   realIpRecursive: boolean;
   downstream: DownstreamHeaders;
   upstreamRequestId: boolean;
+  /** The contents of the error_template_* files that are set. */
+  errorTemplates: { html?: string; json?: string; xml?: string; plain?: string };
   /** port_maps as `[listener port, host port]` pairs. */
   hostPorts: [number, number][];
   /** error_default_type: the format of nginx-made errors when the request has neither Accept nor Content-Type. */

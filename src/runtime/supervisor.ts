@@ -283,6 +283,7 @@ export class Supervisor implements NodeContext {
       downstream: s.headersDownstream,
       upstreamRequestId: s.headersUpstream.requestId,
       errorDefaultType: s.error_default_type,
+      errorTemplates: readErrorTemplates(s),
       hostPorts: s.port_maps.map((entry) => {
         const [host, listener] = entry.split(':').map(Number);
         return [listener, host] as [number, number];
@@ -738,4 +739,17 @@ export class Supervisor implements NodeContext {
     rmSync(join(this.settings.prefix, 'tollgate.pid'), { force: true });
     this.log.notice('stopped');
   }
+}
+
+/**
+ * The error_template_* files, read when workers start (their paths were checked when the settings loaded);
+ * a file removed since then is reported here rather than at the first error.
+ */
+function readErrorTemplates(s: Settings): { html?: string; json?: string; xml?: string; plain?: string } {
+  const out: { html?: string; json?: string; xml?: string; plain?: string } = {};
+  const paths = { html: s.error_template_html, json: s.error_template_json, xml: s.error_template_xml, plain: s.error_template_plain };
+  for (const [format, path] of Object.entries(paths) as [keyof typeof paths, string | null][]) {
+    if (path !== null) out[format] = readFileSync(path, 'utf8');
+  }
+  return out;
 }

@@ -15,6 +15,7 @@ import { AccessLog } from '../log/access-log.ts';
 import { openLogSink } from '../log/file-sink.ts';
 import { ProxyCore } from '../proxy/handler.ts';
 import type { ProxyOptions } from '../proxy/options.ts';
+import { configureErrorTemplates } from '../proxy/error-response.ts';
 import { applyHealth, compileSnapshot, EMPTY_HASH } from '../snapshot/compile.ts';
 import type { HealthOutcome } from '../health/target-health.ts';
 import { registerPlugins } from '../entities/index.ts';
@@ -337,6 +338,7 @@ function proxyOptions(
 ): ProxyOptions {
   const isTrusted = compileIpMatcher(init.trustedIps);
   const hostPorts = init.hostPorts.length === 0 ? null : new Map(init.hostPorts);
+  configureErrorTemplates(init.errorTemplates);
   return {
     logUpstreamError,
     logPluginError: (message) => logAt('error', message),
