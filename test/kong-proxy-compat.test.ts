@@ -11,7 +11,7 @@ import { createServer as createTcpServer, type AddressInfo, type Server } from '
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startTollgate, type TollgateNode } from './helpers/tollgate.ts';
+import { startTollgate, waitUntil, type TollgateNode } from './helpers/tollgate.ts';
 import { rawRequest } from './helpers/raw-http.ts';
 import { freePort } from './helpers/ports.ts';
 import { SERVER_TOKEN } from '../src/core/version.ts';
@@ -569,5 +569,99 @@ services:
       const res = await rawRequest(node.proxy, '/anything', { headers: { Host: 'plain.test', ...sent } });
       assert.equal((JSON.parse(res.body) as Echo).headers['x-forwarded-port'], '80');
     }
+  });
+});
+
+/** Kong's max-args fixture plugin: how many headers and arguments the PDK getters return by default. */
+const MAX_ARGS_PLUGIN = `
+export default {
+  schema: { name: 'max-args', config: { type: 'record', fields: {} } },
+  handler: {
+    name: 'max-args',
+    priority: 1000,
+    async access(kong) {
+      if (kong.request.getPath() !== '/max-args') return;
+      const body = await kong.request.getBody('application/x-www-form-urlencoded');
+      kong.response.exit(200, {
+        request_headers: Object.keys(kong.request.getHeaders()).length,
+        uri_args: Object.keys(kong.request.getQuery()).length,
+        post_args: Object.keys(body).length,
+        explicit: Object.keys(kong.request.getHeaders(1000)).length,
+      });
+    },
+    header_filter(kong) {
+      kong.response.setHeader('X-Response-Headers', String(Object.keys(kong.response.getHeaders()).length));
+    },
+  },
+};
+`;
+
+describe('Kong proxy specs: lua_max_* bound what the PDK getters return, not what is proxied', () => {
+  let up: TestUpstream;
+  let node: TollgateNode;
+  const pluginDir = mkdtempSync(join(tmpdir(), 'tollgate-max-args-'));
+  const n = 20;
+  const query = Array.from({ length: n }, (_, i) => `a${i}=v${i}`).join('&');
+  const headers: Record<string, string> = {};
+  for (let i = 0; i < n; i++) headers[`x-a${i}`] = `v${i}`;
+
+  before(async () => {
+    writeFileSync(join(pluginDir, 'max-args.mjs'), MAX_ARGS_PLUGIN);
+    up = await startUpstream('many-headers', (req, res) => {
+      req.resume();
+      const out: string[] = [];
+      for (let i = 0; i < n; i++) out.push(`X-R${i}`, `v${i}`);
+      res.writeHead(200, [...out, 'Content-Type', 'application/json']);
+      res.end(JSON.stringify({ headers: req.headers, url: req.url }));
+    });
+    node = await startTollgate({
+      env: {
+        TOLLGATE_PLUGINS: 'bundled, max-args',
+        TOLLGATE_PLUGIN_PATHS: pluginDir,
+        TOLLGATE_LUA_MAX_REQ_HEADERS: '10',
+        TOLLGATE_LUA_MAX_RESP_HEADERS: '10',
+        TOLLGATE_LUA_MAX_URI_ARGS: '10',
+        TOLLGATE_LUA_MAX_POST_ARGS: '10',
+      },
+      config: `
+_format_version: "3.0"
+services:
+  - name: s
+    url: http://127.0.0.1:${up.port}
+    routes:
+      - paths: [/]
+        strip_path: false
+        plugins:
+          - name: max-args
+`,
+    });
+  });
+
+  after(async () => {
+    await node?.stop();
+    await up?.close();
+    rmSync(pluginDir, { recursive: true, force: true });
+  });
+
+  test('the getters stop at the setting and log a notice; an explicit bound still wins', async () => {
+    const res = await rawRequest(node.proxy, `/max-args?${query}`, {
+      method: 'POST',
+      body: query,
+      headers: { ...headers, 'Content-Type': 'application/x-www-form-urlencoded' },
+    });
+    assert.equal(res.status, 200, res.body);
+    assert.deepEqual(JSON.parse(res.body), { request_headers: 10, uri_args: 10, post_args: 10, explicit: n + 4 });
+    await waitUntil(() => /request headers truncated/.test(node.output()) && /uri args truncated/.test(node.output()), 5000, 'the notices');
+  });
+
+  test('proxying passes every header and argument; the response getter stops at the setting', async () => {
+    const res = await rawRequest(node.proxy, `/proxy?${query}`, { headers });
+    assert.equal(res.status, 200);
+    const echo = JSON.parse(res.body) as { headers: Record<string, string>; url: string };
+    for (let i = 0; i < n; i++) assert.equal(echo.headers[`x-a${i}`], `v${i}`);
+    assert.equal(echo.url, `/proxy?${query}`);
+    for (let i = 0; i < n; i++) assert.equal(res.headers[`x-r${i}`], `v${i}`);
+    assert.equal(res.headers['x-response-headers'], '10');
+    await waitUntil(() => /response headers truncated/.test(node.output()), 5000, 'the notice');
   });
 });

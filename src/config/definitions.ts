@@ -431,6 +431,27 @@ export const SETTING_DEFINITIONS = [
       'routes, then the field count). Kong\'s setting; Kong defaults to `original`.',
   }),
 
+  define({
+    name: 'lua_max_req_headers', type: 'integer', default: '100', parse: integerInRange(1, 1000),
+    description: 'How many request headers `kong.request.get_headers` returns when the plugin names no bound (1-1000); more are left out and a notice is logged. ' +
+      'Proxying always passes them all. (Kong\'s setting.)',
+  }),
+  define({
+    name: 'lua_max_resp_headers', type: 'integer', default: '100', parse: integerInRange(1, 1000),
+    description: 'How many response headers `kong.response.get_headers` and `kong.service.response.get_headers` returns when the plugin names no bound (1-1000); more are left out and a notice is logged. ' +
+      'Proxying always passes them all. (Kong\'s setting.)',
+  }),
+  define({
+    name: 'lua_max_uri_args', type: 'integer', default: '100', parse: integerInRange(1, 1000),
+    description: 'How many query arguments `kong.request.get_query` returns when the plugin names no bound (1-1000); more are left out and a notice is logged. ' +
+      'Proxying always passes them all. (Kong\'s setting.)',
+  }),
+  define({
+    name: 'lua_max_post_args', type: 'integer', default: '100', parse: integerInRange(1, 1000),
+    description: 'How many form arguments `kong.request.get_body` returns when the plugin names no bound (1-1000); more are left out and a notice is logged. ' +
+      'Proxying always passes them all. (Kong\'s setting.)',
+  }),
+
   // Client addresses and headers
   define({
     name: 'port_maps', type: 'list', default: '', parse: list(portMap),

@@ -127,6 +127,10 @@ export interface SettingValues {
 
   trusted_ips: string[];
   port_maps: string[];
+  lua_max_req_headers: number;
+  lua_max_resp_headers: number;
+  lua_max_uri_args: number;
+  lua_max_post_args: number;
   real_ip_header: string;
   real_ip_recursive: boolean;
 

@@ -356,6 +356,7 @@ function proxyOptions(
       db: init.databaseKind === 'postgres' || init.databaseKind === 'sqlite' ? traceDaoCalls(dbClient.db, init.databaseKind) : dbClient.db,
       tracingSamplingRate: init.tracing?.samplingRate ?? 0.01,
       hostPorts,
+      argLimits: init.argLimits,
     },
     reportHealth,
     isTrusted,
