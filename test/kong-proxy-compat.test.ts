@@ -580,6 +580,7 @@ export default {
     name: 'max-args',
     priority: 1000,
     async access(kong) {
+      if (kong.request.getPath() === '/error-html') return kong.response.error(403, 'Go away', { 'Content-Type': 'text/html' });
       if (kong.request.getPath() !== '/max-args') return;
       const body = await kong.request.getBody('application/x-www-form-urlencoded');
       kong.response.exit(200, {
@@ -663,5 +664,11 @@ services:
     for (let i = 0; i < n; i++) assert.equal(res.headers[`x-r${i}`], `v${i}`);
     assert.equal(res.headers['x-response-headers'], '10');
     await waitUntil(() => /response headers truncated/.test(node.output()), 5000, 'the notice');
+  });
+  test('kong.response.error renders the format of the Content-Type the plugin gave, whatever Accept says', async () => {
+    const html = await rawRequest(node.proxy, '/error-html', { headers: { Accept: 'application/json' } });
+    assert.equal(html.status, 403);
+    assert.equal(html.headers['content-type'], 'text/html', 'the plugin’s header, not a second one');
+    assert.match(html.body, /<p>Go away\.<\/p>/);
   });
 });
