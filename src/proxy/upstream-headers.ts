@@ -129,7 +129,7 @@ export function buildUpstreamHeaders(ctx: ForwardContext): string[] {
   if (ctx.requestId !== null) out.push(HEADER_REQUEST_ID, ctx.requestId);
   // TE is hop-by-hop, but a client that accepts trailers says so to every hop: Kong passes on that one token.
   if (trailers) out.push('TE', 'trailers');
-  // Kong's value: the connection stays reusable should the upstream refuse the upgrade.
+  // Kong's value, so that an upstream sees the handshake as it does behind Kong.
   if (ctx.upgrade) out.push('Connection', 'keep-alive, Upgrade');
   return out;
 }
