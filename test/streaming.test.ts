@@ -170,7 +170,7 @@ services:
 
   test('an upstream that stops taking the request body gets write_timeout: 504', async () => {
     const t0 = Date.now();
-    const res = await request(`${node.proxy}/stall`, { method: 'POST', body: zeros(256 * 1024 * 1024), headers: { 'content-length': String(256 * 1024 * 1024) } }).catch(
+    const res = await request(`${node.proxy}/stall`, { method: 'POST', body: zeros(256 * 1024 * 1024), headers: { 'content-length': String(256 * 1024 * 1024), accept: 'application/json' } }).catch(
       (err: Error) => err,
     );
     if (res instanceof Error) assert.fail(`request failed instead of a 504: ${res.message}`);

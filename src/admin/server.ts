@@ -190,7 +190,8 @@ export class AdminApi {
     this.#logAccess(req, res);
     res.setHeader('Access-Control-Allow-Origin', this.#allowedOrigin(req.headers.origin));
     res.setHeader('Access-Control-Allow-Credentials', 'true');
-    res.setHeader('Server', SERVER_TOKEN);
+    // As Kong's Admin API: Server only while `headers` enables it (`off` hides the version from callers too).
+    if (this.#node.settings.headersDownstream.server) res.setHeader('Server', SERVER_TOKEN);
     if (this.#node.settings.headersDownstream.adminLatency) {
       const writeHead = res.writeHead;
       res.writeHead = function (this: ServerResponse, ...args: Parameters<ServerResponse['writeHead']>) {

@@ -4,7 +4,7 @@
  * Kong's names and defaults unless a description says otherwise.
  */
 import { availableParallelism } from 'node:os';
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { isValidIpOrCidr } from '../core/cidr.ts';
 import { headerEntries, upstreamHeaderEntries } from './headers.ts';
@@ -74,6 +74,27 @@ function existingDirectory(entry: string, context: { cwd: string }): string {
   if (!isDirectory) throw new InvalidValue(`not a directory: ${path}`);
   return path;
 }
+
+/** A `port_maps` entry: `<port the client reaches>:<port the node listens to>`, both 1-65535. */
+function portMap(entry: string): string {
+  const m = /^(\d{1,5}):(\d{1,5})$/.exec(entry);
+  const valid = (p: string | undefined): boolean => p !== undefined && Number(p) >= 1 && Number(p) <= 65535;
+  if (m === null || !valid(m[1]) || !valid(m[2])) {
+    throw new InvalidValue(`invalid port mapping '${entry}' (expected <host port>:<listener port>, each 1-65535, e.g. 80:8000)`);
+  }
+  return entry;
+}
+
+/** An `error_template_*` file: it must exist and hold at most the two placeholders a template is filled with. */
+const errorTemplate: ValueParser<string | null> = (raw, context) => {
+  const path = existingFile()(raw, context);
+  if (path === null) return null;
+  const placeholders = readFileSync(path, 'utf8').replace(/%%/g, '').match(/%s/g)?.length ?? 0;
+  if (placeholders > 2) {
+    throw new InvalidValue(`${path} has ${placeholders} '%s' placeholders; a template takes at most 2 (the message, then the request id)`);
+  }
+  return path;
+};
 
 function pluginServerName(entry: string): string {
   if (/^[a-z0-9][a-z0-9_-]*$/.test(entry)) return entry;
@@ -374,7 +395,34 @@ export const SETTING_DEFINITIONS = [
       'routes, then the field count). Kong\'s setting; Kong defaults to `original`.',
   }),
 
+  define({
+    name: 'lua_max_req_headers', type: 'integer', default: '100', parse: integerInRange(1, 1000),
+    description: 'How many request headers `kong.request.get_headers` returns when the plugin names no bound (1-1000); more are left out and a notice is logged. ' +
+      'Proxying always passes them all. (Kong\'s setting.)',
+  }),
+  define({
+    name: 'lua_max_resp_headers', type: 'integer', default: '100', parse: integerInRange(1, 1000),
+    description: 'How many response headers `kong.response.get_headers` and `kong.service.response.get_headers` returns when the plugin names no bound (1-1000); more are left out and a notice is logged. ' +
+      'Proxying always passes them all. (Kong\'s setting.)',
+  }),
+  define({
+    name: 'lua_max_uri_args', type: 'integer', default: '100', parse: integerInRange(1, 1000),
+    description: 'How many query arguments `kong.request.get_query` returns when the plugin names no bound (1-1000); more are left out and a notice is logged. ' +
+      'Proxying always passes them all. (Kong\'s setting.)',
+  }),
+  define({
+    name: 'lua_max_post_args', type: 'integer', default: '100', parse: integerInRange(1, 1000),
+    description: 'How many form arguments `kong.request.get_body` returns when the plugin names no bound (1-1000); more are left out and a notice is logged. ' +
+      'Proxying always passes them all. (Kong\'s setting.)',
+  }),
+
   // Client addresses and headers
+  define({
+    name: 'port_maps', type: 'list', default: '', parse: list(portMap),
+    description: 'Ports the node is reached on when they differ from those it listens to (a container or NAT): `80:8000, 443:8443` says ' +
+      'that port 80 is forwarded to the listener on 8000. Routes match the mapped port, `X-Forwarded-Port` names it, and ' +
+      '`kong.request.get_forwarded_port` falls back to it.',
+  }),
   define({
     name: 'trusted_ips', type: 'list', default: '', parse: list(trustedIp),
     description: 'IPv4/IPv6 addresses and CIDR blocks whose `X-Forwarded-*` and real-IP headers are believed; `unix:` trusts UNIX-socket peers. ' +
@@ -438,7 +486,28 @@ export const SETTING_DEFINITIONS = [
   }),
   define({
     name: 'error_default_type', type: 'enum', default: 'text/plain', values: ERROR_DEFAULT_TYPES, parse: oneOf(ERROR_DEFAULT_TYPES),
-    description: 'Format of Tollgate-generated error bodies when the request\'s `Accept` header does not choose one.',
+    description: 'Format of the errors the proxy makes itself (an upstream that failed or timed out, a refused request) when the request ' +
+      'has neither `Accept` nor `Content-Type`, as Kong\'s error handler. The gateway\'s other answers (no route, plugins\' errors) follow `Accept`, else JSON.',
+  }),
+  define({
+    name: 'error_template_html', type: 'path', default: '', parse: errorTemplate,
+    description: 'File whose text replaces the HTML error body: its first `%s` becomes the message, the second the request id ' +
+      '(`%%` is a percent sign), as in Kong.',
+  }),
+  define({
+    name: 'error_template_json', type: 'path', default: '', parse: errorTemplate,
+    description: 'File whose text replaces the JSON error body: its first `%s` becomes the message, the second the request id ' +
+      '(`%%` is a percent sign), as in Kong.',
+  }),
+  define({
+    name: 'error_template_xml', type: 'path', default: '', parse: errorTemplate,
+    description: 'File whose text replaces the XML error body: its first `%s` becomes the message, the second the request id ' +
+      '(`%%` is a percent sign), as in Kong.',
+  }),
+  define({
+    name: 'error_template_plain', type: 'path', default: '', parse: errorTemplate,
+    description: 'File whose text replaces the plain text error body: its first `%s` becomes the message, the second the request id ' +
+      '(`%%` is a percent sign), as in Kong.',
   }),
   define({
     name: 'plugins', type: 'list', default: 'bundled', parse: pluginEntries,

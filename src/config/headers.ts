@@ -44,16 +44,17 @@ export const HEADER_ENTRIES: readonly string[] = ['off', 'server_tokens', 'laten
 /** Accepted `headers_upstream` entries. */
 export const UPSTREAM_HEADER_ENTRIES: readonly string[] = ['off', ...Object.values(UPSTREAM_HEADER_NAMES)];
 
-function checkOffAlone(entries: string[]): boolean {
-  const off = entries.some((e) => e.toLowerCase() === 'off');
-  if (off && entries.length > 1) throw new InvalidValue(`'off' cannot be combined with other entries`);
-  return off;
+/**
+ * Kong's reading of `off` in these lists: first, it turns every header off (whatever follows); anywhere else it
+ * is ignored, so `server_tokens, off, X-Kong-Proxy-Latency` enables the other two, as in Kong.
+ */
+function offFirst(entries: readonly string[]): boolean {
+  return entries.length > 0 && entries[0].toLowerCase() === 'off';
 }
 
 /** Validates a `headers` value and returns its entries as written. */
 export function headerEntries(raw: string): string[] {
   const entries = splitList(raw);
-  checkOffAlone(entries);
   for (const entry of entries) {
     const token = entry.toLowerCase();
     if (token !== 'off' && !TOKENS.has(token)) {
@@ -66,7 +67,6 @@ export function headerEntries(raw: string): string[] {
 /** Validates a `headers_upstream` value and returns its entries as written. */
 export function upstreamHeaderEntries(raw: string): string[] {
   const entries = splitList(raw);
-  checkOffAlone(entries);
   for (const entry of entries) {
     const token = entry.toLowerCase();
     if (token !== 'off' && !UPSTREAM_TOKENS.has(token)) {
@@ -82,6 +82,7 @@ export function resolveDownstreamHeaders(entries: readonly string[]): Downstream
     server: false, via: false, proxyLatency: false, responseLatency: false,
     upstreamLatency: false, adminLatency: false, upstreamStatus: false, requestId: false,
   };
+  if (offFirst(entries)) return enabled;
   for (const entry of entries) {
     for (const flag of TOKENS.get(entry.toLowerCase()) ?? []) enabled[flag] = true;
   }
@@ -91,6 +92,7 @@ export function resolveDownstreamHeaders(entries: readonly string[]): Downstream
 /** Turns validated `headers_upstream` entries into one boolean per header. */
 export function resolveUpstreamHeaders(entries: readonly string[]): UpstreamHeaders {
   const enabled: UpstreamHeaders = { requestId: false };
+  if (offFirst(entries)) return enabled;
   for (const entry of entries) {
     const flag = UPSTREAM_TOKENS.get(entry.toLowerCase());
     if (flag) enabled[flag] = true;

@@ -327,7 +327,8 @@ test('validation messages, key by key', () => {
     ['real_ip_header', '', `must not be empty`],
     ['real_ip_recursive', 'yes', `must be 'on' or 'off'`],
     ['headers', 'Server, X-Powered-By', `unknown header 'X-Powered-By' (accepted: off, server_tokens, latency_tokens, Server, Via, X-Tollgate-Proxy-Latency, X-Tollgate-Response-Latency, X-Tollgate-Upstream-Latency, X-Tollgate-Admin-Latency, X-Tollgate-Upstream-Status, X-Tollgate-Request-Id; X-Kong-* spellings also work)`],
-    ['headers', 'off, Via', `'off' cannot be combined with other entries`],
+    ['port_maps', '80:8000, 80', `invalid port mapping '80' (expected <host port>:<listener port>, each 1-65535, e.g. 80:8000)`],
+    ['port_maps', '0:8000', `invalid port mapping '0:8000' (expected <host port>:<listener port>, each 1-65535, e.g. 80:8000)`],
     ['headers_upstream', 'Via', `unknown header 'Via' (accepted: off, X-Tollgate-Request-Id or X-Kong-Request-Id)`],
     ['upstream_keepalive_pool_size', '-1', `must be an integer, 0 or greater`],
     ['upstream_keepalive_pool_size', 'many', `must be an integer, 0 or greater`],
@@ -490,4 +491,14 @@ test('findConfFile: the given path, else the first existing candidate, else none
 
 test('without -c, the default location decides which file is read', () => {
   assert.equal(loadSettings({ env: {} }).confPath, findConfFile(undefined));
+});
+
+test('error_template_* files must exist and hold at most two %s placeholders', () => {
+  const good = join(dir, 'good.html');
+  writeFileSync(good, '<p>%s (100%%)</p><p>%s</p>');
+  assert.equal(load(`error_template_html = ${good}`).error_template_html, good);
+  const bad = join(dir, 'bad.txt');
+  writeFileSync(bad, '%s %s %s');
+  assert.deepEqual(problems(`error_template_plain = ${bad}`).map((p) => p.includes(`${bad} has 3 '%s' placeholders; a template takes at most 2`)), [true]);
+  assert.equal(problems(`error_template_json = ${join(dir, 'absent.json')}`).length, 1);
 });

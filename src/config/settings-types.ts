@@ -132,6 +132,11 @@ export interface SettingValues {
   route_match_calculation: RouteMatchCalculation;
 
   trusted_ips: string[];
+  port_maps: string[];
+  lua_max_req_headers: number;
+  lua_max_resp_headers: number;
+  lua_max_uri_args: number;
+  lua_max_post_args: number;
   real_ip_header: string;
   real_ip_recursive: boolean;
 
@@ -149,6 +154,10 @@ export interface SettingValues {
   allow_debug_header: boolean;
   node_id: string | null;
   error_default_type: ErrorDefaultType;
+  error_template_html: string | null;
+  error_template_json: string | null;
+  error_template_xml: string | null;
+  error_template_plain: string | null;
   plugins: string[];
   /** Absolute directories external plugins are loaded from. */
   plugin_paths: string[];

@@ -20,6 +20,17 @@ import type { RequestTrace } from '../tracing/trace.ts';
 import { ClientApi, CtxApi, IpApi, LogApi, NodeApi, RouterApi } from './client-api.ts';
 
 /** Where the PDK's node-wide parts come from: one per worker. */
+/** See PdkEnvironment.argLimits. */
+export interface ArgLimits {
+  readonly requestHeaders: number;
+  readonly responseHeaders: number;
+  readonly uriArgs: number;
+  readonly postArgs: number;
+}
+
+/** Kong's defaults for ArgLimits. */
+export const DEFAULT_ARG_LIMITS: ArgLimits = Object.freeze({ requestHeaders: 100, responseHeaders: 100, uriArgs: 100, postArgs: 100 });
+
 export interface PdkEnvironment {
   /** Node-wide counters, cache and metrics; null where the process has none (then their calls throw). */
   readonly services: NodeServices | null;
@@ -36,6 +47,13 @@ export interface PdkEnvironment {
   readonly db?: PluginDb | null;
   /** `tracing_sampling_rate` (Kong's default 0.01 when absent). */
   readonly tracingSamplingRate?: number;
+  /**
+   * `lua_max_req_headers`, `lua_max_resp_headers`, `lua_max_uri_args`, `lua_max_post_args`: how many headers or
+   * arguments the PDK's getters return when the plugin names no bound (Kong's 100 each when absent).
+   */
+  readonly argLimits?: ArgLimits;
+  /** `port_maps`: listener port → the port clients reach it on; absent or null when unset. */
+  readonly hostPorts?: ReadonlyMap<number, number> | null;
 }
 
 /** A `kong.log` line of the request, as a tracing plugin exports it. */

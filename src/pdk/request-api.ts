@@ -1,5 +1,5 @@
 /** `kong.request`: the client's request as it arrived, read-only. */
-import type { PluginContext } from './context.ts';
+import { DEFAULT_ARG_LIMITS, type ArgLimits, type PluginContext } from './context.ts';
 import type { BodyMimeType, HeaderMap, KongRequest, ParsedBody } from './kong.ts';
 import type { QueryValue } from './query.ts';
 import { BEFORE_PROXY, checkPhase, REQUEST_BODY, REQUEST_PHASES } from './phase-rules.ts';
@@ -8,19 +8,32 @@ import { normalizePath } from '../core/uri.ts';
 import { sameName } from './header-list.ts';
 
 /** Headers as Kong's `get_headers` gives them: lower-case names, repeated headers as arrays. */
-export function headerMap(raw: readonly string[], max = 100): HeaderMap {
+export function headerMap(raw: readonly string[], max = 100, onTruncated: (() => void) | null = null): HeaderMap {
   const out: HeaderMap = Object.create(null);
   let count = 0;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i].toLowerCase();
     const seen = out[name];
     if (seen === undefined) {
-      if (++count > max) break;
+      if (++count > max) {
+        onTruncated?.();
+        break;
+      }
       out[name] = raw[i + 1];
     } else if (Array.isArray(seen)) seen.push(raw[i + 1]);
     else out[name] = [seen, raw[i + 1]];
   }
   return out;
+}
+
+/** The node's bounds on what the getters return by default (lua_max_*). */
+export function argLimits(ctx: PluginContext): ArgLimits {
+  return ctx.env.argLimits ?? DEFAULT_ARG_LIMITS;
+}
+
+/** A getter returned fewer entries than the request has: said at notice level, in Kong's words. */
+export function truncated(ctx: PluginContext, what: string): void {
+  ctx.env.log('notice', what);
 }
 
 function firstHeader(raw: readonly string[], name: string): string | undefined {
@@ -84,7 +97,10 @@ export class RequestApi implements KongRequest {
   getForwardedPort(): number {
     this.#check('kong.request.get_forwarded_port');
     const port = Number(this.#forwarded('x-forwarded-port')?.split(',')[0].trim());
-    return Number.isInteger(port) && port > 0 && port < 65536 ? port : this.getPort();
+    if (Number.isInteger(port) && port > 0 && port < 65536) return port;
+    // As Kong: without a (trusted) header, the port the client reached, per `port_maps`.
+    const own = this.getPort();
+    return this.#ctx.env.hostPorts?.get(own) ?? own;
   }
   getForwardedPath(): string {
     this.#check('kong.request.get_forwarded_path');
@@ -125,12 +141,16 @@ export class RequestApi implements KongRequest {
     this.#check('kong.request.get_query_arg');
     return this.#ctx.query().get(name);
   }
-  getQuery(maxArgs = 100): Record<string, QueryValue> {
+  getQuery(maxArgs?: number): Record<string, QueryValue> {
     this.#check('kong.request.get_query');
+    const max = maxArgs ?? argLimits(this.#ctx).uriArgs;
     const out: Record<string, QueryValue> = Object.create(null);
     let n = 0;
     for (const [name, value] of this.#ctx.query()) {
-      if (++n > maxArgs) break;
+      if (++n > max) {
+        truncated(this.#ctx, 'uri args truncated');
+        break;
+      }
       out[name] = value;
     }
     return out;
@@ -141,10 +161,10 @@ export class RequestApi implements KongRequest {
     if (edited !== undefined) return edited[0];
     return firstHeader(this.#ctx.req.rawHeaders, name);
   }
-  getHeaders(maxHeaders = 100): HeaderMap {
+  getHeaders(maxHeaders?: number): HeaderMap {
     this.#check('kong.request.get_headers');
     const ctx = this.#ctx;
-    const headers = headerMap(ctx.req.rawHeaders, maxHeaders);
+    const headers = headerMap(ctx.req.rawHeaders, maxHeaders ?? argLimits(ctx).requestHeaders, () => truncated(ctx, 'request headers truncated'));
     const edits = ctx.headerEdits;
     if (edits !== null) {
       for (let i = 1; i < edits.length; i += 3) {
@@ -197,7 +217,7 @@ export class RequestApi implements KongRequest {
   async getBody(mimetype?: BodyMimeType, maxArgs?: number): Promise<ParsedBody> {
     checkPhase(this.#ctx.phaseBit, REQUEST_BODY, 'kong.request.get_body');
     const body = await this.getRawBodyBytes();
-    return parseBody(body, this.#ctx.req.headers['content-type'], mimetype, maxArgs);
+    return parseBody(body, this.#ctx.req.headers['content-type'], mimetype, maxArgs ?? argLimits(this.#ctx).postArgs);
   }
   getUriCaptures(): { unnamed: string[]; named: Record<string, string> } {
     this.#check('kong.request.get_uri_captures');

@@ -6,7 +6,7 @@ import type { PluginContext } from './context.ts';
 import type { HeaderMap, KongResponse } from './kong.ts';
 import { AFTER_RESPONSE, BODY_FILTER, checkPhase, EXIT, PHASE, RESPONSE_BODY, RESPONSE_HEADERS_WRITABLE } from './phase-rules.ts';
 import { clearHeader, getHeader, setHeader } from './header-list.ts';
-import { headerMap } from './request-api.ts';
+import { argLimits, headerMap, truncated } from './request-api.ts';
 import { toBuffer } from './body.ts';
 
 type HeaderValue = string | number | readonly string[];
@@ -48,8 +48,9 @@ export class ResponseApi implements KongResponse {
   getHeader(name: string): string | undefined {
     return getHeader(this.#headers('kong.response.get_header'), name);
   }
-  getHeaders(maxHeaders = 100): HeaderMap {
-    return headerMap(this.#headers('kong.response.get_headers'), maxHeaders);
+  getHeaders(maxHeaders?: number): HeaderMap {
+    const ctx = this.#ctx;
+    return headerMap(this.#headers('kong.response.get_headers'), maxHeaders ?? argLimits(ctx).responseHeaders, () => truncated(ctx, 'response headers truncated'));
   }
   getSource(): 'service' | 'exit' | 'error' {
     checkPhase(this.#ctx.phaseBit, AFTER_RESPONSE, 'kong.response.get_source');

@@ -7,7 +7,7 @@ import type { BodyMimeType, HeaderMap, KongService, KongServiceRequest, KongServ
 import type { QueryValue } from './query.ts';
 import { AFTER_RESPONSE, BEFORE_PROXY, checkPhase } from './phase-rules.ts';
 import { clearLowerHeader, getHeader } from './header-list.ts';
-import { headerMap } from './request-api.ts';
+import { argLimits, headerMap, truncated } from './request-api.ts';
 import { mimeTypeOf, parseJsonBody, serializeBody, toBuffer } from './body.ts';
 
 /** The upstream header list starts with the Host slot, which the proxy fills per try. */
@@ -216,9 +216,10 @@ class ServiceResponseApi implements KongServiceResponse {
     const upstream = this.#ctx.upstream;
     return upstream === null ? undefined : getHeader(upstream.headers, name);
   }
-  getHeaders(maxHeaders = 100): HeaderMap {
+  getHeaders(maxHeaders?: number): HeaderMap {
     this.#check('kong.service.response.get_headers');
-    return headerMap(this.#ctx.upstream?.headers ?? [], maxHeaders);
+    const ctx = this.#ctx;
+    return headerMap(ctx.upstream?.headers ?? [], maxHeaders ?? argLimits(ctx).responseHeaders, () => truncated(ctx, 'response headers truncated'));
   }
   #body(call: string): Buffer {
     this.#check(call);

@@ -3,7 +3,7 @@
  * JSON by default, or HTML, XML or plain text, each carrying the request id.
  */
 
-type ErrorFormat = 'json' | 'html' | 'xml' | 'text';
+export type ErrorFormat = 'json' | 'html' | 'xml' | 'text';
 
 const CONTENT_TYPES: Record<ErrorFormat, string> = {
   json: 'application/json; charset=utf-8',
@@ -39,43 +39,87 @@ export function defaultMessage(status: number): string {
   return DEFAULT_MESSAGES[status] ?? `The upstream server responded with ${status}`;
 }
 
+/** Media types Kong renders; any other type (wildcards `*` and `application/*` too) means JSON, as in Kong. */
 const MEDIA_FORMATS: Record<string, ErrorFormat> = {
   'application/json': 'json',
-  'application/*': 'json',
-  '*/*': 'json',
   'text/html': 'html',
-  'application/xhtml+xml': 'html',
   'application/xml': 'xml',
-  'text/xml': 'xml',
   'text/plain': 'text',
   'text/*': 'text',
 };
 
-/** Picks the format with the highest q value; the first listed wins ties; unknown types are skipped. */
+/** One Accept entry: a `type/subtype` (or `*`), then parameters, q among them (Kong's pattern). */
+const ACCEPT_ENTRY = /^((?:[a-z0-9][a-z0-9\-!#$&^_+.]+|\*)\/(?:[a-z0-9][a-z0-9\-!#$&^_+.]+|\*))((?:\s*;\s*[^;]*)*)$/i;
+const Q_PARAM = /;\s*q\s*=\s*(1(?:\.0{0,3})?|0(?:\.\d{0,3})?)\s*(?:;|$)/i;
+
+/**
+ * Picks the format of the entry with the highest q value; the first listed wins ties. As Kong's
+ * `get_response_type`: an entry of a type it does not render (say `image/png`) counts as JSON rather than
+ * being skipped, and malformed entries are skipped. No header: JSON.
+ */
 export function negotiateErrorFormat(accept: string | undefined): ErrorFormat {
   if (!accept) return 'json';
   let best: ErrorFormat = 'json';
   let bestQ = 0;
   for (const part of accept.split(',')) {
-    const semi = part.indexOf(';');
-    const media = (semi === -1 ? part : part.slice(0, semi)).trim().toLowerCase();
-    const format = MEDIA_FORMATS[media];
-    if (format === undefined) continue;
-    let q = 1;
-    if (semi !== -1) {
-      const m = /(?:^|;)\s*q\s*=\s*([01](?:\.\d{0,3})?)/.exec(part.slice(semi));
-      if (m) q = Number(m[1]);
-    }
+    const m = ACCEPT_ENTRY.exec(part.trim());
+    if (m === null) continue;
+    const q = m[2] === '' ? 1 : Number(Q_PARAM.exec(m[2])?.[1] ?? 1);
     if (q > bestQ) {
       bestQ = q;
-      best = format;
+      best = MEDIA_FORMATS[m[1].toLowerCase()] ?? 'json';
     }
   }
   return best;
 }
 
+/**
+ * What an error nginx itself produces (the upstream failed or timed out, a refused request head) is
+ * negotiated from, as Kong's error handler does: the Accept header, else the request's Content-Type, else
+ * the `error_default_type` setting.
+ */
+export function errorPageAccept(accept: string | undefined, contentType: string | undefined, errorDefaultType: string): string {
+  return accept ?? contentType ?? errorDefaultType;
+}
+
 function escapeMarkup(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** The `error_template_*` settings, by format: file contents read once when the worker starts. */
+export interface ErrorTemplates {
+  json?: string;
+  html?: string;
+  xml?: string;
+  plain?: string;
+}
+
+/**
+ * Custom templates in force. Node settings, not configuration: set once by the worker before it serves,
+ * never changed afterwards (so a module value, unlike the snapshot's parts).
+ */
+let customTemplates: Partial<Record<ErrorFormat, string>> = {};
+
+/** Installs the node's `error_template_*` contents (see customTemplates). */
+export function configureErrorTemplates(templates: ErrorTemplates): void {
+  const set: Partial<Record<ErrorFormat, string>> = {};
+  if (templates.json !== undefined) set.json = templates.json;
+  if (templates.html !== undefined) set.html = templates.html;
+  if (templates.xml !== undefined) set.xml = templates.xml;
+  if (templates.plain !== undefined) set.text = templates.plain;
+  customTemplates = set;
+}
+
+/**
+ * Fills a custom template as Kong's `string.format(template, message, request_id)`: the first `%s` is the
+ * message, the second the request id, `%%` a percent sign. Values are escaped for the format they land in
+ * (markup for HTML and XML, a JSON string's content for JSON), which Kong leaves to chance.
+ */
+export function fillTemplate(template: string, format: ErrorFormat, message: string, requestId: string): string {
+  const escape = format === 'html' || format === 'xml' ? escapeMarkup : format === 'json' ? (v: string) => JSON.stringify(v).slice(1, -1) : (v: string) => v;
+  const values = [message, requestId];
+  let next = 0;
+  return template.replace(/%([s%])/g, (_, c: string) => (c === '%' ? '%' : escape(values[next++] ?? '')));
 }
 
 export interface ErrorBody {
@@ -86,6 +130,8 @@ export interface ErrorBody {
 /** Renders an error body; `requestId` is omitted when null (responses from plugins' `exit` carry none). */
 export function renderError(accept: string | undefined, message: string, requestId: string | null): ErrorBody {
   const format = negotiateErrorFormat(accept);
+  const custom = customTemplates[format];
+  if (custom !== undefined) return { contentType: CONTENT_TYPES[format], body: fillTemplate(custom, format, message, requestId ?? '') };
   let body: string;
   switch (format) {
     case 'json':

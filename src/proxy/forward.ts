@@ -19,6 +19,7 @@ import { PluginResponseWriter } from './plugin-response.ts';
 import { applyPendingResponse, runLogPhase } from './plugin-phases.ts';
 import { hashCookieHeader, type RequestHashInputs } from './balancer-request.ts';
 import { statusOutcome } from '../health/settings.ts';
+import { asksForTrailers } from './upstream-headers.ts';
 
 /** How `onResponseStart` treats an upstream response header. */
 const PASS = 0;
@@ -27,6 +28,10 @@ const HOP_BY_HOP = 1;
 const VIA = 2;
 const SERVER = 3;
 const CONTENT_LENGTH = 4;
+/** Names the upstream's hop-by-hop headers, itself one of them. */
+const CONNECTION = 5;
+/** Announces trailers: hop-by-hop for Kong unless the client asked for trailers (TE: trailers). */
+const TRAILER = 6;
 
 /**
  * Classifies a response header name by its length first, so that most names are passed on without being
@@ -42,11 +47,11 @@ function classifyResponseHeader(name: string): number {
       return name.toLowerCase() === 'server' ? SERVER : PASS;
     case 7: {
       const lower = name.toLowerCase();
-      return lower === 'trailer' || lower === 'upgrade' ? HOP_BY_HOP : PASS;
+      return lower === 'trailer' ? TRAILER : lower === 'upgrade' ? HOP_BY_HOP : PASS;
     }
     case 10: {
       const lower = name.toLowerCase();
-      return lower === 'connection' || lower === 'keep-alive' ? HOP_BY_HOP : PASS;
+      return lower === 'connection' ? CONNECTION : lower === 'keep-alive' ? HOP_BY_HOP : PASS;
     }
     case 14:
       return name.toLowerCase() === 'content-length' ? CONTENT_LENGTH : PASS;
@@ -85,6 +90,22 @@ function editsFraming(edits: readonly (readonly [string, string, string])[]): bo
     if (name.length === 17 && name.toLowerCase() === 'transfer-encoding') return true;
   }
   return false;
+}
+
+/**
+ * Removes the response headers the upstream named in its Connection header (meant for its hop only), as Kong
+ * does; `close`, `keep-alive` and `upgrade` name the connection's state, not headers.
+ */
+function removeConnectionListed(out: string[], tokens: string): void {
+  let names: Set<string> | null = null;
+  for (const t of tokens.split(',')) {
+    const n = t.trim().toLowerCase();
+    if (n !== '' && n !== 'close' && n !== 'keep-alive' && n !== 'upgrade') (names ??= new Set()).add(n);
+  }
+  if (names === null) return;
+  for (let i = out.length - 2; i >= 0; i -= 2) {
+    if (names.has(out[i].toLowerCase())) out.splice(i, 2);
+  }
 }
 
 /** Decimal strings of small numbers, so that latency headers do not convert a number per request. */
@@ -377,11 +398,19 @@ export class ForwardHandler implements UpstreamHandler {
     let hasServer = false;
     let lengths = 0;
     let length = -1;
+    let connection: string | null = null;
+    let trailer: string | null = null;
     for (let i = 0; i < raw.length; i += 2) {
       const name = raw[i];
       const value = raw[i + 1];
       switch (classifyResponseHeader(name)) {
         case HOP_BY_HOP:
+          continue;
+        case CONNECTION:
+          connection = connection === null ? value : `${connection}, ${value}`;
+          continue;
+        case TRAILER:
+          trailer = trailer === null ? value : `${trailer}, ${value}`;
           continue;
         case VIA:
           via = via === null ? value : `${via}, ${value}`;
@@ -397,6 +426,8 @@ export class ForwardHandler implements UpstreamHandler {
       out.push(name, value);
     }
     if (lengths === 1 && length > 0 && this.req.method !== 'HEAD') this.expectedBytes = length;
+    if (connection !== null) removeConnectionListed(out, connection);
+    if (trailer !== null && lengths === 0 && this.clientTakesTrailers(statusCode)) out.push('Trailer', trailer);
     const d = this.downstream;
     if (d.via) out.push('Via', via === null ? VIA_HOP : via + VIA_APPEND);
     else if (via !== null) out.push('Via', via);
@@ -422,12 +453,27 @@ export class ForwardHandler implements UpstreamHandler {
       this.expectedBytes = -1;
       const writer = new PluginResponseWriter(this.req, res, plugins, this.chain!, this.core.options.logPluginError, this.entry.readTimeout, () => this.finishWriter());
       writer.source = controller;
+      writer.gatewayHeaders = this.downstream;
+      writer.proxied = true;
       this.writer = writer;
       writer.head(statusCode, statusMessage, out, 'service');
       return;
     }
     if (statusMessage && this.req.httpVersionMajor !== 2) res.writeHead(statusCode, statusMessage, out);
     else res.writeHead(statusCode, out);
+  }
+
+  /**
+   * Whether the client asked for trailers (TE: trailers), so that the upstream's Trailer header is relayed as
+   * Kong relays it, and the response can carry one: Node refuses a Trailer header on an HTTP/1.1 response
+   * that is not chunked (one without a body, or an HTTP/1.0 client's).
+   */
+  clientTakesTrailers(statusCode: number): boolean {
+    const req = this.req;
+    const te = req.headers.te;
+    if (te === undefined || !asksForTrailers(Array.isArray(te) ? te.join(',') : te)) return false;
+    if (req.httpVersionMajor === 2) return true;
+    return req.httpVersion === '1.1' && req.method !== 'HEAD' && statusCode !== 204 && statusCode !== 304;
   }
 
   onResponseData(controller: UpstreamController, chunk: Buffer): void {
@@ -515,7 +561,8 @@ export class ForwardHandler implements UpstreamHandler {
       return;
     }
     const status = TIMEOUTS.has(code) ? 504 : 502;
-    sendGatewayError(this.req, res, this.downstream, status, null, this.requestId, this.start);
+    const times = { proxyMs: this.dispatchedAt - this.start, upstreamMs: performance.now() - this.dispatchedAt };
+    sendGatewayError(this.req, res, this.downstream, status, null, this.requestId, this.start, times, this.core.options.errorDefaultType);
     this.bodyBytes = (res as ProxyResponse).bodyBytes ?? 0;
     this.finish();
   }

@@ -6,7 +6,7 @@ import type { MatchResult } from '../router/types.ts';
 import type { ProxyEntry, Snapshot, UpstreamPeer } from '../snapshot/types.ts';
 import type { ConnectionPools } from '../balancer/connection-pools.ts';
 import { ForwardHandler } from './forward.ts';
-import type { ProxyOptions, TrafficRecorder } from './options.ts';
+import { HEADER_REQUEST_ID, type ProxyOptions, type TrafficRecorder } from './options.ts';
 import { RequestIds } from './request-id.ts';
 import { buildUpstreamHeaders, hostWithoutPort } from './upstream-headers.ts';
 import { plainIp, realClientIp } from './client-address.ts';
@@ -258,6 +258,8 @@ export class ProxyCore {
     }
     let body: Readable | null = null;
     let guard: BodySizeGuard | null = null;
+    // As Kong's proxy_set_header: the request id the upstream gets is the gateway's, whatever a plugin set.
+    if (this.options.upstreamRequestId) setHeader(ctx.upstreamHeaders, HEADER_REQUEST_ID, routed.requestId, 2);
     const replaced = ctx.upstreamBody ?? ctx.requestBody;
     if (replaced !== null) {
       setHeader(ctx.upstreamHeaders, 'Content-Length', String(replaced.length), 2);
@@ -310,9 +312,11 @@ export class ProxyCore {
     // The request body was not read: end the connection rather than drain it (as for gateway errors).
     if (!req.complete && ctx.requestBody === null) res.shouldKeepAlive = false;
     const writer = new PluginResponseWriter(req, res, ctx, chain, this.options.logPluginError, timeoutMs, done);
+    // Server and the request id are set once header_filter ran (see the writer), as Kong sets them.
+    writer.gatewayHeaders = this.options.downstream;
     const exitHeaders = ctx.exited!.headers;
     const extra: string[] = [];
-    addGatewayHeaders(extra, this.options.downstream, ctx.requestId, ctx.start);
+    addGatewayHeaders(extra, this.options.downstream, ctx.requestId, ctx.start, false);
     ctx.exited = { ...ctx.exited!, headers: [...exitHeaders, ...extra] };
     writer.sendExit();
   }
@@ -350,7 +354,9 @@ export class ProxyCore {
     let host = headers.host ?? (headers[':authority'] as string | undefined) ?? '';
     const tls = socket.encrypted === true;
     const scheme = tls ? 'https' : 'http';
-    const listenerPort = socket.localPort ?? 0;
+    const ownPort = socket.localPort ?? 0;
+    // Behind a port mapping (`port_maps`) routes and X-Forwarded-Port see the port the client reached, as in Kong.
+    const listenerPort = options.hostPorts === null ? ownPort : options.hostPorts.get(ownPort) ?? ownPort;
     const requestId = this.ids.next();
     res.requestId = requestId;
     // An absolute-form target (`GET http://host/path`) names the host itself; nginx routes by it, not by Host.
@@ -361,11 +367,11 @@ export class ProxyCore {
         url = absolute[2] === '' ? '/' : absolute[2].charCodeAt(0) === 0x3f /* ? */ ? `/${absolute[2]}` : absolute[2];
       }
     }
-    const refusal = req.httpVersionMajor === 1 ? malformedHead(req) : 0;
-    if (refusal !== 0) {
+    const refusal = req.method === 'TRACE' ? REFUSE_TRACE : req.httpVersionMajor === 1 ? malformedHead(req) : null;
+    if (refusal !== null) {
       res.shouldKeepAlive = false;
-      sendGatewayError(req, res, options.downstream, refusal, refusal === 501 ? 'Transfer-Encoding other than chunked is not supported' : 'Bad request: more than one Host header', requestId, start);
-      this.traffic?.record('', refusal, performance.now() - start, 0, false);
+      sendGatewayError(req, res, options.downstream, refusal.status, refusal.message, requestId, start, null, options.errorDefaultType);
+      this.traffic?.record('', refusal.status, performance.now() - start, 0, false);
       return null;
     }
     const q = url.indexOf('?');
@@ -501,21 +507,45 @@ const NO_PHASES: PluginChain = Object.freeze({ access: null, response: null, hea
 /** An absolute-form request target: authority, then path and query ('' when none). */
 const ABSOLUTE_FORM = /^https?:\/\/([^/?#]*)([^#]*)/i;
 
+/** A request nginx refuses before Kong sees it, answered as Kong's error handler answers nginx's errors. */
+interface Refusal {
+  status: number;
+  message: string;
+}
+
+/** nginx refuses TRACE (the request would be echoed back, cookies included) before any route is matched. */
+const REFUSE_TRACE: Refusal = { status: 405, message: 'Method not allowed' };
+const REFUSE_TRANSFER_CODING: Refusal = { status: 501, message: 'Transfer-Encoding other than chunked is not supported' };
+const REFUSE_TWO_HOSTS: Refusal = { status: 400, message: 'Bad request: more than one Host header' };
+/** Kong turns nginx's 494 into a 400 with the 494 message. */
+const REFUSE_LONG_HEADER: Refusal = { status: 400, message: 'Request header or cookie too large' };
+const REFUSE_LONG_URI: Refusal = { status: 414, message: 'URI too long' };
+
+/**
+ * nginx's large_client_header_buffers in Kong: the request line and each header line (with its CRLF) must fit
+ * in one 8 KiB buffer. Node bounds only the whole head (maxHeaderSize).
+ */
+const HEAD_LINE_LIMIT = 8 * 1024;
+
 /**
  * Why an HTTP/1.x request head is refused before routing, as nginx refuses it: 400 for a second Host header
  * (which Host would the routes see?), 501 for a transfer coding other than chunked (its body cannot be
- * decoded); 0 when it is fine.
+ * decoded), 414 and 400 for a request line or a header line longer than nginx's buffer; null when it is fine.
  */
-function malformedHead(req: IncomingMessage): number {
+function malformedHead(req: IncomingMessage): Refusal | null {
   const te = req.headers['transfer-encoding'];
-  if (te !== undefined && te.trim().toLowerCase() !== 'chunked') return 501;
+  if (te !== undefined && te.trim().toLowerCase() !== 'chunked') return REFUSE_TRANSFER_CODING;
+  // `METHOD SP target SP HTTP/1.1 CRLF`
+  if ((req.method ?? '').length + (req.url ?? '').length + 12 > HEAD_LINE_LIMIT) return REFUSE_LONG_URI;
   const raw = req.rawHeaders;
   let hosts = 0;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i];
-    if (name.length === 4 && name.toLowerCase() === 'host' && ++hosts > 1) return 400;
+    if (name.length === 4 && name.toLowerCase() === 'host' && ++hosts > 1) return REFUSE_TWO_HOSTS;
+    // `name: value CRLF`
+    if (name.length + raw[i + 1].length + 4 > HEAD_LINE_LIMIT) return REFUSE_LONG_HEADER;
   }
-  return 0;
+  return null;
 }
 
 function headerValue(v: string | string[] | undefined): string | undefined {

@@ -13,6 +13,10 @@ export interface ProxyOptions {
   downstream: DownstreamHeaders;
   /** Send X-Tollgate-Request-Id upstream (headers_upstream). */
   upstreamRequestId: boolean;
+  /** port_maps: listener port → the port clients reach it on (routing, X-Forwarded-Port); null when unset. */
+  hostPorts: ReadonlyMap<number, number> | null;
+  /** error_default_type: see errorPageAccept. */
+  errorDefaultType: string;
   /** Bound on how long a stopping worker waits for in-flight requests, in ms. */
   shutdownTimeout: number;
   /** Where a failed upstream call is reported (the error log), as nginx reports it. */

@@ -318,14 +318,18 @@ export function filterChunk(ctx: PluginContext, steps: readonly PhaseStep[], chu
 
 const EMPTY = Buffer.alloc(0);
 
-/** The status, headers and body of a plugin's answer. */
+/**
+ * The status, headers and body of a plugin's answer. An error's body takes the format of the Content-Type the
+ * plugin gave, else of the client's Accept, as `kong.response.error`.
+ */
 export function renderExit(req: IncomingMessage, exit: PluginExit, requestId: string): { headers: string[]; body: Buffer } {
   const headers = exit.headers.slice();
   let body: Buffer;
   if (exit.kind === 'error') {
     const message = typeof exit.body === 'string' ? exit.body : defaultMessageFor(exit.status);
-    const rendered = renderError(req.headers.accept, message, requestId);
-    headers.push('Content-Type', rendered.contentType);
+    const given = headerValue(headers, 'content-type');
+    const rendered = renderError(given ?? req.headers.accept, message, requestId);
+    if (given === undefined) headers.push('Content-Type', rendered.contentType);
     body = Buffer.from(rendered.body);
   } else if (exit.body === null) {
     body = EMPTY;
@@ -336,6 +340,11 @@ export function renderExit(req: IncomingMessage, exit: PluginExit, requestId: st
     body = Buffer.from(JSON.stringify(exit.body));
   }
   return { headers, body };
+}
+
+function headerValue(headers: readonly string[], lower: string): string | undefined {
+  for (let i = 0; i < headers.length; i += 2) if (headers[i].toLowerCase() === lower) return headers[i + 1];
+  return undefined;
 }
 
 function hasHeader(headers: readonly string[], lower: string): boolean {

@@ -6,7 +6,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { PluginContext } from '../pdk/index.ts';
 import { PHASE } from '../pdk/phase-rules.ts';
-import { clearHeader } from '../pdk/header-list.ts';
+import { clearHeader, getHeader, setHeader } from '../pdk/header-list.ts';
+import { SERVER_TOKEN } from '../core/version.ts';
+import { HEADER_REQUEST_ID, type DownstreamHeaders } from './options.ts';
 import type { PluginChain } from '../snapshot/plugin-chains.ts';
 import { applyPendingResponse, filterChunk, renderExit, runPhase, type PhaseRun, type PluginErrorLog } from './plugin-phases.ts';
 import type { ProxyResponse } from './proxy-response.ts';
@@ -31,6 +33,13 @@ export class PluginResponseWriter {
   /** Called once the whole answer went out (or could not): the log phase and the request's accounting. */
   readonly onDone: () => void;
   source: ResponseSource = NO_SOURCE;
+  /**
+   * The node's `headers` setting: the gateway's own headers that Kong sets after the plugins' header_filter,
+   * so that a plugin cannot change them (null: none, as in unit tests).
+   */
+  gatewayHeaders: DownstreamHeaders | null = null;
+  /** The request reached the upstream: even a plugin's later answer keeps the Server header it has (Kong's rule). */
+  proxied = false;
   /** Whole-response buffering (response phase or `enableBuffering`): chunks collected until the end. */
   buffer: Buffer[] | null = null;
   bodyBytes = 0;
@@ -241,6 +250,7 @@ export class PluginResponseWriter {
     const write = (): void => {
       const res = this.res;
       if (res.headersSent || res.destroyed) return;
+      if (this.gatewayHeaders !== null) this.#gatewayHeaders(downstream.headers, !this.proxied && downstream.source !== 'service');
       if (message !== '' && this.req.httpVersionMajor !== 2) res.writeHead(downstream.status, message, downstream.headers);
       else res.writeHead(downstream.status, downstream.headers);
     };
@@ -254,6 +264,20 @@ export class PluginResponseWriter {
       return undefined;
     }
     return result.then(write);
+  }
+
+  /**
+   * What Kong's runloop sets once header_filter ran: the request id, and on an answer the gateway gave itself
+   * (a plugin's, an error) its Server header, unless a plugin's Via names the gateway (a plugin that answers as
+   * a proxy keeps its own Server then). Without `Server` in `headers`, such an answer carries no Server header.
+   */
+  #gatewayHeaders(headers: string[], answered: boolean): void {
+    const enabled = this.gatewayHeaders!;
+    if (answered && !(enabled.via && getHeader(headers, 'via') === SERVER_TOKEN)) {
+      if (enabled.server) setHeader(headers, 'Server', SERVER_TOKEN);
+      else clearHeader(headers, 'server');
+    }
+    if (enabled.requestId) setHeader(headers, HEADER_REQUEST_ID, this.ctx.requestId);
   }
 
   #chunk(data: Buffer, last: boolean): Promise<void> | undefined {

@@ -35,6 +35,8 @@ const DROP = new Set([
   'trailer',
   'upgrade',
   'expect',
+  // httpoxy: a CGI-style upstream would read it as its HTTP_PROXY setting; it is never meant for the upstream.
+  'proxy',
   'x-real-ip',
   'via',
   'x-forwarded-for',
@@ -63,6 +65,7 @@ export function buildUpstreamHeaders(ctx: ForwardContext): string[] {
   let xfPrefix: string | null = null;
   let via: string | null = null;
   let connectionTokens: string | null = null;
+  let trailers = false;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i];
     // HTTP/2 pseudo-headers (:method, :path, :authority, :scheme) are not headers to forward.
@@ -79,6 +82,9 @@ export function buildUpstreamHeaders(ctx: ForwardContext): string[] {
         break;
       case 'upgrade':
         if (ctx.upgrade) out.push(name, value);
+        break;
+      case 'te':
+        trailers ||= asksForTrailers(value);
         break;
       case 'via':
         via = via === null ? value : `${via}, ${value}`;
@@ -117,11 +123,24 @@ export function buildUpstreamHeaders(ctx: ForwardContext): string[] {
   out.push('X-Forwarded-Path', trusted && xfPath !== null ? xfPath : ctx.rawPath);
   const prefix = trusted && xfPrefix !== null ? xfPrefix : ctx.strippedPrefix;
   if (prefix !== null) out.push('X-Forwarded-Prefix', prefix);
-  const hop = `${ctx.httpVersion} ${SERVER_TOKEN}`;
+  // As Kong, which names the client's protocol as nginx reports it: `1.1`, `1.0`, and `2` for HTTP/2.
+  const hop = `${ctx.httpVersion === '2.0' ? '2' : ctx.httpVersion} ${SERVER_TOKEN}`;
   out.push('Via', via === null ? hop : `${via}, ${hop}`);
   if (ctx.requestId !== null) out.push(HEADER_REQUEST_ID, ctx.requestId);
-  if (ctx.upgrade) out.push('Connection', 'Upgrade');
+  // TE is hop-by-hop, but a client that accepts trailers says so to every hop: Kong passes on that one token.
+  if (trailers) out.push('TE', 'trailers');
+  // Kong's value, so that an upstream sees the handshake as it does behind Kong.
+  if (ctx.upgrade) out.push('Connection', 'keep-alive, Upgrade');
   return out;
+}
+
+/** Whether a TE header lists the `trailers` token (RFC 9110 §10.1.4). */
+export function asksForTrailers(te: string): boolean {
+  for (const t of te.split(',')) {
+    const semi = t.indexOf(';');
+    if ((semi === -1 ? t : t.slice(0, semi)).trim().toLowerCase() === 'trailers') return true;
+  }
+  return false;
 }
 
 /** Removes headers the client named in its Connection header (they were meant for this hop only). */

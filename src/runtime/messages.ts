@@ -41,6 +41,14 @@ export interface WorkerInit {
   realIpRecursive: boolean;
   downstream: DownstreamHeaders;
   upstreamRequestId: boolean;
+  /** The contents of the error_template_* files that are set. */
+  errorTemplates: { html?: string; json?: string; xml?: string; plain?: string };
+  /** lua_max_*: the PDK getters' default bounds. */
+  argLimits: { requestHeaders: number; responseHeaders: number; uriArgs: number; postArgs: number };
+  /** port_maps as `[listener port, host port]` pairs. */
+  hostPorts: [number, number][];
+  /** error_default_type: the format of nginx-made errors when the request has neither Accept nor Content-Type. */
+  errorDefaultType: string;
   pool: { poolSize: number; keepAliveTimeout: number; maxRequestsPerConnection: number };
   shutdownTimeout: number;
   prefix: string;

@@ -303,6 +303,13 @@ export class Supervisor implements NodeContext {
       realIpRecursive: s.real_ip_recursive,
       downstream: s.headersDownstream,
       upstreamRequestId: s.headersUpstream.requestId,
+      errorDefaultType: s.error_default_type,
+      errorTemplates: readErrorTemplates(s),
+      argLimits: { requestHeaders: s.lua_max_req_headers, responseHeaders: s.lua_max_resp_headers, uriArgs: s.lua_max_uri_args, postArgs: s.lua_max_post_args },
+      hostPorts: s.port_maps.map((entry) => {
+        const [host, listener] = entry.split(':').map(Number);
+        return [listener, host] as [number, number];
+      }),
       pool: {
         poolSize: s.upstream_keepalive_pool_size,
         keepAliveTimeout: s.upstream_keepalive_idle_timeout * 1000,
@@ -758,4 +765,17 @@ export class Supervisor implements NodeContext {
     rmSync(join(this.settings.prefix, 'tollgate.pid'), { force: true });
     this.log.notice('stopped');
   }
+}
+
+/**
+ * The error_template_* files, read when workers start (their paths were checked when the settings loaded);
+ * a file removed since then is reported here rather than at the first error.
+ */
+function readErrorTemplates(s: Settings): { html?: string; json?: string; xml?: string; plain?: string } {
+  const out: { html?: string; json?: string; xml?: string; plain?: string } = {};
+  const paths = { html: s.error_template_html, json: s.error_template_json, xml: s.error_template_xml, plain: s.error_template_plain };
+  for (const [format, path] of Object.entries(paths) as [keyof typeof paths, string | null][]) {
+    if (path !== null) out[format] = readFileSync(path, 'utf8');
+  }
+  return out;
 }

@@ -14,6 +14,7 @@ import { AccessLog } from '../log/access-log.ts';
 import { openLogSink } from '../log/file-sink.ts';
 import { ProxyCore } from '../proxy/handler.ts';
 import type { ProxyOptions } from '../proxy/options.ts';
+import { configureErrorTemplates } from '../proxy/error-response.ts';
 import { applyHealth, compileSnapshot, EMPTY_HASH } from '../snapshot/compile.ts';
 import type { HealthOutcome } from '../health/target-health.ts';
 import { registerPlugins } from '../entities/index.ts';
@@ -336,6 +337,8 @@ function proxyOptions(
   logAt: (level: string, message: string) => void,
 ): ProxyOptions {
   const isTrusted = compileIpMatcher(init.trustedIps);
+  const hostPorts = init.hostPorts.length === 0 ? null : new Map(init.hostPorts);
+  configureErrorTemplates(init.errorTemplates);
   return {
     logUpstreamError,
     logPluginError: (message) => logAt('error', message),
@@ -352,6 +355,8 @@ function proxyOptions(
       // Kong's DAO calls are connector queries: traced on a node with a database (`db_query`).
       db: init.databaseKind === 'postgres' || init.databaseKind === 'sqlite' ? traceDaoCalls(dbClient.db, init.databaseKind) : dbClient.db,
       tracingSamplingRate: init.tracing?.samplingRate ?? 0.01,
+      hostPorts,
+      argLimits: init.argLimits,
     },
     reportHealth,
     isTrusted,
@@ -359,6 +364,8 @@ function proxyOptions(
     realIpRecursive: init.realIpRecursive,
     downstream: init.downstream,
     upstreamRequestId: init.upstreamRequestId,
+    errorDefaultType: init.errorDefaultType,
+    hostPorts,
     shutdownTimeout: init.shutdownTimeout,
     tracing: tracingOptions(init.tracing),
   };

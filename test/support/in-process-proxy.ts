@@ -35,6 +35,8 @@ export async function startInProcessProxy(config: FlatConfig, handlers: readonly
     realIpRecursive: false,
     downstream: { server: true, via: true, proxyLatency: true, upstreamLatency: true, responseLatency: true, requestId: true, upstreamStatus: false },
     upstreamRequestId: false,
+    errorDefaultType: 'text/plain',
+    hostPorts: null,
     shutdownTimeout: 1000,
     logUpstreamError: log,
     logPluginError: log,

@@ -61,7 +61,14 @@ const NOT_REPLAYED = new Set([
   'server',
 ]);
 
+/**
+ * The upstream status that produced the entry is still true of it: a hit replays it, as Kong's hit replays
+ * every stored header (Kong's spec checks it), while the stale latencies and request id are left out.
+ */
+const REPLAYED_GATEWAY_HEADERS = new Set(['x-tollgate-upstream-status', 'x-kong-upstream-status']);
+
 function replayed(lower: string): boolean {
+  if (REPLAYED_GATEWAY_HEADERS.has(lower)) return true;
   return !NOT_REPLAYED.has(lower) && !lower.includes('ratelimit-remaining') && !lower.startsWith('x-tollgate-') && !lower.startsWith('x-kong-');
 }
 
