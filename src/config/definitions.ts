@@ -15,7 +15,7 @@ import {
 } from './settings-types.ts';
 import {
   InvalidValue, existingFile, integerInRange, list, nonNegativeNumber, onOff, oneOf, optionalPem, optionalString,
-  optionalUuid, pemSource, quotedAlternatives, requiredString, size, splitList, sslProtocols,
+  optionalUuid, pemSource, quotedAlternatives, requiredString, size, splitList, sslProtocols, type ValueParser,
 } from './value-parsers.ts';
 import { define, type AnySettingDefinition } from './setting-definition.ts';
 import { KONG_DATABASE_AND_INTERNAL_DEFINITIONS } from './kong-internal-definitions.ts';
