@@ -672,3 +672,48 @@ services:
     assert.match(html.body, /<p>Go away\.<\/p>/);
   });
 });
+
+describe('allow_debug_header', () => {
+  let up: TestUpstream;
+  let node: TollgateNode;
+  let bare: TollgateNode;
+  const config = (port: number) => `_format_version: "3.0"
+services:
+- name: debug-svc
+  url: http://127.0.0.1:${port}
+  routes:
+  - name: debug-route
+    paths: [/debug]
+  - name: locked
+    paths: [/locked]
+    plugins:
+    - name: key-auth
+`;
+  before(async () => {
+    up = await startUpstream('debug-up');
+    node = await startTollgate({ config: config(up.port), env: { TOLLGATE_ALLOW_DEBUG_HEADER: 'on' } });
+    bare = await startTollgate({ config: config(up.port) });
+  });
+  after(async () => {
+    await Promise.all([node?.stop(), bare?.stop()]);
+    await up?.close();
+  });
+
+  test('a Kong-Debug request gets the route and service named, proxied or answered by a plugin', async () => {
+    const proxied = await rawRequest(node.proxy, '/debug', { headers: { 'kong-debug': '1' } });
+    assert.equal(proxied.status, 200);
+    assert.equal(proxied.headers['kong-route-name'], 'debug-route');
+    assert.equal(proxied.headers['kong-service-name'], 'debug-svc');
+    assert.match(String(proxied.headers['kong-route-id']), /^[0-9a-f-]{36}$/);
+    assert.match(String(proxied.headers['kong-service-id']), /^[0-9a-f-]{36}$/);
+    const refused = await rawRequest(node.proxy, '/locked', { headers: { 'kong-debug': '1' } });
+    assert.equal(refused.status, 401);
+    assert.equal(refused.headers['kong-route-name'], 'locked');
+    assert.equal(refused.headers['kong-service-name'], 'debug-svc');
+  });
+
+  test('without the header, or with the setting off, nothing is added', async () => {
+    assert.equal((await rawRequest(node.proxy, '/debug')).headers['kong-route-id'], undefined);
+    assert.equal((await rawRequest(bare.proxy, '/debug', { headers: { 'kong-debug': '1' } })).headers['kong-route-id'], undefined);
+  });
+});

@@ -478,7 +478,7 @@ export const SETTING_DEFINITIONS = [
   // Miscellaneous
   define({
     name: 'allow_debug_header', type: 'boolean', default: 'off', parse: onOff(),
-    description: 'Honour the `Kong-Debug` request header, which adds the matched route and service ids to the response.',
+    description: 'Honour the `Kong-Debug` request header: the answer then carries `Kong-Route-Id`, `Kong-Route-Name`, `Kong-Service-Id` and `Kong-Service-Name` of the matched route (proxied, or answered by a plugin).',
   }),
   define({
     name: 'node_id', type: 'uuid', default: '', parse: optionalUuid(),

@@ -10,7 +10,7 @@ import {
   HEADER_UPSTREAM_STATUS,
   type DownstreamHeaders,
 } from './options.ts';
-import { sendGatewayError } from './respond.ts';
+import { addDebugHeaders, sendGatewayError } from './respond.ts';
 import type { ProxyResponse } from './proxy-response.ts';
 import type { ProxyCore } from './handler.ts';
 import type { PluginContext } from '../pdk/context.ts';
@@ -436,6 +436,7 @@ export class ForwardHandler implements UpstreamHandler {
     if (d.proxyLatency) out.push(HEADER_PROXY_LATENCY, decimal(Math.round(this.dispatchedAt - this.start)));
     if (d.upstreamStatus) out.push(HEADER_UPSTREAM_STATUS, decimal(statusCode));
     if (d.requestId) out.push(HEADER_REQUEST_ID, this.requestId);
+    if (this.core.options.allowDebugHeader && this.req.headers['kong-debug'] !== undefined) addDebugHeaders(out, this.entry.route, this.entry.service);
     const cookie = this.hashInputs?.hashCookie;
     if (cookie != null) out.push('Set-Cookie', hashCookieHeader(cookie));
     const plugins = this.plugins;

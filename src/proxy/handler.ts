@@ -18,7 +18,7 @@ import { clearHeader, setHeader } from '../pdk/header-list.ts';
 import type { PluginChain } from '../snapshot/plugin-chains.ts';
 import { runBeforeProxy, runLogPhase, runRewrite } from './plugin-phases.ts';
 import { PluginResponseWriter } from './plugin-response.ts';
-import { addGatewayHeaders, sendGatewayError, sendGatewayResponse } from './respond.ts';
+import { addDebugHeaders, addGatewayHeaders, sendGatewayError, sendGatewayResponse } from './respond.ts';
 import { Readable } from 'node:stream';
 import { hashInputsFor } from './balancer-request.ts';
 import { BodySizeGuard } from './body-size-guard.ts';
@@ -317,6 +317,7 @@ export class ProxyCore {
     const exitHeaders = ctx.exited!.headers;
     const extra: string[] = [];
     addGatewayHeaders(extra, this.options.downstream, ctx.requestId, ctx.start, false);
+    if (entry !== null && this.options.allowDebugHeader && req.headers['kong-debug'] !== undefined) addDebugHeaders(extra, entry.route, entry.service);
     ctx.exited = { ...ctx.exited!, headers: [...exitHeaders, ...extra] };
     writer.sendExit();
   }

@@ -15,6 +15,8 @@ export interface ProxyOptions {
   upstreamRequestId: boolean;
   /** port_maps: listener port → the port clients reach it on (routing, X-Forwarded-Port); null when unset. */
   hostPorts: ReadonlyMap<number, number> | null;
+  /** allow_debug_header: answers to requests with a `Kong-Debug` header name the matched route and service. */
+  allowDebugHeader: boolean;
   /** error_default_type: see errorPageAccept. */
   errorDefaultType: string;
   /** Bound on how long a stopping worker waits for in-flight requests, in ms. */

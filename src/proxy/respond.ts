@@ -91,3 +91,24 @@ export function addGatewayHeaders(headers: string[], downstream: DownstreamHeade
   if (downstream.responseLatency) headers.push(HEADER_RESPONSE_LATENCY, String(Math.round(performance.now() - start)));
   if (withIdentity && downstream.requestId) headers.push(HEADER_REQUEST_ID, requestId);
 }
+
+/** The route and service fields `debugHeaders` reads. */
+interface DebugNamed {
+  readonly id: string;
+  readonly name?: string | null;
+}
+
+/**
+ * Kong's debug headers (`allow_debug_header = on` and a `Kong-Debug` request header): the matched route's and
+ * service's ids and names, for finding which route answered.
+ */
+export function addDebugHeaders(headers: string[], route: DebugNamed | null, service: DebugNamed | null): void {
+  if (route !== null) {
+    headers.push('Kong-Route-Id', route.id);
+    if (typeof route.name === 'string') headers.push('Kong-Route-Name', route.name);
+  }
+  if (service !== null) {
+    headers.push('Kong-Service-Id', service.id);
+    if (typeof service.name === 'string') headers.push('Kong-Service-Name', service.name);
+  }
+}

@@ -47,6 +47,8 @@ export interface WorkerInit {
   argLimits: { requestHeaders: number; responseHeaders: number; uriArgs: number; postArgs: number };
   /** port_maps as `[listener port, host port]` pairs. */
   hostPorts: [number, number][];
+  /** allow_debug_header: a `Kong-Debug` request header gets the route and service named in the response. */
+  allowDebugHeader: boolean;
   /** error_default_type: the format of nginx-made errors when the request has neither Accept nor Content-Type. */
   errorDefaultType: string;
   pool: { poolSize: number; keepAliveTimeout: number; maxRequestsPerConnection: number };

@@ -306,6 +306,7 @@ export class Supervisor implements NodeContext {
       errorDefaultType: s.error_default_type,
       errorTemplates: readErrorTemplates(s),
       argLimits: { requestHeaders: s.lua_max_req_headers, responseHeaders: s.lua_max_resp_headers, uriArgs: s.lua_max_uri_args, postArgs: s.lua_max_post_args },
+      allowDebugHeader: s.allow_debug_header,
       hostPorts: s.port_maps.map((entry) => {
         const [host, listener] = entry.split(':').map(Number);
         return [listener, host] as [number, number];

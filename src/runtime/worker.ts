@@ -366,6 +366,7 @@ function proxyOptions(
     upstreamRequestId: init.upstreamRequestId,
     errorDefaultType: init.errorDefaultType,
     hostPorts,
+    allowDebugHeader: init.allowDebugHeader,
     shutdownTimeout: init.shutdownTimeout,
     tracing: tracingOptions(init.tracing),
   };

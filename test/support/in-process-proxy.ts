@@ -37,6 +37,7 @@ export async function startInProcessProxy(config: FlatConfig, handlers: readonly
     upstreamRequestId: false,
     errorDefaultType: 'text/plain',
     hostPorts: null,
+    allowDebugHeader: false,
     shutdownTimeout: 1000,
     logUpstreamError: log,
     logPluginError: log,
