@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import { isValidIpOrCidr } from '../core/cidr.ts';
 import { headerEntries, upstreamHeaderEntries } from './headers.ts';
 import { listenEntries } from './listeners.ts';
+import { NETWORK_DEFINITIONS } from './network-definitions.ts';
 import { streamAccessLogValue, streamListenEntries } from './stream-listeners.ts';
 import {
   ACCESS_LOG_FORMATS, CLUSTER_MTLS_MODES, CLUSTER_OCSP_MODES, DATABASES, ROUTE_MATCH_CALCULATIONS, ERROR_DEFAULT_TYPES, LOG_LEVELS, PLANNED_DATABASES, ROLES, ROUTER_FLAVORS,
@@ -545,6 +546,9 @@ export const SETTING_DEFINITIONS = [
     description: 'CA certificates trusted when Tollgate connects out over TLS: `system` for the system store, file paths, PEM or base64 PEM. ' +
       '(Kong\'s name, kept so that kong.conf files carry over.)',
   }),
+
+  // Kong's listener TLS, DNS, per-listener logs, error templates, port maps, outbound proxy (network-definitions.ts)
+  ...NETWORK_DEFINITIONS,
 
   // PostgreSQL (read now, used when the postgres store lands)
   define({

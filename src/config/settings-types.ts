@@ -33,6 +33,14 @@ export type ClusterMtlsMode = (typeof CLUSTER_MTLS_MODES)[number];
 export const CLUSTER_OCSP_MODES = ['off', 'on', 'optional'] as const;
 export type ClusterOcspMode = (typeof CLUSTER_OCSP_MODES)[number];
 
+/** `ssl_cipher_suite`: Mozilla's server-side TLS profiles (as Kong maps them), FIPS, or `custom`. */
+export const SSL_CIPHER_SUITES = ['modern', 'intermediate', 'old', 'fips', 'custom'] as const;
+export type SslCipherSuite = (typeof SSL_CIPHER_SUITES)[number];
+
+/** Record types `dns_order` may list, and those `resolver_family` may. */
+export const DNS_ORDER_TYPES = ['LAST', 'SRV', 'A', 'AAAA', 'CNAME'] as const;
+export const RESOLVER_FAMILIES = ['A', 'AAAA', 'SRV'] as const;
+
 export const ERROR_DEFAULT_TYPES = ['text/plain', 'application/json', 'application/xml', 'text/html'] as const;
 export type ErrorDefaultType = (typeof ERROR_DEFAULT_TYPES)[number];
 
@@ -172,6 +180,61 @@ export interface SettingValues {
   pg_ssl: boolean;
   /** Connect and query timeout, in milliseconds (Kong's `pg_timeout`). */
   pg_timeout: number;
+
+  // Kong's listener TLS, DNS, log, error template, port map and outbound proxy settings (network-definitions.ts).
+  ssl_cipher_suite: SslCipherSuite;
+  /** `openssl ciphers` list, used with `ssl_cipher_suite = custom`. */
+  ssl_ciphers: string | null;
+  ssl_prefer_server_ciphers: boolean;
+  /** An ffdhe group name, an absolute file path, or PEM text. */
+  ssl_dhparam: string | null;
+  ssl_session_tickets: boolean;
+  /** Seconds. */
+  ssl_session_timeout: number;
+  ssl_session_cache_size: string;
+  status_ssl_cert: string[];
+  status_ssl_cert_key: string[];
+  debug_ssl_cert: string[];
+  debug_ssl_cert_key: string[];
+  client_ssl: boolean;
+  client_ssl_cert: string | null;
+  client_ssl_cert_key: string | null;
+  admin_error_log: string;
+  admin_gui_access_log: string;
+  admin_gui_error_log: string;
+  status_access_log: string;
+  status_error_log: string;
+  proxy_stream_error_log: string;
+  /** Name servers as written (`ip[:port]`). */
+  dns_resolver: string[];
+  dns_hostsfile: string;
+  /** Upper-case record types. */
+  dns_order: string[];
+  dns_valid_ttl: number | null;
+  dns_stale_ttl: number;
+  dns_cache_size: number;
+  dns_not_found_ttl: number;
+  dns_error_ttl: number;
+  dns_no_sync: boolean;
+  resolver_address: string[];
+  resolver_hosts_file: string;
+  resolver_family: string[];
+  resolver_valid_ttl: number | null;
+  resolver_stale_ttl: number;
+  resolver_error_ttl: number;
+  resolver_lru_cache_size: number;
+  resolver_mem_cache_size: string;
+  /** Absolute paths of the error template files, or null. */
+  error_template_html: string | null;
+  error_template_json: string | null;
+  error_template_xml: string | null;
+  error_template_plain: string | null;
+  /** `<host port>:<listening port>` pairs. */
+  port_maps: string[];
+  proxy_server: string | null;
+  proxy_server_ssl_verify: boolean;
+  cluster_use_proxy: boolean;
+  admin_gui_csp_header: boolean;
 }
 
 export type SettingName = keyof SettingValues;
