@@ -28,6 +28,8 @@ export interface PdkEnvironment {
   /** The local syslog daemon's socket (node setting `syslog_socket`); unset: `/dev/log`. */
   readonly syslogSocket?: string;
   isTrusted(ip: string): boolean;
+  /** `port_maps`: listening port → host port (`kong.request.get_forwarded_port`). */
+  readonly hostPorts?: Readonly<Record<number, number>>;
   /** Writes a line to the error log at `level` (Kong's log levels). */
   log(level: string, message: string): void;
   /** Most bytes of a request body a plugin may read (`getRawBody`). */

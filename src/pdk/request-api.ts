@@ -84,7 +84,9 @@ export class RequestApi implements KongRequest {
   getForwardedPort(): number {
     this.#check('kong.request.get_forwarded_port');
     const port = Number(this.#forwarded('x-forwarded-port')?.split(',')[0].trim());
-    return Number.isInteger(port) && port > 0 && port < 65536 ? port : this.getPort();
+    if (Number.isInteger(port) && port > 0 && port < 65536) return port;
+    const own = this.getPort();
+    return this.#ctx.env.hostPorts?.[own] ?? own;
   }
   getForwardedPath(): string {
     this.#check('kong.request.get_forwarded_path');

@@ -83,9 +83,42 @@ export interface ErrorBody {
   body: string;
 }
 
+/** The text of a node's custom error templates (`error_template_html`...; `plain` is the text one), by format. */
+export interface ErrorTemplates {
+  html?: string;
+  json?: string;
+  xml?: string;
+  plain?: string;
+}
+
+/**
+ * Custom templates, set once when a worker starts (like the router flavour): a node-wide constant that every
+ * error response of the process uses, not configuration that changes with snapshots.
+ */
+let templates: Readonly<Record<ErrorFormat, string | undefined>> = { json: undefined, html: undefined, xml: undefined, text: undefined };
+
+/** Installs the node's error templates (`error_template_*` file contents). */
+export function useErrorTemplates(given: ErrorTemplates): void {
+  templates = { json: given.json, html: given.html, xml: given.xml, text: given.plain };
+}
+
+/**
+ * Fills a template as Kong does with `string.format(template, message, request_id)`: the first `%s` takes the
+ * message, the second the request id ('' when there is none), `%%` is a percent sign. The message is escaped
+ * for the format (Kong inserts it raw), so that a message cannot break the markup or the JSON around it.
+ */
+function fillTemplate(template: string, format: ErrorFormat, message: string, requestId: string | null): string {
+  const escape = format === 'html' || format === 'xml' ? escapeMarkup : format === 'json' ? (s: string) => JSON.stringify(s).slice(1, -1) : (s: string) => s;
+  const values = [escape(message), escape(requestId ?? '')];
+  let next = 0;
+  return template.replace(/%([%s])/g, (_, c: string) => (c === '%' ? '%' : (values[next++] ?? '')));
+}
+
 /** Renders an error body; `requestId` is omitted when null (responses from plugins' `exit` carry none). */
 export function renderError(accept: string | undefined, message: string, requestId: string | null): ErrorBody {
   const format = negotiateErrorFormat(accept);
+  const template = templates[format];
+  if (template !== undefined) return { contentType: CONTENT_TYPES[format], body: fillTemplate(template, format, message, requestId) };
   let body: string;
   switch (format) {
     case 'json':

@@ -350,7 +350,9 @@ export class ProxyCore {
     let host = headers.host ?? (headers[':authority'] as string | undefined) ?? '';
     const tls = socket.encrypted === true;
     const scheme = tls ? 'https' : 'http';
-    const listenerPort = socket.localPort ?? 0;
+    // Behind port forwarding (`port_maps`) the port clients used routes and is forwarded, as in Kong.
+    const localPort = socket.localPort ?? 0;
+    const listenerPort = options.hostPorts?.get(localPort) ?? localPort;
     const requestId = this.ids.next();
     res.requestId = requestId;
     // An absolute-form target (`GET http://host/path`) names the host itself; nginx routes by it, not by Host.

@@ -7,6 +7,8 @@ import type { TracingOptions } from '../tracing/instrumentations.ts';
 export interface ProxyOptions {
   /** True when the connecting peer may set X-Forwarded-* and the real-IP header (trusted_ips). */
   isTrusted: (ip: string) => boolean;
+  /** `port_maps`: listening port → the host port clients connected to; null when none is mapped. */
+  hostPorts?: ReadonlyMap<number, number> | null;
   /** Lower-case name of real_ip_header, or null when it is `proxy_protocol` (not read from headers). */
   realIpHeader: string | null;
   realIpRecursive: boolean;

@@ -9,6 +9,9 @@ import type { ServiceTelemetry } from '../proxy/traffic.ts';
 import type { WorkerConfigPatch } from './config-patch.ts';
 import type { HealthOutcome } from '../health/target-health.ts';
 import type { StreamListenerSpec } from '../stream/listeners.ts';
+import type { ListenerTlsPolicy } from '../tls/listener-tls.ts';
+import type { ErrorTemplates } from '../proxy/error-response.ts';
+import type { DnsSettings } from '../balancer/dns-lookup.ts';
 
 /** IPC between the supervisor and its proxy workers. Plain JSON values only. */
 
@@ -34,14 +37,26 @@ export interface WorkerInit {
   streamListeners: StreamListenerSpec[];
   /** proxy_stream_access_log: `<path> [basic]` or `off`. */
   streamAccessLog: string;
-  /** PEM certificate and key for `ssl` listeners (the node's default certificate). */
-  tls: { cert: string; key: string } | null;
+  /** PEM certificate and key for `ssl` listeners (the node's default certificate), and the TLS policy they serve with. */
+  tls: { cert: string; key: string; policy: ListenerTlsPolicy } | null;
+  /** Contents of the `error_template_*` files that are set. */
+  errorTemplates: ErrorTemplates;
+  /** `port_maps` as listening port → host port. */
+  portMaps: Record<number, number>;
   trustedIps: string[];
   realIpHeader: string;
   realIpRecursive: boolean;
   downstream: DownstreamHeaders;
   upstreamRequestId: boolean;
-  pool: { poolSize: number; keepAliveTimeout: number; maxRequestsPerConnection: number };
+  pool: {
+    poolSize: number;
+    keepAliveTimeout: number;
+    maxRequestsPerConnection: number;
+    /** `client_ssl`: the certificate presented to TLS upstreams without their own client certificate. */
+    defaultClientCertificate: { cert: string; key: string } | null;
+  };
+  /** `dns_resolver`/`resolver_address` and their cache rules; null keeps the system resolver. */
+  dns: DnsSettings | null;
   shutdownTimeout: number;
   prefix: string;
   /** proxy_access_log and proxy_error_log settings (`off`, a path, relative to the prefix). */

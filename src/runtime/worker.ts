@@ -6,8 +6,11 @@ import { createServer as createHttpsServer } from 'node:https';
 import { listenMaybeProxied } from '../core/proxy-protocol-listener.ts';
 import type { SecureContext, TLSSocket } from 'node:tls';
 import { runCertificatePhase } from '../proxy/certificate-phase.ts';
+import { serverTlsOptions } from '../tls/listener-tls.ts';
 import { createSecureServer as createHttp2SecureServer, type ServerHttp2Session } from 'node:http2';
 import { ConnectionPools } from '../balancer/connection-pools.ts';
+import { createDnsLookup } from '../balancer/dns-lookup.ts';
+import { useErrorTemplates } from '../proxy/error-response.ts';
 import { compileIpMatcher } from '../core/cidr.ts';
 import { createLogger, errorLogWriter, type Logger, type LogLevel } from '../log/logger.ts';
 import { AccessLog } from '../log/access-log.ts';
@@ -181,7 +184,8 @@ export function runWorker(): void {
         flavor = msg.flavor;
         routeMatchCalculation = msg.routeMatchCalculation;
         shutdownTimeout = msg.shutdownTimeout;
-        const workerPools = new ConnectionPools(msg.pool);
+        useErrorTemplates(msg.errorTemplates);
+        const workerPools = new ConnectionPools({ ...msg.pool, lookup: msg.dns === null ? null : createDnsLookup(msg.dns) });
         pools = workerPools;
         loading = workerHandlers(msg).then(
           (loaded) => {
@@ -346,6 +350,7 @@ function proxyOptions(
       hostname: init.hostname,
       syslogSocket: init.syslogSocket,
       isTrusted,
+      hostPorts: init.portMaps,
       log: logAt,
       maxBodyBytes: MAX_PLUGIN_BODY_BYTES,
       // Kong's DAO calls are connector queries: traced on a node with a database (`db_query`).
@@ -354,6 +359,7 @@ function proxyOptions(
     },
     reportHealth,
     isTrusted,
+    hostPorts: Object.keys(init.portMaps).length === 0 ? null : new Map(Object.entries(init.portMaps).map(([own, host]) => [Number(own), host])),
     realIpHeader: init.realIpHeader.toLowerCase() === 'proxy_protocol' ? null : init.realIpHeader.toLowerCase(),
     realIpRecursive: init.realIpRecursive,
     downstream: init.downstream,
@@ -394,6 +400,9 @@ function listen(core: ProxyCore, spec: ListenerSpec, init: WorkerInit): Promise<
   const tlsOptions = {
     cert: init.tls?.cert,
     key: init.tls?.key,
+    // Versions, ciphers, DH parameters and session settings (`ssl_cipher_suite` and friends). A context chosen
+    // by SNI below switches only the certificate: OpenSSL keeps these from the listener's own context.
+    ...(init.tls === null ? {} : serverTlsOptions(init.tls.policy)),
     // A function, not an arrow: Node calls it on the TLS socket of the handshake.
     SNICallback(this: TLSSocket, servername: string, done: (err: Error | null, context?: SecureContext) => void): void {
       const pick = (failure: Error | null): void => (failure === null ? done(null, core.snapshot.certificates.contextFor(servername)) : done(failure));
