@@ -33,11 +33,30 @@ async function cipherOf(port: number, options: ConnectionOptions): Promise<strin
 describe('ssl_cipher_suite = intermediate (the default)', () => {
   let node: TollgateNode;
   let port: number;
+  let dir: string;
   before(async () => {
     port = await freePort();
-    node = await startTollgate({ extraProxyListen: `127.0.0.1:${port} ssl` });
+    // An RSA certificate (by SNI) lets a client ask for DHE-RSA ciphers, which need the suite's ffdhe2048 group.
+    dir = mkdtempSync(join(tmpdir(), 'tollgate-intermediate-'));
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=rsa.tollgate.test',
+      '-keyout', join(dir, 'rsa.key'), '-out', join(dir, 'rsa.crt')], { stdio: 'ignore' });
+    const block = (file: string) => `|\n${readFileSync(join(dir, file), 'utf8').trim().split('\n').map((l) => `      ${l}`).join('\n')}`;
+    node = await startTollgate({
+      extraProxyListen: `127.0.0.1:${port} ssl`,
+      config: `_format_version: "3.0"\ncertificates:\n  - cert: ${block('rsa.crt')}\n    key: ${block('rsa.key')}\n    snis: [{ name: rsa.tollgate.test }]\n`,
+    });
   });
-  after(() => node?.stop());
+  after(async () => {
+    await node?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('DHE ciphers are served with the ffdhe2048 group', async () => {
+    const socket = await handshake(port, { servername: 'rsa.tollgate.test', maxVersion: 'TLSv1.2', ciphers: 'DHE-RSA-AES128-GCM-SHA256' });
+    assert.equal(socket.getCipher().name, 'DHE-RSA-AES128-GCM-SHA256');
+    assert.equal(socket.getEphemeralKeyInfo().size, 2048);
+    socket.destroy();
+  });
 
   test('serves TLSv1.2 with ECDHE AEAD ciphers and refuses a client offering only a cipher outside the profile', async () => {
     assert.equal(await cipherOf(port, { maxVersion: 'TLSv1.2', ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256' }), 'ECDHE-ECDSA-AES128-GCM-SHA256');
@@ -83,12 +102,17 @@ describe('ssl_cipher_suite = custom, ssl_ciphers, ssl_session_tickets = off, and
   let dir: string;
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'tollgate-listener-tls-'));
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2', '-subj', '/CN=status.tollgate.test',
-      '-keyout', join(dir, 'status.key'), '-out', join(dir, 'status.crt')], { stdio: 'ignore' });
+    for (const name of ['status', 'sni']) {
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2', '-subj', `/CN=${name}.tollgate.test`,
+        '-keyout', join(dir, `${name}.key`), '-out', join(dir, `${name}.crt`)], { stdio: 'ignore' });
+    }
+    const block = (file: string) => `|\n${readFileSync(join(dir, file), 'utf8').trim().split('\n').map((l) => `      ${l}`).join('\n')}`;
     [port, statusTls] = [await freePort(), await freePort()];
     const statusPlain = await freePort();
     node = await startTollgate({
       extraProxyListen: `127.0.0.1:${port} ssl`,
+      // A certificate served by SNI: its context must keep the listener's ciphers and session settings.
+      config: `_format_version: "3.0"\ncertificates:\n  - cert: ${block('sni.crt')}\n    key: ${block('sni.key')}\n    snis: [{ name: sni.tollgate.test }]\n`,
       ports: { proxy: await freePort(), admin: await freePort(), status: statusPlain },
       env: {
         TOLLGATE_SSL_CIPHER_SUITE: 'custom',
@@ -111,6 +135,14 @@ describe('ssl_cipher_suite = custom, ssl_ciphers, ssl_session_tickets = off, and
     assert.equal(await cipherOf(port, { ciphers: 'ECDHE-ECDSA-AES256-GCM-SHA384' }), 'ECDHE-ECDSA-AES256-GCM-SHA384');
     await assert.rejects(handshake(port, { maxVersion: 'TLSv1.2', ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256' }));
     await assert.rejects(handshake(port, { minVersion: 'TLSv1.3' }));
+  });
+
+  test('a certificate chosen by SNI is served with the same policy', async () => {
+    const socket = await handshake(port, { servername: 'sni.tollgate.test', ciphers: 'ECDHE-ECDSA-AES256-GCM-SHA384' });
+    assert.equal(socket.getPeerCertificate().subject.CN, 'sni.tollgate.test');
+    assert.equal(socket.getTLSTicket(), undefined);
+    socket.destroy();
+    await assert.rejects(handshake(port, { servername: 'sni.tollgate.test', maxVersion: 'TLSv1.2', ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256' }));
   });
 
   test('no session ticket is issued', async () => {
