@@ -370,15 +370,18 @@ export const NETWORK_DEFINITIONS = [
   }),
   define({
     name: 'proxy_server', type: 'string', default: '', parse: proxyServer,
-    description: `Forward proxy URL (\`http://\` or \`https://\`) for components configured to use one. ${NO_EFFECT} yet: no Tollgate component sends through a forward proxy.`,
+    description: 'Forward proxy URL (`http://` or `https://`, optionally with `user:password@`) for components configured to use one: ' +
+      'today the data plane\'s connections to its control plane with `cluster_use_proxy`, tunnelled with HTTP CONNECT.',
   }),
   define({
     name: 'proxy_server_ssl_verify', type: 'boolean', default: 'on', parse: onOff(),
-    description: `Verify the certificate of an \`https://\` \`proxy_server\`. ${NO_EFFECT} yet, as \`proxy_server\`.`,
+    description: 'Verify the certificate of an `https://` `proxy_server` (Node\'s bundled CA roots). Kong\'s built-in default is `on` ' +
+      '(kong.conf.default\'s comment says `off`).',
   }),
   define({
     name: 'cluster_use_proxy', type: 'boolean', default: 'off', parse: onOff(),
-    description: `Hybrid mode: reach the control plane through \`proxy_server\` (required then). ${NO_EFFECT} yet: data planes connect directly.`,
+    description: 'Data plane: reach the control plane (configuration and telemetry channels) through `proxy_server`, which must then be set; ' +
+      'the cluster\'s mutual TLS runs inside the tunnel.',
   }),
   define({
     name: 'admin_gui_csp_header', type: 'boolean', default: 'off', parse: onOff(),
