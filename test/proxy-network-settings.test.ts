@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { connect, createServer as createNetServer, type AddressInfo, type Server as NetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
@@ -67,8 +67,13 @@ describe('dns_resolver and dns_hostsfile', () => {
   let node: TollgateNode;
   let upstream: TestUpstream;
   let dns: Awaited<ReturnType<typeof startDnsServer>>;
+  let echo: NetServer;
+  let streamPort: number;
   before(async () => {
     upstream = await startUpstream('named');
+    echo = createNetServer((socket) => socket.on('data', (c) => socket.end(`echo:${c.toString()}`)));
+    await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
+    streamPort = await freePort();
     dns = await startDnsServer();
     const hosts = join(dir, 'hosts');
     writeFileSync(hosts, '127.0.0.1 fromhosts.tollgate.test\n');
@@ -84,14 +89,33 @@ services:
   - name: unknown
     url: http://nowhere.tollgate.test:${upstream.port}
     routes: [{ paths: [/unknown] }]
+  - name: stream
+    protocol: tcp
+    host: api.tollgate.test
+    port: ${(echo.address() as AddressInfo).port}
+    routes: [{ protocols: [tcp], destinations: [{ port: ${streamPort} }] }]
+  - name: balanced
+    host: checked
+    routes: [{ paths: [/balanced] }]
+upstreams:
+  - name: checked
+    healthchecks:
+      active:
+        http_path: /
+        timeout: 1
+        healthy: { interval: 0.2, successes: 1 }
+        unhealthy: { interval: 0.2, tcp_failures: 1, http_failures: 1, timeouts: 1 }
+    targets:
+      - target: api.tollgate.test:${upstream.port}
 `,
-      env: { TOLLGATE_DNS_RESOLVER: `127.0.0.1:${dns.port}`, TOLLGATE_DNS_HOSTSFILE: hosts },
+      env: { TOLLGATE_DNS_RESOLVER: `127.0.0.1:${dns.port}`, TOLLGATE_DNS_HOSTSFILE: hosts, TOLLGATE_STREAM_LISTEN: `127.0.0.1:${streamPort}` },
     });
   });
   after(async () => {
     await node?.stop();
     await upstream?.close();
     dns?.socket.close();
+    echo?.close();
   });
 
   test('a service host is resolved by the configured name server', async () => {
@@ -109,6 +133,26 @@ services:
     const res = await fetch(`${node.proxy}/hosts`);
     assert.equal(res.status, 200);
     assert.ok(!dns.queries.some((q) => q.startsWith('fromhosts.')), `queries: ${dns.queries.join(', ')}`);
+  });
+
+  test('the stream proxy resolves its upstream host with the same name server', async () => {
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(streamPort, '127.0.0.1', () => socket.write('ping'));
+      let text = '';
+      socket.on('data', (c: Buffer) => (text += c.toString()));
+      socket.on('close', () => resolve(text));
+      socket.on('error', reject);
+    });
+    assert.equal(answer, 'echo:ping');
+  });
+
+  test('active health checks resolve target names with the same name server', async () => {
+    // Probes run every 0.2 s and one failure would mark the target down: after a second it must still be up.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const res = await fetch(`${node.admin}/upstreams/checked/health`);
+    const body = (await res.json()) as { data: { target: string; health: string }[] };
+    assert.deepEqual(body.data.map((t) => [t.target, t.health]), [[`api.tollgate.test:${upstream.port}`, 'HEALTHY']]);
+    assert.equal((await fetch(`${node.proxy}/balanced`)).status, 200);
   });
 
   test('a name the server does not know fails the request', async () => {

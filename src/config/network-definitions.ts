@@ -273,8 +273,9 @@ export const NETWORK_DEFINITIONS = [
   // DNS (Kong's resolver and its newer `resolver_*` names)
   define({
     name: 'dns_resolver', type: 'list', default: '', parse: list(nameServer),
-    description: 'Name servers (`ip[:port]`, IPv6 in brackets with a port; port 53 by default) that resolve upstream and target host names ' +
-      'of the proxy. Unset uses the system resolver (`/etc/resolv.conf`, `/etc/hosts`). Takes precedence over `resolver_address`.',
+    description: 'Name servers (`ip[:port]`, IPv6 in brackets with a port; port 53 by default) that resolve the host names of services and ' +
+      'targets: HTTP and TCP/TLS stream upstream connections and active health checks (UDP streams keep the system resolver). Unset uses the ' +
+      'system resolver (`/etc/resolv.conf`, `/etc/hosts`). Takes precedence over `resolver_address`.',
   }),
   define({
     name: 'dns_hostsfile', type: 'path', default: '/etc/hosts', parse: hostsFile,

@@ -16,6 +16,7 @@ import { EMPTY_HASH } from '../snapshot/compile.ts';
 import { ensureDefaultCertificate } from '../tls/default-certificate.ts';
 import { listenerTlsPolicy, type ListenerTlsPolicy } from '../tls/listener-tls.ts';
 import { clientSslCertificate, dnsSettings, errorTemplates, portMaps } from './proxy-settings.ts';
+import { createDnsLookup } from '../balancer/dns-lookup.ts';
 import { openConfiguredStore, postgresSettings } from './database.ts';
 import { nodeDatabaseKindOf } from './plugin-database.ts';
 import { setNodeDatabaseKind } from '../pdk/index.ts';
@@ -252,7 +253,8 @@ export class Supervisor implements NodeContext {
       this.logLevels.listen(this.store);
     }
     if (this.#runsWorkers()) {
-      this.health = new HealthChecker((unhealthy) => this.#announceHealth(unhealthy), this.log);
+      const dns = dnsSettings(s);
+      this.health = new HealthChecker((unhealthy) => this.#announceHealth(unhealthy), this.log, dns === null ? null : createDnsLookup(dns));
       this.health.update(this.#config);
     }
     const needsTls = s.proxy_listeners.some((l) => l.ssl) || s.stream_listeners.some((l) => l.ssl);

@@ -9,7 +9,7 @@ import { runCertificatePhase } from '../proxy/certificate-phase.ts';
 import { serverTlsOptions } from '../tls/listener-tls.ts';
 import { createSecureServer as createHttp2SecureServer, type ServerHttp2Session } from 'node:http2';
 import { ConnectionPools } from '../balancer/connection-pools.ts';
-import { createDnsLookup } from '../balancer/dns-lookup.ts';
+import { createDnsLookup, type LookupFunction } from '../balancer/dns-lookup.ts';
 import { useErrorTemplates } from '../proxy/error-response.ts';
 import { compileIpMatcher } from '../core/cidr.ts';
 import { createLogger, errorLogWriter, type Logger, type LogLevel } from '../log/logger.ts';
@@ -60,6 +60,7 @@ const EMPTY_INPUT: SnapshotInput = { services: [], routes: [], upstreams: [], ta
 export function runWorker(): void {
   let core: ProxyCore | null = null;
   let pools: ConnectionPools | null = null;
+  let dnsLookup: LookupFunction | null = null;
   let flavor: RouterFlavor = 'traditional_compatible';
   let routeMatchCalculation: RouteMatchCalculation = 'strict';
   let servers: Server[] = [];
@@ -157,7 +158,7 @@ export function runWorker(): void {
         const streamLog = specs.length === 0 || (msg.streamAccessLog ?? 'off') === 'off' ? null : streamAccessLog(openLogSink(streamAccessLogPath(msg.streamAccessLog), msg.prefix));
         streamListeners = await openStreamListeners(
           specs,
-          { snapshot: () => started.snapshot, reportHealth, log: (level, message) => (level === 'error' ? log.error(message) : log.info(message)), accessLog: streamLog },
+          { snapshot: () => started.snapshot, reportHealth, log: (level, message) => (level === 'error' ? log.error(message) : log.info(message)), accessLog: streamLog, lookup: dnsLookup },
           msg.tls,
         );
         return opened;
@@ -185,7 +186,9 @@ export function runWorker(): void {
         routeMatchCalculation = msg.routeMatchCalculation;
         shutdownTimeout = msg.shutdownTimeout;
         useErrorTemplates(msg.errorTemplates);
-        const workerPools = new ConnectionPools({ ...msg.pool, lookup: msg.dns === null ? null : createDnsLookup(msg.dns) });
+        // One resolver (and cache) for the worker's HTTP and stream upstream connections.
+        dnsLookup = msg.dns === null ? null : createDnsLookup(msg.dns);
+        const workerPools = new ConnectionPools({ ...msg.pool, lookup: dnsLookup });
         pools = workerPools;
         loading = workerHandlers(msg).then(
           (loaded) => {
