@@ -539,7 +539,8 @@ export const SETTING_DEFINITIONS = [
   }),
   define({
     name: 'ssl_protocols', type: 'string', default: 'TLSv1.2 TLSv1.3', parse: sslProtocols,
-    description: 'TLS versions accepted by `ssl` listeners, separated by spaces (`TLSv1`, `TLSv1.1`, `TLSv1.2`, `TLSv1.3`).',
+    description: 'TLS versions accepted by `ssl` listeners, separated by spaces (`TLSv1`, `TLSv1.1`, `TLSv1.2`, `TLSv1.3`). As in Kong, ' +
+      'only read with `ssl_cipher_suite = custom`: the other suites set their own versions.',
   }),
   define({
     name: 'lua_ssl_trusted_certificate', type: 'list', default: 'system', parse: trustedCertificates,
