@@ -5,7 +5,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,6 +44,7 @@ describe('ssl_cipher_suite = intermediate (the default)', () => {
     node = await startTollgate({
       extraProxyListen: `127.0.0.1:${port} ssl`,
       config: `_format_version: "3.0"\ncertificates:\n  - cert: ${block('rsa.crt')}\n    key: ${block('rsa.key')}\n    snis: [{ name: rsa.tollgate.test }]\n`,
+      env: { TOLLGATE_SSL_SESSION_TIMEOUT: '2h' },
     });
   });
   after(async () => {
@@ -71,10 +72,15 @@ describe('ssl_cipher_suite = intermediate (the default)', () => {
     socket.destroy();
   });
 
-  test('session tickets are issued by default', async () => {
+  test('session tickets are issued by default, valid for ssl_session_timeout', async () => {
     const socket = await handshake(port, { maxVersion: 'TLSv1.2' });
     assert.ok(socket.getTLSTicket() !== undefined, 'a TLSv1.2 client gets a ticket');
     socket.destroy();
+    // openssl's client prints the ticket's lifetime hint, which OpenSSL servers set to the session timeout.
+    const out = await new Promise<string>((resolve) => {
+      execFile('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-tls1_2'], { timeout: 10_000 }, (_err, stdout) => resolve(stdout)).stdin?.end();
+    });
+    assert.match(out, /TLS session ticket lifetime hint: 7200 \(seconds\)/);
   });
 });
 
