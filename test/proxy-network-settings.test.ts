@@ -68,8 +68,14 @@ describe('dns_resolver and dns_hostsfile', () => {
   let upstream: TestUpstream;
   let dns: Awaited<ReturnType<typeof startDnsServer>>;
   let echo: NetServer;
+  let udpEcho: Socket;
   let streamPort: number;
+  let udpPort: number;
   before(async () => {
+    udpEcho = createSocket('udp4');
+    udpEcho.on('message', (msg, from) => udpEcho.send(`udp:${msg.toString()}`, from.port, from.address));
+    await new Promise<void>((resolve) => udpEcho.bind(0, '127.0.0.1', resolve));
+    udpPort = await freePort();
     upstream = await startUpstream('named');
     echo = createNetServer((socket) => socket.on('data', (c) => socket.end(`echo:${c.toString()}`)));
     await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
@@ -94,6 +100,11 @@ services:
     host: api.tollgate.test
     port: ${(echo.address() as AddressInfo).port}
     routes: [{ protocols: [tcp], destinations: [{ port: ${streamPort} }] }]
+  - name: datagrams
+    protocol: udp
+    host: api.tollgate.test
+    port: ${(udpEcho.address() as AddressInfo).port}
+    routes: [{ protocols: [udp], destinations: [{ port: ${udpPort} }] }]
   - name: balanced
     host: checked
     routes: [{ paths: [/balanced] }]
@@ -108,7 +119,7 @@ upstreams:
     targets:
       - target: api.tollgate.test:${upstream.port}
 `,
-      env: { TOLLGATE_DNS_RESOLVER: `127.0.0.1:${dns.port}`, TOLLGATE_DNS_HOSTSFILE: hosts, TOLLGATE_STREAM_LISTEN: `127.0.0.1:${streamPort}` },
+      env: { TOLLGATE_DNS_RESOLVER: `127.0.0.1:${dns.port}`, TOLLGATE_DNS_HOSTSFILE: hosts, TOLLGATE_STREAM_LISTEN: `127.0.0.1:${streamPort}, 127.0.0.1:${udpPort} udp` },
     });
   });
   after(async () => {
@@ -116,6 +127,7 @@ upstreams:
     await upstream?.close();
     dns?.socket.close();
     echo?.close();
+    udpEcho?.close();
   });
 
   test('a service host is resolved by the configured name server', async () => {
@@ -135,7 +147,7 @@ upstreams:
     assert.ok(!dns.queries.some((q) => q.startsWith('fromhosts.')), `queries: ${dns.queries.join(', ')}`);
   });
 
-  test('the stream proxy resolves its upstream host with the same name server', async () => {
+  test('the stream proxy (TCP and UDP) resolves its upstream host with the same name server', async () => {
     const answer = await new Promise<string>((resolve, reject) => {
       const socket = connect(streamPort, '127.0.0.1', () => socket.write('ping'));
       let text = '';
@@ -144,6 +156,16 @@ upstreams:
       socket.on('error', reject);
     });
     assert.equal(answer, 'echo:ping');
+    const client = createSocket('udp4');
+    try {
+      const reply = await new Promise<string>((resolve) => {
+        client.on('message', (msg) => resolve(msg.toString()));
+        client.send('datagram', udpPort, '127.0.0.1');
+      });
+      assert.equal(reply, 'udp:datagram');
+    } finally {
+      client.close();
+    }
   });
 
   test('active health checks resolve target names with the same name server', async () => {

@@ -274,7 +274,7 @@ export const NETWORK_DEFINITIONS = [
   define({
     name: 'dns_resolver', type: 'list', default: '', parse: list(nameServer),
     description: 'Name servers (`ip[:port]`, IPv6 in brackets with a port; port 53 by default) that resolve the host names of services and ' +
-      'targets: HTTP and TCP/TLS stream upstream connections and active health checks (UDP streams keep the system resolver). Unset uses the ' +
+      'targets: HTTP and stream (TCP, TLS, UDP) upstream connections and active health checks. Unset uses the ' +
       'system resolver (`/etc/resolv.conf`, `/etc/hosts`). Takes precedence over `resolver_address`.',
   }),
   define({
