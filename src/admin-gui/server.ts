@@ -13,7 +13,8 @@ import { SERVER_TOKEN } from '../core/version.ts';
 import type { Logger } from '../log/logger.ts';
 import { ensureDefaultCertificate } from '../tls/default-certificate.ts';
 import { listenAdminHttps, type AdminTlsOptions } from '../admin/admin-tls.ts';
-import type { SecureVersion } from 'node:tls';
+import { listenerTlsPolicy } from '../tls/listener-tls.ts';
+import { withAccessLog } from '../log/listener-access-log.ts';
 
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',
@@ -59,6 +60,27 @@ export function kconfigScript(settings: Settings): string {
   ];
   const escape = (v: string): string => v.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n');
   return `window.K_CONFIG = {\n${values.map(([k, v]) => `  '${k}': '${escape(v)}'`).join(',\n')}\n}\n`;
+}
+
+/**
+ * Kong's `admin_gui_csp_header` policy for the application's page: everything from its own origin, and
+ * connections to the Admin API (`admin_gui_api_url`, else the page's host on the Admin API's first plain
+ * and first `ssl` port) and to the GitHub API its star button calls.
+ */
+export function contentSecurityPolicy(settings: Settings, hostHeader: string | undefined): string {
+  const connect = ["'self'", 'https://api.github.com/repos/kong/kong'];
+  if (settings.admin_gui_api_url !== null) {
+    connect.push(settings.admin_gui_api_url);
+  } else {
+    // nginx's $host: the Host header without its port.
+    const host = (hostHeader ?? 'localhost').replace(/:\d+$/, '');
+    const plain = settings.admin_listeners.find((l) => !l.ssl);
+    const tls = settings.admin_listeners.find((l) => l.ssl);
+    if (plain !== undefined) connect.push(`http://${host}:${plain.port}`);
+    if (tls !== undefined) connect.push(`https://${host}:${tls.port}`);
+  }
+  return `default-src 'self'; connect-src ${connect.join(' ')}; img-src 'self' data:; script-src 'self' 'wasm-unsafe-eval'; ` +
+    `script-src-elem 'self' https://buttons.github.io/buttons.js; style-src 'self' 'unsafe-inline';`;
 }
 
 export class AdminGui {
@@ -133,6 +155,7 @@ export class AdminGui {
       return;
     }
     send(res, method, 200, 'text/html; charset=utf-8', await this.#read(index, '.html'), {
+      ...(this.#settings.admin_gui_csp_header ? { 'Content-Security-Policy': contentSecurityPolicy(this.#settings, req.headers.host) } : {}),
       ...SECURITY_HEADERS,
       'Cache-Control': 'no-store, no-cache, must-revalidate, proxy-revalidate, max-age=0',
       'Referrer-Policy': 'strict-origin-when-cross-origin',
@@ -180,13 +203,13 @@ function send(
 export async function startAdminGui(settings: Settings, log: Logger): Promise<Server[]> {
   if (settings.role === 'data_plane' || settings.admin_listeners.length === 0) return [];
   const gui = new AdminGui(settings);
-  const handler = (req: IncomingMessage, res: ServerResponse): void => {
+  const handler = withAccessLog(settings.admin_gui_access_log, settings.prefix, (req: IncomingMessage, res: ServerResponse): void => {
     gui.handle(req, res).catch((err: Error) => {
       log.error(`admin GUI: ${err.message}`);
       if (!res.headersSent) send(res, req.method ?? 'GET', 500, 'text/plain; charset=utf-8', 'An unexpected error occurred\n');
       else res.destroy();
     });
-  };
+  });
   const servers: Server[] = [];
   let tls: AdminTlsOptions | undefined;
   for (const l of settings.admin_gui_listeners) {
@@ -195,9 +218,8 @@ export async function startAdminGui(settings: Settings, log: Logger): Promise<Se
         if (tls === undefined) {
           const own = settings.admin_gui_ssl_cert.length > 0 && settings.admin_gui_ssl_cert_key.length > 0;
           const pair = own ? { cert: readPem(settings.admin_gui_ssl_cert[0]), key: readPem(settings.admin_gui_ssl_cert_key[0]) } : ensureDefaultCertificate(settings.prefix);
-          // `ssl_protocols` lists versions in any order; Node takes the lowest accepted one.
-          const versions = settings.ssl_protocols.split(' ').sort() as SecureVersion[];
-          tls = { ...pair, clientCa: null, minVersion: versions[0] ?? 'TLSv1.2' };
+          const policy = listenerTlsPolicy(settings);
+          tls = { ...pair, clientCa: null, minVersion: policy.minVersion, policy };
         }
         servers.push(await listenAdminHttps(l, tls, handler));
       } else {

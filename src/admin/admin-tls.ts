@@ -11,6 +11,7 @@ import type { ListenAddress, Settings } from '../config/settings-types.ts';
 // A leaf module (openssl + files, no Tollgate imports), shared with the proxy's ssl listeners.
 import { ensureDefaultCertificate } from '../tls/default-certificate.ts';
 import { listenMaybeProxied } from '../core/proxy-protocol-listener.ts';
+import { listenerTlsPolicy, serverTlsOptions, type ListenerTlsPolicy } from '../tls/listener-tls.ts';
 
 /** What an Admin API TLS server is built from. */
 export interface AdminTlsOptions {
@@ -19,6 +20,8 @@ export interface AdminTlsOptions {
   /** PEM of the CA client certificates must chain to; null asks for no client certificate. */
   clientCa: string | null;
   minVersion: SecureVersion;
+  /** Versions, ciphers, DH parameters and sessions from `ssl_cipher_suite` and friends; replaces `minVersion` when given. */
+  policy?: ListenerTlsPolicy;
 }
 
 /** The TLS options from the settings (certificate files are read here, once). */
@@ -28,9 +31,8 @@ export function adminTlsOptions(settings: Settings): AdminTlsOptions {
     ? { cert: readPem(settings.admin_ssl_cert[0]), key: readPem(settings.admin_ssl_cert_key[0]) }
     : ensureDefaultCertificate(settings.prefix);
   const clientCa = settings.admin_ssl_client_ca === null ? null : readPem(settings.admin_ssl_client_ca);
-  // `ssl_protocols` lists versions in any order; Node takes the lowest accepted one.
-  const versions = settings.ssl_protocols.split(' ').sort() as SecureVersion[];
-  return { ...pair, clientCa, minVersion: versions[0] ?? 'TLSv1.2' };
+  const policy = listenerTlsPolicy(settings);
+  return { ...pair, clientCa, minVersion: policy.minVersion, policy };
 }
 
 /** Starts an HTTPS server for one `ssl` listener; resolves when it listens. */
@@ -45,7 +47,7 @@ export function listenAdminHttps(
       keepAliveTimeout: 60_000,
       cert: tls.cert,
       key: tls.key,
-      minVersion: tls.minVersion,
+      ...(tls.policy === undefined ? { minVersion: tls.minVersion } : serverTlsOptions(tls.policy)),
       ...(mutual ? { ca: tls.clientCa as string, requestCert: true, rejectUnauthorized: true } : {}),
     },
     handler,

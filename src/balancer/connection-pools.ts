@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { UpstreamPool } from './upstream-pool.ts';
+import type { LookupFunction } from './dns-lookup.ts';
 
 /**
  * Keep-alive connection pools to upstream origins, shared across configuration snapshots so that a reload
@@ -13,6 +14,10 @@ export interface PoolSettings {
   maxRequestsPerConnection: number;
   /** Most idle connections kept per origin (upstream_keepalive_pool_size, as in Kong: concurrency is not bounded); 0 disables keep-alive. */
   poolSize: number;
+  /** `client_ssl`: the certificate presented to TLS upstreams whose service and upstream set no client certificate. */
+  defaultClientCertificate?: { cert: string; key: string } | null;
+  /** Resolves upstream host names (`dns_resolver`); absent or null uses Node's `dns.lookup`. */
+  lookup?: LookupFunction | null;
 }
 
 export interface OriginOptions {
@@ -101,7 +106,8 @@ export class ConnectionPools {
       servername: tls ? o.servername : null,
       rejectUnauthorized: o.tlsVerify,
       ca: o.ca ?? null,
-      clientCertificate: o.clientCertificate ?? null,
+      clientCertificate: tls ? (o.clientCertificate ?? s.defaultClientCertificate ?? null) : null,
+      lookup: s.lookup ?? null,
       verifyDepth: o.verifyDepth ?? null,
       connectTimeout: o.connectTimeout,
       maxIdle: s.poolSize,

@@ -10,6 +10,7 @@
  */
 import { connect as connectTcp, isIP, type Socket } from 'node:net';
 import { connect as connectTls, type TLSSocket } from 'node:tls';
+import type { LookupFunction } from './dns-lookup.ts';
 import type { Readable } from 'node:stream';
 import { HttpParser, type NodeHttpParser, type OnHeadersComplete } from './http-parser.ts';
 
@@ -87,6 +88,8 @@ export interface UpstreamPoolOptions {
   idleTimeout: number;
   /** Requests per connection before it is closed (upstream_keepalive_max_requests); 0: no limit. */
   maxRequests: number;
+  /** Resolves the host (the node's `dns_resolver`); absent or null uses Node's `dns.lookup`. */
+  lookup?: LookupFunction | null;
 }
 
 /** Error codes of this client, with what they mean for the proxy. */
@@ -362,8 +365,9 @@ class UpstreamConnection {
             ca: o.ca ? [...o.ca] : undefined,
             cert: o.clientCertificate?.cert,
             key: o.clientCertificate?.key,
+            ...(o.lookup ? { lookup: o.lookup } : {}),
           })
-        : connectTcp({ host: o.host, port: o.port, noDelay: true })
+        : connectTcp({ host: o.host, port: o.port, noDelay: true, ...(o.lookup ? { lookup: o.lookup } : {}) })
     ) as SocketOf;
     socket.connection = this;
     if (o.tls) {

@@ -3,6 +3,7 @@
  * nothing), keeps the link to the control plane, validates and serves what it is sent, writes every applied
  * configuration to its cache, and reports traffic on the telemetry channel.
  */
+import { ForwardProxyAgent } from './forward-proxy.ts';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
@@ -121,6 +122,8 @@ export class DataPlaneRole implements ClusterView {
   start(): void {
     const s = this.#settings;
     const tls = clusterTlsFromSettings(s);
+    // Kong's cluster_use_proxy: both channels tunnel through proxy_server (checked to be set at start).
+    const agent = s.cluster_use_proxy && s.proxy_server !== null ? new ForwardProxyAgent({ url: s.proxy_server, verify: s.proxy_server_ssl_verify }) : undefined;
     const labels = Object.fromEntries(s.cluster_dp_labels.map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1)]));
     this.#link = new DataPlaneLink({
       endpoints: s.cluster_control_plane,
@@ -134,11 +137,12 @@ export class DataPlaneRole implements ClusterView {
       },
       maxPayload: s.cluster_max_payload,
       log: this.#node.log,
+      agent,
       initial: this.#replica,
       apply: (replica, delta) => this.#apply(replica, delta),
     });
     this.#link.start();
-    this.#telemetry = new TelemetryLink({ endpoints: s.cluster_telemetry_endpoint, tls, nodeId: this.#node.nodeId, log: this.#node.log });
+    this.#telemetry = new TelemetryLink({ endpoints: s.cluster_telemetry_endpoint, tls, nodeId: this.#node.nodeId, log: this.#node.log, agent });
     this.#telemetry.start();
     this.#telemetryTimer = setInterval(() => void this.#reportTraffic(), s.cluster_telemetry_interval * 1000);
     this.#telemetryTimer.unref();

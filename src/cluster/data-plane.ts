@@ -5,6 +5,7 @@
  * applies a configuration it could not verify: a delta that does not produce the announced hash triggers a
  * request for a full snapshot.
  */
+import type { Agent } from 'node:https';
 import WebSocket, { type RawData } from 'ws';
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from '../log/logger.ts';
@@ -56,6 +57,8 @@ export interface DataPlaneLinkOptions {
    * is the change that produced it from the replica served now, when it came as one.
    */
   apply(replica: ConfigReplica, delta: DeltaConfigMessage | null): Promise<ApplyOutcome>;
+  /** Opens the connections (a tunnel through `proxy_server` with `cluster_use_proxy`); absent: direct. */
+  agent?: Agent;
   /** Test seam: back-off multiplier (1 in production). */
   backoffScale?: number;
 }
@@ -124,6 +127,7 @@ export class DataPlaneLink {
     log.debug(`cluster: connecting to control plane ${endpoint}`);
     const ws = new WebSocket(`wss://${authority}${SYNC_PATH}`, SYNC_SUBPROTOCOL, {
       ...dataPlaneWebSocketOptions(this.#o.tls, host),
+      ...(this.#o.agent === undefined ? {} : { agent: this.#o.agent }),
       maxPayload: this.#o.maxPayload,
       perMessageDeflate: false,
       handshakeTimeout: 5000,

@@ -3,6 +3,7 @@
  * carries per-service traffic reports. Traffic counted while the channel is down is kept (merged, so its
  * size is bounded by the number of services) and sent once it is back.
  */
+import type { Agent } from 'node:https';
 import WebSocket from 'ws';
 import type { Logger } from '../log/logger.ts';
 import { splitEndpoint } from './cluster-tls-settings.ts';
@@ -16,6 +17,8 @@ export interface TelemetryLinkOptions {
   tls: ClusterTlsSettings;
   nodeId: string;
   log: Logger;
+  /** Opens the connections (a tunnel through `proxy_server` with `cluster_use_proxy`); absent: direct. */
+  agent?: Agent;
 }
 
 export class TelemetryLink {
@@ -46,6 +49,7 @@ export class TelemetryLink {
     const authority = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
     const ws = new WebSocket(`wss://${authority}${TELEMETRY_PATH}`, TELEMETRY_SUBPROTOCOL, {
       ...dataPlaneWebSocketOptions(this.#o.tls, host),
+      ...(this.#o.agent === undefined ? {} : { agent: this.#o.agent }),
       perMessageDeflate: false,
       handshakeTimeout: 5000,
     });

@@ -63,6 +63,14 @@ export function checkAcrossKeys(
   checkPairs('ssl_cert', 'ssl_cert_key', values, report);
   checkPairs('admin_ssl_cert', 'admin_ssl_cert_key', values, report);
   checkPairs('admin_gui_ssl_cert', 'admin_gui_ssl_cert_key', values, report);
+  checkPairs('status_ssl_cert', 'status_ssl_cert_key', values, report);
+  if (values.client_ssl && (values.client_ssl_cert === null) !== (values.client_ssl_cert_key === null)) {
+    const missing = values.client_ssl_cert === null ? 'client_ssl_cert' : 'client_ssl_cert_key';
+    report(missing, `must be specified with ${missing === 'client_ssl_cert' ? 'client_ssl_cert_key' : 'client_ssl_cert'} when client_ssl = on`);
+  }
+  if (values.cluster_use_proxy && values.proxy_server === null && (values.role === 'control_plane' || values.role === 'data_plane')) {
+    report('cluster_use_proxy', `is turned on but no proxy_server is configured; set proxy_server or cluster_use_proxy = off`);
+  }
 
   if (values.real_ip_header === 'proxy_protocol' && !listeners.proxy.some((l) => l.proxy_protocol)) {
     report('real_ip_header', `needs at least one proxy_listen entry with the 'proxy_protocol' flag (proxy_listen from ${sourceOf('proxy_listen')})`);
@@ -70,8 +78,8 @@ export function checkAcrossKeys(
 }
 
 function checkPairs(
-  certKey: 'ssl_cert' | 'admin_ssl_cert' | 'admin_gui_ssl_cert',
-  keyKey: 'ssl_cert_key' | 'admin_ssl_cert_key' | 'admin_gui_ssl_cert_key',
+  certKey: 'ssl_cert' | 'admin_ssl_cert' | 'admin_gui_ssl_cert' | 'status_ssl_cert',
+  keyKey: 'ssl_cert_key' | 'admin_ssl_cert_key' | 'admin_gui_ssl_cert_key' | 'status_ssl_cert_key',
   values: SettingValues,
   report: ReportProblem,
 ): void {

@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import { isValidIpOrCidr } from '../core/cidr.ts';
 import { headerEntries, upstreamHeaderEntries } from './headers.ts';
 import { listenEntries } from './listeners.ts';
+import { NETWORK_DEFINITIONS } from './network-definitions.ts';
 import { streamAccessLogValue, streamListenEntries } from './stream-listeners.ts';
 import {
   ACCESS_LOG_FORMATS, CLUSTER_MTLS_MODES, CLUSTER_OCSP_MODES, DATABASES, ROUTE_MATCH_CALCULATIONS, ERROR_DEFAULT_TYPES, LOG_LEVELS, PLANNED_DATABASES, ROLES, ROUTER_FLAVORS,
@@ -85,11 +86,20 @@ function portMap(entry: string): string {
   return entry;
 }
 
-/** An `error_template_*` file: it must exist and hold at most the two placeholders a template is filled with. */
+/**
+ * An `error_template_*` file: it must exist, and since Kong fills it with `string.format(template, message,
+ * request_id)`, hold only `%s` (at most two: the message, then the request id) and `%%`; any other `%` code would
+ * fail every error response, so it is refused at start.
+ */
 const errorTemplate: ValueParser<string | null> = (raw, context) => {
   const path = existingFile()(raw, context);
   if (path === null) return null;
-  const placeholders = readFileSync(path, 'utf8').replace(/%%/g, '').match(/%s/g)?.length ?? 0;
+  let placeholders = 0;
+  for (const match of readFileSync(path, 'utf8').matchAll(/%(.?)/gs)) {
+    if (match[1] === '%') continue;
+    if (match[1] !== 's') throw new InvalidValue(`${path}: only '%s' placeholders (and '%%' for a percent sign) may appear, found '%${match[1]}'`);
+    placeholders++;
+  }
   if (placeholders > 2) {
     throw new InvalidValue(`${path} has ${placeholders} '%s' placeholders; a template takes at most 2 (the message, then the request id)`);
   }
@@ -572,13 +582,17 @@ export const SETTING_DEFINITIONS = [
   }),
   define({
     name: 'ssl_protocols', type: 'string', default: 'TLSv1.2 TLSv1.3', parse: sslProtocols,
-    description: 'TLS versions accepted by `ssl` listeners, separated by spaces (`TLSv1`, `TLSv1.1`, `TLSv1.2`, `TLSv1.3`).',
+    description: 'TLS versions accepted by `ssl` listeners, separated by spaces (`TLSv1`, `TLSv1.1`, `TLSv1.2`, `TLSv1.3`). As in Kong, ' +
+      'only read with `ssl_cipher_suite = custom`: the other suites set their own versions.',
   }),
   define({
     name: 'lua_ssl_trusted_certificate', type: 'list', default: 'system', parse: trustedCertificates,
     description: 'CA certificates trusted when Tollgate connects out over TLS: `system` for the system store, file paths, PEM or base64 PEM. ' +
       '(Kong\'s name, kept so that kong.conf files carry over.)',
   }),
+
+  // Kong's listener TLS, DNS, per-listener logs, error templates, port maps, outbound proxy (network-definitions.ts)
+  ...NETWORK_DEFINITIONS,
 
   // PostgreSQL (read now, used when the postgres store lands)
   define({

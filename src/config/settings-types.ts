@@ -38,6 +38,13 @@ export type UntrustedLua = (typeof UNTRUSTED_LUA_MODES)[number];
 
 export const WORKER_CONSISTENCY_MODES = ['strict', 'eventual'] as const;
 export type WorkerConsistency = (typeof WORKER_CONSISTENCY_MODES)[number];
+/** `ssl_cipher_suite`: Mozilla's server-side TLS profiles (as Kong maps them), FIPS, or `custom`. */
+export const SSL_CIPHER_SUITES = ['modern', 'intermediate', 'old', 'fips', 'custom'] as const;
+export type SslCipherSuite = (typeof SSL_CIPHER_SUITES)[number];
+
+/** Record types `dns_order` may list, and those `resolver_family` may. */
+export const DNS_ORDER_TYPES = ['LAST', 'SRV', 'A', 'AAAA', 'CNAME'] as const;
+export const RESOLVER_FAMILIES = ['A', 'AAAA', 'SRV'] as const;
 
 export const ERROR_DEFAULT_TYPES = ['text/plain', 'application/json', 'application/xml', 'text/html'] as const;
 export type ErrorDefaultType = (typeof ERROR_DEFAULT_TYPES)[number];
@@ -243,6 +250,54 @@ export interface SettingValues {
   vaults: string[];
   /** The `env` vault's default prefix (Kong's `vault_env_prefix`). */
   vault_env_prefix: string | null;
+
+  // Kong's listener TLS, DNS, log, error template, port map and outbound proxy settings (network-definitions.ts).
+  ssl_cipher_suite: SslCipherSuite;
+  /** `openssl ciphers` list, used with `ssl_cipher_suite = custom`. */
+  ssl_ciphers: string | null;
+  ssl_prefer_server_ciphers: boolean;
+  /** An ffdhe group name, an absolute file path, or PEM text. */
+  ssl_dhparam: string | null;
+  ssl_session_tickets: boolean;
+  /** Seconds. */
+  ssl_session_timeout: number;
+  ssl_session_cache_size: string;
+  status_ssl_cert: string[];
+  status_ssl_cert_key: string[];
+  debug_ssl_cert: string[];
+  debug_ssl_cert_key: string[];
+  client_ssl: boolean;
+  client_ssl_cert: string | null;
+  client_ssl_cert_key: string | null;
+  admin_error_log: string;
+  admin_gui_access_log: string;
+  admin_gui_error_log: string;
+  status_access_log: string;
+  status_error_log: string;
+  proxy_stream_error_log: string;
+  /** Name servers as written (`ip[:port]`). */
+  dns_resolver: string[];
+  dns_hostsfile: string;
+  /** Upper-case record types. */
+  dns_order: string[];
+  dns_valid_ttl: number | null;
+  dns_stale_ttl: number;
+  dns_cache_size: number;
+  dns_not_found_ttl: number;
+  dns_error_ttl: number;
+  dns_no_sync: boolean;
+  resolver_address: string[];
+  resolver_hosts_file: string;
+  resolver_family: string[];
+  resolver_valid_ttl: number | null;
+  resolver_stale_ttl: number;
+  resolver_error_ttl: number;
+  resolver_lru_cache_size: number;
+  resolver_mem_cache_size: string;
+  proxy_server: string | null;
+  proxy_server_ssl_verify: boolean;
+  cluster_use_proxy: boolean;
+  admin_gui_csp_header: boolean;
 }
 
 export type SettingName = keyof SettingValues;

@@ -6,6 +6,7 @@
  */
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import type { LookupFunction } from '../balancer/dns-lookup.ts';
 import { connect } from 'node:net';
 import { readHealthSettings, statusOutcome, type ActiveCheck, type HealthSettings } from './settings.ts';
 import { TargetHealth, type HealthOutcome } from './target-health.ts';
@@ -47,11 +48,14 @@ export class HealthChecker {
   readonly #upstreams = new Map<string, CheckedUpstream>();
   readonly #onChange: (unhealthy: string[]) => void;
   readonly #log: HealthLog;
+  /** Resolves target host names as the proxy does (`dns_resolver`); null uses Node's `dns.lookup`. */
+  readonly #lookup: LookupFunction | null;
   #stopped = false;
 
-  constructor(onChange: (unhealthy: string[]) => void, log: HealthLog) {
+  constructor(onChange: (unhealthy: string[]) => void, log: HealthLog, lookup: LookupFunction | null = null) {
     this.#onChange = onChange;
     this.#log = log;
+    this.#lookup = lookup;
   }
 
   /** Follows a new configuration; targets that stay keep their state. */
@@ -164,7 +168,7 @@ export class HealthChecker {
     const queue = [...checked.targets.values()].filter((t) => t.health.healthy === healthy);
     const worker = async () => {
       for (let t = queue.shift(); t !== undefined; t = queue.shift()) {
-        const outcome = await probe(t, active, checked.hostHeader);
+        const outcome = await probe(t, active, checked.hostHeader, this.#lookup);
         if (this.#stopped || this.#upstreams.get(upstreamId) !== checked || checked.targets.get(t.key) !== t) continue;
         if (outcome !== null && t.health.record(outcome, active.thresholds)) this.#changed(checked, t, `active check: ${outcome.replace('_', ' ')}`);
       }
@@ -174,7 +178,7 @@ export class HealthChecker {
 }
 
 /** One active probe: a TCP connection, or a GET of `http_path` whose status is classified. */
-function probe(t: CheckedTarget, active: ActiveCheck, hostHeader: string | null): Promise<HealthOutcome | null> {
+function probe(t: CheckedTarget, active: ActiveCheck, hostHeader: string | null, lookup: LookupFunction | null): Promise<HealthOutcome | null> {
   const timeoutMs = active.timeout * 1000;
   return new Promise((resolve) => {
     let settled = false;
@@ -184,7 +188,7 @@ function probe(t: CheckedTarget, active: ActiveCheck, hostHeader: string | null)
       resolve(outcome);
     };
     if (active.type === 'tcp') {
-      const socket = connect({ host: t.host, port: t.port });
+      const socket = connect({ host: t.host, port: t.port, ...(lookup === null ? {} : { lookup }) });
       socket.setTimeout(timeoutMs, () => {
         socket.destroy();
         done('timeout');
@@ -197,7 +201,7 @@ function probe(t: CheckedTarget, active: ActiveCheck, hostHeader: string | null)
       return;
     }
     const headers: Record<string, string | string[]> = { ...active.headers, host: hostHeader ?? targetKey(t.host, t.port) };
-    const options = { host: t.host, port: t.port, path: active.httpPath, method: 'GET', headers, agent: false, timeout: timeoutMs };
+    const options = { host: t.host, port: t.port, path: active.httpPath, method: 'GET', headers, agent: false, timeout: timeoutMs, ...(lookup === null ? {} : { lookup }) };
     const onResponse = (res: IncomingMessage) => {
       res.resume();
       done(statusOutcome(res.statusCode ?? 0, active.healthyStatuses, active.unhealthyStatuses));

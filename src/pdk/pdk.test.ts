@@ -13,7 +13,7 @@ const DATA: PluginConfigData = {
   consumerGroups: (id) => (id === 'c1' ? [{ id: 'g1', name: 'gold' }] : []),
 };
 
-function context(options: { url?: string; headers?: string[]; body?: string; trusted?: boolean } = {}): PluginContext {
+function context(options: { url?: string; headers?: string[]; body?: string; trusted?: boolean; hostPorts?: ReadonlyMap<number, number> } = {}): PluginContext {
   const raw = options.headers ?? ['Host', 'API.test:8000', 'X-Multi', 'a', 'x-multi', 'b', 'Authorization', 'Bearer t'];
   const headers: Record<string, string> = {};
   for (let i = 0; i < raw.length; i += 2) headers[raw[i].toLowerCase()] ??= raw[i + 1];
@@ -26,7 +26,7 @@ function context(options: { url?: string; headers?: string[]; body?: string; tru
     headers,
     socket: { remoteAddress: '::ffff:10.0.0.9', remotePort: 4444, localPort: 8000 },
   }) as unknown as IncomingMessage;
-  const env: PdkEnvironment = { services: null, nodeId: 'n1', hostname: 'h1', isTrusted: () => options.trusted === true, log: () => {}, maxBodyBytes: 16 };
+  const env: PdkEnvironment = { services: null, nodeId: 'n1', hostname: 'h1', isTrusted: () => options.trusted === true, log: () => {}, maxBodyBytes: 16, hostPorts: options.hostPorts };
   return new PluginContext(req, 'rid-1', ['Host', '', 'X-Keep', '1'], '/b/c?x=1&y&x=2', env, DATA, performance.now(), '10.0.0.9');
 }
 
@@ -56,6 +56,13 @@ describe('PDK', () => {
     assert.equal(trusted.request.getForwardedScheme(), 'https');
     assert.equal(trusted.request.getForwardedHost(), 'outer.test');
     assert.equal(trusted.request.getForwardedPort(), 443);
+  });
+
+  test('port_maps: without a trusted X-Forwarded-Port, the forwarded port is the host port mapped to the listener', () => {
+    const mapped = context({ headers: ['Host', 'inner'], hostPorts: new Map([[8000, 80]]) });
+    assert.equal(mapped.request.getForwardedPort(), 80);
+    assert.equal(mapped.request.getPort(), 8000);
+    assert.equal(context({ headers: ['Host', 'inner', 'X-Forwarded-Port', '8443'], trusted: true, hostPorts: new Map([[8000, 80]]) }).request.getForwardedPort(), 8443);
   });
 
   test('kong.service.request edits the upstream request: path, query, headers, body, method', () => {

@@ -9,6 +9,8 @@ import type { ServiceTelemetry } from '../proxy/traffic.ts';
 import type { WorkerConfigPatch } from './config-patch.ts';
 import type { HealthOutcome } from '../health/target-health.ts';
 import type { StreamListenerSpec } from '../stream/listeners.ts';
+import type { ListenerTlsPolicy } from '../tls/listener-tls.ts';
+import type { DnsSettings } from '../balancer/dns-lookup.ts';
 
 /** IPC between the supervisor and its proxy workers. Plain JSON values only. */
 
@@ -34,8 +36,8 @@ export interface WorkerInit {
   streamListeners: StreamListenerSpec[];
   /** proxy_stream_access_log: `<path> [basic]` or `off`. */
   streamAccessLog: string;
-  /** PEM certificate and key for `ssl` listeners (the node's default certificate). */
-  tls: { cert: string; key: string } | null;
+  /** PEM certificate and key for `ssl` listeners (the node's default certificate), and the TLS policy they serve with. */
+  tls: { cert: string; key: string; policy: ListenerTlsPolicy } | null;
   trustedIps: string[];
   realIpHeader: string;
   realIpRecursive: boolean;
@@ -51,7 +53,15 @@ export interface WorkerInit {
   allowDebugHeader: boolean;
   /** error_default_type: the format of nginx-made errors when the request has neither Accept nor Content-Type. */
   errorDefaultType: string;
-  pool: { poolSize: number; keepAliveTimeout: number; maxRequestsPerConnection: number };
+  pool: {
+    poolSize: number;
+    keepAliveTimeout: number;
+    maxRequestsPerConnection: number;
+    /** `client_ssl`: the certificate presented to TLS upstreams without their own client certificate. */
+    defaultClientCertificate: { cert: string; key: string } | null;
+  };
+  /** `dns_resolver`/`resolver_address` and their cache rules; null keeps the system resolver. */
+  dns: DnsSettings | null;
   shutdownTimeout: number;
   prefix: string;
   /** proxy_access_log and proxy_error_log settings (`off`, a path, relative to the prefix). */

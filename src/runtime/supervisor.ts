@@ -14,6 +14,9 @@ import { startAdminGui } from '../admin-gui/server.ts';
 import { createLogger, errorLogWriter, type Logger, type LogLevel } from '../log/logger.ts';
 import { EMPTY_HASH } from '../snapshot/compile.ts';
 import { ensureDefaultCertificate } from '../tls/default-certificate.ts';
+import { listenerTlsPolicy, type ListenerTlsPolicy } from '../tls/listener-tls.ts';
+import { clientSslCertificate, dnsSettings } from './proxy-settings.ts';
+import { createDnsLookup } from '../balancer/dns-lookup.ts';
 import { openConfiguredStore, postgresSettings } from './database.ts';
 import { nodeDatabaseKindOf } from './plugin-database.ts';
 import { setNodeDatabaseKind } from '../pdk/index.ts';
@@ -271,17 +274,19 @@ export class Supervisor implements NodeContext {
       this.logLevels.listen(this.store);
     }
     if (this.#runsWorkers()) {
-      this.health = new HealthChecker((unhealthy) => this.#announceHealth(unhealthy), this.log);
+      const dns = dnsSettings(s);
+      this.health = new HealthChecker((unhealthy) => this.#announceHealth(unhealthy), this.log, dns === null ? null : createDnsLookup(dns));
       this.health.update(this.#config);
     }
     const needsTls = s.proxy_listeners.some((l) => l.ssl) || s.stream_listeners.some((l) => l.ssl);
-    let tls: { cert: string; key: string } | null = null;
+    let tls: { cert: string; key: string; policy: ListenerTlsPolicy } | null = null;
     if (needsTls) {
+      const policy = listenerTlsPolicy(s);
       if (s.ssl_cert.length > 0 && s.ssl_cert_key.length > 0) {
-        tls = { cert: readPem(s.ssl_cert[0]), key: readPem(s.ssl_cert_key[0]) };
+        tls = { cert: readPem(s.ssl_cert[0]), key: readPem(s.ssl_cert_key[0]), policy };
       } else {
         try {
-          tls = ensureDefaultCertificate(s.prefix);
+          tls = { ...ensureDefaultCertificate(s.prefix), policy };
         } catch (err) {
           this.log.warn(`ssl proxy listeners disabled: could not create the default certificate with openssl (${(err as Error).message})`);
         }
@@ -315,7 +320,9 @@ export class Supervisor implements NodeContext {
         poolSize: s.upstream_keepalive_pool_size,
         keepAliveTimeout: s.upstream_keepalive_idle_timeout * 1000,
         maxRequestsPerConnection: s.upstream_keepalive_max_requests,
+        defaultClientCertificate: clientSslCertificate(s),
       },
+      dns: dnsSettings(s),
       shutdownTimeout: SHUTDOWN_TIMEOUT_MS,
       prefix: s.prefix,
       accessLog: s.proxy_access_log,

@@ -6,8 +6,10 @@ import { createServer as createHttpsServer } from 'node:https';
 import { listenMaybeProxied } from '../core/proxy-protocol-listener.ts';
 import type { SecureContext, TLSSocket } from 'node:tls';
 import { runCertificatePhase } from '../proxy/certificate-phase.ts';
+import { serverTlsOptions } from '../tls/listener-tls.ts';
 import { createSecureServer as createHttp2SecureServer, type ServerHttp2Session } from 'node:http2';
 import { ConnectionPools } from '../balancer/connection-pools.ts';
+import { createDnsLookup, type LookupFunction } from '../balancer/dns-lookup.ts';
 import { compileIpMatcher } from '../core/cidr.ts';
 import { createLogger, errorLogWriter, type Logger, type LogLevel } from '../log/logger.ts';
 import { AccessLog } from '../log/access-log.ts';
@@ -58,6 +60,7 @@ const EMPTY_INPUT: SnapshotInput = { services: [], routes: [], upstreams: [], ta
 export function runWorker(): void {
   let core: ProxyCore | null = null;
   let pools: ConnectionPools | null = null;
+  let dnsLookup: LookupFunction | null = null;
   let flavor: RouterFlavor = 'traditional_compatible';
   let routeMatchCalculation: RouteMatchCalculation = 'strict';
   let servers: Server[] = [];
@@ -155,7 +158,7 @@ export function runWorker(): void {
         const streamLog = specs.length === 0 || (msg.streamAccessLog ?? 'off') === 'off' ? null : streamAccessLog(openLogSink(streamAccessLogPath(msg.streamAccessLog), msg.prefix));
         streamListeners = await openStreamListeners(
           specs,
-          { snapshot: () => started.snapshot, reportHealth, log: (level, message) => (level === 'error' ? log.error(message) : log.info(message)), accessLog: streamLog },
+          { snapshot: () => started.snapshot, reportHealth, log: (level, message) => (level === 'error' ? log.error(message) : log.info(message)), accessLog: streamLog, lookup: dnsLookup },
           msg.tls,
         );
         return opened;
@@ -183,7 +186,9 @@ export function runWorker(): void {
         routeMatchCalculation = msg.routeMatchCalculation;
         shutdownTimeout = msg.shutdownTimeout;
         vaults.setNodeDefaults(msg.vaults);
-        const workerPools = new ConnectionPools(msg.pool);
+        // One resolver (and cache) for the worker's HTTP and stream upstream connections.
+        dnsLookup = msg.dns === null ? null : createDnsLookup(msg.dns);
+        const workerPools = new ConnectionPools({ ...msg.pool, lookup: dnsLookup });
         pools = workerPools;
         loading = workerHandlers(msg).then(
           (loaded) => {
@@ -403,6 +408,9 @@ function listen(core: ProxyCore, spec: ListenerSpec, init: WorkerInit): Promise<
   const tlsOptions = {
     cert: init.tls?.cert,
     key: init.tls?.key,
+    // Versions, ciphers, DH parameters and session settings (`ssl_cipher_suite` and friends). A context chosen
+    // by SNI below switches only the certificate: OpenSSL keeps these from the listener's own context.
+    ...(init.tls === null ? {} : serverTlsOptions(init.tls.policy)),
     // A function, not an arrow: Node calls it on the TLS socket of the handshake.
     SNICallback(this: TLSSocket, servername: string, done: (err: Error | null, context?: SecureContext) => void): void {
       const pick = (failure: Error | null): void => (failure === null ? done(null, core.snapshot.certificates.contextFor(servername)) : done(failure));

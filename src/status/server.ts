@@ -4,6 +4,12 @@ import { parseSizeFormat, statusBody, type SizeFormat } from '../admin/node-info
 import { listenHttp, readBody, sendEmpty, sendJson } from '../core/http-json.ts';
 import type { Logger } from '../log/logger.ts';
 import { SERVER_TOKEN } from '../core/version.ts';
+import { listenAdminHttps, type AdminTlsOptions } from '../admin/admin-tls.ts';
+import { readPem } from '../config/value-parsers.ts';
+import type { Settings } from '../config/settings-types.ts';
+import { withAccessLog } from '../log/listener-access-log.ts';
+import { ensureDefaultCertificate } from '../tls/default-certificate.ts';
+import { listenerTlsPolicy } from '../tls/listener-tls.ts';
 
 /**
  * The Status API (`status_listen`): read-only health for load balancers and orchestrators. `/status/ready`
@@ -11,11 +17,27 @@ import { SERVER_TOKEN } from '../core/version.ts';
  */
 export async function startStatusServer(node: NodeContext, log: Logger): Promise<Server[]> {
   const servers: Server[] = [];
-  for (const l of node.settings.status_listeners) {
-    servers.push(await listenHttp(l, (req, res) => void handle(node, req, res)));
+  const settings = node.settings;
+  const handler = withAccessLog(settings.status_access_log, settings.prefix, (req, res) => void handle(node, req, res));
+  let tls: AdminTlsOptions | undefined;
+  for (const l of settings.status_listeners) {
+    if (l.ssl) {
+      tls ??= statusTlsOptions(settings);
+      servers.push(await listenAdminHttps(l, tls, handler));
+    } else {
+      servers.push(await listenHttp(l, handler));
+    }
     log.info(`status API listening on ${l.listener}`);
   }
   return servers;
+}
+
+/** `status_ssl_cert`/`status_ssl_cert_key`, or the node's generated certificate, with the listener TLS policy. */
+function statusTlsOptions(settings: Settings): AdminTlsOptions {
+  const own = settings.status_ssl_cert.length > 0 && settings.status_ssl_cert_key.length > 0;
+  const pair = own ? { cert: readPem(settings.status_ssl_cert[0]), key: readPem(settings.status_ssl_cert_key[0]) } : ensureDefaultCertificate(settings.prefix);
+  const policy = listenerTlsPolicy(settings);
+  return { ...pair, clientCa: null, minVersion: policy.minVersion, policy };
 }
 
 async function handle(node: NodeContext, req: IncomingMessage, res: ServerResponse): Promise<void> {

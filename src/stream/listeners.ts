@@ -6,6 +6,7 @@ import { createServer, type Server } from 'node:net';
 import { createSocket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { createSecureContext } from 'node:tls';
+import { serverTlsOptions, type ListenerTlsPolicy } from '../tls/listener-tls.ts';
 import { TcpStreamProxy, type StreamProxyDeps } from './tcp-proxy.ts';
 import { UdpStreamProxy } from './udp-proxy.ts';
 
@@ -29,10 +30,11 @@ export interface StreamListenerHandle {
 export async function openStreamListeners(
   specs: readonly StreamListenerSpec[],
   deps: StreamProxyDeps,
-  tls: { cert: string; key: string } | null,
+  tls: { cert: string; key: string; policy?: ListenerTlsPolicy } | null,
 ): Promise<StreamListenerHandle[]> {
   const handles: StreamListenerHandle[] = [];
-  const defaultContext = tls === null ? null : createSecureContext({ cert: tls.cert, key: tls.key });
+  const policy = tls?.policy === undefined ? {} : serverTlsOptions(tls.policy);
+  const defaultContext = tls === null ? null : createSecureContext({ cert: tls.cert, key: tls.key, ...policy });
   for (const spec of specs) {
     handles.push(spec.udp ? await openUdp(spec, deps) : await openTcp(spec, deps, spec.ssl ? defaultContext : null));
   }

@@ -4,6 +4,7 @@
  * name when `tls_passthrough` routes exist), TLS is terminated on `ssl` listeners, then the route's
  * upstream is connected and bytes are relayed both ways until either side closes or goes idle.
  */
+import type { LookupFunction } from '../balancer/dns-lookup.ts';
 import { Duplex, PassThrough } from 'node:stream';
 import type { Socket } from 'node:net';
 import { TLSSocket, type SecureContext } from 'node:tls';
@@ -22,6 +23,8 @@ export interface StreamProxyDeps {
   log(level: 'info' | 'error', message: string): void;
   /** The stream access log, or null when it is off. */
   accessLog: StreamLogWriter | null;
+  /** Resolves upstream host names (`dns_resolver`); absent or null uses Node's `dns.lookup`. */
+  lookup?: LookupFunction | null;
 }
 
 export interface TcpListenerOptions {
@@ -215,7 +218,7 @@ export class TcpStreamProxy {
     }
     // Bytes arriving while the upstream connects wait in the client's buffers.
     raw.pause();
-    connectUpstream(entry, addresses.sourceIp, this.#deps.reportHealth).then(
+    connectUpstream(entry, addresses.sourceIp, this.#deps.reportHealth, this.#deps.lookup ?? null).then(
       ({ socket: upstream }) => {
         if (raw.destroyed) {
           upstream.destroy();

@@ -4,6 +4,7 @@
  * replies go back to the client from the listener's address. A session ends after the service's
  * `read_timeout` without datagrams either way.
  */
+import type { LookupFunction } from '../balancer/dns-lookup.ts';
 import { createSocket, type Socket as DgramSocket, type RemoteInfo } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { lookup } from 'node:dns/promises';
@@ -90,7 +91,7 @@ export class UdpStreamProxy {
       return;
     }
     try {
-      const address = isIpLiteral(peer.host) ? peer.host : (await lookup(peer.host)).address;
+      const address = isIpLiteral(peer.host) ? peer.host : await resolveHost(peer.host, this.#deps.lookup ?? null);
       const upstream = createSocket(isIPv6(address) ? 'udp6' : 'udp4');
       upstream.on('error', (err) => {
         this.#deps.log('error', `stream route ${entry.route.name ?? entry.route.id}: udp upstream ${peer.address}: ${err.message}`);
@@ -144,4 +145,12 @@ export class UdpStreamProxy {
 
 function isIpLiteral(host: string): boolean {
   return /^[\d.]+$/.test(host) || host.includes(':');
+}
+
+/** The host's address, from the node's resolver (`dns_resolver`) when it has one, else Node's `dns.lookup`. */
+async function resolveHost(host: string, custom: LookupFunction | null): Promise<string> {
+  if (custom === null) return (await lookup(host)).address;
+  return new Promise((resolve, reject) => {
+    custom(host, {}, (err, address) => (err === null ? resolve(address as string) : reject(err)));
+  });
 }

@@ -3,6 +3,7 @@
  * within the service's `connect_timeout` (TLS when the service protocol is `tls`), tries other targets on a
  * failed connect up to `retries` times, and reports passive health outcomes as HTTP traffic does.
  */
+import type { LookupFunction } from '../balancer/dns-lookup.ts';
 import { connect as connectTcp, isIP, type Socket } from 'node:net';
 import { connect as connectTls } from 'node:tls';
 import type { BalancerRequest } from '../balancer/types.ts';
@@ -33,7 +34,8 @@ export interface Connected {
 }
 
 /** Resolves with a connected (and, for `tls` services, handshaken) upstream socket; rejects with the last failure. */
-export function connectUpstream(entry: StreamEntry, clientIp: string, report: HealthReporter): Promise<Connected> {
+/** `lookup` resolves upstream host names as the HTTP proxy does (`dns_resolver`); null uses Node's `dns.lookup`. */
+export function connectUpstream(entry: StreamEntry, clientIp: string, report: HealthReporter, lookup: LookupFunction | null = null): Promise<Connected> {
   const picker = entry.peers;
   if (picker === null || entry.origin === null) return Promise.reject(new Error('the route has no service'));
   const request = picker.hashes ? streamBalancerRequest(clientIp) : null;
@@ -46,7 +48,7 @@ export function connectUpstream(entry: StreamEntry, clientIp: string, report: He
         reject(new Error(picker.unavailableMessage));
         return;
       }
-      openOne(entry, peer).then(
+      openOne(entry, peer, lookup).then(
         (socket) => {
           if (picker.passive !== null) report(picker.passive.upstreamId, peer.address, 'success');
           resolve({ socket, peer });
@@ -63,7 +65,8 @@ export function connectUpstream(entry: StreamEntry, clientIp: string, report: He
   });
 }
 
-function openOne(entry: StreamEntry, peer: UpstreamPeer): Promise<Socket> {
+function openOne(entry: StreamEntry, peer: UpstreamPeer, lookup: LookupFunction | null): Promise<Socket> {
+  const resolveWith = lookup === null ? {} : { lookup };
   const origin = entry.origin!;
   return new Promise((resolve, reject) => {
     let socket: Socket;
@@ -78,10 +81,11 @@ function openOne(entry: StreamEntry, peer: UpstreamPeer): Promise<Socket> {
         ca: origin.ca === null ? undefined : [...origin.ca],
         cert: origin.clientCertificate?.cert,
         key: origin.clientCertificate?.key,
+        ...resolveWith,
       });
     } else {
       // Half-open: a client that ends its side still gets the upstream's answer.
-      socket = connectTcp({ host: peer.host, port: peer.port, noDelay: true, allowHalfOpen: true });
+      socket = connectTcp({ host: peer.host, port: peer.port, noDelay: true, allowHalfOpen: true, ...resolveWith });
     }
     const timer = setTimeout(() => {
       const err: Error & { timedOut?: boolean } = new Error(`connect timed out after ${origin.connectTimeout} ms`);
