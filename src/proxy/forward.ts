@@ -92,11 +92,16 @@ function editsFraming(edits: readonly (readonly [string, string, string])[]): bo
   return false;
 }
 
+/** Connection header values that name no header, as upstreams spell them. */
+const CONNECTION_STATES: ReadonlySet<string> = new Set(['keep-alive', 'Keep-Alive', 'close', 'Close']);
+
 /**
  * Removes the response headers the upstream named in its Connection header (meant for its hop only), as Kong
  * does; `close`, `keep-alive` and `upgrade` name the connection's state, not headers.
  */
 function removeConnectionListed(out: string[], tokens: string): void {
+  // Nearly every upstream says only `keep-alive` (or `close`): nothing to remove, and nothing to allocate.
+  if (tokens.length <= 10 && CONNECTION_STATES.has(tokens)) return;
   let names: Set<string> | null = null;
   for (const t of tokens.split(',')) {
     const n = t.trim().toLowerCase();
