@@ -102,6 +102,9 @@ export function urlEncodedPairs(text: string): Array<[string, string]> {
 }
 
 async function multipartPairs(body: Buffer, contentType: string): Promise<Array<[string, string]>> {
+  // No body at all (often with no boundary either) is an empty form, as in Kong: the entity's own checks
+  // then say what is missing, where a parse error would hide it.
+  if (body.length === 0) return [];
   let form: FormData;
   try {
     form = await new Request('http://admin/', { method: 'POST', body, headers: { 'content-type': contentType } }).formData();

@@ -6,6 +6,7 @@
 import {
   validateRecord,
   type PluginSchemaRegistry,
+  type SchemaDef,
   type ValidateOptions,
   type ValidationResult,
 } from '../schema/index.ts';
@@ -79,6 +80,11 @@ export function isEntityName(name: string): boolean {
   return Object.prototype.hasOwnProperty.call(ENTITIES, name);
 }
 
+/** The schema of a referenced collection (a foreign field's `reference`), if it is registered. */
+function referencedSchema(reference: string): SchemaDef | undefined {
+  return isEntityName(reference) ? ENTITY_SCHEMAS[reference as EntityName] : undefined;
+}
+
 export interface EntityValidateOptions extends Omit<ValidateOptions, 'subschemas'> {
   /** Enabled plugins, for plugin entities (default: none). */
   plugins?: PluginSchemaRegistry;
@@ -95,5 +101,5 @@ export function validateEntity(name: EntityName, input: unknown, options: Entity
   const schema = ENTITY_SCHEMAS[name];
   if (schema === undefined) throw new Error(`validateEntity: unknown collection '${name}'; known: ${ENTITY_ORDER.join(', ')}`);
   const subschemas = name === 'plugins' ? pluginSubschemas(plugins ?? EMPTY_PLUGIN_REGISTRY) : undefined;
-  return validateRecord(schema, input, { ...rest, subschemas });
+  return validateRecord(schema, input, { foreignSchema: referencedSchema, ...rest, subschemas });
 }

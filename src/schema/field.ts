@@ -4,7 +4,7 @@
  * error. Compiled once per definition object; validating a value allocates only its output.
  */
 import type { ErrorNode, FieldDef, FieldTypeName } from './types.ts';
-import { MSG, eqMessage, neMessage } from './messages.ts';
+import { MSG, UPDATE_ENTITY_CHECK_MESSAGES, eqMessage, neMessage } from './messages.ts';
 import { compileValueRules, isUuid, type ValueRule } from './validators.ts';
 import { compileRecord, processRecord, type CompiledRecord, type RunState } from './record.ts';
 import { isReference } from '../core/vault-reference.ts';
@@ -141,7 +141,7 @@ function buildTypedCheck(
     case 'record':
       return buildRecordCheck(def, rules, record);
     case 'foreign':
-      return buildForeignCheck(rules);
+      return buildForeignCheck(def.reference, rules);
   }
 }
 
@@ -265,15 +265,30 @@ function buildRecordCheck(
   };
 }
 
-function buildForeignCheck(rules: ValueRule | null): (value: unknown, state: RunState) => ErrorNode | undefined {
+function buildForeignCheck(reference: string | undefined, rules: ValueRule | null): (value: unknown, state: RunState) => ErrorNode | undefined {
   return (value, state) => {
     if (!isPlainObject(value)) return { id: MSG.MISSING_PK };
     const id = value.id;
-    if (id === undefined) return { id: MSG.MISSING_PK };
+    if (id === undefined) return foreignWithoutId(reference, value, state);
     if (id === null) return { id: MSG.REQUIRED };
     if (typeof id !== 'string') return { id: MSG.STRING };
     if (!isUuid(id)) return { id: MSG.UUID };
     const out = { id };
     return withRules(rules, state, out, out);
   };
+}
+
+/**
+ * A reference without its id. Like Kong, the fields it does give are first checked (as a partial entity)
+ * against the referenced collection's schema, so `service: {protocol: "foo"}` names the bad protocol;
+ * a reference whose fields are fine still lacks its primary key.
+ */
+function foreignWithoutId(reference: string | undefined, value: Record<string, unknown>, state: RunState): ErrorNode {
+  const schema = reference === undefined ? undefined : state.foreignSchema?.(reference);
+  if (schema !== undefined) {
+    const inner: RunState = { out: undefined, now: state.now, messages: UPDATE_ENTITY_CHECK_MESSAGES };
+    const errors = processRecord(compileRecord(schema), value, inner, null, true);
+    if (errors !== undefined) return errors;
+  }
+  return { id: MSG.MISSING_PK };
 }

@@ -18,6 +18,8 @@ export interface RunState {
   readonly now: number;
   /** Entity-check message templates (Kong rewords some for updates). */
   readonly messages: Readonly<Record<string, string>>;
+  /** The schema of a foreign field's collection, to report what is wrong in a reference given without its id. */
+  readonly foreignSchema?: (reference: string) => SchemaDef | undefined;
 }
 
 type AutoKind = 'uuid' | 'string' | 'created_at' | 'updated_at' | null;

@@ -19,6 +19,8 @@ export interface ValidateOptions {
   now?: number;
   /** Subschemas chosen by the subschema key at run time (plugins: plugin name -> config schema). */
   subschemas?: ReadonlyMap<string, SubschemaDef>;
+  /** The schema of a referenced collection, to check the fields of a reference given without its id. */
+  foreignSchema?: (reference: string) => SchemaDef | undefined;
 }
 
 /**
@@ -37,6 +39,7 @@ export function validateRecord<S extends SchemaDef>(
     out: undefined,
     now: options.now ?? Date.now(),
     messages: partial ? UPDATE_ENTITY_CHECK_MESSAGES : ENTITY_CHECK_MESSAGES,
+    foreignSchema: options.foreignSchema,
   };
   const errors = processRecord(compileRecord(schema), input, state, options.subschemas ?? null, partial);
   if (errors !== undefined) return { ok: false, errors };

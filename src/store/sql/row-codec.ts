@@ -55,11 +55,19 @@ export function cacheKeyText(layout: TableLayout, fields: readonly string[], val
   );
 }
 
+/**
+ * Cache-key fields that a unique violation names only when they are set. Kong's open-source plugin key is
+ * `{name, route, service, consumer}` and its clients compare the violation's fields and message exactly; the
+ * consumer group (an Enterprise scope we also key on) is named only for a plugin scoped to one.
+ */
+const REPORTED_WHEN_SET = new Set(['consumer_group']);
+
 /** The cache-key fields of a row as Kong reports them in a unique violation (`{name, route, service, consumer}`). */
 export function cacheKeyFields(layout: TableLayout, fields: readonly string[], row: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const field of fields) {
     const value = row[field] ?? null;
+    if (value === null && REPORTED_WHEN_SET.has(field)) continue;
     out[field] = isForeignField(layout, field) ? (foreignId(value) === null ? null : { id: foreignId(value) }) : value;
   }
   return out;

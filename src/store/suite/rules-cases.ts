@@ -49,15 +49,17 @@ export function rulesCases(harness: () => StoreHarness): void {
     const svc = await store.insert('services', service('s'));
     await store.insert('plugins', plugin());
     const global = await storeError(store.insert('plugins', plugin()), 'unique');
-    assert.deepEqual(global.fields, { name: 'greeter', route: null, service: null, consumer: null, consumer_group: null });
-    assert.equal(global.message, `UNIQUE violation detected on '{consumer=null,consumer_group=null,name="greeter",route=null,service=null}'`);
+    // Kong's open-source key: the consumer group is named only when the plugin has one.
+    assert.deepEqual(global.fields, { name: 'greeter', route: null, service: null, consumer: null });
+    assert.equal(global.message, `UNIQUE violation detected on '{consumer=null,name="greeter",route=null,service=null}'`);
     await store.insert('plugins', plugin({ service: svc }));
     const scoped = await storeError(store.insert('plugins', plugin({ service: svc })), 'unique');
-    assert.deepEqual(scoped.fields, { name: 'greeter', route: null, service: { id: svc.id }, consumer: null, consumer_group: null });
-    assert.equal(scoped.message, `UNIQUE violation detected on '{consumer=null,consumer_group=null,name="greeter",route=null,service={id="${svc.id}"}}'`);
+    assert.deepEqual(scoped.fields, { name: 'greeter', route: null, service: { id: svc.id }, consumer: null });
+    assert.equal(scoped.message, `UNIQUE violation detected on '{consumer=null,name="greeter",route=null,service={id="${svc.id}"}}'`);
     const group = await store.insert('consumer_groups', entity('consumer_groups', { name: 'gold' }));
     await store.insert('plugins', plugin({ service: svc }, { consumer_group: ref(group) }));
-    await storeError(store.insert('plugins', plugin({ service: svc }, { consumer_group: ref(group) })), 'unique');
+    const grouped = await storeError(store.insert('plugins', plugin({ service: svc }, { consumer_group: ref(group) })), 'unique');
+    assert.deepEqual(grouped.fields, { name: 'greeter', route: null, service: { id: svc.id }, consumer: null, consumer_group: { id: group.id } });
     assert.equal(await count(store, 'plugins'), 3);
   });
 
