@@ -78,6 +78,20 @@ describe('Admin API: Kong spec compatibility', () => {
     assert.deepEqual((res.body.fields as Record<string, unknown>)['@entity'], ["at least one of these fields must be non-empty: 'custom_id', 'username'"]);
   });
 
+  test('GET /schemas/{name} answers for Kong\'s collections without an Admin API of their own', async () => {
+    for (const name of ['workspaces', 'tags', 'parameters', 'clustering_data_planes', 'services', 'keyauth_credentials']) {
+      const res = await call('GET', `/schemas/${name}`);
+      assert.equal(res.status, 200, name);
+      assert.ok(Array.isArray(res.body.fields) && res.body.fields.length > 0, name);
+      assert.ok(Array.isArray(res.body.entity_checks), name);
+    }
+    const tags = await call('GET', '/schemas/tags');
+    assert.deepEqual((tags.body.fields as Record<string, unknown>[]).map((f) => Object.keys(f)[0]), ['tag', 'entity_name', 'entity_id']);
+    assert.deepEqual(await call('GET', '/schemas/not-present'), { status: 404, body: { message: "No entity named 'not-present'" } });
+    // Views only: they are not collections to validate against.
+    assert.equal((await call('POST', '/schemas/tags/validate', { json: {} })).status, 404);
+  });
+
   test('a route\'s service given without an id: its fields are checked against the services schema first', async () => {
     const bad = await call('POST', '/routes', { json: { methods: ['GET'], protocols: ['foo', 'http'], service: { protocol: 'foo' } } });
     assert.equal(bad.status, 400);

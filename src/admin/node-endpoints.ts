@@ -16,6 +16,7 @@ import { listBody, parseSize } from './pagination.ts';
 import { checkContentType, readLimited } from './request-body.ts';
 import type { RouteTable } from './route-table.ts';
 import { coerceEntityInput } from './schema-coercion.ts';
+import { internalSchema } from './internal-schemas.ts';
 
 function isEntityName(name: string): name is EntityName {
   return Object.prototype.hasOwnProperty.call(ENTITIES, name);
@@ -104,8 +105,10 @@ export function addNodeEndpoints(table: RouteTable): void {
 
   table.set('/schemas/{name}', 'GET', async (ctx) => {
     const name = ctx.params.name;
-    if (!isEntityName(name)) throw new AdminError(404, { message: `No entity named '${name}'` });
-    return reply(200, toKongSchemaView(ENTITIES[name].schema));
+    if (isEntityName(name)) return reply(200, toKongSchemaView(ENTITIES[name].schema));
+    const internal = internalSchema(name);
+    if (internal === undefined) throw new AdminError(404, { message: `No entity named '${name}'` });
+    return reply(200, toKongSchemaView(internal));
   });
   table.set('/schemas/{db_entity_name}/validate', 'POST', async (ctx) => validateSchema(ctx, ctx.params.db_entity_name));
   table.set('/schemas/plugins/validate', 'POST', async (ctx) => validateSchema(ctx, 'plugins'));
