@@ -119,3 +119,36 @@ describe('Admin API: Kong spec compatibility', () => {
     });
   });
 });
+
+describe('Admin API: GET /status with several workers', () => {
+  test('workers_lua_vms come in ascending pid order, also after a worker is replaced', async () => {
+    const node = await startTollgate({ workers: 2 });
+    try {
+      const pidsOf = async (): Promise<number[]> => {
+        const res = await request(`${node.admin}/status`);
+        const body = (await res.body.json()) as { memory: { workers_lua_vms: { pid: number }[] } };
+        return body.memory.workers_lua_vms.map((w) => w.pid);
+      };
+      const first = await pidsOf();
+      assert.equal(first.length, 3, 'the supervisor and two workers');
+      // Replace the lowest-numbered worker: its successor has the highest pid but takes its slot.
+      const root = await request(`${node.admin}/`);
+      const workers = ((await root.body.json()) as { pids: { workers: number[] } }).pids.workers;
+      const killed = Math.min(...workers);
+      process.kill(killed, 'SIGKILL');
+      const deadline = Date.now() + 30_000;
+      let pids = await pidsOf();
+      while (!(pids.length === 3 && !pids.includes(killed)) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 200));
+        pids = await pidsOf();
+      }
+      assert.ok(pids.length === 3 && !pids.includes(killed), `the killed worker was replaced: ${pids.join(', ')}`);
+      for (let i = 0; i < 10; i++) {
+        const now = i === 0 ? pids : await pidsOf();
+        assert.deepEqual(now, [...now].sort((a, b) => a - b), `pids ${now.join(', ')}`);
+      }
+    } finally {
+      await node.stop();
+    }
+  });
+});

@@ -71,7 +71,8 @@ export function formatSize(bytes: number, format: SizeFormat): number | string {
  * node's shared cache (Kong's `kong_db_cache` dictionary).
  */
 export async function statusBody(node: NodeContext, format: SizeFormat = DEFAULT_SIZE_FORMAT): Promise<Record<string, unknown>> {
-  const reports = (await node.workerReports?.()) ?? [{ pid: process.pid, heapUsed: process.memoryUsage().heapUsed, timers: 0 }];
+  // Workers answer in any order; Kong lists its workers by ascending pid, and its clients rely on that.
+  const reports = [...((await node.workerReports?.()) ?? [{ pid: process.pid, heapUsed: process.memoryUsage().heapUsed, timers: 0 }])].sort((a, b) => a.pid - b.pid);
   const dicts: Record<string, { capacity: number | string; allocated_slabs: number | string }> = {};
   for (const [name, dict] of Object.entries(node.sharedDicts?.() ?? {})) {
     dicts[name] = { capacity: formatSize(dict.capacity, format), allocated_slabs: formatSize(dict.allocated, format) };
