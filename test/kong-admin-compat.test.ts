@@ -120,6 +120,31 @@ describe('Admin API: Kong spec compatibility', () => {
   });
 });
 
+describe('Admin API: GET /status memory', () => {
+  test('lua_shared_dicts has Kong\'s kong and kong_db_cache, in the unit and scale asked for', async () => {
+    const node = await startTollgate();
+    try {
+      const dicts = async (query: string): Promise<Record<string, { capacity: unknown; allocated_slabs: unknown }>> => {
+        const res = await request(`${node.admin}/status${query}`);
+        assert.equal(res.statusCode, 200);
+        return ((await res.body.json()) as { memory: { lua_shared_dicts: Record<string, { capacity: unknown; allocated_slabs: unknown }> } }).memory.lua_shared_dicts;
+      };
+      const mib = await dicts('');
+      for (const name of ['kong', 'kong_db_cache']) {
+        assert.match(String(mib[name]?.capacity), /^\d+\.\d+ MiB$/, name);
+        assert.match(String(mib[name]?.allocated_slabs), /^\d+\.\d+ MiB$/, name);
+      }
+      assert.match(String((await dicts('?unit=k')).kong?.capacity), /^\d+\.\d+ KiB$/);
+      assert.match(String((await dicts('?scale=3')).kong?.capacity), /^\d+\.\d{3} MiB$/);
+      const bytes = await dicts('?unit=b');
+      assert.equal(typeof bytes.kong?.capacity, 'number');
+      assert.equal(typeof bytes.kong?.allocated_slabs, 'number');
+    } finally {
+      await node.stop();
+    }
+  });
+});
+
 describe('Admin API: GET /status with several workers', () => {
   test('workers_lua_vms come in ascending pid order, also after a worker is replaced', async () => {
     const node = await startTollgate({ workers: 2 });

@@ -2,6 +2,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { getHeapStatistics } from 'node:v8';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
 import type { Settings } from '../config/settings-types.ts';
@@ -707,9 +708,17 @@ export class Supervisor implements NodeContext {
     return reports;
   }
 
+  /**
+   * The node-wide stores, under the names of Kong's shared dictionaries: `kong_db_cache` is the bounded
+   * entity cache; `kong` (Kong's node state: counters, locks) is the counter store, which has no bound of
+   * its own, so its capacity is the heap it lives in (this process's V8 heap limit).
+   */
   sharedDicts(): Record<string, { capacity: number; allocated: number }> {
     const cache = this.sharedState.cache;
-    return { kong_db_cache: { capacity: cache.limit, allocated: cache.bytes } };
+    return {
+      kong: { capacity: getHeapStatistics().heap_size_limit, allocated: this.sharedState.counters.approximateBytes() },
+      kong_db_cache: { capacity: cache.limit, allocated: cache.bytes },
+    };
   }
 
   /** Every worker's counters; a worker that does not answer within a second is left out. */

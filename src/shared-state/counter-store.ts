@@ -78,4 +78,17 @@ export class CounterStore {
   get size(): number {
     return this.#counters.size;
   }
+
+  /**
+   * Roughly the memory the counters take: each key as UTF-16 plus a fixed cost per entry (map slot, counter
+   * object). An estimate for reporting (`GET /status`), walked only when asked.
+   */
+  approximateBytes(): number {
+    let bytes = 0;
+    for (const key of this.#counters.keys()) bytes += key.length * 2 + COUNTER_ENTRY_BYTES;
+    return bytes;
+  }
 }
+
+/** Estimated fixed cost of one counter: its map entry and its `{value, expiresAt}` object. */
+const COUNTER_ENTRY_BYTES = 80;
