@@ -108,15 +108,19 @@ describe('Admin API: Kong spec compatibility', () => {
     assert.deepEqual(form.body, bad.body);
     const unknown = await call('POST', '/routes', { json: { methods: ['GET'], service: { foo: 'x' } } });
     assert.deepEqual(unknown.body.fields, { service: { foo: 'unknown field' } });
-    // Valid fields but still no id: Kong's "missing primary key".
-    const noId = await call('POST', '/routes', { json: { methods: ['GET'], service: { protocol: 'http' } } });
-    assert.equal(noId.status, 400);
-    assert.deepEqual(noId.body, {
+    // Valid fields (an empty or null name too) but still no id: Kong's "missing primary key".
+    const missing = {
       code: 2,
       name: 'schema violation',
       message: 'schema violation (service.id: missing primary key)',
       fields: { service: { id: 'missing primary key' } },
-    });
+    };
+    const noId = await call('POST', '/routes', { json: { methods: ['GET'], service: { protocol: 'http' } } });
+    assert.equal(noId.status, 400);
+    assert.deepEqual(noId.body, missing);
+    assert.deepEqual((await call('POST', '/routes', { json: { methods: ['GET'], service: { name: null } } })).body, missing);
+    const emptyName = await call('POST', '/routes', { raw: 'methods[]=GET&service.name=', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    assert.deepEqual(emptyName.body, missing);
   });
 });
 
