@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BIN, waitUntil } from './helpers/tollgate.ts';
+import { BIN, ROOT, runTollgate, waitUntil } from './helpers/tollgate.ts';
 import { freePort } from './helpers/ports.ts';
 
 test("a Kong tollgate.conf with nginx_worker_processes and injected nginx directives", async () => {
@@ -44,4 +44,12 @@ test("a Kong tollgate.conf with nginx_worker_processes and injected nginx direct
     await exited;
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("every setting of Kong's kong.conf.default, at Kong's default, passes tollgate check", async () => {
+  const file = join(ROOT, 'test', 'fixtures', 'kong-conf-defaults.conf');
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TOLLGATE_'))) as Record<string, string>;
+  const res = await runTollgate(['check', file], env);
+  assert.equal(res.code, 0, res.stderr);
+  assert.match(res.stdout, /is valid/);
 });
