@@ -97,4 +97,23 @@ describe('Kong admin specs: upstreams, targets and entity keys', () => {
     assert.equal(idle?.health, 'HEALTHCHECKS_OFF');
     assert.deepEqual(idle?.data?.addresses.map((a) => a.health), ['HEALTHCHECKS_OFF']);
   });
+
+  it("tag filters: Kong's 14-tags spec cases, with a byte that is not UTF-8 refused", async () => {
+    for (const i of [1, 2]) {
+      const res = await api('POST', '/consumers', { username: `tagged-${i}`, tags: ['corp_ a', `consumer_ ${i}`, '🦍'] });
+      assert.equal(res.status, 201);
+    }
+    const count = async (query: string) => {
+      const res = await api('GET', `/consumers?${query}`);
+      return res.status === 200 ? (res.body.data as unknown[]).length : `${res.status} ${String(res.body.message)}`;
+    };
+    assert.equal(await count('tags=corp_%20a'), 2);
+    assert.equal(await count('tags=%F0%9F%A6%8D'), 2);
+    assert.equal(await count('tags=corp_%20a,consumer_%201'), 1);
+    assert.equal(await count('tags=consumer_%202/consumer_%201'), 2);
+    assert.equal(await count("tags=''"), 0);
+    assert.equal(await count('tags='), '400 invalid option (tags: cannot be null)');
+    assert.equal(await count('tags=consumer_%203,consumer_%202/consumer_%201'), '400 invalid option (tags: invalid filter syntax)');
+    assert.equal(await count('tags=%FF'), '400 invalid option (tags: invalid filter syntax)');
+  });
 });
