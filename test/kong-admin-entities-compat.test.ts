@@ -54,6 +54,11 @@ describe('Kong admin specs: upstreams, targets and entity keys', () => {
     assert.equal(service.status, 400);
     assert.equal(service.body.code, 10);
     assert.match(String(service.body.message), /^invalid value 'foo bar'/);
+    // 19-vaults_spec: a vault prefix the schema forbids.
+    assert.deepEqual(await api('PUT', '/vaults/env', { name: 'env' }), {
+      status: 400,
+      body: { code: 10, name: 'invalid unique prefix', message: 'must not be one of: env' },
+    });
     // A valid name that names nothing is still a plain 404.
     assert.deepEqual(await api('GET', '/upstreams/no.such.upstream'), { status: 404, body: { message: 'Not found' } });
   });
