@@ -101,6 +101,14 @@ describe('Kong admin specs: upstreams, targets and entity keys', () => {
     const idle = byTarget.get('127.0.0.1:8103');
     assert.equal(idle?.health, 'HEALTHCHECKS_OFF');
     assert.deepEqual(idle?.data?.addresses.map((a) => a.health), ['HEALTHCHECKS_OFF']);
+
+    // An address as the listing shows it (the resolved IP of a named target) sets that target's state.
+    const ip = byTarget.get('localhost:8102')?.data?.addresses[0].ip;
+    const put = await request(`${node.admin}/upstreams/health-order/targets/localhost:8102/${ip}:8102/unhealthy`, { method: 'PUT' });
+    assert.equal(put.statusCode, 204, await put.body.text());
+    await waitUntil(async () => (await list('/upstreams/health-order/health')).some((t) => t.target === 'localhost:8102' && t.health === 'UNHEALTHY'), 10_000, 'address set unhealthy');
+    const other = await request(`${node.admin}/upstreams/health-order/targets/localhost:8102/10.9.9.9:8102/unhealthy`, { method: 'PUT' });
+    assert.equal(other.statusCode, 404, await other.body.text());
   });
 
   it("tag filters: Kong's 14-tags spec cases, with a byte that is not UTF-8 refused", async () => {

@@ -77,8 +77,20 @@ async function withHealth(view: TargetHealthView, t: ServedTarget, states: Reado
 /** How long a health change waits for a target that is in the database to reach the served configuration. */
 const STORED_TARGET_WAIT_MS = 10_000;
 
+/**
+ * Whether `address` (`ip[:port]`, the port defaulting as a target's does) is one of the addresses the health
+ * listing shows for the target `host:port`: the target itself, or an address its host resolves to.
+ */
+async function isAddressOf(view: TargetHealthView, address: string, host: string, port: number): Promise<boolean> {
+  const wanted = normalizeTarget(address);
+  if (wanted === targetKey(host, port)) return true;
+  if (view.resolve === undefined) return false;
+  const ips = (await view.resolve(host)) ?? [];
+  return ips.some((ip) => normalizeTarget(targetKey(ip, port)) === wanted);
+}
+
 /** Sets a target's state in the served configuration; 'unknown' when it is not (yet) served there. */
-function trySet(ctx: RequestContext, view: TargetHealthView, healthy: boolean): 'set' | 'unknown' | 'no-address' {
+async function trySet(ctx: RequestContext, view: TargetHealthView, healthy: boolean): Promise<'set' | 'unknown' | 'no-address'> {
   const config = ctx.api.node.currentConfig().config;
   const upstream = config.upstreams.find((u) => u.id === ctx.params.upstreams || u.name === ctx.params.upstreams);
   if (upstream === undefined) return 'unknown';
@@ -87,8 +99,8 @@ function trySet(ctx: RequestContext, view: TargetHealthView, healthy: boolean): 
   if (target === undefined) return 'unknown';
   const { host, port } = splitTargetString(target.target);
   const key = targetKey(host, port);
-  // A target is one address here (no DNS expansion yet): its own address is the only one it has.
-  if (ctx.params.address !== undefined && normalizeTarget(ctx.params.address) !== key) return 'no-address';
+  // The checks keep one state per target; an address of it (as the listing shows them) names that state.
+  if (ctx.params.address !== undefined && !(await isAddressOf(view, ctx.params.address, host, port))) return 'no-address';
   return view.set(upstream.id, key, healthy) ? 'set' : 'unknown';
 }
 
@@ -130,14 +142,14 @@ export function addHealthEndpoints(table: RouteTable): void {
   });
   const setter = (healthy: boolean): Handler => async (ctx) => {
     const view = healthView(ctx);
-    let outcome = trySet(ctx, view, healthy);
+    let outcome = await trySet(ctx, view, healthy);
     // Kong answers from its database; here a target written a moment ago reaches the configuration being
     // served (and so the health checker) only after the change debounce, so wait for it instead of a 404.
     if (outcome === 'unknown' && (await isStored(ctx))) {
       const deadline = Date.now() + STORED_TARGET_WAIT_MS;
       while (outcome === 'unknown' && Date.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 50));
-        outcome = trySet(ctx, view, healthy);
+        outcome = await trySet(ctx, view, healthy);
       }
     }
     if (outcome !== 'set') throw notFound();
