@@ -143,4 +143,6 @@ export interface TargetHealthView {
   targetsOf(upstreamId: string): { key: string; healthy: boolean | null }[];
   /** Sets a target's state; false when the upstream has no such target. */
   set(upstreamId: string, key: string, healthy: boolean): boolean;
+  /** A target host's addresses as the proxy resolves them, or null when it does not resolve. */
+  resolve?(host: string): Promise<string[] | null>;
 }

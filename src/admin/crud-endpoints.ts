@@ -17,7 +17,7 @@ import { reply, type Handler, type Reply, type RequestContext } from './endpoint
 import type { EntityDao, EntityKey } from './entity-dao.ts';
 import { isPlainObject, newId } from './entity-dao.ts';
 import { methodNotAllowed, notFound } from './errors.ts';
-import { escapeUri, listBody, parseSize, parseTags } from './pagination.ts';
+import { escapeUri, listBody, parseSize, parseTags, rawTagsArgument } from './pagination.ts';
 import type { RouteTable } from './route-table.ts';
 import { coerceEntityInput } from './schema-coercion.ts';
 
@@ -55,7 +55,7 @@ export async function listPage(
 ): Promise<Reply> {
   const query = ctx.url.searchParams;
   let tags: TagFilter | null = null;
-  if (options.topLevel && dao.meta.hasTags) tags = parseTags(query.get('tags'));
+  if (options.topLevel && dao.meta.hasTags) tags = parseTags(rawTagsArgument(ctx.url));
   const size = parseSize(query.get('size'));
   const page = await dao.page(ctx.api.source.ops, { size, offset: query.get('offset'), tags, foreign: options.foreign ?? null });
   let extra = '';

@@ -12,6 +12,7 @@ import {
   foreignKeysUnresolved,
   invalidOptions,
   invalidPrimaryKey,
+  invalidUnique,
   notFoundByField,
   notFoundByPrimaryKey,
   operationUnsupported,
@@ -87,6 +88,9 @@ export class EntityDao {
     if (isUuid(segment)) return { id: segment.toLowerCase() };
     const field = this.meta.endpointKey;
     if (field === null) throw invalidPrimaryKey({ id: 'expected a valid UUID' });
+    const def = this.meta.schema.fields[field];
+    const problem = def === undefined ? undefined : validateFieldValue(def, segment);
+    if (typeof problem === 'string') throw invalidUnique(field, problem);
     return { field, value: segment };
   }
 

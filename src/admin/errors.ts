@@ -27,6 +27,7 @@ export const ERROR_CODES = {
   NOT_FOUND: 6,
   INVALID_OFFSET: 7,
   INVALID_SIZE: 9,
+  INVALID_UNIQUE: 10,
   INVALID_OPTIONS: 11,
   OPERATION_UNSUPPORTED: 12,
   FOREIGN_KEYS_UNRESOLVED: 13,
@@ -142,6 +143,14 @@ export function notFoundByField(field: string, value: unknown): AdminError {
 /** 400 code 1: a non-UUID key where only a primary key can address the entity. */
 export function invalidPrimaryKey(errors: Record<string, unknown>): AdminError {
   return dbError(400, ERROR_CODES.INVALID_PRIMARY_KEY, 'invalid primary key', `invalid primary key: '${luaInline(errors)}'`, errors);
+}
+
+/**
+ * 400 code 10: a URL names an entity by its endpoint key with a value that field could never hold (an IP
+ * address as an upstream name); Kong's DAO checks the value before looking, so this is no 404.
+ */
+export function invalidUnique(field: string, message: string): AdminError {
+  return dbError(400, ERROR_CODES.INVALID_UNIQUE, `invalid unique ${field}`, message);
 }
 
 /** 400 code 7. */

@@ -8,6 +8,7 @@ import { splitTargetString, targetKey } from '../balancer/target-address.ts';
 import { reply, type Handler, type RequestContext } from './endpoint-types.ts';
 import { badRequest, notFound } from './errors.ts';
 import type { RouteTable } from './route-table.ts';
+import { findEntity } from './crud-endpoints.ts';
 import type { TargetHealthView } from './context.ts';
 import { healthThreshold, healthyWeightPercent } from '../health/settings.ts';
 
@@ -17,12 +18,6 @@ function healthView(ctx: RequestContext): TargetHealthView {
   const view = ctx.api.node.health ?? null;
   if (view === null) throw badRequest('this node runs no proxy workers, so it keeps no target health');
   return view;
-}
-
-function upstreamOf(config: Served, param: string): Served['upstreams'][number] {
-  const upstream = config.upstreams.find((u) => u.id === param || u.name === param);
-  if (upstream === undefined) throw notFound();
-  return upstream;
 }
 
 const HEALTH_WORDS = { true: 'HEALTHY', false: 'UNHEALTHY', null: 'HEALTHCHECKS_OFF' } as const;
@@ -47,11 +42,55 @@ function balancerHealth(upstream: Served['upstreams'][number], targets: readonly
   };
 }
 
+/** Every target of an upstream in the configuration source. */
+async function storedTargets(ctx: RequestContext, upstreamId: string): Promise<ServedTarget[]> {
+  const out: ServedTarget[] = [];
+  let offset: string | null = null;
+  do {
+    const page = await ctx.api.source.ops.list('targets', { size: 1000, offset, foreign: { field: 'upstream', id: upstreamId } });
+    out.push(...(page.data as unknown as ServedTarget[]));
+    offset = page.offset;
+  } while (offset !== null);
+  return out;
+}
+
+/** Kong lists an upstream's targets newest first (by `created_at`, then id). */
+function newestFirst(a: ServedTarget, b: ServedTarget): number {
+  const byTime = Number(b.created_at ?? 0) - Number(a.created_at ?? 0);
+  return byTime !== 0 ? byTime : String(b.id) < String(a.id) ? -1 : String(b.id) > String(a.id) ? 1 : 0;
+}
+
+/**
+ * One target of the health listing, as Kong's balancer reports it: each address its host resolves to, with
+ * the target's state; a host that does not resolve is DNS_ERROR (and has no addresses); a weight-0 target
+ * takes no traffic, so nothing checks it (HEALTHCHECKS_OFF). The target is HEALTHY when an address is.
+ */
+async function withHealth(view: TargetHealthView, t: ServedTarget, states: ReadonlyMap<string, boolean | null>) {
+  const { host, port } = splitTargetString(t.target);
+  const ips = view.resolve === undefined ? [host] : await view.resolve(host);
+  if (ips === null) return { ...t, health: 'DNS_ERROR' };
+  const state = t.weight === 0 ? null : (states.get(targetKey(host, port)) ?? null);
+  const health = HEALTH_WORDS[String(state) as 'true' | 'false' | 'null'];
+  return { ...t, health, data: { addresses: ips.map((ip) => ({ ip, port, health, weight: t.weight })) } };
+}
+
 /** How long a health change waits for a target that is in the database to reach the served configuration. */
 const STORED_TARGET_WAIT_MS = 10_000;
 
+/**
+ * Whether `address` (`ip[:port]`, the port defaulting as a target's does) is one of the addresses the health
+ * listing shows for the target `host:port`: the target itself, or an address its host resolves to.
+ */
+async function isAddressOf(view: TargetHealthView, address: string, host: string, port: number): Promise<boolean> {
+  const wanted = normalizeTarget(address);
+  if (wanted === targetKey(host, port)) return true;
+  if (view.resolve === undefined) return false;
+  const ips = (await view.resolve(host)) ?? [];
+  return ips.some((ip) => normalizeTarget(targetKey(ip, port)) === wanted);
+}
+
 /** Sets a target's state in the served configuration; 'unknown' when it is not (yet) served there. */
-function trySet(ctx: RequestContext, view: TargetHealthView, healthy: boolean): 'set' | 'unknown' | 'no-address' {
+async function trySet(ctx: RequestContext, view: TargetHealthView, healthy: boolean): Promise<'set' | 'unknown' | 'no-address'> {
   const config = ctx.api.node.currentConfig().config;
   const upstream = config.upstreams.find((u) => u.id === ctx.params.upstreams || u.name === ctx.params.upstreams);
   if (upstream === undefined) return 'unknown';
@@ -60,8 +99,8 @@ function trySet(ctx: RequestContext, view: TargetHealthView, healthy: boolean): 
   if (target === undefined) return 'unknown';
   const { host, port } = splitTargetString(target.target);
   const key = targetKey(host, port);
-  // A target is one address here (no DNS expansion yet): its own address is the only one it has.
-  if (ctx.params.address !== undefined && normalizeTarget(ctx.params.address) !== key) return 'no-address';
+  // The checks keep one state per target; an address of it (as the listing shows them) names that state.
+  if (ctx.params.address !== undefined && !(await isAddressOf(view, ctx.params.address, host, port))) return 'no-address';
   return view.set(upstream.id, key, healthy) ? 'set' : 'unknown';
 }
 
@@ -86,31 +125,31 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function addHealthEndpoints(table: RouteTable): void {
   table.set('/upstreams/{upstreams}/health', 'GET', async (ctx) => {
     const view = healthView(ctx);
-    const config = ctx.api.node.currentConfig().config;
-    const upstream = upstreamOf(config, ctx.params.upstreams);
-    const states = new Map(view.targetsOf(upstream.id).map((t) => [t.key, t.healthy]));
-    const targets = config.targets.filter((t) => t.upstream.id === upstream.id);
+    // Like Kong, the upstream and its targets come from the database (or the DB-less configuration), so a
+    // target added a moment ago is listed before the served configuration catches up.
+    const upstream = await findEntity(ctx, ctx.api.dao('upstreams'), ctx.params.upstreams);
+    if (upstream === null) throw notFound();
+    const upstreamId = String(upstream.id);
+    const states = new Map(view.targetsOf(upstreamId).map((t) => [t.key, t.healthy]));
+    const targets = await storedTargets(ctx, upstreamId);
     if (ctx.url.searchParams.get('balancer_health') === '1') {
-      return reply(200, { data: balancerHealth(upstream, targets, states), next: null, node_id: ctx.api.node.nodeId });
+      // The stored row has the same shape as the served one (it is what the configuration is exported from).
+      const row = upstream as unknown as Served['upstreams'][number];
+      return reply(200, { data: balancerHealth(row, targets, states), next: null, node_id: ctx.api.node.nodeId });
     }
-    const data = targets
-      .map((t) => {
-        const { host, port } = splitTargetString(t.target);
-        const health = HEALTH_WORDS[String(states.get(targetKey(host, port)) ?? null) as 'true' | 'false' | 'null'];
-        return { ...t, health, data: { addresses: [{ ip: host, port, health, weight: t.weight }] } };
-      });
+    const data = await Promise.all([...targets].sort(newestFirst).map((t) => withHealth(view, t, states)));
     return reply(200, { data, total: data.length, node_id: ctx.api.node.nodeId, next: null });
   });
   const setter = (healthy: boolean): Handler => async (ctx) => {
     const view = healthView(ctx);
-    let outcome = trySet(ctx, view, healthy);
+    let outcome = await trySet(ctx, view, healthy);
     // Kong answers from its database; here a target written a moment ago reaches the configuration being
     // served (and so the health checker) only after the change debounce, so wait for it instead of a 404.
     if (outcome === 'unknown' && (await isStored(ctx))) {
       const deadline = Date.now() + STORED_TARGET_WAIT_MS;
       while (outcome === 'unknown' && Date.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 50));
-        outcome = trySet(ctx, view, healthy);
+        outcome = await trySet(ctx, view, healthy);
       }
     }
     if (outcome !== 'set') throw notFound();

@@ -257,7 +257,7 @@ const NODE_OPERATIONS: Readonly<Record<string, Partial<Record<Method, NodeOperat
     GET: {
       id: 'getUpstreamHealth',
       tag: 'upstreams',
-      summary: "The upstream's targets with their health (HEALTHY, UNHEALTHY or HEALTHCHECKS_OFF), or with balancer_health=1 the upstream as a whole",
+      summary: "The upstream's targets with their health (HEALTHY, UNHEALTHY, HEALTHCHECKS_OFF or DNS_ERROR), or with balancer_health=1 the upstream as a whole",
       response: anyObject,
       errors: ['400', '404'],
     },

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AdminError } from './errors.ts';
-import { decodeOffset, encodeOffset, escapeUri, listBody, pageOf, parseSize, parseTags } from './pagination.ts';
+import { decodeOffset, encodeOffset, escapeUri, listBody, pageOf, parseSize, parseTags, rawTagsArgument } from './pagination.ts';
 
 function bodyOf(fn: () => unknown): Record<string, unknown> {
   try {
@@ -50,6 +50,23 @@ test('tags: a,b is AND, a/b is OR; spaces and UTF-8 allowed; mixing, empty and m
   assert.equal(bodyOf(() => parseTags('')).message, 'invalid option (tags: cannot be null)');
   assert.equal(bodyOf(() => parseTags('a\u0001')).message, 'invalid option (tags: invalid filter syntax)');
   assert.equal(bodyOf(() => parseTags('a,b,c,d,e,f')).message, 'invalid option (tags: cannot query more than 5 tags)');
+});
+
+test('tags argument: bytes that are not UTF-8 are invalid filter syntax, as in Kong (not U+FFFD)', () => {
+  const arg = (query: string) => rawTagsArgument(new URL(`http://x/consumers${query}`));
+  assert.equal(arg('?tags=corp_%20a&size=1'), 'corp_ a');
+  assert.equal(arg('?size=1&tags=%F0%9F%A6%8D'), '🦍');
+  assert.equal(arg('?tags'), '');
+  assert.equal(arg('?size=1'), null);
+  const body = (() => {
+    try {
+      arg('?tags=%FF');
+    } catch (error) {
+      return (error as AdminError).body;
+    }
+    return null;
+  })();
+  assert.equal(body?.message, 'invalid option (tags: invalid filter syntax)');
 });
 
 test('list bodies: offset only with a next page; next escapes the token', () => {

@@ -46,6 +46,25 @@ const TAGS_AND = new RegExp(`^(${TAG_CHARS}+(?:,|$))+$`, 'u');
 const TAGS_OR = new RegExp(`^(${TAG_CHARS}+(?:/|$))+$`, 'u');
 const MAX_FILTER_TAGS = 5;
 
+/**
+ * The `tags` query argument as sent: URLSearchParams would turn bytes that are not UTF-8 into U+FFFD (a
+ * valid tag), where Kong refuses them, so the first raw `tags` argument is decoded strictly here.
+ */
+export function rawTagsArgument(url: URL): string | null {
+  for (const pair of url.search.replace(/^\?/, '').split('&')) {
+    const eq = pair.indexOf('=');
+    const name = eq === -1 ? pair : pair.slice(0, eq);
+    if (name !== 'tags') continue;
+    const value = eq === -1 ? '' : pair.slice(eq + 1).replace(/\+/g, ' ');
+    try {
+      return decodeURIComponent(value);
+    } catch {
+      throw invalidOptions({ tags: 'invalid filter syntax' });
+    }
+  }
+  return null;
+}
+
 /** `tags=a,b` (all of them) or `tags=a/b` (any of them); throws Kong's code 11 errors. */
 export function parseTags(raw: string | null): TagFilter {
   if (raw === null) return null;

@@ -127,9 +127,15 @@ function samplingRate(raw: string): number {
   return Number(raw);
 }
 
+/**
+ * Kong's reading of `plugins`: a list that starts with `off` loads nothing (`off, key-auth` included), and an
+ * `off` further on is skipped (`key-auth, off, basic-auth` loads the two). Either way the result is `['off']`
+ * or a list without `off`.
+ */
 function pluginEntries(raw: string): string[] {
-  const entries = splitList(raw);
-  if (entries.includes('off') && entries.length > 1) throw new InvalidValue(`'off' cannot be combined with other entries`);
+  const listed = splitList(raw);
+  if (listed[0] === 'off') return ['off'];
+  const entries = listed.filter((entry) => entry !== 'off');
   for (const entry of entries) {
     if (!/^[a-z0-9][a-z0-9_-]*$/.test(entry)) throw new InvalidValue(`entry '${entry}' is not a plugin name (lower-case letters, digits, '-' and '_')`);
   }

@@ -7,7 +7,8 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from '../balancer/dns-lookup.ts';
-import { connect } from 'node:net';
+import { connect, isIP } from 'node:net';
+import { lookup as systemLookup } from 'node:dns';
 import { readHealthSettings, statusOutcome, type ActiveCheck, type HealthSettings } from './settings.ts';
 import { TargetHealth, type HealthOutcome } from './target-health.ts';
 import { healthKey, splitTargetString, targetKey } from '../balancer/target-address.ts';
@@ -129,6 +130,22 @@ export class HealthChecker {
     if (checked === undefined) return [];
     const checking = checked.settings.active !== null || checked.settings.passive !== null;
     return [...checked.targets.values()].map((t) => ({ key: t.key, healthy: checking || !t.health.healthy ? t.health.healthy : null }));
+  }
+
+  /**
+   * The addresses a target host name resolves to, with the resolver the checks and the proxy use; null when
+   * it does not resolve (Kong's health listing then says DNS_ERROR). An IP address is its own answer.
+   */
+  resolve(host: string): Promise<string[] | null> {
+    const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+    if (isIP(bare) !== 0) return Promise.resolve([bare]);
+    const lookup = this.#lookup ?? systemLookup;
+    return new Promise((resolve) => {
+      lookup(bare, { all: true }, (err, addresses) => {
+        if (err !== null || !Array.isArray(addresses) || addresses.length === 0) resolve(null);
+        else resolve([...new Set(addresses.map((a) => a.address))]);
+      });
+    });
   }
 
   /** Every unhealthy target as `healthKey(upstream id, host:port)`, sorted. */
