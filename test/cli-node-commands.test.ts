@@ -29,6 +29,43 @@ test('check: a valid settings file, and a bad one with its line and reason', asy
   assert.match(refused.stderr, new RegExp(`${bad}:2: .*log_level`));
 });
 
+test("bare tollgate prints usage on stderr; roar, version -a; an unknown command is 'No such command'", async () => {
+  const bare = await runTollgate([]);
+  assert.equal(bare.code, 1);
+  assert.match(bare.stderr, /tollgate COMMAND \[OPTIONS\]/);
+  const roar = await runTollgate(['roar']);
+  assert.equal(roar.code, 0);
+  assert.match(roar.stdout, /Monolith destroyer\./);
+  const unknown = await runTollgate(['foobar']);
+  assert.equal(unknown.code, 1);
+  assert.match(unknown.stderr, /No such command: foobar/);
+  const all = await runTollgate(['version', '-a']);
+  assert.equal(all.code, 0);
+  assert.match(all.stdout, /^Tollgate: \S+\nKong compatibility: 3\.9\.1\nNode\.js: v/);
+});
+
+test('COMMAND --help prints help on stderr and does nothing else (restart --help starts no node)', async () => {
+  const prefix = join(dir, 'help-prefix');
+  for (const command of ['restart', 'start', 'quit', 'health', 'prepare', 'drain']) {
+    const res = await runTollgate([command, '--help', '-p', prefix], { TOLLGATE_DATABASE: 'off' });
+    assert.equal(res.code, 1, `${command} --help`);
+    assert.notEqual(res.stderr, '', `${command} --help`);
+  }
+  assert.equal(existsSync(prefix), false);
+  const vault = await runTollgate(['vault', '--help'], { TOLLGATE_DATABASE: 'off' });
+  assert.equal(vault.code, 1);
+  assert.match(vault.stderr, /Usage: tollgate vault COMMAND \[OPTIONS\]/);
+  assert.equal(vault.stdout, '');
+});
+
+test("a settings file that is not there: 'no file at:' as given, for check, prepare and start", async () => {
+  for (const args of [['check', 'inexistent.conf'], ['prepare', '--conf', 'foobar.conf'], ['start', '--conf', 'foobar.conf']]) {
+    const res = await runTollgate(args, {}, dir);
+    assert.equal(res.code, 1, args.join(' '));
+    assert.match(res.stderr, new RegExp(`Error: no file at: ${args.at(-1)!.replace('.', '\\.')}`), args.join(' '));
+  }
+});
+
 test('prepare makes the prefix, private to its user', async () => {
   const prefix = join(dir, 'prepared');
   const res = await runTollgate(['prepare', '-p', prefix], { TOLLGATE_DATABASE: 'off' });
@@ -47,7 +84,21 @@ test('vault get resolves env references, long and short forms; a missing variabl
   const missing = await runTollgate(['vault', 'get', 'env/not-set-anywhere'], env);
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /not-set-anywhere|NOT_SET_ANYWHERE/);
-  assert.equal((await runTollgate(['vault', 'get'], env)).code, 1);
+  assert.match(missing.stderr, /could not get value from external vault/);
+  const none = await runTollgate(['vault', 'get'], env);
+  assert.equal(none.code, 1);
+  assert.match(none.stderr, /Error: the 'get' command needs a <reference> argument/);
+  const noVault = await runTollgate(['vault', 'get', 'none/foo'], env);
+  assert.equal(noVault.code, 1);
+  assert.match(noVault.stderr, /Error: could not find vault \(none\)/);
+  assert.equal(noVault.stdout, '');
+});
+
+test('drain without a status listener says so on stdout and is no failure', async () => {
+  const res = await runTollgate(['drain'], { TOLLGATE_DATABASE: 'off', TOLLGATE_STATUS_LISTEN: 'off' });
+  assert.equal(res.code, 0);
+  assert.equal(res.stderr, '');
+  assert.equal(res.stdout, 'No status listeners found in configuration.\n');
 });
 
 describe('a running node: health, drain, quit', () => {
@@ -82,6 +133,8 @@ describe('a running node: health, drain, quit', () => {
   test('drain: /status/ready answers 503 draining, and the proxy still serves', async () => {
     const res = await runTollgate(['drain'], { TOLLGATE_DATABASE: 'off', TOLLGATE_STATUS_LISTEN: `127.0.0.1:${node.statusPort}` });
     assert.equal(res.code, 0, res.stderr);
+    assert.equal(res.stderr, '');
+    assert.equal(res.stdout, "Tollgate's status successfully changed to 'draining'\n");
     const ready = await fetch(`${node.status}/status/ready`);
     assert.equal(ready.status, 503);
     assert.deepEqual(await ready.json(), { message: 'draining' });

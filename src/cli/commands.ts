@@ -1,7 +1,7 @@
 import { ensurePrivateDir } from '../core/private-files.ts';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { VERSION } from '../core/version.ts';
+import { KONG_COMPATIBLE_VERSION, VERSION } from '../core/version.ts';
 import { loadSettings, SettingsError } from '../config/index.ts';
 import type { Settings } from '../config/settings-types.ts';
 import type { FlatConfig } from '../declarative/index.ts';
@@ -14,7 +14,7 @@ import { EXAMPLE_DECLARATIVE_CONFIG } from '../declarative/example.ts';
 import { md5, Supervisor } from '../runtime/supervisor.ts';
 import { parseArgs, type ParsedArgs } from './args.ts';
 import { runMigrations } from './migrations.ts';
-import { runHybridCommand } from './hybrid.ts';
+import { HYBRID_USAGE, runHybridCommand } from './hybrid.ts';
 import { DataPlaneRole, persistentNodeId } from '../cluster/data-plane-role.ts';
 import { ControlPlaneRole } from '../cluster/control-plane-role.ts';
 import { dbExport, dbImport } from './db-config.ts';
@@ -51,7 +51,7 @@ Commands:
                                     gateways (--help lists the options)
   migrations bootstrap|up|finish|list|reset [--yes]
                                     prepare or upgrade the database (sqlite or postgres)
-  version                           print the version
+  version [-a]                      print the version (-a: with the Kong version it speaks and its runtime)
   help                              print this help
 
 Options:
@@ -70,9 +70,44 @@ function settingsFrom(args: ParsedArgs): Settings {
   return loadSettings({ confPath: args.conf, prefix: args.prefix });
 }
 
+/** The commands `tollgate` knows; anything else is `No such command`, as Kong's `kong` says. */
+const COMMANDS = new Set([
+  'start', 'stop', 'quit', 'restart', 'reload', 'health', 'check', 'drain', 'prepare', 'vault', 'config', 'hybrid',
+  'migrations', 'k8s', 'ingress-controller', 'version', 'roar', 'help',
+]);
+
+/** `tollgate vault --help`: Kong's usage line for its `vault` command. */
+const VAULT_USAGE = `Usage: tollgate vault COMMAND [OPTIONS]
+
+Vault utilities for Tollgate.
+
+Example usage:
+ TEST=hello tollgate vault get env/test
+
+The available commands are:
+  get <reference>  Retrieves a value for <reference>
+
+Options:
+  -c, --conf FILE  node settings file
+  -p, --prefix DIR working directory of the node
+`;
+
 export async function runCli(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
   const [command, sub] = args.positional;
+  const wantsHelp = args.flags.has('help') || args.flags.has('h');
+  if (command === undefined && !wantsHelp && !args.flags.has('version') && !args.flags.has('v')) {
+    // Kong's bare `kong`: the usage goes to stderr and the exit status says nothing was done.
+    process.stderr.write(USAGE);
+    return 1;
+  }
+  if (command !== undefined && !COMMANDS.has(command)) return fail(`No such command: ${command}\n\n${USAGE}`);
+  // `tollgate COMMAND --help` prints help and does nothing else: `restart --help` must not restart a node.
+  // The k8s and ingress-controller commands print their own option lists.
+  if (wantsHelp && command !== undefined && command !== 'help' && command !== 'k8s' && command !== 'ingress-controller') {
+    process.stderr.write(command === 'vault' ? VAULT_USAGE : command === 'hybrid' ? HYBRID_USAGE : USAGE);
+    return 1;
+  }
   try {
     switch (command) {
       case 'start':
@@ -118,19 +153,21 @@ export async function runCli(argv: string[]): Promise<number> {
       case 'ingress-controller':
         return await runIngressController(argv.slice(argv.indexOf('ingress-controller') + 1));
       case 'version':
-      case '--version':
-        process.stdout.write(`Tollgate ${VERSION}\n`);
+        process.stdout.write(versionText(args.flags.has('a') || args.flags.has('all')));
+        return 0;
+      case 'roar':
+        // Kong's `kong roar` prints its tagline; a harmless tradition worth keeping.
+        process.stdout.write('Tollgate, Monolith destroyer.\n');
         return 0;
       case undefined:
+        // `tollgate --help` or `tollgate --version` (a bare `tollgate` was answered above).
+        process.stdout.write(wantsHelp ? USAGE : versionText(false));
+        return 0;
       case 'help':
         process.stdout.write(USAGE);
         return 0;
       default:
-        if (args.flags.has('help') || args.flags.has('h') || args.flags.has('version') || args.flags.has('v')) {
-          process.stdout.write(args.flags.has('help') || args.flags.has('h') ? USAGE : `Tollgate ${VERSION}\n`);
-          return 0;
-        }
-        return fail(`unknown command '${command}'\n\n${USAGE}`);
+        return fail(`No such command: ${command}\n\n${USAGE}`);
     }
   } catch (err) {
     if (err instanceof SettingsError) return fail(err.message);
@@ -150,6 +187,12 @@ function initialConfig(settings: Settings, plugins: PluginSchemaRegistry): { con
     return `invalid declarative configuration in ${file ?? 'declarative_config_string'}:\n${result.problem}`;
   }
   return { config: result.config, hash: md5(result.text) };
+}
+
+/** `tollgate version [-a]`: the version; with `-a/--all`, what it runs on and which Kong it speaks. */
+function versionText(all: boolean): string {
+  if (!all) return `Tollgate ${VERSION}\n`;
+  return `Tollgate: ${VERSION}\nKong compatibility: ${KONG_COMPATIBLE_VERSION}\nNode.js: ${process.version}\nOpenSSL: ${process.versions.openssl}\n`;
 }
 
 async function start(args: ParsedArgs): Promise<number> {

@@ -64,8 +64,9 @@ export async function drain(args: ParsedArgs): Promise<number> {
   const settings = settingsFrom(args);
   const listener = settings.status_listeners[0];
   if (listener === undefined) {
+    // As Kong's `kong drain`: nothing to drain through is said on stdout, and is no failure of the command.
     process.stdout.write('No status listeners found in configuration.\n');
-    return 1;
+    return 0;
   }
   const host = listener.ip === '0.0.0.0' ? '127.0.0.1' : listener.ip === '::' ? '::1' : listener.ip;
   const url = `${listener.ssl ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${listener.port}/status/ready`;
@@ -83,7 +84,7 @@ export async function drain(args: ParsedArgs): Promise<number> {
   });
   if (typeof status === 'string') return fail(`could not reach ${url}: ${status}`);
   if (status !== 204) return fail(`unexpected answer from ${url}: ${status}`);
-  process.stdout.write("Tollgate's status is now 'draining'\n");
+  process.stdout.write("Tollgate's status successfully changed to 'draining'\n");
   return 0;
 }
 
@@ -103,7 +104,7 @@ export function prepare(args: ParsedArgs): number {
 export async function vaultGet(args: ParsedArgs): Promise<number> {
   if (args.positional[1] !== 'get') return fail(`unknown vault command '${args.positional[1] ?? ''}'; expected get`);
   const given = args.positional[2];
-  if (given === undefined) return fail('vault get needs a reference: tollgate vault get <reference>');
+  if (given === undefined) return fail("the 'get' command needs a <reference> argument, e.g. tollgate vault get env/NAME");
   const reference = isReference(given) ? given : `{vault://${given}}`;
   const parsed = parseReference(reference);
   if (typeof parsed === 'string') return fail(parsed);

@@ -118,7 +118,8 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
   }
 
   const confPath = findConfFile(options.confPath);
-  if (confPath !== null) readConfFile(confPath, setFrom, problems);
+  // A missing file is reported by the path as it was given (Kong's `no file at: foobar.conf`).
+  if (confPath !== null) readConfFile(confPath, options.confPath ?? confPath, setFrom, problems);
 
   const env = options.env ?? process.env;
   for (const name of Object.keys(env).sort()) {
@@ -263,14 +264,14 @@ function vaultDefaultsFrom(raw: Map<SettingName, RawValue>): VaultNodeDefaults {
   };
 }
 
-function readConfFile(path: string, setFrom: (key: string, text: string, source: string) => void, problems: string[]): void {
+function readConfFile(path: string, given: string, setFrom: (key: string, text: string, source: string) => void, problems: string[]): void {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     problems.push(
-      code === 'ENOENT' ? `${path}: no such configuration file` : `${path}: cannot read the configuration file (${code ?? String(error)})`,
+      code === 'ENOENT' ? `no file at: ${given} (give an existing settings file with -c/--conf)` : `${path}: cannot read the configuration file (${code ?? String(error)})`,
     );
     return;
   }
