@@ -95,7 +95,8 @@ export interface AdminApiOptions {
 
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 
-function servicesFor(node: NodeContext, source: DataSource, plugins: PluginSchemaRegistry): AdminServices {
+/** The Admin API's services over one data source (a store, or the DB-less configuration being served). */
+export function servicesFor(node: NodeContext, source: DataSource, plugins: PluginSchemaRegistry): AdminServices {
   const daos = new Map<EntityName, EntityDao>();
   for (const name of ENTITY_ORDER) daos.set(name, createDao(ENTITIES[name], { plugins, readOnly: source.readOnly }));
   return { node, source, plugins, dao: (name) => daos.get(name) as EntityDao };
