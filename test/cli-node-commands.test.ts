@@ -66,6 +66,20 @@ test("a settings file that is not there: 'no file at:' as given, for check, prep
   }
 });
 
+test("config parse and db_import report a bad declarative file as 'Failed parsing:' with every error", async () => {
+  const file = join(dir, 'bad.yml');
+  writeFileSync(file, '_format_version: "1.1"\nservices:\n- name: foobar\n  host: []\n  port: -23\n  protocol: https\n  _comment: my comment\n  routes: 123\n');
+  const prefix = join(dir, 'import-prefix');
+  for (const args of [['config', 'parse', file], ['config', 'db_import', file]]) {
+    const res = await runTollgate(args, { TOLLGATE_DATABASE: args[1] === 'parse' ? 'off' : 'sqlite', TOLLGATE_PREFIX: prefix });
+    assert.equal(res.code, 1, args.join(' '));
+    assert.match(res.stderr, /Error: Failed parsing:/, args.join(' '));
+    assert.match(res.stderr, /in 'host': expected a string/);
+    assert.match(res.stderr, /in 'port': value should be between 0 and 65535/);
+    assert.match(res.stderr, /in 'routes': expected an array/);
+  }
+});
+
 test('prepare makes the prefix, private to its user', async () => {
   const prefix = join(dir, 'prepared');
   const res = await runTollgate(['prepare', '-p', prefix], { TOLLGATE_DATABASE: 'off' });
