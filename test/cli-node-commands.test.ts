@@ -80,6 +80,21 @@ test("config parse and db_import report a bad declarative file as 'Failed parsin
   }
 });
 
+test("start: a setting's vault reference that cannot be read is 'failed to dereference', reported once", async () => {
+  const res = await runTollgate(['start', '-p', join(dir, 'deref-prefix')], {
+    TOLLGATE_DATABASE: 'off', TOLLGATE_REAL_IP_HEADER: '{vault://env/ipheader}', TOLLGATE_PROXY_LISTEN: 'off', TOLLGATE_ADMIN_LISTEN: 'off', TOLLGATE_STATUS_LISTEN: 'off',
+  });
+  assert.equal(res.code, 1);
+  assert.match(res.stderr, /Error: .*failed to dereference '\{vault:\/\/env\/ipheader\}'/);
+  assert.doesNotMatch(res.stderr, /invalid value/);
+});
+
+test('stop in a prefix that does not exist: no such prefix', async () => {
+  const res = await runTollgate(['stop', '-p', join(dir, 'inexistent')], { TOLLGATE_DATABASE: 'off' });
+  assert.equal(res.code, 1);
+  assert.match(res.stderr, /Error: no such prefix: .*\/inexistent/);
+});
+
 test('prepare makes the prefix, private to its user', async () => {
   const prefix = join(dir, 'prepared');
   const res = await runTollgate(['prepare', '-p', prefix], { TOLLGATE_DATABASE: 'off' });
@@ -152,6 +167,13 @@ describe('a running node: health, drain, quit', () => {
     const ready = await fetch(`${node.status}/status/ready`);
     assert.equal(ready.status, 503);
     assert.deepEqual(await ready.json(), { message: 'draining' });
+    assert.equal((await fetch(`${node.proxy}/`)).status, 200);
+  });
+
+  test('a second start in the same prefix is refused: already running', async () => {
+    const res = await runTollgate(['start', '-p', node.prefix], { TOLLGATE_DATABASE: 'off', TOLLGATE_STATUS_LISTEN: 'off', TOLLGATE_ADMIN_LISTEN: 'off', TOLLGATE_PROXY_LISTEN: 'off' });
+    assert.equal(res.code, 1);
+    assert.match(res.stderr, new RegExp(`Tollgate is already running in ${node.prefix}`));
     assert.equal((await fetch(`${node.proxy}/`)).status, 200);
   });
 

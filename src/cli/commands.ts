@@ -23,7 +23,7 @@ import { setNodeDatabaseKind } from '../pdk/index.ts';
 import { runK8sCommand } from './k8s.ts';
 import { runIngressController } from './ingress-controller.ts';
 import { startNodeIngressController } from '../k8s/controller/in-node.ts';
-import { check, drain, health, prepare, vaultGet } from './node-commands.ts';
+import { check, drain, health, prepare, runningPid, vaultGet } from './node-commands.ts';
 
 const USAGE = `Usage: tollgate COMMAND [OPTIONS]
 
@@ -197,6 +197,8 @@ function versionText(all: boolean): string {
 
 async function start(args: ParsedArgs): Promise<number> {
   const settings = settingsFrom(args);
+  // One node per prefix, as Kong: a second start would take over its pid file, caches and database file.
+  if (typeof runningPid(settings) === 'number') return fail(`Tollgate is already running in ${settings.prefix}`);
   // Unknown names in the `plugins` setting, and external plugins that are missing or bad, stop the start
   // before anything listens. Workers load the same plugins from the same settings.
   let plugins: PluginSchemaRegistry;
@@ -260,6 +262,7 @@ async function start(args: ParsedArgs): Promise<number> {
 function signalNode(args: ParsedArgs, signal: NodeJS.Signals, wait: boolean): number | Promise<number> {
   const settings = settingsFrom(args);
   const pidFile = join(settings.prefix, 'tollgate.pid');
+  if (!existsSync(settings.prefix)) return fail(`no such prefix: ${resolve(settings.prefix)}`);
   if (!existsSync(pidFile)) return fail(`no running Tollgate found in ${settings.prefix} (no ${pidFile})`);
   const pid = Number(readFileSync(pidFile, 'utf8').trim());
   try {

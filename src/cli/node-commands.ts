@@ -33,11 +33,15 @@ export function check(args: ParsedArgs): number {
 }
 
 /** The pid of the node running in the settings' prefix, or why there is none. */
-function runningPid(settings: Settings): number | string {
+export function runningPid(settings: Settings): number | string {
   const pidFile = join(settings.prefix, 'tollgate.pid');
   if (!existsSync(settings.prefix)) return `no such prefix: ${settings.prefix}`;
   if (!existsSync(pidFile)) return `Tollgate is not running at ${settings.prefix}`;
   const pid = Number(readFileSync(pidFile, 'utf8').trim());
+  // A file left by a node that was killed: its pid may now be this very command (a container's pid 1).
+  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || pid === process.ppid) {
+    return `Tollgate is not running at ${settings.prefix} (stale pid file)`;
+  }
   try {
     process.kill(pid, 0);
     return pid;

@@ -131,11 +131,13 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
   for (const [key, value] of Object.entries(options.overrides ?? {})) setFrom(key, value, 'override');
   if (options.prefix !== undefined) setFrom('prefix', options.prefix, 'prefix option');
 
-  const settingReferences = resolveReferences(raw, env, problems);
+  const unresolved = new Set<SettingName>();
+  const settingReferences = resolveReferences(raw, env, problems, unresolved);
 
   const context: ParseContext = { cwd: process.cwd() };
   const values: Partial<Record<SettingName, unknown>> = {};
   for (const definition of SETTING_DEFINITIONS) {
+    if (unresolved.has(definition.name)) continue;
     const { text, source, secret } = raw.get(definition.name) as RawValue;
     try {
       values[definition.name] = definition.parse(text, context);
@@ -218,23 +220,29 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
  * bundled backends (`env`, `file` with `?base_path=`) can serve them, as in Kong. Messages name the
  * reference, never the secret.
  */
-function resolveReferences(raw: Map<SettingName, RawValue>, env: Environment, problems: string[]): Record<string, string> {
+function resolveReferences(raw: Map<SettingName, RawValue>, env: Environment, problems: string[], unresolved: Set<SettingName>): Record<string, string> {
   const references: Record<string, string> = {};
   const defaults = vaultDefaultsFrom(raw);
   for (const [key, { text, source }] of raw) {
     if (!isReference(text)) continue;
+    // Kong's wording, `failed to dereference '{vault://...}'`; the unresolved text is then not parsed, so that
+    // it is not also reported as an invalid value of the setting.
+    const failed = (why: string) => {
+      problems.push(`${source}: ${key}: failed to dereference '${text}': ${why}`);
+      unresolved.add(key);
+    };
     const ref = parseReference(text);
     if (typeof ref === 'string') {
-      problems.push(`${source}: ${key}: ${ref}`);
+      failed(ref);
       continue;
     }
     if (!isVaultBackend(ref.vault)) {
-      problems.push(`${source}: ${key}: only the env and file vaults can be used in settings (vault '${ref.vault}') [${text}]`);
+      failed(`only the env and file vaults can be used in settings (vault '${ref.vault}')`);
       continue;
     }
     const read = readSecret(ref.vault, {}, ref, env, defaults);
     if (!read.ok) {
-      problems.push(`${source}: ${key}: ${read.error}`);
+      failed(read.error);
       continue;
     }
     raw.set(key, { text: read.value.trim(), source: `${source} (${text})`, secret: true });
