@@ -5,7 +5,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTollgate, type TollgateNode } from './helpers/tollgate.ts';
+import { startTollgate, waitUntil, type TollgateNode } from './helpers/tollgate.ts';
 
 const UPSTREAM = '11111111-1111-4111-8111-111111111111';
 const TARGET_IDS = [1, 2, 3, 4].map((i) => `2222222${i}-2222-4222-8222-222222222222`);
@@ -17,13 +17,17 @@ upstreams:
   targets:
 ${[1, 2, 3, 4].map((i) => `  - id: ${TARGET_IDS[i - 1]}\n    target: api-${i}:80\n    weight: ${10 * i}`).join('\n')}
 - name: checked
+  # hc-api-N.invalid never resolves (RFC 6761), wherever the test runs.
   healthchecks:
     passive:
       healthy: { successes: 1 }
       unhealthy: { tcp_failures: 1, http_failures: 1, timeouts: 1 }
   targets:
-${[1, 2, 3, 4].map((i) => `  - target: hc-api-${i}:80\n    weight: ${10 * i}`).join('\n')}
+${[1, 2, 3, 4].map((i) => `  - target: hc-api-${i}.invalid:80\n    weight: ${10 * i}`).join('\n')}
 - name: empty
+plugins:
+- name: prometheus
+  config: { upstream_health_metrics: true }
 `;
 
 interface Listed { data: { id: string; target: string; health?: string }[]; next: string | null; offset?: string }
@@ -59,7 +63,22 @@ describe('Status API upstream endpoints (DB-less)', () => {
       assert.equal(body.data.length, 4);
       for (const t of body.data) assert.equal(t.health, 'HEALTHCHECKS_OFF');
     }
-    assert.equal((await get('/upstreams/checked/health')).status, 200);
+  });
+
+  test("a checked upstream's targets whose names do not resolve are DNS_ERROR, with no address", async () => {
+    let body: Listed & { data: { data: { addresses: unknown[] } }[] } = { data: [], next: null };
+    await waitUntil(async () => {
+      const res = await get('/upstreams/checked/health');
+      assert.equal(res.status, 200);
+      body = (await res.json()) as typeof body;
+      return body.data.every((t) => t.health === 'DNS_ERROR');
+    }, 15_000, 'every hc-api target to be DNS_ERROR');
+    assert.equal(body.data.length, 4);
+    for (const t of body.data) assert.deepEqual(t.data.addresses, []);
+    // Prometheus says the same: the dns_error state is the one populated.
+    const metrics = await (await get('/metrics')).text();
+    assert.match(metrics, /kong_upstream_target_health\{upstream="checked",target="hc-api-1\.invalid:80",[^}]*state="dns_error"[^}]*\} 1/);
+    assert.match(metrics, /kong_upstream_target_health\{upstream="checked",target="hc-api-1\.invalid:80",[^}]*state="healthy"[^}]*\} 0/);
   });
 
   test('GET /upstreams/{u}/targets/all pages with a string offset, ignores filters and a bad body', async () => {

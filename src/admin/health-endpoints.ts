@@ -88,7 +88,9 @@ export function addHealthEndpoints(table: RouteTable): void {
     const view = healthView(ctx);
     const config = ctx.api.node.currentConfig().config;
     const upstream = upstreamOf(config, ctx.params.upstreams);
-    const states = new Map(view.targetsOf(upstream.id).map((t) => [t.key, t.healthy]));
+    const known = view.targetsOf(upstream.id);
+    const states = new Map(known.map((t) => [t.key, t.healthy]));
+    const dnsErrors = new Set(known.filter((t) => t.dnsError === true).map((t) => t.key));
     const targets = config.targets.filter((t) => t.upstream.id === upstream.id);
     if (ctx.url.searchParams.get('balancer_health') === '1') {
       return reply(200, { data: balancerHealth(upstream, targets, states), next: null, node_id: ctx.api.node.nodeId });
@@ -96,6 +98,8 @@ export function addHealthEndpoints(table: RouteTable): void {
     const data = targets
       .map((t) => {
         const { host, port } = splitTargetString(t.target);
+        // A checked target whose name does not resolve has no address to show (Kong's DNS_ERROR).
+        if (dnsErrors.has(targetKey(host, port))) return { ...t, health: 'DNS_ERROR', data: { addresses: [] } };
         const health = HEALTH_WORDS[String(states.get(targetKey(host, port)) ?? null) as 'true' | 'false' | 'null'];
         return { ...t, health, data: { addresses: [{ ip: host, port, health, weight: t.weight }] } };
       });
