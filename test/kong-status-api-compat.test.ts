@@ -5,7 +5,10 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { connect } from 'node:http2';
+import { request as httpsRequest } from 'node:https';
 import { startTollgate, waitUntil, type TollgateNode } from './helpers/tollgate.ts';
+import { freePort } from './helpers/ports.ts';
 
 const UPSTREAM = '11111111-1111-4111-8111-111111111111';
 const TARGET_IDS = [1, 2, 3, 4].map((i) => `2222222${i}-2222-4222-8222-222222222222`);
@@ -133,4 +136,43 @@ describe('Status API upstream endpoints (DB-less)', () => {
     assert.equal((await get('/nothing', { method: 'POST' })).status, 404);
     assert.equal((await get('/status', { method: 'POST' })).status, 405);
   });
+});
+
+test('an `ssl http2` status listener speaks HTTP/2 (and still HTTP/1.1)', async () => {
+  const ports = { proxy: await freePort(), admin: await freePort(), status: await freePort() };
+  const h2Port = await freePort();
+  const node = await startTollgate({ ports, env: { TOLLGATE_STATUS_LISTEN: `127.0.0.1:${ports.status}, 127.0.0.1:${h2Port} ssl http2` } });
+  try {
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const session = connect(`https://127.0.0.1:${h2Port}`, { rejectUnauthorized: false });
+      session.on('error', reject);
+      const req = session.request({ ':path': '/status' });
+      let status = 0;
+      let body = '';
+      req.on('response', (headers) => (status = Number(headers[':status'])));
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        session.close();
+        resolve({ status, body });
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    assert.equal(answer.status, 200);
+    const json = JSON.parse(answer.body) as { server: Record<string, unknown>; database?: unknown };
+    assert.equal(typeof json.server.connections_accepted, 'number');
+    assert.equal(typeof json.server.total_requests, 'number');
+    assert.equal(json.database, undefined);
+    const h1 = await new Promise<{ status: number; version: string }>((resolve, reject) => {
+      const req = httpsRequest({ host: '127.0.0.1', port: h2Port, path: '/status/ready', rejectUnauthorized: false }, (res) => {
+        res.resume();
+        resolve({ status: res.statusCode ?? 0, version: res.httpVersion });
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    assert.deepEqual(h1, { status: 503, version: '1.1' });
+  } finally {
+    assert.equal(await node.stop(), 0);
+  }
 });

@@ -55,7 +55,8 @@ export async function startAdminServer(node: NodeContext, log: Logger): Promise<
         }
       }
       if (tls === null) continue;
-      servers.push(await listenAdminHttps(l, tls, handler));
+      // HTTP/1.1 only: some answers close the connection with a header HTTP/2 forbids.
+      servers.push(await listenAdminHttps({ ...l, http2: false }, tls, handler));
       log.info(`admin API listening on ${l.listener}${tls.clientCa !== null ? ' (client certificates required)' : ''}`);
       continue;
     }

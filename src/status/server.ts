@@ -26,6 +26,7 @@ export async function startStatusServer(node: NodeContext, log: Logger): Promise
   for (const l of settings.status_listeners) {
     if (l.ssl) {
       tls ??= statusTlsOptions(settings);
+      // `ssl http2` is honoured here, as Kong's Status API speaks HTTP/2 on such a listener.
       servers.push(await listenAdminHttps(l, tls, handler));
     } else {
       servers.push(await listenHttp(l, handler));
