@@ -123,6 +123,26 @@ test('vault get resolves env references, long and short forms; a missing variabl
   assert.equal(noVault.stdout, '');
 });
 
+test('vault get follows vault_env_prefix, and on a DB-less node the vault entities of its declarative file', async () => {
+  const prefixed = await runTollgate(['vault', 'get', 'env/test'], { TOLLGATE_DATABASE: 'off', TOLLGATE_VAULT_ENV_PREFIX: 'SECRETS_', SECRETS_TEST: 'testvalue-with-config' });
+  assert.equal(prefixed.stderr, '');
+  assert.equal(prefixed.stdout, 'testvalue-with-config\n');
+  const dashed = await runTollgate(['vault', 'get', 'env/test-too'], { TOLLGATE_DATABASE: 'off', TOLLGATE_VAULT_ENV_PREFIX: 'SECRETS-AGAIN-', SECRETS_AGAIN_TEST_TOO: 'again' });
+  assert.equal(dashed.stdout, 'again\n');
+  const file = join(dir, 'vaults.yml');
+  writeFileSync(file, '_format_version: "3.0"\nvaults:\n- config:\n    prefix: SECRETS_\n  name: env\n  prefix: test-env\n');
+  const env = { TOLLGATE_DATABASE: 'off', TOLLGATE_DECLARATIVE_CONFIG: file, SECRETS_TEST: 'from-entity' };
+  const entity = await runTollgate(['vault', 'get', 'test-env/test'], env);
+  assert.equal(entity.stderr, '');
+  assert.equal(entity.stdout, 'from-entity\n');
+  const missingKey = await runTollgate(['vault', 'get', 'test-env/nonexist'], env);
+  assert.equal(missingKey.code, 1);
+  assert.match(missingKey.stderr, /could not get value from external vault/);
+  const missingVault = await runTollgate(['vault', 'get', 'nonexist/nonexist'], env);
+  assert.equal(missingVault.code, 1);
+  assert.match(missingVault.stderr, /could not find vault \(nonexist\)/);
+});
+
 test('drain without a status listener says so on stdout and is no failure', async () => {
   const res = await runTollgate(['drain'], { TOLLGATE_DATABASE: 'off', TOLLGATE_STATUS_LISTEN: 'off' });
   assert.equal(res.code, 0);

@@ -14,6 +14,10 @@ import type { ParsedArgs } from './args.ts';
 import { isReference, parseReference } from '../core/vault-reference.ts';
 import { VaultResolver, type VaultEntityFields } from '../vaults/resolver.ts';
 import { openConfiguredStore } from '../runtime/database.ts';
+import { enabledVaultBackends } from '../core/vault-backends.ts';
+import { loadNodePlugins } from '../plugins/external/node-plugins.ts';
+import { registerPlugins } from '../entities/index.ts';
+import { readDeclarativeFile, validateDeclarativeText } from './declarative-file.ts';
 
 function fail(message: string): number {
   process.stderr.write(`Error: ${message}\n`);
@@ -114,7 +118,11 @@ export async function vaultGet(args: ParsedArgs): Promise<number> {
   if (typeof parsed === 'string') return fail(parsed);
   const settings = settingsFrom(args);
   let vaults: VaultEntityFields[] = [];
-  if (settings.database !== 'off') {
+  if (settings.database === 'off') {
+    const declared = await declarativeVaults(settings);
+    if (typeof declared === 'string') return fail(declared);
+    vaults = declared;
+  } else {
     const store = await openConfiguredStore(settings);
     try {
       vaults = ((await store.exportFile()).vaults ?? []) as unknown as VaultEntityFields[];
@@ -123,9 +131,32 @@ export async function vaultGet(args: ParsedArgs): Promise<number> {
     }
   }
   const resolver = new VaultResolver(process.env);
+  // The node's `vaults` and `vault_env_prefix` apply here as on the node itself.
+  resolver.setNodeDefaults({ enabled: enabledVaultBackends(settings.vaults), envPrefix: settings.vault_env_prefix });
   resolver.setVaults(vaults);
   const read = resolver.resolve(reference);
   if (!read.ok) return fail(read.error);
   process.stdout.write(`${read.value}\n`);
   return 0;
+}
+
+/**
+ * A DB-less node's vault entities: those of its declarative configuration (`declarative_config` or
+ * `declarative_config_string`), checked as the node checks them at start; a bad file is the error.
+ */
+async function declarativeVaults(settings: Settings): Promise<VaultEntityFields[] | string> {
+  const file = settings.declarative_config;
+  const text = settings.declarative_config_string;
+  if (file === null && text === null) return [];
+  let registry;
+  try {
+    const loaded = await loadNodePlugins(settings);
+    registerPlugins(loaded.enabled);
+    registry = loaded.registry;
+  } catch (err) {
+    return (err as Error).message;
+  }
+  const result = file !== null ? readDeclarativeFile(file, registry) : validateDeclarativeText(text as string, undefined, registry);
+  if (!result.ok) return result.unreadable ? result.problem : `invalid declarative configuration in ${file ?? 'declarative_config_string'}:\n${result.problem}`;
+  return (result.config.vaults ?? []) as unknown as VaultEntityFields[];
 }
