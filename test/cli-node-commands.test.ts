@@ -179,8 +179,9 @@ describe('a running node: health, drain, quit', () => {
     assert.equal((await fetch(`${node.status}/status/ready`)).status, 200);
   });
 
-  test('drain: /status/ready answers 503 draining, and the proxy still serves', async () => {
-    const res = await runTollgate(['drain'], { TOLLGATE_DATABASE: 'off', TOLLGATE_STATUS_LISTEN: `127.0.0.1:${node.statusPort}` });
+  test('drain -p PREFIX reaches the node running there: /status/ready answers 503 draining, the proxy still serves', async () => {
+    // Only the prefix is given: the status listener is the running node's, not this command's default.
+    const res = await runTollgate(['drain', '-p', node.prefix], { TOLLGATE_DATABASE: 'off' });
     assert.equal(res.code, 0, res.stderr);
     assert.equal(res.stderr, '');
     assert.equal(res.stdout, "Tollgate's status successfully changed to 'draining'\n");

@@ -14,6 +14,7 @@ import type { ParsedArgs } from './args.ts';
 import { isReference, parseReference } from '../core/vault-reference.ts';
 import { VaultResolver, type VaultEntityFields } from '../vaults/resolver.ts';
 import { openConfiguredStore } from '../runtime/database.ts';
+import { readStatusListeners } from '../status/listeners-file.ts';
 import { enabledVaultBackends } from '../core/vault-backends.ts';
 import { loadNodePlugins } from '../plugins/external/node-plugins.ts';
 import { registerPlugins } from '../entities/index.ts';
@@ -70,7 +71,9 @@ export function health(args: ParsedArgs): number {
  */
 export async function drain(args: ParsedArgs): Promise<number> {
   const settings = settingsFrom(args);
-  const listener = settings.status_listeners[0];
+  // The node running in the prefix says where it listens; the settings given here only find the prefix.
+  const running = typeof runningPid(settings) === 'number' ? readStatusListeners(settings.prefix) : null;
+  const listener = running !== null ? running[0] : settings.status_listeners[0];
   if (listener === undefined) {
     // As Kong's `kong drain`: nothing to drain through is said on stdout, and is no failure of the command.
     process.stdout.write('No status listeners found in configuration.\n');

@@ -10,6 +10,7 @@ import { emptyFlatConfig, type FlatConfig } from '../declarative/index.ts';
 import type { ConfigLoadOutcome, ConfigLoadRequest, NodeContext, ServerCounters, WorkerReport } from '../admin/context.ts';
 import { startAdminServer } from '../admin/server.ts';
 import { startStatusServer } from '../status/server.ts';
+import { removeStatusListeners } from '../status/listeners-file.ts';
 import { startAdminGui } from '../admin-gui/server.ts';
 import { createLogger, errorLogWriter, type Logger, type LogLevel } from '../log/logger.ts';
 import { EMPTY_HASH } from '../snapshot/compile.ts';
@@ -771,6 +772,7 @@ export class Supervisor implements NodeContext {
     this.#unwatch?.();
     await this.store?.close().catch(() => {});
     rmSync(join(this.settings.prefix, 'tollgate.pid'), { force: true });
+    removeStatusListeners(this.settings.prefix);
     this.log.notice('stopped');
   }
 }

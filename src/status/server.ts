@@ -10,6 +10,7 @@ import type { Settings } from '../config/settings-types.ts';
 import { withAccessLog } from '../log/listener-access-log.ts';
 import { ensureDefaultCertificate } from '../tls/default-certificate.ts';
 import { StatusUpstreamApi } from '../admin/status-upstream-api.ts';
+import { writeStatusListeners } from './listeners-file.ts';
 import { listenerTlsPolicy } from '../tls/listener-tls.ts';
 
 /**
@@ -33,6 +34,10 @@ export async function startStatusServer(node: NodeContext, log: Logger): Promise
     }
     log.info(`status API listening on ${l.listener}`);
   }
+  writeStatusListeners(settings.prefix, settings.status_listeners.map((l, i) => {
+    const bound = servers[i]?.address();
+    return { ip: l.ip, port: bound !== null && typeof bound === 'object' ? bound.port : l.port, ssl: l.ssl };
+  }));
   return servers;
 }
 
