@@ -95,6 +95,19 @@ test('stop in a prefix that does not exist: no such prefix', async () => {
   assert.match(res.stderr, /Error: no such prefix: .*\/inexistent/);
 });
 
+test("start warns in Kong's words about deprecated settings that were given", async () => {
+  const node = await startTollgate({ env: { TOLLGATE_WORKER_CONSISTENCY: 'strict', TOLLGATE_OPENTELEMETRY_TRACING: 'off' } });
+  try {
+    await waitUntil(() => /opentelemetry_tracing/.test(node.output()), 10_000, 'the deprecation warnings');
+    const out = node.output();
+    assert.match(out, /the configuration value 'strict' for configuration property 'worker_consistency' is deprecated/);
+    assert.match(out, /the 'worker_consistency' configuration property is deprecated/);
+    assert.match(out, /the 'opentelemetry_tracing' configuration property is deprecated, use 'tracing_instrumentations' instead/);
+  } finally {
+    await node.stop();
+  }
+});
+
 test('prepare makes the prefix, private to its user', async () => {
   const prefix = join(dir, 'prepared');
   const res = await runTollgate(['prepare', '-p', prefix], { TOLLGATE_DATABASE: 'off' });

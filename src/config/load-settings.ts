@@ -83,6 +83,30 @@ const KONG_ALIASES: ReadonlyMap<string, SettingName> = new Map<string, SettingNa
  */
 const INJECTED_NGINX_DIRECTIVE = /^nginx_((main|events|http|proxy|upstream|status|admin|stream|sproxy|supstream)_[a-z0-9_]+|user|daemon|optimizations)$/;
 
+/** Kong's deprecated settings: the setting that replaces one (null: none), and a deprecated value. */
+interface Deprecation {
+  replacement: string | null;
+  value?: string;
+}
+const DEPRECATED: ReadonlyMap<string, Deprecation> = new Map<string, Deprecation>([
+  ['worker_consistency', { replacement: null, value: 'strict' }],
+  ...KONG_TRACING_ALIASES.map(([name, replacement]): [string, Deprecation] => [name, { replacement }]),
+]);
+
+/** Kong's warnings for a deprecated setting that was given, in Kong's words. */
+function deprecationWarnings(key: string, value: string): string[] {
+  const deprecated = DEPRECATED.get(key);
+  if (deprecated === undefined) return [];
+  const out: string[] = [];
+  if (deprecated.value !== undefined && value === deprecated.value) {
+    out.push(`the configuration value '${deprecated.value}' for configuration property '${key}' is deprecated`);
+  }
+  out.push(deprecated.replacement === null
+    ? `the '${key}' configuration property is deprecated`
+    : `the '${key}' configuration property is deprecated, use '${deprecated.replacement}' instead`);
+  return out;
+}
+
 /** The env variable that sets `key`. */
 export function envVariableFor(key: string): string {
   return ENV_PREFIX + key.toUpperCase();
@@ -100,7 +124,9 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
   for (const definition of SETTING_DEFINITIONS) raw.set(definition.name, { text: definition.default, source: DEFAULT_SOURCE });
 
   const ignoredNginxDirectives: string[] = [];
+  const deprecations: string[] = [];
   function setFrom(key: string, text: string, source: string): void {
+    deprecations.push(...deprecationWarnings(key, text.trim()));
     const definition = SETTINGS_BY_NAME.get(KONG_ALIASES.get(key) ?? key);
     if (definition === undefined && pluginServerKey(key) !== null) {
       pluginServerValues.set(key, { text: text.trim(), source });
@@ -207,6 +233,7 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
     confPath,
     settingReferences,
     ignoredNginxDirectives,
+    deprecations: [...new Set(deprecations)],
   };
   // The routes schema depends on the router flavor (Kong reads it from its configuration when the schema
   // loads); every process that validates entities loads its settings first.

@@ -378,6 +378,7 @@ export class Supervisor implements NodeContext {
       ? `${s.worker_processes} worker(s), proxy on ${s.proxy_listen.join(', ')}${s.stream_listeners.length > 0 ? `, stream on ${s.stream_listen.join(', ')}` : ''}`
       : s.role === 'control_plane' ? 'control plane (no proxy)' : 'no proxy';
     this.log.notice(`Tollgate started (role ${s.role}): ${proxy}, admin on ${s.admin_listen.join(', ') || 'off'}, status on ${s.status_listen.join(', ') || 'off'}`);
+    for (const warning of s.deprecations) this.log.warn(warning);
     if (s.ignoredNginxDirectives.length > 0) {
       this.log.warn(`Kong nginx directives ignored (Tollgate runs no nginx): ${s.ignoredNginxDirectives.join('; ')}`);
     }
