@@ -211,8 +211,13 @@ describe('a running node: health, drain, quit', () => {
     assert.equal((await fetch(`${node.proxy}/`)).status, 200);
   });
 
-  test('quit stops it; health then fails', async () => {
-    const res = await runTollgate(['quit', '-p', node.prefix], { TOLLGATE_DATABASE: 'off' });
+  test('quit --wait 1 --timeout 15 stops it after the wait; health then fails', async () => {
+    const bad = await runTollgate(['quit', '--timeout', 'soon', '-p', node.prefix], { TOLLGATE_DATABASE: 'off' });
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /--timeout takes a number of seconds/);
+    const started = Date.now();
+    const res = await runTollgate(['quit', '--wait', '1', '--timeout', '15', '-p', node.prefix], { TOLLGATE_DATABASE: 'off' });
+    assert.ok(Date.now() - started >= 1000, 'quit waited before stopping the node');
     assert.equal(res.code, 0, res.stderr);
     await waitUntil(() => node.proc.exitCode !== null || node.proc.signalCode !== null, 20_000, 'the node to exit');
     const health = await runTollgate(['health', '-p', node.prefix], { TOLLGATE_DATABASE: 'off' });

@@ -31,7 +31,9 @@ The API gateway in the shape of Kong Gateway 3.x.
 
 Commands:
   start [-c CONF] [-p PREFIX]       start a node in the foreground (stops on SIGTERM/SIGINT; SIGHUP reloads)
-  stop [-p PREFIX]                  stop the node running in PREFIX gracefully (also: quit)
+  stop [-p PREFIX] [--wait S] [--timeout S]
+                                    stop the node running in PREFIX gracefully (also: quit), after S
+                                    seconds' wait; fail when it has not exited within --timeout (20 s)
   restart [-c CONF] [-p PREFIX]     stop the node running in PREFIX, then start in the foreground
   reload [-p PREFIX]                re-read the declarative configuration of the node running in PREFIX
   health [-p PREFIX]                exit status 0 when the node in PREFIX is running
@@ -114,7 +116,7 @@ export async function runCli(argv: string[]): Promise<number> {
         return await start(args);
       case 'stop':
       case 'quit':
-        return signalNode(args, 'SIGTERM', true);
+        return await signalNode(args, 'SIGTERM', true);
       case 'restart': {
         const stopped = await signalNode(args, 'SIGTERM', true);
         // Nothing running is no reason not to start, as Kong's restart.
@@ -132,7 +134,7 @@ export async function runCli(argv: string[]): Promise<number> {
       case 'vault':
         return await vaultGet(args);
       case 'reload':
-        return signalNode(args, 'SIGHUP', false);
+        return await signalNode(args, 'SIGHUP', false);
       case 'config':
         if (sub === 'parse') return await configParse(args);
         if (sub === 'init') return configInit(args);
@@ -259,12 +261,28 @@ async function start(args: ParsedArgs): Promise<number> {
   });
 }
 
-function signalNode(args: ParsedArgs, signal: NodeJS.Signals, wait: boolean): number | Promise<number> {
+/** Seconds given to `--timeout`/`--wait`, the default when not given, or null when it is not a number. */
+function secondsOption(text: string | undefined, fallback: number): number | null {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  return text.trim() !== '' && Number.isFinite(n) && n >= 0 ? n : null;
+}
+
+/** How long stop and quit wait for the node to exit, unless `--timeout` says otherwise. */
+const STOP_TIMEOUT_S = 20;
+
+async function signalNode(args: ParsedArgs, signal: NodeJS.Signals, wait: boolean): Promise<number> {
+  const timeoutS = secondsOption(args.timeout, STOP_TIMEOUT_S);
+  const waitS = secondsOption(args.wait, 0);
+  if (timeoutS === null) return fail(`--timeout takes a number of seconds, not '${args.timeout}'`);
+  if (waitS === null) return fail(`--wait takes a number of seconds, not '${args.wait}'`);
   const settings = settingsFrom(args);
   const pidFile = join(settings.prefix, 'tollgate.pid');
   if (!existsSync(settings.prefix)) return fail(`no such prefix: ${resolve(settings.prefix)}`);
   if (!existsSync(pidFile)) return fail(`no running Tollgate found in ${settings.prefix} (no ${pidFile})`);
   const pid = Number(readFileSync(pidFile, 'utf8').trim());
+  // Kong's `quit --wait N`: time for a load balancer to notice a drained node before it stops.
+  if (waitS > 0) await new Promise((r) => setTimeout(r, waitS * 1000));
   try {
     process.kill(pid, signal);
   } catch (err) {
@@ -275,7 +293,7 @@ function signalNode(args: ParsedArgs, signal: NodeJS.Signals, wait: boolean): nu
     return 0;
   }
   return new Promise((resolveExit) => {
-    const deadline = Date.now() + 20_000;
+    const deadline = Date.now() + timeoutS * 1000;
     const poll = setInterval(() => {
       let alive = true;
       try {
@@ -285,7 +303,7 @@ function signalNode(args: ParsedArgs, signal: NodeJS.Signals, wait: boolean): nu
       }
       if (!alive || Date.now() > deadline) {
         clearInterval(poll);
-        if (alive) resolveExit(fail(`Tollgate (pid ${pid}) did not stop within 20 s`));
+        if (alive) resolveExit(fail(`Tollgate (pid ${pid}) did not stop within ${timeoutS} s (give it longer with --timeout)`));
         else {
           process.stdout.write('Tollgate stopped\n');
           resolveExit(0);
