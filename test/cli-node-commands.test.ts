@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { request as httpRequest } from 'node:http';
 import { runTollgate, startTollgate, waitUntil, type TollgateNode } from './helpers/tollgate.ts';
 import { startUpstream, type TestUpstream } from './helpers/upstream.ts';
 
@@ -105,6 +106,33 @@ test("start warns in Kong's words about deprecated settings that were given", as
     assert.match(out, /the 'opentelemetry_tracing' configuration property is deprecated, use 'tracing_instrumentations' instead/);
   } finally {
     await node.stop();
+  }
+});
+
+test('start with declarative_config_string (JSON) serves it, and /status carries its hash', async () => {
+  const up = await startUpstream('from-string');
+  const config = JSON.stringify({
+    _format_version: '1.1',
+    services: [{ name: 'my-service', url: `http://127.0.0.1:${up.port}`, routes: [{ name: 'example-route', hosts: ['example.test'] }] }],
+  });
+  const node = await startTollgate({ env: { TOLLGATE_DECLARATIVE_CONFIG_STRING: config }, waitFor: 'ready' });
+  try {
+    // fetch cannot set Host: ask through node:http.
+    const status = await new Promise<number>((resolveStatus, reject) => {
+      const req = httpRequest({ host: '127.0.0.1', port: node.proxyPort, path: '/', headers: { host: 'example.test' } }, (res) => {
+        res.resume();
+        resolveStatus(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    assert.equal(status, 200);
+    const body = (await (await fetch(`${node.admin}/status`)).json()) as { configuration_hash: string };
+    assert.match(body.configuration_hash, /^[0-9a-f]{32}$/);
+    assert.notEqual(body.configuration_hash, '0'.repeat(32));
+  } finally {
+    await node.stop();
+    await up.close();
   }
 });
 
