@@ -221,7 +221,7 @@ export async function startAdminGui(settings: Settings, log: Logger): Promise<Se
           const policy = listenerTlsPolicy(settings);
           tls = { ...pair, clientCa: null, minVersion: policy.minVersion, policy };
         }
-        servers.push(await listenAdminHttps(l, tls, handler));
+        servers.push(await listenAdminHttps({ ...l, http2: false }, tls, handler));
       } else {
         servers.push(await listenHttp(l, handler));
       }

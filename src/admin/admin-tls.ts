@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer } from 'node:https';
+import { createSecureServer, type Http2ServerRequest, type Http2ServerResponse, type SecureServerOptions, type ServerHttp2Session } from 'node:http2';
 import type { SecureVersion } from 'node:tls';
 import { readPem } from '../config/index.ts';
 import type { ListenAddress, Settings } from '../config/settings-types.ts';
@@ -37,20 +38,37 @@ export function adminTlsOptions(settings: Settings): AdminTlsOptions {
 
 /** Starts an HTTPS server for one `ssl` listener; resolves when it listens. */
 export function listenAdminHttps(
-  spec: Pick<ListenAddress, 'ip' | 'port'> & { proxy_protocol?: boolean },
+  spec: Pick<ListenAddress, 'ip' | 'port'> & { proxy_protocol?: boolean; http2?: boolean },
   tls: AdminTlsOptions,
   handler: (req: IncomingMessage, res: ServerResponse) => void,
 ): Promise<Server> {
   const mutual = tls.clientCa !== null;
-  const server = createServer(
-    {
-      keepAliveTimeout: 60_000,
-      cert: tls.cert,
-      key: tls.key,
-      ...(tls.policy === undefined ? { minVersion: tls.minVersion } : serverTlsOptions(tls.policy)),
-      ...(mutual ? { ca: tls.clientCa as string, requestCert: true, rejectUnauthorized: true } : {}),
-    },
-    handler,
-  );
+  const options = {
+    cert: tls.cert,
+    key: tls.key,
+    ...(tls.policy === undefined ? { minVersion: tls.minVersion } : serverTlsOptions(tls.policy)),
+    ...(mutual ? { ca: tls.clientCa as string, requestCert: true, rejectUnauthorized: true } : {}),
+  };
+  if (spec.http2 === true) return listenMaybeProxied(http2Server(options, handler), spec, true);
+  const server = createServer({ keepAliveTimeout: 60_000, ...options }, handler);
   return listenMaybeProxied(server, spec, true);
+}
+
+/**
+ * An `ssl http2` listener: HTTP/2 by ALPN, HTTP/1.1 for the other clients. Node's compatibility request and
+ * response offer what the JSON handlers use (headers, status, body, `res.req`), so they serve both. It is
+ * returned as an HTTP server, with `closeIdleConnections` closing its sessions gracefully on stop.
+ */
+function http2Server(options: SecureServerOptions, handler: (req: IncomingMessage, res: ServerResponse) => void): Server {
+  const sessions = new Set<ServerHttp2Session>();
+  const server = createSecureServer({ ...options, allowHTTP1: true }, handler as unknown as (req: Http2ServerRequest, res: Http2ServerResponse) => void);
+  server.on('session', (session: ServerHttp2Session) => {
+    sessions.add(session);
+    session.once('close', () => sessions.delete(session));
+  });
+  return Object.assign(server, {
+    closeIdleConnections(): void {
+      for (const session of sessions) session.close();
+    },
+  }) as unknown as Server;
 }

@@ -139,8 +139,11 @@ export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8
 
 /** What the Admin API reads and sets of the health checks (see HealthChecker). */
 export interface TargetHealthView {
-  /** Each target's state by `host:port`: true, false, or null when the upstream checks nothing. */
-  targetsOf(upstreamId: string): { key: string; healthy: boolean | null }[];
+  /**
+   * Each target's state by `host:port`: true, false, or null when the upstream checks nothing; `dnsError`
+   * when it is checked and its host name does not resolve.
+   */
+  targetsOf(upstreamId: string): { key: string; healthy: boolean | null; dnsError?: true }[];
   /** Sets a target's state; false when the upstream has no such target. */
   set(upstreamId: string, key: string, healthy: boolean): boolean;
   /** A target host's addresses as the proxy resolves them, or null when it does not resolve. */

@@ -55,7 +55,8 @@ export async function startAdminServer(node: NodeContext, log: Logger): Promise<
         }
       }
       if (tls === null) continue;
-      servers.push(await listenAdminHttps(l, tls, handler));
+      // HTTP/1.1 only: some answers close the connection with a header HTTP/2 forbids.
+      servers.push(await listenAdminHttps({ ...l, http2: false }, tls, handler));
       log.info(`admin API listening on ${l.listener}${tls.clientCa !== null ? ' (client certificates required)' : ''}`);
       continue;
     }
@@ -95,7 +96,8 @@ export interface AdminApiOptions {
 
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 
-function servicesFor(node: NodeContext, source: DataSource, plugins: PluginSchemaRegistry): AdminServices {
+/** The Admin API's services over one data source (a store, or the DB-less configuration being served). */
+export function servicesFor(node: NodeContext, source: DataSource, plugins: PluginSchemaRegistry): AdminServices {
   const daos = new Map<EntityName, EntityDao>();
   for (const name of ENTITY_ORDER) daos.set(name, createDao(ENTITIES[name], { plugins, readOnly: source.readOnly }));
   return { node, source, plugins, dao: (name) => daos.get(name) as EntityDao };

@@ -5,6 +5,10 @@ export interface ParsedArgs {
   prefix?: string;
   /** `-d/--days N` (hybrid gen_cert). */
   days?: string;
+  /** `--timeout N` (stop, quit): seconds to wait for the node to exit. */
+  timeout?: string;
+  /** `--wait N` (stop, quit): seconds to wait before asking the node to stop. */
+  wait?: string;
   flags: Set<string>;
 }
 
@@ -18,6 +22,10 @@ export function parseArgs(argv: string[]): ParsedArgs {
     else if (a.startsWith('--prefix=')) out.prefix = a.slice(9);
     else if (a === '-d' || a === '--days') out.days = argv[++i] ?? '';
     else if (a.startsWith('--days=')) out.days = a.slice(7);
+    else if (a === '--timeout') out.timeout = argv[++i] ?? '';
+    else if (a.startsWith('--timeout=')) out.timeout = a.slice(10);
+    else if (a === '--wait') out.wait = argv[++i] ?? '';
+    else if (a.startsWith('--wait=')) out.wait = a.slice(7);
     else if (a.startsWith('-')) out.flags.add(a.replace(/^-+/, ''));
     else out.positional.push(a);
   }

@@ -1,7 +1,7 @@
 import { ensurePrivateDir } from '../core/private-files.ts';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { VERSION } from '../core/version.ts';
+import { KONG_COMPATIBLE_VERSION, VERSION } from '../core/version.ts';
 import { loadSettings, SettingsError } from '../config/index.ts';
 import type { Settings } from '../config/settings-types.ts';
 import type { FlatConfig } from '../declarative/index.ts';
@@ -14,7 +14,7 @@ import { EXAMPLE_DECLARATIVE_CONFIG } from '../declarative/example.ts';
 import { md5, Supervisor } from '../runtime/supervisor.ts';
 import { parseArgs, type ParsedArgs } from './args.ts';
 import { runMigrations } from './migrations.ts';
-import { runHybridCommand } from './hybrid.ts';
+import { HYBRID_USAGE, runHybridCommand } from './hybrid.ts';
 import { DataPlaneRole, persistentNodeId } from '../cluster/data-plane-role.ts';
 import { ControlPlaneRole } from '../cluster/control-plane-role.ts';
 import { dbExport, dbImport } from './db-config.ts';
@@ -23,7 +23,7 @@ import { setNodeDatabaseKind } from '../pdk/index.ts';
 import { runK8sCommand } from './k8s.ts';
 import { runIngressController } from './ingress-controller.ts';
 import { startNodeIngressController } from '../k8s/controller/in-node.ts';
-import { check, drain, health, prepare, vaultGet } from './node-commands.ts';
+import { check, drain, health, prepare, runningPid, vaultGet } from './node-commands.ts';
 
 const USAGE = `Usage: tollgate COMMAND [OPTIONS]
 
@@ -31,7 +31,9 @@ The API gateway in the shape of Kong Gateway 3.x.
 
 Commands:
   start [-c CONF] [-p PREFIX]       start a node in the foreground (stops on SIGTERM/SIGINT; SIGHUP reloads)
-  stop [-p PREFIX]                  stop the node running in PREFIX gracefully (also: quit)
+  stop [-p PREFIX] [--wait S] [--timeout S]
+                                    stop the node running in PREFIX gracefully (also: quit), after S
+                                    seconds' wait; fail when it has not exited within --timeout (20 s)
   restart [-c CONF] [-p PREFIX]     stop the node running in PREFIX, then start in the foreground
   reload [-p PREFIX]                re-read the declarative configuration of the node running in PREFIX
   health [-p PREFIX]                exit status 0 when the node in PREFIX is running
@@ -51,7 +53,7 @@ Commands:
                                     gateways (--help lists the options)
   migrations bootstrap|up|finish|list|reset [--yes]
                                     prepare or upgrade the database (sqlite or postgres)
-  version                           print the version
+  version [-a]                      print the version (-a: with the Kong version it speaks and its runtime)
   help                              print this help
 
 Options:
@@ -70,16 +72,51 @@ function settingsFrom(args: ParsedArgs): Settings {
   return loadSettings({ confPath: args.conf, prefix: args.prefix });
 }
 
+/** The commands `tollgate` knows; anything else is `No such command`, as Kong's `kong` says. */
+const COMMANDS = new Set([
+  'start', 'stop', 'quit', 'restart', 'reload', 'health', 'check', 'drain', 'prepare', 'vault', 'config', 'hybrid',
+  'migrations', 'k8s', 'ingress-controller', 'version', 'roar', 'help',
+]);
+
+/** `tollgate vault --help`: Kong's usage line for its `vault` command. */
+const VAULT_USAGE = `Usage: tollgate vault COMMAND [OPTIONS]
+
+Vault utilities for Tollgate.
+
+Example usage:
+ TEST=hello tollgate vault get env/test
+
+The available commands are:
+  get <reference>  Retrieves a value for <reference>
+
+Options:
+  -c, --conf FILE  node settings file
+  -p, --prefix DIR working directory of the node
+`;
+
 export async function runCli(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
   const [command, sub] = args.positional;
+  const wantsHelp = args.flags.has('help') || args.flags.has('h');
+  if (command === undefined && !wantsHelp && !args.flags.has('version') && !args.flags.has('v')) {
+    // Kong's bare `kong`: the usage goes to stderr and the exit status says nothing was done.
+    process.stderr.write(USAGE);
+    return 1;
+  }
+  if (command !== undefined && !COMMANDS.has(command)) return fail(`No such command: ${command}\n\n${USAGE}`);
+  // `tollgate COMMAND --help` prints help and does nothing else: `restart --help` must not restart a node.
+  // The k8s and ingress-controller commands print their own option lists.
+  if (wantsHelp && command !== undefined && command !== 'help' && command !== 'k8s' && command !== 'ingress-controller') {
+    process.stderr.write(command === 'vault' ? VAULT_USAGE : command === 'hybrid' ? HYBRID_USAGE : USAGE);
+    return 1;
+  }
   try {
     switch (command) {
       case 'start':
         return await start(args);
       case 'stop':
       case 'quit':
-        return signalNode(args, 'SIGTERM', true);
+        return await signalNode(args, 'SIGTERM', true);
       case 'restart': {
         const stopped = await signalNode(args, 'SIGTERM', true);
         // Nothing running is no reason not to start, as Kong's restart.
@@ -97,7 +134,7 @@ export async function runCli(argv: string[]): Promise<number> {
       case 'vault':
         return await vaultGet(args);
       case 'reload':
-        return signalNode(args, 'SIGHUP', false);
+        return await signalNode(args, 'SIGHUP', false);
       case 'config':
         if (sub === 'parse') return await configParse(args);
         if (sub === 'init') return configInit(args);
@@ -118,19 +155,21 @@ export async function runCli(argv: string[]): Promise<number> {
       case 'ingress-controller':
         return await runIngressController(argv.slice(argv.indexOf('ingress-controller') + 1));
       case 'version':
-      case '--version':
-        process.stdout.write(`Tollgate ${VERSION}\n`);
+        process.stdout.write(versionText(args.flags.has('a') || args.flags.has('all')));
+        return 0;
+      case 'roar':
+        // Kong's `kong roar` prints its tagline; a harmless tradition worth keeping.
+        process.stdout.write('Tollgate, Monolith destroyer.\n');
         return 0;
       case undefined:
+        // `tollgate --help` or `tollgate --version` (a bare `tollgate` was answered above).
+        process.stdout.write(wantsHelp ? USAGE : versionText(false));
+        return 0;
       case 'help':
         process.stdout.write(USAGE);
         return 0;
       default:
-        if (args.flags.has('help') || args.flags.has('h') || args.flags.has('version') || args.flags.has('v')) {
-          process.stdout.write(args.flags.has('help') || args.flags.has('h') ? USAGE : `Tollgate ${VERSION}\n`);
-          return 0;
-        }
-        return fail(`unknown command '${command}'\n\n${USAGE}`);
+        return fail(`No such command: ${command}\n\n${USAGE}`);
     }
   } catch (err) {
     if (err instanceof SettingsError) return fail(err.message);
@@ -152,8 +191,16 @@ function initialConfig(settings: Settings, plugins: PluginSchemaRegistry): { con
   return { config: result.config, hash: md5(result.text) };
 }
 
+/** `tollgate version [-a]`: the version; with `-a/--all`, what it runs on and which Kong it speaks. */
+function versionText(all: boolean): string {
+  if (!all) return `Tollgate ${VERSION}\n`;
+  return `Tollgate: ${VERSION}\nKong compatibility: ${KONG_COMPATIBLE_VERSION}\nNode.js: ${process.version}\nOpenSSL: ${process.versions.openssl}\n`;
+}
+
 async function start(args: ParsedArgs): Promise<number> {
   const settings = settingsFrom(args);
+  // One node per prefix, as Kong: a second start would take over its pid file, caches and database file.
+  if (typeof runningPid(settings) === 'number') return fail(`Tollgate is already running in ${settings.prefix}`);
   // Unknown names in the `plugins` setting, and external plugins that are missing or bad, stop the start
   // before anything listens. Workers load the same plugins from the same settings.
   let plugins: PluginSchemaRegistry;
@@ -214,11 +261,28 @@ async function start(args: ParsedArgs): Promise<number> {
   });
 }
 
-function signalNode(args: ParsedArgs, signal: NodeJS.Signals, wait: boolean): number | Promise<number> {
+/** Seconds given to `--timeout`/`--wait`, the default when not given, or null when it is not a number. */
+function secondsOption(text: string | undefined, fallback: number): number | null {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  return text.trim() !== '' && Number.isFinite(n) && n >= 0 ? n : null;
+}
+
+/** How long stop and quit wait for the node to exit, unless `--timeout` says otherwise. */
+const STOP_TIMEOUT_S = 20;
+
+async function signalNode(args: ParsedArgs, signal: NodeJS.Signals, wait: boolean): Promise<number> {
+  const timeoutS = secondsOption(args.timeout, STOP_TIMEOUT_S);
+  const waitS = secondsOption(args.wait, 0);
+  if (timeoutS === null) return fail(`--timeout takes a number of seconds, not '${args.timeout}'`);
+  if (waitS === null) return fail(`--wait takes a number of seconds, not '${args.wait}'`);
   const settings = settingsFrom(args);
   const pidFile = join(settings.prefix, 'tollgate.pid');
+  if (!existsSync(settings.prefix)) return fail(`no such prefix: ${resolve(settings.prefix)}`);
   if (!existsSync(pidFile)) return fail(`no running Tollgate found in ${settings.prefix} (no ${pidFile})`);
   const pid = Number(readFileSync(pidFile, 'utf8').trim());
+  // Kong's `quit --wait N`: time for a load balancer to notice a drained node before it stops.
+  if (waitS > 0) await new Promise((r) => setTimeout(r, waitS * 1000));
   try {
     process.kill(pid, signal);
   } catch (err) {
@@ -229,7 +293,7 @@ function signalNode(args: ParsedArgs, signal: NodeJS.Signals, wait: boolean): nu
     return 0;
   }
   return new Promise((resolveExit) => {
-    const deadline = Date.now() + 20_000;
+    const deadline = Date.now() + timeoutS * 1000;
     const poll = setInterval(() => {
       let alive = true;
       try {
@@ -239,7 +303,7 @@ function signalNode(args: ParsedArgs, signal: NodeJS.Signals, wait: boolean): nu
       }
       if (!alive || Date.now() > deadline) {
         clearInterval(poll);
-        if (alive) resolveExit(fail(`Tollgate (pid ${pid}) did not stop within 20 s`));
+        if (alive) resolveExit(fail(`Tollgate (pid ${pid}) did not stop within ${timeoutS} s (give it longer with --timeout)`));
         else {
           process.stdout.write('Tollgate stopped\n');
           resolveExit(0);

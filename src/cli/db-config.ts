@@ -28,7 +28,7 @@ export async function dbImport(settings: Settings, file: string | undefined): Pr
     return fail((err as Error).message);
   }
   const result = readDeclarativeFile(file, plugins);
-  if (!result.ok) return fail(result.unreadable ? result.problem : `Failed importing:\n${result.problem}`);
+  if (!result.ok) return fail(result.unreadable ? result.problem : `Failed parsing:\n${result.problem}`);
   const store = await openConfiguredStore(settings);
   try {
     let count = 0;

@@ -14,6 +14,11 @@ import type { ParsedArgs } from './args.ts';
 import { isReference, parseReference } from '../core/vault-reference.ts';
 import { VaultResolver, type VaultEntityFields } from '../vaults/resolver.ts';
 import { openConfiguredStore } from '../runtime/database.ts';
+import { readStatusListeners } from '../status/listeners-file.ts';
+import { enabledVaultBackends } from '../core/vault-backends.ts';
+import { loadNodePlugins } from '../plugins/external/node-plugins.ts';
+import { registerPlugins } from '../entities/index.ts';
+import { readDeclarativeFile, validateDeclarativeText } from './declarative-file.ts';
 
 function fail(message: string): number {
   process.stderr.write(`Error: ${message}\n`);
@@ -33,11 +38,15 @@ export function check(args: ParsedArgs): number {
 }
 
 /** The pid of the node running in the settings' prefix, or why there is none. */
-function runningPid(settings: Settings): number | string {
+export function runningPid(settings: Settings): number | string {
   const pidFile = join(settings.prefix, 'tollgate.pid');
   if (!existsSync(settings.prefix)) return `no such prefix: ${settings.prefix}`;
   if (!existsSync(pidFile)) return `Tollgate is not running at ${settings.prefix}`;
   const pid = Number(readFileSync(pidFile, 'utf8').trim());
+  // A file left by a node that was killed: its pid may now be this very command (a container's pid 1).
+  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || pid === process.ppid) {
+    return `Tollgate is not running at ${settings.prefix} (stale pid file)`;
+  }
   try {
     process.kill(pid, 0);
     return pid;
@@ -62,10 +71,13 @@ export function health(args: ParsedArgs): number {
  */
 export async function drain(args: ParsedArgs): Promise<number> {
   const settings = settingsFrom(args);
-  const listener = settings.status_listeners[0];
+  // The node running in the prefix says where it listens; the settings given here only find the prefix.
+  const running = typeof runningPid(settings) === 'number' ? readStatusListeners(settings.prefix) : null;
+  const listener = running !== null ? running[0] : settings.status_listeners[0];
   if (listener === undefined) {
+    // As Kong's `kong drain`: nothing to drain through is said on stdout, and is no failure of the command.
     process.stdout.write('No status listeners found in configuration.\n');
-    return 1;
+    return 0;
   }
   const host = listener.ip === '0.0.0.0' ? '127.0.0.1' : listener.ip === '::' ? '::1' : listener.ip;
   const url = `${listener.ssl ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${listener.port}/status/ready`;
@@ -83,7 +95,7 @@ export async function drain(args: ParsedArgs): Promise<number> {
   });
   if (typeof status === 'string') return fail(`could not reach ${url}: ${status}`);
   if (status !== 204) return fail(`unexpected answer from ${url}: ${status}`);
-  process.stdout.write("Tollgate's status is now 'draining'\n");
+  process.stdout.write("Tollgate's status successfully changed to 'draining'\n");
   return 0;
 }
 
@@ -103,13 +115,17 @@ export function prepare(args: ParsedArgs): number {
 export async function vaultGet(args: ParsedArgs): Promise<number> {
   if (args.positional[1] !== 'get') return fail(`unknown vault command '${args.positional[1] ?? ''}'; expected get`);
   const given = args.positional[2];
-  if (given === undefined) return fail('vault get needs a reference: tollgate vault get <reference>');
+  if (given === undefined) return fail("the 'get' command needs a <reference> argument, e.g. tollgate vault get env/NAME");
   const reference = isReference(given) ? given : `{vault://${given}}`;
   const parsed = parseReference(reference);
   if (typeof parsed === 'string') return fail(parsed);
   const settings = settingsFrom(args);
   let vaults: VaultEntityFields[] = [];
-  if (settings.database !== 'off') {
+  if (settings.database === 'off') {
+    const declared = await declarativeVaults(settings);
+    if (typeof declared === 'string') return fail(declared);
+    vaults = declared;
+  } else {
     const store = await openConfiguredStore(settings);
     try {
       vaults = ((await store.exportFile()).vaults ?? []) as unknown as VaultEntityFields[];
@@ -118,9 +134,32 @@ export async function vaultGet(args: ParsedArgs): Promise<number> {
     }
   }
   const resolver = new VaultResolver(process.env);
+  // The node's `vaults` and `vault_env_prefix` apply here as on the node itself.
+  resolver.setNodeDefaults({ enabled: enabledVaultBackends(settings.vaults), envPrefix: settings.vault_env_prefix });
   resolver.setVaults(vaults);
   const read = resolver.resolve(reference);
   if (!read.ok) return fail(read.error);
   process.stdout.write(`${read.value}\n`);
   return 0;
+}
+
+/**
+ * A DB-less node's vault entities: those of its declarative configuration (`declarative_config` or
+ * `declarative_config_string`), checked as the node checks them at start; a bad file is the error.
+ */
+async function declarativeVaults(settings: Settings): Promise<VaultEntityFields[] | string> {
+  const file = settings.declarative_config;
+  const text = settings.declarative_config_string;
+  if (file === null && text === null) return [];
+  let registry;
+  try {
+    const loaded = await loadNodePlugins(settings);
+    registerPlugins(loaded.enabled);
+    registry = loaded.registry;
+  } catch (err) {
+    return (err as Error).message;
+  }
+  const result = file !== null ? readDeclarativeFile(file, registry) : validateDeclarativeText(text as string, undefined, registry);
+  if (!result.ok) return result.unreadable ? result.problem : `invalid declarative configuration in ${file ?? 'declarative_config_string'}:\n${result.problem}`;
+  return (result.config.vaults ?? []) as unknown as VaultEntityFields[];
 }

@@ -148,6 +148,6 @@ test('vault_env_prefix and vaults apply to references in settings', () => {
   });
   assert.equal(ownPrefix.pg_password, 'from-query', "the reference's own prefix wins");
   const off = problemsOf({ TOLLGATE_VAULTS: 'off', PG_PASSWORD: 'x', TOLLGATE_PG_PASSWORD: '{vault://env/pg-password}' });
-  assert.match(off[0], /pg_password: vault 'env' is not enabled on this node \(add it to the vaults setting\)/);
+  assert.match(off[0], /pg_password: failed to dereference '\{vault:\/\/env\/pg-password\}': vault 'env' is not enabled on this node \(add it to the vaults setting\)/);
   assert.equal(load({ TOLLGATE_VAULTS: 'env', PG_PASSWORD: 'plain', TOLLGATE_PG_PASSWORD: '{vault://env/pg-password}' }).pg_password, 'plain');
 });

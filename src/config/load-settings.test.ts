@@ -261,7 +261,7 @@ test('an unknown override stops the start', () => {
 
 test('a missing -c file is an error; a directory cannot be read', () => {
   const missing = join(dir, 'missing.conf');
-  assert.throws(() => loadSettings({ confPath: missing, env: {} }), { message: `${missing}: no such configuration file` });
+  assert.throws(() => loadSettings({ confPath: missing, env: {} }), { message: `no file at: ${missing} (give an existing settings file with -c/--conf)` });
   const directory = join(dir, 'a-directory');
   mkdirSync(directory);
   assert.throws(() => loadSettings({ confPath: directory, env: {} }), { message: `${directory}: cannot read the configuration file (EISDIR)` });

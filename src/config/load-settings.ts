@@ -83,6 +83,30 @@ const KONG_ALIASES: ReadonlyMap<string, SettingName> = new Map<string, SettingNa
  */
 const INJECTED_NGINX_DIRECTIVE = /^nginx_((main|events|http|proxy|upstream|status|admin|stream|sproxy|supstream)_[a-z0-9_]+|user|daemon|optimizations)$/;
 
+/** Kong's deprecated settings: the setting that replaces one (null: none), and a deprecated value. */
+interface Deprecation {
+  replacement: string | null;
+  value?: string;
+}
+const DEPRECATED: ReadonlyMap<string, Deprecation> = new Map<string, Deprecation>([
+  ['worker_consistency', { replacement: null, value: 'strict' }],
+  ...KONG_TRACING_ALIASES.map(([name, replacement]): [string, Deprecation] => [name, { replacement }]),
+]);
+
+/** Kong's warnings for a deprecated setting that was given, in Kong's words. */
+function deprecationWarnings(key: string, value: string): string[] {
+  const deprecated = DEPRECATED.get(key);
+  if (deprecated === undefined) return [];
+  const out: string[] = [];
+  if (deprecated.value !== undefined && value === deprecated.value) {
+    out.push(`the configuration value '${deprecated.value}' for configuration property '${key}' is deprecated`);
+  }
+  out.push(deprecated.replacement === null
+    ? `the '${key}' configuration property is deprecated`
+    : `the '${key}' configuration property is deprecated, use '${deprecated.replacement}' instead`);
+  return out;
+}
+
 /** The env variable that sets `key`. */
 export function envVariableFor(key: string): string {
   return ENV_PREFIX + key.toUpperCase();
@@ -100,7 +124,9 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
   for (const definition of SETTING_DEFINITIONS) raw.set(definition.name, { text: definition.default, source: DEFAULT_SOURCE });
 
   const ignoredNginxDirectives: string[] = [];
+  const deprecations: string[] = [];
   function setFrom(key: string, text: string, source: string): void {
+    deprecations.push(...deprecationWarnings(key, text.trim()));
     const definition = SETTINGS_BY_NAME.get(KONG_ALIASES.get(key) ?? key);
     if (definition === undefined && pluginServerKey(key) !== null) {
       pluginServerValues.set(key, { text: text.trim(), source });
@@ -118,7 +144,8 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
   }
 
   const confPath = findConfFile(options.confPath);
-  if (confPath !== null) readConfFile(confPath, setFrom, problems);
+  // A missing file is reported by the path as it was given (Kong's `no file at: foobar.conf`).
+  if (confPath !== null) readConfFile(confPath, options.confPath ?? confPath, setFrom, problems);
 
   const env = options.env ?? process.env;
   for (const name of Object.keys(env).sort()) {
@@ -130,11 +157,13 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
   for (const [key, value] of Object.entries(options.overrides ?? {})) setFrom(key, value, 'override');
   if (options.prefix !== undefined) setFrom('prefix', options.prefix, 'prefix option');
 
-  const settingReferences = resolveReferences(raw, env, problems);
+  const unresolved = new Set<SettingName>();
+  const settingReferences = resolveReferences(raw, env, problems, unresolved);
 
   const context: ParseContext = { cwd: process.cwd() };
   const values: Partial<Record<SettingName, unknown>> = {};
   for (const definition of SETTING_DEFINITIONS) {
+    if (unresolved.has(definition.name)) continue;
     const { text, source, secret } = raw.get(definition.name) as RawValue;
     try {
       values[definition.name] = definition.parse(text, context);
@@ -204,6 +233,7 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
     confPath,
     settingReferences,
     ignoredNginxDirectives,
+    deprecations: [...new Set(deprecations)],
   };
   // The routes schema depends on the router flavor (Kong reads it from its configuration when the schema
   // loads); every process that validates entities loads its settings first.
@@ -217,23 +247,29 @@ export function loadSettings(options: LoadSettingsOptions = {}): Settings {
  * bundled backends (`env`, `file` with `?base_path=`) can serve them, as in Kong. Messages name the
  * reference, never the secret.
  */
-function resolveReferences(raw: Map<SettingName, RawValue>, env: Environment, problems: string[]): Record<string, string> {
+function resolveReferences(raw: Map<SettingName, RawValue>, env: Environment, problems: string[], unresolved: Set<SettingName>): Record<string, string> {
   const references: Record<string, string> = {};
   const defaults = vaultDefaultsFrom(raw);
   for (const [key, { text, source }] of raw) {
     if (!isReference(text)) continue;
+    // Kong's wording, `failed to dereference '{vault://...}'`; the unresolved text is then not parsed, so that
+    // it is not also reported as an invalid value of the setting.
+    const failed = (why: string) => {
+      problems.push(`${source}: ${key}: failed to dereference '${text}': ${why}`);
+      unresolved.add(key);
+    };
     const ref = parseReference(text);
     if (typeof ref === 'string') {
-      problems.push(`${source}: ${key}: ${ref}`);
+      failed(ref);
       continue;
     }
     if (!isVaultBackend(ref.vault)) {
-      problems.push(`${source}: ${key}: only the env and file vaults can be used in settings (vault '${ref.vault}') [${text}]`);
+      failed(`only the env and file vaults can be used in settings (vault '${ref.vault}')`);
       continue;
     }
     const read = readSecret(ref.vault, {}, ref, env, defaults);
     if (!read.ok) {
-      problems.push(`${source}: ${key}: ${read.error}`);
+      failed(read.error);
       continue;
     }
     raw.set(key, { text: read.value.trim(), source: `${source} (${text})`, secret: true });
@@ -263,14 +299,14 @@ function vaultDefaultsFrom(raw: Map<SettingName, RawValue>): VaultNodeDefaults {
   };
 }
 
-function readConfFile(path: string, setFrom: (key: string, text: string, source: string) => void, problems: string[]): void {
+function readConfFile(path: string, given: string, setFrom: (key: string, text: string, source: string) => void, problems: string[]): void {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     problems.push(
-      code === 'ENOENT' ? `${path}: no such configuration file` : `${path}: cannot read the configuration file (${code ?? String(error)})`,
+      code === 'ENOENT' ? `no file at: ${given} (give an existing settings file with -c/--conf)` : `${path}: cannot read the configuration file (${code ?? String(error)})`,
     );
     return;
   }

@@ -45,7 +45,11 @@ test('settings given as env or file references are resolved at start', () => {
 test('a reference that cannot be resolved stops the start, naming the setting and the reference, never a secret', () => {
   const missing = problems('pg_password = {vault://env/pg-password}\n', {});
   assert.equal(missing.length, 1);
-  assert.match(missing[0], /pg_password: could not get value from external vault \(no value found\) \[\{vault:\/\/env\/pg-password\}\]/);
+  assert.match(missing[0], /pg_password: failed to dereference '\{vault:\/\/env\/pg-password\}': could not get value from external vault \(no value found\)/);
+  // Kong's `failed to dereference`, once: the unresolved text is not also reported as an invalid value.
+  const typed = problems('real_ip_header = {vault://env/ipheader}\n', {});
+  assert.deepEqual(typed.length, 1, typed.join('\n'));
+  assert.match(typed[0], /real_ip_header: failed to dereference '\{vault:\/\/env\/ipheader\}'/);
   const entity = problems('pg_password = {vault://my-vault/pg}\n', {});
   assert.match(entity[0], /only the env and file vaults can be used in settings/);
   const invalid = problems('pg_port = {vault://env/pg-port}\n', { PG_PORT: 'secret-not-a-port' });

@@ -343,4 +343,6 @@ export interface Settings extends SettingValues {
    * Tollgate runs no nginx, so they are accepted (a Kong configuration starts unchanged) and the node warns.
    */
   ignoredNginxDirectives: readonly string[];
+  /** Kong's warnings for deprecated settings that were given (`the 'worker_consistency' configuration property is deprecated`). */
+  deprecations: readonly string[];
 }

@@ -112,6 +112,6 @@ export function readSecret(backend: string, config: VaultBackendConfig, ref: Vau
   let read: SecretRead;
   if (backend === 'env') read = readEnv(merged, ref, env);
   else if (backend === 'file') read = readFile(merged, ref);
-  else return { ok: false, error: `vault not found (${backend}) [${ref.reference}]` };
+  else return { ok: false, error: `could not find vault (${backend}) [${ref.reference}]` };
   return read.ok ? pickKey(read.value, ref) : read;
 }

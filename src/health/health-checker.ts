@@ -30,6 +30,10 @@ interface CheckedTarget {
   port: number;
   key: string;
   health: TargetHealth;
+  /** The host name did not resolve when last looked up (Kong's DNS_ERROR); an IP address never fails. */
+  dnsError: boolean;
+  /** A lookup is under way. */
+  resolving: boolean;
 }
 
 interface CheckedUpstream {
@@ -39,6 +43,8 @@ interface CheckedUpstream {
   settings: HealthSettings;
   targets: Map<string, CheckedTarget>;
   timers: NodeJS.Timeout[];
+  /** Target keys looked up at least once. */
+  resolved: Set<string>;
 }
 
 export interface HealthLog {
@@ -76,6 +82,7 @@ export class HealthChecker {
           settings: readHealthSettings(u.healthchecks),
           targets: checked?.targets ?? new Map(),
           timers: [],
+          resolved: checked?.resolved ?? new Set(),
         };
         this.#upstreams.set(u.id, checked);
         this.#startActive(u.id, checked);
@@ -97,7 +104,11 @@ export class HealthChecker {
       let set = keys.get(t.upstream.id);
       if (set === undefined) keys.set(t.upstream.id, (set = new Set()));
       set.add(key);
-      if (!checked.targets.has(key)) checked.targets.set(key, { host, port, key, health: new TargetHealth() });
+      if (!checked.targets.has(key)) checked.targets.set(key, { host, port, key, health: new TargetHealth(), dnsError: false, resolving: false });
+      const target = checked.targets.get(key)!;
+      // A checked upstream reports targets whose name does not resolve: looked up when they appear, and again
+      // with each new configuration while they fail.
+      if (isChecking(checked) && (target.dnsError || !checked.resolved.has(key))) this.#resolve(checked, target);
     }
     for (const [id, checked] of this.#upstreams) {
       const live = keys.get(id);
@@ -125,11 +136,27 @@ export class HealthChecker {
   }
 
   /** Each target's state, or null when the upstream checks nothing (Kong's HEALTHCHECKS_OFF). */
-  targetsOf(upstreamId: string): { key: string; healthy: boolean | null }[] {
+  targetsOf(upstreamId: string): { key: string; healthy: boolean | null; dnsError?: true }[] {
     const checked = this.#upstreams.get(upstreamId);
     if (checked === undefined) return [];
-    const checking = checked.settings.active !== null || checked.settings.passive !== null;
-    return [...checked.targets.values()].map((t) => ({ key: t.key, healthy: checking || !t.health.healthy ? t.health.healthy : null }));
+    const checking = isChecking(checked);
+    return [...checked.targets.values()].map((t) => ({
+      key: t.key,
+      healthy: checking || !t.health.healthy ? t.health.healthy : null,
+      ...(checking && t.dnsError ? { dnsError: true as const } : {}),
+    }));
+  }
+
+  /** Looks the target's host name up as the proxy would; an IP address needs no lookup. */
+  #resolve(checked: CheckedUpstream, target: CheckedTarget): void {
+    checked.resolved.add(target.key);
+    if (target.resolving || isIP(target.host) !== 0) return;
+    target.resolving = true;
+    const lookup: LookupFunction = this.#lookup ?? systemLookup;
+    lookup(target.host, {}, (err) => {
+      target.resolving = false;
+      target.dnsError = err !== null;
+    });
   }
 
   /**
@@ -192,6 +219,10 @@ export class HealthChecker {
     };
     await Promise.all(Array.from({ length: Math.max(1, Math.min(active.concurrency, queue.length)) }, worker));
   }
+}
+
+function isChecking(checked: CheckedUpstream): boolean {
+  return checked.settings.active !== null || checked.settings.passive !== null;
 }
 
 /** One active probe: a TCP connection, or a GET of `http_path` whose status is classified. */

@@ -11,6 +11,7 @@ import { emptyFlatConfig, type FlatConfig } from '../declarative/index.ts';
 import type { ConfigLoadOutcome, ConfigLoadRequest, NodeContext, ServerCounters, WorkerReport } from '../admin/context.ts';
 import { startAdminServer } from '../admin/server.ts';
 import { startStatusServer } from '../status/server.ts';
+import { removeStatusListeners } from '../status/listeners-file.ts';
 import { startAdminGui } from '../admin-gui/server.ts';
 import { createLogger, errorLogWriter, type Logger, type LogLevel } from '../log/logger.ts';
 import { EMPTY_HASH } from '../snapshot/compile.ts';
@@ -378,6 +379,7 @@ export class Supervisor implements NodeContext {
       ? `${s.worker_processes} worker(s), proxy on ${s.proxy_listen.join(', ')}${s.stream_listeners.length > 0 ? `, stream on ${s.stream_listen.join(', ')}` : ''}`
       : s.role === 'control_plane' ? 'control plane (no proxy)' : 'no proxy';
     this.log.notice(`Tollgate started (role ${s.role}): ${proxy}, admin on ${s.admin_listen.join(', ') || 'off'}, status on ${s.status_listen.join(', ') || 'off'}`);
+    for (const warning of s.deprecations) this.log.warn(warning);
     if (s.ignoredNginxDirectives.length > 0) {
       this.log.warn(`Kong nginx directives ignored (Tollgate runs no nginx): ${s.ignoredNginxDirectives.join('; ')}`);
     }
@@ -780,6 +782,7 @@ export class Supervisor implements NodeContext {
     this.#unwatch?.();
     await this.store?.close().catch(() => {});
     rmSync(join(this.settings.prefix, 'tollgate.pid'), { force: true });
+    removeStatusListeners(this.settings.prefix);
     this.log.notice('stopped');
   }
 }

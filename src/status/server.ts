@@ -9,6 +9,8 @@ import { readPem } from '../config/value-parsers.ts';
 import type { Settings } from '../config/settings-types.ts';
 import { withAccessLog } from '../log/listener-access-log.ts';
 import { ensureDefaultCertificate } from '../tls/default-certificate.ts';
+import { StatusUpstreamApi } from '../admin/status-upstream-api.ts';
+import { writeStatusListeners } from './listeners-file.ts';
 import { listenerTlsPolicy } from '../tls/listener-tls.ts';
 
 /**
@@ -18,17 +20,24 @@ import { listenerTlsPolicy } from '../tls/listener-tls.ts';
 export async function startStatusServer(node: NodeContext, log: Logger): Promise<Server[]> {
   const servers: Server[] = [];
   const settings = node.settings;
-  const handler = withAccessLog(settings.status_access_log, settings.prefix, (req, res) => void handle(node, req, res));
+  // A DB-less node (data planes too) also shows its upstreams' targets and their health here, as Kong's does.
+  const upstreams = settings.database === 'off' ? new StatusUpstreamApi(node, log) : null;
+  const handler = withAccessLog(settings.status_access_log, settings.prefix, (req, res) => void handle(node, upstreams, req, res));
   let tls: AdminTlsOptions | undefined;
   for (const l of settings.status_listeners) {
     if (l.ssl) {
       tls ??= statusTlsOptions(settings);
+      // `ssl http2` is honoured here, as Kong's Status API speaks HTTP/2 on such a listener.
       servers.push(await listenAdminHttps(l, tls, handler));
     } else {
       servers.push(await listenHttp(l, handler));
     }
     log.info(`status API listening on ${l.listener}`);
   }
+  writeStatusListeners(settings.prefix, settings.status_listeners.map((l, i) => {
+    const bound = servers[i]?.address();
+    return { ip: l.ip, port: bound !== null && typeof bound === 'object' ? bound.port : l.port, ssl: l.ssl };
+  }));
   return servers;
 }
 
@@ -40,12 +49,28 @@ function statusTlsOptions(settings: Settings): AdminTlsOptions {
   return { ...pair, clientCa: null, minVersion: policy.minVersion, policy };
 }
 
-async function handle(node: NodeContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+/** The Status API's own paths: another method on one of them is a 405, on any other path a 404. */
+const OWN_PATHS = new Set(['/status', '/status/ready', '/metrics', '/clustering/status']);
+
+async function handle(node: NodeContext, upstreams: StatusUpstreamApi | null, req: IncomingMessage, res: ServerResponse): Promise<void> {
   res.setHeader('Server', SERVER_TOKEN);
   const path = (req.url ?? '/').split('?')[0].replace(/\/+$/, '') || '/';
   const method = req.method ?? 'GET';
   if (method === 'POST' && path === '/status/ready') {
     await drainRequest(node, req, res);
+    return;
+  }
+  if (upstreams !== null && path.startsWith('/upstreams/')) {
+    let url: URL | null = null;
+    try {
+      url = new URL(req.url ?? '/', 'http://status');
+    } catch {
+      // an unparsable target matches nothing: the 404 below
+    }
+    if (url !== null && (await upstreams.handle(req, res, url))) return;
+  }
+  if (!OWN_PATHS.has(path)) {
+    sendJson(res, 404, { message: 'Not found' });
     return;
   }
   if (method !== 'GET' && method !== 'HEAD') {

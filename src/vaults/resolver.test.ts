@@ -57,7 +57,7 @@ test('vault entities by prefix, backends by name; a changed vault drops the cach
   assert.deepEqual(resolver.resolve('{vault://env/key}'), { ok: true, value: 'plain' });
   resolver.setVaults([{ prefix: 'app-env', name: 'env', config: { prefix: null } }]);
   assert.deepEqual(resolver.resolve('{vault://app-env/key}'), { ok: true, value: 'plain' });
-  assert.deepEqual(resolver.resolve('{vault://nowhere/key}'), { ok: false, error: 'vault not found (nowhere) [{vault://nowhere/key}]' });
+  assert.deepEqual(resolver.resolve('{vault://nowhere/key}'), { ok: false, error: 'could not find vault (nowhere) [{vault://nowhere/key}]' });
 });
 
 test('ttl 0 keeps a secret until the configuration changes; unused secrets are forgotten after a pass', () => {

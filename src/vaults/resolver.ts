@@ -120,7 +120,7 @@ export class VaultResolver {
       backend = parsed.vault;
       config = null;
     } else {
-      entry.read = { ok: false, error: `vault not found (${parsed.vault}) [${reference}]` };
+      entry.read = { ok: false, error: `could not find vault (${parsed.vault}) [${reference}]` };
       // The vault may be created later: that is a configuration change, which clears this cache.
       entry.dueAt = Infinity;
       return;

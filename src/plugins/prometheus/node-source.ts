@@ -29,7 +29,7 @@ export interface NodeMetricsSource {
   /** Resolves when the database answers, rejects when it does not; null on a node without one. */
   readonly pingDatastore: (() => Promise<unknown>) | null;
   /** Each target's state by upstream id; null on a node that checks no health. */
-  readonly targetsOf: ((upstreamId: string) => { key: string; healthy: boolean | null }[]) | null;
+  readonly targetsOf: ((upstreamId: string) => { key: string; healthy: boolean | null; dnsError?: true }[]) | null;
   readonly sharedDicts: () => { name: string; bytes: number; capacity: number }[];
   /** Metric definitions the node-wide registry refused. */
   readonly metricErrors: () => number;
@@ -59,7 +59,7 @@ function targetHealth(source: NodeMetricsSource, config: FlatConfig): TargetHeal
   for (const upstream of config.upstreams) {
     for (const t of targetsOf(upstream.id)) {
       // Tollgate connects to a target's host:port as configured, so the address is the target itself.
-      out.push({ upstream: upstream.name, target: t.key, address: t.key, state: targetState(t.healthy) });
+      out.push({ upstream: upstream.name, target: t.key, address: t.key, state: t.dnsError === true ? 'dns_error' : targetState(t.healthy) });
     }
   }
   return out;
