@@ -35,7 +35,8 @@ test("a Kong tollgate.conf with nginx_worker_processes and injected nginx direct
   proc.stdout!.on('data', (c: Buffer) => (out += c.toString()));
   proc.stderr!.on('data', (c: Buffer) => (out += c.toString()));
   try {
-    await waitUntil(() => /Tollgate started/.test(out) || proc.exitCode !== null, 20_000, 'the start');
+    // The warning follows the start line: wait for both.
+    await waitUntil(() => (/Tollgate started/.test(out) && /nginx directives ignored/.test(out)) || proc.exitCode !== null, 20_000, 'the start and its warning');
     assert.match(out, /Tollgate started \(role traditional\): 2 worker\(s\)/, out);
     assert.match(out, /Kong nginx directives ignored \(Tollgate runs no nginx\): .*kong\.conf:8: nginx_http_client_body_buffer_size; .*kong\.conf:9: nginx_proxy_large_client_header_buffers/, out);
   } finally {

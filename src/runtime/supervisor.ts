@@ -142,7 +142,7 @@ export class Supervisor implements NodeContext {
     this.#localServices = this.sharedState.localServices();
     setNodeServices(this.#localServices);
     this.logLevels = new LogLevelControl(this.log, this.nodeId, (level) => {
-      for (const slot of this.#slots.values()) slot.worker.send({ type: 'log-level', level } satisfies SupervisorMessage);
+      for (const slot of this.#slots.values()) sendTo(slot.worker, { type: 'log-level', level } satisfies SupervisorMessage);
     });
   }
 
@@ -396,20 +396,23 @@ export class Supervisor implements NodeContext {
 
   #fork(index: number): void {
     const worker = cluster.fork({ TOLLGATE_WORKER_INDEX: String(index) });
+    // A worker that died is still in the slots until its 'exit' arrives: a message sent to it meanwhile fails
+    // with ERR_IPC_CHANNEL_CLOSED, an 'error' event that would otherwise take the whole node down with it.
+    worker.on('error', (err: Error) => this.log.debug(`worker ${index + 1} (pid ${worker.process.pid ?? '?'}): ${err.message}`));
     this.#slots.set(worker.id, { index, worker, listening: false, hash: EMPTY_HASH, failed: null });
-    worker.send({ ...this.#init!, logLevel: this.logLevels.current, workerIndex: index + 1 } satisfies SupervisorMessage);
-    if (this.#unhealthy.length > 0) worker.send({ type: 'health', unhealthy: this.#unhealthy } satisfies SupervisorMessage);
+    sendTo(worker, { ...this.#init!, logLevel: this.logLevels.current, workerIndex: index + 1 } satisfies SupervisorMessage);
+    if (this.#unhealthy.length > 0) sendTo(worker, { type: 'health', unhealthy: this.#unhealthy } satisfies SupervisorMessage);
     if (this.#hash !== EMPTY_HASH) this.#sendConfig(worker);
   }
 
   #announceHealth(unhealthy: string[]): void {
     this.#unhealthy = unhealthy;
-    for (const slot of this.#slots.values()) slot.worker.send({ type: 'health', unhealthy } satisfies SupervisorMessage);
+    for (const slot of this.#slots.values()) sendTo(slot.worker, { type: 'health', unhealthy } satisfies SupervisorMessage);
   }
 
   #sendConfig(worker: Worker): void {
     const msg: SupervisorMessage = { type: 'config', hash: this.#hash, config: this.#config, refusals: this.#refusals };
-    worker.send(msg);
+    sendTo(worker, msg);
   }
 
   #onWorkerMessage(worker: Worker, msg: WorkerMessage): void {
@@ -451,9 +454,9 @@ export class Supervisor implements NodeContext {
         break;
       case 'db-request':
         runPluginDbRequest(this.store, msg.request).then(
-          (value) => worker.isConnected() && worker.send({ type: 'db-reply', id: msg.id, ok: true, value } satisfies SupervisorMessage),
+          (value) => sendTo(worker, { type: 'db-reply', id: msg.id, ok: true, value } satisfies SupervisorMessage),
           (err: unknown) =>
-            worker.isConnected() && worker.send({ type: 'db-reply', id: msg.id, ok: false, error: err instanceof Error ? err.message : String(err) } satisfies SupervisorMessage),
+            sendTo(worker, { type: 'db-reply', id: msg.id, ok: false, error: err instanceof Error ? err.message : String(err) } satisfies SupervisorMessage),
         );
         return;
       case 'stats': {
@@ -578,7 +581,7 @@ export class Supervisor implements NodeContext {
     for (const slot of this.#slots.values()) {
       // A worker that serves the base gets only the change; any other gets everything.
       if (change !== undefined && patch !== null && slot.hash === change.base) {
-        slot.worker.send({ type: 'config-patch', base: change.base, hash, patch, refusals } satisfies SupervisorMessage);
+        sendTo(slot.worker, { type: 'config-patch', base: change.base, hash, patch, refusals } satisfies SupervisorMessage);
       } else {
         this.#sendConfig(slot.worker);
       }
@@ -599,7 +602,7 @@ export class Supervisor implements NodeContext {
       };
       const timer = setTimeout(() => finish(this.#trafficWaiters.get(id)?.got ?? []), 1000);
       this.#trafficWaiters.set(id, { pending: slots.length, got: [], done: finish });
-      for (const slot of slots) slot.worker.send({ type: 'traffic', id } satisfies SupervisorMessage);
+      for (const slot of slots) sendTo(slot.worker, { type: 'traffic', id } satisfies SupervisorMessage);
     });
   }
 
@@ -743,7 +746,7 @@ export class Supervisor implements NodeContext {
           resolve(got);
         },
       });
-      for (const slot of slots) slot.worker.send({ type: 'stats', id } satisfies SupervisorMessage);
+      for (const slot of slots) sendTo(slot.worker, { type: 'stats', id } satisfies SupervisorMessage);
     });
   }
 
@@ -770,7 +773,7 @@ export class Supervisor implements NodeContext {
         new Promise<void>((resolve) => {
           if (slot.worker.isDead()) return resolve();
           slot.worker.once('exit', () => resolve());
-          slot.worker.send({ type: 'shutdown' } satisfies SupervisorMessage);
+          sendTo(slot.worker, { type: 'shutdown' } satisfies SupervisorMessage);
         }),
     );
     const deadline = new Promise<void>((resolve) => setTimeout(resolve, SHUTDOWN_TIMEOUT_MS + 2000).unref());
@@ -798,4 +801,9 @@ function readErrorTemplates(s: Settings): { html?: string; json?: string; xml?: 
     if (path !== null) out[format] = readFileSync(path, 'utf8');
   }
   return out;
+}
+
+/** Sends to a worker that is still connected; one that died meanwhile is replaced when its 'exit' arrives. */
+function sendTo(worker: Worker, msg: SupervisorMessage): void {
+  if (worker.isConnected()) worker.send(msg);
 }
