@@ -49,6 +49,12 @@ describe('Admin API in DB-less mode', () => {
     await node?.stop();
   });
 
+  test('admin_access_log gets a combined line per Admin API request', async () => {
+    assert.equal((await get(node, '/services?probe=access-log')).status, 200);
+    const file = join(node.prefix, 'logs', 'admin_access.log');
+    await waitUntil(() => existsSync(file) && readFileSync(file, 'utf8').includes('"GET /services?probe=access-log HTTP/1.1" 200'), 5000, 'the access log line');
+  });
+
   test('GET / describes the node', async () => {
     const r = await get(node, '/');
     assert.equal(r.status, 200);

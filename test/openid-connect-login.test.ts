@@ -23,6 +23,7 @@ import { startTollgate, type TollgateNode } from './helpers/tollgate.ts';
 import { startUpstream, type Echo, type TestUpstream } from './helpers/upstream.ts';
 import { API, OPAQUE, startProvider, USER_PASSWORD, type TestProvider } from './helpers/oidc-provider.ts';
 import { freePort } from './helpers/ports.ts';
+import { CookieJar } from './helpers/cookie-jar.ts';
 
 const CLIENT = 'gateway';
 const SECRET = 'gateway-secret-0123456789';
@@ -44,24 +45,6 @@ const list = (v: string | string[] | undefined): string[] => (v === undefined ? 
 const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
 const unbase64 = (v: unknown) => JSON.parse(Buffer.from(String(v), 'base64').toString('utf8')) as Record<string, unknown>;
 
-/** Cookies a browser keeps, fed by Set-Cookie headers. */
-class Jar {
-  readonly cookies = new Map<string, string>();
-  take(a: Answer): void {
-    for (const c of list(a.headers['set-cookie'])) {
-      const [pair] = c.split(';');
-      const eq = pair!.indexOf('=');
-      const name = pair!.slice(0, eq).trim();
-      const value = pair!.slice(eq + 1).trim();
-      if (value === '' || /max-age=0/i.test(c)) this.cookies.delete(name);
-      else this.cookies.set(name, value);
-    }
-  }
-  header(): string {
-    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-  }
-}
-
 /** How the provider hands the browser back: a redirect to the callback, or (form_post) a form posting to it. */
 type Callback = { url: string; form: URLSearchParams | null };
 
@@ -69,13 +52,13 @@ type Callback = { url: string; form: URLSearchParams | null };
  * A browser's login: the gateway's redirect to the provider, the provider's login and consent pages, and the
  * way back to the gateway's callback (not followed: the caller sends it, with the gateway cookies).
  */
-async function login(proxy: string, start: string): Promise<{ jar: Jar; authorize: URL; callback: Callback }> {
-  const jar = new Jar();
+async function login(proxy: string, start: string): Promise<{ jar: CookieJar; authorize: URL; callback: Callback }> {
+  const jar = new CookieJar();
   const first = await send(`${proxy}${start}`);
   assert.equal(first.status, 302, first.text);
   jar.take(first);
   const authorize = new URL(first.headers.location as string);
-  const opJar = new Jar();
+  const opJar = new CookieJar();
   let url = authorize.toString();
   let method = 'GET';
   let body: string | undefined;
@@ -107,7 +90,7 @@ async function login(proxy: string, start: string): Promise<{ jar: Jar; authoriz
 }
 
 /** The browser arriving at the gateway's callback. */
-function arrive(cb: Callback, jar: Jar): Promise<Answer> {
+function arrive(cb: Callback, jar: CookieJar): Promise<Answer> {
   if (cb.form === null) return send(cb.url, { headers: { cookie: jar.header() } });
   return send(cb.url, { method: 'POST', headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' }, body: cb.form.toString() });
 }

@@ -14,6 +14,7 @@ import { startTollgate, type TollgateNode } from './helpers/tollgate.ts';
 import { startUpstream, type Echo, type TestUpstream } from './helpers/upstream.ts';
 import { API, OPAQUE, startProvider, type TestProvider } from './helpers/oidc-provider.ts';
 import { freePort } from './helpers/ports.ts';
+import { CookieJar } from './helpers/cookie-jar.ts';
 
 const CLIENT = 'gateway';
 const SECRET = 'gateway-secret-0123456789';
@@ -35,24 +36,6 @@ const setCookies = (a: Answer): string[] => {
   const v = a.headers['set-cookie'];
   return v === undefined ? [] : Array.isArray(v) ? v : [v];
 };
-
-/** A cookie jar per origin-less test browser: name → value, fed by Set-Cookie headers. */
-class Jar {
-  readonly cookies = new Map<string, string>();
-  take(a: Answer): void {
-    for (const c of setCookies(a)) {
-      const [pair] = c.split(';');
-      const eq = pair!.indexOf('=');
-      const name = pair!.slice(0, eq).trim();
-      const value = pair!.slice(eq + 1).trim();
-      if (value === '' || /max-age=0/i.test(c)) this.cookies.delete(name);
-      else this.cookies.set(name, value);
-    }
-  }
-  header(): string {
-    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-  }
-}
 
 async function clientCredentials(p: TestProvider, scope: string, resource?: string): Promise<string> {
   const body = new URLSearchParams({ grant_type: 'client_credentials', scope });
@@ -314,7 +297,7 @@ services:${route('api', plugin(`${bearer}          audience_required: ["${API}"]
   });
 
   test('authorization-code flow: provider login and consent, session cookie, reuse, tampering, logout', async () => {
-    const jar = new Jar();
+    const jar = new CookieJar();
     // 1. The browser meets the gateway: a redirect to the provider with state, nonce and PKCE.
     const start = await send(`${proxy}/app/page?x=1`);
     assert.equal(start.status, 302, start.text);
@@ -329,7 +312,7 @@ services:${route('api', plugin(`${bearer}          audience_required: ["${API}"]
     assert.ok(jar.cookies.has('authorization'), 'the authorization cookie holds the flow');
     assert.match(setCookies(start)[0]!, /HttpOnly/);
     // 2. At the provider: follow redirects, submit the login and consent forms.
-    const opJar = new Jar();
+    const opJar = new CookieJar();
     let url = authorize.toString();
     let method = 'GET';
     let body: string | undefined;

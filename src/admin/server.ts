@@ -34,6 +34,7 @@ import { RouteTable } from './route-table.ts';
 import { adminTlsOptions, listenAdminHttps, type AdminTlsOptions } from './admin-tls.ts';
 import { AUDITED_METHODS, AuditRecorder, MemoryAuditTrail, StoreAuditTrail, addAuditEndpoints, type AuditTrail } from './audit-trail.ts';
 import { ANONYMOUS, AdminTokens, UNAUTHORIZED_BODY, WWW_AUTHENTICATE } from './security.ts';
+import { logWhenFinished } from '../log/listener-access-log.ts';
 
 /**
  * Starts the Admin API on every `admin_listen` address: plain HTTP, or HTTPS on `ssl` ones (mutual TLS when
@@ -165,19 +166,7 @@ export class AdminApi {
   #logAccess(req: IncomingMessage, res: ServerResponse): void {
     const accessLog = this.#accessLog;
     if (accessLog === null) return;
-    res.once('finish', () =>
-      accessLog.write({
-        clientIp: req.socket.remoteAddress ?? '-',
-        method: req.method ?? '-',
-        url: req.url ?? '-',
-        httpVersion: req.httpVersion,
-        status: res.statusCode,
-        bytesSent: Number(res.getHeader('content-length') ?? 0),
-        referer: req.headers.referer,
-        userAgent: req.headers['user-agent'],
-        requestId: '-',
-      }),
-    );
+    logWhenFinished(accessLog, req, res);
   }
 
   /** The request's origin (any, or one of `admin_gui_url`'s), else the first allowed one, else `*`. */
